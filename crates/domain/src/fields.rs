@@ -1,0 +1,338 @@
+//! Cleaning and checking of single field values, as the ecosystem expects them: phone numbers to
+//! E.164, postcodes, INSEE codes, pivots, dates, e-mails and URLs. Each function returns the clean
+//! value, or the French reason why the value is refused.
+
+use chrono::NaiveDate;
+
+/// Placeholder pivot meaning « SIRET/RNA unknown ».
+pub const UNKNOWN_PIVOT: &str = "00000000000000";
+
+/// A value was repaired: the clean value and what was done, in French.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Repaired<T> {
+    pub value: T,
+    pub note: Option<String>,
+}
+
+impl<T> Repaired<T> {
+    fn clean(value: T) -> Self {
+        Self { value, note: None }
+    }
+    fn with_note(value: T, note: impl Into<String>) -> Self {
+        Self {
+            value,
+            note: Some(note.into()),
+        }
+    }
+}
+
+/// Normalises a French phone number to E.164 as the standard requires (`+33` then 9 digits, or
+/// the overseas country codes the schema lists). Accepts spaces, dots, dashes, `(0)`, `0033`.
+pub fn phone_e164(raw: &str) -> Result<Repaired<String>, String> {
+    let trimmed = raw.trim();
+    // Several numbers in one cell: keep the first one, say so.
+    let first = trimmed
+        .split(['/', ';', '|', ','])
+        .map(str::trim)
+        .find(|s| !s.is_empty())
+        .unwrap_or("");
+    let several = first.len() < trimmed.len();
+    let without_trunk = first.replace("(0)", "");
+    let mut digits: String = without_trunk
+        .chars()
+        .filter(|c| c.is_ascii_digit() || *c == '+')
+        .collect();
+    if digits.starts_with("00") {
+        digits = format!("+{}", &digits[2..]);
+    }
+    let e164 = if let Some(rest) = digits.strip_prefix('+') {
+        if rest.contains('+') {
+            return Err("le numéro contient plusieurs « + »".into());
+        }
+        const CODES: [&str; 10] = [
+            "33", "590", "594", "262", "596", "269", "687", "689", "508", "681",
+        ];
+        let Some(code) = CODES.iter().find(|c| rest.starts_with(*c)) else {
+            return Err("l'indicatif n'est pas français (+33 ou un indicatif d'outre-mer)".into());
+        };
+        let mut national = &rest[code.len()..];
+        // « +33 0X… » : the trunk 0 must go.
+        if national.starts_with('0') && national.len() == 10 {
+            national = &national[1..];
+        }
+        if !(6..=9).contains(&national.len()) {
+            return Err(format!(
+                "un numéro en +{code} compte de 6 à 9 chiffres après l'indicatif"
+            ));
+        }
+        format!("+{code}{national}")
+    } else if digits.len() == 10 && digits.starts_with('0') {
+        let national = &digits[1..];
+        let code = overseas_code(&digits).unwrap_or("33");
+        format!("+{code}{national}")
+    } else if digits.len() == 9 && !digits.starts_with('0') {
+        // Leading zero lost by a spreadsheet.
+        format!("+33{digits}")
+    } else if digits.len() == 4 && digits.starts_with('3') {
+        return Err("un numéro court (3xxx) ne peut pas s'écrire au format international".into());
+    } else {
+        return Err("ce n'est pas un numéro de téléphone français à 10 chiffres".into());
+    };
+    let note = match (e164 != trimmed, several) {
+        (_, true) => Some(format!(
+            "plusieurs numéros : seul le premier est gardé ({e164})"
+        )),
+        (true, false) => Some(format!("numéro mis au format international : {e164}")),
+        (false, false) => None,
+    };
+    Ok(Repaired { value: e164, note })
+}
+
+/// Country code of an overseas number written in the national format (`0590…`, `0692…`).
+fn overseas_code(national_with_zero: &str) -> Option<&'static str> {
+    let prefix = national_with_zero.get(0..4)?;
+    match prefix {
+        "0590" | "0690" | "0691" => Some("590"),
+        "0594" | "0694" => Some("594"),
+        "0596" | "0696" | "0697" => Some("596"),
+        "0262" | "0263" | "0692" | "0693" | "0269" | "0639" => Some("262"),
+        _ => None,
+    }
+}
+
+/// Checks a French postcode; a 4-digit code lost its leading zero in a spreadsheet.
+pub fn postcode(raw: &str) -> Result<Repaired<String>, String> {
+    let value: String = raw.chars().filter(|c| !c.is_whitespace()).collect();
+    if value.len() == 5 && value.chars().all(|c| c.is_ascii_digit()) {
+        Ok(Repaired::clean(value))
+    } else if value.len() == 4 && value.chars().all(|c| c.is_ascii_digit()) {
+        let fixed = format!("0{value}");
+        Ok(Repaired::with_note(
+            fixed.clone(),
+            format!("zéro initial rétabli : {fixed}"),
+        ))
+    } else {
+        Err("un code postal compte 5 chiffres".into())
+    }
+}
+
+/// Checks an INSEE commune code (`^([013-9]\d|2[AB1-9])\d{3}$`).
+pub fn insee_code(raw: &str) -> Result<String, String> {
+    let v = raw.trim().to_ascii_uppercase();
+    let b = v.as_bytes();
+    let ok = b.len() == 5
+        && b[2..].iter().all(u8::is_ascii_digit)
+        && match (b[0], b[1]) {
+            (b'2', b'A' | b'B' | b'1'..=b'9') => true,
+            (b'0' | b'1' | b'3'..=b'9', d) => d.is_ascii_digit(),
+            _ => false,
+        };
+    if ok {
+        Ok(v)
+    } else {
+        Err("un code INSEE compte 5 caractères (par exemple 51454 ou 2A004)".into())
+    }
+}
+
+/// Département of an INSEE commune code (`13`, `2A`, `971`).
+pub fn departement_of_insee(code: &str) -> Option<&str> {
+    if code.len() != 5 {
+        return None;
+    }
+    if code.starts_with("97") || code.starts_with("98") {
+        code.get(0..3)
+    } else {
+        code.get(0..2)
+    }
+}
+
+/// Checks a SIRET/RNA/RIDET pivot; blanks are removed; empty means unknown (placeholder).
+pub fn pivot(raw: &str) -> Result<Repaired<String>, String> {
+    let v: String = raw.chars().filter(|c| !c.is_whitespace()).collect();
+    if v.is_empty() {
+        return Ok(Repaired::with_note(
+            UNKNOWN_PIVOT.to_string(),
+            "pivot absent : remplacé par 00000000000000 (inconnu)",
+        ));
+    }
+    if (9..=14).contains(&v.len()) && v.chars().all(|c| c.is_ascii_alphanumeric()) {
+        if v != raw {
+            Ok(Repaired::with_note(v, "espaces retirés du pivot"))
+        } else {
+            Ok(Repaired::clean(v))
+        }
+    } else {
+        Err("un pivot est un SIRET (14 chiffres), un SIREN (9 chiffres) ou un RNA (W + 9 caractères)".into())
+    }
+}
+
+/// Parses `date_maj`: ISO 8601 (`2024-04-02`, with or without time) or the French `02/04/2024`.
+pub fn date(raw: &str) -> Result<Repaired<NaiveDate>, String> {
+    let v = raw.trim();
+    let head = v.get(0..10).unwrap_or(v);
+    if let Ok(d) = NaiveDate::parse_from_str(head, "%Y-%m-%d") {
+        return Ok(if v.len() > 10 {
+            Repaired::with_note(d, "heure ignorée, seule la date est gardée")
+        } else {
+            Repaired::clean(d)
+        });
+    }
+    if let Ok(d) = NaiveDate::parse_from_str(v, "%d/%m/%Y") {
+        return Ok(Repaired::with_note(
+            d,
+            format!("date au format français convertie en {d}"),
+        ));
+    }
+    Err("la date doit s'écrire AAAA-MM-JJ (par exemple 2024-04-02)".into())
+}
+
+/// Checks an e-mail address (shape only: one `@`, a dot in the domain, no blank).
+pub fn email(raw: &str) -> Result<String, String> {
+    let v = raw.trim();
+    let mut parts = v.split('@');
+    let (Some(local), Some(domain), None) = (parts.next(), parts.next(), parts.next()) else {
+        return Err("une adresse électronique contient un seul « @ »".into());
+    };
+    let valid = !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !v.chars().any(char::is_whitespace);
+    if valid {
+        Ok(v.to_lowercase())
+    } else {
+        Err("adresse électronique mal formée".into())
+    }
+}
+
+/// Checks a web address; a bare domain (`www.example.fr`) gets `https://`.
+pub fn url(raw: &str) -> Result<Repaired<String>, String> {
+    let v = raw.trim();
+    if v.chars().any(char::is_whitespace) {
+        return Err("une adresse web ne contient pas d'espace".into());
+    }
+    let lower = v.to_ascii_lowercase();
+    if lower.starts_with("https://") || lower.starts_with("http://") {
+        let host = v.split("://").nth(1).unwrap_or("");
+        if host.contains('.') {
+            return Ok(Repaired::clean(v.to_string()));
+        }
+        return Err("adresse web sans nom de domaine".into());
+    }
+    if v.contains('.') && !v.contains('@') && !v.starts_with('.') {
+        let fixed = format!("https://{v}");
+        return Ok(Repaired::with_note(
+            fixed.clone(),
+            format!("« https:// » ajouté : {fixed}"),
+        ));
+    }
+    Err("une adresse web commence par https://".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn phone_numbers_of_real_files() {
+        let ok = |raw: &str, want: &str| {
+            assert_eq!(phone_e164(raw).map(|r| r.value), Ok(want.into()), "{raw}")
+        };
+        ok("+33180059880", "+33180059880");
+        ok("04 90 41 96 31", "+33490419631");
+        ok("04.90.41.96.31", "+33490419631");
+        ok("+33 (0)4 90 41 96 31", "+33490419631");
+        ok("0033490419631", "+33490419631");
+        ok("490419631", "+33490419631");
+        ok("0590 12 34 56", "+590590123456");
+        ok("0692 12 34 56", "+262692123456");
+        ok("04 90 41 96 31 / 06 12 34 56 78", "+33490419631");
+        assert!(phone_e164("3949").is_err());
+        assert!(phone_e164("+44 20 7946 0958").is_err());
+        assert!(phone_e164("téléphone").is_err());
+    }
+
+    #[test]
+    fn postcode_and_insee() {
+        assert_eq!(postcode("1000").map(|r| r.value), Ok("01000".into()));
+        assert!(postcode("750011").is_err());
+        assert_eq!(insee_code("2a004"), Ok("2A004".into()));
+        assert!(insee_code("20004").is_err());
+        assert_eq!(departement_of_insee("97411"), Some("974"));
+        assert_eq!(departement_of_insee("13055"), Some("13"));
+    }
+
+    #[test]
+    fn dates_and_pivots() {
+        assert_eq!(
+            date("2024-04-02").map(|r| r.value.to_string()),
+            Ok("2024-04-02".into())
+        );
+        assert_eq!(
+            date("02/04/2024").map(|r| r.value.to_string()),
+            Ok("2024-04-02".into())
+        );
+        assert_eq!(
+            date("2024-04-02T12:00:00Z").map(|r| r.value.to_string()),
+            Ok("2024-04-02".into())
+        );
+        assert!(date("avril 2024").is_err());
+        assert_eq!(pivot("").map(|r| r.value), Ok(UNKNOWN_PIVOT.into()));
+        assert_eq!(
+            pivot("434 933 123 00029").map(|r| r.value),
+            Ok("43493312300029".into())
+        );
+        assert!(pivot("12").is_err());
+    }
+
+    #[test]
+    fn emails_and_urls() {
+        assert_eq!(
+            email(" Contact@Exemple.fr "),
+            Ok("contact@exemple.fr".into())
+        );
+        assert!(email("contact@exemple").is_err());
+        assert!(email("a@b@c.fr").is_err());
+        assert_eq!(
+            url("www.exemple.fr").map(|r| r.value),
+            Ok("https://www.exemple.fr".into())
+        );
+        assert!(url("pas une url").is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn phone_parser_never_panics_and_output_matches_schema(s in "\\PC{0,30}") {
+            if let Ok(r) = phone_e164(&s) {
+                let v = r.value;
+                prop_assert!(v.starts_with('+'));
+                let digits = &v[1..];
+                prop_assert!(digits.chars().all(|c| c.is_ascii_digit()));
+                prop_assert!((8..=12).contains(&digits.len()));
+            }
+        }
+
+        #[test]
+        fn any_ten_digit_french_number_normalises(n in 100_000_000u64..999_999_999u64) {
+            let raw = format!("0{n}");
+            let spaced: String = raw.chars().enumerate()
+                .flat_map(|(i, c)| if i > 0 && i % 2 == 0 { vec![' ', c] } else { vec![c] })
+                .collect();
+            let a = phone_e164(&raw).map(|r| r.value);
+            let b = phone_e164(&spaced).map(|r| r.value);
+            prop_assert!(a.is_ok());
+            prop_assert_eq!(a, b);
+        }
+
+        #[test]
+        fn date_parser_never_panics(s in "\\PC{0,25}") {
+            let _ = date(&s);
+            let _ = postcode(&s);
+            let _ = insee_code(&s);
+            let _ = pivot(&s);
+            let _ = url(&s);
+            let _ = email(&s);
+        }
+    }
+}

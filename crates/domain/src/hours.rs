@@ -1,0 +1,302 @@
+//! Opening hours in OpenStreetMap `opening_hours` syntax (field `horaires`), evaluated with the
+//! `opening-hours` crate and French public holidays. An invalid value is kept as text and
+//! flagged; nothing here panics on input.
+
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, Utc, Weekday};
+use chrono_tz::Tz;
+use opening_hours::localization::Country;
+use opening_hours::{Context, OpeningHours, RuleKind};
+
+/// Parsed opening hours, evaluated with French public holidays (`PH`).
+#[derive(Clone)]
+pub struct Hours {
+    expr: OpeningHours,
+}
+
+impl std::fmt::Debug for Hours {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Hours({})", self.expr)
+    }
+}
+
+/// Result of checking a `horaires` value.
+#[derive(Debug, Clone)]
+pub enum HoursCheck {
+    Valid(Hours),
+    /// The value became valid after a known repair (English day names…); the repaired text.
+    Repaired {
+        hours: Hours,
+        text: String,
+        note: String,
+    },
+    Invalid {
+        reason: String,
+    },
+}
+
+/// English day abbreviations found in real files, and their OSM form.
+const DAY_FIXES: [(&str, &str); 14] = [
+    ("Mon", "Mo"),
+    ("Tue", "Tu"),
+    ("Wed", "We"),
+    ("Thu", "Th"),
+    ("Fri", "Fr"),
+    ("Sat", "Sa"),
+    ("Sun", "Su"),
+    ("Lu", "Mo"),
+    ("Ma", "Tu"),
+    ("Me", "We"),
+    ("Je", "Th"),
+    ("Ve", "Fr"),
+    ("Sa", "Sa"),
+    ("Di", "Su"),
+];
+
+fn with_french_holidays(expr: OpeningHours) -> OpeningHours {
+    expr.with_context(Context::default().with_holidays(Country::FR.holidays()))
+}
+
+fn parse_strict(raw: &str) -> Result<Hours, String> {
+    OpeningHours::parse(raw)
+        .map(|expr| Hours {
+            expr: with_french_holidays(expr),
+        })
+        .map_err(|e| {
+            let msg = e.to_string();
+            let first = msg
+                .lines()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("syntaxe invalide");
+            format!(
+                "horaires illisibles au format OpenStreetMap ({})",
+                first.trim()
+            )
+        })
+}
+
+/// Replaces whole-word day names (`Sun` → `Su`, `Lu` → `Mo`) outside time ranges.
+fn repair_day_names(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        let fixed = DAY_FIXES
+            .iter()
+            .find(|(from, _)| from.eq_ignore_ascii_case(word))
+            .map(|(_, to)| (*to).to_string())
+            .unwrap_or_else(|| word.clone());
+        out.push_str(&fixed);
+        word.clear();
+    };
+    for c in raw.chars() {
+        if c.is_ascii_alphabetic() {
+            word.push(c);
+        } else {
+            flush(&mut word, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut word, &mut out);
+    out
+}
+
+/// Checks a `horaires` value.
+pub fn check_hours(raw: &str) -> HoursCheck {
+    let raw = raw.trim();
+    match parse_strict(raw) {
+        Ok(hours) => HoursCheck::Valid(hours),
+        Err(reason) => {
+            let fixed = repair_day_names(raw);
+            if fixed != raw
+                && let Ok(hours) = parse_strict(&fixed)
+            {
+                return HoursCheck::Repaired {
+                    hours,
+                    note: format!("noms de jours corrigés : « {fixed} »"),
+                    text: fixed,
+                };
+            }
+            HoursCheck::Invalid { reason }
+        }
+    }
+}
+
+/// Time zone of a département (overseas ones have their own).
+pub fn timezone_of_departement(dep: &str) -> Tz {
+    match dep {
+        "971" | "977" | "978" => chrono_tz::America::Guadeloupe,
+        "972" => chrono_tz::America::Martinique,
+        "973" => chrono_tz::America::Cayenne,
+        "974" => chrono_tz::Indian::Reunion,
+        "976" => chrono_tz::Indian::Mayotte,
+        "975" => chrono_tz::America::Miquelon,
+        "986" => chrono_tz::Pacific::Wallis,
+        "987" => chrono_tz::Pacific::Tahiti,
+        "988" => chrono_tz::Pacific::Noumea,
+        _ => chrono_tz::Europe::Paris,
+    }
+}
+
+/// One line of the weekly table shown on a place's page.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DayHours {
+    pub date: NaiveDate,
+    pub day_name: &'static str,
+    /// Open ranges in French (« 9 h – 12 h »); empty when closed.
+    pub ranges: Vec<String>,
+    /// True when the place's hours are not known that day (`unknown` rules).
+    pub unknown: bool,
+    pub comment: Option<String>,
+    pub public_holiday: bool,
+}
+
+/// French name of a weekday.
+pub fn day_name(w: Weekday) -> &'static str {
+    match w {
+        Weekday::Mon => "lundi",
+        Weekday::Tue => "mardi",
+        Weekday::Wed => "mercredi",
+        Weekday::Thu => "jeudi",
+        Weekday::Fri => "vendredi",
+        Weekday::Sat => "samedi",
+        Weekday::Sun => "dimanche",
+    }
+}
+
+fn french_time(h: u8, m: u8) -> String {
+    match (h, m) {
+        (24, 0) => "minuit".to_string(),
+        (h, 0) => format!("{h} h"),
+        (h, m) => format!("{h} h {m:02}"),
+    }
+}
+
+impl Hours {
+    /// Is the place open at this local date-time (`None`: the hours say « unknown »)?
+    pub fn is_open_at(&self, local: NaiveDateTime) -> Option<bool> {
+        match self.expr.state(local).0 {
+            RuleKind::Open => Some(true),
+            RuleKind::Closed => Some(false),
+            RuleKind::Unknown => None,
+        }
+    }
+
+    /// Is the place open now, in the time zone of its département?
+    pub fn is_open_now(&self, now: DateTime<Utc>, tz: Tz) -> Option<bool> {
+        self.is_open_at(now.with_timezone(&tz).naive_local())
+    }
+
+    /// The seven days starting at `monday` (or any date), for the weekly table.
+    pub fn week(&self, start: NaiveDate) -> Vec<DayHours> {
+        let public = Country::FR.holidays();
+        (0..7)
+            .filter_map(|i| start.checked_add_signed(Duration::days(i)))
+            .map(|date| {
+                let schedule = self.expr.schedule_at(date);
+                let mut ranges = Vec::new();
+                let mut unknown = false;
+                let mut comment = None;
+                for tr in schedule {
+                    if !tr.comment.is_empty() {
+                        comment = Some(tr.comment.to_string());
+                    }
+                    match tr.kind {
+                        RuleKind::Open => ranges.push(format!(
+                            "{} – {}",
+                            french_time(tr.range.start.hour(), tr.range.start.minute()),
+                            french_time(tr.range.end.hour(), tr.range.end.minute())
+                        )),
+                        RuleKind::Unknown => unknown = true,
+                        RuleKind::Closed => {}
+                    }
+                }
+                DayHours {
+                    date,
+                    day_name: day_name(date.weekday()),
+                    ranges,
+                    unknown,
+                    comment,
+                    public_holiday: public.get_public().contains(date),
+                }
+            })
+            .collect()
+    }
+
+    /// Canonical OSM text.
+    pub fn to_osm(&self) -> String {
+        self.expr.to_string()
+    }
+}
+
+/// Monday of the week containing `date`.
+pub fn monday_of(date: NaiveDate) -> NaiveDate {
+    date - Duration::days(i64::from(date.weekday().num_days_from_monday()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn at(s: &str) -> NaiveDateTime {
+        NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").expect("test date")
+    }
+
+    #[test]
+    fn evaluates_the_standard_example() {
+        let HoursCheck::Valid(h) = check_hours("Mo-Fr 09:00-12:00,14:00-18:30; Sa 08:30-12:00")
+        else {
+            panic!("valid")
+        };
+        assert_eq!(h.is_open_at(at("2026-11-24 10:00")), Some(true)); // Tuesday
+        assert_eq!(h.is_open_at(at("2026-11-24 13:00")), Some(false));
+        assert_eq!(h.is_open_at(at("2026-11-29 10:00")), Some(false)); // Sunday
+        let week = h.week(NaiveDate::from_ymd_opt(2026, 11, 23).expect("date"));
+        assert_eq!(week[0].day_name, "lundi");
+        assert_eq!(week[0].ranges, vec!["9 h – 12 h", "14 h – 18 h 30"]);
+        assert_eq!(week[5].ranges, vec!["8 h 30 – 12 h"]);
+        assert!(week[6].ranges.is_empty());
+    }
+
+    #[test]
+    fn french_public_holidays_close_with_ph_off() {
+        let HoursCheck::Valid(h) = check_hours("Mo-Fr 09:00-17:00; PH off") else {
+            panic!()
+        };
+        // 11 November 2026 is a Wednesday and a public holiday.
+        assert_eq!(h.is_open_at(at("2026-11-11 10:00")), Some(false));
+        assert_eq!(h.is_open_at(at("2026-11-12 10:00")), Some(true));
+        let week = h.week(NaiveDate::from_ymd_opt(2026, 11, 9).expect("date"));
+        assert!(week[2].public_holiday);
+    }
+
+    #[test]
+    fn repairs_english_day_names_and_flags_garbage() {
+        match check_hours("Mon-Fri 09:00-12:00; Sun off") {
+            HoursCheck::Repaired { text, .. } => assert_eq!(text, "Mo-Fr 09:00-12:00; Su off"),
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            check_hours("le mardi matin"),
+            HoursCheck::Invalid { .. }
+        ));
+        assert!(matches!(check_hours("09:00-12:00"), HoursCheck::Valid(_)));
+    }
+
+    proptest! {
+        #[test]
+        fn never_panics_on_any_text(s in "\\PC{0,60}") {
+            if let HoursCheck::Valid(h) | HoursCheck::Repaired { hours: h, .. } = check_hours(&s) {
+                let _ = h.is_open_at(at("2026-11-24 10:00"));
+                let _ = h.week(NaiveDate::from_ymd_opt(2026, 11, 23).expect("date"));
+            }
+        }
+
+        #[test]
+        fn generated_weekly_hours_are_valid(d1 in 0usize..7, d2 in 0usize..7, h1 in 6u32..12, h2 in 13u32..20) {
+            const D: [&str; 7] = ["Mo", "Tu", "We", "Th", "Fr", "Sa", "Su"];
+            let (a, b) = (d1.min(d2), d1.max(d2));
+            let raw = format!("{}-{} {:02}:00-{:02}:30", D[a], D[b], h1, h2);
+            prop_assert!(matches!(check_hours(&raw), HoursCheck::Valid(_)), "{}", raw);
+        }
+    }
+}

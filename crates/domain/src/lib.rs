@@ -1,0 +1,18 @@
+//! Pure domain of Maillage: the vocabulary of the national standard « Lieux de médiation
+//! numérique », the place and its validation rules, opening hours, geography and the
+//! authorisation policy. No I/O, no async: every adapter builds on this crate.
+
+pub mod fields;
+pub mod geo;
+pub mod hours;
+pub mod organisation;
+pub mod place;
+pub mod policy;
+pub mod text;
+pub mod typology;
+pub mod vocab;
+
+pub use place::{
+    CommuneLookup, CommuneRef, FieldIssue, Place, RawPlace, Validation, ValidationContext,
+};
+pub use vocab::Vocabulary;

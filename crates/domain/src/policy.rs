@@ -1,0 +1,354 @@
+//! Authorisation: who may do what, in one place. Pages, API and CLI all ask [`authorize`];
+//! the rules are tested as a matrix (role × action × ownership) below.
+//!
+//! - everyone, signed in or not, reads and searches the directory and exports it;
+//! - a helper who is a member of an organisation (membership dated, in force today) creates and
+//!   edits that organisation's places;
+//! - a coordinator creates, edits, deletes and imports the places of their territory
+//!   (départements or communes) and manages the organisations there;
+//! - an administrator does everything, including accounts and roles.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+/// Part of a coordinator's territory.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "code", rename_all = "snake_case")]
+pub enum TerritoryUnit {
+    Departement(String),
+    Commune(String),
+}
+
+impl TerritoryUnit {
+    /// Parses `"13"`, `"2A"`, `"971"` (département) or a 5-character INSEE code (commune).
+    pub fn parse(code: &str) -> Option<Self> {
+        let c = code.trim().to_ascii_uppercase();
+        match c.len() {
+            2 | 3 if c.chars().all(|x| x.is_ascii_alphanumeric()) => Some(Self::Departement(c)),
+            5 => crate::fields::insee_code(&c).ok().map(Self::Commune),
+            _ => None,
+        }
+    }
+
+    pub fn code(&self) -> &str {
+        match self {
+            Self::Departement(c) | Self::Commune(c) => c,
+        }
+    }
+
+    fn covers(&self, loc: &Location) -> bool {
+        match self {
+            Self::Departement(d) => loc.departement.as_deref() == Some(d.as_str()),
+            Self::Commune(c) => loc.insee_code.as_deref() == Some(c.as_str()),
+        }
+    }
+}
+
+/// A dated membership of a helper in an organisation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Membership {
+    pub organisation_id: String,
+    pub since: NaiveDate,
+    pub until: Option<NaiveDate>,
+}
+
+impl Membership {
+    pub fn in_force(&self, today: NaiveDate) -> bool {
+        self.since <= today && self.until.is_none_or(|u| today <= u)
+    }
+}
+
+/// Who is acting, with everything the rules need.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Actor {
+    pub user_id: String,
+    pub administrator: bool,
+    /// Empty for a user who coordinates nothing.
+    pub territory: Vec<TerritoryUnit>,
+    pub memberships: Vec<Membership>,
+}
+
+impl Actor {
+    pub fn is_coordinator(&self) -> bool {
+        !self.territory.is_empty()
+    }
+
+    fn member_of(&self, organisation_id: &str, today: NaiveDate) -> bool {
+        self.memberships
+            .iter()
+            .any(|m| m.organisation_id == organisation_id && m.in_force(today))
+    }
+
+    fn coordinates(&self, loc: &Location) -> bool {
+        self.territory.iter().any(|t| t.covers(loc))
+    }
+
+    /// A short French description of the role, for pages.
+    pub fn role_label(&self) -> &'static str {
+        if self.administrator {
+            "administrateur"
+        } else if self.is_coordinator() {
+            "coordinateur"
+        } else if !self.memberships.is_empty() {
+            "aidant membre d'une structure"
+        } else {
+            "aidant"
+        }
+    }
+}
+
+/// Where a place is and who runs it: what ownership rules look at.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Location {
+    pub organisation_id: Option<String>,
+    pub insee_code: Option<String>,
+    pub departement: Option<String>,
+}
+
+/// What someone wants to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    ReadDirectory,
+    ExportDirectory,
+    /// Create a place at this location (organisation and commune of the new place).
+    CreatePlace(Location),
+    UpdatePlace(Location),
+    DeletePlace(Location),
+    /// Import a file of places (each row is then checked with `CreatePlace`/`UpdatePlace`).
+    ImportPlaces,
+    ManageOrganisation(Location),
+    ManageAccounts,
+}
+
+/// The answer, with the reason in French when refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    Allow,
+    /// Not signed in: sign in first.
+    SignInRequired,
+    Deny(&'static str),
+}
+
+impl Decision {
+    pub fn is_allowed(&self) -> bool {
+        matches!(self, Decision::Allow)
+    }
+}
+
+/// The single authorisation rule of Maillage.
+pub fn authorize(actor: Option<&Actor>, action: &Action, today: NaiveDate) -> Decision {
+    use Action::*;
+    match action {
+        ReadDirectory | ExportDirectory => return Decision::Allow,
+        _ => {}
+    }
+    let Some(actor) = actor else {
+        return Decision::SignInRequired;
+    };
+    if actor.administrator {
+        return Decision::Allow;
+    }
+    match action {
+        ReadDirectory | ExportDirectory => Decision::Allow,
+        CreatePlace(loc) | UpdatePlace(loc) => {
+            let member = loc
+                .organisation_id
+                .as_deref()
+                .is_some_and(|o| actor.member_of(o, today));
+            if member || actor.coordinates(loc) {
+                Decision::Allow
+            } else {
+                Decision::Deny(
+                    "ce lieu n'appartient ni à une de vos structures ni à votre territoire",
+                )
+            }
+        }
+        DeletePlace(loc) | ManageOrganisation(loc) => {
+            if actor.coordinates(loc) {
+                Decision::Allow
+            } else {
+                Decision::Deny("seul un coordinateur du territoire peut faire cela")
+            }
+        }
+        ImportPlaces => {
+            if actor.is_coordinator() {
+                Decision::Allow
+            } else {
+                Decision::Deny("l'import de fichiers est réservé aux coordinateurs")
+            }
+        }
+        ManageAccounts => Decision::Deny("la gestion des comptes est réservée aux administrateurs"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date")
+    }
+
+    fn today() -> NaiveDate {
+        day("2026-11-22")
+    }
+
+    #[derive(Clone, Copy, Debug)]
+    enum Who {
+        Anonymous,
+        Helper,
+        Member,
+        FormerMember,
+        Coordinator,
+        OtherCoordinator,
+        Admin,
+    }
+
+    fn actor(who: Who) -> Option<Actor> {
+        let base = Actor {
+            user_id: "u".into(),
+            ..Default::default()
+        };
+        let membership = |until| Membership {
+            organisation_id: "org-1".into(),
+            since: day("2025-01-01"),
+            until,
+        };
+        match who {
+            Who::Anonymous => None,
+            Who::Helper => Some(base),
+            Who::Member => Some(Actor {
+                memberships: vec![membership(None)],
+                ..base
+            }),
+            Who::FormerMember => Some(Actor {
+                memberships: vec![membership(Some(day("2026-06-30")))],
+                ..base
+            }),
+            Who::Coordinator => Some(Actor {
+                territory: vec![TerritoryUnit::Departement("84".into())],
+                ..base
+            }),
+            Who::OtherCoordinator => Some(Actor {
+                territory: vec![TerritoryUnit::Commune("13055".into())],
+                ..base
+            }),
+            Who::Admin => Some(Actor {
+                administrator: true,
+                ..base
+            }),
+        }
+    }
+
+    /// A place of org-1 in Avignon (84), and a place of another organisation elsewhere.
+    fn own() -> Location {
+        Location {
+            organisation_id: Some("org-1".into()),
+            insee_code: Some("84007".into()),
+            departement: Some("84".into()),
+        }
+    }
+    fn foreign() -> Location {
+        Location {
+            organisation_id: Some("org-2".into()),
+            insee_code: Some("69123".into()),
+            departement: Some("69".into()),
+        }
+    }
+
+    #[test]
+    fn authorisation_matrix() {
+        use Who::*;
+        // (who, [read, export, create own, update own, update foreign, delete own, import, manage org own, accounts])
+        let expected: [(Who, [bool; 9]); 7] = [
+            (
+                Anonymous,
+                [true, true, false, false, false, false, false, false, false],
+            ),
+            (
+                Helper,
+                [true, true, false, false, false, false, false, false, false],
+            ),
+            (
+                Member,
+                [true, true, true, true, false, false, false, false, false],
+            ),
+            (
+                FormerMember,
+                [true, true, false, false, false, false, false, false, false],
+            ),
+            (
+                Coordinator,
+                [true, true, true, true, false, true, true, true, false],
+            ),
+            (
+                OtherCoordinator,
+                [true, true, false, false, false, false, true, false, false],
+            ),
+            (
+                Admin,
+                [true, true, true, true, true, true, true, true, true],
+            ),
+        ];
+        for (who, want) in expected {
+            let a = actor(who);
+            let actions = [
+                Action::ReadDirectory,
+                Action::ExportDirectory,
+                Action::CreatePlace(own()),
+                Action::UpdatePlace(own()),
+                Action::UpdatePlace(foreign()),
+                Action::DeletePlace(own()),
+                Action::ImportPlaces,
+                Action::ManageOrganisation(own()),
+                Action::ManageAccounts,
+            ];
+            for (action, allowed) in actions.iter().zip(want) {
+                let d = authorize(a.as_ref(), action, today());
+                assert_eq!(d.is_allowed(), allowed, "{who:?} {action:?} → {d:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn anonymous_is_asked_to_sign_in_and_others_get_a_reason() {
+        assert_eq!(
+            authorize(None, &Action::UpdatePlace(own()), today()),
+            Decision::SignInRequired
+        );
+        let d = authorize(
+            actor(Who::Helper).as_ref(),
+            &Action::UpdatePlace(own()),
+            today(),
+        );
+        assert!(matches!(d, Decision::Deny(reason) if reason.contains("structures")));
+    }
+
+    #[test]
+    fn membership_starts_on_its_date() {
+        let m = Membership {
+            organisation_id: "o".into(),
+            since: day("2026-12-01"),
+            until: None,
+        };
+        assert!(!m.in_force(today()));
+        assert!(m.in_force(day("2026-12-01")));
+    }
+
+    #[test]
+    fn territory_codes() {
+        assert_eq!(
+            TerritoryUnit::parse("2a"),
+            Some(TerritoryUnit::Departement("2A".into()))
+        );
+        assert_eq!(
+            TerritoryUnit::parse("971"),
+            Some(TerritoryUnit::Departement("971".into()))
+        );
+        assert_eq!(
+            TerritoryUnit::parse("84007"),
+            Some(TerritoryUnit::Commune("84007".into()))
+        );
+        assert_eq!(TerritoryUnit::parse("8400"), None);
+    }
+}

@@ -1,0 +1,78 @@
+//! French text normalisation shared by matching rules (vocabularies, communes, deduplication).
+
+/// Folds a French string to a comparison key: accents removed, lower case, every run of
+/// characters that is not a letter or a digit turned into a single space, trimmed.
+///
+/// `"Saint-Étienne "` and `"ST ETIENNE"` differ only by the abbreviation, which
+/// [`commune_key`] expands.
+pub fn fold(input: &str) -> String {
+    let ascii = deunicode::deunicode(input);
+    let mut out = String::with_capacity(ascii.len());
+    let mut pending_space = false;
+    for c in ascii.chars() {
+        if c.is_ascii_alphanumeric() {
+            if pending_space && !out.is_empty() {
+                out.push(' ');
+            }
+            pending_space = false;
+            out.push(c.to_ascii_lowercase());
+        } else {
+            pending_space = true;
+        }
+    }
+    out
+}
+
+/// Like [`fold`] but without any separator: used for closed vocabularies, where producers
+/// write `Étapes numériques(La Poste)` as well as `Etapes numeriques (La Poste)`.
+pub fn compact_key(input: &str) -> String {
+    fold(input).replace(' ', "")
+}
+
+/// Comparison key of a commune name: folded, with the abbreviations found in real files
+/// expanded (`ST` → saint, `STE` → sainte) and the articles kept.
+pub fn commune_key(input: &str) -> String {
+    fold(input)
+        .split(' ')
+        .map(|w| match w {
+            "st" => "saint",
+            "ste" => "sainte",
+            "sts" => "saints",
+            "stes" => "saintes",
+            other => other,
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn folds_real_spellings_of_the_same_commune() {
+        assert_eq!(commune_key("ST ETIENNE"), commune_key("Saint-Étienne"));
+        assert_eq!(commune_key("saint-etienne"), commune_key("Saint Étienne"));
+        assert_eq!(commune_key("Aix les bains"), commune_key("Aix-les-Bains"));
+        assert_eq!(commune_key("L'Isle-sur-la-Sorgue"), "l isle sur la sorgue");
+    }
+
+    #[test]
+    fn compact_key_ignores_spacing_and_punctuation() {
+        assert_eq!(
+            compact_key("Étapes numériques(La Poste)"),
+            compact_key("Etapes numeriques (La Poste)")
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn fold_is_idempotent_and_ascii(s in "\\PC{0,40}") {
+            let once = fold(&s);
+            prop_assert!(once.is_ascii());
+            prop_assert_eq!(fold(&once), once.clone());
+            prop_assert!(!once.starts_with(' ') && !once.ends_with(' '));
+        }
+    }
+}
