@@ -1,1 +1,377 @@
-//! placeholder
+//! The official French commune referential (COG communes, postcodes, EPCI, population, centres),
+//! read from the compact file that `scripts/build-referential.mjs` builds from registry packages
+//! at set-up (ADR 0005). It answers the questions imports and search ask: which INSEE code for
+//! « ST ETIENNE 42000 », which communes in a département or an EPCI, where a commune is.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use maillage_domain::geo::GeoPoint;
+use maillage_domain::place::{CommuneLookup, CommuneRef};
+use maillage_domain::text::commune_key;
+
+/// Errors while loading the referential.
+#[derive(Debug, thiserror::Error)]
+pub enum ReferentialError {
+    #[error(
+        "référentiel des communes introuvable ({path}) : lancez `scripts/setup.sh` (ou `npm ci && node scripts/build-referential.mjs`)"
+    )]
+    Missing { path: PathBuf },
+    #[error("référentiel des communes illisible ({path}) : {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("référentiel des communes, ligne {line} : {reason}")]
+    Format { line: usize, reason: String },
+}
+
+/// Kind of a line of the referential.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Current,
+    Delegated,
+    Associated,
+    MunicipalArrondissement,
+}
+
+#[derive(Debug, Clone)]
+struct Entry {
+    kind: Kind,
+    /// For delegated/associated communes and arrondissements: the current commune.
+    parent: Option<String>,
+    keys: Vec<String>,
+    commune: CommuneRef,
+}
+
+/// The referential, indexed for lookups.
+#[derive(Debug, Default)]
+pub struct Referential {
+    /// Current communes by INSEE code.
+    current: HashMap<String, CommuneRef>,
+    /// All entries (current, delegated, associated, arrondissements).
+    entries: Vec<Entry>,
+    by_postcode: HashMap<String, Vec<usize>>,
+    by_departement_key: HashMap<(String, String), Vec<usize>>,
+    departement_centres: HashMap<String, GeoPoint>,
+}
+
+/// Default location of the file, relative to the working directory.
+pub const DEFAULT_PATH: &str = "data/referentiel/communes.tsv";
+
+impl Referential {
+    /// Loads the file built at set-up.
+    pub fn load(path: &Path) -> Result<Self, ReferentialError> {
+        let text = std::fs::read_to_string(path).map_err(|source| {
+            if source.kind() == std::io::ErrorKind::NotFound {
+                ReferentialError::Missing {
+                    path: path.to_path_buf(),
+                }
+            } else {
+                ReferentialError::Io {
+                    path: path.to_path_buf(),
+                    source,
+                }
+            }
+        })?;
+        Self::parse(&text)
+    }
+
+    /// Looks for the file in the working directory and its parents (so tests and commands
+    /// work from any folder of a checkout).
+    pub fn discover() -> Result<Self, ReferentialError> {
+        let start = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+        let mut dir = Some(start.as_path());
+        while let Some(d) = dir {
+            let candidate = d.join(DEFAULT_PATH);
+            if candidate.exists() {
+                return Self::load(&candidate);
+            }
+            dir = d.parent();
+        }
+        Err(ReferentialError::Missing {
+            path: PathBuf::from(DEFAULT_PATH),
+        })
+    }
+
+    /// Parses the TSV text.
+    pub fn parse(text: &str) -> Result<Self, ReferentialError> {
+        let mut r = Referential::default();
+        for (i, line) in text.lines().enumerate() {
+            if line.starts_with('#') || line.trim().is_empty() {
+                continue;
+            }
+            let cols: Vec<&str> = line.split('\t').collect();
+            if cols.len() < 12 {
+                return Err(ReferentialError::Format {
+                    line: i + 1,
+                    reason: format!("12 colonnes attendues, {} trouvées", cols.len()),
+                });
+            }
+            let kind = match cols[3] {
+                "C" => Kind::Current,
+                "D" => Kind::Delegated,
+                "A" => Kind::Associated,
+                "R" => Kind::MunicipalArrondissement,
+                other => {
+                    return Err(ReferentialError::Format {
+                        line: i + 1,
+                        reason: format!("type de commune inconnu « {other} »"),
+                    });
+                }
+            };
+            let centre = match (cols[9].parse::<f64>(), cols[10].parse::<f64>()) {
+                (Ok(lat), Ok(lon)) => Some(GeoPoint::new(lat, lon)),
+                _ => None,
+            };
+            let commune = CommuneRef {
+                insee_code: cols[0].to_string(),
+                name: cols[1].to_string(),
+                departement: cols[2].to_string(),
+                postcodes: cols[5].split(',').filter(|s| !s.is_empty()).map(str::to_string).collect(),
+                epci: (!cols[6].is_empty()).then(|| cols[6].to_string()),
+                population: cols[8].parse().unwrap_or(0),
+                centre,
+            };
+            let mut keys = vec![commune_key(&commune.name)];
+            keys.extend(cols[11].split('|').filter(|s| !s.is_empty()).map(commune_key));
+            keys.sort();
+            keys.dedup();
+            let entry = Entry {
+                kind,
+                parent: (!cols[4].is_empty()).then(|| cols[4].to_string()),
+                keys,
+                commune,
+            };
+            let idx = r.entries.len();
+            for pc in &entry.commune.postcodes {
+                r.by_postcode.entry(pc.clone()).or_default().push(idx);
+            }
+            for k in &entry.keys {
+                r.by_departement_key
+                    .entry((entry.commune.departement.clone(), k.clone()))
+                    .or_default()
+                    .push(idx);
+            }
+            if kind == Kind::Current {
+                r.current.insert(entry.commune.insee_code.clone(), entry.commune.clone());
+            }
+            r.entries.push(entry);
+        }
+        // Centre of a département: population-weighted mean of its located communes.
+        let mut sums: HashMap<String, (f64, f64, f64)> = HashMap::new();
+        for c in r.current.values() {
+            if let Some(p) = c.centre {
+                let w = f64::from(c.population.max(1));
+                let s = sums.entry(c.departement.clone()).or_default();
+                s.0 += p.lat * w;
+                s.1 += p.lon * w;
+                s.2 += w;
+            }
+        }
+        r.departement_centres = sums
+            .into_iter()
+            .map(|(d, (la, lo, w))| (d, GeoPoint::new(la / w, lo / w)))
+            .collect();
+        Ok(r)
+    }
+
+    /// Number of current communes.
+    pub fn len(&self) -> usize {
+        self.current.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.current.is_empty()
+    }
+
+    /// Current communes of a département, by decreasing population.
+    pub fn communes_of_departement(&self, dep: &str) -> Vec<&CommuneRef> {
+        let mut v: Vec<_> = self.current.values().filter(|c| c.departement == dep).collect();
+        v.sort_by(|a, b| b.population.cmp(&a.population).then(a.insee_code.cmp(&b.insee_code)));
+        v
+    }
+
+    /// All current communes, by INSEE code.
+    pub fn communes(&self) -> impl Iterator<Item = &CommuneRef> {
+        self.current.values()
+    }
+
+    /// The current commune an entry stands for (delegated communes and arrondissements
+    /// resolve to their current commune).
+    fn current_of(&self, e: &Entry) -> Option<&CommuneRef> {
+        match e.kind {
+            Kind::Current => self.current.get(&e.commune.insee_code),
+            _ => e.parent.as_deref().and_then(|p| self.current.get(p)),
+        }
+    }
+
+    /// Centre of a commune, falling back to the centre of its département (flagged).
+    pub fn centre_of(&self, insee_code: &str) -> Option<(GeoPoint, bool)> {
+        let c = self.current.get(insee_code)?;
+        c.centre
+            .map(|p| (p, true))
+            .or_else(|| self.departement_centres.get(&c.departement).map(|p| (*p, false)))
+    }
+
+    /// Finds a commune typed by a person (« avignon », « ST ETIENNE », or an INSEE code),
+    /// optionally restricted to a département; the most populated wins ties.
+    pub fn find_by_name(&self, input: &str, departement: Option<&str>) -> Option<&CommuneRef> {
+        let trimmed = input.trim();
+        if let Some(c) = self.current.get(trimmed) {
+            return Some(c);
+        }
+        // « Avignon (84) » or « Avignon 84000 »
+        let (name, hint) = split_hint(trimmed);
+        let key = commune_key(name);
+        if key.is_empty() {
+            return None;
+        }
+        let dep = departement.map(str::to_string).or(hint.clone().filter(|h| h.len() <= 3));
+        let postcode = hint.filter(|h| h.len() == 5);
+        if let Some(pc) = postcode {
+            return self.resolve(name, &pc);
+        }
+        let mut found: Vec<&CommuneRef> = self
+            .entries
+            .iter()
+            .filter(|e| e.keys.contains(&key))
+            .filter(|e| dep.as_deref().is_none_or(|d| e.commune.departement == d))
+            .filter_map(|e| self.current_of(e))
+            .collect();
+        found.sort_by(|a, b| b.population.cmp(&a.population));
+        found.first().copied()
+    }
+}
+
+fn split_hint(input: &str) -> (&str, Option<String>) {
+    if let Some(open) = input.rfind('(')
+        && input.ends_with(')')
+    {
+        let hint = input[open + 1..input.len() - 1].trim();
+        return (input[..open].trim(), Some(hint.to_ascii_uppercase()));
+    }
+    if let Some((name, last)) = input.rsplit_once(' ')
+        && last.len() == 5
+        && last.chars().all(|c| c.is_ascii_digit())
+    {
+        return (name.trim(), Some(last.to_string()));
+    }
+    (input, None)
+}
+
+impl CommuneLookup for Referential {
+    fn by_code(&self, insee_code: &str) -> Option<&CommuneRef> {
+        self.current.get(insee_code).or_else(|| {
+            // Arrondissements and delegated communes are valid codes too.
+            self.entries
+                .iter()
+                .find(|e| e.commune.insee_code == insee_code)
+                .map(|e| &e.commune)
+        })
+    }
+
+    fn resolve(&self, name: &str, postcode: &str) -> Option<&CommuneRef> {
+        let key = commune_key(name);
+        let candidates: Vec<&Entry> = self
+            .by_postcode
+            .get(postcode)
+            .map(|ids| ids.iter().map(|i| &self.entries[*i]).collect())
+            .unwrap_or_default();
+        // 1. Exact (folded) name among the communes served by the postcode.
+        if let Some(e) = candidates.iter().find(|e| e.keys.contains(&key)) {
+            return self.current_of(e);
+        }
+        // 2. Close spelling among them (missing letters, typos): Jaro-Winkler ≥ 0.92.
+        let best = candidates
+            .iter()
+            .filter_map(|e| {
+                let score = e
+                    .keys
+                    .iter()
+                    .map(|k| strsim::jaro_winkler(k, &key))
+                    .fold(0.0, f64::max);
+                (score >= 0.92).then_some((score, *e))
+            })
+            .max_by(|a, b| a.0.total_cmp(&b.0));
+        if let Some((_, e)) = best {
+            return self.current_of(e);
+        }
+        // 3. Wrong postcode: the name, unique in the postcode's département.
+        let dep = maillage_domain::place::departement_of_postcode(postcode)?;
+        let same_name = self.by_departement_key.get(&(dep, key))?;
+        let mut currents: Vec<&CommuneRef> = same_name
+            .iter()
+            .filter_map(|i| self.current_of(&self.entries[*i]))
+            .collect();
+        currents.dedup_by(|a, b| a.insee_code == b.insee_code);
+        match currents.as_slice() {
+            [only] => Some(*only),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SAMPLE: &str = "# test\n\
+13055\tMarseille\t13\tC\t\t13001,13002\t200054807\tMétropole\t886040\t43.29695\t5.38107\t\n\
+13201\tMarseille 1er Arrondissement\t13\tR\t13055\t13001\t200054807\tMétropole\t37599\t\t\tMARSEILLE\n\
+42218\tSaint-Étienne\t42\tC\t\t42000,42100\t244200770\tSEM\t173136\t45.43389\t4.39\tSAINT VICTOR SUR LOIRE\n\
+73008\tAix-les-Bains\t73\tC\t\t73100\t200068674\tCA Grand Lac\t32406\t45.69173\t5.90863\t\n\
+50129\tCherbourg-en-Cotentin\t50\tC\t\t50100\t\t\t78000\t\t\t\n\
+50173\tÉqueurdreville-Hainneville\t50\tD\t50129\t50120\t\t\t0\t\t\t\n";
+
+    fn r() -> Referential {
+        Referential::parse(SAMPLE).expect("sample parses")
+    }
+
+    #[test]
+    fn resolves_real_spellings() {
+        let r = r();
+        let code = |n: &str, pc: &str| r.resolve(n, pc).map(|c| c.insee_code.clone());
+        assert_eq!(code("ST ETIENNE", "42000"), Some("42218".into()));
+        assert_eq!(code("saint-etienne", "42100"), Some("42218".into()));
+        assert_eq!(code("Aix les bains", "73100"), Some("73008".into()));
+        assert_eq!(code("Aix-les-Bain", "73100"), Some("73008".into()));
+        assert_eq!(code("MARSEILLE", "13001"), Some("13055".into()));
+        assert_eq!(code("Equeurdreville-Hainneville", "50120"), Some("50129".into()));
+        // Wrong postcode, but a name unique in the département.
+        assert_eq!(code("Saint-Étienne", "42999"), Some("42218".into()));
+        assert_eq!(code("Lyon", "42000"), None);
+    }
+
+    #[test]
+    fn finds_communes_typed_by_people() {
+        let r = r();
+        assert_eq!(r.find_by_name("saint etienne", None).map(|c| c.insee_code.as_str()), Some("42218"));
+        assert_eq!(r.find_by_name("Marseille (13)", None).map(|c| c.insee_code.as_str()), Some("13055"));
+        assert_eq!(r.find_by_name("13055", None).map(|c| c.name.as_str()), Some("Marseille"));
+        // No centre for the commune nor for its département in the sample.
+        assert_eq!(r.centre_of("50129"), None);
+        assert!(r.centre_of("42218").is_some_and(|(_, exact)| exact));
+    }
+
+    #[test]
+    fn rejects_a_malformed_file_with_the_line() {
+        let err = Referential::parse("01001\tX\n").expect_err("too few columns");
+        assert!(err.to_string().contains("ligne 1"));
+    }
+
+    #[test]
+    fn the_built_referential_covers_france_when_present() {
+        // Built by the set-up; the test command builds it first and sets this variable so
+        // that a missing referential fails instead of skipping.
+        let r = match Referential::discover() {
+            Ok(r) => r,
+            Err(e) if std::env::var_os("MAILLAGE_REQUIRE_REFERENTIAL").is_some() => panic!("{e}"),
+            Err(_) => return,
+        };
+        assert!(r.len() > 34_000, "{}", r.len());
+        assert_eq!(r.resolve("ST ETIENNE", "42000").map(|c| c.insee_code.as_str()), Some("42218"));
+        assert_eq!(r.resolve("Aix les bains", "73100").map(|c| c.insee_code.as_str()), Some("73008"));
+        assert!(r.communes_of_departement("84").len() > 100);
+    }
+}
