@@ -57,7 +57,7 @@ fn with_french_holidays(expr: OpeningHours) -> OpeningHours {
 }
 
 fn parse_strict(raw: &str) -> Result<Hours, String> {
-    OpeningHours::parse(raw)
+    raw.parse::<OpeningHours>()
         .map(|expr| Hours {
             expr: with_french_holidays(expr),
         })

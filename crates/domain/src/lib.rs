@@ -13,6 +13,7 @@ pub mod typology;
 pub mod vocab;
 
 pub use place::{
-    CommuneLookup, CommuneRef, FieldIssue, Place, RawPlace, Validation, ValidationContext,
+    CommuneLookup, CommuneRef, FieldIssue, Place, RawPlace, STANDARD_FIELDS, Validation,
+    ValidationContext,
 };
 pub use vocab::Vocabulary;

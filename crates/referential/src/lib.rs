@@ -128,13 +128,22 @@ impl Referential {
                 insee_code: cols[0].to_string(),
                 name: cols[1].to_string(),
                 departement: cols[2].to_string(),
-                postcodes: cols[5].split(',').filter(|s| !s.is_empty()).map(str::to_string).collect(),
+                postcodes: cols[5]
+                    .split(',')
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string)
+                    .collect(),
                 epci: (!cols[6].is_empty()).then(|| cols[6].to_string()),
                 population: cols[8].parse().unwrap_or(0),
                 centre,
             };
             let mut keys = vec![commune_key(&commune.name)];
-            keys.extend(cols[11].split('|').filter(|s| !s.is_empty()).map(commune_key));
+            keys.extend(
+                cols[11]
+                    .split('|')
+                    .filter(|s| !s.is_empty())
+                    .map(commune_key),
+            );
             keys.sort();
             keys.dedup();
             let entry = Entry {
@@ -154,7 +163,8 @@ impl Referential {
                     .push(idx);
             }
             if kind == Kind::Current {
-                r.current.insert(entry.commune.insee_code.clone(), entry.commune.clone());
+                r.current
+                    .insert(entry.commune.insee_code.clone(), entry.commune.clone());
             }
             r.entries.push(entry);
         }
@@ -187,8 +197,16 @@ impl Referential {
 
     /// Current communes of a département, by decreasing population.
     pub fn communes_of_departement(&self, dep: &str) -> Vec<&CommuneRef> {
-        let mut v: Vec<_> = self.current.values().filter(|c| c.departement == dep).collect();
-        v.sort_by(|a, b| b.population.cmp(&a.population).then(a.insee_code.cmp(&b.insee_code)));
+        let mut v: Vec<_> = self
+            .current
+            .values()
+            .filter(|c| c.departement == dep)
+            .collect();
+        v.sort_by(|a, b| {
+            b.population
+                .cmp(&a.population)
+                .then(a.insee_code.cmp(&b.insee_code))
+        });
         v
     }
 
@@ -209,9 +227,11 @@ impl Referential {
     /// Centre of a commune, falling back to the centre of its département (flagged).
     pub fn centre_of(&self, insee_code: &str) -> Option<(GeoPoint, bool)> {
         let c = self.current.get(insee_code)?;
-        c.centre
-            .map(|p| (p, true))
-            .or_else(|| self.departement_centres.get(&c.departement).map(|p| (*p, false)))
+        c.centre.map(|p| (p, true)).or_else(|| {
+            self.departement_centres
+                .get(&c.departement)
+                .map(|p| (*p, false))
+        })
     }
 
     /// Finds a commune typed by a person (« avignon », « ST ETIENNE », or an INSEE code),
@@ -227,7 +247,9 @@ impl Referential {
         if key.is_empty() {
             return None;
         }
-        let dep = departement.map(str::to_string).or(hint.clone().filter(|h| h.len() <= 3));
+        let dep = departement
+            .map(str::to_string)
+            .or(hint.clone().filter(|h| h.len() <= 3));
         let postcode = hint.filter(|h| h.len() == 5);
         if let Some(pc) = postcode {
             return self.resolve(name, &pc);
@@ -337,7 +359,10 @@ mod tests {
         assert_eq!(code("Aix les bains", "73100"), Some("73008".into()));
         assert_eq!(code("Aix-les-Bain", "73100"), Some("73008".into()));
         assert_eq!(code("MARSEILLE", "13001"), Some("13055".into()));
-        assert_eq!(code("Equeurdreville-Hainneville", "50120"), Some("50129".into()));
+        assert_eq!(
+            code("Equeurdreville-Hainneville", "50120"),
+            Some("50129".into())
+        );
         // Wrong postcode, but a name unique in the département.
         assert_eq!(code("Saint-Étienne", "42999"), Some("42218".into()));
         assert_eq!(code("Lyon", "42000"), None);
@@ -346,9 +371,20 @@ mod tests {
     #[test]
     fn finds_communes_typed_by_people() {
         let r = r();
-        assert_eq!(r.find_by_name("saint etienne", None).map(|c| c.insee_code.as_str()), Some("42218"));
-        assert_eq!(r.find_by_name("Marseille (13)", None).map(|c| c.insee_code.as_str()), Some("13055"));
-        assert_eq!(r.find_by_name("13055", None).map(|c| c.name.as_str()), Some("Marseille"));
+        assert_eq!(
+            r.find_by_name("saint etienne", None)
+                .map(|c| c.insee_code.as_str()),
+            Some("42218")
+        );
+        assert_eq!(
+            r.find_by_name("Marseille (13)", None)
+                .map(|c| c.insee_code.as_str()),
+            Some("13055")
+        );
+        assert_eq!(
+            r.find_by_name("13055", None).map(|c| c.name.as_str()),
+            Some("Marseille")
+        );
         // No centre for the commune nor for its département in the sample.
         assert_eq!(r.centre_of("50129"), None);
         assert!(r.centre_of("42218").is_some_and(|(_, exact)| exact));
@@ -370,8 +406,16 @@ mod tests {
             Err(_) => return,
         };
         assert!(r.len() > 34_000, "{}", r.len());
-        assert_eq!(r.resolve("ST ETIENNE", "42000").map(|c| c.insee_code.as_str()), Some("42218"));
-        assert_eq!(r.resolve("Aix les bains", "73100").map(|c| c.insee_code.as_str()), Some("73008"));
+        assert_eq!(
+            r.resolve("ST ETIENNE", "42000")
+                .map(|c| c.insee_code.as_str()),
+            Some("42218")
+        );
+        assert_eq!(
+            r.resolve("Aix les bains", "73100")
+                .map(|c| c.insee_code.as_str()),
+            Some("73008")
+        );
         assert!(r.communes_of_departement("84").len() > 100);
     }
 }

@@ -1,0 +1,199 @@
+//! The standard crate against real files: the official example, the PACA v0.1 export, and
+//! files damaged the way real producers damage them.
+
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use maillage_domain::place::ValidationContext;
+use maillage_domain::typology::Typologies;
+use maillage_referential::Referential;
+use maillage_standard::export::{self, ExportFormat};
+use maillage_standard::{Format, Report, Version, check};
+
+fn shared(path: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared")
+        .join(path)
+}
+
+fn referential() -> &'static Referential {
+    static R: OnceLock<Referential> = OnceLock::new();
+    R.get_or_init(|| {
+        Referential::discover().unwrap_or_else(|e| {
+            panic!("{e} — lancez scripts/setup.sh pour construire le référentiel")
+        })
+    })
+}
+
+fn typologies() -> &'static Typologies {
+    static T: OnceLock<Typologies> = OnceLock::new();
+    T.get_or_init(Typologies::standard)
+}
+
+fn run(bytes: &[u8]) -> Report {
+    let ctx = ValidationContext {
+        communes: referential(),
+        typologies: typologies(),
+        list_separator: '|',
+    };
+    check(bytes, &ctx).expect("fichier lisible")
+}
+
+#[test]
+fn official_example_is_valid() {
+    let bytes = std::fs::read(shared("standard/exemple-valide.csv")).expect("exemple présent");
+    let report = run(&bytes);
+    assert_eq!(report.version, Version::V1);
+    assert_eq!(report.format, Format::Csv { delimiter: b',' });
+    assert!(report.records.len() >= 1);
+    assert_eq!(report.invalid_count(), 0, "{}", report.to_text());
+    let place = report.records[0].place.as_ref().expect("valide");
+    assert_eq!(place.name, "Anonymal");
+    assert_eq!(place.phone.as_deref(), Some("+33180059880"));
+    assert_eq!(place.emails.len(), 2);
+}
+
+fn places(report: &Report) -> Vec<maillage_domain::Place> {
+    report.valid().filter_map(|r| r.place.clone()).collect()
+}
+
+#[test]
+fn csv_json_geojson_round_trips_are_lossless() {
+    let bytes = std::fs::read(shared("standard/exemple-valide.csv")).expect("exemple présent");
+    let original = places(&run(&bytes));
+    for format in [
+        ExportFormat::Csv,
+        ExportFormat::Json,
+        ExportFormat::GeoJson,
+        ExportFormat::CsvExcel,
+    ] {
+        let out = export::to_bytes(&original, format).expect("export");
+        let again = places(&run(&out));
+        // csv-excel writes phones nationally: they come back in E.164 all the same.
+        assert_eq!(again, original, "aller-retour {format:?}");
+    }
+}
+
+#[test]
+fn paca_v0_1_file_is_converted_and_insee_codes_derived() {
+    let bytes = std::fs::read(shared("data/dedup-paca/paca-792-before-dedup-v0.1.json"))
+        .expect("fichier PACA présent");
+    let report = run(&bytes);
+    assert_eq!(report.version, Version::V0_1);
+    assert_eq!(report.format, Format::Json);
+    assert_eq!(report.records.len(), 792);
+    let valid = places(&report);
+    // Every refusal names line and field.
+    for m in report.error_messages() {
+        assert!(
+            m.starts_with("enregistrement ") && m.contains("champ « "),
+            "{m}"
+        );
+    }
+    assert!(
+        valid.len() > 700,
+        "{} valides\n{}",
+        valid.len(),
+        report.to_text()
+    );
+    let with_insee = valid.iter().filter(|p| p.insee_code.is_some()).count();
+    assert!(
+        with_insee * 100 >= valid.len() * 97,
+        "code INSEE pour {with_insee} / {}",
+        valid.len()
+    );
+    // Old vocabularies map to v1 values.
+    assert!(valid.iter().any(|p| !p.services.is_empty()));
+    // Export passes through the standard's CSV.
+    let csv = export::to_bytes(&valid, ExportFormat::Csv).expect("export");
+    let again = run(&csv);
+    assert_eq!(again.version, Version::V1);
+    assert_eq!(again.invalid_count(), 0, "{}", again.to_text());
+}
+
+#[test]
+fn real_world_defects_are_repaired_or_reported_with_line_and_field() {
+    let csv = "id;nom;commune;code_postal;adresse;date_maj;telephone;services;horaires;latitude;longitude;formations_labels\n\
+a1;Médiathèque;ST ETIENNE;42000;1 rue X;2024-01-02;04 77 00 00 00;Aide aux démarches administratives;Mo-Fr 09:00-12:00;45.43;4.39;Étapes numériques (La Poste)\n\
+a2;Sans date;Lyon;69001;2 rue Y;;06;Services inconnus;Sun 10:00-12:00;4.83;45.76;\n\
+a1;Doublon;Lyon;69001;3 rue Z;2024-01-02;;;;;;\n";
+    let report = run(csv.as_bytes());
+    assert_eq!(report.version, Version::V1);
+    let first = report.records[0].place.as_ref().expect("ligne 2 valide");
+    assert_eq!(first.insee_code.as_deref(), Some("42218"));
+    assert_eq!(first.phone.as_deref(), Some("+33477000000"));
+    let errors = report.error_messages();
+    assert!(
+        errors
+            .iter()
+            .any(|m| m.starts_with("ligne 3, champ « date_maj »")),
+        "{errors:?}"
+    );
+    assert!(
+        errors
+            .iter()
+            .any(|m| m.starts_with("ligne 3, champ « telephone »")),
+        "{errors:?}"
+    );
+    assert!(
+        errors
+            .iter()
+            .any(|m| m.starts_with("ligne 3, champ « services »")),
+        "{errors:?}"
+    );
+    assert!(
+        errors
+            .iter()
+            .any(|m| m.starts_with("ligne 4, champ « id »") && m.contains("ligne 2")),
+        "{errors:?}"
+    );
+    let second = &report.records[1];
+    assert!(
+        second.warnings.iter().any(|w| w.field == "latitude"),
+        "coordonnées inversées signalées"
+    );
+}
+
+#[test]
+fn standard_csv_export_snapshot() {
+    let bytes = std::fs::read(shared("standard/exemple-valide.csv")).expect("exemple présent");
+    let original = places(&run(&bytes));
+    let out = export::to_bytes(&original, ExportFormat::Csv).expect("export");
+    insta::assert_snapshot!(String::from_utf8(out).expect("UTF-8"));
+}
+
+#[test]
+fn xlsx_export_is_a_workbook() {
+    let bytes = std::fs::read(shared("standard/exemple-valide.csv")).expect("exemple présent");
+    let original = places(&run(&bytes));
+    let out = export::to_bytes(&original, ExportFormat::Xlsx).expect("export");
+    assert!(out.starts_with(b"PK"), "un XLSX est une archive zip");
+}
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
+            let ctx = ValidationContext { communes: referential(), typologies: typologies(), list_separator: '|' };
+            let _ = check(&bytes, &ctx);
+        }
+
+        #[test]
+        fn arbitrary_values_never_panic_and_are_reported(
+            values in proptest::collection::vec("[^\n\r\"]{0,40}", 32)
+        ) {
+            let header = maillage_domain::STANDARD_FIELDS.join("\t");
+            let row: Vec<String> = values.iter().map(|v| v.replace('\t', " ")).collect();
+            let file = format!("{header}\n{}\n", row.join("\t"));
+            let ctx = ValidationContext { communes: referential(), typologies: typologies(), list_separator: '|' };
+            let report = check(file.as_bytes(), &ctx).expect("en-tête lisible");
+            for r in &report.records {
+                prop_assert!(r.place.is_some() || !r.errors.is_empty());
+            }
+        }
+    }
+}
