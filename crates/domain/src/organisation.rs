@@ -16,11 +16,18 @@ pub struct Organisation {
     pub departement: Option<String>,
 }
 
+/// Cleaned name and pivot of an organisation typed in a form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrganisationInput {
+    pub name: String,
+    pub pivot: Option<String>,
+}
+
+/// Problems of a form, as (field, reason) pairs.
+pub type FormErrors = Vec<(String, String)>;
+
 /// Checks the fields of an organisation typed in a form.
-pub fn validate_organisation(
-    name: &str,
-    pivot: &str,
-) -> Result<(String, Option<String>), Vec<(String, String)>> {
+pub fn validate_organisation(name: &str, pivot: &str) -> Result<OrganisationInput, FormErrors> {
     let mut errors = Vec::new();
     let name = name.trim();
     if name.is_empty() {
@@ -38,7 +45,10 @@ pub fn validate_organisation(
         }
     };
     if errors.is_empty() {
-        Ok((name.to_string(), pivot))
+        Ok(OrganisationInput {
+            name: name.to_string(),
+            pivot,
+        })
     } else {
         Err(errors)
     }

@@ -261,7 +261,7 @@ impl Referential {
             .filter(|e| dep.as_deref().is_none_or(|d| e.commune.departement == d))
             .filter_map(|e| self.current_of(e))
             .collect();
-        found.sort_by(|a, b| b.population.cmp(&a.population));
+        found.sort_by_key(|c| std::cmp::Reverse(c.population));
         found.first().copied()
     }
 }

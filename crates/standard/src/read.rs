@@ -335,11 +335,10 @@ fn read_json(text: &str) -> Result<(Format, Vec<SourceRecord>), StandardError> {
                 if let Some([lon, lat, ..]) = coords.map(Vec::as_slice)
                     && record.get("latitude").is_none()
                     && record.get("longitude").is_none()
+                    && let (Some(lat), Some(lon)) = (json_text(lat, sep), json_text(lon, sep))
                 {
-                    if let (Some(lat), Some(lon)) = (json_text(lat, sep), json_text(lon, sep)) {
-                        record.fields.push(("latitude".into(), lat));
-                        record.fields.push(("longitude".into(), lon));
-                    }
+                    record.fields.push(("latitude".into(), lat));
+                    record.fields.push(("longitude".into(), lon));
                 }
                 records.push(record);
             }

@@ -45,7 +45,7 @@ fn official_example_is_valid() {
     let report = run(&bytes);
     assert_eq!(report.version, Version::V1);
     assert_eq!(report.format, Format::Csv { delimiter: b',' });
-    assert!(report.records.len() >= 1);
+    assert!(!report.records.is_empty());
     assert_eq!(report.invalid_count(), 0, "{}", report.to_text());
     let place = report.records[0].place.as_ref().expect("valide");
     assert_eq!(place.name, "Anonymal");
