@@ -1,1 +1,153 @@
-//! placeholder
+//! Storage of Maillage. One SQL text per query serves both backends: SQLite (embedded default)
+//! and PostgreSQL. [`Store`] holds either pool; the `on_pool!` macro runs the same code on the
+//! one in use, so the two backends cannot drift apart (see `docs/adr/0002-database-layer.md`).
+//!
+//! Places are stored as their validated JSON form with the columns needed for provenance,
+//! ownership and scope beside it; search runs on an in-process index built from
+//! [`Store::all_places`], independent of the backend.
+
+mod accounts;
+mod directory;
+mod sessions;
+
+use std::path::Path;
+use std::str::FromStr;
+
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
+
+pub use accounts::{NewUser, User};
+pub use directory::{ImportOutcome, ImportRecord, ImportSummary, StoredPlace};
+pub use sessions::SessionRecord;
+
+/// Errors of the storage layer.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("base de données : {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration de la base : {0}")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+    #[error("donnée enregistrée illisible : {0}")]
+    Corrupt(String),
+    #[error("adresse de base de données non reconnue « {0} » (attendu sqlite://… ou postgres://…)")]
+    UnsupportedUrl(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("création du dossier de données {path} : {source}")]
+    DataDir {
+        path: String,
+        source: std::io::Error,
+    },
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// The database in use.
+#[derive(Clone, Debug)]
+pub enum Store {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Runs the same code on the pool in use.
+macro_rules! on_pool {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match $store {
+            $crate::Store::Sqlite($pool) => $body,
+            $crate::Store::Postgres($pool) => $body,
+        }
+    };
+}
+pub(crate) use on_pool;
+
+fn corrupt(what: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(what.to_string())
+}
+
+pub(crate) fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+pub(crate) fn new_id() -> String {
+    uuid::Uuid::now_v7().simple().to_string()
+}
+
+impl Store {
+    /// Connects and migrates. `sqlite://path` (file created when missing), `sqlite::memory:`,
+    /// or `postgres://…`.
+    pub async fn connect(url: &str) -> Result<Self> {
+        let store = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let pool = PgPoolOptions::new().max_connections(8).connect(url).await?;
+            Store::Postgres(pool)
+        } else if url.starts_with("sqlite:") {
+            let in_memory = url.contains(":memory:");
+            let options = SqliteConnectOptions::from_str(url)?
+                .create_if_missing(true)
+                .foreign_keys(true)
+                .busy_timeout(std::time::Duration::from_secs(10));
+            let options = if in_memory {
+                options
+            } else {
+                options.journal_mode(SqliteJournalMode::Wal)
+            };
+            let pool = SqlitePoolOptions::new()
+                // One connection for an in-memory base: every connection would be a new base.
+                .max_connections(if in_memory { 1 } else { 4 })
+                .connect_with(options)
+                .await?;
+            Store::Sqlite(pool)
+        } else {
+            return Err(StoreError::UnsupportedUrl(url.to_string()));
+        };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// The SQLite URL of a file in a data directory, creating the directory.
+    pub fn sqlite_url_in(dir: &Path) -> Result<String> {
+        std::fs::create_dir_all(dir).map_err(|source| StoreError::DataDir {
+            path: dir.display().to_string(),
+            source,
+        })?;
+        Ok(format!(
+            "sqlite://{}",
+            dir.join("maillage.sqlite").display()
+        ))
+    }
+
+    async fn migrate(&self) -> Result<()> {
+        match self {
+            Store::Sqlite(pool) => sqlx::migrate!("./migrations/sqlite").run(pool).await?,
+            Store::Postgres(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await?,
+        }
+        Ok(())
+    }
+
+    /// "SQLite" or "PostgreSQL", for pages and logs.
+    pub fn backend(&self) -> &'static str {
+        match self {
+            Store::Sqlite(_) => "SQLite",
+            Store::Postgres(_) => "PostgreSQL",
+        }
+    }
+
+    /// Empties every table (tests and `demo --reset`).
+    pub async fn reset(&self) -> Result<()> {
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            for sql in [
+                "DELETE FROM sessions",
+                "DELETE FROM imports",
+                "DELETE FROM memberships",
+                "DELETE FROM coordinator_territories",
+                "DELETE FROM users",
+                "DELETE FROM places",
+                "DELETE FROM organisations",
+            ] {
+                sqlx::query(sql).execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+}

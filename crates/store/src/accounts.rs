@@ -1,0 +1,296 @@
+//! Accounts: users (argon2 password hashes, never the password), coordinators' territories and
+//! dated memberships, read back as the policy's [`Actor`].
+
+use argon2::Argon2;
+use argon2::password_hash::phc::PasswordHash;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use chrono::NaiveDate;
+use maillage_domain::policy::{Actor, Membership, TerritoryUnit};
+use sqlx::Row;
+
+use crate::{Result, Store, StoreError, corrupt, new_id, now, on_pool};
+
+/// A user account as pages show it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct User {
+    pub id: String,
+    pub email: String,
+    pub display_name: String,
+    pub administrator: bool,
+}
+
+/// What creating an account needs.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub email: String,
+    pub display_name: String,
+    pub password: String,
+    pub administrator: bool,
+    pub territory: Vec<TerritoryUnit>,
+    pub memberships: Vec<Membership>,
+}
+
+/// Minimum password length (ANSSI recommends 12+ for passwords without other factor).
+pub const MIN_PASSWORD_CHARS: usize = 12;
+
+fn hash_password(password: &str) -> Result<String> {
+    Argon2::default()
+        .hash_password(password.as_bytes())
+        .map(|h| h.to_string())
+        .map_err(|e| corrupt(format!("hachage du mot de passe : {e}")))
+}
+
+fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash)
+        .map(|parsed| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
+        .unwrap_or(false)
+}
+
+fn date(raw: &str) -> Result<NaiveDate> {
+    NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|e| corrupt(format!("date « {raw} » : {e}")))
+}
+
+impl Store {
+    /// Creates an account. E-mail addresses are unique (case-insensitive).
+    pub async fn create_user(&self, new: &NewUser) -> Result<String> {
+        let email = new.email.trim().to_lowercase();
+        if !email.contains('@') {
+            return Err(StoreError::Conflict(format!(
+                "adresse électronique invalide « {email} »"
+            )));
+        }
+        if new.password.chars().count() < MIN_PASSWORD_CHARS {
+            return Err(StoreError::Conflict(format!(
+                "mot de passe trop court : {MIN_PASSWORD_CHARS} caractères au moins"
+            )));
+        }
+        if self.user_by_email(&email).await?.is_some() {
+            return Err(StoreError::Conflict(format!(
+                "un compte existe déjà pour {email}"
+            )));
+        }
+        let id = new_id();
+        let hash = hash_password(&new.password)?;
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query(
+                "INSERT INTO users (id, email, display_name, password_hash, is_admin, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(&id)
+            .bind(&email)
+            .bind(new.display_name.trim())
+            .bind(&hash)
+            .bind(new.administrator)
+            .bind(now())
+            .execute(&mut *tx)
+            .await?;
+            for unit in &new.territory {
+                sqlx::query("INSERT INTO coordinator_territories (user_id, unit) VALUES ($1, $2)")
+                    .bind(&id)
+                    .bind(unit.code())
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            for m in &new.memberships {
+                sqlx::query(
+                    "INSERT INTO memberships (user_id, organisation_id, since, until) VALUES ($1, $2, $3, $4)",
+                )
+                .bind(&id)
+                .bind(&m.organisation_id)
+                .bind(m.since.to_string())
+                .bind(m.until.map(|d| d.to_string()))
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
+        });
+        Ok(id)
+    }
+
+    pub async fn user_by_email(&self, email: &str) -> Result<Option<User>> {
+        Ok(self.credentials(email).await?.map(|(u, _)| u))
+    }
+
+    async fn credentials(&self, email: &str) -> Result<Option<(User, String)>> {
+        let email = email.trim().to_lowercase();
+        on_pool!(self, pool => {
+            let row = sqlx::query(
+                "SELECT id, email, display_name, is_admin, password_hash FROM users WHERE email = $1",
+            )
+            .bind(&email)
+            .fetch_optional(pool)
+            .await?;
+            match row {
+                None => Ok(None),
+                Some(r) => Ok(Some((
+                    User {
+                        id: r.try_get("id")?,
+                        email: r.try_get("email")?,
+                        display_name: r.try_get("display_name")?,
+                        administrator: r.try_get("is_admin")?,
+                    },
+                    r.try_get("password_hash")?,
+                ))),
+            }
+        })
+    }
+
+    /// Checks a password; `None` for an unknown e-mail or a wrong password (same answer).
+    pub async fn authenticate(&self, email: &str, password: &str) -> Result<Option<User>> {
+        match self.credentials(email).await? {
+            Some((user, hash)) if verify_password(password, &hash) => Ok(Some(user)),
+            Some(_) => Ok(None),
+            None => {
+                // Same work for an unknown address, so timing does not reveal accounts.
+                let _ = verify_password(
+                    password,
+                    "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$8mUUJ5LAeSk9dmuGPJ66xnRmVU0hrQr8gqnWOGtbMHs",
+                );
+                Ok(None)
+            }
+        }
+    }
+
+    pub async fn user(&self, id: &str) -> Result<Option<User>> {
+        on_pool!(self, pool => {
+            let row = sqlx::query("SELECT id, email, display_name, is_admin FROM users WHERE id = $1")
+                .bind(id)
+                .fetch_optional(pool)
+                .await?;
+            match row {
+                None => Ok(None),
+                Some(r) => Ok(Some(User {
+                    id: r.try_get("id")?,
+                    email: r.try_get("email")?,
+                    display_name: r.try_get("display_name")?,
+                    administrator: r.try_get("is_admin")?,
+                })),
+            }
+        })
+    }
+
+    pub async fn users(&self) -> Result<Vec<User>> {
+        on_pool!(self, pool => {
+            let rows = sqlx::query("SELECT id, email, display_name, is_admin FROM users ORDER BY display_name, email")
+                .fetch_all(pool)
+                .await?;
+            rows.iter()
+                .map(|r| {
+                    Ok(User {
+                        id: r.try_get("id")?,
+                        email: r.try_get("email")?,
+                        display_name: r.try_get("display_name")?,
+                        administrator: r.try_get("is_admin")?,
+                    })
+                })
+                .collect()
+        })
+    }
+
+    /// The account as the policy sees it.
+    pub async fn actor(&self, user_id: &str) -> Result<Option<Actor>> {
+        let Some(user) = self.user(user_id).await? else {
+            return Ok(None);
+        };
+        on_pool!(self, pool => {
+            let units = sqlx::query("SELECT unit FROM coordinator_territories WHERE user_id = $1 ORDER BY unit")
+                .bind(user_id)
+                .fetch_all(pool)
+                .await?;
+            let mut territory = Vec::new();
+            for r in &units {
+                let code: String = r.try_get("unit")?;
+                territory.push(TerritoryUnit::parse(&code).ok_or_else(|| corrupt(format!("territoire « {code} »")))?);
+            }
+            let rows = sqlx::query("SELECT organisation_id, since, until FROM memberships WHERE user_id = $1 ORDER BY since")
+                .bind(user_id)
+                .fetch_all(pool)
+                .await?;
+            let mut memberships = Vec::new();
+            for r in &rows {
+                let since: String = r.try_get("since")?;
+                let until: Option<String> = r.try_get("until")?;
+                memberships.push(Membership {
+                    organisation_id: r.try_get("organisation_id")?,
+                    since: date(&since)?,
+                    until: until.as_deref().map(date).transpose()?,
+                });
+            }
+            Ok(Some(Actor {
+                user_id: user.id,
+                administrator: user.administrator,
+                territory,
+                memberships,
+            }))
+        })
+    }
+
+    /// Replaces a user's role: administrator flag, territory, memberships.
+    pub async fn set_roles(
+        &self,
+        user_id: &str,
+        administrator: bool,
+        territory: &[TerritoryUnit],
+        memberships: &[Membership],
+    ) -> Result<()> {
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query("UPDATE users SET is_admin = $2 WHERE id = $1")
+                .bind(user_id)
+                .bind(administrator)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("DELETE FROM coordinator_territories WHERE user_id = $1")
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("DELETE FROM memberships WHERE user_id = $1")
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?;
+            for unit in territory {
+                sqlx::query("INSERT INTO coordinator_territories (user_id, unit) VALUES ($1, $2)")
+                    .bind(user_id)
+                    .bind(unit.code())
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            for m in memberships {
+                sqlx::query("INSERT INTO memberships (user_id, organisation_id, since, until) VALUES ($1, $2, $3, $4)")
+                    .bind(user_id)
+                    .bind(&m.organisation_id)
+                    .bind(m.since.to_string())
+                    .bind(m.until.map(|d| d.to_string()))
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    pub async fn delete_user(&self, user_id: &str) -> Result<bool> {
+        on_pool!(self, pool => {
+            let done = sqlx::query("DELETE FROM users WHERE id = $1").bind(user_id).execute(pool).await?;
+            Ok(done.rows_affected() == 1)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_hashed_and_verified() {
+        let hash = hash_password("correct horse battery").expect("hash");
+        assert!(hash.starts_with("$argon2id$"));
+        assert!(verify_password("correct horse battery", &hash));
+        assert!(!verify_password("wrong", &hash));
+        assert!(!verify_password("x", "not a hash"));
+    }
+}

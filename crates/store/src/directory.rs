@@ -1,0 +1,451 @@
+//! Places, organisations and imports.
+
+use std::collections::{HashMap, HashSet};
+
+use maillage_domain::Place;
+use maillage_domain::organisation::Organisation;
+use sqlx::Row;
+
+use crate::{Result, Store, StoreError, corrupt, new_id, now, on_pool};
+
+/// A place with what the database knows beside the standard.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredPlace {
+    pub place: Place,
+    pub organisation_id: Option<String>,
+    /// Provenance: the import source and the producer's identifier.
+    pub source: Option<String>,
+    pub source_id: Option<String>,
+    pub modified_at: String,
+}
+
+/// One valid record to import.
+#[derive(Debug, Clone)]
+pub struct ImportRecord {
+    pub source_id: String,
+    pub place: Place,
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImportOutcome {
+    pub created: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+}
+
+/// A past import, for the import history page.
+#[derive(Debug, Clone)]
+pub struct ImportSummary {
+    pub id: String,
+    pub at: String,
+    pub source: String,
+    pub file_name: String,
+    pub created: i64,
+    pub updated: i64,
+    pub unchanged: i64,
+    pub rejected: i64,
+    pub report: String,
+}
+
+fn place_json(place: &Place) -> Result<String> {
+    serde_json::to_string(place).map_err(corrupt)
+}
+
+fn decode_place<R: Row>(row: &R) -> Result<StoredPlace>
+where
+    for<'a> &'a str: sqlx::ColumnIndex<R>,
+    for<'a> String: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> Option<String>: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+{
+    let data: String = row.try_get("data")?;
+    let place: Place = serde_json::from_str(&data).map_err(corrupt)?;
+    Ok(StoredPlace {
+        place,
+        organisation_id: row.try_get("organisation_id")?,
+        source: row.try_get("source")?,
+        source_id: row.try_get("source_id")?,
+        modified_at: row.try_get("modified_at")?,
+    })
+}
+
+fn decode_org<R: Row>(row: &R) -> Result<Organisation>
+where
+    for<'a> &'a str: sqlx::ColumnIndex<R>,
+    for<'a> String: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> Option<String>: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+{
+    let typologies: String = row.try_get("typologies")?;
+    Ok(Organisation {
+        id: row.try_get("id")?,
+        name: row.try_get("name")?,
+        pivot: row.try_get("pivot")?,
+        typologies: typologies
+            .split('|')
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect(),
+        departement: row.try_get("departement")?,
+    })
+}
+
+impl Store {
+    /// Every place (to build the search index and for exports).
+    pub async fn all_places(&self) -> Result<Vec<StoredPlace>> {
+        on_pool!(self, pool => {
+            let rows = sqlx::query(
+                "SELECT id, organisation_id, source, source_id, data, modified_at FROM places ORDER BY id",
+            )
+            .fetch_all(pool)
+            .await?;
+            rows.iter().map(decode_place).collect()
+        })
+    }
+
+    pub async fn count_places(&self) -> Result<i64> {
+        on_pool!(self, pool => {
+            let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM places").fetch_one(pool).await?;
+            Ok(n)
+        })
+    }
+
+    pub async fn place(&self, id: &str) -> Result<Option<StoredPlace>> {
+        on_pool!(self, pool => {
+            let row = sqlx::query(
+                "SELECT id, organisation_id, source, source_id, data, modified_at FROM places WHERE id = $1",
+            )
+            .bind(id)
+            .fetch_optional(pool)
+            .await?;
+            row.as_ref().map(decode_place).transpose()
+        })
+    }
+
+    /// Creates a place typed in Maillage; returns its identifier.
+    pub async fn create_place(
+        &self,
+        mut place: Place,
+        organisation_id: Option<&str>,
+        by: Option<&str>,
+    ) -> Result<String> {
+        if place.id.is_empty() {
+            place.id = new_id();
+        }
+        let data = place_json(&place)?;
+        let at = now();
+        on_pool!(self, pool => {
+            sqlx::query(
+                "INSERT INTO places (id, organisation_id, source, source_id, name, insee_code, departement, updated_on, data, created_at, modified_at, modified_by)
+                 VALUES ($1, $2, NULL, NULL, $3, $4, $5, $6, $7, $8, $8, $9)",
+            )
+            .bind(&place.id)
+            .bind(organisation_id)
+            .bind(&place.name)
+            .bind(&place.insee_code)
+            .bind(place.departement())
+            .bind(place.updated_on.to_string())
+            .bind(&data)
+            .bind(&at)
+            .bind(by)
+            .execute(pool)
+            .await?;
+        });
+        Ok(place.id)
+    }
+
+    /// Replaces a place's content (and organisation). Returns false when it does not exist.
+    pub async fn update_place(
+        &self,
+        place: &Place,
+        organisation_id: Option<&str>,
+        by: Option<&str>,
+    ) -> Result<bool> {
+        let data = place_json(place)?;
+        let at = now();
+        on_pool!(self, pool => {
+            let done = sqlx::query(
+                "UPDATE places SET organisation_id = $2, name = $3, insee_code = $4, departement = $5, updated_on = $6, data = $7, modified_at = $8, modified_by = $9 WHERE id = $1",
+            )
+            .bind(&place.id)
+            .bind(organisation_id)
+            .bind(&place.name)
+            .bind(&place.insee_code)
+            .bind(place.departement())
+            .bind(place.updated_on.to_string())
+            .bind(&data)
+            .bind(&at)
+            .bind(by)
+            .execute(pool)
+            .await?;
+            Ok(done.rows_affected() == 1)
+        })
+    }
+
+    pub async fn delete_place(&self, id: &str) -> Result<bool> {
+        on_pool!(self, pool => {
+            let done = sqlx::query("DELETE FROM places WHERE id = $1").bind(id).execute(pool).await?;
+            Ok(done.rows_affected() == 1)
+        })
+    }
+
+    /// Imports valid records in one transaction. A record is matched to a place by provenance
+    /// (source, producer id), or by Maillage id (re-import of Maillage's own export). A newer
+    /// or equally recent `date_maj` with different content updates the place; identical content
+    /// changes nothing; an older one never overwrites. Places with a known pivot are attached
+    /// to the organisation of that pivot (created when new).
+    pub async fn import_places(
+        &self,
+        source: &str,
+        file_name: &str,
+        records: &[ImportRecord],
+        rejected: usize,
+        report: &str,
+        by: Option<&str>,
+    ) -> Result<ImportOutcome> {
+        let at = now();
+        let mut outcome = ImportOutcome::default();
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let mut by_provenance: HashMap<String, (String, String)> = HashMap::new();
+            let mut by_id: HashMap<String, (String, String)> = HashMap::new();
+            for row in sqlx::query("SELECT id, source, source_id, data FROM places")
+                .fetch_all(&mut *tx)
+                .await?
+            {
+                let id: String = row.try_get("id")?;
+                let src: Option<String> = row.try_get("source")?;
+                let sid: Option<String> = row.try_get("source_id")?;
+                let data: String = row.try_get("data")?;
+                if src.as_deref() == Some(source) && let Some(sid) = sid {
+                    by_provenance.insert(sid, (id.clone(), data.clone()));
+                }
+                by_id.insert(id.clone(), (id, data));
+            }
+            let mut orgs: HashMap<String, String> = HashMap::new();
+            for row in sqlx::query("SELECT id, pivot FROM organisations WHERE pivot IS NOT NULL")
+                .fetch_all(&mut *tx)
+                .await?
+            {
+                orgs.insert(row.try_get("pivot")?, row.try_get("id")?);
+            }
+            let mut taken: HashSet<String> = by_id.keys().cloned().collect();
+            for rec in records {
+                let existing = by_provenance
+                    .get(&rec.source_id)
+                    .or_else(|| by_id.get(&rec.source_id))
+                    .cloned();
+                let mut place = rec.place.clone();
+                match existing {
+                    Some((id, old_data)) => {
+                        place.id = id;
+                        let old: Place = serde_json::from_str(&old_data).map_err(corrupt)?;
+                        let data = place_json(&place)?;
+                        if data == old_data || place.updated_on < old.updated_on {
+                            outcome.unchanged += 1;
+                            continue;
+                        }
+                        sqlx::query(
+                            "UPDATE places SET name = $2, insee_code = $3, departement = $4, updated_on = $5, data = $6, modified_at = $7, modified_by = $8 WHERE id = $1",
+                        )
+                        .bind(&place.id)
+                        .bind(&place.name)
+                        .bind(&place.insee_code)
+                        .bind(place.departement())
+                        .bind(place.updated_on.to_string())
+                        .bind(&data)
+                        .bind(&at)
+                        .bind(by)
+                        .execute(&mut *tx)
+                        .await?;
+                        outcome.updated += 1;
+                    }
+                    None => {
+                        place.id = if taken.contains(&rec.source_id) || rec.source_id.len() > 120 {
+                            new_id()
+                        } else {
+                            rec.source_id.clone()
+                        };
+                        taken.insert(place.id.clone());
+                        let organisation_id = if place.pivot_is_unknown() || place.pivot.is_empty() {
+                            None
+                        } else if let Some(id) = orgs.get(&place.pivot) {
+                            Some(id.clone())
+                        } else {
+                            let id = new_id();
+                            sqlx::query(
+                                "INSERT INTO organisations (id, name, pivot, typologies, departement, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+                            )
+                            .bind(&id)
+                            .bind(place.parent_structure.as_deref().unwrap_or(&place.name))
+                            .bind(&place.pivot)
+                            .bind(place.typologies.join("|"))
+                            .bind(place.departement())
+                            .bind(&at)
+                            .execute(&mut *tx)
+                            .await?;
+                            orgs.insert(place.pivot.clone(), id.clone());
+                            Some(id)
+                        };
+                        let data = place_json(&place)?;
+                        sqlx::query(
+                            "INSERT INTO places (id, organisation_id, source, source_id, name, insee_code, departement, updated_on, data, created_at, modified_at, modified_by)
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11)",
+                        )
+                        .bind(&place.id)
+                        .bind(organisation_id)
+                        .bind(source)
+                        .bind(&rec.source_id)
+                        .bind(&place.name)
+                        .bind(&place.insee_code)
+                        .bind(place.departement())
+                        .bind(place.updated_on.to_string())
+                        .bind(&data)
+                        .bind(&at)
+                        .bind(by)
+                        .execute(&mut *tx)
+                        .await?;
+                        by_provenance.insert(rec.source_id.clone(), (place.id.clone(), data));
+                        outcome.created += 1;
+                    }
+                }
+            }
+            sqlx::query(
+                "INSERT INTO imports (id, at, user_id, source, file_name, created, updated, unchanged, rejected, report) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            )
+            .bind(new_id())
+            .bind(&at)
+            .bind(by)
+            .bind(source)
+            .bind(file_name)
+            .bind(outcome.created as i64)
+            .bind(outcome.updated as i64)
+            .bind(outcome.unchanged as i64)
+            .bind(rejected as i64)
+            .bind(report)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+        });
+        Ok(outcome)
+    }
+
+    /// Past imports, newest first.
+    pub async fn imports(&self, limit: i64) -> Result<Vec<ImportSummary>> {
+        on_pool!(self, pool => {
+            let rows = sqlx::query(
+                "SELECT id, at, source, file_name, created, updated, unchanged, rejected, report FROM imports ORDER BY at DESC, id DESC LIMIT $1",
+            )
+            .bind(limit)
+            .fetch_all(pool)
+            .await?;
+            rows.iter()
+                .map(|r| {
+                    Ok(ImportSummary {
+                        id: r.try_get("id")?,
+                        at: r.try_get("at")?,
+                        source: r.try_get("source")?,
+                        file_name: r.try_get("file_name")?,
+                        created: r.try_get("created")?,
+                        updated: r.try_get("updated")?,
+                        unchanged: r.try_get("unchanged")?,
+                        rejected: r.try_get("rejected")?,
+                        report: r.try_get("report")?,
+                    })
+                })
+                .collect()
+        })
+    }
+
+    // ----- organisations -----
+
+    pub async fn organisations(&self) -> Result<Vec<Organisation>> {
+        on_pool!(self, pool => {
+            let rows = sqlx::query(
+                "SELECT id, name, pivot, typologies, departement FROM organisations ORDER BY name, id",
+            )
+            .fetch_all(pool)
+            .await?;
+            rows.iter().map(decode_org).collect()
+        })
+    }
+
+    pub async fn organisation(&self, id: &str) -> Result<Option<Organisation>> {
+        on_pool!(self, pool => {
+            let row = sqlx::query(
+                "SELECT id, name, pivot, typologies, departement FROM organisations WHERE id = $1",
+            )
+            .bind(id)
+            .fetch_optional(pool)
+            .await?;
+            row.as_ref().map(decode_org).transpose()
+        })
+    }
+
+    /// Creates an organisation; its pivot, when known, must be unique.
+    pub async fn create_organisation(&self, org: &Organisation) -> Result<String> {
+        let id = if org.id.is_empty() {
+            new_id()
+        } else {
+            org.id.clone()
+        };
+        if let Some(pivot) = &org.pivot {
+            let existing = self
+                .organisations()
+                .await?
+                .into_iter()
+                .find(|o| o.pivot.as_ref() == Some(pivot));
+            if let Some(o) = existing {
+                return Err(StoreError::Conflict(format!(
+                    "le SIRET/RNA {pivot} est déjà celui de « {} »",
+                    o.name
+                )));
+            }
+        }
+        on_pool!(self, pool => {
+            sqlx::query(
+                "INSERT INTO organisations (id, name, pivot, typologies, departement, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(&id)
+            .bind(&org.name)
+            .bind(&org.pivot)
+            .bind(org.typologies.join("|"))
+            .bind(&org.departement)
+            .bind(now())
+            .execute(pool)
+            .await?;
+        });
+        Ok(id)
+    }
+
+    pub async fn update_organisation(&self, org: &Organisation) -> Result<bool> {
+        on_pool!(self, pool => {
+            let done = sqlx::query(
+                "UPDATE organisations SET name = $2, pivot = $3, typologies = $4, departement = $5 WHERE id = $1",
+            )
+            .bind(&org.id)
+            .bind(&org.name)
+            .bind(&org.pivot)
+            .bind(org.typologies.join("|"))
+            .bind(&org.departement)
+            .execute(pool)
+            .await?;
+            Ok(done.rows_affected() == 1)
+        })
+    }
+
+    pub async fn delete_organisation(&self, id: &str) -> Result<bool> {
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query("UPDATE places SET organisation_id = NULL WHERE organisation_id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            let done = sqlx::query("DELETE FROM organisations WHERE id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            Ok(done.rows_affected() == 1)
+        })
+    }
+}

@@ -1,0 +1,330 @@
+//! The same contract on both backends: every test runs on SQLite, and on PostgreSQL when
+//! `MAILLAGE_TEST_POSTGRES_URL` points to a server (the test script starts one and sets
+//! `MAILLAGE_REQUIRE_POSTGRES=1`, so CI cannot silently skip it).
+
+use chrono::NaiveDate;
+use maillage_domain::organisation::Organisation;
+use maillage_domain::place::{DirectoryExtras, Place};
+use maillage_domain::policy::{Membership, TerritoryUnit};
+use maillage_domain::vocab::Service;
+use maillage_store::{ImportRecord, NewUser, SessionRecord, Store};
+
+async fn backends() -> Vec<Store> {
+    let mut stores = vec![Store::connect("sqlite::memory:").await.expect("SQLite")];
+    match std::env::var("MAILLAGE_TEST_POSTGRES_URL") {
+        Ok(admin_url) => {
+            // A fresh database per test: tests run in parallel.
+            let name = format!("maillage_test_{}", uuid::Uuid::new_v4().simple());
+            let admin = sqlx::PgPool::connect(&admin_url)
+                .await
+                .expect("PostgreSQL joignable");
+            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                .execute(&admin)
+                .await
+                .expect("création de la base de test");
+            let base = admin_url
+                .rsplit_once('/')
+                .map(|(b, _)| b)
+                .unwrap_or(&admin_url);
+            stores.push(
+                Store::connect(&format!("{base}/{name}"))
+                    .await
+                    .expect("PostgreSQL"),
+            );
+        }
+        Err(_) if std::env::var("MAILLAGE_REQUIRE_POSTGRES").is_ok() => {
+            panic!("MAILLAGE_REQUIRE_POSTGRES est posé mais MAILLAGE_TEST_POSTGRES_URL manque")
+        }
+        Err(_) => eprintln!("PostgreSQL non testé : MAILLAGE_TEST_POSTGRES_URL absent"),
+    }
+    stores
+}
+
+fn place(id: &str, name: &str, pivot: &str, updated: &str) -> Place {
+    Place {
+        id: id.into(),
+        pivot: pivot.into(),
+        name: name.into(),
+        commune: "Lyon".into(),
+        postcode: "69001".into(),
+        insee_code: Some("69381".into()),
+        address: "1 place de la Comédie".into(),
+        address_complement: None,
+        location: None,
+        typologies: vec!["BIB".into()],
+        phone: Some("+33472000000".into()),
+        emails: vec![],
+        websites: vec![],
+        opening_hours: Some("Mo-Fr 09:00-12:00".into()),
+        opening_hours_valid: true,
+        summary: None,
+        description: None,
+        source: Some("test".into()),
+        mobility: vec![],
+        parent_structure: None,
+        updated_on: NaiveDate::parse_from_str(updated, "%Y-%m-%d").expect("date"),
+        services: vec![Service::parse("Aide aux démarches administratives").expect("service")],
+        publics: vec![],
+        specific_support: vec![],
+        fees: vec![],
+        national_programmes: vec![],
+        training_labels: vec![],
+        other_labels: None,
+        access_modes: vec![],
+        support_modes: vec![],
+        accessibility_url: None,
+        booking_url: None,
+        extras: DirectoryExtras {
+            limits: Some("n'intervient pas sur le budget".into()),
+            ..DirectoryExtras::default()
+        },
+    }
+}
+
+use maillage_domain::Vocabulary;
+
+#[tokio::test]
+async fn import_is_idempotent_and_newer_dates_update() {
+    for store in backends().await {
+        let records = vec![
+            ImportRecord {
+                source_id: "a".into(),
+                place: place("", "Médiathèque", "21690123400010", "2024-01-01"),
+            },
+            ImportRecord {
+                source_id: "b".into(),
+                place: place("", "Centre social", "00000000000000", "2024-01-01"),
+            },
+        ];
+        let first = store
+            .import_places("lyon", "f.csv", &records, 0, "ok", None)
+            .await
+            .expect("import");
+        assert_eq!(
+            (first.created, first.updated, first.unchanged),
+            (2, 0, 0),
+            "{}",
+            store.backend()
+        );
+        let again = store
+            .import_places("lyon", "f.csv", &records, 0, "ok", None)
+            .await
+            .expect("import");
+        assert_eq!(
+            (again.created, again.updated, again.unchanged),
+            (0, 0, 2),
+            "{}",
+            store.backend()
+        );
+        let mut newer = records.clone();
+        newer[0].place.updated_on = NaiveDate::from_ymd_opt(2024, 6, 1).expect("date");
+        newer[0].place.name = "Médiathèque Jean Macé".into();
+        let mut older = records.clone();
+        older[1].place.updated_on = NaiveDate::from_ymd_opt(2023, 1, 1).expect("date");
+        older[1].place.name = "Ancien nom".into();
+        let out = store
+            .import_places(
+                "lyon",
+                "f.csv",
+                &[newer[0].clone(), older[1].clone()],
+                0,
+                "ok",
+                None,
+            )
+            .await
+            .expect("import");
+        assert_eq!((out.created, out.updated, out.unchanged), (0, 1, 1));
+        let all = store.all_places().await.expect("lecture");
+        assert_eq!(all.len(), 2);
+        let a = all
+            .iter()
+            .find(|p| p.source_id.as_deref() == Some("a"))
+            .expect("a");
+        assert_eq!(a.place.name, "Médiathèque Jean Macé");
+        assert_eq!(a.source.as_deref(), Some("lyon"));
+        assert_eq!(
+            a.place.extras.limits.as_deref(),
+            Some("n'intervient pas sur le budget")
+        );
+        // A known pivot creates its organisation; the placeholder does not.
+        assert!(a.organisation_id.is_some());
+        let b = all
+            .iter()
+            .find(|p| p.source_id.as_deref() == Some("b"))
+            .expect("b");
+        assert_eq!(b.place.name, "Centre social");
+        assert!(b.organisation_id.is_none());
+        assert_eq!(store.organisations().await.expect("structures").len(), 1);
+        assert_eq!(store.imports(10).await.expect("historique").len(), 3);
+        // Maillage's own export re-imported under another source matches by id.
+        let own = vec![ImportRecord {
+            source_id: a.place.id.clone(),
+            place: a.place.clone(),
+        }];
+        let out = store
+            .import_places("autre", "export.csv", &own, 0, "ok", None)
+            .await
+            .expect("import");
+        assert_eq!(out.unchanged, 1);
+    }
+}
+
+#[tokio::test]
+async fn places_and_organisations_crud() {
+    for store in backends().await {
+        let org = Organisation {
+            id: String::new(),
+            name: "CCAS de Lyon".into(),
+            pivot: Some("26690123400017".into()),
+            typologies: vec!["CCAS".into()],
+            departement: Some("69".into()),
+        };
+        let org_id = store.create_organisation(&org).await.expect("structure");
+        assert!(
+            store.create_organisation(&org).await.is_err(),
+            "pivot unique"
+        );
+        let id = store
+            .create_place(
+                place("", "Accueil CCAS", "26690123400017", "2024-02-02"),
+                Some(&org_id),
+                Some("u1"),
+            )
+            .await
+            .expect("création");
+        let mut stored = store.place(&id).await.expect("lecture").expect("présent");
+        assert_eq!(stored.organisation_id.as_deref(), Some(org_id.as_str()));
+        stored.place.name = "Accueil du CCAS".into();
+        assert!(
+            store
+                .update_place(&stored.place, Some(&org_id), Some("u1"))
+                .await
+                .expect("maj")
+        );
+        assert_eq!(
+            store
+                .place(&id)
+                .await
+                .expect("lecture")
+                .expect("présent")
+                .place
+                .name,
+            "Accueil du CCAS"
+        );
+        assert!(
+            store
+                .delete_organisation(&org_id)
+                .await
+                .expect("suppression")
+        );
+        assert!(
+            store
+                .place(&id)
+                .await
+                .expect("lecture")
+                .expect("gardé")
+                .organisation_id
+                .is_none()
+        );
+        assert!(store.delete_place(&id).await.expect("suppression"));
+        assert!(store.place(&id).await.expect("lecture").is_none());
+        assert_eq!(store.count_places().await.expect("compte"), 0);
+    }
+}
+
+#[tokio::test]
+async fn accounts_roles_and_sessions() {
+    for store in backends().await {
+        let org_id = store
+            .create_organisation(&Organisation {
+                id: String::new(),
+                name: "Médiathèque".into(),
+                pivot: None,
+                typologies: vec![],
+                departement: None,
+            })
+            .await
+            .expect("structure");
+        let since = NaiveDate::from_ymd_opt(2024, 1, 1).expect("date");
+        let user = NewUser {
+            email: "Aidant@Example.org".into(),
+            display_name: "Camille".into(),
+            password: "un mot de passe long".into(),
+            administrator: false,
+            territory: vec![TerritoryUnit::Departement("69".into())],
+            memberships: vec![Membership {
+                organisation_id: org_id.clone(),
+                since,
+                until: None,
+            }],
+        };
+        let id = store.create_user(&user).await.expect("compte");
+        assert!(store.create_user(&user).await.is_err(), "e-mail unique");
+        assert!(
+            store
+                .create_user(&NewUser {
+                    password: "court".into(),
+                    email: "b@c.fr".into(),
+                    ..user.clone()
+                })
+                .await
+                .is_err()
+        );
+        let ok = store
+            .authenticate("aidant@example.org", "un mot de passe long")
+            .await
+            .expect("auth");
+        assert_eq!(ok.map(|u| u.id), Some(id.clone()));
+        assert!(
+            store
+                .authenticate("aidant@example.org", "faux")
+                .await
+                .expect("auth")
+                .is_none()
+        );
+        assert!(
+            store
+                .authenticate("inconnu@example.org", "faux")
+                .await
+                .expect("auth")
+                .is_none()
+        );
+        let actor = store.actor(&id).await.expect("acteur").expect("présent");
+        assert!(actor.is_coordinator());
+        assert_eq!(actor.memberships.len(), 1);
+        store.set_roles(&id, true, &[], &[]).await.expect("rôles");
+        let actor = store.actor(&id).await.expect("acteur").expect("présent");
+        assert!(actor.administrator && actor.territory.is_empty() && actor.memberships.is_empty());
+
+        let rec = SessionRecord {
+            id: "s1".into(),
+            data: "{}".into(),
+            expires_at: 2_000,
+        };
+        store.save_session(&rec).await.expect("session");
+        store
+            .save_session(&SessionRecord {
+                data: "{\"u\":1}".into(),
+                ..rec.clone()
+            })
+            .await
+            .expect("session");
+        assert_eq!(
+            store
+                .load_session("s1", 1_000)
+                .await
+                .expect("lecture")
+                .map(|r| r.data),
+            Some("{\"u\":1}".into())
+        );
+        assert!(
+            store
+                .load_session("s1", 3_000)
+                .await
+                .expect("lecture")
+                .is_none()
+        );
+        assert_eq!(store.purge_sessions(3_000).await.expect("purge"), 1);
+        assert!(store.delete_user(&id).await.expect("suppression"));
+    }
+}
