@@ -126,6 +126,52 @@ pub struct Place {
 }
 
 impl Place {
+    /// A place with its required fields only (forms, demo data, tests fill in the rest).
+    pub fn new(
+        id: impl Into<String>,
+        name: impl Into<String>,
+        address: impl Into<String>,
+        postcode: impl Into<String>,
+        commune: impl Into<String>,
+        updated_on: NaiveDate,
+    ) -> Self {
+        Place {
+            id: id.into(),
+            pivot: UNKNOWN_PIVOT.to_string(),
+            name: name.into(),
+            commune: commune.into(),
+            postcode: postcode.into(),
+            insee_code: None,
+            address: address.into(),
+            address_complement: None,
+            location: None,
+            typologies: Vec::new(),
+            phone: None,
+            emails: Vec::new(),
+            websites: Vec::new(),
+            opening_hours: None,
+            opening_hours_valid: true,
+            summary: None,
+            description: None,
+            source: None,
+            mobility: Vec::new(),
+            parent_structure: None,
+            updated_on,
+            services: Vec::new(),
+            publics: Vec::new(),
+            specific_support: Vec::new(),
+            fees: Vec::new(),
+            national_programmes: Vec::new(),
+            training_labels: Vec::new(),
+            other_labels: None,
+            access_modes: Vec::new(),
+            support_modes: Vec::new(),
+            accessibility_url: None,
+            booking_url: None,
+            extras: DirectoryExtras::default(),
+        }
+    }
+
     /// Département (from the INSEE code, else from the postcode).
     pub fn departement(&self) -> Option<String> {
         if let Some(code) = &self.insee_code {

@@ -1,0 +1,243 @@
+use chrono::{NaiveDate, TimeZone, Utc};
+use maillage_domain::Place;
+use maillage_domain::geo::GeoPoint;
+use maillage_domain::vocab::{Fee, MediationForm, Service, Vocabulary};
+use maillage_search::{OpenFilter, PlaceContext, SearchIndex, SearchQuery};
+
+fn day() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2024, 3, 1).expect("date")
+}
+
+fn places() -> Vec<Place> {
+    let mut a = Place::new(
+        "a",
+        "Médiathèque Jean Macé",
+        "1 rue",
+        "69007",
+        "Lyon",
+        day(),
+    );
+    a.insee_code = Some("69387".into());
+    a.location = Some(GeoPoint::new(45.75, 4.84));
+    a.services = vec![Service::parse("Aide aux démarches administratives").expect("s")];
+    a.fees = vec![Fee::parse("Gratuit").expect("f")];
+    a.summary = Some("Ateliers numériques pour débutants".into());
+    a.opening_hours = Some("Mo-Fr 09:00-12:00".into());
+    a.extras.step_free_access = Some(true);
+    let mut b = Place::new(
+        "b",
+        "Centre social du Plateau",
+        "2 rue",
+        "69004",
+        "Lyon",
+        day(),
+    );
+    b.insee_code = Some("69384".into());
+    b.location = Some(GeoPoint::new(45.78, 4.83));
+    b.services = vec![Service::parse("Maîtrise des outils numériques du quotidien").expect("s")];
+    b.extras.mediation_forms = vec![MediationForm::ALL[0]];
+    b.opening_hours = Some("Sa 10:00-12:00".into());
+    let mut c = Place::new(
+        "c",
+        "France Services de Villeurbanne",
+        "3 rue",
+        "69100",
+        "Villeurbanne",
+        day(),
+    );
+    c.insee_code = Some("69266".into());
+    c.location = Some(GeoPoint::new(45.77, 4.88));
+    c.services = a.services.clone();
+    c.description = Some("Accompagnement aux démarches en ligne, atelier smartphone".into());
+    let mut d = Place::new(
+        "d",
+        "Espace numérique de Marseille",
+        "4 rue",
+        "13001",
+        "Marseille",
+        day(),
+    );
+    d.insee_code = Some("13201".into());
+    d.location = Some(GeoPoint::new(43.30, 5.37));
+    vec![a, b, c, d]
+}
+
+fn index(places: &[Place]) -> SearchIndex {
+    SearchIndex::build(places.iter().map(|p| {
+        let epci = if p.commune == "Marseille" {
+            "200054807"
+        } else {
+            "200046977"
+        };
+        (
+            p,
+            PlaceContext {
+                epci: Some(epci.into()),
+                organisation_id: None,
+            },
+        )
+    }))
+    .expect("index")
+}
+
+fn ids(index: &SearchIndex, q: &SearchQuery) -> Vec<String> {
+    index
+        .search(q)
+        .expect("recherche")
+        .hits
+        .into_iter()
+        .map(|h| h.id)
+        .collect()
+}
+
+fn text(t: &str) -> SearchQuery {
+    SearchQuery {
+        text: Some(t.into()),
+        ..SearchQuery::default()
+    }
+}
+
+#[test]
+fn text_is_accent_case_typo_and_stem_tolerant() {
+    let p = places();
+    let idx = index(&p);
+    assert_eq!(ids(&idx, &text("mediatheque")), ["a"]);
+    assert_eq!(ids(&idx, &text("MÉDIATHÈQUE")), ["a"]);
+    assert_eq!(ids(&idx, &text("mediatheqe")), ["a"], "une faute de frappe");
+    let mut ateliers = ids(&idx, &text("atelier"));
+    ateliers.sort();
+    assert_eq!(ateliers, ["a", "c"], "atelier / ateliers");
+    assert_eq!(ids(&idx, &text("villeurbanne")), ["c"]);
+    assert!(ids(&idx, &text("piscine")).is_empty());
+    // Stop words only: everything (no text constraint).
+    assert_eq!(ids(&idx, &text("de la")).len(), 4);
+}
+
+#[test]
+fn filters_combine() {
+    let p = places();
+    let idx = index(&p);
+    let service = Service::parse("Aide aux démarches administratives").expect("s");
+    let q = SearchQuery {
+        services: vec![service],
+        ..SearchQuery::default()
+    };
+    assert_eq!(ids(&idx, &q), ["a", "c"]);
+    let q = SearchQuery {
+        services: vec![service],
+        fees: vec![Fee::parse("Gratuit").expect("f")],
+        ..SearchQuery::default()
+    };
+    assert_eq!(ids(&idx, &q), ["a"]);
+    let q = SearchQuery {
+        departement: Some("13".into()),
+        ..SearchQuery::default()
+    };
+    assert_eq!(ids(&idx, &q), ["d"]);
+    let q = SearchQuery {
+        epci: Some("200046977".into()),
+        ..SearchQuery::default()
+    };
+    assert_eq!(ids(&idx, &q).len(), 3);
+    let q = SearchQuery {
+        step_free: true,
+        ..SearchQuery::default()
+    };
+    assert_eq!(ids(&idx, &q), ["a"]);
+    let q = SearchQuery {
+        mediation_forms: vec![MediationForm::ALL[0]],
+        ..SearchQuery::default()
+    };
+    assert_eq!(ids(&idx, &q), ["b"]);
+    let q = SearchQuery {
+        typologies: vec!["XYZ".into()],
+        ..SearchQuery::default()
+    };
+    assert!(ids(&idx, &q).is_empty());
+}
+
+#[test]
+fn distance_ranks_and_limits() {
+    let p = places();
+    let idx = index(&p);
+    let bellecour = GeoPoint::new(45.757, 4.832);
+    let q = SearchQuery {
+        near: Some(bellecour),
+        radius_km: Some(10.0),
+        ..SearchQuery::default()
+    };
+    let res = idx.search(&q).expect("recherche");
+    assert_eq!(
+        res.hits.iter().map(|h| h.id.as_str()).collect::<Vec<_>>(),
+        ["a", "b", "c"]
+    );
+    assert!(res.hits[0].distance_m.expect("distance") < 2_000.0);
+    let q = SearchQuery {
+        near: Some(bellecour),
+        ..SearchQuery::default()
+    };
+    assert_eq!(ids(&idx, &q).last().map(String::as_str), Some("d"));
+    let q = SearchQuery {
+        limit: 1,
+        offset: 1,
+        near: Some(bellecour),
+        ..SearchQuery::default()
+    };
+    let res = idx.search(&q).expect("recherche");
+    assert_eq!(
+        (res.total, res.hits.len(), res.hits[0].id.as_str()),
+        (4, 1, "b")
+    );
+}
+
+#[test]
+fn open_now_and_at_a_time() {
+    let p = places();
+    let idx = index(&p);
+    // Monday 4 March 2024, 10:00 in Paris = 09:00 UTC.
+    let monday = Utc
+        .with_ymd_and_hms(2024, 3, 4, 9, 0, 0)
+        .single()
+        .expect("date");
+    let q = SearchQuery {
+        open: Some(OpenFilter::Now(monday)),
+        ..SearchQuery::default()
+    };
+    assert_eq!(ids(&idx, &q), ["a"]);
+    let saturday = NaiveDate::from_ymd_opt(2024, 3, 9)
+        .and_then(|d| d.and_hms_opt(11, 0, 0))
+        .expect("date");
+    let q = SearchQuery {
+        open: Some(OpenFilter::At(saturday)),
+        ..SearchQuery::default()
+    };
+    assert_eq!(ids(&idx, &q), ["b"]);
+    // Easter Monday 2024 (1 April) is a public holiday: Mo-Fr hours without PH still apply,
+    // but "PH off" closes.
+    let mut q2 = places();
+    q2[0].opening_hours = Some("Mo-Fr 09:00-12:00; PH off".into());
+    let idx2 = index(&q2);
+    let easter_monday = NaiveDate::from_ymd_opt(2024, 4, 1)
+        .and_then(|d| d.and_hms_opt(10, 0, 0))
+        .expect("date");
+    let q = SearchQuery {
+        open: Some(OpenFilter::At(easter_monday)),
+        ..SearchQuery::default()
+    };
+    assert!(ids(&idx2, &q).is_empty());
+}
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn any_text_is_safe(t in "\\PC{0,60}") {
+            let p = places();
+            let idx = index(&p);
+            let res = idx.search(&text(&t)).expect("recherche");
+            prop_assert!(res.total <= 4);
+        }
+    }
+}
