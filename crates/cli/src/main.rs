@@ -1,1 +1,723 @@
-fn main() {}
+//! `maillage`: the command line of Maillage. Its contract is scripted against; keep it.
+
+mod demo;
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
+use maillage_domain::organisation::Organisation;
+use maillage_domain::policy::{Actor, Membership, TerritoryUnit};
+use maillage_domain::vocab::{
+    AccessMode, Fee, MediationForm, Mobility, NationalProgramme, Public, Service, SpecificSupport,
+    SupportMode, Vocabulary,
+};
+use maillage_referential::Referential;
+use maillage_search::{OpenFilter, SearchQuery};
+use maillage_standard::ExportFormat;
+use maillage_store::{ImportRecord, NewUser, Store};
+use maillage_web::App;
+
+#[derive(Parser)]
+#[command(
+    name = "maillage",
+    version,
+    about = "Maillage — l'annuaire partagé d'un réseau d'inclusion numérique"
+)]
+struct Cli {
+    /// Base de données : sqlite://fichier ou postgres://… (par défaut, un fichier SQLite dans le dossier de données).
+    #[arg(long, global = true, env = "MAILLAGE_DATABASE_URL")]
+    database: Option<String>,
+    /// Dossier de données (base SQLite par défaut).
+    #[arg(long, global = true, env = "MAILLAGE_DATA_DIR", default_value = "data")]
+    data_dir: PathBuf,
+    /// Fichier du référentiel des communes (construit par scripts/setup.sh).
+    #[arg(long, global = true, env = "MAILLAGE_REFERENTIAL")]
+    referential: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Lance l'application web.
+    Serve {
+        #[arg(long, env = "MAILLAGE_ADDR", default_value = "127.0.0.1:8080")]
+        addr: String,
+        /// Charge le territoire de démonstration si l'annuaire est vide.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Importe un fichier de lieux (CSV, JSON ou GeoJSON du standard, v0.1 ou v1).
+    Import {
+        #[command(subcommand)]
+        what: ImportWhat,
+    },
+    /// Vérifie un fichier sans rien écrire.
+    Validate {
+        #[command(subcommand)]
+        what: ValidateWhat,
+    },
+    /// Exporte l'annuaire (tout, ou filtré).
+    Export {
+        #[command(subcommand)]
+        what: ExportWhat,
+    },
+    /// Cherche dans l'annuaire.
+    Search {
+        #[command(subcommand)]
+        what: SearchWhat,
+    },
+    /// Comptes.
+    User {
+        #[command(subcommand)]
+        what: UserWhat,
+    },
+    /// Charge un territoire de démonstration.
+    Demo {
+        /// `departement` (~150 lieux en Meurthe-et-Moselle) ou `national` (~50 000 lieux).
+        #[arg(long, value_enum, default_value_t = Scale::Departement)]
+        scale: Scale,
+        /// Vide la base avant.
+        #[arg(long)]
+        reset: bool,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Scale {
+    Departement,
+    National,
+}
+
+#[derive(Subcommand)]
+enum ImportWhat {
+    Lieux {
+        file: PathBuf,
+        /// Nom de la source (provenance) ; par défaut le champ `source` du fichier ou son nom.
+        #[arg(long)]
+        source: Option<String>,
+        /// Importe les lignes valides et signale les autres (sinon : tout ou rien).
+        #[arg(long)]
+        skip_invalid: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum ValidateWhat {
+    Lieux { file: PathBuf },
+}
+
+#[derive(Subcommand)]
+enum ExportWhat {
+    Lieux {
+        #[arg(long)]
+        format: String,
+        #[arg(long)]
+        output: Option<PathBuf>,
+        /// Texte recherché.
+        #[arg(long)]
+        text: Option<String>,
+        #[command(flatten)]
+        filters: Filters,
+    },
+}
+
+#[derive(Subcommand)]
+enum SearchWhat {
+    Lieux {
+        text: Option<String>,
+        #[command(flatten)]
+        filters: Filters,
+        /// Nombre de résultats.
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Args, Default)]
+struct Filters {
+    /// Commune (nom ou code INSEE) ou position « lat,lon ».
+    #[arg(long)]
+    near: Option<String>,
+    #[arg(long)]
+    radius_km: Option<f64>,
+    #[arg(long = "service")]
+    services: Vec<String>,
+    #[arg(long = "public")]
+    publics: Vec<String>,
+    #[arg(long = "prise-en-charge")]
+    specific_support: Vec<String>,
+    #[arg(long = "frais")]
+    fees: Vec<String>,
+    #[arg(long = "modalite-acces")]
+    access_modes: Vec<String>,
+    #[arg(long = "modalite-accompagnement")]
+    support_modes: Vec<String>,
+    #[arg(long = "dispositif")]
+    programmes: Vec<String>,
+    #[arg(long = "itinerance")]
+    mobility: Vec<String>,
+    #[arg(long = "forme")]
+    forms: Vec<String>,
+    #[arg(long = "typologie")]
+    typologies: Vec<String>,
+    #[arg(long)]
+    departement: Option<String>,
+    /// Commune par code INSEE.
+    #[arg(long)]
+    commune: Option<String>,
+    /// EPCI par numéro SIREN.
+    #[arg(long)]
+    epci: Option<String>,
+    #[arg(long)]
+    open_now: bool,
+    /// Ouvert à cette date et heure locales (AAAA-MM-JJTHH:MM).
+    #[arg(long)]
+    open_at: Option<String>,
+    #[arg(long)]
+    step_free: bool,
+}
+
+#[derive(Subcommand)]
+enum UserWhat {
+    /// Crée un compte. Le mot de passe est lu dans MAILLAGE_PASSWORD, sinon généré et affiché.
+    Add {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        admin: bool,
+        /// Territoire coordonné : départements ou codes INSEE de communes (répétable).
+        #[arg(long = "coordinates")]
+        territory: Vec<String>,
+        /// Structure dont la personne est membre (identifiant ; répétable).
+        #[arg(long = "member-of")]
+        member_of: Vec<String>,
+    },
+    /// Liste les comptes.
+    List,
+}
+
+fn parse_values<V: Vocabulary>(inputs: &[String]) -> Result<Vec<V>> {
+    inputs
+        .iter()
+        .map(|s| {
+            V::parse(s).with_context(|| {
+                format!(
+                    "valeur « {s} » inconnue pour {} (valeurs permises : {})",
+                    V::FIELD,
+                    V::ALL
+                        .iter()
+                        .map(|v| v.slug())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            })
+        })
+        .collect()
+}
+
+fn build_query(app: &App, text: Option<String>, f: &Filters) -> Result<SearchQuery> {
+    let near = match &f.near {
+        Some(n) => Some(app.resolve_near(n)?.0),
+        None => None,
+    };
+    if f.radius_km.is_some() && near.is_none() {
+        bail!("--radius-km demande --near (commune ou « lat,lon »)");
+    }
+    let open = if f.open_now {
+        Some(OpenFilter::Now(chrono::Utc::now()))
+    } else if let Some(at) = &f.open_at {
+        Some(OpenFilter::At(
+            chrono::NaiveDateTime::parse_from_str(at, "%Y-%m-%dT%H:%M")
+                .with_context(|| format!("--open-at « {at} » : format attendu AAAA-MM-JJTHH:MM"))?,
+        ))
+    } else {
+        None
+    };
+    Ok(SearchQuery {
+        text: text.filter(|t| !t.trim().is_empty()),
+        near,
+        radius_km: f.radius_km,
+        services: parse_values::<Service>(&f.services)?,
+        publics: parse_values::<Public>(&f.publics)?,
+        specific_support: parse_values::<SpecificSupport>(&f.specific_support)?,
+        fees: parse_values::<Fee>(&f.fees)?,
+        access_modes: parse_values::<AccessMode>(&f.access_modes)?,
+        support_modes: parse_values::<SupportMode>(&f.support_modes)?,
+        national_programmes: parse_values::<NationalProgramme>(&f.programmes)?,
+        mobility: parse_values::<Mobility>(&f.mobility)?,
+        mediation_forms: parse_values::<MediationForm>(&f.forms)?,
+        typologies: f
+            .typologies
+            .iter()
+            .map(|t| t.trim().to_ascii_uppercase())
+            .collect(),
+        open,
+        insee_code: f.commune.clone(),
+        epci: f.epci.clone(),
+        departement: f.departement.clone(),
+        step_free: f.step_free,
+        organisation_id: None,
+        offset: 0,
+        limit: 20,
+    })
+}
+
+async fn open_store(cli: &Cli) -> Result<Store> {
+    let url = match &cli.database {
+        Some(u) => u.clone(),
+        None => Store::sqlite_url_in(&cli.data_dir)?,
+    };
+    Store::connect(&url)
+        .await
+        .with_context(|| "ouverture de la base de données".to_string())
+}
+
+fn load_referential(cli: &Cli) -> Result<Referential> {
+    let r = match &cli.referential {
+        Some(p) => Referential::load(p),
+        None => Referential::discover(),
+    };
+    r.context("référentiel des communes absent : lancez scripts/setup.sh (il le construit depuis les paquets npm officiels)")
+}
+
+/// The CLI acts as the platform operator (administrator) on the machine it runs on.
+fn operator() -> Actor {
+    Actor {
+        user_id: "cli".into(),
+        administrator: true,
+        territory: Vec::new(),
+        memberships: Vec::new(),
+    }
+}
+
+fn random_password() -> String {
+    use rand::Rng;
+    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::rng();
+    (0..16)
+        .map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())]))
+        .collect()
+}
+
+fn read_file(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).with_context(|| format!("lecture de {}", path.display()))
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("MAILLAGE_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match run(Cli::parse()).await {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("Erreur : {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<ExitCode> {
+    match &cli.command {
+        Command::Validate {
+            what: ValidateWhat::Lieux { file },
+        } => {
+            let referential = load_referential(&cli)?;
+            let typologies = maillage_domain::typology::Typologies::standard();
+            let ctx = maillage_domain::ValidationContext {
+                communes: &referential,
+                typologies: &typologies,
+                list_separator: '|',
+            };
+            let report = maillage_standard::check(&read_file(file)?, &ctx)?;
+            print!("{}", report.to_text());
+            Ok(if report.invalid_count() == 0 {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
+        Command::Import {
+            what:
+                ImportWhat::Lieux {
+                    file,
+                    source,
+                    skip_invalid,
+                },
+        } => {
+            let bytes = read_file(file)?;
+            let bar = progress(4);
+            bar.set_message("ouverture de la base");
+            let store = open_store(&cli).await?;
+            bar.inc(1);
+            bar.set_message("chargement du référentiel et de l'index");
+            let app = App::new(store, load_referential(&cli)?).await?;
+            bar.inc(1);
+            bar.set_message("lecture, validation et écriture");
+            let name = file
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let result = app
+                .import_file(
+                    Some(&operator()),
+                    &bytes,
+                    &name,
+                    source.as_deref(),
+                    *skip_invalid,
+                )
+                .await?;
+            bar.inc(2);
+            bar.finish_and_clear();
+            print!("{}", result.report.to_text());
+            match result.outcome {
+                Some(o) => {
+                    println!(
+                        "\nImport terminé : {} créé(s), {} mis à jour, {} inchangé(s), {} refusé(s).",
+                        o.created,
+                        o.updated,
+                        o.unchanged,
+                        result.report.invalid_count()
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                None => {
+                    println!(
+                        "\nRien n'a été importé : {} ligne(s) invalide(s). Corrigez le fichier, ou relancez avec --skip-invalid pour importer les {} ligne(s) valide(s).",
+                        result.report.invalid_count(),
+                        result.report.valid_count()
+                    );
+                    Ok(ExitCode::FAILURE)
+                }
+            }
+        }
+        Command::Export {
+            what:
+                ExportWhat::Lieux {
+                    format,
+                    output,
+                    text,
+                    filters,
+                },
+        } => {
+            let format: ExportFormat = format.parse().map_err(anyhow::Error::msg)?;
+            let app = App::new(open_store(&cli).await?, load_referential(&cli)?).await?;
+            let q = build_query(&app, text.clone(), filters)?;
+            let places = app.places_of(&q).await?;
+            let bytes = maillage_standard::export::to_bytes(&places, format)?;
+            match output {
+                Some(path) => {
+                    std::fs::write(path, &bytes)
+                        .with_context(|| format!("écriture de {}", path.display()))?;
+                    eprintln!(
+                        "{} lieu(x) exporté(s) dans {}",
+                        places.len(),
+                        path.display()
+                    );
+                }
+                None => std::io::stdout().write_all(&bytes)?,
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Search {
+            what:
+                SearchWhat::Lieux {
+                    text,
+                    filters,
+                    limit,
+                    json,
+                },
+        } => {
+            let app = App::new(open_store(&cli).await?, load_referential(&cli)?).await?;
+            let mut q = build_query(&app, text.clone(), filters)?;
+            q.limit = *limit;
+            let results = app.search(&q)?;
+            let mut rows = Vec::new();
+            for hit in &results.hits {
+                let stored = app.place(&hit.id).await?;
+                rows.push((hit.clone(), stored.place));
+            }
+            if *json {
+                let out: Vec<serde_json::Value> = rows
+                    .iter()
+                    .map(|(h, p)| {
+                        serde_json::json!({
+                            "id": p.id,
+                            "nom": p.name,
+                            "commune": p.commune,
+                            "code_postal": p.postcode,
+                            "code_insee": p.insee_code,
+                            "adresse": p.address,
+                            "distance_km": h.distance_m.map(|d| (d / 100.0).round() / 10.0),
+                            "ouvert": h.open,
+                            "score": h.score,
+                        })
+                    })
+                    .collect();
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(
+                        &serde_json::json!({"total": results.total, "lieux": out})
+                    )?
+                );
+            } else {
+                println!("{} lieu(x) trouvé(s)", results.total);
+                for (h, p) in &rows {
+                    let distance = h
+                        .distance_m
+                        .map(|d| format!(" — {:.1} km", d / 1000.0))
+                        .unwrap_or_default();
+                    println!(
+                        "- {} ({} {}){distance} [{}]",
+                        p.name, p.postcode, p.commune, p.id
+                    );
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::User { what } => {
+            let store = open_store(&cli).await?;
+            match what {
+                UserWhat::Add {
+                    email,
+                    name,
+                    admin,
+                    territory,
+                    member_of,
+                } => {
+                    let territory = territory
+                        .iter()
+                        .map(|t| TerritoryUnit::parse(t).with_context(|| format!("territoire « {t} » : département (54, 2A, 971) ou code INSEE attendu")))
+                        .collect::<Result<Vec<_>>>()?;
+                    for org in member_of {
+                        if store.organisation(org).await?.is_none() {
+                            bail!("structure « {org} » introuvable");
+                        }
+                    }
+                    let (password, generated) = match std::env::var("MAILLAGE_PASSWORD") {
+                        Ok(p) if !p.is_empty() => (p, false),
+                        _ => (random_password(), true),
+                    };
+                    let id = store
+                        .create_user(&NewUser {
+                            email: email.clone(),
+                            display_name: name.clone(),
+                            password: password.clone(),
+                            administrator: *admin,
+                            territory,
+                            memberships: member_of
+                                .iter()
+                                .map(|o| Membership {
+                                    organisation_id: o.clone(),
+                                    since: maillage_web::app::today(),
+                                    until: None,
+                                })
+                                .collect(),
+                        })
+                        .await?;
+                    println!("Compte créé : {email} ({id})");
+                    if generated {
+                        println!(
+                            "Mot de passe (à transmettre à la personne, il n'est pas conservé) : {password}"
+                        );
+                    }
+                }
+                UserWhat::List => {
+                    for u in store.users().await? {
+                        let actor = store.actor(&u.id).await?.unwrap_or_default();
+                        println!("{} <{}> — {}", u.display_name, u.email, actor.role_label());
+                    }
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Demo { scale, reset } => {
+            let store = open_store(&cli).await?;
+            let referential = load_referential(&cli)?;
+            if *reset {
+                store.reset().await?;
+            }
+            load_demo(&store, &referential, *scale).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Serve { addr, demo } => {
+            let store = open_store(&cli).await?;
+            let referential = load_referential(&cli)?;
+            if *demo && store.count_places().await? == 0 {
+                load_demo(&store, &referential, Scale::Departement).await?;
+            }
+            let backend = store.backend();
+            let app = App::new(store, referential).await?;
+            eprintln!(
+                "Maillage sur http://{addr}/ (base {backend}, {} lieux)",
+                app.index().len()
+            );
+            maillage_web::serve(app, addr).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn progress(steps: u64) -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(steps);
+    if let Ok(style) = ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}") {
+        bar.set_style(style);
+    }
+    bar
+}
+
+const DEMO_DEPARTEMENT: &str = "54";
+
+async fn load_demo(store: &Store, referential: &Referential, scale: Scale) -> Result<()> {
+    let (dep, count) = match scale {
+        Scale::Departement => (Some(DEMO_DEPARTEMENT), 150),
+        Scale::National => (None, 50_000),
+    };
+    let bar = progress(3);
+    bar.set_message("génération des lieux");
+    let places = demo::generate(referential, dep, count, 2026);
+    bar.inc(1);
+    bar.set_message("écriture");
+    let records: Vec<ImportRecord> = places
+        .iter()
+        .map(|d| ImportRecord {
+            source_id: d.source_id.clone(),
+            place: d.place.clone(),
+        })
+        .collect();
+    let outcome = store
+        .import_places(
+            "demo",
+            "démonstration",
+            &records,
+            0,
+            "Territoire de démonstration généré",
+            None,
+        )
+        .await?;
+    bar.inc(1);
+    eprintln!(
+        "{} lieu(x) de démonstration créé(s), {} inchangé(s).",
+        outcome.created, outcome.unchanged
+    );
+    if matches!(scale, Scale::National) {
+        bar.finish_and_clear();
+        return Ok(());
+    }
+    // Organisations: the town runs its library, CCAS and public digital space.
+    bar.set_message("structures et comptes");
+    let mut org_ids = std::collections::HashMap::new();
+    let existing = store.organisations().await?;
+    for d in &places {
+        if org_ids.contains_key(&d.organisation) {
+            continue;
+        }
+        let name = if d.organisation.starts_with("ville-") {
+            format!("Ville de {}", d.place.commune)
+        } else {
+            d.place.name.clone()
+        };
+        let id = match existing.iter().find(|o| o.id == d.organisation) {
+            Some(o) => o.id.clone(),
+            None => {
+                store
+                    .create_organisation(&Organisation {
+                        id: d.organisation.clone(),
+                        name,
+                        pivot: None,
+                        typologies: d.place.typologies.clone(),
+                        departement: d.place.departement(),
+                    })
+                    .await?
+            }
+        };
+        org_ids.insert(d.organisation.clone(), id);
+    }
+    for d in &places {
+        if let (Some(stored), Some(org)) = (
+            store.place(&d.source_id).await?,
+            org_ids.get(&d.organisation),
+        ) {
+            if stored.organisation_id.as_deref() != Some(org.as_str()) {
+                store.update_place(&stored.place, Some(org), None).await?;
+            }
+        }
+    }
+    // The organisation with the most places gets the demo helper.
+    let mut counts: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for d in &places {
+        *counts.entry(d.organisation.as_str()).or_default() += 1;
+    }
+    let busiest = counts
+        .into_iter()
+        .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(a.0)))
+        .map(|(o, _)| o.to_string())
+        .unwrap_or_default();
+    let password = std::env::var("MAILLAGE_DEMO_PASSWORD")
+        .ok()
+        .filter(|p| p.len() >= 12);
+    let accounts = [
+        (
+            "admin@demo.maillage.example",
+            "Alix Administratrice",
+            true,
+            vec![],
+            vec![],
+        ),
+        (
+            "coordination@demo.maillage.example",
+            "Claude Coordinateur (Meurthe-et-Moselle)",
+            false,
+            vec![TerritoryUnit::Departement(DEMO_DEPARTEMENT.into())],
+            vec![],
+        ),
+        (
+            "aidant@demo.maillage.example",
+            "Dominique Aidante",
+            false,
+            vec![],
+            vec![Membership {
+                organisation_id: busiest.clone(),
+                since: maillage_web::app::today() - chrono::Days::new(365),
+                until: None,
+            }],
+        ),
+    ];
+    bar.finish_and_clear();
+    println!("Comptes de démonstration (notez les mots de passe, ils ne sont pas conservés) :");
+    for (email, name, admin, territory, memberships) in accounts {
+        if store.user_by_email(email).await?.is_some() {
+            println!("- {email} : existe déjà");
+            continue;
+        }
+        let pw = password.clone().unwrap_or_else(random_password);
+        store
+            .create_user(&NewUser {
+                email: email.into(),
+                display_name: name.into(),
+                password: pw.clone(),
+                administrator: admin,
+                territory,
+                memberships,
+            })
+            .await?;
+        println!("- {email} / {pw} — {name}");
+    }
+    Ok(())
+}

@@ -1,1 +1,129 @@
-//! placeholder
+//! The web application of Maillage: accessible HTML pages (no JavaScript needed) and the JSON
+//! API `/api/v1`, over the application services of [`app`].
+
+pub mod api;
+pub mod app;
+pub mod auth;
+pub mod filters;
+pub mod pages;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use tower_http::csrf::CsrfLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
+
+pub use app::{App, AppError};
+
+/// Settings of the web server.
+#[derive(Clone, Debug, Default)]
+pub struct Config {
+    /// Marks session cookies `Secure` (set when served over TLS, e.g. behind a proxy).
+    pub secure_cookies: bool,
+}
+
+/// What every handler receives.
+#[derive(Clone)]
+pub struct State {
+    pub app: App,
+    pub config: Config,
+    pub limiter: Arc<auth::LoginLimiter>,
+}
+
+const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/// The whole application: pages, API, static files, security layers.
+pub fn router(app: App, config: Config) -> Router {
+    let state = State {
+        app,
+        config,
+        limiter: Arc::new(auth::LoginLimiter::default()),
+    };
+    Router::new()
+        .merge(pages::routes())
+        .nest("/api/v1", api::routes())
+        .with_state(state)
+        .layer(CsrfLayer::new())
+        .layer(RequestBodyLimitLayer::new(64 * 1024 * 1024))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(120),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CSP),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::HeaderName::from_static("permissions-policy"),
+            HeaderValue::from_static("geolocation=(), camera=(), microphone=()"),
+        ))
+}
+
+/// Serves until Ctrl-C.
+pub async fn serve(app: App, addr: &str) -> anyhow::Result<()> {
+    let config = Config {
+        secure_cookies: std::env::var("MAILLAGE_SECURE_COOKIES").is_ok_and(|v| v == "1"),
+    };
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    // Purge expired sessions every hour (no personal data kept longer than needed).
+    let store = app.store.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            if let Err(e) = store.purge_sessions(chrono::Utc::now().timestamp()).await {
+                tracing::warn!("purge des sessions : {e}");
+            }
+        }
+    });
+    axum::serve(
+        listener,
+        router(app, config).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await?;
+    Ok(())
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let status = match &self {
+            AppError::SignInRequired => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Standard(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Store(maillage_store::StoreError::Conflict(_)) => StatusCode::CONFLICT,
+            AppError::Store(_) | AppError::Search(_) => {
+                // The detail goes to the log (never personal data: store errors carry none).
+                tracing::error!("erreur interne : {self}");
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
+        };
+        let message = if status == StatusCode::INTERNAL_SERVER_ERROR {
+            "Une erreur interne est survenue. Réessayez dans un instant.".to_string()
+        } else {
+            self.to_string()
+        };
+        pages::message_page(status, &message)
+    }
+}

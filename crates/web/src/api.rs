@@ -1,0 +1,401 @@
+//! JSON API `/api/v1`, same services and same authorisation as the pages (session cookie).
+//! Documented by the OpenAPI document served at `/api/v1/openapi.json`.
+
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State as AxState};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use maillage_domain::organisation::Organisation;
+use maillage_domain::place::{DirectoryExtras, Place, RawPlace};
+use maillage_domain::policy::{Action, authorize};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::app::{allow, today};
+use crate::auth::Viewer;
+use crate::filters;
+use crate::{AppError, State};
+
+/// Errors as JSON: `{"erreur": "...", "details": [...]}`.
+pub struct ApiError(AppError, Vec<Value>);
+
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> Self {
+        ApiError(e, Vec::new())
+    }
+}
+
+impl From<maillage_store::StoreError> for ApiError {
+    fn from(e: maillage_store::StoreError) -> Self {
+        ApiError(e.into(), Vec::new())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.0.clone_status();
+        let message = if status == StatusCode::INTERNAL_SERVER_ERROR {
+            tracing::error!("erreur interne (API) : {}", self.0);
+            "erreur interne".to_string()
+        } else {
+            self.0.to_string()
+        };
+        (status, Json(json!({"erreur": message, "details": self.1}))).into_response()
+    }
+}
+
+impl AppError {
+    fn clone_status(&self) -> StatusCode {
+        match self {
+            AppError::SignInRequired => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Invalid(_) | AppError::Standard(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Store(maillage_store::StoreError::Conflict(_)) => StatusCode::CONFLICT,
+            AppError::Store(_) | AppError::Search(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+type ApiResult = Result<Response, ApiError>;
+
+pub fn routes() -> Router<State> {
+    Router::new()
+        .route("/lieux", get(list_places).post(create_place))
+        .route(
+            "/lieux/{id}",
+            get(get_place).put(update_place).delete(delete_place),
+        )
+        .route(
+            "/structures",
+            get(list_organisations).post(create_organisation),
+        )
+        .route("/structures/{id}", get(get_organisation))
+        .route("/import", axum::routing::post(import))
+        .route("/export", get(export))
+        .route("/openapi.json", get(openapi))
+}
+
+/// A place as the API shows it: the standard's fields plus Maillage's extras.
+fn place_json(place: &Place, organisation_id: Option<&str>) -> Value {
+    let raw = place.to_raw();
+    let mut obj = serde_json::Map::new();
+    for f in maillage_domain::STANDARD_FIELDS {
+        if let Some(v) = raw.get(f) {
+            obj.insert(f.to_string(), Value::String(v.to_string()));
+        }
+    }
+    obj.insert(
+        "horaires_valides".into(),
+        Value::Bool(place.opening_hours_valid),
+    );
+    obj.insert("structure_id".into(), json!(organisation_id));
+    obj.insert(
+        "complements".into(),
+        serde_json::to_value(&place.extras).unwrap_or(Value::Null),
+    );
+    Value::Object(obj)
+}
+
+async fn list_places(AxState(state): AxState<State>, RawQuery(query): RawQuery) -> ApiResult {
+    let pairs = filters::pairs(query.as_deref());
+    let mut parsed = filters::parse(&state.app, &pairs);
+    if !parsed.errors.is_empty() {
+        let details = parsed.errors.iter().map(|e| json!(e)).collect();
+        return Err(ApiError(
+            AppError::Invalid("filtres invalides".into()),
+            details,
+        ));
+    }
+    let limit = filters::pairs_first(&pairs, "limit")
+        .and_then(|l| l.parse::<usize>().ok())
+        .unwrap_or(20)
+        .clamp(1, 500);
+    let offset = filters::pairs_first(&pairs, "offset")
+        .and_then(|l| l.parse::<usize>().ok())
+        .unwrap_or(0);
+    parsed.query.limit = limit;
+    parsed.query.offset = offset;
+    let results = state.app.search(&parsed.query)?;
+    let mut items = Vec::new();
+    for hit in &results.hits {
+        let stored = state.app.place(&hit.id).await?;
+        let mut v = place_json(&stored.place, stored.organisation_id.as_deref());
+        if let Value::Object(o) = &mut v {
+            o.insert(
+                "distance_m".into(),
+                json!(hit.distance_m.map(|d| d.round())),
+            );
+            o.insert("ouvert".into(), json!(hit.open));
+        }
+        items.push(v);
+    }
+    Ok(
+        Json(json!({"total": results.total, "limit": limit, "offset": offset, "lieux": items}))
+            .into_response(),
+    )
+}
+
+async fn get_place(AxState(state): AxState<State>, Path(id): Path<String>) -> ApiResult {
+    let stored = state.app.place(&id).await?;
+    Ok(Json(place_json(&stored.place, stored.organisation_id.as_deref())).into_response())
+}
+
+/// Body of create/update: the standard's fields (strings), plus optional extras.
+#[derive(Deserialize)]
+struct PlaceBody {
+    #[serde(flatten)]
+    fields: serde_json::Map<String, Value>,
+}
+
+fn validate_body(
+    state: &State,
+    body: &Bytes,
+    id: &str,
+) -> Result<(Place, Option<String>), ApiError> {
+    let parsed: PlaceBody = serde_json::from_slice(body).map_err(|e| {
+        ApiError(
+            AppError::Invalid(format!("JSON illisible : {e}")),
+            Vec::new(),
+        )
+    })?;
+    let mut raw = RawPlace::default();
+    let mut organisation = None;
+    let mut extras = DirectoryExtras::default();
+    for (k, v) in &parsed.fields {
+        match (k.as_str(), v) {
+            ("structure_id", Value::String(s)) => organisation = Some(s.clone()),
+            ("complements", v) => {
+                extras = serde_json::from_value(v.clone()).map_err(|e| {
+                    ApiError(
+                        AppError::Invalid(format!("champ « complements » : {e}")),
+                        Vec::new(),
+                    )
+                })?;
+            }
+            (_, Value::String(s)) => {
+                raw.set(k, s.clone());
+            }
+            (_, Value::Array(items)) => {
+                let joined = items
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .collect::<Vec<_>>()
+                    .join("|");
+                raw.set(k, joined);
+            }
+            (_, Value::Number(n)) => {
+                raw.set(k, n.to_string());
+            }
+            _ => {}
+        }
+    }
+    if raw.date_maj.is_none() {
+        raw.date_maj = Some(today().to_string());
+    }
+    if raw.pivot.is_none() {
+        raw.pivot = Some(maillage_domain::fields::UNKNOWN_PIVOT.into());
+    }
+    let (place, validation) = raw.validate(id, &state.app.validation_context());
+    match place {
+        Some(mut p) => {
+            p.extras = extras;
+            Ok((p, organisation))
+        }
+        None => Err(ApiError(
+            AppError::Invalid("lieu invalide".into()),
+            validation
+                .errors
+                .iter()
+                .map(|e| json!({"champ": e.field, "valeur": e.value, "raison": e.reason}))
+                .collect(),
+        )),
+    }
+}
+
+async fn create_place(AxState(state): AxState<State>, viewer: Viewer, body: Bytes) -> ApiResult {
+    if !viewer.signed_in() {
+        return Err(AppError::SignInRequired.into());
+    }
+    let (place, organisation) = validate_body(&state, &body, "")?;
+    let id = state
+        .app
+        .create_place(viewer.actor(), place, organisation.as_deref())
+        .await?;
+    let stored = state.app.place(&id).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(place_json(&stored.place, stored.organisation_id.as_deref())),
+    )
+        .into_response())
+}
+
+async fn update_place(
+    AxState(state): AxState<State>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> ApiResult {
+    if !viewer.signed_in() {
+        return Err(AppError::SignInRequired.into());
+    }
+    let current = state.app.place(&id).await?;
+    let (place, organisation) = validate_body(&state, &body, &id)?;
+    let organisation = organisation.or(current.organisation_id);
+    state
+        .app
+        .update_place(viewer.actor(), place, organisation.as_deref())
+        .await?;
+    let stored = state.app.place(&id).await?;
+    Ok(Json(place_json(&stored.place, stored.organisation_id.as_deref())).into_response())
+}
+
+async fn delete_place(
+    AxState(state): AxState<State>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> ApiResult {
+    state.app.delete_place(viewer.actor(), &id).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+fn org_json(o: &Organisation) -> Value {
+    json!({"id": o.id, "nom": o.name, "pivot": o.pivot, "typologie": o.typologies.join("|"), "departement": o.departement})
+}
+
+async fn list_organisations(AxState(state): AxState<State>) -> ApiResult {
+    let orgs = state.app.store.organisations().await?;
+    Ok(Json(
+        json!({"total": orgs.len(), "structures": orgs.iter().map(org_json).collect::<Vec<_>>()}),
+    )
+    .into_response())
+}
+
+async fn get_organisation(AxState(state): AxState<State>, Path(id): Path<String>) -> ApiResult {
+    let org = state
+        .app
+        .store
+        .organisation(&id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(Json(org_json(&org)).into_response())
+}
+
+#[derive(Deserialize)]
+struct OrganisationBody {
+    nom: String,
+    #[serde(default)]
+    pivot: String,
+    #[serde(default)]
+    departement: Option<String>,
+}
+
+async fn create_organisation(
+    AxState(state): AxState<State>,
+    viewer: Viewer,
+    body: Bytes,
+) -> ApiResult {
+    let parsed: OrganisationBody = serde_json::from_slice(&body).map_err(|e| {
+        ApiError(
+            AppError::Invalid(format!("JSON illisible : {e}")),
+            Vec::new(),
+        )
+    })?;
+    let location = maillage_domain::policy::Location {
+        organisation_id: None,
+        insee_code: None,
+        departement: parsed.departement.clone(),
+    };
+    allow(authorize(
+        viewer.actor(),
+        &Action::ManageOrganisation(location),
+        today(),
+    ))?;
+    let input = maillage_domain::organisation::validate_organisation(&parsed.nom, &parsed.pivot)
+        .map_err(|errors| {
+            ApiError(
+                AppError::Invalid("structure invalide".into()),
+                errors
+                    .into_iter()
+                    .map(|(f, r)| json!({"champ": f, "raison": r}))
+                    .collect(),
+            )
+        })?;
+    let org = Organisation {
+        id: String::new(),
+        name: input.name,
+        pivot: input.pivot,
+        typologies: Vec::new(),
+        departement: parsed.departement,
+    };
+    let id = state.app.store.create_organisation(&org).await?;
+    let org = state
+        .app
+        .store
+        .organisation(&id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok((StatusCode::CREATED, Json(org_json(&org))).into_response())
+}
+
+async fn import(
+    AxState(state): AxState<State>,
+    viewer: Viewer,
+    RawQuery(query): RawQuery,
+    body: Bytes,
+) -> ApiResult {
+    let pairs = filters::pairs(query.as_deref());
+    let source = filters::pairs_first(&pairs, "source");
+    let skip =
+        filters::pairs_first(&pairs, "skip_invalid").is_some_and(|v| v == "true" || v == "1");
+    let result = state
+        .app
+        .import_file(viewer.actor(), &body, source.unwrap_or("api"), source, skip)
+        .await?;
+    let errors: Vec<Value> = result
+        .report
+        .records
+        .iter()
+        .flat_map(|r| {
+            r.errors.iter().map(move |e| {
+                json!({"position": r.position.to_string(), "champ": e.field, "valeur": e.value, "raison": e.reason})
+            })
+        })
+        .collect();
+    let body = json!({
+        "format": result.report.format.to_string(),
+        "version": result.report.version.to_string(),
+        "enregistrements": result.report.records.len(),
+        "valides": result.report.valid_count(),
+        "refuses": result.report.invalid_count(),
+        "importe": result.outcome.is_some(),
+        "crees": result.outcome.as_ref().map(|o| o.created),
+        "mis_a_jour": result.outcome.as_ref().map(|o| o.updated),
+        "inchanges": result.outcome.as_ref().map(|o| o.unchanged),
+        "erreurs": errors,
+    });
+    let status = if result.outcome.is_some() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok((status, Json(body)).into_response())
+}
+
+async fn export(
+    AxState(state): AxState<State>,
+    viewer: Viewer,
+    RawQuery(query): RawQuery,
+) -> ApiResult {
+    Ok(crate::pages::export_response(&state, &viewer, &filters::pairs(query.as_deref())).await?)
+}
+
+async fn openapi() -> Response {
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        include_str!("../static/openapi.json"),
+    )
+        .into_response()
+}

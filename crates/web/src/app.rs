@@ -1,0 +1,327 @@
+//! The application services shared by the pages, the API and the CLI: one way to import, search,
+//! export and edit, each asking the policy first.
+
+use std::sync::{Arc, RwLock};
+
+use chrono::NaiveDate;
+use maillage_domain::Place;
+use maillage_domain::geo::GeoPoint;
+use maillage_domain::place::ValidationContext;
+use maillage_domain::policy::{Action, Actor, Decision, Location, authorize};
+use maillage_domain::typology::Typologies;
+use maillage_referential::Referential;
+use maillage_search::{PlaceContext, Results, SearchIndex, SearchQuery};
+use maillage_standard::{Report, StandardError};
+use maillage_store::{ImportOutcome, ImportRecord, Store, StoreError, StoredPlace};
+
+/// Errors of the services, each with a French message for users.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Standard(#[from] StandardError),
+    #[error(transparent)]
+    Search(#[from] maillage_search::SearchError),
+    #[error("connectez-vous pour continuer")]
+    SignInRequired,
+    #[error("action non autorisée : {0}")]
+    Forbidden(&'static str),
+    #[error("introuvable")]
+    NotFound,
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// The policy's answer as a result.
+pub fn allow(decision: Decision) -> Result<(), AppError> {
+    match decision {
+        Decision::Allow => Ok(()),
+        Decision::SignInRequired => Err(AppError::SignInRequired),
+        Decision::Deny(reason) => Err(AppError::Forbidden(reason)),
+    }
+}
+
+/// What an import did, or why nothing was written.
+#[derive(Debug)]
+pub struct ImportResult {
+    pub report: Report,
+    /// `None` when nothing was written (invalid rows without `skip_invalid`).
+    pub outcome: Option<ImportOutcome>,
+}
+
+/// Shared state: the store, the referentials and the current search index.
+#[derive(Clone)]
+pub struct App {
+    pub store: Store,
+    pub referential: Arc<Referential>,
+    pub typologies: Arc<Typologies>,
+    index: Arc<RwLock<Arc<SearchIndex>>>,
+}
+
+pub fn today() -> NaiveDate {
+    chrono::Local::now().date_naive()
+}
+
+pub fn location_of(place: &Place, organisation_id: Option<&str>) -> Location {
+    Location {
+        organisation_id: organisation_id.map(str::to_string),
+        insee_code: place.insee_code.clone(),
+        departement: place.departement(),
+    }
+}
+
+impl App {
+    /// Builds the state and the search index from the store.
+    pub async fn new(store: Store, referential: Referential) -> Result<Self, AppError> {
+        let app = App {
+            store,
+            referential: Arc::new(referential),
+            typologies: Arc::new(Typologies::standard()),
+            index: Arc::new(RwLock::new(Arc::new(SearchIndex::build(
+                std::iter::empty(),
+            )?))),
+        };
+        app.reindex().await?;
+        Ok(app)
+    }
+
+    /// Rebuilds the search index from the store (after writes; a national directory takes
+    /// about a second, see docs/PERFORMANCE.md).
+    pub async fn reindex(&self) -> Result<(), AppError> {
+        let places = self.store.all_places().await?;
+        let referential = self.referential.clone();
+        let index = tokio::task::spawn_blocking(move || {
+            use maillage_domain::CommuneLookup;
+            SearchIndex::build(places.iter().map(|s| {
+                let epci = s
+                    .place
+                    .insee_code
+                    .as_deref()
+                    .and_then(|c| referential.by_code(c))
+                    .and_then(|c| c.epci.clone());
+                (
+                    &s.place,
+                    PlaceContext {
+                        epci,
+                        organisation_id: s.organisation_id.clone(),
+                    },
+                )
+            }))
+        })
+        .await
+        .map_err(|e| AppError::Invalid(format!("construction de l'index interrompue : {e}")))??;
+        match self.index.write() {
+            Ok(mut guard) => *guard = Arc::new(index),
+            Err(poisoned) => *poisoned.into_inner() = Arc::new(index),
+        }
+        Ok(())
+    }
+
+    pub fn index(&self) -> Arc<SearchIndex> {
+        match self.index.read() {
+            Ok(guard) => guard.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    pub fn validation_context(&self) -> ValidationContext<'_> {
+        ValidationContext {
+            communes: self.referential.as_ref(),
+            typologies: self.typologies.as_ref(),
+            list_separator: '|',
+        }
+    }
+
+    /// Validates a file without writing anything.
+    pub fn check_file(&self, bytes: &[u8]) -> Result<Report, AppError> {
+        Ok(maillage_standard::check(bytes, &self.validation_context())?)
+    }
+
+    /// Imports a file: all-or-nothing unless `skip_invalid`; re-importing changes nothing.
+    pub async fn import_file(
+        &self,
+        actor: Option<&Actor>,
+        bytes: &[u8],
+        file_name: &str,
+        source: Option<&str>,
+        skip_invalid: bool,
+    ) -> Result<ImportResult, AppError> {
+        allow(authorize(actor, &Action::ImportPlaces, today()))?;
+        let report = self.check_file(bytes)?;
+        if report.invalid_count() > 0 && !skip_invalid {
+            return Ok(ImportResult {
+                report,
+                outcome: None,
+            });
+        }
+        // Coordinators import within their territory only; each row is checked.
+        let mut records = Vec::new();
+        let mut outside = 0usize;
+        for r in report.valid() {
+            let Some(place) = &r.place else { continue };
+            let allowed = authorize(
+                actor,
+                &Action::CreatePlace(location_of(place, None)),
+                today(),
+            );
+            if allowed.is_allowed() {
+                records.push(ImportRecord {
+                    source_id: r.source_id.clone(),
+                    place: place.clone(),
+                });
+            } else {
+                outside += 1;
+            }
+        }
+        if outside > 0 && !skip_invalid {
+            return Err(AppError::Invalid(format!(
+                "{outside} lieu(x) hors de votre territoire : rien n'a été importé (utilisez l'option « importer seulement les lignes valides » pour importer les autres)"
+            )));
+        }
+        let source = source
+            .map(str::to_string)
+            .or_else(|| {
+                records
+                    .first()
+                    .and_then(|r| r.place.source.clone())
+                    .filter(|_| {
+                        records
+                            .iter()
+                            .all(|r| r.place.source == records[0].place.source)
+                    })
+            })
+            .unwrap_or_else(|| file_name.to_string());
+        let text = report.to_text();
+        let outcome = self
+            .store
+            .import_places(
+                &source,
+                file_name,
+                &records,
+                report.invalid_count() + outside,
+                &text,
+                actor.map(|a| a.user_id.as_str()),
+            )
+            .await?;
+        self.reindex().await?;
+        Ok(ImportResult {
+            report,
+            outcome: Some(outcome),
+        })
+    }
+
+    pub fn search(&self, q: &SearchQuery) -> Result<Results, AppError> {
+        Ok(self.index().search(q)?)
+    }
+
+    /// Resolves "near" input: a commune name or INSEE code, or "lat,lon".
+    pub fn resolve_near(&self, input: &str) -> Result<(GeoPoint, String), AppError> {
+        if let Some(p) = GeoPoint::parse(input) {
+            return Ok((p, input.trim().to_string()));
+        }
+        let commune = self.referential.find_by_name(input, None).ok_or_else(|| {
+            AppError::Invalid(format!(
+                "commune « {} » introuvable dans le référentiel officiel",
+                input.trim()
+            ))
+        })?;
+        let (centre, _) = self
+            .referential
+            .centre_of(&commune.insee_code)
+            .ok_or_else(|| {
+                AppError::Invalid(format!("position de « {} » inconnue", commune.name))
+            })?;
+        Ok((
+            centre,
+            format!("{} ({})", commune.name, commune.departement),
+        ))
+    }
+
+    pub async fn place(&self, id: &str) -> Result<StoredPlace, AppError> {
+        self.store.place(id).await?.ok_or(AppError::NotFound)
+    }
+
+    /// Places of a search, in result order, for exports.
+    pub async fn places_of(&self, q: &SearchQuery) -> Result<Vec<Place>, AppError> {
+        let mut all_q = q.clone();
+        all_q.offset = 0;
+        all_q.limit = usize::MAX;
+        let results = self.search(&all_q)?;
+        let mut by_id: std::collections::HashMap<String, Place> = self
+            .store
+            .all_places()
+            .await?
+            .into_iter()
+            .map(|s| (s.place.id.clone(), s.place))
+            .collect();
+        Ok(results
+            .hits
+            .iter()
+            .filter_map(|h| by_id.remove(&h.id))
+            .collect())
+    }
+
+    /// Creates a place after the policy allowed it.
+    pub async fn create_place(
+        &self,
+        actor: Option<&Actor>,
+        place: Place,
+        organisation_id: Option<&str>,
+    ) -> Result<String, AppError> {
+        allow(authorize(
+            actor,
+            &Action::CreatePlace(location_of(&place, organisation_id)),
+            today(),
+        ))?;
+        let id = self
+            .store
+            .create_place(place, organisation_id, actor.map(|a| a.user_id.as_str()))
+            .await?;
+        self.reindex().await?;
+        Ok(id)
+    }
+
+    /// Updates a place; both its current and its new location must be allowed.
+    pub async fn update_place(
+        &self,
+        actor: Option<&Actor>,
+        place: Place,
+        organisation_id: Option<&str>,
+    ) -> Result<(), AppError> {
+        let current = self.place(&place.id).await?;
+        allow(authorize(
+            actor,
+            &Action::UpdatePlace(location_of(
+                &current.place,
+                current.organisation_id.as_deref(),
+            )),
+            today(),
+        ))?;
+        allow(authorize(
+            actor,
+            &Action::UpdatePlace(location_of(&place, organisation_id)),
+            today(),
+        ))?;
+        self.store
+            .update_place(&place, organisation_id, actor.map(|a| a.user_id.as_str()))
+            .await?;
+        self.reindex().await?;
+        Ok(())
+    }
+
+    pub async fn delete_place(&self, actor: Option<&Actor>, id: &str) -> Result<(), AppError> {
+        let current = self.place(id).await?;
+        allow(authorize(
+            actor,
+            &Action::DeletePlace(location_of(
+                &current.place,
+                current.organisation_id.as_deref(),
+            )),
+            today(),
+        ))?;
+        self.store.delete_place(id).await?;
+        self.reindex().await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,1423 @@
+//! HTML pages. Every page works without JavaScript; forms post back and show their errors inline.
+
+use askama::Template;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, Multipart, Path, RawQuery, State as AxState};
+use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE, SET_COOKIE};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use chrono::{Datelike, Utc};
+use maillage_domain::hours::{HoursCheck, check_hours, monday_of, timezone_of_departement};
+use maillage_domain::organisation::Organisation;
+use maillage_domain::place::Place;
+use maillage_domain::policy::{Action, Membership, TerritoryUnit, authorize};
+use maillage_domain::vocab::{
+    AccessMode, Fee, InterventionDomain, MediationForm, Mobility, NationalProgramme, Public,
+    Service, SpecificSupport, SupportMode, Vocabulary,
+};
+use maillage_standard::ExportFormat;
+use maillage_store::NewUser;
+
+use crate::app::{allow, location_of, today};
+use crate::auth::{self, Viewer};
+use crate::filters::{self, Choice, Group, Pairs};
+use crate::{AppError, State};
+
+/// What the layout needs on every page.
+pub struct Chrome {
+    pub nav: &'static str,
+    pub viewer_name: Option<String>,
+    pub viewer_admin: bool,
+}
+
+impl Chrome {
+    fn new(nav: &'static str, viewer: &Viewer) -> Self {
+        Chrome {
+            nav,
+            viewer_name: viewer.user.as_ref().map(|u| u.display_name.clone()),
+            viewer_admin: viewer.actor.as_ref().is_some_and(|a| a.administrator),
+        }
+    }
+}
+
+fn render(t: &impl Template) -> Response {
+    match t.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => {
+            tracing::error!("gabarit : {e}");
+            (StatusCode::INTERNAL_SERVER_ERROR, "Erreur d'affichage").into_response()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "message.html")]
+struct MessagePage {
+    chrome: Chrome,
+    heading: String,
+    paragraphs: Vec<String>,
+}
+
+/// A page with a heading and a message (errors, information).
+pub fn message_page(status: StatusCode, message: &str) -> Response {
+    let heading = match status {
+        StatusCode::NOT_FOUND => "Page introuvable",
+        StatusCode::UNAUTHORIZED => "Connexion nécessaire",
+        StatusCode::FORBIDDEN => "Accès refusé",
+        s if s.is_client_error() => "Demande incorrecte",
+        s if s.is_server_error() => "Erreur",
+        _ => "Information",
+    };
+    let mut response = render(&MessagePage {
+        chrome: Chrome {
+            nav: "",
+            viewer_name: None,
+            viewer_admin: false,
+        },
+        heading: heading.into(),
+        paragraphs: vec![message.to_string()],
+    });
+    *response.status_mut() = status;
+    response
+}
+
+pub fn routes() -> Router<State> {
+    Router::new()
+        .route("/", get(search))
+        .route("/lieux/nouveau", get(new_place_form).post(create_place))
+        .route("/lieux/{id}", get(place_page))
+        .route(
+            "/lieux/{id}/modifier",
+            get(edit_place_form).post(update_place),
+        )
+        .route("/lieux/{id}/supprimer", post(delete_place))
+        .route("/connexion", get(login_form).post(login))
+        .route("/deconnexion", post(logout))
+        .route("/import", get(import_page).post(import_upload))
+        .route("/export", get(export))
+        .route("/admin", get(admin_page))
+        .route("/admin/comptes", post(admin_create_user))
+        .route("/admin/structures", post(admin_create_organisation))
+        .route("/static/maillage.css", get(stylesheet))
+        .route("/accessibilite", get(accessibility))
+        .route("/donnees-personnelles", get(privacy))
+        .fallback(not_found)
+}
+
+async fn not_found() -> Response {
+    message_page(
+        StatusCode::NOT_FOUND,
+        "Cette adresse ne correspond à aucune page de Maillage.",
+    )
+}
+
+async fn stylesheet() -> Response {
+    (
+        [
+            (
+                CONTENT_TYPE,
+                HeaderValue::from_static("text/css; charset=utf-8"),
+            ),
+            (
+                axum::http::header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=3600"),
+            ),
+        ],
+        include_str!("../static/maillage.css"),
+    )
+        .into_response()
+}
+
+async fn accessibility(viewer: Viewer) -> Response {
+    render(&MessagePage {
+        chrome: Chrome::new("", &viewer),
+        heading: "Accessibilité".into(),
+        paragraphs: vec![
+            "Maillage vise la conformité au RGAA 4.1 (WCAG 2.1 niveau AA). Chaque page est vérifiée automatiquement avec axe-core et au clavier à chaque modification du code.".into(),
+            "Toutes les fonctions essentielles marchent sans JavaScript, sur un écran de 320 pixels de large, et s'impriment.".into(),
+            "Un problème d'accès ? Signalez-le à la coordination de votre réseau : nous répondons sous 15 jours.".into(),
+        ],
+    })
+}
+
+async fn privacy(viewer: Viewer) -> Response {
+    render(&MessagePage {
+        chrome: Chrome::new("", &viewer),
+        heading: "Données personnelles".into(),
+        paragraphs: vec![
+            "L'annuaire décrit des lieux et des structures, pas des personnes. Les seules données personnelles sont celles des comptes des membres du réseau (nom, adresse électronique) et, facultativement, le nom du référent d'un lieu, visible des seuls membres connectés.".into(),
+            "Les mots de passe ne sont jamais conservés : seule une empreinte (argon2) l'est. Les sessions expirent après 10 heures et sont purgées chaque heure. Aucune donnée personnelle n'est écrite dans les journaux.".into(),
+            "Pour consulter, exporter ou effacer vos données, adressez-vous à l'administrateur de votre réseau.".into(),
+        ],
+    })
+}
+
+// ----- search -----
+
+struct ResultRow {
+    id: String,
+    name: String,
+    address: String,
+    postcode: String,
+    commune: String,
+    distance: Option<String>,
+    open: Option<bool>,
+    open_when: &'static str,
+    services: String,
+}
+
+#[derive(Template)]
+#[template(path = "search.html")]
+struct SearchPage {
+    chrome: Chrome,
+    p: filters::Parsed,
+    total: usize,
+    pages: usize,
+    results: Vec<ResultRow>,
+    typologies: Vec<(String, String)>,
+    exports: Vec<(&'static str, &'static str)>,
+}
+
+pub fn format_distance(m: f64) -> String {
+    if m < 1000.0 {
+        format!("{} m", (m / 10.0).round() * 10.0)
+    } else {
+        format!("{:.1} km", m / 1000.0).replace('.', ",")
+    }
+}
+
+fn vocab_labels<V: Vocabulary>(values: &[V]) -> String {
+    values
+        .iter()
+        .map(|v| v.label())
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
+async fn search(
+    AxState(state): AxState<State>,
+    viewer: Viewer,
+    RawQuery(query): RawQuery,
+) -> Result<Response, AppError> {
+    let pairs = filters::pairs(query.as_deref());
+    let p = filters::parse(&state.app, &pairs);
+    let results = state.app.search(&p.query)?;
+    let mut rows = Vec::new();
+    for hit in &results.hits {
+        let Ok(stored) = state.app.place(&hit.id).await else {
+            continue;
+        };
+        let place = stored.place;
+        rows.push(ResultRow {
+            id: place.id.clone(),
+            name: place.name.clone(),
+            address: place.address.clone(),
+            postcode: place.postcode.clone(),
+            commune: place.commune.clone(),
+            distance: hit.distance_m.map(format_distance),
+            open: hit.open,
+            open_when: if p.open_now {
+                "maintenant"
+            } else {
+                "à l'heure demandée"
+            },
+            services: vocab_labels(&place.services),
+        });
+    }
+    let pages = results.total.div_ceil(20).max(1);
+    Ok(render(&SearchPage {
+        chrome: Chrome::new("recherche", &viewer),
+        total: results.total,
+        pages,
+        results: rows,
+        typologies: state
+            .app
+            .typologies
+            .iter()
+            .map(|(c, l)| (c.to_string(), l.to_string()))
+            .collect(),
+        exports: ExportFormat::ALL
+            .iter()
+            .map(|f| (f.slug(), f.label()))
+            .collect(),
+        p,
+    }))
+}
+
+// ----- place page -----
+
+#[derive(Template)]
+#[template(path = "place.html")]
+struct PlacePage {
+    chrome: Chrome,
+    place: Place,
+    phone: Option<String>,
+    open_now: Option<bool>,
+    week: Vec<(bool, String, String)>,
+    week_label: String,
+    offer: Vec<(&'static str, String)>,
+    map_link: Option<String>,
+    updated: String,
+    can_edit: bool,
+    signed_in: bool,
+    organisation: Option<String>,
+    source: Option<String>,
+}
+
+const MONTHS: [&str; 12] = [
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+];
+
+pub fn french_date(d: chrono::NaiveDate) -> String {
+    let day = d.day();
+    let day = if day == 1 {
+        "1er".to_string()
+    } else {
+        day.to_string()
+    };
+    format!("{day} {} {}", MONTHS[d.month0() as usize], d.year())
+}
+
+/// +33 1 23 45 67 89 → 01 23 45 67 89 (overseas and foreign numbers kept).
+pub fn display_phone(e164: &str) -> String {
+    match e164.strip_prefix("+33") {
+        Some(rest) if rest.len() == 9 => {
+            let digits: Vec<char> = format!("0{rest}").chars().collect();
+            digits
+                .chunks(2)
+                .map(|c| c.iter().collect::<String>())
+                .collect::<Vec<_>>()
+                .join(" ")
+        }
+        _ => e164.to_string(),
+    }
+}
+
+async fn place_page(
+    AxState(state): AxState<State>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let stored = state.app.place(&id).await?;
+    let place = stored.place;
+    let tz = timezone_of_departement(place.departement().as_deref().unwrap_or("75"));
+    let local_today = Utc::now().with_timezone(&tz).date_naive();
+    let (open_now, week) = match place
+        .opening_hours
+        .as_deref()
+        .filter(|_| place.opening_hours_valid)
+        .map(check_hours)
+    {
+        Some(HoursCheck::Valid(h)) | Some(HoursCheck::Repaired { hours: h, .. }) => {
+            let week = h
+                .week(monday_of(local_today))
+                .into_iter()
+                .map(|d| {
+                    let mut text = if d.unknown {
+                        "horaires non précisés".to_string()
+                    } else if d.ranges.is_empty() {
+                        "fermé".to_string()
+                    } else {
+                        d.ranges.join(", ")
+                    };
+                    if d.public_holiday {
+                        text.push_str(" (jour férié)");
+                    }
+                    if let Some(c) = d.comment {
+                        text.push_str(&format!(" — {c}"));
+                    }
+                    (
+                        d.date == local_today,
+                        format!("{} {}", d.day_name, d.date.day()),
+                        text,
+                    )
+                })
+                .collect();
+            (h.is_open_now(Utc::now(), tz), week)
+        }
+        _ => (None, Vec::new()),
+    };
+    let mut offer: Vec<(&'static str, String)> = Vec::new();
+    let mut add = |label: &'static str, text: String| {
+        if !text.is_empty() {
+            offer.push((label, text));
+        }
+    };
+    add("Services", vocab_labels(&place.services));
+    add(
+        "Formes de médiation",
+        vocab_labels(&place.extras.mediation_forms),
+    );
+    add(
+        "Domaines d'intervention",
+        vocab_labels(&place.extras.intervention_domains),
+    );
+    add("Publics", vocab_labels(&place.publics));
+    add(
+        "Prises en charge spécifiques",
+        vocab_labels(&place.specific_support),
+    );
+    add("Frais", vocab_labels(&place.fees));
+    add(
+        "Contribution demandée",
+        place.extras.contribution.clone().unwrap_or_default(),
+    );
+    add("Modalités d'accès", vocab_labels(&place.access_modes));
+    add("Accompagnement", vocab_labels(&place.support_modes));
+    add(
+        "Conditions d'accès",
+        place.extras.access_conditions.clone().unwrap_or_default(),
+    );
+    add("Limites", place.extras.limits.clone().unwrap_or_default());
+    add(
+        "Dispositifs nationaux",
+        vocab_labels(&place.national_programmes),
+    );
+    add("Formations et labels", vocab_labels(&place.training_labels));
+    add(
+        "Autres labels",
+        place.other_labels.clone().unwrap_or_default(),
+    );
+    add("Itinérance", vocab_labels(&place.mobility));
+    add(
+        "Type de structure",
+        place
+            .typologies
+            .iter()
+            .map(|t| state.app.typologies.label(t).unwrap_or(t).to_string())
+            .collect::<Vec<_>>()
+            .join(" · "),
+    );
+    let can_edit = authorize(
+        viewer.actor(),
+        &Action::UpdatePlace(location_of(&place, stored.organisation_id.as_deref())),
+        today(),
+    )
+    .is_allowed();
+    let organisation = match &stored.organisation_id {
+        Some(o) if viewer.signed_in() => state.app.store.organisation(o).await?.map(|o| o.name),
+        _ => None,
+    };
+    Ok(render(&PlacePage {
+        chrome: Chrome::new("", &viewer),
+        phone: place.phone.as_deref().map(display_phone),
+        open_now,
+        week,
+        week_label: french_date(monday_of(local_today)),
+        offer,
+        map_link: place.location.map(|l| {
+            format!(
+                "https://www.openstreetmap.org/?mlat={:.5}&mlon={:.5}#map=17/{:.5}/{:.5}",
+                l.lat, l.lon, l.lat, l.lon
+            )
+        }),
+        updated: french_date(place.updated_on),
+        can_edit,
+        signed_in: viewer.signed_in(),
+        organisation,
+        source: stored.source.filter(|_| viewer.signed_in()),
+        place,
+    }))
+}
+
+// ----- sign-in -----
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    chrome: Chrome,
+    error: Option<String>,
+    email: String,
+}
+
+async fn login_form(viewer: Viewer) -> Response {
+    render(&LoginPage {
+        chrome: Chrome::new("connexion", &viewer),
+        error: None,
+        email: String::new(),
+    })
+}
+
+fn form_pairs(body: &Bytes) -> Pairs {
+    form_urlencoded::parse(body)
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
+}
+
+fn field(pairs: &Pairs, key: &str) -> String {
+    pairs
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.trim().to_string())
+        .unwrap_or_default()
+}
+
+async fn login(
+    AxState(state): AxState<State>,
+    parts: axum::http::request::Parts,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let pairs = form_pairs(&body);
+    let email = field(&pairs, "email").to_lowercase();
+    let password = pairs
+        .iter()
+        .find(|(k, _)| k == "password")
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default();
+    let ip = parts
+        .extensions
+        .get::<ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+        .unwrap_or_default();
+    let keys = vec![format!("ip:{ip}"), format!("compte:{email}")];
+    let viewer = Viewer::default();
+    if !state.limiter.allowed(&keys) {
+        let mut r = render(&LoginPage {
+            chrome: Chrome::new("connexion", &viewer),
+            error: Some(
+                "Trop de tentatives de connexion. Attendez 15 minutes avant de réessayer.".into(),
+            ),
+            email,
+        });
+        *r.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+        return Ok(r);
+    }
+    match state.app.store.authenticate(&email, &password).await? {
+        Some(user) => {
+            state.limiter.succeeded(&keys);
+            let cookie = auth::open_session(&state, &user.id).await?;
+            let mut r = Redirect::to("/").into_response();
+            r.headers_mut().insert(SET_COOKIE, cookie);
+            Ok(r)
+        }
+        None => {
+            state.limiter.failed(&keys);
+            let mut r = render(&LoginPage {
+                chrome: Chrome::new("connexion", &viewer),
+                error: Some("Adresse électronique ou mot de passe incorrect.".into()),
+                email,
+            });
+            *r.status_mut() = StatusCode::UNAUTHORIZED;
+            Ok(r)
+        }
+    }
+}
+
+async fn logout(AxState(state): AxState<State>, viewer: Viewer) -> Result<Response, AppError> {
+    if let Some(id) = &viewer.session_id {
+        state.app.store.delete_session(id).await?;
+    }
+    let (name, value) = auth::clear_cookie(&state);
+    let mut r = Redirect::to("/").into_response();
+    r.headers_mut().insert(name, value);
+    Ok(r)
+}
+
+// ----- create / edit -----
+
+struct FormField {
+    name: &'static str,
+    label: &'static str,
+    value: String,
+    required: bool,
+    multiline: bool,
+    hint: Option<&'static str>,
+    error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "place_form.html")]
+struct PlaceForm {
+    chrome: Chrome,
+    creating: bool,
+    id: String,
+    heading: String,
+    action: String,
+    cancel: String,
+    errors: Vec<(String, String)>,
+    fields: Vec<FormField>,
+    groups: Vec<Group>,
+    organisations: Vec<(String, String)>,
+    organisation: String,
+    step_free: bool,
+}
+
+/// Text fields of the form: (form name = standard field, label, required, multiline, hint).
+const TEXT_FIELDS: &[(&str, &str, bool, bool, Option<&str>)] = &[
+    ("nom", "Nom du lieu", true, false, None),
+    ("adresse", "Adresse", true, false, Some("Numéro et voie.")),
+    (
+        "complement_adresse",
+        "Complément d'adresse",
+        false,
+        false,
+        None,
+    ),
+    ("code_postal", "Code postal", true, false, None),
+    ("commune", "Commune", true, false, None),
+    (
+        "telephone",
+        "Téléphone",
+        false,
+        false,
+        Some("Un numéro ; il sera enregistré au format international."),
+    ),
+    (
+        "courriels",
+        "Courriel",
+        false,
+        false,
+        Some("Plusieurs adresses : séparez-les par « | »."),
+    ),
+    ("site_web", "Site web", false, false, None),
+    (
+        "horaires",
+        "Horaires (format OpenStreetMap)",
+        false,
+        false,
+        Some("Exemple : Mo-Fr 09:00-12:00,14:00-17:00; Sa 09:00-12:00; PH off"),
+    ),
+    (
+        "presentation_resume",
+        "Présentation courte",
+        false,
+        true,
+        Some("280 caractères au plus."),
+    ),
+    (
+        "presentation_detail",
+        "Présentation détaillée",
+        false,
+        true,
+        None,
+    ),
+    (
+        "typologie",
+        "Type de structure (codes)",
+        false,
+        false,
+        Some("Codes du référentiel, séparés par « | » : BIB, CCAS, CS, ASSO…"),
+    ),
+    (
+        "prise_rdv",
+        "Lien de prise de rendez-vous",
+        false,
+        false,
+        None,
+    ),
+    ("fiche_acces_libre", "Fiche Accès libre", false, false, None),
+    (
+        "limites",
+        "Limites de l'intervention",
+        false,
+        true,
+        Some("Ce que la structure ne fait pas (ex. : « n'intervient pas sur le budget »)."),
+    ),
+    (
+        "conditions",
+        "Conditions d'accès (texte libre)",
+        false,
+        true,
+        None,
+    ),
+    (
+        "contribution",
+        "Contribution demandée",
+        false,
+        false,
+        Some("Ex. : « adhésion 5 € / an »."),
+    ),
+];
+
+fn choice_group<V: Vocabulary>(key: &'static str, legend: &'static str, selected: &[V]) -> Group {
+    Group {
+        key,
+        legend,
+        choices: V::ALL
+            .iter()
+            .map(|v| Choice {
+                slug: v.slug(),
+                label: v.label(),
+                checked: selected.contains(v),
+            })
+            .collect(),
+    }
+}
+
+fn slugs<V: Vocabulary>(pairs: &Pairs, key: &str) -> Vec<V> {
+    pairs
+        .iter()
+        .filter(|(k, _)| k == key)
+        .filter_map(|(_, v)| V::from_slug(v))
+        .collect()
+}
+
+fn join_labels<V: Vocabulary>(values: &[V]) -> Option<String> {
+    (!values.is_empty()).then(|| {
+        values
+            .iter()
+            .map(|v| v.label())
+            .collect::<Vec<_>>()
+            .join("|")
+    })
+}
+
+/// The place's current values, in the form's shape.
+fn form_values(place: &Place) -> Pairs {
+    let raw = place.to_raw();
+    let mut pairs: Pairs = TEXT_FIELDS
+        .iter()
+        .filter_map(|(name, ..)| raw.get(name).map(|v| (name.to_string(), v.to_string())))
+        .collect();
+    for (k, v) in [
+        ("limites", &place.extras.limits),
+        ("conditions", &place.extras.access_conditions),
+        ("contribution", &place.extras.contribution),
+    ] {
+        if let Some(v) = v {
+            pairs.push((k.into(), v.clone()));
+        }
+    }
+    fn push<V: Vocabulary>(pairs: &mut Pairs, key: &str, values: &[V]) {
+        pairs.extend(
+            values
+                .iter()
+                .map(|v| (key.to_string(), v.slug().to_string())),
+        );
+    }
+    push(&mut pairs, "service", &place.services);
+    push(&mut pairs, "public", &place.publics);
+    push(&mut pairs, "prise_en_charge", &place.specific_support);
+    push(&mut pairs, "frais", &place.fees);
+    push(&mut pairs, "acces", &place.access_modes);
+    push(&mut pairs, "accompagnement", &place.support_modes);
+    push(&mut pairs, "dispositif", &place.national_programmes);
+    push(&mut pairs, "itinerance", &place.mobility);
+    push(&mut pairs, "forme", &place.extras.mediation_forms);
+    push(&mut pairs, "domaine", &place.extras.intervention_domains);
+    if place.extras.step_free_access == Some(true) {
+        pairs.push(("plain_pied".into(), "1".into()));
+    }
+    pairs
+}
+
+/// Validates the form through the standard's rules; the place keeps what the form does not
+/// carry (coordinates, labels, referent) from `base`.
+fn place_from_form(
+    state: &State,
+    pairs: &Pairs,
+    base: Option<&Place>,
+    id: &str,
+) -> (Option<Place>, Vec<(String, String)>) {
+    let mut raw = base.map(Place::to_raw).unwrap_or_default();
+    for (name, ..) in TEXT_FIELDS {
+        let v = field(pairs, name);
+        raw.set(name, v);
+    }
+    raw.services = join_labels(&slugs::<Service>(pairs, "service"));
+    raw.publics_specifiquement_adresses = join_labels(&slugs::<Public>(pairs, "public"));
+    raw.prise_en_charge_specifique =
+        join_labels(&slugs::<SpecificSupport>(pairs, "prise_en_charge"));
+    raw.frais_a_charge = join_labels(&slugs::<Fee>(pairs, "frais"));
+    raw.modalites_acces = join_labels(&slugs::<AccessMode>(pairs, "acces"));
+    raw.modalites_accompagnement = join_labels(&slugs::<SupportMode>(pairs, "accompagnement"));
+    raw.dispositif_programmes_nationaux =
+        join_labels(&slugs::<NationalProgramme>(pairs, "dispositif"));
+    raw.itinerance = join_labels(&slugs::<Mobility>(pairs, "itinerance"));
+    raw.date_maj = Some(today().to_string());
+    if raw.pivot.is_none() {
+        raw.pivot = Some(maillage_domain::fields::UNKNOWN_PIVOT.into());
+    }
+    let (place, validation) = raw.validate(id, &state.app.validation_context());
+    let errors: Vec<(String, String)> = validation
+        .errors
+        .iter()
+        .map(|e| {
+            let label = TEXT_FIELDS
+                .iter()
+                .find(|(n, ..)| *n == e.field)
+                .map(|(_, l, ..)| *l)
+                .unwrap_or(e.field.as_str());
+            (e.field.clone(), format!("{label} : {}", e.reason))
+        })
+        .collect();
+    let place = place.map(|mut p| {
+        p.extras = base.map(|b| b.extras.clone()).unwrap_or_default();
+        p.extras.mediation_forms = slugs::<MediationForm>(pairs, "forme");
+        p.extras.intervention_domains = slugs::<InterventionDomain>(pairs, "domaine");
+        p.extras.limits = Some(field(pairs, "limites")).filter(|s| !s.is_empty());
+        p.extras.access_conditions = Some(field(pairs, "conditions")).filter(|s| !s.is_empty());
+        p.extras.contribution = Some(field(pairs, "contribution")).filter(|s| !s.is_empty());
+        p.extras.step_free_access = Some(pairs.iter().any(|(k, _)| k == "plain_pied"));
+        p
+    });
+    (place, errors)
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn form_page(
+    state: &State,
+    viewer: &Viewer,
+    creating: bool,
+    id: &str,
+    heading: &str,
+    pairs: &Pairs,
+    errors: Vec<(String, String)>,
+    organisation: String,
+) -> Result<Response, AppError> {
+    let fields = TEXT_FIELDS
+        .iter()
+        .map(|(name, label, required, multiline, hint)| FormField {
+            name,
+            label,
+            value: field(pairs, name),
+            required: *required,
+            multiline: *multiline,
+            hint: *hint,
+            error: errors
+                .iter()
+                .find(|(f, _)| f == name)
+                .map(|(_, m)| m.clone()),
+        })
+        .collect();
+    let groups = vec![
+        choice_group(
+            "service",
+            "Services (standard)",
+            &slugs::<Service>(pairs, "service"),
+        ),
+        choice_group(
+            "forme",
+            "Formes de médiation",
+            &slugs::<MediationForm>(pairs, "forme"),
+        ),
+        choice_group(
+            "domaine",
+            "Domaines d'intervention",
+            &slugs::<InterventionDomain>(pairs, "domaine"),
+        ),
+        choice_group(
+            "public",
+            "Publics spécifiquement adressés",
+            &slugs::<Public>(pairs, "public"),
+        ),
+        choice_group(
+            "prise_en_charge",
+            "Prises en charge spécifiques",
+            &slugs::<SpecificSupport>(pairs, "prise_en_charge"),
+        ),
+        choice_group("frais", "Frais à charge", &slugs::<Fee>(pairs, "frais")),
+        choice_group(
+            "acces",
+            "Modalités d'accès",
+            &slugs::<AccessMode>(pairs, "acces"),
+        ),
+        choice_group(
+            "accompagnement",
+            "Modalités d'accompagnement",
+            &slugs::<SupportMode>(pairs, "accompagnement"),
+        ),
+        choice_group(
+            "dispositif",
+            "Dispositifs nationaux",
+            &slugs::<NationalProgramme>(pairs, "dispositif"),
+        ),
+        choice_group(
+            "itinerance",
+            "Itinérance",
+            &slugs::<Mobility>(pairs, "itinerance"),
+        ),
+    ];
+    // A helper picks among their organisations; coordinators and administrators among all.
+    let orgs = state.app.store.organisations().await?;
+    let actor = viewer.actor();
+    let organisations = orgs
+        .into_iter()
+        .filter(|o| {
+            actor.is_some_and(|a| {
+                a.administrator
+                    || a.is_coordinator()
+                    || a.memberships
+                        .iter()
+                        .any(|m| m.organisation_id == o.id && m.in_force(today()))
+            })
+        })
+        .map(|o| (o.id, o.name))
+        .collect();
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let mut r = render(&PlaceForm {
+        chrome: Chrome::new(if creating { "nouveau" } else { "" }, viewer),
+        creating,
+        id: id.to_string(),
+        heading: heading.to_string(),
+        action: if creating {
+            "/lieux/nouveau".into()
+        } else {
+            format!("/lieux/{id}/modifier")
+        },
+        cancel: if creating {
+            "/".into()
+        } else {
+            format!("/lieux/{id}")
+        },
+        errors,
+        fields,
+        groups,
+        organisations,
+        organisation,
+        step_free: pairs.iter().any(|(k, _)| k == "plain_pied"),
+    });
+    *r.status_mut() = status;
+    Ok(r)
+}
+
+fn require_signed_in(viewer: &Viewer) -> Result<(), AppError> {
+    if viewer.signed_in() {
+        Ok(())
+    } else {
+        Err(AppError::SignInRequired)
+    }
+}
+
+async fn new_place_form(
+    AxState(state): AxState<State>,
+    viewer: Viewer,
+) -> Result<Response, AppError> {
+    require_signed_in(&viewer)?;
+    let org = viewer
+        .actor()
+        .and_then(|a| a.memberships.iter().find(|m| m.in_force(today())))
+        .map(|m| m.organisation_id.clone())
+        .unwrap_or_default();
+    form_page(&state, &viewer, true, "", "", &Vec::new(), Vec::new(), org).await
+}
+
+async fn create_place(
+    AxState(state): AxState<State>,
+    viewer: Viewer,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    require_signed_in(&viewer)?;
+    let pairs = form_pairs(&body);
+    let organisation = field(&pairs, "organisation");
+    let (place, errors) = place_from_form(&state, &pairs, None, "");
+    match place {
+        Some(place) => {
+            let id = state
+                .app
+                .create_place(
+                    viewer.actor(),
+                    place,
+                    Some(organisation.as_str()).filter(|o| !o.is_empty()),
+                )
+                .await?;
+            Ok(Redirect::to(&format!("/lieux/{id}")).into_response())
+        }
+        None => form_page(&state, &viewer, true, "", "", &pairs, errors, organisation).await,
+    }
+}
+
+async fn edit_place_form(
+    AxState(state): AxState<State>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    require_signed_in(&viewer)?;
+    let stored = state.app.place(&id).await?;
+    allow(authorize(
+        viewer.actor(),
+        &Action::UpdatePlace(location_of(
+            &stored.place,
+            stored.organisation_id.as_deref(),
+        )),
+        today(),
+    ))?;
+    let pairs = form_values(&stored.place);
+    form_page(
+        &state,
+        &viewer,
+        false,
+        &id,
+        &stored.place.name,
+        &pairs,
+        Vec::new(),
+        stored.organisation_id.unwrap_or_default(),
+    )
+    .await
+}
+
+async fn update_place(
+    AxState(state): AxState<State>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    require_signed_in(&viewer)?;
+    let stored = state.app.place(&id).await?;
+    let pairs = form_pairs(&body);
+    let organisation = field(&pairs, "organisation");
+    let (place, errors) = place_from_form(&state, &pairs, Some(&stored.place), &id);
+    match place {
+        Some(place) => {
+            state
+                .app
+                .update_place(
+                    viewer.actor(),
+                    place,
+                    Some(organisation.as_str()).filter(|o| !o.is_empty()),
+                )
+                .await?;
+            Ok(Redirect::to(&format!("/lieux/{id}")).into_response())
+        }
+        None => {
+            form_page(
+                &state,
+                &viewer,
+                false,
+                &id,
+                &stored.place.name,
+                &pairs,
+                errors,
+                organisation,
+            )
+            .await
+        }
+    }
+}
+
+async fn delete_place(
+    AxState(state): AxState<State>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    require_signed_in(&viewer)?;
+    state.app.delete_place(viewer.actor(), &id).await?;
+    Ok(Redirect::to("/").into_response())
+}
+
+// ----- import -----
+
+struct ReportView {
+    file_name: String,
+    written: bool,
+    headline: String,
+    summary: String,
+    notes: Vec<String>,
+    errors: Vec<(String, String, String, String)>,
+    warnings: Vec<(String, String, String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "import.html")]
+struct ImportPage {
+    chrome: Chrome,
+    report: Option<ReportView>,
+    history: Vec<maillage_store::ImportSummary>,
+}
+
+async fn import_page(AxState(state): AxState<State>, viewer: Viewer) -> Result<Response, AppError> {
+    allow(authorize(viewer.actor(), &Action::ImportPlaces, today()))?;
+    Ok(render(&ImportPage {
+        chrome: Chrome::new("import", &viewer),
+        report: None,
+        history: state.app.store.imports(20).await?,
+    }))
+}
+
+fn rows(report: &maillage_standard::Report, errors: bool) -> Vec<(String, String, String, String)> {
+    report
+        .records
+        .iter()
+        .flat_map(|r| {
+            let list = if errors { &r.errors } else { &r.warnings };
+            list.iter().map(move |i| {
+                (
+                    r.position.to_string(),
+                    i.field.clone(),
+                    i.value.clone(),
+                    i.reason.clone(),
+                )
+            })
+        })
+        .take(2000)
+        .collect()
+}
+
+async fn import_upload(
+    AxState(state): AxState<State>,
+    viewer: Viewer,
+    mut multipart: Multipart,
+) -> Result<Response, AppError> {
+    allow(authorize(viewer.actor(), &Action::ImportPlaces, today()))?;
+    let mut bytes = Vec::new();
+    let mut file_name = String::new();
+    let mut source = String::new();
+    let mut partial = false;
+    let mut check_only = false;
+    while let Some(part) = multipart
+        .next_field()
+        .await
+        .map_err(|e| AppError::Invalid(format!("envoi du formulaire incomplet : {e}")))?
+    {
+        let name = part.name().unwrap_or_default().to_string();
+        match name.as_str() {
+            "fichier" => {
+                file_name = part.file_name().unwrap_or("fichier").to_string();
+                bytes = part
+                    .bytes()
+                    .await
+                    .map_err(|e| AppError::Invalid(format!("fichier incomplet : {e}")))?
+                    .to_vec();
+            }
+            _ => {
+                let value = part.text().await.unwrap_or_default();
+                match name.as_str() {
+                    "source" => source = value.trim().to_string(),
+                    "partiel" => partial = true,
+                    "action" => check_only = value == "verifier",
+                    _ => {}
+                }
+            }
+        }
+    }
+    let (report, outcome, error) = if check_only {
+        (Some(state.app.check_file(&bytes)), None, None)
+    } else {
+        match state
+            .app
+            .import_file(
+                viewer.actor(),
+                &bytes,
+                &file_name,
+                Some(source.as_str()).filter(|s| !s.is_empty()),
+                partial,
+            )
+            .await
+        {
+            Ok(r) => (Some(Ok(r.report)), r.outcome, None),
+            Err(AppError::Standard(e)) => (Some(Err(AppError::Standard(e))), None, None),
+            Err(AppError::Invalid(m)) => (None, None, Some(m)),
+            Err(e) => return Err(e),
+        }
+    };
+    let view = match (report, error) {
+        (_, Some(message)) => ReportView {
+            file_name: file_name.clone(),
+            written: false,
+            headline: message,
+            summary: String::new(),
+            notes: Vec::new(),
+            errors: Vec::new(),
+            warnings: Vec::new(),
+        },
+        (Some(Err(e)), None) => ReportView {
+            file_name: file_name.clone(),
+            written: false,
+            headline: e.to_string(),
+            summary: "Rien n'a été importé.".into(),
+            notes: Vec::new(),
+            errors: Vec::new(),
+            warnings: Vec::new(),
+        },
+        (Some(Ok(report)), None) => {
+            let headline = match (&outcome, check_only) {
+                (_, true) if report.invalid_count() == 0 => {
+                    "Vérification : le fichier est valide, il peut être importé.".to_string()
+                }
+                (_, true) => format!(
+                    "Vérification : {} ligne(s) à corriger avant l'import.",
+                    report.invalid_count()
+                ),
+                (Some(o), false) => format!(
+                    "Import terminé : {} créé(s), {} mis à jour, {} inchangé(s), {} refusé(s).",
+                    o.created,
+                    o.updated,
+                    o.unchanged,
+                    report.invalid_count()
+                ),
+                (None, false) => format!(
+                    "Rien n'a été importé : {} ligne(s) invalide(s). Corrigez-les, ou cochez « importer seulement les lignes valides ».",
+                    report.invalid_count()
+                ),
+            };
+            ReportView {
+                file_name: file_name.clone(),
+                written: outcome.is_some() || (check_only && report.invalid_count() == 0),
+                headline,
+                summary: format!(
+                    "Fichier {} du standard {} : {} enregistrement(s), {} valide(s), {} refusé(s).",
+                    report.format,
+                    report.version,
+                    report.records.len(),
+                    report.valid_count(),
+                    report.invalid_count()
+                ),
+                notes: report.notes.clone(),
+                errors: rows(&report, true),
+                warnings: rows(&report, false),
+            }
+        }
+        (None, None) => ReportView {
+            file_name,
+            written: false,
+            headline: "Aucun fichier reçu.".into(),
+            summary: String::new(),
+            notes: Vec::new(),
+            errors: Vec::new(),
+            warnings: Vec::new(),
+        },
+    };
+    let status = if view.written {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let mut r = render(&ImportPage {
+        chrome: Chrome::new("import", &viewer),
+        report: Some(view),
+        history: state.app.store.imports(20).await?,
+    });
+    *r.status_mut() = status;
+    Ok(r)
+}
+
+// ----- export -----
+
+pub async fn export_response(
+    state: &State,
+    viewer: &Viewer,
+    pairs: &Pairs,
+) -> Result<Response, AppError> {
+    allow(authorize(viewer.actor(), &Action::ExportDirectory, today()))?;
+    let format: ExportFormat = filters::pairs_first(pairs, "format")
+        .unwrap_or("csv")
+        .parse()
+        .map_err(AppError::Invalid)?;
+    let parsed = filters::parse(&state.app, pairs);
+    if !parsed.errors.is_empty() {
+        return Err(AppError::Invalid(parsed.errors.join(" ; ")));
+    }
+    let places = state.app.places_of(&parsed.query).await?;
+    let bytes = maillage_standard::export::to_bytes(&places, format)?;
+    let mut headers = HeaderMap::new();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static(format.media_type()));
+    if let Ok(v) =
+        HeaderValue::from_str(&format!("attachment; filename=\"{}\"", format.file_name()))
+    {
+        headers.insert(CONTENT_DISPOSITION, v);
+    }
+    Ok((headers, bytes).into_response())
+}
+
+async fn export(
+    AxState(state): AxState<State>,
+    viewer: Viewer,
+    RawQuery(query): RawQuery,
+) -> Result<Response, AppError> {
+    export_response(&state, &viewer, &filters::pairs(query.as_deref())).await
+}
+
+// ----- administration -----
+
+#[derive(Template)]
+#[template(path = "admin.html")]
+struct AdminPage {
+    chrome: Chrome,
+    message: Option<String>,
+    error: Option<String>,
+    users: Vec<(String, String, String, String)>,
+    organisations: Vec<(String, String)>,
+}
+
+async fn admin_view(
+    state: &State,
+    viewer: &Viewer,
+    message: Option<String>,
+    error: Option<String>,
+) -> Result<Response, AppError> {
+    allow(authorize(viewer.actor(), &Action::ManageAccounts, today()))?;
+    let orgs = state.app.store.organisations().await?;
+    let mut users = Vec::new();
+    for u in state.app.store.users().await? {
+        let actor = state.app.store.actor(&u.id).await?.unwrap_or_default();
+        let scope = actor
+            .territory
+            .iter()
+            .map(|t| t.code().to_string())
+            .chain(actor.memberships.iter().map(|m| {
+                orgs.iter()
+                    .find(|o| o.id == m.organisation_id)
+                    .map(|o| o.name.clone())
+                    .unwrap_or_else(|| m.organisation_id.clone())
+            }))
+            .collect::<Vec<_>>()
+            .join(", ");
+        users.push((
+            u.display_name,
+            u.email,
+            actor.role_label().to_string(),
+            scope,
+        ));
+    }
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let mut r = render(&AdminPage {
+        chrome: Chrome::new("admin", viewer),
+        message,
+        error,
+        users,
+        organisations: orgs.into_iter().map(|o| (o.id, o.name)).collect(),
+    });
+    *r.status_mut() = status;
+    Ok(r)
+}
+
+async fn admin_page(AxState(state): AxState<State>, viewer: Viewer) -> Result<Response, AppError> {
+    admin_view(&state, &viewer, None, None).await
+}
+
+async fn admin_create_user(
+    AxState(state): AxState<State>,
+    viewer: Viewer,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    allow(authorize(viewer.actor(), &Action::ManageAccounts, today()))?;
+    let pairs = form_pairs(&body);
+    let role = field(&pairs, "role");
+    let mut territory = Vec::new();
+    for code in field(&pairs, "territoire")
+        .split([' ', ',', ';'])
+        .filter(|s| !s.is_empty())
+    {
+        match TerritoryUnit::parse(code) {
+            Some(t) => territory.push(t),
+            None => {
+                return admin_view(
+                    &state,
+                    &viewer,
+                    None,
+                    Some(format!(
+                        "territoire « {code} » : département (54, 2A, 971) ou code INSEE attendu"
+                    )),
+                )
+                .await;
+            }
+        }
+    }
+    if role == "coordinateur" && territory.is_empty() {
+        return admin_view(
+            &state,
+            &viewer,
+            None,
+            Some("un coordinateur a besoin d'un territoire".into()),
+        )
+        .await;
+    }
+    let structure = field(&pairs, "structure");
+    let memberships = if role == "aidant" && !structure.is_empty() {
+        vec![Membership {
+            organisation_id: structure,
+            since: today(),
+            until: None,
+        }]
+    } else {
+        Vec::new()
+    };
+    let new = NewUser {
+        email: field(&pairs, "email"),
+        display_name: field(&pairs, "name"),
+        password: pairs
+            .iter()
+            .find(|(k, _)| k == "password")
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default(),
+        administrator: role == "admin",
+        territory: if role == "coordinateur" {
+            territory
+        } else {
+            Vec::new()
+        },
+        memberships,
+    };
+    match state.app.store.create_user(&new).await {
+        Ok(_) => {
+            admin_view(
+                &state,
+                &viewer,
+                Some(format!("Compte créé pour {}.", new.email.trim())),
+                None,
+            )
+            .await
+        }
+        Err(maillage_store::StoreError::Conflict(m)) => {
+            admin_view(&state, &viewer, None, Some(m)).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn admin_create_organisation(
+    AxState(state): AxState<State>,
+    viewer: Viewer,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    allow(authorize(viewer.actor(), &Action::ManageAccounts, today()))?;
+    let pairs = form_pairs(&body);
+    let input = match maillage_domain::organisation::validate_organisation(
+        &field(&pairs, "name"),
+        &field(&pairs, "pivot"),
+    ) {
+        Ok(i) => i,
+        Err(errors) => {
+            let msg = errors
+                .into_iter()
+                .map(|(f, r)| format!("{f} : {r}"))
+                .collect::<Vec<_>>()
+                .join(" ; ");
+            return admin_view(&state, &viewer, None, Some(msg)).await;
+        }
+    };
+    let org = Organisation {
+        id: String::new(),
+        name: input.name.clone(),
+        pivot: input.pivot,
+        typologies: Vec::new(),
+        departement: Some(field(&pairs, "departement").to_ascii_uppercase())
+            .filter(|d| !d.is_empty()),
+    };
+    match state.app.store.create_organisation(&org).await {
+        Ok(_) => {
+            admin_view(
+                &state,
+                &viewer,
+                Some(format!("Structure « {} » créée.", input.name)),
+                None,
+            )
+            .await
+        }
+        Err(maillage_store::StoreError::Conflict(m)) => {
+            admin_view(&state, &viewer, None, Some(m)).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
