@@ -653,10 +653,9 @@ async fn load_demo(store: &Store, referential: &Referential, scale: Scale) -> Re
         if let (Some(stored), Some(org)) = (
             store.place(&d.source_id).await?,
             org_ids.get(&d.organisation),
-        ) {
-            if stored.organisation_id.as_deref() != Some(org.as_str()) {
-                store.update_place(&stored.place, Some(org), None).await?;
-            }
+        ) && stored.organisation_id.as_deref() != Some(org.as_str())
+        {
+            store.update_place(&stored.place, Some(org), None).await?;
         }
     }
     // The organisation with the most places gets the demo helper.

@@ -161,9 +161,9 @@ pub fn parse(app: &App, pairs: &Pairs) -> Parsed {
         }
     };
     let departement = first(pairs, "departement").to_ascii_uppercase();
-    if !departement.is_empty()
-        && !(departement.len() <= 3 && departement.chars().all(|c| c.is_ascii_alphanumeric()))
-    {
+    let valid_departement =
+        departement.len() <= 3 && departement.chars().all(|c| c.is_ascii_alphanumeric());
+    if !valid_departement {
         errors.push(format!(
             "département « {departement} » : code attendu (54, 2A, 971)"
         ));

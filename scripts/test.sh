@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Runs every test of Maillage on a fresh Debian machine: set-up, format, lints, unit, property,
+# snapshot and integration tests on SQLite and PostgreSQL, the reference validator of the
+# standard (frictionless) on real exports, and browser tests (Chromium + axe-core).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT="$(pwd)"
+SHARED="${MAILLAGE_SHARED:-$ROOT/../shared}"
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "Installation (paquets, npm, référentiel, outils de test)"
+scripts/setup.sh --test
+
+step "Format et lints"
+cargo fmt --all -- --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "PostgreSQL jetable"
+source scripts/lib/postgres.sh
+
+step "Tests Rust (SQLite et PostgreSQL)"
+export MAILLAGE_REQUIRE_REFERENTIAL=1
+cargo test --workspace --locked
+
+step "Construction du binaire"
+cargo build --locked -p maillage
+BIN="$ROOT/target/debug/maillage"
+
+WORK="$(mktemp -d)"
+SERVER_PID=""
+cleanup() {
+  [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+step "CLI de bout en bout et validateur de référence (frictionless)"
+DB="sqlite://$WORK/cli.sqlite"
+"$BIN" --database "$DB" demo >/dev/null
+# A real regional file (v0.1, JSON) imported with its defects reported, then exported.
+"$BIN" --database "$DB" import lieux "$SHARED/data/dedup-paca/paca-792-before-dedup-v0.1.json" --source paca --skip-invalid > "$WORK/import.txt"
+grep -q "Import terminé" "$WORK/import.txt"
+# Re-import changes nothing.
+"$BIN" --database "$DB" import lieux "$SHARED/data/dedup-paca/paca-792-before-dedup-v0.1.json" --source paca --skip-invalid | grep -q " 0 créé(s), 0 mis à jour"
+"$BIN" --database "$DB" import lieux "$SHARED/standard/exemple-valide.csv" >/dev/null
+"$BIN" --database "$DB" export lieux --format csv --output "$WORK/export.csv"
+"$BIN" --database "$DB" export lieux --format csv --departement 54 --output "$WORK/export-54.csv"
+# frictionless only reads paths under the working directory.
+cp "$SHARED/standard/schema-v1.0.2.json" "$WORK/schema.json"
+for f in export.csv export-54.csv; do
+  (cd "$WORK" && "$ROOT/.venv/bin/frictionless" validate --schema schema.json "$f" > frictionless.txt) \
+    || { cat "$WORK/frictionless.txt"; echo "frictionless refuse $f" >&2; exit 1; }
+done
+# Round trip: the export re-imported into a new base is valid and complete.
+"$BIN" --database "sqlite://$WORK/again.sqlite" import lieux "$WORK/export.csv" --source retour >/dev/null
+for format in json geojson xlsx csv-excel; do
+  "$BIN" --database "$DB" export lieux --format "$format" --output "$WORK/export.$format" 2>/dev/null
+  test -s "$WORK/export.$format"
+done
+"$BIN" --database "$DB" search lieux mediatheque --near Nancy --radius-km 20 --json | grep -q '"total"'
+# Invalid file: non-zero exit and a French message naming line and field.
+printf 'id,nom,commune,code_postal,adresse,date_maj,telephone\nx,Lieu,Nancy,54000,1 rue,2026-01-01,12\n' > "$WORK/bad.csv"
+if "$BIN" validate lieux "$WORK/bad.csv" > "$WORK/bad.txt"; then echo "fichier invalide accepté" >&2; exit 1; fi
+grep -q "ligne 2, champ « telephone »" "$WORK/bad.txt"
+# PostgreSQL through the CLI too.
+PG_DB="maillage_cli_$$"
+psql -q "$MAILLAGE_TEST_POSTGRES_URL" -c "CREATE DATABASE $PG_DB"
+"$BIN" --database "${MAILLAGE_TEST_POSTGRES_URL%/*}/$PG_DB" import lieux "$SHARED/standard/exemple-valide.csv" | grep -q "1 créé(s)"
+
+step "Tests navigateur (Chromium, axe-core)"
+export MAILLAGE_DEMO_PASSWORD="demo-password-$$-e2e"
+PORT="${MAILLAGE_E2E_PORT:-18090}"
+"$BIN" --database "sqlite://$WORK/e2e.sqlite" serve --demo --addr "127.0.0.1:$PORT" > "$WORK/server.log" 2>&1 &
+SERVER_PID=$!
+for _ in $(seq 1 60); do
+  curl -fs "http://127.0.0.1:$PORT/" >/dev/null 2>&1 && break
+  sleep 1
+done
+MAILLAGE_E2E_URL="http://127.0.0.1:$PORT" node --test e2e/
+
+step "Tout est vert"
