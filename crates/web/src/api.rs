@@ -35,27 +35,12 @@ impl From<maillage_store::StoreError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let status = self.0.clone_status();
-        let message = if status == StatusCode::INTERNAL_SERVER_ERROR {
-            tracing::error!("erreur interne (API) : {}", self.0);
-            "erreur interne".to_string()
-        } else {
-            self.0.to_string()
-        };
-        (status, Json(json!({"erreur": message, "details": self.1}))).into_response()
-    }
-}
-
-impl AppError {
-    fn clone_status(&self) -> StatusCode {
-        match self {
-            AppError::SignInRequired => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
-            AppError::NotFound => StatusCode::NOT_FOUND,
-            AppError::Invalid(_) | AppError::Standard(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            AppError::Store(maillage_store::StoreError::Conflict(_)) => StatusCode::CONFLICT,
-            AppError::Store(_) | AppError::Search(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        }
+        let status = self.0.status();
+        (
+            status,
+            Json(json!({"erreur": self.0.public_message(), "details": self.1})),
+        )
+            .into_response()
     }
 }
 

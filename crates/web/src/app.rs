@@ -33,6 +33,32 @@ pub enum AppError {
     Invalid(String),
 }
 
+impl AppError {
+    /// The HTTP status of this error, for pages and API alike.
+    pub fn status(&self) -> axum::http::StatusCode {
+        use axum::http::StatusCode;
+        match self {
+            AppError::SignInRequired => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Invalid(_) | AppError::Standard(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Store(StoreError::Conflict(_)) => StatusCode::CONFLICT,
+            AppError::Store(_) | AppError::Search(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The message users see: internal details stay in the log (which never holds personal
+    /// data: store and index errors carry none).
+    pub fn public_message(&self) -> String {
+        if self.status().is_server_error() {
+            tracing::error!("erreur interne : {self}");
+            "Une erreur interne est survenue. Réessayez dans un instant.".to_string()
+        } else {
+            self.to_string()
+        }
+    }
+}
+
 /// The policy's answer as a result.
 pub fn allow(decision: Decision) -> Result<(), AppError> {
     match decision {

@@ -106,24 +106,6 @@ pub async fn serve(app: App, addr: &str) -> anyhow::Result<()> {
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        let status = match &self {
-            AppError::SignInRequired => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
-            AppError::NotFound => StatusCode::NOT_FOUND,
-            AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            AppError::Standard(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            AppError::Store(maillage_store::StoreError::Conflict(_)) => StatusCode::CONFLICT,
-            AppError::Store(_) | AppError::Search(_) => {
-                // The detail goes to the log (never personal data: store errors carry none).
-                tracing::error!("erreur interne : {self}");
-                StatusCode::INTERNAL_SERVER_ERROR
-            }
-        };
-        let message = if status == StatusCode::INTERNAL_SERVER_ERROR {
-            "Une erreur interne est survenue. Réessayez dans un instant.".to_string()
-        } else {
-            self.to_string()
-        };
-        pages::message_page(status, &message)
+        pages::message_page(self.status(), &self.public_message())
     }
 }
