@@ -101,6 +101,23 @@ fn overseas_code(national_with_zero: &str) -> Option<&'static str> {
 }
 
 /// Checks a French postcode; a 4-digit code lost its leading zero in a spreadsheet.
+/// A stored E.164 number as French readers write it: `+33180059880` → `01 80 05 98 80`.
+/// Overseas and foreign numbers are kept in international form.
+pub fn phone_national(e164: &str) -> String {
+    match e164.strip_prefix("+33") {
+        Some(rest) if rest.len() == 9 && rest.bytes().all(|b| b.is_ascii_digit()) => {
+            let digits = format!("0{rest}");
+            digits
+                .as_bytes()
+                .chunks(2)
+                .map(|pair| String::from_utf8_lossy(pair).into_owned())
+                .collect::<Vec<_>>()
+                .join(" ")
+        }
+        _ => e164.to_string(),
+    }
+}
+
 pub fn postcode(raw: &str) -> Result<Repaired<String>, String> {
     let value: String = raw.chars().filter(|c| !c.is_whitespace()).collect();
     if value.len() == 5 && value.chars().all(|c| c.is_ascii_digit()) {
@@ -233,6 +250,13 @@ pub fn url(raw: &str) -> Result<Repaired<String>, String> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn national_phone_display() {
+        assert_eq!(phone_national("+33180059880"), "01 80 05 98 80");
+        assert_eq!(phone_national("+262262000000"), "+262262000000");
+        assert_eq!(phone_national("+3318005988x"), "+3318005988x");
+    }
 
     #[test]
     fn phone_numbers_of_real_files() {

@@ -163,22 +163,6 @@ fn spreadsheet_safe(value: &str) -> String {
     }
 }
 
-/// Phone numbers as French readers write them (+33 1 80… → 01 80 …), also avoiding the `+`.
-fn national_phone(e164: &str) -> String {
-    match e164.strip_prefix("+33") {
-        Some(rest) if rest.len() == 9 => {
-            let digits = format!("0{rest}");
-            digits
-                .as_bytes()
-                .chunks(2)
-                .map(|c| String::from_utf8_lossy(c).into_owned())
-                .collect::<Vec<_>>()
-                .join(" ")
-        }
-        _ => e164.to_string(),
-    }
-}
-
 fn csv_excel(places: &[Place], out: &mut dyn Write) -> Result<(), StandardError> {
     out.write_all(b"\xEF\xBB\xBF")?;
     let mut w = csv::WriterBuilder::new().delimiter(b';').from_writer(out);
@@ -186,7 +170,8 @@ fn csv_excel(places: &[Place], out: &mut dyn Write) -> Result<(), StandardError>
     for p in places {
         let mut row = values(p);
         if let Some(phone) = &p.phone {
-            row[11] = national_phone(phone);
+            // French readers' form, which also keeps spreadsheets from reading `+33…` as a number.
+            row[11] = maillage_domain::fields::phone_national(phone);
         }
         w.write_record(row.iter().map(|v| spreadsheet_safe(v)))?;
     }
@@ -248,7 +233,5 @@ mod tests {
         assert_eq!(spreadsheet_safe("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
         assert_eq!(spreadsheet_safe("@SUM(A1)"), "'@SUM(A1)");
         assert_eq!(spreadsheet_safe("Médiathèque"), "Médiathèque");
-        assert_eq!(national_phone("+33180059880"), "01 80 05 98 80");
-        assert_eq!(national_phone("+262262000000"), "+262262000000");
     }
 }

@@ -291,21 +291,6 @@ pub fn french_date(d: chrono::NaiveDate) -> String {
     format!("{day} {} {}", MONTHS[d.month0() as usize], d.year())
 }
 
-/// +33 1 23 45 67 89 → 01 23 45 67 89 (overseas and foreign numbers kept).
-pub fn display_phone(e164: &str) -> String {
-    match e164.strip_prefix("+33") {
-        Some(rest) if rest.len() == 9 => {
-            let digits: Vec<char> = format!("0{rest}").chars().collect();
-            digits
-                .chunks(2)
-                .map(|c| c.iter().collect::<String>())
-                .collect::<Vec<_>>()
-                .join(" ")
-        }
-        _ => e164.to_string(),
-    }
-}
-
 async fn place_page(
     AxState(state): AxState<State>,
     viewer: Viewer,
@@ -413,7 +398,10 @@ async fn place_page(
     };
     Ok(render(&PlacePage {
         chrome: Chrome::new("", &viewer),
-        phone: place.phone.as_deref().map(display_phone),
+        phone: place
+            .phone
+            .as_deref()
+            .map(maillage_domain::fields::phone_national),
         open_now,
         week,
         week_label: french_date(monday_of(local_today)),
