@@ -50,6 +50,20 @@ fn verify_password(password: &str, hash: &str) -> bool {
         .unwrap_or(false)
 }
 
+fn decode_user<R: Row>(r: &R) -> Result<User>
+where
+    for<'a> &'a str: sqlx::ColumnIndex<R>,
+    for<'a> String: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> bool: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+{
+    Ok(User {
+        id: r.try_get("id")?,
+        email: r.try_get("email")?,
+        display_name: r.try_get("display_name")?,
+        administrator: r.try_get("is_admin")?,
+    })
+}
+
 fn date(raw: &str) -> Result<NaiveDate> {
     NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|e| corrupt(format!("date « {raw} » : {e}")))
 }
@@ -126,15 +140,7 @@ impl Store {
             .await?;
             match row {
                 None => Ok(None),
-                Some(r) => Ok(Some((
-                    User {
-                        id: r.try_get("id")?,
-                        email: r.try_get("email")?,
-                        display_name: r.try_get("display_name")?,
-                        administrator: r.try_get("is_admin")?,
-                    },
-                    r.try_get("password_hash")?,
-                ))),
+                Some(r) => Ok(Some((decode_user(&r)?, r.try_get("password_hash")?))),
             }
         })
     }
@@ -161,15 +167,7 @@ impl Store {
                 .bind(id)
                 .fetch_optional(pool)
                 .await?;
-            match row {
-                None => Ok(None),
-                Some(r) => Ok(Some(User {
-                    id: r.try_get("id")?,
-                    email: r.try_get("email")?,
-                    display_name: r.try_get("display_name")?,
-                    administrator: r.try_get("is_admin")?,
-                })),
-            }
+            row.as_ref().map(decode_user).transpose()
         })
     }
 
@@ -178,16 +176,7 @@ impl Store {
             let rows = sqlx::query("SELECT id, email, display_name, is_admin FROM users ORDER BY display_name, email")
                 .fetch_all(pool)
                 .await?;
-            rows.iter()
-                .map(|r| {
-                    Ok(User {
-                        id: r.try_get("id")?,
-                        email: r.try_get("email")?,
-                        display_name: r.try_get("display_name")?,
-                        administrator: r.try_get("is_admin")?,
-                    })
-                })
-                .collect()
+            rows.iter().map(decode_user).collect()
         })
     }
 

@@ -381,6 +381,18 @@ impl Store {
         })
     }
 
+    pub async fn organisation_by_pivot(&self, pivot: &str) -> Result<Option<Organisation>> {
+        on_pool!(self, pool => {
+            let row = sqlx::query(
+                "SELECT id, name, pivot, typologies, departement FROM organisations WHERE pivot = $1",
+            )
+            .bind(pivot)
+            .fetch_optional(pool)
+            .await?;
+            row.as_ref().map(decode_org).transpose()
+        })
+    }
+
     /// Creates an organisation; its pivot, when known, must be unique.
     pub async fn create_organisation(&self, org: &Organisation) -> Result<String> {
         let id = if org.id.is_empty() {
@@ -388,18 +400,13 @@ impl Store {
         } else {
             org.id.clone()
         };
-        if let Some(pivot) = &org.pivot {
-            let existing = self
-                .organisations()
-                .await?
-                .into_iter()
-                .find(|o| o.pivot.as_ref() == Some(pivot));
-            if let Some(o) = existing {
-                return Err(StoreError::Conflict(format!(
-                    "le SIRET/RNA {pivot} est déjà celui de « {} »",
-                    o.name
-                )));
-            }
+        if let Some(pivot) = &org.pivot
+            && let Some(o) = self.organisation_by_pivot(pivot).await?
+        {
+            return Err(StoreError::Conflict(format!(
+                "le SIRET/RNA {pivot} est déjà celui de « {} »",
+                o.name
+            )));
         }
         on_pool!(self, pool => {
             sqlx::query(
