@@ -105,7 +105,8 @@ pub fn message(position: Position, issue: &FieldIssue) -> String {
 }
 
 /// Closed-list fields of v1 (and typologie), where a `;` list is a common producer mistake.
-const LIST_FIELDS: [&str; 11] = [
+/// (Free lists — `courriels`, `site_web` — accept both separators in the domain's validation.)
+const LIST_FIELDS: [&str; 10] = [
     "typologie",
     "itinerance",
     "services",
@@ -116,7 +117,6 @@ const LIST_FIELDS: [&str; 11] = [
     "formations_labels",
     "modalites_acces",
     "modalites_accompagnement",
-    "courriels",
 ];
 
 /// A stable identifier for a record without `id`, from what identifies a place physically.
