@@ -149,9 +149,14 @@ fn validate_body(
     let mut raw = RawPlace::default();
     let mut organisation = None;
     let mut extras = DirectoryExtras::default();
+    let mut refused = Vec::new();
     for (k, v) in &parsed.fields {
-        match (k.as_str(), v) {
-            ("structure_id", Value::String(s)) => organisation = Some(s.clone()),
+        let accepted = match (k.as_str(), v) {
+            ("structure_id", Value::String(s)) => {
+                organisation = Some(s.clone());
+                true
+            }
+            ("structure_id", Value::Null) => true,
             ("complements", v) => {
                 extras = serde_json::from_value(v.clone()).map_err(|e| {
                     ApiError(
@@ -159,23 +164,36 @@ fn validate_body(
                         Vec::new(),
                     )
                 })?;
+                true
             }
-            (_, Value::String(s)) => {
-                raw.set(k, s.clone());
-            }
-            (_, Value::Array(items)) => {
+            // Read-only fields a client may send back unchanged after a GET.
+            ("horaires_valides" | "distance_m" | "ouvert", _) => true,
+            (_, Value::String(s)) => raw.set(k, s.clone()),
+            (_, Value::Array(items)) if items.iter().all(Value::is_string) => {
                 let joined = items
                     .iter()
                     .filter_map(Value::as_str)
                     .collect::<Vec<_>>()
                     .join("|");
-                raw.set(k, joined);
+                raw.set(k, joined)
             }
-            (_, Value::Number(n)) => {
-                raw.set(k, n.to_string());
-            }
-            _ => {}
+            (_, Value::Number(n)) => raw.set(k, n.to_string()),
+            (_, Value::Null) => maillage_domain::STANDARD_FIELDS.contains(&k.as_str()),
+            _ => false,
+        };
+        if !accepted {
+            refused.push(json!({
+                "champ": k,
+                "raison": if maillage_domain::STANDARD_FIELDS.contains(&k.as_str()) {
+                    "type de valeur non accepté (texte, nombre ou liste de textes attendu)"
+                } else {
+                    "champ inconnu du standard et de Maillage"
+                },
+            }));
         }
+    }
+    if !refused.is_empty() {
+        return Err(ApiError(AppError::Invalid("lieu invalide".into()), refused));
     }
     if raw.date_maj.is_none() {
         raw.date_maj = Some(today().to_string());

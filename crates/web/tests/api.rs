@@ -1,0 +1,261 @@
+//! The JSON API through the real router (SQLite in memory, real referential): reading is open,
+//! writing needs a session and follows the policy; bad input gets French reasons naming fields.
+
+use axum::Router;
+use axum::body::{Body, to_bytes};
+use axum::http::{Request, StatusCode, header};
+use maillage_domain::policy::TerritoryUnit;
+use maillage_referential::Referential;
+use maillage_store::{NewUser, Store};
+use maillage_web::{App, Config, router};
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+const PASSWORD: &str = "un mot de passe de test";
+
+async fn app() -> Router {
+    let store = Store::connect("sqlite::memory:").await.expect("base");
+    for (email, territory) in [
+        (
+            "coord@test.fr",
+            vec![TerritoryUnit::Departement("54".into())],
+        ),
+        ("aidant@test.fr", vec![]),
+    ] {
+        store
+            .create_user(&NewUser {
+                email: email.into(),
+                display_name: email.into(),
+                password: PASSWORD.into(),
+                administrator: false,
+                territory,
+                memberships: vec![],
+            })
+            .await
+            .expect("compte");
+    }
+    let referential = Referential::discover().expect("référentiel (scripts/setup.sh)");
+    router(
+        App::new(store, referential).await.expect("app"),
+        Config::default(),
+    )
+}
+
+async fn call(
+    app: &Router,
+    method: &str,
+    uri: &str,
+    cookie: Option<&str>,
+    body: Option<Value>,
+) -> (StatusCode, Value, Vec<String>) {
+    let mut req = Request::builder().method(method).uri(uri);
+    if let Some(c) = cookie {
+        req = req.header(header::COOKIE, c);
+    }
+    let body = match body {
+        Some(v) => {
+            req = req.header(header::CONTENT_TYPE, "application/json");
+            Body::from(v.to_string())
+        }
+        None => Body::empty(),
+    };
+    let resp = app
+        .clone()
+        .oneshot(req.body(body).expect("requête"))
+        .await
+        .expect("réponse");
+    let status = resp.status();
+    let cookies = resp
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .map(|v| v.split(';').next().unwrap_or_default().to_string())
+        .collect();
+    let bytes = to_bytes(resp.into_body(), 10 << 20).await.expect("corps");
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        cookies,
+    )
+}
+
+async fn sign_in(app: &Router, email: &str) -> String {
+    let req = Request::builder()
+        .method("POST")
+        .uri("/connexion")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(format!(
+            "email={email}&password={}",
+            PASSWORD.replace(' ', "+")
+        )))
+        .expect("requête");
+    let resp = app.clone().oneshot(req).await.expect("réponse");
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER, "connexion de {email}");
+    let cookie = resp
+        .headers()
+        .get(header::SET_COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .expect("cookie");
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"));
+    cookie.split(';').next().unwrap_or_default().to_string()
+}
+
+fn nancy(name: &str) -> Value {
+    json!({
+        "nom": name,
+        "adresse": "1 place Stanislas",
+        "code_postal": "54000",
+        "commune": "nancy",
+        "telephone": "03 83 00 00 00",
+        "services": ["Aide aux démarches administratives"],
+        "horaires": "Mo-Fr 09:00-12:00",
+        "complements": {"limits": "n'intervient pas sur le budget"}
+    })
+}
+
+#[tokio::test]
+async fn writing_needs_a_session_and_the_policy() {
+    let app = app().await;
+    let (status, body, _) = call(&app, "POST", "/api/v1/lieux", None, Some(nancy("Lieu"))).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(
+        body["erreur"]
+            .as_str()
+            .is_some_and(|m| m.contains("connectez-vous"))
+    );
+    // A helper without organisation may not create a place.
+    let helper = sign_in(&app, "aidant@test.fr").await;
+    let (status, _, _) = call(
+        &app,
+        "POST",
+        "/api/v1/lieux",
+        Some(&helper),
+        Some(nancy("Lieu")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn coordinator_creates_updates_and_deletes_in_their_territory() {
+    let app = app().await;
+    let coord = sign_in(&app, "coord@test.fr").await;
+    let (status, created, _) = call(
+        &app,
+        "POST",
+        "/api/v1/lieux",
+        Some(&coord),
+        Some(nancy("Point numérique")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    assert_eq!(
+        created["code_insee"], "54395",
+        "code INSEE déduit de « nancy » + 54000"
+    );
+    assert_eq!(created["telephone"], "+33383000000");
+    assert_eq!(
+        created["complements"]["limits"],
+        "n'intervient pas sur le budget"
+    );
+    let id = created["id"].as_str().expect("id").to_string();
+
+    let (status, found, _) = call(
+        &app,
+        "GET",
+        "/api/v1/lieux?q=point+numerique&departement=54",
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(found["total"], 1);
+
+    // A GET result sent back with a change is accepted (read-only fields included).
+    let mut changed = created.clone();
+    changed["nom"] = json!("Point numérique Stanislas");
+    let (status, updated, _) = call(
+        &app,
+        "PUT",
+        &format!("/api/v1/lieux/{id}"),
+        Some(&coord),
+        Some(changed),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{updated}");
+    assert_eq!(updated["nom"], "Point numérique Stanislas");
+
+    // Outside the territory: refused.
+    let mut lyon = nancy("Ailleurs");
+    lyon["code_postal"] = json!("69001");
+    lyon["commune"] = json!("Lyon");
+    let (status, _, _) = call(&app, "POST", "/api/v1/lieux", Some(&coord), Some(lyon)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    let (status, _, _) = call(
+        &app,
+        "DELETE",
+        &format!("/api/v1/lieux/{id}"),
+        Some(&coord),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _, _) = call(&app, "GET", &format!("/api/v1/lieux/{id}"), None, None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn bad_input_is_refused_with_fields_named() {
+    let app = app().await;
+    let coord = sign_in(&app, "coord@test.fr").await;
+    let mut typo = nancy("Lieu");
+    typo["horraires"] = json!("Mo 10:00-12:00");
+    typo["telephone"] = json!(true);
+    let (status, body, _) = call(&app, "POST", "/api/v1/lieux", Some(&coord), Some(typo)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let fields: Vec<&str> = body["details"]
+        .as_array()
+        .expect("détails")
+        .iter()
+        .filter_map(|d| d["champ"].as_str())
+        .collect();
+    assert!(
+        fields.contains(&"horraires") && fields.contains(&"telephone"),
+        "{body}"
+    );
+
+    let mut invalid = nancy("Lieu");
+    invalid["telephone"] = json!("12");
+    invalid["services"] = json!(["Cuisine"]);
+    let (status, body, _) = call(&app, "POST", "/api/v1/lieux", Some(&coord), Some(invalid)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let fields: Vec<&str> = body["details"]
+        .as_array()
+        .expect("détails")
+        .iter()
+        .filter_map(|d| d["champ"].as_str())
+        .collect();
+    assert!(
+        fields.contains(&"telephone") && fields.contains(&"services"),
+        "{body}"
+    );
+
+    let (status, body, _) = call(
+        &app,
+        "GET",
+        "/api/v1/lieux?service=cuisine&rayon=abc",
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        body["details"].to_string().contains("« cuisine »"),
+        "{body}"
+    );
+
+    let (status, _, _) = call(&app, "GET", "/api/v1/openapi.json", None, None).await;
+    assert_eq!(status, StatusCode::OK);
+}
