@@ -1,6 +1,6 @@
 //! `maillage`: the command line of Maillage. Its contract is scripted against; keep it.
 
-mod demo;
+use maillage::demo;
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};

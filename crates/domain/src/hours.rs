@@ -180,6 +180,27 @@ impl Hours {
         }
     }
 
+    /// The state at this local date-time and until when it lasts (at most `horizon` later):
+    /// lets a caller reuse one evaluation for every instant of the span.
+    pub fn state_span(
+        &self,
+        local: NaiveDateTime,
+        horizon: Duration,
+    ) -> (Option<bool>, NaiveDateTime) {
+        let until = local.checked_add_signed(horizon).unwrap_or(local);
+        match self.expr.iter_range(local, until).next() {
+            Some(span) => {
+                let state = match span.kind {
+                    RuleKind::Open => Some(true),
+                    RuleKind::Closed => Some(false),
+                    RuleKind::Unknown => None,
+                };
+                (state, span.range.end.max(local))
+            }
+            None => (None, local),
+        }
+    }
+
     /// Is the place open now, in the time zone of its département?
     pub fn is_open_now(&self, now: DateTime<Utc>, tz: Tz) -> Option<bool> {
         self.is_open_at(now.with_timezone(&tz).naive_local())
@@ -255,6 +276,31 @@ mod tests {
         assert_eq!(week[0].ranges, vec!["9 h – 12 h", "14 h – 18 h 30"]);
         assert_eq!(week[5].ranges, vec!["8 h 30 – 12 h"]);
         assert!(week[6].ranges.is_empty());
+    }
+
+    #[test]
+    fn a_state_span_agrees_with_the_state_at_every_minute_it_covers() {
+        let HoursCheck::Valid(h) = check_hours("Mo-Fr 09:00-12:00,14:00-17:30; PH off") else {
+            panic!("valid hours expected");
+        };
+        let start = at("2026-11-09 08:00");
+        let (state, until) = h.state_span(start, Duration::days(8));
+        assert_eq!(state, Some(false));
+        assert_eq!(until, at("2026-11-09 09:00"));
+        let (state, until) = h.state_span(at("2026-11-09 09:00"), Duration::days(8));
+        assert_eq!((state, until), (Some(true), at("2026-11-09 12:00")));
+        // Armistice day (11 November, a Wednesday) is closed all day.
+        let (state, until) = h.state_span(at("2026-11-10 17:30"), Duration::days(8));
+        assert_eq!((state, until), (Some(false), at("2026-11-12 09:00")));
+        let mut t = at("2026-11-09 00:00");
+        while t < at("2026-11-16 00:00") {
+            let (state, until) = h.state_span(t, Duration::days(8));
+            assert!(until > t);
+            assert_eq!(state, h.is_open_at(t), "à {t}");
+            let mid = t + (until - t) / 2;
+            assert_eq!(state, h.is_open_at(mid), "à {mid}");
+            t = until;
+        }
     }
 
     #[test]

@@ -8,7 +8,9 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, NaiveDateTime, Utc};
+use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
+
+use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use maillage_domain::Place;
 use maillage_domain::geo::GeoPoint;
 use maillage_domain::hours::{Hours, HoursCheck, check_hours, timezone_of_departement};
@@ -16,7 +18,7 @@ use maillage_domain::vocab::{
     AccessMode, Fee, MediationForm, Mobility, NationalProgramme, Public, Service, SpecificSupport,
     SupportMode, Vocabulary,
 };
-use tantivy::collector::TopDocs;
+use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::query::{BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, TermQuery};
 use tantivy::schema::{
     FAST, Field, IndexRecordOption, STORED, Schema, TextFieldIndexing, TextOptions,
@@ -115,6 +117,7 @@ struct Entry {
     organisation_id: Option<String>,
     hours: Option<Hours>,
     tz: chrono_tz::Tz,
+    open_span: SpanCache,
 }
 
 fn mask<V: Vocabulary>(values: &[V]) -> u64 {
@@ -235,6 +238,7 @@ impl SearchIndex {
                 step_free: place.extras.step_free_access == Some(true),
                 organisation_id: ctx.organisation_id,
                 hours,
+                open_span: SpanCache::default(),
             });
         }
         writer.commit()?;
@@ -283,7 +287,13 @@ impl SearchIndex {
             return None;
         }
         let mut musts: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let searcher = self.reader.searcher();
         for token in tokens {
+            let known = [self.name, self.body].iter().any(|field| {
+                searcher
+                    .doc_freq(&Term::from_field_text(*field, &token))
+                    .is_ok_and(|n| n > 0)
+            });
             let mut shoulds: Vec<(Occur, Box<dyn Query>)> = Vec::new();
             for (field, boost) in [(self.name, 3.0), (self.body, 1.0)] {
                 let term = Term::from_field_text(field, &token);
@@ -299,7 +309,9 @@ impl SearchIndex {
                     4..=7 => 1,
                     _ => 2,
                 };
-                if distance > 0 {
+                // Typo tolerance for words the directory does not contain: a word found as
+                // typed needs no neighbours, and skipping them keeps frequent words fast.
+                if distance > 0 && !known {
                     shoulds.push((
                         Occur::Should,
                         Box::new(BoostQuery::new(
@@ -338,12 +350,29 @@ impl SearchIndex {
             && (!q.step_free || e.step_free)
     }
 
-    fn open_at(e: &Entry, filter: OpenFilter) -> Option<bool> {
+    /// Is the entry open at the asked time? One evaluation of its opening hours is reused for
+    /// every instant of the span it covers, so "open now" over the national directory costs one
+    /// atomic read per place most of the time.
+    fn open_at(e: &Entry, local: NaiveDateTime) -> Option<bool> {
         let hours = e.hours.as_ref()?;
-        match filter {
-            OpenFilter::Now(now) => hours.is_open_now(now, e.tz),
-            OpenFilter::At(local) => hours.is_open_at(local),
+        let Some(minute) = minutes_since_epoch(local) else {
+            return hours.is_open_at(local);
+        };
+        if let Some(state) = e.open_span.lookup(minute) {
+            return state;
         }
+        let at_minute = EPOCH + Duration::minutes(i64::from(minute));
+        let (state, until) = hours.state_span(at_minute, Duration::days(8));
+        if let Some(end) = minutes_since_epoch(until) {
+            e.open_span.store(minute, end, state);
+        }
+        state
+    }
+
+    /// Every document matching the text, with its score, by entry number.
+    fn text_candidates(&self, query: &dyn Query) -> Result<Vec<(u32, f32)>, SearchError> {
+        let searcher = self.reader.searcher();
+        Ok(searcher.search(query, &AllScored)?)
     }
 
     /// Runs a search: filters, then ranking by relevance and distance.
@@ -359,84 +388,264 @@ impl SearchIndex {
             mask(&q.mobility),
             mask(&q.mediation_forms),
         ];
-        // Candidates with their text score.
-        let candidates: Vec<(usize, f32)> = match q.text.as_deref().and_then(|t| self.text_query(t))
-        {
-            None => (0..self.entries.len()).map(|i| (i, 0.0)).collect(),
-            Some(query) => {
-                let searcher = self.reader.searcher();
-                let limit = self.entries.len().max(1);
-                let top = searcher.search(&query, &TopDocs::with_limit(limit).order_by_score())?;
-                let mut out = Vec::with_capacity(top.len());
-                let mut columns = HashMap::new();
-                for (score, addr) in top {
-                    let column = match columns.entry(addr.segment_ord) {
-                        std::collections::hash_map::Entry::Occupied(o) => o.into_mut(),
-                        std::collections::hash_map::Entry::Vacant(v) => v.insert(
-                            searcher
-                                .segment_reader(addr.segment_ord)
-                                .fast_fields()
-                                .u64("ord")?,
-                        ),
-                    };
-                    if let Some(ord) = column.first(addr.doc_id) {
-                        out.push((ord as usize, score));
-                    }
-                }
-                out
-            }
+        let text_query = q.text.as_deref().and_then(|t| self.text_query(t));
+        let by_text = text_query.is_some();
+        let candidates: Vec<(u32, f32)> = match &text_query {
+            None => (0..self.entries.len() as u32).map(|i| (i, 0.0)).collect(),
+            Some(query) => self.text_candidates(query.as_ref())?,
         };
-        let radius_m = q.radius_km.map(|r| r * 1000.0);
-        let mut hits: Vec<Hit> = Vec::new();
+        let area = q.near.map(|c| Area::new(c, q.radius_km.map(|r| r * 1000.0)));
+        let mut local_times = LocalTimes::default();
+        let mut found: Vec<Found> = Vec::new();
         for (i, score) in candidates {
-            let Some(e) = self.entries.get(i) else {
+            let Some(e) = self.entries.get(i as usize) else {
                 continue;
             };
             if !self.matches(e, q, &masks) {
                 continue;
             }
-            let distance_m = match (q.near, e.location) {
-                (Some(c), Some(p)) => Some(c.distance_m(p)),
+            let distance_m = match (&area, e.location) {
+                (Some(area), Some(p)) => match area.distance_m(p) {
+                    Some(d) => Some(d),
+                    None => continue,
+                },
+                // A radius excludes places without coordinates: their distance is unknown.
+                (Some(area), None) if area.radius_m.is_some() => continue,
                 _ => None,
             };
-            if let Some(r) = radius_m {
-                // A radius excludes places without coordinates: their distance is unknown.
-                if distance_m.is_none_or(|d| d > r) {
-                    continue;
+            let open = match q.open {
+                None => None,
+                Some(filter) => {
+                    let local = match filter {
+                        OpenFilter::Now(now) => local_times.of(now, e.tz),
+                        OpenFilter::At(local) => local,
+                    };
+                    match Self::open_at(e, local) {
+                        Some(true) => Some(true),
+                        _ => continue,
+                    }
                 }
-            }
-            let open = q.open.and_then(|f| Self::open_at(e, f));
-            if q.open.is_some() && open != Some(true) {
-                continue;
-            }
-            hits.push(Hit {
-                id: e.id.clone(),
+            };
+            let key = rank_key(score, distance_m, by_text, area.is_some());
+            found.push(Found {
+                entry: i,
                 score,
                 distance_m,
                 open,
+                key,
             });
         }
-        rank(&mut hits, q.near.is_some(), q.text.is_some());
-        let total = hits.len();
+        let total = found.len();
         let limit = if q.limit == 0 { 20 } else { q.limit };
-        let hits = hits.into_iter().skip(q.offset).take(limit).collect();
+        let wanted = q.offset.saturating_add(limit).min(total);
+        if by_text || area.is_some() {
+            // Best first, ties by id; only the asked page needs to be fully ordered.
+            let order = |a: &Found, b: &Found| {
+                b.key
+                    .total_cmp(&a.key)
+                    .then_with(|| self.id_of(a).cmp(self.id_of(b)))
+            };
+            if wanted > 0 && wanted < total {
+                found.select_nth_unstable_by(wanted - 1, order);
+                found.truncate(wanted);
+            }
+            found.sort_unstable_by(order);
+        }
+        let hits = found
+            .iter()
+            .skip(q.offset)
+            .take(limit)
+            .map(|f| Hit {
+                id: self.id_of(f).to_string(),
+                score: f.score,
+                distance_m: f.distance_m,
+                open: f.open,
+            })
+            .collect();
         Ok(Results { total, hits })
+    }
+
+    fn id_of(&self, f: &Found) -> &str {
+        self.entries
+            .get(f.entry as usize)
+            .map(|e| e.id.as_str())
+            .unwrap_or_default()
+    }
+}
+
+/// A place that passed the filters, before paging.
+struct Found {
+    entry: u32,
+    score: f32,
+    distance_m: Option<f64>,
+    open: Option<bool>,
+    key: f64,
+}
+
+/// The centre of a search and its radius, with a bounding box that rules most places out
+/// before any trigonometry.
+struct Area {
+    centre: GeoPoint,
+    radius_m: Option<f64>,
+    lat_span: f64,
+    lon_span: f64,
+}
+
+impl Area {
+    const METRES_PER_DEGREE: f64 = 111_195.0;
+
+    fn new(centre: GeoPoint, radius_m: Option<f64>) -> Self {
+        let (lat_span, lon_span) = match radius_m {
+            Some(r) => {
+                let lat_span = r / Self::METRES_PER_DEGREE;
+                // The box widens towards the pole: use the latitude nearest to it.
+                let lat = (centre.lat.abs() + lat_span).min(89.0);
+                (lat_span, lat_span / lat.to_radians().cos())
+            }
+            None => (f64::INFINITY, f64::INFINITY),
+        };
+        Area {
+            centre,
+            radius_m,
+            lat_span,
+            lon_span,
+        }
+    }
+
+    /// The distance to the centre, or `None` when the place is outside the radius.
+    fn distance_m(&self, p: GeoPoint) -> Option<f64> {
+        if (p.lat - self.centre.lat).abs() > self.lat_span
+            || (p.lon - self.centre.lon).abs() > self.lon_span
+        {
+            return None;
+        }
+        let d = self.centre.distance_m(p);
+        match self.radius_m {
+            Some(r) if d > r => None,
+            _ => Some(d),
+        }
+    }
+}
+
+/// Local "now" per time zone, computed once per search (metropolitan France and the overseas
+/// départements use a handful of zones).
+#[derive(Default)]
+struct LocalTimes(Vec<(chrono_tz::Tz, NaiveDateTime)>);
+
+impl LocalTimes {
+    fn of(&mut self, now: DateTime<Utc>, tz: chrono_tz::Tz) -> NaiveDateTime {
+        if let Some((_, local)) = self.0.iter().find(|(z, _)| *z == tz) {
+            return *local;
+        }
+        let local = now.with_timezone(&tz).naive_local();
+        self.0.push((tz, local));
+        local
+    }
+}
+
+/// Local date-times are cached as minutes since 2000-01-01 (opening hours have minute
+/// precision).
+const EPOCH: NaiveDateTime = match NaiveDate::from_ymd_opt(2000, 1, 1) {
+    Some(d) => d.and_time(NaiveTime::MIN),
+    None => NaiveDateTime::MIN,
+};
+
+fn minutes_since_epoch(t: NaiveDateTime) -> Option<u32> {
+    let minutes = (t - EPOCH).num_minutes();
+    u32::try_from(minutes).ok().filter(|m| *m < SpanCache::MAX)
+}
+
+/// The last evaluated span of an entry's opening state: `[start, end)` in minutes and the state,
+/// packed in one atomic word so that concurrent searches share it without locks.
+#[derive(Default)]
+struct SpanCache(AtomicU64);
+
+impl SpanCache {
+    const MAX: u32 = (1 << 31) - 1;
+
+    fn lookup(&self, minute: u32) -> Option<Option<bool>> {
+        let word = self.0.load(AtomicOrdering::Relaxed);
+        let start = (word >> 33) as u32;
+        let end = ((word >> 2) & u64::from(Self::MAX)) as u32;
+        if start <= minute && minute < end {
+            Some(match word & 0b11 {
+                2 => Some(true),
+                1 => Some(false),
+                _ => None,
+            })
+        } else {
+            None
+        }
+    }
+
+    fn store(&self, start: u32, end: u32, state: Option<bool>) {
+        let state = match state {
+            Some(true) => 2,
+            Some(false) => 1,
+            None => 0,
+        };
+        let word = (u64::from(start & Self::MAX) << 33)
+            | (u64::from(end & Self::MAX) << 2)
+            | state;
+        self.0.store(word, AtomicOrdering::Relaxed);
+    }
+}
+
+/// Collects every matching document with its score (no top-k heap: filters come after).
+struct AllScored;
+
+struct AllScoredSegment {
+    ords: tantivy::columnar::Column<u64>,
+    out: Vec<(u32, f32)>,
+}
+
+impl Collector for AllScored {
+    type Fruit = Vec<(u32, f32)>;
+    type Child = AllScoredSegment;
+
+    fn for_segment(
+        &self,
+        _segment_local_id: tantivy::SegmentOrdinal,
+        segment: &tantivy::SegmentReader,
+    ) -> tantivy::Result<AllScoredSegment> {
+        Ok(AllScoredSegment {
+            ords: segment.fast_fields().u64("ord")?,
+            out: Vec::new(),
+        })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        true
+    }
+
+    fn merge_fruits(&self, fruits: Vec<Vec<(u32, f32)>>) -> tantivy::Result<Vec<(u32, f32)>> {
+        Ok(fruits.into_iter().flatten().collect())
+    }
+}
+
+impl SegmentCollector for AllScoredSegment {
+    type Fruit = Vec<(u32, f32)>;
+
+    fn collect(&mut self, doc: tantivy::DocId, score: tantivy::Score) {
+        if let Some(ord) = self.ords.first(doc).and_then(|o| u32::try_from(o).ok()) {
+            self.out.push((ord, score));
+        }
+    }
+
+    fn harvest(self) -> Vec<(u32, f32)> {
+        self.out
     }
 }
 
 /// Relevance and distance together: the text score is divided by a factor growing with the
-/// distance (×2 at 10 km); without text, nearest first; without either, stable by id order.
-fn rank(hits: &mut [Hit], by_distance: bool, by_text: bool) {
-    let key = |h: &Hit| -> f64 {
-        let d_km = h.distance_m.map(|d| d / 1000.0);
-        match (by_text, by_distance) {
-            (true, true) => f64::from(h.score) / (1.0 + d_km.unwrap_or(1_000.0) / 10.0),
-            (true, false) => f64::from(h.score),
-            (false, true) => -d_km.unwrap_or(f64::MAX / 2.0),
-            (false, false) => 0.0,
-        }
-    };
-    if by_text || by_distance {
-        hits.sort_by(|a, b| key(b).total_cmp(&key(a)).then_with(|| a.id.cmp(&b.id)));
+/// distance (×2 at 10 km; a place without coordinates counts as 1,000 km away); without text,
+/// nearest first; without either, directory order.
+fn rank_key(score: f32, distance_m: Option<f64>, by_text: bool, by_distance: bool) -> f64 {
+    let d_km = distance_m.map_or(1_000_000.0, |d| d / 1000.0);
+    match (by_text, by_distance) {
+        (true, true) => f64::from(score) / (1.0 + d_km / 10.0),
+        (true, false) => f64::from(score),
+        (false, true) => -d_km,
+        (false, false) => 0.0,
     }
 }

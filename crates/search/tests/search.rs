@@ -227,6 +227,62 @@ fn open_now_and_at_a_time() {
     assert!(ids(&idx2, &q).is_empty());
 }
 
+/// The index reuses one evaluation of a place's hours for the span it covers: asking again at
+/// any order of instants must give the same answers as evaluating the hours each time.
+#[test]
+fn repeated_open_searches_agree_with_the_hours_at_every_instant() {
+    let mut p = places();
+    p[0].opening_hours = Some("Mo-Fr 09:00-12:00,14:00-17:00; PH off".into());
+    p[1].opening_hours = Some("Tu,Th 13:30-18:00".into());
+    p[2].opening_hours = Some("24/7".into());
+    let idx = index(&p);
+    let expected = |at: chrono::NaiveDateTime| -> Vec<String> {
+        let mut ids: Vec<String> = p
+            .iter()
+            .filter(|place| {
+                place
+                    .opening_hours
+                    .as_deref()
+                    .map(maillage_domain::hours::check_hours)
+                    .and_then(|c| match c {
+                        maillage_domain::hours::HoursCheck::Valid(h) => h.is_open_at(at),
+                        _ => None,
+                    })
+                    == Some(true)
+            })
+            .map(|place| place.id.clone())
+            .collect();
+        ids.sort();
+        ids
+    };
+    let monday = NaiveDate::from_ymd_opt(2024, 3, 4).expect("date");
+    // Forwards, backwards and jumping across days and a public holiday (1 April 2024).
+    let instants = [
+        (0, 10, 0),
+        (0, 11, 59),
+        (0, 12, 0),
+        (0, 9, 30),
+        (1, 13, 45),
+        (1, 8, 0),
+        (3, 17, 59),
+        (28, 10, 0),
+        (0, 10, 1),
+        (5, 23, 59),
+    ];
+    for (days, h, m) in instants {
+        let at = (monday + chrono::Duration::days(days))
+            .and_hms_opt(h, m, 0)
+            .expect("time");
+        let q = SearchQuery {
+            open: Some(OpenFilter::At(at)),
+            ..SearchQuery::default()
+        };
+        let mut got = ids(&idx, &q);
+        got.sort();
+        assert_eq!(got, expected(at), "à {at}");
+    }
+}
+
 mod properties {
     use super::*;
     use proptest::prelude::*;

@@ -1,0 +1,167 @@
+//! In-process search latency on the national-scale demo directory (50,000 places over all
+//! French communes), and the time to build the index.
+//!
+//! `cargo bench -p maillage --bench search` — prints a table of latency percentiles per kind of
+//! query and for the whole mix. Figures are recorded in `docs/PERFORMANCE.md`.
+
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use chrono::{NaiveDate, Utc};
+use maillage::demo;
+use maillage_domain::geo::GeoPoint;
+use maillage_domain::vocab::{Fee, Service};
+use maillage_referential::Referential;
+use maillage_search::{OpenFilter, PlaceContext, SearchIndex, SearchQuery};
+
+/// How many times each query of the mix runs (after one warm-up pass).
+const ROUNDS: usize = 200;
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+fn micros(d: Duration) -> String {
+    format!("{:.0} µs", d.as_secs_f64() * 1e6)
+}
+
+fn query_mix(referential: &Referential) -> Result<Vec<(&'static str, SearchQuery)>> {
+    let centre = |name: &str| -> Result<GeoPoint> {
+        let commune = referential
+            .find_by_name(name, None)
+            .with_context(|| format!("commune {name} absente du référentiel"))?;
+        let (point, _) = referential
+            .centre_of(&commune.insee_code)
+            .with_context(|| format!("pas de position pour {name}"))?;
+        Ok(point)
+    };
+    let lyon = centre("Lyon")?;
+    let nancy = centre("Nancy")?;
+    let tuesday_morning = NaiveDate::from_ymd_opt(2026, 11, 24)
+        .and_then(|d| d.and_hms_opt(10, 0, 0))
+        .context("date")?;
+    let text = |t: &str| SearchQuery {
+        text: Some(t.to_string()),
+        ..SearchQuery::default()
+    };
+    Ok(vec![
+        ("tout, page 1", SearchQuery::default()),
+        ("texte courant « médiathèque »", text("médiathèque")),
+        ("texte très fréquent « numérique »", text("numérique")),
+        ("texte avec faute « mediatheque nanci »", text("mediatheque nanci")),
+        ("texte « france services »", text("france services")),
+        (
+            "près de Lyon, 20 km",
+            SearchQuery {
+                near: Some(lyon),
+                radius_km: Some(20.0),
+                ..SearchQuery::default()
+            },
+        ),
+        (
+            "près de Nancy + démarches + gratuit",
+            SearchQuery {
+                near: Some(nancy),
+                radius_km: Some(30.0),
+                services: vec![Service::AdministrativeProcedures],
+                fees: vec![Fee::Free],
+                ..SearchQuery::default()
+            },
+        ),
+        (
+            "ouvert maintenant, toute la France",
+            SearchQuery {
+                open: Some(OpenFilter::Now(Utc::now())),
+                ..SearchQuery::default()
+            },
+        ),
+        (
+            "ouvert mardi 10 h, département 54",
+            SearchQuery {
+                open: Some(OpenFilter::At(tuesday_morning)),
+                departement: Some("54".to_string()),
+                ..SearchQuery::default()
+            },
+        ),
+        (
+            "texte + près de + ouvert maintenant",
+            SearchQuery {
+                text: Some("atelier".to_string()),
+                near: Some(lyon),
+                open: Some(OpenFilter::Now(Utc::now())),
+                ..SearchQuery::default()
+            },
+        ),
+        (
+            "commune exacte (Nancy)",
+            SearchQuery {
+                insee_code: Some("54395".to_string()),
+                ..SearchQuery::default()
+            },
+        ),
+    ])
+}
+
+fn main() -> Result<()> {
+    let referential = Referential::discover().context(
+        "référentiel des communes introuvable : lancer d'abord scripts/setup.sh (ou npm run referential)",
+    )?;
+    let started = Instant::now();
+    let places = demo::generate(&referential, None, 50_000, 2026);
+    println!(
+        "{} lieux générés en {:.1} s",
+        places.len(),
+        started.elapsed().as_secs_f64()
+    );
+
+    let started = Instant::now();
+    let index = SearchIndex::build(
+        places
+            .iter()
+            .map(|d| (&d.place, PlaceContext::default())),
+    )?;
+    println!(
+        "index construit en {:.2} s ({} lieux)",
+        started.elapsed().as_secs_f64(),
+        index.len()
+    );
+
+    let mix = query_mix(&referential)?;
+    let mut all = Vec::with_capacity(mix.len() * ROUNDS);
+    println!();
+    println!(
+        "| requête | résultats | p50 | p99 | max |\n|---|---:|---:|---:|---:|"
+    );
+    for (label, query) in &mix {
+        let warm = index.search(query)?;
+        let mut times = Vec::with_capacity(ROUNDS);
+        for _ in 0..ROUNDS {
+            let t = Instant::now();
+            let results = index.search(query)?;
+            times.push(t.elapsed());
+            std::hint::black_box(results);
+        }
+        times.sort();
+        println!(
+            "| {label} | {} | {} | {} | {} |",
+            warm.total,
+            micros(percentile(&times, 50.0)),
+            micros(percentile(&times, 99.0)),
+            micros(percentile(&times, 100.0)),
+        );
+        all.extend(times);
+    }
+    all.sort();
+    println!(
+        "| **mélange ({} requêtes)** | | {} | {} | {} |",
+        all.len(),
+        micros(percentile(&all, 50.0)),
+        micros(percentile(&all, 99.0)),
+        micros(percentile(&all, 100.0)),
+    );
+    Ok(())
+}

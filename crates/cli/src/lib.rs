@@ -1,0 +1,3 @@
+//! The library side of the `maillage` command: what the binary and the benchmarks share.
+
+pub mod demo;
