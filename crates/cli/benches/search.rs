@@ -130,16 +130,23 @@ fn main() -> Result<()> {
         index.len()
     );
 
-    let mix = query_mix(&referential)?;
-    let mut all = Vec::with_capacity(mix.len() * ROUNDS);
+    // `MAILLAGE_BENCH_ONLY=texte` runs only the queries whose label contains that text (for
+    // profiling one kind of query).
+    let only = std::env::var("MAILLAGE_BENCH_ONLY").unwrap_or_default();
+    let mix: Vec<_> = query_mix(&referential)?
+        .into_iter()
+        .filter(|(label, _)| label.contains(only.as_str()))
+        .collect();
+    let rounds = if only.is_empty() { ROUNDS } else { ROUNDS * 20 };
+    let mut all = Vec::with_capacity(mix.len() * rounds);
     println!();
     println!(
         "| requête | résultats | p50 | p99 | max |\n|---|---:|---:|---:|---:|"
     );
     for (label, query) in &mix {
         let warm = index.search(query)?;
-        let mut times = Vec::with_capacity(ROUNDS);
-        for _ in 0..ROUNDS {
+        let mut times = Vec::with_capacity(rounds);
+        for _ in 0..rounds {
             let t = Instant::now();
             let results = index.search(query)?;
             times.push(t.elapsed());

@@ -10,7 +10,8 @@ pub struct GeoPoint {
 }
 
 /// Mean Earth radius (m), as used by the Haversine formula.
-const EARTH_RADIUS_M: f64 = 6_371_008.8;
+/// Mean radius of the Earth in metres.
+pub const EARTH_RADIUS_M: f64 = 6_371_008.8;
 
 impl GeoPoint {
     pub fn new(lat: f64, lon: f64) -> Self {
@@ -24,6 +25,15 @@ impl GeoPoint {
         let dl = (other.lon - self.lon).to_radians();
         let a = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
         2.0 * EARTH_RADIUS_M * a.sqrt().asin()
+    }
+
+    /// Fast approximation of [`GeoPoint::distance_m`] (equirectangular projection at the mean of
+    /// the two latitudes' cosines, given precomputed): no trigonometry, within 1 % at the scale of
+    /// metropolitan France. For ranking many places; show the exact distance.
+    pub fn approx_distance_m(self, other: GeoPoint, cos_lat_self: f64, cos_lat_other: f64) -> f64 {
+        let x = (other.lon - self.lon).to_radians() * (cos_lat_self + cos_lat_other) / 2.0;
+        let y = (other.lat - self.lat).to_radians();
+        EARTH_RADIUS_M * (x * x + y * y).sqrt()
     }
 
     /// Parses `"43.52,5.41"` (latitude first).
@@ -132,6 +142,15 @@ mod tests {
             prop_assert!(pq >= 0.0);
             prop_assert!((pq - q.distance_m(p)).abs() < 1e-6);
             prop_assert!(pq <= std::f64::consts::PI * EARTH_RADIUS_M + 1.0);
+        }
+
+        #[test]
+        fn approx_distance_is_within_one_percent_in_metropolitan_france(a in 41.3f64..51.1, b in -5.2f64..9.6, c in 41.3f64..51.1, d in -5.2f64..9.6) {
+            let p = GeoPoint::new(a, b);
+            let q = GeoPoint::new(c, d);
+            let exact = p.distance_m(q);
+            let approx = p.approx_distance_m(q, a.to_radians().cos(), c.to_radians().cos());
+            prop_assert!((approx - exact).abs() <= exact * 0.01 + 1.0, "{approx} vs {exact}");
         }
     }
 }

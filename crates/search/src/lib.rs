@@ -100,6 +100,8 @@ pub struct Results {
 struct Entry {
     id: String,
     location: Option<GeoPoint>,
+    /// Cosine of the latitude, for the fast distance approximation.
+    cos_lat: f64,
     services: u64,
     publics: u64,
     specific_support: u64,
@@ -110,11 +112,12 @@ struct Entry {
     mobility: u64,
     mediation_forms: u64,
     typologies: Vec<String>,
-    insee_code: Option<String>,
-    epci: Option<String>,
-    departement: Option<String>,
+    /// Territory and organisation, as numbers of the [`Keys`] of the index.
+    insee_code: u32,
+    epci: u32,
+    departement: u32,
+    organisation: u32,
     step_free: bool,
-    organisation_id: Option<String>,
     hours: Option<Hours>,
     tz: chrono_tz::Tz,
     open_span: SpanCache,
@@ -140,6 +143,88 @@ pub struct SearchIndex {
     body: Field,
     entries: Vec<Entry>,
     by_id: HashMap<String, usize>,
+    keys: Keys,
+}
+
+/// Entry number meaning "no value" in a [`KeyIndex`].
+const NO_KEY: u32 = u32::MAX;
+
+/// Values of one territorial key (INSEE code, EPCI…) numbered, with the entries of each:
+/// filters compare numbers, and a search restricted to a commune only visits its places.
+#[derive(Default)]
+struct KeyIndex {
+    ids: HashMap<String, u32>,
+    postings: Vec<Vec<u32>>,
+}
+
+impl KeyIndex {
+    fn add(&mut self, value: Option<&str>, entry: usize) -> u32 {
+        let Some(value) = value else {
+            return NO_KEY;
+        };
+        let next = self.postings.len() as u32;
+        let id = *self.ids.entry(value.to_string()).or_insert(next);
+        if id == next {
+            self.postings.push(Vec::new());
+        }
+        if let Some(list) = self.postings.get_mut(id as usize) {
+            list.push(entry as u32);
+        }
+        id
+    }
+
+    /// `Ok(None)` when not asked; `Err(())` when asked but absent from the directory.
+    fn asked(&self, value: Option<&String>) -> Result<Option<u32>, ()> {
+        match value {
+            None => Ok(None),
+            Some(v) => self.ids.get(v).copied().map(Some).ok_or(()),
+        }
+    }
+
+    fn postings(&self, id: Option<u32>) -> Option<&[u32]> {
+        id.and_then(|i| self.postings.get(i as usize))
+            .map(Vec::as_slice)
+    }
+}
+
+#[derive(Default)]
+struct Keys {
+    insee_code: KeyIndex,
+    epci: KeyIndex,
+    departement: KeyIndex,
+    organisation: KeyIndex,
+}
+
+/// The keyed filters of a search, as numbers.
+struct Asked {
+    insee_code: Option<u32>,
+    epci: Option<u32>,
+    departement: Option<u32>,
+    organisation: Option<u32>,
+}
+
+impl Keys {
+    fn asked(&self, q: &SearchQuery) -> Option<Asked> {
+        Some(Asked {
+            insee_code: self.insee_code.asked(q.insee_code.as_ref()).ok()?,
+            epci: self.epci.asked(q.epci.as_ref()).ok()?,
+            departement: self.departement.asked(q.departement.as_ref()).ok()?,
+            organisation: self.organisation.asked(q.organisation_id.as_ref()).ok()?,
+        })
+    }
+
+    /// The shortest list of entries among the asked keys (every result is in it).
+    fn narrowest(&self, asked: &Asked) -> Option<&[u32]> {
+        [
+            self.insee_code.postings(asked.insee_code),
+            self.epci.postings(asked.epci),
+            self.departement.postings(asked.departement),
+            self.organisation.postings(asked.organisation),
+        ]
+        .into_iter()
+        .flatten()
+        .min_by_key(|list| list.len())
+    }
 }
 
 const ANALYZER: &str = "fr_maillage";
@@ -188,6 +273,7 @@ impl SearchIndex {
         let mut writer = index.writer::<TantivyDocument>(50_000_000)?;
         let mut entries = Vec::new();
         let mut by_id = HashMap::new();
+        let mut keys = Keys::default();
         for (place, ctx) in places {
             let n = entries.len();
             let mut doc = TantivyDocument::default();
@@ -221,6 +307,7 @@ impl SearchIndex {
             entries.push(Entry {
                 id: place.id.clone(),
                 location: place.location,
+                cos_lat: place.location.map_or(1.0, |p| p.lat.to_radians().cos()),
                 services: mask(&place.services),
                 publics: mask(&place.publics),
                 specific_support: mask(&place.specific_support),
@@ -231,12 +318,12 @@ impl SearchIndex {
                 mobility: mask(&place.mobility),
                 mediation_forms: mask(&place.extras.mediation_forms),
                 typologies: place.typologies.clone(),
-                insee_code: place.insee_code.clone(),
-                epci: ctx.epci,
+                insee_code: keys.insee_code.add(place.insee_code.as_deref(), n),
+                epci: keys.epci.add(ctx.epci.as_deref(), n),
                 tz: timezone_of_departement(departement.as_deref().unwrap_or("75")),
-                departement,
+                departement: keys.departement.add(departement.as_deref(), n),
+                organisation: keys.organisation.add(ctx.organisation_id.as_deref(), n),
                 step_free: place.extras.step_free_access == Some(true),
-                organisation_id: ctx.organisation_id,
                 hours,
                 open_span: SpanCache::default(),
             });
@@ -250,6 +337,7 @@ impl SearchIndex {
             body,
             entries,
             by_id,
+            keys,
         })
     }
 
@@ -326,7 +414,7 @@ impl SearchIndex {
         Some(Box::new(BooleanQuery::new(musts)))
     }
 
-    fn matches(&self, e: &Entry, q: &SearchQuery, masks: &[u64; 9]) -> bool {
+    fn matches(&self, e: &Entry, q: &SearchQuery, masks: &[u64; 9], keyed: &Asked) -> bool {
         any_of(e.services, masks[0])
             && any_of(e.publics, masks[1])
             && any_of(e.specific_support, masks[2])
@@ -337,25 +425,19 @@ impl SearchIndex {
             && any_of(e.mobility, masks[7])
             && any_of(e.mediation_forms, masks[8])
             && (q.typologies.is_empty() || e.typologies.iter().any(|t| q.typologies.contains(t)))
-            && q.insee_code
-                .as_ref()
-                .is_none_or(|c| e.insee_code.as_ref() == Some(c))
-            && q.epci.as_ref().is_none_or(|c| e.epci.as_ref() == Some(c))
-            && q.departement
-                .as_ref()
-                .is_none_or(|c| e.departement.as_ref() == Some(c))
-            && q.organisation_id
-                .as_ref()
-                .is_none_or(|c| e.organisation_id.as_ref() == Some(c))
+            && keyed.insee_code.is_none_or(|k| e.insee_code == k)
+            && keyed.epci.is_none_or(|k| e.epci == k)
+            && keyed.departement.is_none_or(|k| e.departement == k)
+            && keyed.organisation.is_none_or(|k| e.organisation == k)
             && (!q.step_free || e.step_free)
     }
 
     /// Is the entry open at the asked time? One evaluation of its opening hours is reused for
     /// every instant of the span it covers, so "open now" over the national directory costs one
     /// atomic read per place most of the time.
-    fn open_at(e: &Entry, local: NaiveDateTime) -> Option<bool> {
+    fn open_at(e: &Entry, local: NaiveDateTime, minute: Option<u32>) -> Option<bool> {
         let hours = e.hours.as_ref()?;
-        let Some(minute) = minutes_since_epoch(local) else {
+        let Some(minute) = minute else {
             return hours.is_open_at(local);
         };
         if let Some(state) = e.open_span.lookup(minute) {
@@ -388,24 +470,51 @@ impl SearchIndex {
             mask(&q.mobility),
             mask(&q.mediation_forms),
         ];
+        let Some(keyed) = self.keys.asked(q) else {
+            // A commune, EPCI, département or organisation without any place.
+            return Ok(Results::default());
+        };
         let text_query = q.text.as_deref().and_then(|t| self.text_query(t));
         let by_text = text_query.is_some();
-        let candidates: Vec<(u32, f32)> = match &text_query {
-            None => (0..self.entries.len() as u32).map(|i| (i, 0.0)).collect(),
-            Some(query) => self.text_candidates(query.as_ref())?,
+        let candidates: Vec<(u32, f32)> = match (&text_query, self.keys.narrowest(&keyed)) {
+            (Some(query), _) => self.text_candidates(query.as_ref())?,
+            (None, Some(list)) => list.iter().map(|i| (*i, 0.0)).collect(),
+            (None, None) => (0..self.entries.len() as u32).map(|i| (i, 0.0)).collect(),
         };
         let area = q.near.map(|c| Area::new(c, q.radius_km.map(|r| r * 1000.0)));
         let mut local_times = LocalTimes::default();
+        let at_minute = match q.open {
+            Some(OpenFilter::At(local)) => minutes_since_epoch(local),
+            _ => None,
+        };
+        let ranking = by_text || area.is_some();
+        let limit = if q.limit == 0 { 20 } else { q.limit };
+        let wanted_cap = q.offset.saturating_add(limit);
+        let mut total = 0;
         let mut found: Vec<Found> = Vec::new();
         for (i, score) in candidates {
             let Some(e) = self.entries.get(i as usize) else {
                 continue;
             };
-            if !self.matches(e, q, &masks) {
+            if !self.matches(e, q, &masks, &keyed) {
                 continue;
             }
+            // Opening state first: one atomic read that rules out most places at night.
+            let open = match q.open {
+                None => None,
+                Some(filter) => {
+                    let (local, minute) = match filter {
+                        OpenFilter::Now(now) => local_times.of(now, e.tz),
+                        OpenFilter::At(local) => (local, at_minute),
+                    };
+                    match Self::open_at(e, local, minute) {
+                        Some(true) => Some(true),
+                        _ => continue,
+                    }
+                }
+            };
             let distance_m = match (&area, e.location) {
-                (Some(area), Some(p)) => match area.distance_m(p) {
+                (Some(area), Some(p)) => match area.distance_m(p, e.cos_lat) {
                     Some(d) => Some(d),
                     None => continue,
                 },
@@ -413,19 +522,11 @@ impl SearchIndex {
                 (Some(area), None) if area.radius_m.is_some() => continue,
                 _ => None,
             };
-            let open = match q.open {
-                None => None,
-                Some(filter) => {
-                    let local = match filter {
-                        OpenFilter::Now(now) => local_times.of(now, e.tz),
-                        OpenFilter::At(local) => local,
-                    };
-                    match Self::open_at(e, local) {
-                        Some(true) => Some(true),
-                        _ => continue,
-                    }
-                }
-            };
+            total += 1;
+            if !ranking && found.len() >= wanted_cap {
+                // Directory order: the page is already complete, only the count goes on.
+                continue;
+            }
             let key = rank_key(score, distance_m, by_text, area.is_some());
             found.push(Found {
                 entry: i,
@@ -435,17 +536,13 @@ impl SearchIndex {
                 key,
             });
         }
-        let total = found.len();
-        let limit = if q.limit == 0 { 20 } else { q.limit };
-        let wanted = q.offset.saturating_add(limit).min(total);
-        if by_text || area.is_some() {
-            // Best first, ties by id; only the asked page needs to be fully ordered.
+        let wanted = wanted_cap.min(found.len());
+        if ranking {
+            // Best first, ties in directory order; only the asked page needs full ordering.
             let order = |a: &Found, b: &Found| {
-                b.key
-                    .total_cmp(&a.key)
-                    .then_with(|| self.id_of(a).cmp(self.id_of(b)))
+                b.key.total_cmp(&a.key).then_with(|| a.entry.cmp(&b.entry))
             };
-            if wanted > 0 && wanted < total {
+            if wanted > 0 && wanted < found.len() {
                 found.select_nth_unstable_by(wanted - 1, order);
                 found.truncate(wanted);
             }
@@ -455,22 +552,24 @@ impl SearchIndex {
             .iter()
             .skip(q.offset)
             .take(limit)
-            .map(|f| Hit {
-                id: self.id_of(f).to_string(),
-                score: f.score,
-                distance_m: f.distance_m,
-                open: f.open,
+            .map(|f| {
+                let entry = self.entries.get(f.entry as usize);
+                // Shown distances are exact (ranking may have used the fast approximation).
+                let distance_m = match (&area, entry.and_then(|e| e.location)) {
+                    (Some(area), Some(p)) => Some(area.centre.distance_m(p)),
+                    _ => f.distance_m,
+                };
+                Hit {
+                    id: entry.map(|e| e.id.clone()).unwrap_or_default(),
+                    score: f.score,
+                    distance_m,
+                    open: f.open,
+                }
             })
             .collect();
         Ok(Results { total, hits })
     }
 
-    fn id_of(&self, f: &Found) -> &str {
-        self.entries
-            .get(f.entry as usize)
-            .map(|e| e.id.as_str())
-            .unwrap_or_default()
-    }
 }
 
 /// A place that passed the filters, before paging.
@@ -489,7 +588,9 @@ struct Area {
     radius_m: Option<f64>,
     lat_span: f64,
     lon_span: f64,
+    cos_lat: f64,
 }
+
 
 impl Area {
     const METRES_PER_DEGREE: f64 = 111_195.0;
@@ -509,20 +610,26 @@ impl Area {
             radius_m,
             lat_span,
             lon_span,
+            cos_lat: centre.lat.to_radians().cos(),
         }
     }
 
-    /// The distance to the centre, or `None` when the place is outside the radius.
-    fn distance_m(&self, p: GeoPoint) -> Option<f64> {
-        if (p.lat - self.centre.lat).abs() > self.lat_span
-            || (p.lon - self.centre.lon).abs() > self.lon_span
-        {
-            return None;
-        }
-        let d = self.centre.distance_m(p);
+    /// The distance to the centre, or `None` when the place is outside the radius. Exact
+    /// (great circle) inside a radius; without one, an equirectangular approximation good to a
+    /// fraction of a percent at the scale of France, enough to rank, and free of trigonometry.
+    fn distance_m(&self, p: GeoPoint, cos_lat: f64) -> Option<f64> {
         match self.radius_m {
-            Some(r) if d > r => None,
-            _ => Some(d),
+            Some(r) => {
+                if (p.lat - self.centre.lat).abs() > self.lat_span
+                    || (p.lon - self.centre.lon).abs() > self.lon_span
+                {
+                    return None;
+                }
+                Some(self.centre.distance_m(p)).filter(|d| *d <= r)
+            }
+            None => {
+                Some(self.centre.approx_distance_m(p, self.cos_lat, cos_lat))
+            }
         }
     }
 }
@@ -530,16 +637,17 @@ impl Area {
 /// Local "now" per time zone, computed once per search (metropolitan France and the overseas
 /// départements use a handful of zones).
 #[derive(Default)]
-struct LocalTimes(Vec<(chrono_tz::Tz, NaiveDateTime)>);
+struct LocalTimes(Vec<(chrono_tz::Tz, NaiveDateTime, Option<u32>)>);
 
 impl LocalTimes {
-    fn of(&mut self, now: DateTime<Utc>, tz: chrono_tz::Tz) -> NaiveDateTime {
-        if let Some((_, local)) = self.0.iter().find(|(z, _)| *z == tz) {
-            return *local;
+    fn of(&mut self, now: DateTime<Utc>, tz: chrono_tz::Tz) -> (NaiveDateTime, Option<u32>) {
+        if let Some((_, local, minute)) = self.0.iter().find(|(z, _, _)| *z == tz) {
+            return (*local, *minute);
         }
         let local = now.with_timezone(&tz).naive_local();
-        self.0.push((tz, local));
-        local
+        let minute = minutes_since_epoch(local);
+        self.0.push((tz, local, minute));
+        (local, minute)
     }
 }
 

@@ -154,6 +154,54 @@ fn filters_combine() {
         ..SearchQuery::default()
     };
     assert!(ids(&idx, &q).is_empty());
+    // Territories combine with each other and with text.
+    let q = SearchQuery {
+        insee_code: Some("69387".into()),
+        epci: Some("200046977".into()),
+        ..SearchQuery::default()
+    };
+    assert_eq!(ids(&idx, &q), ["a"]);
+    let q = SearchQuery {
+        insee_code: Some("69387".into()),
+        departement: Some("13".into()),
+        ..SearchQuery::default()
+    };
+    assert!(ids(&idx, &q).is_empty());
+    let q = SearchQuery {
+        departement: Some("69".into()),
+        ..text("smartphone")
+    };
+    assert_eq!(ids(&idx, &q), ["c"]);
+    // A commune or département without places gives nothing (and no error).
+    for q in [
+        SearchQuery {
+            insee_code: Some("75056".into()),
+            ..SearchQuery::default()
+        },
+        SearchQuery {
+            departement: Some("2A".into()),
+            ..text("médiathèque")
+        },
+        SearchQuery {
+            organisation_id: Some("inconnue".into()),
+            ..SearchQuery::default()
+        },
+    ] {
+        let results = idx.search(&q).expect("recherche");
+        assert_eq!((results.total, results.hits.len()), (0, 0));
+    }
+    // Paging without ranking: the total counts every match, the page holds the asked slice.
+    let q = SearchQuery {
+        offset: 1,
+        limit: 2,
+        ..SearchQuery::default()
+    };
+    let results = idx.search(&q).expect("recherche");
+    assert_eq!(results.total, 4);
+    assert_eq!(
+        results.hits.iter().map(|h| h.id.as_str()).collect::<Vec<_>>(),
+        ["b", "c"]
+    );
 }
 
 #[test]
