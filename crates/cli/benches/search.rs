@@ -52,7 +52,10 @@ fn query_mix(referential: &Referential) -> Result<Vec<(&'static str, SearchQuery
         ("tout, page 1", SearchQuery::default()),
         ("texte courant « médiathèque »", text("médiathèque")),
         ("texte très fréquent « numérique »", text("numérique")),
-        ("texte avec faute « mediatheque nanci »", text("mediatheque nanci")),
+        (
+            "texte avec faute « mediatheque nanci »",
+            text("mediatheque nanci"),
+        ),
         ("texte « france services »", text("france services")),
         (
             "près de Lyon, 20 km",
@@ -119,11 +122,7 @@ fn main() -> Result<()> {
     );
 
     let started = Instant::now();
-    let index = SearchIndex::build(
-        places
-            .iter()
-            .map(|d| (&d.place, PlaceContext::default())),
-    )?;
+    let index = SearchIndex::build(places.iter().map(|d| (&d.place, PlaceContext::default())))?;
     println!(
         "index construit en {:.2} s ({} lieux)",
         started.elapsed().as_secs_f64(),
@@ -140,9 +139,7 @@ fn main() -> Result<()> {
     let rounds = if only.is_empty() { ROUNDS } else { ROUNDS * 20 };
     let mut all = Vec::with_capacity(mix.len() * rounds);
     println!();
-    println!(
-        "| requête | résultats | p50 | p99 | max |\n|---|---:|---:|---:|---:|"
-    );
+    println!("| requête | résultats | p50 | p99 | max |\n|---|---:|---:|---:|---:|");
     for (label, query) in &mix {
         let warm = index.search(query)?;
         let mut times = Vec::with_capacity(rounds);

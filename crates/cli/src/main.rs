@@ -445,11 +445,12 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let mut q = build_query(&app, text.clone(), filters)?;
             q.limit = *limit;
             let results = app.search(&q)?;
-            let mut rows = Vec::new();
-            for hit in &results.hits {
-                let stored = app.place(&hit.id).await?;
-                rows.push((hit.clone(), stored.place));
-            }
+            let rows: Vec<_> = app
+                .places_of_hits(&results.hits)
+                .await?
+                .into_iter()
+                .map(|(hit, stored)| (hit, stored.place))
+                .collect();
             if *json {
                 let out: Vec<serde_json::Value> = rows
                     .iter()

@@ -481,7 +481,9 @@ impl SearchIndex {
             (None, Some(list)) => list.iter().map(|i| (*i, 0.0)).collect(),
             (None, None) => (0..self.entries.len() as u32).map(|i| (i, 0.0)).collect(),
         };
-        let area = q.near.map(|c| Area::new(c, q.radius_km.map(|r| r * 1000.0)));
+        let area = q
+            .near
+            .map(|c| Area::new(c, q.radius_km.map(|r| r * 1000.0)));
         let mut local_times = LocalTimes::default();
         let at_minute = match q.open {
             Some(OpenFilter::At(local)) => minutes_since_epoch(local),
@@ -539,9 +541,8 @@ impl SearchIndex {
         let wanted = wanted_cap.min(found.len());
         if ranking {
             // Best first, ties in directory order; only the asked page needs full ordering.
-            let order = |a: &Found, b: &Found| {
-                b.key.total_cmp(&a.key).then_with(|| a.entry.cmp(&b.entry))
-            };
+            let order =
+                |a: &Found, b: &Found| b.key.total_cmp(&a.key).then_with(|| a.entry.cmp(&b.entry));
             if wanted > 0 && wanted < found.len() {
                 found.select_nth_unstable_by(wanted - 1, order);
                 found.truncate(wanted);
@@ -569,7 +570,6 @@ impl SearchIndex {
             .collect();
         Ok(Results { total, hits })
     }
-
 }
 
 /// A place that passed the filters, before paging.
@@ -590,7 +590,6 @@ struct Area {
     lon_span: f64,
     cos_lat: f64,
 }
-
 
 impl Area {
     const METRES_PER_DEGREE: f64 = 111_195.0;
@@ -627,9 +626,7 @@ impl Area {
                 }
                 Some(self.centre.distance_m(p)).filter(|d| *d <= r)
             }
-            None => {
-                Some(self.centre.approx_distance_m(p, self.cos_lat, cos_lat))
-            }
+            None => Some(self.centre.approx_distance_m(p, self.cos_lat, cos_lat)),
         }
     }
 }
@@ -692,9 +689,7 @@ impl SpanCache {
             Some(false) => 1,
             None => 0,
         };
-        let word = (u64::from(start & Self::MAX) << 33)
-            | (u64::from(end & Self::MAX) << 2)
-            | state;
+        let word = (u64::from(start & Self::MAX) << 33) | (u64::from(end & Self::MAX) << 2) | state;
         self.0.store(word, AtomicOrdering::Relaxed);
     }
 }

@@ -199,7 +199,11 @@ fn filters_combine() {
     let results = idx.search(&q).expect("recherche");
     assert_eq!(results.total, 4);
     assert_eq!(
-        results.hits.iter().map(|h| h.id.as_str()).collect::<Vec<_>>(),
+        results
+            .hits
+            .iter()
+            .map(|h| h.id.as_str())
+            .collect::<Vec<_>>(),
         ["b", "c"]
     );
 }

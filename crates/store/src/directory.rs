@@ -121,6 +121,30 @@ impl Store {
         })
     }
 
+    /// Several places in one round trip, in the order of `ids` (unknown ones left out): the
+    /// page of a search.
+    pub async fn places(&self, ids: &[String]) -> Result<Vec<StoredPlace>> {
+        let mut found: std::collections::HashMap<String, StoredPlace> =
+            std::collections::HashMap::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            on_pool!(self, pool => {
+                let mut query = sqlx::QueryBuilder::new(
+                    "SELECT id, organisation_id, source, source_id, data, modified_at FROM places WHERE id IN (",
+                );
+                let mut list = query.separated(", ");
+                for id in chunk {
+                    list.push_bind(id);
+                }
+                list.push_unseparated(")");
+                for row in query.build().fetch_all(pool).await? {
+                    let place = decode_place(&row)?;
+                    found.insert(place.place.id.clone(), place);
+                }
+            });
+        }
+        Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
+    }
+
     /// Creates a place typed in Maillage; returns its identifier.
     pub async fn create_place(
         &self,

@@ -194,6 +194,25 @@ async fn places_and_organisations_crud() {
             .expect("création");
         let mut stored = store.place(&id).await.expect("lecture").expect("présent");
         assert_eq!(stored.organisation_id.as_deref(), Some(org_id.as_str()));
+        // A page of results in one round trip, in the asked order, unknown ids left out.
+        let other = store
+            .create_place(
+                place("", "Médiathèque", "00000000000000", "2024-02-03"),
+                None,
+                None,
+            )
+            .await
+            .expect("création");
+        let page = store
+            .places(&[other.clone(), "inconnu".into(), id.clone()])
+            .await
+            .expect("lecture groupée");
+        assert_eq!(
+            page.iter().map(|s| s.place.id.as_str()).collect::<Vec<_>>(),
+            [other.as_str(), id.as_str()]
+        );
+        assert!(store.places(&[]).await.expect("vide").is_empty());
+        assert!(store.delete_place(&other).await.expect("suppression"));
         stored.place.name = "Accueil du CCAS".into();
         assert!(
             store

@@ -105,8 +105,7 @@ async fn list_places(AxState(state): AxState<State>, RawQuery(query): RawQuery) 
     parsed.query.offset = offset;
     let results = state.app.search(&parsed.query)?;
     let mut items = Vec::new();
-    for hit in &results.hits {
-        let stored = state.app.place(&hit.id).await?;
+    for (hit, stored) in state.app.places_of_hits(&results.hits).await? {
         let mut v = place_json(&stored.place, stored.organisation_id.as_deref());
         if let Value::Object(o) = &mut v {
             o.insert(

@@ -205,10 +205,7 @@ async fn search(
     let p = filters::parse(&state.app, &pairs);
     let results = state.app.search(&p.query)?;
     let mut rows = Vec::new();
-    for hit in &results.hits {
-        let Ok(stored) = state.app.place(&hit.id).await else {
-            continue;
-        };
+    for (hit, stored) in state.app.places_of_hits(&results.hits).await? {
         let place = stored.place;
         rows.push(ResultRow {
             id: place.id.clone(),
