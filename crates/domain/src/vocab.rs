@@ -26,6 +26,10 @@ pub trait Vocabulary: Sized + Copy + Eq + Ord + 'static {
     /// Parses a label tolerantly: case, accents, spaces and punctuation are ignored, aliases
     /// and slugs are accepted.
     fn parse(input: &str) -> Option<Self> {
+        // Exact labels (stored data, clean files) need no folding.
+        if let Some(v) = Self::ALL.iter().copied().find(|v| v.label() == input) {
+            return Some(v);
+        }
         let key = compact_key(input);
         if key.is_empty() {
             return None;

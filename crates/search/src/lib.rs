@@ -6,6 +6,7 @@
 //! in-memory table of the places (bit masks for the closed vocabularies), so a filtered search
 //! over the national directory costs a few microseconds per place.
 
+use std::borrow::Borrow;
 use std::collections::HashMap;
 
 use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
@@ -255,9 +256,10 @@ fn labels<V: Vocabulary>(values: &[V]) -> String {
 }
 
 impl SearchIndex {
-    /// Builds the index of these places.
-    pub fn build<'a>(
-        places: impl IntoIterator<Item = (&'a Place, PlaceContext)>,
+    /// Builds the index of these places (borrowed or owned: a caller may stream them, each
+    /// place is dropped once indexed).
+    pub fn build<P: Borrow<Place>>(
+        places: impl IntoIterator<Item = (P, PlaceContext)>,
     ) -> Result<Self, SearchError> {
         let mut sb = Schema::builder();
         let text = TextOptions::default().set_indexing_options(
@@ -270,11 +272,15 @@ impl SearchIndex {
         let ord = sb.add_u64_field("ord", FAST | STORED);
         let index = Index::create_in_ram(sb.build());
         index.tokenizers().register(ANALYZER, french_analyzer());
-        let mut writer = index.writer::<TantivyDocument>(50_000_000)?;
+        // One indexing thread with a small arena: the national directory fits in a few segments
+        // and the build does not inflate the server's memory.
+        let mut writer = index.writer_with_num_threads::<TantivyDocument>(1, 20_000_000)?;
         let mut entries = Vec::new();
         let mut by_id = HashMap::new();
         let mut keys = Keys::default();
+        let mut hours_by_text: HashMap<String, Option<Hours>> = HashMap::new();
         for (place, ctx) in places {
+            let place: &Place = place.borrow();
             let n = entries.len();
             let mut doc = TantivyDocument::default();
             doc.add_text(name, &place.name);
@@ -296,10 +302,14 @@ impl SearchIndex {
                 .as_deref()
                 .filter(|_| place.opening_hours_valid)
             {
-                Some(raw) => match check_hours(raw) {
-                    HoursCheck::Valid(h) | HoursCheck::Repaired { hours: h, .. } => Some(h),
-                    HoursCheck::Invalid { .. } => None,
-                },
+                // Places often share their hours: parse each text once and share it.
+                Some(raw) => hours_by_text
+                    .entry(raw.to_string())
+                    .or_insert_with(|| match check_hours(raw) {
+                        HoursCheck::Valid(h) | HoursCheck::Repaired { hours: h, .. } => Some(h),
+                        HoursCheck::Invalid { .. } => None,
+                    })
+                    .clone(),
                 None => None,
             };
             let departement = place.departement();

@@ -102,6 +102,21 @@ impl Store {
         })
     }
 
+    /// The next `limit` places after the identifier `after` (`""` to start), in identifier
+    /// order: reads the whole directory in bounded batches.
+    pub async fn places_after(&self, after: &str, limit: u32) -> Result<Vec<StoredPlace>> {
+        on_pool!(self, pool => {
+            let rows = sqlx::query(
+                "SELECT id, organisation_id, source, source_id, data, modified_at FROM places WHERE id > $1 ORDER BY id LIMIT $2",
+            )
+            .bind(after)
+            .bind(i64::from(limit))
+            .fetch_all(pool)
+            .await?;
+            rows.iter().map(decode_place).collect()
+        })
+    }
+
     pub async fn count_places(&self) -> Result<i64> {
         on_pool!(self, pool => {
             let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM places").fetch_one(pool).await?;

@@ -212,6 +212,18 @@ async fn places_and_organisations_crud() {
             [other.as_str(), id.as_str()]
         );
         assert!(store.places(&[]).await.expect("vide").is_empty());
+        // Reading the directory in batches visits every place once, in identifier order.
+        let mut seen = Vec::new();
+        let mut after = String::new();
+        loop {
+            let batch = store.places_after(&after, 1).await.expect("lot");
+            let Some(last) = batch.last() else { break };
+            after = last.place.id.clone();
+            seen.extend(batch.into_iter().map(|s| s.place.id));
+        }
+        let mut expected = vec![id.clone(), other.clone()];
+        expected.sort();
+        assert_eq!(seen, expected);
         assert!(store.delete_place(&other).await.expect("suppression"));
         stored.place.name = "Accueil du CCAS".into();
         assert!(

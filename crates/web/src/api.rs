@@ -64,24 +64,51 @@ pub fn routes() -> Router<State> {
 }
 
 /// A place as the API shows it: the standard's fields plus Maillage's extras.
-fn place_json(place: &Place, organisation_id: Option<&str>) -> Value {
-    let raw = place.to_raw();
-    let mut obj = serde_json::Map::new();
-    for f in maillage_domain::STANDARD_FIELDS {
-        if let Some(v) = raw.get(f) {
-            obj.insert(f.to_string(), Value::String(v.to_string()));
+/// A place as the API shows it: the standard's fields in the standard's order (strings, as in
+/// its JSON form), then Maillage's additions; serialized directly, without an intermediate tree.
+struct PlaceDoc<'a> {
+    raw: maillage_domain::RawPlace,
+    place: &'a Place,
+    organisation_id: Option<&'a str>,
+    /// Distance and opening state, for search results.
+    hit: Option<&'a maillage_search::Hit>,
+}
+
+impl serde::Serialize for PlaceDoc<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(None)?;
+        for f in maillage_domain::STANDARD_FIELDS {
+            if let Some(v) = self.raw.get(f) {
+                map.serialize_entry(f, v)?;
+            }
         }
+        map.serialize_entry("horaires_valides", &self.place.opening_hours_valid)?;
+        map.serialize_entry("structure_id", &self.organisation_id)?;
+        map.serialize_entry("complements", &self.place.extras)?;
+        if let Some(hit) = self.hit {
+            map.serialize_entry("distance_m", &hit.distance_m.map(f64::round))?;
+            map.serialize_entry("ouvert", &hit.open)?;
+        }
+        map.end()
     }
-    obj.insert(
-        "horaires_valides".into(),
-        Value::Bool(place.opening_hours_valid),
-    );
-    obj.insert("structure_id".into(), json!(organisation_id));
-    obj.insert(
-        "complements".into(),
-        serde_json::to_value(&place.extras).unwrap_or(Value::Null),
-    );
-    Value::Object(obj)
+}
+
+fn place_doc<'a>(
+    place: &'a Place,
+    organisation_id: Option<&'a str>,
+    hit: Option<&'a maillage_search::Hit>,
+) -> PlaceDoc<'a> {
+    PlaceDoc {
+        raw: place.to_raw(),
+        place,
+        organisation_id,
+        hit,
+    }
+}
+
+fn place_json(place: &Place, organisation_id: Option<&str>) -> Value {
+    serde_json::to_value(place_doc(place, organisation_id, None)).unwrap_or(Value::Null)
 }
 
 async fn list_places(AxState(state): AxState<State>, RawQuery(query): RawQuery) -> ApiResult {
@@ -104,22 +131,27 @@ async fn list_places(AxState(state): AxState<State>, RawQuery(query): RawQuery) 
     parsed.query.limit = limit;
     parsed.query.offset = offset;
     let results = state.app.search(&parsed.query)?;
-    let mut items = Vec::new();
-    for (hit, stored) in state.app.places_of_hits(&results.hits).await? {
-        let mut v = place_json(&stored.place, stored.organisation_id.as_deref());
-        if let Value::Object(o) = &mut v {
-            o.insert(
-                "distance_m".into(),
-                json!(hit.distance_m.map(|d| d.round())),
-            );
-            o.insert("ouvert".into(), json!(hit.open));
-        }
-        items.push(v);
-    }
-    Ok(
-        Json(json!({"total": results.total, "limit": limit, "offset": offset, "lieux": items}))
-            .into_response(),
-    )
+    let found = state.app.places_of_hits(&results.hits).await?;
+    let items: Vec<PlaceDoc<'_>> = found
+        .iter()
+        .map(|(hit, stored)| place_doc(&stored.place, stored.organisation_id.as_deref(), Some(hit)))
+        .collect();
+    Ok(Json(ListBody {
+        total: results.total,
+        limit,
+        offset,
+        lieux: items,
+    })
+    .into_response())
+}
+
+/// A page of search results.
+#[derive(serde::Serialize)]
+struct ListBody<'a> {
+    total: usize,
+    limit: usize,
+    offset: usize,
+    lieux: Vec<PlaceDoc<'a>>,
 }
 
 async fn get_place(AxState(state): AxState<State>, Path(id): Path<String>) -> ApiResult {

@@ -106,7 +106,7 @@ impl App {
             referential: Arc::new(referential),
             typologies: Arc::new(Typologies::standard()),
             index: Arc::new(RwLock::new(Arc::new(SearchIndex::build(
-                std::iter::empty(),
+                std::iter::empty::<(Place, PlaceContext)>(),
             )?))),
         };
         app.reindex().await?;
@@ -114,30 +114,49 @@ impl App {
     }
 
     /// Rebuilds the search index from the store (after writes; a national directory takes
-    /// about a second, see docs/PERFORMANCE.md).
+    /// about a second, see docs/PERFORMANCE.md). Places are read in batches and indexed as they
+    /// arrive, so memory holds the index and one batch, never the whole directory twice.
     pub async fn reindex(&self) -> Result<(), AppError> {
-        let places = self.store.all_places().await?;
+        const BATCH: u32 = 1_000;
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<StoredPlace>>(2);
         let referential = self.referential.clone();
-        let index = tokio::task::spawn_blocking(move || {
+        let builder = tokio::task::spawn_blocking(move || {
             use maillage_domain::CommuneLookup;
-            SearchIndex::build(places.iter().map(|s| {
+            let places = std::iter::from_fn(move || rx.blocking_recv()).flatten();
+            SearchIndex::build(places.map(|s| {
                 let epci = s
                     .place
                     .insee_code
                     .as_deref()
                     .and_then(|c| referential.by_code(c))
                     .and_then(|c| c.epci.clone());
-                (
-                    &s.place,
-                    PlaceContext {
-                        epci,
-                        organisation_id: s.organisation_id.clone(),
-                    },
-                )
+                let context = PlaceContext {
+                    epci,
+                    organisation_id: s.organisation_id,
+                };
+                (s.place, context)
             }))
-        })
-        .await
-        .map_err(|e| AppError::Invalid(format!("construction de l'index interrompue : {e}")))??;
+        });
+        let mut after = String::new();
+        let read = loop {
+            let batch = match self.store.places_after(&after, BATCH).await {
+                Ok(batch) => batch,
+                Err(e) => break Err(e),
+            };
+            let Some(last) = batch.last() else {
+                break Ok(());
+            };
+            after = last.place.id.clone();
+            if tx.send(batch).await.is_err() {
+                break Ok(());
+            }
+        };
+        drop(tx);
+        let index = builder.await.map_err(|e| {
+            AppError::Invalid(format!("construction de l'index interrompue : {e}"))
+        })??;
+        // A failed read leaves the current index in place.
+        read?;
         match self.index.write() {
             Ok(mut guard) => *guard = Arc::new(index),
             Err(poisoned) => *poisoned.into_inner() = Arc::new(index),
