@@ -53,6 +53,8 @@ pub struct Referential {
     entries: Vec<Entry>,
     by_postcode: HashMap<String, Vec<usize>>,
     by_departement_key: HashMap<(String, String), Vec<usize>>,
+    /// Entries by name key, whatever the département (search "near a commune").
+    by_key: HashMap<String, Vec<usize>>,
     departement_centres: HashMap<String, GeoPoint>,
 }
 
@@ -157,6 +159,7 @@ impl Referential {
                 r.by_postcode.entry(pc.clone()).or_default().push(idx);
             }
             for k in &entry.keys {
+                r.by_key.entry(k.clone()).or_default().push(idx);
                 r.by_departement_key
                     .entry((entry.commune.departement.clone(), k.clone()))
                     .or_default()
@@ -255,9 +258,11 @@ impl Referential {
             return self.resolve(name, &pc);
         }
         let mut found: Vec<&CommuneRef> = self
-            .entries
-            .iter()
-            .filter(|e| e.keys.contains(&key))
+            .by_key
+            .get(&key)
+            .into_iter()
+            .flatten()
+            .filter_map(|i| self.entries.get(*i))
             .filter(|e| dep.as_deref().is_none_or(|d| e.commune.departement == d))
             .filter_map(|e| self.current_of(e))
             .collect();

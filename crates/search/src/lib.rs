@@ -8,10 +8,12 @@
 
 use std::borrow::Borrow;
 use std::collections::HashMap;
+use std::num::NonZeroUsize;
 
 use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime, Utc};
+use lru::LruCache;
 use maillage_domain::Place;
 use maillage_domain::geo::GeoPoint;
 use maillage_domain::hours::{Hours, HoursCheck, check_hours, timezone_of_departement};
@@ -19,8 +21,9 @@ use maillage_domain::vocab::{
     AccessMode, Fee, MediationForm, Mobility, NationalProgramme, Public, Service, SpecificSupport,
     SupportMode, Vocabulary,
 };
-use tantivy::collector::{Collector, SegmentCollector};
-use tantivy::query::{BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, TermQuery};
+use tantivy::query::{
+    BooleanQuery, BoostQuery, EnableScoring, FuzzyTermQuery, Occur, Query, TermQuery,
+};
 use tantivy::schema::{
     FAST, Field, IndexRecordOption, STORED, Schema, TextFieldIndexing, TextOptions,
 };
@@ -145,6 +148,7 @@ pub struct SearchIndex {
     entries: Vec<Entry>,
     by_id: HashMap<String, usize>,
     keys: Keys,
+    cache: std::sync::Mutex<LruCache<String, Results>>,
 }
 
 /// Entry number meaning "no value" in a [`KeyIndex`].
@@ -348,6 +352,9 @@ impl SearchIndex {
             entries,
             by_id,
             keys,
+            cache: std::sync::Mutex::new(LruCache::new(
+                NonZeroUsize::new(CACHE_ENTRIES).unwrap_or(NonZeroUsize::MIN),
+            )),
         })
     }
 
@@ -461,14 +468,50 @@ impl SearchIndex {
         state
     }
 
-    /// Every document matching the text, with its score, by entry number.
-    fn text_candidates(&self, query: &dyn Query) -> Result<Vec<(u32, f32)>, SearchError> {
+    /// Calls `visit` with every document matching the text and its score, by entry number,
+    /// without collecting them first.
+    fn for_each_text_match(
+        &self,
+        query: &dyn Query,
+        visit: &mut dyn FnMut(u32, f32),
+    ) -> Result<(), SearchError> {
         let searcher = self.reader.searcher();
-        Ok(searcher.search(query, &AllScored)?)
+        let weight = query.weight(EnableScoring::enabled_from_searcher(&searcher))?;
+        for segment in searcher.segment_readers() {
+            let ords = segment.fast_fields().u64("ord")?;
+            weight.for_each(segment, &mut |doc, score| {
+                if let Some(ord) = ords.first(doc).and_then(|o| u32::try_from(o).ok()) {
+                    visit(ord, score);
+                }
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Runs a search, answering from the cache of recent searches when the same one (same
+    /// filters, same page, same minute for "open now") was just made on this index. The cache
+    /// lives and dies with the index, so a rebuilt directory never serves stale results.
+    pub fn search(&self, q: &SearchQuery) -> Result<Results, SearchError> {
+        let Some(key) = cache_key(q) else {
+            return self.search_uncached(q);
+        };
+        if let Some(hit) = self.lock_cache().get(&key) {
+            return Ok(hit.clone());
+        }
+        let results = self.search_uncached(q)?;
+        self.lock_cache().put(key, results.clone());
+        Ok(results)
+    }
+
+    fn lock_cache(&self) -> std::sync::MutexGuard<'_, LruCache<String, Results>> {
+        match self.cache.lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        }
     }
 
     /// Runs a search: filters, then ranking by relevance and distance.
-    pub fn search(&self, q: &SearchQuery) -> Result<Results, SearchError> {
+    pub fn search_uncached(&self, q: &SearchQuery) -> Result<Results, SearchError> {
         let masks = [
             mask(&q.services),
             mask(&q.publics),
@@ -486,11 +529,6 @@ impl SearchIndex {
         };
         let text_query = q.text.as_deref().and_then(|t| self.text_query(t));
         let by_text = text_query.is_some();
-        let candidates: Vec<(u32, f32)> = match (&text_query, self.keys.narrowest(&keyed)) {
-            (Some(query), _) => self.text_candidates(query.as_ref())?,
-            (None, Some(list)) => list.iter().map(|i| (*i, 0.0)).collect(),
-            (None, None) => (0..self.entries.len() as u32).map(|i| (i, 0.0)).collect(),
-        };
         let area = q
             .near
             .map(|c| Area::new(c, q.radius_km.map(|r| r * 1000.0)));
@@ -503,13 +541,13 @@ impl SearchIndex {
         let limit = if q.limit == 0 { 20 } else { q.limit };
         let wanted_cap = q.offset.saturating_add(limit);
         let mut total = 0;
-        let mut found: Vec<Found> = Vec::new();
-        for (i, score) in candidates {
+        let mut best = Best::new(wanted_cap);
+        let mut visit = |i: u32, score: f32| {
             let Some(e) = self.entries.get(i as usize) else {
-                continue;
+                return;
             };
             if !self.matches(e, q, &masks, &keyed) {
-                continue;
+                return;
             }
             // Opening state first: one atomic read that rules out most places at night.
             let open = match q.open {
@@ -521,44 +559,38 @@ impl SearchIndex {
                     };
                     match Self::open_at(e, local, minute) {
                         Some(true) => Some(true),
-                        _ => continue,
+                        _ => return,
                     }
                 }
             };
             let distance_m = match (&area, e.location) {
                 (Some(area), Some(p)) => match area.distance_m(p, e.cos_lat) {
                     Some(d) => Some(d),
-                    None => continue,
+                    None => return,
                 },
                 // A radius excludes places without coordinates: their distance is unknown.
-                (Some(area), None) if area.radius_m.is_some() => continue,
+                (Some(area), None) if area.radius_m.is_some() => return,
                 _ => None,
             };
             total += 1;
-            if !ranking && found.len() >= wanted_cap {
+            if !ranking && best.is_full() {
                 // Directory order: the page is already complete, only the count goes on.
-                continue;
+                return;
             }
-            let key = rank_key(score, distance_m, by_text, area.is_some());
-            found.push(Found {
+            best.offer(Found {
                 entry: i,
                 score,
                 distance_m,
                 open,
-                key,
+                key: rank_key(score, distance_m, by_text, area.is_some()),
             });
+        };
+        match (&text_query, self.keys.narrowest(&keyed)) {
+            (Some(query), _) => self.for_each_text_match(query.as_ref(), &mut visit)?,
+            (None, Some(list)) => list.iter().for_each(|i| visit(*i, 0.0)),
+            (None, None) => (0..self.entries.len() as u32).for_each(|i| visit(i, 0.0)),
         }
-        let wanted = wanted_cap.min(found.len());
-        if ranking {
-            // Best first, ties in directory order; only the asked page needs full ordering.
-            let order =
-                |a: &Found, b: &Found| b.key.total_cmp(&a.key).then_with(|| a.entry.cmp(&b.entry));
-            if wanted > 0 && wanted < found.len() {
-                found.select_nth_unstable_by(wanted - 1, order);
-                found.truncate(wanted);
-            }
-            found.sort_unstable_by(order);
-        }
+        let found = best.into_sorted();
         let hits = found
             .iter()
             .skip(q.offset)
@@ -582,6 +614,25 @@ impl SearchIndex {
     }
 }
 
+/// How many recent searches an index remembers.
+const CACHE_ENTRIES: usize = 1_024;
+
+/// The cache key of a search: every field, with "now" truncated to the minute (opening hours
+/// have minute precision). Large pages (exports) are not cached.
+fn cache_key(q: &SearchQuery) -> Option<String> {
+    if q.limit > 100 {
+        return None;
+    }
+    let mut q = q.clone();
+    if let Some(OpenFilter::Now(now)) = q.open {
+        q.open = Some(OpenFilter::Now(
+            DateTime::from_timestamp(now.timestamp() - now.timestamp().rem_euclid(60), 0)
+                .unwrap_or(now),
+        ));
+    }
+    Some(format!("{q:?}"))
+}
+
 /// A place that passed the filters, before paging.
 struct Found {
     entry: u32,
@@ -589,6 +640,91 @@ struct Found {
     distance_m: Option<f64>,
     open: Option<bool>,
     key: f64,
+}
+
+impl Found {
+    /// Best first: higher rank key, then directory order.
+    fn order(&self, other: &Found) -> std::cmp::Ordering {
+        other
+            .key
+            .total_cmp(&self.key)
+            .then_with(|| self.entry.cmp(&other.entry))
+    }
+}
+
+/// In a max-heap, the worst kept result sits on top and is the one to replace.
+struct Worst(Found);
+
+impl PartialEq for Worst {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.order(&other.0).is_eq()
+    }
+}
+impl Eq for Worst {}
+impl PartialOrd for Worst {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Worst {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.order(&other.0)
+    }
+}
+
+/// The best results up to the end of the asked page: a bounded heap for a page, a plain list
+/// sorted at the end for a whole export.
+enum Best {
+    Page(std::collections::BinaryHeap<Worst>, usize),
+    All(Vec<Found>),
+}
+
+impl Best {
+    const HEAP_UP_TO: usize = 2_000;
+
+    fn new(capacity: usize) -> Self {
+        if capacity <= Self::HEAP_UP_TO {
+            Best::Page(
+                std::collections::BinaryHeap::with_capacity(capacity + 1),
+                capacity,
+            )
+        } else {
+            Best::All(Vec::new())
+        }
+    }
+
+    fn is_full(&self) -> bool {
+        match self {
+            Best::Page(heap, capacity) => heap.len() >= *capacity,
+            Best::All(_) => false,
+        }
+    }
+
+    fn offer(&mut self, found: Found) {
+        match self {
+            Best::Page(heap, capacity) => {
+                if heap.len() < *capacity {
+                    heap.push(Worst(found));
+                } else if let Some(mut worst) = heap.peek_mut()
+                    && found.order(&worst.0).is_lt()
+                {
+                    *worst = Worst(found);
+                }
+            }
+            Best::All(list) => list.push(found),
+        }
+    }
+
+    /// Best first (directory order when nothing ranks, since every key is then equal).
+    fn into_sorted(self) -> Vec<Found> {
+        match self {
+            Best::Page(heap, _) => heap.into_sorted_vec().into_iter().map(|w| w.0).collect(),
+            Best::All(mut list) => {
+                list.sort_by(Found::order);
+                list
+            }
+        }
+    }
 }
 
 /// The centre of a search and its radius, with a bounding box that rules most places out
@@ -701,52 +837,6 @@ impl SpanCache {
         };
         let word = (u64::from(start & Self::MAX) << 33) | (u64::from(end & Self::MAX) << 2) | state;
         self.0.store(word, AtomicOrdering::Relaxed);
-    }
-}
-
-/// Collects every matching document with its score (no top-k heap: filters come after).
-struct AllScored;
-
-struct AllScoredSegment {
-    ords: tantivy::columnar::Column<u64>,
-    out: Vec<(u32, f32)>,
-}
-
-impl Collector for AllScored {
-    type Fruit = Vec<(u32, f32)>;
-    type Child = AllScoredSegment;
-
-    fn for_segment(
-        &self,
-        _segment_local_id: tantivy::SegmentOrdinal,
-        segment: &tantivy::SegmentReader,
-    ) -> tantivy::Result<AllScoredSegment> {
-        Ok(AllScoredSegment {
-            ords: segment.fast_fields().u64("ord")?,
-            out: Vec::new(),
-        })
-    }
-
-    fn requires_scoring(&self) -> bool {
-        true
-    }
-
-    fn merge_fruits(&self, fruits: Vec<Vec<(u32, f32)>>) -> tantivy::Result<Vec<(u32, f32)>> {
-        Ok(fruits.into_iter().flatten().collect())
-    }
-}
-
-impl SegmentCollector for AllScoredSegment {
-    type Fruit = Vec<(u32, f32)>;
-
-    fn collect(&mut self, doc: tantivy::DocId, score: tantivy::Score) {
-        if let Some(ord) = self.ords.first(doc).and_then(|o| u32::try_from(o).ok()) {
-            self.out.push((ord, score));
-        }
-    }
-
-    fn harvest(self) -> Vec<(u32, f32)> {
-        self.out
     }
 }
 

@@ -335,11 +335,83 @@ fn repeated_open_searches_agree_with_the_hours_at_every_instant() {
     }
 }
 
+/// The cache of recent searches answers the same as a fresh search, and "open now" a minute
+/// later is evaluated again.
+#[test]
+fn cached_searches_follow_the_clock() {
+    let p = places();
+    let idx = index(&p);
+    // Place a is open Mo-Fr 09:00-12:00 (Paris): 10:59 UTC is 11:59 in March, 11:00 is noon.
+    let before_noon = Utc
+        .with_ymd_and_hms(2024, 3, 4, 10, 59, 30)
+        .single()
+        .expect("date");
+    let at_noon = before_noon + chrono::Duration::seconds(40);
+    let open_now = |now| SearchQuery {
+        open: Some(OpenFilter::Now(now)),
+        ..SearchQuery::default()
+    };
+    for _ in 0..2 {
+        assert_eq!(ids(&idx, &open_now(before_noon)), ["a"]);
+        assert!(ids(&idx, &open_now(at_noon)).is_empty());
+    }
+    let q = text("mediatheque");
+    let fresh = idx.search_uncached(&q).expect("recherche");
+    for _ in 0..2 {
+        let cached = idx.search(&q).expect("recherche");
+        assert_eq!(
+            (cached.total, cached.hits),
+            (fresh.total, fresh.hits.clone())
+        );
+    }
+}
+
 mod properties {
     use super::*;
     use proptest::prelude::*;
 
+    /// Forty places around Lyon sharing words, so that many scores and distances tie.
+    fn many() -> Vec<Place> {
+        (0..40)
+            .map(|i| {
+                let mut p = Place::new(
+                    format!("p{i:02}"),
+                    if i % 3 == 0 {
+                        "Médiathèque"
+                    } else {
+                        "Espace numérique"
+                    },
+                    "1 rue",
+                    "69001",
+                    "Lyon",
+                    day(),
+                );
+                p.insee_code = Some("69381".into());
+                p.location = Some(GeoPoint::new(45.70 + f64::from(i % 7) * 0.01, 4.80));
+                p
+            })
+            .collect()
+    }
+
     proptest! {
+        /// A page is exactly the matching slice of the full ranking, whatever the ranking.
+        #[test]
+        fn a_page_is_the_slice_of_the_full_ranking(offset in 0usize..45, limit in 1usize..12, with_text in any::<bool>(), near in any::<bool>()) {
+            let p = many();
+            let idx = index(&p);
+            let base = SearchQuery {
+                text: with_text.then(|| "numerique".to_string()),
+                near: near.then(|| GeoPoint::new(45.72, 4.80)),
+                ..SearchQuery::default()
+            };
+            let full = idx.search(&SearchQuery { limit: usize::MAX, ..base.clone() }).expect("tout");
+            let page = idx.search(&SearchQuery { offset, limit, ..base }).expect("page");
+            prop_assert_eq!(page.total, full.total);
+            let expected: Vec<_> = full.hits.iter().skip(offset).take(limit).map(|h| h.id.clone()).collect();
+            let got: Vec<_> = page.hits.iter().map(|h| h.id.clone()).collect();
+            prop_assert_eq!(got, expected);
+        }
+
         #[test]
         fn any_text_is_safe(t in "\\PC{0,60}") {
             let p = places();
