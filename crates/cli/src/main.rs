@@ -2,6 +2,11 @@
 
 use maillage::demo;
 
+/// mimalloc: imports and searches allocate many small strings; it is markedly faster than the
+/// system allocator for them and returns freed memory to the system (docs/adr/0007).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -363,8 +368,8 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             bar.set_message("ouverture de la base");
             let store = open_store(&cli).await?;
             bar.inc(1);
-            bar.set_message("chargement du référentiel et de l'index");
-            let app = App::new(store, load_referential(&cli)?).await?;
+            bar.set_message("chargement du référentiel");
+            let app = App::for_writes(store, load_referential(&cli)?)?;
             bar.inc(1);
             bar.set_message("lecture, validation et écriture");
             let name = file

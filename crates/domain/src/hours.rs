@@ -2,6 +2,9 @@
 //! `opening-hours` crate and French public holidays. An invalid value is kept as text and
 //! flagged; nothing here panics on input.
 
+use std::collections::HashMap;
+use std::sync::{LazyLock, Mutex};
+
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, Utc, Weekday};
 use chrono_tz::Tz;
 use opening_hours::localization::Country;
@@ -99,9 +102,39 @@ fn repair_day_names(raw: &str) -> String {
     out
 }
 
-/// Checks a `horaires` value.
+/// How many distinct `horaires` texts [`check_hours`] remembers (then it starts afresh).
+const MEMO_ENTRIES: usize = 4_096;
+
+static MEMO: LazyLock<Mutex<HashMap<String, HoursCheck>>> =
+    LazyLock::new(|| Mutex::new(HashMap::new()));
+
+/// Checks a `horaires` value. Directories repeat the same few hundred texts, and parsing is the
+/// costly part of validating a file, so outcomes are remembered (a pure function: same text,
+/// same outcome; parsed hours are shared, not copied).
 pub fn check_hours(raw: &str) -> HoursCheck {
     let raw = raw.trim();
+    let memo = |f: &mut dyn FnMut(&mut HashMap<String, HoursCheck>) -> Option<HoursCheck>| {
+        let mut guard = match MEMO.lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        f(&mut guard)
+    };
+    if let Some(known) = memo(&mut |m| m.get(raw).cloned()) {
+        return known;
+    }
+    let outcome = check_hours_uncached(raw);
+    memo(&mut |m| {
+        if m.len() >= MEMO_ENTRIES {
+            m.clear();
+        }
+        m.insert(raw.to_string(), outcome.clone());
+        None
+    });
+    outcome
+}
+
+fn check_hours_uncached(raw: &str) -> HoursCheck {
     match parse_strict(raw) {
         Ok(hours) => HoursCheck::Valid(hours),
         Err(reason) => {

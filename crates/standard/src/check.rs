@@ -4,6 +4,8 @@
 
 use std::collections::HashMap;
 
+use rayon::prelude::*;
+
 use maillage_domain::place::{DirectoryExtras, RawPlace, ValidationContext};
 use maillage_domain::{FieldIssue, Place};
 
@@ -155,6 +157,16 @@ fn to_raw_v1(record: &SourceRecord, warnings: &mut Vec<FieldIssue>) -> RawPlace 
     raw
 }
 
+/// A record mapped to v1, before its validation.
+struct Prepared {
+    position: Position,
+    raw: RawPlace,
+    extras: DirectoryExtras,
+    source_id: String,
+    pre_errors: Vec<FieldIssue>,
+    pre_warnings: Vec<FieldIssue>,
+}
+
 /// Reads and validates a file. `Err` only when the file cannot be read at all.
 pub fn check(bytes: &[u8], ctx: &ValidationContext<'_>) -> Result<Report, StandardError> {
     let file = read::read(bytes)?;
@@ -163,8 +175,9 @@ pub fn check(bytes: &[u8], ctx: &ValidationContext<'_>) -> Result<Report, Standa
         typologies: ctx.typologies,
         list_separator: '|',
     };
+    // First, in order: mapping to v1, identifiers and duplicates (cheap, and order matters).
     let mut seen: HashMap<String, Position> = HashMap::new();
-    let mut records = Vec::with_capacity(file.records.len());
+    let mut prepared = Vec::with_capacity(file.records.len());
     for record in &file.records {
         let mut pre_warnings = Vec::new();
         let mut pre_errors = Vec::new();
@@ -202,23 +215,38 @@ pub fn check(bytes: &[u8], ctx: &ValidationContext<'_>) -> Result<Report, Standa
         } else {
             seen.insert(source_id.clone(), record.position);
         }
-        let (place, validation) = raw.validate(&source_id, &v1_ctx);
-        let mut errors = pre_errors;
-        errors.extend(validation.errors);
-        let mut warnings = pre_warnings;
-        warnings.extend(validation.warnings);
-        let place = place.filter(|_| errors.is_empty()).map(|mut p| {
-            p.extras = extras;
-            p
-        });
-        records.push(RecordReport {
+        prepared.push(Prepared {
             position: record.position,
+            raw,
+            extras,
             source_id,
-            place,
-            errors,
-            warnings,
+            pre_errors,
+            pre_warnings,
         });
     }
+    // Then the validation proper, record by record on every core (results keep file order).
+    let records: Vec<RecordReport> = prepared
+        .into_par_iter()
+        .map(|p| {
+            let (place, validation) = p.raw.validate(&p.source_id, &v1_ctx);
+            let mut errors = p.pre_errors;
+            errors.extend(validation.errors);
+            let mut warnings = p.pre_warnings;
+            warnings.extend(validation.warnings);
+            let extras = p.extras;
+            let place = place.filter(|_| errors.is_empty()).map(|mut place| {
+                place.extras = extras;
+                place
+            });
+            RecordReport {
+                position: p.position,
+                source_id: p.source_id,
+                place,
+                errors,
+                warnings,
+            }
+        })
+        .collect();
     Ok(Report {
         format: file.format,
         version: file.version,

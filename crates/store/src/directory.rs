@@ -243,6 +243,33 @@ impl Store {
     ) -> Result<ImportOutcome> {
         let at = now();
         let mut outcome = ImportOutcome::default();
+        let mut pending: Vec<NewRow> = Vec::with_capacity(INSERT_BATCH);
+        // New places are written by multi-row INSERTs (12 parameters × 400 rows stays under
+        // both backends' limits): one statement per batch instead of one per place.
+        macro_rules! flush_new_places {
+            ($tx:ident, $pending:ident) => {
+                if !$pending.is_empty() {
+                    let mut insert = sqlx::QueryBuilder::new(
+                        "INSERT INTO places (id, organisation_id, source, source_id, name, insee_code, departement, updated_on, data, created_at, modified_at, modified_by) ",
+                    );
+                    insert.push_values($pending.drain(..), |mut row, new: NewRow| {
+                        row.push_bind(new.id)
+                            .push_bind(new.organisation_id)
+                            .push_bind(source)
+                            .push_bind(new.source_id)
+                            .push_bind(new.name)
+                            .push_bind(new.insee_code)
+                            .push_bind(new.departement)
+                            .push_bind(new.updated_on)
+                            .push_bind(new.data)
+                            .push_bind(&at)
+                            .push_bind(&at)
+                            .push_bind(by);
+                    });
+                    insert.build().execute(&mut *$tx).await?;
+                }
+            };
+        }
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             let mut by_provenance: HashMap<String, (String, String)> = HashMap::new();
@@ -283,6 +310,8 @@ impl Store {
                             outcome.unchanged += 1;
                             continue;
                         }
+                        // The place may be one of this import's, still waiting for its batch.
+                        flush_new_places!(tx, pending);
                         sqlx::query(
                             "UPDATE places SET name = $2, insee_code = $3, departement = $4, updated_on = $5, data = $6, modified_at = $7, modified_by = $8 WHERE id = $1",
                         )
@@ -326,28 +355,25 @@ impl Store {
                             Some(id)
                         };
                         let data = place_json(&place)?;
-                        sqlx::query(
-                            "INSERT INTO places (id, organisation_id, source, source_id, name, insee_code, departement, updated_on, data, created_at, modified_at, modified_by)
-                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11)",
-                        )
-                        .bind(&place.id)
-                        .bind(organisation_id)
-                        .bind(source)
-                        .bind(&rec.source_id)
-                        .bind(&place.name)
-                        .bind(&place.insee_code)
-                        .bind(place.departement())
-                        .bind(place.updated_on.to_string())
-                        .bind(&data)
-                        .bind(&at)
-                        .bind(by)
-                        .execute(&mut *tx)
-                        .await?;
-                        by_provenance.insert(rec.source_id.clone(), (place.id.clone(), data));
+                        by_provenance.insert(rec.source_id.clone(), (place.id.clone(), data.clone()));
+                        pending.push(NewRow {
+                            departement: place.departement(),
+                            updated_on: place.updated_on.to_string(),
+                            id: place.id,
+                            organisation_id,
+                            source_id: rec.source_id.clone(),
+                            name: place.name,
+                            insee_code: place.insee_code,
+                            data,
+                        });
+                        if pending.len() >= INSERT_BATCH {
+                            flush_new_places!(tx, pending);
+                        }
                         outcome.created += 1;
                     }
                 }
             }
+            flush_new_places!(tx, pending);
             sqlx::query(
                 "INSERT INTO imports (id, at, user_id, source, file_name, created, updated, unchanged, rejected, report) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
             )
@@ -494,4 +520,19 @@ impl Store {
             Ok(done.rows_affected() == 1)
         })
     }
+}
+
+/// Rows written per multi-row INSERT during an import.
+const INSERT_BATCH: usize = 400;
+
+/// A new place waiting for its batch.
+struct NewRow {
+    id: String,
+    organisation_id: Option<String>,
+    source_id: String,
+    name: String,
+    insee_code: Option<String>,
+    departement: Option<String>,
+    updated_on: String,
+    data: String,
 }

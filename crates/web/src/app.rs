@@ -84,6 +84,7 @@ pub struct App {
     pub referential: Arc<Referential>,
     pub typologies: Arc<Typologies>,
     index: Arc<RwLock<Arc<SearchIndex>>>,
+    index_after_writes: bool,
 }
 
 pub fn today() -> NaiveDate {
@@ -102,15 +103,33 @@ impl App {
     /// Builds the state and the search index from the store.
     pub async fn new(store: Store, referential: Referential) -> Result<Self, AppError> {
         let app = App {
+            index_after_writes: true,
+            ..Self::for_writes(store, referential)?
+        };
+        app.reindex().await?;
+        Ok(app)
+    }
+
+    /// The state for a one-shot write (a command-line import): no search index is built, before
+    /// or after, since nothing will search in this process.
+    pub fn for_writes(store: Store, referential: Referential) -> Result<Self, AppError> {
+        Ok(App {
             store,
             referential: Arc::new(referential),
             typologies: Arc::new(Typologies::standard()),
             index: Arc::new(RwLock::new(Arc::new(SearchIndex::build(
                 std::iter::empty::<(Place, PlaceContext)>(),
             )?))),
-        };
-        app.reindex().await?;
-        Ok(app)
+            index_after_writes: false,
+        })
+    }
+
+    /// Rebuilds the index after a write, when this process searches.
+    async fn refresh_index(&self) -> Result<(), AppError> {
+        if self.index_after_writes {
+            self.reindex().await?;
+        }
+        Ok(())
     }
 
     /// Rebuilds the search index from the store (after writes; a national directory takes
@@ -250,7 +269,7 @@ impl App {
                 actor.map(|a| a.user_id.as_str()),
             )
             .await?;
-        self.reindex().await?;
+        self.refresh_index().await?;
         Ok(ImportResult {
             report,
             outcome: Some(outcome),
@@ -338,7 +357,7 @@ impl App {
             .store
             .create_place(place, organisation_id, actor.map(|a| a.user_id.as_str()))
             .await?;
-        self.reindex().await?;
+        self.refresh_index().await?;
         Ok(id)
     }
 
@@ -366,7 +385,7 @@ impl App {
         self.store
             .update_place(&place, organisation_id, actor.map(|a| a.user_id.as_str()))
             .await?;
-        self.reindex().await?;
+        self.refresh_index().await?;
         Ok(())
     }
 
@@ -381,7 +400,7 @@ impl App {
             today(),
         ))?;
         self.store.delete_place(id).await?;
-        self.reindex().await?;
+        self.refresh_index().await?;
         Ok(())
     }
 }
