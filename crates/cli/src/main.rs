@@ -55,6 +55,9 @@ enum Command {
         /// Charge le territoire de démonstration si l'annuaire est vide.
         #[arg(long)]
         demo: bool,
+        /// Sans cache des recherches récentes (pour mesurer les recherches elles-mêmes).
+        #[arg(long, env = "MAILLAGE_NO_SEARCH_CACHE")]
+        no_search_cache: bool,
     },
     /// Importe un fichier de lieux (CSV, JSON ou GeoJSON du standard, v0.1 ou v1).
     Import {
@@ -559,14 +562,18 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             load_demo(&store, &referential, *scale).await?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Serve { addr, demo } => {
+        Command::Serve {
+            addr,
+            demo,
+            no_search_cache,
+        } => {
             let store = open_store(&cli).await?;
             let referential = load_referential(&cli)?;
             if *demo && store.count_places().await? == 0 {
                 load_demo(&store, &referential, Scale::Departement).await?;
             }
             let backend = store.backend();
-            let app = App::new(store, referential).await?;
+            let app = App::with_search_cache(store, referential, !*no_search_cache).await?;
             eprintln!(
                 "Maillage sur http://{addr}/ (base {backend}, {} lieux)",
                 app.index().len()

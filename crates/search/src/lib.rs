@@ -148,7 +148,8 @@ pub struct SearchIndex {
     entries: Vec<Entry>,
     by_id: HashMap<String, usize>,
     keys: Keys,
-    cache: std::sync::Mutex<LruCache<String, Results>>,
+    /// Recent searches (none when turned off, e.g. to measure searches themselves).
+    cache: Option<std::sync::Mutex<LruCache<String, Results>>>,
 }
 
 /// Entry number meaning "no value" in a [`KeyIndex`].
@@ -352,9 +353,9 @@ impl SearchIndex {
             entries,
             by_id,
             keys,
-            cache: std::sync::Mutex::new(LruCache::new(
+            cache: Some(std::sync::Mutex::new(LruCache::new(
                 NonZeroUsize::new(CACHE_ENTRIES).unwrap_or(NonZeroUsize::MIN),
-            )),
+            ))),
         })
     }
 
@@ -492,22 +493,25 @@ impl SearchIndex {
     /// filters, same page, same minute for "open now") was just made on this index. The cache
     /// lives and dies with the index, so a rebuilt directory never serves stale results.
     pub fn search(&self, q: &SearchQuery) -> Result<Results, SearchError> {
-        let Some(key) = cache_key(q) else {
+        let (Some(cache), Some(key)) = (&self.cache, cache_key(q)) else {
             return self.search_uncached(q);
         };
-        if let Some(hit) = self.lock_cache().get(&key) {
+        let lock = || match cache.lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if let Some(hit) = lock().get(&key) {
             return Ok(hit.clone());
         }
         let results = self.search_uncached(q)?;
-        self.lock_cache().put(key, results.clone());
+        lock().put(key, results.clone());
         Ok(results)
     }
 
-    fn lock_cache(&self) -> std::sync::MutexGuard<'_, LruCache<String, Results>> {
-        match self.cache.lock() {
-            Ok(guard) => guard,
-            Err(poisoned) => poisoned.into_inner(),
-        }
+    /// The same index without the cache of recent searches.
+    pub fn without_cache(mut self) -> Self {
+        self.cache = None;
+        self
     }
 
     /// Runs a search: filters, then ranking by relevance and distance.

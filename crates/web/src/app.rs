@@ -2,7 +2,7 @@
 //! export and edit, each asking the policy first.
 
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 use chrono::NaiveDate;
 use maillage_domain::Place;
@@ -85,6 +85,60 @@ pub struct App {
     pub typologies: Arc<Typologies>,
     index: Arc<RwLock<Arc<SearchIndex>>>,
     index_after_writes: bool,
+    search_cache: bool,
+    recent_places: Arc<RecentPlaces>,
+}
+
+/// Places recently shown in results, decoded, so that popular pages of results do not go back
+/// to the database. Every write starts a new generation: older entries are never served, even
+/// one put by a request that read the database just before the write.
+struct RecentPlaces {
+    generation: std::sync::atomic::AtomicU64,
+    places: Mutex<lru::LruCache<String, (u64, StoredPlace)>>,
+}
+
+impl Default for RecentPlaces {
+    fn default() -> Self {
+        RecentPlaces {
+            generation: std::sync::atomic::AtomicU64::new(0),
+            places: Mutex::new(lru::LruCache::new(
+                std::num::NonZeroUsize::new(2_048).unwrap_or(std::num::NonZeroUsize::MIN),
+            )),
+        }
+    }
+}
+
+impl RecentPlaces {
+    fn generation(&self) -> u64 {
+        self.generation.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, lru::LruCache<String, (u64, StoredPlace)>> {
+        match self.places.lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        }
+    }
+
+    fn get(&self, id: &str, generation: u64) -> Option<StoredPlace> {
+        self.lock()
+            .get(id)
+            .filter(|(g, _)| *g == generation)
+            .map(|(_, place)| place.clone())
+    }
+
+    fn put(&self, place: &StoredPlace, generation: u64) {
+        if generation == self.generation() {
+            self.lock()
+                .put(place.place.id.clone(), (generation, place.clone()));
+        }
+    }
+
+    fn invalidate(&self) {
+        self.generation
+            .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+        self.lock().clear();
+    }
 }
 
 pub fn today() -> NaiveDate {
@@ -102,8 +156,19 @@ pub fn location_of(place: &Place, organisation_id: Option<&str>) -> Location {
 impl App {
     /// Builds the state and the search index from the store.
     pub async fn new(store: Store, referential: Referential) -> Result<Self, AppError> {
+        Self::with_search_cache(store, referential, true).await
+    }
+
+    /// Same, choosing whether the index keeps a cache of recent searches (on in production;
+    /// off to measure the searches themselves).
+    pub async fn with_search_cache(
+        store: Store,
+        referential: Referential,
+        search_cache: bool,
+    ) -> Result<Self, AppError> {
         let app = App {
             index_after_writes: true,
+            search_cache,
             ..Self::for_writes(store, referential)?
         };
         app.reindex().await?;
@@ -121,6 +186,8 @@ impl App {
                 std::iter::empty::<(Place, PlaceContext)>(),
             )?))),
             index_after_writes: false,
+            search_cache: false,
+            recent_places: Arc::new(RecentPlaces::default()),
         })
     }
 
@@ -176,10 +243,16 @@ impl App {
         })??;
         // A failed read leaves the current index in place.
         read?;
+        let index = if self.search_cache {
+            index
+        } else {
+            index.without_cache()
+        };
         match self.index.write() {
             Ok(mut guard) => *guard = Arc::new(index),
             Err(poisoned) => *poisoned.into_inner() = Arc::new(index),
         }
+        self.recent_places.invalidate();
         Ok(())
     }
 
@@ -327,14 +400,25 @@ impl App {
         &self,
         hits: &'h [Hit],
     ) -> Result<Vec<(&'h Hit, StoredPlace)>, AppError> {
-        let ids: Vec<String> = hits.iter().map(|h| h.id.clone()).collect();
-        let mut stored: HashMap<String, StoredPlace> = self
-            .store
-            .places(&ids)
-            .await?
-            .into_iter()
-            .map(|s| (s.place.id.clone(), s))
-            .collect();
+        let generation = self.recent_places.generation();
+        let mut stored: HashMap<String, StoredPlace> = HashMap::with_capacity(hits.len());
+        let mut missing = Vec::new();
+        for hit in hits {
+            match self.recent_places.get(&hit.id, generation) {
+                Some(place) => {
+                    stored.insert(hit.id.clone(), place);
+                }
+                None => missing.push(hit.id.clone()),
+            }
+        }
+        if !missing.is_empty() {
+            for place in self.store.places(&missing).await? {
+                if self.search_cache {
+                    self.recent_places.put(&place, generation);
+                }
+                stored.insert(place.place.id.clone(), place);
+            }
+        }
         Ok(hits
             .iter()
             .filter_map(|h| stored.remove(&h.id).map(|s| (h, s)))

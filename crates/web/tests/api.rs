@@ -185,6 +185,16 @@ async fn coordinator_creates_updates_and_deletes_in_their_territory() {
     .await;
     assert_eq!(status, StatusCode::OK, "{updated}");
     assert_eq!(updated["nom"], "Point numérique Stanislas");
+    // The same search right after the change shows the new name (no stale cached result).
+    let (_, found, _) = call(
+        &app,
+        "GET",
+        "/api/v1/lieux?q=point+numerique&departement=54",
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(found["lieux"][0]["nom"], "Point numérique Stanislas");
 
     // Outside the territory: refused.
     let mut lyon = nancy("Ailleurs");
@@ -204,6 +214,15 @@ async fn coordinator_creates_updates_and_deletes_in_their_territory() {
     assert_eq!(status, StatusCode::NO_CONTENT);
     let (status, _, _) = call(&app, "GET", &format!("/api/v1/lieux/{id}"), None, None).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+    let (_, found, _) = call(
+        &app,
+        "GET",
+        "/api/v1/lieux?q=point+numerique&departement=54",
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(found["total"], 0);
 }
 
 #[tokio::test]
