@@ -67,6 +67,37 @@ test('recherche publique au clavier, fiche d\'un lieu', async () => {
   await checkA11y(page, 'la fiche d\'un lieu');
 });
 
+test('commune et intercommunalité, exports des résultats', async () => {
+  const page = await newPage();
+  await page.goto(BASE);
+  await page.fill('#commune', 'nancy');
+  await page.press('#commune', 'Enter');
+  await page.waitForSelector('ol.results li');
+  assert.match(await page.textContent('#commune-aide'), /Compris : Nancy \(54\)/);
+  for (const li of await page.$$('ol.results li')) {
+    assert.match(await li.textContent(), /Nancy/);
+  }
+  await page.fill('#commune', '');
+  await page.fill('#epci', 'Vandoeuvre-les-Nancy');
+  await page.press('#epci', 'Enter');
+  await page.waitForSelector('#epci-aide');
+  assert.match(await page.textContent('#epci-aide'), /intercommunalité de Vandœuvre-lès-Nancy/);
+  await checkA11y(page, 'une recherche par intercommunalité');
+  // Each export link gives a file of the asked format with the same filters.
+  const links = await page.$$eval('.exports a', as => as.map(a => a.href));
+  assert.ok(links.length >= 5, `liens d'export : ${links}`);
+  for (const href of links) {
+    const response = await page.request.get(href);
+    assert.equal(response.status(), 200, href);
+    const type = response.headers()['content-type'];
+    assert.ok(type && !type.startsWith('text/html'), `${href} : ${type}`);
+    assert.ok((await response.body()).length > 0, href);
+  }
+  const csv = await (await page.request.get(links.find(h => h.includes('format=csv&')))).text();
+  const header = csv.split('\n')[0];
+  assert.match(header, /^id,pivot,nom,/);
+});
+
 test('filtre invalide signalé, page introuvable', async () => {
   const page = await newPage();
   await page.goto(`${BASE}/?service=inconnu&rayon=abc`);

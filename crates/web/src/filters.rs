@@ -51,6 +51,13 @@ pub struct Parsed {
     pub near_label: Option<String>,
     pub radius: String,
     pub departement: String,
+    /// Commune filter as typed (name or INSEE code), and as understood.
+    pub commune: String,
+    pub commune_label: Option<String>,
+    /// Intercommunality filter as typed (SIREN, or a commune meaning its EPCI), and as
+    /// understood.
+    pub epci: String,
+    pub epci_label: Option<String>,
     pub open_now: bool,
     pub open_at: String,
     pub step_free: bool,
@@ -168,8 +175,58 @@ pub fn parse(app: &App, pairs: &Pairs) -> Parsed {
             "département « {departement} » : code attendu (54, 2A, 971)"
         ));
     }
+    // Commune and intercommunality: a name or a code, resolved in the official referential.
     let commune = first(pairs, "commune");
+    let (insee_code, commune_label) = if commune.is_empty() {
+        (None, None)
+    } else {
+        match app.referential.find_by_name(&commune, None) {
+            Some(c) => (
+                Some(c.insee_code.clone()),
+                Some(format!("{} ({})", c.name, c.departement)),
+            ),
+            None => {
+                errors.push(format!(
+                    "commune « {commune} » introuvable dans le référentiel officiel"
+                ));
+                (None, None)
+            }
+        }
+    };
     let epci = first(pairs, "epci");
+    let (epci_code, epci_label) = if epci.is_empty() {
+        (None, None)
+    } else if epci.len() == 9 && epci.chars().all(|c| c.is_ascii_digit()) {
+        (
+            Some(epci.clone()),
+            Some(format!("intercommunalité n° {epci}")),
+        )
+    } else {
+        match app.referential.find_by_name(&epci, None) {
+            Some(c) => match &c.epci {
+                Some(code) => (
+                    Some(code.clone()),
+                    Some(format!(
+                        "intercommunalité de {} ({})",
+                        c.name, c.departement
+                    )),
+                ),
+                None => {
+                    errors.push(format!(
+                        "intercommunalité : la commune « {} » n'appartient à aucun EPCI",
+                        c.name
+                    ));
+                    (None, None)
+                }
+            },
+            None => {
+                errors.push(format!(
+                    "intercommunalité « {epci} » : ni un n° SIREN d'EPCI (9 chiffres) ni une commune du référentiel officiel"
+                ));
+                (None, None)
+            }
+        }
+    };
     let typology = first(pairs, "typologie").to_ascii_uppercase();
     let open_now = values(pairs, "ouvert").any(|v| v == "maintenant");
     let open_at = first(pairs, "le");
@@ -214,8 +271,8 @@ pub fn parse(app: &App, pairs: &Pairs) -> Parsed {
             .into_iter()
             .collect(),
         open,
-        insee_code: Some(commune).filter(|c| !c.is_empty()),
-        epci: Some(epci).filter(|c| !c.is_empty()),
+        insee_code,
+        epci: epci_code,
         departement: Some(departement.clone()).filter(|d| !d.is_empty()),
         step_free,
         organisation_id: None,
@@ -229,6 +286,10 @@ pub fn parse(app: &App, pairs: &Pairs) -> Parsed {
         near_label,
         radius,
         departement,
+        commune,
+        commune_label,
+        epci,
+        epci_label,
         open_now,
         open_at,
         step_free,

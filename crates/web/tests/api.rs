@@ -171,6 +171,25 @@ async fn coordinator_creates_updates_and_deletes_in_their_territory() {
     .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(found["total"], 1);
+    // Commune and intercommunality, by name or code, resolved in the official referential.
+    for (filter, expected) in [
+        ("commune=Nancy", 1),
+        ("commune=54395", 1),
+        ("commune=Vand%C5%93uvre-l%C3%A8s-Nancy", 0),
+        ("epci=Vandoeuvre-les-Nancy", 1),
+        ("epci=Lun%C3%A9ville", 0),
+    ] {
+        let (status, found, _) = call(
+            &app,
+            "GET",
+            &format!("/api/v1/lieux?q=point+numerique&{filter}"),
+            None,
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{filter}: {found}");
+        assert_eq!(found["total"], expected, "{filter}");
+    }
 
     // A GET result sent back with a change is accepted (read-only fields included).
     let mut changed = created.clone();
@@ -272,6 +291,21 @@ async fn bad_input_is_refused_with_fields_named() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         body["details"].to_string().contains("« cuisine »"),
+        "{body}"
+    );
+    let (status, body, _) = call(
+        &app,
+        "GET",
+        "/api/v1/lieux?commune=Atlantide&epci=123",
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let details = body["details"].to_string();
+    assert!(
+        details.contains("commune « Atlantide » introuvable")
+            && details.contains("intercommunalité « 123 »"),
         "{body}"
     );
 
