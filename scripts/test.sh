@@ -44,6 +44,16 @@ grep -q "Import terminé" "$WORK/import.txt"
 # Re-import changes nothing.
 "$BIN" --database "$DB" import lieux "$SHARED/data/dedup-paca/paca-792-before-dedup-v0.1.json" --source paca --skip-invalid | grep -q " 0 créé(s), 0 mis à jour"
 "$BIN" --database "$DB" import lieux "$SHARED/standard/exemple-valide.csv" >/dev/null
+# Duplicates: the JSON contract of `dedup lieux`, scripted against.
+"$BIN" --database "$DB" dedup lieux --json --source-internal --threshold 80 > "$WORK/dedup.json"
+node -e '
+  const pairs = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+  if (pairs.length < 20) throw new Error(`trop peu de paires : ${pairs.length}`);
+  for (const p of pairs) {
+    for (const side of [p.a, p.b]) for (const k of ["id", "source_id", "nom"]) if (!(k in side)) throw new Error(`champ ${k} absent`);
+    if (!(p.score >= 80 && p.score <= 100) || typeof p.scores.name !== "number" || !Array.isArray(p.vetoes) || p.vetoes.length) throw new Error(JSON.stringify(p));
+  }' "$WORK/dedup.json"
+"$BIN" --database "$DB" dedup lieux | head -1 | grep -q "doublon(s) probable(s)"
 "$BIN" --database "$DB" export lieux --format csv --output "$WORK/export.csv"
 "$BIN" --database "$DB" export lieux --format csv --departement 54 --output "$WORK/export-54.csv"
 # frictionless only reads paths under the working directory.

@@ -14,6 +14,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
+use maillage_domain::dedup::DedupSettings;
 use maillage_domain::organisation::Organisation;
 use maillage_domain::policy::{Actor, Membership, TerritoryUnit};
 use maillage_domain::vocab::{
@@ -64,6 +65,11 @@ enum Command {
         #[command(subcommand)]
         what: ImportWhat,
     },
+    /// Cherche les doublons probables de l'annuaire (règle partagée de l'écosystème).
+    Dedup {
+        #[command(subcommand)]
+        what: DedupWhat,
+    },
     /// Vérifie un fichier sans rien écrire.
     Validate {
         #[command(subcommand)]
@@ -111,6 +117,24 @@ enum ImportWhat {
         /// Importe les lignes valides et signale les autres (sinon : tout ou rien).
         #[arg(long)]
         skip_invalid: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum DedupWhat {
+    Lieux {
+        /// Compare aussi les lieux d'une même source entre eux.
+        #[arg(long)]
+        source_internal: bool,
+        /// Score minimal des paires proposées (0 à 100 ; par défaut le seuil de revue, 70).
+        #[arg(long)]
+        threshold: Option<f64>,
+        /// Sortie JSON : liste de paires {"a", "b", "score", "scores", "vetoes"}.
+        #[arg(long)]
+        json: bool,
+        /// Montre aussi les paires écartées par un veto, avec leurs raisons.
+        #[arg(long)]
+        with_vetoed: bool,
     },
 }
 
@@ -562,6 +586,99 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             load_demo(&store, &referential, *scale).await?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Dedup {
+            what:
+                DedupWhat::Lieux {
+                    source_internal,
+                    threshold,
+                    json,
+                    with_vetoed,
+                },
+        } => {
+            let defaults = DedupSettings::default();
+            let threshold = threshold.unwrap_or(defaults.review);
+            if !(0.0..=100.0).contains(&threshold) {
+                bail!("--threshold {threshold} : un score entre 0 et 100 est attendu");
+            }
+            let settings = DedupSettings {
+                review: threshold,
+                same_source: *source_internal,
+                ..defaults
+            };
+            let app = App::for_writes(open_store(&cli).await?, load_referential(&cli)?)?;
+            let pairs: Vec<_> = app
+                .duplicate_pairs(&settings)
+                .await?
+                .into_iter()
+                .filter(|p| *with_vetoed || !p.comparison.is_vetoed())
+                .collect();
+            let side = |s: &maillage_store::StoredPlace| {
+                serde_json::json!({
+                    "id": s.place.id,
+                    "source_id": s.source_id,
+                    "nom": s.place.name,
+                    "adresse": s.place.address,
+                    "commune": s.place.commune,
+                    "source": s.place.source.as_deref().or(s.source.as_deref()),
+                })
+            };
+            if *json {
+                let out: Vec<serde_json::Value> = pairs
+                    .iter()
+                    .map(|p| {
+                        serde_json::json!({
+                            "a": side(&p.a),
+                            "b": side(&p.b),
+                            "score": (p.comparison.score * 10.0).round() / 10.0,
+                            "scores": p.comparison.scores,
+                            "vetoes": p.comparison.vetoes,
+                            "certain": p.comparison.score >= settings.certain,
+                        })
+                    })
+                    .collect();
+                emit(&serde_json::to_string_pretty(&out)?)?;
+            } else {
+                let proposed = pairs.iter().filter(|p| !p.comparison.is_vetoed()).count();
+                let certain = pairs
+                    .iter()
+                    .filter(|p| !p.comparison.is_vetoed() && p.comparison.score >= settings.certain)
+                    .count();
+                let mut text = format!(
+                    "{proposed} doublon(s) probable(s) : {certain} quasi certain(s) (score ≥ {}), {} à revoir.",
+                    settings.certain,
+                    proposed - certain
+                );
+                if proposed < pairs.len() {
+                    text.push_str(&format!(
+                        "\n{} paire(s) écartée(s) par un veto.",
+                        pairs.len() - proposed
+                    ));
+                }
+                for p in &pairs {
+                    let s = &p.comparison.scores;
+                    let vetoes: Vec<&str> = p.comparison.vetoes.iter().map(|v| v.label()).collect();
+                    text.push_str(&format!(
+                        "\n{:5.1}  {} ({}) ⇄ {} ({}) — nom {:.0}, adresse {}, distance {}{}",
+                        p.comparison.score,
+                        p.a.place.name,
+                        p.a.place.commune,
+                        p.b.place.name,
+                        p.b.place.commune,
+                        s.name,
+                        s.address.map_or("—".to_string(), |v| format!("{v:.0}")),
+                        s.distance_m
+                            .map_or("—".to_string(), |d| format!("{d:.0} m")),
+                        if vetoes.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" — écartée : {}", vetoes.join(", "))
+                        },
+                    ));
+                }
+                emit(&text)?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Serve {
             addr,
             demo,
@@ -581,6 +698,15 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             maillage_web::serve(app, addr).await?;
             Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+/// Writes a result on standard output; a reader that stops early (`| head`) is not an error.
+fn emit(text: &str) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    match writeln!(out, "{text}").and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
     }
 }
 

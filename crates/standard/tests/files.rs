@@ -197,3 +197,79 @@ mod properties {
         }
     }
 }
+
+/// The deduplication rule on the PACA files, against the published outcome: a proposed pair is
+/// right when at least one of its places was removed by the published deduplication; recall is
+/// the share of removed places found. Floors, not targets: figures in docs/PERFORMANCE.md.
+#[test]
+fn paca_duplicates_are_found_against_the_published_outcome() {
+    use maillage_domain::dedup::{Candidate, DedupSettings, find_pairs};
+    let before = std::fs::read(shared("data/dedup-paca/paca-792-before-dedup-v0.1.json"))
+        .expect("fichier PACA présent");
+    let after: Vec<serde_json::Value> = serde_json::from_slice(
+        &std::fs::read(shared("data/dedup-paca/paca-646-after-dedup-v0.1.json"))
+            .expect("fichier PACA dédoublonné présent"),
+    )
+    .expect("JSON");
+    let kept: std::collections::HashSet<&str> =
+        after.iter().filter_map(|r| r["id"].as_str()).collect();
+    let report = run(&before);
+    let records: Vec<_> = report.valid().collect();
+    let candidates: Vec<Candidate<'_>> = records
+        .iter()
+        .filter_map(|r| {
+            let p = r.place.as_ref()?;
+            Some(Candidate {
+                id: &r.source_id,
+                source: p.source.as_deref(),
+                name: &p.name,
+                address: &p.address,
+                commune: &p.commune,
+                postcode: &p.postcode,
+                insee_code: p.insee_code.as_deref(),
+                location: p.location,
+                typologies: &p.typologies,
+            })
+        })
+        .collect();
+    let removed: std::collections::HashSet<&str> = candidates
+        .iter()
+        .map(|c| c.id)
+        .filter(|id| !kept.contains(id))
+        .collect();
+    assert_eq!(removed.len(), 146);
+    let settings = DedupSettings {
+        same_source: true,
+        ..DedupSettings::default()
+    };
+    let proposed: Vec<_> = find_pairs(&candidates, &settings)
+        .into_iter()
+        .filter(|p| !p.comparison.is_vetoed())
+        .collect();
+    let ids = |p: &maillage_domain::dedup::Pair| (candidates[p.a].id, candidates[p.b].id);
+    let right = proposed
+        .iter()
+        .filter(|p| {
+            let (a, b) = ids(p);
+            removed.contains(a) || removed.contains(b)
+        })
+        .count();
+    let found: std::collections::HashSet<&str> = proposed
+        .iter()
+        .flat_map(|p| {
+            let (a, b) = ids(p);
+            [a, b]
+        })
+        .filter(|id| removed.contains(id))
+        .collect();
+    let precision = right as f64 / proposed.len() as f64;
+    let recall = found.len() as f64 / removed.len() as f64;
+    assert!(precision >= 0.95, "précision {precision:.3}");
+    assert!(recall >= 0.65, "rappel {recall:.3}");
+    // Without --source-internal, no pair joins two records of the same source.
+    for p in find_pairs(&candidates, &DedupSettings::default()) {
+        if !p.comparison.is_vetoed() {
+            assert_ne!(candidates[p.a].source, candidates[p.b].source);
+        }
+    }
+}

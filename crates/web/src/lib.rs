@@ -4,6 +4,7 @@
 pub mod api;
 pub mod app;
 pub mod auth;
+pub mod dedup;
 pub mod filters;
 pub mod pages;
 

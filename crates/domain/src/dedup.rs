@@ -1,0 +1,593 @@
+//! Likely duplicates among places from several sources, after the ecosystem's shared rule
+//! (re-implemented): names and addresses normalised, vetoes first, then a score — the weighted
+//! mean of name similarity ×2, address similarity ×1 and distance score ×1 — where similarity
+//! is the normalised indel ratio capped by an absolute edit budget. Candidate pairs are blocked
+//! by commune. Pure: the caller brings the places and decides what to do with the pairs.
+
+use std::collections::HashMap;
+
+use crate::geo::GeoPoint;
+use crate::text::fold;
+
+/// What the rule reads of a place.
+#[derive(Debug, Clone, Copy)]
+pub struct Candidate<'a> {
+    pub id: &'a str,
+    /// Where the record comes from (the standard's `source`, else the import's).
+    pub source: Option<&'a str>,
+    pub name: &'a str,
+    pub address: &'a str,
+    pub commune: &'a str,
+    pub postcode: &'a str,
+    pub insee_code: Option<&'a str>,
+    pub location: Option<GeoPoint>,
+    pub typologies: &'a [String],
+}
+
+/// Why a pair is ruled out, whatever its score.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Veto {
+    /// A name that designates nothing ("[Non diffusible]"…).
+    MeaninglessName,
+    /// Neither an address nor coordinates.
+    NotLocated,
+    DifferentCommune,
+    IncompatibleTypologies,
+    SameSource,
+}
+
+impl Veto {
+    /// Plain French, for the review queue and reports.
+    pub fn label(self) -> &'static str {
+        match self {
+            Veto::MeaninglessName => "un des noms ne désigne rien (« non diffusible »…)",
+            Veto::NotLocated => "un des lieux n'a ni adresse ni coordonnées",
+            Veto::DifferentCommune => "communes différentes",
+            Veto::IncompatibleTypologies => "types de structure incompatibles",
+            Veto::SameSource => "même source (une source ne se duplique pas elle-même)",
+        }
+    }
+}
+
+/// Settings of the rule (a coordinator may change them).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DedupSettings {
+    /// From this score, a merge is proposed as near-certain.
+    pub certain: f64,
+    /// From this score (and below `certain`), the pair goes to review.
+    pub review: f64,
+    /// Also compare records of the same source.
+    pub same_source: bool,
+}
+
+impl Default for DedupSettings {
+    fn default() -> Self {
+        DedupSettings {
+            certain: 85.0,
+            review: 70.0,
+            same_source: false,
+        }
+    }
+}
+
+/// Component scores of a pair, each from 0 to 100.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct Scores {
+    pub name: f64,
+    /// `None` when one of the places has no address.
+    pub address: Option<f64>,
+    /// `None` when one of the places has no coordinates.
+    pub distance: Option<f64>,
+    pub distance_m: Option<f64>,
+}
+
+/// The comparison of two places.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Comparison {
+    pub score: f64,
+    pub scores: Scores,
+    pub vetoes: Vec<Veto>,
+}
+
+impl Comparison {
+    pub fn is_vetoed(&self) -> bool {
+        !self.vetoes.is_empty()
+    }
+}
+
+/// A pair found among a list of candidates (indices into that list).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pair {
+    pub a: usize,
+    pub b: usize,
+    pub comparison: Comparison,
+}
+
+/// Largest number of edits two texts may differ by and still be called similar.
+const EDIT_BUDGET: usize = 30;
+/// Distance under which two points are the same place.
+const SAME_PLACE_M: f64 = 50.0;
+
+/// Name normalised: folded, administrative prefixes ("Mairie de", "Commune de", "Ville de")
+/// become "ville", abbreviations expanded, light de-pluralisation.
+pub fn normalize_name(name: &str) -> String {
+    let folded = fold(name);
+    let mut rest = folded.as_str();
+    let mut words: Vec<String> = Vec::new();
+    for prefix in [
+        "hotel de ville de ",
+        "hotel de ville d ",
+        "mairie de ",
+        "mairie d ",
+        "commune de ",
+        "commune d ",
+        "ville de ",
+        "ville d ",
+    ] {
+        if let Some(r) = rest.strip_prefix(prefix) {
+            words.push("ville".into());
+            rest = r;
+            break;
+        }
+    }
+    for word in rest.split(' ').filter(|w| !w.is_empty()) {
+        let word = match word {
+            "st" => "saint",
+            "ste" => "sainte",
+            "asso" | "assoc" => "association",
+            "d" | "l" => continue,
+            w => w,
+        };
+        words.push(singular(word).to_string());
+    }
+    words.join(" ")
+}
+
+/// Address normalised: folded, street-type abbreviations expanded.
+pub fn normalize_address(address: &str) -> String {
+    fold(address)
+        .split(' ')
+        .filter(|w| !w.is_empty())
+        .map(|w| match w {
+            "av" | "ave" | "aven" => "avenue",
+            "bd" | "bld" | "boul" | "bvd" => "boulevard",
+            "r" => "rue",
+            "pl" => "place",
+            "ch" | "chem" => "chemin",
+            "rte" => "route",
+            "all" => "allee",
+            "imp" => "impasse",
+            "sq" => "square",
+            "crs" => "cours",
+            "fbg" => "faubourg",
+            "qu" => "quai",
+            "st" => "saint",
+            "ste" => "sainte",
+            "dr" => "docteur",
+            "gal" | "gen" => "general",
+            w => w,
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Light de-pluralisation: a final "s" or "x" of a word of more than four letters (acronyms
+/// such as "ccas" keep theirs).
+fn singular(word: &str) -> &str {
+    if word.len() > 4 && (word.ends_with('s') && !word.ends_with("ss") || word.ends_with('x')) {
+        &word[..word.len() - 1]
+    } else {
+        word
+    }
+}
+
+/// Normalised indel similarity (0–100), 0 beyond the edit budget.
+pub fn similarity(a: &str, b: &str) -> f64 {
+    let total = a.chars().count() + b.chars().count();
+    if total == 0 {
+        return 100.0;
+    }
+    let edits = rapidfuzz::distance::indel::distance(a.chars(), b.chars());
+    if edits > EDIT_BUDGET {
+        return 0.0;
+    }
+    100.0 * (1.0 - edits as f64 / total as f64)
+}
+
+/// 100 up to 50 m, then 100 × 50 / d.
+pub fn distance_score(distance_m: f64) -> f64 {
+    if distance_m <= SAME_PLACE_M {
+        100.0
+    } else {
+        100.0 * SAME_PLACE_M / distance_m
+    }
+}
+
+fn meaningless(normalized_name: &str) -> bool {
+    normalized_name.is_empty()
+        || normalized_name.contains("non diffusible")
+        || matches!(
+            normalized_name,
+            "inconnu" | "nc" | "na" | "n a" | "a completer" | "sans nom" | "test"
+        )
+        || normalized_name
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == ' ')
+}
+
+/// The commune a place is in, as a key: the INSEE code with Paris, Lyon and Marseille
+/// arrondissements folded into their commune when known, else the département (from the
+/// postcode) and the folded name without arrondissement.
+pub fn commune_key(c: &Candidate<'_>) -> String {
+    let name = fold(c.commune);
+    let name = name
+        .split(' ')
+        .filter(|w| {
+            !w.is_empty()
+                && *w != "arrondissement"
+                && !(w.chars().next().is_some_and(|c| c.is_ascii_digit())
+                    && (w.ends_with("er") || w.ends_with('e') || w.ends_with("eme")))
+                && !w.chars().all(|c| c.is_ascii_digit())
+        })
+        .map(|w| match w {
+            "st" => "saint",
+            "ste" => "sainte",
+            w => w,
+        })
+        .collect::<Vec<_>>()
+        .join(" ");
+    let postcode = c.postcode.trim();
+    let departement = if postcode.starts_with("97") || postcode.starts_with("98") {
+        postcode.get(..3)
+    } else {
+        postcode.get(..2)
+    }
+    .unwrap_or_default();
+    format!("{departement}:{name}")
+}
+
+/// Typologies of a place: declared, else inferred from its name.
+pub fn typologies_of(c: &Candidate<'_>, normalized_name: &str) -> Vec<String> {
+    if !c.typologies.is_empty() {
+        return c.typologies.to_vec();
+    }
+    inferred_typologies(normalized_name)
+        .into_iter()
+        .map(str::to_string)
+        .collect()
+}
+
+/// Typology codes of the standard recognised in a normalised name.
+pub fn inferred_typologies(normalized_name: &str) -> Vec<&'static str> {
+    const PATTERNS: &[(&str, &str)] = &[
+        ("ville", "MUNI"),
+        ("mairie", "MUNI"),
+        ("ccas", "CCAS"),
+        ("centre communal action sociale", "CCAS"),
+        ("cias", "CIAS"),
+        ("mediatheque", "BIB"),
+        ("bibliotheque", "BIB"),
+        ("france service", "MSAP"),
+        ("maison de service au public", "MSAP"),
+        ("msap", "MSAP"),
+        ("centre social", "CS"),
+        ("centre socioculturel", "CSC"),
+        ("espace de vie sociale", "EVS"),
+        ("mission locale", "ML"),
+        ("pole emploi", "FT"),
+        ("france travail", "FT"),
+        ("tiers lieu", "TIERS_LIEUX"),
+        ("coworking", "TIERS_LIEUX"),
+        ("fablab", "FABLAB"),
+        ("fab lab", "FABLAB"),
+        ("maison de quartier", "MQ"),
+        ("mjc", "MJC"),
+        ("maison de jeune et de la culture", "MJC"),
+        ("la poste", "LA_POSTE"),
+        ("caf", "CAF"),
+        ("cpam", "CPAM"),
+        ("pimm", "PIMMS"),
+    ];
+    let padded = format!(" {normalized_name} ");
+    let mut found: Vec<&'static str> = PATTERNS
+        .iter()
+        .filter(|(pattern, _)| {
+            if *pattern == "ville" {
+                normalized_name.starts_with("ville ")
+            } else {
+                padded.contains(&format!(" {pattern} "))
+            }
+        })
+        .map(|(_, code)| *code)
+        .collect();
+    found.sort_unstable();
+    found.dedup();
+    found
+}
+
+/// Typologies that never contradict another: a legal form (an association may run a centre
+/// social), or a service hosted by other structures (a France Services desk — MSAP — sits in a
+/// town hall, a library, a post office or a département's house; a public digital space in a
+/// library or a social centre).
+const GENERIC_TYPOLOGIES: [&str; 5] = ["ASSO", "EPN", "EPI", "MSAP", "Autre"];
+
+fn compatible(a: &[String], b: &[String]) -> bool {
+    let specific = |t: &[String]| -> Vec<String> {
+        t.iter()
+            .filter(|x| !GENERIC_TYPOLOGIES.contains(&x.as_str()))
+            .cloned()
+            .collect()
+    };
+    let (a, b) = (specific(a), specific(b));
+    a.is_empty() || b.is_empty() || a.iter().any(|x| b.contains(x))
+}
+
+/// A candidate prepared once for all its comparisons.
+struct Prepared {
+    name: String,
+    address: String,
+    commune: String,
+    typologies: Vec<String>,
+    meaningless: bool,
+}
+
+fn prepare(c: &Candidate<'_>) -> Prepared {
+    let name = normalize_name(c.name);
+    Prepared {
+        typologies: typologies_of(c, &name),
+        meaningless: meaningless(&name),
+        address: normalize_address(c.address),
+        commune: commune_key(c),
+        name,
+    }
+}
+
+fn compare_prepared(
+    a: &Candidate<'_>,
+    pa: &Prepared,
+    b: &Candidate<'_>,
+    pb: &Prepared,
+    settings: &DedupSettings,
+) -> Comparison {
+    let mut vetoes = Vec::new();
+    if pa.meaningless || pb.meaningless {
+        vetoes.push(Veto::MeaninglessName);
+    }
+    let located = |c: &Candidate<'_>, p: &Prepared| c.location.is_some() || !p.address.is_empty();
+    if !located(a, pa) || !located(b, pb) {
+        vetoes.push(Veto::NotLocated);
+    }
+    if pa.commune != pb.commune {
+        vetoes.push(Veto::DifferentCommune);
+    }
+    if !compatible(&pa.typologies, &pb.typologies) {
+        vetoes.push(Veto::IncompatibleTypologies);
+    }
+    if !settings.same_source
+        && let (Some(sa), Some(sb)) = (a.source, b.source)
+        && sa == sb
+    {
+        vetoes.push(Veto::SameSource);
+    }
+    let name = similarity(&pa.name, &pb.name);
+    let address = (!pa.address.is_empty() && !pb.address.is_empty())
+        .then(|| similarity(&pa.address, &pb.address));
+    let distance_m = match (a.location, b.location) {
+        (Some(p), Some(q)) => Some(p.distance_m(q)),
+        _ => None,
+    };
+    let distance = distance_m.map(distance_score);
+    let mut weighted = name * 2.0;
+    let mut weights = 2.0;
+    for s in [address, distance].into_iter().flatten() {
+        weighted += s;
+        weights += 1.0;
+    }
+    Comparison {
+        score: weighted / weights,
+        scores: Scores {
+            name,
+            address,
+            distance,
+            distance_m,
+        },
+        vetoes,
+    }
+}
+
+/// Compares two places (any two: the vetoes include a different commune).
+pub fn compare(a: &Candidate<'_>, b: &Candidate<'_>, settings: &DedupSettings) -> Comparison {
+    compare_prepared(a, &prepare(a), b, &prepare(b), settings)
+}
+
+/// Pairs of places of the same commune scoring at least `settings.review`, best first; vetoed
+/// pairs are kept (with their vetoes) so a reviewer can see why they were ruled out.
+pub fn find_pairs(candidates: &[Candidate<'_>], settings: &DedupSettings) -> Vec<Pair> {
+    let prepared: Vec<Prepared> = candidates.iter().map(prepare).collect();
+    let mut blocks: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, p) in prepared.iter().enumerate() {
+        blocks.entry(p.commune.as_str()).or_default().push(i);
+    }
+    let mut pairs = Vec::new();
+    for members in blocks.values() {
+        for (k, &i) in members.iter().enumerate() {
+            for &j in members.iter().skip(k + 1) {
+                let (Some(a), Some(b), Some(pa), Some(pb)) = (
+                    candidates.get(i),
+                    candidates.get(j),
+                    prepared.get(i),
+                    prepared.get(j),
+                ) else {
+                    continue;
+                };
+                let comparison = compare_prepared(a, pa, b, pb, settings);
+                if comparison.score >= settings.review {
+                    let (a, b) = if a.id <= b.id { (i, j) } else { (j, i) };
+                    pairs.push(Pair { a, b, comparison });
+                }
+            }
+        }
+    }
+    pairs.sort_by(|x, y| {
+        y.comparison
+            .score
+            .total_cmp(&x.comparison.score)
+            .then_with(|| x.a.cmp(&y.a))
+            .then_with(|| x.b.cmp(&y.b))
+    });
+    pairs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn place<'a>(id: &'a str, source: &'a str, name: &'a str, address: &'a str) -> Candidate<'a> {
+        Candidate {
+            id,
+            source: Some(source),
+            name,
+            address,
+            commune: "Nice",
+            postcode: "06000",
+            insee_code: None,
+            location: None,
+            typologies: &[],
+        }
+    }
+
+    #[test]
+    fn names_and_addresses_are_normalised() {
+        assert_eq!(
+            normalize_name("Mairie de Saint-Étienne"),
+            "ville saint etienne"
+        );
+        assert_eq!(normalize_name("COMMUNE D'ANTIBES"), "ville antibe");
+        assert_eq!(
+            normalize_name("Asso. Les Clés du Numérique"),
+            "association les cles du numerique"
+        );
+        assert_eq!(normalize_name("Ste Marie"), "sainte marie");
+        assert_eq!(
+            normalize_address("12 av. du Gal de Gaulle"),
+            "12 avenue du general de gaulle"
+        );
+        assert_eq!(
+            normalize_address("3 Bd Victor Hugo"),
+            "3 boulevard victor hugo"
+        );
+    }
+
+    #[test]
+    fn the_same_place_from_two_sources_scores_high() {
+        let mut a = place(
+            "a",
+            "conseiller-numerique",
+            "MEDIATHEQUE LOUIS NUCERA",
+            "2 Place Yves Klein",
+        );
+        let mut b = place(
+            "b",
+            "france-services",
+            "Médiathèque Louis Nucéra",
+            "2 pl. Yves Klein",
+        );
+        a.location = Some(GeoPoint::new(43.7045, 7.2790));
+        b.location = Some(GeoPoint::new(43.7046, 7.2791));
+        let c = compare(&a, &b, &DedupSettings::default());
+        assert!(c.vetoes.is_empty(), "{c:?}");
+        assert!(c.score > 95.0, "{c:?}");
+        assert_eq!(c.scores.distance, Some(100.0));
+    }
+
+    #[test]
+    fn vetoes_rule_pairs_out() {
+        let s = DedupSettings::default();
+        let a = place("a", "x", "Médiathèque de Nice", "1 rue A");
+        let same_source = place("b", "x", "Médiathèque de Nice", "1 rue A");
+        assert_eq!(compare(&a, &same_source, &s).vetoes, [Veto::SameSource]);
+        let both = DedupSettings {
+            same_source: true,
+            ..s
+        };
+        assert!(compare(&a, &same_source, &both).vetoes.is_empty());
+        let hidden = place("c", "y", "[Non diffusible]", "1 rue A");
+        assert!(
+            compare(&a, &hidden, &s)
+                .vetoes
+                .contains(&Veto::MeaninglessName)
+        );
+        let nowhere = place("d", "y", "Médiathèque de Nice", "");
+        assert!(compare(&a, &nowhere, &s).vetoes.contains(&Veto::NotLocated));
+        let ccas = place("e", "y", "CCAS de Nice", "1 rue A");
+        assert!(
+            compare(&a, &ccas, &s)
+                .vetoes
+                .contains(&Veto::IncompatibleTypologies)
+        );
+        let asso = place("f", "y", "Association Médiathèque de Nice", "1 rue A");
+        assert!(compare(&a, &asso, &s).vetoes.is_empty());
+        let mut elsewhere = place("g", "y", "Médiathèque de Nice", "1 rue A");
+        elsewhere.commune = "Cannes";
+        assert!(
+            compare(&a, &elsewhere, &s)
+                .vetoes
+                .contains(&Veto::DifferentCommune)
+        );
+    }
+
+    #[test]
+    fn arrondissements_fold_into_their_commune() {
+        let mut a = place("a", "x", "Espace numérique", "1 rue A");
+        let mut b = a;
+        a.commune = "Marseille 1er Arrondissement";
+        a.postcode = "13001";
+        b.commune = "MARSEILLE";
+        b.postcode = "13015";
+        assert_eq!(commune_key(&a), commune_key(&b));
+    }
+
+    #[test]
+    fn pairs_are_blocked_by_commune_and_sorted() {
+        let mut elsewhere = place("z", "w", "Médiathèque de Nice", "1 rue A");
+        elsewhere.commune = "Cannes";
+        elsewhere.postcode = "06400";
+        let list = [
+            place("a", "x", "Médiathèque de Nice", "1 rue A"),
+            place("b", "y", "Mediatheque de Nice", "1 rue A"),
+            place("c", "y", "Centre social des Moulins", "20 bd Paul Montel"),
+            elsewhere,
+        ];
+        let pairs = find_pairs(&list, &DedupSettings::default());
+        assert_eq!(pairs.len(), 1, "{pairs:?}");
+        assert_eq!((pairs[0].a, pairs[0].b), (0, 1));
+    }
+
+    proptest! {
+        #[test]
+        fn similarity_is_symmetric_bounded_and_total_on_equal_texts(a in "\\PC{0,40}", b in "\\PC{0,40}") {
+            let s = similarity(&a, &b);
+            prop_assert!((0.0..=100.0).contains(&s));
+            prop_assert!((s - similarity(&b, &a)).abs() < 1e-9);
+            prop_assert!((similarity(&a, &a) - 100.0).abs() < 1e-9);
+        }
+
+        #[test]
+        fn scores_stay_within_bounds(n1 in "\\PC{0,30}", n2 in "\\PC{0,30}", a1 in "\\PC{0,30}", a2 in "\\PC{0,30}", d in 0.0f64..0.05) {
+            let mut a = place("a", "x", &n1, &a1);
+            let mut b = place("b", "y", &n2, &a2);
+            a.location = Some(GeoPoint::new(43.7, 7.25));
+            b.location = Some(GeoPoint::new(43.7 + d, 7.25));
+            let c = compare(&a, &b, &DedupSettings::default());
+            prop_assert!((0.0..=100.0).contains(&c.score));
+        }
+
+        #[test]
+        fn normalisation_is_idempotent_on_addresses(s in "\\PC{0,40}") {
+            let once = normalize_address(&s);
+            prop_assert_eq!(normalize_address(&once), once.clone());
+        }
+    }
+}
