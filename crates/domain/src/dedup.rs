@@ -439,6 +439,108 @@ pub fn find_pairs(candidates: &[Candidate<'_>], settings: &DedupSettings) -> Vec
     pairs
 }
 
+/// Records older than this, before the newest of a group, bring no list values to a merge.
+pub const LIST_FRESHNESS_MONTHS: u32 = 6;
+
+fn union_vocab<V: crate::vocab::Vocabulary>(lists: &[&[V]]) -> Vec<V> {
+    V::ALL
+        .iter()
+        .copied()
+        .filter(|v| lists.iter().any(|l| l.contains(v)))
+        .collect()
+}
+
+fn union_text(lists: &[&[String]]) -> Vec<String> {
+    let mut all: Vec<String> = lists.iter().flat_map(|l| l.iter().cloned()).collect();
+    all.sort();
+    all.dedup();
+    all
+}
+
+/// Merges places that are the same: the newest record gives every value it has, older ones fill
+/// what it lacks (newest first); list values are the union over the records no more than six
+/// months older than the newest (older ones may describe what the place no longer does). The
+/// result keeps the newest record's identifier. `None` for an empty group.
+pub fn merge(records: &[crate::Place]) -> Option<crate::Place> {
+    use crate::fields::UNKNOWN_PIVOT;
+    let mut by_date: Vec<&crate::Place> = records.iter().collect();
+    // Newest first; equal dates keep the given order.
+    by_date.sort_by_key(|p| std::cmp::Reverse(p.updated_on));
+    let newest = *by_date.first()?;
+    let mut out = newest.clone();
+    let fill = |get: &dyn Fn(&crate::Place) -> Option<String>| -> Option<String> {
+        by_date
+            .iter()
+            .find_map(|p| get(p).filter(|v| !v.trim().is_empty()))
+    };
+    out.insee_code = fill(&|p| p.insee_code.clone());
+    out.address_complement = fill(&|p| p.address_complement.clone());
+    out.phone = fill(&|p| p.phone.clone());
+    out.summary = fill(&|p| p.summary.clone());
+    out.description = fill(&|p| p.description.clone());
+    out.parent_structure = fill(&|p| p.parent_structure.clone());
+    out.other_labels = fill(&|p| p.other_labels.clone());
+    out.accessibility_url = fill(&|p| p.accessibility_url.clone());
+    out.booking_url = fill(&|p| p.booking_url.clone());
+    out.extras.limits = fill(&|p| p.extras.limits.clone());
+    out.extras.access_conditions = fill(&|p| p.extras.access_conditions.clone());
+    out.extras.contribution = fill(&|p| p.extras.contribution.clone());
+    if out.extras.referent.is_none() {
+        out.extras.referent = by_date.iter().find_map(|p| p.extras.referent.clone());
+    }
+    if out.extras.step_free_access.is_none() {
+        out.extras.step_free_access = by_date.iter().find_map(|p| p.extras.step_free_access);
+    }
+    if out.location.is_none() {
+        out.location = by_date.iter().find_map(|p| p.location);
+    }
+    // Valid hours first: an invalid text of the newest record yields to valid older hours.
+    if let Some(p) = by_date
+        .iter()
+        .find(|p| p.opening_hours.is_some() && p.opening_hours_valid)
+        .or_else(|| by_date.iter().find(|p| p.opening_hours.is_some()))
+    {
+        out.opening_hours = p.opening_hours.clone();
+        out.opening_hours_valid = p.opening_hours_valid;
+    }
+    if (out.pivot == UNKNOWN_PIVOT || out.pivot.trim().is_empty())
+        && let Some(p) = by_date
+            .iter()
+            .find(|p| p.pivot != UNKNOWN_PIVOT && !p.pivot.trim().is_empty())
+    {
+        out.pivot = p.pivot.clone();
+    }
+    let horizon = newest
+        .updated_on
+        .checked_sub_months(chrono::Months::new(LIST_FRESHNESS_MONTHS))
+        .unwrap_or(newest.updated_on);
+    let recent: Vec<&crate::Place> = by_date
+        .iter()
+        .copied()
+        .filter(|p| p.updated_on >= horizon)
+        .collect();
+    macro_rules! union_of {
+        ($($field:ident).+, $f:ident) => {
+            $f(&recent.iter().map(|p| p.$($field).+.as_slice()).collect::<Vec<_>>())
+        };
+    }
+    out.services = union_of!(services, union_vocab);
+    out.publics = union_of!(publics, union_vocab);
+    out.specific_support = union_of!(specific_support, union_vocab);
+    out.fees = union_of!(fees, union_vocab);
+    out.national_programmes = union_of!(national_programmes, union_vocab);
+    out.training_labels = union_of!(training_labels, union_vocab);
+    out.access_modes = union_of!(access_modes, union_vocab);
+    out.support_modes = union_of!(support_modes, union_vocab);
+    out.mobility = union_of!(mobility, union_vocab);
+    out.extras.mediation_forms = union_of!(extras.mediation_forms, union_vocab);
+    out.extras.intervention_domains = union_of!(extras.intervention_domains, union_vocab);
+    out.typologies = union_of!(typologies, union_text);
+    out.emails = union_of!(emails, union_text);
+    out.websites = union_of!(websites, union_text);
+    Some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -563,6 +665,68 @@ mod tests {
         let pairs = find_pairs(&list, &DedupSettings::default());
         assert_eq!(pairs.len(), 1, "{pairs:?}");
         assert_eq!((pairs[0].a, pairs[0].b), (0, 1));
+    }
+
+    #[test]
+    fn a_merge_keeps_newest_values_fills_gaps_and_unites_recent_lists() {
+        use crate::vocab::{Fee, Service};
+        let day = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date");
+        let mut old = crate::Place::new(
+            "old",
+            "Médiathèque",
+            "1 rue A",
+            "06000",
+            "Nice",
+            day("2022-01-10"),
+        );
+        old.phone = Some("+33493000000".into());
+        old.services = vec![Service::Parenting];
+        old.description = Some("Ancienne description".into());
+        let mut recent = crate::Place::new(
+            "recent",
+            "Médiathèque L. Nucéra",
+            "2 place Y. Klein",
+            "06000",
+            "Nice",
+            day("2024-03-01"),
+        );
+        recent.services = vec![Service::AdministrativeProcedures];
+        recent.fees = vec![Fee::Free];
+        recent.description = Some("Nouvelle description".into());
+        recent.emails = vec!["b@nice.fr".into()];
+        let mut newest = crate::Place::new(
+            "newest",
+            "Médiathèque Louis Nucéra",
+            "2 place Yves Klein",
+            "06000",
+            "Nice",
+            day("2024-05-01"),
+        );
+        newest.services = vec![Service::EverydayTools];
+        newest.emails = vec!["a@nice.fr".into(), "b@nice.fr".into()];
+        newest.opening_hours = Some("lundi".into());
+        newest.opening_hours_valid = false;
+        recent.opening_hours = Some("Mo-Fr 10:00-18:00".into());
+        recent.opening_hours_valid = true;
+        let merged = merge(&[old.clone(), recent.clone(), newest.clone()]).expect("fusion");
+        assert_eq!(merged.id, "newest");
+        assert_eq!(merged.name, "Médiathèque Louis Nucéra");
+        assert_eq!(merged.address, "2 place Yves Klein");
+        // Gaps filled from older records, newest first.
+        assert_eq!(merged.description.as_deref(), Some("Nouvelle description"));
+        assert_eq!(merged.phone.as_deref(), Some("+33493000000"));
+        assert_eq!(merged.opening_hours.as_deref(), Some("Mo-Fr 10:00-18:00"));
+        assert!(merged.opening_hours_valid);
+        // Lists: union of the records of the last six months only (not the 2022 one).
+        assert_eq!(
+            merged.services,
+            [Service::AdministrativeProcedures, Service::EverydayTools]
+        );
+        assert_eq!(merged.fees, [Fee::Free]);
+        assert_eq!(merged.emails, ["a@nice.fr", "b@nice.fr"]);
+        // Same result whatever the order of the records.
+        assert_eq!(merge(&[newest, old, recent]), Some(merged));
+        assert_eq!(merge(&[]), None);
     }
 
     proptest! {
