@@ -173,3 +173,42 @@ test('administration réservée à l\'administrateur', async () => {
   assert.match(await page.textContent('h1'), /Administration/);
   await checkA11y(page, 'l\'administration');
 });
+
+test('coordinateur : revue des doublons, fusion, annulation, « pas un doublon »', async () => {
+  const page = await newPage();
+  const refused = await page.goto(`${BASE}/doublons`);
+  assert.equal(refused.status(), 401);
+  await signIn(page, 'coordination@demo.maillage.example');
+  await page.click('a[href="/doublons"]');
+  await page.waitForSelector('article.pair');
+  const before = (await page.$$('article.pair')).length;
+  assert.ok(before >= 2, `paires proposées : ${before}`);
+  assert.match(await page.textContent('article.pair h3'), /Score \d+/);
+  await checkA11y(page, 'la revue des doublons');
+
+  // Merge the first pair, keeping B, by keyboard.
+  const first = await page.textContent('article.pair h3');
+  await page.focus('article.pair input[value]:not([type=hidden]) >> nth=1');
+  await page.keyboard.press('Space');
+  await page.focus('article.pair button.primary');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('.ok');
+  assert.match(await page.textContent('.ok'), /Fusion faite/);
+  assert.equal((await page.$$('article.pair')).length, before - 1);
+  assert.match(await page.textContent('#historique + ul'), /\+/);
+  await checkA11y(page, 'la revue après une fusion');
+
+  // Undo it: the pair comes back.
+  await page.click('form[action="/doublons/annuler"] button');
+  await page.waitForSelector('.ok');
+  assert.match(await page.textContent('.ok'), /Fusion annulée/);
+  assert.equal((await page.$$('article.pair')).length, before);
+  assert.equal(await page.textContent('article.pair h3'), first);
+
+  // "Not the same places": remembered, not proposed again.
+  await page.click('article.pair form[action="/doublons/pas-doublon"] button');
+  await page.waitForSelector('.ok');
+  assert.equal((await page.$$('article.pair')).length, before - 1);
+  await page.reload();
+  assert.equal((await page.$$('article.pair')).length, before - 1);
+});

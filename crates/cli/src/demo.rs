@@ -484,6 +484,41 @@ pub fn generate(
     out
 }
 
+/// The same places as a regional hub republishes them: upper-case names, abbreviated street
+/// types, positions a few metres away, another source and identifiers — what the review of
+/// duplicates is for. Every `step`-th place, at most `count`.
+pub fn republished_by_hub(places: &[DemoPlace], step: usize, count: usize) -> Vec<DemoPlace> {
+    let abbreviate = |address: &str| {
+        address
+            .replace("avenue", "av.")
+            .replace("Avenue", "Av.")
+            .replace("boulevard", "bd")
+            .replace("Boulevard", "Bd")
+            .replace("place", "pl.")
+            .replace("Place", "Pl.")
+    };
+    places
+        .iter()
+        .step_by(step.max(1))
+        .take(count)
+        .map(|d| {
+            let mut place = d.place.clone();
+            place.name = place.name.to_uppercase();
+            place.address = abbreviate(&place.address);
+            place.location = place
+                .location
+                .map(|p| GeoPoint::new(p.lat + 0.0002, p.lon - 0.0001));
+            place.source = Some("Hub régional (démonstration)".into());
+            place.extras = Default::default();
+            DemoPlace {
+                source_id: format!("hub-{}", d.source_id),
+                place,
+                organisation: d.organisation.clone(),
+            }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -506,6 +541,36 @@ mod tests {
             assert!(p.place.insee_code.is_some());
             assert!(!p.place.services.is_empty());
             assert!(p.place.opening_hours_valid);
+        }
+        // The hub's copies are found as duplicates of the originals, and only those.
+        let hub = republished_by_hub(&a, 30, 5);
+        assert_eq!(hub.len(), 5);
+        let all: Vec<&DemoPlace> = a.iter().chain(&hub).collect();
+        let candidates: Vec<maillage_domain::dedup::Candidate<'_>> = all
+            .iter()
+            .map(|d| maillage_domain::dedup::Candidate {
+                id: &d.source_id,
+                source: d.place.source.as_deref(),
+                name: &d.place.name,
+                address: &d.place.address,
+                commune: &d.place.commune,
+                postcode: &d.place.postcode,
+                insee_code: d.place.insee_code.as_deref(),
+                location: d.place.location,
+                typologies: &d.place.typologies,
+            })
+            .collect();
+        let pairs: Vec<_> = maillage_domain::dedup::find_pairs(&candidates, &Default::default())
+            .into_iter()
+            .filter(|p| !p.comparison.is_vetoed())
+            .collect();
+        assert_eq!(pairs.len(), 5, "{pairs:?}");
+        for p in pairs {
+            let (x, y) = (candidates[p.a].id, candidates[p.b].id);
+            assert!(
+                x == format!("hub-{y}") || y == format!("hub-{x}"),
+                "{x} / {y}"
+            );
         }
         let orgs: std::collections::HashSet<_> = a.iter().map(|p| &p.organisation).collect();
         assert!(

@@ -755,6 +755,26 @@ async fn load_demo(store: &Store, referential: &Referential, scale: Scale) -> Re
         "{} lieu(x) de démonstration créé(s), {} inchangé(s).",
         outcome.created, outcome.unchanged
     );
+    if matches!(scale, Scale::Departement) {
+        // A second source republishing a few places: the review of duplicates has work.
+        let hub: Vec<ImportRecord> = demo::republished_by_hub(&places, 30, 5)
+            .into_iter()
+            .map(|d| ImportRecord {
+                source_id: d.source_id,
+                place: d.place,
+            })
+            .collect();
+        store
+            .import_places(
+                "demo-hub",
+                "hub-regional.json",
+                &hub,
+                0,
+                "Lieux republiés par un hub régional (démonstration)",
+                None,
+            )
+            .await?;
+    }
     if matches!(scale, Scale::National) {
         bar.finish_and_clear();
         return Ok(());

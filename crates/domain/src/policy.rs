@@ -118,6 +118,10 @@ pub enum Action {
     ImportPlaces,
     ManageOrganisation(Location),
     ManageAccounts,
+    /// See the queue of likely duplicates (coordinators; each pair is then checked).
+    ReviewDuplicates,
+    /// Merge, mark "not a duplicate" or undo a merge for a place at this location.
+    ResolveDuplicate(Location),
 }
 
 /// The answer, with the reason in French when refused.
@@ -175,6 +179,20 @@ pub fn authorize(actor: Option<&Actor>, action: &Action, today: NaiveDate) -> De
                 Decision::Allow
             } else {
                 Decision::Deny("l'import de fichiers est réservé aux coordinateurs")
+            }
+        }
+        ReviewDuplicates => {
+            if actor.is_coordinator() {
+                Decision::Allow
+            } else {
+                Decision::Deny("la revue des doublons est réservée aux coordinateurs")
+            }
+        }
+        ResolveDuplicate(loc) => {
+            if actor.coordinates(loc) {
+                Decision::Allow
+            } else {
+                Decision::Deny("ce lieu n'est pas dans votre territoire")
             }
         }
         ManageAccounts => Decision::Deny("la gestion des comptes est réservée aux administrateurs"),
@@ -259,35 +277,52 @@ mod tests {
     #[test]
     fn authorisation_matrix() {
         use Who::*;
-        // (who, [read, export, create own, update own, update foreign, delete own, import, manage org own, accounts])
-        let expected: [(Who, [bool; 9]); 7] = [
+        // (who, [read, export, create own, update own, update foreign, delete own, import, manage org own, accounts, review duplicates, resolve duplicate own, resolve duplicate foreign])
+        let expected: [(Who, [bool; 12]); 7] = [
             (
                 Anonymous,
-                [true, true, false, false, false, false, false, false, false],
+                [
+                    true, true, false, false, false, false, false, false, false, false, false,
+                    false,
+                ],
             ),
             (
                 Helper,
-                [true, true, false, false, false, false, false, false, false],
+                [
+                    true, true, false, false, false, false, false, false, false, false, false,
+                    false,
+                ],
             ),
             (
                 Member,
-                [true, true, true, true, false, false, false, false, false],
+                [
+                    true, true, true, true, false, false, false, false, false, false, false, false,
+                ],
             ),
             (
                 FormerMember,
-                [true, true, false, false, false, false, false, false, false],
+                [
+                    true, true, false, false, false, false, false, false, false, false, false,
+                    false,
+                ],
             ),
             (
                 Coordinator,
-                [true, true, true, true, false, true, true, true, false],
+                [
+                    true, true, true, true, false, true, true, true, false, true, true, false,
+                ],
             ),
             (
                 OtherCoordinator,
-                [true, true, false, false, false, false, true, false, false],
+                [
+                    true, true, false, false, false, false, true, false, false, true, false, false,
+                ],
             ),
             (
                 Admin,
-                [true, true, true, true, true, true, true, true, true],
+                [
+                    true, true, true, true, true, true, true, true, true, true, true, true,
+                ],
             ),
         ];
         for (who, want) in expected {
@@ -302,6 +337,9 @@ mod tests {
                 Action::ImportPlaces,
                 Action::ManageOrganisation(own()),
                 Action::ManageAccounts,
+                Action::ReviewDuplicates,
+                Action::ResolveDuplicate(own()),
+                Action::ResolveDuplicate(foreign()),
             ];
             for (action, allowed) in actions.iter().zip(want) {
                 let d = authorize(a.as_ref(), action, today());

@@ -244,6 +244,8 @@ impl Store {
         let at = now();
         let mut outcome = ImportOutcome::default();
         let mut pending: Vec<NewRow> = Vec::with_capacity(INSERT_BATCH);
+        // Records merged into another place live on in it: a later import leaves them there.
+        let merged_away = self.aliased_source_ids(source).await?;
         // New places are written by multi-row INSERTs (12 parameters × 400 rows stays under
         // both backends' limits): one statement per batch instead of one per place.
         macro_rules! flush_new_places {
@@ -296,6 +298,10 @@ impl Store {
             }
             let mut taken: HashSet<String> = by_id.keys().cloned().collect();
             for rec in records {
+                if merged_away.contains(&rec.source_id) {
+                    outcome.unchanged += 1;
+                    continue;
+                }
                 let existing = by_provenance
                     .get(&rec.source_id)
                     .or_else(|| by_id.get(&rec.source_id))
@@ -306,7 +312,9 @@ impl Store {
                         place.id = id;
                         let old: Place = serde_json::from_str(&old_data).map_err(corrupt)?;
                         let data = place_json(&place)?;
-                        if data == old_data || place.updated_on < old.updated_on {
+                        // Only a newer `date_maj` updates: the same date may hide edits or a merge
+                        // made in Maillage since.
+                        if data == old_data || place.updated_on <= old.updated_on {
                             outcome.unchanged += 1;
                             continue;
                         }

@@ -8,6 +8,7 @@
 
 mod accounts;
 mod directory;
+mod duplicates;
 mod sessions;
 
 use std::path::Path;
@@ -18,6 +19,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 
 pub use accounts::{NewUser, User};
 pub use directory::{ImportOutcome, ImportRecord, ImportSummary, StoredPlace};
+pub use duplicates::MergeSummary;
 pub use sessions::SessionRecord;
 
 /// Errors of the storage layer.

@@ -359,3 +359,115 @@ async fn accounts_roles_and_sessions() {
         assert!(store.delete_user(&id).await.expect("suppression"));
     }
 }
+
+#[tokio::test]
+async fn merges_keep_every_record_survive_reimports_and_undo() {
+    for store in backends().await {
+        let records: Vec<ImportRecord> = [
+            ("s1", "Médiathèque Louis Nucéra", "2024-05-01"),
+            ("s2", "Mediatheque L. Nucera", "2024-03-01"),
+            ("s3", "Centre social", "2024-03-01"),
+        ]
+        .iter()
+        .map(|(sid, name, date)| ImportRecord {
+            source_id: (*sid).into(),
+            place: place("", name, "00000000000000", date),
+        })
+        .collect();
+        store
+            .import_places("hub", "a.json", &records, 0, "", None)
+            .await
+            .expect("import");
+        let all = store.all_places().await.expect("lieux");
+        let id_of = |sid: &str| {
+            all.iter()
+                .find(|s| s.source_id.as_deref() == Some(sid))
+                .map(|s| s.place.id.clone())
+                .expect("lieu importé")
+        };
+        let (a, b, c) = (id_of("s1"), id_of("s2"), id_of("s3"));
+
+        // "Not a duplicate" is remembered, whatever the order of the pair.
+        store
+            .mark_not_duplicate(&c, &a, Some("coord"))
+            .await
+            .expect("décision");
+        store
+            .mark_not_duplicate(&a, &c, Some("coord"))
+            .await
+            .expect("décision répétée");
+        let marks = store.not_duplicates().await.expect("décisions");
+        assert_eq!(marks.len(), 1);
+        assert!(marks.contains(&if a < c {
+            (a.clone(), c.clone())
+        } else {
+            (c.clone(), a.clone())
+        }));
+
+        // Merge b into a.
+        let before = store.all_places().await.expect("lieux");
+        let mut kept = store
+            .place(&a)
+            .await
+            .expect("lecture")
+            .expect("présent")
+            .place;
+        kept.description = Some("fusionné".into());
+        let merge = store
+            .merge_places(&kept, &[a.clone(), b.clone()], Some("coord"))
+            .await
+            .expect("fusion");
+        assert!(store.place(&b).await.expect("lecture").is_none());
+        assert_eq!(
+            store
+                .place(&a)
+                .await
+                .expect("lecture")
+                .expect("gardé")
+                .place
+                .description
+                .as_deref(),
+            Some("fusionné")
+        );
+        let history = store.merges(10).await.expect("historique");
+        assert_eq!(history[0].names.len(), 2);
+        assert_eq!(history[0].kept_id, a);
+        // Re-importing the source file does not bring the merged record back.
+        let outcome = store
+            .import_places("hub", "a.json", &records, 0, "", None)
+            .await
+            .expect("réimport");
+        assert_eq!((outcome.created, outcome.unchanged), (0, 3));
+        assert_eq!(store.count_places().await.expect("compte"), 2);
+        // A merge needs the kept place in a group of two or more, and existing places.
+        assert!(store.merge_places(&kept, &[a.clone()], None).await.is_err());
+        assert!(
+            store
+                .merge_places(&kept, &[a.clone(), b.clone()], None)
+                .await
+                .is_err()
+        );
+
+        // Undo: everything as before, and the merge is marked undone.
+        assert!(
+            store
+                .undo_merge(&merge, Some("coord"))
+                .await
+                .expect("annulation")
+        );
+        assert!(!store.undo_merge(&merge, None).await.expect("déjà annulée"));
+        let mut after = store.all_places().await.expect("lieux");
+        let mut before = before;
+        after.sort_by(|x, y| x.place.id.cmp(&y.place.id));
+        before.sort_by(|x, y| x.place.id.cmp(&y.place.id));
+        assert_eq!(after, before);
+        assert!(
+            store.merges(10).await.expect("historique")[0]
+                .undone_at
+                .is_some()
+        );
+        for id in [a, b, c] {
+            assert!(store.delete_place(&id).await.expect("nettoyage"));
+        }
+    }
+}

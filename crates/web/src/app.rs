@@ -192,7 +192,7 @@ impl App {
     }
 
     /// Rebuilds the index after a write, when this process searches.
-    async fn refresh_index(&self) -> Result<(), AppError> {
+    pub(crate) async fn refresh_index(&self) -> Result<(), AppError> {
         if self.index_after_writes {
             self.reindex().await?;
         }

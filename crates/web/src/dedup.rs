@@ -2,9 +2,10 @@
 //! ([`maillage_domain::dedup`]), with the stored places they concern.
 
 use maillage_domain::dedup::{Candidate, Comparison, DedupSettings, find_pairs};
-use maillage_store::StoredPlace;
+use maillage_domain::policy::{Action, Actor, authorize};
+use maillage_store::{MergeSummary, StoredPlace};
 
-use crate::app::{App, AppError};
+use crate::app::{App, AppError, allow, location_of, today};
 
 /// A pair of stored places and how they compare.
 #[derive(Debug, Clone)]
@@ -62,5 +63,145 @@ impl App {
                 })
             })
             .collect())
+    }
+}
+
+fn resolve_decision(
+    actor: Option<&Actor>,
+    place: &StoredPlace,
+) -> maillage_domain::policy::Decision {
+    authorize(
+        actor,
+        &Action::ResolveDuplicate(location_of(&place.place, place.organisation_id.as_deref())),
+        today(),
+    )
+}
+
+/// What the review queue shows a coordinator.
+#[derive(Debug, Clone, Default)]
+pub struct ReviewQueue {
+    /// Pairs to decide, best first (not vetoed, not marked "not a duplicate").
+    pub pairs: Vec<DuplicatePair>,
+    /// Pairs ruled out by a veto although they look alike, with their reasons.
+    pub vetoed: Vec<DuplicatePair>,
+    pub settings: DedupSettings,
+}
+
+impl App {
+    fn may_resolve(&self, actor: Option<&Actor>, place: &StoredPlace) -> bool {
+        resolve_decision(actor, place).is_allowed()
+    }
+
+    /// The review queue of the actor's territory.
+    pub async fn review_queue(
+        &self,
+        actor: Option<&Actor>,
+        settings: &DedupSettings,
+    ) -> Result<ReviewQueue, AppError> {
+        allow(authorize(actor, &Action::ReviewDuplicates, today()))?;
+        let decided = self.store.not_duplicates().await?;
+        let mut queue = ReviewQueue {
+            settings: *settings,
+            ..ReviewQueue::default()
+        };
+        for pair in self.duplicate_pairs(settings).await? {
+            let key = if pair.a.place.id <= pair.b.place.id {
+                (pair.a.place.id.clone(), pair.b.place.id.clone())
+            } else {
+                (pair.b.place.id.clone(), pair.a.place.id.clone())
+            };
+            if decided.contains(&key)
+                || !self.may_resolve(actor, &pair.a)
+                || !self.may_resolve(actor, &pair.b)
+            {
+                continue;
+            }
+            if pair.comparison.is_vetoed() {
+                queue.vetoed.push(pair);
+            } else {
+                queue.pairs.push(pair);
+            }
+        }
+        Ok(queue)
+    }
+
+    /// Merges places into `keep` (one of `ids`): values by the domain's rule, every record kept
+    /// for undo, provenance preserved. Returns the merge's identifier.
+    pub async fn merge_duplicates(
+        &self,
+        actor: Option<&Actor>,
+        ids: &[String],
+        keep: &str,
+    ) -> Result<String, AppError> {
+        let mut group = Vec::with_capacity(ids.len());
+        for id in ids {
+            let place = self.place(id).await?;
+            allow(resolve_decision(actor, &place))?;
+            group.push(place);
+        }
+        if !ids.iter().any(|id| id == keep) || group.len() < 2 {
+            return Err(AppError::Invalid(
+                "choisissez au moins deux lieux et celui qui est gardé".into(),
+            ));
+        }
+        let places: Vec<_> = group.iter().map(|s| s.place.clone()).collect();
+        let mut merged = maillage_domain::dedup::merge(&places)
+            .ok_or_else(|| AppError::Invalid("rien à fusionner".into()))?;
+        merged.id = keep.to_string();
+        let by = actor.map(|a| a.user_id.as_str());
+        let merge_id = self.store.merge_places(&merged, ids, by).await?;
+        self.refresh_index().await?;
+        Ok(merge_id)
+    }
+
+    /// Remembers that two places are different.
+    pub async fn mark_not_duplicate(
+        &self,
+        actor: Option<&Actor>,
+        a: &str,
+        b: &str,
+    ) -> Result<(), AppError> {
+        for id in [a, b] {
+            let place = self.place(id).await?;
+            allow(resolve_decision(actor, &place))?;
+        }
+        let by = actor.map(|a| a.user_id.as_str());
+        Ok(self.store.mark_not_duplicate(a, b, by).await?)
+    }
+
+    /// Past merges the actor may see (all for an administrator, else those of places in their
+    /// territory).
+    pub async fn merge_history(
+        &self,
+        actor: Option<&Actor>,
+    ) -> Result<Vec<MergeSummary>, AppError> {
+        allow(authorize(actor, &Action::ReviewDuplicates, today()))?;
+        let mut out = Vec::new();
+        for m in self.store.merges(100).await? {
+            let visible = match self.store.place(&m.kept_id).await? {
+                Some(place) => self.may_resolve(actor, &place),
+                None => actor.is_some_and(|a| a.administrator),
+            };
+            if visible {
+                out.push(m);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Undoes a merge of a place of the actor's territory.
+    pub async fn undo_merge(&self, actor: Option<&Actor>, merge_id: &str) -> Result<(), AppError> {
+        let merge = self
+            .merge_history(actor)
+            .await?
+            .into_iter()
+            .find(|m| m.id == merge_id)
+            .ok_or(AppError::NotFound)?;
+        let by = actor.map(|a| a.user_id.as_str());
+        if !self.store.undo_merge(&merge.id, by).await? {
+            return Err(AppError::Invalid("cette fusion est déjà annulée".into()));
+        }
+        self.refresh_index().await?;
+        Ok(())
     }
 }

@@ -25,11 +25,15 @@ use crate::auth::{self, Viewer};
 use crate::filters::{self, Choice, Group, Pairs};
 use crate::{AppError, State};
 
+mod duplicates;
+
 /// What the layout needs on every page.
 pub struct Chrome {
     pub nav: &'static str,
     pub viewer_name: Option<String>,
     pub viewer_admin: bool,
+    /// Coordinators (and administrators) see the review of duplicates.
+    pub viewer_coordinator: bool,
 }
 
 impl Chrome {
@@ -38,6 +42,10 @@ impl Chrome {
             nav,
             viewer_name: viewer.user.as_ref().map(|u| u.display_name.clone()),
             viewer_admin: viewer.actor.as_ref().is_some_and(|a| a.administrator),
+            viewer_coordinator: viewer
+                .actor
+                .as_ref()
+                .is_some_and(|a| a.administrator || a.is_coordinator()),
         }
     }
 }
@@ -75,6 +83,7 @@ pub fn message_page(status: StatusCode, message: &str) -> Response {
             nav: "",
             viewer_name: None,
             viewer_admin: false,
+            viewer_coordinator: false,
         },
         heading: heading.into(),
         paragraphs: vec![message.to_string()],
@@ -100,6 +109,7 @@ pub fn routes() -> Router<State> {
         .route("/admin", get(admin_page))
         .route("/admin/comptes", post(admin_create_user))
         .route("/admin/structures", post(admin_create_organisation))
+        .merge(duplicates::routes())
         .route("/static/maillage.css", get(stylesheet))
         .route("/accessibilite", get(accessibility))
         .route("/donnees-personnelles", get(privacy))
