@@ -440,7 +440,12 @@ async fn merges_keep_every_record_survive_reimports_and_undo() {
         assert_eq!((outcome.created, outcome.unchanged), (0, 3));
         assert_eq!(store.count_places().await.expect("compte"), 2);
         // A merge needs the kept place in a group of two or more, and existing places.
-        assert!(store.merge_places(&kept, &[a.clone()], None).await.is_err());
+        assert!(
+            store
+                .merge_places(&kept, std::slice::from_ref(&a), None)
+                .await
+                .is_err()
+        );
         assert!(
             store
                 .merge_places(&kept, &[a.clone(), b.clone()], None)
