@@ -212,3 +212,26 @@ test('coordinateur : revue des doublons, fusion, annulation, « pas un doublon �
   await page.reload();
   assert.equal((await page.$$('article.pair')).length, before - 1);
 });
+
+test('coordinateur : qualité de l\'annuaire ; fraîcheur sur chaque fiche', async () => {
+  const page = await newPage();
+  await page.goto(BASE);
+  await page.click('ol.results li h3 a');
+  await page.waitForSelector('article.place h1');
+  assert.match(await page.textContent('body'), /Fiche complète à \d+ %/);
+  assert.match(await page.textContent('body'), /\((à jour|à revoir bientôt|ancienne : à vérifier)\)/);
+  const refused = await page.goto(`${BASE}/qualite`);
+  assert.equal(refused.status(), 401);
+  await signIn(page, 'coordination@demo.maillage.example');
+  await page.click('a[href="/qualite"]');
+  await page.waitForSelector('dl.figures');
+  const places = Number(await page.textContent('dl.figures div:first-child dd'));
+  assert.ok(places >= 150, `lieux du territoire : ${places}`);
+  await checkA11y(page, 'la qualité de l\'annuaire');
+  const firstEdit = await page.$('table a[href$="/modifier"]');
+  if (firstEdit) {
+    await firstEdit.click();
+    await page.waitForSelector('form');
+    assert.match(page.url(), /\/modifier$/);
+  }
+});

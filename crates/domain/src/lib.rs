@@ -4,6 +4,7 @@
 
 pub mod dedup;
 pub mod fields;
+pub mod freshness;
 pub mod geo;
 pub mod hours;
 pub mod organisation;

@@ -79,7 +79,7 @@ impl Actor {
             .any(|m| m.organisation_id == organisation_id && m.in_force(today))
     }
 
-    fn coordinates(&self, loc: &Location) -> bool {
+    pub fn coordinates(&self, loc: &Location) -> bool {
         self.territory.iter().any(|t| t.covers(loc))
     }
 
@@ -120,6 +120,8 @@ pub enum Action {
     ManageAccounts,
     /// See the queue of likely duplicates (coordinators; each pair is then checked).
     ReviewDuplicates,
+    /// See the quality of the directory of one's territory (freshness, completeness).
+    ReviewQuality,
     /// Merge, mark "not a duplicate" or undo a merge for a place at this location.
     ResolveDuplicate(Location),
 }
@@ -186,6 +188,13 @@ pub fn authorize(actor: Option<&Actor>, action: &Action, today: NaiveDate) -> De
                 Decision::Allow
             } else {
                 Decision::Deny("la revue des doublons est réservée aux coordinateurs")
+            }
+        }
+        ReviewQuality => {
+            if actor.is_coordinator() {
+                Decision::Allow
+            } else {
+                Decision::Deny("le suivi de la qualité de l'annuaire est réservé aux coordinateurs")
             }
         }
         ResolveDuplicate(loc) => {
@@ -277,51 +286,53 @@ mod tests {
     #[test]
     fn authorisation_matrix() {
         use Who::*;
-        // (who, [read, export, create own, update own, update foreign, delete own, import, manage org own, accounts, review duplicates, resolve duplicate own, resolve duplicate foreign])
-        let expected: [(Who, [bool; 12]); 7] = [
+        // (who, [read, export, create own, update own, update foreign, delete own, import, manage org own, accounts, review duplicates, resolve duplicate own, resolve duplicate foreign, review quality])
+        let expected: [(Who, [bool; 13]); 7] = [
             (
                 Anonymous,
                 [
                     true, true, false, false, false, false, false, false, false, false, false,
-                    false,
+                    false, false,
                 ],
             ),
             (
                 Helper,
                 [
                     true, true, false, false, false, false, false, false, false, false, false,
-                    false,
+                    false, false,
                 ],
             ),
             (
                 Member,
                 [
                     true, true, true, true, false, false, false, false, false, false, false, false,
+                    false,
                 ],
             ),
             (
                 FormerMember,
                 [
                     true, true, false, false, false, false, false, false, false, false, false,
-                    false,
+                    false, false,
                 ],
             ),
             (
                 Coordinator,
                 [
-                    true, true, true, true, false, true, true, true, false, true, true, false,
+                    true, true, true, true, false, true, true, true, false, true, true, false, true,
                 ],
             ),
             (
                 OtherCoordinator,
                 [
                     true, true, false, false, false, false, true, false, false, true, false, false,
+                    true,
                 ],
             ),
             (
                 Admin,
                 [
-                    true, true, true, true, true, true, true, true, true, true, true, true,
+                    true, true, true, true, true, true, true, true, true, true, true, true, true,
                 ],
             ),
         ];
@@ -340,6 +351,7 @@ mod tests {
                 Action::ReviewDuplicates,
                 Action::ResolveDuplicate(own()),
                 Action::ResolveDuplicate(foreign()),
+                Action::ReviewQuality,
             ];
             for (action, allowed) in actions.iter().zip(want) {
                 let d = authorize(a.as_ref(), action, today());

@@ -58,6 +58,7 @@ pub fn routes() -> Router<State> {
             get(list_organisations).post(create_organisation),
         )
         .route("/structures/{id}", get(get_organisation))
+        .route("/qualite", get(quality))
         .route("/import", axum::routing::post(import))
         .route("/export", get(export))
         .route("/openapi.json", get(openapi))
@@ -305,6 +306,28 @@ async fn list_organisations(AxState(state): AxState<State>) -> ApiResult {
         json!({"total": orgs.len(), "structures": orgs.iter().map(org_json).collect::<Vec<_>>()}),
     )
     .into_response())
+}
+
+/// Quality of the directory of the caller's territory: the same indicators as the page.
+async fn quality(AxState(state): AxState<State>, viewer: Viewer) -> ApiResult {
+    let report = state.app.quality_report(viewer.actor()).await?;
+    let to_check: Vec<Value> = report
+        .to_check
+        .iter()
+        .map(|q| {
+            json!({
+                "id": q.place.place.id,
+                "nom": q.place.place.name,
+                "commune": q.place.place.commune,
+                "date_maj": q.place.place.updated_on.to_string(),
+                "fraicheur": q.freshness,
+                "completude": q.completeness.score,
+                "manque": q.completeness.missing,
+                "horaires_illisibles": q.invalid_hours,
+            })
+        })
+        .collect();
+    Ok(Json(json!({"indicateurs": report.summary, "a_verifier": to_check})).into_response())
 }
 
 async fn get_organisation(AxState(state): AxState<State>, Path(id): Path<String>) -> ApiResult {

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod dedup;
 pub mod filters;
 pub mod pages;
+pub mod quality;
 
 use std::sync::Arc;
 use std::time::Duration;

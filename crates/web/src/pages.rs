@@ -26,6 +26,7 @@ use crate::filters::{self, Choice, Group, Pairs};
 use crate::{AppError, State};
 
 mod duplicates;
+mod quality;
 
 /// What the layout needs on every page.
 pub struct Chrome {
@@ -110,6 +111,7 @@ pub fn routes() -> Router<State> {
         .route("/admin/comptes", post(admin_create_user))
         .route("/admin/structures", post(admin_create_organisation))
         .merge(duplicates::routes())
+        .merge(quality::routes())
         .route("/static/maillage.css", get(stylesheet))
         .route("/accessibilite", get(accessibility))
         .route("/donnees-personnelles", get(privacy))
@@ -267,6 +269,10 @@ struct PlacePage {
     offer: Vec<(&'static str, String)>,
     map_link: Option<String>,
     updated: String,
+    /// Freshness of the page ("à jour", "ancienne : à vérifier"…) and its completeness.
+    freshness: &'static str,
+    stale: bool,
+    completeness: maillage_domain::freshness::Completeness,
     can_edit: bool,
     signed_in: bool,
     organisation: Option<String>,
@@ -420,6 +426,10 @@ async fn place_page(
             )
         }),
         updated: french_date(place.updated_on),
+        freshness: maillage_domain::freshness::freshness(place.updated_on, local_today).label(),
+        stale: maillage_domain::freshness::freshness(place.updated_on, local_today)
+            == maillage_domain::freshness::Freshness::Stale,
+        completeness: maillage_domain::freshness::completeness(&place),
         can_edit,
         signed_in: viewer.signed_in(),
         organisation,

@@ -171,6 +171,21 @@ async fn coordinator_creates_updates_and_deletes_in_their_territory() {
     .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(found["total"], 1);
+    // Quality of the territory: coordinators only, same indicators as the page.
+    let (status, _, _) = call(&app, "GET", "/api/v1/qualite", None, None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let helper = sign_in(&app, "aidant@test.fr").await;
+    let (status, _, _) = call(&app, "GET", "/api/v1/qualite", Some(&helper), None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, quality, _) = call(&app, "GET", "/api/v1/qualite", Some(&coord), None).await;
+    assert_eq!(status, StatusCode::OK, "{quality}");
+    assert_eq!(quality["indicateurs"]["places"], 1);
+    assert_eq!(quality["indicateurs"]["fresh"], 1);
+    assert!(
+        quality["indicateurs"]["mean_completeness"]
+            .as_u64()
+            .is_some()
+    );
     // Commune and intercommunality, by name or code, resolved in the official referential.
     for (filter, expected) in [
         ("commune=Nancy", 1),
