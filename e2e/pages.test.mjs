@@ -235,3 +235,40 @@ test('coordinateur : qualité de l\'annuaire ; fraîcheur sur chaque fiche', asy
     assert.match(page.url(), /\/modifier$/);
   }
 });
+
+test('signaler une erreur sans compte ; la structure ou le coordinateur la traite', async () => {
+  const page = await newPage();
+  await page.goto(BASE);
+  await page.click('ol.results li h3 a');
+  await page.waitForSelector('article.place h1');
+  const name = (await page.textContent('article.place h1')).trim();
+  await page.click('a[href$="/signaler"]');
+  await page.waitForSelector('form');
+  await checkA11y(page, 'le formulaire de signalement');
+  // Invalid: "other" without words, and a broken address.
+  await page.check('#categorie-autre');
+  await page.fill('#courriel', 'pas-une-adresse');
+  await page.click('button.primary');
+  await page.waitForSelector('.alert');
+  assert.match(await page.textContent('#message-erreur'), /quelques mots/);
+  assert.ok(await page.textContent('#courriel-erreur'));
+  await checkA11y(page, 'le signalement refusé');
+  await page.check('#categorie-horaires');
+  await page.fill('#message', 'Fermé le mercredi après-midi depuis septembre');
+  await page.fill('#courriel', '');
+  await page.click('button.primary');
+  await page.waitForSelector('.ok');
+  assert.match(await page.textContent('.ok'), /Merci/);
+
+  await signIn(page, 'coordination@demo.maillage.example');
+  await page.click('a[href="/signalements"]');
+  await page.waitForSelector('article.pair');
+  assert.match(await page.textContent('main'), new RegExp(name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+  assert.match(await page.textContent('main'), /Fermé le mercredi/);
+  await checkA11y(page, 'les signalements à traiter');
+  const before = (await page.$$('article.pair')).length;
+  await page.fill('article.pair textarea', 'Horaires corrigés sur la fiche');
+  await page.click('article.pair button');
+  await page.waitForSelector('.ok');
+  assert.equal((await page.$$('article.pair')).length, before - 1);
+});

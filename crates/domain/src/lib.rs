@@ -10,6 +10,7 @@ pub mod hours;
 pub mod organisation;
 pub mod place;
 pub mod policy;
+pub mod reports;
 pub mod text;
 pub mod typology;
 pub mod vocab;

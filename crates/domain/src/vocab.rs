@@ -263,6 +263,19 @@ pub fn split_list(raw: &str, separator: char) -> impl Iterator<Item = &str> {
         .filter(|s| !s.is_empty())
 }
 
+vocabulary! {
+    /// Categories of an error reported on a place's page (Maillage's own vocabulary).
+    ReportCategory, field = "signalement" {
+        Hours = "horaires", "Horaires";
+        Services = "services", "Services proposés";
+        Address = "adresse", "Adresse ou accès";
+        Contact = "contact", "Téléphone, courriel ou site";
+        Publics = "publics", "Publics accueillis et conditions";
+        Closed = "ferme", "Ce lieu n'existe plus";
+        Other = "autre", "Autre chose";
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,6 +9,7 @@
 mod accounts;
 mod directory;
 mod duplicates;
+mod reports;
 mod sessions;
 
 use std::path::Path;
@@ -20,6 +21,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 pub use accounts::{NewUser, User};
 pub use directory::{ImportOutcome, ImportRecord, ImportSummary, StoredPlace};
 pub use duplicates::MergeSummary;
+pub use reports::ErrorReport;
 pub use sessions::SessionRecord;
 
 /// Errors of the storage layer.

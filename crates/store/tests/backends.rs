@@ -476,3 +476,63 @@ async fn merges_keep_every_record_survive_reimports_and_undo() {
         }
     }
 }
+
+#[tokio::test]
+async fn error_reports_are_kept_resolved_and_emails_purged() {
+    use maillage_domain::reports::validate_report;
+    for store in backends().await {
+        let id = store
+            .create_place(
+                place("", "Médiathèque", "00000000000000", "2024-02-02"),
+                None,
+                None,
+            )
+            .await
+            .expect("lieu");
+        let input =
+            validate_report("horaires", "Fermé le lundi", "marie@exemple.fr").expect("valide");
+        let report = store.create_report(&id, &input).await.expect("signalement");
+        let open = store.open_reports().await.expect("ouverts");
+        assert_eq!(open.len(), 1);
+        assert_eq!(open[0].place_id, id);
+        assert_eq!(open[0].reporter_email.as_deref(), Some("marie@exemple.fr"));
+        assert!(
+            store
+                .resolve_report(&report, Some("coord"), "horaires corrigés")
+                .await
+                .expect("résolu")
+        );
+        assert!(
+            !store
+                .resolve_report(&report, None, "")
+                .await
+                .expect("déjà résolu")
+        );
+        assert!(store.open_reports().await.expect("ouverts").is_empty());
+        // Not yet past the retention: kept; past it: erased.
+        assert_eq!(
+            store
+                .purge_report_emails("2000-01-01T00:00:00Z")
+                .await
+                .expect("purge"),
+            0
+        );
+        assert_eq!(
+            store
+                .purge_report_emails("2999-01-01T00:00:00Z")
+                .await
+                .expect("purge"),
+            1
+        );
+        let after = store
+            .report(&report)
+            .await
+            .expect("lecture")
+            .expect("gardé");
+        assert_eq!(after.reporter_email, None);
+        assert_eq!(after.resolution.as_deref(), Some("horaires corrigés"));
+        // Deleting the place deletes its reports.
+        assert!(store.delete_place(&id).await.expect("suppression"));
+        assert!(store.report(&report).await.expect("lecture").is_none());
+    }
+}

@@ -8,6 +8,7 @@ pub mod dedup;
 pub mod filters;
 pub mod pages;
 pub mod quality;
+pub mod reports;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -84,7 +85,8 @@ pub async fn serve(app: App, addr: &str) -> anyhow::Result<()> {
         secure_cookies: std::env::var("MAILLAGE_SECURE_COOKIES").is_ok_and(|v| v == "1"),
     };
     let listener = tokio::net::TcpListener::bind(addr).await?;
-    // Purge expired sessions every hour (no personal data kept longer than needed).
+    // Purge every hour what is kept no longer than needed: expired sessions, reporters'
+    // addresses past their retention.
     let store = app.store.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(3600));
@@ -92,6 +94,13 @@ pub async fn serve(app: App, addr: &str) -> anyhow::Result<()> {
             tick.tick().await;
             if let Err(e) = store.purge_sessions(chrono::Utc::now().timestamp()).await {
                 tracing::warn!("purge des sessions : {e}");
+            }
+            // Reporters' e-mail addresses: erased 30 days after their report was resolved.
+            let before = chrono::Utc::now()
+                - chrono::Duration::days(maillage_domain::reports::EMAIL_RETENTION_DAYS);
+            let before = before.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+            if let Err(e) = store.purge_report_emails(&before).await {
+                tracing::warn!("purge des adresses des signalements : {e}");
             }
         }
     });

@@ -27,6 +27,7 @@ use crate::{AppError, State};
 
 mod duplicates;
 mod quality;
+mod reports;
 
 /// What the layout needs on every page.
 pub struct Chrome {
@@ -112,6 +113,7 @@ pub fn routes() -> Router<State> {
         .route("/admin/structures", post(admin_create_organisation))
         .merge(duplicates::routes())
         .merge(quality::routes())
+        .merge(reports::routes())
         .route("/static/maillage.css", get(stylesheet))
         .route("/accessibilite", get(accessibility))
         .route("/donnees-personnelles", get(privacy))
@@ -161,6 +163,7 @@ async fn privacy(viewer: Viewer) -> Response {
         paragraphs: vec![
             "L'annuaire décrit des lieux et des structures, pas des personnes. Les seules données personnelles sont celles des comptes des membres du réseau (nom, adresse électronique) et, facultativement, le nom du référent d'un lieu, visible des seuls membres connectés.".into(),
             "Les mots de passe ne sont jamais conservés : seule une empreinte (argon2) l'est. Les sessions expirent après 10 heures et sont purgées chaque heure. Aucune donnée personnelle n'est écrite dans les journaux.".into(),
+            "Quand vous signalez une erreur sur une fiche, vous pouvez laisser votre adresse électronique pour être prévenu de la correction : elle ne sert qu'à cela, n'est visible de personne, et est effacée automatiquement 30 jours après le traitement du signalement.".into(),
             "Pour consulter, exporter ou effacer vos données, adressez-vous à l'administrateur de votre réseau.".into(),
         ],
     })

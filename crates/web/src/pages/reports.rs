@@ -1,0 +1,171 @@
+//! Pages of error reports: the form on a place (anyone), the list to resolve (members and
+//! coordinators).
+
+use askama::Template;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State as AxState};
+use axum::response::{Redirect, Response};
+use axum::routing::{get, post};
+use maillage_domain::vocab::{ReportCategory, Vocabulary};
+
+use super::{Chrome, field, form_pairs, render};
+use crate::State;
+use crate::app::AppError;
+use crate::auth::Viewer;
+use crate::reports::ReportRefused;
+
+pub fn routes() -> Router<State> {
+    Router::new()
+        .route("/lieux/{id}/signaler", get(form).post(submit))
+        .route("/signalements", get(list))
+        .route("/signalements/{id}/traiter", post(resolve))
+}
+
+#[derive(Template)]
+#[template(path = "report_form.html")]
+struct FormPage {
+    chrome: Chrome,
+    place_id: String,
+    place_name: String,
+    categories: Vec<(&'static str, &'static str, bool)>,
+    message: String,
+    email: String,
+    errors: Vec<(&'static str, String)>,
+    sent: bool,
+}
+
+impl FormPage {
+    fn error_of(&self, field: &str) -> Option<&str> {
+        self.errors
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map(|(_, r)| r.as_str())
+    }
+}
+
+fn categories(chosen: &str) -> Vec<(&'static str, &'static str, bool)> {
+    ReportCategory::ALL
+        .iter()
+        .map(|c| (c.slug(), c.label(), c.slug() == chosen))
+        .collect()
+}
+
+async fn form(
+    AxState(state): AxState<State>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, AppError> {
+    let place = state.app.place(&id).await?;
+    Ok(render(&FormPage {
+        chrome: Chrome::new("", &viewer),
+        place_id: place.place.id,
+        place_name: place.place.name,
+        categories: categories(""),
+        message: String::new(),
+        email: String::new(),
+        errors: Vec::new(),
+        sent: query.as_deref() == Some("envoye=1"),
+    }))
+}
+
+async fn submit(
+    AxState(state): AxState<State>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let pairs = form_pairs(&body);
+    let (category, message, email) = (
+        field(&pairs, "categorie"),
+        field(&pairs, "message"),
+        field(&pairs, "courriel"),
+    );
+    match state
+        .app
+        .report_error(&id, &category, &message, &email)
+        .await
+    {
+        Ok(_) => Ok(axum::response::IntoResponse::into_response(Redirect::to(
+            &format!("/lieux/{id}/signaler?envoye=1"),
+        ))),
+        Err(ReportRefused::App(e)) => Err(e),
+        Err(ReportRefused::Invalid(errors)) => {
+            let place = state.app.place(&id).await?;
+            let mut response = render(&FormPage {
+                chrome: Chrome::new("", &viewer),
+                place_id: place.place.id,
+                place_name: place.place.name,
+                categories: categories(&category),
+                message,
+                email,
+                errors,
+                sent: false,
+            });
+            *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(response)
+        }
+    }
+}
+
+struct ReportRow {
+    id: String,
+    place_id: String,
+    place_name: String,
+    commune: String,
+    category: &'static str,
+    message: String,
+    created: String,
+    wants_answer: bool,
+}
+
+#[derive(Template)]
+#[template(path = "reports.html")]
+struct ListPage {
+    chrome: Chrome,
+    rows: Vec<ReportRow>,
+    done: bool,
+}
+
+async fn list(
+    AxState(state): AxState<State>,
+    viewer: Viewer,
+    RawQuery(query): RawQuery,
+) -> Result<Response, AppError> {
+    let rows = state
+        .app
+        .open_reports_for(viewer.actor())
+        .await?
+        .into_iter()
+        .map(|(r, p)| ReportRow {
+            id: r.id,
+            place_id: p.place.id,
+            place_name: p.place.name,
+            commune: p.place.commune,
+            category: r.category.label(),
+            message: r.message,
+            created: r.created_at.get(..10).unwrap_or_default().to_string(),
+            wants_answer: r.reporter_email.is_some(),
+        })
+        .collect();
+    Ok(render(&ListPage {
+        chrome: Chrome::new("signalements", &viewer),
+        rows,
+        done: query.as_deref() == Some("fait=1"),
+    }))
+}
+
+async fn resolve(
+    AxState(state): AxState<State>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Redirect, AppError> {
+    let pairs = form_pairs(&body);
+    state
+        .app
+        .resolve_report(viewer.actor(), &id, &field(&pairs, "fait"))
+        .await?;
+    Ok(Redirect::to("/signalements?fait=1"))
+}

@@ -1,0 +1,99 @@
+//! Error reports: anyone reports an error on a place's page; who may edit the place (its
+//! members, the territory's coordinators) sees and resolves it.
+
+use maillage_domain::policy::{Action, Actor, authorize};
+use maillage_domain::reports::validate_report;
+use maillage_store::{ErrorReport, StoredPlace};
+
+use crate::app::{App, AppError, allow, location_of, today};
+
+/// A report refused, with the fields at fault (French reasons).
+#[derive(Debug)]
+pub enum ReportRefused {
+    Invalid(Vec<(&'static str, String)>),
+    App(AppError),
+}
+
+impl From<AppError> for ReportRefused {
+    fn from(e: AppError) -> Self {
+        ReportRefused::App(e)
+    }
+}
+
+fn may_handle(actor: Option<&Actor>, place: &StoredPlace) -> bool {
+    authorize(
+        actor,
+        &Action::UpdatePlace(location_of(&place.place, place.organisation_id.as_deref())),
+        today(),
+    )
+    .is_allowed()
+}
+
+impl App {
+    /// Records a report on a place (no account needed).
+    pub async fn report_error(
+        &self,
+        place_id: &str,
+        category: &str,
+        message: &str,
+        email: &str,
+    ) -> Result<String, ReportRefused> {
+        let place = self.place(place_id).await?;
+        let input = validate_report(category, message, email).map_err(ReportRefused::Invalid)?;
+        Ok(self
+            .store
+            .create_report(&place.place.id, &input)
+            .await
+            .map_err(AppError::from)?)
+    }
+
+    /// Open reports on the places the actor may edit, oldest first.
+    pub async fn open_reports_for(
+        &self,
+        actor: Option<&Actor>,
+    ) -> Result<Vec<(ErrorReport, StoredPlace)>, AppError> {
+        if actor.is_none() {
+            return Err(AppError::SignInRequired);
+        }
+        let mut out = Vec::new();
+        for report in self.store.open_reports().await? {
+            if let Some(place) = self.store.place(&report.place_id).await?
+                && may_handle(actor, &place)
+            {
+                out.push((report, place));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Resolves a report, saying what was done.
+    pub async fn resolve_report(
+        &self,
+        actor: Option<&Actor>,
+        report_id: &str,
+        resolution: &str,
+    ) -> Result<(), AppError> {
+        let report = self
+            .store
+            .report(report_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let place = self.place(&report.place_id).await?;
+        allow(authorize(
+            actor,
+            &Action::UpdatePlace(location_of(&place.place, place.organisation_id.as_deref())),
+            today(),
+        ))?;
+        let resolution = resolution.trim();
+        if resolution.chars().count() > 2_000 {
+            return Err(AppError::Invalid(
+                "ce qui a été fait : 2 000 caractères au plus".into(),
+            ));
+        }
+        let by = actor.map(|a| a.user_id.as_str());
+        if !self.store.resolve_report(report_id, by, resolution).await? {
+            return Err(AppError::Invalid("ce signalement est déjà traité".into()));
+        }
+        Ok(())
+    }
+}
