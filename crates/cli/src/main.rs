@@ -690,7 +690,18 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 load_demo(&store, &referential, Scale::Departement).await?;
             }
             let backend = store.backend();
-            let app = App::with_search_cache(store, referential, !*no_search_cache).await?;
+            let mailer = maillage_web::mail::Mailer::from_env()
+                .context("MAILLAGE_SMTP_URL ou MAILLAGE_MAIL_FROM invalide")?;
+            let public_url =
+                std::env::var("MAILLAGE_PUBLIC_URL").unwrap_or_else(|_| format!("http://{addr}"));
+            if !mailer.is_enabled() {
+                eprintln!(
+                    "Courriels désactivés (MAILLAGE_SMTP_URL non défini) : les notifications ne partent pas."
+                );
+            }
+            let app = App::with_search_cache(store, referential, !*no_search_cache)
+                .await?
+                .with_mail(mailer, &public_url);
             eprintln!(
                 "Maillage sur http://{addr}/ (base {backend}, {} lieux)",
                 app.index().len()

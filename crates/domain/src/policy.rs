@@ -73,7 +73,7 @@ impl Actor {
         !self.territory.is_empty()
     }
 
-    fn member_of(&self, organisation_id: &str, today: NaiveDate) -> bool {
+    pub fn member_of(&self, organisation_id: &str, today: NaiveDate) -> bool {
         self.memberships
             .iter()
             .any(|m| m.organisation_id == organisation_id && m.in_force(today))

@@ -87,6 +87,10 @@ pub struct App {
     index_after_writes: bool,
     search_cache: bool,
     recent_places: Arc<RecentPlaces>,
+    /// Where e-mail goes (disabled unless configured).
+    pub mailer: crate::mail::Mailer,
+    /// Address of the site in links sent by e-mail (`MAILLAGE_PUBLIC_URL`).
+    pub public_url: String,
 }
 
 /// Places recently shown in results, decoded, so that popular pages of results do not go back
@@ -188,7 +192,16 @@ impl App {
             index_after_writes: false,
             search_cache: false,
             recent_places: Arc::new(RecentPlaces::default()),
+            mailer: crate::mail::Mailer::Disabled,
+            public_url: "http://127.0.0.1:8080".into(),
         })
+    }
+
+    /// Sends e-mail through this mailer, with links to this address.
+    pub fn with_mail(mut self, mailer: crate::mail::Mailer, public_url: &str) -> Self {
+        self.mailer = mailer;
+        self.public_url = public_url.trim_end_matches('/').to_string();
+        self
     }
 
     /// Rebuilds the index after a write, when this process searches.

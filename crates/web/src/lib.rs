@@ -6,6 +6,7 @@ pub mod app;
 pub mod auth;
 pub mod dedup;
 pub mod filters;
+pub mod mail;
 pub mod pages;
 pub mod quality;
 pub mod reports;

@@ -6,6 +6,8 @@ use maillage_domain::reports::validate_report;
 use maillage_store::{ErrorReport, StoredPlace};
 
 use crate::app::{App, AppError, allow, location_of, today};
+use crate::mail::Mail;
+use maillage_domain::Vocabulary;
 
 /// A report refused, with the fields at fault (French reasons).
 #[derive(Debug)]
@@ -40,11 +42,58 @@ impl App {
     ) -> Result<String, ReportRefused> {
         let place = self.place(place_id).await?;
         let input = validate_report(category, message, email).map_err(ReportRefused::Invalid)?;
-        Ok(self
+        let id = self
             .store
             .create_report(&place.place.id, &input)
             .await
-            .map_err(AppError::from)?)
+            .map_err(AppError::from)?;
+        // Tell who keeps the page up to date (members of its structure, coordinators).
+        let mails: Vec<Mail> = self
+            .place_keepers(&place)
+            .await?
+            .into_iter()
+            .map(|to| Mail {
+                to,
+                subject: format!("Erreur signalée sur « {} »", place.place.name),
+                body: format!(
+                    "Bonjour,\n\nQuelqu'un signale une erreur sur la fiche « {} » ({}) :\n\n{}{}\n\nVoir et traiter les signalements : {}/signalements\n\n— Maillage",
+                    place.place.name,
+                    place.place.commune,
+                    input.category.label(),
+                    if input.message.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" — « {} »", input.message)
+                    },
+                    self.public_url
+                ),
+            })
+            .collect();
+        self.mailer.send_all(&mails).await;
+        Ok(id)
+    }
+
+    /// E-mail addresses of who may edit a place: members of its organisation and coordinators
+    /// of its territory (administrators are not notified of every report).
+    async fn place_keepers(&self, place: &StoredPlace) -> Result<Vec<String>, AppError> {
+        if !self.mailer.is_enabled() {
+            return Ok(Vec::new());
+        }
+        let location = location_of(&place.place, place.organisation_id.as_deref());
+        let mut out = Vec::new();
+        for user in self.store.users().await? {
+            if let Some(actor) = self.store.actor(&user.id).await?
+                && !actor.administrator
+                && (actor.coordinates(&location)
+                    || location
+                        .organisation_id
+                        .as_deref()
+                        .is_some_and(|o| actor.member_of(o, today())))
+            {
+                out.push(user.email);
+            }
+        }
+        Ok(out)
     }
 
     /// Open reports on the places the actor may edit, oldest first.
@@ -93,6 +142,27 @@ impl App {
         let by = actor.map(|a| a.user_id.as_str());
         if !self.store.resolve_report(report_id, by, resolution).await? {
             return Err(AppError::Invalid("ce signalement est déjà traité".into()));
+        }
+        // The reporter asked to be told.
+        if let Some(to) = report.reporter_email {
+            let mail = Mail {
+                to,
+                subject: format!("Votre signalement sur « {} » est traité", place.place.name),
+                body: format!(
+                    "Bonjour,\n\nVous avez signalé une erreur sur la fiche « {} » ({}). Elle a été traitée{}.\n\nLa fiche : {}/lieux/{}\n\nMerci de votre aide. Votre adresse sera effacée dans {} jours.\n\n— Maillage",
+                    place.place.name,
+                    place.place.commune,
+                    if resolution.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" : {resolution}")
+                    },
+                    self.public_url,
+                    place.place.id,
+                    maillage_domain::reports::EMAIL_RETENTION_DAYS,
+                ),
+            };
+            self.mailer.send_all(std::slice::from_ref(&mail)).await;
         }
         Ok(())
     }
