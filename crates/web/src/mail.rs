@@ -22,13 +22,17 @@ pub enum MailError {
     Smtp(#[from] lettre::transport::smtp::Error),
 }
 
+/// A configured SMTP server and the sender.
+#[derive(Clone)]
+pub struct SmtpServer {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: Mailbox,
+}
+
 /// Where e-mail goes.
 #[derive(Clone, Default)]
 pub enum Mailer {
-    Smtp {
-        transport: AsyncSmtpTransport<Tokio1Executor>,
-        from: Mailbox,
-    },
+    Smtp(Box<SmtpServer>),
     /// No server configured: nothing is sent (the interface says so where it matters).
     #[default]
     Disabled,
@@ -37,7 +41,7 @@ pub enum Mailer {
 impl std::fmt::Debug for Mailer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Mailer::Smtp { .. } => f.write_str("Mailer::Smtp"),
+            Mailer::Smtp(_) => f.write_str("Mailer::Smtp"),
             Mailer::Disabled => f.write_str("Mailer::Disabled"),
         }
     }
@@ -52,7 +56,7 @@ impl Mailer {
     pub fn smtp(url: &str, from: &str) -> Result<Self, MailError> {
         let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)?.build();
         let from: Mailbox = from.parse().map_err(|_| MailError::Address)?;
-        Ok(Mailer::Smtp { transport, from })
+        Ok(Mailer::Smtp(Box::new(SmtpServer { transport, from })))
     }
 
     /// From `MAILLAGE_SMTP_URL` and `MAILLAGE_MAIL_FROM`; disabled when the URL is not set.
@@ -68,14 +72,15 @@ impl Mailer {
     }
 
     pub fn is_enabled(&self) -> bool {
-        matches!(self, Mailer::Smtp { .. })
+        matches!(self, Mailer::Smtp(_))
     }
 
     /// Sends one message. `Ok(false)` when e-mail is disabled.
     pub async fn send(&self, mail: &Mail) -> Result<bool, MailError> {
-        let Mailer::Smtp { transport, from } = self else {
+        let Mailer::Smtp(server) = self else {
             return Ok(false);
         };
+        let SmtpServer { transport, from } = server.as_ref();
         let to: Mailbox = mail.to.parse().map_err(|_| MailError::Address)?;
         let message = Message::builder()
             .from(from.clone())
