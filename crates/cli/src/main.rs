@@ -375,7 +375,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 list_separator: '|',
             };
             let report = maillage_standard::check(&read_file(file)?, &ctx)?;
-            print!("{}", report.to_text());
+            emit(report.to_text().trim_end())?;
             Ok(if report.invalid_count() == 0 {
                 ExitCode::SUCCESS
             } else {
@@ -414,7 +414,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 .await?;
             bar.inc(2);
             bar.finish_and_clear();
-            print!("{}", result.report.to_text());
+            emit(result.report.to_text().trim_end())?;
             match result.outcome {
                 Some(o) => {
                     println!(
@@ -500,24 +500,22 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                         })
                     })
                     .collect();
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(
-                        &serde_json::json!({"total": results.total, "lieux": out})
-                    )?
-                );
+                emit(&serde_json::to_string_pretty(
+                    &serde_json::json!({"total": results.total, "lieux": out}),
+                )?)?;
             } else {
-                println!("{} lieu(x) trouvé(s)", results.total);
+                let mut text = format!("{} lieu(x) trouvé(s)", results.total);
                 for (h, p) in &rows {
                     let distance = h
                         .distance_m
                         .map(|d| format!(" — {:.1} km", d / 1000.0))
                         .unwrap_or_default();
-                    println!(
-                        "- {} ({} {}){distance} [{}]",
+                    text.push_str(&format!(
+                        "\n- {} ({} {}){distance} [{}]",
                         p.name, p.postcode, p.commune, p.id
-                    );
+                    ));
                 }
+                emit(&text)?;
             }
             Ok(ExitCode::SUCCESS)
         }
