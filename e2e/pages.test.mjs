@@ -272,3 +272,23 @@ test('signaler une erreur sans compte ; la structure ou le coordinateur la trait
   await page.waitForSelector('.ok');
   assert.equal((await page.$$('article.pair')).length, before - 1);
 });
+
+test('fiche à imprimer d\'un lieu, avec son code QR', async () => {
+  const page = await newPage();
+  await page.goto(BASE);
+  await page.click('ol.results li h3 a');
+  await page.waitForSelector('article.place h1');
+  const name = (await page.textContent('article.place h1')).trim();
+  await page.click('a[href$="/fiche-a-imprimer"]');
+  await page.waitForSelector('article.slip');
+  assert.equal((await page.textContent('article.slip h1')).trim(), name);
+  assert.ok(await page.$('article.slip figure.qr svg'), 'code QR');
+  assert.match(await page.textContent('figcaption'), /\/lieux\//);
+  await checkA11y(page, 'la fiche à imprimer');
+  // Printed: one page, without the site's navigation.
+  await page.emulateMedia({ media: 'print' });
+  assert.equal(await page.isVisible('header.site nav'), false);
+  const pdf = await page.pdf({ format: 'A4' });
+  const pages = (pdf.toString('latin1').match(/\/Type\s*\/Page[^s]/g) ?? []).length;
+  assert.equal(pages, 1, `pages imprimées : ${pages}`);
+});

@@ -28,6 +28,7 @@ use crate::{AppError, State};
 mod duplicates;
 mod quality;
 mod reports;
+mod slip;
 
 /// What the layout needs on every page.
 pub struct Chrome {
@@ -114,6 +115,7 @@ pub fn routes() -> Router<State> {
         .merge(duplicates::routes())
         .merge(quality::routes())
         .merge(reports::routes())
+        .merge(slip::routes())
         .route("/static/maillage.css", get(stylesheet))
         .route("/accessibilite", get(accessibility))
         .route("/donnees-personnelles", get(privacy))
@@ -307,13 +309,11 @@ pub fn french_date(d: chrono::NaiveDate) -> String {
     format!("{day} {} {}", MONTHS[d.month0() as usize], d.year())
 }
 
-async fn place_page(
-    AxState(state): AxState<State>,
-    viewer: Viewer,
-    Path(id): Path<String>,
-) -> Result<Response, AppError> {
-    let stored = state.app.place(&id).await?;
-    let place = stored.place;
+/// The place's local date, whether it is open now, and its weekly hours table (day is today,
+/// day label, French text).
+type Week = Vec<(bool, String, String)>;
+
+fn weekly_hours(place: &Place) -> (chrono::NaiveDate, Option<bool>, Week) {
     let tz = timezone_of_departement(place.departement().as_deref().unwrap_or("75"));
     let local_today = Utc::now().with_timezone(&tz).date_naive();
     let (open_now, week) = match place
@@ -351,6 +351,17 @@ async fn place_page(
         }
         _ => (None, Vec::new()),
     };
+    (local_today, open_now, week)
+}
+
+async fn place_page(
+    AxState(state): AxState<State>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let stored = state.app.place(&id).await?;
+    let place = stored.place;
+    let (local_today, open_now, week) = weekly_hours(&place);
     let mut offer: Vec<(&'static str, String)> = Vec::new();
     let mut add = |label: &'static str, text: String| {
         if !text.is_empty() {
