@@ -292,3 +292,28 @@ test('fiche à imprimer d\'un lieu, avec son code QR', async () => {
   const pages = (pdf.toString('latin1').match(/\/Type\s*\/Page[^s]/g) ?? []).length;
   assert.equal(pages, 1, `pages imprimées : ${pages}`);
 });
+
+test('carte des résultats : mêmes filtres, liste à côté, clavier', async () => {
+  const page = await newPage();
+  await page.goto(`${BASE}/?departement=54`);
+  await page.click('a[href^="/carte"]');
+  await page.waitForSelector('#carte.ready.leaflet-container');
+  await page.waitForSelector('.leaflet-marker-icon, .marker-cluster');
+  const listed = (await page.$$('.map-list li')).length;
+  assert.ok(listed >= 150, `lieux listés : ${listed}`);
+  await checkA11y(page, 'la carte');
+  // Keyboard: the map takes focus and zooms with "+".
+  await page.focus('#carte');
+  // The zoom level shows in the scale of Leaflet's proxy element.
+  const before = await page.evaluate(() => document.querySelector('.leaflet-proxy').style.transform);
+  await page.keyboard.press('Equal');
+  await page.waitForFunction((t) => document.querySelector('.leaflet-proxy').style.transform !== t, before);
+  assert.ok(await page.evaluate(() => document.activeElement.id === 'carte'));
+  // Without its scripts the page still lists the places.
+  const bare = await browser.newContext({ javaScriptEnabled: false });
+  const plain = await bare.newPage();
+  await plain.goto(`${BASE}/carte?departement=54`);
+  assert.match(await plain.textContent('#carte'), /liste donne les mêmes lieux/);
+  assert.ok((await plain.$$('.map-list li')).length >= 150);
+  await bare.close();
+});

@@ -81,7 +81,7 @@ psql -q "$MAILLAGE_TEST_POSTGRES_URL" -c "CREATE DATABASE $PG_DB"
 step "Tests navigateur (Chromium, axe-core)"
 export MAILLAGE_DEMO_PASSWORD="demo-password-$$-e2e"
 PORT="${MAILLAGE_E2E_PORT:-18090}"
-"$BIN" --database "sqlite://$WORK/e2e.sqlite" serve --demo --addr "127.0.0.1:$PORT" > "$WORK/server.log" 2>&1 &
+MAILLAGE_TILES_URL=aucun "$BIN" --database "sqlite://$WORK/e2e.sqlite" serve --demo --addr "127.0.0.1:$PORT" > "$WORK/server.log" 2>&1 &
 SERVER_PID=$!
 for _ in $(seq 1 60); do
   curl -fs "http://127.0.0.1:$PORT/" >/dev/null 2>&1 && break

@@ -29,7 +29,14 @@ pub use app::{App, AppError};
 pub struct Config {
     /// Marks session cookies `Secure` (set when served over TLS, e.g. behind a proxy).
     pub secure_cookies: bool,
+    /// Map tiles, OpenStreetMap style (`https://…/{z}/{x}/{y}.png`); `None`: the map shows the
+    /// places without a background (offline use).
+    pub tiles_url: Option<String>,
 }
+
+/// Default tiles: OpenStreetMap's (set `MAILLAGE_TILES_URL` to your own for heavy use, or to
+/// `aucun` to draw the places without a background).
+pub const DEFAULT_TILES_URL: &str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png";
 
 /// What every handler receives.
 #[derive(Clone)]
@@ -84,6 +91,11 @@ pub fn router(app: App, config: Config) -> Router {
 pub async fn serve(app: App, addr: &str) -> anyhow::Result<()> {
     let config = Config {
         secure_cookies: std::env::var("MAILLAGE_SECURE_COOKIES").is_ok_and(|v| v == "1"),
+        tiles_url: match std::env::var("MAILLAGE_TILES_URL") {
+            Ok(v) if v.trim() == "aucun" || v.trim().is_empty() => None,
+            Ok(v) => Some(v.trim().to_string()),
+            Err(_) => Some(DEFAULT_TILES_URL.to_string()),
+        },
     };
     let listener = tokio::net::TcpListener::bind(addr).await?;
     // Purge every hour what is kept no longer than needed: expired sessions, reporters'

@@ -26,6 +26,7 @@ use crate::filters::{self, Choice, Group, Pairs};
 use crate::{AppError, State};
 
 mod duplicates;
+mod map;
 mod quality;
 mod reports;
 mod slip;
@@ -116,6 +117,7 @@ pub fn routes() -> Router<State> {
         .merge(quality::routes())
         .merge(reports::routes())
         .merge(slip::routes())
+        .merge(map::routes())
         .route("/static/maillage.css", get(stylesheet))
         .route("/accessibilite", get(accessibility))
         .route("/donnees-personnelles", get(privacy))

@@ -1,0 +1,260 @@
+//! The map of search results: the same filters as the list, the places as markers in clusters,
+//! and the list beside it — which is also what remains when the map cannot load. Front-end
+//! libraries come from npm (Leaflet, Leaflet.markercluster), served from `node_modules`.
+
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, RawQuery, State as AxState};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+
+use super::{Chrome, render};
+use crate::State;
+use crate::app::AppError;
+use crate::auth::Viewer;
+use crate::filters;
+
+pub fn routes() -> Router<State> {
+    Router::new()
+        .route("/carte", get(map))
+        .route("/static/carte.js", get(script))
+        .route("/static/vendor/{file}", get(vendor))
+}
+
+/// Most places drawn on one map.
+const MAX_MARKERS: usize = 5_000;
+
+struct Row {
+    id: String,
+    name: String,
+    address: String,
+    commune: String,
+}
+
+#[derive(Template)]
+#[template(path = "map.html")]
+struct MapPage {
+    chrome: Chrome,
+    total: usize,
+    rows: Vec<Row>,
+    without_position: usize,
+    /// JSON of the markers, safe inside a `<script type="application/json">` element.
+    data: String,
+    tiles: String,
+    query_string: String,
+    errors: Vec<String>,
+    truncated: bool,
+}
+
+/// JSON that cannot close its `<script>` element nor start markup.
+fn script_safe_json(value: &serde_json::Value) -> String {
+    value
+        .to_string()
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
+}
+
+async fn map(
+    AxState(state): AxState<State>,
+    viewer: Viewer,
+    RawQuery(query): RawQuery,
+) -> Result<Response, AppError> {
+    let pairs = filters::pairs(query.as_deref());
+    let mut p = filters::parse(&state.app, &pairs);
+    p.query.offset = 0;
+    p.query.limit = MAX_MARKERS;
+    let results = state.app.search(&p.query)?;
+    let found = state.app.places_of_hits(&results.hits).await?;
+    let mut markers = Vec::new();
+    let mut rows = Vec::new();
+    let mut without_position = 0;
+    for (_, stored) in &found {
+        let place = &stored.place;
+        match place.location {
+            Some(l) => markers.push(serde_json::json!({
+                "id": place.id,
+                "nom": place.name,
+                "adresse": format!("{}, {} {}", place.address, place.postcode, place.commune),
+                "lat": l.lat,
+                "lon": l.lon,
+            })),
+            None => without_position += 1,
+        }
+        rows.push(Row {
+            id: place.id.clone(),
+            name: place.name.clone(),
+            address: place.address.clone(),
+            commune: format!("{} {}", place.postcode, place.commune),
+        });
+    }
+    let tiles = state.config.tiles_url.clone().unwrap_or_default();
+    let mut response = render(&MapPage {
+        chrome: Chrome::new("recherche", &viewer),
+        total: results.total,
+        truncated: results.total > rows.len(),
+        rows,
+        without_position,
+        data: script_safe_json(&serde_json::Value::Array(markers)),
+        tiles: tiles.clone(),
+        query_string: p.query_string,
+        errors: p.errors,
+    });
+    // This page alone runs scripts (its own and the map library), and shows tiles.
+    let tile_origin = tile_origin(&tiles);
+    let csp = format!(
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:{tile_origin}; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    );
+    if let Ok(v) = HeaderValue::from_str(&csp) {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_SECURITY_POLICY, v);
+    }
+    Ok(response)
+}
+
+/// ` https://host` of a tile URL template (empty when none or unreadable).
+fn tile_origin(tiles: &str) -> String {
+    let Some((scheme, rest)) = tiles.split_once("://") else {
+        return String::new();
+    };
+    let host: String = rest
+        .chars()
+        .take_while(|c| *c != '/')
+        .map(|c| if c == '{' || c == '}' { '*' } else { c })
+        .collect();
+    if (scheme == "https" || scheme == "http")
+        && !host.is_empty()
+        && !host.contains(['\'', ';', ' '])
+    {
+        // A `{s}` subdomain template becomes a wildcard.
+        let host = host.replace("*s*", "*");
+        format!(" {scheme}://{host}")
+    } else {
+        String::new()
+    }
+}
+
+async fn script() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../static/carte.js"),
+    )
+        .into_response()
+}
+
+/// The files of the map libraries that may be served, and where they are in `node_modules`.
+const VENDOR: [(&str, &str, &str); 8] = [
+    (
+        "leaflet.js",
+        "leaflet/dist/leaflet.js",
+        "text/javascript; charset=utf-8",
+    ),
+    (
+        "leaflet.css",
+        "leaflet/dist/leaflet.css",
+        "text/css; charset=utf-8",
+    ),
+    (
+        "leaflet.markercluster.js",
+        "leaflet.markercluster/dist/leaflet.markercluster.js",
+        "text/javascript; charset=utf-8",
+    ),
+    (
+        "MarkerCluster.css",
+        "leaflet.markercluster/dist/MarkerCluster.css",
+        "text/css; charset=utf-8",
+    ),
+    (
+        "MarkerCluster.Default.css",
+        "leaflet.markercluster/dist/MarkerCluster.Default.css",
+        "text/css; charset=utf-8",
+    ),
+    (
+        "marker-icon.png",
+        "leaflet/dist/images/marker-icon.png",
+        "image/png",
+    ),
+    (
+        "marker-icon-2x.png",
+        "leaflet/dist/images/marker-icon-2x.png",
+        "image/png",
+    ),
+    (
+        "marker-shadow.png",
+        "leaflet/dist/images/marker-shadow.png",
+        "image/png",
+    ),
+];
+
+/// `node_modules` found upwards from the working directory (or `MAILLAGE_ASSETS`).
+fn node_modules() -> Option<&'static PathBuf> {
+    static DIR: OnceLock<Option<PathBuf>> = OnceLock::new();
+    DIR.get_or_init(|| {
+        if let Ok(dir) = std::env::var("MAILLAGE_ASSETS") {
+            return Some(PathBuf::from(dir));
+        }
+        let start = std::env::current_dir().ok()?;
+        start
+            .ancestors()
+            .map(|d| d.join("node_modules"))
+            .find(|d| d.join("leaflet/dist/leaflet.js").exists())
+    })
+    .as_ref()
+}
+
+async fn vendor(Path(file): Path<String>) -> Response {
+    let Some((_, path, mime)) = VENDOR.iter().find(|(name, ..)| *name == file) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let Some(dir) = node_modules() else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    match tokio::fs::read(dir.join(path)).await {
+        Ok(bytes) => (
+            [
+                (header::CONTENT_TYPE, *mime),
+                (header::CACHE_CONTROL, "public, max-age=86400"),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Err(_) => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_cannot_close_its_script_element() {
+        let v = serde_json::json!({"nom": "</script><script>alert(1)</script> & co"});
+        let s = script_safe_json(&v);
+        assert!(!s.contains('<') && !s.contains('>') && !s.contains('&'));
+        let back: serde_json::Value = serde_json::from_str(&s).expect("JSON");
+        assert_eq!(back, v);
+    }
+
+    #[test]
+    fn tile_origins_for_the_policy() {
+        assert_eq!(
+            tile_origin(crate::DEFAULT_TILES_URL),
+            " https://tile.openstreetmap.org"
+        );
+        assert_eq!(
+            tile_origin("https://{s}.tile.example.fr/{z}/{x}/{y}.png"),
+            " https://*.tile.example.fr"
+        );
+        assert_eq!(tile_origin(""), "");
+        assert_eq!(tile_origin("javascript:alert(1)"), "");
+        assert_eq!(tile_origin("https://a.fr;script-src *"), "");
+    }
+}

@@ -1,0 +1,45 @@
+// Map of the search results (progressive enhancement: the list on the page works without it).
+// Reads the places from the JSON data island; builds popups with DOM text nodes only.
+(function () {
+  'use strict';
+  var box = document.getElementById('carte');
+  var data = document.getElementById('lieux-data');
+  if (!box || !data || typeof window.L === 'undefined') { return; }
+  var places;
+  try { places = JSON.parse(data.textContent || '[]'); } catch (e) { return; }
+  box.textContent = '';
+  box.classList.add('ready');
+  var map = window.L.map(box, { keyboard: true, scrollWheelZoom: false, minZoom: 3, maxZoom: 18 });
+  var tiles = box.getAttribute('data-tiles');
+  if (tiles) {
+    window.L.tileLayer(tiles, {
+      maxZoom: 18,
+      attribution: '© contributeurs <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>'
+    }).addTo(map);
+  }
+  var icon = window.L.icon({
+    iconUrl: '/static/vendor/marker-icon.png', iconRetinaUrl: '/static/vendor/marker-icon-2x.png',
+    shadowUrl: '/static/vendor/marker-shadow.png', iconSize: [25, 41], iconAnchor: [12, 41],
+    popupAnchor: [1, -34], shadowSize: [41, 41]
+  });
+  var group = typeof window.L.markerClusterGroup === 'function'
+    ? window.L.markerClusterGroup({ showCoverageOnHover: false })
+    : window.L.featureGroup();
+  places.forEach(function (p) {
+    var popup = document.createElement('div');
+    var link = document.createElement('a');
+    link.href = '/lieux/' + encodeURIComponent(p.id);
+    link.textContent = p.nom;
+    var address = document.createElement('p');
+    address.textContent = p.adresse;
+    popup.appendChild(link);
+    popup.appendChild(address);
+    group.addLayer(window.L.marker([p.lat, p.lon], { icon: icon, title: p.nom, alt: p.nom }).bindPopup(popup));
+  });
+  map.addLayer(group);
+  if (places.length > 0) {
+    map.fitBounds(group.getBounds(), { padding: [20, 20], maxZoom: 15 });
+  } else {
+    map.setView([46.6, 2.4], 5);
+  }
+}());
