@@ -211,6 +211,10 @@ test('coordinateur : revue des doublons, fusion, annulation, « pas un doublon �
   assert.equal((await page.$$('article.pair')).length, before - 1);
   await page.reload();
   assert.equal((await page.$$('article.pair')).length, before - 1);
+  // Within one source too, when asked.
+  await page.click('a[href="/doublons?meme_source=1"]');
+  await page.waitForSelector('a[href="/doublons"]');
+  assert.ok((await page.$$('article.pair')).length >= before - 1);
 });
 
 test('coordinateur : qualité de l\'annuaire ; fraîcheur sur chaque fiche', async () => {

@@ -65,6 +65,8 @@ struct QueuePage {
     merges: Vec<MergeView>,
     certain: f64,
     review: f64,
+    /// Records of the same source compared too.
+    same_source: bool,
 }
 
 fn side(s: &maillage_store::StoredPlace) -> Side {
@@ -122,8 +124,11 @@ async fn queue(
     viewer: Viewer,
     RawQuery(query): RawQuery,
 ) -> Result<Response, AppError> {
+    let pairs = crate::filters::pairs(query.as_deref());
+    // Records of one source are compared with each other only when asked (the shared rule).
+    let same_source = crate::filters::pairs_first(&pairs, "meme_source") == Some("1");
     let settings = DedupSettings {
-        same_source: true,
+        same_source,
         ..DedupSettings::default()
     };
     let q = state.app.review_queue(viewer.actor(), &settings).await?;
@@ -144,10 +149,10 @@ async fn queue(
             undone: m.undone_at.is_some(),
         })
         .collect();
-    let message = match query.as_deref() {
-        Some("fait=fusion") => Some("Fusion faite. Elle peut être annulée depuis l'historique."),
-        Some("fait=distincts") => Some("C'est noté : ces deux lieux ne seront plus proposés."),
-        Some("fait=annulation") => Some("Fusion annulée : les lieux sont revenus comme avant."),
+    let message = match crate::filters::pairs_first(&pairs, "fait") {
+        Some("fusion") => Some("Fusion faite. Elle peut être annulée depuis l'historique."),
+        Some("distincts") => Some("C'est noté : ces deux lieux ne seront plus proposés."),
+        Some("annulation") => Some("Fusion annulée : les lieux sont revenus comme avant."),
         _ => None,
     };
     Ok(render(&QueuePage {
@@ -168,7 +173,18 @@ async fn queue(
         merges,
         certain: q.settings.certain,
         review: q.settings.review,
+        same_source,
     }))
+}
+
+/// Back to the queue, with what was done and the same comparison setting.
+fn back_to_queue(pairs: &crate::filters::Pairs, done: &str) -> Redirect {
+    let same_source = if field(pairs, "meme_source") == "1" {
+        "&meme_source=1"
+    } else {
+        ""
+    };
+    Redirect::to(&format!("/doublons?fait={done}{same_source}"))
 }
 
 async fn merge(
@@ -186,7 +202,7 @@ async fn merge(
         .app
         .merge_duplicates(viewer.actor(), &[a, b], &keep)
         .await?;
-    Ok(Redirect::to("/doublons?fait=fusion"))
+    Ok(back_to_queue(&pairs, "fusion"))
 }
 
 async fn not_duplicate(
@@ -199,7 +215,7 @@ async fn not_duplicate(
         .app
         .mark_not_duplicate(viewer.actor(), &field(&pairs, "a"), &field(&pairs, "b"))
         .await?;
-    Ok(Redirect::to("/doublons?fait=distincts"))
+    Ok(back_to_queue(&pairs, "distincts"))
 }
 
 async fn undo(
@@ -212,5 +228,5 @@ async fn undo(
         .app
         .undo_merge(viewer.actor(), &field(&pairs, "fusion"))
         .await?;
-    Ok(Redirect::to("/doublons?fait=annulation"))
+    Ok(back_to_queue(&pairs, "annulation"))
 }
