@@ -232,12 +232,16 @@ test('coordinateur : qualité de l\'annuaire ; fraîcheur sur chaque fiche', asy
   const places = Number(await page.textContent('dl.figures div:first-child dd'));
   assert.ok(places >= 150, `lieux du territoire : ${places}`);
   await checkA11y(page, 'la qualité de l\'annuaire');
-  const firstEdit = await page.$('table a[href$="/modifier"]');
-  if (firstEdit) {
-    await firstEdit.click();
-    await page.waitForSelector('form');
-    assert.match(page.url(), /\/modifier$/);
-  }
+  // A page to check is confirmed "nothing changed" from its page: it becomes fresh.
+  const edit = await page.getAttribute('table a[href$="/modifier"]', 'href');
+  assert.ok(edit, 'une fiche à vérifier au moins');
+  await page.goto(`${BASE}${edit.replace(/\/modifier$/, '')}`);
+  await page.click('form[action$="/confirmer"] button');
+  await page.waitForSelector('article.place h1');
+  const now = new Date();
+  const month = now.toLocaleDateString('fr-FR', { month: 'long' });
+  const today = `${now.getDate()}(er)? ${month} ${now.getFullYear()}`;
+  assert.match(await page.textContent('body'), new RegExp(`mise à jour des informations : ${today} \\(à jour\\)`));
 });
 
 test('signaler une erreur sans compte ; la structure ou le coordinateur la traite', async () => {

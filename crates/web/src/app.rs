@@ -486,6 +486,15 @@ impl App {
         Ok(())
     }
 
+    /// "Nothing has changed": who may edit the place confirms it, which refreshes `date_maj`.
+    pub async fn confirm_place(&self, actor: Option<&Actor>, id: &str) -> Result<(), AppError> {
+        let current = self.place(id).await?;
+        let mut place = current.place;
+        place.updated_on = today();
+        self.update_place(actor, place, current.organisation_id.as_deref())
+            .await
+    }
+
     pub async fn delete_place(&self, actor: Option<&Actor>, id: &str) -> Result<(), AppError> {
         let current = self.place(id).await?;
         allow(authorize(

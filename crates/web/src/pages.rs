@@ -106,6 +106,7 @@ pub fn routes() -> Router<State> {
             get(edit_place_form).post(update_place),
         )
         .route("/lieux/{id}/supprimer", post(delete_place))
+        .route("/lieux/{id}/confirmer", post(confirm_place))
         .route("/connexion", get(login_form).post(login))
         .route("/deconnexion", post(logout))
         .route("/import", get(import_page).post(import_upload))
@@ -1021,6 +1022,16 @@ async fn update_place(
             .await
         }
     }
+}
+
+async fn confirm_place(
+    AxState(state): AxState<State>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    require_signed_in(&viewer)?;
+    state.app.confirm_place(viewer.actor(), &id).await?;
+    Ok(Redirect::to(&format!("/lieux/{id}")).into_response())
 }
 
 async fn delete_place(
