@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$(pwd)"
 SHARED="${MAILLAGE_SHARED:-$ROOT/../shared}"
+export MAILLAGE_SHARED="$SHARED"
 
 step() { printf '\n==> %s\n' "$*"; }
 

@@ -10,9 +10,11 @@ use maillage_referential::Referential;
 use maillage_standard::export::{self, ExportFormat};
 use maillage_standard::{Format, Report, Version, check};
 
+/// The shared reference files (`MAILLAGE_SHARED`, else `../shared` beside the repository).
 fn shared(path: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared")
+    std::env::var_os("MAILLAGE_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"))
         .join(path)
 }
 
