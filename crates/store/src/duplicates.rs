@@ -116,9 +116,10 @@ impl Store {
         group: &[String],
         by: Option<&str>,
     ) -> Result<String> {
-        if !group.contains(&kept.id) || group.len() < 2 {
+        let distinct: HashSet<&String> = group.iter().collect();
+        if !group.contains(&kept.id) || distinct.len() < 2 || distinct.len() != group.len() {
             return Err(StoreError::Conflict(
-                "une fusion réunit au moins deux lieux, dont celui qui est gardé".into(),
+                "une fusion réunit au moins deux lieux différents, dont celui qui est gardé".into(),
             ));
         }
         let merge_id = new_id();
@@ -158,6 +159,12 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             for row in rows.iter().filter(|r| r.id != kept.id) {
+                // Reports on a merged-away record now concern the kept place (not lost).
+                sqlx::query("UPDATE error_reports SET place_id = $2 WHERE place_id = $1")
+                    .bind(&row.id)
+                    .bind(&kept.id)
+                    .execute(&mut *tx)
+                    .await?;
                 sqlx::query("DELETE FROM places WHERE id = $1")
                     .bind(&row.id)
                     .execute(&mut *tx)
@@ -220,15 +227,16 @@ impl Store {
                 .bind(merge_id)
                 .execute(&mut *tx)
                 .await?;
+            // Upserts, not delete + insert: what hangs on the kept place (reports) stays.
             for row in &rows {
-                sqlx::query("DELETE FROM places WHERE id = $1")
-                    .bind(&row.id)
-                    .execute(&mut *tx)
-                    .await?;
                 sqlx::query(concat!(
                     "INSERT INTO places (",
                     row_columns!(),
-                    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+                    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+                     ON CONFLICT (id) DO UPDATE SET organisation_id = excluded.organisation_id, source = excluded.source,
+                     source_id = excluded.source_id, name = excluded.name, insee_code = excluded.insee_code,
+                     departement = excluded.departement, updated_on = excluded.updated_on, data = excluded.data,
+                     created_at = excluded.created_at, modified_at = excluded.modified_at, modified_by = excluded.modified_by"
                 ))
                 .bind(&row.id)
                 .bind(&row.organisation_id)

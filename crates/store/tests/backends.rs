@@ -404,6 +404,14 @@ async fn merges_keep_every_record_survive_reimports_and_undo() {
             (c.clone(), a.clone())
         }));
 
+        // An open report on b follows it into a.
+        let report_on_b = store
+            .create_report(
+                &b,
+                &maillage_domain::reports::validate_report("horaires", "", "").expect("valide"),
+            )
+            .await
+            .expect("signalement");
         // Merge b into a.
         let before = store.all_places().await.expect("lieux");
         let mut kept = store
@@ -429,6 +437,15 @@ async fn merges_keep_every_record_survive_reimports_and_undo() {
                 .as_deref(),
             Some("fusionné")
         );
+        assert_eq!(
+            store
+                .report(&report_on_b)
+                .await
+                .expect("lecture")
+                .expect("signalement gardé")
+                .place_id,
+            a
+        );
         let history = store.merges(10).await.expect("historique");
         assert_eq!(history[0].names.len(), 2);
         assert_eq!(history[0].kept_id, a);
@@ -452,6 +469,12 @@ async fn merges_keep_every_record_survive_reimports_and_undo() {
                 .await
                 .is_err()
         );
+        assert!(
+            store
+                .merge_places(&kept, &[a.clone(), a.clone()], None)
+                .await
+                .is_err()
+        );
 
         // Undo: everything as before, and the merge is marked undone.
         assert!(
@@ -471,6 +494,8 @@ async fn merges_keep_every_record_survive_reimports_and_undo() {
                 .undone_at
                 .is_some()
         );
+        // The report survived the undo (it stays on the kept place).
+        assert!(store.report(&report_on_b).await.expect("lecture").is_some());
         for id in [a, b, c] {
             assert!(store.delete_place(&id).await.expect("nettoyage"));
         }
