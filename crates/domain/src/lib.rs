@@ -2,6 +2,7 @@
 //! numérique », the place and its validation rules, opening hours, geography and the
 //! authorisation policy. No I/O, no async: every adapter builds on this crate.
 
+pub mod campaigns;
 pub mod dedup;
 pub mod fields;
 pub mod freshness;

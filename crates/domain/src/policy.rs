@@ -124,6 +124,10 @@ pub enum Action {
     ReviewQuality,
     /// Merge, mark "not a duplicate" or undo a merge for a place at this location.
     ResolveDuplicate(Location),
+    /// Start an update campaign over one's territory, follow it, send reminders, close it.
+    /// (Answering a campaign needs no account: the personal link is the permission, checked by
+    /// [`crate::campaigns::check_link`].)
+    RunCampaign,
 }
 
 /// The answer, with the reason in French when refused.
@@ -195,6 +199,13 @@ pub fn authorize(actor: Option<&Actor>, action: &Action, today: NaiveDate) -> De
                 Decision::Allow
             } else {
                 Decision::Deny("le suivi de la qualité de l'annuaire est réservé aux coordinateurs")
+            }
+        }
+        RunCampaign => {
+            if actor.is_coordinator() {
+                Decision::Allow
+            } else {
+                Decision::Deny("les campagnes de mise à jour sont réservées aux coordinateurs")
             }
         }
         ResolveDuplicate(loc) => {
@@ -286,53 +297,55 @@ mod tests {
     #[test]
     fn authorisation_matrix() {
         use Who::*;
-        // (who, [read, export, create own, update own, update foreign, delete own, import, manage org own, accounts, review duplicates, resolve duplicate own, resolve duplicate foreign, review quality])
-        let expected: [(Who, [bool; 13]); 7] = [
+        // (who, [read, export, create own, update own, update foreign, delete own, import, manage org own, accounts, review duplicates, resolve duplicate own, resolve duplicate foreign, review quality, run campaign])
+        let expected: [(Who, [bool; 14]); 7] = [
             (
                 Anonymous,
                 [
                     true, true, false, false, false, false, false, false, false, false, false,
-                    false, false,
+                    false, false, false,
                 ],
             ),
             (
                 Helper,
                 [
                     true, true, false, false, false, false, false, false, false, false, false,
-                    false, false,
+                    false, false, false,
                 ],
             ),
             (
                 Member,
                 [
                     true, true, true, true, false, false, false, false, false, false, false, false,
-                    false,
+                    false, false,
                 ],
             ),
             (
                 FormerMember,
                 [
                     true, true, false, false, false, false, false, false, false, false, false,
-                    false, false,
+                    false, false, false,
                 ],
             ),
             (
                 Coordinator,
                 [
-                    true, true, true, true, false, true, true, true, false, true, true, false, true,
+                    true, true, true, true, false, true, true, true, false, true, true, false,
+                    true, true,
                 ],
             ),
             (
                 OtherCoordinator,
                 [
                     true, true, false, false, false, false, true, false, false, true, false, false,
-                    true,
+                    true, true,
                 ],
             ),
             (
                 Admin,
                 [
                     true, true, true, true, true, true, true, true, true, true, true, true, true,
+                    true,
                 ],
             ),
         ];
@@ -352,6 +365,7 @@ mod tests {
                 Action::ResolveDuplicate(own()),
                 Action::ResolveDuplicate(foreign()),
                 Action::ReviewQuality,
+                Action::RunCampaign,
             ];
             for (action, allowed) in actions.iter().zip(want) {
                 let d = authorize(a.as_ref(), action, today());

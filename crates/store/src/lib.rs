@@ -7,6 +7,7 @@
 //! [`Store::all_places`], independent of the backend.
 
 mod accounts;
+mod campaigns;
 mod directory;
 mod duplicates;
 mod reports;
@@ -19,6 +20,7 @@ use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 
 pub use accounts::{NewUser, User};
+pub use campaigns::{Campaign, CampaignRequest, IssuedRequest, LinkTarget, NewRequest, token_hash};
 pub use directory::{ImportOutcome, ImportRecord, ImportSummary, StoredPlace};
 pub use duplicates::MergeSummary;
 pub use reports::ErrorReport;
@@ -141,6 +143,7 @@ impl Store {
             let mut tx = pool.begin().await?;
             for sql in [
                 "DELETE FROM sessions",
+                "DELETE FROM campaigns",
                 "DELETE FROM imports",
                 "DELETE FROM memberships",
                 "DELETE FROM coordinator_territories",
