@@ -325,3 +325,49 @@ test('carte des résultats : mêmes filtres, liste à côté, clavier', async ()
   assert.ok((await plain.$$('.map-list li')).length >= 150);
   await bare.close();
 });
+
+test('campagne de mise à jour : le coordinateur la lance, le référent répond sans compte', async () => {
+  const page = await newPage();
+  await signIn(page, 'coordination@demo.maillage.example');
+  await page.click('a[href="/campagnes"]');
+  await page.waitForSelector('h1');
+  await checkA11y(page, 'les campagnes');
+  await page.fill('#titre', 'Vérification annuelle');
+  await page.check('#fiches-anciennes');
+  await page.click('form[action="/campagnes"] button');
+  await page.waitForURL(/\/campagnes\/[0-9a-f]+$/);
+  const dashboard = page.url();
+  const figure = async (label) => Number((await page.textContent(`dl.figures div:has(dt:text-is("${label}")) dd`)).split(' ')[0]);
+  const total = await figure('Fiches');
+  assert.ok(total > 0, 'des fiches anciennes dans la démo');
+  assert.equal(await figure('Réponses'), 0);
+  await checkA11y(page, 'le tableau de bord d\'une campagne');
+
+  // The referent's e-mail, received by the local SMTP sink.
+  const mails = readFileSync(process.env.MAILLAGE_E2E_MAILBOX, 'utf8').trim().split('\n').map(l => JSON.parse(l));
+  const mail = mails.reverse().find(m => /\/mise-a-jour\/[0-9a-f]{64}/.test(m.data));
+  assert.ok(mail, 'un courriel avec un lien personnel');
+  const link = mail.data.match(/http:\/\/[^\s]+\/mise-a-jour\/[0-9a-f]{64}/)[0];
+
+  // Without an account: the page, the correction form, then "nothing changed".
+  const referent = await newPage({ width: 360, height: 740 });
+  await referent.goto(link);
+  assert.match(await referent.textContent('h1'), /votre fiche est-elle à jour/);
+  await checkA11y(referent, 'la page du lien personnel');
+  await referent.click('a[href$="/corriger"]');
+  await referent.waitForSelector('form.place-form');
+  assert.equal(await referent.$('form[action$="/supprimer"]'), null, 'pas de suppression par lien');
+  await checkA11y(referent, 'la correction par lien');
+  await referent.goBack();
+  await referent.click('form[action$="/confirmer"] button');
+  await referent.waitForSelector('h1');
+  assert.match(await referent.textContent('h1'), /Merci/);
+  // The link served once.
+  const again = await referent.goto(link);
+  assert.equal(again.status(), 410);
+  assert.match(await referent.textContent('body'), /déjà été vérifiée/);
+
+  await page.goto(dashboard);
+  assert.equal(await figure('Réponses'), 1);
+  assert.equal(await figure('Confirmées sans changement'), 1);
+});

@@ -30,8 +30,10 @@ BIN="$ROOT/target/debug/maillage"
 
 WORK="$(mktemp -d)"
 SERVER_PID=""
+SINK_PID=""
 cleanup() {
   [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null || true
+  [ -n "$SINK_PID" ] && kill "$SINK_PID" 2>/dev/null || true
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -82,7 +84,14 @@ psql -q "$MAILLAGE_TEST_POSTGRES_URL" -c "CREATE DATABASE $PG_DB"
 step "Tests navigateur (Chromium, axe-core)"
 export MAILLAGE_DEMO_PASSWORD="demo-password-$$-e2e"
 PORT="${MAILLAGE_E2E_PORT:-18090}"
-MAILLAGE_TILES_URL=aucun "$BIN" --database "sqlite://$WORK/e2e.sqlite" serve --demo --addr "127.0.0.1:$PORT" > "$WORK/server.log" 2>&1 &
+# E-mail of the e2e server goes to a local SMTP sink that writes a mailbox the tests read.
+SMTP_PORT="${MAILLAGE_E2E_SMTP_PORT:-18025}"
+export MAILLAGE_E2E_MAILBOX="$WORK/mailbox.jsonl"
+: > "$MAILLAGE_E2E_MAILBOX"
+MAILLAGE_E2E_SMTP_PORT="$SMTP_PORT" node e2e/smtp-sink.mjs &
+SINK_PID=$!
+MAILLAGE_TILES_URL=aucun MAILLAGE_SMTP_URL="smtp://127.0.0.1:$SMTP_PORT" MAILLAGE_PUBLIC_URL="http://127.0.0.1:$PORT" \
+  "$BIN" --database "sqlite://$WORK/e2e.sqlite" serve --demo --addr "127.0.0.1:$PORT" > "$WORK/server.log" 2>&1 &
 SERVER_PID=$!
 for _ in $(seq 1 60); do
   curl -fs "http://127.0.0.1:$PORT/" >/dev/null 2>&1 && break

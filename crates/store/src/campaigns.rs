@@ -292,8 +292,8 @@ impl Store {
         Ok(Some(token))
     }
 
-    /// Records the answer of a request not yet answered and removes its links (a link serves
-    /// once). `false` when it was already answered.
+    /// Records the answer of a request not yet answered (its links then open only to say so:
+    /// a link serves once). `false` when it was already answered.
     pub async fn answer_request(
         &self,
         request_id: &str,
@@ -301,20 +301,14 @@ impl Store {
         now: &str,
     ) -> Result<bool> {
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
             let done = sqlx::query("UPDATE campaign_requests SET status = $2, answered_at = $3, detail = NULL WHERE id = $1 AND status NOT IN ($4, $5)")
                 .bind(request_id)
                 .bind(status.slug())
                 .bind(now)
                 .bind(RequestStatus::Confirmed.slug())
                 .bind(RequestStatus::Corrected.slug())
-                .execute(&mut *tx)
+                .execute(pool)
                 .await?;
-            sqlx::query("DELETE FROM campaign_links WHERE request_id = $1")
-                .bind(request_id)
-                .execute(&mut *tx)
-                .await?;
-            tx.commit().await?;
             Ok(done.rows_affected() > 0)
         })
     }

@@ -650,7 +650,7 @@ async fn campaigns_keep_only_hashes_and_links_serve_once() {
                 .expect("lien")
                 .is_none()
         );
-        // Answered once: the links are gone, a second answer is refused.
+        // Answered once: the links say so, a second answer is refused.
         assert!(
             store
                 .answer_request(
@@ -661,7 +661,12 @@ async fn campaigns_keep_only_hashes_and_links_serve_once() {
                 .await
                 .expect("réponse")
         );
-        assert!(store.campaign_link(&token).await.expect("lien").is_none());
+        let used = store
+            .campaign_link(&token)
+            .await
+            .expect("lien")
+            .expect("connu");
+        assert_eq!(used.request.status, RequestStatus::Confirmed);
         assert!(
             !store
                 .answer_request(

@@ -327,7 +327,17 @@ async fn quality(AxState(state): AxState<State>, viewer: Viewer) -> ApiResult {
             })
         })
         .collect();
-    Ok(Json(json!({"indicateurs": report.summary, "a_verifier": to_check})).into_response())
+    let never_answered: Vec<Value> = report
+        .never_answered
+        .iter()
+        .map(|p| json!({"id": p.place.id, "nom": p.place.name, "commune": p.place.commune}))
+        .collect();
+    Ok(Json(json!({
+        "indicateurs": report.summary,
+        "a_verifier": to_check,
+        "referents_sans_reponse": never_answered,
+    }))
+    .into_response())
 }
 
 async fn get_organisation(AxState(state): AxState<State>, Path(id): Path<String>) -> ApiResult {

@@ -32,6 +32,9 @@ pub enum AppError {
     NotFound,
     #[error("{0}")]
     Invalid(String),
+    /// A campaign's personal link that may not be used (any more).
+    #[error("{0}")]
+    LinkRefused(maillage_domain::campaigns::LinkRefusal),
 }
 
 impl AppError {
@@ -41,7 +44,11 @@ impl AppError {
         match self {
             AppError::SignInRequired => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
-            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::NotFound
+            | AppError::LinkRefused(maillage_domain::campaigns::LinkRefusal::Unknown) => {
+                StatusCode::NOT_FOUND
+            }
+            AppError::LinkRefused(_) => StatusCode::GONE,
             AppError::Invalid(_) | AppError::Standard(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Store(StoreError::Conflict(_)) => StatusCode::CONFLICT,
             AppError::Store(_) | AppError::Search(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -483,6 +490,17 @@ impl App {
             .update_place(&place, organisation_id, actor.map(|a| a.user_id.as_str()))
             .await?;
         self.refresh_index().await?;
+        // Whoever may edit the page answers the campaigns that asked about it.
+        let unchanged = Place {
+            updated_on: place.updated_on,
+            ..current.place.clone()
+        } == place;
+        let status = if unchanged {
+            maillage_domain::campaigns::RequestStatus::Confirmed
+        } else {
+            maillage_domain::campaigns::RequestStatus::Corrected
+        };
+        self.answer_campaigns_of_place(&place.id, status).await?;
         Ok(())
     }
 

@@ -4,6 +4,7 @@
 pub mod api;
 pub mod app;
 pub mod auth;
+pub mod campaigns;
 pub mod dedup;
 pub mod filters;
 pub mod mail;
@@ -98,9 +99,10 @@ pub async fn serve(app: App, addr: &str) -> anyhow::Result<()> {
         },
     };
     let listener = tokio::net::TcpListener::bind(addr).await?;
-    // Purge every hour what is kept no longer than needed: expired sessions, reporters'
-    // addresses past their retention.
+    // Every hour: purge what is kept no longer than needed (expired sessions, reporters' and
+    // campaigns' addresses past their retention) and send the campaigns' due reminders.
     let store = app.store.clone();
+    let reminders = app.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(3600));
         loop {
@@ -114,6 +116,23 @@ pub async fn serve(app: App, addr: &str) -> anyhow::Result<()> {
             let before = before.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
             if let Err(e) = store.purge_report_emails(&before).await {
                 tracing::warn!("purge des adresses des signalements : {e}");
+            }
+            // Campaigns: addresses erased 30 days after the campaign is closed, expired links
+            // deleted, due reminders sent.
+            let now = chrono::Utc::now();
+            if let Err(e) = store
+                .purge_campaign_emails(
+                    &before,
+                    &now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                )
+                .await
+            {
+                tracing::warn!("purge des adresses des campagnes : {e}");
+            }
+            match reminders.send_campaign_reminders(now).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!("campagnes : {n} rappel(s) envoyé(s)"),
+                Err(e) => tracing::warn!("rappels des campagnes : {e}"),
             }
         }
     });

@@ -25,6 +25,7 @@ use crate::auth::{self, Viewer};
 use crate::filters::{self, Choice, Group, Pairs};
 use crate::{AppError, State};
 
+mod campaigns;
 mod duplicates;
 mod map;
 mod quality;
@@ -78,6 +79,7 @@ pub fn message_page(status: StatusCode, message: &str) -> Response {
         StatusCode::NOT_FOUND => "Page introuvable",
         StatusCode::UNAUTHORIZED => "Connexion nécessaire",
         StatusCode::FORBIDDEN => "Accès refusé",
+        StatusCode::GONE => "Lien plus valable",
         s if s.is_client_error() => "Demande incorrecte",
         s if s.is_server_error() => "Erreur",
         _ => "Information",
@@ -114,6 +116,7 @@ pub fn routes() -> Router<State> {
         .route("/admin", get(admin_page))
         .route("/admin/comptes", post(admin_create_user))
         .route("/admin/structures", post(admin_create_organisation))
+        .merge(campaigns::routes())
         .merge(duplicates::routes())
         .merge(quality::routes())
         .merge(reports::routes())
@@ -169,6 +172,7 @@ async fn privacy(viewer: Viewer) -> Response {
             "L'annuaire décrit des lieux et des structures, pas des personnes. Les seules données personnelles sont celles des comptes des membres du réseau (nom, adresse électronique) et, facultativement, le nom du référent d'un lieu, visible des seuls membres connectés.".into(),
             "Les mots de passe ne sont jamais conservés : seule une empreinte (argon2) l'est. Les sessions expirent après 10 heures et sont purgées chaque heure. Aucune donnée personnelle n'est écrite dans les journaux.".into(),
             "Quand vous signalez une erreur sur une fiche, vous pouvez laisser votre adresse électronique pour être prévenu de la correction : elle ne sert qu'à cela, n'est visible de personne, et est effacée automatiquement 30 jours après le traitement du signalement.".into(),
+            "Pour les campagnes de mise à jour, Maillage écrit à l'adresse du référent d'un lieu (à défaut, à l'adresse publique du lieu). Le lien envoyé est personnel ; seule son empreinte est conservée. L'adresse utilisée est effacée 30 jours après la clôture de la campagne.".into(),
             "Pour consulter, exporter ou effacer vos données, adressez-vous à l'administrateur de votre réseau.".into(),
         ],
     })
@@ -208,7 +212,7 @@ pub fn format_distance(m: f64) -> String {
     }
 }
 
-fn vocab_labels<V: Vocabulary>(values: &[V]) -> String {
+pub(crate) fn vocab_labels<V: Vocabulary>(values: &[V]) -> String {
     values
         .iter()
         .map(|v| v.label())
@@ -473,13 +477,13 @@ async fn login_form(viewer: Viewer) -> Response {
     })
 }
 
-fn form_pairs(body: &Bytes) -> Pairs {
+pub(crate) fn form_pairs(body: &Bytes) -> Pairs {
     form_urlencoded::parse(body)
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect()
 }
 
-fn field(pairs: &Pairs, key: &str) -> String {
+pub(crate) fn field(pairs: &Pairs, key: &str) -> String {
     pairs
         .iter()
         .find(|(k, _)| k == key)
@@ -565,6 +569,8 @@ struct FormField {
 struct PlaceForm {
     chrome: Chrome,
     creating: bool,
+    /// Through a campaign's personal link.
+    by_link: bool,
     id: String,
     heading: String,
     action: String,
@@ -698,7 +704,7 @@ fn join_labels<V: Vocabulary>(values: &[V]) -> Option<String> {
 }
 
 /// The place's current values, in the form's shape.
-fn form_values(place: &Place) -> Pairs {
+pub(crate) fn form_values(place: &Place) -> Pairs {
     let raw = place.to_raw();
     let mut pairs: Pairs = TEXT_FIELDS
         .iter()
@@ -738,7 +744,7 @@ fn form_values(place: &Place) -> Pairs {
 
 /// Validates the form through the standard's rules; the place keeps what the form does not
 /// carry (coordinates, labels, referent) from `base`.
-fn place_from_form(
+pub(crate) fn place_from_form(
     state: &State,
     pairs: &Pairs,
     base: Option<&Place>,
@@ -789,11 +795,20 @@ fn place_from_form(
     (place, errors)
 }
 
+/// Who fills the place form: a signed-in user creating or editing, or a referent through a
+/// campaign's personal link (no account: no choice of structure, no deletion).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FormMode<'a> {
+    Create,
+    Edit,
+    Link(&'a str),
+}
+
 #[allow(clippy::too_many_arguments)]
-async fn form_page(
+pub(crate) async fn form_page(
     state: &State,
     viewer: &Viewer,
-    creating: bool,
+    mode: FormMode<'_>,
     id: &str,
     heading: &str,
     pairs: &Pairs,
@@ -864,41 +879,56 @@ async fn form_page(
         ),
     ];
     // A helper picks among their organisations; coordinators and administrators among all.
-    let orgs = state.app.store.organisations().await?;
-    let actor = viewer.actor();
-    let organisations = orgs
-        .into_iter()
-        .filter(|o| {
-            actor.is_some_and(|a| {
-                a.administrator
-                    || a.is_coordinator()
-                    || a.memberships
-                        .iter()
-                        .any(|m| m.organisation_id == o.id && m.in_force(today()))
+    let organisations = if matches!(mode, FormMode::Link(_)) {
+        Vec::new()
+    } else {
+        let actor = viewer.actor();
+        state
+            .app
+            .store
+            .organisations()
+            .await?
+            .into_iter()
+            .filter(|o| {
+                actor.is_some_and(|a| {
+                    a.administrator
+                        || a.is_coordinator()
+                        || a.memberships
+                            .iter()
+                            .any(|m| m.organisation_id == o.id && m.in_force(today()))
+                })
             })
-        })
-        .map(|o| (o.id, o.name))
-        .collect();
+            .map(|o| (o.id, o.name))
+            .collect()
+    };
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
+    let (action, cancel) = match mode {
+        FormMode::Create => ("/lieux/nouveau".to_string(), "/".to_string()),
+        FormMode::Edit => (format!("/lieux/{id}/modifier"), format!("/lieux/{id}")),
+        FormMode::Link(token) => (
+            format!("/mise-a-jour/{token}/corriger"),
+            format!("/mise-a-jour/{token}"),
+        ),
+    };
     let mut r = render(&PlaceForm {
-        chrome: Chrome::new(if creating { "nouveau" } else { "" }, viewer),
-        creating,
+        chrome: Chrome::new(
+            if mode == FormMode::Create {
+                "nouveau"
+            } else {
+                ""
+            },
+            viewer,
+        ),
+        creating: mode == FormMode::Create,
+        by_link: matches!(mode, FormMode::Link(_)),
         id: id.to_string(),
         heading: heading.to_string(),
-        action: if creating {
-            "/lieux/nouveau".into()
-        } else {
-            format!("/lieux/{id}/modifier")
-        },
-        cancel: if creating {
-            "/".into()
-        } else {
-            format!("/lieux/{id}")
-        },
+        action,
+        cancel,
         errors,
         fields,
         groups,
@@ -928,7 +958,17 @@ async fn new_place_form(
         .and_then(|a| a.memberships.iter().find(|m| m.in_force(today())))
         .map(|m| m.organisation_id.clone())
         .unwrap_or_default();
-    form_page(&state, &viewer, true, "", "", &Vec::new(), Vec::new(), org).await
+    form_page(
+        &state,
+        &viewer,
+        FormMode::Create,
+        "",
+        "",
+        &Vec::new(),
+        Vec::new(),
+        org,
+    )
+    .await
 }
 
 async fn create_place(
@@ -952,7 +992,19 @@ async fn create_place(
                 .await?;
             Ok(Redirect::to(&format!("/lieux/{id}")).into_response())
         }
-        None => form_page(&state, &viewer, true, "", "", &pairs, errors, organisation).await,
+        None => {
+            form_page(
+                &state,
+                &viewer,
+                FormMode::Create,
+                "",
+                "",
+                &pairs,
+                errors,
+                organisation,
+            )
+            .await
+        }
     }
 }
 
@@ -975,7 +1027,7 @@ async fn edit_place_form(
     form_page(
         &state,
         &viewer,
-        false,
+        FormMode::Edit,
         &id,
         &stored.place.name,
         &pairs,
@@ -1012,7 +1064,7 @@ async fn update_place(
             form_page(
                 &state,
                 &viewer,
-                false,
+                FormMode::Edit,
                 &id,
                 &stored.place.name,
                 &pairs,

@@ -24,6 +24,8 @@ pub struct QualityReport {
     pub summary: QualitySummary,
     /// Pages to check first: stale, invalid hours or incomplete; oldest first.
     pub to_check: Vec<PlaceQuality>,
+    /// Places whose referent was asked by a campaign and never answered.
+    pub never_answered: Vec<StoredPlace>,
 }
 
 impl App {
@@ -65,6 +67,14 @@ impl App {
                 .cmp(&b.place.place.updated_on)
                 .then(a.completeness.score.cmp(&b.completeness.score))
         });
-        Ok(QualityReport { summary, to_check })
+        let mut never_answered = self
+            .never_answered_places(actor, chrono::Utc::now())
+            .await?;
+        never_answered.sort_by(|a, b| a.place.name.cmp(&b.place.name));
+        Ok(QualityReport {
+            summary,
+            to_check,
+            never_answered,
+        })
     }
 }

@@ -34,6 +34,8 @@ struct QualityPage {
     summary: maillage_domain::freshness::QualitySummary,
     rows: Vec<Row>,
     total_to_check: usize,
+    /// (id, name, commune) of places whose referent never answered a campaign.
+    never_answered: Vec<(String, String, String)>,
 }
 
 async fn quality(AxState(state): AxState<State>, viewer: Viewer) -> Result<Response, AppError> {
@@ -58,6 +60,17 @@ async fn quality(AxState(state): AxState<State>, viewer: Viewer) -> Result<Respo
         chrome: Chrome::new("qualite", &viewer),
         summary: report.summary,
         total_to_check: report.to_check.len(),
+        never_answered: report
+            .never_answered
+            .iter()
+            .map(|p| {
+                (
+                    p.place.id.clone(),
+                    p.place.name.clone(),
+                    p.place.commune.clone(),
+                )
+            })
+            .collect(),
         rows,
     }))
 }
