@@ -11,6 +11,7 @@
 //
 // Output: one tab-separated line per commune code:
 //   code  name  departement  kind  parent  postcodes(,)  epci_code  epci_name  population  lat  lon  aliases(|)
+// then one line per département (`#D  code  name`) and per EPCI (`#E  code  name`).
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
@@ -80,6 +81,13 @@ for (const c of communes) {
     centre ? centre[0].toFixed(5) : '', centre ? centre[1].toFixed(5) : '', names.map(clean).join('|'),
   ].join('\t'));
 }
+// Names of départements and EPCI, for titles (« Meurthe-et-Moselle (54) »): lines the commune
+// parser of older versions skips as comments.
+const departements = read(join(decoupage, 'data/departements.json'));
+const names = [
+  ...departements.map((d) => `#D\t${d.code}\t${clean(d.nom)}`),
+  ...epcis.map((e) => `#E\t${e.code}\t${clean(e.nom)}`),
+];
 mkdirSync(dirname(out), { recursive: true });
-writeFileSync(out, `# Maillage commune referential, built by scripts/build-referential.mjs\n${lines.join('\n')}\n`);
+writeFileSync(out, `# Maillage commune referential, built by scripts/build-referential.mjs\n${lines.join('\n')}\n${names.join('\n')}\n`);
 console.log(`référentiel : ${lines.length} communes écrites dans ${out} (${located} communes actuelles localisées)`);

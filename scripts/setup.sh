@@ -19,6 +19,8 @@ command -v curl >/dev/null || need+=(curl)
 if [ "$WITH_TEST" = 1 ]; then
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
   command -v chromium >/dev/null || need+=(chromium chromium-driver)
+  # Booklets are rendered to images and text in the tests.
+  command -v pdftoppm >/dev/null || need+=(poppler-utils)
   python3 -c "import venv, ensurepip" 2>/dev/null || need+=(python3-venv)
 fi
 if [ "${#need[@]}" -gt 0 ]; then

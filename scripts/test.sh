@@ -72,6 +72,14 @@ for format in json geojson xlsx csv-excel; do
   test -s "$WORK/export.$format"
 done
 "$BIN" --database "$DB" search lieux mediatheque --near Nancy --radius-km 20 --json | grep -q '"total"'
+# Printed booklet of a zone (CLI contract): a PDF that poppler opens, with its summary table.
+"$BIN" --database "$DB" booklet --zone 54 --output "$WORK/livret.pdf"
+pdfinfo "$WORK/livret.pdf" | grep -q "Meurthe-et-Moselle (54)"
+pdftotext "$WORK/livret.pdf" - | grep -q "Sommaire récapitulatif"
+pdftotext "$WORK/livret.pdf" - | grep -q "Index des communes"
+if "$BIN" --database "$DB" booklet --zone 999 --output "$WORK/rien.pdf" 2> "$WORK/zone.txt"; then echo "zone inconnue acceptée" >&2; exit 1; fi
+grep -q "zone « 999 »" "$WORK/zone.txt"
+test ! -e "$WORK/rien.pdf"
 # Invalid file: non-zero exit and a French message naming line and field.
 printf 'id,nom,commune,code_postal,adresse,date_maj,telephone\nx,Lieu,Nancy,54000,1 rue,2026-01-01,12\n' > "$WORK/bad.csv"
 if "$BIN" validate lieux "$WORK/bad.csv" > "$WORK/bad.txt"; then echo "fichier invalide accepté" >&2; exit 1; fi

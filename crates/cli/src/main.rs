@@ -2,6 +2,8 @@
 
 use maillage::demo;
 
+mod watch;
+
 /// mimalloc: imports and searches allocate many small strings; it is markedly faster than the
 /// system allocator for them and returns freed memory to the system (docs/adr/0007).
 #[global_allocator]
@@ -17,6 +19,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use maillage_domain::dedup::DedupSettings;
 use maillage_domain::organisation::Organisation;
 use maillage_domain::policy::{Actor, Membership, TerritoryUnit};
+use maillage_domain::progress::Progress;
 use maillage_domain::vocab::{
     AccessMode, Fee, MediationForm, Mobility, NationalProgramme, Public, Service, SpecificSupport,
     SupportMode, Vocabulary,
@@ -69,6 +72,20 @@ enum Command {
     Dedup {
         #[command(subcommand)]
         what: DedupWhat,
+    },
+    /// Livret imprimable (PDF) de l'annuaire d'une zone : couverture, sommaire récapitulatif,
+    /// lieux par catégorie puis par commune avec un code QR, index des communes.
+    Booklet {
+        /// Codes de la zone : département (54, 2A, 971), intercommunalité (n° SIREN, 9
+        /// chiffres) ou commune (code INSEE) ; plusieurs codes possibles.
+        #[arg(long, required = true, num_args = 1..)]
+        zone: Vec<String>,
+        /// Fichier PDF à écrire (remplacé seulement une fois le livret complet).
+        #[arg(long)]
+        output: PathBuf,
+        /// Titre de la couverture.
+        #[arg(long)]
+        title: Option<String>,
     },
     /// Vérifie un fichier sans rien écrire.
     Validate {
@@ -391,29 +408,26 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 },
         } => {
             let bytes = read_file(file)?;
-            let bar = progress(4);
-            bar.set_message("ouverture de la base");
+            let watch = watch::Watch::start();
+            watch.stage("Ouverture de la base et du référentiel", None);
             let store = open_store(&cli).await?;
-            bar.inc(1);
-            bar.set_message("chargement du référentiel");
             let app = App::for_writes(store, load_referential(&cli)?)?;
-            bar.inc(1);
-            bar.set_message("lecture, validation et écriture");
             let name = file
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
             let result = app
-                .import_file(
+                .import_file_watched(
                     Some(&operator()),
                     &bytes,
                     &name,
                     source.as_deref(),
                     *skip_invalid,
+                    watch.as_ref(),
                 )
-                .await?;
-            bar.inc(2);
-            bar.finish_and_clear();
+                .await;
+            watch.finish();
+            let result = result?;
             emit(result.report.to_text().trim_end())?;
             match result.outcome {
                 Some(o) => {
@@ -435,6 +449,43 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     Ok(ExitCode::FAILURE)
                 }
             }
+        }
+        Command::Booklet {
+            zone,
+            output,
+            title,
+        } => {
+            let app = App::for_writes(open_store(&cli).await?, load_referential(&cli)?)?;
+            let codes: Vec<String> = zone
+                .iter()
+                .flat_map(|z| maillage_web::booklet::zone_codes(z))
+                .collect();
+            let zone = app.booklet_zone(&codes).await?;
+            let label = zone.label.clone();
+            let started = std::time::Instant::now();
+            let watch = watch::Watch::start();
+            let booklet = app.booklet_pdf(zone, title.as_deref(), watch.clone()).await;
+            watch.finish();
+            let booklet = booklet?;
+            // Written beside the target, then renamed: never a half-written PDF.
+            let dir = output
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+                .unwrap_or(std::path::Path::new("."));
+            let mut tmp = tempfile::NamedTempFile::new_in(dir)
+                .with_context(|| format!("dossier {}", dir.display()))?;
+            tmp.write_all(&booklet.pdf)?;
+            tmp.persist(output)
+                .with_context(|| format!("écriture de {}", output.display()))?;
+            eprintln!(
+                "Livret « {label} » : {} lieu(x), {} page(s), {} Ko, écrit dans {} en {:.1} s.",
+                booklet.places,
+                booklet.pages,
+                booklet.pdf.len().div_ceil(1024),
+                output.display(),
+                started.elapsed().as_secs_f64()
+            );
+            Ok(ExitCode::SUCCESS)
         }
         Command::Export {
             what:
@@ -604,9 +655,10 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 ..defaults
             };
             let app = App::for_writes(open_store(&cli).await?, load_referential(&cli)?)?;
-            let pairs: Vec<_> = app
-                .duplicate_pairs(&settings)
-                .await?
+            let watch = watch::Watch::start();
+            let pairs = app.duplicate_pairs_watched(&settings, watch.clone()).await;
+            watch.finish();
+            let pairs: Vec<_> = pairs?
                 .into_iter()
                 .filter(|p| *with_vetoed || !p.comparison.is_vetoed())
                 .collect();

@@ -404,13 +404,34 @@ pub fn compare(a: &Candidate<'_>, b: &Candidate<'_>, settings: &DedupSettings) -
 /// Pairs of places of the same commune scoring at least `settings.review`, best first; vetoed
 /// pairs are kept (with their vetoes) so a reviewer can see why they were ruled out.
 pub fn find_pairs(candidates: &[Candidate<'_>], settings: &DedupSettings) -> Vec<Pair> {
+    // Silent progress never interrupts.
+    find_pairs_watched(candidates, settings, &crate::progress::Silent).unwrap_or_default()
+}
+
+/// [`find_pairs`], reporting each commune compared to `progress`, which may interrupt it.
+pub fn find_pairs_watched(
+    candidates: &[Candidate<'_>],
+    settings: &DedupSettings,
+    progress: &dyn crate::progress::Progress,
+) -> Result<Vec<Pair>, crate::progress::Interrupted> {
+    progress.stage(
+        "Préparation des noms et adresses",
+        Some(candidates.len() as u64),
+    );
     let prepared: Vec<Prepared> = candidates.iter().map(prepare).collect();
     let mut blocks: HashMap<&str, Vec<usize>> = HashMap::new();
     for (i, p) in prepared.iter().enumerate() {
         blocks.entry(p.commune.as_str()).or_default().push(i);
     }
+    progress.check()?;
+    progress.stage(
+        "Comparaison des lieux, commune par commune",
+        Some(blocks.len() as u64),
+    );
     let mut pairs = Vec::new();
     for members in blocks.values() {
+        progress.check()?;
+        progress.advance(1);
         for (k, &i) in members.iter().enumerate() {
             for &j in members.iter().skip(k + 1) {
                 let (Some(a), Some(b), Some(pa), Some(pb)) = (
@@ -436,7 +457,7 @@ pub fn find_pairs(candidates: &[Candidate<'_>], settings: &DedupSettings) -> Vec
             .then_with(|| x.a.cmp(&y.a))
             .then_with(|| x.b.cmp(&y.b))
     });
-    pairs
+    Ok(pairs)
 }
 
 /// Records older than this, before the newest of a group, bring no list values to a merge.

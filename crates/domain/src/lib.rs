@@ -2,6 +2,7 @@
 //! numérique », the place and its validation rules, opening hours, geography and the
 //! authorisation policy. No I/O, no async: every adapter builds on this crate.
 
+pub mod booklet;
 pub mod campaigns;
 pub mod dedup;
 pub mod fields;
@@ -11,6 +12,7 @@ pub mod hours;
 pub mod organisation;
 pub mod place;
 pub mod policy;
+pub mod progress;
 pub mod reports;
 pub mod text;
 pub mod typology;

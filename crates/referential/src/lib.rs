@@ -56,6 +56,9 @@ pub struct Referential {
     /// Entries by name key, whatever the département (search "near a commune").
     by_key: HashMap<String, Vec<usize>>,
     departement_centres: HashMap<String, GeoPoint>,
+    /// Names of départements and EPCI by code (`#D` and `#E` lines).
+    departement_names: HashMap<String, String>,
+    epci_names: HashMap<String, String>,
 }
 
 /// Default location of the file, relative to the working directory.
@@ -100,6 +103,20 @@ impl Referential {
     pub fn parse(text: &str) -> Result<Self, ReferentialError> {
         let mut r = Referential::default();
         for (i, line) in text.lines().enumerate() {
+            if let Some(rest) = line
+                .strip_prefix("#D\t")
+                .or_else(|| line.strip_prefix("#E\t"))
+            {
+                if let Some((code, name)) = rest.split_once('\t') {
+                    let names = if line.starts_with("#D") {
+                        &mut r.departement_names
+                    } else {
+                        &mut r.epci_names
+                    };
+                    names.insert(code.to_string(), name.trim().to_string());
+                }
+                continue;
+            }
             if line.starts_with('#') || line.trim().is_empty() {
                 continue;
             }
@@ -211,6 +228,24 @@ impl Referential {
                 .then(a.insee_code.cmp(&b.insee_code))
         });
         v
+    }
+
+    /// Name of a département (« Meurthe-et-Moselle »), when the referential has it.
+    pub fn departement_name(&self, code: &str) -> Option<&str> {
+        self.departement_names.get(code).map(String::as_str)
+    }
+
+    /// Name of an EPCI (« Métropole du Grand Nancy ») by its SIREN number.
+    pub fn epci_name(&self, code: &str) -> Option<&str> {
+        self.epci_names.get(code).map(String::as_str)
+    }
+
+    /// Current communes of an EPCI.
+    pub fn communes_of_epci(&self, code: &str) -> Vec<&CommuneRef> {
+        self.current
+            .values()
+            .filter(|c| c.epci.as_deref() == Some(code))
+            .collect()
     }
 
     /// All current communes, by INSEE code.
@@ -422,5 +457,28 @@ mod tests {
             Some("73008")
         );
         assert!(r.communes_of_departement("84").len() > 100);
+        assert_eq!(r.departement_name("54"), Some("Meurthe-et-Moselle"));
+        assert_eq!(r.departement_name("2A"), Some("Corse-du-Sud"));
+        assert_eq!(r.epci_name("245400676"), Some("Métropole du Grand Nancy"));
+        assert!(r.communes_of_epci("245400676").len() >= 20);
+    }
+
+    #[test]
+    fn names_of_departements_and_epci() {
+        let r = Referential::parse(&format!(
+            "{SAMPLE}#D\t13\tBouches-du-Rhône\n#E\t200054807\tMétropole d'Aix-Marseille-Provence\n"
+        ))
+        .expect("sample parses");
+        assert_eq!(r.departement_name("13"), Some("Bouches-du-Rhône"));
+        assert_eq!(
+            r.epci_name("200054807"),
+            Some("Métropole d'Aix-Marseille-Provence")
+        );
+        assert_eq!(
+            r.communes_of_epci("200054807").len(),
+            1,
+            "Marseille seule, sans ses arrondissements"
+        );
+        assert_eq!(r.departement_name("54"), None);
     }
 }

@@ -169,7 +169,19 @@ struct Prepared {
 
 /// Reads and validates a file. `Err` only when the file cannot be read at all.
 pub fn check(bytes: &[u8], ctx: &ValidationContext<'_>) -> Result<Report, StandardError> {
+    check_watched(bytes, ctx, &maillage_domain::progress::Silent)
+}
+
+/// [`check`], reporting its stages and records to `progress`, and stopping when asked
+/// ([`StandardError::Interrupted`]; nothing is written by a check anyway).
+pub fn check_watched(
+    bytes: &[u8],
+    ctx: &ValidationContext<'_>,
+    progress: &dyn maillage_domain::progress::Progress,
+) -> Result<Report, StandardError> {
+    progress.stage("Lecture du fichier", None);
     let file = read::read(bytes)?;
+    progress.check()?;
     let v1_ctx = ValidationContext {
         communes: ctx.communes,
         typologies: ctx.typologies,
@@ -224,10 +236,13 @@ pub fn check(bytes: &[u8], ctx: &ValidationContext<'_>) -> Result<Report, Standa
             pre_warnings,
         });
     }
+    progress.check()?;
+    progress.stage("Vérification des lignes", Some(prepared.len() as u64));
     // Then the validation proper, record by record on every core (results keep file order).
     let records: Vec<RecordReport> = prepared
         .into_par_iter()
         .map(|p| {
+            progress.advance(1);
             let (place, validation) = p.raw.validate(&p.source_id, &v1_ctx);
             let mut errors = p.pre_errors;
             errors.extend(validation.errors);
@@ -247,6 +262,7 @@ pub fn check(bytes: &[u8], ctx: &ValidationContext<'_>) -> Result<Report, Standa
             }
         })
         .collect();
+    progress.check()?;
     Ok(Report {
         format: file.format,
         version: file.version,

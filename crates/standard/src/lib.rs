@@ -7,7 +7,7 @@ pub mod export;
 pub mod legacy;
 pub mod read;
 
-pub use check::{RecordReport, Report, check};
+pub use check::{RecordReport, Report, check, check_watched};
 pub use export::ExportFormat;
 pub use read::{Format, Position, Version};
 
@@ -24,4 +24,6 @@ pub enum StandardError {
     Csv(#[from] csv::Error),
     #[error("écriture JSON impossible : {0}")]
     Json(#[from] serde_json::Error),
+    #[error(transparent)]
+    Interrupted(#[from] maillage_domain::progress::Interrupted),
 }

@@ -241,6 +241,31 @@ impl Store {
         report: &str,
         by: Option<&str>,
     ) -> Result<ImportOutcome> {
+        self.import_places_watched(
+            source,
+            file_name,
+            records,
+            rejected,
+            report,
+            by,
+            &maillage_domain::progress::Silent,
+        )
+        .await
+    }
+
+    /// [`Store::import_places`], reporting each record to `progress`; when it asks to stop,
+    /// the transaction is rolled back and nothing is written ([`StoreError::Interrupted`]).
+    #[allow(clippy::too_many_arguments)]
+    pub async fn import_places_watched(
+        &self,
+        source: &str,
+        file_name: &str,
+        records: &[ImportRecord],
+        rejected: usize,
+        report: &str,
+        by: Option<&str>,
+        progress: &dyn maillage_domain::progress::Progress,
+    ) -> Result<ImportOutcome> {
         let at = now();
         let mut outcome = ImportOutcome::default();
         let mut pending: Vec<NewRow> = Vec::with_capacity(INSERT_BATCH);
@@ -297,7 +322,11 @@ impl Store {
                 orgs.insert(row.try_get("pivot")?, row.try_get("id")?);
             }
             let mut taken: HashSet<String> = by_id.keys().cloned().collect();
+            progress.stage("Écriture dans l'annuaire", Some(records.len() as u64));
             for rec in records {
+                // Dropping the transaction rolls everything back.
+                progress.check()?;
+                progress.advance(1);
                 if merged_away.contains(&rec.source_id) {
                     outcome.unchanged += 1;
                     continue;

@@ -39,6 +39,8 @@ pub enum StoreError {
     UnsupportedUrl(String),
     #[error("{0}")]
     Conflict(String),
+    #[error(transparent)]
+    Interrupted(#[from] maillage_domain::progress::Interrupted),
     #[error("création du dossier de données {path} : {source}")]
     DataDir {
         path: String,

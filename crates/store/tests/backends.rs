@@ -733,3 +733,48 @@ async fn campaigns_keep_only_hashes_and_links_serve_once() {
         );
     }
 }
+
+#[tokio::test]
+async fn an_interrupted_import_writes_nothing() {
+    use maillage_domain::progress::Progress;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    /// Asks to stop once 900 records were seen (after two full batches of new places).
+    struct StopAfter(AtomicU64);
+    impl Progress for StopAfter {
+        fn stage(&self, _: &str, _: Option<u64>) {}
+        fn advance(&self, n: u64) {
+            self.0.fetch_add(n, Ordering::SeqCst);
+        }
+        fn interrupted(&self) -> bool {
+            self.0.load(Ordering::SeqCst) >= 900
+        }
+    }
+    for store in backends().await {
+        let records: Vec<ImportRecord> = (0..1_000)
+            .map(|i| ImportRecord {
+                source_id: format!("r{i}"),
+                place: place("", &format!("Lieu {i}"), "00000000000000", "2024-01-01"),
+            })
+            .collect();
+        let err = store
+            .import_places_watched(
+                "gros",
+                "gros.csv",
+                &records,
+                0,
+                "",
+                None,
+                &StopAfter(AtomicU64::new(0)),
+            )
+            .await
+            .expect_err("interrompu");
+        assert!(matches!(err, maillage_store::StoreError::Interrupted(_)));
+        assert!(err.to_string().contains("rien n'a été enregistré"));
+        assert!(
+            store.all_places().await.expect("lieux").is_empty(),
+            "{}",
+            store.backend()
+        );
+        assert!(store.imports(10).await.expect("imports").is_empty());
+    }
+}

@@ -305,8 +305,30 @@ impl App {
         source: Option<&str>,
         skip_invalid: bool,
     ) -> Result<ImportResult, AppError> {
+        self.import_file_watched(
+            actor,
+            bytes,
+            file_name,
+            source,
+            skip_invalid,
+            &maillage_domain::progress::Silent,
+        )
+        .await
+    }
+
+    /// [`App::import_file`] reporting its stages to `progress`, which may interrupt it:
+    /// then nothing is written (the store's transaction is rolled back).
+    pub async fn import_file_watched(
+        &self,
+        actor: Option<&Actor>,
+        bytes: &[u8],
+        file_name: &str,
+        source: Option<&str>,
+        skip_invalid: bool,
+        progress: &dyn maillage_domain::progress::Progress,
+    ) -> Result<ImportResult, AppError> {
         allow(authorize(actor, &Action::ImportPlaces, today()))?;
-        let report = self.check_file(bytes)?;
+        let report = maillage_standard::check_watched(bytes, &self.validation_context(), progress)?;
         if report.invalid_count() > 0 && !skip_invalid {
             return Ok(ImportResult {
                 report,
@@ -353,15 +375,17 @@ impl App {
         let text = report.to_text();
         let outcome = self
             .store
-            .import_places(
+            .import_places_watched(
                 &source,
                 file_name,
                 &records,
                 report.invalid_count() + outside,
                 &text,
                 actor.map(|a| a.user_id.as_str()),
+                progress,
             )
             .await?;
+        progress.stage("Mise à jour de l'index de recherche", None);
         self.refresh_index().await?;
         Ok(ImportResult {
             report,

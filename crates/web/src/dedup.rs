@@ -1,8 +1,9 @@
 //! Deduplication service: the likely duplicates of the directory, by the domain's rule
 //! ([`maillage_domain::dedup`]), with the stored places they concern.
 
-use maillage_domain::dedup::{Candidate, Comparison, DedupSettings, find_pairs};
+use maillage_domain::dedup::{Candidate, Comparison, DedupSettings, find_pairs_watched};
 use maillage_domain::policy::{Action, Actor, authorize};
+use maillage_domain::progress::{Progress, Silent};
 use maillage_store::{MergeSummary, StoredPlace};
 
 use crate::app::{App, AppError, allow, location_of, today};
@@ -31,6 +32,18 @@ impl App {
         &self,
         settings: &DedupSettings,
     ) -> Result<Vec<DuplicatePair>, AppError> {
+        self.duplicate_pairs_watched(settings, std::sync::Arc::new(Silent))
+            .await
+    }
+
+    /// [`App::duplicate_pairs`] reporting to `progress`, which may interrupt the run (it
+    /// writes nothing).
+    pub async fn duplicate_pairs_watched(
+        &self,
+        settings: &DedupSettings,
+        progress: std::sync::Arc<dyn Progress + Send>,
+    ) -> Result<Vec<DuplicatePair>, AppError> {
+        progress.stage("Lecture de l'annuaire", None);
         let places = self.store.all_places().await?;
         let settings = *settings;
         let (places, pairs) = tokio::task::spawn_blocking(move || {
@@ -48,11 +61,12 @@ impl App {
                     typologies: &s.place.typologies,
                 })
                 .collect();
-            let pairs = find_pairs(&candidates, &settings);
+            let pairs = find_pairs_watched(&candidates, &settings, progress.as_ref());
             (places, pairs)
         })
         .await
         .map_err(|e| AppError::Invalid(format!("recherche des doublons interrompue : {e}")))?;
+        let pairs = pairs.map_err(|e| AppError::Invalid(e.to_string()))?;
         Ok(pairs
             .into_iter()
             .filter_map(|p| {

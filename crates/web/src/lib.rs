@@ -4,6 +4,7 @@
 pub mod api;
 pub mod app;
 pub mod auth;
+pub mod booklet;
 pub mod campaigns;
 pub mod dedup;
 pub mod filters;
