@@ -371,3 +371,37 @@ test('campagne de mise à jour : le coordinateur la lance, le référent répond
   assert.equal(await figure('Réponses'), 1);
   assert.equal(await figure('Confirmées sans changement'), 1);
 });
+
+test('livret imprimable d\'une zone, sans compte : avancement puis PDF', async () => {
+  const page = await newPage();
+  await page.goto(BASE);
+  await page.click('a[href="/livret"]');
+  await page.waitForSelector('#zone');
+  await checkA11y(page, 'la page du livret');
+  // An unknown zone: a message that names it, the form kept.
+  await page.fill('#zone', 'Atlantide');
+  await page.click('form[action="/livret"] button');
+  await page.waitForSelector('#erreur-livret');
+  assert.match(await page.textContent('#erreur-livret'), /« Atlantide »/);
+  assert.equal(await page.inputValue('#zone'), 'Atlantide');
+  await checkA11y(page, 'l\'erreur de zone');
+  // By names, as helpers type them.
+  await page.fill('#zone', 'Métropole du Grand Nancy, Toul');
+  await page.fill('#titre', 'Se faire aider près de chez soi');
+  await page.click('form[action="/livret"] button');
+  await page.waitForURL(/\/taches\/[0-9a-f]+$/);
+  // The job page answers once the booklet is ready, or shows its progress: look again.
+  for (let i = 0; i < 30 && !(await page.$('a[href$="/fichier"]')); i++) {
+    assert.ok(await page.$('progress, [role=status]'), 'avancement affiché');
+    await checkA11y(page, 'l\'avancement');
+    await page.click('a[href^="/taches/"]');
+  }
+  assert.match(await page.textContent('[role=status]'), /\d+ lieu\(x\) sur \d+ pages/);
+  await checkA11y(page, 'le livret prêt');
+  const href = await page.getAttribute('a[href$="/fichier"]', 'href');
+  const response = await page.request.get(`${BASE}${href}`);
+  assert.equal(response.status(), 200);
+  assert.equal(response.headers()['content-type'], 'application/pdf');
+  const pdf = await response.body();
+  assert.equal(pdf.subarray(0, 5).toString(), '%PDF-');
+});

@@ -240,6 +240,24 @@ impl Referential {
         self.epci_names.get(code).map(String::as_str)
     }
 
+    /// Code of a département typed by its name (« meurthe et moselle »).
+    pub fn departement_by_name(&self, name: &str) -> Option<&str> {
+        let key = commune_key(name);
+        self.departement_names
+            .iter()
+            .find(|(_, n)| commune_key(n) == key)
+            .map(|(code, _)| code.as_str())
+    }
+
+    /// SIREN of an EPCI typed by its name (« Métropole du Grand Nancy »).
+    pub fn epci_by_name(&self, name: &str) -> Option<&str> {
+        let key = commune_key(name);
+        self.epci_names
+            .iter()
+            .find(|(_, n)| commune_key(n) == key)
+            .map(|(code, _)| code.as_str())
+    }
+
     /// Current communes of an EPCI.
     pub fn communes_of_epci(&self, code: &str) -> Vec<&CommuneRef> {
         self.current
@@ -480,5 +498,11 @@ mod tests {
             "Marseille seule, sans ses arrondissements"
         );
         assert_eq!(r.departement_name("54"), None);
+        assert_eq!(r.departement_by_name("bouches du rhone"), Some("13"));
+        assert_eq!(
+            r.epci_by_name("Metropole d'Aix-Marseille-Provence"),
+            Some("200054807")
+        );
+        assert_eq!(r.epci_by_name("Marseille"), None);
     }
 }

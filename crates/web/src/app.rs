@@ -94,6 +94,8 @@ pub struct App {
     index_after_writes: bool,
     search_cache: bool,
     recent_places: Arc<RecentPlaces>,
+    /// Long work started from pages (imports, booklets).
+    pub jobs: Arc<crate::jobs::Jobs>,
     /// Where e-mail goes (disabled unless configured).
     pub mailer: crate::mail::Mailer,
     /// Address of the site in links sent by e-mail (`MAILLAGE_PUBLIC_URL`).
@@ -199,6 +201,7 @@ impl App {
             index_after_writes: false,
             search_cache: false,
             recent_places: Arc::new(RecentPlaces::default()),
+            jobs: Arc::default(),
             mailer: crate::mail::Mailer::Disabled,
             public_url: "http://127.0.0.1:8080".into(),
         })

@@ -28,6 +28,43 @@ pub fn zone_codes(input: &str) -> Vec<String> {
 }
 
 impl App {
+    /// Codes of a zone typed in the form: items separated by commas, semicolons or lines, each
+    /// a code or a name (département, intercommunality, commune).
+    pub fn resolve_zone_input(&self, input: &str) -> Result<Vec<String>, AppError> {
+        let mut codes = Vec::new();
+        for item in input
+            .split([',', ';', '\n'])
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            let upper = item.to_ascii_uppercase();
+            let code_like = matches!(upper.len(), 2 | 3 | 5 | 9)
+                && upper.chars().all(|c| c.is_ascii_alphanumeric())
+                && upper.chars().filter(|c| c.is_ascii_digit()).count() >= upper.len() - 1;
+            let r = &self.referential;
+            if code_like {
+                codes.push(upper);
+            } else if let Some(code) = r.departement_by_name(item) {
+                codes.push(code.to_string());
+            } else if let Some(code) = r.epci_by_name(item) {
+                codes.push(code.to_string());
+            } else if let Some(c) = r.find_by_name(item, None) {
+                codes.push(c.insee_code.clone());
+            } else {
+                return Err(AppError::Invalid(format!(
+                    "zone : « {item} » n'est ni un département, ni une intercommunalité, ni une commune du référentiel officiel"
+                )));
+            }
+        }
+        if codes.is_empty() {
+            return Err(AppError::Invalid(
+                "zone : indiquez au moins une commune, une intercommunalité ou un département"
+                    .into(),
+            ));
+        }
+        Ok(codes)
+    }
+
     /// The places of a zone: each code is a département (`54`, `2A`, `971`), an EPCI (SIREN,
     /// 9 digits) or a commune (INSEE code, 5 characters).
     pub async fn booklet_zone(&self, codes: &[String]) -> Result<BookletZone, AppError> {

@@ -8,6 +8,7 @@ pub mod booklet;
 pub mod campaigns;
 pub mod dedup;
 pub mod filters;
+pub mod jobs;
 pub mod mail;
 pub mod pages;
 pub mod quality;

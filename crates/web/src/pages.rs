@@ -25,8 +25,10 @@ use crate::auth::{self, Viewer};
 use crate::filters::{self, Choice, Group, Pairs};
 use crate::{AppError, State};
 
+mod booklet;
 mod campaigns;
 mod duplicates;
+mod jobs;
 mod map;
 mod quality;
 mod reports;
@@ -116,7 +118,9 @@ pub fn routes() -> Router<State> {
         .route("/admin", get(admin_page))
         .route("/admin/comptes", post(admin_create_user))
         .route("/admin/structures", post(admin_create_organisation))
+        .merge(booklet::routes())
         .merge(campaigns::routes())
+        .merge(jobs::routes())
         .merge(duplicates::routes())
         .merge(quality::routes())
         .merge(reports::routes())
@@ -1181,17 +1185,73 @@ async fn import_upload(
             }
         }
     }
-    let (report, outcome, error) = if check_only {
-        (Some(state.app.check_file(&bytes)), None, None)
+    // The work runs as a job: the page follows its progress and may interrupt it.
+    let app = state.app.clone();
+    let actor = viewer.actor().cloned();
+    let chrome = Chrome::new("import", &viewer);
+    let owner = viewer.user.as_ref().map(|u| u.id.clone());
+    let title = if check_only {
+        format!("Vérification de « {file_name} »")
     } else {
-        match state
-            .app
-            .import_file(
-                viewer.actor(),
-                &bytes,
+        format!("Import de « {file_name} »")
+    };
+    let job = state.app.jobs.start(title, owner, move |job| async move {
+        let progress: &dyn maillage_domain::progress::Progress = job.as_ref();
+        match import_work(
+            &app,
+            actor.as_ref(),
+            chrome,
+            &bytes,
+            file_name,
+            &source,
+            partial,
+            check_only,
+            progress,
+        )
+        .await
+        {
+            _ if progress.interrupted() => crate::jobs::Outcome::Interrupted,
+            Ok((html, status)) => crate::jobs::Outcome::Page {
+                html: std::sync::Arc::new(html),
+                status,
+            },
+            Err(e) => crate::jobs::Outcome::Failed(e.public_message()),
+        }
+    })?;
+    Ok(Redirect::to(&format!("/taches/{}", job.id)).into_response())
+}
+
+/// Checks or imports a file and renders the report page (status code beside it).
+#[allow(clippy::too_many_arguments)]
+async fn import_work(
+    app: &crate::App,
+    actor: Option<&maillage_domain::policy::Actor>,
+    chrome: Chrome,
+    bytes: &[u8],
+    file_name: String,
+    source: &str,
+    partial: bool,
+    check_only: bool,
+    progress: &dyn maillage_domain::progress::Progress,
+) -> Result<(String, u16), AppError> {
+    let (report, outcome, error) = if check_only {
+        (
+            Some(
+                maillage_standard::check_watched(bytes, &app.validation_context(), progress)
+                    .map_err(AppError::from),
+            ),
+            None,
+            None,
+        )
+    } else {
+        match app
+            .import_file_watched(
+                actor,
+                bytes,
                 &file_name,
-                Some(source.as_str()).filter(|s| !s.is_empty()),
+                Some(source).filter(|s| !s.is_empty()),
                 partial,
+                progress,
             )
             .await
         {
@@ -1273,13 +1333,15 @@ async fn import_upload(
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
-    let mut r = render(&ImportPage {
-        chrome: Chrome::new("import", &viewer),
+    let page = ImportPage {
+        chrome,
         report: Some(view),
-        history: state.app.store.imports(20).await?,
-    });
-    *r.status_mut() = status;
-    Ok(r)
+        history: app.store.imports(20).await?,
+    };
+    let html = page
+        .render()
+        .map_err(|e| AppError::Invalid(format!("page du rapport : {e}")))?;
+    Ok((html, status.as_u16()))
 }
 
 // ----- export -----
