@@ -5,6 +5,7 @@
 pub mod booklet;
 pub mod campaigns;
 pub mod dedup;
+pub mod diagnostic;
 pub mod fields;
 pub mod freshness;
 pub mod geo;
