@@ -102,6 +102,11 @@ enum Command {
         #[command(subcommand)]
         what: SearchWhat,
     },
+    /// Diagnostic numérique d'une personne (grille partagée du réseau).
+    Diagnostic {
+        #[command(subcommand)]
+        what: DiagnosticWhat,
+    },
     /// Comptes.
     User {
         #[command(subcommand)]
@@ -153,6 +158,21 @@ enum DedupWhat {
         #[arg(long)]
         with_vetoed: bool,
     },
+}
+
+#[derive(Subcommand)]
+enum DiagnosticWhat {
+    /// Calcule le résultat d'un jeu de réponses (fichier JSON : {"questionnaire": "court",
+    /// "version": 1, "answers": {"question": "choix" ou ["choix", …]}}).
+    Score {
+        #[arg(long)]
+        answers: PathBuf,
+        /// Sortie JSON (le niveau dans `level`).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Affiche un questionnaire livré (`court` ou `complet`) en JSON.
+    Questionnaire { id: String },
 }
 
 #[derive(Subcommand)]
@@ -570,6 +590,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Diagnostic { what } => run_diagnostic(what),
         Command::User { what } => {
             let store = open_store(&cli).await?;
             match what {
@@ -780,6 +801,63 @@ fn progress(steps: u64) -> ProgressBar {
         bar.set_style(style);
     }
     bar
+}
+
+fn run_diagnostic(what: &DiagnosticWhat) -> Result<ExitCode> {
+    use maillage_domain::diagnostic::{AnswerSheet, assess, builtin};
+    match what {
+        DiagnosticWhat::Questionnaire { id } => {
+            let q = builtin()
+                .into_iter()
+                .find(|q| &q.id == id)
+                .with_context(|| format!("questionnaire « {id} » inconnu (court, complet)"))?;
+            emit(&serde_json::to_string_pretty(&q)?)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        DiagnosticWhat::Score { answers, json } => {
+            let text = std::fs::read_to_string(answers)
+                .with_context(|| format!("lecture de {}", answers.display()))?;
+            let sheet = AnswerSheet::from_json(&text)?;
+            let q = builtin()
+                .into_iter()
+                .find(|q| q.id == sheet.questionnaire && q.version == sheet.version)
+                .with_context(|| {
+                    format!(
+                        "questionnaire « {} » v{} inconnu (court, complet)",
+                        sheet.questionnaire, sheet.version
+                    )
+                })?;
+            let answers = sheet.answers();
+            q.check_answers(&answers)?;
+            let a = assess(&q, &answers);
+            if *json {
+                emit(&serde_json::to_string_pretty(&a)?)?;
+            } else {
+                let mut out = format!(
+                    "Niveau : {} — {}\nBesoin : {}\nÉquipement : {}\n",
+                    a.level.label(),
+                    a.level.definition(),
+                    a.need.label(),
+                    a.equipment.label()
+                );
+                for (d, l) in &a.domains {
+                    out.push_str(&format!("  {} : {}\n", d.label(), l.label()));
+                }
+                if let Some(o) = a.overall {
+                    out.push_str(&format!(
+                        "Compétences (indicateur Eurostat) : {}\n",
+                        o.label()
+                    ));
+                }
+                if a.french_classes {
+                    out.push_str("À orienter aussi vers des cours de français (FLE)\n");
+                }
+                out.push_str(&format!("Règles : {}", a.rules.join(" ; ")));
+                emit(&out)?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
 }
 
 const DEMO_DEPARTEMENT: &str = "54";

@@ -59,6 +59,11 @@ pub fn routes() -> Router<State> {
         )
         .route("/structures/{id}", get(get_organisation))
         .route("/qualite", get(quality))
+        .route("/diagnostic/score", axum::routing::post(diagnostic_score))
+        .route(
+            "/diagnostic/questionnaires/{id}",
+            get(diagnostic_questionnaire),
+        )
         .route("/import", axum::routing::post(import))
         .route("/export", get(export))
         .route("/openapi.json", get(openapi))
@@ -306,6 +311,25 @@ async fn list_organisations(AxState(state): AxState<State>) -> ApiResult {
         json!({"total": orgs.len(), "structures": orgs.iter().map(org_json).collect::<Vec<_>>()}),
     )
     .into_response())
+}
+
+/// Scores an answer sheet `{"questionnaire", "version", "answers"}`: the same result as the
+/// page and `maillage diagnostic score` (level in `level`).
+async fn diagnostic_score(AxState(state): AxState<State>, body: axum::body::Bytes) -> ApiResult {
+    let text = std::str::from_utf8(&body)
+        .map_err(|_| AppError::Invalid("le corps doit être du JSON en UTF-8".into()))?;
+    let sheet = maillage_domain::diagnostic::AnswerSheet::from_json(text)
+        .map_err(|e| AppError::Invalid(e.to_string()))?;
+    let assessment = state.app.score_sheet(&sheet)?;
+    Ok(Json(assessment).into_response())
+}
+
+/// A questionnaire in force (latest version), as reference data.
+async fn diagnostic_questionnaire(
+    AxState(state): AxState<State>,
+    Path(id): Path<String>,
+) -> ApiResult {
+    Ok(Json(state.app.questionnaire(&id, None)?).into_response())
 }
 
 /// Quality of the directory of the caller's territory: the same indicators as the page.

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod booklet;
 pub mod campaigns;
 pub mod dedup;
+pub mod diagnostic;
 pub mod filters;
 pub mod jobs;
 pub mod mail;

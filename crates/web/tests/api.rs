@@ -327,3 +327,50 @@ async fn bad_input_is_refused_with_fields_named() {
     let (status, _, _) = call(&app, "GET", "/api/v1/openapi.json", None, None).await;
     assert_eq!(status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn diagnostic_scoring_is_the_same_as_the_domain_and_says_why_it_refuses() {
+    let app = app().await;
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../domain/tests/diagnostics/3-sabrina-intermediaire.json"
+    ))
+    .expect("exemple");
+    let sheet: Value = serde_json::from_str(&text).expect("JSON");
+    let (status, body, _) = call(&app, "POST", "/api/v1/diagnostic/score", None, Some(sheet)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["level"], "intermediaire");
+    let parsed = maillage_domain::diagnostic::AnswerSheet::from_json(&text).expect("réponses");
+    let q = maillage_domain::diagnostic::builtin()
+        .into_iter()
+        .find(|q| q.id == "complet")
+        .expect("complet");
+    let direct = maillage_domain::diagnostic::assess(&q, &parsed.answers());
+    assert_eq!(body, serde_json::to_value(&direct).expect("JSON"));
+    let (status, body, _) = call(
+        &app,
+        "POST",
+        "/api/v1/diagnostic/score",
+        None,
+        Some(json!({"questionnaire": "court", "answers": {"internet": "toujours"}})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        body["erreur"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("toujours"),
+        "{body}"
+    );
+    let (status, body, _) = call(
+        &app,
+        "GET",
+        "/api/v1/diagnostic/questionnaires/court",
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["version"], 1);
+}
