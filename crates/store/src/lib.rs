@@ -8,6 +8,7 @@
 
 mod accounts;
 mod campaigns;
+mod diagnostics;
 mod directory;
 mod duplicates;
 mod reports;
@@ -21,6 +22,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 
 pub use accounts::{NewUser, User};
 pub use campaigns::{Campaign, CampaignRequest, IssuedRequest, LinkTarget, NewRequest, token_hash};
+pub use diagnostics::{Draft, NewDiagnostic, NewPerson, Person, StoredDiagnostic, normalise_code};
 pub use directory::{ImportOutcome, ImportRecord, ImportSummary, StoredPlace};
 pub use duplicates::MergeSummary;
 pub use reports::ErrorReport;
@@ -146,6 +148,9 @@ impl Store {
             for sql in [
                 "DELETE FROM sessions",
                 "DELETE FROM campaigns",
+                "DELETE FROM diagnostic_drafts",
+                "DELETE FROM diagnostics",
+                "DELETE FROM persons",
                 "DELETE FROM imports",
                 "DELETE FROM memberships",
                 "DELETE FROM coordinator_territories",
