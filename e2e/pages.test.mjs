@@ -405,3 +405,113 @@ test('livret imprimable d\'une zone, sans compte : avancement puis PDF', async (
   const pdf = await response.body();
   assert.equal(pdf.subarray(0, 5).toString(), '%PDF-');
 });
+
+test('diagnostic seul, au clavier sur 360 px : arrêt, reprise avec le code, résultat sur une page', async () => {
+  const page = await newPage({ width: 360, height: 740 });
+  await page.goto(BASE);
+  await page.click('a[href="/diagnostic"]');
+  await page.waitForSelector('h1');
+  await checkA11y(page, 'l\'accueil du diagnostic');
+  // Keyboard only: focus the short test's button and press Enter.
+  await page.focus('form[action="/diagnostic/commencer"] button.primary');
+  await page.keyboard.press('Enter');
+  await page.waitForURL(/\/diagnostic\/seul\/[A-Z0-9-]+\/1$/);
+  await checkA11y(page, 'une question');
+  assert.match(await page.textContent('.step'), /Question 1 sur 8/);
+  // A question answered by keyboard: Tab to the first choice, Space, then "Suivant".
+  const answer = async (choice) => {
+    await page.focus(`#choix-${choice}`);
+    await page.keyboard.press('Space');
+    await page.focus('button[value=suivant]');
+    await page.keyboard.press('Enter');
+    await page.waitForLoadState('domcontentloaded');
+  };
+  await answer('smartphone');
+  await answer('un_peu');
+  // Stop: the code to resume.
+  await page.click('button[value=arreter]');
+  await page.waitForSelector('p.code');
+  const code = (await page.textContent('p.code')).trim();
+  assert.match(code, /^[A-Z0-9]{4}-[A-Z0-9]{4}$/);
+  await checkA11y(page, 'la page d\'arrêt');
+  // Resume elsewhere with the code typed loosely.
+  const other = await newPage({ width: 360, height: 740 });
+  await other.goto(`${BASE}/diagnostic`);
+  await other.fill('#code', code.toLowerCase().replace('-', ' '));
+  await other.click('form[action="/diagnostic/reprendre"] button');
+  await other.waitForURL(/\/3$/);
+  assert.match(await other.textContent('.step'), /Question 3 sur 8/);
+  const answerOn = async (p, choice) => {
+    await p.check(`#choix-${choice}`);
+    await p.click('button[value=suivant]');
+    await p.waitForLoadState('domcontentloaded');
+  };
+  await answerOn(other, 'souvent');
+  await answerOn(other, 'envoie');
+  await other.click('button[value=passer]');
+  await other.waitForLoadState('domcontentloaded');
+  await answerOn(other, 'facile');
+  await answerOn(other, 'oui');
+  await answerOn(other, 'plutot');
+  await other.waitForURL(/\/resultat$/);
+  assert.match(await other.textContent('.level-box h2'), /Niveau \d sur 5/);
+  assert.ok(await other.$('a[href^="/?"]'), 'un lien vers les lieux qui conviennent');
+  await checkA11y(other, 'le résultat');
+  await other.emulateMedia({ media: 'print' });
+  const pdf = await other.pdf({ format: 'A4' });
+  const pages = (pdf.toString('latin1').match(/\/Type\s*\/Page[^s]/g) ?? []).length;
+  assert.equal(pages, 1, 'le résultat imprimé tient sur une page');
+});
+
+test('diagnostic accompagné complet, puis nouveau passage : la progression', async () => {
+  const page = await newPage();
+  await signIn(page, 'aidant@demo.maillage.example');
+  await page.goto(`${BASE}/diagnostics`);
+  await checkA11y(page, 'les diagnostics de la structure');
+  await page.click('a[href="/diagnostics/nouveau"]');
+  await page.waitForSelector('form.diagnostic-form');
+  await checkA11y(page, 'le questionnaire complet');
+  // A new followed person without consent: refused, the form kept.
+  await page.click('details summary');
+  await page.fill('#pseudonyme', 'Karim');
+  await page.check('#q-acces_smartphone-proprietaire');
+  await page.check('#q-maitrise_smartphone-non');
+  await page.check('#q-aisance-peu');
+  await page.click('form.diagnostic-form button[type=submit]');
+  await page.waitForSelector('#erreur-diagnostic');
+  assert.match(await page.textContent('#erreur-diagnostic'), /accord/);
+  assert.ok(await page.isChecked('#q-maitrise_smartphone-non'), 'réponses gardées');
+  await page.check('#accord');
+  await page.check('#obs-1');
+  await page.click('form.diagnostic-form button[type=submit]');
+  await page.waitForURL(/\/diagnostics\/[0-9a-f]+$/);
+  assert.match(await page.textContent('.level-box h2'), /Débutant/);
+  assert.match(await page.textContent('body'), /A su allumer l'appareil/);
+  await checkA11y(page, 'le résultat accompagné');
+  // The re-test a month later.
+  await page.click('a[href*="precedent="]');
+  await page.waitForSelector('form.diagnostic-form');
+  for (const id of ['q-acces_smartphone-proprietaire', 'q-maitrise_smartphone-bon', 'q-courriel-oui', 'q-courriel_frequence-semaine',
+    'q-recherche-le_fais', 'q-messagerie-oui', 'q-aisance-plutot']) {
+    await page.check(`#${id}`);
+  }
+  await page.click('form.diagnostic-form button[type=submit]');
+  await page.waitForURL(/\/diagnostics\/[0-9a-f]+$/);
+  assert.match(await page.textContent('#progres'), /progrès/);
+  const row = await page.textContent('table tbody tr:first-child');
+  assert.match(row, /Débutant/);
+  assert.match(row, /en progrès/);
+  await checkA11y(page, 'la comparaison');
+  // The person's page: timeline, export, erasure.
+  await page.click('a[href^="/personnes/"]');
+  await page.waitForSelector('h1');
+  assert.match(await page.textContent('h1'), /Karim/);
+  assert.equal(await page.locator('table').first().locator('tbody tr').count(), 2);
+  await checkA11y(page, 'le suivi de la personne');
+  const exported = await page.request.get(`${BASE}${await page.getAttribute('a[href$="/export"]', 'href')}`);
+  const data = await exported.json();
+  assert.equal(data.diagnostics.length, 2);
+  await page.click('form[action$="/effacer"] button');
+  await page.waitForSelector('[role=status]');
+  assert.match(await page.textContent('[role=status]'), /effacés/);
+});

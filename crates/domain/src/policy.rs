@@ -128,6 +128,13 @@ pub enum Action {
     /// (Answering a campaign needs no account: the personal link is the permission, checked by
     /// [`crate::campaigns::check_link`].)
     RunCampaign,
+    /// Record a diagnostic for an organisation, or read and erase the diagnostics and followed
+    /// persons of that organisation: its members only — personal data stay within the
+    /// structure that collected them (administrators and coordinators included only when
+    /// members).
+    HandlePersons {
+        organisation_id: String,
+    },
 }
 
 /// The answer, with the reason in French when refused.
@@ -155,6 +162,13 @@ pub fn authorize(actor: Option<&Actor>, action: &Action, today: NaiveDate) -> De
     let Some(actor) = actor else {
         return Decision::SignInRequired;
     };
+    if let HandlePersons { organisation_id } = action {
+        return if actor.member_of(organisation_id, today) {
+            Decision::Allow
+        } else {
+            Decision::Deny("seuls les membres de la structure qui suit la personne y ont accès")
+        };
+    }
     if actor.administrator {
         return Decision::Allow;
     }
@@ -216,6 +230,7 @@ pub fn authorize(actor: Option<&Actor>, action: &Action, today: NaiveDate) -> De
             }
         }
         ManageAccounts => Decision::Deny("la gestion des comptes est réservée aux administrateurs"),
+        HandlePersons { .. } => Decision::Deny("réservé aux membres de la structure"),
     }
 }
 
@@ -297,55 +312,55 @@ mod tests {
     #[test]
     fn authorisation_matrix() {
         use Who::*;
-        // (who, [read, export, create own, update own, update foreign, delete own, import, manage org own, accounts, review duplicates, resolve duplicate own, resolve duplicate foreign, review quality, run campaign])
-        let expected: [(Who, [bool; 14]); 7] = [
+        // (who, [read, export, create own, update own, update foreign, delete own, import, manage org own, accounts, review duplicates, resolve duplicate own, resolve duplicate foreign, review quality, run campaign, persons of org-1])
+        let expected: [(Who, [bool; 15]); 7] = [
             (
                 Anonymous,
                 [
                     true, true, false, false, false, false, false, false, false, false, false,
-                    false, false, false,
+                    false, false, false, false,
                 ],
             ),
             (
                 Helper,
                 [
                     true, true, false, false, false, false, false, false, false, false, false,
-                    false, false, false,
+                    false, false, false, false,
                 ],
             ),
             (
                 Member,
                 [
                     true, true, true, true, false, false, false, false, false, false, false, false,
-                    false, false,
+                    false, false, true,
                 ],
             ),
             (
                 FormerMember,
                 [
                     true, true, false, false, false, false, false, false, false, false, false,
-                    false, false, false,
+                    false, false, false, false,
                 ],
             ),
             (
                 Coordinator,
                 [
                     true, true, true, true, false, true, true, true, false, true, true, false,
-                    true, true,
+                    true, true, false,
                 ],
             ),
             (
                 OtherCoordinator,
                 [
                     true, true, false, false, false, false, true, false, false, true, false, false,
-                    true, true,
+                    true, true, false,
                 ],
             ),
             (
                 Admin,
                 [
                     true, true, true, true, true, true, true, true, true, true, true, true, true,
-                    true,
+                    true, false,
                 ],
             ),
         ];
@@ -366,6 +381,9 @@ mod tests {
                 Action::ResolveDuplicate(foreign()),
                 Action::ReviewQuality,
                 Action::RunCampaign,
+                Action::HandlePersons {
+                    organisation_id: "org-1".into(),
+                },
             ];
             for (action, allowed) in actions.iter().zip(want) {
                 let d = authorize(a.as_ref(), action, today());

@@ -1,11 +1,14 @@
 //! Diagnostics: the questionnaires in force, scoring of answers (the domain's rules), and the
 //! records kept of them. Pages, API and CLI score through here, so they agree.
 
+use chrono::{Duration, SecondsFormat, Utc};
 use maillage_domain::diagnostic::{
-    AnswerSheet, Answers, Assessment, Questionnaire, assess, builtin,
+    AnswerSheet, Answers, Assessment, Change, Level, Questionnaire, assess, builtin, compare,
 };
+use maillage_domain::policy::{Action, Actor, authorize};
+use maillage_store::{Draft, NewDiagnostic, NewPerson, Person, StoredDiagnostic};
 
-use crate::app::{App, AppError};
+use crate::app::{App, AppError, allow, today};
 
 impl App {
     /// A questionnaire by id and version (`None`: the latest).
@@ -39,4 +42,379 @@ impl App {
         let q = self.questionnaire(&sheet.questionnaire, Some(sheet.version))?;
         self.score_answers(&q, &sheet.answers())
     }
+}
+
+/// Days a test taken alone can be resumed.
+pub const DRAFT_DAYS: i64 = 30;
+/// A followed person is kept this long after their last diagnostic, then erased.
+pub const PERSON_KEEP_DAYS: i64 = 730;
+/// When to come back for a re-test.
+pub const RETEST_AFTER_DAYS: i64 = 90;
+
+fn stamp(at: chrono::DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// A guided diagnostic, as the helper fills it.
+#[derive(Debug, Clone, Default)]
+pub struct GuidedInput {
+    pub questionnaire: String,
+    pub answers: Answers,
+    pub organisation_id: String,
+    /// An existing followed person, or a new one (pseudonym, contact) with consent.
+    pub person_id: Option<String>,
+    pub new_person: Option<(String, Option<String>)>,
+    pub consent: bool,
+    /// A re-test of this diagnostic.
+    pub previous_id: Option<String>,
+    pub observations: Vec<String>,
+    pub learning: Option<maillage_domain::diagnostic::LearningCapacity>,
+    pub level_override: Option<(Level, String)>,
+    pub age_bracket: Option<String>,
+    pub commune: Option<String>,
+}
+
+/// A diagnostic with what is needed to show it.
+#[derive(Debug, Clone)]
+pub struct DiagnosticView {
+    pub diagnostic: StoredDiagnostic,
+    pub person: Option<Person>,
+    pub previous: Option<StoredDiagnostic>,
+    pub changes: Vec<Change>,
+}
+
+impl App {
+    /// Starts a test taken alone: a draft and its resume code.
+    pub async fn start_alone(&self, questionnaire: &str) -> Result<(Draft, String), AppError> {
+        let q = self.questionnaire(questionnaire, None)?;
+        Ok(self
+            .store
+            .create_draft(
+                &q.id,
+                q.version,
+                &stamp(Utc::now() + Duration::days(DRAFT_DAYS)),
+            )
+            .await?)
+    }
+
+    /// The draft of a resume code.
+    pub async fn draft(&self, code: &str) -> Result<(Draft, Questionnaire), AppError> {
+        let draft = self
+            .store
+            .draft_by_code(code, &stamp(Utc::now()))
+            .await?
+            .ok_or_else(|| {
+                AppError::Invalid(
+                    "code inconnu ou expiré (un test se reprend pendant 30 jours) : recommencez un test".into(),
+                )
+            })?;
+        let q = self.questionnaire(&draft.questionnaire, Some(draft.version))?;
+        Ok((draft, q))
+    }
+
+    /// Records the answer to question `position` (empty: skipped) and returns the next
+    /// position.
+    pub async fn answer_alone(
+        &self,
+        code: &str,
+        position: u32,
+        chosen: Vec<String>,
+    ) -> Result<u32, AppError> {
+        let (mut draft, q) = self.draft(code).await?;
+        let question = q
+            .questions
+            .get(position as usize)
+            .ok_or(AppError::NotFound)?;
+        if chosen.is_empty() {
+            draft.answers.remove(&question.id);
+        } else {
+            draft.answers.insert(question.id.clone(), chosen);
+        }
+        q.check_answers(&draft.answers)
+            .map_err(|e| AppError::Invalid(e.to_string()))?;
+        let next = position + 1;
+        self.store
+            .save_draft(&draft.id, &draft.answers, next.max(draft.position))
+            .await?;
+        Ok(next)
+    }
+
+    /// The result of a test taken alone, recorded once (anonymous).
+    pub async fn finish_alone(&self, code: &str) -> Result<String, AppError> {
+        let (draft, q) = self.draft(code).await?;
+        if let Some(id) = draft.diagnostic_id {
+            return Ok(id);
+        }
+        let assessment = self.score_answers(&q, &draft.answers)?;
+        let retest = (assessment.level != Level::Autonomous)
+            .then(|| (today() + Duration::days(RETEST_AFTER_DAYS)).to_string());
+        let id = self
+            .store
+            .create_diagnostic(&NewDiagnostic {
+                person_id: None,
+                previous_id: None,
+                organisation_id: None,
+                helper_id: None,
+                mode: "seul",
+                answers: &draft.answers,
+                assessment: &assessment,
+                observations: None,
+                age_bracket: profile_value(&q, &draft.answers, "age").as_deref(),
+                commune: None,
+                retest_on: retest.as_deref(),
+            })
+            .await?;
+        self.store.finish_draft(&draft.id, &id).await?;
+        Ok(id)
+    }
+
+    /// Records a guided diagnostic for one of the helper's organisations.
+    pub async fn record_guided(
+        &self,
+        actor: Option<&Actor>,
+        input: GuidedInput,
+    ) -> Result<String, AppError> {
+        allow(authorize(
+            actor,
+            &Action::HandlePersons {
+                organisation_id: input.organisation_id.clone(),
+            },
+            today(),
+        ))?;
+        let q = self.questionnaire(&input.questionnaire, None)?;
+        let mut assessment = self.score_answers(&q, &input.answers)?;
+        if let Some(l) = input.learning {
+            assessment.learning = Some(l);
+        }
+        if let Some((level, reason)) = &input.level_override {
+            assessment
+                .override_level(*level, reason)
+                .map_err(|e| AppError::Invalid(format!("niveau choisi : {e}")))?;
+        }
+        let keep_until = stamp(Utc::now() + Duration::days(PERSON_KEEP_DAYS));
+        let person_id = match (&input.person_id, &input.new_person) {
+            (Some(id), _) => {
+                let person = self.person_of(actor, id).await?;
+                self.store.extend_person(&person.id, &keep_until).await?;
+                Some(person.id)
+            }
+            (None, Some((pseudonym, contact))) => {
+                if !input.consent {
+                    return Err(AppError::Invalid(
+                        "suivi de la personne : son accord est nécessaire (cochez la case après le lui avoir demandé), sinon le diagnostic reste anonyme".into(),
+                    ));
+                }
+                let pseudonym = pseudonym.trim();
+                if pseudonym.is_empty() || pseudonym.chars().count() > 60 {
+                    return Err(AppError::Invalid(
+                        "prénom ou pseudonyme : de 1 à 60 caractères".into(),
+                    ));
+                }
+                let contact = contact.as_deref().map(str::trim).filter(|c| !c.is_empty());
+                if contact.is_some_and(|c| c.chars().count() > 120) {
+                    return Err(AppError::Invalid("contact : 120 caractères au plus".into()));
+                }
+                Some(
+                    self.store
+                        .create_person(&NewPerson {
+                            organisation_id: &input.organisation_id,
+                            pseudonym,
+                            contact,
+                            consent_by: actor.map(|a| a.user_id.as_str()),
+                            keep_until: &keep_until,
+                        })
+                        .await?,
+                )
+            }
+            (None, None) => None,
+        };
+        let previous_id = match &input.previous_id {
+            Some(id) => {
+                let previous = self.diagnostic_for(actor, id).await?;
+                if previous.diagnostic.person_id != person_id {
+                    return Err(AppError::Invalid(
+                        "un nouveau passage se rattache au diagnostic de la même personne".into(),
+                    ));
+                }
+                Some(previous.diagnostic.id)
+            }
+            None => None,
+        };
+        let observations = input
+            .observations
+            .iter()
+            .map(|o| o.trim())
+            .filter(|o| !o.is_empty())
+            .collect::<Vec<_>>()
+            .join("\n");
+        if observations.chars().count() > 4_000 {
+            return Err(AppError::Invalid(
+                "observations : 4 000 caractères au plus".into(),
+            ));
+        }
+        let retest = (assessment.level != Level::Autonomous)
+            .then(|| (today() + Duration::days(RETEST_AFTER_DAYS)).to_string());
+        let age = input
+            .age_bracket
+            .clone()
+            .or_else(|| profile_value(&q, &input.answers, "age"));
+        Ok(self
+            .store
+            .create_diagnostic(&NewDiagnostic {
+                person_id: person_id.as_deref(),
+                previous_id: previous_id.as_deref(),
+                organisation_id: Some(&input.organisation_id),
+                helper_id: actor.map(|a| a.user_id.as_str()),
+                mode: "accompagne",
+                answers: &input.answers,
+                assessment: &assessment,
+                observations: Some(observations.as_str()).filter(|o| !o.is_empty()),
+                age_bracket: age.as_deref(),
+                commune: input.commune.as_deref().filter(|c| !c.is_empty()),
+                retest_on: retest.as_deref(),
+            })
+            .await?)
+    }
+
+    async fn person_of(&self, actor: Option<&Actor>, id: &str) -> Result<Person, AppError> {
+        let person = self.store.person(id).await?.ok_or(AppError::NotFound)?;
+        allow(authorize(
+            actor,
+            &Action::HandlePersons {
+                organisation_id: person.organisation_id.clone(),
+            },
+            today(),
+        ))?;
+        Ok(person)
+    }
+
+    /// A diagnostic with its person and the comparison with the previous one. Anonymous
+    /// diagnostics taken alone are read through their resume code instead
+    /// ([`App::diagnostic_of_draft`]).
+    pub async fn diagnostic_for(
+        &self,
+        actor: Option<&Actor>,
+        id: &str,
+    ) -> Result<DiagnosticView, AppError> {
+        let diagnostic = self.store.diagnostic(id).await?.ok_or(AppError::NotFound)?;
+        let organisation_id = diagnostic
+            .organisation_id
+            .clone()
+            .ok_or(AppError::NotFound)?;
+        allow(authorize(
+            actor,
+            &Action::HandlePersons { organisation_id },
+            today(),
+        ))?;
+        self.view_of(diagnostic).await
+    }
+
+    async fn view_of(&self, diagnostic: StoredDiagnostic) -> Result<DiagnosticView, AppError> {
+        let person = match &diagnostic.person_id {
+            Some(p) => self.store.person(p).await?,
+            None => None,
+        };
+        let previous = match &diagnostic.previous_id {
+            Some(p) => self.store.diagnostic(p).await?,
+            None => None,
+        };
+        let changes = previous
+            .as_ref()
+            .map(|p| compare(&p.assessment, &diagnostic.assessment))
+            .unwrap_or_default();
+        Ok(DiagnosticView {
+            diagnostic,
+            person,
+            previous,
+            changes,
+        })
+    }
+
+    /// The result of a test taken alone, by its resume code.
+    pub async fn diagnostic_of_draft(&self, code: &str) -> Result<DiagnosticView, AppError> {
+        let id = self.finish_alone(code).await?;
+        let d = self
+            .store
+            .diagnostic(&id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        self.view_of(d).await
+    }
+
+    /// Diagnostics and followed persons of the helper's organisations.
+    pub async fn diagnostics_of_helper(
+        &self,
+        actor: Option<&Actor>,
+    ) -> Result<Vec<(String, Vec<StoredDiagnostic>, Vec<Person>)>, AppError> {
+        let actor = actor.ok_or(AppError::SignInRequired)?;
+        let mut out = Vec::new();
+        for m in actor.memberships.iter().filter(|m| m.in_force(today())) {
+            let org = self
+                .store
+                .organisation(&m.organisation_id)
+                .await?
+                .map(|o| o.name)
+                .unwrap_or_else(|| m.organisation_id.clone());
+            out.push((
+                org,
+                self.store
+                    .diagnostics_of_organisation(&m.organisation_id, 100)
+                    .await?,
+                self.store.persons_of(&m.organisation_id).await?,
+            ));
+        }
+        Ok(out)
+    }
+
+    /// A followed person and their diagnostics, oldest first.
+    pub async fn person_timeline(
+        &self,
+        actor: Option<&Actor>,
+        id: &str,
+    ) -> Result<(Person, Vec<StoredDiagnostic>), AppError> {
+        let person = self.person_of(actor, id).await?;
+        let diagnostics = self.store.diagnostics_of_person(&person.id).await?;
+        Ok((person, diagnostics))
+    }
+
+    /// Everything recorded about a person, as JSON (their right of access and portability).
+    pub async fn person_export(
+        &self,
+        actor: Option<&Actor>,
+        id: &str,
+    ) -> Result<serde_json::Value, AppError> {
+        let (person, diagnostics) = self.person_timeline(actor, id).await?;
+        Ok(serde_json::json!({
+            "personne": {
+                "prenom_ou_pseudonyme": person.pseudonym,
+                "contact": person.contact,
+                "accord_donne_le": person.consent_at,
+                "conserve_jusqu_au": person.keep_until,
+            },
+            "diagnostics": diagnostics.iter().map(|d| serde_json::json!({
+                "date": d.created_at,
+                "mode": d.mode,
+                "reponses": d.answers,
+                "resultat": d.assessment,
+                "observations": d.observations,
+            })).collect::<Vec<_>>(),
+        }))
+    }
+
+    /// Erases a person and their diagnostics (their right to erasure).
+    pub async fn erase_person(&self, actor: Option<&Actor>, id: &str) -> Result<(), AppError> {
+        let person = self.person_of(actor, id).await?;
+        self.store.delete_person(&person.id).await?;
+        Ok(())
+    }
+}
+
+/// A light-profile answer (`age`, `situation`), when given.
+fn profile_value(q: &Questionnaire, answers: &Answers, key: &str) -> Option<String> {
+    q.signals(answers).find_map(|s| match s {
+        maillage_domain::diagnostic::Signal::Profile { key: k, value } if k == key => {
+            Some(value.clone())
+        }
+        _ => None,
+    })
 }

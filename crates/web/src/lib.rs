@@ -132,6 +132,14 @@ pub async fn serve(app: App, addr: &str) -> anyhow::Result<()> {
             {
                 tracing::warn!("purge des adresses des campagnes : {e}");
             }
+            // Followed persons past their keeping date (with their diagnostics), expired
+            // drafts of tests taken alone.
+            if let Err(e) = store
+                .purge_diagnostics(&now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+                .await
+            {
+                tracing::warn!("purge des diagnostics : {e}");
+            }
             match reminders.send_campaign_reminders(now).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!("campagnes : {n} rappel(s) envoyé(s)"),

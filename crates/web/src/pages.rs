@@ -27,6 +27,7 @@ use crate::{AppError, State};
 
 mod booklet;
 mod campaigns;
+mod diagnostic;
 mod duplicates;
 mod jobs;
 mod map;
@@ -120,6 +121,7 @@ pub fn routes() -> Router<State> {
         .route("/admin/structures", post(admin_create_organisation))
         .merge(booklet::routes())
         .merge(campaigns::routes())
+        .merge(diagnostic::routes())
         .merge(jobs::routes())
         .merge(duplicates::routes())
         .merge(quality::routes())
@@ -177,6 +179,7 @@ async fn privacy(viewer: Viewer) -> Response {
             "Les mots de passe ne sont jamais conservés : seule une empreinte (argon2) l'est. Les sessions expirent après 10 heures et sont purgées chaque heure. Aucune donnée personnelle n'est écrite dans les journaux.".into(),
             "Quand vous signalez une erreur sur une fiche, vous pouvez laisser votre adresse électronique pour être prévenu de la correction : elle ne sert qu'à cela, n'est visible de personne, et est effacée automatiquement 30 jours après le traitement du signalement.".into(),
             "Pour les campagnes de mise à jour, Maillage écrit à l'adresse du référent d'un lieu (à défaut, à l'adresse publique du lieu). Le lien envoyé est personnel ; seule son empreinte est conservée. L'adresse utilisée est effacée 30 jours après la clôture de la campagne.".into(),
+            "Un diagnostic numérique est anonyme par défaut : au plus une tranche d'âge. Passé seul, sans compte, il se reprend avec un code dont seule l'empreinte est conservée ; les réponses en cours sont effacées après 30 jours. Une personne n'est suivie par une structure qu'avec son accord (un prénom ou un pseudonyme, un contact si elle le souhaite) ; seuls les membres de cette structure y ont accès, et ses données sont effacées 2 ans après son dernier passage, ou à sa demande. Elle peut aussi demander à les recevoir (export).".into(),
             "Pour consulter, exporter ou effacer vos données, adressez-vous à l'administrateur de votre réseau.".into(),
         ],
     })
@@ -487,7 +490,7 @@ pub(crate) fn form_pairs(body: &Bytes) -> Pairs {
         .collect()
 }
 
-pub(crate) fn field(pairs: &Pairs, key: &str) -> String {
+pub(crate) fn field(pairs: &[(String, String)], key: &str) -> String {
     pairs
         .iter()
         .find(|(k, _)| k == key)
