@@ -590,7 +590,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Diagnostic { what } => run_diagnostic(what),
+        Command::Diagnostic { what } => run_diagnostic(&cli, what).await,
         Command::User { what } => {
             let store = open_store(&cli).await?;
             match what {
@@ -803,7 +803,7 @@ fn progress(steps: u64) -> ProgressBar {
     bar
 }
 
-fn run_diagnostic(what: &DiagnosticWhat) -> Result<ExitCode> {
+async fn run_diagnostic(cli: &Cli, what: &DiagnosticWhat) -> Result<ExitCode> {
     use maillage_domain::diagnostic::{AnswerSheet, assess, builtin};
     match what {
         DiagnosticWhat::Questionnaire { id } => {
@@ -818,18 +818,22 @@ fn run_diagnostic(what: &DiagnosticWhat) -> Result<ExitCode> {
             let text = std::fs::read_to_string(answers)
                 .with_context(|| format!("lecture de {}", answers.display()))?;
             let sheet = AnswerSheet::from_json(&text)?;
-            let q = builtin()
+            // Shipped versions need no database; versions adapted by coordinators are read
+            // from it, through the same service as the pages and the API.
+            let shipped = builtin()
                 .into_iter()
-                .find(|q| q.id == sheet.questionnaire && q.version == sheet.version)
-                .with_context(|| {
-                    format!(
-                        "questionnaire « {} » v{} inconnu (court, complet)",
-                        sheet.questionnaire, sheet.version
-                    )
-                })?;
-            let answers = sheet.answers();
-            q.check_answers(&answers)?;
-            let a = assess(&q, &answers);
+                .find(|q| q.id == sheet.questionnaire && q.version == sheet.version);
+            let a = match shipped {
+                Some(q) => {
+                    let answers = sheet.answers();
+                    q.check_answers(&answers)?;
+                    assess(&q, &answers)
+                }
+                None => {
+                    let app = App::for_writes(open_store(cli).await?, load_referential(cli)?)?;
+                    app.score_sheet(&sheet).await?
+                }
+            };
             if *json {
                 emit(&serde_json::to_string_pretty(&a)?)?;
             } else {

@@ -135,6 +135,8 @@ pub enum Action {
     HandlePersons {
         organisation_id: String,
     },
+    /// Adapt the network's questionnaires (a new version: wording, added questions).
+    EditQuestionnaires,
 }
 
 /// The answer, with the reason in French when refused.
@@ -231,6 +233,13 @@ pub fn authorize(actor: Option<&Actor>, action: &Action, today: NaiveDate) -> De
         }
         ManageAccounts => Decision::Deny("la gestion des comptes est réservée aux administrateurs"),
         HandlePersons { .. } => Decision::Deny("réservé aux membres de la structure"),
+        EditQuestionnaires => {
+            if actor.is_coordinator() {
+                Decision::Allow
+            } else {
+                Decision::Deny("les questionnaires du réseau sont adaptés par ses coordinateurs")
+            }
+        }
     }
 }
 
@@ -312,55 +321,55 @@ mod tests {
     #[test]
     fn authorisation_matrix() {
         use Who::*;
-        // (who, [read, export, create own, update own, update foreign, delete own, import, manage org own, accounts, review duplicates, resolve duplicate own, resolve duplicate foreign, review quality, run campaign, persons of org-1])
-        let expected: [(Who, [bool; 15]); 7] = [
+        // (who, [read, export, create own, update own, update foreign, delete own, import, manage org own, accounts, review duplicates, resolve duplicate own, resolve duplicate foreign, review quality, run campaign, persons of org-1, edit questionnaires])
+        let expected: [(Who, [bool; 16]); 7] = [
             (
                 Anonymous,
                 [
                     true, true, false, false, false, false, false, false, false, false, false,
-                    false, false, false, false,
+                    false, false, false, false, false,
                 ],
             ),
             (
                 Helper,
                 [
                     true, true, false, false, false, false, false, false, false, false, false,
-                    false, false, false, false,
+                    false, false, false, false, false,
                 ],
             ),
             (
                 Member,
                 [
                     true, true, true, true, false, false, false, false, false, false, false, false,
-                    false, false, true,
+                    false, false, true, false,
                 ],
             ),
             (
                 FormerMember,
                 [
                     true, true, false, false, false, false, false, false, false, false, false,
-                    false, false, false, false,
+                    false, false, false, false, false,
                 ],
             ),
             (
                 Coordinator,
                 [
                     true, true, true, true, false, true, true, true, false, true, true, false,
-                    true, true, false,
+                    true, true, false, true,
                 ],
             ),
             (
                 OtherCoordinator,
                 [
                     true, true, false, false, false, false, true, false, false, true, false, false,
-                    true, true, false,
+                    true, true, false, true,
                 ],
             ),
             (
                 Admin,
                 [
                     true, true, true, true, true, true, true, true, true, true, true, true, true,
-                    true, false,
+                    true, false, true,
                 ],
             ),
         ];
@@ -384,6 +393,7 @@ mod tests {
                 Action::HandlePersons {
                     organisation_id: "org-1".into(),
                 },
+                Action::EditQuestionnaires,
             ];
             for (action, allowed) in actions.iter().zip(want) {
                 let d = authorize(a.as_ref(), action, today());

@@ -408,3 +408,68 @@ mod tests {
         assert_eq!(normalise_code(&c.to_lowercase().replace('-', " ")), c);
     }
 }
+
+/// A stored questionnaire version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredQuestionnaire {
+    pub id: String,
+    pub version: u32,
+    /// The questionnaire as JSON (reference data).
+    pub content: String,
+    pub created_at: String,
+    pub created_by: Option<String>,
+}
+
+impl Store {
+    /// Versions of questionnaires adapted by coordinators, oldest first.
+    pub async fn stored_questionnaires(&self) -> Result<Vec<StoredQuestionnaire>> {
+        on_pool!(self, pool => {
+            let rows = sqlx::query("SELECT id, version, content, created_at, created_by FROM questionnaires ORDER BY id, version")
+                .fetch_all(pool)
+                .await?;
+            rows.iter()
+                .map(|row| {
+                    let version: i64 = row.try_get("version")?;
+                    Ok(StoredQuestionnaire {
+                        id: row.try_get("id")?,
+                        version: u32::try_from(version).map_err(corrupt)?,
+                        content: row.try_get("content")?,
+                        created_at: row.try_get("created_at")?,
+                        created_by: row.try_get("created_by")?,
+                    })
+                })
+                .collect()
+        })
+    }
+
+    /// Writes a new version; refused (`Conflict`) when that version exists.
+    pub async fn save_questionnaire(
+        &self,
+        id: &str,
+        version: u32,
+        content: &str,
+        by: Option<&str>,
+    ) -> Result<()> {
+        let exists = self
+            .stored_questionnaires()
+            .await?
+            .iter()
+            .any(|q| q.id == id && q.version == version);
+        if exists {
+            return Err(crate::StoreError::Conflict(format!(
+                "la version {version} du questionnaire « {id} » existe déjà"
+            )));
+        }
+        on_pool!(self, pool => {
+            sqlx::query("INSERT INTO questionnaires (id, version, content, created_at, created_by) VALUES ($1, $2, $3, $4, $5)")
+                .bind(id)
+                .bind(i64::from(version))
+                .bind(content)
+                .bind(now())
+                .bind(by)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+}

@@ -151,6 +151,7 @@ impl Store {
                 "DELETE FROM diagnostic_drafts",
                 "DELETE FROM diagnostics",
                 "DELETE FROM persons",
+                "DELETE FROM questionnaires",
                 "DELETE FROM imports",
                 "DELETE FROM memberships",
                 "DELETE FROM coordinator_territories",

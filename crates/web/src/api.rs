@@ -320,7 +320,7 @@ async fn diagnostic_score(AxState(state): AxState<State>, body: axum::body::Byte
         .map_err(|_| AppError::Invalid("le corps doit être du JSON en UTF-8".into()))?;
     let sheet = maillage_domain::diagnostic::AnswerSheet::from_json(text)
         .map_err(|e| AppError::Invalid(e.to_string()))?;
-    let assessment = state.app.score_sheet(&sheet)?;
+    let assessment = state.app.score_sheet(&sheet).await?;
     Ok(Json(assessment).into_response())
 }
 
@@ -329,7 +329,7 @@ async fn diagnostic_questionnaire(
     AxState(state): AxState<State>,
     Path(id): Path<String>,
 ) -> ApiResult {
-    Ok(Json(state.app.questionnaire(&id, None)?).into_response())
+    Ok(Json(state.app.questionnaire(&id, None).await?).into_response())
 }
 
 /// Quality of the directory of the caller's territory: the same indicators as the page.

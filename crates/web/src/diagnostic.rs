@@ -11,9 +11,31 @@ use maillage_store::{Draft, NewDiagnostic, NewPerson, Person, StoredDiagnostic};
 use crate::app::{App, AppError, allow, today};
 
 impl App {
+    /// Every questionnaire version: shipped ones and those coordinators adapted.
+    pub async fn questionnaires(&self) -> Result<Vec<Questionnaire>, AppError> {
+        let mut all = builtin();
+        for stored in self.store.stored_questionnaires().await? {
+            match Questionnaire::from_json(&stored.content) {
+                Ok(q) => all.push(q),
+                Err(e) => tracing::error!(
+                    "questionnaire enregistré « {} » v{} illisible : {e}",
+                    stored.id,
+                    stored.version
+                ),
+            }
+        }
+        all.sort_by(|a, b| a.id.cmp(&b.id).then(a.version.cmp(&b.version)));
+        Ok(all)
+    }
+
     /// A questionnaire by id and version (`None`: the latest).
-    pub fn questionnaire(&self, id: &str, version: Option<u32>) -> Result<Questionnaire, AppError> {
-        builtin()
+    pub async fn questionnaire(
+        &self,
+        id: &str,
+        version: Option<u32>,
+    ) -> Result<Questionnaire, AppError> {
+        self.questionnaires()
+            .await?
             .into_iter()
             .filter(|q| q.id == id && version.is_none_or(|v| v == q.version))
             .max_by_key(|q| q.version)
@@ -23,6 +45,76 @@ impl App {
                     version.map(|v| format!(" v{v}")).unwrap_or_default()
                 ))
             })
+    }
+
+    /// A coordinator adapts a questionnaire: the latest version reworded and, optionally, new
+    /// questions (JSON, with existing signals), saved as the next version. Past results keep
+    /// theirs.
+    pub async fn adapt_questionnaire(
+        &self,
+        actor: Option<&Actor>,
+        id: &str,
+        edit: &QuestionnaireEdit,
+    ) -> Result<u32, AppError> {
+        allow(authorize(actor, &Action::EditQuestionnaires, today()))?;
+        let mut q = self.questionnaire(id, None).await?;
+        let before = q.clone();
+        for question in &mut q.questions {
+            if let Some(t) = edit.texts.get(&question.id).map(|t| t.trim()) {
+                if t.is_empty() {
+                    return Err(AppError::Invalid(format!(
+                        "question « {} » : le texte ne peut pas être vide",
+                        question.id
+                    )));
+                }
+                question.text = t.to_string();
+            }
+            for choice in &mut question.choices {
+                if let Some(l) = edit
+                    .labels
+                    .get(&(question.id.clone(), choice.id.clone()))
+                    .map(|l| l.trim())
+                {
+                    if l.is_empty() {
+                        return Err(AppError::Invalid(format!(
+                            "question « {} », choix « {} » : le libellé ne peut pas être vide",
+                            question.id, choice.id
+                        )));
+                    }
+                    choice.label = l.to_string();
+                }
+            }
+        }
+        if let Some(text) = edit
+            .new_questions
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+        {
+            let added: Vec<maillage_domain::diagnostic::questionnaire::Question> =
+                serde_json::from_str(text)
+                    .or_else(|_| serde_json::from_str(text).map(|one| vec![one]))
+                    .map_err(|e| {
+                        AppError::Invalid(format!(
+                            "nouvelles questions : JSON illisible ({e}) ; voir docs/DIAGNOSTIC.md pour la forme d'une question et ses signaux"
+                        ))
+                    })?;
+            q.questions.extend(added);
+        }
+        if q == before {
+            return Err(AppError::Invalid(
+                "rien n'a changé : aucune nouvelle version".into(),
+            ));
+        }
+        q.version = before.version + 1;
+        let json =
+            serde_json::to_string_pretty(&q).map_err(|e| AppError::Invalid(e.to_string()))?;
+        // The same checks as shipped questionnaires (unique ids, choices present).
+        Questionnaire::from_json(&json).map_err(|e| AppError::Invalid(e.to_string()))?;
+        self.store
+            .save_questionnaire(&q.id, q.version, &json, actor.map(|a| a.user_id.as_str()))
+            .await?;
+        Ok(q.version)
     }
 
     /// Scores answers, after checking them against their questionnaire.
@@ -38,8 +130,10 @@ impl App {
     }
 
     /// Scores an answer sheet (API, CLI).
-    pub fn score_sheet(&self, sheet: &AnswerSheet) -> Result<Assessment, AppError> {
-        let q = self.questionnaire(&sheet.questionnaire, Some(sheet.version))?;
+    pub async fn score_sheet(&self, sheet: &AnswerSheet) -> Result<Assessment, AppError> {
+        let q = self
+            .questionnaire(&sheet.questionnaire, Some(sheet.version))
+            .await?;
         self.score_answers(&q, &sheet.answers())
     }
 }
@@ -53,6 +147,17 @@ pub const RETEST_AFTER_DAYS: i64 = 90;
 
 fn stamp(at: chrono::DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// A coordinator's changes to a questionnaire.
+#[derive(Debug, Clone, Default)]
+pub struct QuestionnaireEdit {
+    /// Question id → new text.
+    pub texts: std::collections::HashMap<String, String>,
+    /// (question id, choice id) → new label.
+    pub labels: std::collections::HashMap<(String, String), String>,
+    /// New questions as JSON (one or a list), with existing signals.
+    pub new_questions: Option<String>,
 }
 
 /// A guided diagnostic, as the helper fills it.
@@ -86,7 +191,7 @@ pub struct DiagnosticView {
 impl App {
     /// Starts a test taken alone: a draft and its resume code.
     pub async fn start_alone(&self, questionnaire: &str) -> Result<(Draft, String), AppError> {
-        let q = self.questionnaire(questionnaire, None)?;
+        let q = self.questionnaire(questionnaire, None).await?;
         Ok(self
             .store
             .create_draft(
@@ -108,7 +213,9 @@ impl App {
                     "code inconnu ou expiré (un test se reprend pendant 30 jours) : recommencez un test".into(),
                 )
             })?;
-        let q = self.questionnaire(&draft.questionnaire, Some(draft.version))?;
+        let q = self
+            .questionnaire(&draft.questionnaire, Some(draft.version))
+            .await?;
         Ok((draft, q))
     }
 
@@ -181,7 +288,7 @@ impl App {
             },
             today(),
         ))?;
-        let q = self.questionnaire(&input.questionnaire, None)?;
+        let q = self.questionnaire(&input.questionnaire, None).await?;
         let mut assessment = self.score_answers(&q, &input.answers)?;
         if let Some(l) = input.learning {
             assessment.learning = Some(l);

@@ -38,6 +38,10 @@ pub fn routes() -> Router<State> {
         .route("/personnes/{id}", get(person_page))
         .route("/personnes/{id}/export", get(person_export))
         .route("/personnes/{id}/effacer", post(person_erase))
+        .route(
+            "/diagnostic/questionnaires",
+            get(questionnaires_page).post(adapt_questionnaire),
+        )
         .route("/static/lecture.js", get(read_aloud_script))
 }
 
@@ -583,7 +587,7 @@ async fn guided_form_page(
     error: Option<String>,
 ) -> Result<Response, AppError> {
     let actor = viewer.actor().ok_or(AppError::SignInRequired)?;
-    let q = state.app.questionnaire(questionnaire, None)?;
+    let q = state.app.questionnaire(questionnaire, None).await?;
     let mut sections: Vec<Section> = Vec::new();
     for question in &q.questions {
         let name = format!("q_{}", question.id);
@@ -851,4 +855,146 @@ async fn person_erase(
 ) -> Result<Redirect, AppError> {
     state.app.erase_person(viewer.actor(), &id).await?;
     Ok(Redirect::to("/diagnostics?efface=1"))
+}
+
+// ----- questionnaires (coordinators) -----
+
+struct EditQuestion {
+    id: String,
+    section: String,
+    text: String,
+    choices: Vec<(String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "questionnaires.html")]
+struct QuestionnairesPage {
+    chrome: Chrome,
+    versions: Vec<(String, u32, String)>,
+    id: String,
+    version: u32,
+    questions: Vec<EditQuestion>,
+    new_questions: String,
+    error: Option<String>,
+    saved: Option<String>,
+}
+
+async fn questionnaires_response(
+    state: &State,
+    viewer: &Viewer,
+    id: &str,
+    pairs: &[(String, String)],
+    error: Option<String>,
+    saved: Option<String>,
+) -> Result<Response, AppError> {
+    crate::app::allow(maillage_domain::policy::authorize(
+        viewer.actor(),
+        &maillage_domain::policy::Action::EditQuestionnaires,
+        crate::app::today(),
+    ))?;
+    let all = state.app.questionnaires().await?;
+    let q = state.app.questionnaire(id, None).await?;
+    let value = |name: String, current: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_else(|| current.to_string())
+    };
+    let failed = error.is_some();
+    let mut r = render(&QuestionnairesPage {
+        chrome: Chrome::new("diagnostic", viewer),
+        versions: all
+            .iter()
+            .map(|q| (q.id.clone(), q.version, q.title.clone()))
+            .collect(),
+        id: q.id.clone(),
+        version: q.version,
+        questions: q
+            .questions
+            .iter()
+            .map(|question| EditQuestion {
+                id: question.id.clone(),
+                section: question.section.clone(),
+                text: value(format!("texte_{}", question.id), &question.text),
+                choices: question
+                    .choices
+                    .iter()
+                    .map(|c| {
+                        (
+                            c.id.clone(),
+                            value(format!("choix_{}__{}", question.id, c.id), &c.label),
+                        )
+                    })
+                    .collect(),
+            })
+            .collect(),
+        new_questions: field(pairs, "nouvelles"),
+        error,
+        saved,
+    });
+    if failed {
+        *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(r)
+}
+
+async fn questionnaires_page(
+    AxState(state): AxState<State>,
+    viewer: Viewer,
+    RawQuery(query): RawQuery,
+) -> Result<Response, AppError> {
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+        .into_owned()
+        .collect();
+    let id = match field(&pairs, "id").as_str() {
+        "complet" => "complet",
+        _ => "court",
+    };
+    let saved = Some(field(&pairs, "version")).filter(|v| !v.is_empty());
+    questionnaires_response(&state, &viewer, id, &[], None, saved).await
+}
+
+async fn adapt_questionnaire(
+    AxState(state): AxState<State>,
+    viewer: Viewer,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let pairs = form_pairs(&body);
+    let id = match field(&pairs, "id").as_str() {
+        "complet" => "complet",
+        _ => "court",
+    };
+    let current = state.app.questionnaire(id, None).await?;
+    let mut edit = crate::diagnostic::QuestionnaireEdit::default();
+    for question in &current.questions {
+        let t = field(&pairs, &format!("texte_{}", question.id));
+        if !t.is_empty() && t != question.text {
+            edit.texts.insert(question.id.clone(), t);
+        }
+        for c in &question.choices {
+            let key = format!("choix_{}__{}", question.id, c.id);
+            if let Some((_, l)) = pairs.iter().find(|(k, _)| *k == key)
+                && l != &c.label
+            {
+                edit.labels
+                    .insert((question.id.clone(), c.id.clone()), l.clone());
+            }
+        }
+    }
+    edit.new_questions = Some(field(&pairs, "nouvelles")).filter(|t| !t.trim().is_empty());
+    match state
+        .app
+        .adapt_questionnaire(viewer.actor(), id, &edit)
+        .await
+    {
+        Ok(v) => Ok(
+            Redirect::to(&format!("/diagnostic/questionnaires?id={id}&version={v}"))
+                .into_response(),
+        ),
+        Err(AppError::Invalid(m)) => {
+            questionnaires_response(&state, &viewer, id, &pairs, Some(m), None).await
+        }
+        Err(e) => Err(e),
+    }
 }
