@@ -498,6 +498,10 @@ test('diagnostic accompagné complet, puis nouveau passage : la progression', as
   await page.click('form.diagnostic-form button[type=submit]');
   await page.waitForURL(/\/diagnostics\/[0-9a-f]+$/);
   assert.match(await page.textContent('#progres'), /progrès/);
+  await page.emulateMedia({ media: 'print' });
+  const printed = await page.pdf({ format: 'A4' });
+  assert.equal((printed.toString('latin1').match(/\/Type\s*\/Page[^s]/g) ?? []).length, 1, 'une page à remettre');
+  await page.emulateMedia({ media: 'screen' });
   const row = await page.textContent('table tbody tr:first-child');
   assert.match(row, /Débutant/);
   assert.match(row, /en progrès/);

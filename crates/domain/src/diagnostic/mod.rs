@@ -98,3 +98,93 @@ pub fn compare(before: &Assessment, after: &Assessment) -> Vec<Change> {
     }
     out
 }
+
+/// Counts of a set of diagnostics, defined once for pages, exports and the API.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DiagnosticStats {
+    pub total: usize,
+    /// By level, Éloigné first.
+    pub by_level: [usize; 5],
+    pub alone: usize,
+    /// Re-tests (a diagnostic linked to a previous one of the same person).
+    pub retests: usize,
+    /// Re-tests whose level went up.
+    pub retests_progressing: usize,
+    /// Re-tests whose own sense of ease went up.
+    pub retests_more_at_ease: usize,
+    /// Also oriented to French classes.
+    pub french_classes: usize,
+}
+
+impl DiagnosticStats {
+    /// From (assessment, taken alone, previous assessment if a re-test).
+    pub fn of<'a>(
+        items: impl IntoIterator<Item = (&'a Assessment, bool, Option<&'a Assessment>)>,
+    ) -> Self {
+        let mut s = Self::default();
+        for (a, alone, previous) in items {
+            s.total += 1;
+            s.by_level[usize::from(a.level.number() - 1)] += 1;
+            s.alone += usize::from(alone);
+            s.french_classes += usize::from(a.french_classes);
+            if let Some(p) = previous {
+                s.retests += 1;
+                s.retests_progressing += usize::from(a.level > p.level);
+                s.retests_more_at_ease +=
+                    usize::from(matches!((p.ease, a.ease), (Some(b), Some(n)) if n > b));
+            }
+        }
+        s
+    }
+}
+
+#[cfg(test)]
+mod stats_tests {
+    use super::*;
+
+    #[test]
+    fn counts_levels_and_progress_of_retests() {
+        let q = builtin()
+            .into_iter()
+            .find(|q| q.id == "court")
+            .expect("court");
+        let answers = |pairs: &[(&str, &str)]| -> Answers {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), vec![v.to_string()]))
+                .collect()
+        };
+        let before = assess(
+            &q,
+            &answers(&[
+                ("appareils", "smartphone"),
+                ("maitrise", "non"),
+                ("aisance", "peu"),
+            ]),
+        );
+        let after = assess(
+            &q,
+            &answers(&[
+                ("appareils", "smartphone"),
+                ("maitrise", "bien"),
+                ("internet", "souvent"),
+                ("courriel", "envoie"),
+                ("aisance", "plutot"),
+                ("francais", "un_peu"),
+            ]),
+        );
+        let s = DiagnosticStats::of([(&before, true, None), (&after, false, Some(&before))]);
+        assert_eq!(s.total, 2);
+        assert_eq!(s.by_level, [0, 1, 0, 1, 0]);
+        assert_eq!(
+            (
+                s.alone,
+                s.retests,
+                s.retests_progressing,
+                s.retests_more_at_ease,
+                s.french_classes
+            ),
+            (1, 1, 1, 1, 1)
+        );
+    }
+}

@@ -478,6 +478,8 @@ struct OrgBlock {
     name: String,
     diagnostics: Vec<DiagnosticRow>,
     persons: Vec<(String, String)>,
+    stats: maillage_domain::diagnostic::DiagnosticStats,
+    levels: Vec<(&'static str, usize)>,
 }
 
 #[derive(Template)]
@@ -501,7 +503,26 @@ async fn helper_list(
                 .iter()
                 .map(|p| (p.id.clone(), p.pseudonym.clone()))
                 .collect();
+            let by_id: std::collections::HashMap<&str, &StoredDiagnostic> =
+                diagnostics.iter().map(|d| (d.id.as_str(), d)).collect();
+            let stats =
+                maillage_domain::diagnostic::DiagnosticStats::of(diagnostics.iter().map(|d| {
+                    (
+                        &d.assessment,
+                        d.mode == "seul",
+                        d.previous_id
+                            .as_deref()
+                            .and_then(|p| by_id.get(p))
+                            .map(|p| &p.assessment),
+                    )
+                }));
             OrgBlock {
+                levels: Level::ALL
+                    .iter()
+                    .zip(stats.by_level)
+                    .map(|(l, n)| (l.label(), n))
+                    .collect(),
+                stats,
                 name,
                 diagnostics: diagnostics
                     .iter()
@@ -563,8 +584,19 @@ struct GuidedForm {
     pseudonym: String,
     contact: String,
     consent: bool,
+    commune: String,
+    ages: Vec<(&'static str, &'static str, bool)>,
     error: Option<String>,
 }
+
+/// Age brackets of the national activity reporting (anonymous demographics).
+const AGE_BRACKETS: [(&str, &str); 5] = [
+    ("moins_25", "Moins de 25 ans"),
+    ("25_34", "De 25 à 34 ans"),
+    ("35_54", "De 35 à 54 ans"),
+    ("55_64", "De 55 à 64 ans"),
+    ("65_plus", "65 ans et plus"),
+];
 
 /// Common observations of the seed (`000_…`): how the person approaches the questions.
 const OBSERVATIONS: [&str; 8] = [
@@ -689,6 +721,11 @@ async fn guided_form_page(
         pseudonym: field(pairs, "pseudonyme"),
         contact: field(pairs, "contact"),
         consent: pairs.iter().any(|(k, _)| k == "accord"),
+        commune: field(pairs, "commune"),
+        ages: AGE_BRACKETS
+            .iter()
+            .map(|(k, l)| (*k, *l, field(pairs, "tranche_age") == *k))
+            .collect(),
         error,
     });
     if failed {
@@ -762,8 +799,11 @@ async fn guided_submit(
         observations,
         learning,
         level_override,
-        age_bracket: None,
-        commune: None,
+        age_bracket: Some(field(&pairs, "tranche_age"))
+            .filter(|a| AGE_BRACKETS.iter().any(|(k, _)| k == a)),
+        commune: Some(field(&pairs, "commune"))
+            .map(|c| c.trim().chars().take(80).collect::<String>())
+            .filter(|c| !c.is_empty()),
     };
     match state.app.record_guided(viewer.actor(), input).await {
         Ok(id) => Ok(Redirect::to(&format!("/diagnostics/{id}")).into_response()),
