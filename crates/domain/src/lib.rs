@@ -18,6 +18,7 @@ pub mod reports;
 pub mod text;
 pub mod typology;
 pub mod vocab;
+pub mod workshops;
 
 pub use place::{
     CommuneLookup, CommuneRef, FieldIssue, Place, RawPlace, STANDARD_FIELDS, Validation,

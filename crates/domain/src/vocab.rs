@@ -329,3 +329,44 @@ mod tests {
         assert_eq!(Fee::parse("Gratuit sous conditions"), None);
     }
 }
+
+vocabulary! {
+    /// Themes of digital mediation, as the national activity reporting names them (workshops,
+    /// resources, activity records).
+    MediationTheme, field = "thematiques" {
+        Equipment = "materiel", "Prendre en main du matériel";
+        Internet = "internet", "Naviguer sur internet";
+        Email = "courriel", "Courriels";
+        Office = "bureautique", "Bureautique";
+        SocialMedia = "reseaux-sociaux", "Réseaux sociaux et communication";
+        OnlineProcedures = "demarches", "Démarches en ligne et accès aux droits";
+        Health = "sante", "Santé";
+        BankingShopping = "banque-achats", "Banque et achats en ligne";
+        Employment = "insertion-pro", "Insertion professionnelle";
+        Safety = "securite", "Sécurité numérique et désinformation", aliases = ["Prévention en sécurité numérique"];
+        Parenting = "parentalite", "Parentalité numérique";
+        School = "scolarite", "Scolarité et numérique";
+        Creating = "creer", "Créer avec le numérique";
+        Culture = "culture-numerique", "Culture numérique";
+        ArtificialIntelligence = "ia", "Intelligence artificielle";
+    }
+}
+
+vocabulary! {
+    /// How a workshop is run.
+    WorkshopFormat, field = "format" {
+        Collective = "collectif", "Atelier collectif";
+        IndividualInGroup = "individuel-collectif", "Individuel dans le collectif";
+        Hybrid = "hybride", "Hybride (sur place et à distance)";
+        Remote = "a-distance", "À distance";
+    }
+}
+
+vocabulary! {
+    /// How people register to a workshop.
+    RegistrationMode, field = "inscription" {
+        Open = "libre", "Inscription libre (en ligne ou sur place)";
+        ReferralOnly = "orientation", "Sur orientation d'un aidant seulement";
+        ByPhone = "telephone", "Par téléphone";
+    }
+}
