@@ -13,6 +13,7 @@ mod directory;
 mod duplicates;
 mod reports;
 mod sessions;
+mod workshops;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -27,6 +28,7 @@ pub use directory::{ImportOutcome, ImportRecord, ImportSummary, StoredPlace};
 pub use duplicates::MergeSummary;
 pub use reports::ErrorReport;
 pub use sessions::SessionRecord;
+pub use workshops::{Registration, StoredWorkshop};
 
 /// Errors of the storage layer.
 #[derive(Debug, thiserror::Error)]
@@ -148,6 +150,7 @@ impl Store {
             for sql in [
                 "DELETE FROM sessions",
                 "DELETE FROM campaigns",
+                "DELETE FROM workshops",
                 "DELETE FROM diagnostic_drafts",
                 "DELETE FROM diagnostics",
                 "DELETE FROM persons",
