@@ -579,3 +579,197 @@ mod tests {
         );
     }
 }
+
+/// Workshops of the demo territory: several levels and themes over the next weeks, most of
+/// them run by `organisation`'s places (the demo helper's structure), one small group nearly
+/// full so that the waiting list shows.
+pub fn workshops(
+    places: &[DemoPlace],
+    organisation: &str,
+    today: NaiveDate,
+) -> Vec<maillage_domain::workshops::Workshop> {
+    use maillage_domain::diagnostic::Level;
+    use maillage_domain::workshops::WorkshopForm;
+    let own: Vec<&DemoPlace> = places
+        .iter()
+        .filter(|p| p.organisation == organisation)
+        .collect();
+    let others: Vec<&DemoPlace> = places
+        .iter()
+        .filter(|p| p.organisation != organisation)
+        .collect();
+    /// Title, summary, themes, level required, level reached, seats, free.
+    type Template<'a> = (
+        &'a str,
+        &'a str,
+        &'a [&'a str],
+        Level,
+        Option<Level>,
+        &'a str,
+        bool,
+    );
+    let templates: [Template; 11] = [
+        (
+            "Café numérique : vos questions sur votre appareil",
+            "On vient avec son téléphone ou ses questions, on repart avec une réponse. Sans inscription préalable nécessaire.",
+            &["materiel"],
+            Level::Distant,
+            Some(Level::Beginner),
+            "",
+            true,
+        ),
+        (
+            "Premiers pas sur smartphone",
+            "Allumer, déverrouiller, appeler, envoyer un message, prendre une photo.",
+            &["materiel"],
+            Level::Beginner,
+            Some(Level::Intermediate),
+            "6",
+            true,
+        ),
+        (
+            "Atelier smartphone en petit groupe",
+            "Deux personnes, un médiateur : on avance à votre rythme.",
+            &["materiel"],
+            Level::Beginner,
+            Some(Level::Intermediate),
+            "2",
+            true,
+        ),
+        (
+            "Découvrir l'ordinateur : souris, clavier, fenêtres",
+            "Se repérer sur un ordinateur et ne plus en avoir peur.",
+            &["materiel", "bureautique"],
+            Level::Beginner,
+            Some(Level::Intermediate),
+            "8",
+            true,
+        ),
+        (
+            "Créer et utiliser son adresse e-mail",
+            "Créer une adresse, lire, écrire, joindre un document.",
+            &["courriel"],
+            Level::Intermediate,
+            Some(Level::Advanced),
+            "8",
+            true,
+        ),
+        (
+            "Naviguer sur internet en confiance",
+            "Chercher une information, reconnaître un site fiable.",
+            &["internet"],
+            Level::Intermediate,
+            Some(Level::Advanced),
+            "10",
+            true,
+        ),
+        (
+            "Accompagner ses enfants sur les écrans",
+            "Contrôle parental, temps d'écran, réseaux sociaux : en parler en famille.",
+            &["parentalite"],
+            Level::Intermediate,
+            None,
+            "12",
+            true,
+        ),
+        (
+            "Mes démarches en ligne : Ameli, CAF, impots.gouv",
+            "Créer ses comptes, FranceConnect, déposer un document.",
+            &["demarches"],
+            Level::Advanced,
+            Some(Level::Autonomous),
+            "8",
+            true,
+        ),
+        (
+            "Reconnaître les arnaques en ligne",
+            "Faux colis, fausse banque, faux remboursement : les repérer et réagir.",
+            &["securite"],
+            Level::Advanced,
+            None,
+            "12",
+            true,
+        ),
+        (
+            "Découvrir l'intelligence artificielle",
+            "Ce que sont les IA génératives, à quoi elles servent, leurs limites.",
+            &["ia", "culture-numerique"],
+            Level::Advanced,
+            None,
+            "15",
+            false,
+        ),
+        (
+            "Parcours emploi : CV et candidature en ligne",
+            "Trois séances : écrire son CV, créer son espace France Travail, répondre à une offre.",
+            &["insertion-pro"],
+            Level::Intermediate,
+            Some(Level::Advanced),
+            "8",
+            true,
+        ),
+    ];
+    let mut out = Vec::new();
+    for (i, (title, summary, themes, required, reached, capacity, free)) in
+        templates.iter().enumerate()
+    {
+        let place = if i % 3 == 2 && !others.is_empty() {
+            others[(i * 7) % others.len()]
+        } else if !own.is_empty() {
+            own[i % own.len()]
+        } else {
+            continue;
+        };
+        let day = |offset: u64| today + chrono::Days::new(offset);
+        let hours = if i % 2 == 0 {
+            "14:00-16:00"
+        } else {
+            "09:30-11:30"
+        };
+        let sessions = if title.starts_with("Parcours") {
+            (0..3)
+                .map(|k| format!("{} {hours}", day(3 + 7 * k + i as u64)))
+                .collect::<Vec<_>>()
+                .join("\n")
+        } else {
+            format!("{} {hours}", day(2 + 3 * i as u64))
+        };
+        let form = WorkshopForm {
+            title: (*title).into(),
+            summary: (*summary).into(),
+            themes: themes.iter().map(|t| t.to_string()).collect(),
+            level_required: required.slug().into(),
+            level_reached: reached.map(|l| l.slug().to_string()).unwrap_or_default(),
+            format: "collectif".into(),
+            commune: place.place.commune.clone(),
+            sessions,
+            series: title.starts_with("Parcours"),
+            capacity: (*capacity).into(),
+            free: *free,
+            price: if *free {
+                String::new()
+            } else {
+                "2 € la séance".into()
+            },
+            aptic: !*free,
+            bring: if themes.contains(&"materiel") {
+                "Votre smartphone, chargé".into()
+            } else if themes.contains(&"demarches") {
+                "Vos identifiants si vous en avez, une pièce d'identité".into()
+            } else {
+                String::new()
+            },
+            equipment_provided: "Ordinateurs et tablettes du lieu".into(),
+            registration: "libre".into(),
+            contact: place.place.phone.clone().unwrap_or_default(),
+            ..Default::default()
+        };
+        if let Ok(mut w) = form.validate("") {
+            w.place_id = Some(place.source_id.clone());
+            w.organisation_id = Some(place.organisation.clone());
+            w.insee_code = place.place.insee_code.clone();
+            out.push(w);
+        }
+    }
+    out
+}

@@ -182,6 +182,13 @@ enum ValidateWhat {
 
 #[derive(Subcommand)]
 enum ExportWhat {
+    /// Le calendrier des ateliers à venir : `ics` (iCalendar) ou `csv`.
+    Ateliers {
+        #[arg(long, default_value = "ics")]
+        format: String,
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
     Lieux {
         #[arg(long)]
         format: String,
@@ -505,6 +512,29 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 output.display(),
                 started.elapsed().as_secs_f64()
             );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Export {
+            what: ExportWhat::Ateliers { format, output },
+        } => {
+            let app = App::for_writes(open_store(&cli).await?, load_referential(&cli)?)?;
+            let filter = maillage_web::workshops::WorkshopFilter::default();
+            let bytes = match format.as_str() {
+                "ics" => app
+                    .workshops_ics(&filter, "Ateliers du réseau")
+                    .await?
+                    .into_bytes(),
+                "csv" => app.workshops_csv(&filter).await?,
+                other => bail!("--format {other} : ics ou csv attendu"),
+            };
+            match output {
+                Some(path) => {
+                    std::fs::write(path, &bytes)
+                        .with_context(|| format!("écriture de {}", path.display()))?;
+                    eprintln!("Ateliers exportés dans {}", path.display());
+                }
+                None => std::io::stdout().write_all(&bytes)?,
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Export {
@@ -970,6 +1000,16 @@ async fn load_demo(store: &Store, referential: &Referential, scale: Scale) -> Re
         .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(a.0)))
         .map(|(o, _)| o.to_string())
         .unwrap_or_default();
+    // Workshops of several levels over the next weeks (once).
+    if store.workshops_from("0000-01-01").await?.is_empty() {
+        for mut w in demo::workshops(&places, &busiest, maillage_web::app::today()) {
+            w.organisation_id = w
+                .organisation_id
+                .as_ref()
+                .and_then(|o| org_ids.get(o).cloned());
+            store.create_workshop(&w, None).await?;
+        }
+    }
     let password = std::env::var("MAILLAGE_DEMO_PASSWORD")
         .ok()
         .filter(|p| p.len() >= 12);

@@ -137,6 +137,9 @@ pub enum Action {
     },
     /// Adapt the network's questionnaires (a new version: wording, added questions).
     EditQuestionnaires,
+    /// Publish, edit or delete a workshop of a structure at a location, see its registrations
+    /// and take attendance: the structure's members and the territory's coordinators.
+    ManageWorkshop(Location),
 }
 
 /// The answer, with the reason in French when refused.
@@ -176,7 +179,7 @@ pub fn authorize(actor: Option<&Actor>, action: &Action, today: NaiveDate) -> De
     }
     match action {
         ReadDirectory | ExportDirectory => Decision::Allow,
-        CreatePlace(loc) | UpdatePlace(loc) => {
+        CreatePlace(loc) | UpdatePlace(loc) | ManageWorkshop(loc) => {
             let member = loc
                 .organisation_id
                 .as_deref()

@@ -63,25 +63,28 @@ impl Workshop {
 
     /// Who the workshop is for, in plain words (every page says it).
     pub fn who_for(&self) -> String {
-        let mut s = format!(
-            "Pour les personnes de niveau {} ou plus : la personne {}",
-            self.level_required.label(),
-            self.level_required.definition()
-        );
+        let mut s = if self.level_required == Level::Distant {
+            "Pour tout le monde, même les personnes qui n'ont jamais touché un ordinateur ni un smartphone.".to_string()
+        } else {
+            format!(
+                "Pour les personnes de niveau {} ou plus : la personne {}",
+                self.level_required.label(),
+                self.level_required.definition()
+            )
+        };
         let not_needed: Vec<&str> = Level::ALL
             .iter()
             .filter(|l| **l > self.level_required)
-            .map(|l| match l {
-                Level::Beginner => "avoir un appareil à soi",
-                Level::Intermediate => "savoir se servir d'un appareil",
-                Level::Advanced => "savoir naviguer sur internet ou envoyer un courriel",
-                Level::Autonomous => "faire ses démarches seul",
-                Level::Distant => "",
+            .filter_map(|l| match l {
+                Level::Beginner => Some("d'avoir un appareil à soi"),
+                Level::Intermediate => Some("de savoir se servir d'un appareil"),
+                Level::Advanced => Some("de savoir naviguer sur internet ou envoyer un courriel"),
+                Level::Autonomous => Some("de faire ses démarches seul"),
+                Level::Distant => None,
             })
-            .filter(|t| !t.is_empty())
             .collect();
         if !not_needed.is_empty() {
-            s.push_str(&format!(" Pas besoin de {}.", not_needed.join(", ni de ")));
+            s.push_str(&format!(" Pas besoin {}.", not_needed.join(", ni ")));
         }
         if let Some(r) = self.level_reached {
             s.push_str(&format!(" À la fin : niveau {}.", r.label()));

@@ -14,6 +14,7 @@ pub mod mail;
 pub mod pages;
 pub mod quality;
 pub mod reports;
+pub mod workshops;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -34,6 +34,7 @@ mod map;
 mod quality;
 mod reports;
 mod slip;
+mod workshops;
 
 /// What the layout needs on every page.
 pub struct Chrome {
@@ -128,6 +129,7 @@ pub fn routes() -> Router<State> {
         .merge(reports::routes())
         .merge(slip::routes())
         .merge(map::routes())
+        .merge(workshops::routes())
         .route("/static/maillage.css", get(stylesheet))
         .route("/accessibilite", get(accessibility))
         .route("/donnees-personnelles", get(privacy))

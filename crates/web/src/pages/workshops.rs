@@ -1,0 +1,863 @@
+//! Workshop pages: the calendar with its filters, a workshop's page saying who it is for and
+//! taking registrations, cancellation by the link received, the organiser's list with
+//! attendance, CSV and a printable sheet, publishing, iCalendar feeds and the printable monthly
+//! programme.
+
+use askama::Template;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State as AxState};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use chrono::{Datelike, NaiveDate};
+use maillage_domain::Vocabulary;
+use maillage_domain::diagnostic::Level;
+use maillage_domain::vocab::{MediationTheme, RegistrationMode, WorkshopFormat};
+use maillage_domain::workshops::{RegistrationStatus, WorkshopForm};
+
+use super::{Chrome, field, form_pairs, render};
+use crate::State;
+use crate::app::{AppError, today};
+use crate::auth::Viewer;
+use crate::workshops::{WorkshopFilter, WorkshopHit, sessions_text};
+
+pub fn routes() -> Router<State> {
+    Router::new()
+        .route("/ateliers", get(list))
+        .route("/ateliers.ics", get(ics_all))
+        .route("/ateliers/programme", get(programme))
+        .route("/ateliers/nouveau", get(new_form).post(create))
+        .route("/ateliers/{id}", get(detail).post(register))
+        .route(
+            "/ateliers/{id}/inscrits",
+            get(organiser_list).post(attendance),
+        )
+        .route("/ateliers/{id}/inscrits.csv", get(organiser_csv))
+        .route(
+            "/ateliers/inscriptions/{id}/annuler",
+            post(organiser_cancel),
+        )
+        .route(
+            "/ateliers/annulation/{token}",
+            get(cancel_page).post(cancel_confirm),
+        )
+        .route("/structures/{id}/ateliers.ics", get(ics_organisation))
+        .route("/lieux/{id}/ateliers.ics", get(ics_place))
+}
+
+fn query_pairs(query: Option<String>) -> Vec<(String, String)> {
+    form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+        .into_owned()
+        .collect()
+}
+
+/// The filter of the calendar from the query string, with French errors for bad values.
+fn filter_of(state: &State, pairs: &[(String, String)]) -> (WorkshopFilter, Vec<String>, String) {
+    let mut errors = Vec::new();
+    let mut f = WorkshopFilter {
+        themes: pairs
+            .iter()
+            .filter(|(k, _)| k == "thematique")
+            .filter_map(|(_, v)| MediationTheme::from_slug(v))
+            .collect(),
+        level: Level::from_slug(&field(pairs, "niveau")),
+        free_only: field(pairs, "gratuit") == "1",
+        seats_only: field(pairs, "places") == "1",
+        format: WorkshopFormat::from_slug(&field(pairs, "format")),
+        ..Default::default()
+    };
+    for (key, slot) in [("du", &mut f.from), ("au", &mut f.to)] {
+        let v = field(pairs, key);
+        if !v.is_empty() {
+            match NaiveDate::parse_from_str(&v, "%Y-%m-%d") {
+                Ok(d) => *slot = Some(d),
+                Err(_) => errors.push(format!("date « {v} » : attendue sous la forme 2026-12-03")),
+            }
+        }
+    }
+    let mut near_label = String::new();
+    let near = field(pairs, "pres_de");
+    if !near.is_empty() {
+        let radius = field(pairs, "rayon")
+            .parse::<f64>()
+            .unwrap_or(15.0)
+            .clamp(1.0, 200.0);
+        match state.app.resolve_near(&near) {
+            Ok((point, label)) => {
+                near_label = label;
+                f.near = Some((point, radius));
+            }
+            Err(e) => errors.push(e.to_string()),
+        }
+    }
+    (f, errors, near_label)
+}
+
+struct Row {
+    id: String,
+    title: String,
+    when: String,
+    place: String,
+    level: &'static str,
+    who_for: String,
+    seats: String,
+    full: bool,
+    distance: Option<String>,
+    themes: String,
+    free: bool,
+}
+
+fn rows(hits: &[WorkshopHit]) -> Vec<Row> {
+    hits.iter()
+        .map(|h| {
+            let w = &h.stored.workshop;
+            Row {
+                id: w.id.clone(),
+                title: w.title.clone(),
+                when: w
+                    .sessions
+                    .first()
+                    .map(|s| {
+                        format!(
+                            "{} de {} à {}{}",
+                            super::french_date(s.start.date()),
+                            s.start.format("%H:%M"),
+                            s.end.format("%H:%M"),
+                            if w.sessions.len() > 1 {
+                                format!(" (+ {} séance(s))", w.sessions.len() - 1)
+                            } else {
+                                String::new()
+                            }
+                        )
+                    })
+                    .unwrap_or_default(),
+                place: match (&h.place_name, &w.location) {
+                    (Some(p), _) => format!("{p}, {}", w.commune),
+                    (None, Some(l)) => format!("{l}, {}", w.commune),
+                    _ => w.commune.clone(),
+                },
+                level: w.level_required.label(),
+                who_for: w.who_for(),
+                seats: match h.seats_left {
+                    Some(0) => "complet : liste d'attente".into(),
+                    Some(n) => format!("{n} place(s) libre(s)"),
+                    None => "places sans limite".into(),
+                },
+                full: h.seats_left == Some(0),
+                distance: h.distance_m.map(super::format_distance),
+                themes: w.themes_label(),
+                free: w.free,
+            }
+        })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "workshops.html")]
+struct ListPage {
+    chrome: Chrome,
+    rows: Vec<Row>,
+    errors: Vec<String>,
+    themes: Vec<(&'static str, &'static str, bool)>,
+    levels: Vec<(&'static str, &'static str, bool)>,
+    near: String,
+    near_label: String,
+    radius: String,
+    from: String,
+    to: String,
+    free: bool,
+    seats: bool,
+    can_publish: bool,
+}
+
+async fn list(
+    AxState(state): AxState<State>,
+    viewer: Viewer,
+    RawQuery(query): RawQuery,
+) -> Result<Response, AppError> {
+    let pairs = query_pairs(query);
+    let (f, errors, near_label) = filter_of(&state, &pairs);
+    let hits = if errors.is_empty() {
+        state.app.find_workshops(&f).await?
+    } else {
+        Vec::new()
+    };
+    let chosen_level = field(&pairs, "niveau");
+    let mut r = render(&ListPage {
+        chrome: Chrome::new("ateliers", &viewer),
+        rows: rows(&hits),
+        themes: MediationTheme::ALL
+            .iter()
+            .map(|t| (t.slug(), t.label(), f.themes.contains(t)))
+            .collect(),
+        levels: Level::ALL
+            .iter()
+            .map(|l| (l.slug(), l.label(), chosen_level == l.slug()))
+            .collect(),
+        near: field(&pairs, "pres_de"),
+        near_label,
+        radius: field(&pairs, "rayon"),
+        from: field(&pairs, "du"),
+        to: field(&pairs, "au"),
+        free: f.free_only,
+        seats: f.seats_only,
+        can_publish: viewer
+            .actor()
+            .is_some_and(|a| a.is_coordinator() || !a.memberships.is_empty()),
+        errors,
+    });
+    if r.status() == StatusCode::OK && !field(&pairs, "du").is_empty() && hits.is_empty() {
+        // Nothing found is a normal answer.
+    }
+    r.headers_mut()
+        .insert(header::VARY, HeaderValue::from_static("cookie"));
+    Ok(r)
+}
+
+#[derive(Template)]
+#[template(path = "workshop.html")]
+struct DetailPage {
+    chrome: Chrome,
+    id: String,
+    title: String,
+    summary: String,
+    who_for: String,
+    themes: String,
+    format: &'static str,
+    sessions: Vec<String>,
+    series: bool,
+    place: String,
+    place_id: Option<String>,
+    seats: String,
+    full: bool,
+    cost: String,
+    facts: Vec<(&'static str, String)>,
+    referral_only: bool,
+    can_register: bool,
+    can_manage: bool,
+    pseudonym: String,
+    contact: String,
+    error: Option<String>,
+    /// Just registered: (status label, cancellation link when the person has no e-mail).
+    done: Option<(String, Option<String>)>,
+    past: bool,
+}
+
+async fn detail_page(
+    state: &State,
+    viewer: &Viewer,
+    id: &str,
+    pairs: &[(String, String)],
+    error: Option<String>,
+    done: Option<(String, Option<String>)>,
+) -> Result<Response, AppError> {
+    let stored = state.app.workshop(id).await?;
+    let w = &stored.workshop;
+    let place_name = match &w.place_id {
+        Some(p) => state.app.store.place(p).await?.map(|p| p.place.name),
+        None => None,
+    };
+    let seats = maillage_domain::workshops::seats_left(w.capacity, stored.registered);
+    let can_manage = state
+        .app
+        .workshop_registrations(viewer.actor(), id)
+        .await
+        .is_ok();
+    let past = w.sessions.iter().all(|s| s.start.date() < today());
+    let facts = [
+        ("À apporter", w.bring.clone()),
+        ("Matériel fourni", w.equipment_provided.clone()),
+        ("Langues", w.language_support.clone()),
+        ("Accessibilité", w.accessibility.clone()),
+        ("Contact", w.contact.clone()),
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| v.map(|v| (k, v)))
+    .collect();
+    let failed = error.is_some();
+    let mut r = render(&DetailPage {
+        chrome: Chrome::new("ateliers", viewer),
+        id: w.id.clone(),
+        title: w.title.clone(),
+        summary: w.summary.clone(),
+        who_for: w.who_for(),
+        themes: w.themes_label(),
+        format: w.format.label(),
+        sessions: sessions_text(w).lines().map(str::to_string).collect(),
+        series: w.series && w.sessions.len() > 1,
+        place: match (&place_name, &w.location) {
+            (Some(p), _) => format!("{p}, {}", w.commune),
+            (None, Some(l)) => format!("{l}, {}", w.commune),
+            _ => w.commune.clone(),
+        },
+        place_id: w.place_id.clone(),
+        seats: match seats {
+            Some(0) => format!(
+                "Complet ({} personne(s) en liste d'attente)",
+                stored.waiting
+            ),
+            Some(n) => format!("{n} place(s) libre(s) sur {}", w.capacity.unwrap_or(n)),
+            None => "Places sans limite".into(),
+        },
+        full: seats == Some(0),
+        cost: if w.free {
+            "Gratuit".into()
+        } else {
+            format!(
+                "{}{}",
+                w.price.clone().unwrap_or_default(),
+                if w.aptic {
+                    " — chèques APTIC acceptés"
+                } else {
+                    ""
+                }
+            )
+        },
+        facts,
+        referral_only: w.registration == RegistrationMode::ReferralOnly,
+        can_register: !past && (w.registration == RegistrationMode::Open || viewer.signed_in()),
+        can_manage,
+        pseudonym: field(pairs, "prenom"),
+        contact: field(pairs, "contact"),
+        error,
+        done,
+        past,
+    });
+    if failed {
+        *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(r)
+}
+
+async fn detail(
+    AxState(state): AxState<State>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    detail_page(&state, &viewer, &id, &[], None, None).await
+}
+
+async fn register(
+    AxState(state): AxState<State>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let pairs = form_pairs(&body);
+    match state
+        .app
+        .register_person(
+            viewer.actor(),
+            &id,
+            &field(&pairs, "prenom"),
+            &field(&pairs, "contact"),
+        )
+        .await
+    {
+        Ok((r, token)) => {
+            let status = match r.status {
+                RegistrationStatus::Registered => "Inscription confirmée".to_string(),
+                _ => "L'atelier est complet : inscription sur la liste d'attente".to_string(),
+            };
+            // Without an e-mail, the cancellation link is shown once, to keep.
+            let link = (!r.contact.as_deref().is_some_and(|c| c.contains('@')))
+                .then(|| format!("/ateliers/annulation/{token}"));
+            detail_page(&state, &viewer, &id, &[], None, Some((status, link))).await
+        }
+        Err(AppError::Invalid(m)) => detail_page(&state, &viewer, &id, &pairs, Some(m), None).await,
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "workshop_cancel.html")]
+struct CancelPage {
+    chrome: Chrome,
+    token: String,
+    title: String,
+    when: String,
+    pseudonym: String,
+    done: bool,
+    already: bool,
+}
+
+async fn cancel_page(
+    AxState(state): AxState<State>,
+    viewer: Viewer,
+    Path(token): Path<String>,
+) -> Result<Response, AppError> {
+    let r = state
+        .app
+        .store
+        .registration_by_token(&token)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let w = state.app.workshop(&r.workshop_id).await?.workshop;
+    let mut page = render(&CancelPage {
+        chrome: Chrome::new("ateliers", &viewer),
+        title: w.title.clone(),
+        when: sessions_text(&w),
+        pseudonym: r.pseudonym,
+        done: false,
+        already: r.status == RegistrationStatus::Cancelled,
+        token,
+    });
+    page.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(page)
+}
+
+async fn cancel_confirm(
+    AxState(state): AxState<State>,
+    viewer: Viewer,
+    Path(token): Path<String>,
+) -> Result<Response, AppError> {
+    let r = state.app.cancel_by_token(&token).await?;
+    let w = state.app.workshop(&r.workshop_id).await?.workshop;
+    Ok(render(&CancelPage {
+        chrome: Chrome::new("ateliers", &viewer),
+        title: w.title.clone(),
+        when: sessions_text(&w),
+        pseudonym: r.pseudonym,
+        done: true,
+        already: false,
+        token,
+    }))
+}
+
+struct RegRow {
+    id: String,
+    pseudonym: String,
+    contact: String,
+    status: &'static str,
+    registered: bool,
+    attended: Option<bool>,
+}
+
+#[derive(Template)]
+#[template(path = "workshop_list.html")]
+struct OrganiserPage {
+    chrome: Chrome,
+    id: String,
+    title: String,
+    sessions: Vec<String>,
+    place: String,
+    rows: Vec<RegRow>,
+    registered: usize,
+    waiting: usize,
+    saved: bool,
+}
+
+async fn organiser_list(
+    AxState(state): AxState<State>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, AppError> {
+    let (stored, list) = state
+        .app
+        .workshop_registrations(viewer.actor(), &id)
+        .await?;
+    let w = &stored.workshop;
+    let rows: Vec<RegRow> = list
+        .iter()
+        .filter(|r| r.status != RegistrationStatus::Cancelled)
+        .map(|r| RegRow {
+            id: r.id.clone(),
+            pseudonym: r.pseudonym.clone(),
+            contact: r.contact.clone().unwrap_or_default(),
+            status: r.status.label(),
+            registered: r.status == RegistrationStatus::Registered,
+            attended: r.attended,
+        })
+        .collect();
+    let mut page = render(&OrganiserPage {
+        chrome: Chrome::new("ateliers", &viewer),
+        id: w.id.clone(),
+        title: w.title.clone(),
+        sessions: sessions_text(w).lines().map(str::to_string).collect(),
+        place: w.location.clone().unwrap_or_else(|| w.commune.clone()),
+        registered: rows.iter().filter(|r| r.registered).count(),
+        waiting: rows.iter().filter(|r| !r.registered).count(),
+        rows,
+        saved: query.as_deref() == Some("enregistre=1"),
+    });
+    page.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(page)
+}
+
+async fn attendance(
+    AxState(state): AxState<State>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Redirect, AppError> {
+    let pairs = form_pairs(&body);
+    let present: Vec<String> = pairs
+        .iter()
+        .filter(|(k, _)| k == "present")
+        .map(|(_, v)| v.clone())
+        .collect();
+    state
+        .app
+        .take_attendance(viewer.actor(), &id, &present)
+        .await?;
+    Ok(Redirect::to(&format!(
+        "/ateliers/{id}/inscrits?enregistre=1"
+    )))
+}
+
+async fn organiser_cancel(
+    AxState(state): AxState<State>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Redirect, AppError> {
+    let workshop = state.app.cancel_registration(viewer.actor(), &id).await?;
+    Ok(Redirect::to(&format!("/ateliers/{workshop}/inscrits")))
+}
+
+async fn organiser_csv(
+    AxState(state): AxState<State>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let (_, list) = state
+        .app
+        .workshop_registrations(viewer.actor(), &id)
+        .await?;
+    let write = || -> Result<Vec<u8>, csv::Error> {
+        let mut w = csv::WriterBuilder::new()
+            .delimiter(b';')
+            .from_writer(vec![0xEF, 0xBB, 0xBF]);
+        w.write_record([
+            "prenom_ou_pseudonyme",
+            "contact",
+            "etat",
+            "present",
+            "inscrit_le",
+        ])?;
+        for r in &list {
+            w.write_record([
+                r.pseudonym.as_str(),
+                r.contact.as_deref().unwrap_or(""),
+                r.status.label(),
+                match r.attended {
+                    Some(true) => "oui",
+                    Some(false) => "non",
+                    None => "",
+                },
+                r.created_at.get(..10).unwrap_or_default(),
+            ])?;
+        }
+        w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
+    };
+    let bytes = write().map_err(|e| AppError::Invalid(format!("export CSV : {e}")))?;
+    let mut r = bytes.into_response();
+    let h = r.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/csv; charset=utf-8"),
+    );
+    h.insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_static("attachment; filename=\"inscrits.csv\""),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(r)
+}
+
+fn ics_response(body: String) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/calendar; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=300"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+async fn ics_all(AxState(state): AxState<State>) -> Result<Response, AppError> {
+    Ok(ics_response(
+        state
+            .app
+            .workshops_ics(&WorkshopFilter::default(), "Ateliers du réseau")
+            .await?,
+    ))
+}
+
+async fn ics_organisation(
+    AxState(state): AxState<State>,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let org = state
+        .app
+        .store
+        .organisation(&id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let f = WorkshopFilter {
+        organisation_id: Some(id),
+        ..Default::default()
+    };
+    Ok(ics_response(
+        state
+            .app
+            .workshops_ics(&f, &format!("Ateliers — {}", org.name))
+            .await?,
+    ))
+}
+
+async fn ics_place(
+    AxState(state): AxState<State>,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let place = state.app.place(&id).await?;
+    let f = WorkshopFilter {
+        place_id: Some(id),
+        ..Default::default()
+    };
+    Ok(ics_response(
+        state
+            .app
+            .workshops_ics(&f, &format!("Ateliers — {}", place.place.name))
+            .await?,
+    ))
+}
+
+struct Day {
+    label: String,
+    items: Vec<(String, String, String, &'static str)>,
+}
+
+#[derive(Template)]
+#[template(path = "workshop_programme.html")]
+struct ProgrammePage {
+    chrome: Chrome,
+    month: String,
+    previous: String,
+    next: String,
+    scope: String,
+    query: String,
+    days: Vec<Day>,
+}
+
+async fn programme(
+    AxState(state): AxState<State>,
+    viewer: Viewer,
+    RawQuery(query): RawQuery,
+) -> Result<Response, AppError> {
+    let pairs = query_pairs(query);
+    let today = today();
+    let first = NaiveDate::parse_from_str(&format!("{}-01", field(&pairs, "mois")), "%Y-%m-%d")
+        .unwrap_or_else(|_| today.with_day(1).unwrap_or(today));
+    let next = first
+        .checked_add_months(chrono::Months::new(1))
+        .unwrap_or(first);
+    let previous = first
+        .checked_sub_months(chrono::Months::new(1))
+        .unwrap_or(first);
+    let mut f = WorkshopFilter {
+        from: Some(first),
+        to: next.pred_opt(),
+        ..Default::default()
+    };
+    let mut scope = "tout le réseau".to_string();
+    let structure = field(&pairs, "structure");
+    let lieu = field(&pairs, "lieu");
+    if !structure.is_empty() {
+        if let Some(o) = state.app.store.organisation(&structure).await? {
+            scope = o.name;
+        }
+        f.organisation_id = Some(structure.clone());
+    }
+    if !lieu.is_empty() {
+        scope = state.app.place(&lieu).await?.place.name;
+        f.place_id = Some(lieu.clone());
+    }
+    let mut by_day: std::collections::BTreeMap<
+        NaiveDate,
+        Vec<(String, String, String, &'static str)>,
+    > = Default::default();
+    for hit in state.app.find_workshops(&f).await? {
+        let w = &hit.stored.workshop;
+        for s in w
+            .sessions
+            .iter()
+            .filter(|s| s.start.date() >= first && s.start.date() < next)
+        {
+            by_day.entry(s.start.date()).or_default().push((
+                format!("{}–{}", s.start.format("%H:%M"), s.end.format("%H:%M")),
+                w.title.clone(),
+                hit.place_name
+                    .clone()
+                    .map(|p| format!("{p}, {}", w.commune))
+                    .unwrap_or_else(|| w.commune.clone()),
+                w.level_required.label(),
+            ));
+        }
+    }
+    let month_label = {
+        let d = super::french_date(first);
+        // « 1er décembre 2026 » → « décembre 2026 »
+        d.split_once(' ').map(|(_, m)| m.to_string()).unwrap_or(d)
+    };
+    let keep: Vec<String> = [("structure", &structure), ("lieu", &lieu)]
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| format!("&{k}={v}"))
+        .collect();
+    Ok(render(&ProgrammePage {
+        chrome: Chrome::new("ateliers", &viewer),
+        month: month_label,
+        previous: previous.format("%Y-%m").to_string(),
+        next: next.format("%Y-%m").to_string(),
+        scope,
+        query: keep.concat(),
+        days: by_day
+            .into_iter()
+            .map(|(d, mut items)| {
+                items.sort();
+                Day {
+                    label: super::french_date(d),
+                    items,
+                }
+            })
+            .collect(),
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "workshop_form.html")]
+struct FormPage {
+    chrome: Chrome,
+    errors: Vec<(&'static str, String)>,
+    values: Vec<(String, String)>,
+    themes: Vec<(&'static str, &'static str, bool)>,
+    levels: Vec<(&'static str, String)>,
+    formats: Vec<(&'static str, &'static str)>,
+    modes: Vec<(&'static str, &'static str)>,
+    organisations: Vec<(String, String)>,
+}
+
+impl FormPage {
+    fn value(&self, key: &str) -> String {
+        field(&self.values, key)
+    }
+    fn error_of(&self, key: &str) -> Option<&str> {
+        self.errors
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| v.as_str())
+    }
+    fn checked(&self, key: &str) -> bool {
+        self.values.iter().any(|(k, _)| k == key)
+    }
+}
+
+async fn form_page(
+    state: &State,
+    viewer: &Viewer,
+    values: Vec<(String, String)>,
+    errors: Vec<(&'static str, String)>,
+) -> Result<Response, AppError> {
+    let actor = viewer.actor().ok_or(AppError::SignInRequired)?;
+    let mut organisations = Vec::new();
+    for o in state.app.store.organisations().await? {
+        if actor.administrator || actor.is_coordinator() || actor.member_of(&o.id, today()) {
+            organisations.push((o.id, o.name));
+        }
+    }
+    let failed = !errors.is_empty();
+    let chosen: Vec<String> = values
+        .iter()
+        .filter(|(k, _)| k == "thematique")
+        .map(|(_, v)| v.clone())
+        .collect();
+    let mut r = render(&FormPage {
+        chrome: Chrome::new("ateliers", viewer),
+        themes: MediationTheme::ALL
+            .iter()
+            .map(|t| (t.slug(), t.label(), chosen.iter().any(|c| c == t.slug())))
+            .collect(),
+        levels: Level::ALL
+            .iter()
+            .map(|l| (l.slug(), format!("{} — {}", l.label(), l.definition())))
+            .collect(),
+        formats: WorkshopFormat::ALL
+            .iter()
+            .map(|f| (f.slug(), f.label()))
+            .collect(),
+        modes: RegistrationMode::ALL
+            .iter()
+            .map(|m| (m.slug(), m.label()))
+            .collect(),
+        organisations,
+        errors,
+        values,
+    });
+    if failed {
+        *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(r)
+}
+
+async fn new_form(AxState(state): AxState<State>, viewer: Viewer) -> Result<Response, AppError> {
+    form_page(
+        &state,
+        &viewer,
+        vec![("gratuit".into(), "1".into())],
+        Vec::new(),
+    )
+    .await
+}
+
+async fn create(
+    AxState(state): AxState<State>,
+    viewer: Viewer,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let pairs = form_pairs(&body);
+    let form = WorkshopForm {
+        title: field(&pairs, "titre"),
+        summary: field(&pairs, "resume"),
+        themes: pairs
+            .iter()
+            .filter(|(k, _)| k == "thematique")
+            .map(|(_, v)| v.clone())
+            .collect(),
+        level_required: field(&pairs, "niveau_requis"),
+        level_reached: field(&pairs, "niveau_atteint"),
+        format: field(&pairs, "format"),
+        location: field(&pairs, "lieu_autre"),
+        commune: field(&pairs, "commune"),
+        sessions: field(&pairs, "seances"),
+        series: pairs.iter().any(|(k, _)| k == "parcours"),
+        capacity: field(&pairs, "places"),
+        free: pairs.iter().any(|(k, _)| k == "gratuit"),
+        price: field(&pairs, "tarif"),
+        aptic: pairs.iter().any(|(k, _)| k == "aptic"),
+        bring: field(&pairs, "apporter"),
+        equipment_provided: field(&pairs, "materiel"),
+        language_support: field(&pairs, "langues"),
+        accessibility: field(&pairs, "accessibilite"),
+        registration: field(&pairs, "inscription"),
+        contact: field(&pairs, "contact"),
+    };
+    match form.validate("") {
+        Ok(mut w) => {
+            w.organisation_id = Some(field(&pairs, "structure")).filter(|s| !s.is_empty());
+            w.place_id = Some(field(&pairs, "lieu")).filter(|s| !s.is_empty());
+            match state.app.publish_workshop(viewer.actor(), w).await {
+                Ok(id) => Ok(Redirect::to(&format!("/ateliers/{id}")).into_response()),
+                Err(AppError::Invalid(m)) => {
+                    form_page(&state, &viewer, pairs, vec![("commune", m)]).await
+                }
+                Err(e) => Err(e),
+            }
+        }
+        Err(errors) => form_page(&state, &viewer, pairs, errors).await,
+    }
+}

@@ -1,0 +1,489 @@
+//! Workshops: the calendar found by theme, level, date, place and distance; registration by a
+//! helper or by the person, with a waiting list, cancellation that promotes the next person and
+//! tells them; the organiser's list; iCalendar feeds and exports.
+
+use chrono::{NaiveDate, TimeZone, Utc};
+use icalendar::{Calendar, Component, EventLike};
+use maillage_domain::diagnostic::Level;
+use maillage_domain::geo::GeoPoint;
+use maillage_domain::hours::timezone_of_departement;
+use maillage_domain::policy::{Action, Actor, Location, authorize};
+use maillage_domain::vocab::{MediationTheme, RegistrationMode, WorkshopFormat};
+use maillage_domain::workshops::{RegistrationStatus, Workshop, seats_left};
+use maillage_store::{Registration, StoredWorkshop};
+
+use crate::app::{App, AppError, allow, today};
+use crate::mail::Mail;
+
+/// Filters of the calendar (every one optional).
+#[derive(Debug, Clone, Default)]
+pub struct WorkshopFilter {
+    pub themes: Vec<MediationTheme>,
+    /// The person's level: workshops that fit it.
+    pub level: Option<Level>,
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    /// Near a point, within `radius_km`.
+    pub near: Option<(GeoPoint, f64)>,
+    pub free_only: bool,
+    pub format: Option<WorkshopFormat>,
+    pub seats_only: bool,
+    pub organisation_id: Option<String>,
+    pub place_id: Option<String>,
+}
+
+/// A workshop found, with its distance and seats.
+#[derive(Debug, Clone)]
+pub struct WorkshopHit {
+    pub stored: StoredWorkshop,
+    pub distance_m: Option<f64>,
+    pub seats_left: Option<u32>,
+    pub place_name: Option<String>,
+}
+
+fn location_of_workshop(w: &Workshop) -> Location {
+    Location {
+        organisation_id: w.organisation_id.clone(),
+        insee_code: w.insee_code.clone(),
+        departement: w
+            .insee_code
+            .as_deref()
+            .and_then(maillage_domain::fields::departement_of_insee)
+            .map(str::to_string),
+    }
+}
+
+impl App {
+    /// Where a workshop happens: its place's position, else its commune's centre.
+    async fn position_of(&self, w: &Workshop) -> Result<Option<GeoPoint>, AppError> {
+        if let Some(pid) = &w.place_id
+            && let Some(p) = self.store.place(pid).await?
+            && let Some(loc) = p.place.location
+        {
+            return Ok(Some(loc));
+        }
+        Ok(w.insee_code
+            .as_deref()
+            .and_then(|c| self.referential.centre_of(c))
+            .map(|(p, _)| p))
+    }
+
+    /// Upcoming workshops matching the filter, soonest first (nearest first when near).
+    pub async fn find_workshops(&self, f: &WorkshopFilter) -> Result<Vec<WorkshopHit>, AppError> {
+        let from = f.from.unwrap_or_else(today);
+        let mut out = Vec::new();
+        for stored in self.store.workshops_from(&from.to_string()).await? {
+            let w = &stored.workshop;
+            if !f.themes.is_empty() && !w.themes.iter().any(|t| f.themes.contains(t)) {
+                continue;
+            }
+            if f.level.is_some_and(|l| !w.fits(l)) {
+                continue;
+            }
+            if f.to.is_some_and(|to| w.first_day().is_some_and(|d| d > to)) {
+                continue;
+            }
+            if f.free_only && !w.free {
+                continue;
+            }
+            if f.format.is_some_and(|x| x != w.format) {
+                continue;
+            }
+            if f.organisation_id
+                .as_ref()
+                .is_some_and(|o| w.organisation_id.as_ref() != Some(o))
+            {
+                continue;
+            }
+            if f.place_id
+                .as_ref()
+                .is_some_and(|p| w.place_id.as_ref() != Some(p))
+            {
+                continue;
+            }
+            let seats = seats_left(w.capacity, stored.registered);
+            if f.seats_only && seats == Some(0) {
+                continue;
+            }
+            let distance_m = match f.near {
+                Some((centre, _)) => self.position_of(w).await?.map(|p| centre.distance_m(p)),
+                None => None,
+            };
+            if let Some((_, radius)) = f.near
+                && w.format != WorkshopFormat::Remote
+                && distance_m.is_none_or(|d| d > radius * 1000.0)
+            {
+                continue;
+            }
+            let place_name = match &w.place_id {
+                Some(pid) => self.store.place(pid).await?.map(|p| p.place.name),
+                None => None,
+            };
+            out.push(WorkshopHit {
+                seats_left: seats,
+                distance_m,
+                place_name,
+                stored,
+            });
+        }
+        if f.near.is_some() {
+            out.sort_by(|a, b| {
+                a.stored
+                    .workshop
+                    .first_day()
+                    .cmp(&b.stored.workshop.first_day())
+                    .then(
+                        a.distance_m
+                            .unwrap_or(f64::MAX)
+                            .total_cmp(&b.distance_m.unwrap_or(f64::MAX)),
+                    )
+            });
+        }
+        Ok(out)
+    }
+
+    pub async fn workshop(&self, id: &str) -> Result<StoredWorkshop, AppError> {
+        self.store.workshop(id).await?.ok_or(AppError::NotFound)
+    }
+
+    /// Publishes a workshop for a structure, at a place of the directory or elsewhere.
+    pub async fn publish_workshop(
+        &self,
+        actor: Option<&Actor>,
+        mut w: Workshop,
+    ) -> Result<String, AppError> {
+        if let Some(pid) = &w.place_id {
+            let place = self.place(pid).await?;
+            w.commune = place.place.commune.clone();
+            w.insee_code = place.place.insee_code.clone();
+        } else if w.insee_code.is_none() && !w.commune.is_empty() {
+            let commune = self
+                .referential
+                .find_by_name(&w.commune, None)
+                .ok_or_else(|| {
+                    AppError::Invalid(format!(
+                        "commune : « {} » inconnue du référentiel officiel",
+                        w.commune
+                    ))
+                })?;
+            w.commune = commune.name.clone();
+            w.insee_code = Some(commune.insee_code.clone());
+        }
+        allow(authorize(
+            actor,
+            &Action::ManageWorkshop(location_of_workshop(&w)),
+            today(),
+        ))?;
+        Ok(self
+            .store
+            .create_workshop(&w, actor.map(|a| a.user_id.as_str()))
+            .await?)
+    }
+
+    /// Registers a person (a first name or pseudonym, a contact they choose or none). Workshops
+    /// "on referral only" take registrations from signed-in helpers.
+    pub async fn register_person(
+        &self,
+        actor: Option<&Actor>,
+        workshop_id: &str,
+        pseudonym: &str,
+        contact: &str,
+    ) -> Result<(Registration, String), AppError> {
+        let stored = self.workshop(workshop_id).await?;
+        let w = &stored.workshop;
+        if w.registration == RegistrationMode::ReferralOnly && actor.is_none() {
+            return Err(AppError::Invalid(
+                "cet atelier se rejoint sur orientation d'un aidant : demandez à la structure qui vous accompagne".into(),
+            ));
+        }
+        if w.sessions.iter().all(|s| s.start.date() < today()) {
+            return Err(AppError::Invalid("cet atelier a déjà eu lieu".into()));
+        }
+        let pseudonym = pseudonym.trim();
+        if pseudonym.is_empty() || pseudonym.chars().count() > 60 {
+            return Err(AppError::Invalid(
+                "prénom ou pseudonyme : de 1 à 60 caractères".into(),
+            ));
+        }
+        let contact = contact.trim();
+        let contact = if contact.is_empty() {
+            None
+        } else if contact.contains('@') {
+            Some(
+                maillage_domain::fields::email(contact)
+                    .map_err(|r| AppError::Invalid(format!("contact : {r}")))?,
+            )
+        } else {
+            Some(
+                maillage_domain::fields::phone_e164(contact)
+                    .map_err(|r| AppError::Invalid(format!("contact : {r}")))?
+                    .value,
+            )
+        };
+        let (registration, token) = self
+            .store
+            .register(
+                workshop_id,
+                w.capacity,
+                pseudonym,
+                contact.as_deref(),
+                actor.map(|a| a.user_id.as_str()),
+            )
+            .await?;
+        if let Some(to) = contact.as_deref().filter(|c| c.contains('@')) {
+            let to = to.to_string();
+            let mail = self.registration_mail(&to, w, &registration, &token);
+            self.mailer.send_all(std::slice::from_ref(&mail)).await;
+        }
+        Ok((registration, token))
+    }
+
+    fn registration_mail(&self, to: &str, w: &Workshop, r: &Registration, token: &str) -> Mail {
+        let when = sessions_text(w);
+        let (subject, first) = match r.status {
+            RegistrationStatus::Registered => (
+                format!("Inscription confirmée : « {} »", w.title),
+                "Votre inscription est confirmée.".to_string(),
+            ),
+            _ => (
+                format!("Liste d'attente : « {} »", w.title),
+                "L'atelier est complet : vous êtes sur la liste d'attente. Si une place se libère, elle est pour vous et vous recevrez un courriel.".to_string(),
+            ),
+        };
+        Mail {
+            to: to.to_string(),
+            subject,
+            body: format!(
+                "Bonjour {},\n\n{first}\n\n« {} »\n{when}\nLieu : {}\n{}\nPour annuler (et laisser la place à quelqu'un d'autre) : {}/ateliers/annulation/{token}\n\n— Maillage",
+                r.pseudonym,
+                w.title,
+                w.location.clone().unwrap_or_else(|| w.commune.clone()),
+                w.bring
+                    .as_deref()
+                    .map(|b| format!("À apporter : {b}\n"))
+                    .unwrap_or_default(),
+                self.public_url
+            ),
+        }
+    }
+
+    /// Cancels by the token sent at registration; the first person waiting gets the seat and
+    /// is told.
+    pub async fn cancel_by_token(&self, token: &str) -> Result<Registration, AppError> {
+        let r = self
+            .store
+            .registration_by_token(token)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        self.cancel_registration_inner(&r).await?;
+        Ok(r)
+    }
+
+    /// The organiser cancels a registration.
+    pub async fn cancel_registration(
+        &self,
+        actor: Option<&Actor>,
+        registration_id: &str,
+    ) -> Result<String, AppError> {
+        let r = self
+            .store
+            .registration(registration_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let stored = self.workshop(&r.workshop_id).await?;
+        allow(authorize(
+            actor,
+            &Action::ManageWorkshop(location_of_workshop(&stored.workshop)),
+            today(),
+        ))?;
+        self.cancel_registration_inner(&r).await?;
+        Ok(r.workshop_id)
+    }
+
+    async fn cancel_registration_inner(&self, r: &Registration) -> Result<(), AppError> {
+        let stored = self.workshop(&r.workshop_id).await?;
+        let (done, promoted) = self
+            .store
+            .cancel_registration(&r.id, stored.workshop.capacity)
+            .await?;
+        if !done {
+            return Err(AppError::Invalid(
+                "cette inscription est déjà annulée".into(),
+            ));
+        }
+        if let Some(p) = promoted
+            && let Some(to) = p.contact.as_deref().filter(|c| c.contains('@'))
+        {
+            let w = &stored.workshop;
+            let mail = Mail {
+                to: to.to_string(),
+                subject: format!("Une place s'est libérée : « {} »", w.title),
+                body: format!(
+                    "Bonjour {},\n\nUne place s'est libérée : vous êtes inscrit à « {} ».\n{}\nLieu : {}\n\nSi vous ne pouvez plus venir, prévenez la structure pour laisser la place à quelqu'un d'autre{}.\n\n— Maillage",
+                    p.pseudonym,
+                    w.title,
+                    sessions_text(w),
+                    w.location.clone().unwrap_or_else(|| w.commune.clone()),
+                    w.contact
+                        .as_deref()
+                        .map(|c| format!(" ({c})"))
+                        .unwrap_or_default()
+                ),
+            };
+            self.mailer.send_all(std::slice::from_ref(&mail)).await;
+        }
+        Ok(())
+    }
+
+    /// The organiser's list.
+    pub async fn workshop_registrations(
+        &self,
+        actor: Option<&Actor>,
+        workshop_id: &str,
+    ) -> Result<(StoredWorkshop, Vec<Registration>), AppError> {
+        let stored = self.workshop(workshop_id).await?;
+        allow(authorize(
+            actor,
+            &Action::ManageWorkshop(location_of_workshop(&stored.workshop)),
+            today(),
+        ))?;
+        let list = self.store.registrations(workshop_id).await?;
+        Ok((stored, list))
+    }
+
+    /// Attendance taken by the organiser.
+    pub async fn take_attendance(
+        &self,
+        actor: Option<&Actor>,
+        workshop_id: &str,
+        present: &[String],
+    ) -> Result<(), AppError> {
+        let (_, list) = self.workshop_registrations(actor, workshop_id).await?;
+        for r in list
+            .iter()
+            .filter(|r| r.status == RegistrationStatus::Registered)
+        {
+            self.store
+                .set_attendance(&r.id, present.contains(&r.id))
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// An iCalendar feed of workshops (each session an event, in UTC).
+    pub async fn workshops_ics(&self, f: &WorkshopFilter, name: &str) -> Result<String, AppError> {
+        let mut cal = Calendar::new();
+        cal.name(name);
+        for hit in self.find_workshops(f).await? {
+            let w = &hit.stored.workshop;
+            let tz = timezone_of_departement(
+                w.insee_code
+                    .as_deref()
+                    .and_then(maillage_domain::fields::departement_of_insee)
+                    .unwrap_or("75"),
+            );
+            for (i, s) in w.sessions.iter().enumerate() {
+                let (Some(start), Some(end)) = (
+                    tz.from_local_datetime(&s.start).earliest(),
+                    tz.from_local_datetime(&s.end).earliest(),
+                ) else {
+                    continue;
+                };
+                let event = icalendar::Event::new()
+                    .uid(&format!("{}-{i}@maillage", w.id))
+                    .summary(&w.title)
+                    .description(&format!("{}\n\n{}", w.who_for(), w.summary))
+                    .location(&match (&hit.place_name, &w.location) {
+                        (Some(p), _) => format!("{p}, {}", w.commune),
+                        (None, Some(l)) => format!("{l}, {}", w.commune),
+                        _ => w.commune.clone(),
+                    })
+                    .url(&format!("{}/ateliers/{}", self.public_url, w.id))
+                    .starts(start.with_timezone(&Utc))
+                    .ends(end.with_timezone(&Utc))
+                    .timestamp(Utc::now())
+                    .done();
+                cal.push(event);
+            }
+        }
+        Ok(cal.done().to_string())
+    }
+}
+
+/// The sessions in French (« le jeudi 3 décembre 2026 de 14 h à 16 h »).
+pub fn sessions_text(w: &Workshop) -> String {
+    w.sessions
+        .iter()
+        .map(|s| {
+            format!(
+                "le {} de {} à {}",
+                crate::pages::french_date(s.start.date()),
+                s.start.format("%H:%M"),
+                s.end.format("%H:%M")
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+impl App {
+    /// The calendar as CSV (French Excel: semicolons, BOM), one line per session.
+    pub async fn workshops_csv(&self, f: &WorkshopFilter) -> Result<Vec<u8>, AppError> {
+        let hits = self.find_workshops(f).await?;
+        let write = || -> Result<Vec<u8>, csv::Error> {
+            let mut w = csv::WriterBuilder::new()
+                .delimiter(b';')
+                .from_writer(vec![0xEF, 0xBB, 0xBF]);
+            w.write_record([
+                "id",
+                "titre",
+                "debut",
+                "fin",
+                "commune",
+                "lieu",
+                "niveau_requis",
+                "niveau_atteint",
+                "thematiques",
+                "format",
+                "places",
+                "places_libres",
+                "gratuit",
+                "tarif",
+                "inscription",
+                "lien",
+            ])?;
+            for h in &hits {
+                let x = &h.stored.workshop;
+                for s in &x.sessions {
+                    w.write_record([
+                        x.id.as_str(),
+                        x.title.as_str(),
+                        &s.start.format("%Y-%m-%dT%H:%M").to_string(),
+                        &s.end.format("%Y-%m-%dT%H:%M").to_string(),
+                        x.commune.as_str(),
+                        h.place_name
+                            .as_deref()
+                            .or(x.location.as_deref())
+                            .unwrap_or(""),
+                        x.level_required.slug(),
+                        x.level_reached.map(|l| l.slug()).unwrap_or(""),
+                        &x.themes
+                            .iter()
+                            .map(|t| maillage_domain::Vocabulary::slug(*t))
+                            .collect::<Vec<_>>()
+                            .join("|"),
+                        maillage_domain::Vocabulary::slug(x.format),
+                        &x.capacity.map(|c| c.to_string()).unwrap_or_default(),
+                        &h.seats_left.map(|c| c.to_string()).unwrap_or_default(),
+                        if x.free { "oui" } else { "non" },
+                        x.price.as_deref().unwrap_or(""),
+                        maillage_domain::Vocabulary::slug(x.registration),
+                        &format!("{}/ateliers/{}", self.public_url, x.id),
+                    ])?;
+                }
+            }
+            w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
+        };
+        write().map_err(|e| AppError::Invalid(format!("export CSV : {e}")))
+    }
+}
