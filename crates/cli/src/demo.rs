@@ -519,67 +519,6 @@ pub fn republished_by_hub(places: &[DemoPlace], step: usize, count: usize) -> Ve
         .collect()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn demo_places_are_valid_real_and_reproducible() {
-        let Ok(r) = Referential::discover() else {
-            assert!(
-                std::env::var("MAILLAGE_REQUIRE_REFERENTIAL").is_err(),
-                "référentiel absent"
-            );
-            return;
-        };
-        let a = generate(&r, Some("54"), 150, 7);
-        let b = generate(&r, Some("54"), 150, 7);
-        assert_eq!(a.len(), 150);
-        assert!(a.iter().zip(&b).all(|(x, y)| x.place == y.place));
-        for p in &a {
-            assert_eq!(p.place.departement().as_deref(), Some("54"));
-            assert!(p.place.insee_code.is_some());
-            assert!(!p.place.services.is_empty());
-            assert!(p.place.opening_hours_valid);
-        }
-        // The hub's copies are found as duplicates of the originals, and only those.
-        let hub = republished_by_hub(&a, 30, 5);
-        assert_eq!(hub.len(), 5);
-        let all: Vec<&DemoPlace> = a.iter().chain(&hub).collect();
-        let candidates: Vec<maillage_domain::dedup::Candidate<'_>> = all
-            .iter()
-            .map(|d| maillage_domain::dedup::Candidate {
-                id: &d.source_id,
-                source: d.place.source.as_deref(),
-                name: &d.place.name,
-                address: &d.place.address,
-                commune: &d.place.commune,
-                postcode: &d.place.postcode,
-                insee_code: d.place.insee_code.as_deref(),
-                location: d.place.location,
-                typologies: &d.place.typologies,
-            })
-            .collect();
-        let pairs: Vec<_> = maillage_domain::dedup::find_pairs(&candidates, &Default::default())
-            .into_iter()
-            .filter(|p| !p.comparison.is_vetoed())
-            .collect();
-        assert_eq!(pairs.len(), 5, "{pairs:?}");
-        for p in pairs {
-            let (x, y) = (candidates[p.a].id, candidates[p.b].id);
-            assert!(
-                x == format!("hub-{y}") || y == format!("hub-{x}"),
-                "{x} / {y}"
-            );
-        }
-        let orgs: std::collections::HashSet<_> = a.iter().map(|p| &p.organisation).collect();
-        assert!(
-            orgs.len() < a.len(),
-            "certaines structures ont plusieurs lieux"
-        );
-    }
-}
-
 /// Workshops of the demo territory: several levels and themes over the next weeks, most of
 /// them run by `organisation`'s places (the demo helper's structure), one small group nearly
 /// full so that the waiting list shows.
@@ -772,4 +711,65 @@ pub fn workshops(
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn demo_places_are_valid_real_and_reproducible() {
+        let Ok(r) = Referential::discover() else {
+            assert!(
+                std::env::var("MAILLAGE_REQUIRE_REFERENTIAL").is_err(),
+                "référentiel absent"
+            );
+            return;
+        };
+        let a = generate(&r, Some("54"), 150, 7);
+        let b = generate(&r, Some("54"), 150, 7);
+        assert_eq!(a.len(), 150);
+        assert!(a.iter().zip(&b).all(|(x, y)| x.place == y.place));
+        for p in &a {
+            assert_eq!(p.place.departement().as_deref(), Some("54"));
+            assert!(p.place.insee_code.is_some());
+            assert!(!p.place.services.is_empty());
+            assert!(p.place.opening_hours_valid);
+        }
+        // The hub's copies are found as duplicates of the originals, and only those.
+        let hub = republished_by_hub(&a, 30, 5);
+        assert_eq!(hub.len(), 5);
+        let all: Vec<&DemoPlace> = a.iter().chain(&hub).collect();
+        let candidates: Vec<maillage_domain::dedup::Candidate<'_>> = all
+            .iter()
+            .map(|d| maillage_domain::dedup::Candidate {
+                id: &d.source_id,
+                source: d.place.source.as_deref(),
+                name: &d.place.name,
+                address: &d.place.address,
+                commune: &d.place.commune,
+                postcode: &d.place.postcode,
+                insee_code: d.place.insee_code.as_deref(),
+                location: d.place.location,
+                typologies: &d.place.typologies,
+            })
+            .collect();
+        let pairs: Vec<_> = maillage_domain::dedup::find_pairs(&candidates, &Default::default())
+            .into_iter()
+            .filter(|p| !p.comparison.is_vetoed())
+            .collect();
+        assert_eq!(pairs.len(), 5, "{pairs:?}");
+        for p in pairs {
+            let (x, y) = (candidates[p.a].id, candidates[p.b].id);
+            assert!(
+                x == format!("hub-{y}") || y == format!("hub-{x}"),
+                "{x} / {y}"
+            );
+        }
+        let orgs: std::collections::HashSet<_> = a.iter().map(|p| &p.organisation).collect();
+        assert!(
+            orgs.len() < a.len(),
+            "certaines structures ont plusieurs lieux"
+        );
+    }
 }

@@ -181,6 +181,7 @@ enum ValidateWhat {
 }
 
 #[derive(Subcommand)]
+#[allow(clippy::large_enum_variant)] // parsed once per run
 enum ExportWhat {
     /// Le calendrier des ateliers à venir : `ics` (iCalendar) ou `csv`.
     Ateliers {
