@@ -519,3 +519,77 @@ test('diagnostic accompagné complet, puis nouveau passage : la progression', as
   await page.waitForSelector('[role=status]');
   assert.match(await page.textContent('[role=status]'), /effacés/);
 });
+
+test('ateliers : un atelier pour un Débutant près d\'une commune, inscription, liste d\'attente, annulation, agenda, programme', async () => {
+  const page = await newPage();
+  await page.goto(BASE);
+  await page.click('a[href="/ateliers"]');
+  await page.waitForSelector('#resultats');
+  await checkA11y(page, 'le calendrier des ateliers');
+  await page.selectOption('#niveau', 'debutant');
+  await page.fill('#pres_de', 'Nancy');
+  await page.fill('#rayon', '60');
+  await page.click('form.filters button[type=submit]');
+  await page.waitForSelector('#resultats');
+  assert.match(await page.textContent('.hint'), /Compris/);
+  const titles = await page.$$eval('ol.results h3', hs => hs.map(h => h.textContent));
+  assert.ok(titles.some(t => /Premiers pas sur smartphone/.test(t)), titles.join(' | '));
+  assert.ok(!titles.some(t => /arnaques/.test(t)), 'pas un atelier Avancé pour un Débutant');
+  await checkA11y(page, 'les ateliers filtrés');
+
+  // The small group (2 seats): two people, then a third on the waiting list, with an e-mail.
+  await page.goto(`${BASE}/ateliers`);
+  await page.click('text=Atelier smartphone en petit groupe');
+  await page.waitForSelector('.level-box');
+  assert.match(await page.textContent('.level-box'), /Pas besoin/);
+  await checkA11y(page, 'la page d\'un atelier');
+  const register = async (name, contact = '') => {
+    await page.fill('#prenom', name);
+    await page.fill('#contact', contact);
+    await page.click('form[action^="/ateliers/"] button[type=submit]');
+    await page.waitForSelector('#inscription-faite');
+    return page.textContent('#inscription-faite');
+  };
+  const first = await register('Ana');
+  assert.match(first, /Inscription confirmée/);
+  const cancelLink = await page.getAttribute('#inscription-faite a', 'href');
+  assert.match(cancelLink, /\/ateliers\/annulation\//);
+  await register('Bruno');
+  const third = await register('Chloé', 'chloe@exemple.fr');
+  assert.match(third, /liste d'attente/);
+  await checkA11y(page, 'l\'inscription en liste d\'attente');
+  // Ana cancels with her link: Chloé is told by e-mail.
+  await page.goto(`${BASE}${cancelLink}`);
+  await checkA11y(page, 'l\'annulation');
+  await page.click('form[action^="/ateliers/annulation/"] button');
+  await page.waitForSelector('[role=status]');
+  const mails = readFileSync(process.env.MAILLAGE_E2E_MAILBOX, 'utf8').trim().split('\n').map(l => JSON.parse(l));
+  assert.ok(mails.some(m => m.to.includes('chloe@exemple.fr') && /place s'est lib/.test(m.data)), 'courriel de place libérée');
+
+  // The organiser (the demo helper's structure runs « Premiers pas sur smartphone »).
+  const organiser = await newPage();
+  await signIn(organiser, 'aidant@demo.maillage.example');
+  await organiser.goto(`${BASE}/ateliers`);
+  await organiser.click('text=Premiers pas sur smartphone');
+  await organiser.fill('#prenom', 'Karim');
+  await organiser.click('form[action^="/ateliers/"] button[type=submit]');
+  await organiser.waitForSelector('#inscription-faite');
+  await organiser.click('a[href$="/inscrits"]');
+  await organiser.waitForSelector('table.sheet');
+  assert.match(await organiser.textContent('table.sheet'), /Karim/);
+  await checkA11y(organiser, 'la liste des inscrits');
+  await organiser.check('table.sheet input[name=present]');
+  await organiser.click('form button.primary');
+  await organiser.waitForSelector('[role=status]');
+
+  // Feeds and the monthly programme.
+  const ics = await page.request.get(`${BASE}/ateliers.ics`);
+  assert.equal(ics.status(), 200);
+  assert.match(await ics.text(), /BEGIN:VCALENDAR[\s\S]*BEGIN:VEVENT/);
+  await page.goto(`${BASE}/ateliers/programme`);
+  assert.match(await page.textContent('h1'), /Ateliers numériques/);
+  await checkA11y(page, 'le programme du mois');
+  await page.emulateMedia({ media: 'print' });
+  const pdf = await page.pdf({ format: 'A4' });
+  assert.ok(pdf.length > 1000);
+});

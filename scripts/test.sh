@@ -87,6 +87,11 @@ test ! -e "$WORK/rien.pdf"
 printf 'id,nom,commune,code_postal,adresse,date_maj,telephone\nx,Lieu,Nancy,54000,1 rue,2026-01-01,12\n' > "$WORK/bad.csv"
 if "$BIN" validate lieux "$WORK/bad.csv" > "$WORK/bad.txt"; then echo "fichier invalide accepté" >&2; exit 1; fi
 grep -q "ligne 2, champ « telephone »" "$WORK/bad.txt"
+# Workshops (CLI contract): the demo's calendar as iCalendar and CSV.
+"$BIN" --database "$DB" export ateliers --format ics --output "$WORK/ateliers.ics"
+grep -q "BEGIN:VEVENT" "$WORK/ateliers.ics"
+"$BIN" --database "$DB" export ateliers --format csv > "$WORK/ateliers.csv"
+grep -q ";debutant;" "$WORK/ateliers.csv"
 # Diagnostic scoring (CLI contract): the level in `level`.
 "$BIN" diagnostic score --answers crates/domain/tests/diagnostics/1-jeannine-eloignee.json --json > "$WORK/diag.json"
 node -e 'const a = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); if (a.level !== "eloigne" || a.need !== "assistance") throw new Error(JSON.stringify(a));' "$WORK/diag.json"

@@ -141,6 +141,11 @@ pub async fn serve(app: App, addr: &str) -> anyhow::Result<()> {
             {
                 tracing::warn!("purge des diagnostics : {e}");
             }
+            // Workshop registrations: erased 90 days after the workshop.
+            let before = (crate::app::today() - chrono::Days::new(90)).to_string();
+            if let Err(e) = store.purge_registrations(&before).await {
+                tracing::warn!("purge des inscriptions aux ateliers : {e}");
+            }
             match reminders.send_campaign_reminders(now).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!("campagnes : {n} rappel(s) envoyé(s)"),

@@ -182,6 +182,7 @@ async fn privacy(viewer: Viewer) -> Response {
             "Quand vous signalez une erreur sur une fiche, vous pouvez laisser votre adresse électronique pour être prévenu de la correction : elle ne sert qu'à cela, n'est visible de personne, et est effacée automatiquement 30 jours après le traitement du signalement.".into(),
             "Pour les campagnes de mise à jour, Maillage écrit à l'adresse du référent d'un lieu (à défaut, à l'adresse publique du lieu). Le lien envoyé est personnel ; seule son empreinte est conservée. L'adresse utilisée est effacée 30 jours après la clôture de la campagne.".into(),
             "Un diagnostic numérique est anonyme par défaut : au plus une tranche d'âge. Passé seul, sans compte, il se reprend avec un code dont seule l'empreinte est conservée ; les réponses en cours sont effacées après 30 jours. Une personne n'est suivie par une structure qu'avec son accord (un prénom ou un pseudonyme, un contact si elle le souhaite) ; seuls les membres de cette structure y ont accès, et ses données sont effacées 2 ans après son dernier passage, ou à sa demande. Elle peut aussi demander à les recevoir (export).".into(),
+            "Pour s'inscrire à un atelier, un prénom ou un pseudonyme suffit ; le contact (téléphone ou courriel) est facultatif et sert à confirmer, rappeler ou prévenir d'une place libérée. Les inscriptions sont effacées 90 jours après l'atelier.".into(),
             "Pour consulter, exporter ou effacer vos données, adressez-vous à l'administrateur de votre réseau.".into(),
         ],
     })

@@ -474,3 +474,165 @@ async fn an_update_campaign_end_to_end() {
     let listed = app.campaigns_for(Some(&actor)).await.expect("campagnes");
     assert_eq!(listed.len(), 2);
 }
+
+#[tokio::test]
+async fn workshop_waiting_list_and_promotion_by_email() {
+    use maillage_domain::diagnostic::Level;
+    use maillage_domain::policy::{Actor, Membership};
+    use maillage_domain::workshops::{RegistrationStatus, WorkshopForm};
+    use maillage_web::workshops::WorkshopFilter;
+
+    let (url, inbox) = smtp_sink().await;
+    let store = Store::connect("sqlite::memory:").await.expect("base");
+    let org = store
+        .create_organisation(&maillage_domain::organisation::Organisation {
+            id: String::new(),
+            name: "Médiathèque de Toul".into(),
+            pivot: None,
+            typologies: vec![],
+            departement: Some("54".into()),
+        })
+        .await
+        .expect("structure");
+    let referential = Referential::discover().expect("référentiel (scripts/setup.sh)");
+    let app = App::new(store, referential).await.expect("app").with_mail(
+        Mailer::smtp(&url, "Maillage <ne-pas-repondre@test.fr>").expect("mailer"),
+        "https://annuaire.exemple.fr",
+    );
+    let member = Actor {
+        user_id: "aidant".into(),
+        memberships: vec![Membership {
+            organisation_id: org.clone(),
+            since: chrono::NaiveDate::from_ymd_opt(2020, 1, 1).expect("date"),
+            until: None,
+        }],
+        ..Default::default()
+    };
+    let day = maillage_web::app::today() + chrono::Days::new(10);
+    let mut w = WorkshopForm {
+        title: "Premiers pas sur smartphone".into(),
+        themes: vec!["materiel".into()],
+        level_required: Level::Beginner.slug().into(),
+        level_reached: Level::Intermediate.slug().into(),
+        commune: "Toul".into(),
+        sessions: format!("{day} 14:00-16:00"),
+        capacity: "2".into(),
+        free: true,
+        ..Default::default()
+    }
+    .validate("")
+    .expect("valide");
+    w.organisation_id = Some(org.clone());
+    // Somebody else's structure: refused; a member: published, the commune resolved.
+    let stranger = Actor {
+        user_id: "autre".into(),
+        ..Default::default()
+    };
+    assert!(
+        app.publish_workshop(Some(&stranger), w.clone())
+            .await
+            .is_err()
+    );
+    let id = app
+        .publish_workshop(Some(&member), w)
+        .await
+        .expect("publié");
+    let stored = app.workshop(&id).await.expect("atelier");
+    assert_eq!(stored.workshop.insee_code.as_deref(), Some("54528"));
+
+    // Found for a Débutant near Nancy, not for an Avancé.
+    let (nancy, _) = app.resolve_near("Nancy").expect("Nancy");
+    let mut f = WorkshopFilter {
+        level: Some(Level::Beginner),
+        near: Some((nancy, 30.0)),
+        ..Default::default()
+    };
+    assert_eq!(app.find_workshops(&f).await.expect("recherche").len(), 1);
+    f.level = Some(Level::Advanced);
+    assert!(app.find_workshops(&f).await.expect("recherche").is_empty());
+
+    let mut tokens = Vec::new();
+    for (name, contact) in [
+        ("Ana", "ana@exemple.fr"),
+        ("Bruno", "06 12 34 56 78"),
+        ("Chloé", "chloe@exemple.fr"),
+    ] {
+        let (r, token) = app
+            .register_person(Some(&member), &id, name, contact)
+            .await
+            .expect("inscription");
+        tokens.push((r, token));
+    }
+    assert_eq!(tokens[2].0.status, RegistrationStatus::Waiting);
+    assert_eq!(tokens[1].0.contact.as_deref(), Some("+33612345678"));
+    assert!(matches!(
+        app.register_person(None, &id, "", "").await,
+        Err(maillage_web::app::AppError::Invalid(m)) if m.contains("prénom")
+    ));
+    {
+        let inbox = inbox.lock().expect("boîte");
+        assert_eq!(
+            inbox.len(),
+            2,
+            "Ana (confirmée) et Chloé (en attente) ; Bruno n'a pas de courriel"
+        );
+        assert!(
+            inbox[0].1.contains("inscription est confirm"),
+            "{}",
+            inbox[0].1
+        );
+        assert!(inbox[1].1.contains("liste d'attente") || inbox[1].1.contains("Liste d'attente"));
+        assert!(inbox[0].1.contains("/ateliers/annulation/"));
+    }
+    // Ana cancels with her link: Chloé gets the seat and is told.
+    app.cancel_by_token(&tokens[0].1).await.expect("annulée");
+    {
+        let inbox = inbox.lock().expect("boîte");
+        assert_eq!(inbox.len(), 3);
+        assert_eq!(inbox[2].0, ["chloe@exemple.fr"]);
+        assert!(inbox[2].1.contains("place s'est lib"), "{}", inbox[2].1);
+    }
+    let (_, list) = app
+        .workshop_registrations(Some(&member), &id)
+        .await
+        .expect("liste");
+    let states: Vec<_> = list
+        .iter()
+        .map(|r| (r.pseudonym.as_str(), r.status))
+        .collect();
+    assert_eq!(
+        states,
+        [
+            ("Ana", RegistrationStatus::Cancelled),
+            ("Bruno", RegistrationStatus::Registered),
+            ("Chloé", RegistrationStatus::Registered)
+        ]
+    );
+    assert!(
+        app.workshop_registrations(Some(&stranger), &id)
+            .await
+            .is_err()
+    );
+    app.take_attendance(Some(&member), &id, std::slice::from_ref(&list[1].id))
+        .await
+        .expect("présences");
+    // The feeds.
+    let ics = app
+        .workshops_ics(&WorkshopFilter::default(), "Ateliers")
+        .await
+        .expect("ics");
+    assert!(ics.contains("BEGIN:VEVENT") && ics.contains("SUMMARY:Premiers pas sur smartphone"));
+    assert!(
+        ics.contains(&format!("DTSTART:{}T130000Z", day.format("%Y%m%d"))),
+        "14 h à Toul = 13 h UTC en hiver\n{ics}"
+    );
+    let csv = String::from_utf8(
+        app.workshops_csv(&WorkshopFilter::default())
+            .await
+            .expect("csv"),
+    )
+    .expect("utf-8");
+    assert!(
+        csv.contains("Premiers pas sur smartphone;") && csv.contains(";debutant;intermediaire;")
+    );
+}
