@@ -30,6 +30,8 @@ pub struct Registration {
     pub registered_by: Option<String>,
     pub attended: Option<bool>,
     pub created_at: String,
+    /// The session (its start, `2026-12-03T14:00`) the person was last reminded of.
+    pub reminded_for: Option<String>,
 }
 
 fn decode_workshop<R: Row>(row: &R) -> Result<StoredWorkshop>
@@ -75,6 +77,7 @@ where
         registered_by: row.try_get("registered_by")?,
         attended: attended.map(|a| a == "oui"),
         created_at: row.try_get("created_at")?,
+        reminded_for: row.try_get("reminded_for")?,
     })
 }
 
@@ -90,8 +93,7 @@ macro_rules! workshop_select {
     };
 }
 
-const REGISTRATION_COLUMNS: &str =
-    "id, workshop_id, pseudonym, contact, status, position, registered_by, attended, created_at";
+const REGISTRATION_COLUMNS: &str = "id, workshop_id, pseudonym, contact, status, position, registered_by, attended, created_at, reminded_for";
 
 fn days(w: &Workshop) -> (String, String) {
     let first = w.sessions.iter().map(|s| s.start.date()).min();
@@ -233,6 +235,7 @@ impl Store {
                     registered_by: by.map(str::to_string),
                     attended: None,
                     created_at: at,
+                    reminded_for: None,
                 },
                 token,
             ))
@@ -336,6 +339,18 @@ impl Store {
                 .await?;
             Ok(done.rows_affected() == 1)
         })
+    }
+
+    /// Records that the person was reminded of this session.
+    pub async fn set_reminded(&self, id: &str, session: &str) -> Result<()> {
+        on_pool!(self, pool => {
+            sqlx::query("UPDATE registrations SET reminded_for = $2 WHERE id = $1")
+                .bind(id)
+                .bind(session)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
     }
 
     /// Erases registrations of workshops ended before `day`.

@@ -65,6 +65,12 @@ pub fn routes() -> Router<State> {
             get(diagnostic_questionnaire),
         )
         .route("/import", axum::routing::post(import))
+        .route("/ateliers", get(list_workshops))
+        .route("/ateliers/{id}", get(get_workshop))
+        .route(
+            "/ateliers/{id}/inscriptions",
+            axum::routing::post(register_to_workshop),
+        )
         .route("/export", get(export))
         .route("/openapi.json", get(openapi))
 }
@@ -330,6 +336,109 @@ async fn diagnostic_questionnaire(
     Path(id): Path<String>,
 ) -> ApiResult {
     Ok(Json(state.app.questionnaire(&id, None).await?).into_response())
+}
+
+fn workshop_json(
+    app: &crate::App,
+    w: &maillage_domain::workshops::Workshop,
+    seats_left: Option<u32>,
+    distance_m: Option<f64>,
+) -> Value {
+    use maillage_domain::Vocabulary;
+    json!({
+        "id": w.id,
+        "titre": w.title,
+        "resume": w.summary,
+        "pour_qui": w.who_for(),
+        "thematiques": w.themes.iter().map(|t| t.slug()).collect::<Vec<_>>(),
+        "niveau_requis": w.level_required.slug(),
+        "niveau_atteint": w.level_reached.map(|l| l.slug()),
+        "format": w.format.slug(),
+        "lieu_id": w.place_id,
+        "lieu_hors_les_murs": w.location,
+        "commune": w.commune,
+        "code_insee": w.insee_code,
+        "seances": w.sessions.iter().map(|s| json!({
+            "debut": s.start.format("%Y-%m-%dT%H:%M").to_string(),
+            "fin": s.end.format("%Y-%m-%dT%H:%M").to_string(),
+        })).collect::<Vec<_>>(),
+        "parcours": w.series,
+        "places": w.capacity,
+        "places_libres": seats_left,
+        "gratuit": w.free,
+        "tarif": w.price,
+        "aptic": w.aptic,
+        "a_apporter": w.bring,
+        "materiel_fourni": w.equipment_provided,
+        "langues": w.language_support,
+        "accessibilite": w.accessibility,
+        "inscription": w.registration.slug(),
+        "contact": w.contact,
+        "distance_m": distance_m.map(|d| d.round()),
+        "lien": format!("{}/ateliers/{}", app.public_url, w.id),
+    })
+}
+
+/// Upcoming workshops, with the filters of the page (`niveau`, `thematique`, `pres_de`,
+/// `rayon`, `du`, `au`, `gratuit`, `places`).
+async fn list_workshops(AxState(state): AxState<State>, RawQuery(query): RawQuery) -> ApiResult {
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+        .into_owned()
+        .collect();
+    let (filter, errors, _) = crate::pages::workshops::filter_of(&state, &pairs);
+    if !errors.is_empty() {
+        return Err(ApiError(AppError::Invalid(errors.join(" ; ")), Vec::new()));
+    }
+    let hits = state.app.find_workshops(&filter).await?;
+    let items: Vec<Value> = hits
+        .iter()
+        .map(|h| workshop_json(&state.app, &h.stored.workshop, h.seats_left, h.distance_m))
+        .collect();
+    Ok(Json(json!({"total": items.len(), "ateliers": items})).into_response())
+}
+
+async fn get_workshop(AxState(state): AxState<State>, Path(id): Path<String>) -> ApiResult {
+    let stored = state.app.workshop(&id).await?;
+    let seats = maillage_domain::workshops::seats_left(stored.workshop.capacity, stored.registered);
+    Ok(Json(workshop_json(&state.app, &stored.workshop, seats, None)).into_response())
+}
+
+#[derive(Deserialize)]
+struct RegistrationBody {
+    prenom: String,
+    #[serde(default)]
+    contact: String,
+}
+
+/// Registers a person: `{"prenom", "contact"}` → the state (`inscrit` or `en_attente`) and
+/// the cancellation link to give the person.
+async fn register_to_workshop(
+    AxState(state): AxState<State>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> ApiResult {
+    let body: RegistrationBody = serde_json::from_slice(&body).map_err(|e| {
+        ApiError(
+            AppError::Invalid(format!(
+                "corps JSON attendu {{\"prenom\", \"contact\"}} : {e}"
+            )),
+            Vec::new(),
+        )
+    })?;
+    let (r, token) = state
+        .app
+        .register_person(viewer.actor(), &id, &body.prenom, &body.contact)
+        .await?;
+    Ok((
+        axum::http::StatusCode::CREATED,
+        Json(json!({
+            "id": r.id,
+            "etat": r.status.slug(),
+            "lien_annulation": format!("{}/ateliers/annulation/{token}", state.app.public_url),
+        })),
+    )
+        .into_response())
 }
 
 /// Quality of the directory of the caller's territory: the same indicators as the page.

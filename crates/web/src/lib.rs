@@ -146,6 +146,11 @@ pub async fn serve(app: App, addr: &str) -> anyhow::Result<()> {
             if let Err(e) = store.purge_registrations(&before).await {
                 tracing::warn!("purge des inscriptions aux ateliers : {e}");
             }
+            match reminders.send_workshop_reminders(now).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!("ateliers : {n} rappel(s) envoyé(s)"),
+                Err(e) => tracing::warn!("rappels des ateliers : {e}"),
+            }
             match reminders.send_campaign_reminders(now).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!("campagnes : {n} rappel(s) envoyé(s)"),

@@ -34,7 +34,7 @@ mod map;
 mod quality;
 mod reports;
 mod slip;
-mod workshops;
+pub(crate) mod workshops;
 
 /// What the layout needs on every page.
 pub struct Chrome {

@@ -370,6 +370,74 @@ impl App {
         Ok(())
     }
 
+    /// Reminds registered people (with an e-mail) of a session starting within the next 24
+    /// hours, once per session. Run every hour by the server. Returns how many were sent.
+    pub async fn send_workshop_reminders(
+        &self,
+        now: chrono::DateTime<Utc>,
+    ) -> Result<usize, AppError> {
+        if !self.mailer.is_enabled() {
+            return Ok(0);
+        }
+        let mut sent = 0;
+        let day = now.date_naive().pred_opt().unwrap_or(now.date_naive());
+        for stored in self.store.workshops_from(&day.to_string()).await? {
+            let w = &stored.workshop;
+            let tz = timezone_of_departement(
+                w.insee_code
+                    .as_deref()
+                    .and_then(maillage_domain::fields::departement_of_insee)
+                    .unwrap_or("75"),
+            );
+            let upcoming = w.sessions.iter().find(|s| {
+                tz.from_local_datetime(&s.start)
+                    .earliest()
+                    .is_some_and(|start| {
+                        let start = start.with_timezone(&Utc);
+                        start > now && start - now <= chrono::Duration::hours(24)
+                    })
+            });
+            let Some(session) = upcoming else { continue };
+            let key = session.start.format("%Y-%m-%dT%H:%M").to_string();
+            for r in self.store.registrations(&w.id).await? {
+                if r.status != RegistrationStatus::Registered
+                    || r.reminded_for.as_deref() == Some(key.as_str())
+                {
+                    continue;
+                }
+                let Some(to) = r.contact.as_deref().filter(|c| c.contains('@')) else {
+                    continue;
+                };
+                let mail = Mail {
+                    to: to.to_string(),
+                    subject: format!("Rappel : « {} » demain", w.title),
+                    body: format!(
+                        "Bonjour {},\n\nPetit rappel : vous êtes inscrit à « {} », le {} de {} à {}.\nLieu : {}\n{}\nSi vous ne pouvez pas venir, prévenez la structure pour laisser la place{}.\n\n— Maillage",
+                        r.pseudonym,
+                        w.title,
+                        crate::pages::french_date(session.start.date()),
+                        session.start.format("%H:%M"),
+                        session.end.format("%H:%M"),
+                        w.location.clone().unwrap_or_else(|| w.commune.clone()),
+                        w.bring
+                            .as_deref()
+                            .map(|b| format!("À apporter : {b}\n"))
+                            .unwrap_or_default(),
+                        w.contact
+                            .as_deref()
+                            .map(|c| format!(" ({c})"))
+                            .unwrap_or_default()
+                    ),
+                };
+                if self.mailer.send(&mail).await.is_ok() {
+                    self.store.set_reminded(&r.id, &key).await?;
+                    sent += 1;
+                }
+            }
+        }
+        Ok(sent)
+    }
+
     /// An iCalendar feed of workshops (each session an event, in UTC).
     pub async fn workshops_ics(&self, f: &WorkshopFilter, name: &str) -> Result<String, AppError> {
         let mut cal = Calendar::new();

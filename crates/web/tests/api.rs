@@ -374,3 +374,85 @@ async fn diagnostic_scoring_is_the_same_as_the_domain_and_says_why_it_refuses() 
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["version"], 1);
 }
+
+#[tokio::test]
+async fn workshops_are_listed_and_take_registrations_with_a_waiting_list() {
+    use maillage_domain::workshops::WorkshopForm;
+    let store = Store::connect("sqlite::memory:").await.expect("base");
+    let day = maillage_web::app::today() + chrono::Days::new(5);
+    let mut w = WorkshopForm {
+        title: "Créer son adresse e-mail".into(),
+        themes: vec!["courriel".into()],
+        level_required: "intermediaire".into(),
+        commune: "Nancy".into(),
+        sessions: format!("{day} 09:30-11:30"),
+        capacity: "1".into(),
+        free: true,
+        ..Default::default()
+    }
+    .validate("")
+    .expect("valide");
+    w.insee_code = Some("54395".into());
+    let id = store.create_workshop(&w, None).await.expect("atelier");
+    let referential = Referential::discover().expect("référentiel (scripts/setup.sh)");
+    let app = router(
+        App::new(store, referential).await.expect("app"),
+        Config::default(),
+    );
+    let (status, body, _) = call(
+        &app,
+        "GET",
+        "/api/v1/ateliers?niveau=avance&pres_de=Nancy",
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["total"], 1);
+    assert_eq!(body["ateliers"][0]["niveau_requis"], "intermediaire");
+    assert!(
+        body["ateliers"][0]["pour_qui"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("Intermédiaire")
+    );
+    let (_, body, _) = call(&app, "GET", "/api/v1/ateliers?niveau=debutant", None, None).await;
+    assert_eq!(body["total"], 0, "un Débutant n'a pas le niveau requis");
+    let (status, body, _) = call(&app, "GET", "/api/v1/ateliers?du=demain", None, None).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        body["erreur"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("demain")
+    );
+    let uri = format!("/api/v1/ateliers/{id}/inscriptions");
+    let (status, body, _) = call(&app, "POST", &uri, None, Some(json!({"prenom": "Ana"}))).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["etat"], "inscrit");
+    assert!(
+        body["lien_annulation"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("/ateliers/annulation/")
+    );
+    let (_, body, _) = call(
+        &app,
+        "POST",
+        &uri,
+        None,
+        Some(json!({"prenom": "Bruno", "contact": "pas un numéro"})),
+    )
+    .await;
+    assert!(
+        body["erreur"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("contact"),
+        "{body}"
+    );
+    let (_, body, _) = call(&app, "POST", &uri, None, Some(json!({"prenom": "Bruno"}))).await;
+    assert_eq!(body["etat"], "en_attente");
+    let (_, body, _) = call(&app, "GET", &format!("/api/v1/ateliers/{id}"), None, None).await;
+    assert_eq!(body["places_libres"], 0);
+}

@@ -616,6 +616,39 @@ async fn workshop_waiting_list_and_promotion_by_email() {
     app.take_attendance(Some(&member), &id, std::slice::from_ref(&list[1].id))
         .await
         .expect("présences");
+    // Reminders: nothing ten days before; the day before, Chloé (the only one with an e-mail
+    // still registered) is reminded, once.
+    assert_eq!(
+        app.send_workshop_reminders(chrono::Utc::now())
+            .await
+            .expect("rappels"),
+        0
+    );
+    let before = {
+        use chrono::TimeZone;
+        chrono_tz::Europe::Paris
+            .from_local_datetime(&day.and_hms_opt(10, 0, 0).expect("heure"))
+            .earliest()
+            .expect("heure locale")
+            .with_timezone(&chrono::Utc)
+    };
+    assert_eq!(
+        app.send_workshop_reminders(before).await.expect("rappels"),
+        1
+    );
+    assert_eq!(
+        app.send_workshop_reminders(before).await.expect("rappels"),
+        0,
+        "une seule fois"
+    );
+    {
+        let inbox = inbox.lock().expect("boîte");
+        assert_eq!(
+            inbox.last().map(|m| m.0.clone()),
+            Some(vec!["chloe@exemple.fr".to_string()])
+        );
+        assert!(inbox.last().is_some_and(|m| m.1.contains("Petit rappel")));
+    }
     // The feeds.
     let ics = app
         .workshops_ics(&WorkshopFilter::default(), "Ateliers")

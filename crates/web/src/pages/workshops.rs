@@ -53,7 +53,10 @@ fn query_pairs(query: Option<String>) -> Vec<(String, String)> {
 }
 
 /// The filter of the calendar from the query string, with French errors for bad values.
-fn filter_of(state: &State, pairs: &[(String, String)]) -> (WorkshopFilter, Vec<String>, String) {
+pub(crate) fn filter_of(
+    state: &State,
+    pairs: &[(String, String)],
+) -> (WorkshopFilter, Vec<String>, String) {
     let mut errors = Vec::new();
     let mut f = WorkshopFilter {
         themes: pairs
