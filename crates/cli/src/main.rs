@@ -897,6 +897,83 @@ async fn run_diagnostic(cli: &Cli, what: &DiagnosticWhat) -> Result<ExitCode> {
 
 const DEMO_DEPARTEMENT: &str = "54";
 
+async fn demo_followed_person(store: &Store, organisation: &str) -> Result<()> {
+    use maillage_domain::diagnostic::{assess, builtin};
+    let Some(court) = builtin().into_iter().find(|q| q.id == "court") else {
+        return Ok(());
+    };
+    let answers = |pairs: &[(&str, &str)]| -> maillage_domain::diagnostic::Answers {
+        pairs
+            .iter()
+            .map(|(q, c)| (q.to_string(), vec![c.to_string()]))
+            .collect()
+    };
+    let keep_until = (chrono::Utc::now() + chrono::Duration::days(730))
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let person = store
+        .create_person(&maillage_store::NewPerson {
+            organisation_id: organisation,
+            pseudonym: "Karim (démonstration)",
+            contact: None,
+            consent_by: None,
+            keep_until: &keep_until,
+        })
+        .await?;
+    let first = answers(&[
+        ("appareils", "smartphone"),
+        ("maitrise", "non"),
+        ("internet", "jamais"),
+        ("courriel", "non"),
+        ("demarches", "a_ma_place"),
+        ("francais", "facile"),
+        ("envie", "oui"),
+        ("aisance", "peu"),
+    ]);
+    let then = answers(&[
+        ("appareils", "smartphone"),
+        ("maitrise", "un_peu"),
+        ("internet", "parfois"),
+        ("courriel", "envoie"),
+        ("demarches", "aide"),
+        ("francais", "facile"),
+        ("envie", "oui"),
+        ("aisance", "plutot"),
+    ]);
+    let a = assess(&court, &first);
+    let first_id = store
+        .create_diagnostic(&maillage_store::NewDiagnostic {
+            person_id: Some(&person),
+            previous_id: None,
+            organisation_id: Some(organisation),
+            helper_id: None,
+            mode: "accompagne",
+            answers: &first,
+            assessment: &a,
+            observations: Some("A su allumer l'appareil\nUtilise l'écran tactile avec difficulté"),
+            age_bracket: Some("35_54"),
+            commune: None,
+            retest_on: None,
+        })
+        .await?;
+    let b = assess(&court, &then);
+    store
+        .create_diagnostic(&maillage_store::NewDiagnostic {
+            person_id: Some(&person),
+            previous_id: Some(&first_id),
+            organisation_id: Some(organisation),
+            helper_id: None,
+            mode: "accompagne",
+            answers: &then,
+            assessment: &b,
+            observations: Some("Envoie seul un courriel à sa fille"),
+            age_bracket: Some("35_54"),
+            commune: None,
+            retest_on: None,
+        })
+        .await?;
+    Ok(())
+}
+
 async fn load_demo(store: &Store, referential: &Referential, scale: Scale) -> Result<()> {
     let (dep, count) = match scale {
         Scale::Departement => (Some(DEMO_DEPARTEMENT), 150),
@@ -1010,6 +1087,13 @@ async fn load_demo(store: &Store, referential: &Referential, scale: Scale) -> Re
                 .and_then(|o| org_ids.get(o).cloned());
             store.create_workshop(&w, None).await?;
         }
+    }
+    // A person followed by the demo helper's structure, with a first passage and a re-test, so
+    // that the progression shows (their consent is part of the scenario).
+    if let Some(org) = org_ids.get(&busiest)
+        && store.persons_of(org).await?.is_empty()
+    {
+        demo_followed_person(store, org).await?;
     }
     let password = std::env::var("MAILLAGE_DEMO_PASSWORD")
         .ok()
