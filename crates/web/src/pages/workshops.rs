@@ -210,9 +210,6 @@ async fn list(
             .is_some_and(|a| a.is_coordinator() || !a.memberships.is_empty()),
         errors,
     });
-    if r.status() == StatusCode::OK && !field(&pairs, "du").is_empty() && hits.is_empty() {
-        // Nothing found is a normal answer.
-    }
     r.headers_mut()
         .insert(header::VARY, HeaderValue::from_static("cookie"));
     Ok(r)
