@@ -382,9 +382,7 @@ fn workshop_json(
 /// Upcoming workshops, with the filters of the page (`niveau`, `thematique`, `pres_de`,
 /// `rayon`, `du`, `au`, `gratuit`, `places`).
 async fn list_workshops(AxState(state): AxState<State>, RawQuery(query): RawQuery) -> ApiResult {
-    let pairs: Vec<(String, String)> = form_urlencoded::parse(query.unwrap_or_default().as_bytes())
-        .into_owned()
-        .collect();
+    let pairs: Vec<(String, String)> = crate::filters::pairs(query.as_deref());
     let (filter, errors, _) = crate::pages::workshops::filter_of(&state, &pairs);
     if !errors.is_empty() {
         return Err(ApiError(AppError::Invalid(errors.join(" ; ")), Vec::new()));

@@ -94,9 +94,7 @@ impl App {
                         .unwrap_or_else(|| format!("intercommunalité {code}")),
                 );
             } else if code.len() == 5 {
-                let commune = r
-                    .communes()
-                    .find(|c| c.insee_code == code)
+                let commune = maillage_domain::CommuneLookup::by_code(r.as_ref(), &code)
                     .ok_or_else(|| {
                         AppError::Invalid(format!(
                             "zone « {code} » : aucune commune de ce code INSEE dans le référentiel officiel"

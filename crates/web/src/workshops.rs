@@ -54,75 +54,66 @@ fn location_of_workshop(w: &Workshop) -> Location {
 }
 
 impl App {
-    /// Where a workshop happens: its place's position, else its commune's centre.
-    async fn position_of(&self, w: &Workshop) -> Result<Option<GeoPoint>, AppError> {
-        if let Some(pid) = &w.place_id
-            && let Some(p) = self.store.place(pid).await?
-            && let Some(loc) = p.place.location
-        {
-            return Ok(Some(loc));
-        }
-        Ok(w.insee_code
-            .as_deref()
-            .and_then(|c| self.referential.centre_of(c))
-            .map(|(p, _)| p))
-    }
-
-    /// Upcoming workshops matching the filter, soonest first (nearest first when near).
+    /// Upcoming workshops matching the filter, soonest first (the nearer first on the same day
+    /// when searching near a place). The workshops' places are read in one round trip.
     pub async fn find_workshops(&self, f: &WorkshopFilter) -> Result<Vec<WorkshopHit>, AppError> {
         let from = f.from.unwrap_or_else(today);
+        let matching: Vec<StoredWorkshop> = self
+            .store
+            .workshops_from(&from.to_string())
+            .await?
+            .into_iter()
+            .filter(|stored| {
+                let w = &stored.workshop;
+                (f.themes.is_empty() || w.themes.iter().any(|t| f.themes.contains(t)))
+                    && f.level.is_none_or(|l| w.fits(l))
+                    && f.to.is_none_or(|to| w.first_day().is_none_or(|d| d <= to))
+                    && (!f.free_only || w.free)
+                    && f.format.is_none_or(|x| x == w.format)
+                    && f.organisation_id
+                        .as_ref()
+                        .is_none_or(|o| w.organisation_id.as_ref() == Some(o))
+                    && f.place_id
+                        .as_ref()
+                        .is_none_or(|p| w.place_id.as_ref() == Some(p))
+                    && !(f.seats_only && seats_left(w.capacity, stored.registered) == Some(0))
+            })
+            .collect();
+        let place_ids: Vec<String> = matching
+            .iter()
+            .filter_map(|s| s.workshop.place_id.clone())
+            .collect();
+        let places: std::collections::HashMap<String, maillage_domain::Place> = self
+            .store
+            .places(&place_ids)
+            .await?
+            .into_iter()
+            .map(|p| (p.place.id.clone(), p.place))
+            .collect();
         let mut out = Vec::new();
-        for stored in self.store.workshops_from(&from.to_string()).await? {
+        for stored in matching {
             let w = &stored.workshop;
-            if !f.themes.is_empty() && !w.themes.iter().any(|t| f.themes.contains(t)) {
-                continue;
-            }
-            if f.level.is_some_and(|l| !w.fits(l)) {
-                continue;
-            }
-            if f.to.is_some_and(|to| w.first_day().is_some_and(|d| d > to)) {
-                continue;
-            }
-            if f.free_only && !w.free {
-                continue;
-            }
-            if f.format.is_some_and(|x| x != w.format) {
-                continue;
-            }
-            if f.organisation_id
-                .as_ref()
-                .is_some_and(|o| w.organisation_id.as_ref() != Some(o))
-            {
-                continue;
-            }
-            if f.place_id
-                .as_ref()
-                .is_some_and(|p| w.place_id.as_ref() != Some(p))
-            {
-                continue;
-            }
-            let seats = seats_left(w.capacity, stored.registered);
-            if f.seats_only && seats == Some(0) {
-                continue;
-            }
-            let distance_m = match f.near {
-                Some((centre, _)) => self.position_of(w).await?.map(|p| centre.distance_m(p)),
-                None => None,
-            };
+            let place = w.place_id.as_ref().and_then(|p| places.get(p));
+            // Where it happens: its place's position, else its commune's centre.
+            let position = place.and_then(|p| p.location).or_else(|| {
+                w.insee_code
+                    .as_deref()
+                    .and_then(|c| self.referential.centre_of(c))
+                    .map(|(p, _)| p)
+            });
+            let distance_m = f
+                .near
+                .and_then(|(centre, _)| position.map(|p| centre.distance_m(p)));
             if let Some((_, radius)) = f.near
                 && w.format != WorkshopFormat::Remote
                 && distance_m.is_none_or(|d| d > radius * 1000.0)
             {
                 continue;
             }
-            let place_name = match &w.place_id {
-                Some(pid) => self.store.place(pid).await?.map(|p| p.place.name),
-                None => None,
-            };
             out.push(WorkshopHit {
-                seats_left: seats,
+                seats_left: seats_left(w.capacity, stored.registered),
                 distance_m,
-                place_name,
+                place_name: place.map(|p| p.name.clone()),
                 stored,
             });
         }
@@ -140,6 +131,16 @@ impl App {
             });
         }
         Ok(out)
+    }
+
+    /// Whether the actor may manage this workshop (its list, attendance, cancellations).
+    pub fn may_manage_workshop(&self, actor: Option<&Actor>, w: &Workshop) -> bool {
+        authorize(
+            actor,
+            &Action::ManageWorkshop(location_of_workshop(w)),
+            today(),
+        )
+        .is_allowed()
     }
 
     pub async fn workshop(&self, id: &str) -> Result<StoredWorkshop, AppError> {

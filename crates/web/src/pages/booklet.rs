@@ -32,9 +32,7 @@ struct BookletPage {
 }
 
 async fn form(viewer: Viewer, RawQuery(query): RawQuery) -> Response {
-    let pairs: Vec<(String, String)> = form_urlencoded::parse(query.unwrap_or_default().as_bytes())
-        .into_owned()
-        .collect();
+    let pairs: Vec<(String, String)> = crate::filters::pairs(query.as_deref());
     render(&BookletPage {
         chrome: Chrome::new("livret", &viewer),
         zone: field(&pairs, "zone"),

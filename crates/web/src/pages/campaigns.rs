@@ -175,9 +175,7 @@ async fn dashboard(
     RawQuery(query): RawQuery,
 ) -> Result<Response, AppError> {
     let d = state.app.campaign_dashboard(viewer.actor(), &id).await?;
-    let query: Vec<(String, String)> = form_urlencoded::parse(query.unwrap_or_default().as_bytes())
-        .into_owned()
-        .collect();
+    let query: Vec<(String, String)> = crate::filters::pairs(query.as_deref());
     let filter = field(&query, "etat");
     let wanted = RequestStatus::from_slug(&filter);
     let notice = match field(&query, "fait").as_str() {

@@ -199,10 +199,19 @@ struct QuestionPage {
 async fn question_page(
     AxState(state): AxState<State>,
     viewer: Viewer,
-    Path((code, n)): Path<(String, usize)>,
+    Path((code, n)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
+    let n = question_number(&n)?;
     let (draft, q) = state.app.draft(&code).await?;
     question_response(&viewer, &code, n, &q, &draft.answers, None)
+}
+
+/// The question number of a URL; anything else is a page that does not exist.
+fn question_number(n: &str) -> Result<usize, AppError> {
+    n.parse::<usize>()
+        .ok()
+        .filter(|n| *n >= 1)
+        .ok_or(AppError::NotFound)
 }
 
 fn question_response(
@@ -249,9 +258,10 @@ fn question_response(
 async fn answer(
     AxState(state): AxState<State>,
     viewer: Viewer,
-    Path((code, n)): Path<(String, usize)>,
+    Path((code, n)): Path<(String, String)>,
     body: Bytes,
 ) -> Result<Response, AppError> {
+    let n = question_number(&n)?;
     let pairs = form_pairs(&body);
     let action = field(&pairs, "action");
     if action == "arreter" {
@@ -741,9 +751,7 @@ async fn guided_form(
     viewer: Viewer,
     RawQuery(query): RawQuery,
 ) -> Result<Response, AppError> {
-    let pairs: Vec<(String, String)> = form_urlencoded::parse(query.unwrap_or_default().as_bytes())
-        .into_owned()
-        .collect();
+    let pairs: Vec<(String, String)> = crate::filters::pairs(query.as_deref());
     let q = match field(&pairs, "questionnaire").as_str() {
         "court" => "court",
         _ => "complet",
@@ -984,9 +992,7 @@ async fn questionnaires_page(
     viewer: Viewer,
     RawQuery(query): RawQuery,
 ) -> Result<Response, AppError> {
-    let pairs: Vec<(String, String)> = form_urlencoded::parse(query.unwrap_or_default().as_bytes())
-        .into_owned()
-        .collect();
+    let pairs: Vec<(String, String)> = crate::filters::pairs(query.as_deref());
     let id = match field(&pairs, "id").as_str() {
         "complet" => "complet",
         _ => "court",

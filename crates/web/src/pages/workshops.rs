@@ -46,12 +46,6 @@ pub fn routes() -> Router<State> {
         .route("/lieux/{id}/ateliers.ics", get(ics_place))
 }
 
-fn query_pairs(query: Option<String>) -> Vec<(String, String)> {
-    form_urlencoded::parse(query.unwrap_or_default().as_bytes())
-        .into_owned()
-        .collect()
-}
-
 /// The filter of the calendar from the query string, with French errors for bad values.
 pub(crate) fn filter_of(
     state: &State,
@@ -179,7 +173,7 @@ async fn list(
     viewer: Viewer,
     RawQuery(query): RawQuery,
 ) -> Result<Response, AppError> {
-    let pairs = query_pairs(query);
+    let pairs = crate::filters::pairs(query.as_deref());
     let (f, errors, near_label) = filter_of(&state, &pairs);
     let hits = if errors.is_empty() {
         state.app.find_workshops(&f).await?
@@ -259,11 +253,7 @@ async fn detail_page(
         None => None,
     };
     let seats = maillage_domain::workshops::seats_left(w.capacity, stored.registered);
-    let can_manage = state
-        .app
-        .workshop_registrations(viewer.actor(), id)
-        .await
-        .is_ok();
+    let can_manage = state.app.may_manage_workshop(viewer.actor(), w);
     let past = w.sessions.iter().all(|s| s.start.date() < today());
     let facts = [
         ("À apporter", w.bring.clone()),
@@ -649,7 +639,7 @@ async fn programme(
     viewer: Viewer,
     RawQuery(query): RawQuery,
 ) -> Result<Response, AppError> {
-    let pairs = query_pairs(query);
+    let pairs = crate::filters::pairs(query.as_deref());
     let today = today();
     let first = NaiveDate::parse_from_str(&format!("{}-01", field(&pairs, "mois")), "%Y-%m-%d")
         .unwrap_or_else(|_| today.with_day(1).unwrap_or(today));
