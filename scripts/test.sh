@@ -107,7 +107,7 @@ PORT="${MAILLAGE_E2E_PORT:-18090}"
 SMTP_PORT="${MAILLAGE_E2E_SMTP_PORT:-18025}"
 export MAILLAGE_E2E_MAILBOX="$WORK/mailbox.jsonl"
 : > "$MAILLAGE_E2E_MAILBOX"
-MAILLAGE_E2E_SMTP_PORT="$SMTP_PORT" node e2e/smtp-sink.mjs &
+MAILLAGE_E2E_SMTP_PORT="$SMTP_PORT" node scripts/smtp-sink.mjs &
 SINK_PID=$!
 MAILLAGE_TILES_URL=aucun MAILLAGE_SMTP_URL="smtp://127.0.0.1:$SMTP_PORT" MAILLAGE_PUBLIC_URL="http://127.0.0.1:$PORT" \
   "$BIN" --database "sqlite://$WORK/e2e.sqlite" serve --demo --addr "127.0.0.1:$PORT" > "$WORK/server.log" 2>&1 &

@@ -1,5 +1,6 @@
-// A minimal SMTP server on loopback for the browser tests: it accepts every message and appends
-// it, as one JSON line {to, data}, to the file named by MAILLAGE_E2E_MAILBOX.
+// A minimal SMTP server on loopback, for the browser tests and the demo: it accepts every message
+// and appends it, as one JSON line {to, data} with the quoted-printable text decoded, to the file
+// named by MAILLAGE_E2E_MAILBOX. Nothing leaves the machine.
 import { createServer } from 'node:net';
 import { appendFileSync } from 'node:fs';
 
@@ -22,8 +23,11 @@ createServer((socket) => {
       if (inData) {
         if (line === '.') {
           inData = false;
-          // Quoted-printable soft line breaks joined, so tests read the links.
-          appendFileSync(mailbox, JSON.stringify({ to, data: data.join('\n').replaceAll('=\n', '') }) + '\n');
+          // Quoted-printable decoded (soft line breaks joined, =C3=A9 → é), so people and tests
+          // read the text and its links.
+          const text = data.join('\n').replaceAll('=\n', '')
+            .replace(/(?:=[0-9A-F]{2})+/g, (m) => Buffer.from(m.replaceAll('=', ''), 'hex').toString('utf8'));
+          appendFileSync(mailbox, JSON.stringify({ to, data: text }) + '\n');
           data = [];
           to = [];
           socket.write('250 queued\r\n');
