@@ -15,9 +15,11 @@ pub mod place;
 pub mod policy;
 pub mod progress;
 pub mod reports;
+pub mod resources;
 pub mod text;
 pub mod typology;
 pub mod vocab;
+pub mod watch;
 pub mod workshops;
 
 pub use place::{

@@ -140,6 +140,20 @@ pub enum Action {
     /// Publish, edit or delete a workshop of a structure at a location, see its registrations
     /// and take attendance: the structure's members and the territory's coordinators.
     ManageWorkshop(Location),
+    /// Propose a resource to the library: members of a structure and coordinators (a
+    /// coordinator's proposal is published at once).
+    ProposeResource,
+    /// Edit a resource proposed by this structure (`None`: proposed by no structure, e.g. the
+    /// initial content): its members, and the coordinators who publish.
+    EditResource {
+        organisation_id: Option<String>,
+    },
+    /// Publish, refuse or delete resources, see the dead links: the coordinators.
+    PublishResources,
+    /// Post, edit or delete an item of the watch on public platforms: the coordinators.
+    PostNews,
+    /// Subscribe to the watch's digests: anyone signed in.
+    SubscribeWatch,
 }
 
 /// The answer, with the reason in French when refused.
@@ -177,6 +191,7 @@ pub fn authorize(actor: Option<&Actor>, action: &Action, today: NaiveDate) -> De
     if actor.administrator {
         return Decision::Allow;
     }
+    let a_member = actor.memberships.iter().any(|m| m.in_force(today));
     match action {
         ReadDirectory | ExportDirectory => Decision::Allow,
         CreatePlace(loc) | UpdatePlace(loc) | ManageWorkshop(loc) => {
@@ -243,6 +258,40 @@ pub fn authorize(actor: Option<&Actor>, action: &Action, today: NaiveDate) -> De
                 Decision::Deny("les questionnaires du réseau sont adaptés par ses coordinateurs")
             }
         }
+        ProposeResource => {
+            if a_member || actor.is_coordinator() {
+                Decision::Allow
+            } else {
+                Decision::Deny(
+                    "proposer une ressource est ouvert aux membres d'une structure du réseau",
+                )
+            }
+        }
+        EditResource { organisation_id } => {
+            let own = organisation_id
+                .as_deref()
+                .is_some_and(|o| actor.member_of(o, today));
+            if own || actor.is_coordinator() {
+                Decision::Allow
+            } else {
+                Decision::Deny("cette ressource a été proposée par une autre structure")
+            }
+        }
+        PublishResources => {
+            if actor.is_coordinator() {
+                Decision::Allow
+            } else {
+                Decision::Deny("la publication des ressources est réservée aux coordinateurs")
+            }
+        }
+        PostNews => {
+            if actor.is_coordinator() {
+                Decision::Allow
+            } else {
+                Decision::Deny("les nouvelles de la veille sont publiées par les coordinateurs")
+            }
+        }
+        SubscribeWatch => Decision::Allow,
     }
 }
 
@@ -397,6 +446,47 @@ mod tests {
                     organisation_id: "org-1".into(),
                 },
                 Action::EditQuestionnaires,
+            ];
+            for (action, allowed) in actions.iter().zip(want) {
+                let d = authorize(a.as_ref(), action, today());
+                assert_eq!(d.is_allowed(), allowed, "{who:?} {action:?} → {d:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn library_and_watch_matrix() {
+        use Who::*;
+        // (who, [propose resource, edit own-structure resource, edit other structure's
+        // resource, edit initial content, publish resources, post news, subscribe watch])
+        let expected: [(Who, [bool; 7]); 7] = [
+            (Anonymous, [false, false, false, false, false, false, false]),
+            (Helper, [false, false, false, false, false, false, true]),
+            (Member, [true, true, false, false, false, false, true]),
+            (
+                FormerMember,
+                [false, false, false, false, false, false, true],
+            ),
+            (Coordinator, [true, true, true, true, true, true, true]),
+            (OtherCoordinator, [true, true, true, true, true, true, true]),
+            (Admin, [true, true, true, true, true, true, true]),
+        ];
+        for (who, want) in expected {
+            let a = actor(who);
+            let actions = [
+                Action::ProposeResource,
+                Action::EditResource {
+                    organisation_id: Some("org-1".into()),
+                },
+                Action::EditResource {
+                    organisation_id: Some("org-2".into()),
+                },
+                Action::EditResource {
+                    organisation_id: None,
+                },
+                Action::PublishResources,
+                Action::PostNews,
+                Action::SubscribeWatch,
             ];
             for (action, allowed) in actions.iter().zip(want) {
                 let d = authorize(a.as_ref(), action, today());

@@ -96,6 +96,7 @@ macro_rules! vocabulary {
         }
     };
 }
+pub(crate) use vocabulary;
 
 vocabulary! {
     /// `services`: the kinds of help a place offers.

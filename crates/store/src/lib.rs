@@ -12,7 +12,9 @@ mod diagnostics;
 mod directory;
 mod duplicates;
 mod reports;
+mod resources;
 mod sessions;
+mod watch;
 mod workshops;
 
 use std::path::Path;
@@ -27,7 +29,9 @@ pub use diagnostics::{Draft, NewDiagnostic, NewPerson, Person, StoredDiagnostic,
 pub use directory::{ImportOutcome, ImportRecord, ImportSummary, StoredPlace};
 pub use duplicates::MergeSummary;
 pub use reports::ErrorReport;
+pub use resources::{FileChange, FileInfo, NewFile, Proposer, StoredResource};
 pub use sessions::SessionRecord;
+pub use watch::Subscriber;
 pub use workshops::{Registration, StoredWorkshop};
 
 /// Errors of the storage layer.
@@ -149,6 +153,11 @@ impl Store {
             let mut tx = pool.begin().await?;
             for sql in [
                 "DELETE FROM sessions",
+                "DELETE FROM watch_deliveries",
+                "DELETE FROM watch_subscriptions",
+                "DELETE FROM news_items",
+                "DELETE FROM resources",
+                "DELETE FROM network_seeds",
                 "DELETE FROM campaigns",
                 "DELETE FROM workshops",
                 "DELETE FROM diagnostic_drafts",
