@@ -683,3 +683,53 @@ mod tests {
         }
     }
 }
+
+/// Name under which the initial content is loaded once into a new network.
+pub const INITIAL_CONTENT: &str = "fiches-du-terrain-v1";
+
+/// The initial content of a new network's library: the field's own thematic sheets and
+/// « ressourcerie » (seed `000_…`), written in Maillage's words with their links. Each `id` is
+/// a stable key of the sheet.
+pub fn initial_content() -> Result<Vec<Resource>, serde_json::Error> {
+    serde_json::from_str(include_str!("../data/ressources-initiales.json"))
+}
+
+#[cfg(test)]
+mod initial_content_tests {
+    use super::*;
+
+    #[test]
+    fn the_initial_content_covers_every_theme_of_the_field_sheets() {
+        let all = initial_content().expect("contenu initial lisible");
+        assert!(all.len() >= 45, "{}", all.len());
+        let mut ids: Vec<&str> = all.iter().map(|r| r.id.as_str()).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), all.len(), "clés uniques");
+        // The eight themes of the seed's sheets, and the helpers' practice.
+        for theme in [
+            MediationTheme::OnlineProcedures,
+            MediationTheme::Culture,
+            MediationTheme::Equipment,
+            MediationTheme::Internet,
+            MediationTheme::Safety,
+            MediationTheme::Parenting,
+            MediationTheme::ArtificialIntelligence,
+            MediationTheme::Creating,
+        ] {
+            assert!(all.iter().any(|r| r.themes.contains(&theme)), "{theme:?}");
+        }
+        for topic in PracticeTopic::ALL {
+            assert!(all.iter().any(|r| r.practice.contains(topic)), "{topic:?}");
+        }
+        // Each one passes the same form as a member's proposal.
+        for r in &all {
+            let again = ResourceForm {
+                has_file: false,
+                ..ResourceForm::of(r)
+            }
+            .validate(&r.id);
+            assert_eq!(again.as_ref(), Ok(r), "{}", r.id);
+        }
+    }
+}

@@ -6,6 +6,10 @@
 //! in-memory table of the places (bit masks for the closed vocabularies), so a filtered search
 //! over the national directory costs a few microseconds per place.
 
+mod text;
+
+pub use text::{TextDocument, TextIndex};
+
 use std::borrow::Borrow;
 use std::collections::HashMap;
 use std::num::NonZeroUsize;
@@ -233,9 +237,9 @@ impl Keys {
     }
 }
 
-const ANALYZER: &str = "fr_maillage";
+pub(crate) const ANALYZER: &str = "fr_maillage";
 
-fn french_analyzer() -> TextAnalyzer {
+pub(crate) fn french_analyzer() -> TextAnalyzer {
     let builder = TextAnalyzer::builder(SimpleTokenizer::default())
         .filter(RemoveLongFilter::limit(40))
         .filter(LowerCaser);
@@ -250,6 +254,73 @@ fn french_analyzer() -> TextAnalyzer {
             .filter(AsciiFoldingFilter)
             .build(),
     }
+}
+
+/// The tokens of a text as an index sees them (lower case, stemmed, folded).
+fn tokens(index: &Index, text: &str) -> Vec<String> {
+    let mut analyzer = index
+        .tokenizers()
+        .get(ANALYZER)
+        .unwrap_or_else(french_analyzer);
+    let mut stream = analyzer.token_stream(text);
+    let mut out = Vec::new();
+    while stream.advance() {
+        out.push(stream.token().text.clone());
+    }
+    out
+}
+
+/// The query of a typed text: every word must match one of the fields (exactly after
+/// stemming, or with a small typo for words the index does not contain), each field weighing
+/// its boost. Shared by every index of Maillage, so that all searches read French alike.
+pub(crate) fn every_word_query(
+    index: &Index,
+    reader: &IndexReader,
+    fields: &[(Field, f32)],
+    text: &str,
+) -> Option<Box<dyn Query>> {
+    let tokens = tokens(index, text);
+    if tokens.is_empty() {
+        return None;
+    }
+    let mut musts: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    let searcher = reader.searcher();
+    for token in tokens {
+        let known = fields.iter().any(|(field, _)| {
+            searcher
+                .doc_freq(&Term::from_field_text(*field, &token))
+                .is_ok_and(|n| n > 0)
+        });
+        let mut shoulds: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for &(field, boost) in fields {
+            let term = Term::from_field_text(field, &token);
+            shoulds.push((
+                Occur::Should,
+                Box::new(BoostQuery::new(
+                    Box::new(TermQuery::new(term.clone(), IndexRecordOption::WithFreqs)),
+                    boost,
+                )),
+            ));
+            let distance = match token.chars().count() {
+                0..=3 => 0,
+                4..=7 => 1,
+                _ => 2,
+            };
+            // Typo tolerance for words the index does not contain: a word found as typed
+            // needs no neighbours, and skipping them keeps frequent words fast.
+            if distance > 0 && !known {
+                shoulds.push((
+                    Occur::Should,
+                    Box::new(BoostQuery::new(
+                        Box::new(FuzzyTermQuery::new(term, distance, true)),
+                        boost * 0.3,
+                    )),
+                ));
+            }
+        }
+        musts.push((Occur::Must, Box::new(BooleanQuery::new(shoulds))));
+    }
+    Some(Box::new(BooleanQuery::new(musts)))
 }
 
 fn labels<V: Vocabulary>(values: &[V]) -> String {
@@ -371,65 +442,14 @@ impl SearchIndex {
         self.by_id.contains_key(id)
     }
 
-    /// The tokens of a text as the index sees them (lower case, stemmed, folded).
-    fn tokens(&self, text: &str) -> Vec<String> {
-        let mut analyzer = self
-            .index
-            .tokenizers()
-            .get(ANALYZER)
-            .unwrap_or_else(french_analyzer);
-        let mut stream = analyzer.token_stream(text);
-        let mut out = Vec::new();
-        while stream.advance() {
-            out.push(stream.token().text.clone());
-        }
-        out
-    }
-
     /// Every word must match (exactly after stemming, or with a small typo); names weigh more.
     fn text_query(&self, text: &str) -> Option<Box<dyn Query>> {
-        let tokens = self.tokens(text);
-        if tokens.is_empty() {
-            return None;
-        }
-        let mut musts: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        let searcher = self.reader.searcher();
-        for token in tokens {
-            let known = [self.name, self.body].iter().any(|field| {
-                searcher
-                    .doc_freq(&Term::from_field_text(*field, &token))
-                    .is_ok_and(|n| n > 0)
-            });
-            let mut shoulds: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-            for (field, boost) in [(self.name, 3.0), (self.body, 1.0)] {
-                let term = Term::from_field_text(field, &token);
-                shoulds.push((
-                    Occur::Should,
-                    Box::new(BoostQuery::new(
-                        Box::new(TermQuery::new(term.clone(), IndexRecordOption::WithFreqs)),
-                        boost,
-                    )),
-                ));
-                let distance = match token.chars().count() {
-                    0..=3 => 0,
-                    4..=7 => 1,
-                    _ => 2,
-                };
-                // Typo tolerance for words the directory does not contain: a word found as
-                // typed needs no neighbours, and skipping them keeps frequent words fast.
-                if distance > 0 && !known {
-                    shoulds.push((
-                        Occur::Should,
-                        Box::new(BoostQuery::new(
-                            Box::new(FuzzyTermQuery::new(term, distance, true)),
-                            boost * 0.3,
-                        )),
-                    ));
-                }
-            }
-            musts.push((Occur::Must, Box::new(BooleanQuery::new(shoulds))));
-        }
-        Some(Box::new(BooleanQuery::new(musts)))
+        every_word_query(
+            &self.index,
+            &self.reader,
+            &[(self.name, 3.0), (self.body, 1.0)],
+            text,
+        )
     }
 
     fn matches(&self, e: &Entry, q: &SearchQuery, masks: &[u64; 9], keyed: &Asked) -> bool {

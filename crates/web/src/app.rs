@@ -100,6 +100,8 @@ pub struct App {
     pub mailer: crate::mail::Mailer,
     /// Address of the site in links sent by e-mail (`MAILLAGE_PUBLIC_URL`).
     pub public_url: String,
+    /// Text index of the resource library, built on first search after a write.
+    library: Arc<Mutex<Option<Arc<maillage_search::TextIndex>>>>,
 }
 
 /// Places recently shown in results, decoded, so that popular pages of results do not go back
@@ -204,7 +206,18 @@ impl App {
             jobs: Arc::default(),
             mailer: crate::mail::Mailer::Disabled,
             public_url: "http://127.0.0.1:8080".into(),
+            library: Arc::default(),
         })
+    }
+
+    /// The cached index of the library (emptied on each write to it).
+    pub(crate) fn library_cache(
+        &self,
+    ) -> std::sync::MutexGuard<'_, Option<Arc<maillage_search::TextIndex>>> {
+        match self.library.lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        }
     }
 
     /// Sends e-mail through this mailer, with links to this address.

@@ -14,6 +14,8 @@ pub mod mail;
 pub mod pages;
 pub mod quality;
 pub mod reports;
+pub mod resources;
+pub mod watch;
 pub mod workshops;
 
 use std::sync::Arc;

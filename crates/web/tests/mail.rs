@@ -14,6 +14,30 @@ use tokio::net::TcpListener;
 /// Received messages: (recipients, raw data).
 type Inbox = Arc<Mutex<Vec<(Vec<String>, String)>>>;
 
+/// Decodes `=C3=A9`-style escapes (the body of a quoted-printable message).
+fn decode_quoted_printable(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'=', Some(b)) => {
+                out.push(b);
+                i += 3;
+            }
+            (c, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 /// Speaks just enough SMTP to accept messages, as a relay on loopback would.
 async fn smtp_sink() -> (String, Inbox) {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("port");
@@ -51,8 +75,8 @@ async fn smtp_sink() -> (String, Inbox) {
                             data.push_str(&l);
                             data.push('\n');
                         }
-                        // Quoted-printable soft line breaks joined, so tests read the text.
-                        let data = data.replace("=\n", "");
+                        // Quoted-printable decoded, so tests read the text.
+                        let data = decode_quoted_printable(&data.replace("=\n", ""));
                         if let Ok(mut inbox) = received.lock() {
                             inbox.push((std::mem::take(&mut rcpt), data));
                         }
@@ -153,11 +177,7 @@ async fn reports_reach_the_keepers_and_the_reporter_is_told() {
     let inbox = inbox.lock().expect("boîte");
     assert_eq!(inbox.len(), 2);
     assert_eq!(inbox[1].0, ["marie@exemple.fr"]);
-    assert!(
-        inbox[1].1.contains("Horaires corrig=C3=A9s"),
-        "{}",
-        inbox[1].1
-    );
+    assert!(inbox[1].1.contains("Horaires corrigés"), "{}", inbox[1].1);
     assert!(inbox[1].1.contains(&format!("/lieux/{id}")));
 }
 
@@ -668,4 +688,153 @@ async fn workshop_waiting_list_and_promotion_by_email() {
     assert!(
         csv.contains("Premiers pas sur smartphone;") && csv.contains(";debutant;intermediaire;")
     );
+}
+
+#[tokio::test]
+async fn the_watch_digest_lists_the_subscribed_platforms_news_and_urgent_items_leave_at_once() {
+    use maillage_domain::watch::{Frequency, NewsForm, Platform};
+    let (url, inbox) = smtp_sink().await;
+    let store = Store::connect("sqlite::memory:").await.expect("base");
+    let mut actors = Vec::new();
+    for (email, territory) in [
+        (
+            "coord@test.fr",
+            vec![TerritoryUnit::Departement("54".into())],
+        ),
+        ("aidante@test.fr", vec![]),
+        ("aidant-ants@test.fr", vec![]),
+    ] {
+        let id = store
+            .create_user(&NewUser {
+                email: email.into(),
+                display_name: email.into(),
+                password: "un mot de passe assez long".into(),
+                administrator: false,
+                territory,
+                memberships: vec![],
+            })
+            .await
+            .expect("compte");
+        actors.push(store.actor(&id).await.expect("acteur").expect("présent"));
+    }
+    let (coord, helper, other) = (&actors[0], &actors[1], &actors[2]);
+    let referential = Referential::discover().expect("référentiel (scripts/setup.sh)");
+    let app = App::for_writes(store, referential).expect("app").with_mail(
+        Mailer::smtp(&url, "Maillage <ne-pas-repondre@test.fr>").expect("mailer"),
+        "https://reseau.exemple.fr",
+    );
+    app.subscribe(
+        Some(helper),
+        vec![Platform::Caf, Platform::Taxes],
+        Frequency::Weekly,
+        true,
+    )
+    .await
+    .expect("abonnement");
+    app.subscribe(Some(other), vec![Platform::Ants], Frequency::Weekly, false)
+        .await
+        .expect("abonnement");
+    assert!(
+        app.subscribe(None, vec![], Frequency::Weekly, false)
+            .await
+            .is_err(),
+        "connexion nécessaire"
+    );
+    let news = |title: &str, platform: &str, urgent: bool| NewsForm {
+        title: title.into(),
+        what_changed: "La connexion passe désormais par FranceConnect.".into(),
+        who: "Les allocataires".into(),
+        what_to_say: "Préparez vos identifiants ameli ou impots.gouv.".into(),
+        links: "https://www.caf.fr\n".into(),
+        platforms: vec![platform.into()],
+        procedures: "Prime d'activité".into(),
+        urgent,
+        ..Default::default()
+    };
+    assert!(
+        app.post_news(Some(helper), "Aidante", &news("Interdit", "caf", false))
+            .await
+            .is_err(),
+        "les aidants ne publient pas"
+    );
+    let (_, told) = app
+        .post_news(
+            Some(coord),
+            "Coordination 54",
+            &news("CAF : nouvelle connexion", "caf", false),
+        )
+        .await
+        .map_err(|_| "refusée")
+        .expect("publiée");
+    assert_eq!(told, 0);
+    app.post_news(
+        Some(coord),
+        "Coordination 54",
+        &news("ANTS : permis en ligne", "ants", false),
+    )
+    .await
+    .map_err(|_| "refusée")
+    .expect("publiée");
+    // Urgent: leaves at once to the CAF subscriber who asked for urgent items.
+    let (urgent_id, told) = app
+        .post_news(
+            Some(coord),
+            "Coordination 54",
+            &news("Impôts : panne de l'espace particulier", "impots", true),
+        )
+        .await
+        .map_err(|_| "refusée")
+        .expect("publiée");
+    assert_eq!(told, 1);
+    {
+        let inbox = inbox.lock().expect("boîte");
+        assert_eq!(inbox.len(), 1);
+        assert_eq!(inbox[0].0, ["aidante@test.fr"]);
+        assert!(inbox[0].1.contains("Impôts : panne"), "{}", inbox[0].1);
+    }
+    assert_eq!(
+        app.send_urgent_news(&urgent_id).await.expect("renvoi"),
+        0,
+        "une seule fois"
+    );
+
+    // Not due yet: nothing leaves; on Monday morning, each digest holds its platforms' news.
+    assert_eq!(
+        app.send_digests(chrono::Utc::now(), false)
+            .await
+            .expect("résumés"),
+        0
+    );
+    let monday = maillage_domain::watch::next_digest_after(chrono::Utc::now());
+    assert_eq!(app.send_digests(monday, false).await.expect("résumés"), 2);
+    {
+        let inbox = inbox.lock().expect("boîte");
+        assert_eq!(inbox.len(), 3);
+        let to = |who: &str| {
+            inbox
+                .iter()
+                .find(|(rcpt, body)| {
+                    rcpt == &[who.to_string()] && body.contains("Veille de la semaine")
+                })
+                .map(|(_, body)| body.clone())
+                .expect("résumé")
+        };
+        let digest = to("aidante@test.fr");
+        assert!(digest.contains("CAF : nouvelle connexion"), "{digest}");
+        assert!(digest.contains("Ce qu'il faut dire aux personnes"));
+        assert!(digest.contains("https://reseau.exemple.fr/veille/abonnement"));
+        assert!(!digest.contains("ANTS : permis"), "plateforme non suivie");
+        assert!(!digest.contains("Impôts : panne"), "déjà envoyée");
+        let other_digest = to("aidant-ants@test.fr");
+        assert!(other_digest.contains("ANTS : permis") && !other_digest.contains("CAF :"));
+    }
+    // The next digest is a week later and holds nothing already sent.
+    assert_eq!(
+        app.send_digests(monday + chrono::Duration::days(7), false)
+            .await
+            .expect("résumés"),
+        0
+    );
+    assert_eq!(inbox.lock().expect("boîte").len(), 3);
+    assert!(app.unsubscribe(Some(helper)).await.expect("désabonnement"));
 }
