@@ -107,6 +107,16 @@ enum Command {
         #[command(subcommand)]
         what: DiagnosticWhat,
     },
+    /// Ressourcerie : vérification des liens, contenu initial.
+    Ressources {
+        #[command(subcommand)]
+        what: ResourcesWhat,
+    },
+    /// Veille des plateformes publiques : envoi des résumés.
+    Veille {
+        #[command(subcommand)]
+        what: WatchWhat,
+    },
     /// Comptes.
     User {
         #[command(subcommand)]
@@ -176,6 +186,29 @@ enum DiagnosticWhat {
 }
 
 #[derive(Subcommand)]
+enum ResourcesWhat {
+    /// Vérifie les liens publiés qui sont à vérifier (chaque semaine, chaque jour après un
+    /// échec) ; un lien est signalé mort après deux échecs de suite.
+    VerifierLiens {
+        /// Nombre de liens au plus.
+        #[arg(long, default_value_t = 500)]
+        limite: usize,
+    },
+    /// Charge les fiches du terrain dans la ressourcerie d'un nouveau réseau (une seule fois).
+    ContenuInitial,
+}
+
+#[derive(Subcommand)]
+enum WatchWhat {
+    /// Envoie les résumés hebdomadaires dus (tous avec --maintenant) par le serveur SMTP de
+    /// MAILLAGE_SMTP_URL.
+    Envoyer {
+        #[arg(long)]
+        maintenant: bool,
+    },
+}
+
+#[derive(Subcommand)]
 enum ValidateWhat {
     Lieux { file: PathBuf },
 }
@@ -186,6 +219,20 @@ enum ExportWhat {
     /// Le calendrier des ateliers à venir : `ics` (iCalendar) ou `csv`.
     Ateliers {
         #[arg(long, default_value = "ics")]
+        format: String,
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
+    /// Les ressources publiées de la ressourcerie : `json` ou `csv`.
+    Ressources {
+        #[arg(long, default_value = "json")]
+        format: String,
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
+    /// Les nouvelles de la veille : `json` ou `csv`.
+    Veille {
+        #[arg(long, default_value = "json")]
         format: String,
         #[arg(long)]
         output: Option<PathBuf>,
@@ -539,6 +586,60 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Export {
+            what: ExportWhat::Ressources { format, output },
+        } => {
+            let app = App::for_writes(open_store(&cli).await?, load_referential(&cli)?)?;
+            let found = app
+                .find_resources(None, &maillage_web::resources::ResourceFilter::default())
+                .await?;
+            let bytes = match format.as_str() {
+                "json" => serde_json::to_vec_pretty(
+                    &found
+                        .iter()
+                        .map(|s| maillage_web::resources::resource_json(&app.public_url, s))
+                        .collect::<Vec<_>>(),
+                )?,
+                "csv" => csv_bytes(
+                    &maillage_web::resources::RESOURCE_CSV_HEADER,
+                    found
+                        .iter()
+                        .map(maillage_web::resources::resource_csv_record),
+                )?,
+                other => bail!("--format {other} : json ou csv attendu"),
+            };
+            write_output(
+                output.as_deref(),
+                &bytes,
+                &format!("{} ressource(s)", found.len()),
+            )?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Export {
+            what: ExportWhat::Veille { format, output },
+        } => {
+            let app = App::for_writes(open_store(&cli).await?, load_referential(&cli)?)?;
+            let items = app.news(None, None).await?;
+            let bytes = match format.as_str() {
+                "json" => serde_json::to_vec_pretty(
+                    &items
+                        .iter()
+                        .map(|i| maillage_web::watch::news_json(&app.public_url, i))
+                        .collect::<Vec<_>>(),
+                )?,
+                "csv" => csv_bytes(
+                    &maillage_web::watch::NEWS_CSV_HEADER,
+                    items.iter().map(maillage_web::watch::news_csv_record),
+                )?,
+                other => bail!("--format {other} : json ou csv attendu"),
+            };
+            write_output(
+                output.as_deref(),
+                &bytes,
+                &format!("{} nouvelle(s)", items.len()),
+            )?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Export {
             what:
                 ExportWhat::Lieux {
                     format,
@@ -622,6 +723,56 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Diagnostic { what } => run_diagnostic(&cli, what).await,
+        Command::Ressources { what } => {
+            let app = App::for_writes(open_store(&cli).await?, load_referential(&cli)?)?;
+            match what {
+                ResourcesWhat::VerifierLiens { limite } => {
+                    let r = app.check_links(chrono::Utc::now(), *limite).await?;
+                    if r.offline {
+                        println!(
+                            "{} lien(s) essayé(s) : aucun site ne répond. Ce serveur semble hors ligne ; rien n'a été noté.",
+                            r.checked
+                        );
+                    } else {
+                        println!(
+                            "{} lien(s) vérifié(s) : {} répondent, {} en échec, {} désormais signalé(s) morts.",
+                            r.checked,
+                            r.answered,
+                            r.failed,
+                            r.newly_dead.len()
+                        );
+                        for title in &r.newly_dead {
+                            println!("  lien mort : {title}");
+                        }
+                    }
+                }
+                ResourcesWhat::ContenuInitial => {
+                    let n = app.seed_library().await?;
+                    if n == 0 {
+                        println!("Contenu initial déjà chargé : rien à faire.");
+                    } else {
+                        println!("{n} ressource(s) des fiches du terrain chargée(s).");
+                    }
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Veille {
+            what: WatchWhat::Envoyer { maintenant },
+        } => {
+            let mailer = maillage_web::mail::Mailer::from_env()
+                .context("MAILLAGE_SMTP_URL ou MAILLAGE_MAIL_FROM invalide")?;
+            if !mailer.is_enabled() {
+                bail!("MAILLAGE_SMTP_URL n'est pas défini : aucun courriel ne peut partir");
+            }
+            let public_url = std::env::var("MAILLAGE_PUBLIC_URL")
+                .unwrap_or_else(|_| "http://127.0.0.1:8080".into());
+            let app = App::for_writes(open_store(&cli).await?, load_referential(&cli)?)?
+                .with_mail(mailer, &public_url);
+            let n = app.send_digests(chrono::Utc::now(), *maintenant).await?;
+            println!("{n} résumé(s) de veille envoyé(s).");
+            Ok(ExitCode::SUCCESS)
+        }
         Command::User { what } => {
             let store = open_store(&cli).await?;
             match what {
@@ -832,6 +983,35 @@ fn progress(steps: u64) -> ProgressBar {
         bar.set_style(style);
     }
     bar
+}
+
+/// A CSV file (semicolon-separated, as French spreadsheets expect) with a UTF-8 BOM.
+fn csv_bytes(header: &[&str], records: impl Iterator<Item = Vec<String>>) -> Result<Vec<u8>> {
+    let mut out = b"\xEF\xBB\xBF".to_vec();
+    {
+        let mut w = csv::WriterBuilder::new()
+            .delimiter(b';')
+            .from_writer(&mut out);
+        w.write_record(header)?;
+        for r in records {
+            w.write_record(&r)?;
+        }
+        w.flush()?;
+    }
+    Ok(out)
+}
+
+/// Writes to the file when given (saying what went there), else to the standard output.
+fn write_output(path: Option<&std::path::Path>, bytes: &[u8], what: &str) -> Result<()> {
+    match path {
+        Some(path) => {
+            std::fs::write(path, bytes)
+                .with_context(|| format!("écriture de {}", path.display()))?;
+            eprintln!("{what} exportée(s) dans {}", path.display());
+        }
+        None => std::io::stdout().write_all(bytes)?,
+    }
+    Ok(())
 }
 
 async fn run_diagnostic(cli: &Cli, what: &DiagnosticWhat) -> Result<ExitCode> {
@@ -1144,6 +1324,131 @@ async fn load_demo(store: &Store, referential: &Referential, scale: Scale) -> Re
             })
             .await?;
         println!("- {email} / {pw} — {name}");
+    }
+    load_demo_library_and_watch(store, &busiest).await
+}
+
+/// The demo's library (the field's sheets, and a member's proposal waiting for review) and
+/// watch (a few news items, the helper subscribed to two platforms).
+async fn load_demo_library_and_watch(store: &Store, busiest: &str) -> Result<()> {
+    use maillage_domain::resources::{ResourceForm, ResourceStatus};
+    use maillage_domain::watch::{Frequency, NewsForm, Platform, Subscription};
+    let content = maillage_domain::resources::initial_content()?;
+    store
+        .seed_resources(maillage_domain::resources::INITIAL_CONTENT, &content)
+        .await?;
+    let helper = store.user_by_email("aidant@demo.maillage.example").await?;
+    let coordinator = store
+        .user_by_email("coordination@demo.maillage.example")
+        .await?;
+    if store
+        .resources(Some(ResourceStatus::Proposed))
+        .await?
+        .is_empty()
+    {
+        let proposal = ResourceForm {
+            title: "Créer son compte ameli pas à pas (démonstration)".into(),
+            summary: "Un déroulé d'une heure pour ouvrir son compte ameli avec la personne, sur son propre téléphone.".into(),
+            kind: "deroule".into(),
+            body: "Avant : demander à la personne d'apporter sa carte Vitale, un relevé d'identité bancaire et son téléphone.\n\n1. Vérifier que l'adresse électronique fonctionne (envoyer un message test).\n\n2. Ouvrir ameli.fr depuis le téléphone de la personne, « Créer mon compte », saisir le numéro de sécurité sociale.\n\n3. Laisser la personne choisir et noter son mot de passe elle-même : l'aidant ne le voit ni ne le garde.\n\n4. Se déconnecter ensemble et se reconnecter pour vérifier.".into(),
+            themes: vec!["demarches".into(), "sante".into()],
+            levels: vec!["debutant".into(), "intermediaire".into()],
+            audiences: vec!["aidants".into()],
+            author: "Dominique Aidante".into(),
+            licence: "CC BY-SA 4.0".into(),
+            ..Default::default()
+        }
+        .validate("")
+        .map_err(|e| anyhow::anyhow!("ressource de démonstration : {e:?}"))?;
+        store
+            .create_resource(
+                &proposal,
+                ResourceStatus::Proposed,
+                maillage_store::Proposer {
+                    organisation_id: Some(busiest),
+                    user_id: helper.as_ref().map(|u| u.id.as_str()),
+                },
+                None,
+            )
+            .await?;
+    }
+    if store.news(None, None).await?.is_empty() {
+        let now = chrono::Utc::now();
+        let items = [
+            (
+                3,
+                "CAF : la déclaration trimestrielle se fait depuis l'application (démonstration)",
+                "caf",
+                "Les allocataires de la prime d'activité et du RSA",
+                "La déclaration trimestrielle de ressources se fait aussi depuis l'application mobile « CAF - Mon Compte ».",
+                "Montrez l'application à la personne et faites la première déclaration avec elle ; gardez la version du site pour les personnes sans smartphone.",
+                "Prime d'activité, RSA, déclaration trimestrielle",
+                false,
+            ),
+            (
+                5,
+                "Impôts : ouverture de la déclaration de revenus en ligne (démonstration)",
+                "impots",
+                "Tous les foyers fiscaux",
+                "La déclaration en ligne ouvre au printemps ; les délais de fin dépendent du département.",
+                "Vérifiez avec la personne son numéro fiscal et son mot de passe avant le rendez-vous ; les France Services aident aussi.",
+                "Déclaration de revenus",
+                false,
+            ),
+            (
+                8,
+                "ANTS : suivre sa demande de permis de conduire (démonstration)",
+                "ants",
+                "Les personnes qui demandent ou renouvellent leur permis",
+                "Le suivi de la demande se fait dans l'espace conducteur de l'ANTS.",
+                "Conseillez de noter le numéro de demande et d'activer les notifications par courriel.",
+                "Permis de conduire",
+                false,
+            ),
+            (
+                1,
+                "France Travail : espace personnel indisponible ce week-end (démonstration)",
+                "france-travail",
+                "Les demandeurs d'emploi",
+                "Une maintenance rend l'espace personnel indisponible du samedi au dimanche soir.",
+                "Prévenez les personnes qui doivent s'actualiser : le faire avant samedi ou dès lundi.",
+                "Actualisation mensuelle",
+                true,
+            ),
+        ];
+        for (days_ago, title, platform, who, what, say, procedures, urgent) in items {
+            let at = (now - chrono::Duration::days(days_ago))
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+            let item = NewsForm {
+                title: title.into(),
+                what_changed: what.into(),
+                who: who.into(),
+                what_to_say: say.into(),
+                platforms: vec![platform.into()],
+                procedures: procedures.into(),
+                urgent,
+                ..Default::default()
+            }
+            .validate("", &at, "Claude Coordinateur (Meurthe-et-Moselle)")
+            .map_err(|e| anyhow::anyhow!("nouvelle de démonstration : {e:?}"))?;
+            store
+                .create_news(&item, coordinator.as_ref().map(|u| u.id.as_str()))
+                .await?;
+        }
+        if let Some(helper) = &helper {
+            store
+                .save_subscription(&Subscription {
+                    user_id: helper.id.clone(),
+                    platforms: vec![Platform::Caf, Platform::Taxes],
+                    frequency: Frequency::Weekly,
+                    urgent_at_once: true,
+                    next_digest_at: Some(
+                        maillage_domain::watch::next_digest_after(now)
+                            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                    ),
+                })
+                .await?;
+        }
     }
     Ok(())
 }

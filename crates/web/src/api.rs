@@ -71,6 +71,10 @@ pub fn routes() -> Router<State> {
             "/ateliers/{id}/inscriptions",
             axum::routing::post(register_to_workshop),
         )
+        .route("/ressources", get(list_resources))
+        .route("/ressources/{id}", get(get_resource))
+        .route("/veille", get(list_news))
+        .route("/veille/{id}", get(get_news))
         .route("/export", get(export))
         .route("/openapi.json", get(openapi))
 }
@@ -399,6 +403,67 @@ async fn get_workshop(AxState(state): AxState<State>, Path(id): Path<String>) ->
     let stored = state.app.workshop(&id).await?;
     let seats = maillage_domain::workshops::seats_left(stored.workshop.capacity, stored.registered);
     Ok(Json(workshop_json(&state.app, &stored.workshop, seats, None)).into_response())
+}
+
+/// Published resources of the library, with the filters of the page (`q`, `thematique`,
+/// `pratique`, `niveau`, `public`, `type`); with words, the most relevant first.
+async fn list_resources(
+    AxState(state): AxState<State>,
+    viewer: Viewer,
+    RawQuery(query): RawQuery,
+) -> ApiResult {
+    let pairs = crate::filters::pairs(query.as_deref());
+    let filter = crate::resources::ResourceFilter {
+        shelf: crate::resources::Shelf::Published,
+        ..crate::pages::resources::filter_of(&pairs)
+    };
+    let found = state.app.find_resources(viewer.actor(), &filter).await?;
+    let items: Vec<Value> = found
+        .iter()
+        .map(|s| crate::resources::resource_json(&state.app.public_url, s))
+        .collect();
+    Ok(Json(json!({"total": items.len(), "ressources": items})).into_response())
+}
+
+async fn get_resource(
+    AxState(state): AxState<State>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let s = state.app.resource(viewer.actor(), &id).await?;
+    Ok(Json(crate::resources::resource_json(&state.app.public_url, &s)).into_response())
+}
+
+/// News of the watch, newest first (`plateforme`, `demarche`).
+async fn list_news(AxState(state): AxState<State>, RawQuery(query): RawQuery) -> ApiResult {
+    use maillage_domain::Vocabulary;
+    let pairs = crate::filters::pairs(query.as_deref());
+    let platform_slug = crate::pages::field(&pairs, "plateforme");
+    let platform = match platform_slug.as_str() {
+        "" => None,
+        s => Some(
+            maillage_domain::watch::Platform::from_slug(s).ok_or_else(|| {
+                ApiError(
+                    AppError::Invalid(format!("plateforme inconnue « {s} »")),
+                    Vec::new(),
+                )
+            })?,
+        ),
+    };
+    let procedure = crate::pages::field(&pairs, "demarche");
+    let items: Vec<Value> = state
+        .app
+        .news(platform, Some(&procedure))
+        .await?
+        .iter()
+        .map(|i| crate::watch::news_json(&state.app.public_url, i))
+        .collect();
+    Ok(Json(json!({"total": items.len(), "nouvelles": items})).into_response())
+}
+
+async fn get_news(AxState(state): AxState<State>, Path(id): Path<String>) -> ApiResult {
+    let item = state.app.news_item(&id).await?;
+    Ok(Json(crate::watch::news_json(&state.app.public_url, &item)).into_response())
 }
 
 #[derive(Deserialize)]

@@ -105,8 +105,16 @@ pub async fn serve(app: App, addr: &str) -> anyhow::Result<()> {
         },
     };
     let listener = tokio::net::TcpListener::bind(addr).await?;
+    // A new network starts with the field's sheets in its library (once).
+    match app.seed_library().await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!("ressourcerie : {n} ressource(s) initiale(s) chargée(s)"),
+        Err(e) => tracing::warn!("ressourcerie, contenu initial : {e}"),
+    }
+    let check_links = std::env::var("MAILLAGE_LINK_CHECK").map_or(true, |v| v.trim() != "0");
     // Every hour: purge what is kept no longer than needed (expired sessions, reporters' and
-    // campaigns' addresses past their retention) and send the campaigns' due reminders.
+    // campaigns' addresses past their retention), send the due reminders and digests, and check
+    // a batch of the library's links (`MAILLAGE_LINK_CHECK=0` turns the checker off).
     let store = app.store.clone();
     let reminders = app.clone();
     tokio::spawn(async move {
@@ -157,6 +165,33 @@ pub async fn serve(app: App, addr: &str) -> anyhow::Result<()> {
                 Ok(0) => {}
                 Ok(n) => tracing::info!("campagnes : {n} rappel(s) envoyé(s)"),
                 Err(e) => tracing::warn!("rappels des campagnes : {e}"),
+            }
+            // Watch: Monday digests when due, and urgent items a failed sending left behind.
+            match reminders.send_digests(now, false).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!("veille : {n} résumé(s) envoyé(s)"),
+                Err(e) => tracing::warn!("résumés de la veille : {e}"),
+            }
+            if let Err(e) = reminders.resend_urgent_news(now).await {
+                tracing::warn!("nouvelles urgentes : {e}");
+            }
+            // Library: links due for a check (weekly; failing ones daily), a batch per hour.
+            if check_links {
+                match reminders.check_links(now, 200).await {
+                    Ok(r) if r.offline => {
+                        tracing::info!(
+                            "liens : aucun site ne répond, serveur hors ligne ? rien n'est noté"
+                        )
+                    }
+                    Ok(r) if r.checked > 0 => tracing::info!(
+                        "liens : {} vérifié(s), {} en échec, {} signalé(s) morts",
+                        r.checked,
+                        r.failed,
+                        r.newly_dead.len()
+                    ),
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!("vérification des liens : {e}"),
+                }
             }
         }
     });

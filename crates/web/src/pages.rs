@@ -33,7 +33,9 @@ mod jobs;
 mod map;
 mod quality;
 mod reports;
+pub(crate) mod resources;
 mod slip;
+mod watch;
 pub(crate) mod workshops;
 
 /// What the layout needs on every page.
@@ -130,6 +132,8 @@ pub fn routes() -> Router<State> {
         .merge(slip::routes())
         .merge(map::routes())
         .merge(workshops::routes())
+        .merge(resources::routes())
+        .merge(watch::routes())
         .route("/static/maillage.css", get(stylesheet))
         .route("/accessibilite", get(accessibility))
         .route("/donnees-personnelles", get(privacy))

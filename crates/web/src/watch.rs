@@ -228,6 +228,18 @@ impl App {
         Ok(told)
     }
 
+    /// Urgent items of the last two days: sends them to whoever a failed sending missed.
+    pub async fn resend_urgent_news(&self, now: DateTime<Utc>) -> Result<usize, AppError> {
+        let since = rfc3339(now - chrono::Duration::days(2));
+        let mut told = 0;
+        for item in self.store.news(Some(&since), None).await? {
+            if item.urgent {
+                told += self.send_urgent_news(&item.id).await?;
+            }
+        }
+        Ok(told)
+    }
+
     fn item_text(&self, item: &NewsItem) -> String {
         let mut s = format!(
             "■ {}{}\nPlateformes : {}\n",
@@ -289,4 +301,60 @@ impl App {
             body,
         }
     }
+}
+
+/// A news item as the API and the exports give it.
+pub fn news_json(public_url: &str, item: &NewsItem) -> serde_json::Value {
+    use maillage_domain::Vocabulary;
+    serde_json::json!({
+        "id": item.id,
+        "titre": item.title,
+        "ce_qui_change": item.what_changed,
+        "pour_qui": item.who,
+        "quoi_dire": item.what_to_say,
+        "liens": item.links,
+        "plateformes": item.platforms.iter().map(|p| p.slug()).collect::<Vec<_>>(),
+        "demarches": item.procedures,
+        "urgent": item.urgent,
+        "date_effet": item.effective,
+        "publiee_le": item.published_at,
+        "auteur": item.author,
+        "page": format!("{public_url}/veille/{}", item.id),
+    })
+}
+
+/// The columns of the CSV export of the watch.
+pub const NEWS_CSV_HEADER: [&str; 11] = [
+    "id",
+    "publiee_le",
+    "titre",
+    "plateformes",
+    "demarches",
+    "urgent",
+    "ce_qui_change",
+    "pour_qui",
+    "quoi_dire",
+    "liens",
+    "date_effet",
+];
+
+pub fn news_csv_record(item: &NewsItem) -> Vec<String> {
+    use maillage_domain::Vocabulary;
+    vec![
+        item.id.clone(),
+        item.published_at.clone(),
+        item.title.clone(),
+        item.platforms
+            .iter()
+            .map(|p| p.slug())
+            .collect::<Vec<_>>()
+            .join("|"),
+        item.procedures.join("|"),
+        if item.urgent { "oui" } else { "non" }.into(),
+        item.what_changed.clone(),
+        item.who.clone(),
+        item.what_to_say.clone(),
+        item.links.join("|"),
+        item.effective.map(|d| d.to_string()).unwrap_or_default(),
+    ]
 }

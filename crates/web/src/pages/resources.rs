@@ -1,0 +1,617 @@
+//! Resource library pages: search by words, theme, level, audience and type; a resource's page
+//! (link, outline, file); the proposal form with a file; the coordinators' queue (publish,
+//! refuse with a reason) and the list of dead links.
+
+use askama::Template;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Multipart, Path, RawQuery, State as AxState};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use maillage_domain::Vocabulary;
+use maillage_domain::diagnostic::Level;
+use maillage_domain::policy::{Action, authorize};
+use maillage_domain::resources::{
+    ACCEPTED_TYPES, Audience, LICENCES, MAX_FILE_BYTES, PracticeTopic, ResourceForm, ResourceKind,
+    ResourceStatus,
+};
+use maillage_domain::vocab::MediationTheme;
+use maillage_store::StoredResource;
+
+use super::{Chrome, field, form_pairs, render};
+use crate::State;
+use crate::app::{AppError, today};
+use crate::auth::Viewer;
+use crate::filters::Pairs;
+use crate::resources::{Refused, ResourceFilter, Shelf, Upload};
+
+pub fn routes() -> Router<State> {
+    Router::new()
+        .route("/ressources", get(list))
+        .route("/ressources/nouvelle", get(new_form).post(create))
+        .route("/ressources/{id}", get(detail))
+        .route("/ressources/{id}/modifier", get(edit_form).post(update))
+        .route("/ressources/{id}/fichier", get(download))
+        .route("/ressources/{id}/publier", post(publish))
+        .route("/ressources/{id}/refuser", post(refuse))
+        .route("/ressources/{id}/supprimer", post(delete))
+        // A file of 10 MiB and the form around it.
+        .layer(DefaultBodyLimit::max(MAX_FILE_BYTES + 1024 * 1024))
+}
+
+/// The filter of the library from the query string.
+pub(crate) fn filter_of(pairs: &Pairs) -> ResourceFilter {
+    fn all<'a>(pairs: &'a Pairs, key: &'a str) -> impl Iterator<Item = &'a str> {
+        pairs
+            .iter()
+            .filter(move |(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+    ResourceFilter {
+        text: Some(field(pairs, "q")).filter(|t| !t.is_empty()),
+        themes: all(pairs, "thematique")
+            .filter_map(MediationTheme::from_slug)
+            .collect(),
+        practice: all(pairs, "pratique")
+            .filter_map(PracticeTopic::from_slug)
+            .collect(),
+        level: Level::from_slug(&field(pairs, "niveau")),
+        audience: Audience::from_slug(&field(pairs, "public")),
+        kind: ResourceKind::from_slug(&field(pairs, "type")),
+        shelf: Shelf::from_slug(&field(pairs, "etat")).unwrap_or_default(),
+    }
+}
+
+struct Row {
+    id: String,
+    title: String,
+    summary: String,
+    kind: &'static str,
+    themes: String,
+    levels: String,
+    audiences: String,
+    language: String,
+    has_file: bool,
+    external: Option<String>,
+    dead: Option<String>,
+    refusal: Option<String>,
+}
+
+fn row(s: &StoredResource) -> Row {
+    let r = &s.resource;
+    Row {
+        id: r.id.clone(),
+        title: r.title.clone(),
+        summary: r.summary.clone(),
+        kind: r.kind.label(),
+        themes: r.themes_label(),
+        levels: r.levels_label(),
+        audiences: super::vocab_labels(&r.audiences),
+        language: if r.language == "fr" {
+            String::new()
+        } else {
+            format!("en {}", language_name(&r.language))
+        },
+        has_file: s.file.is_some(),
+        external: r.url.clone(),
+        dead: s
+            .link
+            .is_dead()
+            .then(|| s.link.last_error.clone().unwrap_or_default()),
+        refusal: s.refusal_reason.clone(),
+    }
+}
+
+fn language_name(code: &str) -> String {
+    match code {
+        "fr" => "français",
+        "en" => "anglais",
+        "ar" => "arabe",
+        "es" => "espagnol",
+        "de" => "allemand",
+        "it" => "italien",
+        "pt" => "portugais",
+        "uk" => "ukrainien",
+        "ru" => "russe",
+        "tr" => "turc",
+        "zh" => "chinois",
+        other => other,
+    }
+    .to_string()
+}
+
+#[derive(Template)]
+#[template(path = "resources.html")]
+struct ListPage {
+    chrome: Chrome,
+    rows: Vec<Row>,
+    q: String,
+    themes: Vec<(&'static str, &'static str, bool)>,
+    practice: Vec<(&'static str, &'static str, bool)>,
+    levels: Vec<(&'static str, &'static str, bool)>,
+    audiences: Vec<(&'static str, &'static str, bool)>,
+    kinds: Vec<(&'static str, &'static str, bool)>,
+    shelf: &'static str,
+    /// The theme boxes stay open when one is ticked.
+    themes_open: bool,
+    shelf_title: &'static str,
+    can_propose: bool,
+    can_publish: bool,
+    proposed_count: usize,
+    message: Option<String>,
+}
+
+async fn list(
+    AxState(state): AxState<State>,
+    viewer: Viewer,
+    RawQuery(query): RawQuery,
+) -> Result<Response, AppError> {
+    let pairs = crate::filters::pairs(query.as_deref());
+    let f = filter_of(&pairs);
+    let found = state.app.find_resources(viewer.actor(), &f).await?;
+    let can_publish = authorize(viewer.actor(), &Action::PublishResources, today()).is_allowed();
+    let proposed_count = if viewer.signed_in() {
+        state
+            .app
+            .find_resources(
+                viewer.actor(),
+                &ResourceFilter {
+                    shelf: Shelf::Proposed,
+                    ..Default::default()
+                },
+            )
+            .await?
+            .len()
+    } else {
+        0
+    };
+    let chosen = |key: &str, slug: &str| pairs.iter().any(|(k, v)| k == key && v == slug);
+    let mut r = render(&ListPage {
+        chrome: Chrome::new("ressources", &viewer),
+        rows: found.iter().map(row).collect(),
+        q: field(&pairs, "q"),
+        themes: MediationTheme::ALL
+            .iter()
+            .map(|t| (t.slug(), t.label(), chosen("thematique", t.slug())))
+            .collect(),
+        practice: PracticeTopic::ALL
+            .iter()
+            .map(|t| (t.slug(), t.label(), chosen("pratique", t.slug())))
+            .collect(),
+        levels: Level::ALL
+            .iter()
+            .map(|l| (l.slug(), l.label(), chosen("niveau", l.slug())))
+            .collect(),
+        audiences: Audience::ALL
+            .iter()
+            .map(|a| (a.slug(), a.label(), chosen("public", a.slug())))
+            .collect(),
+        kinds: ResourceKind::ALL
+            .iter()
+            .map(|k| (k.slug(), k.label(), chosen("type", k.slug())))
+            .collect(),
+        shelf: f.shelf.slug(),
+        themes_open: !f.themes.is_empty() || !f.practice.is_empty(),
+        shelf_title: match f.shelf {
+            Shelf::Published => "Ressources",
+            Shelf::Proposed => "Propositions en attente",
+            Shelf::Refused => "Propositions refusées",
+            Shelf::DeadLinks => "Liens qui ne répondent plus",
+        },
+        can_propose: authorize(viewer.actor(), &Action::ProposeResource, today()).is_allowed(),
+        can_publish,
+        proposed_count,
+        message: match field(&pairs, "fait").as_str() {
+            "proposee" => {
+                Some("Merci : votre proposition attend la relecture d'un coordinateur.".into())
+            }
+            "publiee" => Some("La ressource est publiée.".into()),
+            "refusee" => Some(
+                "La proposition est refusée ; la structure qui l'a faite voit la raison.".into(),
+            ),
+            "supprimee" => Some("La ressource est supprimée.".into()),
+            _ => None,
+        },
+    });
+    r.headers_mut()
+        .insert(header::VARY, HeaderValue::from_static("cookie"));
+    Ok(r)
+}
+
+#[derive(Template)]
+#[template(path = "resource.html")]
+struct DetailPage {
+    chrome: Chrome,
+    id: String,
+    title: String,
+    summary: String,
+    status: ResourceStatus,
+    status_label: &'static str,
+    refusal: Option<String>,
+    url: Option<String>,
+    body: Vec<String>,
+    file: Option<(String, String)>,
+    facts: Vec<(&'static str, String)>,
+    dead: Option<String>,
+    can_edit: bool,
+    can_publish: bool,
+}
+
+async fn detail(
+    AxState(state): AxState<State>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let s = state.app.resource(viewer.actor(), &id).await?;
+    let r = &s.resource;
+    let facts = vec![
+        ("Type", r.kind.label().to_string()),
+        ("Thématiques", r.themes_label()),
+        ("Niveaux", r.levels_label()),
+        ("Pour", super::vocab_labels(&r.audiences)),
+        ("Langue", language_name(&r.language)),
+        ("Auteur", r.author.clone()),
+        ("Licence", r.licence.clone()),
+    ]
+    .into_iter()
+    .chain(r.date.map(|d| ("Date", super::french_date(d))))
+    .collect();
+    let mut response = render(&DetailPage {
+        chrome: Chrome::new("ressources", &viewer),
+        id: r.id.clone(),
+        title: r.title.clone(),
+        summary: r.summary.clone(),
+        status: s.status,
+        status_label: s.status.label(),
+        refusal: s.refusal_reason.clone(),
+        url: r.url.clone(),
+        body: r
+            .body
+            .as_deref()
+            .unwrap_or_default()
+            .split("\n\n")
+            .map(|p| p.trim().to_string())
+            .filter(|p| !p.is_empty())
+            .collect(),
+        file: s.file.as_ref().map(|f| {
+            let kind = ACCEPTED_TYPES
+                .iter()
+                .find(|t| t.mime == f.mime)
+                .map_or("fichier", |t| t.label);
+            (
+                f.name.clone(),
+                format!("{kind}, {} Kio", f.size.div_ceil(1024)),
+            )
+        }),
+        facts,
+        dead: s
+            .link
+            .is_dead()
+            .then(|| s.link.last_error.clone().unwrap_or_default()),
+        can_edit: state.app.may_edit_resource(viewer.actor(), &s),
+        can_publish: authorize(viewer.actor(), &Action::PublishResources, today()).is_allowed(),
+    });
+    response
+        .headers_mut()
+        .insert(header::VARY, HeaderValue::from_static("cookie"));
+    Ok(response)
+}
+
+async fn download(
+    AxState(state): AxState<State>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let (info, content) = state.app.resource_file(viewer.actor(), &id).await?;
+    // PDF and images open in the browser; documents are downloaded. The name was made safe
+    // when stored.
+    let inline = info.mime == "application/pdf" || info.mime.starts_with("image/");
+    let disposition = format!(
+        "{}; filename=\"{}\"",
+        if inline { "inline" } else { "attachment" },
+        info.name
+    );
+    let mut r = content.into_response();
+    let headers = r.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&info.mime) {
+        headers.insert(header::CONTENT_TYPE, v);
+    }
+    if let Ok(v) = HeaderValue::from_str(&disposition) {
+        headers.insert(header::CONTENT_DISPOSITION, v);
+    }
+    // A stored file never runs anything in the site's name.
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; sandbox"),
+    );
+    Ok(r)
+}
+
+#[derive(Template)]
+#[template(path = "resource_form.html")]
+struct FormPage {
+    chrome: Chrome,
+    action: String,
+    heading: &'static str,
+    errors: Vec<(&'static str, String)>,
+    values: Pairs,
+    themes: Vec<(&'static str, &'static str)>,
+    practice: Vec<(&'static str, &'static str)>,
+    levels: Vec<(&'static str, String)>,
+    audiences: Vec<(&'static str, &'static str)>,
+    kinds: Vec<(&'static str, &'static str)>,
+    licences: Vec<&'static str>,
+    organisations: Vec<(String, String)>,
+    current_file: Option<String>,
+    publishes: bool,
+}
+
+impl FormPage {
+    fn value(&self, key: &str) -> String {
+        field(&self.values, key)
+    }
+    fn has(&self, key: &str, value: &str) -> bool {
+        self.values.iter().any(|(k, v)| k == key && v == value)
+    }
+    fn error_of(&self, key: &str) -> Option<&str> {
+        self.errors
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+fn values_of(form: &ResourceForm) -> Pairs {
+    let mut v: Pairs = [
+        ("titre", &form.title),
+        ("resume", &form.summary),
+        ("type", &form.kind),
+        ("lien", &form.url),
+        ("deroule", &form.body),
+        ("langue", &form.language),
+        ("licence", &form.licence),
+        ("auteur", &form.author),
+        ("date", &form.date),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.clone()))
+    .collect();
+    for (key, list) in [
+        ("thematique", &form.themes),
+        ("pratique", &form.practice),
+        ("niveau", &form.levels),
+        ("public", &form.audiences),
+    ] {
+        v.extend(list.iter().map(|x| (key.to_string(), x.clone())));
+    }
+    v
+}
+
+fn form_of(pairs: &Pairs) -> ResourceForm {
+    let all = |key: &str| -> Vec<String> {
+        pairs
+            .iter()
+            .filter(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+            .collect()
+    };
+    ResourceForm {
+        title: field(pairs, "titre"),
+        summary: field(pairs, "resume"),
+        kind: field(pairs, "type"),
+        url: field(pairs, "lien"),
+        body: pairs
+            .iter()
+            .find(|(k, _)| k == "deroule")
+            .map(|(_, v)| v.replace("\r\n", "\n"))
+            .unwrap_or_default(),
+        themes: all("thematique"),
+        practice: all("pratique"),
+        levels: all("niveau"),
+        audiences: all("public"),
+        language: field(pairs, "langue"),
+        licence: field(pairs, "licence"),
+        author: field(pairs, "auteur"),
+        date: field(pairs, "date"),
+        has_file: false,
+    }
+}
+
+async fn form_page(
+    state: &State,
+    viewer: &Viewer,
+    editing: Option<&StoredResource>,
+    values: Pairs,
+    errors: Vec<(&'static str, String)>,
+) -> Result<Response, AppError> {
+    let actor = viewer.actor().ok_or(AppError::SignInRequired)?;
+    let mut organisations = Vec::new();
+    for o in state.app.store.organisations().await? {
+        if actor.member_of(&o.id, today()) {
+            organisations.push((o.id, o.name));
+        }
+    }
+    let failed = !errors.is_empty();
+    let mut r = render(&FormPage {
+        chrome: Chrome::new("ressources", viewer),
+        action: match editing {
+            Some(s) => format!("/ressources/{}/modifier", s.resource.id),
+            None => "/ressources/nouvelle".into(),
+        },
+        heading: if editing.is_some() {
+            "Modifier la ressource"
+        } else {
+            "Proposer une ressource"
+        },
+        errors,
+        values,
+        themes: MediationTheme::ALL
+            .iter()
+            .map(|t| (t.slug(), t.label()))
+            .collect(),
+        practice: PracticeTopic::ALL
+            .iter()
+            .map(|t| (t.slug(), t.label()))
+            .collect(),
+        levels: Level::ALL
+            .iter()
+            .map(|l| (l.slug(), format!("{} — {}", l.label(), l.definition())))
+            .collect(),
+        audiences: Audience::ALL
+            .iter()
+            .map(|a| (a.slug(), a.label()))
+            .collect(),
+        kinds: ResourceKind::ALL
+            .iter()
+            .map(|k| (k.slug(), k.label()))
+            .collect(),
+        licences: LICENCES.to_vec(),
+        organisations: if editing.is_some() {
+            Vec::new()
+        } else {
+            organisations
+        },
+        current_file: editing.and_then(|s| s.file.as_ref().map(|f| f.name.clone())),
+        publishes: authorize(Some(actor), &Action::PublishResources, today()).is_allowed(),
+    });
+    if failed {
+        *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(r)
+}
+
+async fn new_form(AxState(state): AxState<State>, viewer: Viewer) -> Result<Response, AppError> {
+    crate::app::allow(authorize(viewer.actor(), &Action::ProposeResource, today()))?;
+    let values = vec![
+        ("langue".to_string(), "fr".to_string()),
+        ("public".to_string(), "aidants".to_string()),
+    ];
+    form_page(&state, &viewer, None, values, Vec::new()).await
+}
+
+/// The fields of a multipart form and its file, if one was chosen.
+async fn read_multipart(mut multipart: Multipart) -> Result<(Pairs, Option<Upload>), AppError> {
+    let too_big = || {
+        AppError::Invalid(format!(
+            "le formulaire n'a pas pu être lu en entier : un fichier pèse {} Mio au plus",
+            MAX_FILE_BYTES / (1024 * 1024)
+        ))
+    };
+    let mut pairs = Vec::new();
+    let mut upload = None;
+    while let Some(part) = multipart.next_field().await.map_err(|_| too_big())? {
+        let name = part.name().unwrap_or_default().to_string();
+        if name == "fichier" {
+            let file_name = part.file_name().unwrap_or_default().to_string();
+            let content = part.bytes().await.map_err(|_| too_big())?.to_vec();
+            if !file_name.is_empty() || !content.is_empty() {
+                upload = Some(Upload {
+                    name: file_name,
+                    content,
+                });
+            }
+        } else {
+            let value = part.text().await.map_err(|_| too_big())?;
+            pairs.push((name, value));
+        }
+    }
+    Ok((pairs, upload))
+}
+
+async fn create(
+    AxState(state): AxState<State>,
+    viewer: Viewer,
+    multipart: Multipart,
+) -> Result<Response, AppError> {
+    let (pairs, upload) = read_multipart(multipart).await?;
+    let form = form_of(&pairs);
+    let organisation = field(&pairs, "structure");
+    match state
+        .app
+        .propose_resource(
+            viewer.actor(),
+            &form,
+            Some(organisation.as_str()),
+            upload.as_ref(),
+        )
+        .await
+    {
+        Ok((id, ResourceStatus::Published)) => {
+            Ok(Redirect::to(&format!("/ressources/{id}")).into_response())
+        }
+        Ok(_) => Ok(Redirect::to("/ressources?etat=proposees&fait=proposee").into_response()),
+        Err(Refused::Form(errors)) => form_page(&state, &viewer, None, pairs, errors).await,
+        Err(Refused::App(e)) => Err(e),
+    }
+}
+
+async fn edit_form(
+    AxState(state): AxState<State>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let s = state.app.resource(viewer.actor(), &id).await?;
+    if !state.app.may_edit_resource(viewer.actor(), &s) {
+        return Err(AppError::Forbidden(
+            "cette ressource a été proposée par une autre structure",
+        ));
+    }
+    let values = values_of(&ResourceForm::of(&s.resource));
+    form_page(&state, &viewer, Some(&s), values, Vec::new()).await
+}
+
+async fn update(
+    AxState(state): AxState<State>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    multipart: Multipart,
+) -> Result<Response, AppError> {
+    let (pairs, upload) = read_multipart(multipart).await?;
+    let form = form_of(&pairs);
+    let remove_file = pairs.iter().any(|(k, _)| k == "retirer_fichier");
+    match state
+        .app
+        .edit_resource(viewer.actor(), &id, &form, upload.as_ref(), remove_file)
+        .await
+    {
+        Ok(()) => Ok(Redirect::to(&format!("/ressources/{id}")).into_response()),
+        Err(Refused::Form(errors)) => {
+            let s = state.app.resource(viewer.actor(), &id).await?;
+            form_page(&state, &viewer, Some(&s), pairs, errors).await
+        }
+        Err(Refused::App(e)) => Err(e),
+    }
+}
+
+async fn publish(
+    AxState(state): AxState<State>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    state.app.publish_resource(viewer.actor(), &id).await?;
+    Ok(Redirect::to("/ressources?etat=proposees&fait=publiee").into_response())
+}
+
+async fn refuse(
+    AxState(state): AxState<State>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let pairs = form_pairs(&body);
+    state
+        .app
+        .refuse_resource(viewer.actor(), &id, &field(&pairs, "raison"))
+        .await?;
+    Ok(Redirect::to("/ressources?etat=proposees&fait=refusee").into_response())
+}
+
+async fn delete(
+    AxState(state): AxState<State>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    state.app.delete_resource(viewer.actor(), &id).await?;
+    Ok(Redirect::to("/ressources?fait=supprimee").into_response())
+}
