@@ -593,3 +593,133 @@ test('ateliers : un atelier pour un Débutant près d\'une commune, inscription,
   const pdf = await page.pdf({ format: 'A4' });
   assert.ok(pdf.length > 1000);
 });
+
+test('ressourcerie : chercher par thème et niveau au clavier, proposer avec un fichier, publier', async () => {
+  const page = await newPage({ width: 360, height: 740 });
+  await page.goto(`${BASE}/ressources`);
+  await checkA11y(page, 'la ressourcerie');
+  assert.match(await page.textContent('#resultats'), /\d{2} ressources/);
+  // By keyboard: the themes open, Parenting ticked, the level chosen, submitted with Enter.
+  await page.focus('details summary');
+  await page.keyboard.press('Enter');
+  await page.focus('#th-parentalite');
+  await page.keyboard.press('Space');
+  await page.selectOption('#niveau', 'debutant');
+  await page.focus('#q');
+  await page.keyboard.press('Enter');
+  await page.waitForURL(/thematique=parentalite/);
+  const results = await page.textContent('ol.results');
+  assert.match(results, /Faminum/);
+  assert.doesNotMatch(results, /Tinkercad/);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  assert.ok(overflow <= 0, `la ressourcerie déborde de ${overflow} px`);
+  await checkA11y(page, 'une recherche dans la ressourcerie');
+  await page.click('text=Faminum : une charte du numérique en famille');
+  await page.waitForSelector('article.resource h1');
+  assert.match(await page.textContent('article.resource'), /faminum\.com/);
+  await checkA11y(page, 'la page d\'une ressource');
+  // Words, as in the directory: stemmed and typo tolerant.
+  await page.goto(`${BASE}/ressources?q=mot+de+passe`);
+  assert.match(await page.textContent('ol.results'), /mots de passe/);
+  await page.goto(`${BASE}/ressources?q=clavié`);
+  assert.match(await page.textContent('ol.results'), /clavier/);
+
+  // A member proposes an outline with a PDF; errors first, named in French.
+  const member = await newPage();
+  await signIn(member, 'aidant@demo.maillage.example');
+  await member.goto(`${BASE}/ressources/nouvelle`);
+  await checkA11y(member, 'le formulaire de proposition');
+  await member.click('form.place-form button[type=submit]');
+  await member.waitForSelector('#erreurs');
+  assert.match(await member.textContent('#erreurs'), /donnez un lien, écrivez le déroulé ou joignez un fichier/);
+  await checkA11y(member, 'le formulaire avec ses erreurs');
+  await member.fill('#titre', 'Atelier arnaques au téléphone');
+  await member.fill('#resume', 'Reconnaître un faux SMS de livraison ou de la banque, en jouant.');
+  await member.selectOption('#type', 'deroule');
+  await member.fill('#deroule', 'Montrer trois SMS.\n\nDeviner lesquels sont faux.');
+  await member.check('#th-securite');
+  await member.check('#nv-debutant');
+  await member.fill('#auteur', 'Dominique Aidante');
+  await member.setInputFiles('#fichier', {
+    name: 'sms-pieges.pdf', mimeType: 'application/pdf',
+    buffer: Buffer.from('%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n'),
+  });
+  await member.click('form.place-form button[type=submit]');
+  await member.waitForURL(/etat=proposees/);
+  assert.match(await member.textContent('[role=status]'), /attend la relecture/);
+  assert.match(await member.textContent('ol.results'), /Atelier arnaques au téléphone/);
+  // Not public yet.
+  await page.goto(`${BASE}/ressources?q=arnaques+telephone`);
+  assert.match(await page.textContent('#resultats'), /^0 ressource/);
+
+  // The coordinator publishes it; then everyone finds it, with its file.
+  const coord = await newPage();
+  await signIn(coord, 'coordination@demo.maillage.example');
+  await coord.goto(`${BASE}/ressources?etat=proposees`);
+  await checkA11y(coord, 'la file des propositions');
+  await coord.click('text=Atelier arnaques au téléphone');
+  await coord.click('form[action$="/publier"] button');
+  await coord.waitForURL(/fait=publiee/);
+  await page.goto(`${BASE}/ressources?q=arnaques+telephone`);
+  await page.click('ol.results li h3 a');
+  const file = await page.request.get(page.url() + '/fichier');
+  assert.equal(file.status(), 200);
+  assert.equal(file.headers()['content-type'], 'application/pdf');
+  assert.match(file.headers()['content-disposition'], /sms-pieges\.pdf/);
+});
+
+test('veille : abonnement par plateforme, nouvelle du coordinateur, résumé reçu par courriel', async () => {
+  const helper = await newPage();
+  await signIn(helper, 'aidant@demo.maillage.example');
+  await helper.goto(`${BASE}/veille/abonnement`);
+  await checkA11y(helper, 'l\'abonnement à la veille');
+  // Follows the CAF only, by keyboard.
+  for (const box of await helper.$$('input[name=plateforme]:checked')) await box.uncheck();
+  await helper.focus('#pf-caf');
+  await helper.keyboard.press('Space');
+  await helper.click('button[value=abonner]');
+  await helper.waitForSelector('[role=status]');
+  assert.ok(await helper.isChecked('#pf-caf'));
+  assert.ok(!(await helper.isChecked('#pf-impots')));
+
+  const coord = await newPage();
+  await signIn(coord, 'coordination@demo.maillage.example');
+  await coord.goto(`${BASE}/veille/nouvelle`);
+  await checkA11y(coord, 'le formulaire de la veille');
+  await coord.fill('#titre', 'CAF : nouveau justificatif de domicile en ligne');
+  await coord.check('#pf-caf');
+  await coord.fill('#ce_qui_change', 'Le justificatif se dépose maintenant depuis l\'espace Mon Compte.');
+  await coord.fill('#pour_qui', 'Les allocataires qui déménagent');
+  await coord.fill('#quoi_dire', 'Photographier le justificatif avec le téléphone suffit.');
+  await coord.fill('#demarches', 'Changement d\'adresse');
+  await coord.click('form.place-form button[type=submit]');
+  await coord.waitForURL(/fait=publiee/);
+  await coord.goto(`${BASE}/veille/nouvelle`);
+  await coord.fill('#titre', 'ANTS : rien à voir pour la CAF');
+  await coord.check('#pf-ants');
+  await coord.fill('#ce_qui_change', 'Un changement qui ne concerne que l\'ANTS.');
+  await coord.fill('#pour_qui', 'Les conducteurs');
+  await coord.fill('#quoi_dire', 'Rien de particulier à dire.');
+  await coord.click('form.place-form button[type=submit]');
+  await coord.waitForURL(/fait=publiee/);
+  await checkA11y(coord, 'la veille');
+  await coord.click('text=Envoyer le résumé aux abonnés maintenant');
+  await coord.waitForURL(/fait=resumes-/);
+
+  const mails = readFileSync(process.env.MAILLAGE_E2E_MAILBOX, 'utf8').trim().split('\n').map(l => JSON.parse(l));
+  const digest = mails.reverse().find(m => m.to.includes('aidant@demo.maillage.example') && /Veille de la semaine/.test(m.data));
+  assert.ok(digest, 'un résumé pour l\'aidante');
+  assert.match(digest.data, /CAF : nouveau justificatif de domicile en ligne/);
+  assert.match(digest.data, /Photographier le justificatif/);
+  assert.doesNotMatch(digest.data, /ANTS : rien à voir/);
+
+  // Anyone reads the watch, filtered by platform or procedure.
+  const page = await newPage();
+  await page.goto(`${BASE}/veille?plateforme=caf`);
+  assert.match(await page.textContent('ol.results'), /nouveau justificatif/);
+  assert.doesNotMatch(await page.textContent('ol.results'), /ANTS/);
+  await page.goto(`${BASE}/veille?demarche=adresse`);
+  assert.match(await page.textContent('ol.results'), /nouveau justificatif/);
+  await page.click('text=CAF : nouveau justificatif de domicile en ligne');
+  await checkA11y(page, 'une nouvelle de la veille');
+});

@@ -92,6 +92,13 @@ grep -q "ligne 2, champ « telephone »" "$WORK/bad.txt"
 grep -q "BEGIN:VEVENT" "$WORK/ateliers.ics"
 "$BIN" --database "$DB" export ateliers --format csv > "$WORK/ateliers.csv"
 grep -q ";debutant;" "$WORK/ateliers.csv"
+# Resource library and watch (CLI contract): the demo's library comes from the field sheets.
+"$BIN" --database "$DB" export ressources --format csv --output "$WORK/ressources.csv"
+grep -q "lesbonsclics" "$WORK/ressources.csv"
+"$BIN" --database "$DB" export ressources --format json > "$WORK/ressources.json"
+node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); if (r.length < 45 || !r.every(x => x.titre && x.thematiques.length + x.pratique.length > 0)) throw new Error(r.length);' "$WORK/ressources.json"
+"$BIN" --database "$DB" ressources contenu-initial | grep -q "déjà chargé"
+"$BIN" --database "$DB" export veille --format csv | grep -q "france-travail"
 # Diagnostic scoring (CLI contract): the level in `level`.
 "$BIN" diagnostic score --answers crates/domain/tests/diagnostics/1-jeannine-eloignee.json --json > "$WORK/diag.json"
 node -e 'const a = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); if (a.level !== "eloigne" || a.need !== "assistance") throw new Error(JSON.stringify(a));' "$WORK/diag.json"
@@ -109,7 +116,7 @@ export MAILLAGE_E2E_MAILBOX="$WORK/mailbox.jsonl"
 : > "$MAILLAGE_E2E_MAILBOX"
 MAILLAGE_E2E_SMTP_PORT="$SMTP_PORT" node scripts/smtp-sink.mjs &
 SINK_PID=$!
-MAILLAGE_TILES_URL=aucun MAILLAGE_SMTP_URL="smtp://127.0.0.1:$SMTP_PORT" MAILLAGE_PUBLIC_URL="http://127.0.0.1:$PORT" \
+MAILLAGE_LINK_CHECK=0 MAILLAGE_TILES_URL=aucun MAILLAGE_SMTP_URL="smtp://127.0.0.1:$SMTP_PORT" MAILLAGE_PUBLIC_URL="http://127.0.0.1:$PORT" \
   "$BIN" --database "sqlite://$WORK/e2e.sqlite" serve --demo --addr "127.0.0.1:$PORT" > "$WORK/server.log" 2>&1 &
 SERVER_PID=$!
 for _ in $(seq 1 60); do

@@ -217,4 +217,16 @@ impl Store {
         });
         Ok(())
     }
+
+    /// Forgets which items were sent to whom once they are older than `before` (items that old
+    /// no longer enter a digest). Returns how many records went.
+    pub async fn purge_watch_deliveries(&self, before: &str) -> Result<u64> {
+        on_pool!(self, pool => {
+            let done = sqlx::query("DELETE FROM watch_deliveries WHERE sent_at < $1")
+                .bind(before)
+                .execute(pool)
+                .await?;
+            Ok(done.rows_affected())
+        })
+    }
 }

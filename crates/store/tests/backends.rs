@@ -1275,6 +1275,31 @@ async fn watch_items_subscriptions_and_single_delivery() {
                 .as_deref(),
             Some("2026-11-30T07:00:00Z")
         );
+        assert_eq!(
+            store
+                .purge_watch_deliveries("2000-01-01T00:00:00Z")
+                .await
+                .expect("purge"),
+            0
+        );
+        assert_eq!(
+            store
+                .purge_watch_deliveries("9999-12-31T00:00:00Z")
+                .await
+                .expect("purge"),
+            1
+        );
+        assert!(
+            store
+                .delivered_items(&user)
+                .await
+                .expect("envois")
+                .is_empty()
+        );
+        store
+            .record_deliveries(&user, &[caf.as_str()], None)
+            .await
+            .expect("envoi");
         assert!(store.delete_news(&caf).await.expect("supprimée"));
         assert!(
             store

@@ -166,6 +166,13 @@ pub async fn serve(app: App, addr: &str) -> anyhow::Result<()> {
                 Ok(n) => tracing::info!("campagnes : {n} rappel(s) envoyé(s)"),
                 Err(e) => tracing::warn!("rappels des campagnes : {e}"),
             }
+            // Watch: who received which item is forgotten after 90 days (beyond the digests'
+            // five weeks).
+            let before = (now - chrono::Duration::days(90))
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+            if let Err(e) = store.purge_watch_deliveries(&before).await {
+                tracing::warn!("purge des envois de la veille : {e}");
+            }
             // Watch: Monday digests when due, and urgent items a failed sending left behind.
             match reminders.send_digests(now, false).await {
                 Ok(0) => {}

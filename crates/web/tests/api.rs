@@ -456,3 +456,95 @@ async fn workshops_are_listed_and_take_registrations_with_a_waiting_list() {
     let (_, body, _) = call(&app, "GET", &format!("/api/v1/ateliers/{id}"), None, None).await;
     assert_eq!(body["places_libres"], 0);
 }
+
+#[tokio::test]
+async fn the_library_and_the_watch_answer_the_same_on_pages_and_api() {
+    let store = Store::connect("sqlite::memory:").await.expect("base");
+    let referential = Referential::discover().expect("référentiel (scripts/setup.sh)");
+    let app = App::new(store, referential).await.expect("app");
+    assert!(app.seed_library().await.expect("contenu initial") > 40);
+    let router = router(app.clone(), Config::default());
+    for query in [
+        "",
+        "?thematique=securite&niveau=debutant",
+        "?q=clavier",
+        "?public=personnes&type=jeu",
+    ] {
+        let (status, body, _) = call(
+            &router,
+            "GET",
+            &format!("/api/v1/ressources{query}"),
+            None,
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{query}");
+        let total = body["total"].as_u64().expect("total");
+        let page = router
+            .clone()
+            .oneshot(
+                Request::get(format!("/ressources{query}"))
+                    .body(Body::empty())
+                    .expect("requête"),
+            )
+            .await
+            .expect("réponse");
+        let html = String::from_utf8(
+            to_bytes(page.into_body(), usize::MAX)
+                .await
+                .expect("corps")
+                .to_vec(),
+        )
+        .expect("utf-8");
+        let heading = format!("<h2 id=\"resultats\">{total} ressource");
+        assert!(html.contains(&heading), "{query} : {heading}");
+        assert!(total > 0, "{query}");
+    }
+    let (_, body, _) = call(&router, "GET", "/api/v1/ressources?q=clavier", None, None).await;
+    let first = &body["ressources"][0];
+    assert!(
+        first["titre"]
+            .as_str()
+            .is_some_and(|t| t.contains("clavier")
+                || t.contains("Agilefingers")
+                || t.contains("Limbo"))
+    );
+    let id = first["id"].as_str().expect("id");
+    let (status, one, _) = call(
+        &router,
+        "GET",
+        &format!("/api/v1/ressources/{id}"),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!((status, &one["id"]), (StatusCode::OK, &first["id"]));
+
+    let (status, body, _) = call(
+        &router,
+        "GET",
+        "/api/v1/veille?plateforme=minitel",
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        body["erreur"]
+            .as_str()
+            .is_some_and(|e| e.contains("minitel"))
+    );
+    let (status, body, _) = call(&router, "GET", "/api/v1/veille?plateforme=caf", None, None).await;
+    assert_eq!((status, body["total"].as_u64()), (StatusCode::OK, Some(0)));
+    // Writing pages need an account.
+    let page = router
+        .clone()
+        .oneshot(
+            Request::get("/ressources/nouvelle")
+                .body(Body::empty())
+                .expect("requête"),
+        )
+        .await
+        .expect("réponse");
+    assert_eq!(page.status(), StatusCode::UNAUTHORIZED);
+}

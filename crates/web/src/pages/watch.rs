@@ -24,6 +24,7 @@ pub fn routes() -> Router<State> {
         .route("/veille", get(list))
         .route("/veille/nouvelle", get(new_form).post(create))
         .route("/veille/abonnement", get(subscription).post(subscribe))
+        .route("/veille/envoyer", post(send_now))
         .route("/veille/{id}", get(detail))
         .route("/veille/{id}/modifier", get(edit_form).post(update))
         .route("/veille/{id}/supprimer", post(delete))
@@ -319,6 +320,14 @@ async fn update(
         )),
         Err(Refused::App(e)) => Err(e),
     }
+}
+
+/// Sends every subscriber's digest now (a coordinator pushing this week's news early); the
+/// next one still leaves on Monday, with what is new by then.
+async fn send_now(AxState(state): AxState<State>, viewer: Viewer) -> Result<Response, AppError> {
+    crate::app::allow(authorize(viewer.actor(), &Action::PostNews, today()))?;
+    let n = state.app.send_digests(chrono::Utc::now(), true).await?;
+    Ok(Redirect::to(&format!("/veille?fait=resumes-{n}")).into_response())
 }
 
 async fn delete(
