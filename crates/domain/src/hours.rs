@@ -234,6 +234,23 @@ impl Hours {
         }
     }
 
+    /// Minutes the place is open between two local date-times (unknown spans count as
+    /// closed): "open when the person is free" asks for at least an hour.
+    pub fn open_minutes_between(&self, start: NaiveDateTime, end: NaiveDateTime) -> i64 {
+        if end <= start {
+            return 0;
+        }
+        self.expr
+            .iter_range(start, end)
+            .filter(|span| span.kind == RuleKind::Open)
+            .map(|span| {
+                let from = span.range.start.max(start);
+                let to = span.range.end.min(end);
+                (to - from).num_minutes().max(0)
+            })
+            .sum()
+    }
+
     /// Is the place open now, in the time zone of its département?
     pub fn is_open_now(&self, now: DateTime<Utc>, tz: Tz) -> Option<bool> {
         self.is_open_at(now.with_timezone(&tz).naive_local())

@@ -11,6 +11,7 @@ pub mod freshness;
 pub mod geo;
 pub mod hours;
 pub mod organisation;
+pub mod orientation;
 pub mod place;
 pub mod policy;
 pub mod progress;
