@@ -18,7 +18,7 @@ use crate::diagnostic::{Equipment, Level};
 use crate::hours::{HoursCheck, check_hours, day_name};
 use crate::vocab::{
     AccessMode, Fee, InterventionDomain, MediationForm, MediationTheme, Mobility,
-    NationalProgramme, Service, SpecificSupport, SupportMode, Vocabulary,
+    NationalProgramme, Public, Service, SpecificSupport, SupportMode, Vocabulary,
 };
 use crate::watch::Platform;
 
@@ -384,6 +384,9 @@ pub struct Situation {
     pub urgent: bool,
     /// A date before which it must be done.
     pub deadline: Option<NaiveDate>,
+    /// Publics the person belongs to (young, senior…), when the helper says: places reserved
+    /// to other publics are then left out.
+    pub publics: Vec<Public>,
 }
 
 impl Situation {
@@ -500,8 +503,18 @@ fn significant_words(text: &str) -> Vec<String> {
 
 /// Words too common in requests and limits to mean a match.
 const COMMON: [&str; 12] = [
-    "pour", "avec", "dans", "sans", "faire", "compte", "demande", "aide", "aides", "numerique",
-    "ligne", "personnes",
+    "pour",
+    "avec",
+    "dans",
+    "sans",
+    "faire",
+    "compte",
+    "demande",
+    "aide",
+    "aides",
+    "numerique",
+    "ligne",
+    "personnes",
 ];
 
 /// The place's stated limit that concerns this request, if any: one of its significant words
@@ -516,6 +529,45 @@ fn limit_hit(limits: &str, entry: &RequestEntry) -> bool {
         .iter()
         .filter(|w| !COMMON.contains(&w.as_str()))
         .any(|w| said.contains(w))
+}
+
+/// Typologies of structures that receive one public only (missions locales, youth
+/// information: young people).
+const YOUTH_ONLY: [&str; 2] = ["ML", "PIJ_BIJ"];
+
+/// A place that receives some publics only.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reservation {
+    /// Only these publics (a youth-only structure, or listed publics said to be the only ones).
+    Publics(Vec<Public>),
+    /// A condition stated in words only (« uniquement sur orientation du CCAS »).
+    Stated(String),
+}
+
+/// Whether the place receives only some publics: a youth-only structure (missions locales,
+/// youth information), or conditions saying so (« uniquement », « réservé »…).
+pub fn reservation(place: &Place) -> Option<Reservation> {
+    if place
+        .typologies
+        .iter()
+        .any(|t| YOUTH_ONLY.contains(&t.as_str()))
+    {
+        return Some(Reservation::Publics(vec![Public::Youth, Public::Students]));
+    }
+    let stated = [&place.extras.limits, &place.extras.access_conditions]
+        .into_iter()
+        .flatten()
+        .find(|text| {
+            let folded = crate::text::fold(text);
+            ["uniquement", "reserve", "seulement", "exclusivement"]
+                .iter()
+                .any(|w| folded.split(' ').any(|x| x.starts_with(w)))
+        })?;
+    Some(if place.publics.is_empty() {
+        Reservation::Stated(stated.trim().to_string())
+    } else {
+        Reservation::Publics(place.publics.clone())
+    })
 }
 
 /// The moments of the person's week when the place is open at least an hour, over the next
@@ -633,6 +685,44 @@ pub fn assess(
     // Receiving the public.
     if has(&place.access_modes, &AccessMode::NoPublic) {
         a.fail(Constraint::Public, "n'accueille pas de public");
+    }
+    let shared: Vec<&Public> = s
+        .publics
+        .iter()
+        .filter(|p| has(&place.publics, p))
+        .collect();
+    match reservation(place) {
+        Some(Reservation::Publics(publics)) => {
+            let label = publics
+                .iter()
+                .map(|p| p.label().to_lowercase())
+                .collect::<Vec<_>>()
+                .join(", ");
+            if s.publics.is_empty() {
+                a.score -= 3.0;
+                a.caveats.push(format!(
+                    "Réservé à certains publics ({label}) : vérifier que la personne en fait partie"
+                ));
+            } else if s.publics.iter().any(|p| publics.contains(p)) {
+                a.score += 1.0;
+                a.reasons.push(format!("Pour : {label}"));
+            } else {
+                a.fail(Constraint::Public, format!("réservé à : {label}"));
+            }
+        }
+        Some(Reservation::Stated(text)) => {
+            a.score -= 3.0;
+            a.caveats.push(format!(
+                "Réservé à certains publics : « {text} » — vérifier que la personne en fait partie"
+            ));
+        }
+        None => {
+            if let Some(p) = shared.first() {
+                a.score += 1.0;
+                a.reasons
+                    .push(format!("Pour : {}", p.label().to_lowercase()));
+            }
+        }
     }
 
     // Fees.
@@ -914,8 +1004,10 @@ pub fn assess(
                 Constraint::Limit,
                 format!("limite indiquée par le lieu : « {} »", limits.trim()),
             );
-        } else {
-            a.caveats.push(format!("Ce lieu précise : « {} »", limits.trim()));
+        } else if !matches!(reservation(place), Some(Reservation::Stated(ref t)) if t == limits.trim())
+        {
+            a.caveats
+                .push(format!("Ce lieu précise : « {} »", limits.trim()));
         }
     }
     if (today - place.updated_on).num_days() > 365 {
@@ -926,16 +1018,194 @@ pub fn assess(
     a
 }
 
+/// « mardi 1 décembre à 14 h ».
+pub fn session_phrase(start: chrono::NaiveDateTime) -> String {
+    const MONTHS: [&str; 12] = [
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+    ];
+    use chrono::Timelike;
+    let month = MONTHS
+        .get(start.month0() as usize)
+        .copied()
+        .unwrap_or_default();
+    let time = match start.minute() {
+        0 => format!("{} h", start.hour()),
+        m => format!("{} h {m:02}", start.hour()),
+    };
+    format!(
+        "{} {} {month} à {time}",
+        day_name(start.weekday()),
+        start.day()
+    )
+}
+
+/// Assesses a workshop for a request and a person, with the same hard constraints as a place:
+/// a theme of the request, the person's level, free when asked, within reach (remote
+/// workshops are everywhere), a session when the person is free, a group format unless the
+/// person prefers individual help, the person's language.
+pub fn assess_workshop(
+    entry: &RequestEntry,
+    s: &Situation,
+    w: &crate::workshops::Workshop,
+    distance_m: Option<f64>,
+    seats_left: Option<u32>,
+    today: NaiveDate,
+) -> Assessment {
+    use crate::vocab::WorkshopFormat;
+    let mut a = Assessment::default();
+    let themes: Vec<&MediationTheme> = entry
+        .themes
+        .iter()
+        .filter(|t| w.themes.contains(t))
+        .collect();
+    match themes.first() {
+        Some(t) => {
+            a.score += 3.0;
+            a.reasons.push(format!("Atelier « {} »", t.label()));
+        }
+        None => a.fail(Constraint::Request, "aucun thème de la demande"),
+    }
+    match s.level {
+        Some(level) if !w.fits(level) => a.fail(
+            Constraint::Level,
+            format!(
+                "niveau requis {}, niveau de la personne {}",
+                w.level_required.label(),
+                level.label()
+            ),
+        ),
+        Some(level) => {
+            a.score += 2.0;
+            a.reasons.push(if w.level_required == Level::Distant {
+                "Ouvert à tous, même sans jamais avoir touché un appareil".to_string()
+            } else {
+                format!(
+                    "Niveau {} demandé : adapté au niveau {}",
+                    w.level_required.label(),
+                    level.label()
+                )
+            });
+        }
+        None => a
+            .reasons
+            .push(format!("Niveau requis : {}", w.level_required.label())),
+    }
+    if w.free {
+        a.reasons.insert(0, "Gratuit".to_string());
+    } else if s.free_only {
+        a.fail(Constraint::Free, "payant");
+    } else {
+        a.caveats.push(match &w.price {
+            Some(p) => format!("Payant : {p}"),
+            None => "Payant".to_string(),
+        });
+    }
+    if w.aptic {
+        a.reasons.push("Chèques APTIC acceptés".to_string());
+    }
+    let upcoming: Vec<&crate::workshops::Session> = w
+        .sessions
+        .iter()
+        .filter(|x| x.start.date() >= today)
+        .collect();
+    let in_slots: Vec<&&crate::workshops::Session> = upcoming
+        .iter()
+        .filter(|x| {
+            s.slots.is_empty()
+                || s.slots.iter().any(|slot| {
+                    let (from, to) = slot.part.window();
+                    x.start.weekday() == slot.day && x.start.time() >= from && x.start.time() < to
+                })
+        })
+        .collect();
+    match in_slots.first() {
+        Some(first) => {
+            a.reasons
+                .push(format!("Le {}", session_phrase(first.start)));
+            a.score += 1.0;
+        }
+        None if upcoming.is_empty() => a.fail(Constraint::Hours, "aucune séance à venir"),
+        None => a.fail(
+            Constraint::Hours,
+            "aucune séance quand la personne est libre",
+        ),
+    }
+    if w.format == WorkshopFormat::Remote {
+        a.reasons.push("À distance".to_string());
+    } else {
+        let radius = s.radius_km();
+        match distance_m {
+            Some(d) if d <= radius * 1_000.0 => {
+                a.reasons.push(distance_phrase(d));
+                a.score -= 4.0 * d / (radius * 1_000.0).max(1.0);
+            }
+            Some(d) => a.fail(
+                Constraint::Reach,
+                format!("{}, trop loin", distance_phrase(d)),
+            ),
+            None => a.fail(Constraint::Reach, "lieu de l'atelier inconnu"),
+        }
+    }
+    if s.format == Some(FormatWish::Individual) && w.format != WorkshopFormat::IndividualInGroup {
+        a.fail(
+            Constraint::Format,
+            "atelier collectif, la personne préfère être seule avec un aidant",
+        );
+    }
+    if let Some(language) = &s.language
+        && language.support().is_some()
+    {
+        let said = w
+            .language_support
+            .as_deref()
+            .map(crate::text::fold)
+            .unwrap_or_default();
+        if said.contains(&crate::text::fold(&language.label())) {
+            a.reasons
+                .push(format!("Accompagnement en {}", language.label()));
+        } else {
+            a.fail(
+                Constraint::Language,
+                format!("pas d'accompagnement en {} indiqué", language.label()),
+            );
+        }
+    }
+    match seats_left {
+        Some(0) => a
+            .caveats
+            .push("Complet : inscription en liste d'attente".to_string()),
+        Some(n) => a.reasons.push(if n == 1 {
+            "1 place libre".to_string()
+        } else {
+            format!("{n} places libres")
+        }),
+        None => {}
+    }
+    if w.registration == crate::vocab::RegistrationMode::ReferralOnly {
+        a.caveats
+            .push("Sur orientation d'un aidant seulement".to_string());
+    }
+    a
+}
+
 /// Orders assessments: fitting places first, then by score, then by distance.
 pub fn rank<T>(items: &mut [(T, Assessment, Option<f64>)]) {
     items.sort_by(|a, b| {
         b.1.fits()
             .cmp(&a.1.fits())
             .then(b.1.score.total_cmp(&a.1.score))
-            .then(
-                a.2.unwrap_or(f64::MAX)
-                    .total_cmp(&b.2.unwrap_or(f64::MAX)),
-            )
+            .then(a.2.unwrap_or(f64::MAX).total_cmp(&b.2.unwrap_or(f64::MAX)))
     });
 }
 
@@ -1005,7 +1275,11 @@ mod tests {
                 "{} says what answers it",
                 e.id
             );
-            assert!(!e.questions.is_empty(), "{} has hidden-need questions", e.id);
+            assert!(
+                !e.questions.is_empty(),
+                "{} has hidden-need questions",
+                e.id
+            );
             for t in &e.typologies {
                 assert!(typologies.label(t).is_some(), "{}: typology {t}", e.id);
             }
@@ -1041,10 +1315,7 @@ mod tests {
             typologies: "CAF ZZZ".into(),
             ..RequestForm::default()
         };
-        let errors = form
-            .validate("x", |t| t == "CAF")
-            .err()
-            .unwrap_or_default();
+        let errors = form.validate("x", |t| t == "CAF").err().unwrap_or_default();
         let fields: Vec<&str> = errors.iter().map(|(f, _)| *f).collect();
         assert!(fields.contains(&"intitule"));
         assert!(fields.contains(&"services"));
@@ -1071,7 +1342,11 @@ mod tests {
             "Sans rendez-vous",
             "à 2,3 km",
         ] {
-            assert!(a.reasons.iter().any(|r| r == said), "{said} in {:?}", a.reasons);
+            assert!(
+                a.reasons.iter().any(|r| r == said),
+                "{said} in {:?}",
+                a.reasons
+            );
         }
         assert!(
             a.reasons
@@ -1120,7 +1395,10 @@ mod tests {
             slots: vec![tuesday_morning()],
             ..base.clone()
         };
-        assert_eq!(failed(&morning, &no_hours, Some(500.0)), [Constraint::Hours]);
+        assert_eq!(
+            failed(&morning, &no_hours, Some(500.0)),
+            [Constraint::Hours]
+        );
 
         assert_eq!(failed(&base, &fs, Some(12_000.0)), [Constraint::Reach]);
         assert_eq!(failed(&base, &fs, None), [Constraint::Reach]);
@@ -1132,7 +1410,10 @@ mod tests {
 
         let mut closed_doors = fs.clone();
         closed_doors.access_modes = vec![AccessMode::NoPublic];
-        assert_eq!(failed(&base, &closed_doors, Some(500.0)), [Constraint::Public]);
+        assert_eq!(
+            failed(&base, &closed_doors, Some(500.0)),
+            [Constraint::Public]
+        );
 
         let mut workshops_only = fs.clone();
         workshops_only.support_modes = vec![SupportMode::Workshop];
@@ -1187,6 +1468,36 @@ mod tests {
         let a = assess(&taxes, &base, &limited, Some(500.0), today());
         assert!(a.fits());
         assert!(a.caveats.iter().any(|c| c.contains("logement")));
+    }
+
+    #[test]
+    fn places_reserved_to_some_publics_are_flagged_or_left_out() {
+        let entry = catalogue_entry("compte-caf");
+        let mut mission = france_services();
+        mission.typologies = vec!["ML".into()];
+        let unknown = Situation::default();
+        let a = assess(&entry, &unknown, &mission, Some(500.0), today());
+        assert!(a.fits());
+        assert!(a.caveats.iter().any(|c| c.starts_with("Réservé")));
+        let senior = Situation {
+            publics: vec![Public::Seniors],
+            ..Situation::default()
+        };
+        let a = assess(&entry, &senior, &mission, Some(500.0), today());
+        assert_eq!(a.failed.first().map(|f| f.0), Some(Constraint::Public));
+        let young = Situation {
+            publics: vec![Public::Youth],
+            ..Situation::default()
+        };
+        assert!(assess(&entry, &young, &mission, Some(500.0), today()).fits());
+
+        let mut stated = france_services();
+        stated.extras.limits = Some("Uniquement pour les 16-25 ans".into());
+        let a = assess(&entry, &unknown, &stated, Some(500.0), today());
+        assert!(a.caveats.iter().any(|c| c.contains("16-25")));
+        // Ranked below an open place.
+        let open = assess(&entry, &unknown, &france_services(), Some(500.0), today());
+        assert!(open.score > a.score);
     }
 
     #[test]
@@ -1250,18 +1561,20 @@ mod tests {
                 "n'importe quoi",
             ])),
         )
-            .prop_map(|(services, fees, support, access, programmes, specific, hours)| {
-                let mut p = france_services();
-                p.services = services;
-                p.fees = fees;
-                p.support_modes = support;
-                p.access_modes = access;
-                p.national_programmes = programmes;
-                p.specific_support = specific;
-                p.opening_hours_valid = hours.is_some_and(|h| !h.starts_with('n'));
-                p.opening_hours = hours.map(str::to_string);
-                p
-            })
+            .prop_map(
+                |(services, fees, support, access, programmes, specific, hours)| {
+                    let mut p = france_services();
+                    p.services = services;
+                    p.fees = fees;
+                    p.support_modes = support;
+                    p.access_modes = access;
+                    p.national_programmes = programmes;
+                    p.specific_support = specific;
+                    p.opening_hours_valid = hours.is_some_and(|h| !h.starts_with('n'));
+                    p.opening_hours = hours.map(str::to_string);
+                    p
+                },
+            )
     }
 
     fn arb_situation() -> impl Strategy<Value = Situation> {
@@ -1286,15 +1599,17 @@ mod tests {
             proptest::option::of(proptest::sample::select(FormatWish::ALL.to_vec())),
             proptest::option::of(proptest::sample::select(vec!["fr", "en", "arabe"])),
         )
-            .prop_map(|(level, free_only, radius_km, slots, format, language)| Situation {
-                level,
-                free_only,
-                radius_km,
-                slots,
-                format,
-                language: language.and_then(LanguageNeed::parse),
-                ..Situation::default()
-            })
+            .prop_map(
+                |(level, free_only, radius_km, slots, format, language)| Situation {
+                    level,
+                    free_only,
+                    radius_km,
+                    slots,
+                    format,
+                    language: language.and_then(LanguageNeed::parse),
+                    ..Situation::default()
+                },
+            )
     }
 
     proptest! {

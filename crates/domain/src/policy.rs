@@ -154,6 +154,21 @@ pub enum Action {
     PostNews,
     /// Subscribe to the watch's digests: anyone signed in.
     SubscribeWatch,
+    /// Look for the places that answer a request: everyone (nothing about the person is kept).
+    Orient,
+    /// Edit the catalogue of common requests: the coordinators.
+    EditCatalogue,
+    /// Send a referral on behalf of this structure: its members only (the person's data leave
+    /// with the structure that collected them).
+    SendReferral {
+        organisation_id: String,
+    },
+    /// Read a referral sent or received by this structure and answer it: its members only.
+    HandleReferral {
+        organisation_id: String,
+    },
+    /// See the network's flows of referrals, aggregated (no person's data): the coordinators.
+    ViewFlows,
 }
 
 /// The answer, with the reason in French when refused.
@@ -175,7 +190,7 @@ impl Decision {
 pub fn authorize(actor: Option<&Actor>, action: &Action, today: NaiveDate) -> Decision {
     use Action::*;
     match action {
-        ReadDirectory | ExportDirectory => return Decision::Allow,
+        ReadDirectory | ExportDirectory | Orient => return Decision::Allow,
         _ => {}
     }
     let Some(actor) = actor else {
@@ -188,12 +203,21 @@ pub fn authorize(actor: Option<&Actor>, action: &Action, today: NaiveDate) -> De
             Decision::Deny("seuls les membres de la structure qui suit la personne y ont accès")
         };
     }
+    if let SendReferral { organisation_id } | HandleReferral { organisation_id } = action {
+        return if actor.member_of(organisation_id, today) {
+            Decision::Allow
+        } else {
+            Decision::Deny(
+                "seuls les membres des structures concernées par l'orientation y ont accès",
+            )
+        };
+    }
     if actor.administrator {
         return Decision::Allow;
     }
     let a_member = actor.memberships.iter().any(|m| m.in_force(today));
     match action {
-        ReadDirectory | ExportDirectory => Decision::Allow,
+        ReadDirectory | ExportDirectory | Orient => Decision::Allow,
         CreatePlace(loc) | UpdatePlace(loc) | ManageWorkshop(loc) => {
             let member = loc
                 .organisation_id
@@ -292,6 +316,23 @@ pub fn authorize(actor: Option<&Actor>, action: &Action, today: NaiveDate) -> De
             }
         }
         SubscribeWatch => Decision::Allow,
+        SendReferral { .. } | HandleReferral { .. } => {
+            Decision::Deny("réservé aux membres des structures concernées")
+        }
+        EditCatalogue => {
+            if actor.is_coordinator() {
+                Decision::Allow
+            } else {
+                Decision::Deny("le catalogue des demandes est tenu par les coordinateurs")
+            }
+        }
+        ViewFlows => {
+            if actor.is_coordinator() {
+                Decision::Allow
+            } else {
+                Decision::Deny("les flux d'orientation du réseau sont suivis par les coordinateurs")
+            }
+        }
     }
 }
 
@@ -487,6 +528,44 @@ mod tests {
                 Action::PublishResources,
                 Action::PostNews,
                 Action::SubscribeWatch,
+            ];
+            for (action, allowed) in actions.iter().zip(want) {
+                let d = authorize(a.as_ref(), action, today());
+                assert_eq!(d.is_allowed(), allowed, "{who:?} {action:?} → {d:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn orientation_and_referral_matrix() {
+        use Who::*;
+        // (who, [orient, edit catalogue, send for org-1, handle org-1's referrals, handle
+        // org-2's referrals, view flows])
+        let expected: [(Who, [bool; 6]); 7] = [
+            (Anonymous, [true, false, false, false, false, false]),
+            (Helper, [true, false, false, false, false, false]),
+            (Member, [true, false, true, true, false, false]),
+            (FormerMember, [true, false, false, false, false, false]),
+            (Coordinator, [true, true, false, false, false, true]),
+            (OtherCoordinator, [true, true, false, false, false, true]),
+            // Persons' data stay with the structures involved, administrators included.
+            (Admin, [true, true, false, false, false, true]),
+        ];
+        for (who, want) in expected {
+            let a = actor(who);
+            let actions = [
+                Action::Orient,
+                Action::EditCatalogue,
+                Action::SendReferral {
+                    organisation_id: "org-1".into(),
+                },
+                Action::HandleReferral {
+                    organisation_id: "org-1".into(),
+                },
+                Action::HandleReferral {
+                    organisation_id: "org-2".into(),
+                },
+                Action::ViewFlows,
             ];
             for (action, allowed) in actions.iter().zip(want) {
                 let d = authorize(a.as_ref(), action, today());

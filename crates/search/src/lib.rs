@@ -279,6 +279,27 @@ pub(crate) fn every_word_query(
     fields: &[(Field, f32)],
     text: &str,
 ) -> Option<Box<dyn Query>> {
+    words_query(index, reader, fields, text, Occur::Must)
+}
+
+/// The same words, each one optional: documents sharing more words with the text rank first
+/// (a request typed in a person's own words, « je dois m'inscrire à pôle emploi »).
+pub(crate) fn any_word_query(
+    index: &Index,
+    reader: &IndexReader,
+    fields: &[(Field, f32)],
+    text: &str,
+) -> Option<Box<dyn Query>> {
+    words_query(index, reader, fields, text, Occur::Should)
+}
+
+fn words_query(
+    index: &Index,
+    reader: &IndexReader,
+    fields: &[(Field, f32)],
+    text: &str,
+    each_word: Occur,
+) -> Option<Box<dyn Query>> {
     let tokens = tokens(index, text);
     if tokens.is_empty() {
         return None;
@@ -318,7 +339,7 @@ pub(crate) fn every_word_query(
                 ));
             }
         }
-        musts.push((Occur::Must, Box::new(BooleanQuery::new(shoulds))));
+        musts.push((each_word, Box::new(BooleanQuery::new(shoulds))));
     }
     Some(Box::new(BooleanQuery::new(musts)))
 }

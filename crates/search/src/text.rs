@@ -3,12 +3,13 @@
 //! title and a body, answering ids ranked by relevance.
 
 use tantivy::collector::TopDocs;
+use tantivy::query::Query;
 use tantivy::schema::{
     FAST, Field, IndexRecordOption, STORED, Schema, TextFieldIndexing, TextOptions, Value,
 };
 use tantivy::{Index, IndexReader, TantivyDocument};
 
-use crate::{ANALYZER, SearchError, every_word_query, french_analyzer};
+use crate::{ANALYZER, SearchError, any_word_query, every_word_query, french_analyzer};
 
 /// One document: an id, a title (weighs more) and a body.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,12 +83,29 @@ impl TextIndex {
     /// The documents matching every word of the text, best first, with their score. An
     /// empty text (or one of stop words only) matches nothing: callers list everything then.
     pub fn search(&self, text: &str) -> Result<Vec<(String, f32)>, SearchError> {
-        let Some(query) = every_word_query(
+        let query = every_word_query(
             &self.index,
             &self.reader,
             &[(self.title, 3.0), (self.body, 1.0)],
             text,
-        ) else {
+        );
+        self.run(query)
+    }
+
+    /// The documents sharing at least one word with the text, those sharing more (and rarer)
+    /// words first: for a request typed in a person's own words.
+    pub fn search_any(&self, text: &str) -> Result<Vec<(String, f32)>, SearchError> {
+        let query = any_word_query(
+            &self.index,
+            &self.reader,
+            &[(self.title, 3.0), (self.body, 1.0)],
+            text,
+        );
+        self.run(query)
+    }
+
+    fn run(&self, query: Option<Box<dyn Query>>) -> Result<Vec<(String, f32)>, SearchError> {
+        let Some(query) = query else {
             return Ok(Vec::new());
         };
         let searcher = self.reader.searcher();
@@ -119,6 +137,29 @@ mod tests {
             title: title.into(),
             body: body.into(),
         }
+    }
+
+    #[test]
+    fn a_request_in_a_person_s_words_finds_the_entry_sharing_most_words() {
+        let index = TextIndex::build([
+            doc(
+                "ft",
+                "S'inscrire à France Travail",
+                "pôle emploi inscription demandeur d'emploi chômage",
+            ),
+            doc(
+                "cv",
+                "Écrire un CV",
+                "curriculum vitae lettre de motivation emploi",
+            ),
+            doc("caf", "Créer son compte CAF", "allocations logement"),
+        ])
+        .unwrap_or_else(|e| panic!("{e}"));
+        let text = "je dois m'inscrire à pôle emploi";
+        assert!(index.search(text).unwrap_or_default().is_empty());
+        let found = index.search_any(text).unwrap_or_default();
+        assert_eq!(found.first().map(|(id, _)| id.as_str()), Some("ft"));
+        assert!(!found.iter().any(|(id, _)| id == "caf"));
     }
 
     #[test]

@@ -8,6 +8,7 @@
 
 mod accounts;
 mod campaigns;
+mod catalogue;
 mod diagnostics;
 mod directory;
 mod duplicates;

@@ -1312,3 +1312,66 @@ async fn watch_items_subscriptions_and_single_delivery() {
         assert!(store.subscription(&user).await.expect("lu").is_none());
     }
 }
+
+#[tokio::test]
+async fn request_catalogue_is_seeded_once_and_edited() {
+    use maillage_domain::orientation::{INITIAL_CATALOGUE, initial_catalogue};
+    let initial = initial_catalogue().expect("catalogue initial");
+    for store in backends().await {
+        assert_eq!(
+            store
+                .seed_request_catalogue(INITIAL_CATALOGUE, &initial)
+                .await
+                .expect("amorce"),
+            initial.len()
+        );
+        let all = store.request_catalogue().await.expect("catalogue");
+        assert_eq!(all.len(), initial.len());
+        let mut titles: Vec<&str> = all.iter().map(|e| e.title.as_str()).collect();
+        let sorted = {
+            let mut t = titles.clone();
+            t.sort_unstable();
+            t
+        };
+        assert_eq!(titles, sorted, "by title");
+        titles.clear();
+
+        let mut caf = initial
+            .iter()
+            .find(|e| e.id == "compte-caf")
+            .cloned()
+            .expect("CAF");
+        caf.bring.push("Le dernier courrier de la CAF".into());
+        store
+            .save_request_entry(&caf, None)
+            .await
+            .expect("modifiée");
+        let again = store.request_catalogue().await.expect("catalogue");
+        assert_eq!(again.iter().find(|e| e.id == "compte-caf"), Some(&caf));
+
+        assert!(
+            store
+                .delete_request_entry("compte-caf")
+                .await
+                .expect("supprimée")
+        );
+        assert!(
+            !store
+                .delete_request_entry("compte-caf")
+                .await
+                .expect("absente")
+        );
+        // Loading again adds nothing: a deleted entry does not come back.
+        assert_eq!(
+            store
+                .seed_request_catalogue(INITIAL_CATALOGUE, &initial)
+                .await
+                .expect("amorce"),
+            0
+        );
+        assert_eq!(
+            store.request_catalogue().await.expect("catalogue").len(),
+            initial.len() - 1
+        );
+    }
+}

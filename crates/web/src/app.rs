@@ -102,6 +102,8 @@ pub struct App {
     pub public_url: String,
     /// Text index of the resource library, built on first search after a write.
     library: Arc<Mutex<Option<Arc<maillage_search::TextIndex>>>>,
+    /// The catalogue of requests with its text index, built on first use after a write.
+    catalogue: Arc<Mutex<Option<Arc<crate::orientation::Catalogue>>>>,
 }
 
 /// Places recently shown in results, decoded, so that popular pages of results do not go back
@@ -207,6 +209,7 @@ impl App {
             mailer: crate::mail::Mailer::Disabled,
             public_url: "http://127.0.0.1:8080".into(),
             library: Arc::default(),
+            catalogue: Arc::default(),
         })
     }
 
@@ -215,6 +218,16 @@ impl App {
         &self,
     ) -> std::sync::MutexGuard<'_, Option<Arc<maillage_search::TextIndex>>> {
         match self.library.lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        }
+    }
+
+    /// The cached catalogue of requests (emptied on each write to it).
+    pub(crate) fn catalogue_cache(
+        &self,
+    ) -> std::sync::MutexGuard<'_, Option<Arc<crate::orientation::Catalogue>>> {
+        match self.catalogue.lock() {
             Ok(guard) => guard,
             Err(poisoned) => poisoned.into_inner(),
         }

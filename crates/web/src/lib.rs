@@ -11,6 +11,7 @@ pub mod diagnostic;
 pub mod filters;
 pub mod jobs;
 pub mod mail;
+pub mod orientation;
 pub mod pages;
 pub mod quality;
 pub mod reports;

@@ -31,6 +31,7 @@ mod diagnostic;
 mod duplicates;
 mod jobs;
 mod map;
+mod orientation;
 mod quality;
 mod reports;
 pub(crate) mod resources;
@@ -134,6 +135,7 @@ pub fn routes() -> Router<State> {
         .merge(workshops::routes())
         .merge(resources::routes())
         .merge(watch::routes())
+        .merge(orientation::routes())
         .route("/static/maillage.css", get(stylesheet))
         .route("/accessibilite", get(accessibility))
         .route("/donnees-personnelles", get(privacy))

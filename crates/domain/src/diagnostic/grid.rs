@@ -47,6 +47,25 @@ impl Level {
         Self::ALL.into_iter().find(|l| l.slug() == s)
     }
 
+    /// Reads a level as people and scripts write it: slug, label with or without accents, its
+    /// English name, or its number (1 to 5).
+    pub fn parse(input: &str) -> Option<Self> {
+        let key = crate::text::fold(input);
+        Self::ALL.into_iter().find(|l| {
+            let english = match l {
+                Level::Distant => "distant",
+                Level::Beginner => "beginner",
+                Level::Intermediate => "intermediate",
+                Level::Advanced => "advanced",
+                Level::Autonomous => "autonomous",
+            };
+            key == l.slug()
+                || key == crate::text::fold(l.label())
+                || key == english
+                || key == l.number().to_string()
+        })
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Level::Distant => "Éloigné",

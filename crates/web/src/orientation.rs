@@ -1,0 +1,713 @@
+//! Orientation: a request (from the catalogue, or typed and matched against it with the
+//! directory's French text engine) and what is known of the person → ranked places, workshops,
+//! resources and the watch's news, each place with the reasons it fits and those it may not
+//! (rules in `maillage_domain::orientation`). Nothing about the person is stored here.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use maillage_domain::diagnostic::Level;
+use maillage_domain::geo::GeoPoint;
+use maillage_domain::orientation::{
+    Assessment, INITIAL_CATALOGUE, RequestEntry, RequestForm, Situation, assess, assess_workshop,
+    guidance, initial_catalogue, rank,
+};
+use maillage_domain::policy::{Action, Actor, authorize};
+use maillage_domain::resources::Audience;
+use maillage_domain::vocab::SupportMode;
+use maillage_domain::watch::NewsItem;
+use maillage_domain::{Place, text};
+use maillage_search::{SearchQuery, TextDocument, TextIndex};
+use maillage_store::StoredResource;
+
+use crate::app::{App, AppError, allow, today};
+use crate::resources::ResourceFilter;
+use crate::workshops::{WorkshopFilter, WorkshopHit};
+
+/// How many places nearest to the person are weighed (per kind of help of the request).
+const CANDIDATES: usize = 300;
+/// Places proposed.
+const PROPOSED: usize = 10;
+/// Options beyond the limits shown when fewer than this many places fit.
+const ENOUGH: usize = 3;
+
+/// The catalogue with its text index.
+pub struct Catalogue {
+    pub entries: Vec<RequestEntry>,
+    index: TextIndex,
+}
+
+impl Catalogue {
+    fn build(entries: Vec<RequestEntry>) -> Result<Self, AppError> {
+        let index = TextIndex::build(entries.iter().map(|e| TextDocument {
+            id: e.id.clone(),
+            title: e.title.clone(),
+            body: e.searchable_text(),
+        }))?;
+        Ok(Catalogue { entries, index })
+    }
+
+    pub fn entry(&self, id: &str) -> Option<&RequestEntry> {
+        self.entries.iter().find(|e| e.id == id)
+    }
+
+    /// Entries matching a typed request, best first.
+    pub fn matching(&self, text: &str) -> Result<Vec<&RequestEntry>, AppError> {
+        let mut found = self.index.search(text)?;
+        if found.is_empty() {
+            found = self.index.search_any(text)?;
+        }
+        Ok(found
+            .into_iter()
+            .filter_map(|(id, _)| self.entry(&id))
+            .collect())
+    }
+}
+
+/// What the helper asks.
+#[derive(Debug, Clone)]
+pub struct OrientationQuery {
+    /// An entry of the catalogue…
+    pub request_id: Option<String>,
+    /// …or the request as typed.
+    pub text: Option<String>,
+    /// Where the person lives or can go.
+    pub near: GeoPoint,
+    pub near_label: String,
+    pub situation: Situation,
+}
+
+/// A place proposed, with why.
+#[derive(Debug, Clone)]
+pub struct Proposal {
+    pub place: Place,
+    pub organisation_id: Option<String>,
+    pub distance_m: Option<f64>,
+    pub assessment: Assessment,
+}
+
+/// A workshop proposed, with why.
+#[derive(Debug, Clone)]
+pub struct WorkshopProposal {
+    pub hit: WorkshopHit,
+    pub assessment: Assessment,
+}
+
+/// The answer.
+#[derive(Debug, Clone)]
+pub struct Orientation {
+    pub entry: RequestEntry,
+    /// Other entries the typed words match (to change the request in one click).
+    pub alternatives: Vec<RequestEntry>,
+    pub level_guidance: Option<&'static str>,
+    /// Places that meet every hard constraint, best first.
+    pub places: Vec<Proposal>,
+    /// When few places fit: the nearest that miss only reach or hours.
+    pub beyond: Vec<Proposal>,
+    /// Places that help at a distance, when few places fit within reach.
+    pub remote: Vec<Proposal>,
+    /// A place of the helper's own structure that fits: it can answer itself.
+    pub own: Option<Proposal>,
+    pub workshops: Vec<WorkshopProposal>,
+    pub resources: Vec<StoredResource>,
+    pub news: Vec<NewsItem>,
+    /// Places weighed.
+    pub considered: usize,
+    pub radius_km: f64,
+}
+
+impl App {
+    /// The catalogue (built once, rebuilt after an edit).
+    pub async fn catalogue(&self) -> Result<Arc<Catalogue>, AppError> {
+        if let Some(c) = self.catalogue_cache().clone() {
+            return Ok(c);
+        }
+        // A network that never had the field's requests gets them (once: a no-op after).
+        self.seed_catalogue_entries().await?;
+        let built = Arc::new(Catalogue::build(self.store.request_catalogue().await?)?);
+        *self.catalogue_cache() = Some(built.clone());
+        Ok(built)
+    }
+
+    /// Loads the field's common requests into a new network (once).
+    pub async fn seed_catalogue(&self) -> Result<usize, AppError> {
+        let added = self.seed_catalogue_entries().await?;
+        *self.catalogue_cache() = None;
+        Ok(added)
+    }
+
+    async fn seed_catalogue_entries(&self) -> Result<usize, AppError> {
+        let entries = initial_catalogue()
+            .map_err(|e| AppError::Invalid(format!("catalogue initial illisible : {e}")))?;
+        Ok(self
+            .store
+            .seed_request_catalogue(INITIAL_CATALOGUE, &entries)
+            .await?)
+    }
+
+    /// Creates (`id` = `None`) or edits an entry of the catalogue (coordinators).
+    pub async fn save_catalogue_entry(
+        &self,
+        actor: Option<&Actor>,
+        id: Option<&str>,
+        form: &RequestForm,
+    ) -> Result<Result<String, Vec<(&'static str, String)>>, AppError> {
+        allow(authorize(actor, &Action::EditCatalogue, today()))?;
+        let id = match id {
+            Some(id) => {
+                if self.catalogue().await?.entry(id).is_none() {
+                    return Err(AppError::NotFound);
+                }
+                id.to_string()
+            }
+            None => {
+                let base = text::fold(&form.title).replace(' ', "-");
+                let base: String = base.chars().take(60).collect();
+                let base = if base.is_empty() {
+                    "demande".to_string()
+                } else {
+                    base
+                };
+                let catalogue = self.catalogue().await?;
+                let mut id = base.clone();
+                let mut n = 2;
+                while catalogue.entry(&id).is_some() {
+                    id = format!("{base}-{n}");
+                    n += 1;
+                }
+                id
+            }
+        };
+        let entry = match form.validate(&id, |t| self.typologies.label(t).is_some()) {
+            Ok(e) => e,
+            Err(errors) => return Ok(Err(errors)),
+        };
+        self.store
+            .save_request_entry(&entry, actor.map(|a| a.user_id.as_str()))
+            .await?;
+        *self.catalogue_cache() = None;
+        Ok(Ok(id))
+    }
+
+    pub async fn delete_catalogue_entry(
+        &self,
+        actor: Option<&Actor>,
+        id: &str,
+    ) -> Result<(), AppError> {
+        allow(authorize(actor, &Action::EditCatalogue, today()))?;
+        if !self.store.delete_request_entry(id).await? {
+            return Err(AppError::NotFound);
+        }
+        *self.catalogue_cache() = None;
+        Ok(())
+    }
+
+    /// Finds what answers a request for this person.
+    pub async fn orient(
+        &self,
+        actor: Option<&Actor>,
+        q: &OrientationQuery,
+    ) -> Result<Orientation, AppError> {
+        self.orient_on(actor, q, today()).await
+    }
+
+    /// The same, as of a given day (opening hours and sessions are read from it).
+    pub async fn orient_on(
+        &self,
+        actor: Option<&Actor>,
+        q: &OrientationQuery,
+        day: NaiveDate,
+    ) -> Result<Orientation, AppError> {
+        allow(authorize(actor, &Action::Orient, day))?;
+        let catalogue = self.catalogue().await?;
+        let (entry, alternatives) = match (&q.request_id, &q.text) {
+            (Some(id), _) => (
+                catalogue.entry(id).cloned().ok_or_else(|| {
+                    AppError::Invalid(format!("demande « {id} » inconnue du catalogue"))
+                })?,
+                Vec::new(),
+            ),
+            (None, Some(text)) if !text.trim().is_empty() => {
+                let found = catalogue.matching(text)?;
+                let Some(first) = found.first() else {
+                    return Err(AppError::Invalid(format!(
+                        "aucune demande du catalogue ne correspond à « {} » : choisissez-en une dans la liste ou dites-le autrement",
+                        text.trim()
+                    )));
+                };
+                (
+                    (*first).clone(),
+                    found.iter().skip(1).take(4).map(|e| (*e).clone()).collect(),
+                )
+            }
+            _ => {
+                return Err(AppError::Invalid(
+                    "dites la demande de la personne, ou choisissez-la dans la liste".into(),
+                ));
+            }
+        };
+        let s = &q.situation;
+        let radius_km = s.radius_km();
+
+        // Candidates: the places nearest to the person that offer one of the request's kinds of
+        // help (one search per kind: services, forms of mediation), far enough to find options
+        // beyond the limits.
+        let index = self.index();
+        let wide = (radius_km * 3.0).max(radius_km + 20.0);
+        let mut searches = Vec::new();
+        if !entry.services.is_empty() {
+            searches.push(SearchQuery {
+                services: entry.services.clone(),
+                ..SearchQuery::default()
+            });
+        }
+        if !entry.mediation_forms.is_empty() {
+            searches.push(SearchQuery {
+                mediation_forms: entry.mediation_forms.clone(),
+                ..SearchQuery::default()
+            });
+        }
+        let mut hits = Vec::new();
+        let mut seen = HashSet::new();
+        for search in searches {
+            let found = index.search(&SearchQuery {
+                near: Some(q.near),
+                radius_km: Some(wide),
+                limit: CANDIDATES,
+                ..search
+            })?;
+            for hit in found.hits {
+                if seen.insert(hit.id.clone()) {
+                    hits.push(hit);
+                }
+            }
+        }
+        let stored = self.places_of_hits(&hits).await?;
+        let considered = stored.len();
+        let mut assessed: Vec<(Proposal, Assessment, Option<f64>)> = stored
+            .into_iter()
+            .map(|(hit, sp)| {
+                let a = assess(&entry, s, &sp.place, hit.distance_m, day);
+                (
+                    Proposal {
+                        place: sp.place,
+                        organisation_id: sp.organisation_id,
+                        distance_m: hit.distance_m,
+                        assessment: a.clone(),
+                    },
+                    a,
+                    hit.distance_m,
+                )
+            })
+            .collect();
+        rank(&mut assessed);
+        let own_orgs: Vec<String> = actor
+            .map(|a| {
+                a.memberships
+                    .iter()
+                    .filter(|m| m.in_force(day))
+                    .map(|m| m.organisation_id.clone())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let own = assessed
+            .iter()
+            .find(|(p, a, _)| {
+                a.fits()
+                    && p.organisation_id
+                        .as_ref()
+                        .is_some_and(|o| own_orgs.contains(o))
+            })
+            .map(|(p, _, _)| p.clone());
+        let places: Vec<Proposal> = assessed
+            .iter()
+            .filter(|(_, a, _)| a.fits())
+            .take(PROPOSED)
+            .map(|(p, _, _)| p.clone())
+            .collect();
+        let (beyond, remote) = if places.len() < ENOUGH {
+            let mut beyond: Vec<&(Proposal, Assessment, Option<f64>)> = assessed
+                .iter()
+                .filter(|(_, a, _)| a.fits_beyond_limits())
+                .collect();
+            beyond.sort_by(|a, b| a.2.unwrap_or(f64::MAX).total_cmp(&b.2.unwrap_or(f64::MAX)));
+            let remote: Vec<Proposal> = beyond
+                .iter()
+                .filter(|(p, _, _)| p.place.support_modes.contains(&SupportMode::Remote))
+                .take(3)
+                .map(|(p, _, _)| p.clone())
+                .collect();
+            (
+                beyond
+                    .into_iter()
+                    .take(5)
+                    .map(|(p, _, _)| p.clone())
+                    .collect(),
+                remote,
+            )
+        } else {
+            (Vec::new(), Vec::new())
+        };
+
+        // Workshops of the request's themes, within reach, that fit the person.
+        let workshops = if entry.themes.is_empty() {
+            Vec::new()
+        } else {
+            let found = self
+                .find_workshops(&WorkshopFilter {
+                    themes: entry.themes.clone(),
+                    from: Some(day),
+                    to: day.checked_add_signed(chrono::Duration::days(60)),
+                    near: Some((q.near, radius_km)),
+                    ..WorkshopFilter::default()
+                })
+                .await?;
+            let mut proposals: Vec<WorkshopProposal> = found
+                .into_iter()
+                .filter_map(|hit| {
+                    let a = assess_workshop(
+                        &entry,
+                        s,
+                        &hit.stored.workshop,
+                        hit.distance_m,
+                        hit.seats_left,
+                        day,
+                    );
+                    a.fits().then_some(WorkshopProposal { hit, assessment: a })
+                })
+                .collect();
+            proposals.truncate(5);
+            proposals
+        };
+
+        // Resources for the person (autonomous people first of all) and for the helper.
+        let mut resources = if entry.themes.is_empty() {
+            Vec::new()
+        } else {
+            self.find_resources(
+                actor,
+                &ResourceFilter {
+                    themes: entry.themes.clone(),
+                    level: s.level,
+                    audience: (s.level == Some(Level::Autonomous)).then_some(Audience::Public),
+                    ..ResourceFilter::default()
+                },
+            )
+            .await?
+        };
+        resources.truncate(4);
+
+        let news: Vec<NewsItem> = if entry.platforms.is_empty() {
+            Vec::new()
+        } else {
+            self.store
+                .news(None, None)
+                .await?
+                .into_iter()
+                .filter(|n| n.concerns(&entry.platforms) || n.concerns_procedure(&entry.title))
+                .take(3)
+                .collect()
+        };
+
+        Ok(Orientation {
+            level_guidance: s.level.map(guidance),
+            alternatives,
+            entry,
+            places,
+            beyond,
+            remote,
+            own,
+            workshops,
+            resources,
+            news,
+            considered,
+            radius_km,
+        })
+    }
+}
+
+/// A proposal as the API and the CLI give it: the place in the standard's words, its reasons.
+pub fn proposal_json(p: &Proposal, public_url: &str) -> serde_json::Value {
+    let place = &p.place;
+    serde_json::json!({
+        "id": place.id,
+        "lieu": {
+            "id": place.id,
+            "nom": place.name,
+            "adresse": place.address,
+            "code_postal": place.postcode,
+            "commune": place.commune,
+            "code_insee": place.insee_code,
+            "latitude": place.location.map(|l| l.lat),
+            "longitude": place.location.map(|l| l.lon),
+            "telephone": place.phone,
+            "courriels": place.emails,
+            "horaires": place.opening_hours,
+            "services": place.services.iter().map(|s| maillage_domain::Vocabulary::label(*s)).collect::<Vec<_>>(),
+            "frais_a_charge": place.fees.iter().map(|s| maillage_domain::Vocabulary::label(*s)).collect::<Vec<_>>(),
+            "modalites_accompagnement": place.support_modes.iter().map(|s| maillage_domain::Vocabulary::label(*s)).collect::<Vec<_>>(),
+            "modalites_acces": place.access_modes.iter().map(|s| maillage_domain::Vocabulary::label(*s)).collect::<Vec<_>>(),
+            "dispositif_programmes_nationaux": place.national_programmes.iter().map(|s| maillage_domain::Vocabulary::label(*s)).collect::<Vec<_>>(),
+            "prise_en_charge_specifique": place.specific_support.iter().map(|s| maillage_domain::Vocabulary::label(*s)).collect::<Vec<_>>(),
+            "url": format!("{public_url}/lieux/{}", place.id),
+        },
+        "distance_m": p.distance_m.map(|d| d.round() as i64),
+        "reasons": p.assessment.reasons,
+        "caveats": p.assessment.caveats,
+        "unmet": p.assessment.failed.iter().map(|(c, why)| serde_json::json!({"constraint": c, "reason": why})).collect::<Vec<_>>(),
+        "score": (p.assessment.score * 100.0).round() / 100.0,
+        "structure_sur_maillage": p.organisation_id.is_some(),
+    })
+}
+
+/// The whole answer as JSON (API and CLI).
+pub fn orientation_json(o: &Orientation, public_url: &str) -> serde_json::Value {
+    serde_json::json!({
+        "request": {
+            "id": o.entry.id,
+            "intitule": o.entry.title,
+            "partenaires": o.entry.partners,
+            "apporter": o.entry.bring,
+            "questions": o.entry.questions,
+        },
+        "alternatives": o.alternatives.iter().map(|e| serde_json::json!({"id": e.id, "intitule": e.title})).collect::<Vec<_>>(),
+        "level_guidance": o.level_guidance,
+        "radius_km": o.radius_km,
+        "considered": o.considered,
+        "results": o.places.iter().map(|p| proposal_json(p, public_url)).collect::<Vec<_>>(),
+        "beyond_limits": o.beyond.iter().map(|p| proposal_json(p, public_url)).collect::<Vec<_>>(),
+        "remote": o.remote.iter().map(|p| proposal_json(p, public_url)).collect::<Vec<_>>(),
+        "own_structure": o.own.as_ref().map(|p| proposal_json(p, public_url)),
+        "workshops": o.workshops.iter().map(|w| serde_json::json!({
+            "id": w.hit.stored.workshop.id,
+            "titre": w.hit.stored.workshop.title,
+            "niveau_requis": w.hit.stored.workshop.level_required.slug(),
+            "lieu": w.hit.place_name,
+            "commune": w.hit.stored.workshop.commune,
+            "distance_m": w.hit.distance_m.map(|d| d.round() as i64),
+            "places_libres": w.hit.seats_left,
+            "reasons": w.assessment.reasons,
+            "caveats": w.assessment.caveats,
+            "url": format!("{public_url}/ateliers/{}", w.hit.stored.workshop.id),
+        })).collect::<Vec<_>>(),
+        "resources": o.resources.iter().map(|r| serde_json::json!({
+            "id": r.resource.id,
+            "titre": r.resource.title,
+            "url": format!("{public_url}/ressources/{}", r.resource.id),
+        })).collect::<Vec<_>>(),
+        "news": o.news.iter().map(|n| serde_json::json!({
+            "id": n.id,
+            "titre": n.title,
+            "quoi_dire": n.what_to_say,
+            "url": format!("{public_url}/veille/{}", n.id),
+        })).collect::<Vec<_>>(),
+    })
+}
+
+/// The orientation form as typed (page, API query string, CLI): one parser for all three, with
+/// errors naming the field.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct OrientForm {
+    /// Catalogue entry, or typed words.
+    pub demande: String,
+    /// Typed words (the page's free field, when no entry is chosen).
+    pub texte: String,
+    /// Commune (name or INSEE code) or « lat,lon ».
+    pub pres_de: String,
+    pub niveau: String,
+    pub equipement: String,
+    pub langue: String,
+    pub prise_en_charge: Vec<String>,
+    pub deplacement: String,
+    pub rayon_km: String,
+    pub disponible: Vec<String>,
+    pub gratuit: bool,
+    pub format: String,
+    pub urgent: bool,
+    pub echeance: String,
+    /// Publics the person belongs to (jeunes, seniors…).
+    pub public: Vec<String>,
+}
+
+/// Reads equipment as written in forms and scripts.
+pub fn parse_equipment(input: &str) -> Option<maillage_domain::diagnostic::Equipment> {
+    use maillage_domain::diagnostic::Equipment;
+    match text::fold(input).as_str() {
+        "none" | "aucun" | "aucun equipement" | "rien" => Some(Equipment::None),
+        "smartphone" | "smartphone seulement" | "smartphone only" | "tablette" => {
+            Some(Equipment::SmartphoneOnly)
+        }
+        "computer" | "ordinateur" | "pc" => Some(Equipment::Computer),
+        _ => None,
+    }
+}
+
+impl OrientForm {
+    /// The query, or every bad field with its reason.
+    pub fn to_query(
+        &self,
+        app: &App,
+        catalogue: &Catalogue,
+    ) -> Result<OrientationQuery, Vec<(&'static str, String)>> {
+        use maillage_domain::orientation::{FormatWish, LanguageNeed, Slot, Travel};
+        use maillage_domain::vocab::{SpecificSupport, Vocabulary};
+        let mut errors = Vec::new();
+        let asked = self.demande.trim();
+        let (request_id, typed) = if catalogue.entry(asked).is_some() {
+            (Some(asked.to_string()), None)
+        } else if !asked.is_empty() {
+            (None, Some(asked.to_string()))
+        } else if !self.texte.trim().is_empty() {
+            (None, Some(self.texte.trim().to_string()))
+        } else {
+            errors.push((
+                "demande",
+                "choisissez la demande dans la liste ou écrivez-la avec les mots de la personne"
+                    .to_string(),
+            ));
+            (None, None)
+        };
+        let near = if self.pres_de.trim().is_empty() {
+            errors.push((
+                "pres_de",
+                "indiquez la commune où habite la personne ou où elle peut aller".to_string(),
+            ));
+            None
+        } else {
+            match app.resolve_near(&self.pres_de) {
+                Ok(n) => Some(n),
+                Err(e) => {
+                    errors.push(("pres_de", e.public_message()));
+                    None
+                }
+            }
+        };
+        let level = match self.niveau.trim() {
+            "" => None,
+            raw => {
+                let l = Level::parse(raw);
+                if l.is_none() {
+                    errors.push((
+                        "niveau",
+                        format!("« {raw} » : niveaux possibles Éloigné, Débutant, Intermédiaire, Avancé, Autonome"),
+                    ));
+                }
+                l
+            }
+        };
+        let equipment = match self.equipement.trim() {
+            "" => None,
+            raw => {
+                let e = parse_equipment(raw);
+                if e.is_none() {
+                    errors.push((
+                        "equipement",
+                        format!("« {raw} » : aucun, smartphone ou ordinateur"),
+                    ));
+                }
+                e
+            }
+        };
+        let mut supports = Vec::new();
+        for raw in &self.prise_en_charge {
+            match SpecificSupport::parse(raw) {
+                Some(s) if !supports.contains(&s) => supports.push(s),
+                Some(_) => {}
+                None => errors.push(("prise_en_charge", format!("« {raw} » inconnu"))),
+            }
+        }
+        let travel = match self.deplacement.trim() {
+            "" => None,
+            raw => {
+                let t = Travel::parse(raw);
+                if t.is_none() {
+                    errors.push((
+                        "deplacement",
+                        format!("« {raw} » : à pied, en transports ou en voiture"),
+                    ));
+                }
+                t
+            }
+        };
+        let radius_km = match self.rayon_km.trim().replace(',', ".").as_str() {
+            "" => None,
+            raw => match raw.parse::<f64>() {
+                Ok(r) if r > 0.0 && r <= 1_000.0 => Some(r),
+                _ => {
+                    errors.push((
+                        "rayon_km",
+                        format!("« {raw} » : un nombre de kilomètres entre 0 et 1 000"),
+                    ));
+                    None
+                }
+            },
+        };
+        let mut slots = Vec::new();
+        for raw in &self.disponible {
+            match Slot::parse(raw.trim()) {
+                Some(s) if !slots.contains(&s) => slots.push(s),
+                Some(_) => {}
+                None => errors.push((
+                    "disponible",
+                    format!("« {raw} » : un jour et un moment, par exemple mardi-matin"),
+                )),
+            }
+        }
+        let format = match self.format.trim() {
+            "" => None,
+            raw => {
+                let f = FormatWish::parse(raw);
+                if f.is_none() {
+                    errors.push(("format", format!("« {raw} » inconnu")));
+                }
+                f
+            }
+        };
+        let deadline = match self.echeance.trim() {
+            "" => None,
+            raw => match NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
+                Ok(d) => Some(d),
+                Err(_) => {
+                    errors.push(("echeance", format!("« {raw} » : date AAAA-MM-JJ")));
+                    None
+                }
+            },
+        };
+        let mut publics = Vec::new();
+        for raw in &self.public {
+            match maillage_domain::vocab::Public::parse(raw) {
+                Some(p) if !publics.contains(&p) => publics.push(p),
+                Some(_) => {}
+                None => errors.push((
+                    "public",
+                    format!("« {raw} » : jeunes, étudiants, familles, seniors ou femmes"),
+                )),
+            }
+        }
+        let Some((near, near_label)) = near.filter(|_| errors.is_empty()) else {
+            return Err(errors);
+        };
+        Ok(OrientationQuery {
+            request_id,
+            text: typed,
+            near,
+            near_label,
+            situation: Situation {
+                level,
+                equipment,
+                language: LanguageNeed::parse(&self.langue),
+                supports,
+                travel,
+                radius_km,
+                slots,
+                free_only: self.gratuit,
+                format,
+                urgent: self.urgent,
+                deadline,
+                publics,
+            },
+        })
+    }
+}

@@ -1,0 +1,498 @@
+//! Orientation pages: the form (the request in the person's words or from the catalogue, what
+//! is known of the person) and its answer on the same page (a GET form: no JavaScript, the
+//! answer can be bookmarked, nothing about the person is stored); the catalogue of requests,
+//! edited by coordinators.
+
+use askama::Template;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State as AxState};
+use axum::response::{Redirect, Response};
+use axum::routing::{get, post};
+use maillage_domain::Vocabulary;
+use maillage_domain::diagnostic::Level;
+use maillage_domain::orientation::{
+    DayPart, FormatWish, RequestEntry, RequestForm, Slot, Travel, WEEKDAYS, distance_phrase,
+};
+use maillage_domain::policy::{Action, authorize};
+use maillage_domain::vocab::{
+    InterventionDomain, MediationForm, MediationTheme, NationalProgramme, Public, Service,
+    SpecificSupport,
+};
+use maillage_domain::watch::Platform;
+
+use super::{Chrome, field, form_pairs, render};
+use crate::State;
+use crate::app::{AppError, today};
+use crate::auth::Viewer;
+use crate::filters::{Pairs, pairs};
+use crate::orientation::{OrientForm, Orientation, Proposal};
+
+pub fn routes() -> Router<State> {
+    Router::new()
+        .route("/orienter", get(orient))
+        .route("/orienter/demandes", get(catalogue))
+        .route(
+            "/orienter/demandes/nouvelle",
+            get(new_entry_form).post(create_entry),
+        )
+        .route(
+            "/orienter/demandes/{id}/modifier",
+            get(edit_entry_form).post(update_entry),
+        )
+        .route("/orienter/demandes/{id}/supprimer", post(delete_entry))
+}
+
+fn all(pairs: &Pairs, key: &str) -> Vec<String> {
+    pairs
+        .iter()
+        .filter(|(k, _)| k == key)
+        .map(|(_, v)| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+        .collect()
+}
+
+/// The form from the query string.
+pub(crate) fn form_of(pairs: &Pairs) -> OrientForm {
+    OrientForm {
+        demande: field(pairs, "demande"),
+        texte: field(pairs, "texte"),
+        pres_de: field(pairs, "pres_de"),
+        niveau: field(pairs, "niveau"),
+        equipement: field(pairs, "equipement"),
+        langue: field(pairs, "langue"),
+        prise_en_charge: all(pairs, "prise_en_charge"),
+        deplacement: field(pairs, "deplacement"),
+        rayon_km: field(pairs, "rayon_km"),
+        disponible: all(pairs, "disponible"),
+        gratuit: field(pairs, "gratuit") == "oui",
+        format: field(pairs, "format"),
+        urgent: field(pairs, "urgent") == "oui",
+        echeance: field(pairs, "echeance"),
+        public: all(pairs, "public"),
+    }
+}
+
+/// One place of the answer, ready to show.
+struct Shown {
+    id: String,
+    name: String,
+    address: String,
+    phone: Option<String>,
+    reasons: Vec<String>,
+    caveats: Vec<String>,
+    unmet: Vec<String>,
+    on_maillage: bool,
+}
+
+fn shown(p: &Proposal) -> Shown {
+    let place = &p.place;
+    Shown {
+        id: place.id.clone(),
+        name: place.name.clone(),
+        address: format!("{}, {} {}", place.address, place.postcode, place.commune),
+        phone: place
+            .phone
+            .as_deref()
+            .map(maillage_domain::fields::phone_national),
+        reasons: p.assessment.reasons.clone(),
+        caveats: p.assessment.caveats.clone(),
+        unmet: p
+            .assessment
+            .failed
+            .iter()
+            .map(|(_, why)| why.clone())
+            .collect(),
+        on_maillage: p.organisation_id.is_some(),
+    }
+}
+
+struct ShownWorkshop {
+    id: String,
+    title: String,
+    where_: String,
+    reasons: Vec<String>,
+    caveats: Vec<String>,
+}
+
+struct Answer {
+    request_id: String,
+    request_title: String,
+    partners: Vec<String>,
+    bring: Vec<String>,
+    questions: Vec<String>,
+    alternatives: Vec<(String, String)>,
+    guidance: Option<&'static str>,
+    near_label: String,
+    radius: String,
+    considered: usize,
+    places: Vec<Shown>,
+    beyond: Vec<Shown>,
+    remote: Vec<Shown>,
+    own: Option<Shown>,
+    workshops: Vec<ShownWorkshop>,
+    resources: Vec<(String, String)>,
+    news: Vec<(String, String, String)>,
+}
+
+fn answer(o: &Orientation, near_label: &str) -> Answer {
+    Answer {
+        request_id: o.entry.id.clone(),
+        request_title: o.entry.title.clone(),
+        partners: o.entry.partners.clone(),
+        bring: o.entry.bring.clone(),
+        questions: o.entry.questions.clone(),
+        alternatives: o
+            .alternatives
+            .iter()
+            .map(|e| (e.id.clone(), e.title.clone()))
+            .collect(),
+        guidance: o.level_guidance,
+        near_label: near_label.to_string(),
+        radius: format!("{}", o.radius_km).replace('.', ","),
+        considered: o.considered,
+        places: o.places.iter().map(shown).collect(),
+        beyond: o.beyond.iter().map(shown).collect(),
+        remote: o.remote.iter().map(shown).collect(),
+        own: o.own.as_ref().map(shown),
+        workshops: o
+            .workshops
+            .iter()
+            .map(|w| ShownWorkshop {
+                id: w.hit.stored.workshop.id.clone(),
+                title: w.hit.stored.workshop.title.clone(),
+                where_: match (&w.hit.place_name, w.hit.distance_m) {
+                    (Some(p), Some(d)) => format!("{p}, {}", distance_phrase(d)),
+                    (Some(p), None) => p.clone(),
+                    (None, _) => w.hit.stored.workshop.commune.clone(),
+                },
+                reasons: w.assessment.reasons.clone(),
+                caveats: w.assessment.caveats.clone(),
+            })
+            .collect(),
+        resources: o
+            .resources
+            .iter()
+            .map(|r| (r.resource.id.clone(), r.resource.title.clone()))
+            .collect(),
+        news: o
+            .news
+            .iter()
+            .map(|n| (n.id.clone(), n.title.clone(), n.what_to_say.clone()))
+            .collect(),
+    }
+}
+
+type Choice = (String, String, bool);
+
+fn choices<V: Vocabulary>(picked: &[String]) -> Vec<Choice> {
+    V::ALL
+        .iter()
+        .map(|v| {
+            (
+                v.slug().to_string(),
+                v.label().to_string(),
+                picked.iter().any(|p| p == v.slug()),
+            )
+        })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "orientation.html")]
+struct OrientPage {
+    chrome: Chrome,
+    form: OrientForm,
+    requests: Vec<Choice>,
+    levels: Vec<(String, String, String, bool)>,
+    equipment: Vec<Choice>,
+    travel: Vec<Choice>,
+    formats: Vec<Choice>,
+    supports: Vec<Choice>,
+    publics: Vec<Choice>,
+    /// Days of the week, each with its parts: (slug, label, checked).
+    week: Vec<(String, Vec<Choice>)>,
+    errors: Vec<(String, String)>,
+    answer: Option<Answer>,
+    can_edit_catalogue: bool,
+}
+
+async fn orient(
+    AxState(state): AxState<State>,
+    viewer: Viewer,
+    RawQuery(query): RawQuery,
+) -> Result<Response, AppError> {
+    let pairs = pairs(query.as_deref());
+    let form = form_of(&pairs);
+    let catalogue = state.app.catalogue().await?;
+    let asked = !form.pres_de.is_empty() || !form.demande.is_empty() || !form.texte.is_empty();
+    let mut errors = Vec::new();
+    let mut shown_answer = None;
+    if asked {
+        match form.to_query(&state.app, &catalogue) {
+            Ok(q) => match state.app.orient(viewer.actor.as_ref(), &q).await {
+                Ok(o) => shown_answer = Some(answer(&o, &q.near_label)),
+                Err(AppError::Invalid(why)) => errors.push(("demande".to_string(), why)),
+                Err(e) => return Err(e),
+            },
+            Err(list) => {
+                errors = list
+                    .into_iter()
+                    .map(|(f, why)| (f.to_string(), why))
+                    .collect()
+            }
+        }
+    }
+    let requests = catalogue
+        .entries
+        .iter()
+        .map(|e| (e.id.clone(), e.title.clone(), form.demande == e.id))
+        .collect();
+    let levels = Level::ALL
+        .iter()
+        .map(|l| {
+            (
+                l.slug().to_string(),
+                l.label().to_string(),
+                l.definition().to_string(),
+                Level::parse(&form.niveau) == Some(*l),
+            )
+        })
+        .collect();
+    let equipment = [
+        ("aucun", "Aucun appareil"),
+        ("smartphone", "Un smartphone ou une tablette seulement"),
+        ("ordinateur", "Un ordinateur"),
+    ]
+    .iter()
+    .map(|(slug, label)| {
+        (
+            slug.to_string(),
+            label.to_string(),
+            crate::orientation::parse_equipment(&form.equipement)
+                == crate::orientation::parse_equipment(slug),
+        )
+    })
+    .map(|(s, l, c)| (s, l, c && !form.equipement.is_empty()))
+    .collect();
+    let week = WEEKDAYS
+        .iter()
+        .take(6)
+        .map(|d| {
+            let day = maillage_domain::hours::day_name(*d);
+            let parts = DayPart::ALL
+                .iter()
+                .map(|p| {
+                    let slot = Slot { day: *d, part: *p };
+                    (
+                        slot.slug(),
+                        p.label().to_string(),
+                        form.disponible.contains(&slot.slug()),
+                    )
+                })
+                .collect();
+            (day.to_string(), parts)
+        })
+        .collect();
+    Ok(render(&OrientPage {
+        chrome: Chrome::new("orienter", &viewer),
+        requests,
+        levels,
+        equipment,
+        travel: choices::<Travel>(std::slice::from_ref(&form.deplacement)),
+        formats: choices::<FormatWish>(std::slice::from_ref(&form.format)),
+        supports: SpecificSupport::ALL
+            .iter()
+            .filter(|s| {
+                !matches!(
+                    s,
+                    SpecificSupport::English | SpecificSupport::OtherLanguages
+                )
+            })
+            .map(|s| {
+                (
+                    s.slug().to_string(),
+                    s.label().to_string(),
+                    form.prise_en_charge.iter().any(|p| p == s.slug()),
+                )
+            })
+            .collect(),
+        publics: choices::<Public>(&form.public),
+        week,
+        errors,
+        answer: shown_answer,
+        can_edit_catalogue: authorize(viewer.actor.as_ref(), &Action::EditCatalogue, today())
+            .is_allowed(),
+        form,
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "catalogue.html")]
+struct CataloguePage {
+    chrome: Chrome,
+    entries: Vec<RequestEntry>,
+    can_edit: bool,
+    message: Option<String>,
+}
+
+async fn catalogue(
+    AxState(state): AxState<State>,
+    viewer: Viewer,
+    RawQuery(query): RawQuery,
+) -> Result<Response, AppError> {
+    let pairs = pairs(query.as_deref());
+    let message = match field(&pairs, "fait").as_str() {
+        "enregistree" => Some("La demande est enregistrée.".to_string()),
+        "supprimee" => Some("La demande est supprimée du catalogue.".to_string()),
+        _ => None,
+    };
+    Ok(render(&CataloguePage {
+        chrome: Chrome::new("orienter", &viewer),
+        entries: state.app.catalogue().await?.entries.clone(),
+        can_edit: authorize(viewer.actor.as_ref(), &Action::EditCatalogue, today()).is_allowed(),
+        message,
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "catalogue_form.html")]
+struct EntryFormPage {
+    chrome: Chrome,
+    id: Option<String>,
+    form: RequestForm,
+    services: Vec<Choice>,
+    forms: Vec<Choice>,
+    domains: Vec<Choice>,
+    themes: Vec<Choice>,
+    programmes: Vec<Choice>,
+    platforms: Vec<Choice>,
+    errors: Vec<(String, String)>,
+}
+
+fn entry_page(
+    viewer: &Viewer,
+    id: Option<String>,
+    form: RequestForm,
+    errors: Vec<(&'static str, String)>,
+) -> Response {
+    render(&EntryFormPage {
+        chrome: Chrome::new("orienter", viewer),
+        id,
+        services: choices::<Service>(&form.services),
+        forms: choices::<MediationForm>(&form.mediation_forms),
+        domains: choices::<InterventionDomain>(&form.domains),
+        themes: choices::<MediationTheme>(&form.themes),
+        programmes: choices::<NationalProgramme>(&form.programmes),
+        platforms: choices::<Platform>(&form.platforms),
+        errors: errors
+            .into_iter()
+            .map(|(f, why)| (f.to_string(), why))
+            .collect(),
+        form,
+    })
+}
+
+fn require_editor(viewer: &Viewer) -> Result<(), AppError> {
+    crate::app::allow(authorize(
+        viewer.actor.as_ref(),
+        &Action::EditCatalogue,
+        today(),
+    ))
+}
+
+async fn new_entry_form(viewer: Viewer) -> Result<Response, AppError> {
+    require_editor(&viewer)?;
+    Ok(entry_page(
+        &viewer,
+        None,
+        RequestForm::default(),
+        Vec::new(),
+    ))
+}
+
+async fn edit_entry_form(
+    AxState(state): AxState<State>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    require_editor(&viewer)?;
+    let catalogue = state.app.catalogue().await?;
+    let entry = catalogue.entry(&id).ok_or(AppError::NotFound)?;
+    Ok(entry_page(
+        &viewer,
+        Some(id.clone()),
+        RequestForm::of(entry),
+        Vec::new(),
+    ))
+}
+
+fn request_form(pairs: &Pairs) -> RequestForm {
+    RequestForm {
+        title: field(pairs, "intitule"),
+        words: field(pairs, "mots"),
+        services: all(pairs, "services"),
+        mediation_forms: all(pairs, "formes_mediation"),
+        domains: all(pairs, "domaines"),
+        themes: all(pairs, "thematiques"),
+        typologies: field(pairs, "typologies"),
+        programmes: all(pairs, "dispositifs"),
+        partners: field(pairs, "partenaires"),
+        bring: field(pairs, "apporter"),
+        questions: field(pairs, "questions"),
+        platforms: all(pairs, "plateformes"),
+        procedure: field(pairs, "demarche") == "oui",
+    }
+}
+
+async fn save(
+    state: &State,
+    viewer: &Viewer,
+    id: Option<String>,
+    body: &Bytes,
+) -> Result<Response, AppError> {
+    let form = request_form(&form_pairs(body));
+    match state
+        .app
+        .save_catalogue_entry(viewer.actor.as_ref(), id.as_deref(), &form)
+        .await?
+    {
+        Ok(_) => Ok(axum::response::IntoResponse::into_response(Redirect::to(
+            "/orienter/demandes?fait=enregistree",
+        ))),
+        Err(errors) => {
+            let mut page = entry_page(viewer, id, form, errors);
+            *page.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(page)
+        }
+    }
+}
+
+async fn create_entry(
+    AxState(state): AxState<State>,
+    viewer: Viewer,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    save(&state, &viewer, None, &body).await
+}
+
+async fn update_entry(
+    AxState(state): AxState<State>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    save(&state, &viewer, Some(id), &body).await
+}
+
+async fn delete_entry(
+    AxState(state): AxState<State>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Redirect, AppError> {
+    state
+        .app
+        .delete_catalogue_entry(viewer.actor.as_ref(), &id)
+        .await?;
+    Ok(Redirect::to("/orienter/demandes?fait=supprimee"))
+}
