@@ -430,6 +430,9 @@ pub enum Constraint {
     Hours,
     /// Not the kind of help the level calls for.
     Level,
+    /// The place does not say how it helps (its forms of support are not filled in): the kind
+    /// of help the level calls for cannot be checked.
+    LevelUnverified,
     /// Not in the person's language.
     Language,
     /// Does not support a disability or need of the person.
@@ -443,7 +446,10 @@ pub enum Constraint {
 impl Constraint {
     /// Constraints the nearest options beyond the limits may miss.
     pub fn is_relaxable(self) -> bool {
-        matches!(self, Constraint::Reach | Constraint::Hours)
+        matches!(
+            self,
+            Constraint::Reach | Constraint::Hours | Constraint::LevelUnverified
+        )
     }
 }
 
@@ -808,14 +814,15 @@ pub fn assess(
                                 .to_string(),
                         );
                     }
+                } else if unknown_modes {
+                    a.fail(
+                        Constraint::LevelUnverified,
+                        "formes d'accompagnement non renseignées : vérifier qu'un accompagnement individuel est possible",
+                    );
                 } else {
                     a.fail(
                         Constraint::Level,
-                        if unknown_modes {
-                            "formes d'accompagnement non renseignées (une personne éloignée du numérique a besoin d'un accompagnement individuel)"
-                        } else {
-                            "pas d'accompagnement individuel, nécessaire pour une personne éloignée du numérique"
-                        },
+                        "pas d'accompagnement individuel, nécessaire pour une personne éloignée du numérique",
                     );
                 }
             }
@@ -828,6 +835,11 @@ pub fn assess(
                     a.score += 1.0;
                     a.reasons
                         .push("Ateliers collectifs, pour apprendre pas à pas".to_string());
+                } else if unknown_modes {
+                    a.fail(
+                        Constraint::LevelUnverified,
+                        "formes d'accompagnement non renseignées : vérifier le type d'aide proposé",
+                    );
                 } else {
                     a.fail(
                         Constraint::Level,
@@ -843,6 +855,11 @@ pub fn assess(
                 } else if individual {
                     a.score += 1.0;
                     a.reasons.push("Accompagnement individuel".to_string());
+                } else if unknown_modes {
+                    a.fail(
+                        Constraint::LevelUnverified,
+                        "formes d'accompagnement non renseignées : vérifier le type d'aide proposé",
+                    );
                 } else {
                     a.fail(
                         Constraint::Level,
@@ -872,6 +889,11 @@ pub fn assess(
                     } else {
                         "Aide à distance".to_string()
                     });
+                } else if unknown_modes {
+                    a.fail(
+                        Constraint::LevelUnverified,
+                        "formes d'accompagnement non renseignées : vérifier le type d'aide proposé",
+                    );
                 } else {
                     a.fail(
                         Constraint::Level,

@@ -73,6 +73,8 @@ pub fn routes() -> Router<State> {
         )
         .route("/ressources", get(list_resources))
         .route("/ressources/{id}", get(get_resource))
+        .route("/orientation", get(orientation))
+        .route("/demandes", get(list_requests))
         .route("/veille", get(list_news))
         .route("/veille/{id}", get(get_news))
         .route("/export", get(export))
@@ -432,6 +434,42 @@ async fn get_resource(
 ) -> ApiResult {
     let s = state.app.resource(viewer.actor(), &id).await?;
     Ok(Json(crate::resources::resource_json(&state.app.public_url, &s)).into_response())
+}
+
+/// Orientation: the same form as the page (`demande` or `texte`, `pres_de`, `niveau`,
+/// `gratuit=oui`, `rayon_km`, `equipement`, `langue`, `disponible`…), the same answer as the CLI.
+async fn orientation(
+    AxState(state): AxState<State>,
+    viewer: Viewer,
+    RawQuery(query): RawQuery,
+) -> ApiResult {
+    let pairs = crate::filters::pairs(query.as_deref());
+    let form = crate::pages::orientation::form_of(&pairs);
+    let catalogue = state.app.catalogue().await?;
+    let q = form.to_query(&state.app, &catalogue).map_err(|errors| {
+        ApiError(
+            AppError::Invalid(format!("{} paramètre(s) à corriger", errors.len())),
+            errors
+                .into_iter()
+                .map(|(field, why)| json!({"champ": field, "raison": why}))
+                .collect(),
+        )
+    })?;
+    let o = state.app.orient(viewer.actor.as_ref(), &q).await?;
+    Ok(Json(crate::orientation::orientation_json(
+        &o,
+        &state.app.public_url,
+    ))
+    .into_response())
+}
+
+/// The catalogue of requests.
+async fn list_requests(AxState(state): AxState<State>) -> ApiResult {
+    let catalogue = state.app.catalogue().await?;
+    Ok(
+        Json(json!({"total": catalogue.entries.len(), "demandes": catalogue.entries}))
+            .into_response(),
+    )
 }
 
 /// News of the watch, newest first (`plateforme`, `demarche`).

@@ -253,54 +253,31 @@ impl App {
         // Candidates: the places nearest to the person that offer one of the request's kinds of
         // help (one search per kind: services, forms of mediation), far enough to find options
         // beyond the limits.
-        let index = self.index();
         let wide = (radius_km * 3.0).max(radius_km + 20.0);
-        let mut searches = Vec::new();
-        if !entry.services.is_empty() {
-            searches.push(SearchQuery {
-                services: entry.services.clone(),
-                ..SearchQuery::default()
-            });
+        let mut assessed = self
+            .assess_candidates(&entry, s, q.near, Some(wide), CANDIDATES, day)
+            .await?;
+        let fitting = assessed.iter().filter(|(_, a, _)| a.fits()).count();
+        let beyond_found = assessed
+            .iter()
+            .filter(|(_, a, _)| a.fits_beyond_limits())
+            .count();
+        if fitting < ENOUGH && beyond_found < ENOUGH {
+            // Few places around: the nearest ones anywhere, to show what exists beyond.
+            let seen: HashSet<String> = assessed
+                .iter()
+                .map(|(p, _, _)| p.place.id.clone())
+                .collect();
+            let farther = self
+                .assess_candidates(&entry, s, q.near, None, 50, day)
+                .await?;
+            assessed.extend(
+                farther
+                    .into_iter()
+                    .filter(|(p, _, _)| !seen.contains(&p.place.id)),
+            );
         }
-        if !entry.mediation_forms.is_empty() {
-            searches.push(SearchQuery {
-                mediation_forms: entry.mediation_forms.clone(),
-                ..SearchQuery::default()
-            });
-        }
-        let mut hits = Vec::new();
-        let mut seen = HashSet::new();
-        for search in searches {
-            let found = index.search(&SearchQuery {
-                near: Some(q.near),
-                radius_km: Some(wide),
-                limit: CANDIDATES,
-                ..search
-            })?;
-            for hit in found.hits {
-                if seen.insert(hit.id.clone()) {
-                    hits.push(hit);
-                }
-            }
-        }
-        let stored = self.places_of_hits(&hits).await?;
-        let considered = stored.len();
-        let mut assessed: Vec<(Proposal, Assessment, Option<f64>)> = stored
-            .into_iter()
-            .map(|(hit, sp)| {
-                let a = assess(&entry, s, &sp.place, hit.distance_m, day);
-                (
-                    Proposal {
-                        place: sp.place,
-                        organisation_id: sp.organisation_id,
-                        distance_m: hit.distance_m,
-                        assessment: a.clone(),
-                    },
-                    a,
-                    hit.distance_m,
-                )
-            })
-            .collect();
+        let considered = assessed.len();
         rank(&mut assessed);
         let own_orgs: Vec<String> = actor
             .map(|a| {
@@ -424,6 +401,68 @@ impl App {
             considered,
             radius_km,
         })
+    }
+}
+
+impl App {
+    /// The places nearest to the person that offer one of the request's kinds of help (one
+    /// search per kind: services, forms of mediation), each assessed.
+    async fn assess_candidates(
+        &self,
+        entry: &RequestEntry,
+        s: &Situation,
+        near: GeoPoint,
+        radius_km: Option<f64>,
+        limit: usize,
+        day: NaiveDate,
+    ) -> Result<Vec<(Proposal, Assessment, Option<f64>)>, AppError> {
+        let index = self.index();
+        let mut searches = Vec::new();
+        if !entry.services.is_empty() {
+            searches.push(SearchQuery {
+                services: entry.services.clone(),
+                ..SearchQuery::default()
+            });
+        }
+        if !entry.mediation_forms.is_empty() {
+            searches.push(SearchQuery {
+                mediation_forms: entry.mediation_forms.clone(),
+                ..SearchQuery::default()
+            });
+        }
+        let mut hits = Vec::new();
+        let mut seen = HashSet::new();
+        for search in searches {
+            let found = index.search(&SearchQuery {
+                near: Some(near),
+                radius_km,
+                limit,
+                ..search
+            })?;
+            for hit in found.hits {
+                if seen.insert(hit.id.clone()) {
+                    hits.push(hit);
+                }
+            }
+        }
+        Ok(self
+            .places_of_hits(&hits)
+            .await?
+            .into_iter()
+            .map(|(hit, sp)| {
+                let a = assess(entry, s, &sp.place, hit.distance_m, day);
+                (
+                    Proposal {
+                        place: sp.place,
+                        organisation_id: sp.organisation_id,
+                        distance_m: hit.distance_m,
+                        assessment: a.clone(),
+                    },
+                    a,
+                    hit.distance_m,
+                )
+            })
+            .collect())
     }
 }
 

@@ -31,7 +31,7 @@ mod diagnostic;
 mod duplicates;
 mod jobs;
 mod map;
-mod orientation;
+pub(crate) mod orientation;
 mod quality;
 mod reports;
 pub(crate) mod resources;

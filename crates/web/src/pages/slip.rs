@@ -3,9 +3,11 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, State as AxState};
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State as AxState};
+use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::get;
+use axum::routing::{get, post};
 use maillage_domain::Vocabulary;
 
 use super::{Chrome, render, weekly_hours};
@@ -14,7 +16,9 @@ use crate::app::AppError;
 use crate::auth::Viewer;
 
 pub fn routes() -> Router<State> {
-    Router::new().route("/lieux/{id}/fiche-a-imprimer", get(slip))
+    Router::new()
+        .route("/lieux/{id}/fiche-a-imprimer", get(slip))
+        .route("/lieux/{id}/fiche-a-imprimer/envoyer", post(send_slip))
 }
 
 #[derive(Template)]
@@ -31,6 +35,58 @@ struct SlipPage {
     /// Inline SVG of the QR code (generated here, no user content in it).
     qr_svg: String,
     printed_on: String,
+    /// The request the person came with (`?demande=`), its title and what to bring.
+    request_id: String,
+    request_title: Option<String>,
+    bring: Vec<String>,
+    /// The essentials in one short text (an SMS), to copy.
+    short_text: String,
+    sent: Option<String>,
+    errors: Vec<(String, String)>,
+    email: String,
+}
+
+/// The essentials of a place in a short text: name, address, phone, days open, what to bring.
+pub fn short_text(
+    place: &maillage_domain::Place,
+    phone: Option<&str>,
+    week: &[(bool, String, String)],
+    bring: &[String],
+) -> String {
+    let mut parts = vec![format!(
+        "{}, {}, {} {}",
+        place.name, place.address, place.postcode, place.commune
+    )];
+    if let Some(p) = phone {
+        parts.push(format!("Tél. {p}"));
+    }
+    let open: Vec<String> = week
+        .iter()
+        .filter(|(_, _, hours)| hours.chars().next().is_some_and(|c| c.is_ascii_digit()))
+        .map(|(_, day, hours)| {
+            let day: String = day.chars().take(3).collect();
+            format!("{day}. {hours}")
+        })
+        .collect();
+    if !open.is_empty() {
+        parts.push(format!("Ouvert {}", open.join(", ")));
+    }
+    if !bring.is_empty() {
+        parts.push(format!(
+            "Apporter : {}",
+            bring
+                .iter()
+                .map(|b| b
+                    .split(['(', ':'])
+                    .next()
+                    .unwrap_or(b)
+                    .trim()
+                    .to_lowercase())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    parts.join(". ")
 }
 
 /// A QR code of `url` as an SVG element sized for print.
@@ -60,16 +116,33 @@ async fn slip(
     AxState(state): AxState<State>,
     viewer: Viewer,
     Path(id): Path<String>,
+    RawQuery(query): RawQuery,
 ) -> Result<Response, AppError> {
-    let place = state.app.place(&id).await?.place;
+    let pairs = crate::filters::pairs(query.as_deref());
+    let page = slip_page(&state, &viewer, &id, &super::field(&pairs, "demande")).await?;
+    Ok(render(&page))
+}
+
+async fn slip_page(
+    state: &State,
+    viewer: &Viewer,
+    id: &str,
+    request_id: &str,
+) -> Result<SlipPage, AppError> {
+    let place = state.app.place(id).await?.place;
     let (today, _, week) = weekly_hours(&place);
     let url = format!("{}/lieux/{}", state.app.public_url, place.id);
-    Ok(render(&SlipPage {
-        chrome: Chrome::new("", &viewer),
-        phone: place
-            .phone
-            .as_deref()
-            .map(maillage_domain::fields::phone_national),
+    let catalogue = state.app.catalogue().await?;
+    let entry = catalogue.entry(request_id);
+    let bring = entry.map(|e| e.bring.clone()).unwrap_or_default();
+    let phone = place
+        .phone
+        .as_deref()
+        .map(maillage_domain::fields::phone_national);
+    Ok(SlipPage {
+        chrome: Chrome::new("", viewer),
+        short_text: short_text(&place, phone.as_deref(), &week, &bring),
+        phone,
         week,
         services: labels(&place.services),
         fees: labels(&place.fees),
@@ -77,6 +150,65 @@ async fn slip(
         qr_svg: qr_svg(&url).unwrap_or_default(),
         url,
         printed_on: today.format("%d/%m/%Y").to_string(),
+        request_id: entry.map(|e| e.id.clone()).unwrap_or_default(),
+        request_title: entry.map(|e| e.title.clone()),
+        bring,
+        sent: None,
+        errors: Vec::new(),
+        email: String::new(),
         place,
-    }))
+    })
+}
+
+/// Sends the slip by e-mail to the address the person gives, only if they want it: the
+/// address is used for this message and kept nowhere.
+async fn send_slip(
+    AxState(state): AxState<State>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let pairs = super::form_pairs(&body);
+    let email = super::field(&pairs, "courriel");
+    let mut page = slip_page(&state, &viewer, &id, &super::field(&pairs, "demande")).await?;
+    match maillage_domain::fields::email(&email) {
+        Err(why) => {
+            page.errors
+                .push(("courriel".into(), format!("Adresse e-mail : {why}")));
+            page.email = email;
+            let mut response = render(&page);
+            *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            return Ok(response);
+        }
+        Ok(address) => {
+            let mut text = format!(
+                "Bonjour,\n\nVoici le lieu où vous pouvez aller{}.\n\n{}\n\n",
+                page.request_title
+                    .as_deref()
+                    .map(|t| format!(" pour : {}", t.to_lowercase()))
+                    .unwrap_or_default(),
+                page.short_text
+            );
+            for (_, day, hours) in &page.week {
+                text.push_str(&format!("{day} : {hours}\n"));
+            }
+            text.push_str(&format!("\nLa fiche à jour : {}\n", page.url));
+            let sent = state
+                .app
+                .mailer
+                .send(&crate::mail::Mail {
+                    to: address,
+                    subject: format!("Où aller : {}", page.place.name),
+                    body: text,
+                })
+                .await
+                .map_err(|e| AppError::Invalid(format!("envoi impossible : {e}")))?;
+            page.sent = Some(if sent {
+                "La fiche est envoyée. L'adresse n'est pas conservée.".into()
+            } else {
+                "Les courriels ne sont pas configurés sur ce serveur : imprimez la fiche ou copiez le texte.".into()
+            });
+        }
+    }
+    Ok(render(&page))
 }
