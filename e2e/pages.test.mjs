@@ -723,3 +723,73 @@ test('veille : abonnement par plateforme, nouvelle du coordinateur, résumé re�
   await page.click('text=CAF : nouveau justificatif de domicile en ligne');
   await checkA11y(page, 'une nouvelle de la veille');
 });
+
+test('orienter : demande dans les mots de la personne, au clavier sur 360 px, raisons, fiche imprimée et envoyée', async () => {
+  const page = await newPage({ width: 360, height: 740 });
+  await page.goto(`${BASE}/orienter`);
+  await checkA11y(page, 'le formulaire d\'orientation');
+  // By keyboard: the request as the person says it, the commune, the level, free only.
+  await page.focus('#texte');
+  await page.keyboard.type('je dois m\'inscrire à pôle emploi');
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'pres_de');
+  await page.keyboard.type('Nancy');
+  await page.focus('#niv-debutant');
+  await page.keyboard.press('Space');
+  await page.focus('#gratuit');
+  await page.keyboard.press('Space');
+  // Enter in a text field sends the form.
+  await page.focus('#pres_de');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('#reponse');
+  assert.match(await page.textContent('#reponse'), /France Travail/);
+  const cards = await page.$$('ol.results li.proposal');
+  assert.ok(cards.length > 0, 'des lieux proposés');
+  for (const card of cards.slice(0, 3)) {
+    assert.match(await card.textContent(), /Gratuit/);
+    assert.match(await card.textContent(), /à [\d,]+ (k?m)/);
+  }
+  assert.match(await page.textContent('.answer'), /Questions à poser/);
+  assert.match(await page.textContent('.answer'), /À apporter/);
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(width <= 360, `largeur ${width}`);
+  await checkA11y(page, 'la réponse de l\'orientation');
+
+  // Hard constraints: a Wednesday evening leaves no place open, and the page says so.
+  await page.goto(`${BASE}/orienter?demande=compte-caf&pres_de=Nancy&niveau=debutant&disponible=mercredi-soir`);
+  assert.match(await page.textContent('.answer'), /Aucun lieu ne remplit toutes les conditions|0 lieu/);
+
+  // The slip for the person: the request's things to bring, one printed page.
+  await page.goto(`${BASE}/orienter?demande=compte-caf&pres_de=Nancy&niveau=debutant`);
+  await page.click('ol.results li.proposal a:has-text("Fiche pour la personne")');
+  await page.waitForSelector('article.slip');
+  assert.match(await page.textContent('article.slip'), /Pour : Créer son compte CAF/);
+  assert.match(await page.textContent('article.slip'), /numéro d'allocataire/);
+  await checkA11y(page, 'la fiche pour la personne');
+  assert.ok((await page.inputValue('#texte-court')).length > 20);
+  await page.fill('#courriel', 'personne@exemple.fr');
+  await page.click('button:has-text("Envoyer la fiche")');
+  await page.waitForSelector('[role=status]');
+  const mails = readFileSync(process.env.MAILLAGE_E2E_MAILBOX, 'utf8').trim().split('\n').map(l => JSON.parse(l));
+  const sent = mails.reverse().find(m => m.to.includes('personne@exemple.fr'));
+  assert.ok(sent, 'la fiche envoyée');
+  assert.match(sent.data, /allocataire/);
+  await page.emulateMedia({ media: 'print' });
+  const pdf = await page.pdf({ format: 'A4' });
+  const pages = (pdf.toString('latin1').match(/\/Type\s*\/Page[^s]/g) ?? []).length;
+  assert.equal(pages, 1, `pages imprimées : ${pages}`);
+
+  // The coordinator keeps the catalogue of requests.
+  const coord = await newPage();
+  await signIn(coord, 'coordination@demo.maillage.example');
+  await coord.goto(`${BASE}/orienter/demandes`);
+  await checkA11y(coord, 'le catalogue des demandes');
+  await coord.click('a[href="/orienter/demandes/compte-caf/modifier"]');
+  await checkA11y(coord, 'une demande du catalogue');
+  const bring = await coord.inputValue('#apporter');
+  await coord.fill('#apporter', `${bring}\nLe dernier courrier reçu de la CAF`);
+  await coord.click('button:has-text("Enregistrer")');
+  await coord.waitForURL(/fait=enregistree/);
+  await coord.goto(`${BASE}/orienter?demande=compte-caf&pres_de=Nancy`);
+  assert.match(await coord.textContent('.answer'), /Le dernier courrier reçu de la CAF/);
+});

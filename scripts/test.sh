@@ -99,6 +99,22 @@ grep -q "lesbonsclics" "$WORK/ressources.csv"
 node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); if (r.length < 45 || !r.every(x => x.titre && x.thematiques.length + x.pratique.length > 0)) throw new Error(r.length);' "$WORK/ressources.json"
 "$BIN" --database "$DB" ressources contenu-initial | grep -q "déjà chargé"
 "$BIN" --database "$DB" export veille --format csv | grep -q "france-travail"
+# Orientation (CLI contract): each proposal carries its place and its reasons; free-only is
+# honoured; a request typed in a person's words finds its catalogue entry; bad input is refused.
+"$BIN" --database "$DB" orient --request compte-caf --near Nancy --level debutant --free-only --radius-km 15 --json > "$WORK/orient.json"
+node -e '
+const o = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+const r = Array.isArray(o) ? o : o.results;
+if (!r.length) throw new Error("aucune proposition");
+for (const p of r) {
+  if (!p.lieu || !p.lieu.nom || !Array.isArray(p.reasons) || !p.reasons.length) throw new Error(JSON.stringify(p));
+  if (!p.lieu.frais_a_charge.includes("Gratuit")) throw new Error("payant : " + p.lieu.nom);
+  if (p.distance_m > 15000) throw new Error("trop loin : " + p.lieu.nom);
+}' "$WORK/orient.json"
+"$BIN" --database "$DB" orient --request "je dois m'inscrire à pôle emploi" --near 48.6921,6.1844 --level eloigne --equipment none --language fr --json | grep -q '"id": "inscription-france-travail"'
+if "$BIN" --database "$DB" orient --request compte-caf --near Nullepart --level expert --json 2> "$WORK/orient-err.txt"; then echo "orientation invalide acceptée" >&2; exit 1; fi
+grep -q -- "--near" "$WORK/orient-err.txt"
+grep -q -- "--level" "$WORK/orient-err.txt"
 # Diagnostic scoring (CLI contract): the level in `level`.
 "$BIN" diagnostic score --answers crates/domain/tests/diagnostics/1-jeannine-eloignee.json --json > "$WORK/diag.json"
 node -e 'const a = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); if (a.level !== "eloigne" || a.need !== "assistance") throw new Error(JSON.stringify(a));' "$WORK/diag.json"
