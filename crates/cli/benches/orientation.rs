@@ -61,7 +61,10 @@ async fn main() -> Result<()> {
     let catalogue = app.catalogue().await?;
     let day = NaiveDate::from_ymd_opt(2026, 11, 24).context("date")?;
     let mix = vec![
-        ("CAF, Éloigné, Paris", form("compte-caf", "Paris", "eloigne")),
+        (
+            "CAF, Éloigné, Paris",
+            form("compte-caf", "Paris", "eloigne"),
+        ),
         (
             "Ameli, Débutant, gratuit, Lyon",
             OrientForm {
@@ -99,7 +102,9 @@ async fn main() -> Result<()> {
             },
         ),
     ];
-    println!("\n| demande | lieux examinés | proposés | p50 | p99 | max |\n|---|---:|---:|---:|---:|---:|");
+    println!(
+        "\n| demande | lieux examinés | proposés | p50 | p99 | max |\n|---|---:|---:|---:|---:|---:|"
+    );
     let mut all = Vec::new();
     for (label, f) in mix {
         let q = f

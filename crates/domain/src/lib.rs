@@ -15,6 +15,7 @@ pub mod orientation;
 pub mod place;
 pub mod policy;
 pub mod progress;
+pub mod referrals;
 pub mod reports;
 pub mod resources;
 pub mod text;
