@@ -12,6 +12,7 @@ mod catalogue;
 mod diagnostics;
 mod directory;
 mod duplicates;
+mod referrals;
 mod reports;
 mod resources;
 mod sessions;
@@ -29,6 +30,7 @@ pub use campaigns::{Campaign, CampaignRequest, IssuedRequest, LinkTarget, NewReq
 pub use diagnostics::{Draft, NewDiagnostic, NewPerson, Person, StoredDiagnostic, normalise_code};
 pub use directory::{ImportOutcome, ImportRecord, ImportSummary, StoredPlace};
 pub use duplicates::MergeSummary;
+pub use referrals::{NewReferral, ReferralEvent, Shared, StoredReferral, Transition};
 pub use reports::ErrorReport;
 pub use resources::{FileChange, FileInfo, NewFile, Proposer, StoredResource};
 pub use sessions::SessionRecord;
