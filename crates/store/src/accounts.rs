@@ -161,6 +161,19 @@ impl Store {
         }
     }
 
+    /// Accounts of the members of an organisation whose membership is in force on that day
+    /// (`YYYY-MM-DD`): who is told when the organisation receives a referral.
+    pub async fn members_of(&self, organisation_id: &str, day: &str) -> Result<Vec<User>> {
+        on_pool!(self, pool => {
+            let rows = sqlx::query("SELECT DISTINCT u.id, u.email, u.display_name, u.is_admin FROM users u JOIN memberships m ON m.user_id = u.id WHERE m.organisation_id = $1 AND m.since <= $2 AND (m.until IS NULL OR m.until >= $2) ORDER BY u.email")
+                .bind(organisation_id)
+                .bind(day)
+                .fetch_all(pool)
+                .await?;
+            rows.iter().map(decode_user).collect()
+        })
+    }
+
     pub async fn user(&self, id: &str) -> Result<Option<User>> {
         on_pool!(self, pool => {
             let row = sqlx::query("SELECT id, email, display_name, is_admin FROM users WHERE id = $1")

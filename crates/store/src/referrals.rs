@@ -326,32 +326,34 @@ impl Store {
         })
     }
 
-    /// Stores the hash of a single-use link for a purpose (`reponse`, `accord`) until a date.
-    pub async fn set_referral_link(
+    /// Issues a single-use link for a purpose (`reponse`, `accord`) until a date: returns the
+    /// token to send; only its hash is kept (a new link replaces the previous one).
+    pub async fn issue_referral_link(
         &self,
         id: &str,
-        hash: &str,
         purpose: &str,
         expires_at: &str,
-    ) -> Result<()> {
+    ) -> Result<String> {
+        let (token, hash) = crate::campaigns::new_token();
         on_pool!(self, pool => {
             sqlx::query("UPDATE referrals SET link_hash = $1, link_purpose = $2, link_expires_at = $3, last_message_at = $4 WHERE id = $5")
-                .bind(hash)
+                .bind(&hash)
                 .bind(purpose)
                 .bind(expires_at)
                 .bind(now())
                 .bind(id)
                 .execute(pool)
                 .await?;
-            Ok(())
+            Ok(token)
         })
     }
 
-    /// The referral a link's hash opens, with the link's purpose.
-    pub async fn referral_by_link(&self, hash: &str) -> Result<Option<StoredReferral>> {
+    /// The referral a link opens, with the link's purpose and expiry (checked by the caller).
+    pub async fn referral_by_link(&self, token: &str) -> Result<Option<StoredReferral>> {
+        let hash = crate::campaigns::token_hash(token);
         on_pool!(self, pool => {
             let row = sqlx::query(referral_select!("WHERE r.link_hash = $1"))
-                .bind(hash)
+                .bind(&hash)
                 .fetch_optional(pool)
                 .await?;
             row.as_ref().map(decode).transpose()

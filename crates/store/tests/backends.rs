@@ -1528,24 +1528,20 @@ async fn referrals_follow_their_statuses_and_erase_the_person() {
         );
 
         // Single-use links, by hash.
-        store
-            .set_referral_link(&onward, "hash-1", "reponse", "2026-12-01T00:00:00Z")
+        let token = store
+            .issue_referral_link(&onward, "reponse", "2026-12-01T00:00:00Z")
             .await
             .expect("lien");
+        assert_eq!(token.len(), 64);
         let found = store
-            .referral_by_link("hash-1")
+            .referral_by_link(&token)
             .await
             .expect("lien lu")
             .expect("trouvé");
         assert_eq!(found.link_purpose.as_deref(), Some("reponse"));
+        assert!(store.referral_by_link("autre").await.expect("lu").is_none());
         store.clear_referral_link(&onward).await.expect("oublié");
-        assert!(
-            store
-                .referral_by_link("hash-1")
-                .await
-                .expect("lien lu")
-                .is_none()
-        );
+        assert!(store.referral_by_link(&token).await.expect("lu").is_none());
 
         assert!(
             store
