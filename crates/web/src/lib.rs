@@ -14,6 +14,7 @@ pub mod mail;
 pub mod orientation;
 pub mod pages;
 pub mod quality;
+pub mod referrals;
 pub mod reports;
 pub mod resources;
 pub mod watch;

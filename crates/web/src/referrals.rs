@@ -1,0 +1,700 @@
+//! Referrals: a helper sends a person to a partner with the person's consent (oral, confirmed
+//! by the helper, or through a link the person opens), sharing the minimum; the receiving
+//! organisation is told (its members by e-mail, or, when it is not on Maillage, its address with
+//! a single-use link to answer); each step is told to the sender; reminders and expiry run on
+//! schedule; withdrawal stops the referral and erases what was shared; the person's data are
+//! erased when the retention delay after the journey closed has passed. Rules in
+//! `maillage_domain::referrals`.
+
+use chrono::{DateTime, Utc};
+use maillage_domain::policy::{Action, Actor, authorize};
+use maillage_domain::referrals::{
+    Consent, DeclineReason, Delays, Event, Outcome, ReferralForm, ReferralStatus, is_ping_pong,
+    next,
+};
+use maillage_domain::vocab::Vocabulary;
+use maillage_store::{NewReferral, ReferralEvent, Shared, StoredReferral, Transition};
+
+use crate::app::{App, AppError, allow, today};
+use crate::mail::Mail;
+
+/// What the helper sends.
+#[derive(Debug, Clone, Default)]
+pub struct Outgoing {
+    pub place_id: String,
+    pub request_id: Option<String>,
+    pub request_title: String,
+    pub level: Option<String>,
+    pub constraints: Option<String>,
+    /// Continue the journey of a referral this organisation received.
+    pub journey_id: Option<String>,
+    /// On behalf of this organisation (the helper's, when they belong to one only).
+    pub from_organisation_id: Option<String>,
+    pub form: ReferralForm,
+}
+
+/// A referral with what a page shows of it.
+#[derive(Debug, Clone)]
+pub struct ReferralView {
+    pub referral: StoredReferral,
+    pub events: Vec<ReferralEvent>,
+    /// The person's journey across organisations (every hand-off), oldest first.
+    pub journey: Vec<StoredReferral>,
+    pub from_name: String,
+    /// The viewer belongs to the receiving organisation and may answer.
+    pub may_answer: bool,
+    /// The viewer belongs to the sending organisation.
+    pub is_sender: bool,
+}
+
+/// One pair of organisations in the network's flows.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FlowPair {
+    pub from: String,
+    pub to: String,
+    pub sent: usize,
+    pub taken: usize,
+    pub declined: usize,
+    pub expired: usize,
+    /// Median days from sending to the first answer.
+    pub median_answer_days: Option<f64>,
+}
+
+/// The network's flows, aggregated (no person's data).
+#[derive(Debug, Clone, Default)]
+pub struct Flows {
+    pub pairs: Vec<FlowPair>,
+    pub referrals: usize,
+    pub acceptance_rate: Option<f64>,
+    /// Journeys of three hand-offs or more without anyone taking the person in charge.
+    pub ping_pong: usize,
+    pub journeys: usize,
+}
+
+fn parse_time(s: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s)
+        .ok()
+        .map(|d| d.with_timezone(&Utc))
+}
+
+impl App {
+    fn delays(&self) -> Delays {
+        Delays::default()
+    }
+
+    async fn organisation_name(&self, id: Option<&str>) -> String {
+        match id {
+            Some(id) => match self.store.organisation(id).await {
+                Ok(Some(o)) => o.name,
+                _ => "une structure".to_string(),
+            },
+            None => "une structure".to_string(),
+        }
+    }
+
+    /// Sends a referral; returns its id, or the form's errors.
+    pub async fn send_referral(
+        &self,
+        actor: Option<&Actor>,
+        out: &Outgoing,
+    ) -> Result<Result<String, Vec<(&'static str, String)>>, AppError> {
+        let actor = actor.ok_or(AppError::SignInRequired)?;
+        let day = today();
+        let mine: Vec<&str> = actor
+            .memberships
+            .iter()
+            .filter(|m| m.in_force(day))
+            .map(|m| m.organisation_id.as_str())
+            .collect();
+        let from = match (&out.from_organisation_id, mine.as_slice()) {
+            (Some(o), _) => o.clone(),
+            (None, [one]) => one.to_string(),
+            (None, []) => {
+                return Err(AppError::Forbidden(
+                    "orienter avec transmission est réservé aux membres d'une structure",
+                ));
+            }
+            (None, _) => {
+                return Ok(Err(vec![(
+                    "structure",
+                    "choisissez au nom de quelle structure vous orientez".to_string(),
+                )]));
+            }
+        };
+        allow(authorize(
+            Some(actor),
+            &Action::SendReferral {
+                organisation_id: from.clone(),
+            },
+            day,
+        ))?;
+        let input = match out.form.validate() {
+            Ok(i) => i,
+            Err(errors) => return Ok(Err(errors)),
+        };
+        let place = self.place(&out.place_id).await?;
+        let to_email = match &place.organisation_id {
+            Some(_) => None,
+            None => match place.place.emails.first() {
+                Some(e) => Some(e.clone()),
+                None => {
+                    return Ok(Err(vec![(
+                        "lieu",
+                        "ce lieu n'est pas sur Maillage et n'a pas d'adresse e-mail : remettez la fiche à la personne".to_string(),
+                    )]));
+                }
+            },
+        };
+        if place.organisation_id.as_deref() == Some(from.as_str()) {
+            return Ok(Err(vec![(
+                "lieu",
+                "ce lieu est celui de votre structure : pas besoin d'orientation".to_string(),
+            )]));
+        }
+        let from_name = self.organisation_name(Some(&from)).await;
+        let status = match input.consent {
+            Consent::Oral { .. } => ReferralStatus::Sent,
+            Consent::Link => ReferralStatus::AwaitingConsent,
+        };
+        let id = self
+            .store
+            .create_referral(&NewReferral {
+                journey_id: out.journey_id.clone(),
+                person_label: input.person_label.clone(),
+                contact: input.contact.as_ref().map(|c| c.text()),
+                from_organisation_id: from.clone(),
+                from_user_id: Some(actor.user_id.clone()),
+                to_organisation_id: place.organisation_id.clone(),
+                to_place_id: Some(place.place.id.clone()),
+                to_name: place.place.name.clone(),
+                to_email,
+                request_id: out.request_id.clone(),
+                request_title: out.request_title.clone(),
+                shared: Shared {
+                    level: out.level.clone(),
+                    constraints: out.constraints.clone(),
+                    note: input.note.clone(),
+                },
+                consent: input.consent.clone(),
+                status,
+                actor: from_name.clone(),
+            })
+            .await?;
+        let r = self.store.referral(&id).await?.ok_or(AppError::NotFound)?;
+        match status {
+            ReferralStatus::AwaitingConsent => {
+                let token = self
+                    .store
+                    .issue_referral_link(&id, "accord", &self.link_expiry())
+                    .await?;
+                if let Some(email) = input.contact.as_ref().and_then(|c| c.email()) {
+                    self.send_mail(Mail {
+                        to: email.to_string(),
+                        subject: format!("Votre accord pour être orienté vers {}", r.to_name),
+                        body: format!(
+                            "Bonjour {},\n\n{} vous propose de transmettre votre demande (« {} ») à {}.\nSeraient transmis : votre prénom, le contact que vous avez donné, la demande{}.\n\nPour donner votre accord, ouvrez ce lien (valable {} jours) :\n\n    {}/orientations/accord/{token}\n\nSans accord de votre part, rien n'est transmis. Vous pourrez retirer votre accord à tout moment : ce qui a été transmis sera alors effacé.\n\n— Maillage",
+                            r.person_label.as_deref().unwrap_or(""),
+                            from_name,
+                            r.request_title,
+                            r.to_name,
+                            if r.shared.note.is_some() { " et une courte note" } else { "" },
+                            self.delays().link_days,
+                            self.public_url
+                        ),
+                    })
+                    .await;
+                }
+            }
+            _ => self.notify_receiver(&r, false).await?,
+        }
+        Ok(Ok(id))
+    }
+
+    fn link_expiry(&self) -> String {
+        self.delays()
+            .link_expires_at(Utc::now())
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    }
+
+    async fn send_mail(&self, mail: Mail) {
+        if let Err(e) = self.mailer.send(&mail).await {
+            tracing::warn!("courriel d'orientation non envoyé : {e}");
+        }
+    }
+
+    /// Tells the receiving side: its members, or its address with a link to answer.
+    async fn notify_receiver(&self, r: &StoredReferral, reminder: bool) -> Result<(), AppError> {
+        let from_name = self
+            .organisation_name(r.from_organisation_id.as_deref())
+            .await;
+        let subject = format!(
+            "{}Orientation de {from_name} : {}",
+            if reminder { "Rappel — " } else { "" },
+            r.request_title
+        );
+        let what = format!(
+            "{} oriente vers vous {} pour : {}.\n{}{}{}",
+            from_name,
+            r.person_label.as_deref().unwrap_or("une personne"),
+            r.request_title,
+            r.shared
+                .level
+                .as_deref()
+                .and_then(maillage_domain::diagnostic::Level::from_slug)
+                .map(|l| format!("Niveau numérique : {}.\n", l.label()))
+                .unwrap_or_default(),
+            r.shared
+                .constraints
+                .as_deref()
+                .map(|c| format!("À savoir : {c}.\n"))
+                .unwrap_or_default(),
+            r.shared
+                .note
+                .as_deref()
+                .map(|n| format!("Note : {n}\n"))
+                .unwrap_or_default(),
+        );
+        match (&r.to_organisation_id, &r.to_email) {
+            (Some(org), _) => {
+                for member in self.store.members_of(org, &today().to_string()).await? {
+                    self.send_mail(Mail {
+                        to: member.email,
+                        subject: subject.clone(),
+                        body: format!(
+                            "Bonjour,\n\n{what}\nRépondez (prise en charge, ou refus avec un motif) sur Maillage :\n\n    {}/orientations/{}\n\nSans réponse sous {} jours, l'orientation expire et la structure qui oriente en est informée.\n\n— Maillage",
+                            self.public_url,
+                            r.id,
+                            self.delays().answer_days
+                        ),
+                    })
+                    .await;
+                }
+            }
+            (None, Some(email)) => {
+                let token = self
+                    .store
+                    .issue_referral_link(&r.id, "reponse", &self.link_expiry())
+                    .await?;
+                self.send_mail(Mail {
+                    to: email.clone(),
+                    subject,
+                    body: format!(
+                        "Bonjour,\n\n{what}\nVotre structure n'a pas de compte Maillage : répondez en un clic, sans compte, par ce lien personnel (valable {} jours, pour cette orientation seulement) :\n\n    {}/orientations/reponse/{token}\n\n— Maillage",
+                        self.delays().link_days,
+                        self.public_url
+                    ),
+                })
+                .await;
+            }
+            (None, None) => {}
+        }
+        self.store.touch_referral(&r.id).await?;
+        Ok(())
+    }
+
+    /// Tells the sender that the referral changed.
+    async fn notify_sender(&self, r: &StoredReferral) -> Result<(), AppError> {
+        let user = match &r.from_user_id {
+            Some(u) => self.store.user(u).await?,
+            None => None,
+        };
+        let Some(user) = user else {
+            return Ok(());
+        };
+        let mut body = format!(
+            "Bonjour,\n\nL'orientation de {} vers {} (« {} ») est maintenant : {}.\n",
+            r.person_label.as_deref().unwrap_or("la personne"),
+            r.to_name,
+            r.request_title,
+            r.status.label().to_lowercase()
+        );
+        if let Some(reason) = r.decline_reason {
+            body.push_str(&format!("Motif : {}.\n", reason.label()));
+        }
+        if let Some(better) = &r.better_partner {
+            body.push_str(&format!("Partenaire suggéré : {better}.\n"));
+        }
+        body.push_str(&format!(
+            "\nLe suivi : {}/orientations/{}\n\n— Maillage",
+            self.public_url, r.id
+        ));
+        self.send_mail(Mail {
+            to: user.email,
+            subject: format!(
+                "Orientation {} : {}",
+                r.status.label().to_lowercase(),
+                r.to_name
+            ),
+            body,
+        })
+        .await;
+        Ok(())
+    }
+
+    /// Reads a referral as a member of the sending or receiving organisation (opening it as a
+    /// receiver marks it received).
+    pub async fn referral_view(
+        &self,
+        actor: Option<&Actor>,
+        id: &str,
+    ) -> Result<ReferralView, AppError> {
+        let actor = actor.ok_or(AppError::SignInRequired)?;
+        let mut r = self.store.referral(id).await?.ok_or(AppError::NotFound)?;
+        let day = today();
+        let member = |o: &Option<String>| o.as_deref().is_some_and(|o| actor.member_of(o, day));
+        let is_sender = member(&r.from_organisation_id);
+        let may_answer = member(&r.to_organisation_id);
+        let org = if may_answer {
+            r.to_organisation_id.clone()
+        } else {
+            r.from_organisation_id.clone()
+        };
+        allow(authorize(
+            Some(actor),
+            &Action::HandleReferral {
+                organisation_id: org.unwrap_or_default(),
+            },
+            day,
+        ))?;
+        if may_answer && r.status == ReferralStatus::Sent {
+            let name = self
+                .organisation_name(r.to_organisation_id.as_deref())
+                .await;
+            self.transition(&r, Event::Opened, &name, None).await?;
+            r = self.store.referral(id).await?.ok_or(AppError::NotFound)?;
+        }
+        Ok(ReferralView {
+            events: self.store.referral_events(id).await?,
+            journey: self.store.journey(&r.journey_id).await?,
+            from_name: self
+                .organisation_name(r.from_organisation_id.as_deref())
+                .await,
+            referral: r,
+            may_answer,
+            is_sender,
+        })
+    }
+
+    async fn transition(
+        &self,
+        r: &StoredReferral,
+        event: Event,
+        actor_name: &str,
+        better_partner: Option<&str>,
+    ) -> Result<StoredReferral, AppError> {
+        let to = next(r.status, &event).map_err(|e| AppError::Invalid(e.0))?;
+        let (decline_reason, outcome) = match &event {
+            Event::Decline { reason } => (Some(*reason), None),
+            Event::Close { outcome } => (None, Some(*outcome)),
+            _ => (None, None),
+        };
+        let applied = self
+            .store
+            .apply_referral(
+                &r.id,
+                &Transition {
+                    from: r.status,
+                    to,
+                    actor: actor_name,
+                    detail: None,
+                    decline_reason,
+                    better_partner: better_partner.filter(|b| !b.trim().is_empty()),
+                    outcome,
+                },
+            )
+            .await?;
+        if !applied {
+            return Err(AppError::Invalid(
+                "l'orientation vient de changer : rechargez la page".into(),
+            ));
+        }
+        let after = self
+            .store
+            .referral(&r.id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        if !matches!(event, Event::Opened) {
+            self.notify_sender(&after).await?;
+        }
+        Ok(after)
+    }
+
+    /// The receiving organisation answers (a member signed in).
+    pub async fn answer_referral(
+        &self,
+        actor: Option<&Actor>,
+        id: &str,
+        event: Event,
+        better_partner: Option<&str>,
+    ) -> Result<StoredReferral, AppError> {
+        let view = self.referral_view(actor, id).await?;
+        let allowed = match &event {
+            Event::Withdraw => view.is_sender || view.may_answer,
+            _ => view.may_answer,
+        };
+        if !allowed {
+            return Err(AppError::Forbidden(
+                "seule la structure qui reçoit l'orientation y répond",
+            ));
+        }
+        let name = self
+            .organisation_name(if view.may_answer {
+                view.referral.to_organisation_id.as_deref()
+            } else {
+                view.referral.from_organisation_id.as_deref()
+            })
+            .await;
+        let withdraw = matches!(event, Event::Withdraw);
+        let after = self
+            .transition(&view.referral, event, &name, better_partner)
+            .await?;
+        if withdraw {
+            self.store.erase_journey_person(&after.journey_id).await?;
+        }
+        Ok(after)
+    }
+
+    /// A link sent by e-mail (`reponse` for a receiver without account, `accord` for the
+    /// person): the referral it opens, if the link is still valid.
+    pub async fn referral_by_link(
+        &self,
+        token: &str,
+        purpose: &str,
+    ) -> Result<StoredReferral, AppError> {
+        let gone =
+            || AppError::Invalid("ce lien n'est plus valable (utilisé, expiré ou remplacé)".into());
+        if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(gone());
+        }
+        let r = self.store.referral_by_link(token).await?.ok_or_else(gone)?;
+        let valid = r.link_purpose.as_deref() == Some(purpose)
+            && r.link_expires_at
+                .as_deref()
+                .and_then(parse_time)
+                .is_some_and(|t| Utc::now() < t);
+        if valid { Ok(r) } else { Err(gone()) }
+    }
+
+    /// The receiver without an account answers through their link (which then stops working
+    /// once the referral no longer waits for an answer).
+    pub async fn answer_by_link(
+        &self,
+        token: &str,
+        event: Event,
+        better_partner: Option<&str>,
+    ) -> Result<StoredReferral, AppError> {
+        let r = self.referral_by_link(token, "reponse").await?;
+        if !matches!(
+            event,
+            Event::Opened
+                | Event::TakeInCharge
+                | Event::Decline { .. }
+                | Event::NoShow
+                | Event::Close { .. }
+        ) {
+            return Err(AppError::Invalid("action non prévue par ce lien".into()));
+        }
+        let name = r.to_name.clone();
+        let after = self.transition(&r, event, &name, better_partner).await?;
+        if after.status.is_final() {
+            self.store.clear_referral_link(&after.id).await?;
+        }
+        Ok(after)
+    }
+
+    /// The person confirms their consent through their link: the referral leaves.
+    pub async fn confirm_consent(&self, token: &str) -> Result<StoredReferral, AppError> {
+        let r = self.referral_by_link(token, "accord").await?;
+        let after = self
+            .transition(&r, Event::ConsentConfirmed, "La personne (lien)", None)
+            .await?;
+        self.store.clear_referral_link(&after.id).await?;
+        self.notify_receiver(&after, false).await?;
+        Ok(after)
+    }
+
+    /// The person refuses through their link: nothing was shared, their data are erased.
+    pub async fn refuse_consent(&self, token: &str) -> Result<(), AppError> {
+        let r = self.referral_by_link(token, "accord").await?;
+        let after = self
+            .transition(&r, Event::Withdraw, "La personne (lien)", None)
+            .await?;
+        self.store.erase_journey_person(&after.journey_id).await?;
+        Ok(())
+    }
+
+    /// Referrals sent or received by the actor's organisations.
+    pub async fn my_referrals(
+        &self,
+        actor: Option<&Actor>,
+    ) -> Result<Vec<(StoredReferral, bool)>, AppError> {
+        let actor = actor.ok_or(AppError::SignInRequired)?;
+        let day = today();
+        let mut out = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for m in actor.memberships.iter().filter(|m| m.in_force(day)) {
+            for r in self.store.referrals_of(&m.organisation_id).await? {
+                if seen.insert(r.id.clone()) {
+                    let received =
+                        r.to_organisation_id.as_deref() == Some(m.organisation_id.as_str());
+                    out.push((r, received));
+                }
+            }
+        }
+        out.sort_by(|a, b| b.0.created_at.cmp(&a.0.created_at));
+        Ok(out)
+    }
+
+    /// Scheduled work: reminders to receivers who did not answer, expiry after the delay (the
+    /// sender is told), erasure of the person's data after the retention delay. Returns
+    /// (reminders, expired, erased).
+    pub async fn run_referral_schedule(
+        &self,
+        now: DateTime<Utc>,
+    ) -> Result<(usize, usize, usize), AppError> {
+        let delays = self.delays();
+        let (mut reminded, mut expired) = (0, 0);
+        for r in self.store.all_referrals().await? {
+            let sent = r
+                .sent_at
+                .as_deref()
+                .or(Some(r.created_at.as_str()))
+                .and_then(parse_time);
+            let Some(sent) = sent else { continue };
+            if delays.expiry_due(r.status, sent, now) {
+                self.transition(&r, Event::Expire, "Maillage (délai dépassé)", None)
+                    .await?;
+                self.store.clear_referral_link(&r.id).await?;
+                expired += 1;
+                continue;
+            }
+            let last = r
+                .last_message_at
+                .as_deref()
+                .and_then(parse_time)
+                .unwrap_or(sent);
+            if delays.reminder_due(r.status, last, now) {
+                self.notify_receiver(&r, true).await?;
+                reminded += 1;
+            }
+        }
+        let before = now
+            .checked_sub_months(chrono::Months::new(delays.retention_months))
+            .unwrap_or(now)
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let due = self.store.journeys_due_for_erasure(&before).await?;
+        for j in &due {
+            self.store.erase_journey_person(j).await?;
+        }
+        Ok((reminded, expired, due.len()))
+    }
+
+    /// The network's flows for coordinators: pairs of organisations, acceptance, delays, the
+    /// measured ping-pong.
+    pub async fn referral_flows(&self, actor: Option<&Actor>) -> Result<Flows, AppError> {
+        allow(authorize(actor, &Action::ViewFlows, today()))?;
+        let all = self.store.all_referrals().await?;
+        let names: std::collections::HashMap<String, String> = self
+            .store
+            .organisations()
+            .await?
+            .into_iter()
+            .map(|o| (o.id, o.name))
+            .collect();
+        let name = |id: &Option<String>| {
+            id.as_ref()
+                .and_then(|i| names.get(i).cloned())
+                .unwrap_or_else(|| "structure hors Maillage".into())
+        };
+        let mut pairs: std::collections::BTreeMap<(String, String), (FlowPair, Vec<f64>)> =
+            Default::default();
+        let mut journeys: std::collections::HashMap<String, Vec<ReferralStatus>> =
+            Default::default();
+        for r in &all {
+            journeys
+                .entry(r.journey_id.clone())
+                .or_default()
+                .push(r.status);
+            if r.status == ReferralStatus::AwaitingConsent {
+                continue;
+            }
+            let from = name(&r.from_organisation_id);
+            let to = if r.to_organisation_id.is_some() {
+                name(&r.to_organisation_id)
+            } else {
+                r.to_name.clone()
+            };
+            let entry = pairs.entry((from.clone(), to.clone())).or_insert_with(|| {
+                (
+                    FlowPair {
+                        from,
+                        to,
+                        ..FlowPair::default()
+                    },
+                    Vec::new(),
+                )
+            });
+            entry.0.sent += 1;
+            let events = self.store.referral_events(&r.id).await?;
+            let answered = events.iter().find(|e| {
+                matches!(
+                    e.status,
+                    ReferralStatus::TakenInCharge | ReferralStatus::Declined
+                )
+            });
+            if let (Some(a), Some(s)) = (
+                answered.and_then(|e| parse_time(&e.at)),
+                r.sent_at.as_deref().and_then(parse_time),
+            ) {
+                entry.1.push((a - s).num_minutes() as f64 / 1_440.0);
+            }
+            let went = |s: ReferralStatus| events.iter().any(|e| e.status == s);
+            if went(ReferralStatus::TakenInCharge) {
+                entry.0.taken += 1;
+            }
+            if went(ReferralStatus::Declined) {
+                entry.0.declined += 1;
+            }
+            if r.status == ReferralStatus::Expired {
+                entry.0.expired += 1;
+            }
+        }
+        let mut out = Flows {
+            referrals: all.len(),
+            journeys: journeys.len(),
+            ping_pong: journeys.values().filter(|s| is_ping_pong(s)).count(),
+            ..Flows::default()
+        };
+        let (mut sent, mut taken) = (0, 0);
+        for (_, (mut pair, mut delays)) in pairs {
+            delays.sort_by(f64::total_cmp);
+            pair.median_answer_days = delays.get(delays.len() / 2).copied();
+            sent += pair.sent;
+            taken += pair.taken;
+            out.pairs.push(pair);
+        }
+        out.acceptance_rate = (sent > 0).then(|| taken as f64 / sent as f64);
+        out.pairs.sort_by(|a, b| b.sent.cmp(&a.sent));
+        Ok(out)
+    }
+}
+
+/// Reads an answer of a form: `prendre`, `decliner` (with `motif`), `absente`, `cloturer` (with
+/// `issue`), `retirer`.
+pub fn event_of(action: &str, reason: &str, outcome: &str) -> Result<Event, AppError> {
+    Ok(match action {
+        "prendre" => Event::TakeInCharge,
+        "decliner" => Event::Decline {
+            reason: DeclineReason::from_slug(reason)
+                .ok_or_else(|| AppError::Invalid("choisissez le motif du refus".into()))?,
+        },
+        "absente" => Event::NoShow,
+        "cloturer" => Event::Close {
+            outcome: Outcome::from_slug(outcome).ok_or_else(|| {
+                AppError::Invalid("choisissez comment l'orientation se termine".into())
+            })?,
+        },
+        "retirer" => Event::Withdraw,
+        _ => return Err(AppError::Invalid("action inconnue".into())),
+    })
+}
