@@ -793,3 +793,59 @@ test('orienter : demande dans les mots de la personne, au clavier sur 360 px, ra
   await coord.goto(`${BASE}/orienter?demande=compte-caf&pres_de=Nancy`);
   assert.match(await coord.textContent('.answer'), /Le dernier courrier reçu de la CAF/);
 });
+
+test('orientation transmise : accord oral, la structure reçoit, prend en charge, clôture ; l\'expéditeur suit chaque étape', async () => {
+  const helper = await newPage();
+  await signIn(helper, 'aidant@demo.maillage.example');
+  await helper.goto(`${BASE}/orienter?demande=compte-caf&pres_de=Nancy&niveau=debutant`);
+  const card = helper.locator('li.proposal', { hasText: 'France Services de Nancy' }).first();
+  await card.locator('a:has-text("Orienter avec transmission")').click();
+  await helper.waitForSelector('#prenom');
+  await checkA11y(helper, 'le formulaire d\'orientation transmise');
+  // Consent first: without it, nothing leaves and each field is named.
+  await helper.fill('#prenom', 'Karim (démonstration)');
+  await helper.click('button:has-text("Envoyer l\'orientation")');
+  await helper.waitForSelector('#erreurs');
+  assert.match(await helper.textContent('#erreurs'), /accord/);
+  await helper.fill('#contact', '06 12 34 56 78');
+  await helper.fill('#note', 'Doit déclarer ses ressources avant la fin du mois.');
+  await helper.fill('#explique', 'Prénom, téléphone et demande transmis à la France Services de Nancy.');
+  await helper.check('#confirme-case');
+  await helper.click('button:has-text("Envoyer l\'orientation")');
+  await helper.waitForURL(/orientations\?fait=envoyee/);
+  await checkA11y(helper, 'les orientations de la structure');
+  assert.match(await helper.textContent('table'), /Karim \(démonstration\)/);
+  assert.match(await helper.textContent('table'), /Envoyée/);
+
+  const mails = () => readFileSync(process.env.MAILLAGE_E2E_MAILBOX, 'utf8').trim().split('\n').map(l => JSON.parse(l));
+  const told = mails().reverse().find(m => m.to.includes('accueil@demo.maillage.example'));
+  assert.ok(told, 'la structure qui reçoit est prévenue');
+  assert.match(told.data, /Karim/);
+
+  const desk = await newPage();
+  await signIn(desk, 'accueil@demo.maillage.example');
+  await desk.goto(`${BASE}/orientations`);
+  await desk.click('a:has-text("Karim (démonstration)")');
+  await desk.waitForSelector('h1');
+  assert.match(await desk.textContent('dl'), /Reçue/);
+  assert.match(await desk.textContent('dl'), /ressources avant la fin du mois/);
+  await checkA11y(desk, 'une orientation reçue');
+  await desk.click('button:has-text("Prendre en charge")');
+  await desk.waitForSelector('dd.status');
+  assert.match(await desk.textContent('dd.status'), /Prise en charge/);
+  const taken = mails().reverse().find(m => m.to.includes('aidant@demo.maillage.example') && /prise en charge/.test(m.data));
+  assert.ok(taken, 'l\'aidante est prévenue de la prise en charge');
+  await desk.selectOption('#issue', 'reglee');
+  await desk.click('button:has-text("Clôturer")');
+  await desk.waitForSelector('dd.status');
+  assert.match(await desk.textContent('dd.status'), /Clôturée/);
+  assert.match(await desk.textContent('ol'), /Prise en charge/);
+
+  // The coordinator sees the flows, never the person.
+  const coord = await newPage();
+  await signIn(coord, 'coordination@demo.maillage.example');
+  await coord.goto(`${BASE}/orientations/flux`);
+  await checkA11y(coord, 'les flux d\'orientation');
+  assert.match(await coord.textContent('table'), /France Services de Nancy/);
+  assert.doesNotMatch(await coord.textContent('main'), /Karim/);
+});

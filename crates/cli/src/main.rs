@@ -1432,7 +1432,18 @@ async fn load_demo(store: &Store, referential: &Referential, scale: Scale) -> Re
     let password = std::env::var("MAILLAGE_DEMO_PASSWORD")
         .ok()
         .filter(|p| p.len() >= 12);
-    let accounts = [
+    // The reception desk of a France Services of the demo, another structure: referrals go
+    // between the two helpers.
+    let reception = places
+        .iter()
+        .find(|d| d.place.name == "France Services de Nancy" && d.organisation != busiest)
+        .or_else(|| {
+            places
+                .iter()
+                .find(|d| d.place.name.starts_with("France Services") && d.organisation != busiest)
+        })
+        .map(|d| d.organisation.clone());
+    let mut accounts = vec![
         (
             "admin@demo.maillage.example",
             "Alix Administratrice",
@@ -1459,6 +1470,19 @@ async fn load_demo(store: &Store, referential: &Referential, scale: Scale) -> Re
             }],
         ),
     ];
+    if let Some(org) = reception {
+        accounts.push((
+            "accueil@demo.maillage.example",
+            "Sacha Accueil (France Services)",
+            false,
+            vec![],
+            vec![Membership {
+                organisation_id: org,
+                since: maillage_web::app::today() - chrono::Days::new(365),
+                until: None,
+            }],
+        ));
+    }
     bar.finish_and_clear();
     println!("Comptes de démonstration (notez les mots de passe, ils ne sont pas conservés) :");
     for (email, name, admin, territory, memberships) in accounts {

@@ -1556,7 +1556,7 @@ async fn referrals_follow_their_statuses_and_erase_the_person() {
                 .expect("close")
         );
         let due = store.journeys_due_for_erasure("9999").await.expect("dus");
-        assert_eq!(due, [r.journey_id.clone()]);
+        assert_eq!(due, std::slice::from_ref(&r.journey_id));
         store
             .erase_journey_person(&r.journey_id)
             .await

@@ -184,6 +184,15 @@ pub async fn serve(app: App, addr: &str) -> anyhow::Result<()> {
             if let Err(e) = reminders.resend_urgent_news(now).await {
                 tracing::warn!("nouvelles urgentes : {e}");
             }
+            // Referrals: reminders after a week without answer, expiry after 30 days, the
+            // person's data erased 12 months after the journey closed.
+            match reminders.run_referral_schedule(now).await {
+                Ok((0, 0, 0)) => {}
+                Ok((r, x, e)) => tracing::info!(
+                    "orientations : {r} rappel(s), {x} expirée(s), {e} parcours effacé(s)"
+                ),
+                Err(e) => tracing::warn!("échéances des orientations : {e}"),
+            }
             // Library: links due for a check (weekly; failing ones daily), a batch per hour.
             if check_links {
                 match reminders.check_links(now, 200).await {

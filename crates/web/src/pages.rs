@@ -33,6 +33,7 @@ mod jobs;
 mod map;
 pub(crate) mod orientation;
 mod quality;
+mod referrals;
 mod reports;
 pub(crate) mod resources;
 mod slip;
@@ -78,6 +79,15 @@ struct MessagePage {
     chrome: Chrome,
     heading: String,
     paragraphs: Vec<String>,
+}
+
+/// A page with a heading and a message, in the viewer's chrome.
+pub(crate) fn message_page_for(viewer: &Viewer, heading: &str, message: &str) -> Response {
+    render(&MessagePage {
+        chrome: Chrome::new("", viewer),
+        heading: heading.into(),
+        paragraphs: vec![message.to_string()],
+    })
 }
 
 /// A page with a heading and a message (errors, information).
@@ -136,6 +146,7 @@ pub fn routes() -> Router<State> {
         .merge(resources::routes())
         .merge(watch::routes())
         .merge(orientation::routes())
+        .merge(referrals::routes())
         .route("/static/maillage.css", get(stylesheet))
         .route("/accessibilite", get(accessibility))
         .route("/donnees-personnelles", get(privacy))

@@ -674,7 +674,7 @@ impl App {
             out.pairs.push(pair);
         }
         out.acceptance_rate = (sent > 0).then(|| taken as f64 / sent as f64);
-        out.pairs.sort_by(|a, b| b.sent.cmp(&a.sent));
+        out.pairs.sort_by_key(|p| std::cmp::Reverse(p.sent));
         Ok(out)
     }
 }

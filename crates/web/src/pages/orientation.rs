@@ -83,6 +83,8 @@ struct Shown {
     caveats: Vec<String>,
     unmet: Vec<String>,
     on_maillage: bool,
+    /// A referral can be sent (the structure is on Maillage or has an address).
+    can_refer: bool,
 }
 
 fn shown(p: &Proposal) -> Shown {
@@ -104,6 +106,7 @@ fn shown(p: &Proposal) -> Shown {
             .map(|(_, why)| why.clone())
             .collect(),
         on_maillage: p.organisation_id.is_some(),
+        can_refer: p.organisation_id.is_some() || !place.emails.is_empty(),
     }
 }
 
@@ -215,6 +218,37 @@ struct OrientPage {
     errors: Vec<(String, String)>,
     answer: Option<Answer>,
     can_edit_catalogue: bool,
+    /// The viewer belongs to a structure: they may send referrals.
+    can_refer: bool,
+    /// The person's constraints in words, carried to the referral form.
+    constraints: String,
+    /// The journey a received referral belongs to (orienting onward continues it).
+    journey: String,
+}
+
+/// The person's constraints in words (« libre le mardi matin ; sans équipement »).
+fn constraints_text(form: &OrientForm) -> String {
+    let mut parts: Vec<String> = form
+        .disponible
+        .iter()
+        .filter_map(|s| Slot::parse(s))
+        .map(|s| format!("libre {}", s.label()))
+        .collect();
+    if let Some(e) = crate::orientation::parse_equipment(&form.equipement) {
+        parts.push(e.label().to_lowercase());
+    }
+    if !form.langue.trim().is_empty() {
+        parts.push(format!("langue : {}", form.langue.trim()));
+    }
+    for s in &form.prise_en_charge {
+        if let Some(s) = SpecificSupport::from_slug(s) {
+            parts.push(s.label().to_lowercase());
+        }
+    }
+    if form.urgent {
+        parts.push("urgent".into());
+    }
+    parts.join(" ; ")
 }
 
 async fn orient(
@@ -225,7 +259,7 @@ async fn orient(
     let pairs = pairs(query.as_deref());
     let form = form_of(&pairs);
     let catalogue = state.app.catalogue().await?;
-    let asked = !form.pres_de.is_empty() || !form.demande.is_empty() || !form.texte.is_empty();
+    let asked = !form.pres_de.is_empty() || !form.texte.is_empty();
     let mut errors = Vec::new();
     let mut shown_answer = None;
     if asked {
@@ -323,6 +357,12 @@ async fn orient(
         answer: shown_answer,
         can_edit_catalogue: authorize(viewer.actor.as_ref(), &Action::EditCatalogue, today())
             .is_allowed(),
+        can_refer: viewer
+            .actor
+            .as_ref()
+            .is_some_and(|a| a.memberships.iter().any(|m| m.in_force(today()))),
+        constraints: constraints_text(&form),
+        journey: field(&pairs, "parcours"),
         form,
     }))
 }
