@@ -75,6 +75,11 @@ pub fn routes() -> Router<State> {
         .route("/ressources/{id}", get(get_resource))
         .route("/orientation", get(orientation))
         .route("/demandes", get(list_requests))
+        .route("/orientations", get(list_referrals))
+        .route(
+            "/orientations/{id}",
+            get(get_referral).post(answer_referral),
+        )
         .route("/veille", get(list_news))
         .route("/veille/{id}", get(get_news))
         .route("/export", get(export))
@@ -461,6 +466,106 @@ async fn orientation(
         &state.app.public_url,
     ))
     .into_response())
+}
+
+fn referral_json(r: &maillage_store::StoredReferral) -> Value {
+    use maillage_domain::Vocabulary;
+    json!({
+        "id": r.id,
+        "parcours": r.journey_id,
+        "statut": r.status.slug(),
+        "statut_libelle": r.status.label(),
+        "prenom": r.person_label,
+        "contact": r.contact,
+        "de_structure": r.from_organisation_id,
+        "vers_structure": r.to_organisation_id,
+        "vers_lieu": r.to_place_id,
+        "vers": r.to_name,
+        "demande": r.request_id,
+        "intitule": r.request_title,
+        "niveau": r.shared.level,
+        "contraintes": r.shared.constraints,
+        "note": r.shared.note,
+        "motif_refus": r.decline_reason.map(|d| d.slug()),
+        "partenaire_suggere": r.better_partner,
+        "issue": r.outcome.map(|o| o.slug()),
+        "envoyee_le": r.sent_at,
+        "creee_le": r.created_at,
+        "close_le": r.closed_at,
+    })
+}
+
+/// Referrals sent or received by the signed-in member's structures.
+async fn list_referrals(AxState(state): AxState<State>, viewer: Viewer) -> ApiResult {
+    let items: Vec<Value> = state
+        .app
+        .my_referrals(viewer.actor.as_ref())
+        .await?
+        .iter()
+        .map(|(r, received)| {
+            let mut v = referral_json(r);
+            v["sens"] = json!(if *received { "recue" } else { "envoyee" });
+            v
+        })
+        .collect();
+    Ok(Json(json!({"total": items.len(), "orientations": items})).into_response())
+}
+
+/// A referral with its history and the person's journey.
+async fn get_referral(
+    AxState(state): AxState<State>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> ApiResult {
+    use maillage_domain::Vocabulary;
+    let v = state.app.referral_view(viewer.actor.as_ref(), &id).await?;
+    let mut body = referral_json(&v.referral);
+    body["historique"] = json!(
+        v.events
+            .iter()
+            .map(|e| json!({"le": e.at, "statut": e.status.slug(), "par": e.actor}))
+            .collect::<Vec<_>>()
+    );
+    body["parcours_etapes"] = json!(v.journey.iter().map(|j| json!({"id": j.id, "vers": j.to_name, "statut": j.status.slug(), "le": j.created_at})).collect::<Vec<_>>());
+    Ok(Json(body).into_response())
+}
+
+#[derive(Deserialize)]
+struct ReferralAnswer {
+    /// `prendre`, `decliner`, `absente`, `cloturer`, `retirer`.
+    action: String,
+    #[serde(default)]
+    motif: String,
+    #[serde(default)]
+    issue: String,
+    #[serde(default)]
+    partenaire: String,
+}
+
+/// Answers a referral as a member of the receiving structure (or withdraws it as the sender).
+async fn answer_referral(
+    AxState(state): AxState<State>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> ApiResult {
+    let a: ReferralAnswer = serde_json::from_slice(&body).map_err(|e| {
+        ApiError(
+            AppError::Invalid(format!("corps JSON illisible : {e}")),
+            Vec::new(),
+        )
+    })?;
+    let event = crate::referrals::event_of(&a.action, &a.motif, &a.issue)?;
+    let r = state
+        .app
+        .answer_referral(
+            viewer.actor.as_ref(),
+            &id,
+            event,
+            Some(a.partenaire.as_str()),
+        )
+        .await?;
+    Ok(Json(referral_json(&r)).into_response())
 }
 
 /// The catalogue of requests.

@@ -548,3 +548,46 @@ async fn the_library_and_the_watch_answer_the_same_on_pages_and_api() {
         .expect("réponse");
     assert_eq!(page.status(), StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn orientation_and_referrals_through_the_api() {
+    let app = app().await;
+    let (status, body, _) = call(&app, "GET", "/api/v1/demandes", None, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body["total"].as_u64().unwrap_or(0) >= 25);
+    assert!(body["demandes"].as_array().is_some_and(|d| {
+        d.iter()
+            .any(|e| e["id"] == "compte-caf" && e["apporter"].is_array())
+    }));
+    // An empty directory: the request is understood, no place, nothing beyond.
+    let (status, body, _) = call(
+        &app,
+        "GET",
+        "/api/v1/orientation?demande=compte-caf&pres_de=Nancy&niveau=debutant&gratuit=oui",
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["request"]["id"], "compte-caf");
+    assert!(body["results"].as_array().is_some_and(Vec::is_empty));
+    let (status, body, _) = call(
+        &app,
+        "GET",
+        "/api/v1/orientation?demande=compte-caf&pres_de=Nullepart&disponible=mardi",
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let fields: Vec<&str> = body["details"]
+        .as_array()
+        .map(|d| d.iter().filter_map(|x| x["champ"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(fields, ["pres_de", "disponible"]);
+    // Referrals are for members of the structures involved.
+    let (status, _, _) = call(&app, "GET", "/api/v1/orientations", None, None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, _, _) = call(&app, "GET", "/api/v1/orientations/inconnue", None, None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
