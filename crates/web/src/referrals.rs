@@ -69,6 +69,9 @@ pub struct Flows {
     /// Journeys of three hand-offs or more without anyone taking the person in charge.
     pub ping_pong: usize,
     pub journeys: usize,
+    /// Requests of the catalogue that no place of the coordinator's territory answers (gaps in
+    /// the offer), with the territory's code.
+    pub gaps: Vec<(String, String)>,
 }
 
 fn parse_time(s: &str) -> Option<DateTime<Utc>> {
@@ -78,8 +81,48 @@ fn parse_time(s: &str) -> Option<DateTime<Utc>> {
 }
 
 impl App {
-    fn delays(&self) -> Delays {
-        Delays::default()
+    /// The network's delays: the defaults, or `MAILLAGE_ORIENTATION_REPONSE_JOURS`,
+    /// `MAILLAGE_ORIENTATION_LIEN_JOURS`, `MAILLAGE_ORIENTATION_RAPPEL_JOURS`,
+    /// `MAILLAGE_ORIENTATION_CONSERVATION_MOIS` (a positive whole number each).
+    pub fn delays(&self) -> Delays {
+        fn env<T: std::str::FromStr + PartialOrd + Default>(name: &str, default: T) -> T {
+            match std::env::var(name) {
+                Ok(v) => match v.trim().parse::<T>() {
+                    Ok(n) if n > T::default() => n,
+                    _ => {
+                        tracing::warn!(
+                            "{name} : « {v} » n'est pas un nombre positif, valeur par défaut"
+                        );
+                        default
+                    }
+                },
+                Err(_) => default,
+            }
+        }
+        let d = Delays::default();
+        Delays {
+            answer_days: env("MAILLAGE_ORIENTATION_REPONSE_JOURS", d.answer_days),
+            link_days: env("MAILLAGE_ORIENTATION_LIEN_JOURS", d.link_days),
+            reminder_days: env("MAILLAGE_ORIENTATION_RAPPEL_JOURS", d.reminder_days),
+            retention_months: env("MAILLAGE_ORIENTATION_CONSERVATION_MOIS", d.retention_months),
+        }
+    }
+
+    /// The sender asks again: the receiver gets the referral again (a new link, when it answers
+    /// by link: the previous one stops working).
+    pub async fn resend_referral(&self, actor: Option<&Actor>, id: &str) -> Result<(), AppError> {
+        let view = self.referral_view(actor, id).await?;
+        if !view.is_sender {
+            return Err(AppError::Forbidden(
+                "seule la structure qui a orienté la personne relance",
+            ));
+        }
+        if !view.referral.status.awaits_answer() {
+            return Err(AppError::Invalid(
+                "l'orientation n'attend plus de réponse".into(),
+            ));
+        }
+        self.notify_receiver(&view.referral, true).await
     }
 
     async fn organisation_name(&self, id: Option<&str>) -> String {
@@ -674,8 +717,62 @@ impl App {
             out.pairs.push(pair);
         }
         out.acceptance_rate = (sent > 0).then(|| taken as f64 / sent as f64);
+        out.gaps = self.offer_gaps(actor).await?;
         out.pairs.sort_by_key(|p| std::cmp::Reverse(p.sent));
         Ok(out)
+    }
+}
+
+impl App {
+    /// Requests of the catalogue for which no place of the coordinator's territory (each of
+    /// its départements and communes) offers the kind of help: the gaps in the offer.
+    pub async fn offer_gaps(
+        &self,
+        actor: Option<&Actor>,
+    ) -> Result<Vec<(String, String)>, AppError> {
+        use maillage_domain::policy::TerritoryUnit;
+        use maillage_search::SearchQuery;
+        let Some(actor) = actor else {
+            return Ok(Vec::new());
+        };
+        let catalogue = self.catalogue().await?;
+        let index = self.index();
+        let mut gaps = Vec::new();
+        for unit in &actor.territory {
+            let (departement, insee_code) = match unit {
+                TerritoryUnit::Departement(d) => (Some(d.clone()), None),
+                TerritoryUnit::Commune(c) => (None, Some(c.clone())),
+            };
+            for entry in &catalogue.entries {
+                let mut found = 0;
+                if !entry.services.is_empty() {
+                    found += index
+                        .search(&SearchQuery {
+                            services: entry.services.clone(),
+                            departement: departement.clone(),
+                            insee_code: insee_code.clone(),
+                            limit: 1,
+                            ..SearchQuery::default()
+                        })?
+                        .total;
+                }
+                if found == 0 && !entry.mediation_forms.is_empty() {
+                    found += index
+                        .search(&SearchQuery {
+                            mediation_forms: entry.mediation_forms.clone(),
+                            departement: departement.clone(),
+                            insee_code: insee_code.clone(),
+                            limit: 1,
+                            ..SearchQuery::default()
+                        })?
+                        .total;
+                }
+                if found == 0 {
+                    gaps.push((unit.code().to_string(), entry.title.clone()));
+                }
+            }
+        }
+        Ok(gaps)
     }
 }
 

@@ -1085,6 +1085,35 @@ async fn a_referral_goes_through_every_status_between_two_organisations() {
     assert_eq!(after.referral.contact, None);
     assert_eq!(after.referral.shared, maillage_store::Shared::default());
 
+    // The sender relaunches a structure without account: a new link, the old one stops.
+    let relaunched = app
+        .send_referral(Some(&sender), &outgoing(&ml_id, oral.clone()))
+        .await
+        .expect("envoi")
+        .expect("valide");
+    let first = link_in(
+        &last_to(&inbox, "accueil@mission-locale.example").expect("lien"),
+        "/orientations/reponse/",
+    );
+    assert!(
+        app.resend_referral(Some(&receiver), &relaunched)
+            .await
+            .is_err()
+    );
+    app.resend_referral(Some(&sender), &relaunched)
+        .await
+        .expect("relance");
+    let second = link_in(
+        &last_to(&inbox, "accueil@mission-locale.example").expect("lien"),
+        "/orientations/reponse/",
+    );
+    assert_ne!(first, second);
+    assert!(app.referral_by_link(&first, "reponse").await.is_err());
+    assert!(app.referral_by_link(&second, "reponse").await.is_ok());
+    app.answer_by_link(&second, Event::TakeInCharge, None)
+        .await
+        .expect("prise en charge par lien");
+
     // Schedule: a reminder after a week without answer, expiry after 30 days (sender told),
     // erasure 12 months after the journey closed.
     let waiting = app

@@ -275,6 +275,8 @@ struct DetailPage {
     can_no_show: bool,
     can_close: bool,
     can_withdraw: bool,
+    /// The sender may send it again (a new link for a receiver without account).
+    can_resend: bool,
     reasons: Vec<Choice>,
     outcomes: Vec<Choice>,
     /// The answer form posts here (a page, or a link without account).
@@ -347,6 +349,7 @@ fn detail_page(
                 outcome: Outcome::Other,
             }),
         can_withdraw: (v.is_sender || v.may_answer) && can(Event::Withdraw),
+        can_resend: v.is_sender && r.status.awaits_answer(),
         reasons: vocab::<DeclineReason>(),
         outcomes: vocab::<Outcome>(),
         action,
@@ -381,6 +384,13 @@ async fn answer(
         &field(&pairs, "motif"),
         &field(&pairs, "issue"),
     );
+    if field(&pairs, "action") == "relancer" {
+        state
+            .app
+            .resend_referral(viewer.actor.as_ref(), &id)
+            .await?;
+        return Ok(Redirect::to(&format!("/orientations/{id}")).into_response());
+    }
     let result = match event {
         Ok(e) => state
             .app
