@@ -455,7 +455,7 @@ test('diagnostic seul, au clavier sur 360 px : arrêt, reprise avec le code, ré
   await answerOn(other, 'plutot');
   await other.waitForURL(/\/resultat$/);
   assert.match(await other.textContent('.level-box h2'), /Niveau \d sur 5/);
-  assert.ok(await other.$('a[href^="/?"]'), 'un lien vers les lieux qui conviennent');
+  assert.ok(await other.$('a[href^="/orienter?niveau="]'), 'un lien pour être orienté selon le niveau');
   await checkA11y(other, 'le résultat');
   await other.emulateMedia({ media: 'print' });
   const pdf = await other.pdf({ format: 'A4' });
@@ -765,6 +765,8 @@ test('orienter : demande dans les mots de la personne, au clavier sur 360 px, ra
   await page.waitForSelector('article.slip');
   assert.match(await page.textContent('article.slip'), /Pour : Créer son compte CAF/);
   assert.match(await page.textContent('article.slip'), /numéro d'allocataire/);
+  // A sketch from where the person lives: the direction and the distance, in words.
+  assert.match(await page.textContent('figure.sketch figcaption'), /(km|m) (au|à l').+ de Nancy/);
   await checkA11y(page, 'la fiche pour la personne');
   assert.ok((await page.inputValue('#texte-court')).length > 20);
   await page.fill('#courriel', 'personne@exemple.fr');

@@ -344,15 +344,21 @@ struct ResultPage {
     code: String,
 }
 
-/// The directory search that fits a level, until orientation (issue #6) exists.
-fn search_for(level: Level) -> &'static str {
-    match level {
-        Level::Distant => "/?service=demarches&accompagnement=individuel",
-        Level::Beginner => "/?service=outils-quotidien&accompagnement=individuel",
-        Level::Intermediate => "/?service=outils-quotidien&accompagnement=atelier",
-        Level::Advanced => "/?service=securite",
-        Level::Autonomous => "/?service=culture-numerique",
+/// Orientation with what the diagnostic found: the level, the equipment, and the commune when
+/// it was noted (the helper or the person then says the request).
+fn orient_link(a: &maillage_domain::diagnostic::Assessment, commune: Option<&str>) -> String {
+    use maillage_domain::diagnostic::Equipment;
+    let equipment = match a.equipment {
+        Equipment::None => "aucun",
+        Equipment::SmartphoneOnly => "smartphone",
+        Equipment::Computer => "ordinateur",
+    };
+    let mut link = format!("/orienter?niveau={}&equipement={equipment}", a.level.slug());
+    if let Some(c) = commune.filter(|c| !c.trim().is_empty()) {
+        link.push_str("&commune=");
+        link.push_str(&form_urlencoded::byte_serialize(c.as_bytes()).collect::<String>());
     }
+    link
 }
 
 fn result_page(viewer: &Viewer, view: &DiagnosticView, alone: bool, code: &str) -> ResultPage {
@@ -382,7 +388,7 @@ fn result_page(viewer: &Viewer, view: &DiagnosticView, alone: bool, code: &str) 
             })
             .collect(),
         overall: a.overall.map(|o| o.label()),
-        search_link: search_for(a.level).to_string(),
+        search_link: orient_link(a, d.commune.as_deref()),
         retest_on: d
             .retest_on
             .as_deref()
@@ -836,6 +842,8 @@ struct PersonPage {
     diagnostics: Vec<DiagnosticRow>,
     last_id: Option<String>,
     changes: Vec<Change>,
+    /// Orientation with the latest diagnostic's level and equipment.
+    orient: Option<String>,
 }
 
 async fn person_page(
@@ -859,6 +867,9 @@ async fn person_page(
         consent_at: person.consent_at.get(..10).unwrap_or_default().to_string(),
         keep_until: person.keep_until.get(..10).unwrap_or_default().to_string(),
         last_id: diagnostics.last().map(|d| d.id.clone()),
+        orient: diagnostics
+            .last()
+            .map(|d| orient_link(&d.assessment, d.commune.as_deref())),
         diagnostics: diagnostics
             .iter()
             .map(|d| DiagnosticRow {

@@ -257,9 +257,13 @@ async fn orient(
     RawQuery(query): RawQuery,
 ) -> Result<Response, AppError> {
     let pairs = pairs(query.as_deref());
-    let form = form_of(&pairs);
+    let mut form = form_of(&pairs);
+    // Coming from a diagnostic: the commune fills the field, the helper then says the request.
+    if form.pres_de.is_empty() {
+        form.pres_de = field(&pairs, "commune");
+    }
     let catalogue = state.app.catalogue().await?;
-    let asked = !form.pres_de.is_empty() || !form.texte.is_empty();
+    let asked = !field(&pairs, "pres_de").is_empty() || !form.texte.is_empty();
     let mut errors = Vec::new();
     let mut shown_answer = None;
     if asked {

@@ -44,6 +44,57 @@ struct SlipPage {
     sent: Option<String>,
     errors: Vec<(String, String)>,
     email: String,
+    /// Where the person comes from, kept for the form that sends the slip.
+    from: String,
+    /// A sketch of the way from where the person lives to the place, when known.
+    sketch: Option<Sketch>,
+}
+
+/// A sketch « à vol d'oiseau »: where the person starts, where the place is, the direction and
+/// the distance. Coordinates are in the SVG's 320 × 160 box.
+pub struct Sketch {
+    pub ox: i32,
+    pub oy: i32,
+    pub px: i32,
+    pub py: i32,
+    pub distance: String,
+    pub direction: &'static str,
+    pub from: String,
+}
+
+/// The direction of `to` seen from `from`, in words, and the sketch's points.
+pub fn sketch(
+    from: maillage_domain::geo::GeoPoint,
+    to: maillage_domain::geo::GeoPoint,
+    from_label: &str,
+) -> Sketch {
+    let (lat1, lat2) = (from.lat.to_radians(), to.lat.to_radians());
+    let dlon = (to.lon - from.lon).to_radians();
+    let y = dlon.sin() * lat2.cos();
+    let x = lat1.cos() * lat2.sin() - lat1.sin() * lat2.cos() * dlon.cos();
+    let bearing = y.atan2(x);
+    let degrees = (bearing.to_degrees() + 360.0) % 360.0;
+    const WORDS: [&str; 8] = [
+        "au nord",
+        "au nord-est",
+        "à l'est",
+        "au sud-est",
+        "au sud",
+        "au sud-ouest",
+        "à l'ouest",
+        "au nord-ouest",
+    ];
+    let sector = (((degrees + 22.5) / 45.0).floor() as usize) % 8;
+    let (dx, dy) = (bearing.sin() * 110.0, -bearing.cos() * 50.0);
+    Sketch {
+        ox: (160.0 - dx).round() as i32,
+        oy: (85.0 - dy).round() as i32,
+        px: (160.0 + dx).round() as i32,
+        py: (85.0 + dy).round() as i32,
+        distance: maillage_domain::orientation::distance_phrase(from.distance_m(to)),
+        direction: WORDS.get(sector).copied().unwrap_or("près"),
+        from: from_label.to_string(),
+    }
 }
 
 /// The essentials of a place in a short text: name, address, phone, days open, what to bring.
@@ -119,7 +170,14 @@ async fn slip(
     RawQuery(query): RawQuery,
 ) -> Result<Response, AppError> {
     let pairs = crate::filters::pairs(query.as_deref());
-    let page = slip_page(&state, &viewer, &id, &super::field(&pairs, "demande")).await?;
+    let page = slip_page(
+        &state,
+        &viewer,
+        &id,
+        &super::field(&pairs, "demande"),
+        &super::field(&pairs, "pres_de"),
+    )
+    .await?;
     Ok(render(&page))
 }
 
@@ -128,6 +186,7 @@ async fn slip_page(
     viewer: &Viewer,
     id: &str,
     request_id: &str,
+    from: &str,
 ) -> Result<SlipPage, AppError> {
     let place = state.app.place(id).await?.place;
     let (today, _, week) = weekly_hours(&place);
@@ -156,6 +215,13 @@ async fn slip_page(
         sent: None,
         errors: Vec::new(),
         email: String::new(),
+        from: from.to_string(),
+        sketch: match (state.app.resolve_near(from).ok(), place.location) {
+            (Some((origin, label)), Some(at)) if !from.trim().is_empty() => {
+                Some(sketch(origin, at, &label))
+            }
+            _ => None,
+        },
         place,
     })
 }
@@ -170,7 +236,14 @@ async fn send_slip(
 ) -> Result<Response, AppError> {
     let pairs = super::form_pairs(&body);
     let email = super::field(&pairs, "courriel");
-    let mut page = slip_page(&state, &viewer, &id, &super::field(&pairs, "demande")).await?;
+    let mut page = slip_page(
+        &state,
+        &viewer,
+        &id,
+        &super::field(&pairs, "demande"),
+        &super::field(&pairs, "pres_de"),
+    )
+    .await?;
     match maillage_domain::fields::email(&email) {
         Err(why) => {
             page.errors
@@ -211,4 +284,25 @@ async fn send_slip(
         }
     }
     Ok(render(&page))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use maillage_domain::geo::GeoPoint;
+
+    #[test]
+    fn the_sketch_says_the_direction_and_the_distance() {
+        let nancy = GeoPoint::new(48.6921, 6.1844);
+        let north = GeoPoint::new(48.7130, 6.1844);
+        let k = sketch(nancy, north, "Nancy (54)");
+        assert_eq!(k.direction, "au nord");
+        assert_eq!(k.distance, "à 2,3 km");
+        assert!(k.py < k.oy, "the place is drawn above");
+        let west = sketch(nancy, GeoPoint::new(48.6921, 6.10), "Nancy (54)");
+        assert_eq!(west.direction, "à l'ouest");
+        assert!(west.px < west.ox);
+        let south_east = sketch(nancy, GeoPoint::new(48.65, 6.25), "Nancy (54)");
+        assert_eq!(south_east.direction, "au sud-est");
+    }
 }
