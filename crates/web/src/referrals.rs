@@ -462,6 +462,41 @@ impl App {
         Ok(after)
     }
 
+    /// Everything Maillage holds about the person of a referral's journey, for the person who
+    /// asks for it (a member of one of the structures involved hands it over): the first name,
+    /// the contact, each hand-off with what was shared, its consent and its history.
+    pub async fn journey_export(
+        &self,
+        actor: Option<&Actor>,
+        id: &str,
+    ) -> Result<serde_json::Value, AppError> {
+        let view = self.referral_view(actor, id).await?;
+        let mut steps = Vec::new();
+        for r in &view.journey {
+            let events = self.store.referral_events(&r.id).await?;
+            steps.push(serde_json::json!({
+                "vers": r.to_name,
+                "demande": r.request_title,
+                "transmis": r.shared,
+                "accord": r.consent,
+                "accord_le": r.consent_at,
+                "statut": r.status.label(),
+                "motif_refus": r.decline_reason.map(|d| d.label()),
+                "issue": r.outcome.map(|o| o.label()),
+                "historique": events.iter().map(|e| serde_json::json!({"le": e.at, "statut": e.status.label(), "par": e.actor})).collect::<Vec<_>>(),
+            }));
+        }
+        Ok(serde_json::json!({
+            "prenom_ou_pseudonyme": view.referral.person_label,
+            "contact": view.referral.contact,
+            "conservation": format!(
+                "effacé {} mois après la fin du parcours, ou dès le retrait de l'accord",
+                self.delays().retention_months
+            ),
+            "orientations": steps,
+        }))
+    }
+
     /// The receiving organisation answers (a member signed in).
     pub async fn answer_referral(
         &self,

@@ -1011,6 +1011,22 @@ async fn a_referral_goes_through_every_status_between_two_organisations() {
             .is_err()
     );
 
+    // The person's data, exported for them by either structure.
+    let export = app
+        .journey_export(Some(&receiver), &id)
+        .await
+        .expect("export");
+    assert_eq!(export["prenom_ou_pseudonyme"], "Karim");
+    assert_eq!(
+        export["orientations"][0]["transmis"]["note"],
+        "Sans revenus depuis un mois."
+    );
+    assert!(
+        export["orientations"][0]["historique"]
+            .as_array()
+            .is_some_and(|h| h.len() == 5)
+    );
+
     // Onward, to a place not on Maillage: its address gets a single-use link to answer.
     let onward = app
         .send_referral(

@@ -27,6 +27,7 @@ pub fn routes() -> Router<State> {
         .route("/orientations/nouvelle", get(new_form).post(send))
         .route("/orientations/flux", get(flows))
         .route("/orientations/{id}", get(detail).post(answer))
+        .route("/orientations/{id}/export", get(export))
         .route(
             "/orientations/reponse/{token}",
             get(link_page).post(link_answer),
@@ -419,6 +420,24 @@ async fn answer(
         }
         Err(e) => Err(e),
     }
+}
+
+/// The person's data for the person (JSON, not cached).
+async fn export(
+    AxState(state): AxState<State>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    use axum::http::{HeaderValue, header};
+    let data = state.app.journey_export(viewer.actor.as_ref(), &id).await?;
+    let mut r = axum::Json(data).into_response();
+    r.headers_mut().insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_static("attachment; filename=\"parcours-personne.json\""),
+    );
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(r)
 }
 
 /// A referral seen through a receiver's link (no account): the same page, answering by link.
