@@ -97,7 +97,11 @@ pub fn sketch(
     }
 }
 
-/// The essentials of a place in a short text: name, address, phone, days open, what to bring.
+/// Two SMS.
+pub const SMS_LIMIT: usize = 306;
+
+/// The essentials of a place in a short text: name, address, phone, days open, what to bring
+/// as far as two SMS allow.
 pub fn short_text(
     place: &maillage_domain::Place,
     phone: Option<&str>,
@@ -122,20 +126,25 @@ pub fn short_text(
     if !open.is_empty() {
         parts.push(format!("Ouvert {}", open.join(", ")));
     }
-    if !bring.is_empty() {
-        parts.push(format!(
-            "Apporter : {}",
-            bring
-                .iter()
-                .map(|b| b
-                    .split(['(', ':'])
-                    .next()
-                    .unwrap_or(b)
-                    .trim()
-                    .to_lowercase())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
+    // What to bring, as long as the whole stays within two SMS (306 characters in the GSM
+    // alphabet with accents): the first items are the ones that matter most.
+    let essentials = parts.join(". ");
+    let mut items: Vec<String> = Vec::new();
+    for b in bring {
+        let item = b
+            .split(['(', ':'])
+            .next()
+            .unwrap_or(b)
+            .trim()
+            .to_lowercase();
+        let candidate = format!("{essentials}. Apporter : {}, {item}", items.join(", "));
+        if candidate.chars().count() > SMS_LIMIT {
+            break;
+        }
+        items.push(item);
+    }
+    if !items.is_empty() {
+        parts.push(format!("Apporter : {}", items.join(", ")));
     }
     parts.join(". ")
 }
@@ -290,6 +299,49 @@ async fn send_slip(
 mod tests {
     use super::*;
     use maillage_domain::geo::GeoPoint;
+
+    #[test]
+    fn the_short_text_fits_two_sms_and_keeps_the_essentials() {
+        let mut place = maillage_domain::Place::new(
+            "p",
+            "France Services de Nancy",
+            "47 rue du Moulin",
+            "54000",
+            "Nancy",
+            chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap_or_default(),
+        );
+        place.phone = Some("+33353015718".into());
+        let week = vec![
+            (false, "mardi 24".to_string(), "14 h – 18 h".to_string()),
+            (false, "mercredi 25".to_string(), "fermé".to_string()),
+            (
+                false,
+                "samedi 28".to_string(),
+                "9 h 30 – 12 h 30".to_string(),
+            ),
+        ];
+        let bring: Vec<String> = [
+            "Le numéro d'allocataire (sur un courrier de la CAF)",
+            "Une pièce d'identité en cours de validité",
+            "Les justificatifs de ressources des trois derniers mois",
+            "Un RIB",
+            "Les identifiants du compte s'il existe déjà (à taper soi-même)",
+            "Le dernier courrier reçu de la CAF, et tout autre papier utile à la démarche du jour",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let text = short_text(&place, Some("03 53 01 57 18"), &week, &bring);
+        assert!(
+            text.chars().count() <= SMS_LIMIT,
+            "{} : {text}",
+            text.chars().count()
+        );
+        assert!(text.starts_with("France Services de Nancy, 47 rue du Moulin, 54000 Nancy"));
+        assert!(text.contains("Tél. 03 53 01 57 18"));
+        assert!(text.contains("mar. 14 h – 18 h") && !text.contains("mer."));
+        assert!(text.contains("Apporter : le numéro d'allocataire"));
+    }
 
     #[test]
     fn the_sketch_says_the_direction_and_the_distance() {
