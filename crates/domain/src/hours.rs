@@ -182,6 +182,25 @@ pub struct DayHours {
     pub public_holiday: bool,
 }
 
+/// French name of a month (`month0`: 0 for January, as chrono counts).
+pub fn month_name(month0: u32) -> &'static str {
+    const MONTHS: [&str; 12] = [
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+    ];
+    MONTHS.get(month0 as usize).copied().unwrap_or_default()
+}
+
 /// French name of a weekday.
 pub fn day_name(w: Weekday) -> &'static str {
     match w {

@@ -1042,25 +1042,8 @@ pub fn assess(
 
 /// « mardi 1 décembre à 14 h ».
 pub fn session_phrase(start: chrono::NaiveDateTime) -> String {
-    const MONTHS: [&str; 12] = [
-        "janvier",
-        "février",
-        "mars",
-        "avril",
-        "mai",
-        "juin",
-        "juillet",
-        "août",
-        "septembre",
-        "octobre",
-        "novembre",
-        "décembre",
-    ];
     use chrono::Timelike;
-    let month = MONTHS
-        .get(start.month0() as usize)
-        .copied()
-        .unwrap_or_default();
+    let month = crate::hours::month_name(start.month0());
     let time = match start.minute() {
         0 => format!("{} h", start.hour()),
         m => format!("{} h {m:02}", start.hour()),

@@ -322,21 +322,6 @@ struct PlacePage {
     source: Option<String>,
 }
 
-const MONTHS: [&str; 12] = [
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-];
-
 pub fn french_date(d: chrono::NaiveDate) -> String {
     let day = d.day();
     let day = if day == 1 {
@@ -344,7 +329,11 @@ pub fn french_date(d: chrono::NaiveDate) -> String {
     } else {
         day.to_string()
     };
-    format!("{day} {} {}", MONTHS[d.month0() as usize], d.year())
+    format!(
+        "{day} {} {}",
+        maillage_domain::hours::month_name(d.month0()),
+        d.year()
+    )
 }
 
 /// The place's local date, whether it is open now, and its weekly hours table (day is today,
