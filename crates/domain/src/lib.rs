@@ -2,6 +2,7 @@
 //! numérique », the place and its validation rules, opening hours, geography and the
 //! authorisation policy. No I/O, no async: every adapter builds on this crate.
 
+pub mod activity;
 pub mod booklet;
 pub mod campaigns;
 pub mod dedup;
@@ -10,6 +11,7 @@ pub mod fields;
 pub mod freshness;
 pub mod geo;
 pub mod hours;
+pub mod indicators;
 pub mod organisation;
 pub mod orientation;
 pub mod place;

@@ -335,14 +335,15 @@ vocabulary! {
     /// Themes of digital mediation, as the national activity reporting names them (workshops,
     /// resources, activity records).
     MediationTheme, field = "thematiques" {
-        Equipment = "materiel", "Prendre en main du matériel";
-        Internet = "internet", "Naviguer sur internet";
-        Email = "courriel", "Courriels";
+        Equipment = "materiel", "Prendre en main du matériel", aliases = ["PrendreEnMainDuMateriel"];
+        Internet = "internet", "Naviguer sur internet", aliases = ["Navigation sur internet", "NavigationSurInternet"];
+        Email = "courriel", "Courriels", aliases = ["E-mail", "Email", "mail"];
         Office = "bureautique", "Bureautique";
-        SocialMedia = "reseaux-sociaux", "Réseaux sociaux et communication";
-        OnlineProcedures = "demarches", "Démarches en ligne et accès aux droits";
+        SocialMedia = "reseaux-sociaux", "Réseaux sociaux et communication", aliases = ["Réseaux sociaux communication", "ReseauxSociaux"];
+        OnlineProcedures = "demarches", "Démarches en ligne et accès aux droits", aliases = ["Aide aux démarches administratives", "Démarches en ligne"];
         Health = "sante", "Santé";
-        BankingShopping = "banque-achats", "Banque et achats en ligne";
+        BankingShopping = "banque-achats", "Banque et achats en ligne", aliases = ["BanqueEtAchatsEnLigne"];
+        Entrepreneurship = "entrepreneuriat", "Entrepreneuriat";
         Employment = "insertion-pro", "Insertion professionnelle";
         Safety = "securite", "Sécurité numérique et désinformation", aliases = ["Prévention en sécurité numérique"];
         Parenting = "parentalite", "Parentalité numérique";
