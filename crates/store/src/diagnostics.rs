@@ -297,6 +297,7 @@ impl Store {
 
     /// Erases a person and everything recorded about them (their diagnostics).
     pub async fn delete_person(&self, id: &str) -> Result<bool> {
+        self.anonymise_in_activities(&[id.to_string()]).await?;
         on_pool!(self, pool => {
             let done = sqlx::query("DELETE FROM persons WHERE id = $1").bind(id).execute(pool).await?;
             Ok(done.rows_affected() == 1)
@@ -305,6 +306,8 @@ impl Store {
 
     /// Erases persons kept past their date (with their diagnostics) and expired drafts.
     pub async fn purge_diagnostics(&self, now: &str) -> Result<u64> {
+        let leaving = self.persons_past(now).await?;
+        self.anonymise_in_activities(&leaving).await?;
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             let done = sqlx::query("DELETE FROM persons WHERE keep_until < $1")

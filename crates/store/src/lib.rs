@@ -7,6 +7,7 @@
 //! [`Store::all_places`], independent of the backend.
 
 mod accounts;
+mod activities;
 mod campaigns;
 mod catalogue;
 mod diagnostics;
@@ -26,6 +27,7 @@ use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 
 pub use accounts::{NewUser, User};
+pub use activities::{NewActivity, StoredActivity};
 pub use campaigns::{Campaign, CampaignRequest, IssuedRequest, LinkTarget, NewRequest, token_hash};
 pub use diagnostics::{Draft, NewDiagnostic, NewPerson, Person, StoredDiagnostic, normalise_code};
 pub use directory::{ImportOutcome, ImportRecord, ImportSummary, StoredPlace};
@@ -156,6 +158,9 @@ impl Store {
             let mut tx = pool.begin().await?;
             for sql in [
                 "DELETE FROM sessions",
+                "DELETE FROM share_links",
+                "DELETE FROM activity_persons",
+                "DELETE FROM activities",
                 "DELETE FROM watch_deliveries",
                 "DELETE FROM watch_subscriptions",
                 "DELETE FROM news_items",
