@@ -169,6 +169,23 @@ pub enum Action {
     },
     /// See the network's flows of referrals, aggregated (no person's data): the coordinators.
     ViewFlows,
+    /// Record, edit, duplicate or delete this structure's activity records, see its followed
+    /// persons' timelines and import past records: its members only.
+    RecordActivity {
+        organisation_id: String,
+    },
+    /// Read the private notes of a record: its author only.
+    ReadActivityNotes {
+        author_id: Option<String>,
+    },
+    /// See the aggregated statistics of a structure (no person's data): its members, the
+    /// coordinators of its territory, administrators.
+    ViewStatistics(Location),
+    /// Give out or revoke the public link to a structure's statistics, and the link to its
+    /// before/after survey: its members.
+    ShareStatistics {
+        organisation_id: String,
+    },
 }
 
 /// The answer, with the reason in French when refused.
@@ -201,6 +218,22 @@ pub fn authorize(actor: Option<&Actor>, action: &Action, today: NaiveDate) -> De
             Decision::Allow
         } else {
             Decision::Deny("seuls les membres de la structure qui suit la personne y ont accès")
+        };
+    }
+    // Records hold links to followed persons: they stay within the structure, administrators
+    // included unless members.
+    if let RecordActivity { organisation_id } | ShareStatistics { organisation_id } = action {
+        return if actor.member_of(organisation_id, today) {
+            Decision::Allow
+        } else {
+            Decision::Deny("réservé aux membres de la structure")
+        };
+    }
+    if let ReadActivityNotes { author_id } = action {
+        return if author_id.as_deref() == Some(actor.user_id.as_str()) {
+            Decision::Allow
+        } else {
+            Decision::Deny("les notes d'un compte rendu ne sont lues que par leur auteur")
         };
     }
     if let SendReferral { organisation_id } | HandleReferral { organisation_id } = action {
@@ -331,6 +364,22 @@ pub fn authorize(actor: Option<&Actor>, action: &Action, today: NaiveDate) -> De
                 Decision::Allow
             } else {
                 Decision::Deny("les flux d'orientation du réseau sont suivis par les coordinateurs")
+            }
+        }
+        RecordActivity { .. } | ShareStatistics { .. } | ReadActivityNotes { .. } => {
+            Decision::Deny("réservé aux membres de la structure")
+        }
+        ViewStatistics(loc) => {
+            let member = loc
+                .organisation_id
+                .as_deref()
+                .is_some_and(|o| actor.member_of(o, today));
+            if member || actor.administrator || actor.coordinates(loc) {
+                Decision::Allow
+            } else {
+                Decision::Deny(
+                    "les statistiques d'une structure sont vues par ses membres et les coordinateurs de son territoire",
+                )
             }
         }
     }
@@ -528,6 +577,48 @@ mod tests {
                 Action::PublishResources,
                 Action::PostNews,
                 Action::SubscribeWatch,
+            ];
+            for (action, allowed) in actions.iter().zip(want) {
+                let d = authorize(a.as_ref(), action, today());
+                assert_eq!(d.is_allowed(), allowed, "{who:?} {action:?} → {d:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn activity_and_statistics_matrix() {
+        use Who::*;
+        // (who, [record for org-1, record for org-2, read own notes, read another's notes,
+        // statistics of org-1 (département 84), share org-1's statistics])
+        let expected: [(Who, [bool; 6]); 7] = [
+            (Anonymous, [false, false, false, false, false, false]),
+            (Helper, [false, false, true, false, false, false]),
+            (Member, [true, false, true, false, true, true]),
+            (FormerMember, [false, false, true, false, false, false]),
+            (Coordinator, [false, false, true, false, true, false]),
+            (OtherCoordinator, [false, false, true, false, false, false]),
+            (Admin, [false, false, true, false, true, false]),
+        ];
+        for (who, want) in expected {
+            let a = actor(who);
+            let me = a.as_ref().map(|a| a.user_id.clone());
+            let actions = [
+                Action::RecordActivity {
+                    organisation_id: "org-1".into(),
+                },
+                Action::RecordActivity {
+                    organisation_id: "org-2".into(),
+                },
+                Action::ReadActivityNotes {
+                    author_id: me.clone().or(Some("personne".into())),
+                },
+                Action::ReadActivityNotes {
+                    author_id: Some("quelqu-un-d-autre".into()),
+                },
+                Action::ViewStatistics(own()),
+                Action::ShareStatistics {
+                    organisation_id: "org-1".into(),
+                },
             ];
             for (action, allowed) in actions.iter().zip(want) {
                 let d = authorize(a.as_ref(), action, today());
