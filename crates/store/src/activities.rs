@@ -144,6 +144,11 @@ impl Store {
                         .await
                         .map_err(conflict)?;
                 }
+                sqlx::query("INSERT INTO activity_changes (kind, ref_id, at) VALUES ('activite', $1, $2)")
+                    .bind(&id)
+                    .bind(&stamp)
+                    .execute(&mut *tx)
+                    .await?;
                 ids.push(id);
             }
             tx.commit().await?;
@@ -177,6 +182,11 @@ impl Store {
             if done.rows_affected() != 1 {
                 return Ok(false);
             }
+            sqlx::query("INSERT INTO activity_changes (kind, ref_id, at) VALUES ('activite', $1, $2)")
+                .bind(id)
+                .bind(now())
+                .execute(&mut *tx)
+                .await?;
             sqlx::query("DELETE FROM activity_persons WHERE activity_id = $1")
                 .bind(id)
                 .execute(&mut *tx)
@@ -196,11 +206,64 @@ impl Store {
 
     pub async fn delete_activity(&self, id: &str) -> Result<bool> {
         on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
             let done = sqlx::query("DELETE FROM activities WHERE id = $1")
                 .bind(id)
-                .execute(pool)
+                .execute(&mut *tx)
                 .await?;
+            sqlx::query("INSERT INTO activity_changes (kind, ref_id, at) VALUES ('activite', $1, $2)")
+                .bind(id)
+                .bind(now())
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
             Ok(done.rows_affected() == 1)
+        })
+    }
+
+    /// Changes after `seq`, in order: (seq, kind, id) with kind `activite`, `personne` or
+    /// `orientation`.
+    pub async fn activity_changes_since(&self, seq: i64) -> Result<Vec<(i64, String, String)>> {
+        on_pool!(self, pool => {
+            let rows = sqlx::query("SELECT seq, kind, ref_id FROM activity_changes WHERE seq > $1 ORDER BY seq")
+                .bind(seq)
+                .fetch_all(pool)
+                .await?;
+            rows.iter().map(|r| Ok((r.try_get("seq")?, r.try_get("kind")?, r.try_get("ref_id")?))).collect()
+        })
+    }
+
+    /// The last change's number (0 when none).
+    pub async fn last_activity_change(&self) -> Result<i64> {
+        on_pool!(self, pool => {
+            let n: Option<i64> = sqlx::query("SELECT MAX(seq) AS n FROM activity_changes").fetch_one(pool).await?.try_get("n")?;
+            Ok(n.unwrap_or(0))
+        })
+    }
+
+    /// Forgets changes older than `before` (every running instance has applied them).
+    pub async fn purge_activity_changes(&self, before: &str) -> Result<u64> {
+        on_pool!(self, pool => {
+            let done = sqlx::query("DELETE FROM activity_changes WHERE at < $1").bind(before).execute(pool).await?;
+            Ok(done.rows_affected())
+        })
+    }
+
+    /// Current status of every referral linked to a record (for the statistics).
+    pub async fn linked_referral_statuses(&self) -> Result<Vec<(String, String)>> {
+        on_pool!(self, pool => {
+            let rows = sqlx::query("SELECT r.id, r.status FROM referrals r WHERE EXISTS (SELECT 1 FROM activities a WHERE a.referral_id = r.id)")
+                .fetch_all(pool)
+                .await?;
+            rows.iter().map(|r| Ok((r.try_get("id")?, r.try_get("status")?))).collect()
+        })
+    }
+
+    /// A referral's current status.
+    pub async fn referral_status(&self, id: &str) -> Result<Option<String>> {
+        on_pool!(self, pool => {
+            let row = sqlx::query("SELECT status FROM referrals WHERE id = $1").bind(id).fetch_optional(pool).await?;
+            Ok(match row { Some(r) => Some(r.try_get("status")?), None => None })
         })
     }
 
@@ -361,14 +424,21 @@ impl Store {
 
     pub async fn set_person_profile(&self, person_id: &str, p: &Profile) -> Result<()> {
         on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
             sqlx::query("UPDATE persons SET age_bracket = $2, gender = $3, social_status = $4, insee_code = $5 WHERE id = $1")
                 .bind(person_id)
                 .bind(p.age.map(|v| v.slug()))
                 .bind(p.gender.map(|v| v.slug()))
                 .bind(p.status.map(|v| v.slug()))
                 .bind(p.commune.as_deref())
-                .execute(pool)
+                .execute(&mut *tx)
                 .await?;
+            sqlx::query("INSERT INTO activity_changes (kind, ref_id, at) VALUES ('personne', $1, $2)")
+                .bind(person_id)
+                .bind(now())
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
         });
         Ok(())
     }
@@ -398,6 +468,11 @@ impl Store {
                     sqlx::query("DELETE FROM activity_persons WHERE activity_id = $1 AND person_id = $2")
                         .bind(&r.id)
                         .bind(person_id)
+                        .execute(&mut *tx)
+                        .await?;
+                    sqlx::query("INSERT INTO activity_changes (kind, ref_id, at) VALUES ('activite', $1, $2)")
+                        .bind(&r.id)
+                        .bind(now())
                         .execute(&mut *tx)
                         .await?;
                     changed.push(r.id.clone());

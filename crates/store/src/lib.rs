@@ -159,6 +159,7 @@ impl Store {
             for sql in [
                 "DELETE FROM sessions",
                 "DELETE FROM share_links",
+                "DELETE FROM activity_changes",
                 "DELETE FROM activity_persons",
                 "DELETE FROM activities",
                 "DELETE FROM watch_deliveries",

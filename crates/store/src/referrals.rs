@@ -315,6 +315,11 @@ impl Store {
                 .bind(t.detail)
                 .execute(&mut *tx)
                 .await?;
+            sqlx::query("INSERT INTO activity_changes (kind, ref_id, at) VALUES ('orientation', $1, $2)")
+                .bind(id)
+                .bind(&at)
+                .execute(&mut *tx)
+                .await?;
             // The journey closes when none of its referrals is still open.
             sqlx::query("UPDATE journeys SET closed_at = $1 WHERE id = (SELECT journey_id FROM referrals WHERE id = $2) AND closed_at IS NULL AND NOT EXISTS (SELECT 1 FROM referrals o WHERE o.journey_id = journeys.id AND o.status NOT IN ('cloturee', 'retiree', 'expiree'))")
                 .bind(&at)

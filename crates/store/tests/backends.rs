@@ -1639,6 +1639,14 @@ async fn activities_are_written_all_or_nothing_and_keep_figures_after_erasure() 
             .expect("écrit");
         let stored = store.activity(&ids[0]).await.expect("lu").expect("trouvé");
         assert_eq!(stored.activity, workshop, "{}", store.backend());
+        let changes = store.activity_changes_since(0).await.expect("journal");
+        assert!(
+            changes
+                .iter()
+                .any(|(_, kind, id)| kind == "activite" && id == &ids[0]),
+            "each write is logged for the other instances' statistics"
+        );
+        let last = store.last_activity_change().await.expect("dernier");
         assert_eq!(stored.notes.as_deref(), Some("salle trop petite"));
 
         // A batch with one bad row writes nothing.
@@ -1710,5 +1718,12 @@ async fn activities_are_written_all_or_nothing_and_keep_figures_after_erasure() 
 
         assert!(store.delete_activity(&ids[0]).await.expect("supprimé"));
         assert_eq!(store.count_activities().await.expect("compte"), 0);
+        let later = store.activity_changes_since(last).await.expect("journal");
+        assert!(later.iter().all(|(seq, _, _)| *seq > last));
+        assert!(
+            later
+                .iter()
+                .any(|(_, kind, id)| kind == "activite" && id == &ids[0])
+        );
     }
 }

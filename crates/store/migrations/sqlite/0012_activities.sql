@@ -39,3 +39,12 @@ CREATE TABLE share_links (
     revoked_at TEXT
 );
 CREATE INDEX share_links_organisation ON share_links(organisation_id, purpose);
+-- What changed, in order, so that each running instance brings its statistics cube up to date
+-- (`activite`: a record; `personne`: a followed person's profile; `orientation`: a referral's
+-- status). Entries older than a day are purged: an instance started later loads everything.
+CREATE TABLE activity_changes (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL,
+    ref_id TEXT NOT NULL,
+    at TEXT NOT NULL
+);
