@@ -104,6 +104,8 @@ pub struct App {
     library: Arc<Mutex<Option<Arc<maillage_search::TextIndex>>>>,
     /// The catalogue of requests with its text index, built on first use after a write.
     catalogue: Arc<Mutex<Option<Arc<crate::orientation::Catalogue>>>>,
+    /// The statistics cube of activity records (issue #7).
+    pub(crate) stats: crate::activity::StatsCube,
 }
 
 /// Places recently shown in results, decoded, so that popular pages of results do not go back
@@ -210,6 +212,7 @@ impl App {
             public_url: "http://127.0.0.1:8080".into(),
             library: Arc::default(),
             catalogue: Arc::default(),
+            stats: Default::default(),
         })
     }
 

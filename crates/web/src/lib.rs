@@ -1,6 +1,7 @@
 //! The web application of Maillage: accessible HTML pages (no JavaScript needed) and the JSON
 //! API `/api/v1`, over the application services of [`app`].
 
+pub mod activity;
 pub mod api;
 pub mod app;
 pub mod auth;
