@@ -1573,3 +1573,60 @@ impl App {
         Ok(n)
     }
 }
+
+impl App {
+    /// The records that pass a (scoped) filter as CSV chunks, one page of records per chunk,
+    /// for a streamed HTTP body.
+    pub fn activities_csv_stream(
+        &self,
+        filter: Filter,
+    ) -> impl futures_util::Stream<Item = Result<Vec<u8>, std::io::Error>> + Send + 'static {
+        struct Cursor {
+            app: App,
+            filter: Filter,
+            after: Option<String>,
+            first: bool,
+        }
+        let start = Cursor {
+            app: self.clone(),
+            filter,
+            after: None,
+            first: true,
+        };
+        futures_util::stream::unfold(Some(start), |cursor| async move {
+            let mut c = cursor?;
+            let io = |e: String| std::io::Error::other(e);
+            let mut w = csv::Writer::from_writer(Vec::new());
+            if c.first {
+                if let Err(e) = w.write_record(export_header()) {
+                    return Some((Err(io(e.to_string())), None));
+                }
+                c.first = false;
+            }
+            let page = match c.app.store.activities_page(c.after.as_deref(), PAGE).await {
+                Ok(p) => p,
+                Err(e) => return Some((Err(io(AppError::from(e).public_message())), None)),
+            };
+            let next = page.last().map(|l| l.id.clone());
+            for a in &page {
+                if c.filter.accepts(&a.activity, &a.organisation_id, a.helper_id.as_deref())
+                    && let Err(e) = w.write_record(export_row(a))
+                {
+                    return Some((Err(io(e.to_string())), None));
+                }
+            }
+            let bytes = match w.into_inner() {
+                Ok(b) => b,
+                Err(e) => return Some((Err(io(e.to_string())), None)),
+            };
+            match next {
+                Some(after) => {
+                    c.after = Some(after);
+                    Some((Ok(bytes), Some(c)))
+                }
+                // Last (possibly empty) chunk: the header when there was nothing at all.
+                None => Some((Ok(bytes), None)),
+            }
+        })
+    }
+}

@@ -80,6 +80,8 @@ pub fn routes() -> Router<State> {
             "/orientations/{id}",
             get(get_referral).post(answer_referral),
         )
+        .route("/statistiques", get(statistics))
+        .route("/indicateurs", get(indicators))
         .route("/veille", get(list_news))
         .route("/veille/{id}", get(get_news))
         .route("/export", get(export))
@@ -796,6 +798,46 @@ async fn export(
     RawQuery(query): RawQuery,
 ) -> ApiResult {
     Ok(crate::pages::export_response(&state, &viewer, &filters::pairs(query.as_deref())).await?)
+}
+
+/// Every indicator for a scope (`portee`: `moi`, `territoire` or a structure's id) and the
+/// shared filters; the same computation as the pages and the exports.
+async fn statistics(
+    AxState(state): AxState<State>,
+    viewer: Viewer,
+    axum::extract::RawQuery(query): axum::extract::RawQuery,
+) -> ApiResult {
+    let pairs = crate::filters::pairs(query.as_deref());
+    let scope = crate::activity::Scope::parse(
+        pairs
+            .iter()
+            .find(|(k, _)| k == "portee")
+            .map(|(_, v)| v.as_str())
+            .unwrap_or_default(),
+    );
+    let filter = maillage_domain::indicators::Filter::from_pairs(
+        pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+    )
+    .map_err(|e| AppError::Invalid(e.to_string()))?;
+    let stats = state
+        .app
+        .statistics(viewer.actor.as_ref(), &scope, filter.clone())
+        .await?;
+    Ok(Json(crate::activity::statistics_json(&stats, &filter)).into_response())
+}
+
+/// The definitions of the indicators.
+async fn indicators() -> Response {
+    use maillage_domain::indicators::Indicator;
+    let list: Vec<Value> = Indicator::FIGURES
+        .into_iter()
+        .map(|i| (i, "chiffre"))
+        .chain(Indicator::TABLES.into_iter().map(|i| (i, "tableau")))
+        .map(|(i, kind)| {
+            json!({"id": i.id(), "titre": i.title(), "definition": i.definition(), "nature": kind})
+        })
+        .collect();
+    Json(json!({ "indicateurs": list })).into_response()
 }
 
 async fn openapi() -> Response {

@@ -25,6 +25,7 @@ use crate::auth::{self, Viewer};
 use crate::filters::{self, Choice, Group, Pairs};
 use crate::{AppError, State};
 
+mod activity;
 mod booklet;
 mod campaigns;
 mod diagnostic;
@@ -133,6 +134,7 @@ pub fn routes() -> Router<State> {
         .route("/admin", get(admin_page))
         .route("/admin/comptes", post(admin_create_user))
         .route("/admin/structures", post(admin_create_organisation))
+        .merge(activity::routes())
         .merge(booklet::routes())
         .merge(campaigns::routes())
         .merge(diagnostic::routes())
