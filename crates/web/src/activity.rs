@@ -535,6 +535,15 @@ impl App {
         if let Some(c) = self.referential.by_code(s) {
             return Some(c.insee_code.clone());
         }
+        // A postcode: the most populous commune it serves (« 54000 » is Nancy).
+        if s.len() == 5 && s.chars().all(|c| c.is_ascii_digit()) {
+            return self
+                .referential
+                .communes()
+                .filter(|c| c.postcodes.iter().any(|p| p == s))
+                .max_by_key(|c| c.population)
+                .map(|c| c.insee_code.clone());
+        }
         self.referential
             .find_by_name(s, None)
             .map(|c| c.insee_code.clone())
@@ -860,7 +869,7 @@ pub fn french_number(v: f64) -> String {
     let digits = whole.to_string();
     let mut grouped = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             grouped.push('\u{202f}');
         }
         grouped.push(c);
@@ -1609,7 +1618,8 @@ impl App {
             };
             let next = page.last().map(|l| l.id.clone());
             for a in &page {
-                if c.filter.accepts(&a.activity, &a.organisation_id, a.helper_id.as_deref())
+                if c.filter
+                    .accepts(&a.activity, &a.organisation_id, a.helper_id.as_deref())
                     && let Err(e) = w.write_record(export_row(a))
                 {
                     return Some((Err(io(e.to_string())), None));

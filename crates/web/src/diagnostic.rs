@@ -491,7 +491,15 @@ impl App {
         id: &str,
     ) -> Result<serde_json::Value, AppError> {
         let (person, diagnostics) = self.person_timeline(actor, id).await?;
+        let activities = self.store.activities_of_person(&person.id).await?;
+        let profile = self.store.person_profile(&person.id).await?;
         Ok(serde_json::json!({
+            "profil": profile,
+            "activites": activities.iter().map(|a| serde_json::json!({
+                "date": a.activity.date,
+                "activite": a.activity,
+                "notes": a.notes,
+            })).collect::<Vec<_>>(),
             "personne": {
                 "prenom_ou_pseudonyme": person.pseudonym,
                 "contact": person.contact,

@@ -202,7 +202,9 @@ async fn list(
         })
         .collect();
     let message = match field(&pairs, "fait").as_str() {
-        "enregistree" => Some("Activité enregistrée : elle compte déjà dans les statistiques.".into()),
+        "enregistree" => {
+            Some("Activité enregistrée : elle compte déjà dans les statistiques.".into())
+        }
         "supprimee" => Some("Activité supprimée.".into()),
         "modifiee" => Some("Activité modifiée.".into()),
         _ => None,
@@ -429,12 +431,23 @@ async fn new_form(
     // From a held workshop session: attendance and the workshop's details prefilled.
     let workshop = field(&pairs, "atelier");
     if !workshop.is_empty() {
-        let start = chrono::NaiveDateTime::parse_from_str(&field(&pairs, "seance"), "%Y-%m-%dT%H:%M")
-            .map_err(|_| AppError::Invalid("séance : date attendue (2026-12-03T14:00)".into()))?;
-        if let Some(id) = state.app.store.activity_of_session(&workshop, start).await? {
+        let start =
+            chrono::NaiveDateTime::parse_from_str(&field(&pairs, "seance"), "%Y-%m-%dT%H:%M")
+                .map_err(|_| {
+                    AppError::Invalid("séance : date attendue (2026-12-03T14:00)".into())
+                })?;
+        if let Some(id) = state
+            .app
+            .store
+            .activity_of_session(&workshop, start)
+            .await?
+        {
             return Ok(Redirect::to(&format!("/activites/{id}")).into_response());
         }
-        let (org, f) = state.app.form_of_session(viewer.actor(), &workshop, start).await?;
+        let (org, f) = state
+            .app
+            .form_of_session(viewer.actor(), &workshop, start)
+            .await?;
         form = f;
         organisation = org;
         session = format!("{workshop}|{}", start.format("%Y-%m-%dT%H:%M"));
@@ -450,7 +463,11 @@ async fn new_form(
             action: "/activites/nouvelle".into(),
             editing: None,
             organisation,
-            person: if person.is_empty() { "anonyme".into() } else { person },
+            person: if person.is_empty() {
+                "anonyme".into()
+            } else {
+                person
+            },
             new_person: String::new(),
             consent: false,
             notes: String::new(),
@@ -483,9 +500,8 @@ async fn create(
         organisation_id: field(&pairs, "structure"),
         form: form.clone(),
         notes: field(&pairs, "notes"),
-        new_person: (person == "nouvelle").then(|| {
-            (field(&pairs, "prenom"), field(&pairs, "accord") == "oui")
-        }),
+        new_person: (person == "nouvelle")
+            .then(|| (field(&pairs, "prenom"), field(&pairs, "accord") == "oui")),
         session: session_of(&field(&pairs, "seance")),
         referral_id: Some(field(&pairs, "orientation_id")).filter(|r| !r.is_empty()),
     };
@@ -519,7 +535,10 @@ async fn create(
                     session: field(&pairs, "seance"),
                     referral: field(&pairs, "orientation_id"),
                 },
-                errors.into_iter().map(|(f, m)| (f.to_string(), m)).collect(),
+                errors
+                    .into_iter()
+                    .map(|(f, m)| (f.to_string(), m))
+                    .collect(),
             )
             .await
         }
@@ -593,7 +612,10 @@ async fn update(
                     session: String::new(),
                     referral: String::new(),
                 },
-                errors.into_iter().map(|(f, m)| (f.to_string(), m)).collect(),
+                errors
+                    .into_iter()
+                    .map(|(f, m)| (f.to_string(), m))
+                    .collect(),
             )
             .await
         }
@@ -687,14 +709,23 @@ async fn import_upload(
     let orgs = state.app.recording_organisations(viewer.actor()).await?;
     let (report, error) = match state
         .app
-        .import_activities(viewer.actor(), &organisation, &bytes, &file_name, valid_only)
+        .import_activities(
+            viewer.actor(),
+            &organisation,
+            &bytes,
+            &file_name,
+            valid_only,
+        )
         .await
     {
         Ok(r) => (Some(r), None),
         Err(AppError::Invalid(m)) => (None, Some(m)),
         Err(e) => return Err(e),
     };
-    let refused = error.is_some() || report.as_ref().is_some_and(|r| r.written == 0 && r.rows > 0);
+    let refused = error.is_some()
+        || report
+            .as_ref()
+            .is_some_and(|r| r.written == 0 && r.rows > 0);
     let mut r = render(&ImportPage {
         chrome: Chrome::new("activites", &viewer),
         organisations: orgs.into_iter().map(|o| (o.id, o.name)).collect(),
@@ -766,7 +797,10 @@ async fn export_csv(
 ) -> Result<Response, AppError> {
     let pairs = pairs(query.as_deref());
     let (scope, filter) = scope_and_filter(&pairs)?;
-    let filter = state.app.scoped_filter(viewer.actor(), &scope, filter).await?;
+    let filter = state
+        .app
+        .scoped_filter(viewer.actor(), &scope, filter)
+        .await?;
     // Streamed: a page of records at a time goes to the client.
     let body = axum::body::Body::from_stream(state.app.activities_csv_stream(filter));
     let mut r = body.into_response();
@@ -1021,7 +1055,9 @@ fn with_default_period(pairs: &[(String, String)], mut filter: Filter) -> Filter
     {
         let t = today();
         filter.to = Some(t);
-        filter.from = t.checked_sub_months(chrono::Months::new(12)).map(|d| d + chrono::Duration::days(1));
+        filter.from = t
+            .checked_sub_months(chrono::Months::new(12))
+            .map(|d| d + chrono::Duration::days(1));
     }
     filter
 }
@@ -1096,19 +1132,15 @@ async fn dashboard(
         .unwrap_or_default()
     };
     let share = match &scope {
-        Scope::Organisation(id)
-            if actor.member_of(id, today()) =>
-        {
-            Some(ShareBox {
-                organisation: id.clone(),
-                organisation_name: visible
-                    .iter()
-                    .find(|o| &o.id == id)
-                    .map(|o| o.name.clone())
-                    .unwrap_or_default(),
-                shared: state.app.store.has_share_link(id, "statistiques").await?,
-            })
-        }
+        Scope::Organisation(id) if actor.member_of(id, today()) => Some(ShareBox {
+            organisation: id.clone(),
+            organisation_name: visible
+                .iter()
+                .find(|o| &o.id == id)
+                .map(|o| o.name.clone())
+                .unwrap_or_default(),
+            shared: state.app.store.has_share_link(id, "statistiques").await?,
+        }),
         _ => None,
     };
     let controls = Controls {
@@ -1118,15 +1150,27 @@ async fn dashboard(
         to: filter.to.map(|d| d.to_string()).unwrap_or_default(),
         kinds: picked(
             vocab::<ActivityKind>(),
-            &filter.kinds.iter().map(|k| k.slug().to_string()).collect::<Vec<_>>(),
+            &filter
+                .kinds
+                .iter()
+                .map(|k| k.slug().to_string())
+                .collect::<Vec<_>>(),
         ),
         themes: picked(
             vocab::<MediationTheme>(),
-            &filter.themes.iter().map(|k| k.slug().to_string()).collect::<Vec<_>>(),
+            &filter
+                .themes
+                .iter()
+                .map(|k| k.slug().to_string())
+                .collect::<Vec<_>>(),
         ),
         levels: picked(
             levels(),
-            &filter.levels.iter().map(|k| k.slug().to_string()).collect::<Vec<_>>(),
+            &filter
+                .levels
+                .iter()
+                .map(|k| k.slug().to_string())
+                .collect::<Vec<_>>(),
         ),
         communes: filter.communes.join(", "),
         tags: filter.tags.join(", "),
@@ -1156,7 +1200,10 @@ async fn report(
     let (scope, filter, stats, heading) = stats_for(&state, &viewer, &pairs).await?;
     Ok(render(&StatsPage {
         chrome: Chrome::new("statistiques", &viewer),
-        heading: format!("Rapport d'activité — {}", heading.trim_start_matches("Statistiques ")),
+        heading: format!(
+            "Rapport d'activité — {}",
+            heading.trim_start_matches("Statistiques ")
+        ),
         described: describe(&filter),
         figures: figures(&stats),
         panels: panels(&stats),
@@ -1175,7 +1222,8 @@ async fn stats_xlsx(
 ) -> Result<Response, AppError> {
     let pairs = pairs(query.as_deref());
     let (_, filter, stats, heading) = stats_for(&state, &viewer, &pairs).await?;
-    let bytes = crate::activity::statistics_xlsx(&stats, &format!("{heading} — {}", describe(&filter)))?;
+    let bytes =
+        crate::activity::statistics_xlsx(&stats, &format!("{heading} — {}", describe(&filter)))?;
     Ok(download(bytes, XLSX, "statistiques.xlsx"))
 }
 

@@ -844,14 +844,50 @@ struct PersonPage {
     changes: Vec<Change>,
     /// Orientation with the latest diagnostic's level and equipment.
     orient: Option<String>,
+    /// Records, diagnostics and referrals, oldest first (issue #7).
+    timeline: Vec<crate::activity::TimelineItem>,
+    /// Age bracket, gender, status, commune: (slug or code, choices).
+    profile: maillage_domain::activity::Profile,
+    ages: Vec<(String, String)>,
+    genders: Vec<(String, String)>,
+    statuses: Vec<(String, String)>,
+    profile_saved: bool,
+}
+
+use maillage_domain::Vocabulary as _;
+
+impl PersonPage {
+    fn is_age(&self, v: &str) -> bool {
+        self.profile.age.map(|a| a.slug()) == Some(v)
+    }
+    fn is_gender(&self, v: &str) -> bool {
+        self.profile.gender.map(|a| a.slug()) == Some(v)
+    }
+    fn is_status(&self, v: &str) -> bool {
+        self.profile.status.map(|a| a.slug()) == Some(v)
+    }
+}
+
+fn choices<V: maillage_domain::Vocabulary>() -> Vec<(String, String)> {
+    V::ALL
+        .iter()
+        .map(|v| (v.slug().to_string(), v.label().to_string()))
+        .collect()
 }
 
 async fn person_page(
     AxState(state): AxState<State>,
     viewer: Viewer,
     Path(id): Path<String>,
+    axum::extract::RawQuery(query): axum::extract::RawQuery,
 ) -> Result<Response, AppError> {
     let (person, diagnostics) = state.app.person_timeline(viewer.actor(), &id).await?;
+    let timeline = state
+        .app
+        .person_activity_timeline(viewer.actor(), &id)
+        .await?;
+    let profile = state.app.store.person_profile(&person.id).await?;
+    let profile_saved = query.as_deref() == Some("profil=1");
     // First and latest, side by side: the progress since the beginning.
     let changes = match (diagnostics.first(), diagnostics.last()) {
         (Some(first), Some(last)) if first.id != last.id => {
@@ -885,6 +921,12 @@ async fn person_page(
             })
             .collect(),
         changes,
+        timeline,
+        profile,
+        ages: choices::<maillage_domain::activity::AgeBracket>(),
+        genders: choices::<maillage_domain::activity::Gender>(),
+        statuses: choices::<maillage_domain::activity::SocialStatus>(),
+        profile_saved,
     });
     r.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
