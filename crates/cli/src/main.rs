@@ -125,6 +125,16 @@ enum Command {
         #[command(subcommand)]
         what: UserWhat,
     },
+    /// Statistiques d'activité (mêmes indicateurs que les pages, les exports et l'API).
+    Stats {
+        #[command(flatten)]
+        filters: ActivityFilters,
+        /// Sortie JSON (celle de l'API /api/v1/statistiques).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Définitions des indicateurs, en Markdown (le texte de docs/INDICATORS.md).
+    Indicateurs,
     /// Charge un territoire de démonstration.
     Demo {
         /// `departement` (~150 lieux en Meurthe-et-Moselle) ou `national` (~50 000 lieux).
@@ -216,9 +226,79 @@ enum ValidateWhat {
     Lieux { file: PathBuf },
 }
 
+/// Filters of activity statistics and exports (the same as the pages' and the API's).
+#[derive(Args, Clone, Default)]
+struct ActivityFilters {
+    /// Début de la période (2026-01-01 ou 01/01/2026).
+    #[arg(long)]
+    du: Option<String>,
+    /// Fin de la période.
+    #[arg(long)]
+    au: Option<String>,
+    /// individuel, collectif ou demarche (répétable).
+    #[arg(long = "type")]
+    kinds: Vec<String>,
+    /// Thématique (materiel, internet, sante…), répétable.
+    #[arg(long = "thematique")]
+    themes: Vec<String>,
+    /// Identifiant d'un lieu, répétable.
+    #[arg(long = "lieu")]
+    places: Vec<String>,
+    /// Code INSEE de la commune de l'activité, répétable.
+    #[arg(long = "commune")]
+    communes: Vec<String>,
+    /// Identifiant d'un intervenant, répétable.
+    #[arg(long = "intervenant")]
+    helpers: Vec<String>,
+    /// Niveau (debutant, intermediaire…), répétable.
+    #[arg(long = "niveau")]
+    levels: Vec<String>,
+    /// Étiquette, répétable.
+    #[arg(long = "etiquette")]
+    tags: Vec<String>,
+    /// Identifiant d'une structure, répétable (toutes par défaut).
+    #[arg(long = "structure")]
+    organisations: Vec<String>,
+}
+
+impl ActivityFilters {
+    fn filter(&self) -> Result<maillage_domain::indicators::Filter> {
+        let mut pairs: Vec<(&str, &str)> = Vec::new();
+        if let Some(d) = &self.du {
+            pairs.push(("du", d));
+        }
+        if let Some(d) = &self.au {
+            pairs.push(("au", d));
+        }
+        for (key, list) in [
+            ("type", &self.kinds),
+            ("thematique", &self.themes),
+            ("lieu", &self.places),
+            ("commune", &self.communes),
+            ("intervenant", &self.helpers),
+            ("niveau", &self.levels),
+            ("etiquette", &self.tags),
+            ("structure", &self.organisations),
+        ] {
+            pairs.extend(list.iter().map(|v| (key, v.as_str())));
+        }
+        Ok(maillage_domain::indicators::Filter::from_pairs(pairs)?)
+    }
+}
+
 #[derive(Subcommand)]
 #[allow(clippy::large_enum_variant)] // parsed once per run
 enum ExportWhat {
+    /// Les comptes rendus d'activité (jamais les notes privées ni l'identité des personnes
+    /// suivies) : `csv` ou `xlsx`, écrits au fil de l'eau (mémoire constante).
+    Activites {
+        #[arg(long, default_value = "csv")]
+        format: String,
+        #[arg(long)]
+        output: Option<PathBuf>,
+        #[command(flatten)]
+        filters: ActivityFilters,
+    },
     /// Le calendrier des ateliers à venir : `ics` (iCalendar) ou `csv`.
     Ateliers {
         #[arg(long, default_value = "ics")]
@@ -608,6 +688,100 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 output.display(),
                 started.elapsed().as_secs_f64()
             );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Export {
+            what:
+                ExportWhat::Activites {
+                    format,
+                    output,
+                    filters,
+                },
+        } => {
+            let filter = filters.filter()?;
+            let app = App::for_writes(open_store(&cli).await?, load_referential(&cli)?)?;
+            let started = std::time::Instant::now();
+            let n = match (format.as_str(), output) {
+                ("csv", Some(path)) => {
+                    let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
+                    let tmp =
+                        tempfile::NamedTempFile::new_in(dir.unwrap_or(std::path::Path::new(".")))?;
+                    let n = app
+                        .export_activities_csv(&filter, std::io::BufWriter::new(tmp.as_file()))
+                        .await?;
+                    tmp.persist(path)
+                        .with_context(|| format!("écriture de {}", path.display()))?;
+                    n
+                }
+                ("csv", None) => {
+                    let stdout = std::io::stdout();
+                    app.export_activities_csv(&filter, std::io::BufWriter::new(stdout.lock()))
+                        .await?
+                }
+                ("xlsx", Some(path)) => app.export_activities_xlsx(&filter, path).await?,
+                ("xlsx", None) => {
+                    let tmp = tempfile::Builder::new().suffix(".xlsx").tempfile()?;
+                    let n = app.export_activities_xlsx(&filter, tmp.path()).await?;
+                    std::io::copy(
+                        &mut std::fs::File::open(tmp.path())?,
+                        &mut std::io::stdout(),
+                    )?;
+                    n
+                }
+                (other, _) => bail!("--format {other} : csv ou xlsx attendu"),
+            };
+            eprintln!(
+                "{n} activité(s) exportée(s){} en {:.1} s.",
+                output
+                    .as_ref()
+                    .map(|p| format!(" dans {}", p.display()))
+                    .unwrap_or_default(),
+                started.elapsed().as_secs_f64()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Stats { filters, json } => {
+            let filter = filters.filter()?;
+            let app = App::for_writes(open_store(&cli).await?, load_referential(&cli)?)?;
+            let stats = app.statistics_of(&filter).await?;
+            let mut text = String::new();
+            if *json {
+                text = serde_json::to_string_pretty(&maillage_web::activity::statistics_json(
+                    &stats, &filter,
+                ))?;
+                text.push('\n');
+            } else {
+                use std::fmt::Write as _;
+                for f in &stats.figures {
+                    writeln!(
+                        text,
+                        "{:<36} {:>12}",
+                        f.indicator.title(),
+                        maillage_web::activity::french_number(f.value)
+                    )?;
+                }
+                for t in &stats.tables {
+                    writeln!(text, "\n{}", t.indicator.title())?;
+                    for r in t.rows.iter().filter(|r| r.value > 0) {
+                        writeln!(
+                            text,
+                            "  {:<46} {:>10} {:>6} %",
+                            r.label,
+                            r.value,
+                            t.share(r.value)
+                        )?;
+                    }
+                }
+            }
+            // A closed pipe (`| head`) is the reader's choice, not an error.
+            match std::io::stdout().write_all(text.as_bytes()) {
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => return Err(e.into()),
+                _ => {}
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Indicateurs => {
+            print!("{}", maillage_domain::indicators::markdown());
             Ok(ExitCode::SUCCESS)
         }
         Command::Export {
@@ -1470,6 +1644,7 @@ async fn load_demo(store: &Store, referential: &Referential, scale: Scale) -> Re
             }],
         ),
     ];
+    let reception_org = reception.clone();
     if let Some(org) = reception {
         accounts.push((
             "accueil@demo.maillage.example",
@@ -1503,7 +1678,120 @@ async fn load_demo(store: &Store, referential: &Referential, scale: Scale) -> Re
             .await?;
         println!("- {email} / {pw} — {name}");
     }
-    load_demo_library_and_watch(store, &busiest).await
+    load_demo_library_and_watch(store, &busiest).await?;
+    load_demo_activity(store, &places, &org_ids, &busiest, reception_org.as_deref()).await
+}
+
+/// A year of activity of the network (once): the demo helper's and the reception desk's
+/// structures busy, the others less; followed persons who come back, in workshops and alone.
+async fn load_demo_activity(
+    store: &Store,
+    places: &[demo::DemoPlace],
+    org_ids: &std::collections::HashMap<String, String>,
+    busiest: &str,
+    reception: Option<&str>,
+) -> Result<()> {
+    use maillage_store::{NewActivity, NewPerson};
+    if store.count_activities().await? > 0 {
+        return Ok(());
+    }
+    let started = std::time::Instant::now();
+    let helper = |email: &'static str| async move {
+        store.user_by_email(email).await.map(|u| u.map(|u| u.id))
+    };
+    let aidant = helper("aidant@demo.maillage.example").await?;
+    let accueil = helper("accueil@demo.maillage.example").await?;
+    let mut keys: Vec<&String> = org_ids.keys().collect();
+    keys.sort();
+    let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(2026);
+    let keep_until = (chrono::Utc::now() + chrono::Duration::days(730))
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let mut orgs = Vec::new();
+    let mut helpers = Vec::new();
+    for key in keys {
+        let id = &org_ids[key];
+        let org_places: Vec<(String, Option<String>)> = places
+            .iter()
+            .filter(|d| &d.organisation == key)
+            .map(|d| (d.source_id.clone(), d.place.insee_code.clone()))
+            .filter(|(p, _)| !p.is_empty())
+            .collect();
+        let mut stored_places = Vec::new();
+        for (source_id, insee) in &org_places {
+            if let Some(p) = store.place(source_id).await? {
+                stored_places.push((p.place.id, insee.clone()));
+            }
+        }
+        let (volume, followed, who) = if key == busiest {
+            (1_400, 24, aidant.clone())
+        } else if Some(key.as_str()) == reception {
+            (1_100, 6, accueil.clone())
+        } else {
+            (rand::Rng::random_range(&mut rng, 60..260), 2, None)
+        };
+        // Followed persons (fictional), with their consent and what they said of themselves.
+        let mut persons: Vec<String> = store
+            .persons_of(id)
+            .await?
+            .into_iter()
+            .map(|p| p.id)
+            .collect();
+        const NAMES: [&str; 12] = [
+            "Josette", "Marcel", "Nadia", "Gérard", "Fatima", "Jeannine", "Ahmed", "Monique",
+            "Lucien", "Yvette", "Rachid", "Odile",
+        ];
+        for i in persons.len()..followed {
+            let pseudonym = format!(
+                "{} {}.",
+                NAMES[i % NAMES.len()],
+                (b'A' + (i / NAMES.len()) as u8) as char
+            );
+            let pid = store
+                .create_person(&NewPerson {
+                    organisation_id: id,
+                    pseudonym: &pseudonym,
+                    contact: None,
+                    consent_by: who.as_deref(),
+                    keep_until: &keep_until,
+                })
+                .await?;
+            let commune = stored_places.first().and_then(|(_, c)| c.clone());
+            let profile = demo::demo_profile(&mut rng, commune.as_deref());
+            store.set_person_profile(&pid, &profile).await?;
+            persons.push(pid);
+        }
+        let procedures_first = places
+            .iter()
+            .any(|d| &d.organisation == key && d.place.name.starts_with("France Services"));
+        orgs.push(demo::ActivityOrg {
+            id: id.clone(),
+            places: stored_places,
+            procedures_first,
+            volume,
+            persons,
+        });
+        helpers.push(who);
+    }
+    let year = demo::activities(&orgs, maillage_web::app::today(), 2026);
+    for chunk in year.chunks(2_000) {
+        let batch: Vec<NewActivity> = chunk
+            .iter()
+            .map(|d| NewActivity {
+                organisation_id: &orgs[d.organisation].id,
+                helper_id: helpers[d.organisation].as_deref(),
+                activity: &d.activity,
+                notes: None,
+            })
+            .collect();
+        store.insert_activities(&batch).await?;
+    }
+    println!(
+        "Activité de démonstration : {} comptes rendus sur un an, {} structures, en {:.1} s.",
+        year.len(),
+        orgs.len(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
 }
 
 /// The demo's library (the field's sheets, and a member's proposal waiting for review) and

@@ -123,6 +123,47 @@ vocabulary! {
     }
 }
 
+impl Redirection {
+    /// The category of a structure from its typologies (codes of the standard): where a
+    /// referral sent from Maillage counts in the national categories.
+    pub fn of_typologies(codes: &[String]) -> Redirection {
+        let has = |list: &[&str]| codes.iter().any(|c| list.contains(&c.as_str()));
+        if has(&["RFS", "MSAP", "PIMMS"]) {
+            Redirection::ProcedureHelp
+        } else if has(&[
+            "CAF",
+            "CPAM",
+            "FT",
+            "CFP",
+            "CAP_EMPLOI",
+            "LA_POSTE",
+            "MSA",
+            "CARSAT",
+        ]) {
+            Redirection::Operator
+        } else if has(&[
+            "MAIRIE", "PREF", "CD", "DEPT", "CCAS", "CIAS", "EPCI", "CC", "MDS", "CDAS",
+        ]) {
+            Redirection::Administration
+        } else if has(&[
+            "BIB",
+            "EPN",
+            "EPI",
+            "ENM",
+            "FABLAB",
+            "TIERS_LIEUX",
+            "FABRIQUE",
+            "CS",
+            "CSC",
+            "ASSO",
+        ]) {
+            Redirection::DigitalMediation
+        } else {
+            Redirection::Other
+        }
+    }
+}
+
 impl AgeBracket {
     /// 60 years and over, the « séniors » of seed 003's typology.
     pub fn is_senior(self) -> bool {
@@ -900,6 +941,18 @@ mod tests {
     fn the_form_gives_the_activity_back() {
         let a = individual().validate(today()).expect("valid");
         assert_eq!(a.to_form().validate(today()).expect("valid again"), a);
+    }
+
+    #[test]
+    fn a_referral_counts_in_the_national_category_of_its_receiver() {
+        let of = |c: &[&str]| {
+            Redirection::of_typologies(&c.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+        };
+        assert_eq!(of(&["RFS"]), Redirection::ProcedureHelp);
+        assert_eq!(of(&["CAF"]), Redirection::Operator);
+        assert_eq!(of(&["CCAS"]), Redirection::Administration);
+        assert_eq!(of(&["BIB", "EPN"]), Redirection::DigitalMediation);
+        assert_eq!(of(&["SPIP"]), Redirection::Other);
     }
 
     #[test]

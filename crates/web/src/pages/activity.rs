@@ -453,6 +453,16 @@ async fn new_form(
         session = format!("{workshop}|{}", start.format("%Y-%m-%dT%H:%M"));
         heading = "Compte rendu de la séance".into();
     }
+    // From a referral sent: the national category of the structure it went to.
+    let to_place = field(&pairs, "vers");
+    if !to_place.is_empty()
+        && let Ok(p) = state.app.place(&to_place).await
+    {
+        form.redirection =
+            maillage_domain::activity::Redirection::of_typologies(&p.place.typologies)
+                .slug()
+                .to_string();
+    }
     let person = field(&pairs, "personne");
     form_page(
         &state,

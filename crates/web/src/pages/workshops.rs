@@ -437,6 +437,8 @@ struct OrganiserPage {
     registered: usize,
     waiting: usize,
     saved: bool,
+    /// Sessions already held: (label, value for the record's link).
+    held: Vec<(String, String)>,
 }
 
 async fn organiser_list(
@@ -472,6 +474,17 @@ async fn organiser_list(
         waiting: rows.iter().filter(|r| !r.registered).count(),
         rows,
         saved: query.as_deref() == Some("enregistre=1"),
+        held: w
+            .sessions
+            .iter()
+            .filter(|s| s.start.date() <= crate::app::today())
+            .map(|s| {
+                (
+                    maillage_domain::orientation::session_phrase(s.start),
+                    s.start.format("%Y-%m-%dT%H:%M").to_string(),
+                )
+            })
+            .collect(),
     });
     page.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
