@@ -713,120 +713,6 @@ pub fn workshops(
     out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_year_of_activity_is_valid_and_reproducible() {
-        let today = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap_or_default();
-        let orgs = vec![
-            ActivityOrg {
-                id: "mediatheque".into(),
-                places: vec![("p1".into(), Some("54395".into()))],
-                procedures_first: false,
-                volume: 400,
-                persons: vec!["a".into(), "b".into(), "c".into()],
-            },
-            ActivityOrg {
-                id: "france-services".into(),
-                places: vec![("p2".into(), Some("54547".into()))],
-                procedures_first: true,
-                volume: 300,
-                persons: vec![],
-            },
-        ];
-        let year = activities(&orgs, today, 7);
-        assert_eq!(year.len(), 700);
-        for d in &year {
-            // What the generator makes, the form would accept as it is.
-            let again = d.activity.to_form().validate(today);
-            assert_eq!(again.as_ref().ok(), Some(&d.activity), "{again:?}");
-            assert!(today - d.activity.date < chrono::Duration::days(366));
-        }
-        let again = activities(&orgs, today, 7);
-        assert!(
-            year.iter()
-                .zip(&again)
-                .all(|(a, b)| a.activity == b.activity)
-        );
-        let procedures = year[400..]
-            .iter()
-            .filter(|d| d.activity.kind == maillage_domain::activity::ActivityKind::Procedure)
-            .count();
-        assert!(
-            procedures > 150,
-            "a France Services does mostly procedures: {procedures}"
-        );
-        let seniors = year
-            .iter()
-            .filter(|d| d.activity.anonymous.total == 1)
-            .filter(|d| d.activity.anonymous.ages.0.keys().any(|a| a.is_senior()))
-            .count() as f64
-            / year
-                .iter()
-                .filter(|d| d.activity.anonymous.total == 1)
-                .count() as f64;
-        assert!((0.6..0.8).contains(&seniors), "seniors {seniors}");
-    }
-
-    #[test]
-    fn demo_places_are_valid_real_and_reproducible() {
-        let Ok(r) = Referential::discover() else {
-            assert!(
-                std::env::var("MAILLAGE_REQUIRE_REFERENTIAL").is_err(),
-                "référentiel absent"
-            );
-            return;
-        };
-        let a = generate(&r, Some("54"), 150, 7);
-        let b = generate(&r, Some("54"), 150, 7);
-        assert_eq!(a.len(), 150);
-        assert!(a.iter().zip(&b).all(|(x, y)| x.place == y.place));
-        for p in &a {
-            assert_eq!(p.place.departement().as_deref(), Some("54"));
-            assert!(p.place.insee_code.is_some());
-            assert!(!p.place.services.is_empty());
-            assert!(p.place.opening_hours_valid);
-        }
-        // The hub's copies are found as duplicates of the originals, and only those.
-        let hub = republished_by_hub(&a, 30, 5);
-        assert_eq!(hub.len(), 5);
-        let all: Vec<&DemoPlace> = a.iter().chain(&hub).collect();
-        let candidates: Vec<maillage_domain::dedup::Candidate<'_>> = all
-            .iter()
-            .map(|d| maillage_domain::dedup::Candidate {
-                id: &d.source_id,
-                source: d.place.source.as_deref(),
-                name: &d.place.name,
-                address: &d.place.address,
-                commune: &d.place.commune,
-                postcode: &d.place.postcode,
-                insee_code: d.place.insee_code.as_deref(),
-                location: d.place.location,
-                typologies: &d.place.typologies,
-            })
-            .collect();
-        let pairs: Vec<_> = maillage_domain::dedup::find_pairs(&candidates, &Default::default())
-            .into_iter()
-            .filter(|p| !p.comparison.is_vetoed())
-            .collect();
-        assert_eq!(pairs.len(), 5, "{pairs:?}");
-        for p in pairs {
-            let (x, y) = (candidates[p.a].id, candidates[p.b].id);
-            assert!(
-                x == format!("hub-{y}") || y == format!("hub-{x}"),
-                "{x} / {y}"
-            );
-        }
-        let orgs: std::collections::HashSet<_> = a.iter().map(|p| &p.organisation).collect();
-        assert!(
-            orgs.len() < a.len(),
-            "certaines structures ont plusieurs lieux"
-        );
-    }
-}
-
 // ----- a year of activity (issue #7) -----
 
 /// A structure of the demo as the activity generator sees it.
@@ -1170,4 +1056,118 @@ pub fn activities(orgs: &[ActivityOrg], today: NaiveDate, seed: u64) -> Vec<Demo
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_year_of_activity_is_valid_and_reproducible() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap_or_default();
+        let orgs = vec![
+            ActivityOrg {
+                id: "mediatheque".into(),
+                places: vec![("p1".into(), Some("54395".into()))],
+                procedures_first: false,
+                volume: 400,
+                persons: vec!["a".into(), "b".into(), "c".into()],
+            },
+            ActivityOrg {
+                id: "france-services".into(),
+                places: vec![("p2".into(), Some("54547".into()))],
+                procedures_first: true,
+                volume: 300,
+                persons: vec![],
+            },
+        ];
+        let year = activities(&orgs, today, 7);
+        assert_eq!(year.len(), 700);
+        for d in &year {
+            // What the generator makes, the form would accept as it is.
+            let again = d.activity.to_form().validate(today);
+            assert_eq!(again.as_ref().ok(), Some(&d.activity), "{again:?}");
+            assert!(today - d.activity.date < chrono::Duration::days(366));
+        }
+        let again = activities(&orgs, today, 7);
+        assert!(
+            year.iter()
+                .zip(&again)
+                .all(|(a, b)| a.activity == b.activity)
+        );
+        let procedures = year[400..]
+            .iter()
+            .filter(|d| d.activity.kind == maillage_domain::activity::ActivityKind::Procedure)
+            .count();
+        assert!(
+            procedures > 150,
+            "a France Services does mostly procedures: {procedures}"
+        );
+        let seniors = year
+            .iter()
+            .filter(|d| d.activity.anonymous.total == 1)
+            .filter(|d| d.activity.anonymous.ages.0.keys().any(|a| a.is_senior()))
+            .count() as f64
+            / year
+                .iter()
+                .filter(|d| d.activity.anonymous.total == 1)
+                .count() as f64;
+        assert!((0.6..0.8).contains(&seniors), "seniors {seniors}");
+    }
+
+    #[test]
+    fn demo_places_are_valid_real_and_reproducible() {
+        let Ok(r) = Referential::discover() else {
+            assert!(
+                std::env::var("MAILLAGE_REQUIRE_REFERENTIAL").is_err(),
+                "référentiel absent"
+            );
+            return;
+        };
+        let a = generate(&r, Some("54"), 150, 7);
+        let b = generate(&r, Some("54"), 150, 7);
+        assert_eq!(a.len(), 150);
+        assert!(a.iter().zip(&b).all(|(x, y)| x.place == y.place));
+        for p in &a {
+            assert_eq!(p.place.departement().as_deref(), Some("54"));
+            assert!(p.place.insee_code.is_some());
+            assert!(!p.place.services.is_empty());
+            assert!(p.place.opening_hours_valid);
+        }
+        // The hub's copies are found as duplicates of the originals, and only those.
+        let hub = republished_by_hub(&a, 30, 5);
+        assert_eq!(hub.len(), 5);
+        let all: Vec<&DemoPlace> = a.iter().chain(&hub).collect();
+        let candidates: Vec<maillage_domain::dedup::Candidate<'_>> = all
+            .iter()
+            .map(|d| maillage_domain::dedup::Candidate {
+                id: &d.source_id,
+                source: d.place.source.as_deref(),
+                name: &d.place.name,
+                address: &d.place.address,
+                commune: &d.place.commune,
+                postcode: &d.place.postcode,
+                insee_code: d.place.insee_code.as_deref(),
+                location: d.place.location,
+                typologies: &d.place.typologies,
+            })
+            .collect();
+        let pairs: Vec<_> = maillage_domain::dedup::find_pairs(&candidates, &Default::default())
+            .into_iter()
+            .filter(|p| !p.comparison.is_vetoed())
+            .collect();
+        assert_eq!(pairs.len(), 5, "{pairs:?}");
+        for p in pairs {
+            let (x, y) = (candidates[p.a].id, candidates[p.b].id);
+            assert!(
+                x == format!("hub-{y}") || y == format!("hub-{x}"),
+                "{x} / {y}"
+            );
+        }
+        let orgs: std::collections::HashSet<_> = a.iter().map(|p| &p.organisation).collect();
+        assert!(
+            orgs.len() < a.len(),
+            "certaines structures ont plusieurs lieux"
+        );
+    }
 }
