@@ -808,14 +808,43 @@ impl Cube {
 
     /// Every indicator for the activities that pass the filter.
     pub fn statistics(&self, filter: &Filter) -> Statistics {
-        let mut acc = Accumulator::new(self);
-        if let Some(c) = self.compile(filter) {
-            for fact in &self.facts {
+        let Some(c) = self.compile(filter) else {
+            return Accumulator::new(self).finish(self, filter);
+        };
+        let pass = |facts: &[Fact]| {
+            let mut acc = Accumulator::new(self);
+            for fact in facts {
                 if c.accepts(fact, &self.tag_refs) {
                     acc.add(self, fact);
                 }
             }
-        }
+            acc
+        };
+        // One pass per core over large cubes (the counters are merged after).
+        let threads = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+            .min(8);
+        let acc = if threads < 2 || self.facts.len() < 200_000 {
+            pass(&self.facts)
+        } else {
+            let size = self.facts.len().div_ceil(threads);
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = self
+                    .facts
+                    .chunks(size)
+                    .map(|chunk| scope.spawn(move || pass(chunk)))
+                    .collect();
+                let mut total = Accumulator::new(self);
+                for h in handles {
+                    match h.join() {
+                        Ok(part) => total.merge(part),
+                        Err(panic) => std::panic::resume_unwind(panic),
+                    }
+                }
+                total
+            })
+        };
         acc.finish(self, filter)
     }
 }
@@ -867,25 +896,26 @@ struct Accumulator {
     participants: u64,
     oriented: u64,
     by_kind: [u64; 3],
-    months: HashMap<u16, u64>,
+    /// By month since January 2000.
+    months: Vec<u64>,
     themes: [u64; 32],
     procedure_themes: [u64; 16],
-    procedure_names: HashMap<u32, u64>,
+    procedure_names: Vec<u64>,
     outcomes: [u64; 4],
     equipment: [u64; 8],
     durations: [u64; 5],
     venues: [u64; 4],
-    places: HashMap<u32, u64>,
+    places: Vec<u64>,
     autonomy: [u64; 3],
     redirections: [u64; 5],
-    referrals: HashMap<u32, ()>,
-    helpers: HashMap<u32, u64>,
+    referrals: Vec<bool>,
+    helpers: Vec<u64>,
     /// Followed persons met (bitset).
     seen: Vec<u64>,
     anon_ages: [u64; 6],
     anon_genders: [u64; 2],
     anon_statuses: [u64; 4],
-    anon_communes: HashMap<u32, u64>,
+    anon_communes: Vec<u64>,
 }
 
 impl Accumulator {
@@ -899,24 +929,63 @@ impl Accumulator {
             participants: 0,
             oriented: 0,
             by_kind: [0; 3],
-            months: HashMap::new(),
+            months: vec![0; 12 * 200],
             themes: [0; 32],
             procedure_themes: [0; 16],
-            procedure_names: HashMap::new(),
+            procedure_names: vec![0; cube.procedures.len()],
             outcomes: [0; 4],
             equipment: [0; 8],
             durations: [0; 5],
             venues: [0; 4],
-            places: HashMap::new(),
+            places: vec![0; cube.places.len()],
             autonomy: [0; 3],
             redirections: [0; 5],
-            referrals: HashMap::new(),
-            helpers: HashMap::new(),
+            referrals: vec![false; cube.referrals.len()],
+            helpers: vec![0; cube.helpers.len()],
             seen: vec![0; cube.persons.len().div_ceil(64)],
             anon_ages: [0; 6],
             anon_genders: [0; 2],
             anon_statuses: [0; 4],
-            anon_communes: HashMap::new(),
+            anon_communes: vec![0; cube.communes.len()],
+        }
+    }
+
+    /// Adds the counters of another pass over other facts.
+    fn merge(&mut self, o: Accumulator) {
+        fn add(a: &mut [u64], b: &[u64]) {
+            for (x, y) in a.iter_mut().zip(b) {
+                *x += y;
+            }
+        }
+        self.records += o.records;
+        self.accompaniments += o.accompaniments;
+        self.anonymous += o.anonymous;
+        self.minutes += o.minutes;
+        self.sessions += o.sessions;
+        self.participants += o.participants;
+        self.oriented += o.oriented;
+        add(&mut self.by_kind, &o.by_kind);
+        add(&mut self.months, &o.months);
+        add(&mut self.themes, &o.themes);
+        add(&mut self.procedure_themes, &o.procedure_themes);
+        add(&mut self.procedure_names, &o.procedure_names);
+        add(&mut self.outcomes, &o.outcomes);
+        add(&mut self.equipment, &o.equipment);
+        add(&mut self.durations, &o.durations);
+        add(&mut self.venues, &o.venues);
+        add(&mut self.places, &o.places);
+        add(&mut self.autonomy, &o.autonomy);
+        add(&mut self.redirections, &o.redirections);
+        add(&mut self.helpers, &o.helpers);
+        add(&mut self.anon_ages, &o.anon_ages);
+        add(&mut self.anon_genders, &o.anon_genders);
+        add(&mut self.anon_statuses, &o.anon_statuses);
+        add(&mut self.anon_communes, &o.anon_communes);
+        for (x, y) in self.referrals.iter_mut().zip(&o.referrals) {
+            *x |= *y;
+        }
+        for (x, y) in self.seen.iter_mut().zip(&o.seen) {
+            *x |= *y;
         }
     }
 
@@ -936,12 +1005,14 @@ impl Accumulator {
         if let Some(k) = self.by_kind.get_mut(f.kind as usize) {
             *k += 1;
         }
-        *self.months.entry(f.month).or_default() += 1;
+        if let Some(m) = self.months.get_mut(f.month as usize) {
+            *m += 1;
+        }
         bits(f.themes, &mut self.themes);
         bits(u32::from(f.procedures), &mut self.procedure_themes);
         bits(u32::from(f.equipment), &mut self.equipment);
         if f.procedure != 0 {
-            *self.procedure_names.entry(f.procedure).or_default() += 1;
+            bump(&mut self.procedure_names, f.procedure, 1);
         }
         count(&mut self.outcomes, f.outcome);
         count(&mut self.venues, f.venue);
@@ -956,14 +1027,16 @@ impl Accumulator {
         };
         self.durations[bucket] += 1;
         if f.place != 0 {
-            *self.places.entry(f.place).or_default() += 1;
+            bump(&mut self.places, f.place, 1);
         }
-        *self.helpers.entry(f.helper).or_default() += 1;
+        bump(&mut self.helpers, f.helper, 1);
         if f.oriented {
             self.oriented += 1;
         }
-        if f.referral != 0 {
-            self.referrals.insert(f.referral, ());
+        if f.referral != 0
+            && let Some(r) = self.referrals.get_mut(f.referral as usize)
+        {
+            *r = true;
         }
         let (start, len) = (f.persons.0 as usize, f.persons.1 as usize);
         if let Some(refs) = cube.person_refs.get(start..start + len) {
@@ -978,7 +1051,7 @@ impl Accumulator {
             add_all(&mut self.anon_genders, &g.genders);
             add_all(&mut self.anon_statuses, &g.statuses);
             if g.commune != 0 {
-                *self.anon_communes.entry(g.commune).or_default() += u64::from(g.total);
+                bump(&mut self.anon_communes, g.commune, u64::from(g.total));
             }
         }
     }
@@ -1011,7 +1084,7 @@ impl Accumulator {
                 count(&mut genders, p.gender);
                 count(&mut statuses, p.status);
                 if p.commune != 0 {
-                    *communes.entry(p.commune).or_default() += 1;
+                    bump(&mut communes, p.commune, 1);
                 }
             }
         }
@@ -1038,11 +1111,13 @@ impl Accumulator {
         .map(|(indicator, value)| Figure { indicator, value })
         .collect();
 
-        let mut months: Vec<(u16, u64)> = self.months.into_iter().collect();
-        months.sort();
-        let month_rows = months
-            .into_iter()
-            .map(|(m, v)| {
+        let month_rows = self
+            .months
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| **v > 0)
+            .map(|(m, &v)| {
+                let m = m as u16;
                 let (year, month0) = (2000 + u32::from(m) / 12, u32::from(m) % 12);
                 Row {
                     key: format!("{year}-{:02}", month0 + 1),
@@ -1052,16 +1127,14 @@ impl Accumulator {
             })
             .collect();
         let mut referral_outcomes = [0u64; 16];
-        for r in self.referrals.keys() {
+        let mut referral_total = 0;
+        for (r, _) in self.referrals.iter().enumerate().filter(|(_, seen)| **seen) {
+            referral_total += 1;
             count(
                 &mut referral_outcomes,
-                cube.referral_status
-                    .get(*r as usize)
-                    .copied()
-                    .unwrap_or(NONE),
+                cube.referral_status.get(r).copied().unwrap_or(NONE),
             );
         }
-        let referral_total = self.referrals.len() as u64;
         let persons_table = |indicator, counts: &[u64], labels: Vec<Row>| Table {
             indicator,
             base: persons,
@@ -1121,7 +1194,7 @@ impl Accumulator {
                 self.records,
             ),
             {
-                let known: u64 = communes.values().sum();
+                let known: u64 = communes.iter().sum();
                 let mut t = top_table(Indicator::Communes, communes, &cube.communes, 20, persons);
                 t.rows.push(Row {
                     key: String::new(),
@@ -1228,14 +1301,26 @@ fn with_unknown(rows: Vec<Row>, counts: &[u64], total: u64) -> Vec<Row> {
     rows
 }
 
+#[inline]
+fn bump(counters: &mut [u64], index: u32, by: u64) {
+    if let Some(c) = counters.get_mut(index as usize) {
+        *c += by;
+    }
+}
+
 fn top_table(
     indicator: Indicator,
-    counts: HashMap<u32, u64>,
+    counts: Vec<u64>,
     dict: &Dictionary,
     limit: usize,
     base: u64,
 ) -> Table {
-    let mut rows: Vec<(u64, &str)> = counts.into_iter().map(|(k, v)| (v, dict.key(k))).collect();
+    let mut rows: Vec<(u64, &str)> = counts
+        .into_iter()
+        .enumerate()
+        .filter(|(_, v)| *v > 0)
+        .map(|(k, v)| (v, dict.key(k as u32)))
+        .collect();
     rows.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
     rows.truncate(limit);
     Table {
@@ -1517,6 +1602,41 @@ mod tests {
         for (t, i) in s.tables.iter().zip(Indicator::TABLES) {
             assert_eq!(t.indicator, i, "tables come in the documented order");
         }
+    }
+
+    #[test]
+    fn a_large_cube_counted_in_parallel_gives_the_same_figures() {
+        let mut c = Cube::default();
+        let a = individual("2026-03-09", Some("alice"));
+        let b = workshop("2026-04-02", &["bob"], 3);
+        let mut d = individual("2026-05-02", None);
+        d.referral_id = Some("r".into());
+        for i in 0..250_000u128 {
+            let x = match i % 3 {
+                0 => &a,
+                1 => &b,
+                _ => &d,
+            };
+            c.upsert(Entry {
+                key: i,
+                activity: x,
+                organisation_id: if i % 2 == 0 { "o1" } else { "o2" },
+                helper_id: Some("h"),
+            });
+        }
+        let s = c.statistics(&Filter::default());
+        assert_eq!(s.figure(Indicator::Records), 250_000.0);
+        assert_eq!(
+            s.figure(Indicator::FollowedPersons),
+            2.0,
+            "alice and bob, once each"
+        );
+        assert_eq!(
+            s.figure(Indicator::Accompaniments),
+            (83_334 + 83_333 * 4 + 83_333) as f64
+        );
+        let t = s.table(Indicator::ReferralOutcomes).expect("suites");
+        assert_eq!(t.base, 1, "one referral, however many records cite it");
     }
 
     #[test]

@@ -115,45 +115,92 @@ impl Store {
     /// Writes records in one transaction: all or nothing (the form writes one, an import many).
     pub async fn insert_activities(&self, records: &[NewActivity<'_>]) -> Result<Vec<String>> {
         let stamp = now();
-        let mut ids = Vec::with_capacity(records.len());
+        // Prepared once: rows go by the hundred per statement (imports of years of records).
+        struct Row {
+            id: String,
+            data: String,
+            workshop: Option<String>,
+            session: Option<String>,
+        }
+        let rows: Vec<Row> = records
+            .iter()
+            .map(|r| {
+                let (workshop, session) = session_of(r.activity);
+                Ok(Row {
+                    id: new_id(),
+                    data: data_of(r.activity)?,
+                    workshop: workshop.map(str::to_string),
+                    session,
+                })
+            })
+            .collect::<Result<_>>()?;
+        let links: Vec<(&str, &str)> = records
+            .iter()
+            .zip(&rows)
+            .flat_map(|(r, row)| {
+                r.activity
+                    .persons
+                    .iter()
+                    .map(|p| (row.id.as_str(), p.as_str()))
+            })
+            .collect();
+        const PER_STATEMENT: usize = 100;
+        let values = |n: usize, width: usize, shape: &dyn Fn(usize) -> String| -> String {
+            (0..n)
+                .map(|i| shape(i * width))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
-            for r in records {
-                let id = new_id();
-                let (workshop, session) = session_of(r.activity);
-                sqlx::query("INSERT INTO activities (id, organisation_id, helper_id, kind, day, data, notes, workshop_id, session_start, referral_id, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)")
-                    .bind(&id)
-                    .bind(r.organisation_id)
-                    .bind(r.helper_id)
-                    .bind(r.activity.kind.slug())
-                    .bind(r.activity.date.to_string())
-                    .bind(data_of(r.activity)?)
-                    .bind(r.notes)
-                    .bind(workshop)
-                    .bind(session)
-                    .bind(r.activity.referral_id.as_deref())
-                    .bind(&stamp)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(conflict)?;
-                for p in &r.activity.persons {
-                    sqlx::query("INSERT INTO activity_persons (activity_id, person_id) VALUES ($1, $2)")
-                        .bind(&id)
-                        .bind(p)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(conflict)?;
+            for (chunk, recs) in rows.chunks(PER_STATEMENT).zip(records.chunks(PER_STATEMENT)) {
+                let sql = format!(
+                    "INSERT INTO activities (id, organisation_id, helper_id, kind, day, data, notes, workshop_id, session_start, referral_id, created_at, updated_at) VALUES {}",
+                    values(chunk.len(), 11, &|b| format!(
+                        "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                        b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7, b + 8, b + 9, b + 10, b + 11, b + 11
+                    ))
+                );
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+                for (row, r) in chunk.iter().zip(recs) {
+                    q = q
+                        .bind(&row.id)
+                        .bind(r.organisation_id)
+                        .bind(r.helper_id)
+                        .bind(r.activity.kind.slug())
+                        .bind(r.activity.date.to_string())
+                        .bind(&row.data)
+                        .bind(r.notes)
+                        .bind(row.workshop.as_deref())
+                        .bind(row.session.as_deref())
+                        .bind(r.activity.referral_id.as_deref())
+                        .bind(&stamp);
                 }
-                sqlx::query("INSERT INTO activity_changes (kind, ref_id, at) VALUES ('activite', $1, $2)")
-                    .bind(&id)
-                    .bind(&stamp)
-                    .execute(&mut *tx)
-                    .await?;
-                ids.push(id);
+                q.execute(&mut *tx).await.map_err(conflict)?;
+                let sql = format!(
+                    "INSERT INTO activity_changes (kind, ref_id, at) VALUES {}",
+                    values(chunk.len(), 2, &|b| format!("('activite', ${}, ${})", b + 1, b + 2))
+                );
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+                for row in chunk {
+                    q = q.bind(&row.id).bind(&stamp);
+                }
+                q.execute(&mut *tx).await?;
+            }
+            for chunk in links.chunks(PER_STATEMENT * 4) {
+                let sql = format!(
+                    "INSERT INTO activity_persons (activity_id, person_id) VALUES {}",
+                    values(chunk.len(), 2, &|b| format!("(${}, ${})", b + 1, b + 2))
+                );
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+                for (a, p) in chunk {
+                    q = q.bind(*a).bind(*p);
+                }
+                q.execute(&mut *tx).await.map_err(conflict)?;
             }
             tx.commit().await?;
         });
-        Ok(ids)
+        Ok(rows.into_iter().map(|r| r.id).collect())
     }
 
     /// Replaces a record (its notes too). `false` when it does not exist.
