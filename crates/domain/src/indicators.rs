@@ -806,6 +806,36 @@ impl Cube {
         })
     }
 
+    /// Per structure, what its records that pass the filter show it practises: (procedures,
+    /// collective workshops, orientations) counts.
+    pub fn practice_by_organisation(&self, filter: &Filter) -> Vec<(String, [u64; 3])> {
+        let Some(c) = self.compile(filter) else {
+            return Vec::new();
+        };
+        let mut counts = vec![[0u64; 3]; self.orgs.len()];
+        for f in &self.facts {
+            if c.accepts(f, &self.tag_refs)
+                && let Some(row) = counts.get_mut(f.org as usize)
+            {
+                if f.kind as usize == PROCEDURE {
+                    row[0] += 1;
+                }
+                if f.kind == COLLECTIVE {
+                    row[1] += 1;
+                }
+                if f.oriented {
+                    row[2] += 1;
+                }
+            }
+        }
+        counts
+            .into_iter()
+            .enumerate()
+            .filter(|(i, row)| *i > 0 && row.iter().any(|n| *n > 0))
+            .map(|(i, row)| (self.orgs.key(i as u32).to_string(), row))
+            .collect()
+    }
+
     /// Every indicator for the activities that pass the filter.
     pub fn statistics(&self, filter: &Filter) -> Statistics {
         let Some(c) = self.compile(filter) else {

@@ -13,6 +13,7 @@ mod catalogue;
 mod diagnostics;
 mod directory;
 mod duplicates;
+mod impact;
 mod referrals;
 mod reports;
 mod resources;
@@ -159,6 +160,7 @@ impl Store {
             for sql in [
                 "DELETE FROM sessions",
                 "DELETE FROM share_links",
+                "DELETE FROM impact_surveys",
                 "DELETE FROM activity_changes",
                 "DELETE FROM activity_persons",
                 "DELETE FROM activities",

@@ -10,6 +10,7 @@ pub mod campaigns;
 pub mod dedup;
 pub mod diagnostic;
 pub mod filters;
+pub mod impact;
 pub mod jobs;
 pub mod mail;
 pub mod orientation;

@@ -30,6 +30,7 @@ mod booklet;
 mod campaigns;
 mod diagnostic;
 mod duplicates;
+mod impact;
 mod jobs;
 mod map;
 pub(crate) mod orientation;
@@ -135,6 +136,7 @@ pub fn routes() -> Router<State> {
         .route("/admin/comptes", post(admin_create_user))
         .route("/admin/structures", post(admin_create_organisation))
         .merge(activity::routes())
+        .merge(impact::routes())
         .merge(booklet::routes())
         .merge(campaigns::routes())
         .merge(diagnostic::routes())

@@ -653,3 +653,142 @@ async fn who_sees_which_statistics_and_the_public_link() {
     .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn the_survey_answered_alone_and_typed_in_shows_on_the_impact_page() {
+    let w = world().await;
+    let me = sign_in(&w.app, "aidant@test.fr").await;
+    let org = w.org.as_str();
+    let (status, page, _) = post_form(
+        &w.app,
+        "/impact/enquete/lien",
+        &me,
+        &[("structure", org), ("action", "creer")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let token = page
+        .split("/enquete/")
+        .nth(1)
+        .and_then(|rest| rest.split(['<', ' ']).next())
+        .expect("lien")
+        .to_string();
+    // Alone, without account: a missing answer is named, then accepted.
+    let (status, page, _) = send(
+        &w.app,
+        "GET",
+        &format!("/enquete/{token}"),
+        None,
+        None,
+        Vec::new(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(String::from_utf8_lossy(&page).contains("Médiathèque de Vandœuvre"));
+    let answer = |before: &'static str, now: &'static str| {
+        form_urlencoded::Serializer::new(String::new())
+            .extend_pairs([
+                ("avant", before),
+                ("maintenant", now),
+                ("progres", "beaucoup"),
+                ("nouveau", "demarche"),
+                ("domaine", "sante"),
+                ("changement", "moins-stresse"),
+            ])
+            .finish()
+            .into_bytes()
+    };
+    let form = "application/x-www-form-urlencoded";
+    let (status, _, _) = send(
+        &w.app,
+        "POST",
+        &format!("/enquete/{token}"),
+        None,
+        Some(form),
+        answer("", "plutot"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (status, body, _) = send(
+        &w.app,
+        "POST",
+        &format!("/enquete/{token}"),
+        None,
+        Some(form),
+        answer("pas-du-tout", "plutot"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(String::from_utf8_lossy(&body).contains("Merci"));
+    // A paper answer typed in by the helper.
+    let (status, body, _) = post_form(
+        &w.app,
+        "/impact/enquete/saisie",
+        &me,
+        &[
+            ("structure", org),
+            ("avant", "peu"),
+            ("maintenant", "tres"),
+            ("nouveau", "courriel"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, html) = get(&w.app, &format!("/impact?portee={org}"), &me).await;
+    assert_eq!(status, StatusCode::OK);
+    let html = String::from_utf8_lossy(&html).into_owned();
+    assert!(
+        html.contains("<strong>2</strong> questionnaire(s)"),
+        "{html}"
+    );
+    let tables = page_tables(&html);
+    let ease = tables.get("aisance").expect("aisance");
+    let row = |label: &str| ease.iter().find(|(l, _)| l == label).map(|(_, v)| *v);
+    assert_eq!(row("À l'aise avant (plutôt ou très)"), Some(0.0));
+    assert_eq!(row("À l'aise maintenant (plutôt ou très)"), Some(2.0));
+    assert_eq!(row("Plus à l'aise qu'avant"), Some(2.0));
+    // Another structure's member cannot type answers for this one.
+    let coord = sign_in(&w.app, "coord@test.fr").await;
+    let (status, _, _) = post_form(
+        &w.app,
+        "/impact/enquete/saisie",
+        &coord,
+        &[("structure", org), ("avant", "peu"), ("maintenant", "tres")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // The offer inventory counts the structure practising procedures once it records one.
+    let (status, body, _) = post_form(
+        &w.app,
+        "/activites/nouvelle",
+        &me,
+        &[
+            ("structure", org),
+            ("type", "demarche"),
+            ("date", "2026-03-10"),
+            ("duree", "30"),
+            ("lieu", "a-distance"),
+            ("thematiques_demarche", "social-sante"),
+            ("personne", "anonyme"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
+    let (status, html) = get(
+        &w.app,
+        &format!("/territoire/offre?portee={org}&tout=1"),
+        &coord,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let html = String::from_utf8_lossy(&html).into_owned();
+    let line = html
+        .split("id=\"offre-demarches\"")
+        .nth(1)
+        .and_then(|r| r.split("</tr>").next())
+        .expect("ligne démarches");
+    assert!(
+        line.contains("<td>0 (0 %)</td><td>1 (100 %)</td><td>1 (100 %)</td>"),
+        "{line}"
+    );
+}

@@ -828,7 +828,7 @@ async fn export_csv(
 // ----- statistics -----
 
 /// Scope (`portee`) and filters from a query string.
-fn scope_and_filter(pairs: &[(String, String)]) -> Result<(Scope, Filter), AppError> {
+pub(crate) fn scope_and_filter(pairs: &[(String, String)]) -> Result<(Scope, Filter), AppError> {
     let scope = Scope::parse(&field(pairs, "portee"));
     let filter = Filter::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .map_err(|e| AppError::Invalid(e.to_string()))?;
@@ -852,7 +852,7 @@ struct Panel {
     empty: bool,
 }
 
-fn escape(s: &str) -> String {
+pub(crate) fn escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
@@ -862,26 +862,32 @@ fn escape(s: &str) -> String {
 /// A horizontal bar chart (SVG) of a table: the chart is an image described by its title; the
 /// table that follows it carries the data for screen readers and print.
 pub fn bar_chart(t: &Table) -> String {
-    let rows: Vec<_> = t.rows.iter().filter(|r| r.value > 0).collect();
-    let max = rows.iter().map(|r| r.value).max().unwrap_or(0).max(1);
+    let rows: Vec<(String, u64)> = t.rows.iter().map(|r| (r.label.clone(), r.value)).collect();
+    bars_svg(t.indicator.id(), t.indicator.title(), &rows)
+}
+
+/// Horizontal bars (SVG) for labelled counts; zero rows are left out of the drawing.
+pub fn bars_svg(id: &str, title: &str, rows: &[(String, u64)]) -> String {
+    let rows: Vec<_> = rows.iter().filter(|(_, v)| *v > 0).collect();
+    let max = rows.iter().map(|(_, v)| *v).max().unwrap_or(0).max(1);
     let (width, bar_h, gap, label_w) = (640.0, 22.0, 8.0, 250.0);
     let height = rows.len() as f64 * (bar_h + gap) + gap;
     let mut svg = format!(
         "<svg class=\"chart\" viewBox=\"0 0 {width} {height}\" role=\"img\" aria-labelledby=\"g-{id}\" preserveAspectRatio=\"xMinYMin meet\"><title id=\"g-{id}\">{title} : graphique, données dans le tableau qui suit</title>",
-        id = t.indicator.id(),
-        title = escape(t.indicator.title())
+        id = escape(id),
+        title = escape(title)
     );
-    for (i, r) in rows.iter().enumerate() {
+    for (i, (label, value)) in rows.iter().enumerate() {
         let y = gap + i as f64 * (bar_h + gap);
-        let w = ((width - label_w - 70.0) * r.value as f64 / max as f64).max(2.0);
-        let label: String = r.label.chars().take(38).collect();
+        let w = ((width - label_w - 70.0) * *value as f64 / max as f64).max(2.0);
+        let label: String = label.chars().take(38).collect();
         svg.push_str(&format!(
             "<text x=\"{lx}\" y=\"{ty}\" text-anchor=\"end\" class=\"chart-label\">{label}</text><rect x=\"{label_w}\" y=\"{y}\" width=\"{w:.1}\" height=\"{bar_h}\" class=\"chart-bar\"/><text x=\"{vx:.1}\" y=\"{ty}\" class=\"chart-value\">{value}</text>",
             lx = label_w - 8.0,
             ty = y + bar_h * 0.72,
             label = escape(&label),
             vx = label_w + w + 6.0,
-            value = french_number(r.value as f64),
+            value = french_number(*value as f64),
         ));
     }
     svg.push_str("</svg>");
@@ -1000,7 +1006,7 @@ struct ShareBox {
     shared: bool,
 }
 
-fn describe(filter: &Filter) -> String {
+pub(crate) fn describe(filter: &Filter) -> String {
     let mut parts = Vec::new();
     match (filter.from, filter.to) {
         (Some(f), Some(t)) => parts.push(format!("du {} au {}", french_date(f), french_date(t))),
@@ -1060,7 +1066,7 @@ fn query_of(scope: &Scope, filter: &Filter) -> String {
 }
 
 /// The default period: the last twelve months.
-fn with_default_period(pairs: &[(String, String)], mut filter: Filter) -> Filter {
+pub(crate) fn with_default_period(pairs: &[(String, String)], mut filter: Filter) -> Filter {
     if field(pairs, "du").is_empty() && field(pairs, "au").is_empty() && field(pairs, "tout") != "1"
     {
         let t = today();
