@@ -1772,6 +1772,7 @@ async fn load_demo_activity(
         });
         helpers.push(who);
     }
+    demo_impact(store, &orgs, &mut rng).await?;
     let year = demo::activities(&orgs, maillage_web::app::today(), 2026);
     for chunk in year.chunks(2_000) {
         let batch: Vec<NewActivity> = chunk
@@ -1791,6 +1792,184 @@ async fn load_demo_activity(
         orgs.len(),
         started.elapsed().as_secs_f64()
     );
+    Ok(())
+}
+
+/// The demo's impact: diagnostics with a re-test for followed persons of the busiest
+/// structures (dated over the year), and before/after survey answers.
+async fn demo_impact(
+    store: &Store,
+    orgs: &[demo::ActivityOrg],
+    rng: &mut rand::rngs::StdRng,
+) -> Result<()> {
+    use maillage_domain::diagnostic::{assess, builtin};
+    use maillage_domain::impact::SurveyForm;
+    use rand::Rng;
+    let Some(court) = builtin().into_iter().find(|q| q.id == "court") else {
+        return Ok(());
+    };
+    let answers = |pairs: &[(&str, &str)]| -> maillage_domain::diagnostic::Answers {
+        pairs
+            .iter()
+            .map(|(q, c)| (q.to_string(), vec![c.to_string()]))
+            .collect()
+    };
+    let start = [
+        [
+            ("appareils", "smartphone"),
+            ("maitrise", "non"),
+            ("internet", "jamais"),
+            ("courriel", "non"),
+            ("demarches", "a_ma_place"),
+        ],
+        [
+            ("appareils", "smartphone"),
+            ("maitrise", "un_peu"),
+            ("internet", "parfois"),
+            ("courriel", "non"),
+            ("demarches", "a_ma_place"),
+        ],
+        [
+            ("appareils", "ordinateur"),
+            ("maitrise", "un_peu"),
+            ("internet", "parfois"),
+            ("courriel", "sans_savoir"),
+            ("demarches", "aide"),
+        ],
+    ];
+    let better = [
+        [
+            ("appareils", "smartphone"),
+            ("maitrise", "un_peu"),
+            ("internet", "parfois"),
+            ("courriel", "sans_savoir"),
+            ("demarches", "aide"),
+        ],
+        [
+            ("appareils", "smartphone"),
+            ("maitrise", "bien"),
+            ("internet", "souvent"),
+            ("courriel", "envoie"),
+            ("demarches", "aide"),
+        ],
+        [
+            ("appareils", "ordinateur"),
+            ("maitrise", "bien"),
+            ("internet", "souvent"),
+            ("courriel", "envoie"),
+            ("demarches", "seul"),
+        ],
+    ];
+    let today = maillage_web::app::today();
+    for org in orgs.iter().filter(|o| o.volume >= 1_000) {
+        for person in &org.persons {
+            let level = rng.random_range(0..start.len());
+            let first = answers(&start[level]);
+            let a = assess(&court, &first);
+            let first_day = today - chrono::Days::new(rng.random_range(150..330));
+            let id = store
+                .create_diagnostic(&maillage_store::NewDiagnostic {
+                    person_id: Some(person),
+                    previous_id: None,
+                    organisation_id: Some(&org.id),
+                    helper_id: None,
+                    mode: "accompagne",
+                    answers: &first,
+                    assessment: &a,
+                    observations: None,
+                    age_bracket: None,
+                    commune: None,
+                    retest_on: None,
+                })
+                .await?;
+            store
+                .set_diagnostic_date(&id, &format!("{first_day}T10:00:00Z"))
+                .await?;
+            if rng.random_bool(0.7) {
+                let then = if rng.random_bool(0.75) {
+                    answers(&better[level])
+                } else {
+                    first.clone()
+                };
+                let b = assess(&court, &then);
+                let second = store
+                    .create_diagnostic(&maillage_store::NewDiagnostic {
+                        person_id: Some(person),
+                        previous_id: Some(&id),
+                        organisation_id: Some(&org.id),
+                        helper_id: None,
+                        mode: "accompagne",
+                        answers: &then,
+                        assessment: &b,
+                        observations: None,
+                        age_bracket: None,
+                        commune: None,
+                        retest_on: None,
+                    })
+                    .await?;
+                let day = first_day + chrono::Days::new(rng.random_range(45..140));
+                store
+                    .set_diagnostic_date(&second, &format!("{}T10:00:00Z", day.min(today)))
+                    .await?;
+            }
+        }
+        // Before/after answers, as seed 003 found them: little ease before, progress after.
+        for _ in 0..rng.random_range(60..120) {
+            let before = ["pas-du-tout", "peu", "peu", "plutot"][rng.random_range(0..4)];
+            let now = ["peu", "plutot", "plutot", "tres"][rng.random_range(0..4)];
+            let pick = |rng: &mut rand::rngs::StdRng, items: &[&str]| -> Vec<String> {
+                items
+                    .iter()
+                    .filter(|_| rng.random_bool(0.4))
+                    .map(|s| s.to_string())
+                    .collect()
+            };
+            let form = SurveyForm {
+                ease_before: before.into(),
+                ease_now: now.into(),
+                progressed: ["beaucoup", "beaucoup", "un-peu", "un-peu", "non"]
+                    [rng.random_range(0..5)]
+                .into(),
+                new_abilities: pick(
+                    rng,
+                    &[
+                        "appareil",
+                        "chercher",
+                        "courriel",
+                        "demarche",
+                        "rendez-vous",
+                        "garder-lien",
+                        "arnaques",
+                    ],
+                ),
+                domains: pick(
+                    rng,
+                    &[
+                        "demarches",
+                        "sante",
+                        "budget",
+                        "proches",
+                        "loisirs",
+                        "information",
+                    ],
+                ),
+                changes: pick(
+                    rng,
+                    &[
+                        "moins-stresse",
+                        "plus-autonome",
+                        "ne-demande-plus",
+                        "confiance",
+                    ],
+                ),
+                age: ["70-plus", "60-69", "40-59", ""][rng.random_range(0..4)].into(),
+                words: String::new(),
+            };
+            if let Ok(answer) = form.validate() {
+                store.insert_survey(&org.id, "seul", &answer).await?;
+            }
+        }
+    }
     Ok(())
 }
 

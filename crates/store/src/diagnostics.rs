@@ -233,6 +233,19 @@ impl Store {
         })
     }
 
+    /// Dates a diagnostic in the past (`created_at`, RFC 3339): past records brought in, and
+    /// the demo's year.
+    pub async fn set_diagnostic_date(&self, id: &str, created_at: &str) -> Result<()> {
+        on_pool!(self, pool => {
+            sqlx::query("UPDATE diagnostics SET created_at = $2 WHERE id = $1")
+                .bind(id)
+                .bind(created_at)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
     /// A followed person's diagnostics, oldest first.
     pub async fn diagnostics_of_person(&self, person_id: &str) -> Result<Vec<StoredDiagnostic>> {
         on_pool!(self, pool => {

@@ -1716,6 +1716,43 @@ async fn activities_are_written_all_or_nothing_and_keep_figures_after_erasure() 
             None
         );
 
+        // Surveys: answers by period and structure; what progression needs from records.
+        let answer = maillage_domain::impact::SurveyForm {
+            ease_before: "peu".into(),
+            ease_now: "tres".into(),
+            ..Default::default()
+        }
+        .validate()
+        .expect("réponse");
+        store
+            .insert_survey(&org, "seul", &answer)
+            .await
+            .expect("enquête");
+        let today = chrono::Utc::now().date_naive().to_string();
+        assert_eq!(
+            store
+                .surveys_of(std::slice::from_ref(&org), &today, &today)
+                .await
+                .expect("lues"),
+            vec![answer.clone()]
+        );
+        assert!(
+            store
+                .surveys_of(std::slice::from_ref(&org), "2000-01-01", "2000-12-31")
+                .await
+                .expect("lues")
+                .is_empty()
+        );
+        assert_eq!(
+            store
+                .person_activity_days(std::slice::from_ref(&org))
+                .await
+                .expect("jours")
+                .len(),
+            0,
+            "the person was erased: their records are anonymous now"
+        );
+
         assert!(store.delete_activity(&ids[0]).await.expect("supprimé"));
         assert_eq!(store.count_activities().await.expect("compte"), 0);
         let later = store.activity_changes_since(last).await.expect("journal");
