@@ -851,3 +851,97 @@ test('orientation transmise : accord oral, la structure reçoit, prend en charge
   assert.match(await coord.textContent('table'), /France Services de Nancy/);
   assert.doesNotMatch(await coord.textContent('main'), /Karim/);
 });
+
+// The figures of a statistics page: data-indicateur → number.
+async function figuresOf(page) {
+  return page.$$eval('[data-indicateur]', els => Object.fromEntries(els.map(e => [
+    e.dataset.indicateur,
+    Number(e.textContent.replace(/[\s\u202f]/g, '').replace(',', '.')),
+  ])));
+}
+
+test('activité : un accompagnement enregistré au clavier sur 360 px compte aussitôt ; statistiques, API, rapport, impact', async () => {
+  const page = await newPage({ width: 360, height: 740 });
+  await signIn(page, 'aidant@demo.maillage.example');
+  const scope = 'portee=moi&tout=1';
+  await page.goto(`${BASE}/statistiques?${scope}`);
+  await checkA11y(page, 'les statistiques de l\'aidante');
+  const before = await figuresOf(page);
+  assert.ok(before.activites > 100, `une année d'activité de démonstration : ${before.activites}`);
+
+  // The form: one page, nothing wider than the phone, the essentials before the details.
+  await page.goto(`${BASE}/activites/nouvelle?type=individuel`);
+  await checkA11y(page, 'le formulaire de compte rendu');
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth) <= 360);
+  assert.equal(await page.$$eval('form.record', f => f.length), 1);
+  await page.fill('#duree', '45');
+  await page.focus('#t-internet');
+  await page.keyboard.press('Space');
+  await page.focus('#t-courriel');
+  await page.keyboard.press('Space');
+  await page.selectOption('#autonomie', 'avec');
+  await page.focus('button.primary');
+  await page.keyboard.press('Enter');
+  await page.waitForURL(/fait=enregistree/);
+  assert.match(await page.textContent('[role=status]'), /compte déjà/);
+  await checkA11y(page, 'la liste des activités');
+
+  // Counted at once, and the API says the same as the page.
+  await page.goto(`${BASE}/statistiques?${scope}`);
+  const after = await figuresOf(page);
+  assert.equal(after.activites, before.activites + 1);
+  assert.equal(after.accompagnements, before.accompagnements + 1);
+  const api = await (await page.request.get(`${BASE}/api/v1/statistiques?${scope}`)).json();
+  for (const [id, value] of Object.entries(after)) {
+    assert.equal(api.chiffres[id], value, `chiffre ${id}`);
+  }
+  assert.ok(await page.$('svg.chart title'), 'graphiques avec un titre');
+  const xlsx = await page.request.get(`${BASE}/statistiques/export.xlsx?${scope}`);
+  assert.equal(xlsx.status(), 200);
+  assert.match(xlsx.headers()['content-type'], /spreadsheetml/);
+
+  // A bad record: the message names the field, in French.
+  await page.goto(`${BASE}/activites/nouvelle?type=collectif`);
+  await page.fill('#titre', 'Atelier tablette');
+  await page.fill('#duree', 'trois jours');
+  await page.click('button.primary');
+  assert.match(await page.textContent('#erreurs'), /durée attendue/);
+  await checkA11y(page, 'le formulaire avec ses erreurs');
+
+  // The printable report and the impact page, for the structure.
+  const desk = await newPage();
+  await signIn(desk, 'aidant@demo.maillage.example');
+  await desk.goto(`${BASE}/statistiques`);
+  const org = await desk.$eval('#portee option:nth-child(3)', o => o.value);
+  await desk.goto(`${BASE}/statistiques/rapport?portee=${org}`);
+  assert.match(await desk.textContent('h1'), /Rapport d'activité/);
+  await checkA11y(desk, 'le rapport imprimable');
+  await desk.goto(`${BASE}/impact?portee=${org}`);
+  await checkA11y(desk, 'la page d\'impact');
+  assert.match(await desk.textContent('#tableau-aisance'), /Plus à l'aise qu'avant/);
+  assert.match(await desk.textContent('#tableau-typologie'), /Séniors débutants/);
+  await desk.goto(`${BASE}/territoire/offre?portee=territoire`);
+  await checkA11y(desk, 'l\'offre du territoire');
+});
+
+test('questionnaire avant/après : la personne répond seule par le lien, sans compte', async () => {
+  const helper = await newPage();
+  await signIn(helper, 'aidant@demo.maillage.example');
+  await helper.goto(`${BASE}/impact/enquete`);
+  await checkA11y(helper, 'la page du questionnaire');
+  await helper.click('button[value=creer]');
+  const text = await helper.textContent('[role=status]');
+  const link = text.match(/https?:\/\/\S+\/enquete\/[0-9a-f]+/)[0].replace(/^https?:\/\/[^/]+/, BASE);
+  const person = await newPage({ width: 360, height: 740 });
+  await person.goto(link);
+  await checkA11y(person, 'le questionnaire');
+  await person.click('button.primary');
+  await person.waitForSelector('#erreurs');
+  await person.check('#avant-peu');
+  await person.check('#maintenant-plutot');
+  await person.check('#n-demarche');
+  await person.check('#p-beaucoup');
+  await person.click('button.primary');
+  assert.match(await person.textContent('[role=status]'), /Merci/);
+  assert.ok(await person.evaluate(() => document.documentElement.scrollWidth) <= 360);
+});

@@ -115,6 +115,23 @@ for (const p of r) {
 if "$BIN" --database "$DB" orient --request compte-caf --near Nullepart --level expert --json 2> "$WORK/orient-err.txt"; then echo "orientation invalide acceptée" >&2; exit 1; fi
 grep -q -- "--near" "$WORK/orient-err.txt"
 grep -q -- "--level" "$WORK/orient-err.txt"
+# Activity records (CLI contract): the demo's year of activity; stats in JSON equal to the
+# export's records; CSV and XLSX exports with filters; the indicators' documentation is current.
+"$BIN" --database "$DB" stats --json > "$WORK/stats.json"
+"$BIN" --database "$DB" export activites --format csv --output "$WORK/activites.csv"
+node -e '
+const s = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+const lines = require("fs").readFileSync(process.argv[2], "utf8").trim().split("\n").length - 1;
+if (s.chiffres.activites < 10000) throw new Error("année de démonstration : " + s.chiffres.activites);
+if (s.chiffres.activites !== lines) throw new Error(s.chiffres.activites + " ≠ " + lines);
+const kinds = s.tableaux.types.lignes.reduce((n, r) => n + r.valeur, 0);
+if (kinds !== s.chiffres.activites) throw new Error("types " + kinds);' "$WORK/stats.json" "$WORK/activites.csv"
+"$BIN" --database "$DB" stats --type collectif --du 2000-01-01 --json | grep -q '"activites"'
+"$BIN" --database "$DB" export activites --format xlsx --type demarche --output "$WORK/activites.xlsx"
+test "$(head -c 2 "$WORK/activites.xlsx")" = "PK"
+if "$BIN" --database "$DB" stats --type pique-nique --json 2> "$WORK/stats-err.txt"; then echo "filtre invalide accepté" >&2; exit 1; fi
+grep -q "type" "$WORK/stats-err.txt"
+"$BIN" indicateurs | diff - docs/INDICATORS.md
 # Diagnostic scoring (CLI contract): the level in `level`.
 "$BIN" diagnostic score --answers crates/domain/tests/diagnostics/1-jeannine-eloignee.json --json > "$WORK/diag.json"
 node -e 'const a = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); if (a.level !== "eloigne" || a.need !== "assistance") throw new Error(JSON.stringify(a));' "$WORK/diag.json"

@@ -294,6 +294,30 @@ pub fn markdown() -> String {
             i.definition()
         ));
     }
+    out.push_str(
+        "\n## Impact (page « Impact »)\n\n\
+         Questionnaire avant/après, progression mesurée par les diagnostics et typologie des \
+         personnes (`crates/domain/src/impact.rs`).\n\n\
+         | Identifiant | Tableau | Définition |\n|---|---|---|\n",
+    );
+    for (id, title, definition) in crate::impact::IMPACT_TABLES {
+        out.push_str(&format!("| `{id}` | {title} | {definition} |\n"));
+    }
+    out.push_str(
+        "\n## Offre du territoire (page « L'offre du territoire »)\n\n\
+         Part des structures de la portée qui proposent chaque offre, d'après l'annuaire, \
+         d'après l'activité enregistrée dans la période, et l'un ou l'autre \
+         (`crates/domain/src/offer.rs`).\n\n\
+         | Identifiant | Offre | Définition |\n|---|---|---|\n",
+    );
+    for o in crate::offer::Offer::ALL {
+        out.push_str(&format!(
+            "| `{}` | {} | {} |\n",
+            o.slug(),
+            o.label(),
+            o.definition()
+        ));
+    }
     out
 }
 
@@ -1667,6 +1691,17 @@ mod tests {
         );
         let t = s.table(Indicator::ReferralOutcomes).expect("suites");
         assert_eq!(t.base, 1, "one referral, however many records cite it");
+    }
+
+    #[test]
+    fn the_documentation_is_the_code_s_definitions() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/INDICATORS.md");
+        let doc = std::fs::read_to_string(path).unwrap_or_default();
+        assert_eq!(
+            doc,
+            markdown(),
+            "docs/INDICATORS.md is stale: run `maillage indicateurs > docs/INDICATORS.md`"
+        );
     }
 
     #[test]
