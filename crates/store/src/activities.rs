@@ -280,6 +280,14 @@ impl Store {
         })
     }
 
+    /// The oldest change still logged (0 when none).
+    pub async fn first_activity_change(&self) -> Result<i64> {
+        on_pool!(self, pool => {
+            let n: Option<i64> = sqlx::query("SELECT MIN(seq) AS n FROM activity_changes").fetch_one(pool).await?.try_get("n")?;
+            Ok(n.unwrap_or(0))
+        })
+    }
+
     /// The last change's number (0 when none).
     pub async fn last_activity_change(&self) -> Result<i64> {
         on_pool!(self, pool => {

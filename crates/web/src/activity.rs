@@ -131,6 +131,17 @@ impl App {
             .store
             .activity_changes_since(seq.saturating_sub(OVERLAP))
             .await?;
+        // Changes this instance never saw were purged (it stayed idle more than a day): the
+        // log cannot bring it up to date, the store can.
+        if changes.first().is_some_and(|(n, _, _)| *n > seq + 1)
+            && self.store.first_activity_change().await? > seq + 1
+        {
+            let mut s = self.stats.0.clone().write_owned().await;
+            let last = self.store.last_activity_change().await?;
+            s.cube = self.load_cube().await?;
+            s.seq = last;
+            return Ok(s.downgrade());
+        }
         if changes.iter().any(|(n, _, _)| *n > seq) {
             let mut s = self.stats.0.clone().write_owned().await;
             for (n, kind, id) in &changes {

@@ -155,6 +155,13 @@ pub async fn serve(app: App, addr: &str) -> anyhow::Result<()> {
             {
                 tracing::warn!("purge des diagnostics : {e}");
             }
+            // The log of activity changes: a day is enough for every running instance (one
+            // further behind reloads its statistics whole).
+            let day_ago = (now - chrono::Duration::days(1))
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+            if let Err(e) = store.purge_activity_changes(&day_ago).await {
+                tracing::warn!("purge du journal des activités : {e}");
+            }
             // Workshop registrations: erased 90 days after the workshop.
             let before = (crate::app::today() - chrono::Days::new(90)).to_string();
             if let Err(e) = store.purge_registrations(&before).await {

@@ -792,3 +792,51 @@ async fn the_survey_answered_alone_and_typed_in_shows_on_the_impact_page() {
         "{line}"
     );
 }
+
+#[tokio::test]
+async fn an_instance_behind_the_purged_log_reloads_its_statistics() {
+    use maillage_domain::activity::ActivityForm;
+    use maillage_store::NewActivity;
+    let w = world().await;
+    let me = sign_in(&w.app, "aidant@test.fr").await;
+    let scope = format!("portee={}&tout=1", w.org);
+    let record = ActivityForm {
+        kind: "individuel".into(),
+        date: "2026-03-10".into(),
+        duration: "30".into(),
+        venue: "a-distance".into(),
+        themes: vec!["internet".into()],
+        ..Default::default()
+    }
+    .validate(NaiveDate::from_ymd_opt(2026, 11, 23).expect("date"))
+    .expect("valide");
+    // Another instance writes (straight to the store), twice; this one looks once between.
+    let write = || async {
+        w.store
+            .insert_activities(&[NewActivity {
+                organisation_id: &w.org,
+                helper_id: None,
+                activity: &record,
+                notes: None,
+            }])
+            .await
+            .expect("écrit");
+    };
+    write().await;
+    assert_eq!(
+        api_stats(&w.app, &me, &scope).await["chiffres"]["activites"],
+        1.0
+    );
+    write().await;
+    // The log is purged before this instance comes back, then a third record comes.
+    w.store
+        .purge_activity_changes("9999-12-31T00:00:00Z")
+        .await
+        .expect("purge");
+    write().await;
+    assert_eq!(
+        api_stats(&w.app, &me, &scope).await["chiffres"]["activites"],
+        3.0,
+        "the second record, whose change was purged, is counted"
+    );
+}
