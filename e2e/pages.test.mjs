@@ -874,6 +874,8 @@ test('activité : un accompagnement enregistré au clavier sur 360 px compte aus
   await checkA11y(page, 'le formulaire de compte rendu');
   assert.ok(await page.evaluate(() => document.documentElement.scrollWidth) <= 360);
   assert.equal(await page.$$eval('form.record', f => f.length), 1);
+  const formHeight = await page.$eval('form.record', f => f.getBoundingClientRect().height);
+  assert.ok(formHeight <= 740, `le formulaire tient sur un écran de téléphone : ${formHeight} px`);
   await page.fill('#duree', '45');
   await page.focus('#t-internet');
   await page.keyboard.press('Space');

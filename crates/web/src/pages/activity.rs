@@ -258,6 +258,18 @@ struct FormPage {
     counts: Vec<(String, String)>,
 }
 
+/// Themes shown unfolded on the form (the most frequent in the field, seed 003).
+const COMMON_THEMES: [&str; 8] = [
+    "materiel",
+    "internet",
+    "courriel",
+    "demarches",
+    "sante",
+    "banque-achats",
+    "securite",
+    "reseaux-sociaux",
+];
+
 impl FormPage {
     fn is_kind(&self, k: &str) -> bool {
         self.form.kind == k
@@ -271,6 +283,16 @@ impl FormPage {
             .find(|(k, _)| k.strip_prefix(prefix) == Some(value))
             .map(|(_, v)| v.clone())
             .unwrap_or_default()
+    }
+    /// The themes most recorded, shown first; the others are folded.
+    fn is_common(&self, slug: &str) -> bool {
+        COMMON_THEMES.contains(&slug)
+    }
+    fn other_checked(&self) -> bool {
+        self.form
+            .themes
+            .iter()
+            .any(|t| !COMMON_THEMES.contains(&t.as_str()))
     }
     fn first(&self, list: &[String]) -> String {
         list.first().cloned().unwrap_or_default()
