@@ -447,14 +447,30 @@ impl App {
                     keep_until: &keep_until,
                 })
                 .await?;
-            // What was typed for the anonymous person becomes the followed person's profile.
-            self.store.set_person_profile(&id, &profile).await?;
+            self.store
+                .set_person_profile(&id, &profile.clone().unwrap_or_default())
+                .await?;
             activity.persons.retain(|p| !p.starts_with('\u{0}'));
             activity.persons.push(id);
             activity.anonymous = Default::default();
         }
         for p in &activity.persons {
             self.store.extend_person(p, &keep_until).await?;
+        }
+        // A followed person already known: what was typed completes their profile.
+        if let (Some(typed), [person]) = (&profile, activity.persons.as_slice())
+            && typed != &Profile::default()
+        {
+            let known = self.store.person_profile(person).await?;
+            let merged = Profile {
+                age: typed.age.or(known.age),
+                gender: typed.gender.or(known.gender),
+                status: typed.status.or(known.status),
+                commune: typed.commune.clone().or(known.commune.clone()),
+            };
+            if merged != known {
+                self.store.set_person_profile(person, &merged).await?;
+            }
         }
         let notes = input.notes.trim();
         let ids = self
@@ -470,12 +486,13 @@ impl App {
     }
 
     /// Validates a form for a structure: the rules of the domain, then what only the store
-    /// knows (places, persons, communes). Also returns the profile typed for one person.
+    /// knows (places, persons, communes). Also returns what was typed about one followed
+    /// person (age bracket, gender, status, commune), for their profile.
     pub async fn check_record(
         &self,
         organisation_id: &str,
         form: &ActivityForm,
-    ) -> Result<Result<(Activity, Profile), Vec<FieldError>>, AppError> {
+    ) -> Result<Result<(Activity, Option<Profile>), Vec<FieldError>>, AppError> {
         let mut form = form.clone();
         let mut errors = Vec::new();
         for (field, value) in [
@@ -498,6 +515,35 @@ impl App {
         }
         let persons: Vec<String> = form.persons.clone();
         form.persons = persons.iter().filter(|p| !p.is_empty()).cloned().collect();
+        // For one followed person, what is typed about them goes to their profile, not to the
+        // record (which counts them through their profile).
+        let individual = maillage_domain::activity::ActivityKind::parse(&form.kind)
+            .is_some_and(|k| k != maillage_domain::activity::ActivityKind::Collective);
+        let typed = if individual && !form.persons.is_empty() {
+            fn first<V: Vocabulary>(
+                items: &mut Vec<String>,
+                field: &'static str,
+                errors: &mut Vec<FieldError>,
+            ) -> Option<V> {
+                let item = std::mem::take(items)
+                    .into_iter()
+                    .map(|i| i.trim().to_string())
+                    .find(|i| !i.is_empty())?;
+                let v = V::parse(&item);
+                if v.is_none() {
+                    errors.push((field, format!("« {item} » n'est pas une valeur connue")));
+                }
+                v
+            }
+            Some(Profile {
+                age: first(&mut form.ages, "tranche_age", &mut errors),
+                gender: first(&mut form.genders, "genre", &mut errors),
+                status: first(&mut form.statuses, "statut_social", &mut errors),
+                commune: Some(std::mem::take(&mut form.residence)).filter(|c| !c.is_empty()),
+            })
+        } else {
+            None
+        };
         let mut activity = match form.validate(today()) {
             Ok(a) => a,
             Err(mut e) => {
@@ -530,14 +576,7 @@ impl App {
         if !errors.is_empty() {
             return Ok(Err(errors));
         }
-        let g = &activity.anonymous;
-        let profile = Profile {
-            age: g.ages.0.keys().copied().next(),
-            gender: g.genders.0.keys().copied().next(),
-            status: g.statuses.0.keys().copied().next(),
-            commune: g.commune.clone(),
-        };
-        Ok(Ok((activity, profile)))
+        Ok(Ok((activity, typed)))
     }
 
     /// An INSEE code from a code, a postcode or a commune's name.

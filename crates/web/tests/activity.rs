@@ -840,3 +840,60 @@ async fn an_instance_behind_the_purged_log_reloads_its_statistics() {
         "the second record, whose change was purged, is counted"
     );
 }
+
+#[tokio::test]
+async fn what_is_typed_about_a_followed_person_goes_to_their_profile() {
+    let w = world().await;
+    let me = sign_in(&w.app, "aidant@test.fr").await;
+    let org = w.org.as_str();
+    let scope = format!("portee={org}&tout=1");
+    // A new followed person, with their consent, and what they say of themselves.
+    let new = individual(
+        org,
+        &[
+            ("personne", "nouvelle"),
+            ("prenom", "Odette"),
+            ("accord", "oui"),
+            ("tranche_age", "70-plus"),
+            ("genre", "femme"),
+            ("commune_residence", "54395"),
+        ],
+    );
+    let (status, body, _) = post_form(&w.app, "/activites/nouvelle", &me, &new).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
+    // Without consent: refused, named.
+    let refused: Vec<(&str, &str)> = new
+        .iter()
+        .copied()
+        .filter(|(k, _)| *k != "accord")
+        .collect();
+    let (status, body, _) = post_form(&w.app, "/activites/nouvelle", &me, &refused).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("href=\"#f-accord\""), "{body}");
+    // An already followed person: a status typed completes the profile.
+    let known = individual(
+        org,
+        &[("personne", &w.person), ("statut_social", "retraite")],
+    );
+    let (status, body, _) = post_form(&w.app, "/activites/nouvelle", &me, &known).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
+    let profile = w.store.person_profile(&w.person).await.expect("profil");
+    assert_eq!(
+        profile.status,
+        Some(maillage_domain::activity::SocialStatus::Retired)
+    );
+    let stats = api_stats(&w.app, &me, &scope).await;
+    assert_eq!(stats["chiffres"]["personnes-suivies"], 2.0);
+    assert_eq!(stats["chiffres"]["participations-anonymes"], 0.0);
+    let ages = stats["tableaux"]["ages"]["lignes"]
+        .as_array()
+        .expect("âges");
+    let seventy = ages
+        .iter()
+        .find(|r| r["cle"] == "70-plus")
+        .expect("70 ans et plus");
+    assert_eq!(
+        seventy["valeur"], 1,
+        "Odette's age counts through her profile"
+    );
+}
