@@ -80,20 +80,23 @@ fn conflict(e: sqlx::Error) -> StoreError {
 
 /// Attaches the followed persons to records read from `data`.
 async fn attach_persons(store: &Store, activities: &mut [StoredActivity]) -> Result<()> {
-    let (Some(first), Some(last)) = (activities.first(), activities.last()) else {
+    if activities.is_empty() {
         return Ok(());
-    };
-    let (lo, hi) = if first.id <= last.id {
-        (first.id.clone(), last.id.clone())
-    } else {
-        (last.id.clone(), first.id.clone())
-    };
+    }
+    // One query for the list (a page holds at most a few thousand records).
+    let sql = format!(
+        "SELECT activity_id, person_id FROM activity_persons WHERE activity_id IN ({}) ORDER BY activity_id, person_id",
+        (1..=activities.len())
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
     let links: Vec<(String, String)> = on_pool!(store, pool => {
-        let rows = sqlx::query("SELECT activity_id, person_id FROM activity_persons WHERE activity_id >= $1 AND activity_id <= $2 ORDER BY activity_id, person_id")
-            .bind(&lo)
-            .bind(&hi)
-            .fetch_all(pool)
-            .await?;
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
+        for a in activities.iter() {
+            q = q.bind(&a.id);
+        }
+        let rows = q.fetch_all(pool).await?;
         rows.iter()
             .map(|r| Ok((r.try_get("activity_id")?, r.try_get("person_id")?)))
             .collect::<Result<Vec<_>>>()?
@@ -364,13 +367,7 @@ impl Store {
             }
             q.fetch_all(pool).await?.iter().map(decode).collect::<Result<Vec<_>>>()?
         });
-        for a in &mut out {
-            let mut one = vec![a.clone()];
-            attach_persons(self, &mut one).await?;
-            if let Some(one) = one.pop() {
-                *a = one;
-            }
-        }
+        attach_persons(self, &mut out).await?;
         Ok(out)
     }
 
