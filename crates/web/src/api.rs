@@ -64,7 +64,12 @@ pub fn routes() -> Router<State> {
             "/diagnostic/questionnaires/{id}",
             get(diagnostic_questionnaire),
         )
-        .route("/import", axum::routing::post(import))
+        .route(
+            "/import",
+            axum::routing::post(import).layer(axum::extract::DefaultBodyLimit::max(
+                crate::limits::IMPORT_BYTES,
+            )),
+        )
         .route("/ateliers", get(list_workshops))
         .route("/ateliers/{id}", get(get_workshop))
         .route(
@@ -752,8 +757,22 @@ async fn import(
     AxState(state): AxState<State>,
     viewer: Viewer,
     RawQuery(query): RawQuery,
-    body: Bytes,
+    body: axum::body::Body,
 ) -> ApiResult {
+    // Who may import is known before the file is read.
+    crate::app::allow(maillage_domain::policy::authorize(
+        viewer.actor(),
+        &maillage_domain::policy::Action::ImportPlaces,
+        crate::app::today(),
+    ))?;
+    let body = axum::body::to_bytes(body, crate::limits::IMPORT_BYTES)
+        .await
+        .map_err(|_| {
+            AppError::TooLarge(format!(
+                "fichier trop gros : {} Mio au plus",
+                crate::limits::IMPORT_BYTES >> 20
+            ))
+        })?;
     let pairs = filters::pairs(query.as_deref());
     let source = filters::pairs_first(&pairs, "source");
     let skip =

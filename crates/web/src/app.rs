@@ -32,6 +32,12 @@ pub enum AppError {
     NotFound,
     #[error("{0}")]
     Invalid(String),
+    /// Too much asked at once: a body, a number of words or zones over the limit.
+    #[error("{0}")]
+    TooLarge(String),
+    /// Over a rate limit: try again later.
+    #[error("{0}")]
+    TooMany(String),
     /// A campaign's personal link that may not be used (any more).
     #[error("{0}")]
     LinkRefused(maillage_domain::campaigns::LinkRefusal),
@@ -50,6 +56,8 @@ impl AppError {
             }
             AppError::LinkRefused(_) => StatusCode::GONE,
             AppError::Invalid(_) | AppError::Standard(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Store(StoreError::Conflict(_)) => StatusCode::CONFLICT,
             AppError::Store(_) | AppError::Search(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -106,6 +114,8 @@ pub struct App {
     catalogue: Arc<Mutex<Option<Arc<crate::orientation::Catalogue>>>>,
     /// The statistics cube of activity records (issue #7).
     pub(crate) stats: crate::activity::StatsCube,
+    /// Rate limits of the server (e-mail, resume codes, login, heavy work).
+    pub limits: Arc<crate::limits::Limits>,
 }
 
 /// Places recently shown in results, decoded, so that popular pages of results do not go back
@@ -213,6 +223,7 @@ impl App {
             library: Arc::default(),
             catalogue: Arc::default(),
             stats: Default::default(),
+            limits: Arc::default(),
         })
     }
 
