@@ -271,7 +271,7 @@ async fn search(
 ) -> Result<Response, AppError> {
     let pairs = filters::pairs(query.as_deref());
     let p = filters::parse(&state.app, &pairs);
-    let results = state.app.search(&p.query)?;
+    let results = state.app.search(&p.query).await?;
     let mut rows = Vec::new();
     for (hit, stored) in state.app.places_of_hits(&results.hits).await? {
         let place = stored.place;
@@ -460,7 +460,9 @@ async fn place_page(
     )
     .is_allowed();
     let organisation = match &stored.organisation_id {
-        Some(o) if viewer.signed_in() => state.app.store.organisation(o).await?.map(|o| o.name),
+        Some(o) if crate::app::sees_helpers_part(viewer.actor()) => {
+            state.app.store.organisation(o).await?.map(|o| o.name)
+        }
         _ => None,
     };
     Ok(render(&PlacePage {
@@ -485,9 +487,11 @@ async fn place_page(
             == maillage_domain::freshness::Freshness::Stale,
         completeness: maillage_domain::freshness::completeness(&place),
         can_edit,
-        signed_in: viewer.signed_in(),
+        signed_in: crate::app::sees_helpers_part(viewer.actor()),
         organisation,
-        source: stored.source.filter(|_| viewer.signed_in()),
+        source: stored
+            .source
+            .filter(|_| crate::app::sees_helpers_part(viewer.actor())),
         place,
     }))
 }
@@ -1224,29 +1228,33 @@ async fn import_upload(
     } else {
         format!("Import de « {file_name} »")
     };
-    let job = state.app.jobs.start(title, owner, move |job| async move {
-        let progress: &dyn maillage_domain::progress::Progress = job.as_ref();
-        match import_work(
-            &app,
-            actor.as_ref(),
-            chrome,
-            &bytes,
-            file_name,
-            &source,
-            partial,
-            check_only,
-            progress,
-        )
-        .await
-        {
-            _ if progress.interrupted() => crate::jobs::Outcome::Interrupted,
-            Ok((html, status)) => crate::jobs::Outcome::Page {
-                html: std::sync::Arc::new(html),
-                status,
-            },
-            Err(e) => crate::jobs::Outcome::Failed(e.public_message()),
-        }
-    })?;
+    let slot = crate::jobs::Slot::User(owner.clone().unwrap_or_default());
+    let job = state
+        .app
+        .jobs
+        .start(title, owner, slot, None, move |job| async move {
+            let progress: &dyn maillage_domain::progress::Progress = job.as_ref();
+            match import_work(
+                &app,
+                actor.as_ref(),
+                chrome,
+                &bytes,
+                file_name,
+                &source,
+                partial,
+                check_only,
+                progress,
+            )
+            .await
+            {
+                _ if progress.interrupted() => crate::jobs::Outcome::Interrupted,
+                Ok((html, status)) => crate::jobs::Outcome::Page {
+                    html: std::sync::Arc::new(html),
+                    status,
+                },
+                Err(e) => crate::jobs::Outcome::Failed(e.public_message()),
+            }
+        })?;
     Ok(Redirect::to(&format!("/taches/{}", job.id)).into_response())
 }
 
