@@ -1322,7 +1322,8 @@ fn csv_bytes(header: &[&str], records: impl Iterator<Item = Vec<String>>) -> Res
             .from_writer(&mut out);
         w.write_record(header)?;
         for r in records {
-            w.write_record(&r)?;
+            // Every cell escaped against formulas.
+            w.write_record(maillage_domain::spreadsheet::row(&r))?;
         }
         w.flush()?;
     }

@@ -804,6 +804,41 @@ async fn campaigns_keep_only_hashes_and_links_serve_once() {
                 .await
                 .expect("réponse")
         );
+        // A second use of the link claims nothing and writes nothing to the place.
+        let target = store
+            .campaign_request(&issued[0].request_id)
+            .await
+            .expect("demande")
+            .expect("connue");
+        let before = store
+            .place(&target.place_id)
+            .await
+            .expect("lieu")
+            .expect("présent");
+        let mut changed = before.place.clone();
+        changed.name = "Nom écrit par un second usage".into();
+        assert!(
+            !store
+                .answer_request_with_place(
+                    &issued[0].request_id,
+                    RequestStatus::Corrected,
+                    "2026-11-09T12:00:00Z",
+                    &changed,
+                    before.organisation_id.as_deref(),
+                )
+                .await
+                .expect("réponse")
+        );
+        assert_eq!(
+            store
+                .place(&target.place_id)
+                .await
+                .expect("lieu")
+                .expect("présent")
+                .place
+                .name,
+            before.place.name
+        );
         assert!(
             store
                 .issue_reminder_link(&issued[0].request_id, "2026-11-10T10:00:00Z", "x")
