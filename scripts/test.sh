@@ -157,6 +157,9 @@ psql -q "$MAILLAGE_TEST_POSTGRES_URL" -c "CREATE DATABASE ${PG_DB}_restauree"
 "$BIN" --database "$PG_BASE/${PG_DB}_restauree" restore "$WORK/sauvegarde.pgdump"
 "$BIN" --database "$PG_BASE/${PG_DB}_restauree" empreinte | diff - "$WORK/empreinte-pg.txt"
 
+step "Arrêts brutaux (SIGKILL) pendant un import, un lot d'activités et des fusions (SQLite et PostgreSQL)"
+scripts/crash-safety.sh "$BIN" sqlite postgres
+
 step "Tests navigateur (Chromium, axe-core)"
 export MAILLAGE_DEMO_PASSWORD="demo-password-$$-e2e"
 PORT="${MAILLAGE_E2E_PORT:-18090}"
