@@ -144,6 +144,11 @@ pub enum Action {
     /// Publish, edit or delete a workshop of a structure at a location, see its registrations
     /// and take attendance: the structure's members and the territory's coordinators.
     ManageWorkshop(Location),
+    /// See a workshop's registrations (first names, contacts), take attendance, cancel a
+    /// registration: the members of the workshop's structure only — personal data stay within
+    /// the structure that collected them (coordinators and administrators included only when
+    /// members). A workshop of no structure: whoever manages it.
+    HandleRegistrations(Location),
     /// Propose a resource to the library: members of a structure and coordinators (a
     /// coordinator's proposal is published at once).
     ProposeResource,
@@ -252,6 +257,15 @@ pub fn authorize(actor: Option<&Actor>, action: &Action, today: NaiveDate) -> De
     if let ReadHelpersPart = action {
         return Decision::Allow;
     }
+    if let HandleRegistrations(loc) = action {
+        return match &loc.organisation_id {
+            Some(o) if actor.member_of(o, today) => Decision::Allow,
+            Some(_) => Decision::Deny(
+                "les inscrits d'un atelier ne sont vus que par les membres de la structure qui l'organise",
+            ),
+            None => authorize(Some(actor), &ManageWorkshop(loc.clone()), today),
+        };
+    }
     if actor.administrator {
         return Decision::Allow;
     }
@@ -315,6 +329,7 @@ pub fn authorize(actor: Option<&Actor>, action: &Action, today: NaiveDate) -> De
         }
         ManageAccounts => Decision::Deny("la gestion des comptes est réservée aux administrateurs"),
         ReadHelpersPart => Decision::Allow,
+        HandleRegistrations(_) => Decision::Deny("réservé aux membres de la structure"),
         HandlePersons { .. } => Decision::Deny("réservé aux membres de la structure"),
         EditQuestionnaires => {
             if actor.is_coordinator() {
@@ -550,6 +565,31 @@ mod tests {
                 assert_eq!(d.is_allowed(), allowed, "{who:?} {action:?} → {d:?}");
             }
         }
+    }
+
+    #[test]
+    fn registrations_stay_with_the_structure_that_organises() {
+        use Who::*;
+        let of_org = Action::HandleRegistrations(own());
+        for (who, allowed) in [
+            (Member, true),
+            (FormerMember, false),
+            (Helper, false),
+            (Coordinator, false),
+            (OtherCoordinator, false),
+            (Admin, false),
+        ] {
+            let a = actor(who);
+            assert_eq!(
+                authorize(a.as_ref(), &of_org, today()).is_allowed(),
+                allowed,
+                "{who:?}"
+            );
+        }
+        assert_eq!(
+            authorize(None, &of_org, today()),
+            Decision::SignInRequired
+        );
     }
 
     #[test]

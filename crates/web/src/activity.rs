@@ -250,6 +250,35 @@ impl App {
     }
 
     /// Narrows a filter to what the viewer may see in a scope.
+    /// The filter of an export of records, one line each (not aggregates): the scope's
+    /// structures must all be the actor's own — records stay within the structure that made
+    /// them, coordinators and administrators included unless members (they have the
+    /// statistics and their exports).
+    pub async fn records_filter(
+        &self,
+        actor: Option<&Actor>,
+        scope: &Scope,
+        filter: Filter,
+    ) -> Result<Filter, AppError> {
+        let filter = self.scoped_filter(actor, scope, filter).await?;
+        let day = today();
+        for org in filter.organisations.iter().filter(|o| !o.starts_with('\u{0}')) {
+            allow(authorize(
+                actor,
+                &Action::RecordActivity {
+                    organisation_id: org.clone(),
+                },
+                day,
+            ))
+            .map_err(|_| {
+                AppError::Forbidden(
+                    "l'export ligne à ligne des comptes rendus est réservé aux membres de la structure : les statistiques et leurs exports donnent les chiffres",
+                )
+            })?;
+        }
+        Ok(filter)
+    }
+
     pub async fn scoped_filter(
         &self,
         actor: Option<&Actor>,

@@ -305,7 +305,7 @@ impl App {
         let stored = self.workshop(&r.workshop_id).await?;
         allow(authorize(
             actor,
-            &Action::ManageWorkshop(location_of_workshop(&stored.workshop)),
+            &Action::HandleRegistrations(location_of_workshop(&stored.workshop)),
             today(),
         ))?;
         self.cancel_registration_inner(&r).await?;
@@ -356,7 +356,7 @@ impl App {
         let stored = self.workshop(workshop_id).await?;
         allow(authorize(
             actor,
-            &Action::ManageWorkshop(location_of_workshop(&stored.workshop)),
+            &Action::HandleRegistrations(location_of_workshop(&stored.workshop)),
             today(),
         ))?;
         let list = self.store.registrations(workshop_id).await?;

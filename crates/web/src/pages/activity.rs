@@ -847,7 +847,7 @@ async fn export_csv(
     let (scope, filter) = scope_and_filter(&pairs)?;
     let filter = state
         .app
-        .scoped_filter(viewer.actor(), &scope, filter)
+        .records_filter(viewer.actor(), &scope, filter)
         .await?;
     // Streamed: a page of records at a time goes to the client.
     let body = axum::body::Body::from_stream(state.app.activities_csv_stream(filter));
