@@ -901,7 +901,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let app = App::new(open_store(&cli).await?, load_referential(&cli)?).await?;
             let mut q = build_query(&app, text.clone(), filters)?;
             q.limit = *limit;
-            let results = app.search(&q)?;
+            let results = app.search(&q).await?;
             let rows: Vec<_> = app
                 .places_of_hits(&results.hits)
                 .await?

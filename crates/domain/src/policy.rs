@@ -135,6 +135,10 @@ pub enum Action {
     HandlePersons {
         organisation_id: String,
     },
+    /// See the helpers' part of a place: its referent (name, role, e-mail, phone), its
+    /// structure and provenance — signed-in members of the network only, on the page, in the
+    /// API and in every export alike.
+    ReadHelpersPart,
     /// Adapt the network's questionnaires (a new version: wording, added questions).
     EditQuestionnaires,
     /// Publish, edit or delete a workshop of a structure at a location, see its registrations
@@ -245,6 +249,9 @@ pub fn authorize(actor: Option<&Actor>, action: &Action, today: NaiveDate) -> De
             )
         };
     }
+    if let ReadHelpersPart = action {
+        return Decision::Allow;
+    }
     if actor.administrator {
         return Decision::Allow;
     }
@@ -307,6 +314,7 @@ pub fn authorize(actor: Option<&Actor>, action: &Action, today: NaiveDate) -> De
             }
         }
         ManageAccounts => Decision::Deny("la gestion des comptes est réservée aux administrateurs"),
+        ReadHelpersPart => Decision::Allow,
         HandlePersons { .. } => Decision::Deny("réservé aux membres de la structure"),
         EditQuestionnaires => {
             if actor.is_coordinator() {
@@ -541,6 +549,19 @@ mod tests {
                 let d = authorize(a.as_ref(), action, today());
                 assert_eq!(d.is_allowed(), allowed, "{who:?} {action:?} → {d:?}");
             }
+        }
+    }
+
+    #[test]
+    fn the_helpers_part_of_a_place_is_for_signed_in_members_only() {
+        use Who::*;
+        assert_eq!(
+            authorize(None, &Action::ReadHelpersPart, today()),
+            Decision::SignInRequired
+        );
+        for who in [Helper, Coordinator, OtherCoordinator, Admin] {
+            let a = actor(who);
+            assert!(authorize(a.as_ref(), &Action::ReadHelpersPart, today()).is_allowed());
         }
     }
 

@@ -76,3 +76,39 @@ mod tests {
         }
     }
 }
+
+/// Characters of a typed search (directory, library, a request in a person's words), at most.
+pub const MAX_QUERY_CHARS: usize = 300;
+/// Words of a typed search, at most: each word costs a look-up (and its typos), so the cost of
+/// a search stays flat whatever is typed.
+pub const MAX_QUERY_WORDS: usize = 30;
+
+/// Whether a typed search is within the limits; the French reason when it is not.
+pub fn check_query(text: &str) -> Result<(), String> {
+    if text.chars().count() > MAX_QUERY_CHARS {
+        return Err(format!(
+            "recherche trop longue : {MAX_QUERY_CHARS} caractères au plus ; gardez les mots importants"
+        ));
+    }
+    if text.split_whitespace().count() > MAX_QUERY_WORDS {
+        return Err(format!(
+            "recherche trop longue : {MAX_QUERY_WORDS} mots au plus ; gardez les mots importants"
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod query_limits {
+    use super::*;
+
+    #[test]
+    fn typed_searches_are_bounded_in_characters_and_words() {
+        assert!(check_query("je dois m'inscrire à pôle emploi").is_ok());
+        assert!(check_query(&"mot ".repeat(MAX_QUERY_WORDS)).is_ok());
+        let words = check_query(&"mot ".repeat(MAX_QUERY_WORDS + 1)).expect_err("trop de mots");
+        assert!(words.contains("30 mots"), "{words}");
+        let chars = check_query(&"é".repeat(MAX_QUERY_CHARS + 1)).expect_err("trop long");
+        assert!(chars.contains("300 caractères"), "{chars}");
+    }
+}

@@ -300,10 +300,13 @@ fn words_query(
     text: &str,
     each_word: Occur,
 ) -> Option<Box<dyn Query>> {
-    let tokens = tokens(index, text);
+    let mut tokens = tokens(index, text);
     if tokens.is_empty() {
         return None;
     }
+    // Callers refuse longer texts with a message (`maillage_domain::text::check_query`); the
+    // index never does more than this whatever it is given.
+    tokens.truncate(maillage_domain::text::MAX_QUERY_WORDS);
     let mut musts: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     let searcher = reader.searcher();
     for token in tokens {

@@ -33,6 +33,22 @@ pub struct NewUser {
 /// Minimum password length (ANSSI recommends 12+ for passwords without other factor).
 pub const MIN_PASSWORD_CHARS: usize = 12;
 
+/// Hashing is deliberately slow (tens of milliseconds): it runs on a blocking thread, never on
+/// the threads that serve requests.
+async fn hash_password_off_thread(password: &str) -> Result<String> {
+    let password = password.to_string();
+    tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .map_err(|e| corrupt(format!("hachage interrompu : {e}")))?
+}
+
+async fn verify_password_off_thread(password: &str, hash: String) -> bool {
+    let password = password.to_string();
+    tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+        .await
+        .unwrap_or(false)
+}
+
 fn hash_password(password: &str) -> Result<String> {
     Argon2::default()
         .hash_password(password.as_bytes())
@@ -88,7 +104,7 @@ impl Store {
             )));
         }
         let id = new_id();
-        let hash = hash_password(&new.password)?;
+        let hash = hash_password_off_thread(&new.password).await?;
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             sqlx::query(
@@ -148,17 +164,142 @@ impl Store {
     /// Checks a password; `None` for an unknown e-mail or a wrong password (same answer).
     pub async fn authenticate(&self, email: &str, password: &str) -> Result<Option<User>> {
         match self.credentials(email).await? {
-            Some((user, hash)) if verify_password(password, &hash) => Ok(Some(user)),
-            Some(_) => Ok(None),
+            Some((user, hash)) => Ok(verify_password_off_thread(password, hash)
+                .await
+                .then_some(user)),
             None => {
                 // Same work for an unknown address, so timing does not reveal accounts.
-                let _ = verify_password(
+                let _ = verify_password_off_thread(
                     password,
-                    "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$8mUUJ5LAeSk9dmuGPJ66xnRmVU0hrQr8gqnWOGtbMHs",
-                );
+                    "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$8mUUJ5LAeSk9dmuGPJ66xnRmVU0hrQr8gqnWOGtbMHs".into(),
+                )
+                .await;
                 Ok(None)
             }
         }
+    }
+
+    /// Changes a user's password and closes every session of theirs (the one in use too: the
+    /// caller opens a new one), in one transaction.
+    pub async fn set_password(&self, user_id: &str, password: &str) -> Result<()> {
+        if password.chars().count() < MIN_PASSWORD_CHARS {
+            return Err(StoreError::Conflict(format!(
+                "mot de passe trop court : {MIN_PASSWORD_CHARS} caractères au moins"
+            )));
+        }
+        let hash = hash_password_off_thread(password).await?;
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+                .bind(&hash)
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("DELETE FROM sessions WHERE data = $1")
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("DELETE FROM password_resets WHERE user_id = $1")
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Issues a password-reset link for an account, valid until `expires_at` (Unix seconds):
+    /// returns the token to send (only its hash is kept; an earlier link stops working).
+    pub async fn issue_password_reset(&self, user_id: &str, expires_at: i64) -> Result<String> {
+        let (token, hash) = crate::campaigns::new_token();
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query("DELETE FROM password_resets WHERE user_id = $1")
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("INSERT INTO password_resets (token_hash, user_id, expires_at) VALUES ($1, $2, $3)")
+                .bind(&hash)
+                .bind(user_id)
+                .bind(expires_at)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+        });
+        Ok(token)
+    }
+
+    /// The account a reset link opens, if the link is still valid at `now` (Unix seconds).
+    pub async fn password_reset_user(&self, token: &str, now: i64) -> Result<Option<User>> {
+        let hash = crate::campaigns::token_hash(token);
+        let user_id: Option<String> = on_pool!(self, pool => {
+            let row = sqlx::query("SELECT user_id FROM password_resets WHERE token_hash = $1 AND expires_at > $2")
+                .bind(&hash)
+                .bind(now)
+                .fetch_optional(pool)
+                .await?;
+            row.map(|r| r.try_get("user_id")).transpose()?
+        });
+        match user_id {
+            Some(id) => self.user(&id).await,
+            None => Ok(None),
+        }
+    }
+
+    /// Uses a reset link: the new password is set, the link and every session of the account
+    /// are gone, in one transaction. `None` when the link is not (or no longer) valid — two
+    /// uses at once cannot both win.
+    pub async fn reset_password(
+        &self,
+        token: &str,
+        password: &str,
+        now: i64,
+    ) -> Result<Option<String>> {
+        if password.chars().count() < MIN_PASSWORD_CHARS {
+            return Err(StoreError::Conflict(format!(
+                "mot de passe trop court : {MIN_PASSWORD_CHARS} caractères au moins"
+            )));
+        }
+        let hash = crate::campaigns::token_hash(token);
+        let password_hash = hash_password_off_thread(password).await?;
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let row = sqlx::query("DELETE FROM password_resets WHERE token_hash = $1 AND expires_at > $2 RETURNING user_id")
+                .bind(&hash)
+                .bind(now)
+                .fetch_optional(&mut *tx)
+                .await?;
+            let Some(row) = row else {
+                return Ok(None);
+            };
+            let user_id: String = row.try_get("user_id")?;
+            sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+                .bind(&password_hash)
+                .bind(&user_id)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("DELETE FROM sessions WHERE data = $1")
+                .bind(&user_id)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("DELETE FROM password_resets WHERE user_id = $1")
+                .bind(&user_id)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            Ok(Some(user_id))
+        })
+    }
+
+    /// Purges reset links past their date.
+    pub async fn purge_password_resets(&self, now: i64) -> Result<u64> {
+        on_pool!(self, pool => {
+            let done = sqlx::query("DELETE FROM password_resets WHERE expires_at <= $1")
+                .bind(now)
+                .execute(pool)
+                .await?;
+            Ok(done.rows_affected())
+        })
     }
 
     /// Accounts of the members of an organisation whose membership is in force on that day

@@ -253,6 +253,51 @@ impl Store {
         .await
     }
 
+    /// The existing place each record of an import into `source` would update, with its
+    /// organisation — found as the import finds it: by provenance in this source, else by
+    /// Maillage's id. Lets the caller check the right to update each one before writing.
+    pub async fn import_targets(
+        &self,
+        source: &str,
+        source_ids: &[String],
+    ) -> Result<HashMap<String, (Place, Option<String>)>> {
+        let wanted: HashSet<&str> = source_ids.iter().map(String::as_str).collect();
+        let mut by_provenance = HashMap::new();
+        let mut by_id = HashMap::new();
+        on_pool!(self, pool => {
+            // The import itself reads every place the same way.
+            for row in sqlx::query("SELECT id, organisation_id, source, source_id, data FROM places")
+                .fetch_all(pool)
+                .await?
+            {
+                let id: String = row.try_get("id")?;
+                let src: Option<String> = row.try_get("source")?;
+                let sid: Option<String> = row.try_get("source_id")?;
+                let by_source = src.as_deref() == Some(source)
+                    && sid.as_deref().is_some_and(|s| wanted.contains(s));
+                if !by_source && !wanted.contains(id.as_str()) {
+                    continue;
+                }
+                let data: String = row.try_get("data")?;
+                let org: Option<String> = row.try_get("organisation_id")?;
+                let place: Place = serde_json::from_str(&data).map_err(corrupt)?;
+                if by_source && let Some(sid) = sid {
+                    by_provenance.insert(sid, (place.clone(), org.clone()));
+                }
+                if wanted.contains(id.as_str()) {
+                    by_id.insert(id, (place, org));
+                }
+            }
+        });
+        let mut out = HashMap::new();
+        for sid in source_ids {
+            if let Some(t) = by_provenance.get(sid).or_else(|| by_id.get(sid)) {
+                out.insert(sid.clone(), t.clone());
+            }
+        }
+        Ok(out)
+    }
+
     /// [`Store::import_places`], reporting each record to `progress`; when it asks to stop,
     /// the transaction is rolled back and nothing is written ([`StoreError::Interrupted`]).
     #[allow(clippy::too_many_arguments)]

@@ -27,13 +27,15 @@ use std::str::FromStr;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 
-pub use accounts::{NewUser, User};
+pub use accounts::{MIN_PASSWORD_CHARS, NewUser, User};
 pub use activities::{NewActivity, StoredActivity};
 pub use campaigns::{Campaign, CampaignRequest, IssuedRequest, LinkTarget, NewRequest, token_hash};
 pub use diagnostics::{Draft, NewDiagnostic, NewPerson, Person, StoredDiagnostic, normalise_code};
 pub use directory::{ImportOutcome, ImportRecord, ImportSummary, StoredPlace};
 pub use duplicates::MergeSummary;
-pub use referrals::{NewReferral, ReferralEvent, Shared, StoredReferral, Transition};
+pub use referrals::{
+    JourneyParticipation, NewReferral, ReferralEvent, Shared, StoredReferral, Transition,
+};
 pub use reports::ErrorReport;
 pub use resources::{FileChange, FileInfo, NewFile, Proposer, StoredResource};
 pub use sessions::SessionRecord;

@@ -75,6 +75,16 @@ pub struct StoredReferral {
     pub closed_at: Option<String>,
 }
 
+/// An organisation's part in a journey, and the journey's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct JourneyParticipation {
+    /// The organisation started the journey, or sent or received one of its referrals.
+    pub takes_part: bool,
+    pub closed: bool,
+    /// The person's data were erased.
+    pub erased: bool,
+}
+
 /// One event of a referral's history.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReferralEvent {
@@ -412,10 +422,65 @@ impl Store {
         })
     }
 
-    /// Journeys closed before this date whose person data are still there.
+    /// Whether an organisation takes part in a journey (started it, or sent or received one of
+    /// its referrals), with the journey's state: `None` when there is no such journey.
+    pub async fn journey_participation(
+        &self,
+        journey_id: &str,
+        organisation_id: &str,
+    ) -> Result<Option<JourneyParticipation>> {
+        on_pool!(self, pool => {
+            let row = sqlx::query("SELECT j.closed_at, j.anonymised_at, (j.organisation_id = $2 OR EXISTS (SELECT 1 FROM referrals r WHERE r.journey_id = j.id AND (r.from_organisation_id = $2 OR r.to_organisation_id = $2))) AS takes_part FROM journeys j WHERE j.id = $1")
+                .bind(journey_id)
+                .bind(organisation_id)
+                .fetch_optional(pool)
+                .await?;
+            row.map(|row| {
+                let closed: Option<String> = row.try_get("closed_at")?;
+                let erased: Option<String> = row.try_get("anonymised_at")?;
+                let takes_part: Option<bool> = row.try_get("takes_part")?;
+                Ok(JourneyParticipation {
+                    takes_part: takes_part.unwrap_or(false),
+                    closed: closed.is_some(),
+                    erased: erased.is_some(),
+                })
+            })
+            .transpose()
+        })
+    }
+
+    /// The person withdrew their consent to one referral: what it shared and its link are
+    /// erased; the journey's own data (first name, contact) are erased too when no referral of
+    /// the journey still holds the person's consent (every one withdrawn), so that a referral
+    /// withdrawn onward never erases what another structure legitimately holds.
+    pub async fn erase_referral_share(&self, referral_id: &str) -> Result<()> {
+        let at = now();
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query("UPDATE referrals SET shared = '{}', link_hash = NULL, link_purpose = NULL, link_expires_at = NULL, to_email = CASE WHEN to_organisation_id IS NULL THEN to_email ELSE NULL END WHERE id = $1")
+                .bind(referral_id)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("UPDATE referral_events SET detail = NULL WHERE referral_id = $1")
+                .bind(referral_id)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("UPDATE journeys SET person_label = NULL, contact = NULL, anonymised_at = $1 WHERE id = (SELECT journey_id FROM referrals WHERE id = $2) AND anonymised_at IS NULL AND NOT EXISTS (SELECT 1 FROM referrals o WHERE o.journey_id = journeys.id AND o.status <> 'retiree')")
+                .bind(&at)
+                .bind(referral_id)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    /// Journeys whose person data are still there and are due for erasure: closed before this
+    /// date, or with no change to any of their referrals since this date (a journey left open —
+    /// taken in charge and never closed — is not kept for ever).
     pub async fn journeys_due_for_erasure(&self, closed_before: &str) -> Result<Vec<String>> {
         on_pool!(self, pool => {
-            let rows = sqlx::query("SELECT id FROM journeys WHERE closed_at IS NOT NULL AND closed_at < $1 AND anonymised_at IS NULL")
+            let rows = sqlx::query("SELECT id FROM journeys WHERE anonymised_at IS NULL AND ((closed_at IS NOT NULL AND closed_at < $1) OR NOT EXISTS (SELECT 1 FROM referrals r WHERE r.journey_id = journeys.id AND r.updated_at >= $1))")
                 .bind(closed_before)
                 .fetch_all(pool)
                 .await?;

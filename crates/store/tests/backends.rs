@@ -356,6 +356,133 @@ async fn accounts_roles_and_sessions() {
                 .is_none()
         );
         assert_eq!(store.purge_sessions(3_000).await.expect("purge"), 1);
+
+        // Sessions are kept by the hash of their token: the base never holds a usable token.
+        let token = "ab".repeat(32);
+        for device in [token.clone(), "cd".repeat(32)] {
+            store
+                .save_session(&SessionRecord {
+                    id: device,
+                    data: id.clone(),
+                    expires_at: i64::MAX,
+                })
+                .await
+                .expect("session");
+        }
+        let raw: Vec<String> = match &store {
+            Store::Sqlite(pool) => sqlx::query_scalar("SELECT id FROM sessions")
+                .fetch_all(pool)
+                .await
+                .expect("lecture"),
+            Store::Postgres(pool) => sqlx::query_scalar("SELECT id FROM sessions")
+                .fetch_all(pool)
+                .await
+                .expect("lecture"),
+        };
+        assert_eq!(raw.len(), 2);
+        assert!(!raw.contains(&token), "jeton en clair dans la base");
+        assert!(
+            store
+                .load_session(&token, 0)
+                .await
+                .expect("lecture")
+                .is_some()
+        );
+        // « Se déconnecter partout ».
+        assert_eq!(store.delete_sessions_of(&id).await.expect("partout"), 2);
+        assert!(
+            store
+                .load_session(&token, 0)
+                .await
+                .expect("lecture")
+                .is_none()
+        );
+
+        // Password change closes every session; a reset link serves once, until its date.
+        store
+            .save_session(&SessionRecord {
+                id: token.clone(),
+                data: id.clone(),
+                expires_at: i64::MAX,
+            })
+            .await
+            .expect("session");
+        store
+            .set_password(&id, "une nouvelle phrase de passe")
+            .await
+            .expect("mot de passe");
+        assert!(
+            store
+                .load_session(&token, 0)
+                .await
+                .expect("lecture")
+                .is_none()
+        );
+        assert!(store.set_password(&id, "court").await.is_err());
+        assert!(
+            store
+                .authenticate("aidant@example.org", "une nouvelle phrase de passe")
+                .await
+                .expect("auth")
+                .is_some()
+        );
+        let link = store.issue_password_reset(&id, 5_000).await.expect("lien");
+        assert_eq!(
+            store
+                .password_reset_user(&link, 4_000)
+                .await
+                .expect("lien lu")
+                .map(|u| u.id),
+            Some(id.clone())
+        );
+        assert!(
+            store
+                .password_reset_user(&link, 6_000)
+                .await
+                .expect("lu")
+                .is_none(),
+            "expiré"
+        );
+        // A second link replaces the first.
+        let second = store.issue_password_reset(&id, 5_000).await.expect("lien");
+        assert!(
+            store
+                .password_reset_user(&link, 4_000)
+                .await
+                .expect("lu")
+                .is_none()
+        );
+        assert_eq!(
+            store
+                .reset_password(&second, "encore une autre phrase", 4_000)
+                .await
+                .expect("réinitialisation"),
+            Some(id.clone())
+        );
+        assert_eq!(
+            store
+                .reset_password(&second, "et une troisième phrase", 4_000)
+                .await
+                .expect("second usage"),
+            None,
+            "usage unique"
+        );
+        assert!(
+            store
+                .authenticate("aidant@example.org", "encore une autre phrase")
+                .await
+                .expect("auth")
+                .is_some()
+        );
+        let expired = store.issue_password_reset(&id, 100).await.expect("lien");
+        assert_eq!(store.purge_password_resets(200).await.expect("purge"), 1);
+        assert!(
+            store
+                .password_reset_user(&expired, 50)
+                .await
+                .expect("lu")
+                .is_none()
+        );
         assert!(store.delete_user(&id).await.expect("suppression"));
     }
 }
@@ -1518,13 +1645,18 @@ async fn referrals_follow_their_statuses_and_erase_the_person() {
         assert_eq!(journey.len(), 2);
         assert_eq!(journey[1].decline_reason, Some(DeclineReason::NotEligible));
         assert_eq!(journey[1].better_partner.as_deref(), Some("France Travail"));
-        // Still open (declined, not closed): not due for erasure.
+        // Still open (declined, not closed) and changed since the date: not due for erasure…
         assert!(
             store
-                .journeys_due_for_erasure("9999")
+                .journeys_due_for_erasure("2000-01-01T00:00:00Z")
                 .await
                 .expect("dus")
                 .is_empty()
+        );
+        // …but a journey left open is not kept for ever: due once nothing moved since the date.
+        assert_eq!(
+            store.journeys_due_for_erasure("9999").await.expect("dus"),
+            std::slice::from_ref(&r.journey_id)
         );
 
         // Single-use links, by hash.
@@ -1557,6 +1689,36 @@ async fn referrals_follow_their_statuses_and_erase_the_person() {
         );
         let due = store.journeys_due_for_erasure("9999").await.expect("dus");
         assert_eq!(due, std::slice::from_ref(&r.journey_id));
+        // Who takes part in the journey: the structures that sent or received in it, only.
+        let part = |org: &str| {
+            let store = store.clone();
+            let (journey, org) = (r.journey_id.clone(), org.to_string());
+            async move {
+                store
+                    .journey_participation(&journey, &org)
+                    .await
+                    .expect("participation")
+            }
+        };
+        assert!(
+            part(&ids[0])
+                .await
+                .is_some_and(|p| p.takes_part && p.closed && !p.erased)
+        );
+        assert!(part(&ids[1]).await.is_some_and(|p| p.takes_part));
+        assert!(part("org-z").await.is_some_and(|p| !p.takes_part));
+        assert!(
+            store
+                .journey_participation("inconnu", &ids[0])
+                .await
+                .expect("participation")
+                .is_none()
+        );
+        // Withdrawing one referral of a journey of two erases what it shared, not the person.
+        store.erase_referral_share(&onward).await.expect("retrait");
+        let journey = store.journey(&r.journey_id).await.expect("parcours");
+        assert_eq!(journey[0].person_label.as_deref(), Some("Karim"));
+        assert_eq!(journey[1].shared, Shared::default());
         store
             .erase_journey_person(&r.journey_id)
             .await

@@ -64,7 +64,12 @@ pub fn routes() -> Router<State> {
             "/diagnostic/questionnaires/{id}",
             get(diagnostic_questionnaire),
         )
-        .route("/import", axum::routing::post(import))
+        .route(
+            "/import",
+            axum::routing::post(import).layer(axum::extract::DefaultBodyLimit::max(
+                crate::limits::IMPORT_BYTES,
+            )),
+        )
         .route("/ateliers", get(list_workshops))
         .route("/ateliers/{id}", get(get_workshop))
         .route(
@@ -97,6 +102,8 @@ struct PlaceDoc<'a> {
     organisation_id: Option<&'a str>,
     /// Distance and opening state, for search results.
     hit: Option<&'a maillage_search::Hit>,
+    /// The caller may see the helpers' part (the referent): [`crate::app::sees_helpers_part`].
+    helpers: bool,
 }
 
 impl serde::Serialize for PlaceDoc<'_> {
@@ -110,7 +117,15 @@ impl serde::Serialize for PlaceDoc<'_> {
         }
         map.serialize_entry("horaires_valides", &self.place.opening_hours_valid)?;
         map.serialize_entry("structure_id", &self.organisation_id)?;
-        map.serialize_entry("complements", &self.place.extras)?;
+        if self.helpers || self.place.extras.referent.is_none() {
+            map.serialize_entry("complements", &self.place.extras)?;
+        } else {
+            let public = maillage_domain::place::DirectoryExtras {
+                referent: None,
+                ..self.place.extras.clone()
+            };
+            map.serialize_entry("complements", &public)?;
+        }
         if let Some(hit) = self.hit {
             map.serialize_entry("distance_m", &hit.distance_m.map(f64::round))?;
             map.serialize_entry("ouvert", &hit.open)?;
@@ -123,20 +138,32 @@ fn place_doc<'a>(
     place: &'a Place,
     organisation_id: Option<&'a str>,
     hit: Option<&'a maillage_search::Hit>,
+    helpers: bool,
 ) -> PlaceDoc<'a> {
     PlaceDoc {
         raw: place.to_raw(),
         place,
         organisation_id,
         hit,
+        helpers,
     }
 }
 
-fn place_json(place: &Place, organisation_id: Option<&str>) -> Value {
-    serde_json::to_value(place_doc(place, organisation_id, None)).unwrap_or(Value::Null)
+fn place_json(place: &Place, organisation_id: Option<&str>, viewer: &Viewer) -> Value {
+    serde_json::to_value(place_doc(
+        place,
+        organisation_id,
+        None,
+        crate::app::sees_helpers_part(viewer.actor()),
+    ))
+    .unwrap_or(Value::Null)
 }
 
-async fn list_places(AxState(state): AxState<State>, RawQuery(query): RawQuery) -> ApiResult {
+async fn list_places(
+    AxState(state): AxState<State>,
+    viewer: Viewer,
+    RawQuery(query): RawQuery,
+) -> ApiResult {
     let pairs = filters::pairs(query.as_deref());
     let mut parsed = filters::parse(&state.app, &pairs);
     if !parsed.errors.is_empty() {
@@ -155,11 +182,19 @@ async fn list_places(AxState(state): AxState<State>, RawQuery(query): RawQuery) 
         .unwrap_or(0);
     parsed.query.limit = limit;
     parsed.query.offset = offset;
-    let results = state.app.search(&parsed.query)?;
+    let results = state.app.search(&parsed.query).await?;
     let found = state.app.places_of_hits(&results.hits).await?;
+    let helpers = crate::app::sees_helpers_part(viewer.actor());
     let items: Vec<PlaceDoc<'_>> = found
         .iter()
-        .map(|(hit, stored)| place_doc(&stored.place, stored.organisation_id.as_deref(), Some(hit)))
+        .map(|(hit, stored)| {
+            place_doc(
+                &stored.place,
+                stored.organisation_id.as_deref(),
+                Some(hit),
+                helpers,
+            )
+        })
         .collect();
     Ok(Json(ListBody {
         total: results.total,
@@ -179,9 +214,18 @@ struct ListBody<'a> {
     lieux: Vec<PlaceDoc<'a>>,
 }
 
-async fn get_place(AxState(state): AxState<State>, Path(id): Path<String>) -> ApiResult {
+async fn get_place(
+    AxState(state): AxState<State>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> ApiResult {
     let stored = state.app.place(&id).await?;
-    Ok(Json(place_json(&stored.place, stored.organisation_id.as_deref())).into_response())
+    Ok(Json(place_json(
+        &stored.place,
+        stored.organisation_id.as_deref(),
+        &viewer,
+    ))
+    .into_response())
 }
 
 /// Body of create/update: the standard's fields (strings), plus optional extras.
@@ -286,7 +330,11 @@ async fn create_place(AxState(state): AxState<State>, viewer: Viewer, body: Byte
     let stored = state.app.place(&id).await?;
     Ok((
         StatusCode::CREATED,
-        Json(place_json(&stored.place, stored.organisation_id.as_deref())),
+        Json(place_json(
+            &stored.place,
+            stored.organisation_id.as_deref(),
+            &viewer,
+        )),
     )
         .into_response())
 }
@@ -308,7 +356,12 @@ async fn update_place(
         .update_place(viewer.actor(), place, organisation.as_deref())
         .await?;
     let stored = state.app.place(&id).await?;
-    Ok(Json(place_json(&stored.place, stored.organisation_id.as_deref())).into_response())
+    Ok(Json(place_json(
+        &stored.place,
+        stored.organisation_id.as_deref(),
+        &viewer,
+    ))
+    .into_response())
 }
 
 async fn delete_place(
@@ -752,8 +805,22 @@ async fn import(
     AxState(state): AxState<State>,
     viewer: Viewer,
     RawQuery(query): RawQuery,
-    body: Bytes,
+    body: axum::body::Body,
 ) -> ApiResult {
+    // Who may import is known before the file is read.
+    crate::app::allow(maillage_domain::policy::authorize(
+        viewer.actor(),
+        &maillage_domain::policy::Action::ImportPlaces,
+        crate::app::today(),
+    ))?;
+    let body = axum::body::to_bytes(body, crate::limits::IMPORT_BYTES)
+        .await
+        .map_err(|_| {
+            AppError::TooLarge(format!(
+                "fichier trop gros : {} Mio au plus",
+                crate::limits::IMPORT_BYTES >> 20
+            ))
+        })?;
     let pairs = filters::pairs(query.as_deref());
     let source = filters::pairs_first(&pairs, "source");
     let skip =

@@ -32,6 +32,12 @@ pub enum AppError {
     NotFound,
     #[error("{0}")]
     Invalid(String),
+    /// Too much asked at once: a body, a number of words or zones over the limit.
+    #[error("{0}")]
+    TooLarge(String),
+    /// Over a rate limit: try again later.
+    #[error("{0}")]
+    TooMany(String),
     /// A campaign's personal link that may not be used (any more).
     #[error("{0}")]
     LinkRefused(maillage_domain::campaigns::LinkRefusal),
@@ -50,6 +56,8 @@ impl AppError {
             }
             AppError::LinkRefused(_) => StatusCode::GONE,
             AppError::Invalid(_) | AppError::Standard(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Store(StoreError::Conflict(_)) => StatusCode::CONFLICT,
             AppError::Store(_) | AppError::Search(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -106,6 +114,8 @@ pub struct App {
     catalogue: Arc<Mutex<Option<Arc<crate::orientation::Catalogue>>>>,
     /// The statistics cube of activity records (issue #7).
     pub(crate) stats: crate::activity::StatsCube,
+    /// Rate limits of the server (e-mail, resume codes, login, heavy work).
+    pub limits: Arc<crate::limits::Limits>,
 }
 
 /// Places recently shown in results, decoded, so that popular pages of results do not go back
@@ -158,6 +168,12 @@ impl RecentPlaces {
             .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
         self.lock().clear();
     }
+}
+
+/// Whether the caller sees the helpers' part of a place (its referent, structure and
+/// provenance): one rule for the page, the API and the exports.
+pub fn sees_helpers_part(actor: Option<&Actor>) -> bool {
+    authorize(actor, &Action::ReadHelpersPart, today()).is_allowed()
 }
 
 pub fn today() -> NaiveDate {
@@ -213,6 +229,7 @@ impl App {
             library: Arc::default(),
             catalogue: Arc::default(),
             stats: Default::default(),
+            limits: Arc::default(),
         })
     }
 
@@ -360,50 +377,81 @@ impl App {
         progress: &dyn maillage_domain::progress::Progress,
     ) -> Result<ImportResult, AppError> {
         allow(authorize(actor, &Action::ImportPlaces, today()))?;
-        let report = maillage_standard::check_watched(bytes, &self.validation_context(), progress)?;
+        let mut report =
+            maillage_standard::check_watched(bytes, &self.validation_context(), progress)?;
+        // Each row is checked against the importer's rights: the place it would update (found
+        // by provenance or id, wherever it is) must be theirs to update, and so must its new
+        // location; a refused row becomes an error of the report, with its reason.
+        // The source the rows are recorded under: named, else the one every row gives, else the
+        // file's name.
+        let source = source
+            .map(str::to_string)
+            .or_else(|| {
+                let mut given = report
+                    .valid()
+                    .filter_map(|r| r.place.as_ref())
+                    .map(|p| &p.source);
+                let first = given.next()?.clone();
+                given.all(|s| *s == first).then_some(first).flatten()
+            })
+            .unwrap_or_else(|| file_name.to_string());
+        let ids: Vec<String> = report.valid().map(|r| r.source_id.clone()).collect();
+        let targets = self.store.import_targets(&source, &ids).await?;
+        let day = today();
+        for r in report.records.iter_mut() {
+            let Some(place) = &r.place else { continue };
+            let refusal = match targets.get(&r.source_id) {
+                Some((old, org)) => {
+                    let existing = authorize(
+                        actor,
+                        &Action::UpdatePlace(location_of(old, org.as_deref())),
+                        day,
+                    );
+                    let moved = authorize(
+                        actor,
+                        &Action::UpdatePlace(location_of(place, org.as_deref())),
+                        day,
+                    );
+                    match (existing, moved) {
+                        (Decision::Allow, Decision::Allow) => None,
+                        (Decision::Allow, _) => Some(format!(
+                            "le lieu « {} » serait déplacé hors de votre territoire",
+                            old.name
+                        )),
+                        _ => Some(format!(
+                            "met à jour le lieu existant « {} » ({}), qui n'est ni à une de vos structures ni dans votre territoire",
+                            old.name, old.commune
+                        )),
+                    }
+                }
+                None => (!authorize(actor, &Action::CreatePlace(location_of(place, None)), day)
+                    .is_allowed())
+                .then(|| format!("lieu hors de votre territoire ({})", place.commune)),
+            };
+            if let Some(reason) = refusal {
+                r.errors.push(maillage_domain::place::FieldIssue {
+                    field: "id".into(),
+                    value: r.source_id.clone(),
+                    reason,
+                });
+                r.place = None;
+            }
+        }
         if report.invalid_count() > 0 && !skip_invalid {
             return Ok(ImportResult {
                 report,
                 outcome: None,
             });
         }
-        // Coordinators import within their territory only; each row is checked.
-        let mut records = Vec::new();
-        let mut outside = 0usize;
-        for r in report.valid() {
-            let Some(place) = &r.place else { continue };
-            let allowed = authorize(
-                actor,
-                &Action::CreatePlace(location_of(place, None)),
-                today(),
-            );
-            if allowed.is_allowed() {
-                records.push(ImportRecord {
+        let records: Vec<ImportRecord> = report
+            .valid()
+            .filter_map(|r| {
+                r.place.as_ref().map(|place| ImportRecord {
                     source_id: r.source_id.clone(),
                     place: place.clone(),
-                });
-            } else {
-                outside += 1;
-            }
-        }
-        if outside > 0 && !skip_invalid {
-            return Err(AppError::Invalid(format!(
-                "{outside} lieu(x) hors de votre territoire : rien n'a été importé (utilisez l'option « importer seulement les lignes valides » pour importer les autres)"
-            )));
-        }
-        let source = source
-            .map(str::to_string)
-            .or_else(|| {
-                records
-                    .first()
-                    .and_then(|r| r.place.source.clone())
-                    .filter(|_| {
-                        records
-                            .iter()
-                            .all(|r| r.place.source == records[0].place.source)
-                    })
+                })
             })
-            .unwrap_or_else(|| file_name.to_string());
+            .collect();
         let text = report.to_text();
         let outcome = self
             .store
@@ -411,7 +459,7 @@ impl App {
                 &source,
                 file_name,
                 &records,
-                report.invalid_count() + outside,
+                report.invalid_count(),
                 &text,
                 actor.map(|a| a.user_id.as_str()),
                 progress,
@@ -425,8 +473,18 @@ impl App {
         })
     }
 
-    pub fn search(&self, q: &SearchQuery) -> Result<Results, AppError> {
-        Ok(self.index().search(q)?)
+    /// Searches the directory, off the async threads (a search is CPU work). A typed text over
+    /// the limits is refused ([`maillage_domain::text::check_query`]).
+    pub async fn search(&self, q: &SearchQuery) -> Result<Results, AppError> {
+        if let Some(text) = &q.text {
+            maillage_domain::text::check_query(text).map_err(AppError::TooLarge)?;
+        }
+        let index = self.index();
+        let q = q.clone();
+        tokio::task::spawn_blocking(move || index.search(&q))
+            .await
+            .map_err(|e| AppError::Invalid(format!("recherche interrompue : {e}")))?
+            .map_err(AppError::from)
     }
 
     /// Resolves "near" input: a commune name or INSEE code, or "lat,lon".
@@ -461,7 +519,7 @@ impl App {
         let mut all_q = q.clone();
         all_q.offset = 0;
         all_q.limit = usize::MAX;
-        let results = self.search(&all_q)?;
+        let results = self.search(&all_q).await?;
         Ok(self
             .places_of_hits(&results.hits)
             .await?

@@ -204,7 +204,7 @@ impl App {
                 let detail = match &e {
                     MailError::Address => "adresse invalide".to_string(),
                     MailError::Smtp(s) if s.is_permanent() => {
-                        format!("adresse refusée par le serveur de courriel ({s})")
+                        format!("adresse refusée par le serveur de courriel ({e})")
                     }
                     other => format!("envoi impossible ({other})"),
                 };

@@ -141,6 +141,9 @@ pub fn parse(app: &App, pairs: &Pairs) -> Parsed {
         group::<MediationForm>(pairs, "forme", "Formes de médiation", &mut errors);
 
     let text = first(pairs, "q");
+    if let Err(why) = maillage_domain::text::check_query(&text) {
+        errors.push(format!("« Rechercher » : {why}"));
+    }
     let near = first(pairs, "pres_de");
     let radius = first(pairs, "rayon");
     let mut near_point = None;

@@ -13,8 +13,24 @@ use maillage_domain::progress::Progress;
 
 use crate::app::AppError;
 
-/// Jobs running at once, at most (the machine serves pages meanwhile).
-pub const MAX_RUNNING: usize = 2;
+/// Jobs of one signed-in user running at once, at most.
+pub const MAX_PER_USER: usize = 2;
+/// Jobs of signed-in users running at once, at most (the machine serves pages meanwhile).
+pub const MAX_SIGNED_IN: usize = 4;
+/// Anonymous jobs (public booklets) running at once, at most: a pool of their own, so that
+/// anonymous work never takes a signed-in user's slot…
+pub const MAX_ANONYMOUS: usize = 2;
+/// …and one at a time per client.
+pub const MAX_PER_CLIENT: usize = 1;
+
+/// Whose slot a job takes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Slot {
+    /// A signed-in user (their id).
+    User(String),
+    /// Someone without an account, by client (see [`crate::auth::Client`]).
+    Anonymous(String),
+}
 /// Finished jobs are forgotten after this long (their result with them).
 pub const KEEP_FINISHED: Duration = Duration::from_secs(3600);
 
@@ -65,6 +81,9 @@ pub struct Job {
     pub title: String,
     /// Who started it (`None`: anyone holding the link, for public booklets).
     pub owner: Option<String>,
+    slot: Slot,
+    /// Identical requests (same key) share this job and its result.
+    key: Option<String>,
     started: Instant,
     stop: AtomicBool,
     state: Mutex<State>,
@@ -114,6 +133,14 @@ impl Job {
         self.snapshot().outcome.is_none()
     }
 
+    /// Running, or finished with a result worth sharing (not failed, not interrupted).
+    fn shareable(&self) -> bool {
+        !matches!(
+            self.snapshot().outcome,
+            Some(Outcome::Failed(_) | Outcome::Interrupted)
+        )
+    }
+
     fn expired(&self) -> bool {
         let s = self.state.lock().unwrap_or_else(|e| e.into_inner());
         s.finished_at.is_some_and(|t| t.elapsed() > KEEP_FINISHED)
@@ -145,12 +172,35 @@ pub struct Jobs {
 }
 
 impl Jobs {
-    /// Starts `work` in the background. Refused when [`MAX_RUNNING`] jobs already run.
+    /// Starts `work` in the background in `slot`, or — when `key` names a request identical to a
+    /// job running or finished (with a result) and visible to `owner` — returns that job. Refused
+    /// when the slot's limits are reached: [`MAX_PER_USER`] and [`MAX_SIGNED_IN`] for signed-in
+    /// users, [`MAX_PER_CLIENT`] and [`MAX_ANONYMOUS`] for anonymous work (a pool of its own).
     pub fn start<F, Fut>(
         &self,
         title: String,
         owner: Option<String>,
+        slot: Slot,
+        key: Option<String>,
         work: F,
+    ) -> Result<Arc<Job>, AppError>
+    where
+        F: FnOnce(Arc<Job>) -> Fut,
+        Fut: Future<Output = Outcome> + Send + 'static,
+    {
+        self.start_admitted(title, owner, slot, key, work, || true)
+    }
+
+    /// [`Jobs::start`], asking `admit` (a rate limit) only when a new job would really start
+    /// (not for a shared one): refused when it says no.
+    pub fn start_admitted<F, Fut>(
+        &self,
+        title: String,
+        owner: Option<String>,
+        slot: Slot,
+        key: Option<String>,
+        work: F,
+        admit: impl FnOnce() -> bool,
     ) -> Result<Arc<Job>, AppError>
     where
         F: FnOnce(Arc<Job>) -> Fut,
@@ -160,6 +210,8 @@ impl Jobs {
             id: uuid::Uuid::new_v4().simple().to_string(),
             title,
             owner,
+            slot,
+            key,
             started: Instant::now(),
             stop: AtomicBool::new(false),
             state: Mutex::new(State {
@@ -171,9 +223,35 @@ impl Jobs {
         {
             let mut jobs = self.jobs.lock().unwrap_or_else(|e| e.into_inner());
             jobs.retain(|_, j| !j.expired());
-            if jobs.values().filter(|j| j.running()).count() >= MAX_RUNNING {
-                return Err(AppError::Invalid(
-                    "deux travaux longs (imports, livrets) sont déjà en cours : réessayez dans une minute".into(),
+            if let Some(key) = &job.key
+                && let Some(same) = jobs.values().find(|j| {
+                    j.key.as_ref() == Some(key)
+                        && (j.owner.is_none() || j.owner == job.owner)
+                        && j.shareable()
+                })
+            {
+                return Ok(same.clone());
+            }
+            let running: Vec<&Arc<Job>> = jobs.values().filter(|j| j.running()).collect();
+            let count = |f: &dyn Fn(&Slot) -> bool| running.iter().filter(|j| f(&j.slot)).count();
+            let refused = match &job.slot {
+                Slot::User(u) => {
+                    count(&|s| matches!(s, Slot::User(x) if x == u)) >= MAX_PER_USER
+                        || count(&|s| matches!(s, Slot::User(_))) >= MAX_SIGNED_IN
+                }
+                Slot::Anonymous(c) => {
+                    count(&|s| matches!(s, Slot::Anonymous(x) if x == c)) >= MAX_PER_CLIENT
+                        || count(&|s| matches!(s, Slot::Anonymous(_))) >= MAX_ANONYMOUS
+                }
+            };
+            if refused {
+                return Err(AppError::TooMany(
+                    "des travaux longs (imports, livrets) sont déjà en cours : réessayez dans une minute".into(),
+                ));
+            }
+            if !admit() {
+                return Err(AppError::TooMany(
+                    "vous avez demandé beaucoup de livrets en peu de temps : réessayez dans une heure, ou connectez-vous".into(),
                 ));
             }
             jobs.insert(job.id.clone(), job.clone());
@@ -213,17 +291,23 @@ mod tests {
     async fn a_job_reports_progress_can_be_interrupted_and_is_private() {
         let jobs = Jobs::default();
         let job = jobs
-            .start("test".into(), Some("u1".into()), |job| async move {
-                job.stage("Étape", Some(3));
-                for _ in 0..3 {
-                    job.advance(1);
-                }
-                // Waits until asked to stop.
-                while !job.interrupted() {
-                    tokio::time::sleep(Duration::from_millis(5)).await;
-                }
-                Outcome::Interrupted
-            })
+            .start(
+                "test".into(),
+                Some("u1".into()),
+                Slot::User("u1".into()),
+                None,
+                |job| async move {
+                    job.stage("Étape", Some(3));
+                    for _ in 0..3 {
+                        job.advance(1);
+                    }
+                    // Waits until asked to stop.
+                    while !job.interrupted() {
+                        tokio::time::sleep(Duration::from_millis(5)).await;
+                    }
+                    Outcome::Interrupted
+                },
+            )
             .expect("démarré");
         tokio::time::sleep(Duration::from_millis(50)).await;
         let s = job.snapshot();
@@ -243,26 +327,102 @@ mod tests {
         ));
     }
 
-    #[tokio::test]
-    async fn no_more_than_two_at_once() {
-        let jobs = Jobs::default();
-        let slow = |job: Arc<Job>| async move {
-            while !job.interrupted() {
-                tokio::time::sleep(Duration::from_millis(5)).await;
-            }
-            Outcome::Interrupted
-        };
-        let a = jobs.start("a".into(), None, slow).expect("a");
-        let b = jobs.start("b".into(), None, slow).expect("b");
-        assert!(jobs.start("c".into(), None, slow).is_err());
-        a.interrupt();
-        a.wait(Duration::from_secs(5)).await;
-        let c = jobs
-            .start("c".into(), None, slow)
-            .expect("c, une place libérée");
-        for j in [b, c] {
+    async fn slow(job: Arc<Job>) -> Outcome {
+        while !job.interrupted() {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        Outcome::Interrupted
+    }
+
+    async fn stop(jobs: &[Arc<Job>]) {
+        for j in jobs {
             j.interrupt();
             j.wait(Duration::from_secs(5)).await;
         }
+    }
+
+    #[tokio::test]
+    async fn slots_per_user_and_a_separate_pool_for_anonymous_work() {
+        let jobs = Jobs::default();
+        let user = |u: &str| Slot::User(u.into());
+        let anon = |c: &str| Slot::Anonymous(c.into());
+        let a1 = jobs
+            .start("a1".into(), Some("a".into()), user("a"), None, slow)
+            .expect("a1");
+        let a2 = jobs
+            .start("a2".into(), Some("a".into()), user("a"), None, slow)
+            .expect("a2");
+        assert!(
+            jobs.start("a3".into(), Some("a".into()), user("a"), None, slow)
+                .is_err(),
+            "deux par compte"
+        );
+        // Anonymous work never takes a signed-in slot, and one client holds one slot.
+        let x = jobs
+            .start("x".into(), None, anon("ip:1"), None, slow)
+            .expect("x");
+        assert!(
+            jobs.start("x2".into(), None, anon("ip:1"), None, slow)
+                .is_err()
+        );
+        let y = jobs
+            .start("y".into(), None, anon("ip:2"), None, slow)
+            .expect("y");
+        assert!(
+            jobs.start("z".into(), None, anon("ip:3"), None, slow)
+                .is_err(),
+            "deux anonymes en tout"
+        );
+        let b1 = jobs
+            .start("b1".into(), Some("b".into()), user("b"), None, slow)
+            .expect("b n'est pas gêné par les anonymes");
+        stop(std::slice::from_ref(&a1)).await;
+        let a3 = jobs
+            .start("a3".into(), Some("a".into()), user("a"), None, slow)
+            .expect("a3, une place libérée");
+        stop(&[a2, a3, x, y, b1]).await;
+    }
+
+    #[tokio::test]
+    async fn identical_requests_share_one_job() {
+        let jobs = Jobs::default();
+        let key = Some("livret|54".to_string());
+        let first = jobs
+            .start(
+                "l".into(),
+                None,
+                Slot::Anonymous("ip:1".into()),
+                key.clone(),
+                slow,
+            )
+            .expect("premier");
+        // Another client asking the same: the same job, no slot taken.
+        let same = jobs
+            .start(
+                "l".into(),
+                None,
+                Slot::Anonymous("ip:2".into()),
+                key.clone(),
+                slow,
+            )
+            .expect("partagé");
+        assert_eq!(first.id, same.id);
+        let other = jobs
+            .start(
+                "l".into(),
+                None,
+                Slot::Anonymous("ip:2".into()),
+                Some("livret|57".into()),
+                slow,
+            )
+            .expect("autre zone");
+        assert_ne!(other.id, first.id);
+        stop(&[first.clone(), other]).await;
+        // An interrupted job is not shared: the request starts again.
+        let again = jobs
+            .start("l".into(), None, Slot::Anonymous("ip:2".into()), key, slow)
+            .expect("relancé");
+        assert_ne!(again.id, first.id);
+        stop(&[again]).await;
     }
 }

@@ -1,6 +1,7 @@
 //! The web application of Maillage: accessible HTML pages (no JavaScript needed) and the JSON
 //! API `/api/v1`, over the application services of [`app`].
 
+pub mod accounts;
 pub mod activity;
 pub mod api;
 pub mod app;
@@ -12,6 +13,7 @@ pub mod diagnostic;
 pub mod filters;
 pub mod impact;
 pub mod jobs;
+pub mod limits;
 pub mod mail;
 pub mod orientation;
 pub mod pages;
@@ -19,6 +21,7 @@ pub mod quality;
 pub mod referrals;
 pub mod reports;
 pub mod resources;
+pub mod server;
 pub mod watch;
 pub mod workshops;
 
@@ -38,8 +41,12 @@ pub use app::{App, AppError};
 /// Settings of the web server.
 #[derive(Clone, Debug, Default)]
 pub struct Config {
-    /// Marks session cookies `Secure` (set when served over TLS, e.g. behind a proxy).
+    /// Marks session cookies `Secure` with the `__Host-` prefix: on whenever the public address
+    /// is https (or `MAILLAGE_SECURE_COOKIES=1`).
     pub secure_cookies: bool,
+    /// The header in which a trusted reverse proxy writes the client's address
+    /// (`MAILLAGE_CLIENT_IP_HEADER`, e.g. `X-Forwarded-For`); `None`: the connection's peer.
+    pub client_ip_header: Option<axum::http::HeaderName>,
     /// Map tiles, OpenStreetMap style (`https://…/{z}/{x}/{y}.png`); `None`: the map shows the
     /// places without a background (offline use).
     pub tiles_url: Option<String>,
@@ -54,7 +61,8 @@ pub const DEFAULT_TILES_URL: &str = "https://tile.openstreetmap.org/{z}/{x}/{y}.
 pub struct State {
     pub app: App,
     pub config: Config,
-    pub limiter: Arc<auth::LoginLimiter>,
+    /// Rate limits and back-offs (shared with the services through [`App::limits`]).
+    pub limits: Arc<limits::Limits>,
 }
 
 const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
@@ -62,16 +70,21 @@ const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; f
 /// The whole application: pages, API, static files, security layers.
 pub fn router(app: App, config: Config) -> Router {
     let state = State {
+        limits: app.limits.clone(),
         app,
         config,
-        limiter: Arc::new(auth::LoginLimiter::default()),
     };
     Router::new()
         .merge(pages::routes())
         .nest("/api/v1", api::routes())
         .with_state(state)
+        // Forms and JSON bodies are small; the upload routes raise this for themselves.
+        .layer(axum::extract::DefaultBodyLimit::max(limits::FORM_BYTES))
+        .layer(axum::middleware::from_fn(no_store_when_signed_in))
         .layer(CsrfLayer::new())
-        .layer(RequestBodyLimitLayer::new(64 * 1024 * 1024))
+        .layer(RequestBodyLimitLayer::new(
+            limits::IMPORT_BYTES + 1024 * 1024,
+        ))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(120),
@@ -98,10 +111,50 @@ pub fn router(app: App, config: Config) -> Router {
         ))
 }
 
+/// A response to a signed-in request is nobody else's: no cache (the browser's, a proxy's) may
+/// keep it, unless it says it is public (the style sheet).
+async fn no_store_when_signed_in(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let signed_in = request
+        .headers()
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.contains(auth::COOKIE_NAME));
+    let mut response = next.run(request).await;
+    let public = response
+        .headers()
+        .get(header::CACHE_CONTROL)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("public"));
+    if signed_in && !public {
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
+}
+
 /// Serves until Ctrl-C.
 pub async fn serve(app: App, addr: &str) -> anyhow::Result<()> {
+    let client_ip_header = match std::env::var("MAILLAGE_CLIENT_IP_HEADER") {
+        Ok(v) if !v.trim().is_empty() => Some(
+            axum::http::HeaderName::from_bytes(v.trim().to_ascii_lowercase().as_bytes()).map_err(
+                |_| {
+                    anyhow::anyhow!(
+                        "MAILLAGE_CLIENT_IP_HEADER : « {v} » n'est pas un nom d'en-tête"
+                    )
+                },
+            )?,
+        ),
+        _ => None,
+    };
     let config = Config {
-        secure_cookies: std::env::var("MAILLAGE_SECURE_COOKIES").is_ok_and(|v| v == "1"),
+        secure_cookies: std::env::var("MAILLAGE_SECURE_COOKIES").is_ok_and(|v| v == "1")
+            || app.public_url.starts_with("https://"),
+        client_ip_header,
         tiles_url: match std::env::var("MAILLAGE_TILES_URL") {
             Ok(v) if v.trim() == "aucun" || v.trim().is_empty() => None,
             Ok(v) => Some(v.trim().to_string()),
@@ -127,6 +180,12 @@ pub async fn serve(app: App, addr: &str) -> anyhow::Result<()> {
             tick.tick().await;
             if let Err(e) = store.purge_sessions(chrono::Utc::now().timestamp()).await {
                 tracing::warn!("purge des sessions : {e}");
+            }
+            if let Err(e) = store
+                .purge_password_resets(chrono::Utc::now().timestamp())
+                .await
+            {
+                tracing::warn!("purge des liens de mot de passe : {e}");
             }
             // Reporters' e-mail addresses: erased 30 days after their report was resolved.
             let before = chrono::Utc::now()
@@ -222,11 +281,7 @@ pub async fn serve(app: App, addr: &str) -> anyhow::Result<()> {
             }
         }
     });
-    axum::serve(
-        listener,
-        router(app, config).into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(async {
+    server::serve(listener, router(app, config), async {
         let _ = tokio::signal::ctrl_c().await;
     })
     .await?;

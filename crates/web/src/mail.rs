@@ -12,14 +12,27 @@ pub struct Mail {
     pub body: String,
 }
 
+/// Why a message did not leave. Its text names codes only — never an address, a subject or
+/// the server's own words, which may quote the recipient — so it may go to the logs.
 #[derive(Debug, thiserror::Error)]
 pub enum MailError {
     #[error("adresse d'expéditeur ou de destinataire invalide")]
     Address,
-    #[error("message : {0}")]
+    #[error("message mal formé")]
     Build(#[from] lettre::error::Error),
-    #[error("serveur SMTP : {0}")]
+    #[error("serveur SMTP : {}", smtp_code(.0))]
     Smtp(#[from] lettre::transport::smtp::Error),
+}
+
+/// The SMTP reply code (« 550 ») or the kind of failure, without the server's text.
+fn smtp_code(e: &lettre::transport::smtp::Error) -> String {
+    match e.status() {
+        Some(code) if e.is_permanent() => format!("refus définitif {code}"),
+        Some(code) => format!("refus temporaire {code}"),
+        None if e.is_timeout() => "délai dépassé".into(),
+        None if e.is_tls() => "échec TLS".into(),
+        None => "connexion ou réponse impossible".into(),
+    }
 }
 
 /// A configured SMTP server and the sender.
@@ -99,7 +112,7 @@ impl Mailer {
             match self.send(mail).await {
                 Ok(true) => sent += 1,
                 Ok(false) => {}
-                Err(e) => tracing::warn!("courriel non envoyé ({}) : {e}", mail.subject),
+                Err(e) => tracing::warn!("courriel non envoyé : {e}"),
             }
         }
         sent

@@ -229,7 +229,18 @@ impl App {
                 Vec::new(),
             ),
             (None, Some(text)) if !text.trim().is_empty() => {
-                let found = catalogue.matching(text)?;
+                maillage_domain::text::check_query(text).map_err(AppError::TooLarge)?;
+                let typed = text.clone();
+                let matched = catalogue.clone();
+                let found: Vec<String> = tokio::task::spawn_blocking(move || {
+                    matched
+                        .matching(&typed)
+                        .map(|f| f.into_iter().map(|e| e.id.clone()).collect())
+                })
+                .await
+                .map_err(|e| AppError::Invalid(format!("recherche interrompue : {e}")))??;
+                let found: Vec<&RequestEntry> =
+                    found.iter().filter_map(|id| catalogue.entry(id)).collect();
                 let Some(first) = found.first() else {
                     return Err(AppError::Invalid(format!(
                         "aucune demande du catalogue ne correspond à « {} » : choisissez-en une dans la liste ou dites-le autrement",
@@ -430,21 +441,27 @@ impl App {
                 ..SearchQuery::default()
             });
         }
-        let mut hits = Vec::new();
-        let mut seen = HashSet::new();
-        for search in searches {
-            let found = index.search(&SearchQuery {
-                near: Some(near),
-                radius_km,
-                limit,
-                ..search
-            })?;
-            for hit in found.hits {
-                if seen.insert(hit.id.clone()) {
-                    hits.push(hit);
+        // The searches are CPU work: off the async threads.
+        let hits = tokio::task::spawn_blocking(move || {
+            let mut hits = Vec::new();
+            let mut seen = HashSet::new();
+            for search in searches {
+                let found = index.search(&SearchQuery {
+                    near: Some(near),
+                    radius_km,
+                    limit,
+                    ..search
+                })?;
+                for hit in found.hits {
+                    if seen.insert(hit.id.clone()) {
+                        hits.push(hit);
+                    }
                 }
             }
-        }
+            Ok::<_, AppError>(hits)
+        })
+        .await
+        .map_err(|e| AppError::Invalid(format!("recherche interrompue : {e}")))??;
         Ok(self
             .places_of_hits(&hits)
             .await?
@@ -608,6 +625,9 @@ impl OrientForm {
             ));
             (None, None)
         };
+        if let Some(Err(why)) = typed.as_deref().map(maillage_domain::text::check_query) {
+            errors.push(("demande", why));
+        }
         let near = if self.pres_de.trim().is_empty() {
             errors.push((
                 "pres_de",

@@ -3,7 +3,7 @@
 use askama::Template;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, Multipart, Path, RawQuery, State as AxState};
+use axum::extract::{Multipart, Path, RawQuery, State as AxState};
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE, SET_COOKIE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -25,6 +25,7 @@ use crate::auth::{self, Viewer};
 use crate::filters::{self, Choice, Group, Pairs};
 use crate::{AppError, State};
 
+mod account;
 mod activity;
 mod booklet;
 mod campaigns;
@@ -130,11 +131,19 @@ pub fn routes() -> Router<State> {
         .route("/lieux/{id}/confirmer", post(confirm_place))
         .route("/connexion", get(login_form).post(login))
         .route("/deconnexion", post(logout))
-        .route("/import", get(import_page).post(import_upload))
+        .route(
+            "/import",
+            get(import_page)
+                .post(import_upload)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    crate::limits::IMPORT_BYTES,
+                )),
+        )
         .route("/export", get(export))
         .route("/admin", get(admin_page))
         .route("/admin/comptes", post(admin_create_user))
         .route("/admin/structures", post(admin_create_organisation))
+        .merge(account::routes())
         .merge(activity::routes())
         .merge(impact::routes())
         .merge(booklet::routes())
@@ -262,7 +271,7 @@ async fn search(
 ) -> Result<Response, AppError> {
     let pairs = filters::pairs(query.as_deref());
     let p = filters::parse(&state.app, &pairs);
-    let results = state.app.search(&p.query)?;
+    let results = state.app.search(&p.query).await?;
     let mut rows = Vec::new();
     for (hit, stored) in state.app.places_of_hits(&results.hits).await? {
         let place = stored.place;
@@ -451,7 +460,9 @@ async fn place_page(
     )
     .is_allowed();
     let organisation = match &stored.organisation_id {
-        Some(o) if viewer.signed_in() => state.app.store.organisation(o).await?.map(|o| o.name),
+        Some(o) if crate::app::sees_helpers_part(viewer.actor()) => {
+            state.app.store.organisation(o).await?.map(|o| o.name)
+        }
         _ => None,
     };
     Ok(render(&PlacePage {
@@ -476,9 +487,11 @@ async fn place_page(
             == maillage_domain::freshness::Freshness::Stale,
         completeness: maillage_domain::freshness::completeness(&place),
         can_edit,
-        signed_in: viewer.signed_in(),
+        signed_in: crate::app::sees_helpers_part(viewer.actor()),
         organisation,
-        source: stored.source.filter(|_| viewer.signed_in()),
+        source: stored
+            .source
+            .filter(|_| crate::app::sees_helpers_part(viewer.actor())),
         place,
     }))
 }
@@ -517,7 +530,7 @@ pub(crate) fn field(pairs: &[(String, String)], key: &str) -> String {
 
 async fn login(
     AxState(state): AxState<State>,
-    parts: axum::http::request::Parts,
+    client: auth::Client,
     body: Bytes,
 ) -> Result<Response, AppError> {
     let pairs = form_pairs(&body);
@@ -527,34 +540,34 @@ async fn login(
         .find(|(k, _)| k == "password")
         .map(|(_, v)| v.clone())
         .unwrap_or_default();
-    let ip = parts
-        .extensions
-        .get::<ConnectInfo<std::net::SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
-        .unwrap_or_default();
-    let keys = vec![format!("ip:{ip}"), format!("compte:{email}")];
+    let account = format!("compte:{email}");
     let viewer = Viewer::default();
-    if !state.limiter.allowed(&keys) {
+    let wait = state.limits.login.wait(client.key(), &account);
+    if !wait.is_zero() {
         let mut r = render(&LoginPage {
             chrome: Chrome::new("connexion", &viewer),
-            error: Some(
-                "Trop de tentatives de connexion. Attendez 15 minutes avant de réessayer.".into(),
-            ),
+            error: Some(format!(
+                "Trop de tentatives de connexion. Attendez {} avant de réessayer.",
+                crate::limits::french_duration(wait)
+            )),
             email,
         });
         *r.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+        if let Ok(v) = HeaderValue::from_str(&wait.as_secs().max(1).to_string()) {
+            r.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
+        }
         return Ok(r);
     }
     match state.app.store.authenticate(&email, &password).await? {
         Some(user) => {
-            state.limiter.succeeded(&keys);
+            state.limits.login.succeeded(client.key(), &account);
             let cookie = auth::open_session(&state, &user.id).await?;
             let mut r = Redirect::to("/").into_response();
             r.headers_mut().insert(SET_COOKIE, cookie);
             Ok(r)
         }
         None => {
-            state.limiter.failed(&keys);
+            state.limits.login.failed(client.key(), &account);
             let mut r = render(&LoginPage {
                 chrome: Chrome::new("connexion", &viewer),
                 error: Some("Adresse électronique ou mot de passe incorrect.".into()),
@@ -1215,29 +1228,33 @@ async fn import_upload(
     } else {
         format!("Import de « {file_name} »")
     };
-    let job = state.app.jobs.start(title, owner, move |job| async move {
-        let progress: &dyn maillage_domain::progress::Progress = job.as_ref();
-        match import_work(
-            &app,
-            actor.as_ref(),
-            chrome,
-            &bytes,
-            file_name,
-            &source,
-            partial,
-            check_only,
-            progress,
-        )
-        .await
-        {
-            _ if progress.interrupted() => crate::jobs::Outcome::Interrupted,
-            Ok((html, status)) => crate::jobs::Outcome::Page {
-                html: std::sync::Arc::new(html),
-                status,
-            },
-            Err(e) => crate::jobs::Outcome::Failed(e.public_message()),
-        }
-    })?;
+    let slot = crate::jobs::Slot::User(owner.clone().unwrap_or_default());
+    let job = state
+        .app
+        .jobs
+        .start(title, owner, slot, None, move |job| async move {
+            let progress: &dyn maillage_domain::progress::Progress = job.as_ref();
+            match import_work(
+                &app,
+                actor.as_ref(),
+                chrome,
+                &bytes,
+                file_name,
+                &source,
+                partial,
+                check_only,
+                progress,
+            )
+            .await
+            {
+                _ if progress.interrupted() => crate::jobs::Outcome::Interrupted,
+                Ok((html, status)) => crate::jobs::Outcome::Page {
+                    html: std::sync::Arc::new(html),
+                    status,
+                },
+                Err(e) => crate::jobs::Outcome::Failed(e.public_message()),
+            }
+        })?;
     Ok(Redirect::to(&format!("/taches/{}", job.id)).into_response())
 }
 

@@ -171,6 +171,25 @@ impl App {
             },
             day,
         ))?;
+        // A journey is continued only by a structure that already takes part in it (the id
+        // comes from a hidden field: never trusted), and never once the person's data are
+        // erased.
+        if let Some(journey) = &out.journey_id {
+            match self.store.journey_participation(journey, &from).await? {
+                Some(p) if p.takes_part && !p.erased => {}
+                Some(p) if p.takes_part => {
+                    return Ok(Err(vec![(
+                        "parcours",
+                        "les données de la personne de ce parcours ont été effacées : orientez-la sans le poursuivre".to_string(),
+                    )]));
+                }
+                _ => {
+                    return Err(AppError::Forbidden(
+                        "ce parcours n'est pas celui d'une personne que votre structure accompagne",
+                    ));
+                }
+            }
+        }
         let input = match out.form.validate() {
             Ok(i) => i,
             Err(errors) => return Ok(Err(errors)),
@@ -527,7 +546,12 @@ impl App {
             .transition(&view.referral, event, &name, better_partner)
             .await?;
         if withdraw {
-            self.store.erase_journey_person(&after.journey_id).await?;
+            self.store.erase_referral_share(&after.id).await?;
+            return self
+                .store
+                .referral(&after.id)
+                .await?
+                .ok_or(AppError::NotFound);
         }
         Ok(after)
     }
@@ -597,7 +621,7 @@ impl App {
         let after = self
             .transition(&r, Event::Withdraw, "La personne (lien)", None)
             .await?;
-        self.store.erase_journey_person(&after.journey_id).await?;
+        self.store.erase_referral_share(&after.id).await?;
         Ok(())
     }
 

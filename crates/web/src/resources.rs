@@ -211,7 +211,12 @@ impl App {
             })
             .collect();
         if let Some(text) = f.text.as_deref().filter(|t| !t.trim().is_empty()) {
-            let ranked = self.library_index().await?.search(text)?;
+            maillage_domain::text::check_query(text).map_err(AppError::TooLarge)?;
+            let index = self.library_index().await?;
+            let typed = text.to_string();
+            let ranked = tokio::task::spawn_blocking(move || index.search(&typed))
+                .await
+                .map_err(|e| AppError::Invalid(format!("recherche interrompue : {e}")))??;
             let rank: std::collections::HashMap<&str, usize> = ranked
                 .iter()
                 .enumerate()

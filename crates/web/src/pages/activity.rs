@@ -31,7 +31,14 @@ pub fn routes() -> Router<State> {
     Router::new()
         .route("/activites", get(list))
         .route("/activites/nouvelle", get(new_form).post(create))
-        .route("/activites/import", get(import_page).post(import_upload))
+        .route(
+            "/activites/import",
+            get(import_page)
+                .post(import_upload)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    crate::limits::ACTIVITY_IMPORT_BYTES,
+                )),
+        )
         .route("/activites/modele.xlsx", get(template_xlsx))
         .route("/activites/modele.csv", get(template_csv))
         .route("/activites/export.csv", get(export_csv))
@@ -712,6 +719,15 @@ async fn import_upload(
     viewer: Viewer,
     mut multipart: Multipart,
 ) -> Result<Response, AppError> {
+    // Who may import is known before the file is read.
+    if state
+        .app
+        .recording_organisations(viewer.actor())
+        .await?
+        .is_empty()
+    {
+        return Err(AppError::Forbidden("réservé aux membres d'une structure"));
+    }
     let mut bytes = Vec::new();
     let mut file_name = String::new();
     let mut organisation = String::new();

@@ -45,51 +45,69 @@ async fn form(viewer: Viewer, RawQuery(query): RawQuery) -> Response {
 async fn start(
     AxState(state): AxState<State>,
     viewer: Viewer,
+    client: crate::auth::Client,
     body: Bytes,
 ) -> Result<Response, AppError> {
     let pairs = form_pairs(&body);
     let (zone_input, title) = (field(&pairs, "zone"), field(&pairs, "titre"));
-    let refused = |message: String| {
+    let title: String = title.chars().take(120).collect();
+    let refused = |status: StatusCode, message: String| {
         let mut r = render(&BookletPage {
             chrome: Chrome::new("livret", &viewer),
-            zone: zone_input.clone(),
+            zone: zone_input
+                .chars()
+                .take(crate::booklet::MAX_ZONE_INPUT)
+                .collect(),
             title: title.clone(),
             error: Some(message),
             default_title: maillage_booklet::DEFAULT_TITLE,
         });
-        *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+        *r.status_mut() = status;
         r
     };
-    let zone = match state.app.resolve_zone_input(&zone_input) {
-        Ok(codes) => match state.app.booklet_zone(&codes).await {
-            Ok(zone) if zone.places.is_empty() => {
-                return Ok(refused(format!(
-                    "aucun lieu de l'annuaire dans « {} »",
-                    zone.label
-                )));
-            }
-            Ok(zone) => zone,
-            Err(AppError::Invalid(m)) => return Ok(refused(m)),
-            Err(e) => return Err(e),
-        },
-        Err(AppError::Invalid(m)) => return Ok(refused(m)),
+    let plan = match state.app.plan_zone_input(&zone_input).await {
+        Ok((plan, false)) => {
+            return Ok(refused(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                format!("aucun lieu de l'annuaire dans « {} »", plan.label),
+            ));
+        }
+        Ok((plan, true)) => plan,
+        Err(e @ (AppError::Invalid(_) | AppError::TooLarge(_))) => {
+            return Ok(refused(e.status(), e.to_string()));
+        }
         Err(e) => return Err(e),
     };
+    // Whose slot: the signed-in user's, or the anonymous client's (a pool of its own, and a
+    // few booklets an hour per client).
+    let slot = match &viewer.user {
+        Some(u) => crate::jobs::Slot::User(u.id.clone()),
+        None => crate::jobs::Slot::Anonymous(client.key().to_string()),
+    };
+    let key = format!("livret|{}|{}", plan.key, title.trim());
     let app = state.app.clone();
     let cover_title = title.clone();
     let file_name = format!(
         "livret-{}.pdf",
-        maillage_domain::text::fold(&zone.label)
+        maillage_domain::text::fold(&plan.label)
             .split_whitespace()
             .take(6)
             .collect::<Vec<_>>()
             .join("-")
     );
-    let job = state.app.jobs.start(
-        format!("Livret : {}", zone.label),
+    let limits = state.limits.clone();
+    let anonymous = viewer.user.is_none();
+    let job = state.app.jobs.start_admitted(
+        format!("Livret : {}", plan.label),
         None,
+        slot,
+        Some(key),
         move |job| async move {
             let progress: Arc<dyn maillage_domain::progress::Progress + Send> = job.clone();
+            let zone = match app.zone_places(&plan).await {
+                Ok(zone) => zone,
+                Err(e) => return Outcome::Failed(e.public_message()),
+            };
             match app.booklet_pdf(zone, Some(&cover_title), progress).await {
                 Ok(b) => Outcome::File {
                     name: file_name,
@@ -108,10 +126,14 @@ async fn start(
                 Err(e) => Outcome::Failed(e.public_message()),
             }
         },
+        // Counted only when a new booklet is really started (a shared one costs nothing).
+        move || !anonymous || limits.heavy_per_client.try_acquire(&[client.key()]),
     );
     match job {
         Ok(job) => Ok(Redirect::to(&format!("/taches/{}", job.id)).into_response()),
-        Err(AppError::Invalid(m)) => Ok(refused(m)),
+        Err(e @ (AppError::Invalid(_) | AppError::TooMany(_))) => {
+            Ok(refused(e.status(), e.to_string()))
+        }
         Err(e) => Err(e),
     }
 }

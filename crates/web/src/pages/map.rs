@@ -68,7 +68,7 @@ async fn map(
     let mut p = filters::parse(&state.app, &pairs);
     p.query.offset = 0;
     p.query.limit = MAX_MARKERS;
-    let results = state.app.search(&p.query)?;
+    let results = state.app.search(&p.query).await?;
     let found = state.app.places_of_hits(&results.hits).await?;
     let mut markers = Vec::new();
     let mut rows = Vec::new();

@@ -524,6 +524,12 @@ async fn create(
     viewer: Viewer,
     multipart: Multipart,
 ) -> Result<Response, AppError> {
+    // Who may propose is known before the file is read.
+    crate::app::allow(maillage_domain::policy::authorize(
+        viewer.actor(),
+        &maillage_domain::policy::Action::ProposeResource,
+        crate::app::today(),
+    ))?;
     let (pairs, upload) = read_multipart(multipart).await?;
     let form = form_of(&pairs);
     let organisation = field(&pairs, "structure");
@@ -567,6 +573,13 @@ async fn update(
     Path(id): Path<String>,
     multipart: Multipart,
 ) -> Result<Response, AppError> {
+    // Who may edit is known before the file is read.
+    let existing = state.app.resource(viewer.actor(), &id).await?;
+    if !state.app.may_edit_resource(viewer.actor(), &existing) {
+        return Err(AppError::Forbidden(
+            "cette ressource a été proposée par une autre structure",
+        ));
+    }
     let (pairs, upload) = read_multipart(multipart).await?;
     let form = form_of(&pairs);
     let remove_file = pairs.iter().any(|(k, _)| k == "retirer_fichier");

@@ -1,0 +1,164 @@
+//! One's own account: change the password (the current one asked first), sign out everywhere,
+//! and the reset by e-mail link for a forgotten password (one hour, used once, every session
+//! closed). The answer to « forgotten password » is the same whether the address has an
+//! account or not, and the e-mail it sends is rate limited per client and per recipient.
+
+use maillage_domain::policy::Actor;
+use maillage_store::{StoreError, User};
+
+use crate::app::{App, AppError};
+use crate::mail::Mail;
+
+/// A reset link lives this long.
+pub const RESET_LINK_MINUTES: i64 = 60;
+
+/// A form's errors: (field, French message).
+pub type FieldErrors = Vec<(&'static str, String)>;
+
+fn check_new_password(new: &str, confirm: &str) -> FieldErrors {
+    let mut errors = Vec::new();
+    if new.chars().count() < maillage_store::MIN_PASSWORD_CHARS {
+        errors.push((
+            "nouveau",
+            format!(
+                "le mot de passe doit compter {} caractères au moins (une phrase de quelques mots convient)",
+                maillage_store::MIN_PASSWORD_CHARS
+            ),
+        ));
+    } else if new.chars().count() > 200 {
+        errors.push(("nouveau", "200 caractères au plus".to_string()));
+    }
+    if new != confirm {
+        errors.push((
+            "confirmation",
+            "la confirmation ne correspond pas au nouveau mot de passe".to_string(),
+        ));
+    }
+    errors
+}
+
+fn is_token(token: &str) -> bool {
+    token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+impl App {
+    /// The signed-in user changes their password: every other session of theirs is closed.
+    pub async fn change_password(
+        &self,
+        actor: Option<&Actor>,
+        current: &str,
+        new: &str,
+        confirm: &str,
+    ) -> Result<Result<(), FieldErrors>, AppError> {
+        let actor = actor.ok_or(AppError::SignInRequired)?;
+        let user = self
+            .store
+            .user(&actor.user_id)
+            .await?
+            .ok_or(AppError::SignInRequired)?;
+        let mut errors = Vec::new();
+        if current.len() > 200
+            || self
+                .store
+                .authenticate(&user.email, current)
+                .await?
+                .is_none()
+        {
+            errors.push((
+                "actuel",
+                "le mot de passe actuel n'est pas le bon".to_string(),
+            ));
+        }
+        errors.extend(check_new_password(new, confirm));
+        if !errors.is_empty() {
+            return Ok(Err(errors));
+        }
+        self.store.set_password(&user.id, new).await?;
+        tracing::info!("compte : mot de passe changé");
+        Ok(Ok(()))
+    }
+
+    /// Closes every session of the signed-in user (on every device); returns how many.
+    pub async fn sign_out_everywhere(&self, actor: Option<&Actor>) -> Result<u64, AppError> {
+        let actor = actor.ok_or(AppError::SignInRequired)?;
+        Ok(self.store.delete_sessions_of(&actor.user_id).await?)
+    }
+
+    /// Someone asks for a reset link for `email`: sent if an account has this address and the
+    /// limits allow it. The caller always shows the same answer.
+    pub async fn request_password_reset(&self, client: &str, email: &str) -> Result<(), AppError> {
+        let email = email.trim().to_lowercase();
+        if email.len() > 254 || !email.contains('@') {
+            return Ok(());
+        }
+        if !self.limits.mail_allowed(client, &email) {
+            tracing::info!("compte : demande de réinitialisation au-delà des limites");
+            return Ok(());
+        }
+        let Some(user) = self.store.user_by_email(&email).await? else {
+            return Ok(());
+        };
+        let expires = chrono::Utc::now().timestamp() + RESET_LINK_MINUTES * 60;
+        let token = self.store.issue_password_reset(&user.id, expires).await?;
+        let mail = Mail {
+            to: user.email.clone(),
+            subject: "Choisir un nouveau mot de passe".into(),
+            body: format!(
+                "Bonjour,\n\nQuelqu'un (vous, sans doute) a demandé à choisir un nouveau mot de passe pour votre compte Maillage.\n\nOuvrez ce lien, valable {RESET_LINK_MINUTES} minutes et une seule fois :\n\n    {}/mot-de-passe/{token}\n\nVos sessions ouvertes seront toutes fermées. Si vous n'avez rien demandé, ignorez ce message : votre mot de passe ne change pas.\n\n— Maillage",
+                self.public_url
+            ),
+        };
+        if let Err(e) = self.mailer.send(&mail).await {
+            tracing::warn!("compte : lien de réinitialisation non envoyé : {e}");
+        }
+        Ok(())
+    }
+
+    /// The account a reset link opens, if the link is still valid.
+    pub async fn password_reset_account(&self, token: &str) -> Result<User, AppError> {
+        let gone = || {
+            AppError::Invalid(
+                "ce lien n'est plus valable (utilisé, expiré ou remplacé) : demandez-en un nouveau"
+                    .into(),
+            )
+        };
+        if !is_token(token) {
+            return Err(gone());
+        }
+        self.store
+            .password_reset_user(token, chrono::Utc::now().timestamp())
+            .await?
+            .ok_or_else(gone)
+    }
+
+    /// Uses a reset link: returns the account's id (the caller opens a session), or the form's
+    /// errors.
+    pub async fn reset_password(
+        &self,
+        token: &str,
+        new: &str,
+        confirm: &str,
+    ) -> Result<Result<String, FieldErrors>, AppError> {
+        self.password_reset_account(token).await?;
+        let errors = check_new_password(new, confirm);
+        if !errors.is_empty() {
+            return Ok(Err(errors));
+        }
+        match self
+            .store
+            .reset_password(token, new, chrono::Utc::now().timestamp())
+            .await
+        {
+            Ok(Some(user_id)) => {
+                tracing::info!("compte : mot de passe réinitialisé par lien");
+                Ok(Ok(user_id))
+            }
+            Ok(None) => Err(AppError::Invalid(
+                "ce lien n'est plus valable (utilisé, expiré ou remplacé) : demandez-en un nouveau"
+                    .into(),
+            )),
+            Err(StoreError::Conflict(m)) => Ok(Err(vec![("nouveau", m)])),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
