@@ -82,6 +82,13 @@ const ROWS: &[Row] = &[
     ("GET",    "/connexion",                           "",                                  "ok     ok     ok     ok     ok     ok"),
     ("POST",   "/connexion",                           "compte du membre de A",             "redir  redir  redir  redir  redir  redir"),
     ("POST",   "/deconnexion",                         "",                                  "redir  redir  redir  redir  redir  redir"),
+    ("GET",    "/compte",                              "",                                  "401    ok     ok     ok     ok     ok"),
+    ("POST",   "/compte/mot-de-passe",                 "son propre mot de passe",           "401    redir  redir  redir  redir  redir"),
+    ("POST",   "/compte/deconnexion-partout",          "",                                  "401    redir  redir  redir  redir  redir"),
+    ("GET",    "/mot-de-passe-oublie",                 "",                                  "ok     ok     ok     ok     ok     ok"),
+    ("POST",   "/mot-de-passe-oublie",                 "compte du membre de A",             "ok     ok     ok     ok     ok     ok"),
+    ("GET",    "/mot-de-passe/{token}",                "lien envoyé au membre de A",        "ok     ok     ok     ok     ok     ok"),
+    ("POST",   "/mot-de-passe/{token}",                "lien envoyé au membre de A",        "redir  redir  redir  redir  redir  redir"),
     ("GET",    "/admin",                               "",                                  "401    403    403    403    403    ok"),
     ("POST",   "/admin/comptes",                       "aidant membre de A",                "401    403    403    403    403    ok"),
     ("POST",   "/admin/structures",                    "",                                  "401    403    403    403    403    ok"),
@@ -444,6 +451,29 @@ async fn call(row: &Row, caller: Caller, world: &World) -> Call {
             ])
         }
         ("POST", "/deconnexion", _) => {}
+        ("GET", "/compte", _) => {}
+        ("POST", "/compte/mot-de-passe", _) => {
+            c.payload = form(&[
+                ("actuel", common::PASSWORD),
+                ("nouveau", "un nouveau mot de passe bien long"),
+                ("confirmation", "un nouveau mot de passe bien long"),
+            ])
+        }
+        ("POST", "/compte/deconnexion-partout", _) => {}
+        ("GET", "/mot-de-passe-oublie", _) => {}
+        ("POST", "/mot-de-passe-oublie", _) => c.payload = form(&[("email", "membre.a@test.fr")]),
+        ("GET", "/mot-de-passe/{token}", _) => {
+            c.uri = format!("/mot-de-passe/{}", ids.reset_token);
+            c.link = true;
+        }
+        ("POST", "/mot-de-passe/{token}", _) => {
+            c.uri = format!("/mot-de-passe/{}", ids.reset_token);
+            c.payload = form(&[
+                ("nouveau", "un nouveau mot de passe bien long"),
+                ("confirmation", "un nouveau mot de passe bien long"),
+            ]);
+            c.link = true;
+        }
         ("GET", "/admin", _) => {}
         ("POST", "/admin/comptes", _) => {
             c.payload = form(&[

@@ -288,6 +288,8 @@ pub struct Ids {
     /// A diagnostic taken alone, without account (its resume code).
     pub draft_code: String,
     pub catalogue_entry: String,
+    /// A password reset link of the member of A (sent by e-mail).
+    pub reset_token: String,
     /// The import job of the coordinator of 54 (per server).
     pub job: String,
 }
@@ -1338,6 +1340,13 @@ async fn populate(app: &App, store: &Store) -> (Ids, HashMap<Caller, String>) {
         .id
         .clone();
     app.seed_library().await.expect("ressourcerie");
+    ids.reset_token = store
+        .issue_password_reset(
+            &ids.users["membre.a@test.fr"],
+            (now + Duration::hours(1)).timestamp(),
+        )
+        .await
+        .expect("lien de réinitialisation");
 
     // Sessions, through the sign-in form.
     let router = router(app.clone(), Config::default());
