@@ -244,6 +244,16 @@ const ROWS: &[Row] = &[
     ("GET",    "/api/v1/openapi.json",                 "",                                  "ok     ok     ok     ok     ok     ok"),
 ];
 
+/// Writes that are accepted without writing to the database (a job, an e-mail, a computation).
+const NO_WRITE: &[(&str, &str)] = &[
+    ("POST", "/livret"),
+    ("POST", "/taches/{id}/interrompre"),
+    ("POST", "/lieux/{id}/fiche-a-imprimer/envoyer"),
+    ("POST", "/diagnostic/reprendre"),
+    ("POST", "/api/v1/diagnostic/score"),
+    ("POST", "/deconnexion"),
+];
+
 /// The outcomes a cell may expect.
 const OUTCOMES: [&str; 8] = ["ok", "hidden", "redir", "401", "403", "404", "410", "422"];
 
@@ -867,7 +877,11 @@ async fn call(row: &Row, caller: Caller, world: &World) -> Call {
         ("POST", "/veille/envoyer", _) => {}
         ("GET", "/veille/abonnement", _) => {}
         ("POST", "/veille/abonnement", _) => {
-            c.payload = form(&[("plateforme", "caf"), ("frequence", "hebdomadaire")])
+            c.payload = form(&[
+                ("plateforme", "caf"),
+                ("plateforme", "impots"),
+                ("frequence", "hebdomadaire"),
+            ])
         }
         ("GET", "/accessibilite", _)
         | ("GET", "/donnees-personnelles", _)
@@ -1118,7 +1132,7 @@ async fn run(backend: Backend) {
             };
             let world = own.as_ref().unwrap_or(&shared);
             let c = call(row, caller, world).await;
-            let before = if write && !fresh {
+            let before = if write {
                 Some(world.fingerprint().await)
             } else {
                 None
@@ -1171,10 +1185,20 @@ async fn run(backend: Backend) {
             if let Some(before) = before {
                 let after = world.fingerprint().await;
                 let changed = common::changed_tables(&before, &after);
-                if !changed.is_empty() {
+                if !fresh && !changed.is_empty() {
                     fail(format!(
                         "écriture refusée ({got}) mais la base a changé : {}",
                         changed.join(", ")
+                    ));
+                }
+                // An accepted write wrote something (else the form was not really accepted).
+                if fresh
+                    && got == expect
+                    && changed.is_empty()
+                    && !NO_WRITE.contains(&(row.0, row.1))
+                {
+                    fail(format!(
+                        "écriture acceptée ({got}) mais rien n'a changé dans la base"
                     ));
                 }
             }

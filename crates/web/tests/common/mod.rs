@@ -1287,6 +1287,16 @@ async fn populate(app: &App, store: &Store) -> (Ids, HashMap<Caller, String>) {
         .expect("nouvelle de la veille")
         .0;
 
+    // The member of A follows the CAF's news (a digest is due to them).
+    app.subscribe(
+        Some(&member_a),
+        vec![maillage_domain::watch::Platform::Caf],
+        maillage_domain::watch::Frequency::Weekly,
+        false,
+    )
+    .await
+    .expect("abonnement à la veille");
+
     // An error reported on A's place.
     ids.report_a = app
         .report_error(&ids.place_a, "horaires", REPORT_A_MESSAGE, REPORTER_EMAIL)
@@ -1305,8 +1315,9 @@ async fn populate(app: &App, store: &Store) -> (Ids, HashMap<Caller, String>) {
                 place_id: ids.place_a.clone(),
                 email: Some(REFERENT_A_EMAIL.into()),
             }],
-            &stamp(now),
-            &stamp(now + Duration::days(30)),
+            // Sent eight days ago: a reminder is due.
+            &stamp(now - Duration::days(8)),
+            &stamp(now + Duration::days(22)),
         )
         .await
         .expect("campagne");
