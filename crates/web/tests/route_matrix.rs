@@ -1111,13 +1111,66 @@ fn excerpt(answer: &Answer) -> String {
     flat.chars().take(400).collect()
 }
 
+/// Copies of the world opened ahead of need (at most two at a time), as many as will be used.
+struct Ahead {
+    template: std::sync::Arc<Template>,
+    left: usize,
+    queue: std::collections::VecDeque<tokio::task::JoinHandle<World>>,
+}
+
+impl Ahead {
+    fn new(template: std::sync::Arc<Template>, needed: usize) -> Self {
+        let mut ahead = Ahead {
+            template,
+            left: needed,
+            queue: Default::default(),
+        };
+        ahead.fill();
+        ahead
+    }
+
+    fn fill(&mut self) {
+        while self.queue.len() < 2 && self.left > 0 {
+            let template = self.template.clone();
+            self.queue
+                .push_back(tokio::spawn(async move { template.open().await }));
+            self.left -= 1;
+        }
+    }
+
+    async fn next(&mut self) -> World {
+        self.fill();
+        let world = self
+            .queue
+            .pop_front()
+            .expect("une copie du monde prévue")
+            .await
+            .expect("copie du monde");
+        self.fill();
+        world
+    }
+}
+
 async fn run(backend: Backend) {
     let started = std::time::Instant::now();
-    let template = Template::build(backend.clone()).await;
+    let template = std::sync::Arc::new(Template::build(backend.clone()).await);
     let mut shared = template.open().await;
+    // Copies for the writes expected to succeed are opened ahead, while cells run.
+    let mut ahead = Ahead::new(
+        template.clone(),
+        ROWS.iter()
+            .flat_map(|r| expected(r).into_iter().map(move |e| (r.0, e)))
+            .filter(|(method, e)| *method != "GET" && matches!(*e, "ok" | "redir"))
+            .count(),
+    );
     let mut failures: Vec<Failure> = Vec::new();
     let mut cells = 0;
     let mut copies = 0;
+    let (mut opening, mut fingerprinting, mut closing) = (
+        std::time::Duration::ZERO,
+        std::time::Duration::ZERO,
+        std::time::Duration::ZERO,
+    );
     for row in ROWS {
         let codes = expected(row);
         for (caller, expect) in Caller::ALL.into_iter().zip(codes) {
@@ -1126,17 +1179,22 @@ async fn run(backend: Backend) {
             let fresh = write && matches!(expect, "ok" | "redir");
             let own = if fresh {
                 copies += 1;
-                Some(template.open().await)
+                let t = std::time::Instant::now();
+                let w = ahead.next().await;
+                opening += t.elapsed();
+                Some(w)
             } else {
                 None
             };
             let world = own.as_ref().unwrap_or(&shared);
             let c = call(row, caller, world).await;
+            let t = std::time::Instant::now();
             let before = if write {
                 Some(world.fingerprint().await)
             } else {
                 None
             };
+            fingerprinting += t.elapsed();
             let answer = common::send(
                 &world.router,
                 row.0,
@@ -1183,7 +1241,9 @@ async fn run(backend: Backend) {
                 }
             }
             if let Some(before) = before {
+                let t = std::time::Instant::now();
                 let after = world.fingerprint().await;
+                fingerprinting += t.elapsed();
                 let changed = common::changed_tables(&before, &after);
                 if !fresh && !changed.is_empty() {
                     fail(format!(
@@ -1204,7 +1264,9 @@ async fn run(backend: Backend) {
             }
             stop_jobs(world, &answer);
             if let Some(own) = own {
+                let t = std::time::Instant::now();
                 own.close().await;
+                closing += t.elapsed();
             } else if failures
                 .last()
                 .is_some_and(|f| f.what.contains("la base a changé"))
@@ -1216,9 +1278,13 @@ async fn run(backend: Backend) {
         }
     }
     shared.close().await;
-    template.remove().await;
+    drop(ahead);
+    match std::sync::Arc::try_unwrap(template) {
+        Ok(template) => template.remove().await,
+        Err(_) => panic!("le modèle est encore utilisé"),
+    }
     eprintln!(
-        "{} : {} routes ({} lignes) × {} appelants = {cells} cases, {copies} copies du monde, {:.1} s",
+        "{} : {} routes ({} lignes) × {} appelants = {cells} cases, {copies} copies du monde ({:.1} s, fermées en {:.1} s), empreintes {:.1} s, en tout {:.1} s",
         backend.name(),
         ROWS.iter()
             .map(|r| (r.0, r.1))
@@ -1226,6 +1292,9 @@ async fn run(backend: Backend) {
             .len(),
         ROWS.len(),
         Caller::ALL.len(),
+        opening.as_secs_f64(),
+        closing.as_secs_f64(),
+        fingerprinting.as_secs_f64(),
         started.elapsed().as_secs_f64()
     );
     if !failures.is_empty() {
