@@ -135,10 +135,30 @@ grep -q "type" "$WORK/stats-err.txt"
 # Diagnostic scoring (CLI contract): the level in `level`.
 "$BIN" diagnostic score --answers crates/domain/tests/diagnostics/1-jeannine-eloignee.json --json > "$WORK/diag.json"
 node -e 'const a = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); if (a.level !== "eloigne" || a.need !== "assistance") throw new Error(JSON.stringify(a));' "$WORK/diag.json"
-# PostgreSQL through the CLI too.
+# Backup and restore (SQLite): a consistent copy of the demo base; restored elsewhere, every
+# table is the same (row counts and hashes of the rows).
+"$BIN" --database "$DB" backup --output "$WORK/sauvegarde.sqlite"
+"$BIN" --database "$DB" empreinte > "$WORK/empreinte.txt"
+test "$(wc -l < "$WORK/empreinte.txt")" -gt 30
+"$BIN" --database "sqlite://$WORK/restauree.sqlite" restore "$WORK/sauvegarde.sqlite"
+"$BIN" --database "sqlite://$WORK/restauree.sqlite" empreinte | diff - "$WORK/empreinte.txt"
+printf 'pas une base' > "$WORK/faux.sqlite"
+if "$BIN" --database "sqlite://$WORK/restauree.sqlite" restore "$WORK/faux.sqlite" 2> "$WORK/restore-err.txt"; then echo "fausse sauvegarde acceptée" >&2; exit 1; fi
+"$BIN" --database "sqlite://$WORK/restauree.sqlite" empreinte | diff - "$WORK/empreinte.txt"
+# PostgreSQL through the CLI too, with its backup (pg_dump) restored into another base.
 PG_DB="maillage_cli_$$"
+PG_BASE="${MAILLAGE_TEST_POSTGRES_URL%/*}"
 psql -q "$MAILLAGE_TEST_POSTGRES_URL" -c "CREATE DATABASE $PG_DB"
-"$BIN" --database "${MAILLAGE_TEST_POSTGRES_URL%/*}/$PG_DB" import lieux "$SHARED/standard/exemple-valide.csv" | grep -q "1 créé(s)"
+psql -q "$MAILLAGE_TEST_POSTGRES_URL" -c "CREATE DATABASE ${PG_DB}_restauree"
+"$BIN" --database "$PG_BASE/$PG_DB" import lieux "$SHARED/standard/exemple-valide.csv" | grep -q "1 créé(s)"
+"$BIN" --database "$PG_BASE/$PG_DB" import lieux "$SHARED/data/dedup-paca/paca-792-before-dedup-v0.1.json" --source paca --skip-invalid > /dev/null
+"$BIN" --database "$PG_BASE/$PG_DB" backup --output "$WORK/sauvegarde.pgdump"
+"$BIN" --database "$PG_BASE/$PG_DB" empreinte > "$WORK/empreinte-pg.txt"
+"$BIN" --database "$PG_BASE/${PG_DB}_restauree" restore "$WORK/sauvegarde.pgdump"
+"$BIN" --database "$PG_BASE/${PG_DB}_restauree" empreinte | diff - "$WORK/empreinte-pg.txt"
+
+step "Arrêts brutaux (SIGKILL) pendant un import, un lot d'activités et des fusions (SQLite et PostgreSQL)"
+scripts/crash-safety.sh "$BIN" sqlite postgres
 
 step "Tests navigateur (Chromium, axe-core)"
 export MAILLAGE_DEMO_PASSWORD="demo-password-$$-e2e"

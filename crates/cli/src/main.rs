@@ -135,6 +135,22 @@ enum Command {
     },
     /// Définitions des indicateurs, en Markdown (le texte de docs/INDICATORS.md).
     Indicateurs,
+    /// Sauvegarde cohérente de la base, même pendant que le serveur tourne (SQLite : copie par
+    /// `VACUUM INTO` ; PostgreSQL : `pg_dump`, format personnalisé).
+    Backup {
+        /// Fichier à écrire (remplacé seulement une fois la sauvegarde complète).
+        #[arg(long)]
+        output: PathBuf,
+    },
+    /// Restaure une sauvegarde faite par `maillage backup` (serveur arrêté) : la base est
+    /// remplacée en entier (SQLite : le fichier, vérifié d'abord ; PostgreSQL : `pg_restore`).
+    Restore {
+        /// Sauvegarde à restaurer.
+        file: PathBuf,
+    },
+    /// Empreinte de la base : chaque table, son nombre de lignes et l'empreinte SHA-256 de
+    /// ses lignes (deux bases d'empreintes égales contiennent les mêmes données).
+    Empreinte,
     /// Charge un territoire de démonstration.
     Demo {
         /// `departement` (~150 lieux en Meurthe-et-Moselle) ou `national` (~50 000 lieux).
@@ -523,11 +539,53 @@ fn build_query(app: &App, text: Option<String>, f: &Filters) -> Result<SearchQue
     })
 }
 
-async fn open_store(cli: &Cli) -> Result<Store> {
-    let url = match &cli.database {
+fn database_url(cli: &Cli) -> Result<String> {
+    Ok(match &cli.database {
         Some(u) => u.clone(),
         None => Store::sqlite_url_in(&cli.data_dir)?,
-    };
+    })
+}
+
+fn is_postgres(url: &str) -> bool {
+    url.starts_with("postgres://") || url.starts_with("postgresql://")
+}
+
+/// The file of a `sqlite://` URL.
+fn sqlite_path(url: &str) -> Result<PathBuf> {
+    let path = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .map(|p| p.split('?').next().unwrap_or(p))
+        .filter(|p| !p.is_empty() && !p.contains(":memory:"))
+        .ok_or_else(|| anyhow::anyhow!("base « {url} » : un fichier SQLite est attendu"))?;
+    Ok(PathBuf::from(path))
+}
+
+/// A file written beside `target` before it is renamed over it.
+fn partial_path(target: &std::path::Path) -> PathBuf {
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "maillage".into());
+    target.with_file_name(format!(".{name}.partiel"))
+}
+
+/// Runs one of PostgreSQL's own tools; its message in French context when it fails.
+fn run_tool(command: &mut std::process::Command, name: &str) -> Result<()> {
+    let output = command.output().with_context(|| {
+        format!("{name} introuvable : installez le client PostgreSQL (paquet postgresql-client)")
+    })?;
+    if !output.status.success() {
+        anyhow::bail!(
+            "{name} a échoué : {}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        );
+    }
+    Ok(())
+}
+
+async fn open_store(cli: &Cli) -> Result<Store> {
+    let url = database_url(cli)?;
     Store::connect(&url)
         .await
         .with_context(|| "ouverture de la base de données".to_string())
@@ -995,6 +1053,83 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             println!("{n} résumé(s) de veille envoyé(s).");
             Ok(ExitCode::SUCCESS)
         }
+        Command::Backup { output } => {
+            let url = database_url(&cli)?;
+            if is_postgres(&url) {
+                let tmp = partial_path(output);
+                run_tool(
+                    std::process::Command::new("pg_dump")
+                        .arg("--format=custom")
+                        .arg("--no-owner")
+                        .arg(format!("--file={}", tmp.display()))
+                        .arg(format!("--dbname={url}")),
+                    "pg_dump",
+                )?;
+                std::fs::rename(&tmp, output)
+                    .with_context(|| format!("écriture de {}", output.display()))?;
+            } else {
+                let store = open_store(&cli).await?;
+                store.backup_sqlite(output).await?;
+            }
+            let size = std::fs::metadata(output).map(|m| m.len()).unwrap_or(0);
+            eprintln!(
+                "Sauvegarde écrite dans {} ({} Ko).",
+                output.display(),
+                size.div_ceil(1024)
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Restore { file } => {
+            let url = database_url(&cli)?;
+            if !file.is_file() {
+                anyhow::bail!("sauvegarde introuvable : {}", file.display());
+            }
+            if is_postgres(&url) {
+                run_tool(
+                    std::process::Command::new("pg_restore")
+                        .arg("--clean")
+                        .arg("--if-exists")
+                        .arg("--no-owner")
+                        .arg("--single-transaction")
+                        .arg(format!("--dbname={url}"))
+                        .arg(file),
+                    "pg_restore",
+                )?;
+            } else {
+                let migrations = Store::check_sqlite_backup(file).await.with_context(|| {
+                    format!("{} n'est pas une sauvegarde lisible", file.display())
+                })?;
+                let target = sqlite_path(&url)?;
+                // Copied beside the base, then renamed over it: never a half-restored base.
+                let tmp = partial_path(&target);
+                std::fs::copy(file, &tmp)
+                    .with_context(|| format!("copie vers {}", tmp.display()))?;
+                for suffix in ["-wal", "-shm"] {
+                    let mut side = target.clone().into_os_string();
+                    side.push(suffix);
+                    let _ = std::fs::remove_file(std::path::PathBuf::from(side));
+                }
+                std::fs::rename(&tmp, &target)
+                    .with_context(|| format!("remplacement de {}", target.display()))?;
+                eprintln!("Base vérifiée ({migrations} migrations), remplacée.");
+            }
+            // Opening it applies migrations a newer version may need.
+            let store = open_store(&cli).await?;
+            let tables = store.digest().await?;
+            eprintln!(
+                "Restauration terminée : {} tables, {} lignes.",
+                tables.len(),
+                tables.iter().map(|t| t.rows).sum::<u64>()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Empreinte => {
+            let store = open_store(&cli).await?;
+            for t in store.digest().await? {
+                println!("{}\t{}\t{}", t.table, t.rows, t.sha256);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::User { what } => {
             let store = open_store(&cli).await?;
             match what {
@@ -1322,7 +1457,8 @@ fn csv_bytes(header: &[&str], records: impl Iterator<Item = Vec<String>>) -> Res
             .from_writer(&mut out);
         w.write_record(header)?;
         for r in records {
-            w.write_record(&r)?;
+            // Every cell escaped against formulas.
+            w.write_record(maillage_domain::spreadsheet::row(&r))?;
         }
         w.flush()?;
     }

@@ -361,7 +361,42 @@ pub struct Statistics {
     pub tables: Vec<Table>,
 }
 
+/// Public statistics links: a cell counting fewer than this many is never shown alone.
+pub const SMALL_CELL: u64 = 5;
+/// Public statistics links: the period shown spans at least this many days.
+pub const PUBLIC_MIN_DAYS: i64 = 28;
+
 impl Statistics {
+    /// What a public link shows (no account, anyone holding the link): no table of helpers or
+    /// of procedures' names (free text written by helpers), and in every table the rows
+    /// counting fewer than [`SMALL_CELL`] are grouped into one « Autres (moins de 5 chacun) »
+    /// row — or left out when, together, they are still fewer than [`SMALL_CELL`] — so that no
+    /// small group of people can be singled out.
+    pub fn for_public(mut self) -> Statistics {
+        self.tables
+            .retain(|t| !matches!(t.indicator, Indicator::Helpers | Indicator::ProcedureNames));
+        for t in &mut self.tables {
+            let small: u64 = t
+                .rows
+                .iter()
+                .filter(|r| r.value > 0 && r.value < SMALL_CELL)
+                .map(|r| r.value)
+                .sum();
+            if small == 0 {
+                continue;
+            }
+            t.rows.retain(|r| r.value == 0 || r.value >= SMALL_CELL);
+            if small >= SMALL_CELL {
+                t.rows.push(Row {
+                    key: "autres".into(),
+                    label: format!("Autres (moins de {SMALL_CELL} chacun)"),
+                    value: small,
+                });
+            }
+        }
+        self
+    }
+
     pub fn figure(&self, i: Indicator) -> f64 {
         self.figures
             .iter()
@@ -411,6 +446,31 @@ pub struct FilterError {
 }
 
 impl Filter {
+    /// The filter of a public link: the period (at least [`PUBLIC_MIN_DAYS`] days, `today`
+    /// closing an open period), the kinds and the themes; no place, commune, helper, level or
+    /// tag, which could narrow the figures down to a few people.
+    pub fn for_public(self, today: NaiveDate) -> Result<Filter, FilterError> {
+        if let Some(from) = self.from {
+            let to = self.to.unwrap_or(today);
+            if (to - from).num_days() + 1 < PUBLIC_MIN_DAYS {
+                return Err(FilterError {
+                    key: "du".into(),
+                    reason: format!(
+                        "un lien public montre une période de {PUBLIC_MIN_DAYS} jours au moins"
+                    ),
+                });
+            }
+        }
+        Ok(Filter {
+            from: self.from,
+            to: self.to,
+            kinds: self.kinds,
+            themes: self.themes,
+            organisations: self.organisations,
+            ..Filter::default()
+        })
+    }
+
     /// Reads filters from `key=value` pairs (query string, CLI flags): `du`, `au`, `type`,
     /// `thematique`, `lieu`, `commune`, `intervenant`, `niveau`, `etiquette`, `structure`;
     /// repeated keys add values. Unknown keys are ignored (pages carry other parameters).
@@ -1714,5 +1774,87 @@ mod tests {
         assert_eq!(t.share(1), 33.3);
         assert_eq!(t.share(0), 0.0);
         let _ = Counts::<Gender>::default();
+    }
+}
+
+#[cfg(test)]
+mod public_links {
+    use super::*;
+
+    fn table(rows: &[(&str, u64)]) -> Table {
+        Table {
+            indicator: Indicator::Ages,
+            base: rows.iter().map(|r| r.1).sum(),
+            rows: rows
+                .iter()
+                .map(|(k, v)| Row {
+                    key: (*k).into(),
+                    label: (*k).into(),
+                    value: *v,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn small_cells_are_grouped_or_left_out() {
+        let stats = Statistics {
+            figures: Vec::new(),
+            tables: vec![
+                table(&[("60-69", 12), ("70-plus", 3), ("18-24", 2), ("25-39", 1)]),
+                Table {
+                    indicator: Indicator::Genders,
+                    ..table(&[("femme", 9), ("homme", 2)])
+                },
+                Table {
+                    indicator: Indicator::Helpers,
+                    ..table(&[("Camille", 40)])
+                },
+            ],
+        }
+        .for_public();
+        assert_eq!(stats.tables.len(), 2, "no helpers' table");
+        let ages: Vec<(&str, u64)> = stats.tables[0]
+            .rows
+            .iter()
+            .map(|r| (r.key.as_str(), r.value))
+            .collect();
+        assert_eq!(ages, [("60-69", 12), ("autres", 6)]);
+        let genders: Vec<u64> = stats.tables[1].rows.iter().map(|r| r.value).collect();
+        assert_eq!(genders, [9], "a lone small cell is left out");
+        for t in &stats.tables {
+            assert!(t.rows.iter().all(|r| r.value == 0 || r.value >= SMALL_CELL));
+        }
+    }
+
+    #[test]
+    fn a_public_filter_keeps_a_long_period_and_no_narrowing() {
+        let day = |d: u32| NaiveDate::from_ymd_opt(2026, 3, d).expect("date");
+        let narrow = Filter {
+            from: Some(day(10)),
+            to: Some(day(10)),
+            ..Filter::default()
+        };
+        assert!(narrow.for_public(day(31)).is_err());
+        let month = Filter {
+            from: Some(day(1)),
+            to: Some(day(28)),
+            places: vec!["lieu-1".into()],
+            helpers: vec!["u1".into()],
+            tags: vec!["x".into()],
+            ..Filter::default()
+        }
+        .for_public(day(31))
+        .expect("4 semaines");
+        assert!(month.places.is_empty() && month.helpers.is_empty() && month.tags.is_empty());
+        assert!(
+            Filter {
+                from: Some(day(20)),
+                ..Filter::default()
+            }
+            .for_public(day(31))
+            .is_err(),
+            "from the 20th to today: 12 days"
+        );
     }
 }

@@ -22,6 +22,7 @@ pub mod progress;
 pub mod referrals;
 pub mod reports;
 pub mod resources;
+pub mod spreadsheet;
 pub mod text;
 pub mod typology;
 pub mod vocab;

@@ -733,3 +733,85 @@ mod initial_content_tests {
         }
     }
 }
+
+/// Whether the dead-link checker may ask this address: a public internet address only — never
+/// the server itself (loopback), the local network (private, link-local, CGNAT, unique-local),
+/// nor special ranges (unspecified, broadcast, multicast, documentation, benchmarking,
+/// reserved). A published link cannot make the server probe its own network.
+pub fn is_public_address(ip: std::net::IpAddr) -> bool {
+    use std::net::IpAddr;
+    match ip {
+        IpAddr::V4(v4) => {
+            let [a, b, c, _] = v4.octets();
+            !(v4.is_loopback()
+                || v4.is_private()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_broadcast()
+                || v4.is_multicast()
+                || v4.is_documentation()
+                || a == 0
+                || (a == 100 && (64..128).contains(&b))
+                || (a == 192 && b == 0 && c == 0)
+                || (a == 198 && (18..20).contains(&b))
+                || a >= 240)
+        }
+        IpAddr::V6(v6) => {
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return is_public_address(IpAddr::V4(v4));
+            }
+            let s = v6.segments();
+            !(v6.is_loopback()
+                || v6.is_unspecified()
+                || v6.is_multicast()
+                || (s[0] & 0xfe00) == 0xfc00
+                || (s[0] & 0xffc0) == 0xfe80
+                || (s[0] == 0x2001 && s[1] == 0x0db8)
+                || (s[0] == 0x0064 && s[1] == 0xff9b))
+        }
+    }
+}
+
+#[cfg(test)]
+mod addresses {
+    use super::is_public_address;
+
+    #[test]
+    fn only_public_addresses_are_checked() {
+        for private in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "0.0.0.0",
+            "100.64.0.1",
+            "255.255.255.255",
+            "224.0.0.1",
+            "198.18.0.1",
+            "::1",
+            "::",
+            "fd00::1",
+            "fe80::1",
+            "::ffff:127.0.0.1",
+            "::ffff:10.0.0.1",
+            "2001:db8::1",
+        ] {
+            assert!(
+                !is_public_address(private.parse().expect("adresse")),
+                "{private}"
+            );
+        }
+        for public in [
+            "93.184.216.34",
+            "2a01:e0a:1::1",
+            "8.8.8.8",
+            "::ffff:8.8.8.8",
+        ] {
+            assert!(
+                is_public_address(public.parse().expect("adresse")),
+                "{public}"
+            );
+        }
+    }
+}

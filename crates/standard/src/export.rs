@@ -1,6 +1,7 @@
 //! Exports of the directory. The CSV follows the standard exactly (column order, `|` lists,
 //! UTF-8) and passes `frictionless validate` against `schema-v1.0.2.json`.
 
+use maillage_domain::spreadsheet::cell;
 use std::io::Write;
 use std::str::FromStr;
 
@@ -132,7 +133,7 @@ fn csv_standard(places: &[Place], out: &mut dyn Write) -> Result<(), StandardErr
     let mut w = csv::WriterBuilder::new().from_writer(out);
     w.write_record(STANDARD_FIELDS)?;
     for p in places {
-        w.write_record(values(p))?;
+        w.write_record(values(p).iter().map(|v| cell(v).into_owned()))?;
     }
     w.flush()?;
     Ok(())
@@ -155,14 +156,6 @@ fn geojson(places: &[Place], out: &mut dyn Write) -> Result<(), StandardError> {
     Ok(())
 }
 
-/// Neutralises cells a spreadsheet would run as a formula (CSV injection).
-fn spreadsheet_safe(value: &str) -> String {
-    match value.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{value}"),
-        _ => value.to_string(),
-    }
-}
-
 fn csv_excel(places: &[Place], out: &mut dyn Write) -> Result<(), StandardError> {
     out.write_all(b"\xEF\xBB\xBF")?;
     let mut w = csv::WriterBuilder::new().delimiter(b';').from_writer(out);
@@ -173,7 +166,7 @@ fn csv_excel(places: &[Place], out: &mut dyn Write) -> Result<(), StandardError>
             // French readers' form, which also keeps spreadsheets from reading `+33…` as a number.
             row[11] = maillage_domain::fields::phone_national(phone);
         }
-        w.write_record(row.iter().map(|v| spreadsheet_safe(v)))?;
+        w.write_record(row.iter().map(|v| cell(v).into_owned()))?;
     }
     w.flush()?;
     Ok(())
@@ -200,7 +193,7 @@ fn xlsx(places: &[Place], out: &mut dyn Write) -> Result<(), StandardError> {
         for (c, v) in values(p).iter().enumerate() {
             if !v.is_empty() {
                 // Strings only: the workbook never evaluates content from the directory.
-                sheet.write_string(row, c as u16, v)?;
+                sheet.write_string(row, c as u16, cell(v))?;
             }
         }
     }
@@ -226,12 +219,5 @@ mod tests {
             assert_eq!(f.slug().parse::<ExportFormat>(), Ok(f));
         }
         assert!("pdf".parse::<ExportFormat>().is_err());
-    }
-
-    #[test]
-    fn spreadsheet_cells_are_neutralised() {
-        assert_eq!(spreadsheet_safe("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
-        assert_eq!(spreadsheet_safe("@SUM(A1)"), "'@SUM(A1)");
-        assert_eq!(spreadsheet_safe("Médiathèque"), "Médiathèque");
     }
 }

@@ -251,7 +251,13 @@ fn read_csv(text: &str) -> Result<(Format, Vec<SourceRecord>), StandardError> {
             .iter()
             .zip(record.iter())
             .filter(|(h, _)| !h.is_empty())
-            .map(|(h, v)| (h.clone(), v.trim().to_string()))
+            // The apostrophe our exports put before a formula-like cell is not part of it.
+            .map(|(h, v)| {
+                (
+                    h.clone(),
+                    maillage_domain::spreadsheet::uncell(v.trim()).to_string(),
+                )
+            })
             .collect();
         records.push(SourceRecord {
             position: Position::Line(line),

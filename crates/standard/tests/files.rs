@@ -164,6 +164,41 @@ fn standard_csv_export_snapshot() {
     insta::assert_snapshot!(String::from_utf8(out).expect("UTF-8"));
 }
 
+/// A place whose texts would run as formulas in a spreadsheet: every export neutralises them,
+/// and every one re-imports as it was.
+#[test]
+fn exports_escape_formulas_and_read_back_the_same() {
+    let bytes = std::fs::read(shared("standard/exemple-valide.csv")).expect("exemple présent");
+    let mut original = places(&run(&bytes));
+    original[0].name = "=HYPERLINK(\"http://pirate.example\",\"Cliquez\")".into();
+    original[0].summary = Some("@SUM(1+1)*cmd|' /C calc'!A0".into());
+    original[0].address = "-2 rue du Marché".into();
+    for format in [ExportFormat::Csv, ExportFormat::CsvExcel] {
+        let out = export::to_bytes(&original, format).expect("export");
+        let text = String::from_utf8_lossy(&out);
+        assert!(text.contains("'=HYPERLINK"), "{format:?}");
+        assert!(text.contains("'@SUM"), "{format:?}");
+        assert!(!text.contains(",=HYPERLINK") && !text.contains(";=HYPERLINK"));
+        let again = places(&run(&out));
+        assert_eq!(again, original, "aller-retour {format:?}");
+    }
+    let out = export::to_bytes(&original, ExportFormat::Xlsx).expect("export");
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(out)).expect("classeur");
+    use calamine::Reader;
+    let range = book
+        .worksheet_range_at(0)
+        .expect("feuille")
+        .expect("lisible");
+    let cells: Vec<String> = range.cells().map(|(_, _, c)| c.to_string()).collect();
+    assert!(cells.iter().any(|c| c.starts_with("'=HYPERLINK")));
+    assert!(
+        !cells
+            .iter()
+            .any(|c| c.starts_with('=') || c.starts_with('@'))
+    );
+}
+
 #[test]
 fn xlsx_export_is_a_workbook() {
     let bytes = std::fs::read(shared("standard/exemple-valide.csv")).expect("exemple présent");

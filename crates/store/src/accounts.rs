@@ -315,6 +315,28 @@ impl Store {
         })
     }
 
+    /// E-mail addresses of who keeps a place up to date, in one query: members (in force on
+    /// `day`) of its organisation, and coordinators of its département or commune —
+    /// administrators excepted (they are not told of every report).
+    pub async fn keepers_of(
+        &self,
+        organisation_id: Option<&str>,
+        departement: Option<&str>,
+        insee_code: Option<&str>,
+        day: &str,
+    ) -> Result<Vec<String>> {
+        on_pool!(self, pool => {
+            let rows = sqlx::query("SELECT u.email FROM users u WHERE u.is_admin = FALSE AND (EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = u.id AND m.organisation_id = $1 AND m.since <= $2 AND (m.until IS NULL OR m.until >= $2)) OR EXISTS (SELECT 1 FROM coordinator_territories t WHERE t.user_id = u.id AND (t.unit = $3 OR t.unit = $4))) ORDER BY u.email")
+                .bind(organisation_id)
+                .bind(day)
+                .bind(departement)
+                .bind(insee_code)
+                .fetch_all(pool)
+                .await?;
+            rows.iter().map(|r| Ok(r.try_get("email")?)).collect()
+        })
+    }
+
     pub async fn user(&self, id: &str) -> Result<Option<User>> {
         on_pool!(self, pool => {
             let row = sqlx::query("SELECT id, email, display_name, is_admin FROM users WHERE id = $1")

@@ -506,13 +506,20 @@ impl Store {
                 let mut tx = pool.begin().await?;
                 for r in &records {
                     let mut a = r.activity.clone();
-                    a.persons.clear();
+                    // Other followed persons of a workshop stay.
+                    a.persons.retain(|p| p != person_id);
+                    // Free text may name the person: gone with them (a record about them alone
+                    // loses its title and procedure's name; any record, its notes).
+                    if a.persons.is_empty() && a.anonymous.total == 0 {
+                        a.title = None;
+                        a.procedure_name = None;
+                    }
                     let g = &mut a.anonymous;
                     g.total += 1;
                     if let Some(v) = profile.age { *g.ages.0.entry(v).or_insert(0) += 1; }
                     if let Some(v) = profile.gender { *g.genders.0.entry(v).or_insert(0) += 1; }
                     if let Some(v) = profile.status { *g.statuses.0.entry(v).or_insert(0) += 1; }
-                    sqlx::query("UPDATE activities SET data = $2 WHERE id = $1")
+                    sqlx::query("UPDATE activities SET data = $2, notes = NULL WHERE id = $1")
                         .bind(&r.id)
                         .bind(data_of(&a)?)
                         .execute(&mut *tx)

@@ -1,6 +1,7 @@
 //! Update campaigns: requests to places' referents and their personal links. A link's token is
 //! returned once, when issued, and stored only as its SHA-256 hash.
 
+use maillage_domain::Place;
 use maillage_domain::campaigns::RequestStatus;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
@@ -310,6 +311,47 @@ impl Store {
                 .execute(pool)
                 .await?;
             Ok(done.rows_affected() > 0)
+        })
+    }
+
+    /// A referent answers through their link: the request is claimed (answered, if it was not
+    /// yet) and the place written, in one transaction — two uses of one link at once cannot
+    /// both write. `false`, with nothing written, when the request was already answered.
+    pub async fn answer_request_with_place(
+        &self,
+        request_id: &str,
+        status: RequestStatus,
+        now: &str,
+        place: &Place,
+        organisation_id: Option<&str>,
+    ) -> Result<bool> {
+        let data = crate::directory::place_json(place)?;
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let claimed = sqlx::query("UPDATE campaign_requests SET status = $2, answered_at = $3, detail = NULL WHERE id = $1 AND status NOT IN ($4, $5)")
+                .bind(request_id)
+                .bind(status.slug())
+                .bind(now)
+                .bind(RequestStatus::Confirmed.slug())
+                .bind(RequestStatus::Corrected.slug())
+                .execute(&mut *tx)
+                .await?;
+            if claimed.rows_affected() == 0 {
+                return Ok(false);
+            }
+            sqlx::query("UPDATE places SET organisation_id = $2, name = $3, insee_code = $4, departement = $5, updated_on = $6, data = $7, modified_at = $8, modified_by = NULL WHERE id = $1")
+                .bind(&place.id)
+                .bind(organisation_id)
+                .bind(&place.name)
+                .bind(&place.insee_code)
+                .bind(place.departement())
+                .bind(place.updated_on.to_string())
+                .bind(&data)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            Ok(true)
         })
     }
 

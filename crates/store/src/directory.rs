@@ -48,7 +48,7 @@ pub struct ImportSummary {
     pub report: String,
 }
 
-fn place_json(place: &Place) -> Result<String> {
+pub(crate) fn place_json(place: &Place) -> Result<String> {
     serde_json::to_string(place).map_err(corrupt)
 }
 

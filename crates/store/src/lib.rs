@@ -8,6 +8,7 @@
 
 mod accounts;
 mod activities;
+mod backup;
 mod campaigns;
 mod catalogue;
 mod diagnostics;
@@ -29,6 +30,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 
 pub use accounts::{MIN_PASSWORD_CHARS, NewUser, User};
 pub use activities::{NewActivity, StoredActivity};
+pub use backup::TableDigest;
 pub use campaigns::{Campaign, CampaignRequest, IssuedRequest, LinkTarget, NewRequest, token_hash};
 pub use diagnostics::{Draft, NewDiagnostic, NewPerson, Person, StoredDiagnostic, normalise_code};
 pub use directory::{ImportOutcome, ImportRecord, ImportSummary, StoredPlace};

@@ -804,6 +804,41 @@ async fn campaigns_keep_only_hashes_and_links_serve_once() {
                 .await
                 .expect("réponse")
         );
+        // A second use of the link claims nothing and writes nothing to the place.
+        let target = store
+            .campaign_request(&issued[0].request_id)
+            .await
+            .expect("demande")
+            .expect("connue");
+        let before = store
+            .place(&target.place_id)
+            .await
+            .expect("lieu")
+            .expect("présent");
+        let mut changed = before.place.clone();
+        changed.name = "Nom écrit par un second usage".into();
+        assert!(
+            !store
+                .answer_request_with_place(
+                    &issued[0].request_id,
+                    RequestStatus::Corrected,
+                    "2026-11-09T12:00:00Z",
+                    &changed,
+                    before.organisation_id.as_deref(),
+                )
+                .await
+                .expect("réponse")
+        );
+        assert_eq!(
+            store
+                .place(&target.place_id)
+                .await
+                .expect("lieu")
+                .expect("présent")
+                .place
+                .name,
+            before.place.name
+        );
         assert!(
             store
                 .issue_reminder_link(&issued[0].request_id, "2026-11-10T10:00:00Z", "x")
@@ -1925,4 +1960,98 @@ async fn activities_are_written_all_or_nothing_and_keep_figures_after_erasure() 
                 .any(|(_, kind, id)| kind == "activite" && id == &ids[0])
         );
     }
+}
+
+/// Backup and restore (issue #8): a SQLite base copied while it serves holds every table as it
+/// was; a file that is not a sound base of Maillage is refused before it replaces anything.
+#[tokio::test]
+async fn a_sqlite_backup_holds_every_table_and_a_bad_file_is_refused() {
+    let dir = tempfile::tempdir().expect("dossier");
+    let url = format!("sqlite://{}", dir.path().join("base.sqlite").display());
+    let store = Store::connect(&url).await.expect("base");
+    let org = store
+        .create_organisation(&Organisation {
+            id: String::new(),
+            name: "Médiathèque".into(),
+            pivot: None,
+            typologies: vec![],
+            departement: Some("69".into()),
+        })
+        .await
+        .expect("structure");
+    for i in 0..20 {
+        store
+            .create_place(
+                place("", &format!("Lieu {i}"), "00000000000000", "2024-02-02"),
+                Some(&org),
+                None,
+            )
+            .await
+            .expect("lieu");
+    }
+    store
+        .create_user(&NewUser {
+            email: "aidant@example.org".into(),
+            display_name: "Camille".into(),
+            password: "un mot de passe long".into(),
+            administrator: false,
+            territory: vec![],
+            memberships: vec![],
+        })
+        .await
+        .expect("compte");
+    let backup = dir.path().join("sauvegarde.sqlite");
+    // Writers go on while the copy is taken.
+    let writer = {
+        let store = store.clone();
+        let org = org.clone();
+        tokio::spawn(async move {
+            for i in 0..20 {
+                let _ = store
+                    .create_place(
+                        place("", &format!("Pendant {i}"), "00000000000000", "2024-02-02"),
+                        Some(&org),
+                        None,
+                    )
+                    .await;
+            }
+        })
+    };
+    store.backup_sqlite(&backup).await.expect("sauvegarde");
+    writer.await.expect("écritures");
+    assert!(Store::check_sqlite_backup(&backup).await.expect("vérifiée") > 10);
+    let copy = Store::connect(&format!("sqlite://{}", backup.display()))
+        .await
+        .expect("copie");
+    let copied = copy.digest().await.expect("empreinte");
+    let places = copied
+        .iter()
+        .find(|t| t.table == "places")
+        .expect("table des lieux");
+    assert!((20..=40).contains(&places.rows), "{}", places.rows);
+    assert!(copied.iter().any(|t| t.table == "users" && t.rows == 1));
+    // Once the writers are done, a second backup equals the base table by table.
+    let again = dir.path().join("sauvegarde-2.sqlite");
+    store.backup_sqlite(&again).await.expect("sauvegarde");
+    let second = Store::connect(&format!("sqlite://{}", again.display()))
+        .await
+        .expect("copie");
+    assert_eq!(
+        second.digest().await.expect("empreinte"),
+        store.digest().await.expect("empreinte")
+    );
+    // Not a base of Maillage: refused.
+    let junk = dir.path().join("pas-une-base.sqlite");
+    std::fs::write(&junk, b"ceci n'est pas une base").expect("fichier");
+    assert!(Store::check_sqlite_backup(&junk).await.is_err());
+    let empty = dir.path().join("autre.sqlite");
+    let other = sqlx::SqlitePool::connect(&format!("sqlite://{}?mode=rwc", empty.display()))
+        .await
+        .expect("autre base");
+    sqlx::query("CREATE TABLE x (y INTEGER)")
+        .execute(&other)
+        .await
+        .expect("table");
+    other.close().await;
+    assert!(Store::check_sqlite_backup(&empty).await.is_err());
 }

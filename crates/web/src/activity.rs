@@ -421,6 +421,34 @@ impl App {
                 form.persons.push(String::from("\u{0}nouvelle"));
             }
         }
+        // Ids that come from the form (hidden fields): a referral this structure sent or
+        // received, a session of one of its workshops — never another structure's.
+        if let Some(referral) = &input.referral_id {
+            let ours = self.store.referral(referral).await?.is_some_and(|r| {
+                r.from_organisation_id.as_deref() == Some(input.organisation_id.as_str())
+                    || r.to_organisation_id.as_deref() == Some(input.organisation_id.as_str())
+            });
+            if !ours {
+                return Err(AppError::Forbidden(
+                    "cette orientation n'a été ni envoyée ni reçue par votre structure",
+                ));
+            }
+        }
+        if let Some(session) = &input.session {
+            let ours = self
+                .store
+                .workshop(&session.workshop_id)
+                .await?
+                .is_some_and(|w| {
+                    w.workshop.organisation_id.as_deref() == Some(input.organisation_id.as_str())
+                        && w.workshop.sessions.iter().any(|s| s.start == session.start)
+                });
+            if !ours {
+                return Err(AppError::Forbidden(
+                    "cette séance n'est pas celle d'un atelier de votre structure",
+                ));
+            }
+        }
         let (activity, profile) = match self.check_record(&input.organisation_id, &form).await? {
             Ok(a) => a,
             Err(mut e) => {
@@ -899,12 +927,12 @@ impl App {
             .ok_or(AppError::NotFound)?;
         let filter = Filter {
             organisations: vec![org_id],
-            helpers: Vec::new(),
             ..filter
-        };
-        let mut stats = self.statistics_of(&filter).await?;
-        stats.tables.retain(|t| t.indicator != Indicator::Helpers);
-        Ok((org, stats))
+        }
+        .for_public(today())
+        .map_err(|e| AppError::Invalid(e.to_string()))?;
+        let stats = self.statistics_of(&filter).await?;
+        Ok((org, stats.for_public()))
     }
 }
 
@@ -962,8 +990,8 @@ pub fn statistics_csv(stats: &Statistics) -> Result<Vec<u8>, AppError> {
             w.write_record([
                 t.indicator.id(),
                 t.indicator.title(),
-                &r.key,
-                &r.label,
+                &maillage_domain::spreadsheet::cell(&r.key),
+                &maillage_domain::spreadsheet::cell(&r.label),
                 &r.value.to_string(),
                 &t.share(r.value).to_string(),
             ])
@@ -1017,8 +1045,16 @@ pub fn statistics_xlsx(stats: &Statistics, heading: &str) -> Result<Vec<u8>, App
         }
         for (i, r) in t.rows.iter().enumerate() {
             let row = 4 + i as u32;
-            sheet.write(row, 0, &r.key).map_err(err)?;
-            sheet.write(row, 1, &r.label).map_err(err)?;
+            sheet
+                .write(row, 0, maillage_domain::spreadsheet::cell(&r.key).as_ref())
+                .map_err(err)?;
+            sheet
+                .write(
+                    row,
+                    1,
+                    maillage_domain::spreadsheet::cell(&r.label).as_ref(),
+                )
+                .map_err(err)?;
             sheet.write(row, 2, r.value as f64).map_err(err)?;
             sheet.write(row, 3, t.share(r.value)).map_err(err)?;
         }
@@ -1192,6 +1228,9 @@ pub fn read_import(bytes: &[u8], file_name: &str) -> Result<Rows, AppError> {
                             .map(|d| d.date().to_string())
                             .unwrap_or_else(|| c.to_string()),
                         Data::Float(f) if f.fract() == 0.0 => format!("{}", *f as i64),
+                        Data::String(text) => {
+                            maillage_domain::spreadsheet::uncell(text).to_string()
+                        }
                         other => other.to_string(),
                     })
                     .collect()
@@ -1219,7 +1258,12 @@ pub fn read_import(bytes: &[u8], file_name: &str) -> Result<Rows, AppError> {
         for (i, record) in reader.records().enumerate() {
             let record = record
                 .map_err(|e| AppError::Invalid(format!("ligne {} : CSV illisible ({e})", i + 1)))?;
-            out.push(record.iter().map(str::to_string).collect());
+            out.push(
+                record
+                    .iter()
+                    .map(|v| maillage_domain::spreadsheet::uncell(v).to_string())
+                    .collect(),
+            );
         }
         out
     };
@@ -1514,7 +1558,7 @@ pub fn export_row(a: &StoredActivity) -> Vec<String> {
     let x = &a.activity;
     let single = x.kind != maillage_domain::activity::ActivityKind::Collective;
     let opt = |v: Option<&'static str>| v.unwrap_or_default().to_string();
-    vec![
+    let row = vec![
         a.id.clone(),
         a.organisation_id.clone(),
         a.helper_id.clone().unwrap_or_default(),
@@ -1545,7 +1589,11 @@ pub fn export_row(a: &StoredActivity) -> Vec<String> {
         x.tags.join(" ; "),
         x.persons.len().to_string(),
         x.accompaniments().to_string(),
-    ]
+    ];
+    // Every cell escaped against formulas (read back by `read_import`).
+    row.into_iter()
+        .map(|v| maillage_domain::spreadsheet::cell(&v).into_owned())
+        .collect()
 }
 
 impl App {

@@ -676,6 +676,7 @@ struct RegistrationBody {
 async fn register_to_workshop(
     AxState(state): AxState<State>,
     viewer: Viewer,
+    client: crate::auth::Client,
     Path(id): Path<String>,
     body: axum::body::Bytes,
 ) -> ApiResult {
@@ -689,7 +690,13 @@ async fn register_to_workshop(
     })?;
     let (r, token) = state
         .app
-        .register_person(viewer.actor(), &id, &body.prenom, &body.contact)
+        .register_person(
+            viewer.actor(),
+            client.key(),
+            &id,
+            &body.prenom,
+            &body.contact,
+        )
         .await?;
     Ok((
         axum::http::StatusCode::CREATED,

@@ -116,6 +116,9 @@ pub struct App {
     pub(crate) stats: crate::activity::StatsCube,
     /// Rate limits of the server (e-mail, resume codes, login, heavy work).
     pub limits: Arc<crate::limits::Limits>,
+    /// The dead-link checker also asks private and local addresses (tests against a local web
+    /// server only; see [`App::checking_private_links`]).
+    pub(crate) private_links_checked: bool,
 }
 
 /// Places recently shown in results, decoded, so that popular pages of results do not go back
@@ -230,6 +233,7 @@ impl App {
             catalogue: Arc::default(),
             stats: Default::default(),
             limits: Arc::default(),
+            private_links_checked: false,
         })
     }
 
@@ -254,6 +258,14 @@ impl App {
     }
 
     /// Sends e-mail through this mailer, with links to this address.
+    /// Lets the dead-link checker ask private and local addresses: for tests against a web
+    /// server on this machine only — in production a published link never makes the server
+    /// probe its own network.
+    pub fn checking_private_links(mut self) -> Self {
+        self.private_links_checked = true;
+        self
+    }
+
     pub fn with_mail(mut self, mailer: crate::mail::Mailer, public_url: &str) -> Self {
         self.mailer = mailer;
         self.public_url = public_url.trim_end_matches('/').to_string();

@@ -419,13 +419,14 @@ impl App {
         let (view, request) = self.usable_link(token, now).await?;
         let mut place = view.place.place;
         place.updated_on = today();
-        self.store
-            .update_place(&place, view.place.organisation_id.as_deref(), None)
-            .await?;
-        self.store
-            .answer_request(&request.id, RequestStatus::Confirmed, &stamp(now))
-            .await?;
-        self.refresh_index().await?;
+        self.answer_campaign_by_link(
+            &request,
+            RequestStatus::Confirmed,
+            &place,
+            view.place.organisation_id.as_deref(),
+            now,
+        )
+        .await?;
         Ok(place.id)
     }
 
@@ -440,14 +441,38 @@ impl App {
         let (view, request) = self.usable_link(token, now).await?;
         place.id = view.place.place.id.clone();
         place.updated_on = today();
-        self.store
-            .update_place(&place, view.place.organisation_id.as_deref(), None)
-            .await?;
-        self.store
-            .answer_request(&request.id, RequestStatus::Corrected, &stamp(now))
-            .await?;
-        self.refresh_index().await?;
+        self.answer_campaign_by_link(
+            &request,
+            RequestStatus::Corrected,
+            &place,
+            view.place.organisation_id.as_deref(),
+            now,
+        )
+        .await?;
         Ok(place.id)
+    }
+
+    /// The link is used up and the place written in one transaction: a second use at the same
+    /// time finds the request answered and writes nothing.
+    async fn answer_campaign_by_link(
+        &self,
+        request: &CampaignRequest,
+        status: RequestStatus,
+        place: &Place,
+        organisation_id: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<(), AppError> {
+        let done = self
+            .store
+            .answer_request_with_place(&request.id, status, &stamp(now), place, organisation_id)
+            .await?;
+        if !done {
+            return Err(AppError::LinkRefused(
+                maillage_domain::campaigns::LinkRefusal::AlreadyAnswered,
+            ));
+        }
+        self.refresh_index().await?;
+        Ok(())
     }
 
     /// A member or coordinator confirmed or corrected the place from their account: the

@@ -203,16 +203,28 @@ impl App {
     }
 
     /// The draft of a resume code.
-    pub async fn draft(&self, code: &str) -> Result<(Draft, Questionnaire), AppError> {
-        let draft = self
-            .store
-            .draft_by_code(code, &stamp(Utc::now()))
-            .await?
-            .ok_or_else(|| {
-                AppError::Invalid(
+    ///
+    /// Codes are guessed at most a few times: after [`crate::limits::Limits::resume_codes`]
+    /// unknown codes from a client, its tries wait (`client`: see [`crate::auth::Client`]).
+    pub async fn draft(
+        &self,
+        client: &str,
+        code: &str,
+    ) -> Result<(Draft, Questionnaire), AppError> {
+        if self.limits.resume_codes.exhausted(client) {
+            return Err(AppError::TooMany(
+                "trop de codes inconnus essayés depuis votre connexion : réessayez dans un quart d'heure".into(),
+            ));
+        }
+        let draft = match self.store.draft_by_code(code, &stamp(Utc::now())).await? {
+            Some(d) => d,
+            None => {
+                self.limits.resume_codes.try_acquire(&[client]);
+                return Err(AppError::Invalid(
                     "code inconnu ou expiré (un test se reprend pendant 30 jours) : recommencez un test".into(),
-                )
-            })?;
+                ));
+            }
+        };
         let q = self
             .questionnaire(&draft.questionnaire, Some(draft.version))
             .await?;
@@ -223,11 +235,12 @@ impl App {
     /// position.
     pub async fn answer_alone(
         &self,
+        client: &str,
         code: &str,
         position: u32,
         chosen: Vec<String>,
     ) -> Result<u32, AppError> {
-        let (mut draft, q) = self.draft(code).await?;
+        let (mut draft, q) = self.draft(client, code).await?;
         let question = q
             .questions
             .get(position as usize)
@@ -247,8 +260,8 @@ impl App {
     }
 
     /// The result of a test taken alone, recorded once (anonymous).
-    pub async fn finish_alone(&self, code: &str) -> Result<String, AppError> {
-        let (draft, q) = self.draft(code).await?;
+    pub async fn finish_alone(&self, client: &str, code: &str) -> Result<String, AppError> {
+        let (draft, q) = self.draft(client, code).await?;
         if let Some(id) = draft.diagnostic_id {
             return Ok(id);
         }
@@ -438,8 +451,12 @@ impl App {
     }
 
     /// The result of a test taken alone, by its resume code.
-    pub async fn diagnostic_of_draft(&self, code: &str) -> Result<DiagnosticView, AppError> {
-        let id = self.finish_alone(code).await?;
+    pub async fn diagnostic_of_draft(
+        &self,
+        client: &str,
+        code: &str,
+    ) -> Result<DiagnosticView, AppError> {
+        let id = self.finish_alone(client, code).await?;
         let d = self
             .store
             .diagnostic(&id)
@@ -493,12 +510,26 @@ impl App {
         let (person, diagnostics) = self.person_timeline(actor, id).await?;
         let activities = self.store.activities_of_person(&person.id).await?;
         let profile = self.store.person_profile(&person.id).await?;
+        // A record's private notes belong to their author: the export holds the caller's own.
+        let day = crate::app::today();
+        let own_notes = |a: &maillage_store::StoredActivity| {
+            authorize(
+                actor,
+                &Action::ReadActivityNotes {
+                    author_id: a.helper_id.clone(),
+                },
+                day,
+            )
+            .is_allowed()
+            .then(|| a.notes.clone())
+            .flatten()
+        };
         Ok(serde_json::json!({
             "profil": profile,
             "activites": activities.iter().map(|a| serde_json::json!({
                 "date": a.activity.date,
                 "activite": a.activity,
-                "notes": a.notes,
+                "notes": own_notes(a),
             })).collect::<Vec<_>>(),
             "personne": {
                 "prenom_ou_pseudonyme": person.pseudonym,

@@ -263,7 +263,8 @@ impl Jobs {
             let outcome = match tokio::spawn(future).await {
                 Ok(outcome) => outcome,
                 Err(e) => {
-                    tracing::error!("travail long « {} » arrêté : {e}", done.title);
+                    // The title may hold a file's name: the log names the job by its id.
+                    tracing::error!("travail long {} arrêté : {e}", done.id);
                     Outcome::Failed(
                         "une erreur interne a arrêté le travail ; rien n'a été enregistré".into(),
                     )

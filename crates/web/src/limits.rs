@@ -45,6 +45,18 @@ impl RateLimiter {
         self.try_acquire_at(keys, Instant::now())
     }
 
+    /// Whether this key has used its events in the window (nothing counted).
+    pub fn exhausted(&self, key: &str) -> bool {
+        let now = Instant::now();
+        let hits = self.hits.lock().unwrap_or_else(|e| e.into_inner());
+        hits.get(key).is_some_and(|v| {
+            v.iter()
+                .filter(|t| now.duration_since(**t) < self.window)
+                .count()
+                >= self.max
+        })
+    }
+
     fn try_acquire_at(&self, keys: &[&str], now: Instant) -> bool {
         let mut hits = self.hits.lock().unwrap_or_else(|e| e.into_inner());
         if hits.len() > MAX_KEYS {

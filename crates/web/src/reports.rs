@@ -32,9 +32,12 @@ fn may_handle(actor: Option<&Actor>, place: &StoredPlace) -> bool {
 }
 
 impl App {
-    /// Records a report on a place (no account needed).
+    /// Records a report on a place (no account needed). Each report e-mails the place's
+    /// keepers: reports are limited per client and per place (`client`: see
+    /// [`crate::auth::Client`]).
     pub async fn report_error(
         &self,
+        client: &str,
         place_id: &str,
         category: &str,
         message: &str,
@@ -42,6 +45,14 @@ impl App {
     ) -> Result<String, ReportRefused> {
         let place = self.place(place_id).await?;
         let input = validate_report(category, message, email).map_err(ReportRefused::Invalid)?;
+        if !self
+            .limits
+            .mail_allowed(client, &format!("signalements:{}", place.place.id))
+        {
+            return Err(ReportRefused::App(AppError::TooMany(
+                "beaucoup de signalements ont été envoyés sur cette fiche ou depuis votre connexion : réessayez dans une heure".into(),
+            )));
+        }
         let id = self
             .store
             .create_report(&place.place.id, &input)
@@ -74,26 +85,22 @@ impl App {
     }
 
     /// E-mail addresses of who may edit a place: members of its organisation and coordinators
-    /// of its territory (administrators are not notified of every report).
+    /// of its territory (administrators are not notified of every report) — one query, however
+    /// many accounts there are.
     async fn place_keepers(&self, place: &StoredPlace) -> Result<Vec<String>, AppError> {
         if !self.mailer.is_enabled() {
             return Ok(Vec::new());
         }
         let location = location_of(&place.place, place.organisation_id.as_deref());
-        let mut out = Vec::new();
-        for user in self.store.users().await? {
-            if let Some(actor) = self.store.actor(&user.id).await?
-                && !actor.administrator
-                && (actor.coordinates(&location)
-                    || location
-                        .organisation_id
-                        .as_deref()
-                        .is_some_and(|o| actor.member_of(o, today())))
-            {
-                out.push(user.email);
-            }
-        }
-        Ok(out)
+        Ok(self
+            .store
+            .keepers_of(
+                location.organisation_id.as_deref(),
+                location.departement.as_deref(),
+                location.insee_code.as_deref(),
+                &today().to_string(),
+            )
+            .await?)
     }
 
     /// Open reports on the places the actor may edit, oldest first.

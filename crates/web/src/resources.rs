@@ -10,6 +10,7 @@ use maillage_domain::diagnostic::Level;
 use maillage_domain::policy::{Action, Actor, authorize};
 use maillage_domain::resources::{
     self, Audience, LinkCheck, PracticeTopic, Resource, ResourceForm, ResourceKind, ResourceStatus,
+    is_public_address,
 };
 use maillage_domain::vocab::MediationTheme;
 use maillage_search::{TextDocument, TextIndex};
@@ -415,7 +416,7 @@ impl App {
             .filter(|s| s.resource.url.is_some() && s.link.due(now))
             .take(limit)
             .collect();
-        let checker = LinkChecker::new()?;
+        let checker = LinkChecker::with_policy(self.private_links_checked)?;
         let semaphore = Arc::new(tokio::sync::Semaphore::new(8));
         let mut set = tokio::task::JoinSet::new();
         for (n, s) in due.iter().enumerate() {
@@ -498,26 +499,89 @@ fn validate(
 /// Asks web servers whether a link still answers: `HEAD`, then `GET` for servers that refuse
 /// `HEAD`; redirects followed (up to 5); 10 seconds at most. A page behind a login or an
 /// anti-robot wall (401, 403, 429) still answers.
+///
+/// Only public internet addresses are asked ([`is_public_address`]): a name is resolved first
+/// and its private or local addresses dropped (a name with nothing else is not asked); an
+/// address written in the link, or in a redirection, is checked likewise.
 #[derive(Clone)]
 pub struct LinkChecker {
     client: reqwest::Client,
+    allow_private: bool,
+}
+
+/// Resolves names to their public addresses only.
+struct PublicResolver {
+    allow_private: bool,
+}
+
+impl reqwest::dns::Resolve for PublicResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let host = name.as_str().to_string();
+        let allow_private = self.allow_private;
+        Box::pin(async move {
+            let found: Vec<std::net::SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
+                .await?
+                .filter(|a| allow_private || is_public_address(a.ip()))
+                .collect();
+            if found.is_empty() {
+                return Err("adresse privée ou locale : non vérifiée".into());
+            }
+            let addrs: reqwest::dns::Addrs = Box::new(found.into_iter());
+            Ok(addrs)
+        })
+    }
+}
+
+/// Whether a URL names a private or local address outright (an IP literal, which no resolver
+/// sees).
+fn private_literal(url: &reqwest::Url) -> bool {
+    url.host_str()
+        .map(|h| h.trim_start_matches('[').trim_end_matches(']'))
+        .and_then(|h| h.parse::<std::net::IpAddr>().ok())
+        .is_some_and(|ip| !is_public_address(ip))
 }
 
 impl LinkChecker {
     pub fn new() -> Result<Self, AppError> {
+        Self::with_policy(false)
+    }
+
+    /// `allow_private`: also ask private and local addresses — for tests against a local
+    /// web server only, never in production.
+    pub fn with_policy(allow_private: bool) -> Result<Self, AppError> {
         // One TLS provider for the process (ring, as for e-mail); installing twice is harmless.
         let _ = rustls::crypto::ring::default_provider().install_default();
+        let redirect = reqwest::redirect::Policy::custom(move |attempt| {
+            if attempt.previous().len() >= 5 {
+                attempt.error("trop de redirections")
+            } else if !allow_private && private_literal(attempt.url()) {
+                attempt.error("redirection vers une adresse privée ou locale")
+            } else {
+                attempt.follow()
+            }
+        });
         let client = reqwest::Client::builder()
             .timeout(Duration::from_secs(10))
             .connect_timeout(Duration::from_secs(5))
-            .redirect(reqwest::redirect::Policy::limited(5))
+            .redirect(redirect)
+            .dns_resolver(PublicResolver { allow_private })
             .user_agent("Maillage-verification-des-liens/1.0")
             .build()
             .map_err(|e| AppError::Invalid(format!("client web : {e}")))?;
-        Ok(LinkChecker { client })
+        Ok(LinkChecker {
+            client,
+            allow_private,
+        })
     }
 
     pub async fn check(&self, url: &str) -> LinkCheck {
+        match reqwest::Url::parse(url) {
+            Ok(u) if !self.allow_private && private_literal(&u) => {
+                return LinkCheck::Unreachable("adresse privée ou locale : non vérifiée".into());
+            }
+            Err(_) => return LinkCheck::Unreachable("adresse invalide".into()),
+            Ok(_) => {}
+        }
         let answer = |status: reqwest::StatusCode| {
             if status.is_success()
                 || status.is_redirection()

@@ -182,10 +182,13 @@ impl App {
     }
 
     /// Registers a person (a first name or pseudonym, a contact they choose or none). Workshops
-    /// "on referral only" take registrations from signed-in helpers.
+    /// "on referral only" take registrations from signed-in helpers. A confirmation e-mail
+    /// asked without an account is limited per client and per address (`client`: see
+    /// [`crate::auth::Client`]).
     pub async fn register_person(
         &self,
         actor: Option<&Actor>,
+        client: &str,
         workshop_id: &str,
         pseudonym: &str,
         contact: &str,
@@ -221,6 +224,14 @@ impl App {
                     .value,
             )
         };
+        if actor.is_none()
+            && let Some(to) = contact.as_deref().filter(|c| c.contains('@'))
+            && !self.limits.mail_allowed(client, to)
+        {
+            return Err(AppError::TooMany(
+                "beaucoup d'inscriptions ont été demandées depuis votre connexion ou pour cette adresse : réessayez dans une heure".into(),
+            ));
+        }
         let (registration, token) = self
             .store
             .register(
@@ -524,7 +535,7 @@ impl App {
             for h in &hits {
                 let x = &h.stored.workshop;
                 for s in &x.sessions {
-                    w.write_record([
+                    w.write_record(maillage_domain::spreadsheet::row([
                         x.id.as_str(),
                         x.title.as_str(),
                         &s.start.format("%Y-%m-%dT%H:%M").to_string(),
@@ -548,7 +559,7 @@ impl App {
                         x.price.as_deref().unwrap_or(""),
                         maillage_domain::Vocabulary::slug(x.registration),
                         &format!("{}/ateliers/{}", self.public_url, x.id),
-                    ])?;
+                    ]))?;
                 }
             }
             w.into_inner().map_err(|e| csv::Error::from(e.into_error()))

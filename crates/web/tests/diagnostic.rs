@@ -51,34 +51,45 @@ async fn a_test_taken_alone_is_resumed_and_recorded_once() {
     let (app, _) = app().await;
     let (_, code) = app.start_alone("court").await.expect("brouillon");
     assert_eq!(
-        app.answer_alone(&code, 0, vec!["smartphone".into()])
+        app.answer_alone("ip:test", &code, 0, vec!["smartphone".into()])
             .await
             .expect("réponse"),
         1
     );
-    assert_eq!(app.answer_alone(&code, 1, vec![]).await.expect("passée"), 2);
+    assert_eq!(
+        app.answer_alone("ip:test", &code, 1, vec![])
+            .await
+            .expect("passée"),
+        2
+    );
     // A wrong choice is refused with the question named, the draft unchanged.
     let err = app
-        .answer_alone(&code, 2, vec!["toujours".into()])
+        .answer_alone("ip:test", &code, 2, vec!["toujours".into()])
         .await
         .expect_err("refusé");
     assert!(err.to_string().contains("internet"), "{err}");
-    let (draft, q) = app.draft(&code.to_lowercase()).await.expect("repris");
+    let (draft, q) = app
+        .draft("ip:test", &code.to_lowercase())
+        .await
+        .expect("repris");
     assert_eq!(
         (draft.position, draft.answers.len(), q.id.as_str()),
         (2, 1, "court")
     );
-    let first = app.finish_alone(&code).await.expect("résultat");
+    let first = app.finish_alone("ip:test", &code).await.expect("résultat");
     assert_eq!(
-        app.finish_alone(&code).await.expect("résultat"),
+        app.finish_alone("ip:test", &code).await.expect("résultat"),
         first,
         "une seule fois"
     );
-    let view = app.diagnostic_of_draft(&code).await.expect("vue");
+    let view = app
+        .diagnostic_of_draft("ip:test", &code)
+        .await
+        .expect("vue");
     assert_eq!(view.diagnostic.mode, "seul");
     assert!(view.diagnostic.person_id.is_none());
     assert!(matches!(
-        app.draft("AAAA-AAAA").await,
+        app.draft("ip:test", "AAAA-AAAA").await,
         Err(AppError::Invalid(m)) if m.contains("code inconnu")
     ));
 }

@@ -385,7 +385,8 @@ async fn dead_links_are_flagged_after_two_rounds_and_an_offline_server_flags_not
     let base = format!("http://{}", listener.local_addr().expect("adresse"));
     tokio::spawn(async move { axum::serve(listener, site).await });
 
-    let app = app().await;
+    // The local site is on loopback: only a test lets the checker ask it.
+    let app = app().await.checking_private_links();
     for (title, path) in [
         ("Page vivante", "/ok"),
         ("Page disparue", "/disparu"),
@@ -469,7 +470,7 @@ async fn dead_links_are_flagged_after_two_rounds_and_an_offline_server_flags_not
 }
 
 async fn app_with_unreachable_links() -> App {
-    let app = app().await;
+    let app = app().await.checking_private_links();
     // Closed ports on loopback: the connection is refused at once.
     for port in [1, 2, 3] {
         app.propose_resource(
@@ -488,4 +489,63 @@ async fn app_with_unreachable_links() -> App {
         .expect("publiée");
     }
     app
+}
+
+/// Finding 15 of issue #8: a published link to the server itself or its network is never asked
+/// — by address, by a name that resolves there, or through a redirection.
+#[tokio::test]
+async fn the_link_checker_never_asks_private_or_local_addresses() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let asked = Arc::new(AtomicUsize::new(0));
+    let counter = asked.clone();
+    let site = Router::new().fallback(move || {
+        let counter = counter.clone();
+        async move {
+            counter.fetch_add(1, Ordering::SeqCst);
+            "secret"
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("port");
+    let port = listener.local_addr().expect("adresse").port();
+    tokio::spawn(async move { axum::serve(listener, site).await });
+    let app = app().await;
+    let mut published = 0;
+    for (title, url) in [
+        ("Par adresse", format!("http://127.0.0.1:{port}/admin")),
+        ("Par nom", format!("http://localhost:{port}/admin")),
+        ("Par IPv6", format!("http://[::1]:{port}/admin")),
+        (
+            "Métadonnées",
+            "http://169.254.169.254/latest/meta-data/".to_string(),
+        ),
+    ] {
+        // A form may already refuse some of them; the others are published.
+        if app
+            .propose_resource(
+                Some(&coordinator()),
+                &form(title, &url, "internet", &[]),
+                None,
+                None,
+            )
+            .await
+            .is_ok()
+        {
+            published += 1;
+        }
+    }
+    assert!(published >= 2, "{published}");
+    let report = app
+        .check_links(Utc::now(), 100)
+        .await
+        .expect("vérification");
+    assert_eq!(report.checked, published);
+    assert_eq!(report.answered, 0);
+    assert_eq!(
+        asked.load(Ordering::SeqCst),
+        0,
+        "le serveur local n'est jamais interrogé"
+    );
 }

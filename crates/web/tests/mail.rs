@@ -156,7 +156,13 @@ async fn reports_reach_the_keepers_and_the_reporter_is_told() {
         .expect("lieu");
 
     let report = app
-        .report_error(&id, "horaires", "Fermé le lundi", "marie@exemple.fr")
+        .report_error(
+            "ip:test",
+            &id,
+            "horaires",
+            "Fermé le lundi",
+            "marie@exemple.fr",
+        )
         .await
         .map_err(|_| "signalement refusé")
         .expect("signalement");
@@ -578,7 +584,7 @@ async fn workshop_waiting_list_and_promotion_by_email() {
         ("Chloé", "chloe@exemple.fr"),
     ] {
         let (r, token) = app
-            .register_person(Some(&member), &id, name, contact)
+            .register_person(Some(&member), "ip:test", &id, name, contact)
             .await
             .expect("inscription");
         tokens.push((r, token));
@@ -586,7 +592,7 @@ async fn workshop_waiting_list_and_promotion_by_email() {
     assert_eq!(tokens[2].0.status, RegistrationStatus::Waiting);
     assert_eq!(tokens[1].0.contact.as_deref(), Some("+33612345678"));
     assert!(matches!(
-        app.register_person(None, &id, "", "").await,
+        app.register_person(None, "ip:test", &id, "", "").await,
         Err(maillage_web::app::AppError::Invalid(m)) if m.contains("prénom")
     ));
     {

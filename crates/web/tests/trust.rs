@@ -53,6 +53,7 @@ async fn world() -> World {
     };
     for (email, admin, territory, memberships) in [
         ("a@test.fr", false, vec![], member("org-a")),
+        ("a2@test.fr", false, vec![], member("org-a")),
         ("b@test.fr", false, vec![], member("org-b")),
         ("c@test.fr", false, vec![], member("org-c")),
         (
@@ -882,4 +883,385 @@ async fn typed_searches_are_bounded() {
         status.is_client_error() && body.contains("30 mots"),
         "{body}"
     );
+}
+
+fn record(
+    org: &str,
+    kind: &str,
+    notes: &str,
+    person: Option<&str>,
+) -> maillage_web::activity::RecordInput {
+    use maillage_domain::activity::ActivityForm;
+    let mut form = ActivityForm {
+        kind: kind.into(),
+        date: "2026-03-10".into(),
+        duration: "30".into(),
+        venue: "a-distance".into(),
+        ..Default::default()
+    };
+    if kind == "demarche" {
+        form.procedure_themes = vec!["social-sante".into()];
+        form.procedure_name = "Dossier MDPH de Karim Benali".into();
+    } else {
+        form.themes = vec!["internet".into()];
+    }
+    if let Some(p) = person {
+        form.persons = vec![p.into()];
+    }
+    maillage_web::activity::RecordInput {
+        organisation_id: org.into(),
+        form,
+        notes: notes.into(),
+        new_person: person.is_none().then(|| ("Karim".to_string(), true)),
+        session: None,
+        referral_id: None,
+    }
+}
+
+/// Findings 9 and 10: a person's export holds the caller's own private notes only; erasing the
+/// person erases the notes and the free text of records about them alone, the figures stay.
+#[tokio::test]
+async fn notes_stay_with_their_author_and_go_with_the_person() {
+    let w = world().await;
+    let (a, a2) = (w.actor("a@test.fr").await, w.actor("a2@test.fr").await);
+    let first = w
+        .app
+        .record_activity(
+            Some(&a),
+            &record("org-a", "individuel", "Note de A : sans emploi", None),
+        )
+        .await
+        .expect("service")
+        .expect("valide");
+    let person = w
+        .store
+        .activity(&first)
+        .await
+        .expect("base")
+        .expect("compte rendu")
+        .activity
+        .persons[0]
+        .clone();
+    let second = w
+        .app
+        .record_activity(
+            Some(&a2),
+            &record("org-a", "demarche", "Note de A2 : dettes", Some(&person)),
+        )
+        .await
+        .expect("service")
+        .expect("valide");
+    let export = w
+        .app
+        .person_export(Some(&a), &person)
+        .await
+        .expect("export")
+        .to_string();
+    assert!(export.contains("Note de A : sans emploi"));
+    assert!(!export.contains("Note de A2"), "{export}");
+    let export = w
+        .app
+        .person_export(Some(&a2), &person)
+        .await
+        .expect("export")
+        .to_string();
+    assert!(export.contains("Note de A2") && !export.contains("Note de A :"));
+
+    w.app
+        .erase_person(Some(&a), &person)
+        .await
+        .expect("effacement");
+    for id in [first, second] {
+        let r = w
+            .store
+            .activity(&id)
+            .await
+            .expect("base")
+            .expect("gardé pour les chiffres");
+        assert_eq!(r.notes, None);
+        assert_eq!(r.activity.procedure_name, None);
+        assert!(r.activity.persons.is_empty());
+        assert_eq!(r.activity.anonymous.total, 1, "compté comme anonyme");
+    }
+}
+
+/// Finding 11: a record is linked only to a referral or a workshop session of its structure.
+#[tokio::test]
+async fn a_record_links_only_its_structures_referrals_and_sessions() {
+    let w = world().await;
+    let (a, b) = (w.actor("a@test.fr").await, w.actor("b@test.fr").await);
+    let referral_of_a = w
+        .app
+        .send_referral(Some(&a), &outgoing(&w.place_c, "Karim", None))
+        .await
+        .expect("envoi")
+        .expect("valide");
+    let mut input = record("org-b", "individuel", "", None);
+    input.new_person = None;
+    input.referral_id = Some(referral_of_a.clone());
+    assert!(matches!(
+        w.app.record_activity(Some(&b), &input).await,
+        Err(AppError::Forbidden(_))
+    ));
+    input.referral_id = None;
+    input.session = Some(maillage_domain::activity::WorkshopSession {
+        workshop_id: "atelier-d-une-autre-structure".into(),
+        start: chrono::NaiveDate::from_ymd_opt(2026, 3, 10)
+            .and_then(|d| d.and_hms_opt(14, 0, 0))
+            .expect("date"),
+    });
+    assert!(matches!(
+        w.app.record_activity(Some(&b), &input).await,
+        Err(AppError::Forbidden(_))
+    ));
+    // A's own referral is fine for A.
+    let mut own = record("org-a", "individuel", "", None);
+    own.new_person = None;
+    own.referral_id = Some(referral_of_a);
+    assert!(
+        w.app
+            .record_activity(Some(&a), &own)
+            .await
+            .expect("service")
+            .is_ok()
+    );
+}
+
+/// Finding 12: a public statistics link shows a period of four weeks at least, no narrowing
+/// filter, and no cell of fewer than five people.
+#[tokio::test]
+async fn public_statistics_links_show_no_small_group() {
+    let w = world().await;
+    let a = w.actor("a@test.fr").await;
+    for _ in 0..3 {
+        let mut r = record("org-a", "individuel", "", None);
+        r.new_person = None;
+        r.form.ages = vec!["70-plus".into()];
+        w.app
+            .record_activity(Some(&a), &r)
+            .await
+            .expect("service")
+            .expect("valide");
+    }
+    let token = w
+        .app
+        .share_statistics(Some(&a), "org-a", "statistiques")
+        .await
+        .expect("lien");
+    let token = token.rsplit('/').next().unwrap_or(&token).to_string();
+    let site = w.router();
+    let (status, body) = get(
+        &site,
+        &format!("/statistiques/publiques/{token}?du=2026-03-10&au=2026-03-10"),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body.contains("28 jours"));
+    let (status, body) = get(
+        &site,
+        &format!("/statistiques/publiques/{token}?tout=1"),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        !body.contains("70 ans et plus"),
+        "trois personnes : masquées"
+    );
+    // The structure's members see them.
+    let cookie = sign_in(&site, "a@test.fr").await;
+    let (_, body) = get(&site, "/statistiques?portee=org-a&tout=1", Some(&cookie)).await;
+    assert!(body.contains("70 ans et plus"));
+}
+
+/// Finding 8: e-mail asked without an account is limited per address and per client.
+#[tokio::test]
+async fn anonymous_email_is_rate_limited() {
+    use maillage_domain::diagnostic::Level;
+    use maillage_domain::workshops::WorkshopForm;
+    let w = world().await;
+    let a = w.actor("a@test.fr").await;
+    let day = maillage_web::app::today() + chrono::Days::new(10);
+    let mut form = WorkshopForm {
+        title: "Premiers pas".into(),
+        themes: vec!["materiel".into()],
+        level_required: Level::Beginner.slug().into(),
+        commune: "Nancy".into(),
+        sessions: format!("{day} 14:00-16:00"),
+        capacity: "200".into(),
+        free: true,
+        ..Default::default()
+    }
+    .validate("")
+    .expect("valide");
+    form.organisation_id = Some("org-a".into());
+    let workshop = w
+        .app
+        .publish_workshop(Some(&a), form)
+        .await
+        .expect("publié");
+    // One address, many clients: five e-mails an hour at most.
+    let mut refused = 0;
+    for i in 0..8 {
+        if let Err(AppError::TooMany(_)) = w
+            .app
+            .register_person(
+                None,
+                &format!("ip:10.0.0.{i}"),
+                &workshop,
+                "Ana",
+                "victime@exemple.fr",
+            )
+            .await
+        {
+            refused += 1;
+        }
+    }
+    assert_eq!(refused, 3);
+    // One client, many addresses: twenty an hour.
+    let mut accepted = 0;
+    for i in 0..25 {
+        if w.app
+            .register_person(
+                None,
+                "ip:192.0.2.99",
+                &workshop,
+                "Ana",
+                &format!("p{i}@exemple.fr"),
+            )
+            .await
+            .is_ok()
+        {
+            accepted += 1;
+        }
+    }
+    assert_eq!(accepted, 20);
+    // Error reports on one place: five an hour.
+    let site = w.router();
+    let mut statuses = Vec::new();
+    for _ in 0..6 {
+        statuses.push(
+            post_form(
+                &site,
+                &format!("/lieux/{}/signaler", w.place_a),
+                None,
+                "categorie=horaires&message=ferm%C3%A9",
+            )
+            .await
+            .0,
+        );
+    }
+    assert_eq!(statuses[4], StatusCode::SEE_OTHER);
+    assert_eq!(statuses[5], StatusCode::TOO_MANY_REQUESTS);
+}
+
+/// Finding 6: registrations and activity records come out of CSV and XLSX with formulas
+/// neutralised, and the activity export reads back as it was.
+#[tokio::test]
+async fn every_spreadsheet_export_escapes_formulas() {
+    use maillage_domain::diagnostic::Level;
+    use maillage_domain::workshops::WorkshopForm;
+    let w = world().await;
+    let a = w.actor("a@test.fr").await;
+    let day = maillage_web::app::today() + chrono::Days::new(10);
+    let mut form = WorkshopForm {
+        title: "=HYPERLINK(\"http://pirate.example\",\"Cliquez\")".into(),
+        themes: vec!["materiel".into()],
+        level_required: Level::Beginner.slug().into(),
+        commune: "Nancy".into(),
+        sessions: format!("{day} 14:00-16:00"),
+        capacity: "10".into(),
+        free: true,
+        ..Default::default()
+    }
+    .validate("")
+    .expect("valide");
+    form.organisation_id = Some("org-a".into());
+    let workshop = w
+        .app
+        .publish_workshop(Some(&a), form)
+        .await
+        .expect("publié");
+    w.app
+        .register_person(None, "ip:test", &workshop, "@SUM(1+1)", "")
+        .await
+        .expect("inscription");
+    let site = w.router();
+    let cookie = sign_in(&site, "a@test.fr").await;
+    let (status, csv) = get(
+        &site,
+        &format!("/ateliers/{workshop}/inscrits.csv"),
+        Some(&cookie),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        csv.contains("'@SUM(1+1)") && !csv.contains(";@SUM"),
+        "{csv}"
+    );
+    let calendar = w
+        .app
+        .workshops_csv(&Default::default())
+        .await
+        .expect("calendrier");
+    let calendar = String::from_utf8_lossy(&calendar);
+    assert!(calendar.contains("'=HYPERLINK") && !calendar.contains(";=HYPERLINK"));
+
+    let mut r = record("org-a", "demarche", "", None);
+    r.new_person = None;
+    r.form.procedure_name = "=cmd|' /C calc'!A0".into();
+    w.app
+        .record_activity(Some(&a), &r)
+        .await
+        .expect("service")
+        .expect("valide");
+    let filter = maillage_domain::indicators::Filter {
+        organisations: vec!["org-a".into()],
+        ..Default::default()
+    };
+    let mut out = Vec::new();
+    w.app
+        .export_activities_csv(&filter, &mut out)
+        .await
+        .expect("export");
+    let text = String::from_utf8_lossy(&out).into_owned();
+    assert!(text.contains("'=cmd"), "{text}");
+    let rows = maillage_web::activity::read_import(&out, "export.csv").expect("relu");
+    assert!(
+        rows.iter()
+            .any(|(_, cells)| cells.values().any(|v| v == "=cmd|' /C calc'!A0")),
+        "l'export se relit tel quel"
+    );
+    let dir = tempfile::tempdir().expect("dossier");
+    let path = dir.path().join("activites.xlsx");
+    w.app
+        .export_activities_xlsx(&filter, &path)
+        .await
+        .expect("export");
+    let bytes = std::fs::read(&path).expect("fichier");
+    let rows = maillage_web::activity::read_import(&bytes, "activites.xlsx").expect("relu");
+    assert!(
+        rows.iter()
+            .any(|(_, cells)| cells.values().any(|v| v == "=cmd|' /C calc'!A0"))
+    );
+}
+
+/// Finding 19: unknown resume codes are tried a few times only.
+#[tokio::test]
+async fn resume_codes_cannot_be_guessed() {
+    let w = world().await;
+    let site = w.router();
+    let mut last = StatusCode::OK;
+    for i in 0..21 {
+        last = post_form(
+            &site,
+            "/diagnostic/reprendre",
+            None,
+            &format!("code=AAAA-{i:04}"),
+        )
+        .await
+        .0;
+    }
+    assert_eq!(last, StatusCode::TOO_MANY_REQUESTS);
 }

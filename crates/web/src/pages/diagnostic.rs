@@ -147,11 +147,12 @@ async fn start(AxState(state): AxState<State>, body: Bytes) -> Result<Response, 
 async fn resume(
     AxState(state): AxState<State>,
     viewer: Viewer,
+    client: crate::auth::Client,
     body: Bytes,
 ) -> Result<Response, AppError> {
     let pairs = form_pairs(&body);
     let code = maillage_store::normalise_code(&field(&pairs, "code"));
-    match state.app.draft(&code).await {
+    match state.app.draft(client.key(), &code).await {
         Ok((draft, q)) => {
             let next =
                 if draft.diagnostic_id.is_some() || draft.position as usize >= q.questions.len() {
@@ -199,10 +200,11 @@ struct QuestionPage {
 async fn question_page(
     AxState(state): AxState<State>,
     viewer: Viewer,
+    client: crate::auth::Client,
     Path((code, n)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
     let n = question_number(&n)?;
-    let (draft, q) = state.app.draft(&code).await?;
+    let (draft, q) = state.app.draft(client.key(), &code).await?;
     question_response(&viewer, &code, n, &q, &draft.answers, None)
 }
 
@@ -258,6 +260,7 @@ fn question_response(
 async fn answer(
     AxState(state): AxState<State>,
     viewer: Viewer,
+    client: crate::auth::Client,
     Path((code, n)): Path<(String, String)>,
     body: Bytes,
 ) -> Result<Response, AppError> {
@@ -286,9 +289,13 @@ async fn answer(
         .into_response());
     }
     let position = u32::try_from(n.saturating_sub(1)).map_err(|_| AppError::NotFound)?;
-    match state.app.answer_alone(&code, position, chosen).await {
+    match state
+        .app
+        .answer_alone(client.key(), &code, position, chosen)
+        .await
+    {
         Ok(next) => {
-            let (_, q) = state.app.draft(&code).await?;
+            let (_, q) = state.app.draft(client.key(), &code).await?;
             let to = if next as usize >= q.questions.len() {
                 format!("/diagnostic/seul/{code}/resultat")
             } else {
@@ -297,7 +304,7 @@ async fn answer(
             Ok(Redirect::to(&to).into_response())
         }
         Err(AppError::Invalid(m)) => {
-            let (draft, q) = state.app.draft(&code).await?;
+            let (draft, q) = state.app.draft(client.key(), &code).await?;
             question_response(&viewer, &code, n, &q, &draft.answers, Some(m))
         }
         Err(e) => Err(e),
@@ -421,18 +428,19 @@ fn result_page(viewer: &Viewer, view: &DiagnosticView, alone: bool, code: &str) 
 async fn alone_result(
     AxState(state): AxState<State>,
     viewer: Viewer,
+    client: crate::auth::Client,
     Path(code): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, AppError> {
     if query.as_deref() == Some("pause=1") {
         // Stopped: the code to come back, nothing computed yet.
-        state.app.draft(&code).await?;
+        state.app.draft(client.key(), &code).await?;
         let mut page = empty_result(&viewer);
         page.paused = Some(code.clone());
         page.code = code;
         return Ok(with_read_aloud(render(&page)));
     }
-    let view = state.app.diagnostic_of_draft(&code).await?;
+    let view = state.app.diagnostic_of_draft(client.key(), &code).await?;
     Ok(with_read_aloud(render(&result_page(
         &viewer, &view, true, &code,
     ))))

@@ -73,6 +73,7 @@ async fn form(
 async fn submit(
     AxState(state): AxState<State>,
     viewer: Viewer,
+    client: crate::auth::Client,
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Response, AppError> {
@@ -84,7 +85,7 @@ async fn submit(
     );
     match state
         .app
-        .report_error(&id, &category, &message, &email)
+        .report_error(client.key(), &id, &category, &message, &email)
         .await
     {
         Ok(_) => Ok(axum::response::IntoResponse::into_response(Redirect::to(

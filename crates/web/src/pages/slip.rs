@@ -240,6 +240,7 @@ async fn slip_page(
 async fn send_slip(
     AxState(state): AxState<State>,
     viewer: Viewer,
+    client: crate::auth::Client,
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Response, AppError> {
@@ -260,6 +261,16 @@ async fn send_slip(
             page.email = email;
             let mut response = render(&page);
             *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            return Ok(response);
+        }
+        Ok(address) if !state.limits.mail_allowed(client.key(), &address) => {
+            page.errors.push((
+                "courriel".into(),
+                "Beaucoup de fiches ont été envoyées depuis votre connexion ou à cette adresse : réessayez dans une heure, ou imprimez la fiche.".into(),
+            ));
+            page.email = email;
+            let mut response = render(&page);
+            *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
             return Ok(response);
         }
         Ok(address) => {

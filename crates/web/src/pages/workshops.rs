@@ -331,6 +331,7 @@ async fn detail(
 async fn register(
     AxState(state): AxState<State>,
     viewer: Viewer,
+    client: crate::auth::Client,
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Response, AppError> {
@@ -339,6 +340,7 @@ async fn register(
         .app
         .register_person(
             viewer.actor(),
+            client.key(),
             &id,
             &field(&pairs, "prenom"),
             &field(&pairs, "contact"),
@@ -542,7 +544,7 @@ async fn organiser_csv(
             "inscrit_le",
         ])?;
         for r in &list {
-            w.write_record([
+            w.write_record(maillage_domain::spreadsheet::row([
                 r.pseudonym.as_str(),
                 r.contact.as_deref().unwrap_or(""),
                 r.status.label(),
@@ -552,7 +554,7 @@ async fn organiser_csv(
                     None => "",
                 },
                 r.created_at.get(..10).unwrap_or_default(),
-            ])?;
+            ]))?;
         }
         w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
     };
