@@ -45,6 +45,9 @@ use tower::ServiceExt;
 
 pub const PASSWORD: &str = "un mot de passe de test";
 
+/// The client (address) of what the world's people did without an account.
+const CLIENT: &str = "ip:192.0.2.10";
+
 /// Public address of the test server (links in e-mails and pages).
 pub const PUBLIC_URL: &str = "http://maillage.test";
 
@@ -1206,6 +1209,7 @@ async fn populate(app: &App, store: &Store) -> (Ids, HashMap<Caller, String>) {
     let (registration, token) = app
         .register_person(
             None,
+            CLIENT,
             &ids.workshop_a,
             REGISTRATION_A,
             REGISTRATION_A_CONTACT,
@@ -1299,7 +1303,13 @@ async fn populate(app: &App, store: &Store) -> (Ids, HashMap<Caller, String>) {
 
     // An error reported on A's place.
     ids.report_a = app
-        .report_error(&ids.place_a, "horaires", REPORT_A_MESSAGE, REPORTER_EMAIL)
+        .report_error(
+            CLIENT,
+            &ids.place_a,
+            "horaires",
+            REPORT_A_MESSAGE,
+            REPORTER_EMAIL,
+        )
         .await
         .expect("signalement");
 
@@ -1337,7 +1347,7 @@ async fn populate(app: &App, store: &Store) -> (Ids, HashMap<Caller, String>) {
 
     // A diagnostic taken alone (its resume code), the catalogue and the library loaded.
     let (_, code) = app.start_alone("court").await.expect("brouillon");
-    app.answer_alone(&code, 0, vec!["smartphone".into()])
+    app.answer_alone(CLIENT, &code, 0, vec!["smartphone".into()])
         .await
         .expect("réponse");
     ids.draft_code = code;
