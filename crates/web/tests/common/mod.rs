@@ -527,7 +527,8 @@ async fn drop_database(admin_url: &str, name: &str) {
     admin.close().await;
 }
 
-/// The contents of every table (the migrations' bookkeeping aside), in a stable order.
+/// The contents of every table (the migrations' bookkeeping aside), in a stable order: the
+/// rows as text on SQLite, their MD5 on PostgreSQL (computed by the server).
 pub async fn fingerprint(store: &Store) -> BTreeMap<String, String> {
     use sqlx::Row;
     let mut out = BTreeMap::new();
@@ -572,7 +573,7 @@ pub async fn fingerprint(store: &Store) -> BTreeMap<String, String> {
             .expect("tables");
             for table in tables {
                 let text: Option<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-                    "SELECT string_agg(t::text, E'\\n' ORDER BY t::text) FROM \"{table}\" t"
+                    "SELECT md5(string_agg(t::text, E'\\n' ORDER BY t::text)) FROM \"{table}\" t"
                 )))
                 .fetch_one(pool)
                 .await
