@@ -26,7 +26,7 @@ cargo test --workspace --locked
 
 step "Construction du binaire"
 cargo build --locked -p maillage
-BIN="$ROOT/target/debug/maillage"
+BIN="${CARGO_TARGET_DIR:-$ROOT/target}/debug/maillage"
 
 WORK="$(mktemp -d)"
 SERVER_PID=""
