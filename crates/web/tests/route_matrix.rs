@@ -1,4 +1,4 @@
-//! Every route × every kind of caller, through the real router (issue #16, "Proof that stays").
+//! Every route × every kind of caller, through the real router (issue #8, "Proof that stays").
 //!
 //! The routes are read from the router itself (its `Debug` text: paths and `Allow` headers):
 //! a route without a row in [`ROWS`] fails the test, and so does a row whose route is gone.
