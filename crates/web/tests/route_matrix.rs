@@ -647,7 +647,8 @@ async fn call(row: &Row, caller: Caller, world: &World) -> Call {
             c.shows = Some(common::PERSON_A.into());
         }
         ("GET", "/activites/nouvelle", case) if case.starts_with("copie") => {
-            c.uri = format!("/activites/nouvelle?depuis={}", ids.activity_a)
+            c.uri = format!("/activites/nouvelle?depuis={}", ids.activity_a);
+            c.shows = Some(common::PERSON_A.into());
         }
         ("GET", "/activites/nouvelle", _) => {
             c.uri = format!(
@@ -689,7 +690,9 @@ async fn call(row: &Row, caller: Caller, world: &World) -> Call {
             ]);
         }
         ("GET", "/activites/{id}", case) if case.contains("collègue") => {
-            c.uri = format!("/activites/{}", ids.activity_colleague)
+            // The record and its person, never the colleague's notes (a secret for everyone).
+            c.uri = format!("/activites/{}", ids.activity_colleague);
+            c.shows = Some(common::PERSON_A.into());
         }
         ("GET", "/activites/{id}", _) => {
             c.uri = format!("/activites/{}", ids.activity_a);
