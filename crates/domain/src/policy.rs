@@ -586,10 +586,7 @@ mod tests {
                 "{who:?}"
             );
         }
-        assert_eq!(
-            authorize(None, &of_org, today()),
-            Decision::SignInRequired
-        );
+        assert_eq!(authorize(None, &of_org, today()), Decision::SignInRequired);
     }
 
     #[test]

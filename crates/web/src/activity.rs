@@ -262,7 +262,11 @@ impl App {
     ) -> Result<Filter, AppError> {
         let filter = self.scoped_filter(actor, scope, filter).await?;
         let day = today();
-        for org in filter.organisations.iter().filter(|o| !o.starts_with('\u{0}')) {
+        for org in filter
+            .organisations
+            .iter()
+            .filter(|o| !o.starts_with('\u{0}'))
+        {
             allow(authorize(
                 actor,
                 &Action::RecordActivity {

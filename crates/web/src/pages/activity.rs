@@ -1036,6 +1036,8 @@ struct Controls {
     tags: String,
     places: Vec<(String, String, bool)>,
     helpers: Vec<(String, String, bool)>,
+    /// The records themselves may be exported (members of every structure in scope).
+    records_export: bool,
 }
 
 struct ShareBox {
@@ -1197,7 +1199,13 @@ async fn dashboard(
         }),
         _ => None,
     };
+    let records_export = state
+        .app
+        .records_filter(viewer.actor(), &scope, filter.clone())
+        .await
+        .is_ok();
     let controls = Controls {
+        records_export,
         scope: scope.slug().to_string(),
         scopes,
         from: filter.from.map(|d| d.to_string()).unwrap_or_default(),
