@@ -222,6 +222,11 @@ pub fn email(raw: &str) -> Result<String, String> {
     }
 }
 
+/// Whether an address starting with a scheme names a domain after it.
+fn has_host(v: &str) -> bool {
+    v.split("://").nth(1).unwrap_or("").contains('.')
+}
+
 /// Checks a web address; a bare domain (`www.example.fr`) gets `https://`.
 pub fn url(raw: &str) -> Result<Repaired<String>, String> {
     let v = raw.trim();
@@ -230,14 +235,15 @@ pub fn url(raw: &str) -> Result<Repaired<String>, String> {
     }
     let lower = v.to_ascii_lowercase();
     if lower.starts_with("https://") || lower.starts_with("http://") {
-        let host = v.split("://").nth(1).unwrap_or("");
-        if host.contains('.') {
+        if has_host(v) {
             return Ok(Repaired::clean(v.to_string()));
         }
         return Err("adresse web sans nom de domaine".into());
     }
-    if v.contains('.') && !v.contains('@') && !v.starts_with('.') {
-        let fixed = format!("https://{v}");
+    // A bare domain only: with another scheme or a mistyped one (`htps://…`) in front, the
+    // repaired address would be one refused above.
+    let fixed = format!("https://{v}");
+    if v.contains('.') && !v.contains('@') && !v.starts_with('.') && has_host(&fixed) {
         return Ok(Repaired::with_note(
             fixed.clone(),
             format!("« https:// » ajouté : {fixed}"),
@@ -323,6 +329,23 @@ mod tests {
             Ok("https://www.exemple.fr".into())
         );
         assert!(url("pas une url").is_err());
+    }
+
+    /// Found by fuzzing (`fuzz/fuzz_targets/fields.rs`): a mistyped scheme got `https://` in
+    /// front, an address `url` then refused — the place's export could not be imported again.
+    #[test]
+    fn a_repaired_url_is_a_valid_url() {
+        for raw in [
+            "htps://www.exemple.fr",
+            "ftp://exemple.fr",
+            "489http://,9,6.16.1",
+        ] {
+            assert!(url(raw).is_err(), "{raw}");
+        }
+        assert_eq!(
+            url("www.exemple.fr/?retour=https://x.fr").map(|r| r.value),
+            Ok("https://www.exemple.fr/?retour=https://x.fr".into())
+        );
     }
 
     proptest! {
