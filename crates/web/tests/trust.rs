@@ -1075,32 +1075,33 @@ async fn public_statistics_links_show_no_small_group() {
     assert!(body.contains("70 ans et plus"));
 }
 
-/// Finding 8: e-mail asked without an account is limited per address and per client.
-#[tokio::test]
-async fn anonymous_email_is_rate_limited() {
+/// A workshop of structure A in ten days.
+async fn workshop_of_a(w: &World, a: &Actor, title: &str, capacity: &str) -> String {
     use maillage_domain::diagnostic::Level;
     use maillage_domain::workshops::WorkshopForm;
-    let w = world().await;
-    let a = w.actor("a@test.fr").await;
     let day = maillage_web::app::today() + chrono::Days::new(10);
     let mut form = WorkshopForm {
-        title: "Premiers pas".into(),
+        title: title.into(),
         themes: vec!["materiel".into()],
         level_required: Level::Beginner.slug().into(),
         commune: "Nancy".into(),
         sessions: format!("{day} 14:00-16:00"),
-        capacity: "200".into(),
+        capacity: capacity.into(),
         free: true,
         ..Default::default()
     }
     .validate("")
     .expect("valide");
     form.organisation_id = Some("org-a".into());
-    let workshop = w
-        .app
-        .publish_workshop(Some(&a), form)
-        .await
-        .expect("publié");
+    w.app.publish_workshop(Some(a), form).await.expect("publié")
+}
+
+/// Finding 8: e-mail asked without an account is limited per address and per client.
+#[tokio::test]
+async fn anonymous_email_is_rate_limited() {
+    let w = world().await;
+    let a = w.actor("a@test.fr").await;
+    let workshop = workshop_of_a(&w, &a, "Premiers pas", "200").await;
     // One address, many clients: five e-mails an hour at most.
     let mut refused = 0;
     for i in 0..8 {
@@ -1160,29 +1161,15 @@ async fn anonymous_email_is_rate_limited() {
 /// neutralised, and the activity export reads back as it was.
 #[tokio::test]
 async fn every_spreadsheet_export_escapes_formulas() {
-    use maillage_domain::diagnostic::Level;
-    use maillage_domain::workshops::WorkshopForm;
     let w = world().await;
     let a = w.actor("a@test.fr").await;
-    let day = maillage_web::app::today() + chrono::Days::new(10);
-    let mut form = WorkshopForm {
-        title: "=HYPERLINK(\"http://pirate.example\",\"Cliquez\")".into(),
-        themes: vec!["materiel".into()],
-        level_required: Level::Beginner.slug().into(),
-        commune: "Nancy".into(),
-        sessions: format!("{day} 14:00-16:00"),
-        capacity: "10".into(),
-        free: true,
-        ..Default::default()
-    }
-    .validate("")
-    .expect("valide");
-    form.organisation_id = Some("org-a".into());
-    let workshop = w
-        .app
-        .publish_workshop(Some(&a), form)
-        .await
-        .expect("publié");
+    let workshop = workshop_of_a(
+        &w,
+        &a,
+        "=HYPERLINK(\"http://pirate.example\",\"Cliquez\")",
+        "10",
+    )
+    .await;
     w.app
         .register_person(None, "ip:test", &workshop, "@SUM(1+1)", "")
         .await

@@ -25,6 +25,15 @@ pub fn routes() -> Router<State> {
         .route("/mot-de-passe/{token}", get(reset_form).post(reset_submit))
 }
 
+/// A password field as typed (not trimmed: spaces may be part of it).
+fn raw(pairs: &[(String, String)], key: &str) -> String {
+    pairs
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default()
+}
+
 fn error_of<'a>(errors: &'a FieldErrors, field: &str) -> Option<&'a str> {
     errors
         .iter()
@@ -65,20 +74,13 @@ async fn change_password(
     body: Bytes,
 ) -> Result<Response, AppError> {
     let pairs = form_pairs(&body);
-    let raw = |k: &str| {
-        pairs
-            .iter()
-            .find(|(key, _)| key == k)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
     match state
         .app
         .change_password(
             viewer.actor(),
-            &raw("actuel"),
-            &raw("nouveau"),
-            &raw("confirmation"),
+            &raw(&pairs, "actuel"),
+            &raw(&pairs, "nouveau"),
+            &raw(&pairs, "confirmation"),
         )
         .await?
     {
@@ -188,16 +190,13 @@ async fn reset_submit(
     body: Bytes,
 ) -> Result<Response, AppError> {
     let pairs = form_pairs(&body);
-    let raw = |k: &str| {
-        pairs
-            .iter()
-            .find(|(key, _)| key == k)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
     match state
         .app
-        .reset_password(&token, &raw("nouveau"), &raw("confirmation"))
+        .reset_password(
+            &token,
+            &raw(&pairs, "nouveau"),
+            &raw(&pairs, "confirmation"),
+        )
         .await?
     {
         Ok(user_id) => {
