@@ -4,7 +4,7 @@
 //! instance sees every write), public share links, and the exports (XLSX one sheet per table,
 //! CSV) that read the same [`Statistics`] as the pages and the API.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
 use chrono::{Duration, NaiveDateTime, Utc};
@@ -1237,38 +1237,14 @@ pub struct ImportReport {
 
 type Rows = Vec<(usize, HashMap<String, String>)>;
 
+/// The rows of a file as read: line number (the header's is 1) and cells by column.
+type Sheet = Vec<(usize, BTreeMap<usize, String>)>;
+
 /// Reads a CSV (`,` or `;`) or XLSX file into rows keyed by column name.
 pub fn read_import(bytes: &[u8], file_name: &str) -> Result<Rows, AppError> {
     let lower = file_name.to_lowercase();
-    let table: Vec<Vec<String>> = if lower.ends_with(".xlsx") || bytes.starts_with(b"PK\x03\x04") {
-        use calamine::{Data, DataType, Reader};
-        let mut book: calamine::Xlsx<_> =
-            calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.to_vec())).map_err(|e| {
-                AppError::Invalid(format!("« {file_name} » : classeur XLSX illisible ({e})"))
-            })?;
-        let range = book
-            .worksheet_range_at(0)
-            .ok_or_else(|| AppError::Invalid(format!("« {file_name} » : aucune feuille")))?
-            .map_err(|e| AppError::Invalid(format!("« {file_name} » : feuille illisible ({e})")))?;
-        range
-            .rows()
-            .map(|row| {
-                row.iter()
-                    .map(|c| match c {
-                        Data::Empty => String::new(),
-                        Data::DateTime(_) | Data::DateTimeIso(_) => c
-                            .as_datetime()
-                            .map(|d| d.date().to_string())
-                            .unwrap_or_else(|| c.to_string()),
-                        Data::Float(f) if f.fract() == 0.0 => format!("{}", *f as i64),
-                        Data::String(text) => {
-                            maillage_domain::spreadsheet::uncell(text).to_string()
-                        }
-                        other => other.to_string(),
-                    })
-                    .collect()
-            })
-            .collect()
+    let sheet = if lower.ends_with(".xlsx") || bytes.starts_with(b"PK\x03\x04") {
+        read_xlsx(bytes, file_name)?
     } else {
         let text = std::str::from_utf8(bytes).map_err(|_| {
             AppError::Invalid(format!(
@@ -1291,22 +1267,24 @@ pub fn read_import(bytes: &[u8], file_name: &str) -> Result<Rows, AppError> {
         for (i, record) in reader.records().enumerate() {
             let record = record
                 .map_err(|e| AppError::Invalid(format!("ligne {} : CSV illisible ({e})", i + 1)))?;
-            out.push(
+            out.push((
+                i + 1,
                 record
                     .iter()
                     .map(|v| maillage_domain::spreadsheet::uncell(v).to_string())
+                    .enumerate()
                     .collect(),
-            );
+            ));
         }
         out
     };
-    let mut lines = table.into_iter().enumerate();
+    let mut lines = sheet.into_iter();
     let Some((_, header)) = lines.next() else {
         return Err(AppError::Invalid(format!("« {file_name} » : fichier vide")));
     };
-    let header: Vec<String> = header
-        .iter()
-        .map(|h| maillage_domain::text::fold(h).replace([' ', '-'], "_"))
+    let header: BTreeMap<usize, String> = header
+        .into_iter()
+        .map(|(c, h)| (c, maillage_domain::text::fold(&h).replace([' ', '-'], "_")))
         .collect();
     let known: HashSet<&str> = TEMPLATE_COLUMNS
         .iter()
@@ -1315,7 +1293,7 @@ pub fn read_import(bytes: &[u8], file_name: &str) -> Result<Rows, AppError> {
         .chain(EXPORT_ONLY_COLUMNS)
         .collect();
     let unknown: Vec<&String> = header
-        .iter()
+        .values()
         .filter(|h| !h.is_empty() && !known.contains(h.as_str()))
         .collect();
     if !unknown.is_empty() {
@@ -1334,23 +1312,75 @@ pub fn read_import(bytes: &[u8], file_name: &str) -> Result<Rows, AppError> {
         )));
     }
     for required in ["type", "date", "duree", "lieu"] {
-        if !header.iter().any(|h| h == required) {
+        if !header.values().any(|h| h == required) {
             return Err(AppError::Invalid(format!(
                 "ligne 1 : la colonne « {required} » manque"
             )));
         }
     }
+    // One column per name (the last one when a name is repeated): a row costs the template's
+    // columns, whatever the width of the file.
+    let mut columns: HashMap<&str, usize> = HashMap::new();
+    for (c, h) in &header {
+        if !h.is_empty() {
+            columns.insert(h, *c);
+        }
+    }
     Ok(lines
-        .filter(|(_, row)| row.iter().any(|c| !c.trim().is_empty()))
-        .map(|(i, row)| {
-            let cells = header
+        .filter(|(_, row)| row.values().any(|c| !c.trim().is_empty()))
+        .map(|(line, row)| {
+            let cells = columns
                 .iter()
-                .cloned()
-                .zip(row.into_iter().chain(std::iter::repeat(String::new())))
-                .filter(|(h, _)| !h.is_empty())
+                .map(|(h, c)| (h.to_string(), row.get(c).cloned().unwrap_or_default()))
                 .collect();
-            (i + 1, cells)
+            (line, cells)
         })
+        .collect())
+}
+
+/// The first sheet of a workbook, cell by cell: only the cells present are kept, so a file
+/// naming far-apart cells (`A1` and `XFD1048576`) costs its size, never the rectangle between
+/// them (calamine's `Range` allocates every cell of it).
+fn read_xlsx(bytes: &[u8], file_name: &str) -> Result<Sheet, AppError> {
+    use calamine::{Data, DataRef, DataType, Reader, XlsxError};
+    let unreadable =
+        |e: XlsxError| AppError::Invalid(format!("« {file_name} » : feuille illisible ({e})"));
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.to_vec())).map_err(|e| {
+            AppError::Invalid(format!("« {file_name} » : classeur XLSX illisible ({e})"))
+        })?;
+    let name = book
+        .sheet_names()
+        .first()
+        .cloned()
+        .ok_or_else(|| AppError::Invalid(format!("« {file_name} » : aucune feuille")))?;
+    let mut reader = match book.worksheet_cells_reader(&name) {
+        Ok(reader) => reader,
+        // A chart sheet first: no cells, as calamine's own ranges say.
+        Err(XlsxError::NotAWorksheet(_)) => return Ok(Vec::new()),
+        Err(e) => return Err(unreadable(e)),
+    };
+    let mut rows: BTreeMap<u32, BTreeMap<usize, String>> = BTreeMap::new();
+    while let Some(cell) = reader.next_cell().map_err(unreadable)? {
+        let (row, col) = cell.get_position();
+        let value = match cell.get_value() {
+            DataRef::Empty => continue,
+            v @ (DataRef::DateTime(_) | DataRef::DateTimeIso(_)) => v
+                .as_datetime()
+                .map(|d| d.date().to_string())
+                .unwrap_or_else(|| Data::from(v.clone()).to_string()),
+            DataRef::Float(f) if f.fract() == 0.0 => format!("{}", *f as i64),
+            DataRef::String(text) => maillage_domain::spreadsheet::uncell(text).to_string(),
+            DataRef::SharedString(text) => maillage_domain::spreadsheet::uncell(text).to_string(),
+            other => Data::from(other.clone()).to_string(),
+        };
+        rows.entry(row).or_default().insert(col as usize, value);
+    }
+    // Lines count from the first row holding a cell (the header), as the template is read.
+    let first = rows.keys().next().copied().unwrap_or_default();
+    Ok(rows
+        .into_iter()
+        .map(|(row, cells)| ((row - first) as usize + 1, cells))
         .collect())
 }
 
@@ -1769,5 +1799,71 @@ impl App {
                 None => Some((Ok(bytes), None)),
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod import_tests {
+    use super::*;
+
+    fn workbook(cells: &[(u32, u16, &str)]) -> Vec<u8> {
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        for (row, col, value) in cells {
+            sheet.write(*row, *col, *value).expect("cellule");
+        }
+        book.save_to_buffer().expect("classeur")
+    }
+
+    /// Found by fuzzing (`fuzz/fuzz_targets/activity_xlsx.rs`): two far-apart cells made
+    /// calamine's range allocate every cell between them (512 GiB for `A1` and
+    /// `XFD1048576`), which aborts the server, from a file of a few kilobytes.
+    #[test]
+    fn far_apart_cells_cost_the_size_of_the_file() {
+        let bytes = workbook(&[
+            (0, 0, "type"),
+            (0, 1, "date"),
+            (0, 2, "duree"),
+            (0, 3, "lieu"),
+            (1, 0, "Atelier collectif"),
+            (1_048_575, 16_383, "loin"),
+        ]);
+        let rows = read_import(&bytes, "activites.xlsx").expect("lu");
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].0, 2);
+        assert_eq!(rows[0].1["type"], "Atelier collectif");
+        assert_eq!(rows[0].1["lieu"], "");
+        // The far cell is a row of its own, outside the template's columns (then refused by
+        // the record's checks, with its line).
+        assert_eq!(rows[1].0, 1_048_576);
+        assert_eq!(rows[1].1["type"], "");
+    }
+
+    #[test]
+    fn lines_and_columns_count_from_the_header_as_before() {
+        // The header starts at C3: lines count from it, and a repeated name keeps its last
+        // column (as a row read into a map always did).
+        let bytes = workbook(&[
+            (2, 2, "type"),
+            (2, 3, "date"),
+            (2, 4, "duree"),
+            (2, 5, "lieu"),
+            (2, 6, "type"),
+            (4, 2, "ignoré"),
+            (4, 6, "Aide aux démarches administratives"),
+            (4, 4, "45"),
+        ]);
+        let rows = read_import(&bytes, "activites.xlsx").expect("lu");
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].0, 3);
+        assert_eq!(rows[0].1["type"], "Aide aux démarches administratives");
+        assert_eq!(rows[0].1["duree"], "45");
+        let csv =
+            "type;date;duree;lieu;type\n;;;;\nignoré;2026-01-02;45;À distance;Atelier collectif\n";
+        let rows = read_import(csv.as_bytes(), "activites.csv").expect("lu");
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].0, 3);
+        assert_eq!(rows[0].1["type"], "Atelier collectif");
+        assert_eq!(rows[0].1["lieu"], "À distance");
     }
 }
