@@ -66,6 +66,9 @@ pub fn phone_e164(raw: &str) -> Result<Repaired<String>, String> {
             ));
         }
         format!("+{code}{national}")
+    } else if !digits.bytes().all(|b| b.is_ascii_digit()) {
+        // A « + » elsewhere than in front (« 2+3314244 » became « +332+3314244 »).
+        return Err("le « + » d'un numéro s'écrit seulement au début".into());
     } else if digits.len() == 10 && digits.starts_with('0') {
         let national = &digits[1..];
         let code = overseas_code(&digits).unwrap_or("33");
@@ -329,6 +332,19 @@ mod tests {
             Ok("https://www.exemple.fr".into())
         );
         assert!(url("pas une url").is_err());
+    }
+
+    /// Found by fuzzing (`fuzz/fuzz_targets/fields.rs`): a « + » inside nine or ten digits was
+    /// kept, out of E.164 (`+332+3314244`).
+    #[test]
+    fn a_plus_sign_only_leads_a_number() {
+        for raw in ["2+3314244", "01+2345678", "06 12 34+56 78"] {
+            assert!(phone_e164(raw).is_err(), "{raw}");
+        }
+        assert_eq!(
+            phone_e164("+33 6 12 34 56 78").map(|r| r.value),
+            Ok("+33612345678".into())
+        );
     }
 
     /// Found by fuzzing (`fuzz/fuzz_targets/fields.rs`): a mistyped scheme got `https://` in
