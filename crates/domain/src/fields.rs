@@ -2,7 +2,7 @@
 //! E.164, postcodes, INSEE codes, pivots, dates, e-mails and URLs. Each function returns the clean
 //! value, or the French reason why the value is refused.
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 
 /// Placeholder pivot meaning « SIRET/RNA unknown ».
 pub const UNKNOWN_PIVOT: &str = "00000000000000";
@@ -190,14 +190,30 @@ pub fn pivot(raw: &str) -> Result<Repaired<String>, String> {
 pub fn date(raw: &str) -> Result<Repaired<NaiveDate>, String> {
     let v = raw.trim();
     let head = v.get(0..10).unwrap_or(v);
-    if let Ok(d) = NaiveDate::parse_from_str(head, "%Y-%m-%d") {
+    // Exactly `AAAA-MM-JJ` in front: chrono alone also reads `-2026-2-12` or `2026-2-1`, whose
+    // ten first characters, written back, read as another date.
+    let iso_shape = head.len() == 10
+        && head.bytes().enumerate().all(|(i, b)| {
+            if i == 4 || i == 7 {
+                b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        });
+    if let Some(d) = iso_shape
+        .then(|| NaiveDate::parse_from_str(head, "%Y-%m-%d").ok())
+        .flatten()
+    {
         return Ok(if v.len() > 10 {
             Repaired::with_note(d, "heure ignorée, seule la date est gardée")
         } else {
             Repaired::clean(d)
         });
     }
-    if let Ok(d) = NaiveDate::parse_from_str(v, "%d/%m/%Y") {
+    if let Some(d) = NaiveDate::parse_from_str(v, "%d/%m/%Y")
+        .ok()
+        .filter(|d| (1000..=9999).contains(&d.year()))
+    {
         return Ok(Repaired::with_note(
             d,
             format!("date au format français convertie en {d}"),
@@ -332,6 +348,30 @@ mod tests {
             Ok("https://www.exemple.fr".into())
         );
         assert!(url("pas une url").is_err());
+    }
+
+    /// Found by fuzzing (`fuzz/fuzz_targets/fields.rs`): `-2026-2-12-06` was read as
+    /// -2026-02-12, written `-2026-02-12`, whose ten first characters read -2026-02-01.
+    #[test]
+    fn a_date_is_four_two_two_digits() {
+        for raw in [
+            "-2026-2-12-06",
+            "2026-2-12",
+            "2026-02-1",
+            "+2026-02-12",
+            "1/2/-2026",
+            "1/2/12026",
+        ] {
+            assert!(date(raw).is_err(), "{raw}");
+        }
+        assert_eq!(
+            date("2026-02-12T10:00").map(|r| r.value.to_string()),
+            Ok("2026-02-12".into())
+        );
+        assert_eq!(
+            date("12/02/2026").map(|r| r.value.to_string()),
+            Ok("2026-02-12".into())
+        );
     }
 
     /// Found by fuzzing (`fuzz/fuzz_targets/fields.rs`): a « + » inside nine or ten digits was
