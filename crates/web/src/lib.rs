@@ -22,6 +22,7 @@ pub mod referrals;
 pub mod reports;
 pub mod resources;
 pub mod server;
+pub mod upload;
 pub mod watch;
 pub mod workshops;
 

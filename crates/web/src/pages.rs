@@ -1185,40 +1185,18 @@ fn rows(report: &maillage_standard::Report, errors: bool) -> Vec<(String, String
 async fn import_upload(
     AxState(state): AxState<State>,
     viewer: Viewer,
-    mut multipart: Multipart,
+    multipart: Multipart,
 ) -> Result<Response, AppError> {
     allow(authorize(viewer.actor(), &Action::ImportPlaces, today()))?;
-    let mut bytes = Vec::new();
-    let mut file_name = String::new();
-    let mut source = String::new();
-    let mut partial = false;
-    let mut check_only = false;
-    while let Some(part) = multipart
-        .next_field()
-        .await
-        .map_err(|e| AppError::Invalid(format!("envoi du formulaire incomplet : {e}")))?
-    {
-        let name = part.name().unwrap_or_default().to_string();
-        match name.as_str() {
-            "fichier" => {
-                file_name = part.file_name().unwrap_or("fichier").to_string();
-                bytes = part
-                    .bytes()
-                    .await
-                    .map_err(|e| AppError::Invalid(format!("fichier incomplet : {e}")))?
-                    .to_vec();
-            }
-            _ => {
-                let value = part.text().await.unwrap_or_default();
-                match name.as_str() {
-                    "source" => source = value.trim().to_string(),
-                    "partiel" => partial = true,
-                    "action" => check_only = value == "verifier",
-                    _ => {}
-                }
-            }
-        }
-    }
+    let form = crate::upload::read_form(multipart, crate::limits::IMPORT_BYTES).await?;
+    let source = form.field("source").unwrap_or_default().trim().to_string();
+    let partial = form.has("partiel");
+    let check_only = form.field("action") == Some("verifier");
+    let (file_name, bytes) = match form.file {
+        Some(file) if file.name.is_empty() => ("fichier".to_string(), file.content),
+        Some(file) => (file.name, file.content),
+        None => ("fichier".to_string(), Vec::new()),
+    };
     // The work runs as a job: the page follows its progress and may interrupt it.
     let app = state.app.clone();
     let actor = viewer.actor().cloned();

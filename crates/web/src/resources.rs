@@ -66,12 +66,7 @@ pub struct ResourceFilter {
     pub shelf: Shelf,
 }
 
-/// A file sent with a form.
-#[derive(Debug, Clone)]
-pub struct Upload {
-    pub name: String,
-    pub content: Vec<u8>,
-}
+pub use crate::upload::Upload;
 
 /// What one round of the link checker did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

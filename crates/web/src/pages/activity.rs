@@ -717,7 +717,7 @@ async fn import_page(AxState(state): AxState<State>, viewer: Viewer) -> Result<R
 async fn import_upload(
     AxState(state): AxState<State>,
     viewer: Viewer,
-    mut multipart: Multipart,
+    multipart: Multipart,
 ) -> Result<Response, AppError> {
     // Who may import is known before the file is read.
     if state
@@ -728,32 +728,18 @@ async fn import_upload(
     {
         return Err(AppError::Forbidden("réservé aux membres d'une structure"));
     }
-    let mut bytes = Vec::new();
-    let mut file_name = String::new();
-    let mut organisation = String::new();
-    let mut valid_only = false;
-    while let Some(part) = multipart
-        .next_field()
-        .await
-        .map_err(|e| AppError::Invalid(format!("envoi du formulaire incomplet : {e}")))?
-    {
-        let name = part.name().unwrap_or_default().to_string();
-        if name == "fichier" {
-            file_name = part.file_name().unwrap_or("fichier").to_string();
-            bytes = part
-                .bytes()
-                .await
-                .map_err(|e| AppError::Invalid(format!("fichier incomplet : {e}")))?
-                .to_vec();
-        } else {
-            let value = part.text().await.unwrap_or_default();
-            match name.as_str() {
-                "structure" => organisation = value.trim().to_string(),
-                "partiel" => valid_only = value == "oui",
-                _ => {}
-            }
-        }
-    }
+    let form = crate::upload::read_form(multipart, crate::limits::ACTIVITY_IMPORT_BYTES).await?;
+    let organisation = form
+        .field("structure")
+        .unwrap_or_default()
+        .trim()
+        .to_string();
+    let valid_only = form.field("partiel") == Some("oui");
+    let (file_name, bytes) = match form.file {
+        Some(file) if file.name.is_empty() => ("fichier".to_string(), file.content),
+        Some(file) => (file.name, file.content),
+        None => ("fichier".to_string(), Vec::new()),
+    };
     let orgs = state.app.recording_organisations(viewer.actor()).await?;
     let (report, error) = match state
         .app

@@ -24,7 +24,7 @@ use crate::State;
 use crate::app::{AppError, today};
 use crate::auth::Viewer;
 use crate::filters::Pairs;
-use crate::resources::{Refused, ResourceFilter, Shelf, Upload};
+use crate::resources::{Refused, ResourceFilter, Shelf};
 
 pub fn routes() -> Router<State> {
     Router::new()
@@ -490,35 +490,6 @@ async fn new_form(AxState(state): AxState<State>, viewer: Viewer) -> Result<Resp
     form_page(&state, &viewer, None, values, Vec::new()).await
 }
 
-/// The fields of a multipart form and its file, if one was chosen.
-async fn read_multipart(mut multipart: Multipart) -> Result<(Pairs, Option<Upload>), AppError> {
-    let too_big = || {
-        AppError::Invalid(format!(
-            "le formulaire n'a pas pu être lu en entier : un fichier pèse {} Mio au plus",
-            MAX_FILE_BYTES / (1024 * 1024)
-        ))
-    };
-    let mut pairs = Vec::new();
-    let mut upload = None;
-    while let Some(part) = multipart.next_field().await.map_err(|_| too_big())? {
-        let name = part.name().unwrap_or_default().to_string();
-        if name == "fichier" {
-            let file_name = part.file_name().unwrap_or_default().to_string();
-            let content = part.bytes().await.map_err(|_| too_big())?.to_vec();
-            if !file_name.is_empty() || !content.is_empty() {
-                upload = Some(Upload {
-                    name: file_name,
-                    content,
-                });
-            }
-        } else {
-            let value = part.text().await.map_err(|_| too_big())?;
-            pairs.push((name, value));
-        }
-    }
-    Ok((pairs, upload))
-}
-
 async fn create(
     AxState(state): AxState<State>,
     viewer: Viewer,
@@ -530,7 +501,10 @@ async fn create(
         &maillage_domain::policy::Action::ProposeResource,
         crate::app::today(),
     ))?;
-    let (pairs, upload) = read_multipart(multipart).await?;
+    let crate::upload::UploadForm {
+        fields: pairs,
+        file: upload,
+    } = crate::upload::read_form(multipart, MAX_FILE_BYTES).await?;
     let form = form_of(&pairs);
     let organisation = field(&pairs, "structure");
     match state
@@ -580,7 +554,10 @@ async fn update(
             "cette ressource a été proposée par une autre structure",
         ));
     }
-    let (pairs, upload) = read_multipart(multipart).await?;
+    let crate::upload::UploadForm {
+        fields: pairs,
+        file: upload,
+    } = crate::upload::read_form(multipart, MAX_FILE_BYTES).await?;
     let form = form_of(&pairs);
     let remove_file = pairs.iter().any(|(k, _)| k == "retirer_fichier");
     match state
