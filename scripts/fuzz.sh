@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# Fuzzing of every reader of outside input (cargo-fuzz, libFuzzer, nightly toolchain): builds the
+# targets of fuzz/ and runs each one, one core, failing on any crash, hang (10 s per input) or
+# over-allocation (2 GiB resident, 512 MiB in one allocation). See docs/FUZZING.md.
+#
+#   scripts/fuzz.sh [--court]            20 s per target (the test script's run)
+#   scripts/fuzz.sh --temps S [CIBLE…]   S seconds per target
+#   scripts/fuzz.sh --runs N [CIBLE…]    N executions per target (10000000 for the campaign)
+#   scripts/fuzz.sh --minimiser [CIBLE…] merges the seeds and what runs found into the committed
+#                                        corpus fuzz/corpus/<cible>/, minimised (no fuzzing)
+#
+# New inputs found by a run go to fuzz/work/<cible>/ (ignored by git), never into the committed
+# corpus; a crash is saved in fuzz/artifacts/<cible>/ with the command that replays it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT="$(pwd)"
+
+MODE=time
+SECONDS_PER_TARGET="${MAILLAGE_FUZZ_SECONDS:-20}"
+RUNS=0
+TARGETS=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --court) MODE=time ;;
+    --temps) MODE=time; SECONDS_PER_TARGET="$2"; shift ;;
+    --runs) MODE=runs; RUNS="$2"; shift ;;
+    --minimiser) MODE=merge ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    -*) echo "option inconnue : $1" >&2; exit 2 ;;
+    *) TARGETS+=("$1") ;;
+  esac
+  shift
+done
+
+# Tools: the nightly toolchain (sanitizers) and cargo-fuzz, from the registry, when missing.
+if ! rustup toolchain list | grep -q '^nightly'; then
+  rustup toolchain install nightly --profile minimal
+fi
+if ! cargo +nightly fuzz --version >/dev/null 2>&1; then
+  cargo install cargo-fuzz --locked
+fi
+# The targets that validate places need the commune referential built by the set-up.
+if [ ! -s data/referentiel/communes.tsv ] && [ -z "${MAILLAGE_REFERENTIAL:-}" ]; then
+  scripts/setup.sh
+fi
+
+if [ "${#TARGETS[@]}" -eq 0 ]; then
+  mapfile -t TARGETS < <(cargo +nightly fuzz list)
+fi
+
+# Release with debug assertions and overflow checks, AddressSanitizer (cargo-fuzz's defaults).
+if [ "${#TARGETS[@]}" -eq 1 ]; then
+  cargo +nightly fuzz build "${TARGETS[0]}"
+else
+  cargo +nightly fuzz build
+fi
+BIN_DIR="$ROOT/fuzz/target/x86_64-unknown-linux-gnu/release"
+
+# One core: the standard's reader validates with rayon, keep it on this thread's core.
+export RAYON_NUM_THREADS=1
+# No leak detection: after each input whose allocations outlive it (the application's pools and
+# caches), LeakSanitizer scans the whole heap, which made the web targets ten times slower;
+# AddressSanitizer still checks every memory access, of the C code (SQLite, zstd) included.
+LIMITS=(-rss_limit_mb=2048 -malloc_limit_mb=512 -timeout=10 -detect_leaks=0)
+
+failed=()
+for t in "${TARGETS[@]}"; do
+  mkdir -p "fuzz/work/$t" "fuzz/corpus/$t" "fuzz/artifacts/$t"
+  if [ "$MODE" = merge ]; then
+    seeds=()
+    [ -d "fuzz/seeds/$t" ] && seeds+=("fuzz/seeds/$t")
+    fresh="$(mktemp -d)"
+    "$BIN_DIR/$t" -merge=1 "${LIMITS[@]}" -artifact_prefix="fuzz/artifacts/$t/" "$fresh" "fuzz/corpus/$t" "${seeds[@]}" "fuzz/work/$t" \
+      2> "fuzz/work/$t.merge.log" || { tail -20 "fuzz/work/$t.merge.log"; failed+=("$t"); rm -rf "$fresh"; continue; }
+    rm -rf "fuzz/corpus/$t"
+    mv "$fresh" "fuzz/corpus/$t"
+    printf '%-20s corpus minimisé : %s entrées, %s\n' "$t" "$(ls "fuzz/corpus/$t" | wc -l)" "$(du -sh "fuzz/corpus/$t" | cut -f1)"
+    continue
+  fi
+  if [ "$MODE" = runs ]; then
+    budget=(-runs="$RUNS")
+  else
+    budget=(-max_total_time="$SECONDS_PER_TARGET")
+  fi
+  log="fuzz/work/$t.log"
+  start=$(date +%s)
+  # New inputs go to the work directory (first); the committed corpus is only read.
+  if cargo +nightly fuzz run "$t" "fuzz/work/$t" "fuzz/corpus/$t" -- \
+      "${LIMITS[@]}" "${budget[@]}" -print_final_stats=1 2> "$log"; then
+    status=ok
+  else
+    status=ÉCHEC
+    failed+=("$t")
+  fi
+  elapsed=$(( $(date +%s) - start ))
+  runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
+  rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
+  printf '%-20s %-6s %12s exécutions  %8s exec/s  %5s s\n' "$t" "$status" "${runs:-?}" "${rate:-?}" "$elapsed"
+  if [ "$status" != ok ]; then
+    grep -E 'ERROR|panicked|SUMMARY|Test unit written|artifact' "$log" | head -20 >&2 || true
+  fi
+done
+
+if [ "${#failed[@]}" -gt 0 ]; then
+  echo "fuzzing : échec de ${failed[*]} (journaux dans fuzz/work/<cible>.log)" >&2
+  exit 1
+fi
