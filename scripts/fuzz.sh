@@ -22,10 +22,10 @@ TARGETS=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --court) MODE=time ;;
-    --temps) MODE=time; SECONDS_PER_TARGET="$2"; shift ;;
-    --runs) MODE=runs; RUNS="$2"; shift ;;
+    --temps) MODE=time; SECONDS_PER_TARGET="${2:?--temps attend un nombre de secondes}"; shift ;;
+    --runs) MODE=runs; RUNS="${2:?--runs attend un nombre (exécutions)}"; shift ;;
     --minimiser) MODE=merge ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
     -*) echo "option inconnue : $1" >&2; exit 2 ;;
     *) TARGETS+=("$1") ;;
   esac
@@ -33,11 +33,11 @@ while [ $# -gt 0 ]; do
 done
 
 # Tools: the nightly toolchain (sanitizers) and cargo-fuzz, from the registry, when missing.
-if ! rustup toolchain list | grep -q '^nightly'; then
+if ! rustup run nightly rustc --version >/dev/null 2>&1; then
   rustup toolchain install nightly --profile minimal
 fi
 if ! cargo +nightly fuzz --version >/dev/null 2>&1; then
-  cargo install cargo-fuzz --locked
+  cargo install cargo-fuzz --version 0.13.2 --locked
 fi
 # The targets that validate places need the commune referential built by the set-up.
 if [ ! -s data/referentiel/communes.tsv ] && [ -z "${MAILLAGE_REFERENTIAL:-}" ]; then
@@ -45,7 +45,9 @@ if [ ! -s data/referentiel/communes.tsv ] && [ -z "${MAILLAGE_REFERENTIAL:-}" ];
 fi
 
 if [ "${#TARGETS[@]}" -eq 0 ]; then
-  mapfile -t TARGETS < <(cargo +nightly fuzz list)
+  # (not in a process substitution: a failure there would go unseen, with no target run)
+  list="$(cargo +nightly fuzz list)"
+  mapfile -t TARGETS <<< "$list"
 fi
 
 # Release with debug assertions and overflow checks, AddressSanitizer (cargo-fuzz's defaults).
@@ -54,7 +56,7 @@ if [ "${#TARGETS[@]}" -eq 1 ]; then
 else
   cargo +nightly fuzz build
 fi
-BIN_DIR="$ROOT/fuzz/target/x86_64-unknown-linux-gnu/release"
+BIN_DIR="$ROOT/fuzz/target/$(rustc +nightly -vV | sed -n 's/^host: //p')/release"
 
 # One core: the standard's reader validates with rayon, keep it on this thread's core.
 export RAYON_NUM_THREADS=1
@@ -74,6 +76,8 @@ for t in "${TARGETS[@]}"; do
       2> "fuzz/work/$t.merge.log" || { tail -20 "fuzz/work/$t.merge.log"; failed+=("$t"); rm -rf "$fresh"; continue; }
     rm -rf "fuzz/corpus/$t"
     mv "$fresh" "fuzz/corpus/$t"
+    # What runs found is in the corpus now.
+    rm -rf "fuzz/work/$t"
     printf '%-20s corpus minimisé : %s entrées, %s\n' "$t" "$(ls "fuzz/corpus/$t" | wc -l)" "$(du -sh "fuzz/corpus/$t" | cut -f1)"
     continue
   fi

@@ -189,25 +189,29 @@ pub fn pivot(raw: &str) -> Result<Repaired<String>, String> {
 /// Parses `date_maj`: ISO 8601 (`2024-04-02`, with or without time) or the French `02/04/2024`.
 pub fn date(raw: &str) -> Result<Repaired<NaiveDate>, String> {
     let v = raw.trim();
-    let head = v.get(0..10).unwrap_or(v);
-    // Exactly `AAAA-MM-JJ` in front: chrono alone also reads `-2026-2-12` or `2026-2-1`, whose
-    // ten first characters, written back, read as another date.
-    let iso_shape = head.len() == 10
-        && head.bytes().enumerate().all(|(i, b)| {
-            if i == 4 || i == 7 {
-                b == b'-'
-            } else {
-                b.is_ascii_digit()
-            }
-        });
-    if let Some(d) = iso_shape
-        .then(|| NaiveDate::parse_from_str(head, "%Y-%m-%d").ok())
-        .flatten()
+    // The day, then maybe a time (`T10:00`, ` 10:00`). The day is four digits of year, then
+    // one or two of month and of day: chrono alone also reads `-2026-2-12` or a day cut in the
+    // middle of its digits, which written back read as another date.
+    let (day, time) = v.split_at(v.find(['T', ' ']).unwrap_or(v.len()));
+    let number = |t: &str, widths: std::ops::RangeInclusive<usize>| {
+        (widths.contains(&t.len()) && t.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| t.parse::<u32>().ok())
+            .flatten()
+    };
+    let mut parts = day.split('-');
+    if let (Some(y), Some(m), Some(d), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+        && let (Some(y), Some(m), Some(d)) = (number(y, 4..=4), number(m, 1..=2), number(d, 1..=2))
+        && let Some(date) = i32::try_from(y)
+            .ok()
+            .and_then(|y| NaiveDate::from_ymd_opt(y, m, d))
     {
-        return Ok(if v.len() > 10 {
-            Repaired::with_note(d, "heure ignorée, seule la date est gardée")
+        return Ok(if !time.is_empty() {
+            Repaired::with_note(date, "heure ignorée, seule la date est gardée")
+        } else if day.len() < 10 {
+            Repaired::with_note(date, format!("date complétée en {date}"))
         } else {
-            Repaired::clean(d)
+            Repaired::clean(date)
         });
     }
     if let Some(d) = NaiveDate::parse_from_str(v, "%d/%m/%Y")
@@ -351,19 +355,23 @@ mod tests {
     }
 
     /// Found by fuzzing (`fuzz/fuzz_targets/fields.rs`): `-2026-2-12-06` was read as
-    /// -2026-02-12, written `-2026-02-12`, whose ten first characters read -2026-02-01.
+    /// -2026-02-12, written `-2026-02-12`, whose ten first characters read -2026-02-01. A day
+    /// on one digit is still repaired.
     #[test]
-    fn a_date_is_four_two_two_digits() {
+    fn a_date_is_read_back_as_written() {
         for raw in [
             "-2026-2-12-06",
-            "2026-2-12",
-            "2026-02-1",
+            "2026-02-123",
             "+2026-02-12",
             "1/2/-2026",
             "1/2/12026",
+            "2026-02-30",
         ] {
             assert!(date(raw).is_err(), "{raw}");
         }
+        let repaired = date("2026-2-5").expect("jour sur un chiffre");
+        assert_eq!(repaired.value.to_string(), "2026-02-05");
+        assert!(repaired.note.is_some());
         assert_eq!(
             date("2026-02-12T10:00").map(|r| r.value.to_string()),
             Ok("2026-02-12".into())

@@ -1264,9 +1264,20 @@ pub fn read_import(bytes: &[u8], file_name: &str) -> Result<Rows, AppError> {
             .flexible(true)
             .from_reader(text.as_bytes());
         let mut out = Vec::new();
+        let mut cells = 0usize;
+        let too_many = |line: usize| {
+            AppError::Invalid(format!(
+                "ligne {line} : plus de {MAX_COLUMNS} colonnes ou de 2 500 000 cellules dans le \
+                 fichier ; importez-le en plusieurs fichiers"
+            ))
+        };
         for (i, record) in reader.records().enumerate() {
             let record = record
                 .map_err(|e| AppError::Invalid(format!("ligne {} : CSV illisible ({e})", i + 1)))?;
+            cells += record.len();
+            if record.len() > MAX_COLUMNS || cells > MAX_CELLS {
+                return Err(too_many(i + 1));
+            }
             out.push((
                 i + 1,
                 record
@@ -1338,6 +1349,14 @@ pub fn read_import(bytes: &[u8], file_name: &str) -> Result<Rows, AppError> {
         .collect())
 }
 
+/// Cells read from one file at most (with empty ones): 100,000 records of the template's
+/// columns. A compressed sheet can name far more in a few megabytes, a CSV line of commas
+/// millions.
+const MAX_CELLS: usize = 2_500_000;
+
+/// Columns of one CSV line at most (the template has 26 with the export's).
+const MAX_COLUMNS: usize = 200;
+
 /// The first sheet of a workbook, cell by cell: only the cells present are kept, so a file
 /// naming far-apart cells (`A1` and `XFD1048576`) costs its size, never the rectangle between
 /// them (calamine's `Range` allocates every cell of it).
@@ -1361,7 +1380,15 @@ fn read_xlsx(bytes: &[u8], file_name: &str) -> Result<Sheet, AppError> {
         Err(e) => return Err(unreadable(e)),
     };
     let mut rows: BTreeMap<u32, BTreeMap<usize, String>> = BTreeMap::new();
+    let mut count = 0usize;
     while let Some(cell) = reader.next_cell().map_err(unreadable)? {
+        count += 1;
+        if count > MAX_CELLS {
+            return Err(AppError::Invalid(format!(
+                "« {file_name} » : la feuille compte plus de 2 500 000 cellules ; importez-la en \
+                 plusieurs fichiers"
+            )));
+        }
         let (row, col) = cell.get_position();
         let value = match cell.get_value() {
             DataRef::Empty => continue,
@@ -1369,7 +1396,10 @@ fn read_xlsx(bytes: &[u8], file_name: &str) -> Result<Sheet, AppError> {
                 .as_datetime()
                 .map(|d| d.date().to_string())
                 .unwrap_or_else(|| Data::from(v.clone()).to_string()),
-            DataRef::Float(f) if f.fract() == 0.0 => format!("{}", *f as i64),
+            // A whole number as such (a duration, a count); beyond 2^53 a float is not one.
+            DataRef::Float(f) if f.fract() == 0.0 && f.abs() < 9_007_199_254_740_992.0 => {
+                format!("{f:.0}")
+            }
             DataRef::String(text) => maillage_domain::spreadsheet::uncell(text).to_string(),
             DataRef::SharedString(text) => maillage_domain::spreadsheet::uncell(text).to_string(),
             other => Data::from(other.clone()).to_string(),
@@ -1865,5 +1895,48 @@ mod import_tests {
         assert_eq!(rows[0].0, 3);
         assert_eq!(rows[0].1["type"], "Atelier collectif");
         assert_eq!(rows[0].1["lieu"], "À distance");
+    }
+
+    /// A line of commas or a sheet of millions of cells, a few megabytes once compressed, is
+    /// refused with its reason before it costs its size in memory.
+    #[test]
+    fn huge_sheets_are_refused_before_they_are_held() {
+        let mut csv = String::from("type,date,duree,lieu\n");
+        csv.push_str(&",".repeat(10_000));
+        let Err(AppError::Invalid(message)) = read_import(csv.as_bytes(), "activites.csv") else {
+            panic!("ligne de 10 001 colonnes acceptée");
+        };
+        assert!(
+            message.starts_with("ligne 2 : plus de 200 colonnes"),
+            "{message}"
+        );
+
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        for row in 0..2_600_000u32 / 20 {
+            for col in 0..20u16 {
+                sheet.write(row, col, 1).expect("cellule");
+            }
+        }
+        let bytes = book.save_to_buffer().expect("classeur");
+        let Err(AppError::Invalid(message)) = read_import(&bytes, "activites.xlsx") else {
+            panic!("2 600 000 cellules acceptées");
+        };
+        assert!(message.contains("plus de 2 500 000 cellules"), "{message}");
+    }
+
+    #[test]
+    fn whole_numbers_stay_whole_and_big_ones_are_not_clamped() {
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        for (col, name) in ["type", "date", "duree", "lieu"].iter().enumerate() {
+            sheet.write(0, col as u16, *name).expect("en-tête");
+        }
+        sheet.write(1, 2, 45.0).expect("durée");
+        sheet.write(1, 3, 1e20).expect("nombre");
+        let bytes = book.save_to_buffer().expect("classeur");
+        let rows = read_import(&bytes, "activites.xlsx").expect("lu");
+        assert_eq!(rows[0].1["duree"], "45");
+        assert_eq!(rows[0].1["lieu"], "100000000000000000000");
     }
 }

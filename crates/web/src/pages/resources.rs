@@ -26,6 +26,9 @@ use crate::auth::Viewer;
 use crate::filters::Pairs;
 use crate::resources::{Refused, ResourceFilter, Shelf};
 
+/// The body limit of the resource form: a file of 10 MiB and the form around it.
+const FORM_LIMIT: usize = MAX_FILE_BYTES + 1024 * 1024;
+
 pub fn routes() -> Router<State> {
     Router::new()
         .route("/ressources", get(list))
@@ -36,8 +39,7 @@ pub fn routes() -> Router<State> {
         .route("/ressources/{id}/publier", post(publish))
         .route("/ressources/{id}/refuser", post(refuse))
         .route("/ressources/{id}/supprimer", post(delete))
-        // A file of 10 MiB and the form around it.
-        .layer(DefaultBodyLimit::max(MAX_FILE_BYTES + 1024 * 1024))
+        .layer(DefaultBodyLimit::max(FORM_LIMIT))
 }
 
 /// The filter of the library from the query string.
@@ -504,7 +506,7 @@ async fn create(
     let crate::upload::UploadForm {
         fields: pairs,
         file: upload,
-    } = crate::upload::read_form(multipart, MAX_FILE_BYTES).await?;
+    } = crate::upload::read_form(multipart, FORM_LIMIT).await?;
     let form = form_of(&pairs);
     let organisation = field(&pairs, "structure");
     match state
@@ -557,7 +559,7 @@ async fn update(
     let crate::upload::UploadForm {
         fields: pairs,
         file: upload,
-    } = crate::upload::read_form(multipart, MAX_FILE_BYTES).await?;
+    } = crate::upload::read_form(multipart, FORM_LIMIT).await?;
     let form = form_of(&pairs);
     let remove_file = pairs.iter().any(|(k, _)| k == "retirer_fichier");
     match state
