@@ -14,7 +14,7 @@ use axum::http::{HeaderValue, Request, StatusCode, header};
 use axum::routing::post;
 use libfuzzer_sys::fuzz_target;
 use maillage_fuzz::{first_line, runtime};
-use maillage_web::app::AppError;
+use maillage_app::AppError;
 use tower::ServiceExt;
 
 const LIMITS: [usize; 3] = [64, 4096, 16 * 1024];

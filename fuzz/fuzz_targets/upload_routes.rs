@@ -78,11 +78,11 @@ fuzz_target!(|data: &[u8]| {
             // Within libFuzzer's 10 s per input (`-timeout=10`), which would report a hang.
             job.wait(Duration::from_secs(8)).await;
             match job.snapshot().outcome {
-                Some(maillage_web::jobs::Outcome::Page { status, html }) => {
+                Some(maillage_app::jobs::Outcome::Page { status, html }) => {
                     assert_ne!(status, 500, "{uri} : erreur du serveur dans la tâche\n{html}")
                 }
                 // A job fails with a message for users: an internal error is a server error.
-                Some(maillage_web::jobs::Outcome::Failed(message)) => {
+                Some(maillage_app::jobs::Outcome::Failed(message)) => {
                     assert!(
                         !message.contains("erreur interne"),
                         "{uri} : erreur du serveur dans la tâche : {message}"

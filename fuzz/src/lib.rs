@@ -98,10 +98,10 @@ pub fn memory_store() -> maillage_store::Store {
 
 /// The application's services on an empty in-memory base with the real referential (no search
 /// index: nothing is searched), once per process.
-pub fn app() -> &'static maillage_web::App {
-    static APP: OnceLock<maillage_web::App> = OnceLock::new();
+pub fn app() -> &'static maillage_app::App {
+    static APP: OnceLock<maillage_app::App> = OnceLock::new();
     APP.get_or_init(|| {
-        maillage_web::App::for_writes(memory_store(), load_referential()).expect("application")
+        maillage_app::App::for_writes(memory_store(), load_referential()).expect("application")
     })
 }
 
@@ -112,7 +112,7 @@ pub const ORGANISATION: &str = "org-fuzz";
 /// structure and one signed-in user, member of it and administrator (so that every upload
 /// route reads its body: authorisation comes first).
 pub struct Site {
-    pub app: maillage_web::App,
+    pub app: maillage_app::App,
     pub router: axum::Router,
     pub user_id: String,
     /// `Cookie` header of the user's session.

@@ -13,12 +13,12 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use chrono::NaiveDate;
 use maillage::demo::{self, ActivityOrg};
+use maillage_app::App;
 use maillage_domain::indicators::Filter;
 use maillage_domain::organisation::Organisation;
 use maillage_domain::vocab::MediationTheme;
 use maillage_referential::Referential;
 use maillage_store::{NewActivity, NewPerson, Store};
-use maillage_web::App;
 
 const ROUNDS: usize = 20;
 const ORGS: usize = 1_000;

@@ -10,10 +10,10 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use chrono::NaiveDate;
 use maillage::demo;
+use maillage_app::App;
+use maillage_app::orientation::OrientForm;
 use maillage_referential::Referential;
 use maillage_store::{ImportRecord, Store};
-use maillage_web::App;
-use maillage_web::orientation::OrientForm;
 
 /// How many times each request of the mix runs (after one warm-up pass).
 const ROUNDS: usize = 50;

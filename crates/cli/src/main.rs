@@ -16,6 +16,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
+use maillage_app::App;
 use maillage_domain::dedup::DedupSettings;
 use maillage_domain::organisation::Organisation;
 use maillage_domain::policy::{Actor, Membership, TerritoryUnit};
@@ -28,7 +29,6 @@ use maillage_referential::Referential;
 use maillage_search::{OpenFilter, SearchQuery};
 use maillage_standard::ExportFormat;
 use maillage_store::{ImportRecord, NewUser, Store};
-use maillage_web::App;
 
 #[derive(Parser)]
 #[command(
@@ -719,7 +719,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let app = App::for_writes(open_store(&cli).await?, load_referential(&cli)?)?;
             let codes: Vec<String> = zone
                 .iter()
-                .flat_map(|z| maillage_web::booklet::zone_codes(z))
+                .flat_map(|z| maillage_app::booklet::zone_codes(z))
                 .collect();
             let zone = app.booklet_zone(&codes).await?;
             let label = zone.label.clone();
@@ -804,7 +804,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let stats = app.statistics_of(&filter).await?;
             let mut text = String::new();
             if *json {
-                text = serde_json::to_string_pretty(&maillage_web::activity::statistics_json(
+                text = serde_json::to_string_pretty(&maillage_app::activity::statistics_json(
                     &stats, &filter,
                 ))?;
                 text.push('\n');
@@ -815,7 +815,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                         text,
                         "{:<36} {:>12}",
                         f.indicator.title(),
-                        maillage_web::activity::french_number(f.value)
+                        maillage_domain::french::number(f.value)
                     )?;
                 }
                 for t in &stats.tables {
@@ -846,7 +846,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             what: ExportWhat::Ateliers { format, output },
         } => {
             let app = App::for_writes(open_store(&cli).await?, load_referential(&cli)?)?;
-            let filter = maillage_web::workshops::WorkshopFilter::default();
+            let filter = maillage_app::workshops::WorkshopFilter::default();
             let bytes = match format.as_str() {
                 "ics" => app
                     .workshops_ics(&filter, "Ateliers du réseau")
@@ -870,20 +870,20 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         } => {
             let app = App::for_writes(open_store(&cli).await?, load_referential(&cli)?)?;
             let found = app
-                .find_resources(None, &maillage_web::resources::ResourceFilter::default())
+                .find_resources(None, &maillage_app::resources::ResourceFilter::default())
                 .await?;
             let bytes = match format.as_str() {
                 "json" => serde_json::to_vec_pretty(
                     &found
                         .iter()
-                        .map(|s| maillage_web::resources::resource_json(&app.public_url, s))
+                        .map(|s| maillage_app::resources::resource_json(&app.public_url, s))
                         .collect::<Vec<_>>(),
                 )?,
                 "csv" => csv_bytes(
-                    &maillage_web::resources::RESOURCE_CSV_HEADER,
+                    &maillage_app::resources::RESOURCE_CSV_HEADER,
                     found
                         .iter()
-                        .map(maillage_web::resources::resource_csv_record),
+                        .map(maillage_app::resources::resource_csv_record),
                 )?,
                 other => bail!("--format {other} : json ou csv attendu"),
             };
@@ -903,12 +903,12 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 "json" => serde_json::to_vec_pretty(
                     &items
                         .iter()
-                        .map(|i| maillage_web::watch::news_json(&app.public_url, i))
+                        .map(|i| maillage_app::watch::news_json(&app.public_url, i))
                         .collect::<Vec<_>>(),
                 )?,
                 "csv" => csv_bytes(
-                    &maillage_web::watch::NEWS_CSV_HEADER,
-                    items.iter().map(maillage_web::watch::news_csv_record),
+                    &maillage_app::watch::NEWS_CSV_HEADER,
+                    items.iter().map(maillage_app::watch::news_csv_record),
                 )?,
                 other => bail!("--format {other} : json ou csv attendu"),
             };
@@ -1040,7 +1040,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Veille {
             what: WatchWhat::Envoyer { maintenant },
         } => {
-            let mailer = maillage_web::mail::Mailer::from_env()
+            let mailer = maillage_app::mail::Mailer::from_env()
                 .context("MAILLAGE_SMTP_URL ou MAILLAGE_MAIL_FROM invalide")?;
             if !mailer.is_enabled() {
                 bail!("MAILLAGE_SMTP_URL n'est pas défini : aucun courriel ne peut partir");
@@ -1164,7 +1164,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                                 .iter()
                                 .map(|o| Membership {
                                     organisation_id: o.clone(),
-                                    since: maillage_web::app::today(),
+                                    since: maillage_app::today(),
                                     until: None,
                                 })
                                 .collect(),
@@ -1189,10 +1189,10 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Orient(args) => {
             let app = App::new(open_store(&cli).await?, load_referential(&cli)?).await?;
             let app = match std::env::var("MAILLAGE_PUBLIC_URL") {
-                Ok(url) => app.with_mail(maillage_web::mail::Mailer::Disabled, &url),
+                Ok(url) => app.with_mail(maillage_app::mail::Mailer::Disabled, &url),
                 Err(_) => app,
             };
-            let form = maillage_web::orientation::OrientForm {
+            let form = maillage_app::orientation::OrientForm {
                 demande: args.request.clone(),
                 pres_de: args.near.clone(),
                 niveau: args.level.clone().unwrap_or_default(),
@@ -1222,7 +1222,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let o = app.orient(None, &query).await?;
             if args.json {
                 emit(&serde_json::to_string_pretty(
-                    &maillage_web::orientation::orientation_json(&o, &app.public_url),
+                    &maillage_app::orientation::orientation_json(&o, &app.public_url),
                 )?)?;
             } else {
                 let mut text = format!(
@@ -1390,7 +1390,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 load_demo(&store, &referential, Scale::Departement).await?;
             }
             let backend = store.backend();
-            let mailer = maillage_web::mail::Mailer::from_env()
+            let mailer = maillage_app::mail::Mailer::from_env()
                 .context("MAILLAGE_SMTP_URL ou MAILLAGE_MAIL_FROM invalide")?;
             let public_url =
                 std::env::var("MAILLAGE_PUBLIC_URL").unwrap_or_else(|_| format!("http://{addr}"));
@@ -1724,7 +1724,7 @@ async fn load_demo(store: &Store, referential: &Referential, scale: Scale) -> Re
         .unwrap_or_default();
     // Workshops of several levels over the next weeks (once).
     if store.workshops_from("0000-01-01").await?.is_empty() {
-        for mut w in demo::workshops(&places, &busiest, maillage_web::app::today()) {
+        for mut w in demo::workshops(&places, &busiest, maillage_app::today()) {
             w.organisation_id = w
                 .organisation_id
                 .as_ref()
@@ -1775,7 +1775,7 @@ async fn load_demo(store: &Store, referential: &Referential, scale: Scale) -> Re
             vec![],
             vec![Membership {
                 organisation_id: busiest.clone(),
-                since: maillage_web::app::today() - chrono::Days::new(365),
+                since: maillage_app::today() - chrono::Days::new(365),
                 until: None,
             }],
         ),
@@ -1789,7 +1789,7 @@ async fn load_demo(store: &Store, referential: &Referential, scale: Scale) -> Re
             vec![],
             vec![Membership {
                 organisation_id: org,
-                since: maillage_web::app::today() - chrono::Days::new(365),
+                since: maillage_app::today() - chrono::Days::new(365),
                 until: None,
             }],
         ));
@@ -1909,7 +1909,7 @@ async fn load_demo_activity(
         helpers.push(who);
     }
     demo_impact(store, &orgs, &mut rng).await?;
-    let year = demo::activities(&orgs, maillage_web::app::today(), 2026);
+    let year = demo::activities(&orgs, maillage_app::today(), 2026);
     for chunk in year.chunks(2_000) {
         let batch: Vec<NewActivity> = chunk
             .iter()
@@ -1996,7 +1996,7 @@ async fn demo_impact(
             ("demarches", "seul"),
         ],
     ];
-    let today = maillage_web::app::today();
+    let today = maillage_app::today();
     for org in orgs.iter().filter(|o| o.volume >= 1_000) {
         for person in &org.persons {
             let level = rng.random_range(0..start.len());

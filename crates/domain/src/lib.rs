@@ -8,6 +8,7 @@ pub mod campaigns;
 pub mod dedup;
 pub mod diagnostic;
 pub mod fields;
+pub mod french;
 pub mod freshness;
 pub mod geo;
 pub mod hours;

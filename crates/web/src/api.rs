@@ -13,10 +13,10 @@ use maillage_domain::policy::{Action, authorize};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::app::{allow, today};
 use crate::auth::Viewer;
 use crate::filters;
 use crate::{AppError, State};
+use maillage_app::{allow, today};
 
 /// Errors as JSON: `{"erreur": "...", "details": [...]}`.
 pub struct ApiError(AppError, Vec<Value>);
@@ -35,7 +35,7 @@ impl From<maillage_store::StoreError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let status = self.0.status();
+        let status = crate::status_of(self.0.kind());
         (
             status,
             Json(json!({"erreur": self.0.public_message(), "details": self.1})),
@@ -67,7 +67,7 @@ pub fn routes() -> Router<State> {
         .route(
             "/import",
             axum::routing::post(import).layer(axum::extract::DefaultBodyLimit::max(
-                crate::limits::IMPORT_BYTES,
+                maillage_app::limits::IMPORT_BYTES,
             )),
         )
         .route("/ateliers", get(list_workshops))
@@ -102,7 +102,7 @@ struct PlaceDoc<'a> {
     organisation_id: Option<&'a str>,
     /// Distance and opening state, for search results.
     hit: Option<&'a maillage_search::Hit>,
-    /// The caller may see the helpers' part (the referent): [`crate::app::sees_helpers_part`].
+    /// The caller may see the helpers' part (the referent): [`maillage_app::sees_helpers_part`].
     helpers: bool,
 }
 
@@ -154,7 +154,7 @@ fn place_json(place: &Place, organisation_id: Option<&str>, viewer: &Viewer) -> 
         place,
         organisation_id,
         None,
-        crate::app::sees_helpers_part(viewer.actor()),
+        maillage_app::sees_helpers_part(viewer.actor()),
     ))
     .unwrap_or(Value::Null)
 }
@@ -184,7 +184,7 @@ async fn list_places(
     parsed.query.offset = offset;
     let results = state.app.search(&parsed.query).await?;
     let found = state.app.places_of_hits(&results.hits).await?;
-    let helpers = crate::app::sees_helpers_part(viewer.actor());
+    let helpers = maillage_app::sees_helpers_part(viewer.actor());
     let items: Vec<PlaceDoc<'_>> = found
         .iter()
         .map(|(hit, stored)| {
@@ -475,14 +475,14 @@ async fn list_resources(
     RawQuery(query): RawQuery,
 ) -> ApiResult {
     let pairs = crate::filters::pairs(query.as_deref());
-    let filter = crate::resources::ResourceFilter {
-        shelf: crate::resources::Shelf::Published,
+    let filter = maillage_app::resources::ResourceFilter {
+        shelf: maillage_app::resources::Shelf::Published,
         ..crate::pages::resources::filter_of(&pairs)
     };
     let found = state.app.find_resources(viewer.actor(), &filter).await?;
     let items: Vec<Value> = found
         .iter()
-        .map(|s| crate::resources::resource_json(&state.app.public_url, s))
+        .map(|s| maillage_app::resources::resource_json(&state.app.public_url, s))
         .collect();
     Ok(Json(json!({"total": items.len(), "ressources": items})).into_response())
 }
@@ -493,7 +493,11 @@ async fn get_resource(
     Path(id): Path<String>,
 ) -> ApiResult {
     let s = state.app.resource(viewer.actor(), &id).await?;
-    Ok(Json(crate::resources::resource_json(&state.app.public_url, &s)).into_response())
+    Ok(Json(maillage_app::resources::resource_json(
+        &state.app.public_url,
+        &s,
+    ))
+    .into_response())
 }
 
 /// Orientation: the same form as the page (`demande` or `texte`, `pres_de`, `niveau`,
@@ -516,7 +520,7 @@ async fn orientation(
         )
     })?;
     let o = state.app.orient(viewer.actor.as_ref(), &q).await?;
-    Ok(Json(crate::orientation::orientation_json(
+    Ok(Json(maillage_app::orientation::orientation_json(
         &o,
         &state.app.public_url,
     ))
@@ -610,7 +614,7 @@ async fn answer_referral(
             Vec::new(),
         )
     })?;
-    let event = crate::referrals::event_of(&a.action, &a.motif, &a.issue)?;
+    let event = maillage_app::referrals::event_of(&a.action, &a.motif, &a.issue)?;
     let r = state
         .app
         .answer_referral(
@@ -654,14 +658,14 @@ async fn list_news(AxState(state): AxState<State>, RawQuery(query): RawQuery) ->
         .news(platform, Some(&procedure))
         .await?
         .iter()
-        .map(|i| crate::watch::news_json(&state.app.public_url, i))
+        .map(|i| maillage_app::watch::news_json(&state.app.public_url, i))
         .collect();
     Ok(Json(json!({"total": items.len(), "nouvelles": items})).into_response())
 }
 
 async fn get_news(AxState(state): AxState<State>, Path(id): Path<String>) -> ApiResult {
     let item = state.app.news_item(&id).await?;
-    Ok(Json(crate::watch::news_json(&state.app.public_url, &item)).into_response())
+    Ok(Json(maillage_app::watch::news_json(&state.app.public_url, &item)).into_response())
 }
 
 #[derive(Deserialize)]
@@ -815,17 +819,17 @@ async fn import(
     body: axum::body::Body,
 ) -> ApiResult {
     // Who may import is known before the file is read.
-    crate::app::allow(maillage_domain::policy::authorize(
+    maillage_app::allow(maillage_domain::policy::authorize(
         viewer.actor(),
         &maillage_domain::policy::Action::ImportPlaces,
-        crate::app::today(),
+        maillage_app::today(),
     ))?;
-    let body = axum::body::to_bytes(body, crate::limits::IMPORT_BYTES)
+    let body = axum::body::to_bytes(body, maillage_app::limits::IMPORT_BYTES)
         .await
         .map_err(|_| {
             AppError::TooLarge(format!(
                 "fichier trop gros : {} Mio au plus",
-                crate::limits::IMPORT_BYTES >> 20
+                maillage_app::limits::IMPORT_BYTES >> 20
             ))
         })?;
     let pairs = filters::pairs(query.as_deref());
@@ -882,7 +886,7 @@ async fn statistics(
     axum::extract::RawQuery(query): axum::extract::RawQuery,
 ) -> ApiResult {
     let pairs = crate::filters::pairs(query.as_deref());
-    let scope = crate::activity::Scope::parse(
+    let scope = maillage_app::activity::Scope::parse(
         pairs
             .iter()
             .find(|(k, _)| k == "portee")
@@ -897,7 +901,7 @@ async fn statistics(
         .app
         .statistics(viewer.actor.as_ref(), &scope, filter.clone())
         .await?;
-    Ok(Json(crate::activity::statistics_json(&stats, &filter)).into_response())
+    Ok(Json(maillage_app::activity::statistics_json(&stats, &filter)).into_response())
 }
 
 /// The definitions of the indicators.

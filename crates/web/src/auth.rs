@@ -1,7 +1,7 @@
 //! Sign-in: an opaque random session token in an `HttpOnly`, `SameSite=Lax` cookie — `Secure`
 //! with the `__Host-` prefix whenever the site is served over https —, the session stored in the
 //! database by the token's hash, with an expiry. Login attempts slow down per client and per
-//! account ([`crate::limits::LoginLimiter`]). Only the user id is kept in a session.
+//! account ([`maillage_app::limits::LoginLimiter`]). Only the user id is kept in a session.
 //!
 //! [`Client`] names who is calling for the limits: the connection's address, or the one a
 //! trusted reverse proxy writes in the header named by `MAILLAGE_CLIENT_IP_HEADER`.
@@ -16,7 +16,7 @@ use maillage_domain::policy::Actor;
 use maillage_store::{SessionRecord, User};
 use rand::RngCore;
 
-use crate::{AppError, State};
+use crate::{AppError, PageError, State};
 
 /// The session cookie over plain http (development, tests on loopback).
 pub const COOKIE_NAME: &str = "maillage_session";
@@ -123,7 +123,7 @@ impl FromRequestParts<State> for Client {
 }
 
 impl FromRequestParts<State> for Viewer {
-    type Rejection = AppError;
+    type Rejection = PageError;
 
     async fn from_request_parts(parts: &mut Parts, state: &State) -> Result<Self, Self::Rejection> {
         let Some(id) = session_cookie(&parts.headers, cookie_name(state.config.secure_cookies))

@@ -1,30 +1,12 @@
 //! The web application of Maillage: accessible HTML pages (no JavaScript needed) and the JSON
 //! API `/api/v1`, over the application services of [`app`].
 
-pub mod accounts;
-pub mod activity;
 pub mod api;
-pub mod app;
 pub mod auth;
-pub mod booklet;
-pub mod campaigns;
-pub mod dedup;
-pub mod diagnostic;
 pub mod filters;
-pub mod impact;
-pub mod jobs;
-pub mod limits;
-pub mod mail;
-pub mod orientation;
 pub mod pages;
-pub mod quality;
-pub mod referrals;
-pub mod reports;
-pub mod resources;
 pub mod server;
 pub mod upload;
-pub mod watch;
-pub mod workshops;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -37,7 +19,8 @@ use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 
-pub use app::{App, AppError};
+use maillage_app::limits;
+pub use maillage_app::{App, AppError, ErrorKind};
 
 /// Settings of the web server.
 #[derive(Clone, Debug, Default)]
@@ -173,113 +156,12 @@ pub async fn serve(app: App, addr: &str) -> anyhow::Result<()> {
     // Every hour: purge what is kept no longer than needed (expired sessions, reporters' and
     // campaigns' addresses past their retention), send the due reminders and digests, and check
     // a batch of the library's links (`MAILLAGE_LINK_CHECK=0` turns the checker off).
-    let store = app.store.clone();
-    let reminders = app.clone();
+    let hourly = app.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(3600));
         loop {
             tick.tick().await;
-            if let Err(e) = store.purge_sessions(chrono::Utc::now().timestamp()).await {
-                tracing::warn!("purge des sessions : {e}");
-            }
-            if let Err(e) = store
-                .purge_password_resets(chrono::Utc::now().timestamp())
-                .await
-            {
-                tracing::warn!("purge des liens de mot de passe : {e}");
-            }
-            // Reporters' e-mail addresses: erased 30 days after their report was resolved.
-            let before = chrono::Utc::now()
-                - chrono::Duration::days(maillage_domain::reports::EMAIL_RETENTION_DAYS);
-            let before = before.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-            if let Err(e) = store.purge_report_emails(&before).await {
-                tracing::warn!("purge des adresses des signalements : {e}");
-            }
-            // Campaigns: addresses erased 30 days after the campaign is closed, expired links
-            // deleted, due reminders sent.
-            let now = chrono::Utc::now();
-            if let Err(e) = store
-                .purge_campaign_emails(
-                    &before,
-                    &now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-                )
-                .await
-            {
-                tracing::warn!("purge des adresses des campagnes : {e}");
-            }
-            // Followed persons past their keeping date (with their diagnostics), expired
-            // drafts of tests taken alone.
-            if let Err(e) = store
-                .purge_diagnostics(&now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
-                .await
-            {
-                tracing::warn!("purge des diagnostics : {e}");
-            }
-            // The log of activity changes: a day is enough for every running instance (one
-            // further behind reloads its statistics whole).
-            let day_ago = (now - chrono::Duration::days(1))
-                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-            if let Err(e) = store.purge_activity_changes(&day_ago).await {
-                tracing::warn!("purge du journal des activités : {e}");
-            }
-            // Workshop registrations: erased 90 days after the workshop.
-            let before = (crate::app::today() - chrono::Days::new(90)).to_string();
-            if let Err(e) = store.purge_registrations(&before).await {
-                tracing::warn!("purge des inscriptions aux ateliers : {e}");
-            }
-            match reminders.send_workshop_reminders(now).await {
-                Ok(0) => {}
-                Ok(n) => tracing::info!("ateliers : {n} rappel(s) envoyé(s)"),
-                Err(e) => tracing::warn!("rappels des ateliers : {e}"),
-            }
-            match reminders.send_campaign_reminders(now).await {
-                Ok(0) => {}
-                Ok(n) => tracing::info!("campagnes : {n} rappel(s) envoyé(s)"),
-                Err(e) => tracing::warn!("rappels des campagnes : {e}"),
-            }
-            // Watch: who received which item is forgotten after 90 days (beyond the digests'
-            // five weeks).
-            let before = (now - chrono::Duration::days(90))
-                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-            if let Err(e) = store.purge_watch_deliveries(&before).await {
-                tracing::warn!("purge des envois de la veille : {e}");
-            }
-            // Watch: Monday digests when due, and urgent items a failed sending left behind.
-            match reminders.send_digests(now, false).await {
-                Ok(0) => {}
-                Ok(n) => tracing::info!("veille : {n} résumé(s) envoyé(s)"),
-                Err(e) => tracing::warn!("résumés de la veille : {e}"),
-            }
-            if let Err(e) = reminders.resend_urgent_news(now).await {
-                tracing::warn!("nouvelles urgentes : {e}");
-            }
-            // Referrals: reminders after a week without answer, expiry after 30 days, the
-            // person's data erased 12 months after the journey closed.
-            match reminders.run_referral_schedule(now).await {
-                Ok((0, 0, 0)) => {}
-                Ok((r, x, e)) => tracing::info!(
-                    "orientations : {r} rappel(s), {x} expirée(s), {e} parcours effacé(s)"
-                ),
-                Err(e) => tracing::warn!("échéances des orientations : {e}"),
-            }
-            // Library: links due for a check (weekly; failing ones daily), a batch per hour.
-            if check_links {
-                match reminders.check_links(now, 200).await {
-                    Ok(r) if r.offline => {
-                        tracing::info!(
-                            "liens : aucun site ne répond, serveur hors ligne ? rien n'est noté"
-                        )
-                    }
-                    Ok(r) if r.checked > 0 => tracing::info!(
-                        "liens : {} vérifié(s), {} en échec, {} signalé(s) morts",
-                        r.checked,
-                        r.failed,
-                        r.newly_dead.len()
-                    ),
-                    Ok(_) => {}
-                    Err(e) => tracing::warn!("vérification des liens : {e}"),
-                }
-            }
+            hourly.run_hourly(chrono::Utc::now(), check_links).await;
         }
     });
     server::serve(listener, router(app, config), async {
@@ -289,8 +171,39 @@ pub async fn serve(app: App, addr: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-impl IntoResponse for AppError {
+/// The HTTP status of each kind of failure, for pages and API alike.
+pub fn status_of(kind: ErrorKind) -> StatusCode {
+    match kind {
+        ErrorKind::SignInRequired => StatusCode::UNAUTHORIZED,
+        ErrorKind::Forbidden => StatusCode::FORBIDDEN,
+        ErrorKind::NotFound => StatusCode::NOT_FOUND,
+        ErrorKind::Gone => StatusCode::GONE,
+        ErrorKind::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
+        ErrorKind::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        ErrorKind::TooMany => StatusCode::TOO_MANY_REQUESTS,
+        ErrorKind::Conflict => StatusCode::CONFLICT,
+        ErrorKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+/// A service's error answered as a page: its status and its French message.
+#[derive(Debug)]
+pub struct PageError(pub AppError);
+
+impl From<AppError> for PageError {
+    fn from(e: AppError) -> Self {
+        PageError(e)
+    }
+}
+
+impl From<maillage_store::StoreError> for PageError {
+    fn from(e: maillage_store::StoreError) -> Self {
+        PageError(e.into())
+    }
+}
+
+impl IntoResponse for PageError {
     fn into_response(self) -> Response {
-        pages::message_page(self.status(), &self.public_message())
+        pages::message_page(status_of(self.0.kind()), &self.0.public_message())
     }
 }

@@ -9,6 +9,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use chrono::{Datelike, Utc};
+use maillage_domain::french;
 use maillage_domain::hours::{HoursCheck, check_hours, monday_of, timezone_of_departement};
 use maillage_domain::organisation::Organisation;
 use maillage_domain::place::Place;
@@ -20,10 +21,10 @@ use maillage_domain::vocab::{
 use maillage_standard::ExportFormat;
 use maillage_store::NewUser;
 
-use crate::app::{allow, location_of, today};
 use crate::auth::{self, Viewer};
 use crate::filters::{self, Choice, Group, Pairs};
-use crate::{AppError, State};
+use crate::{AppError, PageError, State};
+use maillage_app::{allow, location_of, today};
 
 mod account;
 mod activity;
@@ -136,7 +137,7 @@ pub fn routes() -> Router<State> {
             get(import_page)
                 .post(import_upload)
                 .layer(axum::extract::DefaultBodyLimit::max(
-                    crate::limits::IMPORT_BYTES,
+                    maillage_app::limits::IMPORT_BYTES,
                 )),
         )
         .route("/export", get(export))
@@ -269,7 +270,7 @@ async fn search(
     AxState(state): AxState<State>,
     viewer: Viewer,
     RawQuery(query): RawQuery,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let pairs = filters::pairs(query.as_deref());
     let p = filters::parse(&state.app, &pairs);
     let results = state.app.search(&p.query).await?;
@@ -336,20 +337,6 @@ struct PlacePage {
     source: Option<String>,
 }
 
-pub fn french_date(d: chrono::NaiveDate) -> String {
-    let day = d.day();
-    let day = if day == 1 {
-        "1er".to_string()
-    } else {
-        day.to_string()
-    };
-    format!(
-        "{day} {} {}",
-        maillage_domain::hours::month_name(d.month0()),
-        d.year()
-    )
-}
-
 /// The place's local date, whether it is open now, and its weekly hours table (day is today,
 /// day label, French text).
 type Week = Vec<(bool, String, String)>;
@@ -399,7 +386,7 @@ async fn place_page(
     AxState(state): AxState<State>,
     viewer: Viewer,
     Path(id): Path<String>,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let stored = state.app.place(&id).await?;
     let place = stored.place;
     let (local_today, open_now, week) = weekly_hours(&place);
@@ -461,7 +448,7 @@ async fn place_page(
     )
     .is_allowed();
     let organisation = match &stored.organisation_id {
-        Some(o) if crate::app::sees_helpers_part(viewer.actor()) => {
+        Some(o) if maillage_app::sees_helpers_part(viewer.actor()) => {
             state.app.store.organisation(o).await?.map(|o| o.name)
         }
         _ => None,
@@ -474,7 +461,7 @@ async fn place_page(
             .map(maillage_domain::fields::phone_national),
         open_now,
         week,
-        week_label: french_date(monday_of(local_today)),
+        week_label: french::date(monday_of(local_today)),
         offer,
         map_link: place.location.map(|l| {
             format!(
@@ -482,17 +469,17 @@ async fn place_page(
                 l.lat, l.lon, l.lat, l.lon
             )
         }),
-        updated: french_date(place.updated_on),
+        updated: french::date(place.updated_on),
         freshness: maillage_domain::freshness::freshness(place.updated_on, local_today).label(),
         stale: maillage_domain::freshness::freshness(place.updated_on, local_today)
             == maillage_domain::freshness::Freshness::Stale,
         completeness: maillage_domain::freshness::completeness(&place),
         can_edit,
-        signed_in: crate::app::sees_helpers_part(viewer.actor()),
+        signed_in: maillage_app::sees_helpers_part(viewer.actor()),
         organisation,
         source: stored
             .source
-            .filter(|_| crate::app::sees_helpers_part(viewer.actor())),
+            .filter(|_| maillage_app::sees_helpers_part(viewer.actor())),
         place,
     }))
 }
@@ -533,7 +520,7 @@ async fn login(
     AxState(state): AxState<State>,
     client: auth::Client,
     body: Bytes,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let pairs = form_pairs(&body);
     let email = field(&pairs, "email").to_lowercase();
     let password = pairs
@@ -549,7 +536,7 @@ async fn login(
             chrome: Chrome::new("connexion", &viewer),
             error: Some(format!(
                 "Trop de tentatives de connexion. Attendez {} avant de réessayer.",
-                crate::limits::french_duration(wait)
+                french::duration(wait)
             )),
             email,
         });
@@ -580,7 +567,7 @@ async fn login(
     }
 }
 
-async fn logout(AxState(state): AxState<State>, viewer: Viewer) -> Result<Response, AppError> {
+async fn logout(AxState(state): AxState<State>, viewer: Viewer) -> Result<Response, PageError> {
     if let Some(id) = &viewer.session_id {
         state.app.store.delete_session(id).await?;
     }
@@ -852,7 +839,7 @@ pub(crate) async fn form_page(
     pairs: &Pairs,
     errors: Vec<(String, String)>,
     organisation: String,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let fields = TEXT_FIELDS
         .iter()
         .map(|(name, label, required, multiline, hint)| FormField {
@@ -989,7 +976,7 @@ fn require_signed_in(viewer: &Viewer) -> Result<(), AppError> {
 async fn new_place_form(
     AxState(state): AxState<State>,
     viewer: Viewer,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     require_signed_in(&viewer)?;
     let org = viewer
         .actor()
@@ -1013,7 +1000,7 @@ async fn create_place(
     AxState(state): AxState<State>,
     viewer: Viewer,
     body: Bytes,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     require_signed_in(&viewer)?;
     let pairs = form_pairs(&body);
     let organisation = field(&pairs, "organisation");
@@ -1050,7 +1037,7 @@ async fn edit_place_form(
     AxState(state): AxState<State>,
     viewer: Viewer,
     Path(id): Path<String>,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     require_signed_in(&viewer)?;
     let stored = state.app.place(&id).await?;
     allow(authorize(
@@ -1080,7 +1067,7 @@ async fn update_place(
     viewer: Viewer,
     Path(id): Path<String>,
     body: Bytes,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     require_signed_in(&viewer)?;
     let stored = state.app.place(&id).await?;
     let pairs = form_pairs(&body);
@@ -1118,7 +1105,7 @@ async fn confirm_place(
     AxState(state): AxState<State>,
     viewer: Viewer,
     Path(id): Path<String>,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     require_signed_in(&viewer)?;
     state.app.confirm_place(viewer.actor(), &id).await?;
     Ok(Redirect::to(&format!("/lieux/{id}")).into_response())
@@ -1128,7 +1115,7 @@ async fn delete_place(
     AxState(state): AxState<State>,
     viewer: Viewer,
     Path(id): Path<String>,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     require_signed_in(&viewer)?;
     state.app.delete_place(viewer.actor(), &id).await?;
     Ok(Redirect::to("/").into_response())
@@ -1154,7 +1141,10 @@ struct ImportPage {
     history: Vec<maillage_store::ImportSummary>,
 }
 
-async fn import_page(AxState(state): AxState<State>, viewer: Viewer) -> Result<Response, AppError> {
+async fn import_page(
+    AxState(state): AxState<State>,
+    viewer: Viewer,
+) -> Result<Response, PageError> {
     allow(authorize(viewer.actor(), &Action::ImportPlaces, today()))?;
     Ok(render(&ImportPage {
         chrome: Chrome::new("import", &viewer),
@@ -1186,9 +1176,9 @@ async fn import_upload(
     AxState(state): AxState<State>,
     viewer: Viewer,
     multipart: Multipart,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     allow(authorize(viewer.actor(), &Action::ImportPlaces, today()))?;
-    let form = crate::upload::read_form(multipart, crate::limits::IMPORT_BYTES).await?;
+    let form = crate::upload::read_form(multipart, maillage_app::limits::IMPORT_BYTES).await?;
     let source = form.field("source").unwrap_or_default().trim().to_string();
     let partial = form.has("partiel");
     let check_only = form.field("action") == Some("verifier");
@@ -1207,7 +1197,7 @@ async fn import_upload(
     } else {
         format!("Import de « {file_name} »")
     };
-    let slot = crate::jobs::Slot::User(owner.clone().unwrap_or_default());
+    let slot = maillage_app::jobs::Slot::User(owner.clone().unwrap_or_default());
     let job = state
         .app
         .jobs
@@ -1226,12 +1216,12 @@ async fn import_upload(
             )
             .await
             {
-                _ if progress.interrupted() => crate::jobs::Outcome::Interrupted,
-                Ok((html, status)) => crate::jobs::Outcome::Page {
+                _ if progress.interrupted() => maillage_app::jobs::Outcome::Interrupted,
+                Ok((html, status)) => maillage_app::jobs::Outcome::Page {
                     html: std::sync::Arc::new(html),
                     status,
                 },
-                Err(e) => crate::jobs::Outcome::Failed(e.public_message()),
+                Err(e) => maillage_app::jobs::Outcome::Failed(e.public_message()),
             }
         })?;
     Ok(Redirect::to(&format!("/taches/{}", job.id)).into_response())
@@ -1392,8 +1382,10 @@ async fn export(
     AxState(state): AxState<State>,
     viewer: Viewer,
     RawQuery(query): RawQuery,
-) -> Result<Response, AppError> {
-    export_response(&state, &viewer, &filters::pairs(query.as_deref())).await
+) -> Result<Response, PageError> {
+    export_response(&state, &viewer, &filters::pairs(query.as_deref()))
+        .await
+        .map_err(PageError)
 }
 
 // ----- administration -----
@@ -1413,7 +1405,7 @@ async fn admin_view(
     viewer: &Viewer,
     message: Option<String>,
     error: Option<String>,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     allow(authorize(viewer.actor(), &Action::ManageAccounts, today()))?;
     let orgs = state.app.store.organisations().await?;
     let mut users = Vec::new();
@@ -1454,7 +1446,7 @@ async fn admin_view(
     Ok(r)
 }
 
-async fn admin_page(AxState(state): AxState<State>, viewer: Viewer) -> Result<Response, AppError> {
+async fn admin_page(AxState(state): AxState<State>, viewer: Viewer) -> Result<Response, PageError> {
     admin_view(&state, &viewer, None, None).await
 }
 
@@ -1462,7 +1454,7 @@ async fn admin_create_user(
     AxState(state): AxState<State>,
     viewer: Viewer,
     body: Bytes,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     allow(authorize(viewer.actor(), &Action::ManageAccounts, today()))?;
     let pairs = form_pairs(&body);
     let role = field(&pairs, "role");
@@ -1542,7 +1534,7 @@ async fn admin_create_organisation(
     AxState(state): AxState<State>,
     viewer: Viewer,
     body: Bytes,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     allow(authorize(viewer.actor(), &Action::ManageAccounts, today()))?;
     let pairs = form_pairs(&body);
     let input = match maillage_domain::organisation::validate_organisation(

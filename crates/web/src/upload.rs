@@ -8,17 +8,11 @@ use axum::extract::Multipart;
 use axum::extract::multipart::MultipartError;
 use axum::http::StatusCode;
 
-use crate::app::AppError;
+use maillage_app::AppError;
+pub use maillage_app::Upload;
 
 /// The name of the file field of every upload form.
 pub const FILE_FIELD: &str = "fichier";
-
-/// A file sent with a form.
-#[derive(Debug, Clone)]
-pub struct Upload {
-    pub name: String,
-    pub content: Vec<u8>,
-}
 
 /// A multipart form as read: its text fields in order and its file, if one was chosen.
 #[derive(Debug, Default)]

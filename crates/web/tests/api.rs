@@ -379,7 +379,7 @@ async fn diagnostic_scoring_is_the_same_as_the_domain_and_says_why_it_refuses() 
 async fn workshops_are_listed_and_take_registrations_with_a_waiting_list() {
     use maillage_domain::workshops::WorkshopForm;
     let store = Store::connect("sqlite::memory:").await.expect("base");
-    let day = maillage_web::app::today() + chrono::Days::new(5);
+    let day = maillage_app::today() + chrono::Days::new(5);
     let mut w = WorkshopForm {
         title: "Créer son adresse e-mail".into(),
         themes: vec!["courriel".into()],

@@ -2,14 +2,14 @@
 //! diagnostic (consent, the structure's members only, re-test compared), and questionnaire
 //! versions adapted by a coordinator without changing past results.
 
+use maillage_app::App;
+use maillage_app::AppError;
+use maillage_app::diagnostic::{GuidedInput, QuestionnaireEdit};
 use maillage_domain::diagnostic::{AnswerSheet, Level};
 use maillage_domain::organisation::Organisation;
 use maillage_domain::policy::{Actor, Membership, TerritoryUnit};
 use maillage_referential::Referential;
 use maillage_store::Store;
-use maillage_web::App;
-use maillage_web::app::AppError;
-use maillage_web::diagnostic::{GuidedInput, QuestionnaireEdit};
 
 async fn app() -> (App, String) {
     let store = Store::connect("sqlite::memory:").await.expect("base");

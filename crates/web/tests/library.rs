@@ -6,14 +6,14 @@ use axum::Router;
 use axum::http::StatusCode;
 use axum::routing::get;
 use chrono::{Duration, Utc};
+use maillage_app::resources::{Refused, ResourceFilter, Shelf};
+use maillage_app::{App, Upload};
 use maillage_domain::diagnostic::Level;
 use maillage_domain::policy::{Actor, Membership, TerritoryUnit};
 use maillage_domain::resources::{ResourceForm, ResourceStatus};
 use maillage_domain::vocab::MediationTheme;
 use maillage_referential::Referential;
 use maillage_store::Store;
-use maillage_web::App;
-use maillage_web::resources::{Refused, ResourceFilter, Shelf, Upload};
 
 fn member() -> Actor {
     Actor {

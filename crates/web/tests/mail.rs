@@ -3,11 +3,11 @@
 
 use std::sync::{Arc, Mutex};
 
+use maillage_app::App;
+use maillage_app::mail::Mailer;
 use maillage_domain::policy::TerritoryUnit;
 use maillage_referential::Referential;
 use maillage_store::{NewUser, Store};
-use maillage_web::App;
-use maillage_web::mail::Mailer;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
 
@@ -229,8 +229,8 @@ fn link_sent_to(inbox: &Inbox, to: &str) -> String {
 async fn an_update_campaign_end_to_end() {
     use axum::http::StatusCode;
     use chrono::{Duration, Utc};
+    use maillage_app::campaigns::CampaignScope;
     use maillage_domain::campaigns::RequestStatus;
-    use maillage_web::campaigns::CampaignScope;
 
     let (url, inbox) = smtp_sink().await;
     let store = Store::connect("sqlite::memory:").await.expect("base");
@@ -503,10 +503,10 @@ async fn an_update_campaign_end_to_end() {
 
 #[tokio::test]
 async fn workshop_waiting_list_and_promotion_by_email() {
+    use maillage_app::workshops::WorkshopFilter;
     use maillage_domain::diagnostic::Level;
     use maillage_domain::policy::{Actor, Membership};
     use maillage_domain::workshops::{RegistrationStatus, WorkshopForm};
-    use maillage_web::workshops::WorkshopFilter;
 
     let (url, inbox) = smtp_sink().await;
     let store = Store::connect("sqlite::memory:").await.expect("base");
@@ -534,7 +534,7 @@ async fn workshop_waiting_list_and_promotion_by_email() {
         }],
         ..Default::default()
     };
-    let day = maillage_web::app::today() + chrono::Days::new(10);
+    let day = maillage_app::today() + chrono::Days::new(10);
     let mut w = WorkshopForm {
         title: "Premiers pas sur smartphone".into(),
         themes: vec!["materiel".into()],
@@ -593,7 +593,7 @@ async fn workshop_waiting_list_and_promotion_by_email() {
     assert_eq!(tokens[1].0.contact.as_deref(), Some("+33612345678"));
     assert!(matches!(
         app.register_person(None, "ip:test", &id, "", "").await,
-        Err(maillage_web::app::AppError::Invalid(m)) if m.contains("prénom")
+        Err(maillage_app::AppError::Invalid(m)) if m.contains("prénom")
     ));
     {
         let inbox = inbox.lock().expect("boîte");
@@ -870,12 +870,12 @@ fn link_in(mail: &str, path: &str) -> String {
 
 #[tokio::test]
 async fn a_referral_goes_through_every_status_between_two_organisations() {
+    use maillage_app::referrals::Outgoing;
     use maillage_domain::Vocabulary;
     use maillage_domain::policy::Membership;
     use maillage_domain::referrals::{
         DeclineReason, Event, Outcome, ReferralForm, ReferralStatus as S,
     };
-    use maillage_web::referrals::Outgoing;
 
     let (url, inbox) = smtp_sink().await;
     let store = Store::connect("sqlite::memory:").await.expect("base");

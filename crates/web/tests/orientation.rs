@@ -8,6 +8,8 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use chrono::{Datelike, Duration, NaiveDate, NaiveTime};
+use maillage_app::App;
+use maillage_app::orientation::{OrientForm, Orientation};
 use maillage_domain::diagnostic::Level;
 use maillage_domain::geo::GeoPoint;
 use maillage_domain::hours::{HoursCheck, check_hours};
@@ -19,8 +21,6 @@ use maillage_domain::vocab::{
 use maillage_domain::{Place, Vocabulary};
 use maillage_referential::Referential;
 use maillage_store::Store;
-use maillage_web::App;
-use maillage_web::orientation::{OrientForm, Orientation};
 
 fn shared(path: &str) -> PathBuf {
     std::env::var_os("MAILLAGE_SHARED")

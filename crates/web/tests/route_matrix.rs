@@ -341,7 +341,7 @@ fn referral_form(structure: &str, ids: &Ids) -> Payload {
 
 async fn call(row: &Row, caller: Caller, world: &World) -> Call {
     let ids = &world.ids;
-    let yesterday = (maillage_web::app::today() - chrono::Duration::days(1))
+    let yesterday = (maillage_app::today() - chrono::Duration::days(1))
         .format("%Y-%m-%d")
         .to_string();
     let mut c = Call {
@@ -782,7 +782,7 @@ async fn call(row: &Row, caller: Caller, world: &World) -> Call {
         ("GET", "/ateliers/programme", _) => {}
         ("GET", "/ateliers/nouveau", _) => {}
         ("POST", "/ateliers/nouveau", _) => {
-            let coming = (maillage_web::app::today() + chrono::Duration::days(20))
+            let coming = (maillage_app::today() + chrono::Duration::days(20))
                 .format("%Y-%m-%d 10:00-12:00")
                 .to_string();
             c.payload = form(&[
@@ -1083,11 +1083,11 @@ async fn job_outcome(world: &World, caller: Caller, answer: &Answer) -> Option<S
     let job = world.app.jobs.get(id, owner)?;
     job.wait(std::time::Duration::from_secs(120)).await;
     match job.snapshot().outcome {
-        Some(maillage_web::jobs::Outcome::Page { status, .. }) if (200..300).contains(&status) => {
+        Some(maillage_app::jobs::Outcome::Page { status, .. }) if (200..300).contains(&status) => {
             Some("ok".into())
         }
-        Some(maillage_web::jobs::Outcome::Page { status, .. }) => Some(status.to_string()),
-        Some(maillage_web::jobs::Outcome::Failed(reason)) => Some(format!("échec : {reason}")),
+        Some(maillage_app::jobs::Outcome::Page { status, .. }) => Some(status.to_string()),
+        Some(maillage_app::jobs::Outcome::Failed(reason)) => Some(format!("échec : {reason}")),
         other => Some(format!("{other:?}")),
     }
 }
@@ -1373,7 +1373,7 @@ async fn every_route_of_the_router_has_a_row() {
     let store = maillage_store::Store::connect("sqlite::memory:")
         .await
         .expect("base");
-    let app = maillage_web::App::new(store, maillage_referential::Referential::default())
+    let app = maillage_app::App::new(store, maillage_referential::Referential::default())
         .await
         .expect("application");
     let router = maillage_web::router(app, maillage_web::Config::default());

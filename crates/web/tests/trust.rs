@@ -5,11 +5,11 @@
 use axum::Router;
 use axum::body::{Body, to_bytes};
 use axum::http::{Request, StatusCode, header};
+use maillage_app::referrals::Outgoing;
 use maillage_domain::policy::{Actor, Membership, TerritoryUnit};
 use maillage_domain::referrals::{Event, Outcome, ReferralForm, ReferralStatus};
 use maillage_referential::Referential;
 use maillage_store::{NewUser, Store};
-use maillage_web::referrals::Outgoing;
 use maillage_web::{App, AppError, Config, router};
 use tower::ServiceExt;
 
@@ -890,7 +890,7 @@ fn record(
     kind: &str,
     notes: &str,
     person: Option<&str>,
-) -> maillage_web::activity::RecordInput {
+) -> maillage_app::activity::RecordInput {
     use maillage_domain::activity::ActivityForm;
     let mut form = ActivityForm {
         kind: kind.into(),
@@ -908,7 +908,7 @@ fn record(
     if let Some(p) = person {
         form.persons = vec![p.into()];
     }
-    maillage_web::activity::RecordInput {
+    maillage_app::activity::RecordInput {
         organisation_id: org.into(),
         form,
         notes: notes.into(),
@@ -1079,7 +1079,7 @@ async fn public_statistics_links_show_no_small_group() {
 async fn workshop_of_a(w: &World, a: &Actor, title: &str, capacity: &str) -> String {
     use maillage_domain::diagnostic::Level;
     use maillage_domain::workshops::WorkshopForm;
-    let day = maillage_web::app::today() + chrono::Days::new(10);
+    let day = maillage_app::today() + chrono::Days::new(10);
     let mut form = WorkshopForm {
         title: title.into(),
         themes: vec!["materiel".into()],
@@ -1214,7 +1214,7 @@ async fn every_spreadsheet_export_escapes_formulas() {
         .expect("export");
     let text = String::from_utf8_lossy(&out).into_owned();
     assert!(text.contains("'=cmd"), "{text}");
-    let rows = maillage_web::activity::read_import(&out, "export.csv").expect("relu");
+    let rows = maillage_app::activity::read_import(&out, "export.csv").expect("relu");
     assert!(
         rows.iter()
             .any(|(_, cells)| cells.values().any(|v| v == "=cmd|' /C calc'!A0")),
@@ -1227,7 +1227,7 @@ async fn every_spreadsheet_export_escapes_formulas() {
         .await
         .expect("export");
     let bytes = std::fs::read(&path).expect("fichier");
-    let rows = maillage_web::activity::read_import(&bytes, "activites.xlsx").expect("relu");
+    let rows = maillage_app::activity::read_import(&bytes, "activites.xlsx").expect("relu");
     assert!(
         rows.iter()
             .any(|(_, cells)| cells.values().any(|v| v == "=cmd|' /C calc'!A0"))

@@ -11,10 +11,11 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 
 use super::{Chrome, field, form_pairs, render};
+use crate::PageError;
 use crate::State;
-use crate::accounts::FieldErrors;
-use crate::app::AppError;
 use crate::auth::{self, Client, Viewer};
+use maillage_app::AppError;
+use maillage_app::accounts::FieldErrors;
 
 pub fn routes() -> Router<State> {
     Router::new()
@@ -57,7 +58,7 @@ impl AccountPage {
     }
 }
 
-async fn account(viewer: Viewer, RawQuery(query): RawQuery) -> Result<Response, AppError> {
+async fn account(viewer: Viewer, RawQuery(query): RawQuery) -> Result<Response, PageError> {
     let user = viewer.user.clone().ok_or(AppError::SignInRequired)?;
     let pairs = crate::filters::pairs(query.as_deref());
     Ok(render(&AccountPage {
@@ -72,7 +73,7 @@ async fn change_password(
     AxState(state): AxState<State>,
     viewer: Viewer,
     body: Bytes,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let pairs = form_pairs(&body);
     match state
         .app
@@ -111,7 +112,7 @@ async fn change_password(
 async fn sign_out_everywhere(
     AxState(state): AxState<State>,
     viewer: Viewer,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     state.app.sign_out_everywhere(viewer.actor()).await?;
     let (name, value) = auth::clear_cookie(&state);
     let mut r = Redirect::to("/connexion").into_response();
@@ -140,7 +141,7 @@ async fn forgot_submit(
     viewer: Viewer,
     client: Client,
     body: Bytes,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let pairs = form_pairs(&body);
     state
         .app
@@ -173,7 +174,7 @@ async fn reset_form(
     AxState(state): AxState<State>,
     viewer: Viewer,
     Path(token): Path<String>,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let user = state.app.password_reset_account(&token).await?;
     Ok(render(&ResetPage {
         chrome: Chrome::new("connexion", &viewer),
@@ -188,7 +189,7 @@ async fn reset_submit(
     viewer: Viewer,
     Path(token): Path<String>,
     body: Bytes,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let pairs = form_pairs(&body);
     match state
         .app

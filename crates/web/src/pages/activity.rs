@@ -17,15 +17,17 @@ use maillage_domain::activity::{
     ProcedureTheme, Redirection, SocialStatus, Venue, duration_phrase,
 };
 use maillage_domain::diagnostic::Level;
+use maillage_domain::french;
 use maillage_domain::indicators::{Filter, Indicator, Statistics, Table};
 use maillage_domain::vocab::MediationTheme;
 
-use super::{Chrome, field, form_pairs, french_date, render};
+use super::{Chrome, field, form_pairs, render};
+use crate::PageError;
 use crate::State;
-use crate::activity::{ImportReport, RecordInput, Scope, french_number};
-use crate::app::{AppError, today};
 use crate::auth::Viewer;
 use crate::filters::pairs;
+use maillage_app::activity::{ImportReport, RecordInput, Scope};
+use maillage_app::{AppError, today};
 
 pub fn routes() -> Router<State> {
     Router::new()
@@ -36,7 +38,7 @@ pub fn routes() -> Router<State> {
             get(import_page)
                 .post(import_upload)
                 .layer(axum::extract::DefaultBodyLimit::max(
-                    crate::limits::ACTIVITY_IMPORT_BYTES,
+                    maillage_app::limits::ACTIVITY_IMPORT_BYTES,
                 )),
         )
         .route("/activites/modele.xlsx", get(template_xlsx))
@@ -188,7 +190,7 @@ async fn list(
     AxState(state): AxState<State>,
     viewer: Viewer,
     RawQuery(query): RawQuery,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let pairs = pairs(query.as_deref());
     let mine_only = field(&pairs, "moi") == "1";
     let page: u32 = field(&pairs, "page").parse().unwrap_or(0);
@@ -201,7 +203,7 @@ async fn list(
         .iter()
         .map(|a| ListRow {
             id: a.id.clone(),
-            date: french_date(a.activity.date),
+            date: french::date(a.activity.date),
             summary: a.activity.summary(),
             duration: duration_phrase(u32::from(a.activity.duration_minutes)),
             people: a.activity.accompaniments(),
@@ -326,7 +328,7 @@ async fn form_page(
     form: ActivityForm,
     ctx: FormContext,
     errors: Vec<(String, String)>,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let orgs = state.app.recording_organisations(viewer.actor()).await?;
     if orgs.is_empty() {
         return Ok(super::message_page_for(
@@ -423,9 +425,9 @@ async fn new_form(
     AxState(state): AxState<State>,
     viewer: Viewer,
     RawQuery(query): RawQuery,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     if !viewer.signed_in() {
-        return Err(AppError::SignInRequired);
+        return Err(AppError::SignInRequired.into());
     }
     let pairs = pairs(query.as_deref());
     let kind = ActivityKind::parse(&field(&pairs, "type"))
@@ -531,7 +533,7 @@ async fn create(
     AxState(state): AxState<State>,
     viewer: Viewer,
     body: Bytes,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let pairs = form_pairs(&body);
     let form = form_of(&pairs);
     let person = field(&pairs, "personne");
@@ -588,7 +590,7 @@ async fn detail(
     AxState(state): AxState<State>,
     viewer: Viewer,
     Path(id): Path<String>,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let a = state.app.activity_for(viewer.actor(), &id).await?;
     let author = viewer.user.as_ref().map(|u| u.id.clone()) == a.helper_id;
     let form = a.activity.to_form();
@@ -601,7 +603,7 @@ async fn detail(
         &viewer,
         form,
         FormContext {
-            heading: format!("Activité du {}", french_date(a.activity.date)),
+            heading: format!("Activité du {}", french::date(a.activity.date)),
             action: format!("/activites/{id}"),
             editing: Some(id.clone()),
             organisation: a.organisation_id,
@@ -623,7 +625,7 @@ async fn update(
     viewer: Viewer,
     Path(id): Path<String>,
     body: Bytes,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let pairs = form_pairs(&body);
     let form = form_of(&pairs);
     let notes = field(&pairs, "notes");
@@ -665,7 +667,7 @@ async fn delete(
     AxState(state): AxState<State>,
     viewer: Viewer,
     Path(id): Path<String>,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     state.app.delete_activity(viewer.actor(), &id).await?;
     Ok(Redirect::to("/activites?fait=supprimee").into_response())
 }
@@ -675,7 +677,7 @@ async fn profile(
     viewer: Viewer,
     Path(id): Path<String>,
     body: Bytes,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let pairs = form_pairs(&body);
     state
         .app
@@ -703,7 +705,10 @@ struct ImportPage {
     error: Option<String>,
 }
 
-async fn import_page(AxState(state): AxState<State>, viewer: Viewer) -> Result<Response, AppError> {
+async fn import_page(
+    AxState(state): AxState<State>,
+    viewer: Viewer,
+) -> Result<Response, PageError> {
     let orgs = state.app.recording_organisations(viewer.actor()).await?;
     Ok(render(&ImportPage {
         chrome: Chrome::new("activites", &viewer),
@@ -718,7 +723,7 @@ async fn import_upload(
     AxState(state): AxState<State>,
     viewer: Viewer,
     multipart: Multipart,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     // Who may import is known before the file is read.
     if state
         .app
@@ -726,9 +731,10 @@ async fn import_upload(
         .await?
         .is_empty()
     {
-        return Err(AppError::Forbidden("réservé aux membres d'une structure"));
+        return Err(AppError::Forbidden("réservé aux membres d'une structure").into());
     }
-    let form = crate::upload::read_form(multipart, crate::limits::ACTIVITY_IMPORT_BYTES).await?;
+    let form =
+        crate::upload::read_form(multipart, maillage_app::limits::ACTIVITY_IMPORT_BYTES).await?;
     let organisation = form
         .field("structure")
         .unwrap_or_default()
@@ -754,7 +760,7 @@ async fn import_upload(
     {
         Ok(r) => (Some(r), None),
         Err(AppError::Invalid(m)) => (None, Some(m)),
-        Err(e) => return Err(e),
+        Err(e) => return Err(e.into()),
     };
     let refused = error.is_some()
         || report
@@ -789,7 +795,7 @@ async fn template_xlsx(
     AxState(state): AxState<State>,
     viewer: Viewer,
     RawQuery(query): RawQuery,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let pairs = pairs(query.as_deref());
     let orgs = state.app.recording_organisations(viewer.actor()).await?;
     let org = field(&pairs, "structure");
@@ -810,7 +816,7 @@ async fn template_xlsx(
         .map(|p| (p.id, p.name))
         .collect();
     Ok(download(
-        crate::activity::template_xlsx(&places)?,
+        maillage_app::activity::template_xlsx(&places)?,
         XLSX,
         "modele-activites.xlsx",
     ))
@@ -818,7 +824,7 @@ async fn template_xlsx(
 
 async fn template_csv() -> Response {
     download(
-        crate::activity::template_csv(),
+        maillage_app::activity::template_csv(),
         "text/csv; charset=utf-8",
         "modele-activites.csv",
     )
@@ -828,7 +834,7 @@ async fn export_csv(
     AxState(state): AxState<State>,
     viewer: Viewer,
     RawQuery(query): RawQuery,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let pairs = pairs(query.as_deref());
     let (scope, filter) = scope_and_filter(&pairs)?;
     let filter = state
@@ -911,7 +917,7 @@ pub fn bars_svg(id: &str, title: &str, rows: &[(String, u64)]) -> String {
             ty = y + bar_h * 0.72,
             label = escape(&label),
             vx = label_w + w + 6.0,
-            value = french_number(*value as f64),
+            value = french::number(*value as f64),
         ));
     }
     svg.push_str("</svg>");
@@ -963,8 +969,8 @@ fn panels(stats: &Statistics) -> Vec<Panel> {
                 .iter()
                 .map(|r| Bar {
                     label: r.label.clone(),
-                    value: french_number(r.value as f64),
-                    share: format!("{} %", french_number(t.share(r.value))),
+                    value: french::number(r.value as f64),
+                    share: format!("{} %", french::number(t.share(r.value))),
                 })
                 .collect(),
             empty: t.rows.iter().all(|r| r.value == 0),
@@ -987,7 +993,7 @@ fn figures(stats: &Statistics) -> Vec<FigureView> {
             id: f.indicator.id(),
             title: f.indicator.title(),
             definition: f.indicator.definition(),
-            value: french_number(f.value),
+            value: french::number(f.value),
         })
         .collect()
 }
@@ -1035,9 +1041,9 @@ struct ShareBox {
 pub(crate) fn describe(filter: &Filter) -> String {
     let mut parts = Vec::new();
     match (filter.from, filter.to) {
-        (Some(f), Some(t)) => parts.push(format!("du {} au {}", french_date(f), french_date(t))),
-        (Some(f), None) => parts.push(format!("depuis le {}", french_date(f))),
-        (None, Some(t)) => parts.push(format!("jusqu'au {}", french_date(t))),
+        (Some(f), Some(t)) => parts.push(format!("du {} au {}", french::date(f), french::date(t))),
+        (Some(f), None) => parts.push(format!("depuis le {}", french::date(f))),
+        (None, Some(t)) => parts.push(format!("jusqu'au {}", french::date(t))),
         (None, None) => parts.push("toute la période".into()),
     }
     if !filter.kinds.is_empty() {
@@ -1136,7 +1142,7 @@ async fn dashboard(
     AxState(state): AxState<State>,
     viewer: Viewer,
     RawQuery(query): RawQuery,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let pairs = pairs(query.as_deref());
     let (scope, filter, stats, heading) = stats_for(&state, &viewer, &pairs).await?;
     let actor = viewer.actor().ok_or(AppError::SignInRequired)?;
@@ -1235,7 +1241,7 @@ async fn dashboard(
         controls: Some(controls),
         printable: false,
         share,
-        generated: french_date(today()),
+        generated: french::date(today()),
     }))
 }
 
@@ -1243,7 +1249,7 @@ async fn report(
     AxState(state): AxState<State>,
     viewer: Viewer,
     RawQuery(query): RawQuery,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let pairs = pairs(query.as_deref());
     let (scope, filter, stats, heading) = stats_for(&state, &viewer, &pairs).await?;
     Ok(render(&StatsPage {
@@ -1259,7 +1265,7 @@ async fn report(
         controls: None,
         printable: true,
         share: None,
-        generated: french_date(today()),
+        generated: french::date(today()),
     }))
 }
 
@@ -1267,11 +1273,13 @@ async fn stats_xlsx(
     AxState(state): AxState<State>,
     viewer: Viewer,
     RawQuery(query): RawQuery,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let pairs = pairs(query.as_deref());
     let (_, filter, stats, heading) = stats_for(&state, &viewer, &pairs).await?;
-    let bytes =
-        crate::activity::statistics_xlsx(&stats, &format!("{heading} — {}", describe(&filter)))?;
+    let bytes = maillage_app::activity::statistics_xlsx(
+        &stats,
+        &format!("{heading} — {}", describe(&filter)),
+    )?;
     Ok(download(bytes, XLSX, "statistiques.xlsx"))
 }
 
@@ -1279,11 +1287,11 @@ async fn stats_csv(
     AxState(state): AxState<State>,
     viewer: Viewer,
     RawQuery(query): RawQuery,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let pairs = pairs(query.as_deref());
     let (_, _, stats, _) = stats_for(&state, &viewer, &pairs).await?;
     Ok(download(
-        crate::activity::statistics_csv(&stats)?,
+        maillage_app::activity::statistics_csv(&stats)?,
         "text/csv; charset=utf-8",
         "statistiques.csv",
     ))
@@ -1293,7 +1301,7 @@ async fn share(
     AxState(state): AxState<State>,
     viewer: Viewer,
     body: Bytes,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let pairs = form_pairs(&body);
     let org = field(&pairs, "structure");
     if field(&pairs, "action") == "retirer" {
@@ -1322,7 +1330,7 @@ async fn public_stats(
     viewer: Viewer,
     Path(token): Path<String>,
     RawQuery(query): RawQuery,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let pairs = pairs(query.as_deref());
     let filter = Filter::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .map_err(|e| AppError::Invalid(e.to_string()))?;
@@ -1338,7 +1346,7 @@ async fn public_stats(
         controls: None,
         printable: false,
         share: None,
-        generated: french_date(today()),
+        generated: french::date(today()),
     });
     r.headers_mut().insert(
         header::HeaderName::from_static("x-robots-tag"),

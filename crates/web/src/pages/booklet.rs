@@ -12,10 +12,11 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 
 use super::{Chrome, field, form_pairs, render};
+use crate::PageError;
 use crate::State;
-use crate::app::AppError;
 use crate::auth::Viewer;
-use crate::jobs::Outcome;
+use maillage_app::AppError;
+use maillage_app::jobs::Outcome;
 
 pub fn routes() -> Router<State> {
     Router::new().route("/livret", get(form).post(start))
@@ -47,7 +48,7 @@ async fn start(
     viewer: Viewer,
     client: crate::auth::Client,
     body: Bytes,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let pairs = form_pairs(&body);
     let (zone_input, title) = (field(&pairs, "zone"), field(&pairs, "titre"));
     let title: String = title.chars().take(120).collect();
@@ -56,7 +57,7 @@ async fn start(
             chrome: Chrome::new("livret", &viewer),
             zone: zone_input
                 .chars()
-                .take(crate::booklet::MAX_ZONE_INPUT)
+                .take(maillage_app::booklet::MAX_ZONE_INPUT)
                 .collect(),
             title: title.clone(),
             error: Some(message),
@@ -74,15 +75,15 @@ async fn start(
         }
         Ok((plan, true)) => plan,
         Err(e @ (AppError::Invalid(_) | AppError::TooLarge(_))) => {
-            return Ok(refused(e.status(), e.to_string()));
+            return Ok(refused(crate::status_of(e.kind()), e.to_string()));
         }
-        Err(e) => return Err(e),
+        Err(e) => return Err(e.into()),
     };
     // Whose slot: the signed-in user's, or the anonymous client's (a pool of its own, and a
     // few booklets an hour per client).
     let slot = match &viewer.user {
-        Some(u) => crate::jobs::Slot::User(u.id.clone()),
-        None => crate::jobs::Slot::Anonymous(client.key().to_string()),
+        Some(u) => maillage_app::jobs::Slot::User(u.id.clone()),
+        None => maillage_app::jobs::Slot::Anonymous(client.key().to_string()),
     };
     let key = format!("livret|{}|{}", plan.key, title.trim());
     let app = state.app.clone();
@@ -132,8 +133,8 @@ async fn start(
     match job {
         Ok(job) => Ok(Redirect::to(&format!("/taches/{}", job.id)).into_response()),
         Err(e @ (AppError::Invalid(_) | AppError::TooMany(_))) => {
-            Ok(refused(e.status(), e.to_string()))
+            Ok(refused(crate::status_of(e.kind()), e.to_string()))
         }
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }

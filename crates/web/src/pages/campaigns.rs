@@ -10,12 +10,14 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use chrono::Utc;
 use maillage_domain::campaigns::{CampaignTally, RequestStatus};
+use maillage_domain::french;
 
 use super::{Chrome, FormMode, field, form_page, form_pairs, form_values, place_from_form, render};
+use crate::PageError;
 use crate::State;
-use crate::app::AppError;
 use crate::auth::Viewer;
-use crate::campaigns::CampaignScope;
+use maillage_app::AppError;
+use maillage_app::campaigns::CampaignScope;
 
 pub fn routes() -> Router<State> {
     Router::new()
@@ -78,7 +80,7 @@ async fn list_page(
     viewer: &Viewer,
     error: Option<String>,
     title: String,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let rows = state
         .app
         .campaigns_for(viewer.actor())
@@ -108,7 +110,7 @@ async fn list_page(
     Ok(r)
 }
 
-async fn list(AxState(state): AxState<State>, viewer: Viewer) -> Result<Response, AppError> {
+async fn list(AxState(state): AxState<State>, viewer: Viewer) -> Result<Response, PageError> {
     list_page(&state, &viewer, None, String::new()).await
 }
 
@@ -116,7 +118,7 @@ async fn start(
     AxState(state): AxState<State>,
     viewer: Viewer,
     body: Bytes,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let pairs = form_pairs(&body);
     let title = field(&pairs, "titre");
     let scope = if field(&pairs, "fiches") == "anciennes" {
@@ -131,7 +133,7 @@ async fn start(
     {
         Ok(id) => Ok(Redirect::to(&format!("/campagnes/{id}")).into_response()),
         Err(AppError::Invalid(reason)) => list_page(&state, &viewer, Some(reason), title).await,
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -173,7 +175,7 @@ async fn dashboard(
     viewer: Viewer,
     Path(id): Path<String>,
     RawQuery(query): RawQuery,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let d = state.app.campaign_dashboard(viewer.actor(), &id).await?;
     let query: Vec<(String, String)> = crate::filters::pairs(query.as_deref());
     let filter = field(&query, "etat");
@@ -246,7 +248,7 @@ async fn remind(
     AxState(state): AxState<State>,
     viewer: Viewer,
     Path(id): Path<String>,
-) -> Result<Redirect, AppError> {
+) -> Result<Redirect, PageError> {
     // Only who sees the campaign may trigger the (global, idempotent) sending of due reminders.
     state.app.campaign_dashboard(viewer.actor(), &id).await?;
     let n = state.app.send_campaign_reminders(Utc::now()).await?;
@@ -259,7 +261,7 @@ async fn close(
     AxState(state): AxState<State>,
     viewer: Viewer,
     Path(id): Path<String>,
-) -> Result<Redirect, AppError> {
+) -> Result<Redirect, PageError> {
     state
         .app
         .close_campaign(viewer.actor(), &id, Utc::now())
@@ -271,7 +273,7 @@ async fn bounce(
     AxState(state): AxState<State>,
     viewer: Viewer,
     Path(id): Path<String>,
-) -> Result<Redirect, AppError> {
+) -> Result<Redirect, PageError> {
     let campaign = state.app.mark_campaign_bounce(viewer.actor(), &id).await?;
     Ok(Redirect::to(&format!("/campagnes/{campaign}?fait=echec")))
 }
@@ -297,7 +299,7 @@ async fn link_page(
     AxState(state): AxState<State>,
     viewer: Viewer,
     Path(token): Path<String>,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let view = state.app.open_campaign_link(&token, Utc::now()).await?;
     let p = &view.place.place;
     Ok(private(render(&LinkPage {
@@ -310,7 +312,7 @@ async fn link_page(
             .collect::<Vec<_>>()
             .join(", "),
         commune: format!("{} {}", p.postcode, p.commune),
-        updated_on: super::french_date(p.updated_on),
+        updated_on: french::date(p.updated_on),
         phone: p.phone.clone().unwrap_or_default(),
         emails: p.emails.join(", "),
         hours: p.opening_hours.clone().unwrap_or_default(),
@@ -336,7 +338,7 @@ async fn link_confirm(
     AxState(state): AxState<State>,
     viewer: Viewer,
     Path(token): Path<String>,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let place_id = state.app.confirm_by_link(&token, Utc::now()).await?;
     Ok(private(render(&ThanksPage {
         chrome: Chrome::new("", &viewer),
@@ -349,7 +351,7 @@ async fn link_form(
     AxState(state): AxState<State>,
     viewer: Viewer,
     Path(token): Path<String>,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let view = state.app.open_campaign_link(&token, Utc::now()).await?;
     let pairs = form_values(&view.place.place);
     let r = form_page(
@@ -371,7 +373,7 @@ async fn link_correct(
     viewer: Viewer,
     Path(token): Path<String>,
     body: Bytes,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let view = state.app.open_campaign_link(&token, Utc::now()).await?;
     let pairs = form_pairs(&body);
     let id = view.place.place.id.clone();

@@ -14,13 +14,14 @@ use axum::routing::{get, post};
 use maillage_domain::diagnostic::{
     Change, DomainLevel, LearningCapacity, Level, Questionnaire, SkillDomain,
 };
+use maillage_domain::french;
 use maillage_store::StoredDiagnostic;
 
 use super::{Chrome, field, form_pairs, render};
 use crate::State;
-use crate::app::AppError;
 use crate::auth::Viewer;
-use crate::diagnostic::{DiagnosticView, GuidedInput};
+use maillage_app::AppError;
+use maillage_app::diagnostic::{DiagnosticView, GuidedInput};
 
 pub fn routes() -> Router<State> {
     Router::new()
@@ -134,7 +135,7 @@ async fn home(viewer: Viewer) -> Response {
     })
 }
 
-async fn start(AxState(state): AxState<State>, body: Bytes) -> Result<Response, AppError> {
+async fn start(AxState(state): AxState<State>, body: Bytes) -> Result<Response, PageError> {
     let pairs = form_pairs(&body);
     let q = match field(&pairs, "questionnaire").as_str() {
         "complet" => "complet",
@@ -149,7 +150,7 @@ async fn resume(
     viewer: Viewer,
     client: crate::auth::Client,
     body: Bytes,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let pairs = form_pairs(&body);
     let code = maillage_store::normalise_code(&field(&pairs, "code"));
     match state.app.draft(client.key(), &code).await {
@@ -172,7 +173,7 @@ async fn resume(
             *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             Ok(r)
         }
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -202,7 +203,7 @@ async fn question_page(
     viewer: Viewer,
     client: crate::auth::Client,
     Path((code, n)): Path<(String, String)>,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let n = question_number(&n)?;
     let (draft, q) = state.app.draft(client.key(), &code).await?;
     question_response(&viewer, &code, n, &q, &draft.answers, None)
@@ -223,7 +224,7 @@ fn question_response(
     q: &Questionnaire,
     answers: &maillage_domain::diagnostic::Answers,
     error: Option<String>,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let question = n
         .checked_sub(1)
         .and_then(|i| q.questions.get(i))
@@ -263,7 +264,7 @@ async fn answer(
     client: crate::auth::Client,
     Path((code, n)): Path<(String, String)>,
     body: Bytes,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let n = question_number(&n)?;
     let pairs = form_pairs(&body);
     let action = field(&pairs, "action");
@@ -307,7 +308,7 @@ async fn answer(
             let (draft, q) = state.app.draft(client.key(), &code).await?;
             question_response(&viewer, &code, n, &q, &draft.answers, Some(m))
         }
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -400,7 +401,7 @@ fn result_page(viewer: &Viewer, view: &DiagnosticView, alone: bool, code: &str) 
             .retest_on
             .as_deref()
             .and_then(|s| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
-            .map(super::french_date),
+            .map(french::date),
         date: d.created_at.get(..10).unwrap_or_default().to_string(),
         questionnaire: format!("{} v{}", a.questionnaire, a.version),
         person: view
@@ -431,7 +432,7 @@ async fn alone_result(
     client: crate::auth::Client,
     Path(code): Path<String>,
     RawQuery(query): RawQuery,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     if query.as_deref() == Some("pause=1") {
         // Stopped: the code to come back, nothing computed yet.
         state.app.draft(client.key(), &code).await?;
@@ -480,7 +481,7 @@ async fn guided_result(
     AxState(state): AxState<State>,
     viewer: Viewer,
     Path(id): Path<String>,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let view = state.app.diagnostic_for(viewer.actor(), &id).await?;
     let mut r = render(&result_page(&viewer, &view, false, ""));
     r.headers_mut()
@@ -518,7 +519,7 @@ async fn helper_list(
     AxState(state): AxState<State>,
     viewer: Viewer,
     RawQuery(query): RawQuery,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let orgs = state.app.diagnostics_of_helper(viewer.actor()).await?;
     let orgs = orgs
         .into_iter()
@@ -641,7 +642,7 @@ async fn guided_form_page(
     questionnaire: &str,
     pairs: &[(String, String)],
     error: Option<String>,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let actor = viewer.actor().ok_or(AppError::SignInRequired)?;
     let q = state.app.questionnaire(questionnaire, None).await?;
     let mut sections: Vec<Section> = Vec::new();
@@ -683,7 +684,7 @@ async fn guided_form_page(
     for m in actor
         .memberships
         .iter()
-        .filter(|m| m.in_force(crate::app::today()))
+        .filter(|m| m.in_force(maillage_app::today()))
     {
         let name = state
             .app
@@ -705,7 +706,8 @@ async fn guided_form_page(
     if organisations.is_empty() {
         return Err(AppError::Forbidden(
             "un diagnostic accompagné se fait au nom d'une structure dont vous êtes membre",
-        ));
+        )
+        .into());
     }
     let failed = error.is_some();
     let chosen_level = field(pairs, "niveau");
@@ -764,7 +766,7 @@ async fn guided_form(
     AxState(state): AxState<State>,
     viewer: Viewer,
     RawQuery(query): RawQuery,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let pairs: Vec<(String, String)> = crate::filters::pairs(query.as_deref());
     let q = match field(&pairs, "questionnaire").as_str() {
         "court" => "court",
@@ -777,7 +779,7 @@ async fn guided_submit(
     AxState(state): AxState<State>,
     viewer: Viewer,
     body: Bytes,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let pairs = form_pairs(&body);
     let questionnaire = match field(&pairs, "questionnaire").as_str() {
         "court" => "court",
@@ -832,7 +834,7 @@ async fn guided_submit(
         Err(AppError::Invalid(m)) => {
             guided_form_page(&state, &viewer, &questionnaire, &pairs, Some(m)).await
         }
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -853,7 +855,7 @@ struct PersonPage {
     /// Orientation with the latest diagnostic's level and equipment.
     orient: Option<String>,
     /// Records, diagnostics and referrals, oldest first (issue #7).
-    timeline: Vec<crate::activity::TimelineItem>,
+    timeline: Vec<maillage_app::activity::TimelineItem>,
     /// Age bracket, gender, status, commune: (slug or code, choices).
     profile: maillage_domain::activity::Profile,
     ages: Vec<(String, String)>,
@@ -862,6 +864,7 @@ struct PersonPage {
     profile_saved: bool,
 }
 
+use crate::PageError;
 use maillage_domain::Vocabulary as _;
 
 impl PersonPage {
@@ -888,7 +891,7 @@ async fn person_page(
     viewer: Viewer,
     Path(id): Path<String>,
     axum::extract::RawQuery(query): axum::extract::RawQuery,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let (person, diagnostics) = state.app.person_timeline(viewer.actor(), &id).await?;
     let timeline = state
         .app
@@ -945,7 +948,7 @@ async fn person_export(
     AxState(state): AxState<State>,
     viewer: Viewer,
     Path(id): Path<String>,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let data = state.app.person_export(viewer.actor(), &id).await?;
     let mut r = axum::Json(data).into_response();
     r.headers_mut().insert(
@@ -961,7 +964,7 @@ async fn person_erase(
     AxState(state): AxState<State>,
     viewer: Viewer,
     Path(id): Path<String>,
-) -> Result<Redirect, AppError> {
+) -> Result<Redirect, PageError> {
     state.app.erase_person(viewer.actor(), &id).await?;
     Ok(Redirect::to("/diagnostics?efface=1"))
 }
@@ -995,11 +998,11 @@ async fn questionnaires_response(
     pairs: &[(String, String)],
     error: Option<String>,
     saved: Option<String>,
-) -> Result<Response, AppError> {
-    crate::app::allow(maillage_domain::policy::authorize(
+) -> Result<Response, PageError> {
+    maillage_app::allow(maillage_domain::policy::authorize(
         viewer.actor(),
         &maillage_domain::policy::Action::EditQuestionnaires,
-        crate::app::today(),
+        maillage_app::today(),
     ))?;
     let all = state.app.questionnaires().await?;
     let q = state.app.questionnaire(id, None).await?;
@@ -1052,7 +1055,7 @@ async fn questionnaires_page(
     AxState(state): AxState<State>,
     viewer: Viewer,
     RawQuery(query): RawQuery,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let pairs: Vec<(String, String)> = crate::filters::pairs(query.as_deref());
     let id = match field(&pairs, "id").as_str() {
         "complet" => "complet",
@@ -1066,14 +1069,14 @@ async fn adapt_questionnaire(
     AxState(state): AxState<State>,
     viewer: Viewer,
     body: Bytes,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let pairs = form_pairs(&body);
     let id = match field(&pairs, "id").as_str() {
         "complet" => "complet",
         _ => "court",
     };
     let current = state.app.questionnaire(id, None).await?;
-    let mut edit = crate::diagnostic::QuestionnaireEdit::default();
+    let mut edit = maillage_app::diagnostic::QuestionnaireEdit::default();
     for question in &current.questions {
         let t = field(&pairs, &format!("texte_{}", question.id));
         if !t.is_empty() && t != question.text {
@@ -1102,6 +1105,6 @@ async fn adapt_questionnaire(
         Err(AppError::Invalid(m)) => {
             questionnaires_response(&state, &viewer, id, &pairs, Some(m), None).await
         }
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }

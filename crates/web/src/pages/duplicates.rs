@@ -11,10 +11,10 @@ use maillage_domain::Vocabulary;
 use maillage_domain::dedup::DedupSettings;
 
 use super::{Chrome, field, form_pairs, render};
+use crate::PageError;
 use crate::State;
-use crate::app::AppError;
 use crate::auth::Viewer;
-use crate::dedup::DuplicatePair;
+use maillage_app::duplicates::DuplicatePair;
 
 pub fn routes() -> Router<State> {
     Router::new()
@@ -123,7 +123,7 @@ async fn queue(
     AxState(state): AxState<State>,
     viewer: Viewer,
     RawQuery(query): RawQuery,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let pairs = crate::filters::pairs(query.as_deref());
     // Records of one source are compared with each other only when asked (the shared rule).
     let same_source = crate::filters::pairs_first(&pairs, "meme_source") == Some("1");
@@ -191,7 +191,7 @@ async fn merge(
     AxState(state): AxState<State>,
     viewer: Viewer,
     body: Bytes,
-) -> Result<Redirect, AppError> {
+) -> Result<Redirect, PageError> {
     let pairs = form_pairs(&body);
     let (a, b, keep) = (
         field(&pairs, "a"),
@@ -209,7 +209,7 @@ async fn not_duplicate(
     AxState(state): AxState<State>,
     viewer: Viewer,
     body: Bytes,
-) -> Result<Redirect, AppError> {
+) -> Result<Redirect, PageError> {
     let pairs = form_pairs(&body);
     state
         .app
@@ -222,7 +222,7 @@ async fn undo(
     AxState(state): AxState<State>,
     viewer: Viewer,
     body: Bytes,
-) -> Result<Redirect, AppError> {
+) -> Result<Redirect, PageError> {
     let pairs = form_pairs(&body);
     state
         .app

@@ -10,15 +10,17 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use maillage_domain::Vocabulary;
 use maillage_domain::activity::AgeBracket;
+use maillage_domain::french;
 use maillage_domain::impact::{Change, Ease, NewAbility, ProgressDomain, Progressed, SurveyForm};
 
 use super::activity::{bars_svg, describe, scope_and_filter, with_default_period};
-use super::{Chrome, field, form_pairs, french_date, render};
+use super::{Chrome, field, form_pairs, render};
+use crate::PageError;
 use crate::State;
-use crate::activity::{Scope, french_number};
-use crate::app::{AppError, today};
 use crate::auth::Viewer;
 use crate::filters::pairs;
+use maillage_app::activity::Scope;
+use maillage_app::{AppError, today};
 
 pub fn routes() -> Router<State> {
     Router::new()
@@ -111,7 +113,7 @@ async fn public_form(
     AxState(state): AxState<State>,
     viewer: Viewer,
     Path(token): Path<String>,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let name = state.app.survey_organisation(&token).await?;
     Ok(render(&SurveyPage::new(
         Chrome::new("", &viewer),
@@ -125,7 +127,7 @@ async fn public_answer(
     viewer: Viewer,
     Path(token): Path<String>,
     body: Bytes,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let pairs = form_pairs(&body);
     let form = survey_of(&pairs);
     let name = state.app.survey_organisation(&token).await?;
@@ -156,7 +158,7 @@ async fn paper(viewer: Viewer) -> Response {
     render(&page)
 }
 
-async fn typed_form(AxState(state): AxState<State>, viewer: Viewer) -> Result<Response, AppError> {
+async fn typed_form(AxState(state): AxState<State>, viewer: Viewer) -> Result<Response, PageError> {
     let orgs = state.app.recording_organisations(viewer.actor()).await?;
     let mut page = SurveyPage::new(
         Chrome::new("impact", &viewer),
@@ -172,7 +174,7 @@ async fn typed_answer(
     AxState(state): AxState<State>,
     viewer: Viewer,
     body: Bytes,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let pairs = form_pairs(&body);
     let form = survey_of(&pairs);
     let org = field(&pairs, "structure");
@@ -208,7 +210,7 @@ struct AdminPage {
 async fn survey_admin(
     AxState(state): AxState<State>,
     viewer: Viewer,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let orgs = state.app.recording_organisations(viewer.actor()).await?;
     let mut list = Vec::new();
     for o in orgs {
@@ -226,7 +228,7 @@ async fn survey_link(
     AxState(state): AxState<State>,
     viewer: Viewer,
     body: Bytes,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let pairs = form_pairs(&body);
     let org = field(&pairs, "structure");
     if field(&pairs, "action") == "retirer" {
@@ -296,7 +298,7 @@ async fn impact(
     AxState(state): AxState<State>,
     viewer: Viewer,
     RawQuery(query): RawQuery,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let pairs = pairs(query.as_deref());
     let (scope, filter) = scope_and_filter(&pairs)?;
     let scope = if scope == Scope::Mine {
@@ -330,11 +332,11 @@ async fn impact(
                 .map(|r| {
                     (
                         r.label.clone(),
-                        french_number(r.value as f64),
+                        french::number(r.value as f64),
                         if t.id == "progression-effort" {
                             String::new()
                         } else {
-                            format!("{} %", french_number(r.share))
+                            format!("{} %", french::number(r.share))
                         },
                     )
                 })
@@ -351,7 +353,7 @@ async fn impact(
         scopes: scopes(&state, &viewer).await?,
         from: filter.from.map(|d| d.to_string()).unwrap_or_default(),
         to: filter.to.map(|d| d.to_string()).unwrap_or_default(),
-        generated: french_date(today()),
+        generated: french::date(today()),
     }))
 }
 
@@ -373,7 +375,7 @@ async fn offer(
     AxState(state): AxState<State>,
     viewer: Viewer,
     RawQuery(query): RawQuery,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let pairs = pairs(query.as_deref());
     let (scope, filter) = scope_and_filter(&pairs)?;
     let scope = if scope == Scope::Mine {
@@ -405,9 +407,9 @@ async fn offer(
                 (
                     r.offer.label().to_string(),
                     r.offer.definition().to_string(),
-                    format!("{} ({} %)", r.declared, french_number(r.declared_share)),
-                    format!("{} ({} %)", r.practised, french_number(r.practised_share)),
-                    format!("{} ({} %)", r.either, french_number(r.either_share)),
+                    format!("{} ({} %)", r.declared, french::number(r.declared_share)),
+                    format!("{} ({} %)", r.practised, french::number(r.practised_share)),
+                    format!("{} ({} %)", r.either, french::number(r.either_share)),
                     r.offer.slug().to_string(),
                 )
             })

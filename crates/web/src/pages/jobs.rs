@@ -12,10 +12,11 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 
 use super::{Chrome, render};
+use crate::PageError;
 use crate::State;
-use crate::app::AppError;
 use crate::auth::Viewer;
-use crate::jobs::Outcome;
+use maillage_app::AppError;
+use maillage_app::jobs::Outcome;
 
 /// How long a page waits for the work to end before showing its progress.
 const WAIT: Duration = Duration::from_secs(4);
@@ -51,7 +52,7 @@ async fn job_page(
     AxState(state): AxState<State>,
     viewer: Viewer,
     Path(id): Path<String>,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let job = state
         .app
         .jobs
@@ -113,7 +114,7 @@ async fn interrupt(
     AxState(state): AxState<State>,
     viewer: Viewer,
     Path(id): Path<String>,
-) -> Result<Redirect, AppError> {
+) -> Result<Redirect, PageError> {
     let job = state
         .app
         .jobs
@@ -127,7 +128,7 @@ async fn download(
     AxState(state): AxState<State>,
     viewer: Viewer,
     Path(id): Path<String>,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let job = state
         .app
         .jobs
@@ -148,6 +149,6 @@ async fn download(
             }
             Ok(r)
         }
-        _ => Err(AppError::NotFound),
+        _ => Err(AppError::NotFound.into()),
     }
 }

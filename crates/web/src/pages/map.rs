@@ -13,8 +13,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
 use super::{Chrome, render};
+use crate::PageError;
 use crate::State;
-use crate::app::AppError;
 use crate::auth::Viewer;
 use crate::filters;
 
@@ -63,7 +63,7 @@ async fn map(
     AxState(state): AxState<State>,
     viewer: Viewer,
     RawQuery(query): RawQuery,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let pairs = filters::pairs(query.as_deref());
     let mut p = filters::parse(&state.app, &pairs);
     p.query.offset = 0;

@@ -22,11 +22,12 @@ use maillage_domain::vocab::{
 use maillage_domain::watch::Platform;
 
 use super::{Chrome, field, form_pairs, render};
+use crate::PageError;
 use crate::State;
-use crate::app::{AppError, today};
 use crate::auth::Viewer;
 use crate::filters::{Pairs, pairs};
-use crate::orientation::{OrientForm, Orientation, Proposal};
+use maillage_app::orientation::{OrientForm, Orientation, Proposal};
+use maillage_app::{AppError, today};
 
 pub fn routes() -> Router<State> {
     Router::new()
@@ -234,7 +235,7 @@ fn constraints_text(form: &OrientForm) -> String {
         .filter_map(|s| Slot::parse(s))
         .map(|s| format!("libre {}", s.label()))
         .collect();
-    if let Some(e) = crate::orientation::parse_equipment(&form.equipement) {
+    if let Some(e) = maillage_app::orientation::parse_equipment(&form.equipement) {
         parts.push(e.label().to_lowercase());
     }
     if !form.langue.trim().is_empty() {
@@ -255,7 +256,7 @@ async fn orient(
     AxState(state): AxState<State>,
     viewer: Viewer,
     RawQuery(query): RawQuery,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let pairs = pairs(query.as_deref());
     let mut form = form_of(&pairs);
     // Coming from a diagnostic: the commune fills the field, the helper then says the request.
@@ -271,7 +272,7 @@ async fn orient(
             Ok(q) => match state.app.orient(viewer.actor.as_ref(), &q).await {
                 Ok(o) => shown_answer = Some(answer(&o, &q.near_label)),
                 Err(AppError::Invalid(why)) => errors.push(("demande".to_string(), why)),
-                Err(e) => return Err(e),
+                Err(e) => return Err(e.into()),
             },
             Err(list) => {
                 errors = list
@@ -307,8 +308,8 @@ async fn orient(
         (
             slug.to_string(),
             label.to_string(),
-            crate::orientation::parse_equipment(&form.equipement)
-                == crate::orientation::parse_equipment(slug),
+            maillage_app::orientation::parse_equipment(&form.equipement)
+                == maillage_app::orientation::parse_equipment(slug),
         )
     })
     .map(|(s, l, c)| (s, l, c && !form.equipement.is_empty()))
@@ -384,7 +385,7 @@ async fn catalogue(
     AxState(state): AxState<State>,
     viewer: Viewer,
     RawQuery(query): RawQuery,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let pairs = pairs(query.as_deref());
     let message = match field(&pairs, "fait").as_str() {
         "enregistree" => Some("La demande est enregistrée.".to_string()),
@@ -438,14 +439,14 @@ fn entry_page(
 }
 
 fn require_editor(viewer: &Viewer) -> Result<(), AppError> {
-    crate::app::allow(authorize(
+    maillage_app::allow(authorize(
         viewer.actor.as_ref(),
         &Action::EditCatalogue,
         today(),
     ))
 }
 
-async fn new_entry_form(viewer: Viewer) -> Result<Response, AppError> {
+async fn new_entry_form(viewer: Viewer) -> Result<Response, PageError> {
     require_editor(&viewer)?;
     Ok(entry_page(
         &viewer,
@@ -459,7 +460,7 @@ async fn edit_entry_form(
     AxState(state): AxState<State>,
     viewer: Viewer,
     Path(id): Path<String>,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     require_editor(&viewer)?;
     let catalogue = state.app.catalogue().await?;
     let entry = catalogue.entry(&id).ok_or(AppError::NotFound)?;
@@ -494,7 +495,7 @@ async fn save(
     viewer: &Viewer,
     id: Option<String>,
     body: &Bytes,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let form = request_form(&form_pairs(body));
     match state
         .app
@@ -516,7 +517,7 @@ async fn create_entry(
     AxState(state): AxState<State>,
     viewer: Viewer,
     body: Bytes,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     save(&state, &viewer, None, &body).await
 }
 
@@ -525,7 +526,7 @@ async fn update_entry(
     viewer: Viewer,
     Path(id): Path<String>,
     body: Bytes,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     save(&state, &viewer, Some(id), &body).await
 }
 
@@ -533,7 +534,7 @@ async fn delete_entry(
     AxState(state): AxState<State>,
     viewer: Viewer,
     Path(id): Path<String>,
-) -> Result<Redirect, AppError> {
+) -> Result<Redirect, PageError> {
     state
         .app
         .delete_catalogue_entry(viewer.actor.as_ref(), &id)

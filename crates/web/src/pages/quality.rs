@@ -7,8 +7,8 @@ use axum::response::Response;
 use axum::routing::get;
 
 use super::{Chrome, render};
+use crate::PageError;
 use crate::State;
-use crate::app::AppError;
 use crate::auth::Viewer;
 
 pub fn routes() -> Router<State> {
@@ -38,7 +38,7 @@ struct QualityPage {
     never_answered: Vec<(String, String, String)>,
 }
 
-async fn quality(AxState(state): AxState<State>, viewer: Viewer) -> Result<Response, AppError> {
+async fn quality(AxState(state): AxState<State>, viewer: Viewer) -> Result<Response, PageError> {
     let report = state.app.quality_report(viewer.actor()).await?;
     let rows = report
         .to_check

@@ -15,11 +15,12 @@ use maillage_domain::referrals::{DeclineReason, Event, Outcome, ReferralForm, Re
 use maillage_store::StoredReferral;
 
 use super::{Chrome, field, form_pairs, render};
+use crate::PageError;
 use crate::State;
-use crate::app::AppError;
 use crate::auth::Viewer;
 use crate::filters::pairs;
-use crate::referrals::{Flows, Outgoing, ReferralView, event_of};
+use maillage_app::AppError;
+use maillage_app::referrals::{Flows, Outgoing, ReferralView, event_of};
 
 pub fn routes() -> Router<State> {
     Router::new()
@@ -88,7 +89,7 @@ async fn list(
     AxState(state): AxState<State>,
     viewer: Viewer,
     RawQuery(query): RawQuery,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let pairs = pairs(query.as_deref());
     let all = state.app.my_referrals(viewer.actor.as_ref()).await?;
     let mut rows = Vec::new();
@@ -152,7 +153,7 @@ async fn form_page(
     for m in actor
         .memberships
         .iter()
-        .filter(|m| m.in_force(crate::app::today()))
+        .filter(|m| m.in_force(maillage_app::today()))
     {
         if let Some(o) = state.app.store.organisation(&m.organisation_id).await? {
             organisations.push((o.id, o.name));
@@ -182,7 +183,7 @@ async fn new_form(
     AxState(state): AxState<State>,
     viewer: Viewer,
     RawQuery(query): RawQuery,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let pairs = pairs(query.as_deref());
     let page = form_page(
         &state,
@@ -202,7 +203,7 @@ async fn send(
     AxState(state): AxState<State>,
     viewer: Viewer,
     body: Bytes,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let pairs = form_pairs(&body);
     let form = ReferralForm {
         person_label: field(&pairs, "prenom"),
@@ -363,7 +364,7 @@ async fn detail(
     AxState(state): AxState<State>,
     viewer: Viewer,
     Path(id): Path<String>,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let v = state.app.referral_view(viewer.actor.as_ref(), &id).await?;
     Ok(render(&detail_page(
         Chrome::new("orientations", &viewer),
@@ -378,7 +379,7 @@ async fn answer(
     viewer: Viewer,
     Path(id): Path<String>,
     body: Bytes,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let pairs = form_pairs(&body);
     let event = event_of(
         &field(&pairs, "action"),
@@ -418,7 +419,7 @@ async fn answer(
             *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
             Ok(response)
         }
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -427,7 +428,7 @@ async fn export(
     AxState(state): AxState<State>,
     viewer: Viewer,
     Path(id): Path<String>,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     use axum::http::{HeaderValue, header};
     let data = state.app.journey_export(viewer.actor.as_ref(), &id).await?;
     let mut r = axum::Json(data).into_response();
@@ -472,7 +473,7 @@ async fn link_page(
     AxState(state): AxState<State>,
     viewer: Viewer,
     Path(token): Path<String>,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let v = link_view(&state, &token).await?;
     let mut page = detail_page(
         Chrome::new("", &viewer),
@@ -489,7 +490,7 @@ async fn link_answer(
     viewer: Viewer,
     Path(token): Path<String>,
     body: Bytes,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let pairs = form_pairs(&body);
     let event = event_of(
         &field(&pairs, "action"),
@@ -526,7 +527,7 @@ async fn consent_page(
     AxState(state): AxState<State>,
     viewer: Viewer,
     Path(token): Path<String>,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let r = state.app.referral_by_link(&token, "accord").await?;
     Ok(render(&ConsentPage {
         chrome: Chrome::new("", &viewer),
@@ -543,7 +544,7 @@ async fn consent_answer(
     viewer: Viewer,
     Path(token): Path<String>,
     body: Bytes,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let pairs = form_pairs(&body);
     if field(&pairs, "accord") == "oui" {
         let r = state.app.confirm_consent(&token).await?;
@@ -573,7 +574,7 @@ struct FlowsPage {
     rate: String,
 }
 
-async fn flows(AxState(state): AxState<State>, viewer: Viewer) -> Result<Response, AppError> {
+async fn flows(AxState(state): AxState<State>, viewer: Viewer) -> Result<Response, PageError> {
     let flows = state.app.referral_flows(viewer.actor.as_ref()).await?;
     Ok(render(&FlowsPage {
         chrome: Chrome::new("orientations", &viewer),

@@ -10,10 +10,10 @@ use axum::routing::{get, post};
 use maillage_domain::vocab::{ReportCategory, Vocabulary};
 
 use super::{Chrome, field, form_pairs, render};
+use crate::PageError;
 use crate::State;
-use crate::app::AppError;
 use crate::auth::Viewer;
-use crate::reports::ReportRefused;
+use maillage_app::reports::ReportRefused;
 
 pub fn routes() -> Router<State> {
     Router::new()
@@ -56,7 +56,7 @@ async fn form(
     viewer: Viewer,
     Path(id): Path<String>,
     RawQuery(query): RawQuery,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let place = state.app.place(&id).await?;
     Ok(render(&FormPage {
         chrome: Chrome::new("", &viewer),
@@ -76,7 +76,7 @@ async fn submit(
     client: crate::auth::Client,
     Path(id): Path<String>,
     body: Bytes,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let pairs = form_pairs(&body);
     let (category, message, email) = (
         field(&pairs, "categorie"),
@@ -91,7 +91,7 @@ async fn submit(
         Ok(_) => Ok(axum::response::IntoResponse::into_response(Redirect::to(
             &format!("/lieux/{id}/signaler?envoye=1"),
         ))),
-        Err(ReportRefused::App(e)) => Err(e),
+        Err(ReportRefused::App(e)) => Err(e.into()),
         Err(ReportRefused::Invalid(errors)) => {
             let place = state.app.place(&id).await?;
             let mut response = render(&FormPage {
@@ -133,7 +133,7 @@ async fn list(
     AxState(state): AxState<State>,
     viewer: Viewer,
     RawQuery(query): RawQuery,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let rows = state
         .app
         .open_reports_for(viewer.actor())
@@ -162,7 +162,7 @@ async fn resolve(
     viewer: Viewer,
     Path(id): Path<String>,
     body: Bytes,
-) -> Result<Redirect, AppError> {
+) -> Result<Redirect, PageError> {
     let pairs = form_pairs(&body);
     state
         .app

@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use maillage_domain::Vocabulary;
 use maillage_domain::diagnostic::Level;
+use maillage_domain::french;
 use maillage_domain::policy::{Action, authorize};
 use maillage_domain::resources::{
     ACCEPTED_TYPES, Audience, LICENCES, MAX_FILE_BYTES, PracticeTopic, ResourceForm, ResourceKind,
@@ -20,11 +21,12 @@ use maillage_domain::vocab::MediationTheme;
 use maillage_store::StoredResource;
 
 use super::{Chrome, field, form_pairs, render};
+use crate::PageError;
 use crate::State;
-use crate::app::{AppError, today};
 use crate::auth::Viewer;
 use crate::filters::Pairs;
-use crate::resources::{Refused, ResourceFilter, Shelf};
+use maillage_app::resources::{Refused, ResourceFilter, Shelf};
+use maillage_app::{AppError, today};
 
 /// The body limit of the resource form: a file of 10 MiB and the form around it.
 const FORM_LIMIT: usize = MAX_FILE_BYTES + 1024 * 1024;
@@ -148,7 +150,7 @@ async fn list(
     AxState(state): AxState<State>,
     viewer: Viewer,
     RawQuery(query): RawQuery,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let pairs = crate::filters::pairs(query.as_deref());
     let f = filter_of(&pairs);
     let found = state.app.find_resources(viewer.actor(), &f).await?;
@@ -244,7 +246,7 @@ async fn detail(
     AxState(state): AxState<State>,
     viewer: Viewer,
     Path(id): Path<String>,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let s = state.app.resource(viewer.actor(), &id).await?;
     let r = &s.resource;
     let facts = vec![
@@ -257,7 +259,7 @@ async fn detail(
         ("Licence", r.licence.clone()),
     ]
     .into_iter()
-    .chain(r.date.map(|d| ("Date", super::french_date(d))))
+    .chain(r.date.map(|d| ("Date", french::date(d))))
     .collect();
     let mut response = render(&DetailPage {
         chrome: Chrome::new("ressources", &viewer),
@@ -304,7 +306,7 @@ async fn download(
     AxState(state): AxState<State>,
     viewer: Viewer,
     Path(id): Path<String>,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let (info, content) = state.app.resource_file(viewer.actor(), &id).await?;
     // PDF and images open in the browser; documents are downloaded. The name was made safe
     // when stored.
@@ -426,7 +428,7 @@ async fn form_page(
     editing: Option<&StoredResource>,
     values: Pairs,
     errors: Vec<(&'static str, String)>,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let actor = viewer.actor().ok_or(AppError::SignInRequired)?;
     let mut organisations = Vec::new();
     for o in state.app.store.organisations().await? {
@@ -483,8 +485,8 @@ async fn form_page(
     Ok(r)
 }
 
-async fn new_form(AxState(state): AxState<State>, viewer: Viewer) -> Result<Response, AppError> {
-    crate::app::allow(authorize(viewer.actor(), &Action::ProposeResource, today()))?;
+async fn new_form(AxState(state): AxState<State>, viewer: Viewer) -> Result<Response, PageError> {
+    maillage_app::allow(authorize(viewer.actor(), &Action::ProposeResource, today()))?;
     let values = vec![
         ("langue".to_string(), "fr".to_string()),
         ("public".to_string(), "aidants".to_string()),
@@ -496,12 +498,12 @@ async fn create(
     AxState(state): AxState<State>,
     viewer: Viewer,
     multipart: Multipart,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     // Who may propose is known before the file is read.
-    crate::app::allow(maillage_domain::policy::authorize(
+    maillage_app::allow(maillage_domain::policy::authorize(
         viewer.actor(),
         &maillage_domain::policy::Action::ProposeResource,
-        crate::app::today(),
+        maillage_app::today(),
     ))?;
     let crate::upload::UploadForm {
         fields: pairs,
@@ -524,7 +526,7 @@ async fn create(
         }
         Ok(_) => Ok(Redirect::to("/ressources?etat=proposees&fait=proposee").into_response()),
         Err(Refused::Form(errors)) => form_page(&state, &viewer, None, pairs, errors).await,
-        Err(Refused::App(e)) => Err(e),
+        Err(Refused::App(e)) => Err(e.into()),
     }
 }
 
@@ -532,12 +534,12 @@ async fn edit_form(
     AxState(state): AxState<State>,
     viewer: Viewer,
     Path(id): Path<String>,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let s = state.app.resource(viewer.actor(), &id).await?;
     if !state.app.may_edit_resource(viewer.actor(), &s) {
-        return Err(AppError::Forbidden(
-            "cette ressource a été proposée par une autre structure",
-        ));
+        return Err(
+            AppError::Forbidden("cette ressource a été proposée par une autre structure").into(),
+        );
     }
     let values = values_of(&ResourceForm::of(&s.resource));
     form_page(&state, &viewer, Some(&s), values, Vec::new()).await
@@ -548,13 +550,13 @@ async fn update(
     viewer: Viewer,
     Path(id): Path<String>,
     multipart: Multipart,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     // Who may edit is known before the file is read.
     let existing = state.app.resource(viewer.actor(), &id).await?;
     if !state.app.may_edit_resource(viewer.actor(), &existing) {
-        return Err(AppError::Forbidden(
-            "cette ressource a été proposée par une autre structure",
-        ));
+        return Err(
+            AppError::Forbidden("cette ressource a été proposée par une autre structure").into(),
+        );
     }
     let crate::upload::UploadForm {
         fields: pairs,
@@ -572,7 +574,7 @@ async fn update(
             let s = state.app.resource(viewer.actor(), &id).await?;
             form_page(&state, &viewer, Some(&s), pairs, errors).await
         }
-        Err(Refused::App(e)) => Err(e),
+        Err(Refused::App(e)) => Err(e.into()),
     }
 }
 
@@ -580,7 +582,7 @@ async fn publish(
     AxState(state): AxState<State>,
     viewer: Viewer,
     Path(id): Path<String>,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     state.app.publish_resource(viewer.actor(), &id).await?;
     Ok(Redirect::to("/ressources?etat=proposees&fait=publiee").into_response())
 }
@@ -590,7 +592,7 @@ async fn refuse(
     viewer: Viewer,
     Path(id): Path<String>,
     body: Bytes,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let pairs = form_pairs(&body);
     state
         .app
@@ -603,7 +605,7 @@ async fn delete(
     AxState(state): AxState<State>,
     viewer: Viewer,
     Path(id): Path<String>,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     state.app.delete_resource(viewer.actor(), &id).await?;
     Ok(Redirect::to("/ressources?fait=supprimee").into_response())
 }

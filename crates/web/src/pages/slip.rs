@@ -11,9 +11,10 @@ use axum::routing::{get, post};
 use maillage_domain::Vocabulary;
 
 use super::{Chrome, render, weekly_hours};
+use crate::PageError;
 use crate::State;
-use crate::app::AppError;
 use crate::auth::Viewer;
+use maillage_app::AppError;
 
 pub fn routes() -> Router<State> {
     Router::new()
@@ -177,7 +178,7 @@ async fn slip(
     viewer: Viewer,
     Path(id): Path<String>,
     RawQuery(query): RawQuery,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let pairs = crate::filters::pairs(query.as_deref());
     let page = slip_page(
         &state,
@@ -243,7 +244,7 @@ async fn send_slip(
     client: crate::auth::Client,
     Path(id): Path<String>,
     body: Bytes,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let pairs = super::form_pairs(&body);
     let email = super::field(&pairs, "courriel");
     let mut page = slip_page(
@@ -289,7 +290,7 @@ async fn send_slip(
             let sent = state
                 .app
                 .mailer
-                .send(&crate::mail::Mail {
+                .send(&maillage_app::mail::Mail {
                     to: address,
                     subject: format!("Où aller : {}", page.place.name),
                     body: text,

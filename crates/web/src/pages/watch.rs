@@ -9,15 +9,17 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use maillage_domain::Vocabulary;
+use maillage_domain::french;
 use maillage_domain::policy::{Action, authorize};
 use maillage_domain::watch::{Frequency, NewsForm, NewsItem, Platform};
 
 use super::{Chrome, field, form_pairs, render};
+use crate::PageError;
 use crate::State;
-use crate::app::{AppError, today};
 use crate::auth::Viewer;
 use crate::filters::Pairs;
-use crate::resources::Refused;
+use maillage_app::resources::Refused;
+use maillage_app::today;
 
 pub fn routes() -> Router<State> {
     Router::new()
@@ -41,7 +43,7 @@ struct Row {
 
 fn published_label(item: &NewsItem) -> String {
     chrono::DateTime::parse_from_rfc3339(&item.published_at)
-        .map(|d| super::french_date(d.date_naive()))
+        .map(|d| french::date(d.date_naive()))
         .unwrap_or_default()
 }
 
@@ -62,7 +64,7 @@ async fn list(
     AxState(state): AxState<State>,
     viewer: Viewer,
     RawQuery(query): RawQuery,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let pairs = crate::filters::pairs(query.as_deref());
     let platform = Platform::from_slug(&field(&pairs, "plateforme"));
     let procedure = field(&pairs, "demarche");
@@ -128,13 +130,13 @@ async fn detail(
     AxState(state): AxState<State>,
     viewer: Viewer,
     Path(id): Path<String>,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let item = state.app.news_item(&id).await?;
     Ok(render(&DetailPage {
         chrome: Chrome::new("veille", &viewer),
         platforms: item.platforms_label(),
         published: published_label(&item),
-        effective: item.effective.map(super::french_date),
+        effective: item.effective.map(french::date),
         can_post: authorize(viewer.actor(), &Action::PostNews, today()).is_allowed(),
         item,
     }))
@@ -240,8 +242,8 @@ fn form_page(
     r
 }
 
-async fn new_form(viewer: Viewer) -> Result<Response, AppError> {
-    crate::app::allow(authorize(viewer.actor(), &Action::PostNews, today()))?;
+async fn new_form(viewer: Viewer) -> Result<Response, PageError> {
+    maillage_app::allow(authorize(viewer.actor(), &Action::PostNews, today()))?;
     Ok(form_page(
         &viewer,
         "/veille/nouvelle".into(),
@@ -255,7 +257,7 @@ async fn create(
     AxState(state): AxState<State>,
     viewer: Viewer,
     body: Bytes,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let pairs = form_pairs(&body);
     let author = viewer
         .user
@@ -278,7 +280,7 @@ async fn create(
             pairs,
             errors,
         )),
-        Err(Refused::App(e)) => Err(e),
+        Err(Refused::App(e)) => Err(e.into()),
     }
 }
 
@@ -286,8 +288,8 @@ async fn edit_form(
     AxState(state): AxState<State>,
     viewer: Viewer,
     Path(id): Path<String>,
-) -> Result<Response, AppError> {
-    crate::app::allow(authorize(viewer.actor(), &Action::PostNews, today()))?;
+) -> Result<Response, PageError> {
+    maillage_app::allow(authorize(viewer.actor(), &Action::PostNews, today()))?;
     let item = state.app.news_item(&id).await?;
     Ok(form_page(
         &viewer,
@@ -303,7 +305,7 @@ async fn update(
     viewer: Viewer,
     Path(id): Path<String>,
     body: Bytes,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let pairs = form_pairs(&body);
     match state
         .app
@@ -318,14 +320,14 @@ async fn update(
             pairs,
             errors,
         )),
-        Err(Refused::App(e)) => Err(e),
+        Err(Refused::App(e)) => Err(e.into()),
     }
 }
 
 /// Sends every subscriber's digest now (a coordinator pushing this week's news early); the
 /// next one still leaves on Monday, with what is new by then.
-async fn send_now(AxState(state): AxState<State>, viewer: Viewer) -> Result<Response, AppError> {
-    crate::app::allow(authorize(viewer.actor(), &Action::PostNews, today()))?;
+async fn send_now(AxState(state): AxState<State>, viewer: Viewer) -> Result<Response, PageError> {
+    maillage_app::allow(authorize(viewer.actor(), &Action::PostNews, today()))?;
     let n = state.app.send_digests(chrono::Utc::now(), true).await?;
     Ok(Redirect::to(&format!("/veille?fait=resumes-{n}")).into_response())
 }
@@ -334,7 +336,7 @@ async fn delete(
     AxState(state): AxState<State>,
     viewer: Viewer,
     Path(id): Path<String>,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     state.app.delete_news(viewer.actor(), &id).await?;
     Ok(Redirect::to("/veille?fait=supprimee").into_response())
 }
@@ -356,7 +358,7 @@ async fn subscription_page(
     state: &State,
     viewer: &Viewer,
     message: Option<&'static str>,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let current = state.app.subscription(viewer.actor()).await?;
     let chosen = |p: &Platform| current.as_ref().is_some_and(|s| s.platforms.contains(p));
     Ok(render(&SubscriptionPage {
@@ -378,7 +380,7 @@ async fn subscription_page(
                 let local = t.with_timezone(&chrono_tz::Europe::Paris);
                 format!(
                     "{} à {}",
-                    super::french_date(local.date_naive()),
+                    french::date(local.date_naive()),
                     local.format("%H h %M")
                 )
             }),
@@ -390,7 +392,7 @@ async fn subscription_page(
 async fn subscription(
     AxState(state): AxState<State>,
     viewer: Viewer,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     subscription_page(&state, &viewer, None).await
 }
 
@@ -398,7 +400,7 @@ async fn subscribe(
     AxState(state): AxState<State>,
     viewer: Viewer,
     body: Bytes,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let pairs = form_pairs(&body);
     let message = if field(&pairs, "action") == "desabonner" {
         state.app.unsubscribe(viewer.actor()).await?;

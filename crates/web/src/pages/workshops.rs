@@ -13,14 +13,16 @@ use axum::routing::{get, post};
 use chrono::{Datelike, NaiveDate};
 use maillage_domain::Vocabulary;
 use maillage_domain::diagnostic::Level;
+use maillage_domain::french;
 use maillage_domain::vocab::{MediationTheme, RegistrationMode, WorkshopFormat};
 use maillage_domain::workshops::{RegistrationStatus, WorkshopForm};
 
 use super::{Chrome, field, form_pairs, render};
+use crate::PageError;
 use crate::State;
-use crate::app::{AppError, today};
 use crate::auth::Viewer;
-use crate::workshops::{WorkshopFilter, WorkshopHit, sessions_text};
+use maillage_app::workshops::{WorkshopFilter, WorkshopHit, sessions_text};
+use maillage_app::{AppError, today};
 
 pub fn routes() -> Router<State> {
     Router::new()
@@ -118,7 +120,7 @@ fn rows(hits: &[WorkshopHit]) -> Vec<Row> {
                     .map(|s| {
                         format!(
                             "{} de {} à {}{}",
-                            super::french_date(s.start.date()),
+                            french::date(s.start.date()),
                             s.start.format("%H:%M"),
                             s.end.format("%H:%M"),
                             if w.sessions.len() > 1 {
@@ -172,7 +174,7 @@ async fn list(
     AxState(state): AxState<State>,
     viewer: Viewer,
     RawQuery(query): RawQuery,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let pairs = crate::filters::pairs(query.as_deref());
     let (f, errors, near_label) = filter_of(&state, &pairs);
     let hits = if errors.is_empty() {
@@ -245,7 +247,7 @@ async fn detail_page(
     pairs: &[(String, String)],
     error: Option<String>,
     done: Option<(String, Option<String>)>,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let stored = state.app.workshop(id).await?;
     let w = &stored.workshop;
     let place_name = match &w.place_id {
@@ -324,7 +326,7 @@ async fn detail(
     AxState(state): AxState<State>,
     viewer: Viewer,
     Path(id): Path<String>,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     detail_page(&state, &viewer, &id, &[], None, None).await
 }
 
@@ -334,7 +336,7 @@ async fn register(
     client: crate::auth::Client,
     Path(id): Path<String>,
     body: Bytes,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let pairs = form_pairs(&body);
     match state
         .app
@@ -358,7 +360,7 @@ async fn register(
             detail_page(&state, &viewer, &id, &[], None, Some((status, link))).await
         }
         Err(AppError::Invalid(m)) => detail_page(&state, &viewer, &id, &pairs, Some(m), None).await,
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -378,7 +380,7 @@ async fn cancel_page(
     AxState(state): AxState<State>,
     viewer: Viewer,
     Path(token): Path<String>,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let r = state
         .app
         .store
@@ -404,7 +406,7 @@ async fn cancel_confirm(
     AxState(state): AxState<State>,
     viewer: Viewer,
     Path(token): Path<String>,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let r = state.app.cancel_by_token(&token).await?;
     let w = state.app.workshop(&r.workshop_id).await?.workshop;
     Ok(render(&CancelPage {
@@ -448,7 +450,7 @@ async fn organiser_list(
     viewer: Viewer,
     Path(id): Path<String>,
     RawQuery(query): RawQuery,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let (stored, list) = state
         .app
         .workshop_registrations(viewer.actor(), &id)
@@ -479,7 +481,7 @@ async fn organiser_list(
         held: w
             .sessions
             .iter()
-            .filter(|s| s.start.date() <= crate::app::today())
+            .filter(|s| s.start.date() <= maillage_app::today())
             .map(|s| {
                 (
                     maillage_domain::orientation::session_phrase(s.start),
@@ -498,7 +500,7 @@ async fn attendance(
     viewer: Viewer,
     Path(id): Path<String>,
     body: Bytes,
-) -> Result<Redirect, AppError> {
+) -> Result<Redirect, PageError> {
     let pairs = form_pairs(&body);
     let present: Vec<String> = pairs
         .iter()
@@ -518,7 +520,7 @@ async fn organiser_cancel(
     AxState(state): AxState<State>,
     viewer: Viewer,
     Path(id): Path<String>,
-) -> Result<Redirect, AppError> {
+) -> Result<Redirect, PageError> {
     let workshop = state.app.cancel_registration(viewer.actor(), &id).await?;
     Ok(Redirect::to(&format!("/ateliers/{workshop}/inscrits")))
 }
@@ -527,7 +529,7 @@ async fn organiser_csv(
     AxState(state): AxState<State>,
     viewer: Viewer,
     Path(id): Path<String>,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let (_, list) = state
         .app
         .workshop_registrations(viewer.actor(), &id)
@@ -584,7 +586,7 @@ fn ics_response(body: String) -> Response {
         .into_response()
 }
 
-async fn ics_all(AxState(state): AxState<State>) -> Result<Response, AppError> {
+async fn ics_all(AxState(state): AxState<State>) -> Result<Response, PageError> {
     Ok(ics_response(
         state
             .app
@@ -596,7 +598,7 @@ async fn ics_all(AxState(state): AxState<State>) -> Result<Response, AppError> {
 async fn ics_organisation(
     AxState(state): AxState<State>,
     Path(id): Path<String>,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let org = state
         .app
         .store
@@ -618,7 +620,7 @@ async fn ics_organisation(
 async fn ics_place(
     AxState(state): AxState<State>,
     Path(id): Path<String>,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let place = state.app.place(&id).await?;
     let f = WorkshopFilter {
         place_id: Some(id),
@@ -653,7 +655,7 @@ async fn programme(
     AxState(state): AxState<State>,
     viewer: Viewer,
     RawQuery(query): RawQuery,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let pairs = crate::filters::pairs(query.as_deref());
     let today = today();
     let first = NaiveDate::parse_from_str(&format!("{}-01", field(&pairs, "mois")), "%Y-%m-%d")
@@ -705,7 +707,7 @@ async fn programme(
         }
     }
     let month_label = {
-        let d = super::french_date(first);
+        let d = french::date(first);
         // « 1er décembre 2026 » → « décembre 2026 »
         d.split_once(' ').map(|(_, m)| m.to_string()).unwrap_or(d)
     };
@@ -726,7 +728,7 @@ async fn programme(
             .map(|(d, mut items)| {
                 items.sort();
                 Day {
-                    label: super::french_date(d),
+                    label: french::date(d),
                     items,
                 }
             })
@@ -767,7 +769,7 @@ async fn form_page(
     viewer: &Viewer,
     values: Vec<(String, String)>,
     errors: Vec<(&'static str, String)>,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let actor = viewer.actor().ok_or(AppError::SignInRequired)?;
     let mut organisations = Vec::new();
     for o in state.app.store.organisations().await? {
@@ -809,7 +811,7 @@ async fn form_page(
     Ok(r)
 }
 
-async fn new_form(AxState(state): AxState<State>, viewer: Viewer) -> Result<Response, AppError> {
+async fn new_form(AxState(state): AxState<State>, viewer: Viewer) -> Result<Response, PageError> {
     form_page(
         &state,
         &viewer,
@@ -823,7 +825,7 @@ async fn create(
     AxState(state): AxState<State>,
     viewer: Viewer,
     body: Bytes,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let pairs = form_pairs(&body);
     let form = WorkshopForm {
         title: field(&pairs, "titre"),
@@ -860,7 +862,7 @@ async fn create(
                 Err(AppError::Invalid(m)) => {
                     form_page(&state, &viewer, pairs, vec![("commune", m)]).await
                 }
-                Err(e) => Err(e),
+                Err(e) => Err(e.into()),
             }
         }
         Err(errors) => form_page(&state, &viewer, pairs, errors).await,

@@ -8,7 +8,7 @@
 //! registration, a proposed resource with a file, a share link of its statistics and of its
 //! survey, an error report on its place, a campaign asking its referent; the coordinator of 54
 //! has an import job and a past merge of duplicates. Everything is made through the
-//! application's services (`maillage_web::App`) or, for the links only sent by e-mail, the store.
+//! application's services (`maillage_app::App`) or, for the links only sent by e-mail, the store.
 //!
 //! The world is built once into a template database; each test opens a copy
 //! ([`Template::open`]), so that a write in one cell never changes another (SQLite: `VACUUM
@@ -24,6 +24,11 @@ use axum::Router;
 use axum::body::{Body, to_bytes};
 use axum::http::{Request, StatusCode, header};
 use chrono::{Duration, NaiveDate, Utc};
+use maillage_app::Upload;
+use maillage_app::activity::RecordInput;
+use maillage_app::diagnostic::GuidedInput;
+use maillage_app::mail::{DEFAULT_FROM, Mailer};
+use maillage_app::referrals::Outgoing;
 use maillage_domain::activity::ActivityForm;
 use maillage_domain::organisation::Organisation;
 use maillage_domain::place::{Place, RawPlace, Referent};
@@ -34,11 +39,6 @@ use maillage_domain::watch::NewsForm;
 use maillage_domain::workshops::WorkshopForm;
 use maillage_referential::Referential;
 use maillage_store::{NewRequest, NewUser, Store};
-use maillage_web::activity::RecordInput;
-use maillage_web::diagnostic::GuidedInput;
-use maillage_web::mail::{DEFAULT_FROM, Mailer};
-use maillage_web::referrals::Outgoing;
-use maillage_web::resources::Upload;
 use maillage_web::{App, Config, router};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tower::ServiceExt;
@@ -797,7 +797,7 @@ pub async fn sign_in(router: &Router, email: &str) -> String {
 pub fn import_file_changing(place: &Place) -> Vec<u8> {
     let mut changed = place.clone();
     changed.name = format!("{} (importé)", place.name);
-    changed.updated_on = maillage_web::app::today();
+    changed.updated_on = maillage_app::today();
     maillage_standard::export::to_bytes(&[changed], maillage_standard::ExportFormat::Csv)
         .expect("fichier du standard")
 }
@@ -858,7 +858,7 @@ fn new_place(
             "Aide aux démarches administratives|Maîtrise des outils numériques du quotidien",
         ),
         ("horaires", "Mo-Fr 09:00-12:00,14:00-17:00"),
-        ("date_maj", &day(maillage_web::app::today())),
+        ("date_maj", &day(maillage_app::today())),
         ("pivot", maillage_domain::fields::UNKNOWN_PIVOT),
         ("courriels", email.unwrap_or_default()),
     ] {
@@ -877,7 +877,7 @@ async fn actor(store: &Store, user_id: &str) -> Actor {
 }
 
 async fn populate(app: &App, store: &Store) -> (Ids, HashMap<Caller, String>) {
-    let today = maillage_web::app::today();
+    let today = maillage_app::today();
     let mut ids = Ids::default();
     for (name, field) in [
         (ORG_A, &mut ids.org_a),

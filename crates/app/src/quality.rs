@@ -7,7 +7,7 @@ use maillage_domain::freshness::{
 use maillage_domain::policy::{Action, Actor, authorize};
 use maillage_store::StoredPlace;
 
-use crate::app::{App, AppError, allow, location_of, today};
+use crate::{App, AppError, allow, location_of, today};
 
 /// A page that needs attention, and why.
 #[derive(Debug, Clone)]

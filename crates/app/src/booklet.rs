@@ -8,7 +8,7 @@ use std::sync::Arc;
 use maillage_domain::Place;
 use maillage_domain::progress::Progress;
 
-use crate::app::{App, AppError, today};
+use crate::{App, AppError, today};
 
 /// A zone resolved against the official referential.
 #[derive(Debug, Clone)]

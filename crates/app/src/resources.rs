@@ -16,7 +16,7 @@ use maillage_domain::vocab::MediationTheme;
 use maillage_search::{TextDocument, TextIndex};
 use maillage_store::{FileChange, FileInfo, NewFile, Proposer, StoredResource};
 
-use crate::app::{App, AppError, allow, today};
+use crate::{App, AppError, Upload, allow, today};
 
 /// Which part of the library is listed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -65,8 +65,6 @@ pub struct ResourceFilter {
     pub kind: Option<ResourceKind>,
     pub shelf: Shelf,
 }
-
-pub use crate::upload::Upload;
 
 /// What one round of the link checker did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use maillage_domain::progress::Progress;
 
-use crate::app::AppError;
+use crate::AppError;
 
 /// Jobs of one signed-in user running at once, at most.
 pub const MAX_PER_USER: usize = 2;

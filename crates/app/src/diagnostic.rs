@@ -8,7 +8,7 @@ use maillage_domain::diagnostic::{
 use maillage_domain::policy::{Action, Actor, authorize};
 use maillage_store::{Draft, NewDiagnostic, NewPerson, Person, StoredDiagnostic};
 
-use crate::app::{App, AppError, allow, today};
+use crate::{App, AppError, allow, today};
 
 impl App {
     /// Every questionnaire version: shipped ones and those coordinators adapted.
@@ -511,7 +511,7 @@ impl App {
         let activities = self.store.activities_of_person(&person.id).await?;
         let profile = self.store.person_profile(&person.id).await?;
         // A record's private notes belong to their author: the export holds the caller's own.
-        let day = crate::app::today();
+        let day = crate::today();
         let own_notes = |a: &maillage_store::StoredActivity| {
             authorize(
                 actor,

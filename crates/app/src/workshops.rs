@@ -5,6 +5,7 @@
 use chrono::{NaiveDate, TimeZone, Utc};
 use icalendar::{Calendar, Component, EventLike};
 use maillage_domain::diagnostic::Level;
+use maillage_domain::french;
 use maillage_domain::geo::GeoPoint;
 use maillage_domain::hours::timezone_of_departement;
 use maillage_domain::policy::{Action, Actor, Location, authorize};
@@ -12,8 +13,8 @@ use maillage_domain::vocab::{MediationTheme, RegistrationMode, WorkshopFormat};
 use maillage_domain::workshops::{RegistrationStatus, Workshop, seats_left};
 use maillage_store::{Registration, StoredWorkshop};
 
-use crate::app::{App, AppError, allow, today};
 use crate::mail::Mail;
+use crate::{App, AppError, allow, today};
 
 /// Filters of the calendar (every one optional).
 #[derive(Debug, Clone, Default)]
@@ -427,7 +428,7 @@ impl App {
                         "Bonjour {},\n\nPetit rappel : vous êtes inscrit à « {} », le {} de {} à {}.\nLieu : {}\n{}\nSi vous ne pouvez pas venir, prévenez la structure pour laisser la place{}.\n\n— Maillage",
                         r.pseudonym,
                         w.title,
-                        crate::pages::french_date(session.start.date()),
+                        french::date(session.start.date()),
                         session.start.format("%H:%M"),
                         session.end.format("%H:%M"),
                         w.location.clone().unwrap_or_else(|| w.commune.clone()),
@@ -497,7 +498,7 @@ pub fn sessions_text(w: &Workshop) -> String {
         .map(|s| {
             format!(
                 "le {} de {} à {}",
-                crate::pages::french_date(s.start.date()),
+                french::date(s.start.date()),
                 s.start.format("%H:%M"),
                 s.end.format("%H:%M")
             )

@@ -6,8 +6,8 @@
 use maillage_domain::policy::Actor;
 use maillage_store::{StoreError, User};
 
-use crate::app::{App, AppError};
 use crate::mail::Mail;
+use crate::{App, AppError};
 
 /// A reset link lives this long.
 pub const RESET_LINK_MINUTES: i64 = 60;

@@ -13,8 +13,8 @@ use maillage_domain::freshness::{Freshness, freshness};
 use maillage_domain::policy::{Action, Actor, authorize};
 use maillage_store::{Campaign, CampaignRequest, NewRequest, StoredPlace};
 
-use crate::app::{App, AppError, allow, location_of, today};
 use crate::mail::{Mail, MailError};
+use crate::{App, AppError, allow, location_of, today};
 
 fn stamp(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Secs, true)

@@ -6,7 +6,7 @@ use maillage_domain::policy::{Action, Actor, authorize};
 use maillage_domain::progress::{Progress, Silent};
 use maillage_store::{MergeSummary, StoredPlace};
 
-use crate::app::{App, AppError, allow, location_of, today};
+use crate::{App, AppError, allow, location_of, today};
 
 /// A pair of stored places and how they compare.
 #[derive(Debug, Clone)]

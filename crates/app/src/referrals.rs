@@ -15,8 +15,8 @@ use maillage_domain::referrals::{
 use maillage_domain::vocab::Vocabulary;
 use maillage_store::{NewReferral, ReferralEvent, Shared, StoredReferral, Transition};
 
-use crate::app::{App, AppError, allow, today};
 use crate::mail::Mail;
+use crate::{App, AppError, allow, today};
 
 /// What the helper sends.
 #[derive(Debug, Clone, Default)]

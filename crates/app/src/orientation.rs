@@ -21,9 +21,9 @@ use maillage_domain::{Place, text};
 use maillage_search::{SearchQuery, TextDocument, TextIndex};
 use maillage_store::StoredResource;
 
-use crate::app::{App, AppError, allow, today};
 use crate::resources::ResourceFilter;
 use crate::workshops::{WorkshopFilter, WorkshopHit};
+use crate::{App, AppError, allow, today};
 
 /// How many places nearest to the person are weighed (per kind of help of the request).
 const CANDIDATES: usize = 300;

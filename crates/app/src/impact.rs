@@ -14,7 +14,7 @@ use maillage_domain::policy::{Action, Actor, authorize};
 use maillage_domain::{Vocabulary, activity};
 
 use crate::activity::Scope;
-use crate::app::{App, AppError, allow, today};
+use crate::{App, AppError, allow, today};
 
 /// The impact of a scope over a period.
 #[derive(Debug, Clone)]

@@ -228,17 +228,6 @@ impl LoginLimiter {
     }
 }
 
-/// A wait in words: « 40 secondes », « 3 minutes ».
-pub fn french_duration(d: Duration) -> String {
-    let secs = d.as_secs().max(1);
-    if secs < 60 {
-        format!("{secs} seconde{}", if secs > 1 { "s" } else { "" })
-    } else {
-        let minutes = secs.div_ceil(60);
-        format!("{minutes} minute{}", if minutes > 1 { "s" } else { "" })
-    }
-}
-
 /// The limits of a server, shared by pages, API and services.
 #[derive(Debug)]
 pub struct Limits {

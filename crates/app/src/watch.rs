@@ -3,15 +3,16 @@
 //! subscriber once (deliveries are recorded after the message leaves).
 
 use chrono::{DateTime, Utc};
+use maillage_domain::french;
 use maillage_domain::policy::{Action, Actor, authorize};
 use maillage_domain::watch::{
     Frequency, NewsForm, NewsItem, Platform, Subscription, digest_items, next_digest_after,
 };
 use maillage_store::Subscriber;
 
-use crate::app::{App, AppError, allow, today};
 use crate::mail::Mail;
 use crate::resources::Refused;
+use crate::{App, AppError, allow, today};
 
 /// A digest covers the items of the last five weeks at most (a new subscriber does not
 /// receive the whole history).
@@ -251,7 +252,7 @@ impl App {
             s.push_str(&format!("Démarches : {}\n", item.procedures.join(", ")));
         }
         if let Some(d) = item.effective {
-            s.push_str(&format!("À partir du : {}\n", crate::pages::french_date(d)));
+            s.push_str(&format!("À partir du : {}\n", french::date(d)));
         }
         s.push_str(&format!(
             "\nCe qui change : {}\nPour qui : {}\nCe qu'il faut dire aux personnes : {}\n",

@@ -20,7 +20,7 @@ use maillage_domain::referrals::ReferralStatus;
 use maillage_store::{NewActivity, NewPerson, StoredActivity};
 use tokio::sync::RwLock;
 
-use crate::app::{App, AppError, allow, today};
+use crate::{App, AppError, allow, today};
 
 /// The statistics cube of this instance and the last change of the store it has applied.
 #[derive(Debug, Default)]
@@ -970,28 +970,6 @@ impl App {
 }
 
 // ----- exports of statistics -----
-
-/// A number as written in French on pages (« 1 234 », « 5,7 »).
-pub fn french_number(v: f64) -> String {
-    let negative = v < 0.0;
-    let v = v.abs();
-    let whole = v.trunc() as u64;
-    let tenth = ((v - v.trunc()) * 10.0).round() as u64;
-    let digits = whole.to_string();
-    let mut grouped = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            grouped.push('\u{202f}');
-        }
-        grouped.push(c);
-    }
-    let sign = if negative { "-" } else { "" };
-    if tenth == 0 {
-        format!("{sign}{grouped}")
-    } else {
-        format!("{sign}{grouped},{tenth}")
-    }
-}
 
 /// The statistics as CSV: one line per figure and per table row (`indicateur`, `cle`,
 /// `libelle`, `valeur`, `part`).

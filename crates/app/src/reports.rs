@@ -5,8 +5,8 @@ use maillage_domain::policy::{Action, Actor, authorize};
 use maillage_domain::reports::validate_report;
 use maillage_store::{ErrorReport, StoredPlace};
 
-use crate::app::{App, AppError, allow, location_of, today};
 use crate::mail::Mail;
+use crate::{App, AppError, allow, location_of, today};
 use maillage_domain::Vocabulary;
 
 /// A report refused, with the fields at fault (French reasons).

@@ -1,0 +1,143 @@
+//! Importing files of places in the national standard: checked first, written all or nothing,
+//! each row's right to create or update asked of the policy.
+
+use maillage_domain::policy::{Action, Actor, Decision, authorize};
+use maillage_standard::Report;
+use maillage_store::ImportRecord;
+
+use crate::{App, AppError, ImportResult, allow, location_of, today};
+
+impl App {
+    /// Validates a file without writing anything.
+    pub fn check_file(&self, bytes: &[u8]) -> Result<Report, AppError> {
+        Ok(maillage_standard::check(bytes, &self.validation_context())?)
+    }
+
+    /// Imports a file: all-or-nothing unless `skip_invalid`; re-importing changes nothing.
+    pub async fn import_file(
+        &self,
+        actor: Option<&Actor>,
+        bytes: &[u8],
+        file_name: &str,
+        source: Option<&str>,
+        skip_invalid: bool,
+    ) -> Result<ImportResult, AppError> {
+        self.import_file_watched(
+            actor,
+            bytes,
+            file_name,
+            source,
+            skip_invalid,
+            &maillage_domain::progress::Silent,
+        )
+        .await
+    }
+
+    /// [`App::import_file`] reporting its stages to `progress`, which may interrupt it:
+    /// then nothing is written (the store's transaction is rolled back).
+    pub async fn import_file_watched(
+        &self,
+        actor: Option<&Actor>,
+        bytes: &[u8],
+        file_name: &str,
+        source: Option<&str>,
+        skip_invalid: bool,
+        progress: &dyn maillage_domain::progress::Progress,
+    ) -> Result<ImportResult, AppError> {
+        allow(authorize(actor, &Action::ImportPlaces, today()))?;
+        let mut report =
+            maillage_standard::check_watched(bytes, &self.validation_context(), progress)?;
+        // Each row is checked against the importer's rights: the place it would update (found
+        // by provenance or id, wherever it is) must be theirs to update, and so must its new
+        // location; a refused row becomes an error of the report, with its reason.
+        // The source the rows are recorded under: named, else the one every row gives, else the
+        // file's name.
+        let source = source
+            .map(str::to_string)
+            .or_else(|| {
+                let mut given = report
+                    .valid()
+                    .filter_map(|r| r.place.as_ref())
+                    .map(|p| &p.source);
+                let first = given.next()?.clone();
+                given.all(|s| *s == first).then_some(first).flatten()
+            })
+            .unwrap_or_else(|| file_name.to_string());
+        let ids: Vec<String> = report.valid().map(|r| r.source_id.clone()).collect();
+        let targets = self.store.import_targets(&source, &ids).await?;
+        let day = today();
+        for r in report.records.iter_mut() {
+            let Some(place) = &r.place else { continue };
+            let refusal = match targets.get(&r.source_id) {
+                Some((old, org)) => {
+                    let existing = authorize(
+                        actor,
+                        &Action::UpdatePlace(location_of(old, org.as_deref())),
+                        day,
+                    );
+                    let moved = authorize(
+                        actor,
+                        &Action::UpdatePlace(location_of(place, org.as_deref())),
+                        day,
+                    );
+                    match (existing, moved) {
+                        (Decision::Allow, Decision::Allow) => None,
+                        (Decision::Allow, _) => Some(format!(
+                            "le lieu « {} » serait déplacé hors de votre territoire",
+                            old.name
+                        )),
+                        _ => Some(format!(
+                            "met à jour le lieu existant « {} » ({}), qui n'est ni à une de vos structures ni dans votre territoire",
+                            old.name, old.commune
+                        )),
+                    }
+                }
+                None => (!authorize(actor, &Action::CreatePlace(location_of(place, None)), day)
+                    .is_allowed())
+                .then(|| format!("lieu hors de votre territoire ({})", place.commune)),
+            };
+            if let Some(reason) = refusal {
+                r.errors.push(maillage_domain::place::FieldIssue {
+                    field: "id".into(),
+                    value: r.source_id.clone(),
+                    reason,
+                });
+                r.place = None;
+            }
+        }
+        if report.invalid_count() > 0 && !skip_invalid {
+            return Ok(ImportResult {
+                report,
+                outcome: None,
+            });
+        }
+        let records: Vec<ImportRecord> = report
+            .valid()
+            .filter_map(|r| {
+                r.place.as_ref().map(|place| ImportRecord {
+                    source_id: r.source_id.clone(),
+                    place: place.clone(),
+                })
+            })
+            .collect();
+        let text = report.to_text();
+        let outcome = self
+            .store
+            .import_places_watched(
+                &source,
+                file_name,
+                &records,
+                report.invalid_count(),
+                &text,
+                actor.map(|a| a.user_id.as_str()),
+                progress,
+            )
+            .await?;
+        progress.stage("Mise à jour de l'index de recherche", None);
+        self.refresh_index().await?;
+        Ok(ImportResult {
+            report,
+            outcome: Some(outcome),
+        })
+    }
+}

@@ -1,0 +1,5 @@
+//! The directory of places: import, search and edit.
+
+mod edit;
+mod import;
+mod search;

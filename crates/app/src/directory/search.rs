@@ -1,0 +1,98 @@
+//! Searching the directory and reading its places (pages, API, exports).
+
+use std::collections::HashMap;
+
+use maillage_domain::Place;
+use maillage_domain::geo::GeoPoint;
+use maillage_search::{Hit, Results, SearchQuery};
+use maillage_store::StoredPlace;
+
+use crate::{App, AppError};
+
+impl App {
+    /// Searches the directory, off the async threads (a search is CPU work). A typed text over
+    /// the limits is refused ([`maillage_domain::text::check_query`]).
+    pub async fn search(&self, q: &SearchQuery) -> Result<Results, AppError> {
+        if let Some(text) = &q.text {
+            maillage_domain::text::check_query(text).map_err(AppError::TooLarge)?;
+        }
+        let index = self.index();
+        let q = q.clone();
+        tokio::task::spawn_blocking(move || index.search(&q))
+            .await
+            .map_err(|e| AppError::Invalid(format!("recherche interrompue : {e}")))?
+            .map_err(AppError::from)
+    }
+
+    /// Resolves "near" input: a commune name or INSEE code, or "lat,lon".
+    pub fn resolve_near(&self, input: &str) -> Result<(GeoPoint, String), AppError> {
+        if let Some(p) = GeoPoint::parse(input) {
+            return Ok((p, input.trim().to_string()));
+        }
+        let commune = self.referential.find_by_name(input, None).ok_or_else(|| {
+            AppError::Invalid(format!(
+                "commune « {} » introuvable dans le référentiel officiel",
+                input.trim()
+            ))
+        })?;
+        let (centre, _) = self
+            .referential
+            .centre_of(&commune.insee_code)
+            .ok_or_else(|| {
+                AppError::Invalid(format!("position de « {} » inconnue", commune.name))
+            })?;
+        Ok((
+            centre,
+            format!("{} ({})", commune.name, commune.departement),
+        ))
+    }
+
+    pub async fn place(&self, id: &str) -> Result<StoredPlace, AppError> {
+        self.store.place(id).await?.ok_or(AppError::NotFound)
+    }
+
+    /// Places of a search, in result order, for exports.
+    pub async fn places_of(&self, q: &SearchQuery) -> Result<Vec<Place>, AppError> {
+        let mut all_q = q.clone();
+        all_q.offset = 0;
+        all_q.limit = usize::MAX;
+        let results = self.search(&all_q).await?;
+        Ok(self
+            .places_of_hits(&results.hits)
+            .await?
+            .into_iter()
+            .map(|(_, s)| s.place)
+            .collect())
+    }
+
+    /// Search hits with their stored places, in the same order, in one round trip per 500
+    /// (a hit whose place was deleted meanwhile is left out).
+    pub async fn places_of_hits<'h>(
+        &self,
+        hits: &'h [Hit],
+    ) -> Result<Vec<(&'h Hit, StoredPlace)>, AppError> {
+        let generation = self.recent_places.generation();
+        let mut stored: HashMap<String, StoredPlace> = HashMap::with_capacity(hits.len());
+        let mut missing = Vec::new();
+        for hit in hits {
+            match self.recent_places.get(&hit.id, generation) {
+                Some(place) => {
+                    stored.insert(hit.id.clone(), place);
+                }
+                None => missing.push(hit.id.clone()),
+            }
+        }
+        if !missing.is_empty() {
+            for place in self.store.places(&missing).await? {
+                if self.search_cache {
+                    self.recent_places.put(&place, generation);
+                }
+                stored.insert(place.place.id.clone(), place);
+            }
+        }
+        Ok(hits
+            .iter()
+            .filter_map(|h| stored.remove(&h.id).map(|s| (h, s)))
+            .collect())
+    }
+}
