@@ -60,6 +60,12 @@ fn with_french_holidays(expr: OpeningHours) -> OpeningHours {
 }
 
 fn parse_strict(raw: &str) -> Result<Hours, String> {
+    if let Some(period) = day_long_period(raw) {
+        return Err(format!(
+            "horaires illisibles au format OpenStreetMap (période de répétition « /{period} » : \
+             elle doit durer moins de 24 heures)"
+        ));
+    }
     raw.parse::<OpeningHours>()
         .map(|expr| Hours {
             expr: with_french_holidays(expr),
@@ -75,6 +81,27 @@ fn parse_strict(raw: &str) -> Result<Hours, String> {
                 first.trim()
             )
         })
+}
+
+/// A repeat period of a day or more written as hours (`10:00-16:00/24:00`): meaningless within
+/// a day (the range would be its start alone), and one the OpenStreetMap parser fails on inside
+/// itself (a debug assertion, found by fuzzing). Returns the period as written.
+fn day_long_period(raw: &str) -> Option<&str> {
+    raw.match_indices('/').find_map(|(i, _)| {
+        let after = raw[i + 1..].trim_start_matches([' ', '\t']);
+        let digits = after.len() - after.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+        let hours = &after[..digits];
+        let value = hours.trim_start_matches('0');
+        let long = !hours.is_empty()
+            && after[digits..].starts_with(':')
+            && (value.len() > 2 || value.parse::<u8>().is_ok_and(|h| h >= 24));
+        long.then(|| {
+            let end = after[digits + 1..]
+                .find(|c: char| !c.is_ascii_digit())
+                .map_or(after.len(), |e| digits + 1 + e);
+            &after[..end]
+        })
+    })
 }
 
 /// Replaces whole-word day names (`Sun` → `Su`, `Lu` → `Mo`) outside time ranges.
@@ -329,6 +356,37 @@ mod tests {
 
     fn at(s: &str) -> NaiveDateTime {
         NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").expect("test date")
+    }
+
+    #[test]
+    fn a_repeat_period_of_a_day_or_more_is_refused_with_its_reason() {
+        // Found by fuzzing: the parser failed inside itself on « /24:00 ».
+        for text in [
+            "Mo 09:00-10:00/24:00",
+            "09:00-22:30/ 24:00; Tu 10:00-11:00",
+            "sunrise-sunset/24:00",
+            "Mo 09:00-10:00/48:00",
+            "Mo 09:00-10:00/024:00",
+        ] {
+            match check_hours(text) {
+                HoursCheck::Invalid { reason } => {
+                    assert!(reason.contains("moins de 24 heures"), "{text} : {reason}")
+                }
+                other => panic!("{text} : {other:?}"),
+            }
+        }
+        assert!(matches!(
+            check_hours("Mo 09:00-12:00/01:00"),
+            HoursCheck::Valid(_)
+        ));
+        assert!(matches!(
+            check_hours("Mo 09:00-12:00/90"),
+            HoursCheck::Valid(_) | HoursCheck::Invalid { .. }
+        ));
+        assert_eq!(day_long_period("10:00-16:00/ 24:00 off"), Some("24:00"));
+        assert_eq!(day_long_period("10:00-16:00/23:59"), None);
+        assert_eq!(day_long_period("10:00-16:00/000:30"), None);
+        assert_eq!(day_long_period("week 1-53/2 Mo 10:00-12:00"), None);
     }
 
     #[test]
