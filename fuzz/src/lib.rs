@@ -126,11 +126,11 @@ impl Site {
         use maillage_domain::organisation::Organisation;
         use maillage_domain::policy::Membership;
         use maillage_store::{NewUser, SessionRecord};
-        let mut app = app().clone();
-        app.store = memory_store();
-        app.jobs = Default::default();
-        app.limits = Default::default();
-        let store = app.store.clone();
+        let store = memory_store();
+        let app = app()
+            .clone()
+            .with_empty_store(store.clone())
+            .expect("copie de l'application");
         let (user_id, token) = runtime().block_on(async {
             store
                 .create_organisation(&Organisation {

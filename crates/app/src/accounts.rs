@@ -3,11 +3,13 @@
 //! closed). The answer to « forgotten password » is the same whether the address has an
 //! account or not, and the e-mail it sends is rate limited per client and per recipient.
 
-use maillage_domain::policy::Actor;
-use maillage_store::{StoreError, User};
+use maillage_domain::organisation::Organisation;
+use maillage_domain::policy::{Action, Actor, authorize};
+use maillage_store::{NewUser, SessionRecord, StoreError, User};
+use rand::RngCore;
 
 use crate::mail::Mail;
-use crate::{App, AppError};
+use crate::{App, AppError, allow, today};
 
 /// A reset link lives this long.
 pub const RESET_LINK_MINUTES: i64 = 60;
@@ -160,5 +162,91 @@ impl App {
             Err(StoreError::Conflict(m)) => Ok(Err(vec![("nouveau", m)])),
             Err(e) => Err(e.into()),
         }
+    }
+}
+
+/// An account as the administration page lists it: the user and what they may do.
+#[derive(Debug, Clone)]
+pub struct Account {
+    pub user: User,
+    pub actor: Actor,
+}
+
+impl App {
+    /// Who a session is, when it is known and not expired: the user and what they may do.
+    pub async fn session_user(
+        &self,
+        session_id: &str,
+        now: i64,
+    ) -> Result<Option<(User, Option<Actor>)>, AppError> {
+        let Some(record) = self.store.load_session(session_id, now).await? else {
+            return Ok(None);
+        };
+        let Some(user) = self.store.user(&record.data).await? else {
+            return Ok(None);
+        };
+        let actor = self.store.actor(&user.id).await?;
+        Ok(Some((user, actor)))
+    }
+
+    /// Opens a session of `hours` for a user who just proved who they are; returns its token
+    /// (32 random bytes in hexadecimal; the store keeps only its hash).
+    pub async fn open_session(&self, user_id: &str, hours: i64) -> Result<String, AppError> {
+        let mut bytes = [0u8; 32];
+        rand::rng().fill_bytes(&mut bytes);
+        let id: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        self.store
+            .save_session(&SessionRecord {
+                id: id.clone(),
+                data: user_id.to_string(),
+                expires_at: chrono::Utc::now().timestamp() + hours * 3600,
+            })
+            .await?;
+        Ok(id)
+    }
+
+    /// The user of this address and password, if they match (the hash is checked off the async
+    /// threads). The caller counts failures ([`crate::limits::LoginLimiter`]).
+    pub async fn sign_in(&self, email: &str, password: &str) -> Result<Option<User>, AppError> {
+        Ok(self.store.authenticate(email, password).await?)
+    }
+
+    /// Closes one session.
+    pub async fn sign_out(&self, session_id: &str) -> Result<(), AppError> {
+        Ok(self.store.delete_session(session_id).await?)
+    }
+
+    /// Every account with its rights, and the structures, for administrators.
+    pub async fn accounts(
+        &self,
+        actor: Option<&Actor>,
+    ) -> Result<(Vec<Account>, Vec<Organisation>), AppError> {
+        allow(authorize(actor, &Action::ManageAccounts, today()))?;
+        let organisations = self.store.organisations().await?;
+        let mut accounts = Vec::new();
+        for user in self.store.users().await? {
+            let actor = self.store.actor(&user.id).await?.unwrap_or_default();
+            accounts.push(Account { user, actor });
+        }
+        Ok((accounts, organisations))
+    }
+
+    /// Creates an account (administrators): the structures it joins must exist; an address
+    /// already taken is a conflict ([`crate::ErrorKind::Conflict`]) with its French message.
+    pub async fn create_account(
+        &self,
+        actor: Option<&Actor>,
+        new: &NewUser,
+    ) -> Result<String, AppError> {
+        allow(authorize(actor, &Action::ManageAccounts, today()))?;
+        for m in &new.memberships {
+            if self.store.organisation(&m.organisation_id).await?.is_none() {
+                return Err(AppError::Invalid(format!(
+                    "structure « {} » inconnue",
+                    m.organisation_id
+                )));
+            }
+        }
+        Ok(self.store.create_user(new).await?)
     }
 }

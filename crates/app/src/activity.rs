@@ -1810,6 +1810,48 @@ impl App {
     }
 }
 
+impl App {
+    /// Whether a structure has a live share link for this purpose (`statistiques`, `enquete`),
+    /// for who may give such links (its members).
+    pub async fn has_share_link(
+        &self,
+        actor: Option<&Actor>,
+        organisation_id: &str,
+        purpose: &str,
+    ) -> Result<bool, AppError> {
+        allow(authorize(
+            actor,
+            &Action::ShareStatistics {
+                organisation_id: organisation_id.to_string(),
+            },
+            today(),
+        ))?;
+        Ok(self.store.has_share_link(organisation_id, purpose).await?)
+    }
+
+    /// The record already made of a workshop's session, if any, for who may record in the
+    /// workshop's structure.
+    pub async fn activity_of_session(
+        &self,
+        actor: Option<&Actor>,
+        workshop_id: &str,
+        start: NaiveDateTime,
+    ) -> Result<Option<String>, AppError> {
+        let w = self
+            .store
+            .workshop(workshop_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let organisation_id = w.workshop.organisation_id.ok_or(AppError::NotFound)?;
+        allow(authorize(
+            actor,
+            &Action::RecordActivity { organisation_id },
+            today(),
+        ))?;
+        Ok(self.store.activity_of_session(workshop_id, start).await?)
+    }
+}
+
 #[cfg(test)]
 mod import_tests {
     use super::*;

@@ -6,6 +6,8 @@ use maillage_domain::diagnostic::{
     AnswerSheet, Answers, Assessment, Change, Level, Questionnaire, assess, builtin, compare,
 };
 use maillage_domain::policy::{Action, Actor, authorize};
+/// Resume codes as typed (spaces, dashes, lower case) made comparable.
+pub use maillage_store::normalise_code;
 use maillage_store::{Draft, NewDiagnostic, NewPerson, Person, StoredDiagnostic};
 
 use crate::{App, AppError, allow, today};
@@ -563,4 +565,30 @@ fn profile_value(q: &Questionnaire, answers: &Answers, key: &str) -> Option<Stri
         }
         _ => None,
     })
+}
+
+impl App {
+    /// The persons followed by a structure, for one of its members.
+    pub async fn persons_of(
+        &self,
+        actor: Option<&Actor>,
+        organisation_id: &str,
+    ) -> Result<Vec<Person>, AppError> {
+        let actor = actor.ok_or(AppError::SignInRequired)?;
+        if !actor.member_of(organisation_id, today()) {
+            return Err(AppError::Forbidden(
+                "ces personnes sont suivies par une structure dont vous n'êtes pas membre",
+            ));
+        }
+        Ok(self.store.persons_of(organisation_id).await?)
+    }
+
+    /// The profile (age bracket, gender, social status, commune) of a person the caller already
+    /// holds (read through [`App::person_timeline`], which checked their right).
+    pub async fn person_profile(
+        &self,
+        person: &Person,
+    ) -> Result<maillage_domain::activity::Profile, AppError> {
+        Ok(self.store.person_profile(&person.id).await?)
+    }
 }

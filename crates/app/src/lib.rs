@@ -13,6 +13,7 @@ pub mod impact;
 pub mod jobs;
 pub mod limits;
 pub mod mail;
+pub mod organisations;
 pub mod orientation;
 pub mod quality;
 pub mod referrals;
@@ -32,7 +33,14 @@ use maillage_domain::typology::Typologies;
 use maillage_referential::Referential;
 use maillage_search::{PlaceContext, SearchIndex};
 use maillage_standard::{Report, StandardError};
-use maillage_store::{ImportOutcome, Store, StoreError, StoredPlace};
+use maillage_store::{ImportOutcome, Store, StoreError};
+
+/// The records the services return, as the store reads them: the web crate shows them without
+/// reaching the store.
+pub use maillage_store::{
+    ImportSummary, NewUser, Person, ReferralEvent, StoredDiagnostic, StoredPlace, StoredReferral,
+    StoredResource, User,
+};
 
 /// Errors of the services, each with a French message for users.
 #[derive(Debug, thiserror::Error)]
@@ -143,7 +151,7 @@ pub struct ImportResult {
 /// Shared state: the store, the referentials and the current search index.
 #[derive(Clone)]
 pub struct App {
-    pub store: Store,
+    pub(crate) store: Store,
     pub referential: Arc<Referential>,
     pub typologies: Arc<Typologies>,
     index: Arc<RwLock<Arc<SearchIndex>>>,
@@ -311,6 +319,24 @@ impl App {
     pub fn checking_private_links(mut self) -> Self {
         self.private_links_checked = true;
         self
+    }
+
+    /// The same referentials and settings over another, empty store, with empty indexes and
+    /// caches: a throwaway copy (fuzzing gives each input its own database).
+    pub fn with_empty_store(self, store: Store) -> Result<Self, AppError> {
+        Ok(App {
+            store,
+            index: Arc::new(RwLock::new(Arc::new(SearchIndex::build(
+                std::iter::empty::<(Place, PlaceContext)>(),
+            )?))),
+            recent_places: Arc::default(),
+            jobs: Arc::default(),
+            library: Arc::default(),
+            catalogue: Arc::default(),
+            stats: Default::default(),
+            limits: Arc::default(),
+            ..self
+        })
     }
 
     /// Sends e-mail through this mailer, with links to this address.

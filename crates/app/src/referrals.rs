@@ -854,3 +854,14 @@ pub fn event_of(action: &str, reason: &str, outcome: &str) -> Result<Event, AppE
         _ => return Err(AppError::Invalid("action inconnue".into())),
     })
 }
+
+impl App {
+    /// The history of a referral the caller already holds (read through a service that checked
+    /// their right to it: a journey of theirs, a receiver's link).
+    pub async fn referral_events(
+        &self,
+        referral: &StoredReferral,
+    ) -> Result<Vec<maillage_store::ReferralEvent>, AppError> {
+        Ok(self.store.referral_events(&referral.id).await?)
+    }
+}

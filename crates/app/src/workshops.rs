@@ -568,3 +568,17 @@ impl App {
         write().map_err(|e| AppError::Invalid(format!("export CSV : {e}")))
     }
 }
+
+impl App {
+    /// A registration by its cancellation link (the link is the credential: nobody else
+    /// knows it).
+    pub async fn registration_by_link(
+        &self,
+        token: &str,
+    ) -> Result<maillage_store::Registration, AppError> {
+        self.store
+            .registration_by_token(token)
+            .await?
+            .ok_or(AppError::NotFound)
+    }
+}

@@ -9,14 +9,13 @@ use axum::routing::get;
 use axum::{Json, Router};
 use maillage_domain::organisation::Organisation;
 use maillage_domain::place::{DirectoryExtras, Place, RawPlace};
-use maillage_domain::policy::{Action, authorize};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::auth::Viewer;
 use crate::filters;
 use crate::{AppError, State};
-use maillage_app::{allow, today};
+use maillage_app::today;
 
 /// Errors as JSON: `{"erreur": "...", "details": [...]}`.
 pub struct ApiError(AppError, Vec<Value>);
@@ -24,12 +23,6 @@ pub struct ApiError(AppError, Vec<Value>);
 impl From<AppError> for ApiError {
     fn from(e: AppError) -> Self {
         ApiError(e, Vec::new())
-    }
-}
-
-impl From<maillage_store::StoreError> for ApiError {
-    fn from(e: maillage_store::StoreError) -> Self {
-        ApiError(e.into(), Vec::new())
     }
 }
 
@@ -378,7 +371,7 @@ fn org_json(o: &Organisation) -> Value {
 }
 
 async fn list_organisations(AxState(state): AxState<State>) -> ApiResult {
-    let orgs = state.app.store.organisations().await?;
+    let orgs = state.app.organisations().await?;
     Ok(Json(
         json!({"total": orgs.len(), "structures": orgs.iter().map(org_json).collect::<Vec<_>>()}),
     )
@@ -527,7 +520,7 @@ async fn orientation(
     .into_response())
 }
 
-fn referral_json(r: &maillage_store::StoredReferral) -> Value {
+fn referral_json(r: &maillage_app::StoredReferral) -> Value {
     use maillage_domain::Vocabulary;
     json!({
         "id": r.id,
@@ -748,7 +741,6 @@ async fn quality(AxState(state): AxState<State>, viewer: Viewer) -> ApiResult {
 async fn get_organisation(AxState(state): AxState<State>, Path(id): Path<String>) -> ApiResult {
     let org = state
         .app
-        .store
         .organisation(&id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -775,17 +767,15 @@ async fn create_organisation(
             Vec::new(),
         )
     })?;
-    let location = maillage_domain::policy::Location {
-        organisation_id: None,
-        insee_code: None,
-        departement: parsed.departement.clone(),
+    let input = maillage_app::organisations::NewOrganisation {
+        name: parsed.nom,
+        pivot: parsed.pivot,
+        departement: parsed.departement.unwrap_or_default(),
     };
-    allow(authorize(
-        viewer.actor(),
-        &Action::ManageOrganisation(location),
-        today(),
-    ))?;
-    let input = maillage_domain::organisation::validate_organisation(&parsed.nom, &parsed.pivot)
+    let org = state
+        .app
+        .create_organisation(viewer.actor(), &input)
+        .await?
         .map_err(|errors| {
             ApiError(
                 AppError::Invalid("structure invalide".into()),
@@ -795,20 +785,6 @@ async fn create_organisation(
                     .collect(),
             )
         })?;
-    let org = Organisation {
-        id: String::new(),
-        name: input.name,
-        pivot: input.pivot,
-        typologies: Vec::new(),
-        departement: parsed.departement,
-    };
-    let id = state.app.store.create_organisation(&org).await?;
-    let org = state
-        .app
-        .store
-        .organisation(&id)
-        .await?
-        .ok_or(AppError::NotFound)?;
     Ok((StatusCode::CREATED, Json(org_json(&org))).into_response())
 }
 

@@ -12,9 +12,8 @@ use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::header::{COOKIE, SET_COOKIE};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderName, HeaderValue};
+use maillage_app::User;
 use maillage_domain::policy::Actor;
-use maillage_store::{SessionRecord, User};
-use rand::RngCore;
 
 use crate::{AppError, PageError, State};
 
@@ -131,16 +130,11 @@ impl FromRequestParts<State> for Viewer {
             return Ok(Viewer::default());
         };
         let now = chrono::Utc::now().timestamp();
-        let Some(record) = state.app.store.load_session(&id, now).await? else {
+        let Some((user, actor)) = state.app.session_user(&id, now).await? else {
             return Ok(Viewer::default());
         };
-        let user = state.app.store.user(&record.data).await?;
-        let actor = match &user {
-            Some(u) => state.app.store.actor(&u.id).await?,
-            None => None,
-        };
         Ok(Viewer {
-            user,
+            user: Some(user),
             actor,
             session_id: Some(id),
         })
@@ -149,19 +143,7 @@ impl FromRequestParts<State> for Viewer {
 
 /// Opens a session for a user; returns the `Set-Cookie` value.
 pub async fn open_session(state: &State, user_id: &str) -> Result<HeaderValue, AppError> {
-    let mut bytes = [0u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
-    let id: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    let expires_at = chrono::Utc::now().timestamp() + SESSION_HOURS * 3600;
-    state
-        .app
-        .store
-        .save_session(&SessionRecord {
-            id: id.clone(),
-            data: user_id.to_string(),
-            expires_at,
-        })
-        .await?;
+    let id = state.app.open_session(user_id, SESSION_HOURS).await?;
     let secure = if state.config.secure_cookies {
         "; Secure"
     } else {

@@ -196,12 +196,6 @@ impl From<AppError> for PageError {
     }
 }
 
-impl From<maillage_store::StoreError> for PageError {
-    fn from(e: maillage_store::StoreError) -> Self {
-        PageError(e.into())
-    }
-}
-
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         pages::message_page(status_of(self.0.kind()), &self.0.public_message())

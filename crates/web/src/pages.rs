@@ -9,9 +9,9 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use chrono::{Datelike, Utc};
+use maillage_app::NewUser;
 use maillage_domain::french;
 use maillage_domain::hours::{HoursCheck, check_hours, monday_of, timezone_of_departement};
-use maillage_domain::organisation::Organisation;
 use maillage_domain::place::Place;
 use maillage_domain::policy::{Action, Membership, TerritoryUnit, authorize};
 use maillage_domain::vocab::{
@@ -19,11 +19,10 @@ use maillage_domain::vocab::{
     Service, SpecificSupport, SupportMode, Vocabulary,
 };
 use maillage_standard::ExportFormat;
-use maillage_store::NewUser;
 
 use crate::auth::{self, Viewer};
 use crate::filters::{self, Choice, Group, Pairs};
-use crate::{AppError, PageError, State};
+use crate::{AppError, ErrorKind, PageError, State};
 use maillage_app::{allow, location_of, today};
 
 mod account;
@@ -449,7 +448,7 @@ async fn place_page(
     .is_allowed();
     let organisation = match &stored.organisation_id {
         Some(o) if maillage_app::sees_helpers_part(viewer.actor()) => {
-            state.app.store.organisation(o).await?.map(|o| o.name)
+            state.app.organisation(o).await?.map(|o| o.name)
         }
         _ => None,
     };
@@ -546,7 +545,7 @@ async fn login(
         }
         return Ok(r);
     }
-    match state.app.store.authenticate(&email, &password).await? {
+    match state.app.sign_in(&email, &password).await? {
         Some(user) => {
             state.limits.login.succeeded(client.key(), &account);
             let cookie = auth::open_session(&state, &user.id).await?;
@@ -569,7 +568,7 @@ async fn login(
 
 async fn logout(AxState(state): AxState<State>, viewer: Viewer) -> Result<Response, PageError> {
     if let Some(id) = &viewer.session_id {
-        state.app.store.delete_session(id).await?;
+        state.app.sign_out(id).await?;
     }
     let (name, value) = auth::clear_cookie(&state);
     let mut r = Redirect::to("/").into_response();
@@ -910,7 +909,6 @@ pub(crate) async fn form_page(
         let actor = viewer.actor();
         state
             .app
-            .store
             .organisations()
             .await?
             .into_iter()
@@ -1138,7 +1136,7 @@ struct ReportView {
 struct ImportPage {
     chrome: Chrome,
     report: Option<ReportView>,
-    history: Vec<maillage_store::ImportSummary>,
+    history: Vec<maillage_app::ImportSummary>,
 }
 
 async fn import_page(
@@ -1149,7 +1147,7 @@ async fn import_page(
     Ok(render(&ImportPage {
         chrome: Chrome::new("import", &viewer),
         report: None,
-        history: state.app.store.imports(20).await?,
+        history: state.app.import_history(viewer.actor(), 20).await?,
     }))
 }
 
@@ -1342,7 +1340,7 @@ async fn import_work(
     let page = ImportPage {
         chrome,
         report: Some(view),
-        history: app.store.imports(20).await?,
+        history: app.import_history(actor, 20).await?,
     };
     let html = page
         .render()
@@ -1406,11 +1404,9 @@ async fn admin_view(
     message: Option<String>,
     error: Option<String>,
 ) -> Result<Response, PageError> {
-    allow(authorize(viewer.actor(), &Action::ManageAccounts, today()))?;
-    let orgs = state.app.store.organisations().await?;
+    let (accounts, orgs) = state.app.accounts(viewer.actor()).await?;
     let mut users = Vec::new();
-    for u in state.app.store.users().await? {
-        let actor = state.app.store.actor(&u.id).await?.unwrap_or_default();
+    for maillage_app::accounts::Account { user: u, actor } in accounts {
         let scope = actor
             .territory
             .iter()
@@ -1513,7 +1509,7 @@ async fn admin_create_user(
         },
         memberships,
     };
-    match state.app.store.create_user(&new).await {
+    match state.app.create_account(viewer.actor(), &new).await {
         Ok(_) => {
             admin_view(
                 &state,
@@ -1523,11 +1519,32 @@ async fn admin_create_user(
             )
             .await
         }
-        Err(maillage_store::StoreError::Conflict(m)) => {
-            admin_view(&state, &viewer, None, Some(m)).await
+        Err(e) if e.kind() == ErrorKind::Conflict || e.kind() == ErrorKind::Invalid => {
+            admin_view(&state, &viewer, None, Some(e.to_string())).await
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// The answer to the structure form: the administration page for administrators; a page of its
+/// own for a coordinator of the territory (the same rule as the API: `ManageOrganisation`).
+async fn organisation_answer(
+    state: &State,
+    viewer: &Viewer,
+    message: Option<String>,
+    error: Option<String>,
+) -> Result<Response, PageError> {
+    if authorize(viewer.actor(), &Action::ManageAccounts, today()).is_allowed() {
+        return admin_view(state, viewer, message, error).await;
+    }
+    Ok(match error {
+        Some(error) => {
+            let mut r = message_page_for(viewer, "Structure non créée", &error);
+            *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            r
+        }
+        None => message_page_for(viewer, "Structure créée", &message.unwrap_or_default()),
+    })
 }
 
 async fn admin_create_organisation(
@@ -1535,42 +1552,27 @@ async fn admin_create_organisation(
     viewer: Viewer,
     body: Bytes,
 ) -> Result<Response, PageError> {
-    allow(authorize(viewer.actor(), &Action::ManageAccounts, today()))?;
     let pairs = form_pairs(&body);
-    let input = match maillage_domain::organisation::validate_organisation(
-        &field(&pairs, "name"),
-        &field(&pairs, "pivot"),
-    ) {
-        Ok(i) => i,
-        Err(errors) => {
+    let input = maillage_app::organisations::NewOrganisation {
+        name: field(&pairs, "name"),
+        pivot: field(&pairs, "pivot"),
+        departement: field(&pairs, "departement"),
+    };
+    match state.app.create_organisation(viewer.actor(), &input).await {
+        Ok(Ok(org)) => {
+            let message = format!("Structure « {} » créée.", org.name);
+            organisation_answer(&state, &viewer, Some(message), None).await
+        }
+        Ok(Err(errors)) => {
             let msg = errors
                 .into_iter()
                 .map(|(f, r)| format!("{f} : {r}"))
                 .collect::<Vec<_>>()
                 .join(" ; ");
-            return admin_view(&state, &viewer, None, Some(msg)).await;
+            organisation_answer(&state, &viewer, None, Some(msg)).await
         }
-    };
-    let org = Organisation {
-        id: String::new(),
-        name: input.name.clone(),
-        pivot: input.pivot,
-        typologies: Vec::new(),
-        departement: Some(field(&pairs, "departement").to_ascii_uppercase())
-            .filter(|d| !d.is_empty()),
-    };
-    match state.app.store.create_organisation(&org).await {
-        Ok(_) => {
-            admin_view(
-                &state,
-                &viewer,
-                Some(format!("Structure « {} » créée.", input.name)),
-                None,
-            )
-            .await
-        }
-        Err(maillage_store::StoreError::Conflict(m)) => {
-            admin_view(&state, &viewer, None, Some(m)).await
+        Err(e) if e.kind() == ErrorKind::Conflict => {
+            organisation_answer(&state, &viewer, None, Some(e.to_string())).await
         }
         Err(e) => Err(e.into()),
     }

@@ -252,10 +252,13 @@ async fn an_update_campaign_end_to_end() {
         .expect("acteur")
         .expect("présent");
     let referential = Referential::discover().expect("référentiel (scripts/setup.sh)");
-    let app = App::new(store, referential).await.expect("app").with_mail(
-        Mailer::smtp(&url, "Maillage <ne-pas-repondre@test.fr>").expect("mailer"),
-        "https://annuaire.exemple.fr",
-    );
+    let app = App::new(store.clone(), referential)
+        .await
+        .expect("app")
+        .with_mail(
+            Mailer::smtp(&url, "Maillage <ne-pas-repondre@test.fr>").expect("mailer"),
+            "https://annuaire.exemple.fr",
+        );
     let router = maillage_web::router(app.clone(), maillage_web::Config::default());
     let old = chrono::NaiveDate::from_ymd_opt(2025, 3, 1).expect("date");
     let mut ids = Vec::new();
@@ -286,7 +289,7 @@ async fn an_update_campaign_end_to_end() {
         let mut p = maillage_domain::Place::new("", name, "1 rue A", postcode, commune, old);
         p.insee_code = Some(insee.into());
         p.emails = email.map(|e| vec![e.to_string()]).unwrap_or_default();
-        let id = app.store.create_place(p, None, None).await.expect("lieu");
+        let id = store.create_place(p, None, None).await.expect("lieu");
         ids.push(id);
     }
 
@@ -385,11 +388,7 @@ async fn an_update_campaign_end_to_end() {
     );
     late.insee_code = Some("54547".into());
     late.emails = vec!["fablab@exemple.fr".into()];
-    let late_id = app
-        .store
-        .create_place(late, None, None)
-        .await
-        .expect("lieu");
+    let late_id = store.create_place(late, None, None).await.expect("lieu");
     let long_ago = Utc::now() - Duration::days(40);
     let second = app
         .start_campaign(Some(&actor), "Rattrapage", CampaignScope::All, long_ago)

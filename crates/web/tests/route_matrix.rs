@@ -92,7 +92,7 @@ const ROWS: &[Row] = &[
     ("POST",   "/mot-de-passe/{token}",                "lien envoyé au membre de A",        "redir  redir  redir  redir  redir  redir"),
     ("GET",    "/admin",                               "",                                  "401    403    403    403    403    ok"),
     ("POST",   "/admin/comptes",                       "aidant membre de A",                "401    403    403    403    403    ok"),
-    ("POST",   "/admin/structures",                    "",                                  "401    403    403    403    403    ok"),
+    ("POST",   "/admin/structures",                    "",                                  "401    403    403    ok     403    ok"),
     // Diagnostics and followed persons: the members of the structure only.
     ("GET",    "/diagnostic",                          "",                                  "ok     ok     ok     ok     ok     ok"),
     ("POST",   "/diagnostic/commencer",                "",                                  "redir  redir  redir  redir  redir  redir"),

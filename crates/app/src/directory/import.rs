@@ -141,3 +141,15 @@ impl App {
         })
     }
 }
+
+impl App {
+    /// The latest imports, newest first, for who may import.
+    pub async fn import_history(
+        &self,
+        actor: Option<&Actor>,
+        limit: i64,
+    ) -> Result<Vec<maillage_store::ImportSummary>, AppError> {
+        allow(authorize(actor, &Action::ImportPlaces, today()))?;
+        Ok(self.store.imports(limit).await?)
+    }
+}

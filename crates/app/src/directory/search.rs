@@ -96,3 +96,10 @@ impl App {
             .collect())
     }
 }
+
+impl App {
+    /// A place if it (still) exists: for a name shown beside something else (a workshop).
+    pub async fn find_place(&self, id: &str) -> Result<Option<StoredPlace>, AppError> {
+        Ok(self.store.place(id).await?)
+    }
+}

@@ -354,8 +354,7 @@ async fn form_page(
         .collect();
     let persons: Vec<Choice> = state
         .app
-        .store
-        .persons_of(&organisation)
+        .persons_of(viewer.actor(), &organisation)
         .await?
         .into_iter()
         .map(|p| (p.id, p.pseudonym))
@@ -469,8 +468,7 @@ async fn new_form(
                 })?;
         if let Some(id) = state
             .app
-            .store
-            .activity_of_session(&workshop, start)
+            .activity_of_session(viewer.actor(), &workshop, start)
             .await?
         {
             return Ok(Redirect::to(&format!("/activites/{id}")).into_response());
@@ -1123,7 +1121,6 @@ async fn stats_for(
             "Statistiques de {}",
             state
                 .app
-                .store
                 .organisation(id)
                 .await?
                 .map(|o| o.name)
@@ -1187,7 +1184,10 @@ async fn dashboard(
                 .find(|o| &o.id == id)
                 .map(|o| o.name.clone())
                 .unwrap_or_default(),
-            shared: state.app.store.has_share_link(id, "statistiques").await?,
+            shared: state
+                .app
+                .has_share_link(Some(actor), id, "statistiques")
+                .await?,
         }),
         _ => None,
     };

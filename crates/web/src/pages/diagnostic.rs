@@ -11,11 +11,11 @@ use axum::extract::{Path, RawQuery, State as AxState};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use maillage_app::StoredDiagnostic;
 use maillage_domain::diagnostic::{
     Change, DomainLevel, LearningCapacity, Level, Questionnaire, SkillDomain,
 };
 use maillage_domain::french;
-use maillage_store::StoredDiagnostic;
 
 use super::{Chrome, field, form_pairs, render};
 use crate::State;
@@ -152,7 +152,7 @@ async fn resume(
     body: Bytes,
 ) -> Result<Response, PageError> {
     let pairs = form_pairs(&body);
-    let code = maillage_store::normalise_code(&field(&pairs, "code"));
+    let code = maillage_app::diagnostic::normalise_code(&field(&pairs, "code"));
     match state.app.draft(client.key(), &code).await {
         Ok((draft, q)) => {
             let next =
@@ -688,7 +688,6 @@ async fn guided_form_page(
     {
         let name = state
             .app
-            .store
             .organisation(&m.organisation_id)
             .await?
             .map(|o| o.name)
@@ -698,7 +697,11 @@ async fn guided_form_page(
             name.clone(),
             chosen_org == m.organisation_id,
         ));
-        for p in state.app.store.persons_of(&m.organisation_id).await? {
+        for p in state
+            .app
+            .persons_of(Some(actor), &m.organisation_id)
+            .await?
+        {
             let selected = chosen_person == p.id;
             persons.push((p.id, format!("{} ({name})", p.pseudonym), selected));
         }
@@ -897,7 +900,7 @@ async fn person_page(
         .app
         .person_activity_timeline(viewer.actor(), &id)
         .await?;
-    let profile = state.app.store.person_profile(&person.id).await?;
+    let profile = state.app.person_profile(&person).await?;
     let profile_saved = query.as_deref() == Some("profil=1");
     // First and latest, side by side: the progress since the beginning.
     let changes = match (diagnostics.first(), diagnostics.last()) {

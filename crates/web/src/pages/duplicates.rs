@@ -69,7 +69,7 @@ struct QueuePage {
     same_source: bool,
 }
 
-fn side(s: &maillage_store::StoredPlace) -> Side {
+fn side(s: &maillage_app::StoredPlace) -> Side {
     let p = &s.place;
     Side {
         id: p.id.clone(),

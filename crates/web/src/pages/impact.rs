@@ -214,7 +214,10 @@ async fn survey_admin(
     let orgs = state.app.recording_organisations(viewer.actor()).await?;
     let mut list = Vec::new();
     for o in orgs {
-        let live = state.app.store.has_share_link(&o.id, "enquete").await?;
+        let live = state
+            .app
+            .has_share_link(viewer.actor(), &o.id, "enquete")
+            .await?;
         list.push((o.id, o.name, live));
     }
     Ok(render(&AdminPage {
@@ -245,7 +248,10 @@ async fn survey_link(
     let orgs = state.app.recording_organisations(viewer.actor()).await?;
     let mut list = Vec::new();
     for o in orgs {
-        let live = state.app.store.has_share_link(&o.id, "enquete").await?;
+        let live = state
+            .app
+            .has_share_link(viewer.actor(), &o.id, "enquete")
+            .await?;
         list.push((o.id, o.name, live));
     }
     Ok(render(&AdminPage {

@@ -9,10 +9,10 @@ use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State as AxState};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
+use maillage_app::StoredReferral;
 use maillage_domain::Vocabulary;
 use maillage_domain::diagnostic::Level;
 use maillage_domain::referrals::{DeclineReason, Event, Outcome, ReferralForm, ReferralStatus};
-use maillage_store::StoredReferral;
 
 use super::{Chrome, field, form_pairs, render};
 use crate::PageError;
@@ -97,7 +97,6 @@ async fn list(
         let from = match &r.from_organisation_id {
             Some(o) => state
                 .app
-                .store
                 .organisation(o)
                 .await?
                 .map(|o| o.name)
@@ -155,7 +154,7 @@ async fn form_page(
         .iter()
         .filter(|m| m.in_force(maillage_app::today()))
     {
-        if let Some(o) = state.app.store.organisation(&m.organisation_id).await? {
+        if let Some(o) = state.app.organisation(&m.organisation_id).await? {
             organisations.push((o.id, o.name));
         }
     }
@@ -447,7 +446,6 @@ async fn link_view(state: &State, token: &str) -> Result<ReferralView, AppError>
     let from_name = match &r.from_organisation_id {
         Some(o) => state
             .app
-            .store
             .organisation(o)
             .await?
             .map(|o| o.name)
@@ -460,7 +458,7 @@ async fn link_view(state: &State, token: &str) -> Result<ReferralView, AppError>
         r
     };
     Ok(ReferralView {
-        events: state.app.store.referral_events(&r.id).await?,
+        events: state.app.referral_events(&r).await?,
         journey: Vec::new(),
         from_name,
         referral: r,

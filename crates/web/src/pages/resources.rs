@@ -9,6 +9,7 @@ use axum::extract::{DefaultBodyLimit, Multipart, Path, RawQuery, State as AxStat
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use maillage_app::StoredResource;
 use maillage_domain::Vocabulary;
 use maillage_domain::diagnostic::Level;
 use maillage_domain::french;
@@ -18,7 +19,6 @@ use maillage_domain::resources::{
     ResourceStatus,
 };
 use maillage_domain::vocab::MediationTheme;
-use maillage_store::StoredResource;
 
 use super::{Chrome, field, form_pairs, render};
 use crate::PageError;
@@ -431,7 +431,7 @@ async fn form_page(
 ) -> Result<Response, PageError> {
     let actor = viewer.actor().ok_or(AppError::SignInRequired)?;
     let mut organisations = Vec::new();
-    for o in state.app.store.organisations().await? {
+    for o in state.app.organisations().await? {
         if actor.member_of(&o.id, today()) {
             organisations.push((o.id, o.name));
         }

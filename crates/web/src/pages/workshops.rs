@@ -251,7 +251,7 @@ async fn detail_page(
     let stored = state.app.workshop(id).await?;
     let w = &stored.workshop;
     let place_name = match &w.place_id {
-        Some(p) => state.app.store.place(p).await?.map(|p| p.place.name),
+        Some(p) => state.app.find_place(p).await?.map(|p| p.place.name),
         None => None,
     };
     let seats = maillage_domain::workshops::seats_left(w.capacity, stored.registered);
@@ -381,12 +381,7 @@ async fn cancel_page(
     viewer: Viewer,
     Path(token): Path<String>,
 ) -> Result<Response, PageError> {
-    let r = state
-        .app
-        .store
-        .registration_by_token(&token)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let r = state.app.registration_by_link(&token).await?;
     let w = state.app.workshop(&r.workshop_id).await?.workshop;
     let mut page = render(&CancelPage {
         chrome: Chrome::new("ateliers", &viewer),
@@ -601,7 +596,6 @@ async fn ics_organisation(
 ) -> Result<Response, PageError> {
     let org = state
         .app
-        .store
         .organisation(&id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -675,7 +669,7 @@ async fn programme(
     let structure = field(&pairs, "structure");
     let lieu = field(&pairs, "lieu");
     if !structure.is_empty() {
-        if let Some(o) = state.app.store.organisation(&structure).await? {
+        if let Some(o) = state.app.organisation(&structure).await? {
             scope = o.name;
         }
         f.organisation_id = Some(structure.clone());
@@ -772,7 +766,7 @@ async fn form_page(
 ) -> Result<Response, PageError> {
     let actor = viewer.actor().ok_or(AppError::SignInRequired)?;
     let mut organisations = Vec::new();
-    for o in state.app.store.organisations().await? {
+    for o in state.app.organisations().await? {
         if actor.administrator || actor.is_coordinator() || actor.member_of(&o.id, today()) {
             organisations.push((o.id, o.name));
         }
