@@ -13,6 +13,7 @@ use maillage_domain::Vocabulary;
 use maillage_domain::activity::{
     Activity, ActivityForm, AgeBracket, FieldError, Gender, Profile, SocialStatus, WorkshopSession,
 };
+use maillage_domain::indicators::SharePurpose;
 use maillage_domain::indicators::{Cube, Entry, Filter, Indicator, Statistics};
 use maillage_domain::organisation::Organisation;
 use maillage_domain::policy::{Action, Actor, Location, authorize};
@@ -904,7 +905,7 @@ impl App {
         &self,
         actor: Option<&Actor>,
         organisation_id: &str,
-        purpose: &str,
+        purpose: SharePurpose,
     ) -> Result<String, AppError> {
         allow(authorize(
             actor,
@@ -914,11 +915,11 @@ impl App {
             today(),
         ))?;
         self.store
-            .revoke_share_links(organisation_id, purpose)
+            .revoke_share_links(organisation_id, purpose.as_str())
             .await?;
         Ok(self
             .store
-            .create_share_link(organisation_id, purpose)
+            .create_share_link(organisation_id, purpose.as_str())
             .await?)
     }
 
@@ -926,7 +927,7 @@ impl App {
         &self,
         actor: Option<&Actor>,
         organisation_id: &str,
-        purpose: &str,
+        purpose: SharePurpose,
     ) -> Result<(), AppError> {
         allow(authorize(
             actor,
@@ -936,7 +937,7 @@ impl App {
             today(),
         ))?;
         self.store
-            .revoke_share_links(organisation_id, purpose)
+            .revoke_share_links(organisation_id, purpose.as_str())
             .await?;
         Ok(())
     }
@@ -950,7 +951,7 @@ impl App {
     ) -> Result<(Organisation, Statistics), AppError> {
         let org_id = self
             .store
-            .share_link(token, "statistiques")
+            .share_link(token, SharePurpose::Statistics.as_str())
             .await?
             .ok_or(AppError::NotFound)?;
         let org = self
@@ -1811,13 +1812,13 @@ impl App {
 }
 
 impl App {
-    /// Whether a structure has a live share link for this purpose (`statistiques`, `enquete`),
+    /// Whether a structure has a live share link for this purpose ,
     /// for who may give such links (its members).
     pub async fn has_share_link(
         &self,
         actor: Option<&Actor>,
         organisation_id: &str,
-        purpose: &str,
+        purpose: SharePurpose,
     ) -> Result<bool, AppError> {
         allow(authorize(
             actor,
@@ -1826,7 +1827,10 @@ impl App {
             },
             today(),
         ))?;
-        Ok(self.store.has_share_link(organisation_id, purpose).await?)
+        Ok(self
+            .store
+            .has_share_link(organisation_id, purpose.as_str())
+            .await?)
     }
 
     /// The record already made of a workshop's session, if any, for who may record in the

@@ -9,6 +9,7 @@ use chrono::NaiveDate;
 use maillage_domain::activity::ActivityKind;
 use maillage_domain::impact::{ImpactTable, PersonPath, SurveyForm, path_tables, survey_tables};
 use maillage_domain::indicators::Filter;
+use maillage_domain::indicators::SharePurpose;
 use maillage_domain::offer::{InventoryRow, Offer, OrganisationOffer, declared, inventory};
 use maillage_domain::policy::{Action, Actor, authorize};
 use maillage_domain::{Vocabulary, activity};
@@ -52,7 +53,7 @@ impl App {
     ) -> Result<Result<(), Vec<(&'static str, String)>>, AppError> {
         let org = self
             .store
-            .share_link(token, "enquete")
+            .share_link(token, SharePurpose::Survey.as_str())
             .await?
             .ok_or(AppError::NotFound)?;
         match form.validate() {
@@ -68,7 +69,7 @@ impl App {
     pub async fn survey_organisation(&self, token: &str) -> Result<String, AppError> {
         let org = self
             .store
-            .share_link(token, "enquete")
+            .share_link(token, SharePurpose::Survey.as_str())
             .await?
             .ok_or(AppError::NotFound)?;
         Ok(self

@@ -361,6 +361,26 @@ pub struct Statistics {
     pub tables: Vec<Table>,
 }
 
+/// What a structure's public link opens: its statistics, or its before/after survey form. Each
+/// structure has at most one live link per purpose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SharePurpose {
+    /// `/statistiques/partage/{token}`: the aggregated statistics, no person's data.
+    Statistics,
+    /// `/enquete/{token}`: the survey a person fills in alone.
+    Survey,
+}
+
+impl SharePurpose {
+    /// The name stored beside the link.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SharePurpose::Statistics => "statistiques",
+            SharePurpose::Survey => "enquete",
+        }
+    }
+}
+
 /// Public statistics links: a cell counting fewer than this many is never shown alone.
 pub const SMALL_CELL: u64 = 5;
 /// Public statistics links: the period shown spans at least this many days.

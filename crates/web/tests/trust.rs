@@ -1045,7 +1045,11 @@ async fn public_statistics_links_show_no_small_group() {
     }
     let token = w
         .app
-        .share_statistics(Some(&a), "org-a", "statistiques")
+        .share_statistics(
+            Some(&a),
+            "org-a",
+            maillage_domain::indicators::SharePurpose::Statistics,
+        )
         .await
         .expect("lien");
     let token = token.rsplit('/').next().unwrap_or(&token).to_string();

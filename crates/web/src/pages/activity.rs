@@ -18,6 +18,7 @@ use maillage_domain::activity::{
 };
 use maillage_domain::diagnostic::Level;
 use maillage_domain::french;
+use maillage_domain::indicators::SharePurpose;
 use maillage_domain::indicators::{Filter, Indicator, Statistics, Table};
 use maillage_domain::vocab::MediationTheme;
 
@@ -1186,7 +1187,7 @@ async fn dashboard(
                 .unwrap_or_default(),
             shared: state
                 .app
-                .has_share_link(Some(actor), id, "statistiques")
+                .has_share_link(Some(actor), id, SharePurpose::Statistics)
                 .await?,
         }),
         _ => None,
@@ -1307,13 +1308,13 @@ async fn share(
     if field(&pairs, "action") == "retirer" {
         state
             .app
-            .revoke_share(viewer.actor(), &org, "statistiques")
+            .revoke_share(viewer.actor(), &org, SharePurpose::Statistics)
             .await?;
         return Ok(Redirect::to(&format!("/statistiques?portee={org}")).into_response());
     }
     let token = state
         .app
-        .share_statistics(viewer.actor(), &org, "statistiques")
+        .share_statistics(viewer.actor(), &org, SharePurpose::Statistics)
         .await?;
     let link = format!("{}/statistiques/publiques/{token}", state.app.public_url);
     Ok(super::message_page_for(

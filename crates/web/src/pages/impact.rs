@@ -12,6 +12,7 @@ use maillage_domain::Vocabulary;
 use maillage_domain::activity::AgeBracket;
 use maillage_domain::french;
 use maillage_domain::impact::{Change, Ease, NewAbility, ProgressDomain, Progressed, SurveyForm};
+use maillage_domain::indicators::SharePurpose;
 
 use super::activity::{bars_svg, describe, scope_and_filter, with_default_period};
 use super::{Chrome, field, form_pairs, render};
@@ -216,7 +217,7 @@ async fn survey_admin(
     for o in orgs {
         let live = state
             .app
-            .has_share_link(viewer.actor(), &o.id, "enquete")
+            .has_share_link(viewer.actor(), &o.id, SharePurpose::Survey)
             .await?;
         list.push((o.id, o.name, live));
     }
@@ -237,20 +238,20 @@ async fn survey_link(
     if field(&pairs, "action") == "retirer" {
         state
             .app
-            .revoke_share(viewer.actor(), &org, "enquete")
+            .revoke_share(viewer.actor(), &org, SharePurpose::Survey)
             .await?;
         return Ok(Redirect::to("/impact/enquete").into_response());
     }
     let token = state
         .app
-        .share_statistics(viewer.actor(), &org, "enquete")
+        .share_statistics(viewer.actor(), &org, SharePurpose::Survey)
         .await?;
     let orgs = state.app.recording_organisations(viewer.actor()).await?;
     let mut list = Vec::new();
     for o in orgs {
         let live = state
             .app
-            .has_share_link(viewer.actor(), &o.id, "enquete")
+            .has_share_link(viewer.actor(), &o.id, SharePurpose::Survey)
             .await?;
         list.push((o.id, o.name, live));
     }

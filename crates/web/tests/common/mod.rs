@@ -1338,11 +1338,19 @@ async fn populate(app: &App, store: &Store) -> (Ids, HashMap<Caller, String>) {
 
     // A's public links: statistics and survey.
     ids.stats_token = app
-        .share_statistics(Some(&member_a), &ids.org_a, "statistiques")
+        .share_statistics(
+            Some(&member_a),
+            &ids.org_a,
+            maillage_domain::indicators::SharePurpose::Statistics,
+        )
         .await
         .expect("lien des statistiques");
     ids.survey_token = app
-        .share_statistics(Some(&member_a), &ids.org_a, "enquete")
+        .share_statistics(
+            Some(&member_a),
+            &ids.org_a,
+            maillage_domain::indicators::SharePurpose::Survey,
+        )
         .await
         .expect("lien de l'enquête");
 
