@@ -1812,7 +1812,7 @@ impl App {
 }
 
 impl App {
-    /// Whether a structure has a live share link for this purpose ,
+    /// Whether a structure has a live share link for this purpose,
     /// for who may give such links (its members).
     pub async fn has_share_link(
         &self,

@@ -207,7 +207,7 @@ impl App {
     /// The draft of a resume code.
     ///
     /// Codes are guessed at most a few times: after [`crate::limits::Limits::resume_codes`]
-    /// unknown codes from a client, its tries wait (`client`: see [`crate::auth::Client`]).
+    /// unknown codes from a client, its tries wait (`client`: see `maillage_web::auth::Client`).
     pub async fn draft(
         &self,
         client: &str,
@@ -583,12 +583,20 @@ impl App {
         Ok(self.store.persons_of(organisation_id).await?)
     }
 
-    /// The profile (age bracket, gender, social status, commune) of a person the caller already
-    /// holds (read through [`App::person_timeline`], which checked their right).
+    /// The profile (age bracket, gender, social status, commune) of a followed person, for the
+    /// members of the structure that follows them.
     pub async fn person_profile(
         &self,
+        actor: Option<&Actor>,
         person: &Person,
     ) -> Result<maillage_domain::activity::Profile, AppError> {
+        allow(authorize(
+            actor,
+            &Action::HandlePersons {
+                organisation_id: person.organisation_id.clone(),
+            },
+            today(),
+        ))?;
         Ok(self.store.person_profile(&person.id).await?)
     }
 }

@@ -28,7 +28,7 @@ pub const MAX_PER_CLIENT: usize = 1;
 pub enum Slot {
     /// A signed-in user (their id).
     User(String),
-    /// Someone without an account, by client (see [`crate::auth::Client`]).
+    /// Someone without an account, by client (see `maillage_web::auth::Client`).
     Anonymous(String),
 }
 /// Finished jobs are forgotten after this long (their result with them).

@@ -1,6 +1,6 @@
 //! Limits on what a client may make the server do: e-mail sent on behalf of someone without an
 //! account, resume codes tried, login attempts, heavy work started. Every counter lives in
-//! memory, is keyed by a client (its address, see [`crate::auth::Client`]), an account or a
+//! memory, is keyed by a client (its address, see `maillage_web::auth::Client`), an account or a
 //! recipient, and forgets old keys so that its memory stays bounded whatever the traffic.
 //!
 //! Two shapes:

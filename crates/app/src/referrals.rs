@@ -856,12 +856,12 @@ pub fn event_of(action: &str, reason: &str, outcome: &str) -> Result<Event, AppE
 }
 
 impl App {
-    /// The history of a referral the caller already holds (read through a service that checked
-    /// their right to it: a journey of theirs, a receiver's link).
-    pub async fn referral_events(
+    /// The history of a referral seen through its receiver's link (the link is the credential).
+    pub async fn referral_events_by_link(
         &self,
-        referral: &StoredReferral,
-    ) -> Result<Vec<maillage_store::ReferralEvent>, AppError> {
-        Ok(self.store.referral_events(&referral.id).await?)
+        token: &str,
+    ) -> Result<Vec<ReferralEvent>, AppError> {
+        let r = self.referral_by_link(token, "reponse").await?;
+        Ok(self.store.referral_events(&r.id).await?)
     }
 }

@@ -34,7 +34,7 @@ fn may_handle(actor: Option<&Actor>, place: &StoredPlace) -> bool {
 impl App {
     /// Records a report on a place (no account needed). Each report e-mails the place's
     /// keepers: reports are limited per client and per place (`client`: see
-    /// [`crate::auth::Client`]).
+    /// `maillage_web::auth::Client`).
     pub async fn report_error(
         &self,
         client: &str,

@@ -49,7 +49,8 @@ impl App {
             tracing::warn!("purge du journal des activités : {e}");
         }
         // Workshop registrations: erased 90 days after the workshop.
-        let before = (crate::today() - chrono::Days::new(90)).to_string();
+        let before =
+            (now.with_timezone(&chrono::Local).date_naive() - chrono::Days::new(90)).to_string();
         if let Err(e) = self.store.purge_registrations(&before).await {
             tracing::warn!("purge des inscriptions aux ateliers : {e}");
         }

@@ -185,7 +185,7 @@ impl App {
     /// Registers a person (a first name or pseudonym, a contact they choose or none). Workshops
     /// "on referral only" take registrations from signed-in helpers. A confirmation e-mail
     /// asked without an account is limited per client and per address (`client`: see
-    /// [`crate::auth::Client`]).
+    /// `maillage_web::auth::Client`).
     pub async fn register_person(
         &self,
         actor: Option<&Actor>,

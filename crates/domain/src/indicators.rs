@@ -365,7 +365,7 @@ pub struct Statistics {
 /// structure has at most one live link per purpose.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SharePurpose {
-    /// `/statistiques/partage/{token}`: the aggregated statistics, no person's data.
+    /// `/statistiques/publiques/{token}`: the aggregated statistics, no person's data.
     Statistics,
     /// `/enquete/{token}`: the survey a person fills in alone.
     Survey,

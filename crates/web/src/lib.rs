@@ -1,5 +1,5 @@
 //! The web application of Maillage: accessible HTML pages (no JavaScript needed) and the JSON
-//! API `/api/v1`, over the application services of [`app`].
+//! API `/api/v1`, over the application services of [`maillage_app`].
 
 pub mod api;
 pub mod auth;

@@ -900,7 +900,7 @@ async fn person_page(
         .app
         .person_activity_timeline(viewer.actor(), &id)
         .await?;
-    let profile = state.app.person_profile(&person).await?;
+    let profile = state.app.person_profile(viewer.actor(), &person).await?;
     let profile_saved = query.as_deref() == Some("profil=1");
     // First and latest, side by side: the progress since the beginning.
     let changes = match (diagnostics.first(), diagnostics.last()) {

@@ -458,7 +458,7 @@ async fn link_view(state: &State, token: &str) -> Result<ReferralView, AppError>
         r
     };
     Ok(ReferralView {
-        events: state.app.referral_events(&r).await?,
+        events: state.app.referral_events_by_link(token).await?,
         journey: Vec::new(),
         from_name,
         referral: r,
