@@ -12,6 +12,17 @@ use maillage_store::{Draft, NewDiagnostic, NewPerson, Person, StoredDiagnostic};
 
 use crate::{App, AppError, allow, today};
 
+/// Followed persons and their diagnostics: the members of the structure that follows them.
+fn may_handle_persons(actor: Option<&Actor>, organisation_id: &str) -> Result<(), AppError> {
+    allow(authorize(
+        actor,
+        &Action::HandlePersons {
+            organisation_id: organisation_id.to_string(),
+        },
+        today(),
+    ))
+}
+
 impl App {
     /// Every questionnaire version: shipped ones and those coordinators adapted.
     pub async fn questionnaires(&self) -> Result<Vec<Questionnaire>, AppError> {
@@ -296,13 +307,7 @@ impl App {
         actor: Option<&Actor>,
         input: GuidedInput,
     ) -> Result<String, AppError> {
-        allow(authorize(
-            actor,
-            &Action::HandlePersons {
-                organisation_id: input.organisation_id.clone(),
-            },
-            today(),
-        ))?;
+        may_handle_persons(actor, &input.organisation_id)?;
         let q = self.questionnaire(&input.questionnaire, None).await?;
         let mut assessment = self.score_answers(&q, &input.answers)?;
         if let Some(l) = input.learning {
@@ -400,13 +405,7 @@ impl App {
 
     async fn person_of(&self, actor: Option<&Actor>, id: &str) -> Result<Person, AppError> {
         let person = self.store.person(id).await?.ok_or(AppError::NotFound)?;
-        allow(authorize(
-            actor,
-            &Action::HandlePersons {
-                organisation_id: person.organisation_id.clone(),
-            },
-            today(),
-        ))?;
+        may_handle_persons(actor, &person.organisation_id)?;
         Ok(person)
     }
 
@@ -423,11 +422,7 @@ impl App {
             .organisation_id
             .clone()
             .ok_or(AppError::NotFound)?;
-        allow(authorize(
-            actor,
-            &Action::HandlePersons { organisation_id },
-            today(),
-        ))?;
+        may_handle_persons(actor, &organisation_id)?;
         self.view_of(diagnostic).await
     }
 
@@ -574,12 +569,7 @@ impl App {
         actor: Option<&Actor>,
         organisation_id: &str,
     ) -> Result<Vec<Person>, AppError> {
-        let actor = actor.ok_or(AppError::SignInRequired)?;
-        if !actor.member_of(organisation_id, today()) {
-            return Err(AppError::Forbidden(
-                "ces personnes sont suivies par une structure dont vous n'êtes pas membre",
-            ));
-        }
+        may_handle_persons(actor, organisation_id)?;
         Ok(self.store.persons_of(organisation_id).await?)
     }
 
@@ -590,13 +580,7 @@ impl App {
         actor: Option<&Actor>,
         person: &Person,
     ) -> Result<maillage_domain::activity::Profile, AppError> {
-        allow(authorize(
-            actor,
-            &Action::HandlePersons {
-                organisation_id: person.organisation_id.clone(),
-            },
-            today(),
-        ))?;
+        may_handle_persons(actor, &person.organisation_id)?;
         Ok(self.store.person_profile(&person.id).await?)
     }
 }
