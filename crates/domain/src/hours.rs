@@ -66,12 +66,18 @@ fn parse_strict(raw: &str) -> Result<Hours, String> {
              elle doit durer moins de 24 heures)"
         ));
     }
+    PARSER_BUDGET.call_once(|| pest::set_call_limit(std::num::NonZeroUsize::new(PARSER_CALLS)));
     raw.parse::<OpeningHours>()
         .map(|expr| Hours {
             expr: with_french_holidays(expr),
         })
         .map_err(|e| {
             let msg = e.to_string();
+            if msg.contains("call limit reached") {
+                return "horaires trop complexes pour être lus : écrivez une règle par jour ou \
+                        par période, séparées par « ; »"
+                    .to_string();
+            }
             let first = msg
                 .lines()
                 .find(|l| !l.trim().is_empty())
@@ -82,6 +88,14 @@ fn parse_strict(raw: &str) -> Result<Hours, String> {
             )
         })
 }
+
+/// The work the OpenStreetMap parser may do on one text (pest's cumulative call budget, set
+/// once for the process). Its grammar backtracks: a dozen selectors like `Dec Sa[2],Dec Sa[3],…`
+/// took 17 s to read (found by fuzzing), each one more doubling the time, while the longest real
+/// `horaires` read in a few thousand calls.
+const PARSER_CALLS: usize = 200_000;
+
+static PARSER_BUDGET: std::sync::Once = std::sync::Once::new();
 
 /// A repeat period of a whole day (`10:00-16:00/24:00`), outside quoted comments: meaningless
 /// within a day (the range would be its start alone), and the one period the OpenStreetMap
@@ -358,6 +372,28 @@ mod tests {
 
     fn at(s: &str) -> NaiveDateTime {
         NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").expect("test date")
+    }
+
+    #[test]
+    fn texts_that_make_the_parser_backtrack_are_refused_not_read_for_seconds() {
+        // Found by fuzzing: 12 selectors took 17 s, each one more doubling the time.
+        let selectors = ["Dec Sa[2]", "Dec Sa[3]"].repeat(12).join(",");
+        match check_hours(&selectors) {
+            HoursCheck::Invalid { reason } => {
+                assert!(reason.contains("trop complexes"), "{reason}")
+            }
+            other => panic!("{other:?}"),
+        }
+        // Long real-shaped texts stay well within the budget.
+        for text in [
+            "Mo-Fr 09:00-12:00,13:30-17:30; Sa 09:00-12:00; PH off",
+            "Mo 09:00-12:00,14:00-18:00; Tu 09:00-12:00,14:00-18:00; We 09:00-12:00,14:00-18:00; \
+             Th 09:00-12:00,14:00-18:00; Fr 09:00-12:00,14:00-17:00; Sa 10:00-12:00; \
+             Dec 24-26 off; Jan 01 off; PH off",
+            "Mo,We,Fr 09:00-12:00; Tu,Th 14:00-17:00; Sa[1,3] 10:00-12:00; Jul-Aug Mo-Fr 09:00-12:00",
+        ] {
+            assert!(matches!(check_hours(text), HoursCheck::Valid(_)), "{text}");
+        }
     }
 
     #[test]
