@@ -384,6 +384,11 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+        // The input as fuzzing found it (its day names repaired, then read again).
+        let found = "Dec Sa[2],Dec Sa[3],Dec Sa[3],Dec Sa[2],Dec Sa[2],Dec Sa[3],Dec Sa[3],\
+                     Dec Sa[2],Dec Sa[2],Dec SA[3],Dec Sa[3],Dec Sa[2],DA[3],Dec Sa[3],Dec Sa[2],\
+                     Dec Sa[3],i-M";
+        assert!(matches!(check_hours(found), HoursCheck::Invalid { .. }));
         // Long real-shaped texts stay well within the budget.
         for text in [
             "Mo-Fr 09:00-12:00,13:30-17:30; Sa 09:00-12:00; PH off",
