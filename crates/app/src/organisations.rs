@@ -29,7 +29,7 @@ impl App {
     }
 
     /// Creates a structure: the policy first, then the fields (each error named), then the
-    /// store (a structure of the same name is a conflict).
+    /// store (a structure with the same SIRET/RNA as another is a conflict).
     pub async fn create_organisation(
         &self,
         actor: Option<&Actor>,
