@@ -250,3 +250,14 @@ impl App {
         Ok(self.store.create_user(new).await?)
     }
 }
+
+/// A password drawn for a new account (16 characters without look-alikes: no 0/O, 1/l/I),
+/// shown once to the operator, who hands it over.
+pub fn random_password() -> String {
+    use rand::Rng;
+    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::rng();
+    (0..16)
+        .map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())]))
+        .collect()
+}

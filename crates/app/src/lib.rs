@@ -6,6 +6,8 @@ pub mod accounts;
 pub mod activity;
 pub mod booklet;
 pub mod campaigns;
+pub mod database;
+pub mod demo;
 pub mod diagnostic;
 pub mod directory;
 pub mod duplicates;
@@ -34,6 +36,8 @@ use maillage_referential::Referential;
 use maillage_search::{PlaceContext, SearchIndex};
 use maillage_standard::{Report, StandardError};
 use maillage_store::{ImportOutcome, Store, StoreError};
+
+use crate::database::Database;
 
 /// The records the services return, as the store reads them: the web crate shows them without
 /// reaching the store.
@@ -65,6 +69,10 @@ pub enum AppError {
     /// Over a rate limit: try again later.
     #[error("{0}")]
     TooMany(String),
+    /// An operator's command that could not be carried out (a backup, a restore): the
+    /// message says what and why.
+    #[error("{0}")]
+    Operation(String),
     /// A campaign's personal link that may not be used (any more).
     #[error("{0}")]
     LinkRefused(maillage_domain::campaigns::LinkRefusal),
@@ -108,7 +116,9 @@ impl AppError {
             AppError::TooLarge(_) => ErrorKind::TooLarge,
             AppError::TooMany(_) => ErrorKind::TooMany,
             AppError::Store(StoreError::Conflict(_)) => ErrorKind::Conflict,
-            AppError::Store(_) | AppError::Search(_) => ErrorKind::Internal,
+            AppError::Store(_) | AppError::Search(_) | AppError::Operation(_) => {
+                ErrorKind::Internal
+            }
         }
     }
 
@@ -249,21 +259,24 @@ pub fn location_of(place: &Place, organisation_id: Option<&str>) -> Location {
 
 impl App {
     /// Builds the state and the search index from the store.
-    pub async fn new(store: Store, referential: Referential) -> Result<Self, AppError> {
-        Self::with_search_cache(store, referential, true).await
+    pub async fn new(
+        database: impl Into<Database>,
+        referential: Referential,
+    ) -> Result<Self, AppError> {
+        Self::with_search_cache(database, referential, true).await
     }
 
     /// Same, choosing whether the index keeps a cache of recent searches (on in production;
     /// off to measure the searches themselves).
     pub async fn with_search_cache(
-        store: Store,
+        database: impl Into<Database>,
         referential: Referential,
         search_cache: bool,
     ) -> Result<Self, AppError> {
         let app = App {
             index_after_writes: true,
             search_cache,
-            ..Self::for_writes(store, referential)?
+            ..Self::for_writes(database, referential)?
         };
         app.reindex().await?;
         Ok(app)
@@ -271,9 +284,12 @@ impl App {
 
     /// The state for a one-shot write (a command-line import): no search index is built, before
     /// or after, since nothing will search in this process.
-    pub fn for_writes(store: Store, referential: Referential) -> Result<Self, AppError> {
+    pub fn for_writes(
+        database: impl Into<Database>,
+        referential: Referential,
+    ) -> Result<Self, AppError> {
         Ok(App {
-            store,
+            store: database.into().store,
             referential: Arc::new(referential),
             typologies: Arc::new(Typologies::standard()),
             index: Arc::new(RwLock::new(Arc::new(SearchIndex::build(

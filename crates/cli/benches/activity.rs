@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use chrono::NaiveDate;
-use maillage::demo::{self, ActivityOrg};
 use maillage_app::App;
+use maillage_app::demo::{self, ActivityOrg};
 use maillage_domain::indicators::Filter;
 use maillage_domain::organisation::Organisation;
 use maillage_domain::vocab::MediationTheme;

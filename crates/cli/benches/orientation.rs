@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use chrono::NaiveDate;
-use maillage::demo;
 use maillage_app::App;
+use maillage_app::demo;
 use maillage_app::orientation::OrientForm;
 use maillage_referential::Referential;
 use maillage_store::{ImportRecord, Store};

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use chrono::{NaiveDate, Utc};
-use maillage::demo;
+use maillage_app::demo;
 use maillage_domain::geo::GeoPoint;
 use maillage_domain::vocab::{Fee, Service};
 use maillage_referential::Referential;

@@ -9,13 +9,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use indicatif::{ProgressBar, ProgressStyle};
 use maillage_domain::progress::Progress;
 
-pub struct Watch {
+pub struct TerminalProgress {
     bar: ProgressBar,
     stop: Arc<AtomicBool>,
     terminal: bool,
 }
 
-impl Watch {
+impl TerminalProgress {
     /// A bar on stderr when it is a terminal (stage lines otherwise), and Ctrl-C caught.
     pub fn start() -> Arc<Self> {
         let terminal = std::io::stderr().is_terminal();
@@ -46,7 +46,7 @@ impl Watch {
     }
 }
 
-impl Progress for Watch {
+impl Progress for TerminalProgress {
     fn stage(&self, label: &str, steps: Option<u64>) {
         if !self.terminal {
             eprintln!("{label}…");

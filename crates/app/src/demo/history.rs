@@ -1,0 +1,290 @@
+//! The demo's history: a year of activity records of the network, and its impact (diagnostics
+//! with a re-test, survey answers before and after).
+
+use maillage_store::Store;
+use rand::Rng;
+
+use crate::AppError;
+
+/// A year of activity of the network (once): the demo helper's and the reception desk's
+/// structures busy, the others less; followed persons who come back, in workshops and alone.
+pub(super) async fn load_activity(
+    store: &Store,
+    places: &[super::DemoPlace],
+    org_ids: &std::collections::HashMap<String, String>,
+    busiest: &str,
+    reception: Option<&str>,
+) -> Result<Option<usize>, AppError> {
+    use maillage_store::{NewActivity, NewPerson};
+    if store.count_activities().await? > 0 {
+        return Ok(None);
+    }
+    let helper = |email: &'static str| async move {
+        store.user_by_email(email).await.map(|u| u.map(|u| u.id))
+    };
+    let aidant = helper("aidant@demo.maillage.example").await?;
+    let accueil = helper("accueil@demo.maillage.example").await?;
+    let mut keys: Vec<&String> = org_ids.keys().collect();
+    keys.sort();
+    let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(2026);
+    let keep_until = (chrono::Utc::now() + chrono::Duration::days(730))
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let mut orgs = Vec::new();
+    let mut helpers = Vec::new();
+    for key in keys {
+        let id = &org_ids[key];
+        let org_places: Vec<(String, Option<String>)> = places
+            .iter()
+            .filter(|d| &d.organisation == key)
+            .map(|d| (d.source_id.clone(), d.place.insee_code.clone()))
+            .filter(|(p, _)| !p.is_empty())
+            .collect();
+        let mut stored_places = Vec::new();
+        for (source_id, insee) in &org_places {
+            if let Some(p) = store.place(source_id).await? {
+                stored_places.push((p.place.id, insee.clone()));
+            }
+        }
+        let (volume, followed, who) = if key == busiest {
+            (1_400, 24, aidant.clone())
+        } else if Some(key.as_str()) == reception {
+            (1_100, 6, accueil.clone())
+        } else {
+            (rand::Rng::random_range(&mut rng, 60..260), 2, None)
+        };
+        // Followed persons (fictional), with their consent and what they said of themselves.
+        let mut persons: Vec<String> = store
+            .persons_of(id)
+            .await?
+            .into_iter()
+            .map(|p| p.id)
+            .collect();
+        const NAMES: [&str; 12] = [
+            "Josette", "Marcel", "Nadia", "Gérard", "Fatima", "Jeannine", "Ahmed", "Monique",
+            "Lucien", "Yvette", "Rachid", "Odile",
+        ];
+        for i in persons.len()..followed {
+            let pseudonym = format!(
+                "{} {}.",
+                NAMES[i % NAMES.len()],
+                (b'A' + (i / NAMES.len()) as u8) as char
+            );
+            let pid = store
+                .create_person(&NewPerson {
+                    organisation_id: id,
+                    pseudonym: &pseudonym,
+                    contact: None,
+                    consent_by: who.as_deref(),
+                    keep_until: &keep_until,
+                })
+                .await?;
+            let commune = stored_places.first().and_then(|(_, c)| c.clone());
+            let profile = super::demo_profile(&mut rng, commune.as_deref());
+            store.set_person_profile(&pid, &profile).await?;
+            persons.push(pid);
+        }
+        let procedures_first = places
+            .iter()
+            .any(|d| &d.organisation == key && d.place.name.starts_with("France Services"));
+        orgs.push(super::ActivityOrg {
+            id: id.clone(),
+            places: stored_places,
+            procedures_first,
+            volume,
+            persons,
+        });
+        helpers.push(who);
+    }
+    load_impact(store, &orgs, &mut rng).await?;
+    let year = super::activities(&orgs, crate::today(), 2026);
+    for chunk in year.chunks(2_000) {
+        let batch: Vec<NewActivity> = chunk
+            .iter()
+            .map(|d| NewActivity {
+                organisation_id: &orgs[d.organisation].id,
+                helper_id: helpers[d.organisation].as_deref(),
+                activity: &d.activity,
+                notes: None,
+            })
+            .collect();
+        store.insert_activities(&batch).await?;
+    }
+    Ok(Some(year.len()))
+}
+
+/// The demo's impact: diagnostics with a re-test for followed persons of the busiest
+/// structures (dated over the year), and before/after survey answers.
+async fn load_impact(
+    store: &Store,
+    orgs: &[super::ActivityOrg],
+    rng: &mut rand::rngs::StdRng,
+) -> Result<(), AppError> {
+    use maillage_domain::diagnostic::{assess, builtin};
+    use maillage_domain::impact::SurveyForm;
+    let Some(court) = builtin().into_iter().find(|q| q.id == "court") else {
+        return Ok(());
+    };
+    let answers = |pairs: &[(&str, &str)]| -> maillage_domain::diagnostic::Answers {
+        pairs
+            .iter()
+            .map(|(q, c)| (q.to_string(), vec![c.to_string()]))
+            .collect()
+    };
+    let start = [
+        [
+            ("appareils", "smartphone"),
+            ("maitrise", "non"),
+            ("internet", "jamais"),
+            ("courriel", "non"),
+            ("demarches", "a_ma_place"),
+        ],
+        [
+            ("appareils", "smartphone"),
+            ("maitrise", "un_peu"),
+            ("internet", "parfois"),
+            ("courriel", "non"),
+            ("demarches", "a_ma_place"),
+        ],
+        [
+            ("appareils", "ordinateur"),
+            ("maitrise", "un_peu"),
+            ("internet", "parfois"),
+            ("courriel", "sans_savoir"),
+            ("demarches", "aide"),
+        ],
+    ];
+    let better = [
+        [
+            ("appareils", "smartphone"),
+            ("maitrise", "un_peu"),
+            ("internet", "parfois"),
+            ("courriel", "sans_savoir"),
+            ("demarches", "aide"),
+        ],
+        [
+            ("appareils", "smartphone"),
+            ("maitrise", "bien"),
+            ("internet", "souvent"),
+            ("courriel", "envoie"),
+            ("demarches", "aide"),
+        ],
+        [
+            ("appareils", "ordinateur"),
+            ("maitrise", "bien"),
+            ("internet", "souvent"),
+            ("courriel", "envoie"),
+            ("demarches", "seul"),
+        ],
+    ];
+    let today = crate::today();
+    for org in orgs.iter().filter(|o| o.volume >= 1_000) {
+        for person in &org.persons {
+            let level = rng.random_range(0..start.len());
+            let first = answers(&start[level]);
+            let a = assess(&court, &first);
+            let first_day = today - chrono::Days::new(rng.random_range(150..330));
+            let id = store
+                .create_diagnostic(&maillage_store::NewDiagnostic {
+                    person_id: Some(person),
+                    previous_id: None,
+                    organisation_id: Some(&org.id),
+                    helper_id: None,
+                    mode: "accompagne",
+                    answers: &first,
+                    assessment: &a,
+                    observations: None,
+                    age_bracket: None,
+                    commune: None,
+                    retest_on: None,
+                })
+                .await?;
+            store
+                .set_diagnostic_date(&id, &format!("{first_day}T10:00:00Z"))
+                .await?;
+            if rng.random_bool(0.7) {
+                let then = if rng.random_bool(0.75) {
+                    answers(&better[level])
+                } else {
+                    first.clone()
+                };
+                let b = assess(&court, &then);
+                let second = store
+                    .create_diagnostic(&maillage_store::NewDiagnostic {
+                        person_id: Some(person),
+                        previous_id: Some(&id),
+                        organisation_id: Some(&org.id),
+                        helper_id: None,
+                        mode: "accompagne",
+                        answers: &then,
+                        assessment: &b,
+                        observations: None,
+                        age_bracket: None,
+                        commune: None,
+                        retest_on: None,
+                    })
+                    .await?;
+                let day = first_day + chrono::Days::new(rng.random_range(45..140));
+                store
+                    .set_diagnostic_date(&second, &format!("{}T10:00:00Z", day.min(today)))
+                    .await?;
+            }
+        }
+        // Before/after answers, as seed 003 found them: little ease before, progress after.
+        for _ in 0..rng.random_range(60..120) {
+            let before = ["pas-du-tout", "peu", "peu", "plutot"][rng.random_range(0..4)];
+            let now = ["peu", "plutot", "plutot", "tres"][rng.random_range(0..4)];
+            let pick = |rng: &mut rand::rngs::StdRng, items: &[&str]| -> Vec<String> {
+                items
+                    .iter()
+                    .filter(|_| rng.random_bool(0.4))
+                    .map(|s| s.to_string())
+                    .collect()
+            };
+            let form = SurveyForm {
+                ease_before: before.into(),
+                ease_now: now.into(),
+                progressed: ["beaucoup", "beaucoup", "un-peu", "un-peu", "non"]
+                    [rng.random_range(0..5)]
+                .into(),
+                new_abilities: pick(
+                    rng,
+                    &[
+                        "appareil",
+                        "chercher",
+                        "courriel",
+                        "demarche",
+                        "rendez-vous",
+                        "garder-lien",
+                        "arnaques",
+                    ],
+                ),
+                domains: pick(
+                    rng,
+                    &[
+                        "demarches",
+                        "sante",
+                        "budget",
+                        "proches",
+                        "loisirs",
+                        "information",
+                    ],
+                ),
+                changes: pick(
+                    rng,
+                    &[
+                        "moins-stresse",
+                        "plus-autonome",
+                        "ne-demande-plus",
+                        "confiance",
+                    ],
+                ),
+                age: ["70-plus", "60-69", "40-59", ""][rng.random_range(0..4)].into(),
+                words: String::new(),
+            };
+            if let Ok(answer) = form.validate() {
+                store.insert_survey(&org.id, "seul", &answer).await?;
+            }
+        }
+    }
+    Ok(())
+}

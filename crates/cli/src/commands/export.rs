@@ -1,0 +1,217 @@
+//! `maillage export`: activity records, workshops, resources, watch news and places, in the
+//! same formats as the pages' exports.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use clap::Subcommand;
+use maillage_standard::ExportFormat;
+
+use super::search::{Filters, build_query};
+use super::stats::ActivityFilters;
+use super::{Global, csv_bytes, write_output};
+
+#[derive(Subcommand)]
+#[allow(clippy::large_enum_variant)] // parsed once per run
+pub enum ExportWhat {
+    /// Les comptes rendus d'activité (jamais les notes privées ni l'identité des personnes
+    /// suivies) : `csv` ou `xlsx`, écrits au fil de l'eau (mémoire constante).
+    Activites {
+        #[arg(long, default_value = "csv")]
+        format: String,
+        #[arg(long)]
+        output: Option<PathBuf>,
+        #[command(flatten)]
+        filters: ActivityFilters,
+    },
+    /// Le calendrier des ateliers à venir : `ics` (iCalendar) ou `csv`.
+    Ateliers {
+        #[arg(long, default_value = "ics")]
+        format: String,
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
+    /// Les ressources publiées de la ressourcerie : `json` ou `csv`.
+    Ressources {
+        #[arg(long, default_value = "json")]
+        format: String,
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
+    /// Les nouvelles de la veille : `json` ou `csv`.
+    Veille {
+        #[arg(long, default_value = "json")]
+        format: String,
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
+    Lieux {
+        #[arg(long)]
+        format: String,
+        #[arg(long)]
+        output: Option<PathBuf>,
+        /// Texte recherché.
+        #[arg(long)]
+        text: Option<String>,
+        #[command(flatten)]
+        filters: Filters,
+    },
+}
+
+pub async fn run(global: &Global, what: &ExportWhat) -> Result<ExitCode> {
+    match what {
+        ExportWhat::Activites {
+            format,
+            output,
+            filters,
+        } => activities(global, format, output.as_deref(), filters).await,
+        ExportWhat::Ateliers { format, output } => {
+            let app = global.app_for_writes().await?;
+            let filter = maillage_app::workshops::WorkshopFilter::default();
+            let bytes = match format.as_str() {
+                "ics" => app
+                    .workshops_ics(&filter, "Ateliers du réseau")
+                    .await?
+                    .into_bytes(),
+                "csv" => app.workshops_csv(&filter).await?,
+                other => bail!("--format {other} : ics ou csv attendu"),
+            };
+            match output {
+                Some(path) => {
+                    std::fs::write(path, &bytes)
+                        .with_context(|| format!("écriture de {}", path.display()))?;
+                    eprintln!("Ateliers exportés dans {}", path.display());
+                }
+                None => std::io::stdout().write_all(&bytes)?,
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        ExportWhat::Ressources { format, output } => {
+            let app = global.app_for_writes().await?;
+            let found = app
+                .find_resources(None, &maillage_app::resources::ResourceFilter::default())
+                .await?;
+            let bytes = match format.as_str() {
+                "json" => serde_json::to_vec_pretty(
+                    &found
+                        .iter()
+                        .map(|s| maillage_app::resources::resource_json(&app.public_url, s))
+                        .collect::<Vec<_>>(),
+                )?,
+                "csv" => csv_bytes(
+                    &maillage_app::resources::RESOURCE_CSV_HEADER,
+                    found
+                        .iter()
+                        .map(maillage_app::resources::resource_csv_record),
+                )?,
+                other => bail!("--format {other} : json ou csv attendu"),
+            };
+            write_output(
+                output.as_deref(),
+                &bytes,
+                &format!("{} ressource(s)", found.len()),
+            )?;
+            Ok(ExitCode::SUCCESS)
+        }
+        ExportWhat::Veille { format, output } => {
+            let app = global.app_for_writes().await?;
+            let items = app.news(None, None).await?;
+            let bytes = match format.as_str() {
+                "json" => serde_json::to_vec_pretty(
+                    &items
+                        .iter()
+                        .map(|i| maillage_app::watch::news_json(&app.public_url, i))
+                        .collect::<Vec<_>>(),
+                )?,
+                "csv" => csv_bytes(
+                    &maillage_app::watch::NEWS_CSV_HEADER,
+                    items.iter().map(maillage_app::watch::news_csv_record),
+                )?,
+                other => bail!("--format {other} : json ou csv attendu"),
+            };
+            write_output(
+                output.as_deref(),
+                &bytes,
+                &format!("{} nouvelle(s)", items.len()),
+            )?;
+            Ok(ExitCode::SUCCESS)
+        }
+        ExportWhat::Lieux {
+            format,
+            output,
+            text,
+            filters,
+        } => {
+            let format: ExportFormat = format.parse().map_err(anyhow::Error::msg)?;
+            let app = global.app().await?;
+            let q = build_query(&app, text.clone(), filters)?;
+            let places = app.places_of(&q).await?;
+            let bytes = maillage_standard::export::to_bytes(&places, format)?;
+            match output {
+                Some(path) => {
+                    std::fs::write(path, &bytes)
+                        .with_context(|| format!("écriture de {}", path.display()))?;
+                    eprintln!(
+                        "{} lieu(x) exporté(s) dans {}",
+                        places.len(),
+                        path.display()
+                    );
+                }
+                None => std::io::stdout().write_all(&bytes)?,
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Activity records, streamed (constant memory), to a file renamed when complete or to the
+/// standard output.
+async fn activities(
+    global: &Global,
+    format: &str,
+    output: Option<&std::path::Path>,
+    filters: &ActivityFilters,
+) -> Result<ExitCode> {
+    let filter = filters.filter()?;
+    let app = global.app_for_writes().await?;
+    let started = std::time::Instant::now();
+    let n = match (format, output) {
+        ("csv", Some(path)) => {
+            let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
+            let tmp = tempfile::NamedTempFile::new_in(dir.unwrap_or(std::path::Path::new(".")))?;
+            let n = app
+                .export_activities_csv(&filter, std::io::BufWriter::new(tmp.as_file()))
+                .await?;
+            tmp.persist(path)
+                .with_context(|| format!("écriture de {}", path.display()))?;
+            n
+        }
+        ("csv", None) => {
+            let stdout = std::io::stdout();
+            app.export_activities_csv(&filter, std::io::BufWriter::new(stdout.lock()))
+                .await?
+        }
+        ("xlsx", Some(path)) => app.export_activities_xlsx(&filter, path).await?,
+        ("xlsx", None) => {
+            let tmp = tempfile::Builder::new().suffix(".xlsx").tempfile()?;
+            let n = app.export_activities_xlsx(&filter, tmp.path()).await?;
+            std::io::copy(
+                &mut std::fs::File::open(tmp.path())?,
+                &mut std::io::stdout(),
+            )?;
+            n
+        }
+        (other, _) => bail!("--format {other} : csv ou xlsx attendu"),
+    };
+    eprintln!(
+        "{n} activité(s) exportée(s){} en {:.1} s.",
+        output
+            .as_ref()
+            .map(|p| format!(" dans {}", p.display()))
+            .unwrap_or_default(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(ExitCode::SUCCESS)
+}
