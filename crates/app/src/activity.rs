@@ -23,6 +23,23 @@ use tokio::sync::RwLock;
 
 use crate::{App, AppError, allow, today};
 
+/// The share-link form of a structure's statistics or survey: give a new public link, or
+/// withdraw the current one.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct ShareForm {
+    #[serde(rename = "structure")]
+    pub organisation: String,
+    /// `retirer` withdraws the link; otherwise a new one is given.
+    pub action: String,
+}
+
+impl ShareForm {
+    pub fn withdraws(&self) -> bool {
+        self.action == "retirer"
+    }
+}
+
 /// The statistics cube of this instance and the last change of the store it has applied.
 #[derive(Debug, Default)]
 pub struct CubeState {
@@ -76,6 +93,47 @@ impl Scope {
             Scope::Organisation(id) => id,
             Scope::Territory => "territoire",
         }
+    }
+}
+
+/// The statistics' query, as the pages, the API and the CLI give it: the scope (`portee`), the
+/// indicators' shared filter (`du`, `au`, `type`, `thematique`, `lieu`… — read by
+/// [`Filter::from_pairs`]) and `tout=1` for every date.
+#[derive(Debug, Clone)]
+pub struct StatsQuery {
+    pub scope: Scope,
+    pub filter: Filter,
+    pub every_date: bool,
+}
+
+impl StatsQuery {
+    pub fn from_pairs<'a>(
+        pairs: impl Iterator<Item = (&'a str, &'a str)> + Clone,
+    ) -> Result<Self, AppError> {
+        let first = |key: &str| {
+            pairs
+                .clone()
+                .find(|(k, _)| *k == key)
+                .map(|(_, v)| v.trim())
+                .unwrap_or_default()
+        };
+        Ok(StatsQuery {
+            scope: Scope::parse(first("portee")),
+            every_date: first("tout") == "1",
+            filter: Filter::from_pairs(pairs).map_err(|e| AppError::Invalid(e.to_string()))?,
+        })
+    }
+
+    /// The last twelve months when no period is asked (nor every date): what the pages show.
+    pub fn with_default_period(mut self) -> Self {
+        if self.filter.from.is_none() && self.filter.to.is_none() && !self.every_date {
+            let t = today();
+            self.filter.to = Some(t);
+            self.filter.from = t
+                .checked_sub_months(chrono::Months::new(12))
+                .map(|d| d + Duration::days(1));
+        }
+        self
     }
 }
 
@@ -899,6 +957,26 @@ impl App {
     }
 
     // ----- share links -----
+
+    /// The share-link form (statistics and survey alike): gives a new link — returned, shown
+    /// once — or withdraws it.
+    pub async fn apply_share(
+        &self,
+        actor: Option<&Actor>,
+        form: &ShareForm,
+        purpose: SharePurpose,
+    ) -> Result<Option<String>, AppError> {
+        if form.withdraws() {
+            self.revoke_share(actor, &form.organisation, purpose)
+                .await?;
+            Ok(None)
+        } else {
+            Ok(Some(
+                self.share_statistics(actor, &form.organisation, purpose)
+                    .await?,
+            ))
+        }
+    }
 
     /// Gives out a new public link to a structure's statistics (revoking the previous one).
     pub async fn share_statistics(

@@ -24,6 +24,16 @@ pub const MAX_ZONE_ITEMS: usize = 30;
 /// Characters of the zone typed in the form, at most.
 pub const MAX_ZONE_INPUT: usize = 2_000;
 
+/// The booklet form: the zone as people type it (names or codes, separated by commas or
+/// lines) and the cover's title (120 characters at most are kept).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct BookletForm {
+    pub zone: String,
+    #[serde(rename = "titre")]
+    pub title: String,
+}
+
 /// A zone's codes checked against the referential: what to print, before reading any place.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ZonePlan {

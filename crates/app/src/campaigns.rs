@@ -35,6 +35,27 @@ pub enum CampaignScope {
     NotFresh,
 }
 
+/// The form that starts a campaign: its title, and `fiches=anciennes` for the pages that are
+/// not fresh only.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct CampaignForm {
+    #[serde(rename = "titre")]
+    pub title: String,
+    #[serde(rename = "fiches")]
+    pub pages: String,
+}
+
+impl CampaignForm {
+    pub fn scope(&self) -> CampaignScope {
+        if self.pages == "anciennes" {
+            CampaignScope::NotFresh
+        } else {
+            CampaignScope::All
+        }
+    }
+}
+
 /// A campaign and its counts, for the list.
 #[derive(Debug, Clone)]
 pub struct CampaignSummary {

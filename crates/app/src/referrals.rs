@@ -33,6 +33,90 @@ pub struct Outgoing {
     pub form: ReferralForm,
 }
 
+/// The referral form of the page, with what the orientation page passes on (the place, the
+/// request, the level, the constraints, the journey): the helper's part becomes a
+/// [`ReferralForm`], the rest an [`Outgoing`].
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct SendForm {
+    #[serde(rename = "prenom")]
+    pub person_label: String,
+    pub contact: String,
+    pub note: String,
+    #[serde(rename = "consentement")]
+    pub consent: String,
+    #[serde(rename = "explique")]
+    pub explained: String,
+    #[serde(rename = "confirme")]
+    pub confirmed: bool,
+    #[serde(rename = "lieu")]
+    pub place_id: String,
+    #[serde(rename = "demande")]
+    pub request_id: String,
+    #[serde(rename = "intitule")]
+    pub request_title: String,
+    #[serde(rename = "niveau")]
+    pub level: String,
+    #[serde(rename = "contraintes")]
+    pub constraints: String,
+    #[serde(rename = "parcours")]
+    pub journey_id: String,
+    #[serde(rename = "structure")]
+    pub organisation_id: String,
+}
+
+fn given(s: &str) -> Option<String> {
+    Some(s.to_string()).filter(|s| !s.is_empty())
+}
+
+impl SendForm {
+    pub fn form(&self) -> ReferralForm {
+        ReferralForm {
+            person_label: self.person_label.clone(),
+            contact: self.contact.clone(),
+            note: self.note.clone(),
+            consent: self.consent.clone(),
+            explained: self.explained.clone(),
+            confirmed: self.confirmed,
+        }
+    }
+
+    pub fn outgoing(&self) -> Outgoing {
+        Outgoing {
+            place_id: self.place_id.clone(),
+            request_id: given(&self.request_id),
+            request_title: given(&self.request_title)
+                .unwrap_or_else(|| "Demande d'aide numérique".into()),
+            level: Some(self.level.clone())
+                .filter(|l| maillage_domain::diagnostic::Level::parse(l).is_some()),
+            constraints: given(&self.constraints),
+            journey_id: given(&self.journey_id),
+            from_organisation_id: given(&self.organisation_id),
+            form: self.form(),
+        }
+    }
+}
+
+/// An answer to a referral, from its page, its link or the API: `action` is `prendre`,
+/// `decliner` (with `motif`), `absente`, `cloturer` (with `issue`), `retirer` or, on the
+/// page, `relancer`; `partenaire` names a partner the person was sent on to.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct AnswerForm {
+    pub action: String,
+    #[serde(rename = "motif")]
+    pub reason: String,
+    pub issue: String,
+    #[serde(rename = "partenaire")]
+    pub partner: String,
+}
+
+impl AnswerForm {
+    pub fn event(&self) -> Result<Event, AppError> {
+        event_of(&self.action, &self.reason, &self.issue)
+    }
+}
+
 /// A referral with what a page shows of it.
 #[derive(Debug, Clone)]
 pub struct ReferralView {

@@ -10,6 +10,26 @@ use crate::{App, AppError, allow, location_of, today};
 use maillage_domain::Vocabulary;
 
 /// A report refused, with the fields at fault (French reasons).
+/// The error report form of a place's public page.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct ReportForm {
+    #[serde(rename = "categorie")]
+    pub category: String,
+    pub message: String,
+    /// To be told when it is handled (optional).
+    #[serde(rename = "courriel")]
+    pub email: String,
+}
+
+/// How a report was resolved (`corrige`, `rejete`…), from the moderation queue.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct Resolution {
+    #[serde(rename = "fait")]
+    pub outcome: String,
+}
+
 #[derive(Debug)]
 pub enum ReportRefused {
     Invalid(Vec<(&'static str, String)>),

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use maillage_domain::Vocabulary;
 use maillage_domain::diagnostic::Level;
 use maillage_domain::policy::{Action, Actor, authorize};
 use maillage_domain::resources::{
@@ -64,6 +65,47 @@ pub struct ResourceFilter {
     pub audience: Option<Audience>,
     pub kind: Option<ResourceKind>,
     pub shelf: Shelf,
+}
+
+/// The library's filters as a page's or the API's query gives them (`q`, `thematique`,
+/// `pratique`, `niveau`, `public`, `type`, `etat`); unknown values are left out.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct ResourceQuery {
+    pub q: String,
+    #[serde(rename = "thematique")]
+    pub themes: Vec<String>,
+    #[serde(rename = "pratique")]
+    pub practice: Vec<String>,
+    #[serde(rename = "niveau")]
+    pub level: String,
+    pub public: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(rename = "etat")]
+    pub shelf: String,
+}
+
+impl ResourceQuery {
+    pub fn filter(&self) -> ResourceFilter {
+        ResourceFilter {
+            text: Some(self.q.clone()).filter(|t| !t.is_empty()),
+            themes: self
+                .themes
+                .iter()
+                .filter_map(|t| MediationTheme::from_slug(t))
+                .collect(),
+            practice: self
+                .practice
+                .iter()
+                .filter_map(|t| PracticeTopic::from_slug(t))
+                .collect(),
+            level: Level::from_slug(&self.level),
+            audience: Audience::from_slug(&self.public),
+            kind: ResourceKind::from_slug(&self.kind),
+            shelf: Shelf::from_slug(&self.shelf).unwrap_or_default(),
+        }
+    }
 }
 
 /// What one round of the link checker did.

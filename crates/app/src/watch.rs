@@ -18,6 +18,63 @@ use crate::{App, AppError, allow, today};
 /// receive the whole history).
 const DIGEST_WINDOW_DAYS: i64 = 35;
 
+/// The watch's filters, as the page's and the API's query give them (`plateforme`,
+/// `demarche`).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct NewsQuery {
+    #[serde(rename = "plateforme")]
+    pub platform: String,
+    #[serde(rename = "demarche")]
+    pub procedure: String,
+}
+
+impl NewsQuery {
+    /// The platform asked, if it is one; an unknown one is an error naming it.
+    pub fn platform(&self) -> Result<Option<Platform>, AppError> {
+        use maillage_domain::Vocabulary;
+        match self.platform.as_str() {
+            "" => Ok(None),
+            s => Platform::from_slug(s)
+                .map(Some)
+                .ok_or_else(|| AppError::Invalid(format!("plateforme inconnue « {s} »"))),
+        }
+    }
+}
+
+/// The subscription form: the platforms followed (none: all), the frequency, urgent news at
+/// once; or `action=desabonner`.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct SubscriptionForm {
+    pub action: String,
+    #[serde(rename = "plateforme")]
+    pub platforms: Vec<String>,
+    #[serde(rename = "frequence")]
+    pub frequency: String,
+    pub urgent: bool,
+}
+
+impl SubscriptionForm {
+    pub fn unsubscribes(&self) -> bool {
+        self.action == "desabonner"
+    }
+
+    /// The platforms ticked (unknown ones left out).
+    pub fn platforms(&self) -> Vec<Platform> {
+        use maillage_domain::Vocabulary;
+        self.platforms
+            .iter()
+            .filter_map(|p| Platform::from_slug(p))
+            .collect()
+    }
+
+    /// Weekly unless another frequency is chosen.
+    pub fn frequency(&self) -> Frequency {
+        Frequency::from_slug(&self.frequency).unwrap_or(Frequency::Weekly)
+    }
+}
+
 fn rfc3339(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }

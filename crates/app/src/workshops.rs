@@ -33,6 +33,39 @@ pub struct WorkshopFilter {
     pub place_id: Option<String>,
 }
 
+/// The calendar's filters as the page's and the API's query give them (`thematique`,
+/// `niveau`, `gratuit`, `places`, `format`, `du`, `au`, `pres_de`, `rayon`).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct WorkshopQuery {
+    #[serde(rename = "thematique")]
+    pub themes: Vec<String>,
+    #[serde(rename = "niveau")]
+    pub level: String,
+    #[serde(rename = "gratuit")]
+    pub free_only: bool,
+    #[serde(rename = "places")]
+    pub seats_only: bool,
+    pub format: String,
+    #[serde(rename = "du")]
+    pub from: String,
+    #[serde(rename = "au")]
+    pub to: String,
+    #[serde(rename = "pres_de")]
+    pub near: String,
+    /// Kilometres around `pres_de` (15 by default, 1 to 200).
+    #[serde(rename = "rayon")]
+    pub radius: String,
+}
+
+/// A calendar filter read from a query: the filter, the French errors of bad values, and the
+/// name of the place it is near.
+pub struct ReadFilter {
+    pub filter: WorkshopFilter,
+    pub errors: Vec<String>,
+    pub near_label: String,
+}
+
 /// A workshop found, with its distance and seats.
 #[derive(Debug, Clone)]
 pub struct WorkshopHit {
@@ -40,6 +73,52 @@ pub struct WorkshopHit {
     pub distance_m: Option<f64>,
     pub seats_left: Option<u32>,
     pub place_name: Option<String>,
+}
+
+impl App {
+    /// The calendar's filter of a query (the page and the API read it alike).
+    pub fn workshop_filter(&self, q: &WorkshopQuery) -> ReadFilter {
+        use maillage_domain::Vocabulary;
+        let mut errors = Vec::new();
+        let mut filter = WorkshopFilter {
+            themes: q
+                .themes
+                .iter()
+                .filter_map(|t| MediationTheme::from_slug(t))
+                .collect(),
+            level: Level::from_slug(&q.level),
+            free_only: q.free_only,
+            seats_only: q.seats_only,
+            format: WorkshopFormat::from_slug(&q.format),
+            ..Default::default()
+        };
+        for (v, slot) in [(&q.from, &mut filter.from), (&q.to, &mut filter.to)] {
+            if !v.is_empty() {
+                match NaiveDate::parse_from_str(v, "%Y-%m-%d") {
+                    Ok(d) => *slot = Some(d),
+                    Err(_) => {
+                        errors.push(format!("date « {v} » : attendue sous la forme 2026-12-03"))
+                    }
+                }
+            }
+        }
+        let mut near_label = String::new();
+        if !q.near.is_empty() {
+            let radius = q.radius.parse::<f64>().unwrap_or(15.0).clamp(1.0, 200.0);
+            match self.resolve_near(&q.near) {
+                Ok((point, label)) => {
+                    near_label = label;
+                    filter.near = Some((point, radius));
+                }
+                Err(e) => errors.push(e.to_string()),
+            }
+        }
+        ReadFilter {
+            filter,
+            errors,
+            near_label,
+        }
+    }
 }
 
 fn location_of_workshop(w: &Workshop) -> Location {

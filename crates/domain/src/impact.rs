@@ -92,16 +92,24 @@ pub struct SurveyAnswer {
     pub words: Option<String>,
 }
 
-/// The survey as typed (every field text, lists for the boxes).
-#[derive(Debug, Clone, Default)]
+/// The survey as typed (every field text, lists for the boxes), with the form's names.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct SurveyForm {
+    #[serde(rename = "avant")]
     pub ease_before: String,
+    #[serde(rename = "maintenant")]
     pub ease_now: String,
+    #[serde(rename = "progres")]
     pub progressed: String,
+    #[serde(rename = "nouveau")]
     pub new_abilities: Vec<String>,
+    #[serde(rename = "domaine")]
     pub domains: Vec<String>,
+    #[serde(rename = "changement")]
     pub changes: Vec<String>,
     pub age: String,
+    #[serde(rename = "mots")]
     pub words: String,
 }
 

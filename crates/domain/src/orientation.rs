@@ -89,21 +89,33 @@ pub fn initial_catalogue() -> Result<Vec<RequestEntry>, serde_json::Error> {
     serde_json::from_str(include_str!("../data/demandes-initiales.json"))
 }
 
-/// The catalogue entry form, as a coordinator types it (lists one item per line).
-#[derive(Debug, Clone, Default)]
+/// The catalogue entry form, as a coordinator types it (lists one item per line), with the
+/// form's names.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct RequestForm {
+    #[serde(rename = "intitule")]
     pub title: String,
+    #[serde(rename = "mots")]
     pub words: String,
     pub services: Vec<String>,
+    #[serde(rename = "formes_mediation")]
     pub mediation_forms: Vec<String>,
+    #[serde(rename = "domaines")]
     pub domains: Vec<String>,
+    #[serde(rename = "thematiques")]
     pub themes: Vec<String>,
     pub typologies: String,
+    #[serde(rename = "dispositifs")]
     pub programmes: Vec<String>,
+    #[serde(rename = "partenaires")]
     pub partners: String,
+    #[serde(rename = "apporter")]
     pub bring: String,
     pub questions: String,
+    #[serde(rename = "plateformes")]
     pub platforms: Vec<String>,
+    #[serde(rename = "demarche")]
     pub procedure: bool,
 }
 

@@ -365,23 +365,37 @@ pub fn server_offline(checks: &[LinkCheck]) -> bool {
             .all(|c| matches!(c, LinkCheck::Unreachable(_)))
 }
 
-/// The resource form, as typed; errors as (field, French reason).
-#[derive(Debug, Clone, Default)]
+/// The resource form, as typed, with the form's names; errors as (field, French reason).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct ResourceForm {
+    #[serde(rename = "titre")]
     pub title: String,
+    #[serde(rename = "resume")]
     pub summary: String,
+    #[serde(rename = "type")]
     pub kind: String,
+    #[serde(rename = "lien")]
     pub url: String,
+    /// The workshop outline, steps separated by an empty line.
+    #[serde(rename = "deroule")]
     pub body: String,
+    #[serde(rename = "thematique")]
     pub themes: Vec<String>,
+    #[serde(rename = "pratique")]
     pub practice: Vec<String>,
+    #[serde(rename = "niveau")]
     pub levels: Vec<String>,
+    #[serde(rename = "public")]
     pub audiences: Vec<String>,
+    #[serde(rename = "langue")]
     pub language: String,
     pub licence: String,
+    #[serde(rename = "auteur")]
     pub author: String,
     pub date: String,
     /// A file comes with the form (checked on its own by [`check_file`]).
+    #[serde(skip)]
     pub has_file: bool,
 }
 

@@ -157,23 +157,51 @@ pub fn digest_items<'a>(
     out
 }
 
-/// The news form; errors as (field, French reason).
-#[derive(Debug, Clone, Default)]
+/// The news form, with the form's names; errors as (field, French reason).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct NewsForm {
+    #[serde(rename = "titre")]
     pub title: String,
+    #[serde(rename = "ce_qui_change")]
     pub what_changed: String,
+    #[serde(rename = "pour_qui")]
     pub who: String,
+    #[serde(rename = "quoi_dire")]
     pub what_to_say: String,
     /// One link per line.
+    #[serde(rename = "liens")]
     pub links: String,
+    #[serde(rename = "plateforme")]
     pub platforms: Vec<String>,
     /// Procedures separated by commas or lines.
+    #[serde(rename = "demarches")]
     pub procedures: String,
     pub urgent: bool,
+    #[serde(rename = "date_effet")]
     pub effective: String,
 }
 
 impl NewsForm {
+    /// The form of an item, to edit it.
+    pub fn of(item: &NewsItem) -> Self {
+        NewsForm {
+            title: item.title.clone(),
+            what_changed: item.what_changed.clone(),
+            who: item.who.clone(),
+            what_to_say: item.what_to_say.clone(),
+            links: item.links.join("\n"),
+            platforms: item
+                .platforms
+                .iter()
+                .map(|p| p.slug().to_string())
+                .collect(),
+            procedures: item.procedures.join(", "),
+            urgent: item.urgent,
+            effective: item.effective.map(|d| d.to_string()).unwrap_or_default(),
+        }
+    }
+
     pub fn validate(
         &self,
         id: &str,

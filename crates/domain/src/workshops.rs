@@ -153,28 +153,48 @@ pub fn seats_left(capacity: Option<u32>, registered: u32) -> Option<u32> {
     capacity.map(|c| c.saturating_sub(registered))
 }
 
-/// Validates a workshop form; errors as (field, French reason).
-#[derive(Debug, Clone, Default)]
+/// The workshop form, with the form's names; [`WorkshopForm::validate`] gives errors as
+/// (field, French reason).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct WorkshopForm {
+    #[serde(rename = "titre")]
     pub title: String,
+    #[serde(rename = "resume")]
     pub summary: String,
+    #[serde(rename = "thematique")]
     pub themes: Vec<String>,
+    #[serde(rename = "niveau_requis")]
     pub level_required: String,
+    #[serde(rename = "niveau_atteint")]
     pub level_reached: String,
     pub format: String,
+    /// Another place than the directory's (a room, a partner's).
+    #[serde(rename = "lieu_autre")]
     pub location: String,
     pub commune: String,
     /// One session per line: `2026-12-03 14:00-16:00`.
+    #[serde(rename = "seances")]
     pub sessions: String,
+    /// The sessions are one course (registration for all).
+    #[serde(rename = "parcours")]
     pub series: bool,
+    #[serde(rename = "places")]
     pub capacity: String,
+    #[serde(rename = "gratuit")]
     pub free: bool,
+    #[serde(rename = "tarif")]
     pub price: String,
     pub aptic: bool,
+    #[serde(rename = "apporter")]
     pub bring: String,
+    #[serde(rename = "materiel")]
     pub equipment_provided: String,
+    #[serde(rename = "langues")]
     pub language_support: String,
+    #[serde(rename = "accessibilite")]
     pub accessibility: String,
+    #[serde(rename = "inscription")]
     pub registration: String,
     pub contact: String,
 }

@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 
 use crate::auth::Viewer;
 use crate::filters;
+use crate::kit::input::{ApiQuery, ApiStats};
 use crate::{AppError, State};
 use maillage_app::today;
 
@@ -440,13 +441,18 @@ fn workshop_json(
 
 /// Upcoming workshops, with the filters of the page (`niveau`, `thematique`, `pres_de`,
 /// `rayon`, `du`, `au`, `gratuit`, `places`).
-async fn list_workshops(AxState(state): AxState<State>, RawQuery(query): RawQuery) -> ApiResult {
-    let pairs: Vec<(String, String)> = crate::filters::pairs(query.as_deref());
-    let (filter, errors, _) = crate::pages::workshops::filter_of(&state, &pairs);
-    if !errors.is_empty() {
-        return Err(ApiError(AppError::Invalid(errors.join(" ; ")), Vec::new()));
+async fn list_workshops(
+    AxState(state): AxState<State>,
+    ApiQuery(asked): ApiQuery<maillage_app::workshops::WorkshopQuery>,
+) -> ApiResult {
+    let read = state.app.workshop_filter(&asked);
+    if !read.errors.is_empty() {
+        return Err(ApiError(
+            AppError::Invalid(read.errors.join(" ; ")),
+            Vec::new(),
+        ));
     }
-    let hits = state.app.find_workshops(&filter).await?;
+    let hits = state.app.find_workshops(&read.filter).await?;
     let items: Vec<Value> = hits
         .iter()
         .map(|h| workshop_json(&state.app, &h.stored.workshop, h.seats_left, h.distance_m))
@@ -465,12 +471,11 @@ async fn get_workshop(AxState(state): AxState<State>, Path(id): Path<String>) ->
 async fn list_resources(
     AxState(state): AxState<State>,
     viewer: Viewer,
-    RawQuery(query): RawQuery,
+    ApiQuery(asked): ApiQuery<maillage_app::resources::ResourceQuery>,
 ) -> ApiResult {
-    let pairs = crate::filters::pairs(query.as_deref());
     let filter = maillage_app::resources::ResourceFilter {
         shelf: maillage_app::resources::Shelf::Published,
-        ..crate::pages::resources::filter_of(&pairs)
+        ..asked.filter()
     };
     let found = state.app.find_resources(viewer.actor(), &filter).await?;
     let items: Vec<Value> = found
@@ -498,10 +503,8 @@ async fn get_resource(
 async fn orientation(
     AxState(state): AxState<State>,
     viewer: Viewer,
-    RawQuery(query): RawQuery,
+    ApiQuery(form): ApiQuery<maillage_app::orientation::OrientForm>,
 ) -> ApiResult {
-    let pairs = crate::filters::pairs(query.as_deref());
-    let form = crate::pages::orientation::form_of(&pairs);
     let catalogue = state.app.catalogue().await?;
     let q = form.to_query(&state.app, &catalogue).map_err(|errors| {
         ApiError(
@@ -582,18 +585,6 @@ async fn get_referral(
     Ok(Json(body).into_response())
 }
 
-#[derive(Deserialize)]
-struct ReferralAnswer {
-    /// `prendre`, `decliner`, `absente`, `cloturer`, `retirer`.
-    action: String,
-    #[serde(default)]
-    motif: String,
-    #[serde(default)]
-    issue: String,
-    #[serde(default)]
-    partenaire: String,
-}
-
 /// Answers a referral as a member of the receiving structure (or withdraws it as the sender).
 async fn answer_referral(
     AxState(state): AxState<State>,
@@ -601,21 +592,15 @@ async fn answer_referral(
     Path(id): Path<String>,
     body: Bytes,
 ) -> ApiResult {
-    let a: ReferralAnswer = serde_json::from_slice(&body).map_err(|e| {
+    let a: maillage_app::referrals::AnswerForm = serde_json::from_slice(&body).map_err(|e| {
         ApiError(
             AppError::Invalid(format!("corps JSON illisible : {e}")),
             Vec::new(),
         )
     })?;
-    let event = maillage_app::referrals::event_of(&a.action, &a.motif, &a.issue)?;
     let r = state
         .app
-        .answer_referral(
-            viewer.actor.as_ref(),
-            &id,
-            event,
-            Some(a.partenaire.as_str()),
-        )
+        .answer_referral(viewer.actor.as_ref(), &id, a.event()?, Some(&a.partner))
         .await?;
     Ok(Json(referral_json(&r)).into_response())
 }
@@ -630,25 +615,13 @@ async fn list_requests(AxState(state): AxState<State>) -> ApiResult {
 }
 
 /// News of the watch, newest first (`plateforme`, `demarche`).
-async fn list_news(AxState(state): AxState<State>, RawQuery(query): RawQuery) -> ApiResult {
-    use maillage_domain::Vocabulary;
-    let pairs = crate::filters::pairs(query.as_deref());
-    let platform_slug = crate::pages::field(&pairs, "plateforme");
-    let platform = match platform_slug.as_str() {
-        "" => None,
-        s => Some(
-            maillage_domain::watch::Platform::from_slug(s).ok_or_else(|| {
-                ApiError(
-                    AppError::Invalid(format!("plateforme inconnue « {s} »")),
-                    Vec::new(),
-                )
-            })?,
-        ),
-    };
-    let procedure = crate::pages::field(&pairs, "demarche");
+async fn list_news(
+    AxState(state): AxState<State>,
+    ApiQuery(asked): ApiQuery<maillage_app::watch::NewsQuery>,
+) -> ApiResult {
     let items: Vec<Value> = state
         .app
-        .news(platform, Some(&procedure))
+        .news(asked.platform()?, Some(&asked.procedure))
         .await?
         .iter()
         .map(|i| maillage_app::watch::news_json(&state.app.public_url, i))
@@ -859,20 +832,9 @@ async fn export(
 async fn statistics(
     AxState(state): AxState<State>,
     viewer: Viewer,
-    axum::extract::RawQuery(query): axum::extract::RawQuery,
+    ApiStats(asked): ApiStats,
 ) -> ApiResult {
-    let pairs = crate::filters::pairs(query.as_deref());
-    let scope = maillage_app::activity::Scope::parse(
-        pairs
-            .iter()
-            .find(|(k, _)| k == "portee")
-            .map(|(_, v)| v.as_str())
-            .unwrap_or_default(),
-    );
-    let filter = maillage_domain::indicators::Filter::from_pairs(
-        pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-    )
-    .map_err(|e| AppError::Invalid(e.to_string()))?;
+    let maillage_app::activity::StatsQuery { scope, filter, .. } = asked;
     let stats = state
         .app
         .statistics(viewer.actor.as_ref(), &scope, filter.clone())

@@ -4,6 +4,7 @@
 pub mod api;
 pub mod auth;
 pub mod filters;
+pub mod kit;
 pub mod pages;
 pub mod server;
 pub mod upload;

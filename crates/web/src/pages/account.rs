@@ -3,17 +3,19 @@
 
 use askama::Template;
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State as AxState};
+use axum::extract::{Path, State as AxState};
 use axum::http::StatusCode;
 use axum::http::header::SET_COOKIE;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 
-use super::{Chrome, field, form_pairs, render};
+use serde::Deserialize;
+
+use super::{Chrome, render};
 use crate::PageError;
 use crate::State;
 use crate::auth::{self, Client, Viewer};
+use crate::kit::input::{Done, Form, Query, Raw};
 use maillage_app::AppError;
 use maillage_app::accounts::FieldErrors;
 
@@ -26,13 +28,22 @@ pub fn routes() -> Router<State> {
         .route("/mot-de-passe/{token}", get(reset_form).post(reset_submit))
 }
 
-/// A password field as typed (not trimmed: spaces may be part of it).
-fn raw(pairs: &[(String, String)], key: &str) -> String {
-    pairs
-        .iter()
-        .find(|(k, _)| k == key)
-        .map(|(_, v)| v.clone())
-        .unwrap_or_default()
+/// The password change form (passwords as typed: spaces may be part of them).
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct PasswordChange {
+    #[serde(rename = "actuel")]
+    current: Raw,
+    #[serde(rename = "nouveau")]
+    new: Raw,
+    confirmation: Raw,
+}
+
+/// The forgotten password form.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Forgotten {
+    email: String,
 }
 
 fn error_of<'a>(errors: &'a FieldErrors, field: &str) -> Option<&'a str> {
@@ -58,30 +69,28 @@ impl AccountPage {
     }
 }
 
-async fn account(viewer: Viewer, RawQuery(query): RawQuery) -> Result<Response, PageError> {
+async fn account(viewer: Viewer, Query(done): Query<Done>) -> Result<Response, PageError> {
     let user = viewer.user.clone().ok_or(AppError::SignInRequired)?;
-    let pairs = crate::filters::pairs(query.as_deref());
     Ok(render(&AccountPage {
         chrome: Chrome::new("compte", &viewer),
         email: user.email,
         errors: Vec::new(),
-        done: field(&pairs, "fait"),
+        done: done.fait,
     }))
 }
 
 async fn change_password(
     AxState(state): AxState<State>,
     viewer: Viewer,
-    body: Bytes,
+    Form(form): Form<PasswordChange>,
 ) -> Result<Response, PageError> {
-    let pairs = form_pairs(&body);
     match state
         .app
         .change_password(
             viewer.actor(),
-            &raw(&pairs, "actuel"),
-            &raw(&pairs, "nouveau"),
-            &raw(&pairs, "confirmation"),
+            &form.current.0,
+            &form.new.0,
+            &form.confirmation.0,
         )
         .await?
     {
@@ -140,12 +149,11 @@ async fn forgot_submit(
     AxState(state): AxState<State>,
     viewer: Viewer,
     client: Client,
-    body: Bytes,
+    Form(form): Form<Forgotten>,
 ) -> Result<Response, PageError> {
-    let pairs = form_pairs(&body);
     state
         .app
-        .request_password_reset(client.key(), &field(&pairs, "email"))
+        .request_password_reset(client.key(), &form.email)
         .await?;
     // The same answer whether the address has an account or not.
     Ok(render(&ForgotPage {
@@ -188,16 +196,11 @@ async fn reset_submit(
     AxState(state): AxState<State>,
     viewer: Viewer,
     Path(token): Path<String>,
-    body: Bytes,
+    Form(form): Form<PasswordChange>,
 ) -> Result<Response, PageError> {
-    let pairs = form_pairs(&body);
     match state
         .app
-        .reset_password(
-            &token,
-            &raw(&pairs, "nouveau"),
-            &raw(&pairs, "confirmation"),
-        )
+        .reset_password(&token, &form.new.0, &form.confirmation.0)
         .await?
     {
         Ok(user_id) => {

@@ -22,13 +22,15 @@ use maillage_domain::indicators::SharePurpose;
 use maillage_domain::indicators::{Filter, Indicator, Statistics, Table};
 use maillage_domain::vocab::MediationTheme;
 
-use super::{Chrome, field, form_pairs, render};
+use super::{Chrome, render};
 use crate::PageError;
 use crate::State;
 use crate::auth::Viewer;
-use crate::filters::pairs;
+use crate::kit::input::{self, Form, Query, Stats};
+use maillage_app::activity::StatsQuery;
 use maillage_app::activity::{ImportReport, RecordInput, Scope};
 use maillage_app::{AppError, today};
+use serde::Deserialize;
 
 pub fn routes() -> Router<State> {
     Router::new()
@@ -101,69 +103,164 @@ fn levels() -> Vec<Choice> {
         .collect()
 }
 
-fn values(pairs: &[(String, String)], key: &str) -> Vec<String> {
-    pairs
-        .iter()
-        .filter(|(k, _)| k == key)
-        .map(|(_, v)| v.trim().to_string())
-        .filter(|v| !v.is_empty())
-        .collect()
+/// The record form as posted (names are the template's columns), and its context: the
+/// structure, the person, the notes, where the record comes from.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Posted {
+    #[serde(rename = "type")]
+    kind: String,
+    date: String,
+    #[serde(rename = "duree")]
+    duration: String,
+    #[serde(rename = "lieu")]
+    venue: String,
+    #[serde(rename = "lieu_id")]
+    place_id: String,
+    commune: String,
+    #[serde(rename = "thematiques")]
+    themes: Vec<String>,
+    #[serde(rename = "thematiques_demarche")]
+    procedure_themes: Vec<String>,
+    #[serde(rename = "demarche")]
+    procedure_name: String,
+    #[serde(rename = "materiel")]
+    equipment: Vec<String>,
+    #[serde(rename = "autonomie")]
+    autonomy: String,
+    #[serde(rename = "finalisation")]
+    outcome: String,
+    #[serde(rename = "orientation")]
+    redirection: String,
+    #[serde(rename = "titre")]
+    title: String,
+    #[serde(rename = "niveau")]
+    level: String,
+    /// A workshop's followed persons.
+    #[serde(rename = "personnes")]
+    persons: Vec<String>,
+    /// One person's record: a followed person's id, `anonyme` or `nouvelle`.
+    #[serde(rename = "personne")]
+    person: String,
+    #[serde(rename = "participants")]
+    anonymous_total: String,
+    #[serde(rename = "tranche_age")]
+    ages: Vec<String>,
+    #[serde(rename = "genre")]
+    genders: Vec<String>,
+    #[serde(rename = "statut_social")]
+    statuses: Vec<String>,
+    #[serde(rename = "commune_residence")]
+    residence: String,
+    #[serde(rename = "etiquettes")]
+    tags: String,
+    #[serde(rename = "structure")]
+    organisation: String,
+    notes: String,
+    /// A new followed person's first name, and their consent (`accord=oui`).
+    #[serde(rename = "prenom")]
+    new_person: String,
+    #[serde(rename = "accord")]
+    consent: bool,
+    /// The workshop session (`id|2026-12-03T14:00`) and the referral the record comes from.
+    #[serde(rename = "seance")]
+    session: String,
+    #[serde(rename = "orientation_id")]
+    referral: String,
+    /// `encore`: record another one next.
+    #[serde(rename = "suite")]
+    next: String,
+    /// A new record's origin: a record to duplicate, a workshop session, a place referred to.
+    #[serde(rename = "depuis")]
+    duplicate_of: String,
+    #[serde(rename = "atelier")]
+    workshop: String,
+    #[serde(rename = "vers")]
+    referred_to: String,
 }
 
-/// The form from posted fields (names are the template's columns).
-fn form_of(pairs: &[(String, String)]) -> ActivityForm {
-    let kind = field(pairs, "type");
-    let collective = ActivityKind::parse(&kind) == Some(ActivityKind::Collective);
-    // Workshop demographics come as one number per value (`age-60-69=4`).
-    let counts = |prefix: &str, single: &str| -> Vec<String> {
-        if collective {
-            pairs
-                .iter()
-                .filter_map(|(k, v)| {
-                    let value = k.strip_prefix(prefix)?;
-                    let n = v.trim();
-                    (!n.is_empty() && n != "0").then(|| format!("{value}={n}"))
-                })
-                .collect()
-        } else {
-            values(pairs, single)
-        }
-    };
-    let person = field(pairs, "personne");
-    ActivityForm {
-        kind,
-        date: field(pairs, "date"),
-        duration: field(pairs, "duree"),
-        venue: field(pairs, "lieu"),
-        place_id: field(pairs, "lieu_id"),
-        insee_code: field(pairs, "commune"),
-        themes: values(pairs, "thematiques"),
-        procedure_themes: values(pairs, "thematiques_demarche"),
-        procedure_name: field(pairs, "demarche"),
-        equipment: values(pairs, "materiel"),
-        autonomy: field(pairs, "autonomie"),
-        outcome: field(pairs, "finalisation"),
-        redirection: field(pairs, "orientation"),
-        title: field(pairs, "titre"),
-        level: field(pairs, "niveau"),
-        persons: if collective {
-            values(pairs, "personnes")
-        } else if !person.is_empty() && person != "anonyme" && person != "nouvelle" {
-            vec![person]
-        } else {
-            Vec::new()
-        },
-        anonymous_total: field(pairs, "participants"),
-        ages: counts("age-", "tranche_age"),
-        genders: counts("genre-", "genre"),
-        statuses: counts("statut-", "statut_social"),
-        residence: field(pairs, "commune_residence"),
-        tags: field(pairs, "etiquettes")
-            .split([',', ';'])
-            .map(|t| t.trim().to_string())
-            .filter(|t| !t.is_empty())
-            .collect(),
+/// Texts by field name: a workshop's demographics come as one number per value
+/// (`age-60-69=4`).
+type Texts = std::collections::BTreeMap<String, String>;
+
+impl Posted {
+    /// From a form body or a query string.
+    fn read(raw: &[u8]) -> Result<(Posted, Texts), AppError> {
+        Ok((input::form(raw)?, input::form(raw)?))
     }
+
+    fn form(&self, texts: &Texts) -> ActivityForm {
+        let collective = ActivityKind::parse(&self.kind) == Some(ActivityKind::Collective);
+        let counts = |prefix: &str, single: &[String]| -> Vec<String> {
+            if collective {
+                texts
+                    .iter()
+                    .filter_map(|(k, n)| {
+                        let value = k.strip_prefix(prefix)?;
+                        (!n.is_empty() && n != "0").then(|| format!("{value}={n}"))
+                    })
+                    .collect()
+            } else {
+                single.to_vec()
+            }
+        };
+        let person = self.person.as_str();
+        ActivityForm {
+            kind: self.kind.clone(),
+            date: self.date.clone(),
+            duration: self.duration.clone(),
+            venue: self.venue.clone(),
+            place_id: self.place_id.clone(),
+            insee_code: self.commune.clone(),
+            themes: self.themes.clone(),
+            procedure_themes: self.procedure_themes.clone(),
+            procedure_name: self.procedure_name.clone(),
+            equipment: self.equipment.clone(),
+            autonomy: self.autonomy.clone(),
+            outcome: self.outcome.clone(),
+            redirection: self.redirection.clone(),
+            title: self.title.clone(),
+            level: self.level.clone(),
+            persons: if collective {
+                self.persons.clone()
+            } else if !person.is_empty() && person != "anonyme" && person != "nouvelle" {
+                vec![person.to_string()]
+            } else {
+                Vec::new()
+            },
+            anonymous_total: self.anonymous_total.clone(),
+            ages: counts("age-", &self.ages),
+            genders: counts("genre-", &self.genders),
+            statuses: counts("statut-", &self.statuses),
+            residence: self.residence.clone(),
+            tags: self
+                .tags
+                .split([',', ';'])
+                .map(|t| t.trim().to_string())
+                .filter(|t| !t.is_empty())
+                .collect(),
+        }
+    }
+}
+
+/// The list's query: my records only, the page, what was just done.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ListQuery {
+    #[serde(rename = "moi")]
+    mine_only: bool,
+    page: Option<u32>,
+    fait: String,
+}
+
+/// A followed person's profile.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ProfileForm {
+    tranche_age: String,
+    genre: String,
+    statut_social: String,
+    commune_residence: String,
 }
 
 // ----- the list -----
@@ -190,11 +287,10 @@ struct ListPage {
 async fn list(
     AxState(state): AxState<State>,
     viewer: Viewer,
-    RawQuery(query): RawQuery,
+    Query(asked): Query<ListQuery>,
 ) -> Result<Response, PageError> {
-    let pairs = pairs(query.as_deref());
-    let mine_only = field(&pairs, "moi") == "1";
-    let page: u32 = field(&pairs, "page").parse().unwrap_or(0);
+    let mine_only = asked.mine_only;
+    let page: u32 = asked.page.unwrap_or(0);
     let me = viewer.user.as_ref().map(|u| u.id.clone());
     let list = state
         .app
@@ -211,7 +307,7 @@ async fn list(
             mine: a.helper_id == me,
         })
         .collect();
-    let message = match field(&pairs, "fait").as_str() {
+    let message = match asked.fait.as_str() {
         "enregistree" => {
             Some("Activité enregistrée : elle compte déjà dans les statistiques.".into())
         }
@@ -429,12 +525,12 @@ async fn new_form(
     if !viewer.signed_in() {
         return Err(AppError::SignInRequired.into());
     }
-    let pairs = pairs(query.as_deref());
-    let kind = ActivityKind::parse(&field(&pairs, "type"))
+    let (asked, _) = Posted::read(query.unwrap_or_default().as_bytes())?;
+    let kind = ActivityKind::parse(&asked.kind)
         .unwrap_or(ActivityKind::Individual)
         .slug()
         .to_string();
-    let mut organisation = field(&pairs, "structure");
+    let mut organisation = asked.organisation.clone();
     let mut session = String::new();
     let mut heading = match kind.as_str() {
         "collectif" => "Enregistrer un atelier collectif",
@@ -450,9 +546,9 @@ async fn new_form(
         ..Default::default()
     };
     // Duplicate: the record's content, today.
-    let from = field(&pairs, "depuis");
+    let from = &asked.duplicate_of;
     if !from.is_empty() {
-        let a = state.app.activity_for(viewer.actor(), &from).await?;
+        let a = state.app.activity_for(viewer.actor(), from).await?;
         form = a.activity.to_form();
         form.date = today().to_string();
         form.persons.clear();
@@ -460,23 +556,20 @@ async fn new_form(
         heading = "Dupliquer une activité".into();
     }
     // From a held workshop session: attendance and the workshop's details prefilled.
-    let workshop = field(&pairs, "atelier");
+    let workshop = &asked.workshop;
     if !workshop.is_empty() {
-        let start =
-            chrono::NaiveDateTime::parse_from_str(&field(&pairs, "seance"), "%Y-%m-%dT%H:%M")
-                .map_err(|_| {
-                    AppError::Invalid("séance : date attendue (2026-12-03T14:00)".into())
-                })?;
+        let start = chrono::NaiveDateTime::parse_from_str(&asked.session, "%Y-%m-%dT%H:%M")
+            .map_err(|_| AppError::Invalid("séance : date attendue (2026-12-03T14:00)".into()))?;
         if let Some(id) = state
             .app
-            .activity_of_session(viewer.actor(), &workshop, start)
+            .activity_of_session(viewer.actor(), workshop, start)
             .await?
         {
             return Ok(Redirect::to(&format!("/activites/{id}")).into_response());
         }
         let (org, f) = state
             .app
-            .form_of_session(viewer.actor(), &workshop, start)
+            .form_of_session(viewer.actor(), workshop, start)
             .await?;
         form = f;
         organisation = org;
@@ -484,16 +577,16 @@ async fn new_form(
         heading = "Compte rendu de la séance".into();
     }
     // From a referral sent: the national category of the structure it went to.
-    let to_place = field(&pairs, "vers");
+    let to_place = &asked.referred_to;
     if !to_place.is_empty()
-        && let Ok(p) = state.app.place(&to_place).await
+        && let Ok(p) = state.app.place(to_place).await
     {
         form.redirection =
             maillage_domain::activity::Redirection::of_typologies(&p.place.typologies)
                 .slug()
                 .to_string();
     }
-    let person = field(&pairs, "personne");
+    let person = asked.person.clone();
     form_page(
         &state,
         &viewer,
@@ -513,7 +606,7 @@ async fn new_form(
             notes: String::new(),
             notes_visible: true,
             session,
-            referral: field(&pairs, "orientation_id"),
+            referral: asked.referral.clone(),
         },
         Vec::new(),
     )
@@ -533,21 +626,20 @@ async fn create(
     viewer: Viewer,
     body: Bytes,
 ) -> Result<Response, PageError> {
-    let pairs = form_pairs(&body);
-    let form = form_of(&pairs);
-    let person = field(&pairs, "personne");
+    let (posted, texts) = Posted::read(&body)?;
+    let form = posted.form(&texts);
     let input = RecordInput {
-        organisation_id: field(&pairs, "structure"),
+        organisation_id: posted.organisation.clone(),
         form: form.clone(),
-        notes: field(&pairs, "notes"),
-        new_person: (person == "nouvelle")
-            .then(|| (field(&pairs, "prenom"), field(&pairs, "accord") == "oui")),
-        session: session_of(&field(&pairs, "seance")),
-        referral_id: Some(field(&pairs, "orientation_id")).filter(|r| !r.is_empty()),
+        notes: posted.notes.clone(),
+        new_person: (posted.person == "nouvelle")
+            .then(|| (posted.new_person.clone(), posted.consent)),
+        session: session_of(&posted.session),
+        referral_id: Some(posted.referral.clone()).filter(|r| !r.is_empty()),
     };
     match state.app.record_activity(viewer.actor(), &input).await? {
         Ok(_) => {
-            let next = if field(&pairs, "suite") == "encore" {
+            let next = if posted.next == "encore" {
                 format!(
                     "/activites/nouvelle?type={}&structure={}",
                     form.kind, input.organisation_id
@@ -567,13 +659,13 @@ async fn create(
                     action: "/activites/nouvelle".into(),
                     editing: None,
                     organisation: input.organisation_id,
-                    person,
-                    new_person: field(&pairs, "prenom"),
-                    consent: field(&pairs, "accord") == "oui",
+                    person: posted.person,
+                    new_person: posted.new_person,
+                    consent: posted.consent,
                     notes: input.notes,
                     notes_visible: true,
-                    session: field(&pairs, "seance"),
-                    referral: field(&pairs, "orientation_id"),
+                    session: posted.session,
+                    referral: posted.referral,
                 },
                 errors
                     .into_iter()
@@ -625,9 +717,9 @@ async fn update(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Response, PageError> {
-    let pairs = form_pairs(&body);
-    let form = form_of(&pairs);
-    let notes = field(&pairs, "notes");
+    let (posted, texts) = Posted::read(&body)?;
+    let form = posted.form(&texts);
+    let notes = posted.notes.clone();
     match state
         .app
         .update_activity(viewer.actor(), &id, &form, &notes)
@@ -643,8 +735,8 @@ async fn update(
                     heading: "Modifier l'activité".into(),
                     action: format!("/activites/{id}"),
                     editing: Some(id.clone()),
-                    organisation: field(&pairs, "structure"),
-                    person: field(&pairs, "personne"),
+                    organisation: posted.organisation,
+                    person: posted.person,
                     new_person: String::new(),
                     consent: false,
                     notes,
@@ -675,18 +767,17 @@ async fn profile(
     AxState(state): AxState<State>,
     viewer: Viewer,
     Path(id): Path<String>,
-    body: Bytes,
+    Form(p): Form<ProfileForm>,
 ) -> Result<Response, PageError> {
-    let pairs = form_pairs(&body);
     state
         .app
         .set_profile(
             viewer.actor(),
             &id,
-            &field(&pairs, "tranche_age"),
-            &field(&pairs, "genre"),
-            &field(&pairs, "statut_social"),
-            &field(&pairs, "commune_residence"),
+            &p.tranche_age,
+            &p.genre,
+            &p.statut_social,
+            &p.commune_residence,
         )
         .await?;
     Ok(Redirect::to(&format!("/personnes/{id}?profil=1")).into_response())
@@ -790,14 +881,20 @@ fn download(bytes: Vec<u8>, content_type: &'static str, name: &str) -> Response 
 
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
+/// The structure a page is for.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(crate) struct ForStructure {
+    pub(crate) structure: String,
+}
+
 async fn template_xlsx(
     AxState(state): AxState<State>,
     viewer: Viewer,
-    RawQuery(query): RawQuery,
+    Query(asked): Query<ForStructure>,
 ) -> Result<Response, PageError> {
-    let pairs = pairs(query.as_deref());
     let orgs = state.app.recording_organisations(viewer.actor()).await?;
-    let org = field(&pairs, "structure");
+    let org = asked.structure;
     let org = orgs
         .iter()
         .find(|o| o.id == org)
@@ -834,8 +931,8 @@ async fn export_csv(
     viewer: Viewer,
     RawQuery(query): RawQuery,
 ) -> Result<Response, PageError> {
-    let pairs = pairs(query.as_deref());
-    let (scope, filter) = scope_and_filter(&pairs)?;
+    // Every record the filter keeps (no default period for an export).
+    let StatsQuery { scope, filter, .. } = input::stats(query.as_deref())?;
     let filter = state
         .app
         .records_filter(viewer.actor(), &scope, filter)
@@ -855,14 +952,6 @@ async fn export_csv(
 }
 
 // ----- statistics -----
-
-/// Scope (`portee`) and filters from a query string.
-pub(crate) fn scope_and_filter(pairs: &[(String, String)]) -> Result<(Scope, Filter), AppError> {
-    let scope = Scope::parse(&field(pairs, "portee"));
-    let filter = Filter::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-        .map_err(|e| AppError::Invalid(e.to_string()))?;
-    Ok((scope, filter))
-}
 
 /// One bar of a chart and its row of the table.
 struct Bar {
@@ -1096,26 +1185,11 @@ fn query_of(scope: &Scope, filter: &Filter) -> String {
     s.finish()
 }
 
-/// The default period: the last twelve months.
-pub(crate) fn with_default_period(pairs: &[(String, String)], mut filter: Filter) -> Filter {
-    if field(pairs, "du").is_empty() && field(pairs, "au").is_empty() && field(pairs, "tout") != "1"
-    {
-        let t = today();
-        filter.to = Some(t);
-        filter.from = t
-            .checked_sub_months(chrono::Months::new(12))
-            .map(|d| d + chrono::Duration::days(1));
-    }
-    filter
-}
-
 async fn stats_for(
     state: &State,
     viewer: &Viewer,
-    pairs: &[(String, String)],
+    StatsQuery { scope, filter, .. }: StatsQuery,
 ) -> Result<(Scope, Filter, Statistics, String), AppError> {
-    let (scope, filter) = scope_and_filter(pairs)?;
-    let filter = with_default_period(pairs, filter);
     let heading = match &scope {
         Scope::Mine => "Mes statistiques".to_string(),
         Scope::Organisation(id) => format!(
@@ -1139,10 +1213,9 @@ async fn stats_for(
 async fn dashboard(
     AxState(state): AxState<State>,
     viewer: Viewer,
-    RawQuery(query): RawQuery,
+    Stats(asked): Stats,
 ) -> Result<Response, PageError> {
-    let pairs = pairs(query.as_deref());
-    let (scope, filter, stats, heading) = stats_for(&state, &viewer, &pairs).await?;
+    let (scope, filter, stats, heading) = stats_for(&state, &viewer, asked).await?;
     let actor = viewer.actor().ok_or(AppError::SignInRequired)?;
     let visible = state.app.visible_organisations(Some(actor)).await?;
     let mut scopes = vec![
@@ -1249,10 +1322,9 @@ async fn dashboard(
 async fn report(
     AxState(state): AxState<State>,
     viewer: Viewer,
-    RawQuery(query): RawQuery,
+    Stats(asked): Stats,
 ) -> Result<Response, PageError> {
-    let pairs = pairs(query.as_deref());
-    let (scope, filter, stats, heading) = stats_for(&state, &viewer, &pairs).await?;
+    let (scope, filter, stats, heading) = stats_for(&state, &viewer, asked).await?;
     Ok(render(&StatsPage {
         chrome: Chrome::new("statistiques", &viewer),
         heading: format!(
@@ -1273,10 +1345,9 @@ async fn report(
 async fn stats_xlsx(
     AxState(state): AxState<State>,
     viewer: Viewer,
-    RawQuery(query): RawQuery,
+    Stats(asked): Stats,
 ) -> Result<Response, PageError> {
-    let pairs = pairs(query.as_deref());
-    let (_, filter, stats, heading) = stats_for(&state, &viewer, &pairs).await?;
+    let (_, filter, stats, heading) = stats_for(&state, &viewer, asked).await?;
     let bytes = maillage_app::activity::statistics_xlsx(
         &stats,
         &format!("{heading} — {}", describe(&filter)),
@@ -1287,10 +1358,9 @@ async fn stats_xlsx(
 async fn stats_csv(
     AxState(state): AxState<State>,
     viewer: Viewer,
-    RawQuery(query): RawQuery,
+    Stats(asked): Stats,
 ) -> Result<Response, PageError> {
-    let pairs = pairs(query.as_deref());
-    let (_, _, stats, _) = stats_for(&state, &viewer, &pairs).await?;
+    let (_, _, stats, _) = stats_for(&state, &viewer, asked).await?;
     Ok(download(
         maillage_app::activity::statistics_csv(&stats)?,
         "text/csv; charset=utf-8",
@@ -1301,21 +1371,18 @@ async fn stats_csv(
 async fn share(
     AxState(state): AxState<State>,
     viewer: Viewer,
-    body: Bytes,
+    Form(form): Form<maillage_app::activity::ShareForm>,
 ) -> Result<Response, PageError> {
-    let pairs = form_pairs(&body);
-    let org = field(&pairs, "structure");
-    if field(&pairs, "action") == "retirer" {
-        state
-            .app
-            .revoke_share(viewer.actor(), &org, SharePurpose::Statistics)
-            .await?;
-        return Ok(Redirect::to(&format!("/statistiques?portee={org}")).into_response());
-    }
-    let token = state
+    let Some(token) = state
         .app
-        .share_statistics(viewer.actor(), &org, SharePurpose::Statistics)
-        .await?;
+        .apply_share(viewer.actor(), &form, SharePurpose::Statistics)
+        .await?
+    else {
+        let back = form_urlencoded::Serializer::new(String::from("/statistiques?"))
+            .append_pair("portee", &form.organisation)
+            .finish();
+        return Ok(Redirect::to(&back).into_response());
+    };
     let link = format!("{}/statistiques/publiques/{token}", state.app.public_url);
     Ok(super::message_page_for(
         &viewer,
@@ -1330,12 +1397,10 @@ async fn public_stats(
     AxState(state): AxState<State>,
     viewer: Viewer,
     Path(token): Path<String>,
-    RawQuery(query): RawQuery,
+    Stats(asked): Stats,
 ) -> Result<Response, PageError> {
-    let pairs = pairs(query.as_deref());
-    let filter = Filter::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-        .map_err(|e| AppError::Invalid(e.to_string()))?;
-    let filter = with_default_period(&pairs, filter);
+    // The link's structure only: a scope in the query changes nothing.
+    let filter = asked.filter;
     let (org, stats) = state.app.shared_statistics(&token, filter.clone()).await?;
     let mut r = render(&StatsPage {
         chrome: Chrome::new("", &viewer),

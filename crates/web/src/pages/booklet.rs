@@ -5,18 +5,20 @@ use std::sync::Arc;
 
 use askama::Template;
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{RawQuery, State as AxState};
+use axum::extract::State as AxState;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 
-use super::{Chrome, field, form_pairs, render};
+use super::{Chrome, render};
 use crate::PageError;
 use crate::State;
 use crate::auth::Viewer;
 use maillage_app::AppError;
+use maillage_app::booklet::BookletForm;
 use maillage_app::jobs::Outcome;
+
+use crate::kit::input::{Form, Query};
 
 pub fn routes() -> Router<State> {
     Router::new().route("/livret", get(form).post(start))
@@ -32,11 +34,10 @@ struct BookletPage {
     default_title: &'static str,
 }
 
-async fn form(viewer: Viewer, RawQuery(query): RawQuery) -> Response {
-    let pairs: Vec<(String, String)> = crate::filters::pairs(query.as_deref());
+async fn form(viewer: Viewer, Query(asked): Query<BookletForm>) -> Response {
     render(&BookletPage {
         chrome: Chrome::new("livret", &viewer),
-        zone: field(&pairs, "zone"),
+        zone: asked.zone,
         title: String::new(),
         error: None,
         default_title: maillage_booklet::DEFAULT_TITLE,
@@ -47,11 +48,10 @@ async fn start(
     AxState(state): AxState<State>,
     viewer: Viewer,
     client: crate::auth::Client,
-    body: Bytes,
+    Form(form): Form<BookletForm>,
 ) -> Result<Response, PageError> {
-    let pairs = form_pairs(&body);
-    let (zone_input, title) = (field(&pairs, "zone"), field(&pairs, "titre"));
-    let title: String = title.chars().take(120).collect();
+    let zone_input = form.zone;
+    let title: String = form.title.chars().take(120).collect();
     let refused = |status: StatusCode, message: String| {
         let mut r = render(&BookletPage {
             chrome: Chrome::new("livret", &viewer),

@@ -4,7 +4,7 @@
 use askama::Template;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State as AxState};
+use axum::extract::{Path, State as AxState};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -12,12 +12,14 @@ use chrono::Utc;
 use maillage_domain::campaigns::{CampaignTally, RequestStatus};
 use maillage_domain::french;
 
-use super::{Chrome, FormMode, field, form_page, form_pairs, form_values, place_from_form, render};
+use super::{Chrome, FormMode, form_page, form_pairs, form_values, place_from_form, render};
 use crate::PageError;
 use crate::State;
 use crate::auth::Viewer;
 use maillage_app::AppError;
-use maillage_app::campaigns::CampaignScope;
+use maillage_app::campaigns::CampaignForm;
+
+use crate::kit::input::{Form, Query};
 
 pub fn routes() -> Router<State> {
     Router::new()
@@ -117,22 +119,17 @@ async fn list(AxState(state): AxState<State>, viewer: Viewer) -> Result<Response
 async fn start(
     AxState(state): AxState<State>,
     viewer: Viewer,
-    body: Bytes,
+    Form(form): Form<CampaignForm>,
 ) -> Result<Response, PageError> {
-    let pairs = form_pairs(&body);
-    let title = field(&pairs, "titre");
-    let scope = if field(&pairs, "fiches") == "anciennes" {
-        CampaignScope::NotFresh
-    } else {
-        CampaignScope::All
-    };
     match state
         .app
-        .start_campaign(viewer.actor(), &title, scope, Utc::now())
+        .start_campaign(viewer.actor(), &form.title, form.scope(), Utc::now())
         .await
     {
         Ok(id) => Ok(Redirect::to(&format!("/campagnes/{id}")).into_response()),
-        Err(AppError::Invalid(reason)) => list_page(&state, &viewer, Some(reason), title).await,
+        Err(AppError::Invalid(reason)) => {
+            list_page(&state, &viewer, Some(reason), form.title).await
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -170,21 +167,26 @@ struct DashboardPage {
     max_reminders: u32,
 }
 
+/// The dashboard's query: the status shown, and what was just done (`n` reminders sent).
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct DashboardQuery {
+    etat: String,
+    fait: String,
+    n: Option<usize>,
+}
+
 async fn dashboard(
     AxState(state): AxState<State>,
     viewer: Viewer,
     Path(id): Path<String>,
-    RawQuery(query): RawQuery,
+    Query(shown): Query<DashboardQuery>,
 ) -> Result<Response, PageError> {
     let d = state.app.campaign_dashboard(viewer.actor(), &id).await?;
-    let query: Vec<(String, String)> = crate::filters::pairs(query.as_deref());
-    let filter = field(&query, "etat");
+    let filter = shown.etat;
     let wanted = RequestStatus::from_slug(&filter);
-    let notice = match field(&query, "fait").as_str() {
-        "relances" => Some(format!(
-            "{} rappel(s) envoyé(s).",
-            field(&query, "n").parse::<usize>().unwrap_or(0)
-        )),
+    let notice = match shown.fait.as_str() {
+        "relances" => Some(format!("{} rappel(s) envoyé(s).", shown.n.unwrap_or(0))),
         "echec" => Some("Demande marquée « courriel en échec ».".to_string()),
         "close" => Some("Campagne close : les liens ne fonctionnent plus.".to_string()),
         _ => None,

@@ -17,9 +17,12 @@ use maillage_domain::diagnostic::{
 };
 use maillage_domain::french;
 
-use super::{Chrome, field, form_pairs, render};
+use serde::Deserialize;
+
+use super::{Chrome, render};
 use crate::State;
 use crate::auth::Viewer;
+use crate::kit::input::{self, Form, Query};
 use maillage_app::AppError;
 use maillage_app::diagnostic::{DiagnosticView, GuidedInput};
 
@@ -135,9 +138,23 @@ async fn home(viewer: Viewer) -> Response {
     })
 }
 
-async fn start(AxState(state): AxState<State>, body: Bytes) -> Result<Response, PageError> {
-    let pairs = form_pairs(&body);
-    let q = match field(&pairs, "questionnaire").as_str() {
+/// The questionnaire asked for (`court` or `complet`; the other when unknown, as each page
+/// says) and, to resume a test alone, its code.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Asked {
+    questionnaire: String,
+    code: String,
+    /// The questionnaires page: the one shown, and the version just saved.
+    id: String,
+    version: String,
+}
+
+async fn start(
+    AxState(state): AxState<State>,
+    Form(asked): Form<Asked>,
+) -> Result<Response, PageError> {
+    let q = match asked.questionnaire.as_str() {
         "complet" => "complet",
         _ => "court",
     };
@@ -149,10 +166,9 @@ async fn resume(
     AxState(state): AxState<State>,
     viewer: Viewer,
     client: crate::auth::Client,
-    body: Bytes,
+    Form(asked): Form<Asked>,
 ) -> Result<Response, PageError> {
-    let pairs = form_pairs(&body);
-    let code = maillage_app::diagnostic::normalise_code(&field(&pairs, "code"));
+    let code = maillage_app::diagnostic::normalise_code(&asked.code);
     match state.app.draft(client.key(), &code).await {
         Ok((draft, q)) => {
             let next =
@@ -258,16 +274,25 @@ fn question_response(
     Ok(with_read_aloud(r))
 }
 
+/// One question of a test alone: the choices ticked, and the button pressed (`passer`,
+/// `precedent`, `arreter`, or none to go on).
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Step {
+    action: String,
+    #[serde(rename = "choix")]
+    choices: Vec<String>,
+}
+
 async fn answer(
     AxState(state): AxState<State>,
     viewer: Viewer,
     client: crate::auth::Client,
     Path((code, n)): Path<(String, String)>,
-    body: Bytes,
+    Form(step): Form<Step>,
 ) -> Result<Response, PageError> {
     let n = question_number(&n)?;
-    let pairs = form_pairs(&body);
-    let action = field(&pairs, "action");
+    let action = step.action;
     if action == "arreter" {
         return Ok(
             Redirect::to(&format!("/diagnostic/seul/{code}/resultat?pause=1")).into_response(),
@@ -276,11 +301,7 @@ async fn answer(
     let chosen: Vec<String> = if action == "passer" {
         Vec::new()
     } else {
-        pairs
-            .iter()
-            .filter(|(k, _)| k == "choix")
-            .map(|(_, v)| v.clone())
-            .collect()
+        step.choices
     };
     if action == "precedent" {
         return Ok(Redirect::to(&format!(
@@ -640,14 +661,15 @@ async fn guided_form_page(
     state: &State,
     viewer: &Viewer,
     questionnaire: &str,
-    pairs: &[(String, String)],
+    guided: &Guided,
     error: Option<String>,
 ) -> Result<Response, PageError> {
     let actor = viewer.actor().ok_or(AppError::SignInRequired)?;
     let q = state.app.questionnaire(questionnaire, None).await?;
+    let fields = &guided.fields;
     let mut sections: Vec<Section> = Vec::new();
     for question in &q.questions {
-        let name = format!("q_{}", question.id);
+        let answered = guided.answers.get(&question.id);
         let view = QuestionView {
             id: question.id.clone(),
             text: question.text.clone(),
@@ -660,7 +682,7 @@ async fn guided_form_page(
                 .map(|c| ChoiceView {
                     id: c.id.clone(),
                     label: c.label.clone(),
-                    checked: pairs.iter().any(|(k, v)| k == &name && v == &c.id),
+                    checked: answered.is_some_and(|a| a.contains(&c.id)),
                 })
                 .collect(),
         };
@@ -677,10 +699,10 @@ async fn guided_form_page(
             }),
         }
     }
-    let chosen_org = field(pairs, "structure");
+    let chosen_org = &fields.organisation;
     let mut organisations = Vec::new();
     let mut persons = Vec::new();
-    let chosen_person = field(pairs, "personne");
+    let chosen_person = &fields.person;
     for m in actor
         .memberships
         .iter()
@@ -695,14 +717,14 @@ async fn guided_form_page(
         organisations.push((
             m.organisation_id.clone(),
             name.clone(),
-            chosen_org == m.organisation_id,
+            *chosen_org == m.organisation_id,
         ));
         for p in state
             .app
             .persons_of(Some(actor), &m.organisation_id)
             .await?
         {
-            let selected = chosen_person == p.id;
+            let selected = *chosen_person == p.id;
             persons.push((p.id, format!("{} ({name})", p.pseudonym), selected));
         }
     }
@@ -713,20 +735,20 @@ async fn guided_form_page(
         .into());
     }
     let failed = error.is_some();
-    let chosen_level = field(pairs, "niveau");
-    let chosen_learning = field(pairs, "apprentissage");
+    let chosen_level = fields.level.as_str();
+    let chosen_learning = fields.learning.as_str();
     let mut r = render(&GuidedForm {
         chrome: Chrome::new("diagnostics", viewer),
         questionnaire: q.id.clone(),
         sections,
         organisations,
         persons,
-        previous: field(pairs, "precedent"),
+        previous: fields.previous.clone(),
         observations: OBSERVATIONS
             .iter()
-            .map(|o| (*o, pairs.iter().any(|(k, v)| k == "observation" && v == o)))
+            .map(|o| (*o, fields.observations.iter().any(|v| v == o)))
             .collect(),
-        notes: field(pairs, "notes"),
+        notes: fields.notes.clone(),
         learning: [
             ("rapide", LearningCapacity::Quick.label()),
             ("progressive", LearningCapacity::Steady.label()),
@@ -745,15 +767,15 @@ async fn guided_form_page(
                 )
             })
             .collect(),
-        override_reason: field(pairs, "raison"),
-        keep_computed: Level::from_slug(&chosen_level).is_none(),
-        pseudonym: field(pairs, "pseudonyme"),
-        contact: field(pairs, "contact"),
-        consent: pairs.iter().any(|(k, _)| k == "accord"),
-        commune: field(pairs, "commune"),
+        override_reason: fields.reason.clone(),
+        keep_computed: Level::from_slug(chosen_level).is_none(),
+        pseudonym: fields.pseudonym.clone(),
+        contact: fields.contact.clone(),
+        consent: fields.consent,
+        commune: fields.commune.clone(),
         ages: AGE_BRACKETS
             .iter()
-            .map(|(k, l)| (*k, *l, field(pairs, "tranche_age") == *k))
+            .map(|(k, l)| (*k, *l, fields.age_bracket == *k))
             .collect(),
         error,
     });
@@ -770,12 +792,64 @@ async fn guided_form(
     viewer: Viewer,
     RawQuery(query): RawQuery,
 ) -> Result<Response, PageError> {
-    let pairs: Vec<(String, String)> = crate::filters::pairs(query.as_deref());
-    let q = match field(&pairs, "questionnaire").as_str() {
+    let guided = Guided::read(&query.unwrap_or_default().into_bytes())?;
+    let q = match guided.fields.questionnaire.as_str() {
         "court" => "court",
         _ => "complet",
     };
-    guided_form_page(&state, &viewer, q, &pairs, None).await
+    guided_form_page(&state, &viewer, q, &guided, None).await
+}
+
+/// The guided diagnostic form: its fields, and the answers (`q_<question>` keys).
+struct Guided {
+    fields: GuidedFields,
+    answers: maillage_domain::diagnostic::Answers,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct GuidedFields {
+    questionnaire: String,
+    #[serde(rename = "observation")]
+    observations: Vec<String>,
+    notes: String,
+    #[serde(rename = "apprentissage")]
+    learning: String,
+    /// A level chosen over the computed one, and why.
+    #[serde(rename = "niveau")]
+    level: String,
+    #[serde(rename = "raison")]
+    reason: String,
+    #[serde(rename = "structure")]
+    organisation: String,
+    #[serde(rename = "personne")]
+    person: String,
+    #[serde(rename = "pseudonyme")]
+    pseudonym: String,
+    contact: String,
+    #[serde(rename = "accord")]
+    consent: bool,
+    #[serde(rename = "precedent")]
+    previous: String,
+    #[serde(rename = "tranche_age")]
+    age_bracket: String,
+    commune: String,
+}
+
+impl Guided {
+    /// From a form body or a query string (a link that starts a re-test says the person and
+    /// the previous diagnostic).
+    fn read(raw: &[u8]) -> Result<Self, AppError> {
+        let every: std::collections::BTreeMap<String, Vec<String>> = input::form(raw)?;
+        Ok(Guided {
+            fields: input::form(raw)?,
+            answers: every
+                .into_iter()
+                .filter_map(|(k, v)| k.strip_prefix("q_").map(|q| (q.to_string(), v)))
+                .filter(|(_, v)| !v.is_empty())
+                .collect(),
+        })
+    }
 }
 
 async fn guided_submit(
@@ -783,59 +857,45 @@ async fn guided_submit(
     viewer: Viewer,
     body: Bytes,
 ) -> Result<Response, PageError> {
-    let pairs = form_pairs(&body);
-    let questionnaire = match field(&pairs, "questionnaire").as_str() {
+    let guided = Guided::read(&body)?;
+    let f = &guided.fields;
+    let questionnaire = match f.questionnaire.as_str() {
         "court" => "court",
         _ => "complet",
     }
     .to_string();
-    let mut answers = maillage_domain::diagnostic::Answers::new();
-    for (k, v) in &pairs {
-        if let Some(qid) = k.strip_prefix("q_") {
-            answers.entry(qid.to_string()).or_default().push(v.clone());
-        }
+    let mut observations = f.observations.clone();
+    if !f.notes.is_empty() {
+        observations.push(f.notes.clone());
     }
-    let mut observations: Vec<String> = pairs
-        .iter()
-        .filter(|(k, _)| k == "observation")
-        .map(|(_, v)| v.clone())
-        .collect();
-    let notes = field(&pairs, "notes");
-    if !notes.trim().is_empty() {
-        observations.push(notes);
-    }
-    let learning = match field(&pairs, "apprentissage").as_str() {
+    let learning = match f.learning.as_str() {
         "rapide" => Some(LearningCapacity::Quick),
         "progressive" => Some(LearningCapacity::Steady),
         "lente" => Some(LearningCapacity::Slow),
         _ => None,
     };
-    let level_override =
-        Level::from_slug(&field(&pairs, "niveau")).map(|l| (l, field(&pairs, "raison")));
-    let person_id = Some(field(&pairs, "personne")).filter(|p| !p.is_empty());
-    let pseudonym = field(&pairs, "pseudonyme");
+    let level_override = Level::from_slug(&f.level).map(|l| (l, f.reason.clone()));
+    let person_id = Some(f.person.clone()).filter(|p| !p.is_empty());
     let input = GuidedInput {
         questionnaire: questionnaire.clone(),
-        answers,
-        organisation_id: field(&pairs, "structure"),
-        new_person: (person_id.is_none() && !pseudonym.trim().is_empty())
-            .then(|| (pseudonym, Some(field(&pairs, "contact")))),
+        answers: guided.answers.clone(),
+        organisation_id: f.organisation.clone(),
+        new_person: (person_id.is_none() && !f.pseudonym.is_empty())
+            .then(|| (f.pseudonym.clone(), Some(f.contact.clone()))),
         person_id,
-        consent: pairs.iter().any(|(k, _)| k == "accord"),
-        previous_id: Some(field(&pairs, "precedent")).filter(|p| !p.is_empty()),
+        consent: f.consent,
+        previous_id: Some(f.previous.clone()).filter(|p| !p.is_empty()),
         observations,
         learning,
         level_override,
-        age_bracket: Some(field(&pairs, "tranche_age"))
+        age_bracket: Some(f.age_bracket.clone())
             .filter(|a| AGE_BRACKETS.iter().any(|(k, _)| k == a)),
-        commune: Some(field(&pairs, "commune"))
-            .map(|c| c.trim().chars().take(80).collect::<String>())
-            .filter(|c| !c.is_empty()),
+        commune: Some(f.commune.chars().take(80).collect::<String>()).filter(|c| !c.is_empty()),
     };
     match state.app.record_guided(viewer.actor(), input).await {
         Ok(id) => Ok(Redirect::to(&format!("/diagnostics/{id}")).into_response()),
         Err(AppError::Invalid(m)) => {
-            guided_form_page(&state, &viewer, &questionnaire, &pairs, Some(m)).await
+            guided_form_page(&state, &viewer, &questionnaire, &guided, Some(m)).await
         }
         Err(e) => Err(e.into()),
     }
@@ -994,11 +1054,15 @@ struct QuestionnairesPage {
     saved: Option<String>,
 }
 
+/// A form's texts by field name (the questionnaire editor's fields are named after the
+/// questions).
+type Texts = std::collections::BTreeMap<String, String>;
+
 async fn questionnaires_response(
     state: &State,
     viewer: &Viewer,
     id: &str,
-    pairs: &[(String, String)],
+    posted: &Texts,
     error: Option<String>,
     saved: Option<String>,
 ) -> Result<Response, PageError> {
@@ -1010,10 +1074,9 @@ async fn questionnaires_response(
     let all = state.app.questionnaires().await?;
     let q = state.app.questionnaire(id, None).await?;
     let value = |name: String, current: &str| {
-        pairs
-            .iter()
-            .find(|(k, _)| *k == name)
-            .map(|(_, v)| v.clone())
+        posted
+            .get(&name)
+            .cloned()
             .unwrap_or_else(|| current.to_string())
     };
     let failed = error.is_some();
@@ -1044,7 +1107,7 @@ async fn questionnaires_response(
                     .collect(),
             })
             .collect(),
-        new_questions: field(pairs, "nouvelles"),
+        new_questions: posted.get("nouvelles").cloned().unwrap_or_default(),
         error,
         saved,
     });
@@ -1057,15 +1120,14 @@ async fn questionnaires_response(
 async fn questionnaires_page(
     AxState(state): AxState<State>,
     viewer: Viewer,
-    RawQuery(query): RawQuery,
+    Query(asked): Query<Asked>,
 ) -> Result<Response, PageError> {
-    let pairs: Vec<(String, String)> = crate::filters::pairs(query.as_deref());
-    let id = match field(&pairs, "id").as_str() {
+    let id = match asked.id.as_str() {
         "complet" => "complet",
         _ => "court",
     };
-    let saved = Some(field(&pairs, "version")).filter(|v| !v.is_empty());
-    questionnaires_response(&state, &viewer, id, &[], None, saved).await
+    let saved = Some(asked.version).filter(|v| !v.is_empty());
+    questionnaires_response(&state, &viewer, id, &Default::default(), None, saved).await
 }
 
 async fn adapt_questionnaire(
@@ -1073,21 +1135,22 @@ async fn adapt_questionnaire(
     viewer: Viewer,
     body: Bytes,
 ) -> Result<Response, PageError> {
-    let pairs = form_pairs(&body);
-    let id = match field(&pairs, "id").as_str() {
+    // Texts keyed by field: `texte_<question>`, `choix_<question>__<choice>`, `nouvelles`.
+    let posted: Texts = input::form(&body)?;
+    let text = |key: &str| posted.get(key).cloned().unwrap_or_default();
+    let id = match text("id").as_str() {
         "complet" => "complet",
         _ => "court",
     };
     let current = state.app.questionnaire(id, None).await?;
     let mut edit = maillage_app::diagnostic::QuestionnaireEdit::default();
     for question in &current.questions {
-        let t = field(&pairs, &format!("texte_{}", question.id));
+        let t = text(&format!("texte_{}", question.id));
         if !t.is_empty() && t != question.text {
             edit.texts.insert(question.id.clone(), t);
         }
         for c in &question.choices {
-            let key = format!("choix_{}__{}", question.id, c.id);
-            if let Some((_, l)) = pairs.iter().find(|(k, _)| *k == key)
+            if let Some(l) = posted.get(&format!("choix_{}__{}", question.id, c.id))
                 && l != &c.label
             {
                 edit.labels
@@ -1095,7 +1158,7 @@ async fn adapt_questionnaire(
             }
         }
     }
-    edit.new_questions = Some(field(&pairs, "nouvelles")).filter(|t| !t.trim().is_empty());
+    edit.new_questions = Some(text("nouvelles")).filter(|t| !t.is_empty());
     match state
         .app
         .adapt_questionnaire(viewer.actor(), id, &edit)
@@ -1106,7 +1169,7 @@ async fn adapt_questionnaire(
                 .into_response(),
         ),
         Err(AppError::Invalid(m)) => {
-            questionnaires_response(&state, &viewer, id, &pairs, Some(m), None).await
+            questionnaires_response(&state, &viewer, id, &posted, Some(m), None).await
         }
         Err(e) => Err(e.into()),
     }

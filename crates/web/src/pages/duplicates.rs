@@ -3,17 +3,17 @@
 
 use askama::Template;
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{RawQuery, State as AxState};
+use axum::extract::State as AxState;
 use axum::response::{Redirect, Response};
 use axum::routing::{get, post};
 use maillage_domain::Vocabulary;
 use maillage_domain::dedup::DedupSettings;
 
-use super::{Chrome, field, form_pairs, render};
+use super::{Chrome, render};
 use crate::PageError;
 use crate::State;
 use crate::auth::Viewer;
+use crate::kit::input::{Form, Query};
 use maillage_app::duplicates::DuplicatePair;
 
 pub fn routes() -> Router<State> {
@@ -122,11 +122,10 @@ fn view(pair: &DuplicatePair, settings: &DedupSettings) -> PairView {
 async fn queue(
     AxState(state): AxState<State>,
     viewer: Viewer,
-    RawQuery(query): RawQuery,
+    Query(shown): Query<QueueQuery>,
 ) -> Result<Response, PageError> {
-    let pairs = crate::filters::pairs(query.as_deref());
     // Records of one source are compared with each other only when asked (the shared rule).
-    let same_source = crate::filters::pairs_first(&pairs, "meme_source") == Some("1");
+    let same_source = shown.same_source;
     let settings = DedupSettings {
         same_source,
         ..DedupSettings::default()
@@ -149,10 +148,10 @@ async fn queue(
             undone: m.undone_at.is_some(),
         })
         .collect();
-    let message = match crate::filters::pairs_first(&pairs, "fait") {
-        Some("fusion") => Some("Fusion faite. Elle peut être annulée depuis l'historique."),
-        Some("distincts") => Some("C'est noté : ces deux lieux ne seront plus proposés."),
-        Some("annulation") => Some("Fusion annulée : les lieux sont revenus comme avant."),
+    let message = match shown.done.as_str() {
+        "fusion" => Some("Fusion faite. Elle peut être annulée depuis l'historique."),
+        "distincts" => Some("C'est noté : ces deux lieux ne seront plus proposés."),
+        "annulation" => Some("Fusion annulée : les lieux sont revenus comme avant."),
         _ => None,
     };
     Ok(render(&QueuePage {
@@ -177,9 +176,34 @@ async fn queue(
     }))
 }
 
+/// The queue's query: what was just done, and whether records of one source are compared.
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct QueueQuery {
+    #[serde(rename = "fait")]
+    done: String,
+    #[serde(rename = "meme_source")]
+    same_source: bool,
+}
+
+/// A decision on a pair (`a`, `b`, the record kept), or on a merge to undo (`fusion`); the
+/// queue's comparison setting comes back with it.
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct Decision {
+    a: String,
+    b: String,
+    #[serde(rename = "garder")]
+    keep: String,
+    #[serde(rename = "fusion")]
+    merge: String,
+    #[serde(rename = "meme_source")]
+    same_source: bool,
+}
+
 /// Back to the queue, with what was done and the same comparison setting.
-fn back_to_queue(pairs: &crate::filters::Pairs, done: &str) -> Redirect {
-    let same_source = if field(pairs, "meme_source") == "1" {
+fn back_to_queue(decision: &Decision, done: &str) -> Redirect {
+    let same_source = if decision.same_source {
         "&meme_source=1"
     } else {
         ""
@@ -190,43 +214,32 @@ fn back_to_queue(pairs: &crate::filters::Pairs, done: &str) -> Redirect {
 async fn merge(
     AxState(state): AxState<State>,
     viewer: Viewer,
-    body: Bytes,
+    Form(d): Form<Decision>,
 ) -> Result<Redirect, PageError> {
-    let pairs = form_pairs(&body);
-    let (a, b, keep) = (
-        field(&pairs, "a"),
-        field(&pairs, "b"),
-        field(&pairs, "garder"),
-    );
     state
         .app
-        .merge_duplicates(viewer.actor(), &[a, b], &keep)
+        .merge_duplicates(viewer.actor(), &[d.a.clone(), d.b.clone()], &d.keep)
         .await?;
-    Ok(back_to_queue(&pairs, "fusion"))
+    Ok(back_to_queue(&d, "fusion"))
 }
 
 async fn not_duplicate(
     AxState(state): AxState<State>,
     viewer: Viewer,
-    body: Bytes,
+    Form(d): Form<Decision>,
 ) -> Result<Redirect, PageError> {
-    let pairs = form_pairs(&body);
     state
         .app
-        .mark_not_duplicate(viewer.actor(), &field(&pairs, "a"), &field(&pairs, "b"))
+        .mark_not_duplicate(viewer.actor(), &d.a, &d.b)
         .await?;
-    Ok(back_to_queue(&pairs, "distincts"))
+    Ok(back_to_queue(&d, "distincts"))
 }
 
 async fn undo(
     AxState(state): AxState<State>,
     viewer: Viewer,
-    body: Bytes,
+    Form(d): Form<Decision>,
 ) -> Result<Redirect, PageError> {
-    let pairs = form_pairs(&body);
-    state
-        .app
-        .undo_merge(viewer.actor(), &field(&pairs, "fusion"))
-        .await?;
-    Ok(back_to_queue(&pairs, "annulation"))
+    state.app.undo_merge(viewer.actor(), &d.merge).await?;
+    Ok(back_to_queue(&d, "annulation"))
 }

@@ -5,7 +5,7 @@
 use askama::Template;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State as AxState};
+use axum::extract::{Path, State as AxState};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use maillage_domain::Vocabulary;
@@ -14,13 +14,13 @@ use maillage_domain::french;
 use maillage_domain::impact::{Change, Ease, NewAbility, ProgressDomain, Progressed, SurveyForm};
 use maillage_domain::indicators::SharePurpose;
 
-use super::activity::{bars_svg, describe, scope_and_filter, with_default_period};
-use super::{Chrome, field, form_pairs, render};
+use super::activity::{ForStructure, bars_svg, describe};
+use super::{Chrome, render};
 use crate::PageError;
 use crate::State;
 use crate::auth::Viewer;
-use crate::filters::pairs;
-use maillage_app::activity::Scope;
+use crate::kit::input::{self, Form, Stats};
+use maillage_app::activity::{Scope, ShareForm, StatsQuery};
 use maillage_app::{AppError, today};
 
 pub fn routes() -> Router<State> {
@@ -41,27 +41,6 @@ fn vocab<V: Vocabulary>() -> Vec<Choice> {
         .iter()
         .map(|v| (v.slug().to_string(), v.label().to_string()))
         .collect()
-}
-
-fn values(pairs: &[(String, String)], key: &str) -> Vec<String> {
-    pairs
-        .iter()
-        .filter(|(k, _)| k == key)
-        .map(|(_, v)| v.clone())
-        .collect()
-}
-
-fn survey_of(pairs: &[(String, String)]) -> SurveyForm {
-    SurveyForm {
-        ease_before: field(pairs, "avant"),
-        ease_now: field(pairs, "maintenant"),
-        progressed: field(pairs, "progres"),
-        new_abilities: values(pairs, "nouveau"),
-        domains: values(pairs, "domaine"),
-        changes: values(pairs, "changement"),
-        age: field(pairs, "age"),
-        words: field(pairs, "mots"),
-    }
 }
 
 #[derive(Template)]
@@ -127,10 +106,8 @@ async fn public_answer(
     AxState(state): AxState<State>,
     viewer: Viewer,
     Path(token): Path<String>,
-    body: Bytes,
+    Form(form): Form<SurveyForm>,
 ) -> Result<Response, PageError> {
-    let pairs = form_pairs(&body);
-    let form = survey_of(&pairs);
     let name = state.app.survey_organisation(&token).await?;
     let mut page = SurveyPage::new(Chrome::new("", &viewer), name, format!("/enquete/{token}"));
     match state.app.answer_survey(&token, &form).await? {
@@ -176,9 +153,8 @@ async fn typed_answer(
     viewer: Viewer,
     body: Bytes,
 ) -> Result<Response, PageError> {
-    let pairs = form_pairs(&body);
-    let form = survey_of(&pairs);
-    let org = field(&pairs, "structure");
+    let form: SurveyForm = input::form(&body)?;
+    let org = input::form::<ForStructure>(&body)?.structure;
     let orgs = state.app.recording_organisations(viewer.actor()).await?;
     let mut page = SurveyPage::new(
         Chrome::new("impact", &viewer),
@@ -231,21 +207,15 @@ async fn survey_admin(
 async fn survey_link(
     AxState(state): AxState<State>,
     viewer: Viewer,
-    body: Bytes,
+    Form(form): Form<ShareForm>,
 ) -> Result<Response, PageError> {
-    let pairs = form_pairs(&body);
-    let org = field(&pairs, "structure");
-    if field(&pairs, "action") == "retirer" {
-        state
-            .app
-            .revoke_share(viewer.actor(), &org, SharePurpose::Survey)
-            .await?;
-        return Ok(Redirect::to("/impact/enquete").into_response());
-    }
-    let token = state
+    let Some(token) = state
         .app
-        .share_statistics(viewer.actor(), &org, SharePurpose::Survey)
-        .await?;
+        .apply_share(viewer.actor(), &form, SharePurpose::Survey)
+        .await?
+    else {
+        return Ok(Redirect::to("/impact/enquete").into_response());
+    };
     let orgs = state.app.recording_organisations(viewer.actor()).await?;
     let mut list = Vec::new();
     for o in orgs {
@@ -304,16 +274,13 @@ async fn scopes(state: &State, viewer: &Viewer) -> Result<Vec<Choice>, AppError>
 async fn impact(
     AxState(state): AxState<State>,
     viewer: Viewer,
-    RawQuery(query): RawQuery,
+    Stats(StatsQuery { scope, filter, .. }): Stats,
 ) -> Result<Response, PageError> {
-    let pairs = pairs(query.as_deref());
-    let (scope, filter) = scope_and_filter(&pairs)?;
     let scope = if scope == Scope::Mine {
         Scope::Territory
     } else {
         scope
     };
-    let filter = with_default_period(&pairs, filter);
     let impact = state
         .app
         .impact(viewer.actor(), &scope, filter.clone())
@@ -381,16 +348,13 @@ struct OfferPage {
 async fn offer(
     AxState(state): AxState<State>,
     viewer: Viewer,
-    RawQuery(query): RawQuery,
+    Stats(StatsQuery { scope, filter, .. }): Stats,
 ) -> Result<Response, PageError> {
-    let pairs = pairs(query.as_deref());
-    let (scope, filter) = scope_and_filter(&pairs)?;
     let scope = if scope == Scope::Mine {
         Scope::Territory
     } else {
         scope
     };
-    let filter = with_default_period(&pairs, filter);
     let inv = state
         .app
         .offer_inventory(viewer.actor(), &scope, filter.clone())

@@ -5,8 +5,7 @@
 
 use askama::Template;
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State as AxState};
+use axum::extract::{Path, State as AxState};
 use axum::response::{Redirect, Response};
 use axum::routing::{get, post};
 use maillage_domain::Vocabulary;
@@ -21,11 +20,11 @@ use maillage_domain::vocab::{
 };
 use maillage_domain::watch::Platform;
 
-use super::{Chrome, field, form_pairs, render};
+use super::{Chrome, render};
 use crate::PageError;
 use crate::State;
 use crate::auth::Viewer;
-use crate::filters::{Pairs, pairs};
+use crate::kit::input::{Done, Form, Query};
 use maillage_app::orientation::{OrientForm, Orientation, Proposal};
 use maillage_app::{AppError, today};
 
@@ -44,34 +43,14 @@ pub fn routes() -> Router<State> {
         .route("/orienter/demandes/{id}/supprimer", post(delete_entry))
 }
 
-fn all(pairs: &Pairs, key: &str) -> Vec<String> {
-    pairs
-        .iter()
-        .filter(|(k, _)| k == key)
-        .map(|(_, v)| v.trim().to_string())
-        .filter(|v| !v.is_empty())
-        .collect()
-}
-
-/// The form from the query string.
-pub(crate) fn form_of(pairs: &Pairs) -> OrientForm {
-    OrientForm {
-        demande: field(pairs, "demande"),
-        texte: field(pairs, "texte"),
-        pres_de: field(pairs, "pres_de"),
-        niveau: field(pairs, "niveau"),
-        equipement: field(pairs, "equipement"),
-        langue: field(pairs, "langue"),
-        prise_en_charge: all(pairs, "prise_en_charge"),
-        deplacement: field(pairs, "deplacement"),
-        rayon_km: field(pairs, "rayon_km"),
-        disponible: all(pairs, "disponible"),
-        gratuit: field(pairs, "gratuit") == "oui",
-        format: field(pairs, "format"),
-        urgent: field(pairs, "urgent") == "oui",
-        echeance: field(pairs, "echeance"),
-        public: all(pairs, "public"),
-    }
+/// What the orientation page takes beside the form: the commune a diagnostic sends, and the
+/// journey the answer continues.
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct Arrival {
+    commune: String,
+    #[serde(rename = "parcours")]
+    journey: String,
 }
 
 /// One place of the answer, ready to show.
@@ -255,16 +234,15 @@ fn constraints_text(form: &OrientForm) -> String {
 async fn orient(
     AxState(state): AxState<State>,
     viewer: Viewer,
-    RawQuery(query): RawQuery,
+    Query(mut form): Query<OrientForm>,
+    Query(arrival): Query<Arrival>,
 ) -> Result<Response, PageError> {
-    let pairs = pairs(query.as_deref());
-    let mut form = form_of(&pairs);
+    let asked = !form.pres_de.is_empty() || !form.texte.is_empty();
     // Coming from a diagnostic: the commune fills the field, the helper then says the request.
     if form.pres_de.is_empty() {
-        form.pres_de = field(&pairs, "commune");
+        form.pres_de = arrival.commune;
     }
     let catalogue = state.app.catalogue().await?;
-    let asked = !field(&pairs, "pres_de").is_empty() || !form.texte.is_empty();
     let mut errors = Vec::new();
     let mut shown_answer = None;
     if asked {
@@ -367,7 +345,7 @@ async fn orient(
             .as_ref()
             .is_some_and(|a| a.memberships.iter().any(|m| m.in_force(today()))),
         constraints: constraints_text(&form),
-        journey: field(&pairs, "parcours"),
+        journey: arrival.journey,
         form,
     }))
 }
@@ -384,10 +362,9 @@ struct CataloguePage {
 async fn catalogue(
     AxState(state): AxState<State>,
     viewer: Viewer,
-    RawQuery(query): RawQuery,
+    Query(done): Query<Done>,
 ) -> Result<Response, PageError> {
-    let pairs = pairs(query.as_deref());
-    let message = match field(&pairs, "fait").as_str() {
+    let message = match done.fait.as_str() {
         "enregistree" => Some("La demande est enregistrée.".to_string()),
         "supprimee" => Some("La demande est supprimée du catalogue.".to_string()),
         _ => None,
@@ -472,31 +449,12 @@ async fn edit_entry_form(
     ))
 }
 
-fn request_form(pairs: &Pairs) -> RequestForm {
-    RequestForm {
-        title: field(pairs, "intitule"),
-        words: field(pairs, "mots"),
-        services: all(pairs, "services"),
-        mediation_forms: all(pairs, "formes_mediation"),
-        domains: all(pairs, "domaines"),
-        themes: all(pairs, "thematiques"),
-        typologies: field(pairs, "typologies"),
-        programmes: all(pairs, "dispositifs"),
-        partners: field(pairs, "partenaires"),
-        bring: field(pairs, "apporter"),
-        questions: field(pairs, "questions"),
-        platforms: all(pairs, "plateformes"),
-        procedure: field(pairs, "demarche") == "oui",
-    }
-}
-
 async fn save(
     state: &State,
     viewer: &Viewer,
     id: Option<String>,
-    body: &Bytes,
+    form: RequestForm,
 ) -> Result<Response, PageError> {
-    let form = request_form(&form_pairs(body));
     match state
         .app
         .save_catalogue_entry(viewer.actor.as_ref(), id.as_deref(), &form)
@@ -516,18 +474,18 @@ async fn save(
 async fn create_entry(
     AxState(state): AxState<State>,
     viewer: Viewer,
-    body: Bytes,
+    Form(form): Form<RequestForm>,
 ) -> Result<Response, PageError> {
-    save(&state, &viewer, None, &body).await
+    save(&state, &viewer, None, form).await
 }
 
 async fn update_entry(
     AxState(state): AxState<State>,
     viewer: Viewer,
     Path(id): Path<String>,
-    body: Bytes,
+    Form(form): Form<RequestForm>,
 ) -> Result<Response, PageError> {
-    save(&state, &viewer, Some(id), &body).await
+    save(&state, &viewer, Some(id), form).await
 }
 
 async fn delete_entry(

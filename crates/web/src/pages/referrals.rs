@@ -5,8 +5,7 @@
 
 use askama::Template;
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State as AxState};
+use axum::extract::{Path, State as AxState};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use maillage_app::StoredReferral;
@@ -14,13 +13,13 @@ use maillage_domain::Vocabulary;
 use maillage_domain::diagnostic::Level;
 use maillage_domain::referrals::{DeclineReason, Event, Outcome, ReferralForm, ReferralStatus};
 
-use super::{Chrome, field, form_pairs, render};
+use super::{Chrome, render};
 use crate::PageError;
 use crate::State;
 use crate::auth::Viewer;
-use crate::filters::pairs;
+use crate::kit::input::{Done, Form, Query};
 use maillage_app::AppError;
-use maillage_app::referrals::{Flows, Outgoing, ReferralView, event_of};
+use maillage_app::referrals::{AnswerForm, Flows, ReferralView, SendForm};
 
 pub fn routes() -> Router<State> {
     Router::new()
@@ -88,9 +87,8 @@ struct ListPage {
 async fn list(
     AxState(state): AxState<State>,
     viewer: Viewer,
-    RawQuery(query): RawQuery,
+    Query(done): Query<Done>,
 ) -> Result<Response, PageError> {
-    let pairs = pairs(query.as_deref());
     let all = state.app.my_referrals(viewer.actor.as_ref()).await?;
     let mut rows = Vec::new();
     for (r, received) in &all {
@@ -108,7 +106,7 @@ async fn list(
     Ok(render(&ListPage {
         chrome: Chrome::new("orientations", &viewer),
         rows,
-        message: (field(&pairs, "fait") == "envoyee")
+        message: (done.fait == "envoyee")
             .then(|| "L'orientation est enregistrée ; la structure est prévenue (ou la personne, pour son accord).".to_string()),
     }))
 }
@@ -135,19 +133,19 @@ struct FormPage {
 async fn form_page(
     state: &State,
     viewer: &Viewer,
-    pairs: &[(String, String)],
+    sent: &SendForm,
     form: ReferralForm,
     errors: Vec<(String, String)>,
 ) -> Result<FormPage, AppError> {
     let actor = viewer.actor.as_ref().ok_or(AppError::SignInRequired)?;
-    let place = state.app.place(&field(pairs, "lieu")).await?;
+    let place = state.app.place(&sent.place_id).await?;
     let catalogue = state.app.catalogue().await?;
-    let request_id = field(pairs, "demande");
+    let request_id = sent.request_id.clone();
     let request_title = catalogue
         .entry(&request_id)
         .map(|e| e.title.clone())
-        .unwrap_or_else(|| field(pairs, "intitule"));
-    let level = field(pairs, "niveau");
+        .unwrap_or_else(|| sent.request_title.clone());
+    let level = sent.level.clone();
     let mut organisations = Vec::new();
     for m in actor
         .memberships
@@ -169,11 +167,11 @@ async fn form_page(
             .map(|l| l.label().to_string())
             .unwrap_or_default(),
         level,
-        constraints: field(pairs, "contraintes"),
-        journey: field(pairs, "parcours"),
+        constraints: sent.constraints.clone(),
+        journey: sent.journey_id.clone(),
         form,
         organisations,
-        organisation: field(pairs, "structure"),
+        organisation: sent.organisation_id.clone(),
         errors,
     })
 }
@@ -181,13 +179,12 @@ async fn form_page(
 async fn new_form(
     AxState(state): AxState<State>,
     viewer: Viewer,
-    RawQuery(query): RawQuery,
+    Query(sent): Query<SendForm>,
 ) -> Result<Response, PageError> {
-    let pairs = pairs(query.as_deref());
     let page = form_page(
         &state,
         &viewer,
-        &pairs,
+        &sent,
         ReferralForm {
             consent: "orale".into(),
             ..ReferralForm::default()
@@ -201,34 +198,10 @@ async fn new_form(
 async fn send(
     AxState(state): AxState<State>,
     viewer: Viewer,
-    body: Bytes,
+    Form(sent): Form<SendForm>,
 ) -> Result<Response, PageError> {
-    let pairs = form_pairs(&body);
-    let form = ReferralForm {
-        person_label: field(&pairs, "prenom"),
-        contact: field(&pairs, "contact"),
-        note: field(&pairs, "note"),
-        consent: field(&pairs, "consentement"),
-        explained: field(&pairs, "explique"),
-        confirmed: field(&pairs, "confirme") == "oui",
-    };
-    let out = Outgoing {
-        place_id: field(&pairs, "lieu"),
-        request_id: Some(field(&pairs, "demande")).filter(|d| !d.is_empty()),
-        request_title: {
-            let t = field(&pairs, "intitule");
-            if t.is_empty() {
-                "Demande d'aide numérique".into()
-            } else {
-                t
-            }
-        },
-        level: Some(field(&pairs, "niveau")).filter(|l| Level::parse(l).is_some()),
-        constraints: Some(field(&pairs, "contraintes")).filter(|c| !c.is_empty()),
-        journey_id: Some(field(&pairs, "parcours")).filter(|j| !j.is_empty()),
-        from_organisation_id: Some(field(&pairs, "structure")).filter(|o| !o.is_empty()),
-        form: form.clone(),
-    };
+    let form = sent.form();
+    let out = sent.outgoing();
     match state.app.send_referral(viewer.actor.as_ref(), &out).await? {
         Ok(_) => Ok(Redirect::to("/orientations?fait=envoyee").into_response()),
         Err(errors) => {
@@ -236,7 +209,7 @@ async fn send(
                 .into_iter()
                 .map(|(f, why)| (f.to_string(), why))
                 .collect();
-            let mut response = render(&form_page(&state, &viewer, &pairs, form, errors).await?);
+            let mut response = render(&form_page(&state, &viewer, &sent, form, errors).await?);
             *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
             Ok(response)
         }
@@ -377,30 +350,19 @@ async fn answer(
     AxState(state): AxState<State>,
     viewer: Viewer,
     Path(id): Path<String>,
-    body: Bytes,
+    Form(answer): Form<AnswerForm>,
 ) -> Result<Response, PageError> {
-    let pairs = form_pairs(&body);
-    let event = event_of(
-        &field(&pairs, "action"),
-        &field(&pairs, "motif"),
-        &field(&pairs, "issue"),
-    );
-    if field(&pairs, "action") == "relancer" {
+    if answer.action == "relancer" {
         state
             .app
             .resend_referral(viewer.actor.as_ref(), &id)
             .await?;
         return Ok(Redirect::to(&format!("/orientations/{id}")).into_response());
     }
-    let result = match event {
+    let result = match answer.event() {
         Ok(e) => state
             .app
-            .answer_referral(
-                viewer.actor.as_ref(),
-                &id,
-                e,
-                Some(field(&pairs, "partenaire")).as_deref(),
-            )
+            .answer_referral(viewer.actor.as_ref(), &id, e, Some(&answer.partner))
             .await
             .map(|_| ()),
         Err(e) => Err(e),
@@ -487,18 +449,11 @@ async fn link_answer(
     AxState(state): AxState<State>,
     viewer: Viewer,
     Path(token): Path<String>,
-    body: Bytes,
+    Form(answer): Form<AnswerForm>,
 ) -> Result<Response, PageError> {
-    let pairs = form_pairs(&body);
-    let event = event_of(
-        &field(&pairs, "action"),
-        &field(&pairs, "motif"),
-        &field(&pairs, "issue"),
-    )?;
-    let partner = field(&pairs, "partenaire");
     let r = state
         .app
-        .answer_by_link(&token, event, Some(partner.as_str()))
+        .answer_by_link(&token, answer.event()?, Some(&answer.partner))
         .await?;
     Ok(super::message_page_for(
         &viewer,
@@ -537,14 +492,21 @@ async fn consent_page(
     }))
 }
 
+/// The person's answer through their consent link: `accord=oui` or not.
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct Consent {
+    #[serde(rename = "accord")]
+    agrees: bool,
+}
+
 async fn consent_answer(
     AxState(state): AxState<State>,
     viewer: Viewer,
     Path(token): Path<String>,
-    body: Bytes,
+    Form(consent): Form<Consent>,
 ) -> Result<Response, PageError> {
-    let pairs = form_pairs(&body);
-    if field(&pairs, "accord") == "oui" {
+    if consent.agrees {
         let r = state.app.confirm_consent(&token).await?;
         Ok(super::message_page_for(
             &viewer,

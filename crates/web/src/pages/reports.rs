@@ -3,17 +3,25 @@
 
 use askama::Template;
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State as AxState};
+use axum::extract::{Path, State as AxState};
 use axum::response::{Redirect, Response};
 use axum::routing::{get, post};
 use maillage_domain::vocab::{ReportCategory, Vocabulary};
 
-use super::{Chrome, field, form_pairs, render};
+use super::{Chrome, render};
 use crate::PageError;
 use crate::State;
 use crate::auth::Viewer;
-use maillage_app::reports::ReportRefused;
+use crate::kit::input::{Form, Query};
+use maillage_app::reports::{ReportForm, ReportRefused, Resolution};
+
+/// `?envoye=1` after a report was sent; `?fait=1` after one was resolved.
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct Notice {
+    envoye: bool,
+    fait: bool,
+}
 
 pub fn routes() -> Router<State> {
     Router::new()
@@ -55,7 +63,7 @@ async fn form(
     AxState(state): AxState<State>,
     viewer: Viewer,
     Path(id): Path<String>,
-    RawQuery(query): RawQuery,
+    Query(notice): Query<Notice>,
 ) -> Result<Response, PageError> {
     let place = state.app.place(&id).await?;
     Ok(render(&FormPage {
@@ -66,7 +74,7 @@ async fn form(
         message: String::new(),
         email: String::new(),
         errors: Vec::new(),
-        sent: query.as_deref() == Some("envoye=1"),
+        sent: notice.envoye,
     }))
 }
 
@@ -75,14 +83,13 @@ async fn submit(
     viewer: Viewer,
     client: crate::auth::Client,
     Path(id): Path<String>,
-    body: Bytes,
+    Form(form): Form<ReportForm>,
 ) -> Result<Response, PageError> {
-    let pairs = form_pairs(&body);
-    let (category, message, email) = (
-        field(&pairs, "categorie"),
-        field(&pairs, "message"),
-        field(&pairs, "courriel"),
-    );
+    let ReportForm {
+        category,
+        message,
+        email,
+    } = form;
     match state
         .app
         .report_error(client.key(), &id, &category, &message, &email)
@@ -132,7 +139,7 @@ struct ListPage {
 async fn list(
     AxState(state): AxState<State>,
     viewer: Viewer,
-    RawQuery(query): RawQuery,
+    Query(notice): Query<Notice>,
 ) -> Result<Response, PageError> {
     let rows = state
         .app
@@ -153,7 +160,7 @@ async fn list(
     Ok(render(&ListPage {
         chrome: Chrome::new("signalements", &viewer),
         rows,
-        done: query.as_deref() == Some("fait=1"),
+        done: notice.fait,
     }))
 }
 
@@ -161,12 +168,11 @@ async fn resolve(
     AxState(state): AxState<State>,
     viewer: Viewer,
     Path(id): Path<String>,
-    body: Bytes,
+    Form(resolution): Form<Resolution>,
 ) -> Result<Redirect, PageError> {
-    let pairs = form_pairs(&body);
     state
         .app
-        .resolve_report(viewer.actor(), &id, &field(&pairs, "fait"))
+        .resolve_report(viewer.actor(), &id, &resolution.outcome)
         .await?;
     Ok(Redirect::to("/signalements?fait=1"))
 }

@@ -4,8 +4,7 @@
 
 use askama::Template;
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Multipart, Path, RawQuery, State as AxState};
+use axum::extract::{DefaultBodyLimit, Multipart, Path, State as AxState};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -20,12 +19,12 @@ use maillage_domain::resources::{
 };
 use maillage_domain::vocab::MediationTheme;
 
-use super::{Chrome, field, form_pairs, render};
+use super::{Chrome, render};
 use crate::PageError;
 use crate::State;
 use crate::auth::Viewer;
-use crate::filters::Pairs;
-use maillage_app::resources::{Refused, ResourceFilter, Shelf};
+use crate::kit::input::{self, Done, Form, Query};
+use maillage_app::resources::{Refused, ResourceFilter, ResourceQuery, Shelf};
 use maillage_app::{AppError, today};
 
 /// The body limit of the resource form: a file of 10 MiB and the form around it.
@@ -42,29 +41,6 @@ pub fn routes() -> Router<State> {
         .route("/ressources/{id}/refuser", post(refuse))
         .route("/ressources/{id}/supprimer", post(delete))
         .layer(DefaultBodyLimit::max(FORM_LIMIT))
-}
-
-/// The filter of the library from the query string.
-pub(crate) fn filter_of(pairs: &Pairs) -> ResourceFilter {
-    fn all<'a>(pairs: &'a Pairs, key: &'a str) -> impl Iterator<Item = &'a str> {
-        pairs
-            .iter()
-            .filter(move |(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
-    }
-    ResourceFilter {
-        text: Some(field(pairs, "q")).filter(|t| !t.is_empty()),
-        themes: all(pairs, "thematique")
-            .filter_map(MediationTheme::from_slug)
-            .collect(),
-        practice: all(pairs, "pratique")
-            .filter_map(PracticeTopic::from_slug)
-            .collect(),
-        level: Level::from_slug(&field(pairs, "niveau")),
-        audience: Audience::from_slug(&field(pairs, "public")),
-        kind: ResourceKind::from_slug(&field(pairs, "type")),
-        shelf: Shelf::from_slug(&field(pairs, "etat")).unwrap_or_default(),
-    }
 }
 
 struct Row {
@@ -149,10 +125,10 @@ struct ListPage {
 async fn list(
     AxState(state): AxState<State>,
     viewer: Viewer,
-    RawQuery(query): RawQuery,
+    Query(asked): Query<ResourceQuery>,
+    Query(done): Query<Done>,
 ) -> Result<Response, PageError> {
-    let pairs = crate::filters::pairs(query.as_deref());
-    let f = filter_of(&pairs);
+    let f = asked.filter();
     let found = state.app.find_resources(viewer.actor(), &f).await?;
     let can_publish = authorize(viewer.actor(), &Action::PublishResources, today()).is_allowed();
     let proposed_count = if viewer.signed_in() {
@@ -170,31 +146,31 @@ async fn list(
     } else {
         0
     };
-    let chosen = |key: &str, slug: &str| pairs.iter().any(|(k, v)| k == key && v == slug);
+    let in_list = |list: &[String], slug: &str| list.iter().any(|v| v == slug);
     let mut r = render(&ListPage {
         chrome: Chrome::new("ressources", &viewer),
         rows: found.iter().map(row).collect(),
-        q: field(&pairs, "q"),
         themes: MediationTheme::ALL
             .iter()
-            .map(|t| (t.slug(), t.label(), chosen("thematique", t.slug())))
+            .map(|t| (t.slug(), t.label(), in_list(&asked.themes, t.slug())))
             .collect(),
         practice: PracticeTopic::ALL
             .iter()
-            .map(|t| (t.slug(), t.label(), chosen("pratique", t.slug())))
+            .map(|t| (t.slug(), t.label(), in_list(&asked.practice, t.slug())))
             .collect(),
         levels: Level::ALL
             .iter()
-            .map(|l| (l.slug(), l.label(), chosen("niveau", l.slug())))
+            .map(|l| (l.slug(), l.label(), asked.level == l.slug()))
             .collect(),
         audiences: Audience::ALL
             .iter()
-            .map(|a| (a.slug(), a.label(), chosen("public", a.slug())))
+            .map(|a| (a.slug(), a.label(), asked.public == a.slug()))
             .collect(),
         kinds: ResourceKind::ALL
             .iter()
-            .map(|k| (k.slug(), k.label(), chosen("type", k.slug())))
+            .map(|k| (k.slug(), k.label(), asked.kind == k.slug()))
             .collect(),
+        q: asked.q,
         shelf: f.shelf.slug(),
         themes_open: !f.themes.is_empty() || !f.practice.is_empty(),
         shelf_title: match f.shelf {
@@ -206,7 +182,7 @@ async fn list(
         can_propose: authorize(viewer.actor(), &Action::ProposeResource, today()).is_allowed(),
         can_publish,
         proposed_count,
-        message: match field(&pairs, "fait").as_str() {
+        message: match done.fait.as_str() {
             "proposee" => {
                 Some("Merci : votre proposition attend la relecture d'un coordinateur.".into())
             }
@@ -339,7 +315,9 @@ struct FormPage {
     action: String,
     heading: &'static str,
     errors: Vec<(&'static str, String)>,
-    values: Pairs,
+    form: ResourceForm,
+    /// The structure proposing it.
+    organisation: String,
     themes: Vec<(&'static str, &'static str)>,
     practice: Vec<(&'static str, &'static str)>,
     levels: Vec<(&'static str, String)>,
@@ -352,11 +330,8 @@ struct FormPage {
 }
 
 impl FormPage {
-    fn value(&self, key: &str) -> String {
-        field(&self.values, key)
-    }
-    fn has(&self, key: &str, value: &str) -> bool {
-        self.values.iter().any(|(k, v)| k == key && v == value)
+    fn has(&self, list: &[String], value: &str) -> bool {
+        list.iter().any(|v| v == value)
     }
     fn error_of(&self, key: &str) -> Option<&str> {
         self.errors
@@ -366,67 +341,26 @@ impl FormPage {
     }
 }
 
-fn values_of(form: &ResourceForm) -> Pairs {
-    let mut v: Pairs = [
-        ("titre", &form.title),
-        ("resume", &form.summary),
-        ("type", &form.kind),
-        ("lien", &form.url),
-        ("deroule", &form.body),
-        ("langue", &form.language),
-        ("licence", &form.licence),
-        ("auteur", &form.author),
-        ("date", &form.date),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v.clone()))
-    .collect();
-    for (key, list) in [
-        ("thematique", &form.themes),
-        ("pratique", &form.practice),
-        ("niveau", &form.levels),
-        ("public", &form.audiences),
-    ] {
-        v.extend(list.iter().map(|x| (key.to_string(), x.clone())));
-    }
-    v
+/// What the resource form carries beside the resource: the structure proposing it, and
+/// whether the current file is removed.
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct Proposal {
+    structure: String,
+    #[serde(rename = "retirer_fichier")]
+    remove_file: bool,
 }
 
-fn form_of(pairs: &Pairs) -> ResourceForm {
-    let all = |key: &str| -> Vec<String> {
-        pairs
-            .iter()
-            .filter(|(k, _)| k == key)
-            .map(|(_, v)| v.clone())
-            .collect()
-    };
-    ResourceForm {
-        title: field(pairs, "titre"),
-        summary: field(pairs, "resume"),
-        kind: field(pairs, "type"),
-        url: field(pairs, "lien"),
-        body: pairs
-            .iter()
-            .find(|(k, _)| k == "deroule")
-            .map(|(_, v)| v.replace("\r\n", "\n"))
-            .unwrap_or_default(),
-        themes: all("thematique"),
-        practice: all("pratique"),
-        levels: all("niveau"),
-        audiences: all("public"),
-        language: field(pairs, "langue"),
-        licence: field(pairs, "licence"),
-        author: field(pairs, "auteur"),
-        date: field(pairs, "date"),
-        has_file: false,
-    }
+/// The resource form of a multipart body.
+fn form_of(fields: &[(String, String)]) -> Result<(ResourceForm, Proposal), AppError> {
+    Ok((input::fields(fields)?, input::fields(fields)?))
 }
 
 async fn form_page(
     state: &State,
     viewer: &Viewer,
     editing: Option<&StoredResource>,
-    values: Pairs,
+    (form, organisation): (ResourceForm, String),
     errors: Vec<(&'static str, String)>,
 ) -> Result<Response, PageError> {
     let actor = viewer.actor().ok_or(AppError::SignInRequired)?;
@@ -449,7 +383,8 @@ async fn form_page(
             "Proposer une ressource"
         },
         errors,
-        values,
+        form,
+        organisation,
         themes: MediationTheme::ALL
             .iter()
             .map(|t| (t.slug(), t.label()))
@@ -487,11 +422,12 @@ async fn form_page(
 
 async fn new_form(AxState(state): AxState<State>, viewer: Viewer) -> Result<Response, PageError> {
     maillage_app::allow(authorize(viewer.actor(), &Action::ProposeResource, today()))?;
-    let values = vec![
-        ("langue".to_string(), "fr".to_string()),
-        ("public".to_string(), "aidants".to_string()),
-    ];
-    form_page(&state, &viewer, None, values, Vec::new()).await
+    let form = ResourceForm {
+        language: "fr".into(),
+        audiences: vec!["aidants".into()],
+        ..Default::default()
+    };
+    form_page(&state, &viewer, None, (form, String::new()), Vec::new()).await
 }
 
 async fn create(
@@ -506,11 +442,11 @@ async fn create(
         maillage_app::today(),
     ))?;
     let crate::upload::UploadForm {
-        fields: pairs,
+        fields,
         file: upload,
     } = crate::upload::read_form(multipart, FORM_LIMIT).await?;
-    let form = form_of(&pairs);
-    let organisation = field(&pairs, "structure");
+    let (form, proposal) = form_of(&fields)?;
+    let organisation = proposal.structure;
     match state
         .app
         .propose_resource(
@@ -525,7 +461,9 @@ async fn create(
             Ok(Redirect::to(&format!("/ressources/{id}")).into_response())
         }
         Ok(_) => Ok(Redirect::to("/ressources?etat=proposees&fait=proposee").into_response()),
-        Err(Refused::Form(errors)) => form_page(&state, &viewer, None, pairs, errors).await,
+        Err(Refused::Form(errors)) => {
+            form_page(&state, &viewer, None, (form, organisation), errors).await
+        }
         Err(Refused::App(e)) => Err(e.into()),
     }
 }
@@ -541,8 +479,8 @@ async fn edit_form(
             AppError::Forbidden("cette ressource a été proposée par une autre structure").into(),
         );
     }
-    let values = values_of(&ResourceForm::of(&s.resource));
-    form_page(&state, &viewer, Some(&s), values, Vec::new()).await
+    let form = ResourceForm::of(&s.resource);
+    form_page(&state, &viewer, Some(&s), (form, String::new()), Vec::new()).await
 }
 
 async fn update(
@@ -559,20 +497,25 @@ async fn update(
         );
     }
     let crate::upload::UploadForm {
-        fields: pairs,
+        fields,
         file: upload,
     } = crate::upload::read_form(multipart, FORM_LIMIT).await?;
-    let form = form_of(&pairs);
-    let remove_file = pairs.iter().any(|(k, _)| k == "retirer_fichier");
+    let (form, proposal) = form_of(&fields)?;
     match state
         .app
-        .edit_resource(viewer.actor(), &id, &form, upload.as_ref(), remove_file)
+        .edit_resource(
+            viewer.actor(),
+            &id,
+            &form,
+            upload.as_ref(),
+            proposal.remove_file,
+        )
         .await
     {
         Ok(()) => Ok(Redirect::to(&format!("/ressources/{id}")).into_response()),
         Err(Refused::Form(errors)) => {
             let s = state.app.resource(viewer.actor(), &id).await?;
-            form_page(&state, &viewer, Some(&s), pairs, errors).await
+            form_page(&state, &viewer, Some(&s), (form, String::new()), errors).await
         }
         Err(Refused::App(e)) => Err(e.into()),
     }
@@ -587,16 +530,23 @@ async fn publish(
     Ok(Redirect::to("/ressources?etat=proposees&fait=publiee").into_response())
 }
 
+/// Why a proposal is refused (the proposing structure sees it).
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct Refusal {
+    #[serde(rename = "raison")]
+    reason: String,
+}
+
 async fn refuse(
     AxState(state): AxState<State>,
     viewer: Viewer,
     Path(id): Path<String>,
-    body: Bytes,
+    Form(refusal): Form<Refusal>,
 ) -> Result<Response, PageError> {
-    let pairs = form_pairs(&body);
     state
         .app
-        .refuse_resource(viewer.actor(), &id, &field(&pairs, "raison"))
+        .refuse_resource(viewer.actor(), &id, &refusal.reason)
         .await?;
     Ok(Redirect::to("/ressources?etat=proposees&fait=refusee").into_response())
 }

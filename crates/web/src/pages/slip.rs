@@ -3,8 +3,7 @@
 
 use askama::Template;
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State as AxState};
+use axum::extract::{Path, State as AxState};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -14,6 +13,7 @@ use super::{Chrome, render, weekly_hours};
 use crate::PageError;
 use crate::State;
 use crate::auth::Viewer;
+use crate::kit::input::{Form, Query};
 use maillage_app::AppError;
 
 pub fn routes() -> Router<State> {
@@ -173,21 +173,26 @@ fn labels<V: Vocabulary>(values: &[V]) -> String {
         .join(", ")
 }
 
+/// The slip's query (and its e-mail form): the request it answers, where the person comes
+/// from, and the address to send it to.
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct SlipAsked {
+    #[serde(rename = "demande")]
+    request: String,
+    #[serde(rename = "pres_de")]
+    from: String,
+    #[serde(rename = "courriel")]
+    email: String,
+}
+
 async fn slip(
     AxState(state): AxState<State>,
     viewer: Viewer,
     Path(id): Path<String>,
-    RawQuery(query): RawQuery,
+    Query(asked): Query<SlipAsked>,
 ) -> Result<Response, PageError> {
-    let pairs = crate::filters::pairs(query.as_deref());
-    let page = slip_page(
-        &state,
-        &viewer,
-        &id,
-        &super::field(&pairs, "demande"),
-        &super::field(&pairs, "pres_de"),
-    )
-    .await?;
+    let page = slip_page(&state, &viewer, &id, &asked.request, &asked.from).await?;
     Ok(render(&page))
 }
 
@@ -243,18 +248,10 @@ async fn send_slip(
     viewer: Viewer,
     client: crate::auth::Client,
     Path(id): Path<String>,
-    body: Bytes,
+    Form(asked): Form<SlipAsked>,
 ) -> Result<Response, PageError> {
-    let pairs = super::form_pairs(&body);
-    let email = super::field(&pairs, "courriel");
-    let mut page = slip_page(
-        &state,
-        &viewer,
-        &id,
-        &super::field(&pairs, "demande"),
-        &super::field(&pairs, "pres_de"),
-    )
-    .await?;
+    let email = asked.email;
+    let mut page = slip_page(&state, &viewer, &id, &asked.request, &asked.from).await?;
     match maillage_domain::fields::email(&email) {
         Err(why) => {
             page.errors

@@ -3,8 +3,7 @@
 
 use askama::Template;
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State as AxState};
+use axum::extract::{Path, State as AxState};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -13,13 +12,14 @@ use maillage_domain::french;
 use maillage_domain::policy::{Action, authorize};
 use maillage_domain::watch::{Frequency, NewsForm, NewsItem, Platform};
 
-use super::{Chrome, field, form_pairs, render};
+use super::{Chrome, render};
 use crate::PageError;
 use crate::State;
 use crate::auth::Viewer;
-use crate::filters::Pairs;
+use crate::kit::input::{Done, Form, Query};
 use maillage_app::resources::Refused;
 use maillage_app::today;
+use maillage_app::watch::{NewsQuery, SubscriptionForm};
 
 pub fn routes() -> Router<State> {
     Router::new()
@@ -63,11 +63,12 @@ struct ListPage {
 async fn list(
     AxState(state): AxState<State>,
     viewer: Viewer,
-    RawQuery(query): RawQuery,
+    Query(asked): Query<NewsQuery>,
+    Query(done): Query<Done>,
 ) -> Result<Response, PageError> {
-    let pairs = crate::filters::pairs(query.as_deref());
-    let platform = Platform::from_slug(&field(&pairs, "plateforme"));
-    let procedure = field(&pairs, "demarche");
+    // The page ignores an unknown platform (an old link): every platform then.
+    let platform = asked.platform().unwrap_or_default();
+    let procedure = asked.procedure;
     let items = state.app.news(platform, Some(&procedure)).await?;
     let subscribed = if viewer.signed_in() {
         state.app.subscription(viewer.actor()).await?.map(|s| {
@@ -101,7 +102,7 @@ async fn list(
         can_post: authorize(viewer.actor(), &Action::PostNews, today()).is_allowed(),
         signed_in: viewer.signed_in(),
         subscribed,
-        message: match field(&pairs, "fait").as_str() {
+        message: match done.fait.as_str() {
             "publiee" => Some("La nouvelle est publiée.".to_string()),
             "supprimee" => Some("La nouvelle est supprimée.".to_string()),
             other => other
@@ -149,16 +150,13 @@ struct FormPage {
     action: String,
     heading: &'static str,
     errors: Vec<(&'static str, String)>,
-    values: Pairs,
+    form: NewsForm,
     platforms: Vec<(&'static str, &'static str)>,
 }
 
 impl FormPage {
-    fn value(&self, key: &str) -> String {
-        field(&self.values, key)
-    }
-    fn has(&self, key: &str, value: &str) -> bool {
-        self.values.iter().any(|(k, v)| k == key && v == value)
+    fn has(&self, list: &[String], value: &str) -> bool {
+        list.iter().any(|v| v == value)
     }
     fn error_of(&self, key: &str) -> Option<&str> {
         self.errors
@@ -168,60 +166,11 @@ impl FormPage {
     }
 }
 
-fn form_of(pairs: &Pairs) -> NewsForm {
-    let text = |key: &str| {
-        pairs
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.replace("\r\n", "\n"))
-            .unwrap_or_default()
-    };
-    NewsForm {
-        title: field(pairs, "titre"),
-        what_changed: text("ce_qui_change"),
-        who: text("pour_qui"),
-        what_to_say: text("quoi_dire"),
-        links: text("liens"),
-        platforms: pairs
-            .iter()
-            .filter(|(k, _)| k == "plateforme")
-            .map(|(_, v)| v.clone())
-            .collect(),
-        procedures: text("demarches"),
-        urgent: field(pairs, "urgent") == "1",
-        effective: field(pairs, "date_effet"),
-    }
-}
-
-fn values_of(item: &NewsItem) -> Pairs {
-    let mut v: Pairs = vec![
-        ("titre".into(), item.title.clone()),
-        ("ce_qui_change".into(), item.what_changed.clone()),
-        ("pour_qui".into(), item.who.clone()),
-        ("quoi_dire".into(), item.what_to_say.clone()),
-        ("liens".into(), item.links.join("\n")),
-        ("demarches".into(), item.procedures.join(", ")),
-        (
-            "date_effet".into(),
-            item.effective.map(|d| d.to_string()).unwrap_or_default(),
-        ),
-    ];
-    if item.urgent {
-        v.push(("urgent".into(), "1".into()));
-    }
-    v.extend(
-        item.platforms
-            .iter()
-            .map(|p| ("plateforme".to_string(), p.slug().to_string())),
-    );
-    v
-}
-
 fn form_page(
     viewer: &Viewer,
     action: String,
     heading: &'static str,
-    values: Pairs,
+    form: NewsForm,
     errors: Vec<(&'static str, String)>,
 ) -> Response {
     let failed = !errors.is_empty();
@@ -230,7 +179,7 @@ fn form_page(
         action,
         heading,
         errors,
-        values,
+        form,
         platforms: Platform::ALL
             .iter()
             .map(|p| (p.slug(), p.label()))
@@ -248,7 +197,7 @@ async fn new_form(viewer: Viewer) -> Result<Response, PageError> {
         &viewer,
         "/veille/nouvelle".into(),
         "Publier une nouvelle de la veille",
-        Vec::new(),
+        NewsForm::default(),
         Vec::new(),
     ))
 }
@@ -256,20 +205,15 @@ async fn new_form(viewer: Viewer) -> Result<Response, PageError> {
 async fn create(
     AxState(state): AxState<State>,
     viewer: Viewer,
-    body: Bytes,
+    Form(form): Form<NewsForm>,
 ) -> Result<Response, PageError> {
-    let pairs = form_pairs(&body);
     let author = viewer
         .user
         .as_ref()
         .map(|u| u.display_name.clone())
         .unwrap_or_default();
-    match state
-        .app
-        .post_news(viewer.actor(), &author, &form_of(&pairs))
-        .await
-    {
-        Ok((_, told)) if field(&pairs, "urgent") == "1" => {
+    match state.app.post_news(viewer.actor(), &author, &form).await {
+        Ok((_, told)) if form.urgent => {
             Ok(Redirect::to(&format!("/veille?fait=urgente-{told}")).into_response())
         }
         Ok(_) => Ok(Redirect::to("/veille?fait=publiee").into_response()),
@@ -277,7 +221,7 @@ async fn create(
             &viewer,
             "/veille/nouvelle".into(),
             "Publier une nouvelle de la veille",
-            pairs,
+            form,
             errors,
         )),
         Err(Refused::App(e)) => Err(e.into()),
@@ -295,7 +239,7 @@ async fn edit_form(
         &viewer,
         format!("/veille/{id}/modifier"),
         "Modifier la nouvelle",
-        values_of(&item),
+        NewsForm::of(&item),
         Vec::new(),
     ))
 }
@@ -304,20 +248,15 @@ async fn update(
     AxState(state): AxState<State>,
     viewer: Viewer,
     Path(id): Path<String>,
-    body: Bytes,
+    Form(form): Form<NewsForm>,
 ) -> Result<Response, PageError> {
-    let pairs = form_pairs(&body);
-    match state
-        .app
-        .edit_news(viewer.actor(), &id, &form_of(&pairs))
-        .await
-    {
+    match state.app.edit_news(viewer.actor(), &id, &form).await {
         Ok(()) => Ok(Redirect::to(&format!("/veille/{id}")).into_response()),
         Err(Refused::Form(errors)) => Ok(form_page(
             &viewer,
             format!("/veille/{id}/modifier"),
             "Modifier la nouvelle",
-            pairs,
+            form,
             errors,
         )),
         Err(Refused::App(e)) => Err(e.into()),
@@ -399,27 +338,19 @@ async fn subscription(
 async fn subscribe(
     AxState(state): AxState<State>,
     viewer: Viewer,
-    body: Bytes,
+    Form(form): Form<SubscriptionForm>,
 ) -> Result<Response, PageError> {
-    let pairs = form_pairs(&body);
-    let message = if field(&pairs, "action") == "desabonner" {
+    let message = if form.unsubscribes() {
         state.app.unsubscribe(viewer.actor()).await?;
         "Vous ne recevez plus la veille."
     } else {
-        let platforms: Vec<Platform> = pairs
-            .iter()
-            .filter(|(k, _)| k == "plateforme")
-            .filter_map(|(_, v)| Platform::from_slug(v))
-            .collect();
-        let frequency =
-            Frequency::from_slug(&field(&pairs, "frequence")).unwrap_or(Frequency::Weekly);
         state
             .app
             .subscribe(
                 viewer.actor(),
-                platforms,
-                frequency,
-                field(&pairs, "urgent") == "1",
+                form.platforms(),
+                form.frequency(),
+                form.urgent,
             )
             .await?;
         "Votre abonnement est enregistré."

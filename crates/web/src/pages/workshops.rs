@@ -17,11 +17,14 @@ use maillage_domain::french;
 use maillage_domain::vocab::{MediationTheme, RegistrationMode, WorkshopFormat};
 use maillage_domain::workshops::{RegistrationStatus, WorkshopForm};
 
-use super::{Chrome, field, form_pairs, render};
+use super::{Chrome, render};
 use crate::PageError;
 use crate::State;
 use crate::auth::Viewer;
-use maillage_app::workshops::{WorkshopFilter, WorkshopHit, sessions_text};
+use crate::kit::input::{self, Form, Query};
+use maillage_app::workshops::{
+    ReadFilter, WorkshopFilter, WorkshopHit, WorkshopQuery, sessions_text,
+};
 use maillage_app::{AppError, today};
 
 pub fn routes() -> Router<State> {
@@ -46,51 +49,6 @@ pub fn routes() -> Router<State> {
         )
         .route("/structures/{id}/ateliers.ics", get(ics_organisation))
         .route("/lieux/{id}/ateliers.ics", get(ics_place))
-}
-
-/// The filter of the calendar from the query string, with French errors for bad values.
-pub(crate) fn filter_of(
-    state: &State,
-    pairs: &[(String, String)],
-) -> (WorkshopFilter, Vec<String>, String) {
-    let mut errors = Vec::new();
-    let mut f = WorkshopFilter {
-        themes: pairs
-            .iter()
-            .filter(|(k, _)| k == "thematique")
-            .filter_map(|(_, v)| MediationTheme::from_slug(v))
-            .collect(),
-        level: Level::from_slug(&field(pairs, "niveau")),
-        free_only: field(pairs, "gratuit") == "1",
-        seats_only: field(pairs, "places") == "1",
-        format: WorkshopFormat::from_slug(&field(pairs, "format")),
-        ..Default::default()
-    };
-    for (key, slot) in [("du", &mut f.from), ("au", &mut f.to)] {
-        let v = field(pairs, key);
-        if !v.is_empty() {
-            match NaiveDate::parse_from_str(&v, "%Y-%m-%d") {
-                Ok(d) => *slot = Some(d),
-                Err(_) => errors.push(format!("date « {v} » : attendue sous la forme 2026-12-03")),
-            }
-        }
-    }
-    let mut near_label = String::new();
-    let near = field(pairs, "pres_de");
-    if !near.is_empty() {
-        let radius = field(pairs, "rayon")
-            .parse::<f64>()
-            .unwrap_or(15.0)
-            .clamp(1.0, 200.0);
-        match state.app.resolve_near(&near) {
-            Ok((point, label)) => {
-                near_label = label;
-                f.near = Some((point, radius));
-            }
-            Err(e) => errors.push(e.to_string()),
-        }
-    }
-    (f, errors, near_label)
 }
 
 struct Row {
@@ -173,16 +131,19 @@ struct ListPage {
 async fn list(
     AxState(state): AxState<State>,
     viewer: Viewer,
-    RawQuery(query): RawQuery,
+    Query(asked): Query<WorkshopQuery>,
 ) -> Result<Response, PageError> {
-    let pairs = crate::filters::pairs(query.as_deref());
-    let (f, errors, near_label) = filter_of(&state, &pairs);
+    let ReadFilter {
+        filter: f,
+        errors,
+        near_label,
+    } = state.app.workshop_filter(&asked);
     let hits = if errors.is_empty() {
         state.app.find_workshops(&f).await?
     } else {
         Vec::new()
     };
-    let chosen_level = field(&pairs, "niveau");
+    let chosen_level = asked.level;
     let mut r = render(&ListPage {
         chrome: Chrome::new("ateliers", &viewer),
         rows: rows(&hits),
@@ -194,11 +155,11 @@ async fn list(
             .iter()
             .map(|l| (l.slug(), l.label(), chosen_level == l.slug()))
             .collect(),
-        near: field(&pairs, "pres_de"),
+        near: asked.near,
         near_label,
-        radius: field(&pairs, "rayon"),
-        from: field(&pairs, "du"),
-        to: field(&pairs, "au"),
+        radius: asked.radius,
+        from: asked.from,
+        to: asked.to,
         free: f.free_only,
         seats: f.seats_only,
         can_publish: viewer
@@ -244,7 +205,7 @@ async fn detail_page(
     state: &State,
     viewer: &Viewer,
     id: &str,
-    pairs: &[(String, String)],
+    typed: &Registrant,
     error: Option<String>,
     done: Option<(String, Option<String>)>,
 ) -> Result<Response, PageError> {
@@ -310,8 +271,8 @@ async fn detail_page(
         referral_only: w.registration == RegistrationMode::ReferralOnly,
         can_register: !past && (w.registration == RegistrationMode::Open || viewer.signed_in()),
         can_manage,
-        pseudonym: field(pairs, "prenom"),
-        contact: field(pairs, "contact"),
+        pseudonym: typed.pseudonym.clone(),
+        contact: typed.contact.clone(),
         error,
         done,
         past,
@@ -327,7 +288,16 @@ async fn detail(
     viewer: Viewer,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    detail_page(&state, &viewer, &id, &[], None, None).await
+    detail_page(&state, &viewer, &id, &Registrant::default(), None, None).await
+}
+
+/// Who registers for a workshop: a first name or pseudonym, and a contact.
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct Registrant {
+    #[serde(rename = "prenom")]
+    pseudonym: String,
+    contact: String,
 }
 
 async fn register(
@@ -335,17 +305,16 @@ async fn register(
     viewer: Viewer,
     client: crate::auth::Client,
     Path(id): Path<String>,
-    body: Bytes,
+    Form(typed): Form<Registrant>,
 ) -> Result<Response, PageError> {
-    let pairs = form_pairs(&body);
     match state
         .app
         .register_person(
             viewer.actor(),
             client.key(),
             &id,
-            &field(&pairs, "prenom"),
-            &field(&pairs, "contact"),
+            &typed.pseudonym,
+            &typed.contact,
         )
         .await
     {
@@ -357,9 +326,10 @@ async fn register(
             // Without an e-mail, the cancellation link is shown once, to keep.
             let link = (!r.contact.as_deref().is_some_and(|c| c.contains('@')))
                 .then(|| format!("/ateliers/annulation/{token}"));
-            detail_page(&state, &viewer, &id, &[], None, Some((status, link))).await
+            let empty = Registrant::default();
+            detail_page(&state, &viewer, &id, &empty, None, Some((status, link))).await
         }
-        Err(AppError::Invalid(m)) => detail_page(&state, &viewer, &id, &pairs, Some(m), None).await,
+        Err(AppError::Invalid(m)) => detail_page(&state, &viewer, &id, &typed, Some(m), None).await,
         Err(e) => Err(e.into()),
     }
 }
@@ -490,21 +460,22 @@ async fn organiser_list(
     Ok(page)
 }
 
+/// The registrations ticked present.
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct Attendance {
+    present: Vec<String>,
+}
+
 async fn attendance(
     AxState(state): AxState<State>,
     viewer: Viewer,
     Path(id): Path<String>,
-    body: Bytes,
+    Form(attendance): Form<Attendance>,
 ) -> Result<Redirect, PageError> {
-    let pairs = form_pairs(&body);
-    let present: Vec<String> = pairs
-        .iter()
-        .filter(|(k, _)| k == "present")
-        .map(|(_, v)| v.clone())
-        .collect();
     state
         .app
-        .take_attendance(viewer.actor(), &id, &present)
+        .take_attendance(viewer.actor(), &id, &attendance.present)
         .await?;
     Ok(Redirect::to(&format!(
         "/ateliers/{id}/inscrits?enregistre=1"
@@ -645,14 +616,35 @@ struct ProgrammePage {
     days: Vec<Day>,
 }
 
+/// The printable programme: a month (`2026-12`), of a structure or a place.
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct ProgrammeQuery {
+    #[serde(rename = "mois")]
+    month: String,
+    #[serde(rename = "structure")]
+    organisation: String,
+    #[serde(rename = "lieu")]
+    place: String,
+}
+
+/// The structure and the place of a workshop (or of a programme).
+#[derive(serde::Deserialize, Default, Clone)]
+#[serde(default)]
+struct Placement {
+    #[serde(rename = "structure")]
+    organisation: String,
+    #[serde(rename = "lieu")]
+    place: String,
+}
+
 async fn programme(
     AxState(state): AxState<State>,
     viewer: Viewer,
-    RawQuery(query): RawQuery,
+    Query(asked): Query<ProgrammeQuery>,
 ) -> Result<Response, PageError> {
-    let pairs = crate::filters::pairs(query.as_deref());
     let today = today();
-    let first = NaiveDate::parse_from_str(&format!("{}-01", field(&pairs, "mois")), "%Y-%m-%d")
+    let first = NaiveDate::parse_from_str(&format!("{}-01", asked.month), "%Y-%m-%d")
         .unwrap_or_else(|_| today.with_day(1).unwrap_or(today));
     let next = first
         .checked_add_months(chrono::Months::new(1))
@@ -666,8 +658,8 @@ async fn programme(
         ..Default::default()
     };
     let mut scope = "tout le réseau".to_string();
-    let structure = field(&pairs, "structure");
-    let lieu = field(&pairs, "lieu");
+    let structure = asked.organisation;
+    let lieu = asked.place;
     if !structure.is_empty() {
         if let Some(o) = state.app.organisation(&structure).await? {
             scope = o.name;
@@ -735,7 +727,8 @@ async fn programme(
 struct FormPage {
     chrome: Chrome,
     errors: Vec<(&'static str, String)>,
-    values: Vec<(String, String)>,
+    form: WorkshopForm,
+    placement: Placement,
     themes: Vec<(&'static str, &'static str, bool)>,
     levels: Vec<(&'static str, String)>,
     formats: Vec<(&'static str, &'static str)>,
@@ -744,24 +737,18 @@ struct FormPage {
 }
 
 impl FormPage {
-    fn value(&self, key: &str) -> String {
-        field(&self.values, key)
-    }
     fn error_of(&self, key: &str) -> Option<&str> {
         self.errors
             .iter()
             .find(|(k, _)| *k == key)
             .map(|(_, v)| v.as_str())
     }
-    fn checked(&self, key: &str) -> bool {
-        self.values.iter().any(|(k, _)| k == key)
-    }
 }
 
 async fn form_page(
     state: &State,
     viewer: &Viewer,
-    values: Vec<(String, String)>,
+    (form, placement): (WorkshopForm, Placement),
     errors: Vec<(&'static str, String)>,
 ) -> Result<Response, PageError> {
     let actor = viewer.actor().ok_or(AppError::SignInRequired)?;
@@ -772,11 +759,7 @@ async fn form_page(
         }
     }
     let failed = !errors.is_empty();
-    let chosen: Vec<String> = values
-        .iter()
-        .filter(|(k, _)| k == "thematique")
-        .map(|(_, v)| v.clone())
-        .collect();
+    let chosen = &form.themes;
     let mut r = render(&FormPage {
         chrome: Chrome::new("ateliers", viewer),
         themes: MediationTheme::ALL
@@ -797,7 +780,8 @@ async fn form_page(
             .collect(),
         organisations,
         errors,
-        values,
+        form,
+        placement,
     });
     if failed {
         *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
@@ -809,7 +793,13 @@ async fn new_form(AxState(state): AxState<State>, viewer: Viewer) -> Result<Resp
     form_page(
         &state,
         &viewer,
-        vec![("gratuit".into(), "1".into())],
+        (
+            WorkshopForm {
+                free: true,
+                ..Default::default()
+            },
+            Placement::default(),
+        ),
         Vec::new(),
     )
     .await
@@ -820,45 +810,20 @@ async fn create(
     viewer: Viewer,
     body: Bytes,
 ) -> Result<Response, PageError> {
-    let pairs = form_pairs(&body);
-    let form = WorkshopForm {
-        title: field(&pairs, "titre"),
-        summary: field(&pairs, "resume"),
-        themes: pairs
-            .iter()
-            .filter(|(k, _)| k == "thematique")
-            .map(|(_, v)| v.clone())
-            .collect(),
-        level_required: field(&pairs, "niveau_requis"),
-        level_reached: field(&pairs, "niveau_atteint"),
-        format: field(&pairs, "format"),
-        location: field(&pairs, "lieu_autre"),
-        commune: field(&pairs, "commune"),
-        sessions: field(&pairs, "seances"),
-        series: pairs.iter().any(|(k, _)| k == "parcours"),
-        capacity: field(&pairs, "places"),
-        free: pairs.iter().any(|(k, _)| k == "gratuit"),
-        price: field(&pairs, "tarif"),
-        aptic: pairs.iter().any(|(k, _)| k == "aptic"),
-        bring: field(&pairs, "apporter"),
-        equipment_provided: field(&pairs, "materiel"),
-        language_support: field(&pairs, "langues"),
-        accessibility: field(&pairs, "accessibilite"),
-        registration: field(&pairs, "inscription"),
-        contact: field(&pairs, "contact"),
-    };
+    let form: WorkshopForm = input::form(&body)?;
+    let placement: Placement = input::form(&body)?;
     match form.validate("") {
         Ok(mut w) => {
-            w.organisation_id = Some(field(&pairs, "structure")).filter(|s| !s.is_empty());
-            w.place_id = Some(field(&pairs, "lieu")).filter(|s| !s.is_empty());
+            w.organisation_id = Some(placement.organisation.clone()).filter(|s| !s.is_empty());
+            w.place_id = Some(placement.place.clone()).filter(|s| !s.is_empty());
             match state.app.publish_workshop(viewer.actor(), w).await {
                 Ok(id) => Ok(Redirect::to(&format!("/ateliers/{id}")).into_response()),
                 Err(AppError::Invalid(m)) => {
-                    form_page(&state, &viewer, pairs, vec![("commune", m)]).await
+                    form_page(&state, &viewer, (form, placement), vec![("commune", m)]).await
                 }
                 Err(e) => Err(e.into()),
             }
         }
-        Err(errors) => form_page(&state, &viewer, pairs, errors).await,
+        Err(errors) => form_page(&state, &viewer, (form, placement), errors).await,
     }
 }
