@@ -7,22 +7,33 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use maillage_app::directory::PlaceQuery;
 use maillage_domain::indicators::Filter;
-use maillage_web::filters;
+use maillage_web::kit::input;
 
 fuzz_target!(|data: &[u8]| {
     let query = maillage_fuzz::text(data);
     let app = maillage_fuzz::app();
-    let pairs = filters::pairs(Some(&query));
-    let parsed = filters::parse(app, &pairs);
-    let again = filters::parse(app, &filters::pairs(Some(&parsed.query_string)));
-    assert_eq!(again.errors, parsed.errors, "liens : autres erreurs");
-    assert_eq!(
-        again.query_string, parsed.query_string,
-        "liens : autre recherche"
-    );
+    // The typed reader refuses only what no form sends (a number that is not one).
+    if let Ok(asked) = input::query::<PlaceQuery>(Some(&query)) {
+        let parsed = app.place_search(&asked);
+        let again: PlaceQuery = match input::query(Some(&parsed.query_string)) {
+            Ok(q) => q,
+            Err(e) => panic!("liens illisibles : {e}"),
+        };
+        let again = app.place_search(&again);
+        assert_eq!(again.errors, parsed.errors, "liens : autres erreurs");
+        assert_eq!(
+            again.query_string, parsed.query_string,
+            "liens : autre recherche"
+        );
+    }
     let _ = maillage_domain::text::check_query(&query);
+    let _ = input::stats(Some(&query));
 
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
     if let Ok(filter) = Filter::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()))) {
         let written = filter.to_pairs();
         let back = Filter::from_pairs(written.iter().map(|(k, v)| (*k, v.as_str())));

@@ -8,13 +8,23 @@ use maillage_domain::policy::{Action, Actor, Location, authorize};
 
 use crate::{App, AppError, allow, today};
 
-/// What a form or a JSON body says of a new structure.
-#[derive(Debug, Clone, Default)]
+/// What a form or a JSON body says of a new structure (`nom` — `name` on the page's form —,
+/// `pivot`, `departement`).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
 pub struct NewOrganisation {
+    #[serde(rename = "nom", alias = "name")]
     pub name: String,
+    #[serde(deserialize_with = "text_or_null")]
     pub pivot: String,
     /// Département code (`54`, `2A`, `974`); empty: none.
+    #[serde(deserialize_with = "text_or_null")]
     pub departement: String,
+}
+
+/// A text that may be `null` in JSON: empty then.
+fn text_or_null<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    <Option<String> as serde::Deserialize>::deserialize(d).map(Option::unwrap_or_default)
 }
 
 impl App {

@@ -2,7 +2,7 @@
 //! Documented by the OpenAPI document served at `/api/v1/openapi.json`.
 
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State as AxState};
+use axum::extract::{Path, State as AxState};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -13,9 +13,9 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::auth::Viewer;
-use crate::filters;
 use crate::kit::input::{ApiQuery, ApiStats};
 use crate::{AppError, State};
+use maillage_app::directory::PlaceQuery;
 use maillage_app::today;
 
 /// Errors as JSON: `{"erreur": "...", "details": [...]}`.
@@ -153,13 +153,21 @@ fn place_json(place: &Place, organisation_id: Option<&str>, viewer: &Viewer) -> 
     .unwrap_or(Value::Null)
 }
 
+/// A page of API results: `limit` (20 by default, 500 at most) from `offset`.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Paging {
+    limit: Option<usize>,
+    offset: Option<usize>,
+}
+
 async fn list_places(
     AxState(state): AxState<State>,
     viewer: Viewer,
-    RawQuery(query): RawQuery,
+    ApiQuery(asked): ApiQuery<PlaceQuery>,
+    ApiQuery(paging): ApiQuery<Paging>,
 ) -> ApiResult {
-    let pairs = filters::pairs(query.as_deref());
-    let mut parsed = filters::parse(&state.app, &pairs);
+    let mut parsed = state.app.place_search(&asked);
     if !parsed.errors.is_empty() {
         let details = parsed.errors.iter().map(|e| json!(e)).collect();
         return Err(ApiError(
@@ -167,13 +175,8 @@ async fn list_places(
             details,
         ));
     }
-    let limit = filters::pairs_first(&pairs, "limit")
-        .and_then(|l| l.parse::<usize>().ok())
-        .unwrap_or(20)
-        .clamp(1, 500);
-    let offset = filters::pairs_first(&pairs, "offset")
-        .and_then(|l| l.parse::<usize>().ok())
-        .unwrap_or(0);
+    let limit = paging.limit.unwrap_or(20).clamp(1, 500);
+    let offset = paging.offset.unwrap_or(0);
     parsed.query.limit = limit;
     parsed.query.offset = offset;
     let results = state.app.search(&parsed.query).await?;
@@ -720,31 +723,18 @@ async fn get_organisation(AxState(state): AxState<State>, Path(id): Path<String>
     Ok(Json(org_json(&org)).into_response())
 }
 
-#[derive(Deserialize)]
-struct OrganisationBody {
-    nom: String,
-    #[serde(default)]
-    pivot: String,
-    #[serde(default)]
-    departement: Option<String>,
-}
-
 async fn create_organisation(
     AxState(state): AxState<State>,
     viewer: Viewer,
     body: Bytes,
 ) -> ApiResult {
-    let parsed: OrganisationBody = serde_json::from_slice(&body).map_err(|e| {
-        ApiError(
-            AppError::Invalid(format!("JSON illisible : {e}")),
-            Vec::new(),
-        )
-    })?;
-    let input = maillage_app::organisations::NewOrganisation {
-        name: parsed.nom,
-        pivot: parsed.pivot,
-        departement: parsed.departement.unwrap_or_default(),
-    };
+    let input: maillage_app::organisations::NewOrganisation = serde_json::from_slice(&body)
+        .map_err(|e| {
+            ApiError(
+                AppError::Invalid(format!("JSON illisible : {e}")),
+                Vec::new(),
+            )
+        })?;
     let org = state
         .app
         .create_organisation(viewer.actor(), &input)
@@ -761,10 +751,19 @@ async fn create_organisation(
     Ok((StatusCode::CREATED, Json(org_json(&org))).into_response())
 }
 
+/// An import through the API: the source's name, and whether valid lines are imported when
+/// others are not (`skip_invalid=true`).
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ImportAsked {
+    source: String,
+    skip_invalid: bool,
+}
+
 async fn import(
     AxState(state): AxState<State>,
     viewer: Viewer,
-    RawQuery(query): RawQuery,
+    ApiQuery(asked): ApiQuery<ImportAsked>,
     body: axum::body::Body,
 ) -> ApiResult {
     // Who may import is known before the file is read.
@@ -781,13 +780,16 @@ async fn import(
                 maillage_app::limits::IMPORT_BYTES >> 20
             ))
         })?;
-    let pairs = filters::pairs(query.as_deref());
-    let source = filters::pairs_first(&pairs, "source");
-    let skip =
-        filters::pairs_first(&pairs, "skip_invalid").is_some_and(|v| v == "true" || v == "1");
+    let source = Some(asked.source.as_str()).filter(|s| !s.is_empty());
     let result = state
         .app
-        .import_file(viewer.actor(), &body, source.unwrap_or("api"), source, skip)
+        .import_file(
+            viewer.actor(),
+            &body,
+            source.unwrap_or("api"),
+            source,
+            asked.skip_invalid,
+        )
         .await?;
     let errors: Vec<Value> = result
         .report
@@ -822,9 +824,10 @@ async fn import(
 async fn export(
     AxState(state): AxState<State>,
     viewer: Viewer,
-    RawQuery(query): RawQuery,
+    ApiQuery(asked): ApiQuery<PlaceQuery>,
+    ApiQuery(format): ApiQuery<crate::pages::ExportAsked>,
 ) -> ApiResult {
-    Ok(crate::pages::export_response(&state, &viewer, &filters::pairs(query.as_deref())).await?)
+    Ok(crate::pages::export_response(&state, &viewer, &asked, &format).await?)
 }
 
 /// Every indicator for a scope (`portee`: `moi`, `territoire` or a structure's id) and the

@@ -3,7 +3,6 @@
 
 pub mod api;
 pub mod auth;
-pub mod filters;
 pub mod kit;
 pub mod pages;
 pub mod server;

@@ -3,7 +3,7 @@
 use askama::Template;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Multipart, Path, RawQuery, State as AxState};
+use axum::extract::{Multipart, Path, State as AxState};
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE, SET_COOKIE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -21,8 +21,9 @@ use maillage_domain::vocab::{
 use maillage_standard::ExportFormat;
 
 use crate::auth::{self, Viewer};
-use crate::filters::{self, Choice, Group, Pairs};
+use crate::kit::input::{self, Form, Query, Raw};
 use crate::{AppError, ErrorKind, PageError, State};
+use maillage_app::directory::{Choice, Group, PlaceQuery, PlaceSearch};
 use maillage_app::{allow, location_of, today};
 
 mod account;
@@ -241,7 +242,7 @@ struct ResultRow {
 #[template(path = "search.html")]
 struct SearchPage {
     chrome: Chrome,
-    p: filters::Parsed,
+    p: PlaceSearch,
     total: usize,
     pages: usize,
     results: Vec<ResultRow>,
@@ -268,10 +269,9 @@ pub(crate) fn vocab_labels<V: Vocabulary>(values: &[V]) -> String {
 async fn search(
     AxState(state): AxState<State>,
     viewer: Viewer,
-    RawQuery(query): RawQuery,
+    Query(asked): Query<PlaceQuery>,
 ) -> Result<Response, PageError> {
-    let pairs = filters::pairs(query.as_deref());
-    let p = filters::parse(&state.app, &pairs);
+    let p = state.app.place_search(&asked);
     let results = state.app.search(&p.query).await?;
     let mut rows = Vec::new();
     for (hit, stored) in state.app.places_of_hits(&results.hits).await? {
@@ -501,32 +501,21 @@ async fn login_form(viewer: Viewer) -> Response {
     })
 }
 
-pub(crate) fn form_pairs(body: &Bytes) -> Pairs {
-    form_urlencoded::parse(body)
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect()
-}
-
-pub(crate) fn field(pairs: &[(String, String)], key: &str) -> String {
-    pairs
-        .iter()
-        .find(|(k, _)| k == key)
-        .map(|(_, v)| v.trim().to_string())
-        .unwrap_or_default()
+/// The sign-in form (the password as typed).
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct SignIn {
+    email: String,
+    password: Raw,
 }
 
 async fn login(
     AxState(state): AxState<State>,
     client: auth::Client,
-    body: Bytes,
+    Form(signing_in): Form<SignIn>,
 ) -> Result<Response, PageError> {
-    let pairs = form_pairs(&body);
-    let email = field(&pairs, "email").to_lowercase();
-    let password = pairs
-        .iter()
-        .find(|(k, _)| k == "password")
-        .map(|(_, v)| v.clone())
-        .unwrap_or_default();
+    let email = signing_in.email.to_lowercase();
+    let password = signing_in.password.0;
     let account = format!("compte:{email}");
     let viewer = Viewer::default();
     let wait = state.limits.login.wait(client.key(), &account);
@@ -709,12 +698,55 @@ fn choice_group<V: Vocabulary>(key: &'static str, legend: &'static str, selected
     }
 }
 
-fn slugs<V: Vocabulary>(pairs: &Pairs, key: &str) -> Vec<V> {
-    pairs
-        .iter()
-        .filter(|(k, _)| k == key)
-        .filter_map(|(_, v)| V::from_slug(v))
-        .collect()
+fn slugs<V: Vocabulary>(values: &[String]) -> Vec<V> {
+    values.iter().filter_map(|v| V::from_slug(v)).collect()
+}
+
+/// The place form as posted (or as shown): the standard's text fields by their names ([`TEXT_FIELDS`]),
+/// the vocabularies' slugs, step-free access and the structure.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct PlaceInput {
+    /// Text fields of [`TEXT_FIELDS`], by name.
+    pub(crate) texts: std::collections::BTreeMap<String, String>,
+    pub(crate) lists: PlaceLists,
+}
+
+/// The place form's boxes and its structure.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
+pub(crate) struct PlaceLists {
+    service: Vec<String>,
+    public: Vec<String>,
+    prise_en_charge: Vec<String>,
+    frais: Vec<String>,
+    acces: Vec<String>,
+    accompagnement: Vec<String>,
+    dispositif: Vec<String>,
+    itinerance: Vec<String>,
+    forme: Vec<String>,
+    domaine: Vec<String>,
+    plain_pied: bool,
+    pub(crate) organisation: String,
+}
+
+impl PlaceInput {
+    /// From a form body: the texts of [`TEXT_FIELDS`] only.
+    pub(crate) fn read(body: &[u8]) -> Result<Self, AppError> {
+        let mut texts: std::collections::BTreeMap<String, String> = input::form(body)?;
+        texts.retain(|k, _| TEXT_FIELDS.iter().any(|(name, ..)| name == k));
+        Ok(PlaceInput {
+            texts,
+            lists: input::form(body)?,
+        })
+    }
+
+    fn text(&self, name: &str) -> String {
+        self.texts.get(name).cloned().unwrap_or_default()
+    }
+
+    fn given(&self, name: &str) -> Option<String> {
+        Some(self.text(name)).filter(|s| !s.is_empty())
+    }
 }
 
 fn join_labels<V: Vocabulary>(values: &[V]) -> Option<String> {
@@ -728,9 +760,9 @@ fn join_labels<V: Vocabulary>(values: &[V]) -> Option<String> {
 }
 
 /// The place's current values, in the form's shape.
-pub(crate) fn form_values(place: &Place) -> Pairs {
+pub(crate) fn form_values(place: &Place, organisation: Option<String>) -> PlaceInput {
     let raw = place.to_raw();
-    let mut pairs: Pairs = TEXT_FIELDS
+    let mut texts: std::collections::BTreeMap<String, String> = TEXT_FIELDS
         .iter()
         .filter_map(|(name, ..)| raw.get(name).map(|v| (name.to_string(), v.to_string())))
         .collect();
@@ -740,55 +772,52 @@ pub(crate) fn form_values(place: &Place) -> Pairs {
         ("contribution", &place.extras.contribution),
     ] {
         if let Some(v) = v {
-            pairs.push((k.into(), v.clone()));
+            texts.insert(k.into(), v.clone());
         }
     }
-    fn push<V: Vocabulary>(pairs: &mut Pairs, key: &str, values: &[V]) {
-        pairs.extend(
-            values
-                .iter()
-                .map(|v| (key.to_string(), v.slug().to_string())),
-        );
+    fn slugs_of<V: Vocabulary>(values: &[V]) -> Vec<String> {
+        values.iter().map(|v| v.slug().to_string()).collect()
     }
-    push(&mut pairs, "service", &place.services);
-    push(&mut pairs, "public", &place.publics);
-    push(&mut pairs, "prise_en_charge", &place.specific_support);
-    push(&mut pairs, "frais", &place.fees);
-    push(&mut pairs, "acces", &place.access_modes);
-    push(&mut pairs, "accompagnement", &place.support_modes);
-    push(&mut pairs, "dispositif", &place.national_programmes);
-    push(&mut pairs, "itinerance", &place.mobility);
-    push(&mut pairs, "forme", &place.extras.mediation_forms);
-    push(&mut pairs, "domaine", &place.extras.intervention_domains);
-    if place.extras.step_free_access == Some(true) {
-        pairs.push(("plain_pied".into(), "1".into()));
+    PlaceInput {
+        texts,
+        lists: PlaceLists {
+            service: slugs_of(&place.services),
+            public: slugs_of(&place.publics),
+            prise_en_charge: slugs_of(&place.specific_support),
+            frais: slugs_of(&place.fees),
+            acces: slugs_of(&place.access_modes),
+            accompagnement: slugs_of(&place.support_modes),
+            dispositif: slugs_of(&place.national_programmes),
+            itinerance: slugs_of(&place.mobility),
+            forme: slugs_of(&place.extras.mediation_forms),
+            domaine: slugs_of(&place.extras.intervention_domains),
+            plain_pied: place.extras.step_free_access == Some(true),
+            organisation: organisation.unwrap_or_default(),
+        },
     }
-    pairs
 }
 
 /// Validates the form through the standard's rules; the place keeps what the form does not
 /// carry (coordinates, labels, referent) from `base`.
 pub(crate) fn place_from_form(
     state: &State,
-    pairs: &Pairs,
+    form: &PlaceInput,
     base: Option<&Place>,
     id: &str,
 ) -> (Option<Place>, Vec<(String, String)>) {
     let mut raw = base.map(Place::to_raw).unwrap_or_default();
     for (name, ..) in TEXT_FIELDS {
-        let v = field(pairs, name);
-        raw.set(name, v);
+        raw.set(name, form.text(name));
     }
-    raw.services = join_labels(&slugs::<Service>(pairs, "service"));
-    raw.publics_specifiquement_adresses = join_labels(&slugs::<Public>(pairs, "public"));
-    raw.prise_en_charge_specifique =
-        join_labels(&slugs::<SpecificSupport>(pairs, "prise_en_charge"));
-    raw.frais_a_charge = join_labels(&slugs::<Fee>(pairs, "frais"));
-    raw.modalites_acces = join_labels(&slugs::<AccessMode>(pairs, "acces"));
-    raw.modalites_accompagnement = join_labels(&slugs::<SupportMode>(pairs, "accompagnement"));
-    raw.dispositif_programmes_nationaux =
-        join_labels(&slugs::<NationalProgramme>(pairs, "dispositif"));
-    raw.itinerance = join_labels(&slugs::<Mobility>(pairs, "itinerance"));
+    let l = &form.lists;
+    raw.services = join_labels(&slugs::<Service>(&l.service));
+    raw.publics_specifiquement_adresses = join_labels(&slugs::<Public>(&l.public));
+    raw.prise_en_charge_specifique = join_labels(&slugs::<SpecificSupport>(&l.prise_en_charge));
+    raw.frais_a_charge = join_labels(&slugs::<Fee>(&l.frais));
+    raw.modalites_acces = join_labels(&slugs::<AccessMode>(&l.acces));
+    raw.modalites_accompagnement = join_labels(&slugs::<SupportMode>(&l.accompagnement));
+    raw.dispositif_programmes_nationaux = join_labels(&slugs::<NationalProgramme>(&l.dispositif));
+    raw.itinerance = join_labels(&slugs::<Mobility>(&l.itinerance));
     raw.date_maj = Some(today().to_string());
     if raw.pivot.is_none() {
         raw.pivot = Some(maillage_domain::fields::UNKNOWN_PIVOT.into());
@@ -808,12 +837,12 @@ pub(crate) fn place_from_form(
         .collect();
     let place = place.map(|mut p| {
         p.extras = base.map(|b| b.extras.clone()).unwrap_or_default();
-        p.extras.mediation_forms = slugs::<MediationForm>(pairs, "forme");
-        p.extras.intervention_domains = slugs::<InterventionDomain>(pairs, "domaine");
-        p.extras.limits = Some(field(pairs, "limites")).filter(|s| !s.is_empty());
-        p.extras.access_conditions = Some(field(pairs, "conditions")).filter(|s| !s.is_empty());
-        p.extras.contribution = Some(field(pairs, "contribution")).filter(|s| !s.is_empty());
-        p.extras.step_free_access = Some(pairs.iter().any(|(k, _)| k == "plain_pied"));
+        p.extras.mediation_forms = slugs::<MediationForm>(&l.forme);
+        p.extras.intervention_domains = slugs::<InterventionDomain>(&l.domaine);
+        p.extras.limits = form.given("limites");
+        p.extras.access_conditions = form.given("conditions");
+        p.extras.contribution = form.given("contribution");
+        p.extras.step_free_access = Some(l.plain_pied);
         p
     });
     (place, errors)
@@ -835,16 +864,17 @@ pub(crate) async fn form_page(
     mode: FormMode<'_>,
     id: &str,
     heading: &str,
-    pairs: &Pairs,
+    form: &PlaceInput,
     errors: Vec<(String, String)>,
-    organisation: String,
 ) -> Result<Response, PageError> {
+    let organisation = form.lists.organisation.clone();
+    let l = &form.lists;
     let fields = TEXT_FIELDS
         .iter()
         .map(|(name, label, required, multiline, hint)| FormField {
             name,
             label,
-            value: field(pairs, name),
+            value: form.text(name),
             required: *required,
             multiline: *multiline,
             hint: *hint,
@@ -858,48 +888,44 @@ pub(crate) async fn form_page(
         choice_group(
             "service",
             "Services (standard)",
-            &slugs::<Service>(pairs, "service"),
+            &slugs::<Service>(&l.service),
         ),
         choice_group(
             "forme",
             "Formes de médiation",
-            &slugs::<MediationForm>(pairs, "forme"),
+            &slugs::<MediationForm>(&l.forme),
         ),
         choice_group(
             "domaine",
             "Domaines d'intervention",
-            &slugs::<InterventionDomain>(pairs, "domaine"),
+            &slugs::<InterventionDomain>(&l.domaine),
         ),
         choice_group(
             "public",
             "Publics spécifiquement adressés",
-            &slugs::<Public>(pairs, "public"),
+            &slugs::<Public>(&l.public),
         ),
         choice_group(
             "prise_en_charge",
             "Prises en charge spécifiques",
-            &slugs::<SpecificSupport>(pairs, "prise_en_charge"),
+            &slugs::<SpecificSupport>(&l.prise_en_charge),
         ),
-        choice_group("frais", "Frais à charge", &slugs::<Fee>(pairs, "frais")),
-        choice_group(
-            "acces",
-            "Modalités d'accès",
-            &slugs::<AccessMode>(pairs, "acces"),
-        ),
+        choice_group("frais", "Frais à charge", &slugs::<Fee>(&l.frais)),
+        choice_group("acces", "Modalités d'accès", &slugs::<AccessMode>(&l.acces)),
         choice_group(
             "accompagnement",
             "Modalités d'accompagnement",
-            &slugs::<SupportMode>(pairs, "accompagnement"),
+            &slugs::<SupportMode>(&l.accompagnement),
         ),
         choice_group(
             "dispositif",
             "Dispositifs nationaux",
-            &slugs::<NationalProgramme>(pairs, "dispositif"),
+            &slugs::<NationalProgramme>(&l.dispositif),
         ),
         choice_group(
             "itinerance",
             "Itinérance",
-            &slugs::<Mobility>(pairs, "itinerance"),
+            &slugs::<Mobility>(&l.itinerance),
         ),
     ];
     // A helper picks among their organisations; coordinators and administrators among all.
@@ -957,7 +983,7 @@ pub(crate) async fn form_page(
         groups,
         organisations,
         organisation,
-        step_free: pairs.iter().any(|(k, _)| k == "plain_pied"),
+        step_free: l.plain_pied,
     });
     *r.status_mut() = status;
     Ok(r)
@@ -981,17 +1007,9 @@ async fn new_place_form(
         .and_then(|a| a.memberships.iter().find(|m| m.in_force(today())))
         .map(|m| m.organisation_id.clone())
         .unwrap_or_default();
-    form_page(
-        &state,
-        &viewer,
-        FormMode::Create,
-        "",
-        "",
-        &Vec::new(),
-        Vec::new(),
-        org,
-    )
-    .await
+    let mut form = PlaceInput::default();
+    form.lists.organisation = org;
+    form_page(&state, &viewer, FormMode::Create, "", "", &form, Vec::new()).await
 }
 
 async fn create_place(
@@ -1000,9 +1018,9 @@ async fn create_place(
     body: Bytes,
 ) -> Result<Response, PageError> {
     require_signed_in(&viewer)?;
-    let pairs = form_pairs(&body);
-    let organisation = field(&pairs, "organisation");
-    let (place, errors) = place_from_form(&state, &pairs, None, "");
+    let form = PlaceInput::read(&body)?;
+    let organisation = form.lists.organisation.clone();
+    let (place, errors) = place_from_form(&state, &form, None, "");
     match place {
         Some(place) => {
             let id = state
@@ -1015,19 +1033,7 @@ async fn create_place(
                 .await?;
             Ok(Redirect::to(&format!("/lieux/{id}")).into_response())
         }
-        None => {
-            form_page(
-                &state,
-                &viewer,
-                FormMode::Create,
-                "",
-                "",
-                &pairs,
-                errors,
-                organisation,
-            )
-            .await
-        }
+        None => form_page(&state, &viewer, FormMode::Create, "", "", &form, errors).await,
     }
 }
 
@@ -1046,16 +1052,15 @@ async fn edit_place_form(
         )),
         today(),
     ))?;
-    let pairs = form_values(&stored.place);
+    let form = form_values(&stored.place, stored.organisation_id.clone());
     form_page(
         &state,
         &viewer,
         FormMode::Edit,
         &id,
         &stored.place.name,
-        &pairs,
+        &form,
         Vec::new(),
-        stored.organisation_id.unwrap_or_default(),
     )
     .await
 }
@@ -1068,9 +1073,9 @@ async fn update_place(
 ) -> Result<Response, PageError> {
     require_signed_in(&viewer)?;
     let stored = state.app.place(&id).await?;
-    let pairs = form_pairs(&body);
-    let organisation = field(&pairs, "organisation");
-    let (place, errors) = place_from_form(&state, &pairs, Some(&stored.place), &id);
+    let form = PlaceInput::read(&body)?;
+    let organisation = form.lists.organisation.clone();
+    let (place, errors) = place_from_form(&state, &form, Some(&stored.place), &id);
     match place {
         Some(place) => {
             state
@@ -1090,9 +1095,8 @@ async fn update_place(
                 FormMode::Edit,
                 &id,
                 &stored.place.name,
-                &pairs,
+                &form,
                 errors,
-                organisation,
             )
             .await
         }
@@ -1170,6 +1174,17 @@ fn rows(report: &maillage_standard::Report, errors: bool) -> Vec<(String, String
         .collect()
 }
 
+/// The import form beside its file: the source's name, `partiel` to import the valid lines
+/// when others are not, `action=verifier` to check only.
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct ImportForm {
+    source: String,
+    #[serde(rename = "partiel")]
+    partial: bool,
+    action: String,
+}
+
 async fn import_upload(
     AxState(state): AxState<State>,
     viewer: Viewer,
@@ -1177,9 +1192,10 @@ async fn import_upload(
 ) -> Result<Response, PageError> {
     allow(authorize(viewer.actor(), &Action::ImportPlaces, today()))?;
     let form = crate::upload::read_form(multipart, maillage_app::limits::IMPORT_BYTES).await?;
-    let source = form.field("source").unwrap_or_default().trim().to_string();
-    let partial = form.has("partiel");
-    let check_only = form.field("action") == Some("verifier");
+    let asked: ImportForm = form.typed()?;
+    let source = asked.source;
+    let partial = asked.partial;
+    let check_only = asked.action == "verifier";
     let (file_name, bytes) = match form.file {
         Some(file) if file.name.is_empty() => ("fichier".to_string(), file.content),
         Some(file) => (file.name, file.content),
@@ -1350,17 +1366,26 @@ async fn import_work(
 
 // ----- export -----
 
+/// The export's format (`csv` by default, `json`, `geojson`).
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct ExportAsked {
+    pub format: String,
+}
+
 pub async fn export_response(
     state: &State,
     viewer: &Viewer,
-    pairs: &Pairs,
+    asked: &PlaceQuery,
+    format: &ExportAsked,
 ) -> Result<Response, AppError> {
     allow(authorize(viewer.actor(), &Action::ExportDirectory, today()))?;
-    let format: ExportFormat = filters::pairs_first(pairs, "format")
+    let format: ExportFormat = Some(format.format.as_str())
+        .filter(|f| !f.is_empty())
         .unwrap_or("csv")
         .parse()
         .map_err(AppError::Invalid)?;
-    let parsed = filters::parse(&state.app, pairs);
+    let parsed = state.app.place_search(asked);
     if !parsed.errors.is_empty() {
         return Err(AppError::Invalid(parsed.errors.join(" ; ")));
     }
@@ -1379,9 +1404,10 @@ pub async fn export_response(
 async fn export(
     AxState(state): AxState<State>,
     viewer: Viewer,
-    RawQuery(query): RawQuery,
+    Query(asked): Query<PlaceQuery>,
+    Query(format): Query<ExportAsked>,
 ) -> Result<Response, PageError> {
-    export_response(&state, &viewer, &filters::pairs(query.as_deref()))
+    export_response(&state, &viewer, &asked, &format)
         .await
         .map_err(PageError)
 }
@@ -1446,16 +1472,31 @@ async fn admin_page(AxState(state): AxState<State>, viewer: Viewer) -> Result<Re
     admin_view(&state, &viewer, None, None).await
 }
 
+/// The administration's account form: `role` is `aidant` (member of `structure`),
+/// `coordinateur` (of `territoire`: départements or INSEE codes) or `admin`.
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct AccountForm {
+    email: String,
+    name: String,
+    password: Raw,
+    role: String,
+    #[serde(rename = "territoire")]
+    territory: String,
+    #[serde(rename = "structure")]
+    organisation: String,
+}
+
 async fn admin_create_user(
     AxState(state): AxState<State>,
     viewer: Viewer,
-    body: Bytes,
+    Form(asked): Form<AccountForm>,
 ) -> Result<Response, PageError> {
     allow(authorize(viewer.actor(), &Action::ManageAccounts, today()))?;
-    let pairs = form_pairs(&body);
-    let role = field(&pairs, "role");
+    let role = asked.role.as_str();
     let mut territory = Vec::new();
-    for code in field(&pairs, "territoire")
+    for code in asked
+        .territory
         .split([' ', ',', ';'])
         .filter(|s| !s.is_empty())
     {
@@ -1483,7 +1524,7 @@ async fn admin_create_user(
         )
         .await;
     }
-    let structure = field(&pairs, "structure");
+    let structure = asked.organisation.clone();
     let memberships = if role == "aidant" && !structure.is_empty() {
         vec![Membership {
             organisation_id: structure,
@@ -1494,13 +1535,9 @@ async fn admin_create_user(
         Vec::new()
     };
     let new = NewUser {
-        email: field(&pairs, "email"),
-        display_name: field(&pairs, "name"),
-        password: pairs
-            .iter()
-            .find(|(k, _)| k == "password")
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default(),
+        email: asked.email.clone(),
+        display_name: asked.name.clone(),
+        password: asked.password.0.clone(),
         administrator: role == "admin",
         territory: if role == "coordinateur" {
             territory
@@ -1550,14 +1587,8 @@ async fn organisation_answer(
 async fn admin_create_organisation(
     AxState(state): AxState<State>,
     viewer: Viewer,
-    body: Bytes,
+    Form(input): Form<maillage_app::organisations::NewOrganisation>,
 ) -> Result<Response, PageError> {
-    let pairs = form_pairs(&body);
-    let input = maillage_app::organisations::NewOrganisation {
-        name: field(&pairs, "name"),
-        pivot: field(&pairs, "pivot"),
-        departement: field(&pairs, "departement"),
-    };
     match state.app.create_organisation(viewer.actor(), &input).await {
         Ok(Ok(org)) => {
             let message = format!("Structure « {} » créée.", org.name);

@@ -22,18 +22,9 @@ pub struct UploadForm {
 }
 
 impl UploadForm {
-    /// The last value of a text field.
-    pub fn field(&self, name: &str) -> Option<&str> {
-        self.fields
-            .iter()
-            .rev()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    /// Whether a text field was sent (a ticked box).
-    pub fn has(&self, name: &str) -> bool {
-        self.fields.iter().any(|(k, _)| k == name)
+    /// The text fields, read into their struct (the rules of [`crate::kit::input`]).
+    pub fn typed<T: serde::de::DeserializeOwned>(&self) -> Result<T, AppError> {
+        crate::kit::input::fields(&self.fields)
     }
 }
 

@@ -2,14 +2,11 @@
 
 use std::process::ExitCode;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use clap::{Args, Subcommand};
 use maillage_app::App;
-use maillage_domain::vocab::{
-    AccessMode, Fee, MediationForm, Mobility, NationalProgramme, Public, Service, SpecificSupport,
-    SupportMode, Vocabulary,
-};
-use maillage_search::{OpenFilter, SearchQuery};
+use maillage_app::directory::PlaceQuery;
+use maillage_search::SearchQuery;
 
 use super::{Global, emit};
 
@@ -92,70 +89,43 @@ pub enum UserWhat {
     List,
 }
 
-fn parse_values<V: Vocabulary>(inputs: &[String]) -> Result<Vec<V>> {
-    inputs
-        .iter()
-        .map(|s| {
-            V::parse(s).with_context(|| {
-                format!(
-                    "valeur « {s} » inconnue pour {} (valeurs permises : {})",
-                    V::FIELD,
-                    V::ALL
-                        .iter()
-                        .map(|v| v.slug())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
-            })
-        })
-        .collect()
-}
-
+/// The search the options ask for: the same [`PlaceQuery`] as the search page and the API,
+/// read by the same service; any value it refuses stops the command with its reason.
 pub fn build_query(app: &App, text: Option<String>, f: &Filters) -> Result<SearchQuery> {
-    let near = match &f.near {
-        Some(n) => Some(app.resolve_near(n)?.0),
-        None => None,
-    };
-    if f.radius_km.is_some() && near.is_none() {
+    if f.radius_km.is_some() && f.near.is_none() {
         bail!("--radius-km demande --near (commune ou « lat,lon »)");
     }
-    let open = if f.open_now {
-        Some(OpenFilter::Now(chrono::Utc::now()))
-    } else if let Some(at) = &f.open_at {
-        Some(OpenFilter::At(
-            chrono::NaiveDateTime::parse_from_str(at, "%Y-%m-%dT%H:%M")
-                .with_context(|| format!("--open-at « {at} » : format attendu AAAA-MM-JJTHH:MM"))?,
-        ))
-    } else {
-        None
+    let asked = PlaceQuery {
+        q: text.unwrap_or_default().trim().to_string(),
+        pres_de: f.near.clone().unwrap_or_default(),
+        rayon: f.radius_km.map(|r| r.to_string()).unwrap_or_default(),
+        departement: f.departement.clone().unwrap_or_default(),
+        commune: f.commune.clone().unwrap_or_default(),
+        epci: f.epci.clone().unwrap_or_default(),
+        typologie: f.typologies.clone(),
+        ouvert: if f.open_now {
+            "maintenant".into()
+        } else {
+            String::new()
+        },
+        le: f.open_at.clone().unwrap_or_default(),
+        plain_pied: f.step_free,
+        service: f.services.clone(),
+        public: f.publics.clone(),
+        prise_en_charge: f.specific_support.clone(),
+        frais: f.fees.clone(),
+        acces: f.access_modes.clone(),
+        accompagnement: f.support_modes.clone(),
+        dispositif: f.programmes.clone(),
+        itinerance: f.mobility.clone(),
+        forme: f.forms.clone(),
+        page: String::new(),
     };
-    Ok(SearchQuery {
-        text: text.filter(|t| !t.trim().is_empty()),
-        near,
-        radius_km: f.radius_km,
-        services: parse_values::<Service>(&f.services)?,
-        publics: parse_values::<Public>(&f.publics)?,
-        specific_support: parse_values::<SpecificSupport>(&f.specific_support)?,
-        fees: parse_values::<Fee>(&f.fees)?,
-        access_modes: parse_values::<AccessMode>(&f.access_modes)?,
-        support_modes: parse_values::<SupportMode>(&f.support_modes)?,
-        national_programmes: parse_values::<NationalProgramme>(&f.programmes)?,
-        mobility: parse_values::<Mobility>(&f.mobility)?,
-        mediation_forms: parse_values::<MediationForm>(&f.forms)?,
-        typologies: f
-            .typologies
-            .iter()
-            .map(|t| t.trim().to_ascii_uppercase())
-            .collect(),
-        open,
-        insee_code: f.commune.clone(),
-        epci: f.epci.clone(),
-        departement: f.departement.clone(),
-        step_free: f.step_free,
-        organisation_id: None,
-        offset: 0,
-        limit: 20,
-    })
+    let read = app.place_search(&asked);
+    if !read.errors.is_empty() {
+        bail!("{}", read.errors.join("\n"));
+    }
+    Ok(read.query)
 }
 
 pub async fn run(global: &Global, what: &SearchWhat) -> Result<ExitCode> {

@@ -118,6 +118,20 @@ pub struct Done {
     pub fait: String,
 }
 
+/// The flags a page takes after a redirect to say what was done: `?pause=1`, `?efface=1`,
+/// `?profil=1`, `?enregistre=1`.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct Flags {
+    pub pause: bool,
+    #[serde(rename = "efface")]
+    pub erased: bool,
+    #[serde(rename = "profil")]
+    pub profile: bool,
+    #[serde(rename = "enregistre")]
+    pub saved: bool,
+}
+
 /// The statistics' query of a page (the last twelve months unless a period is asked).
 pub struct Stats(pub StatsQuery);
 

@@ -825,12 +825,9 @@ async fn import_upload(
     }
     let form =
         crate::upload::read_form(multipart, maillage_app::limits::ACTIVITY_IMPORT_BYTES).await?;
-    let organisation = form
-        .field("structure")
-        .unwrap_or_default()
-        .trim()
-        .to_string();
-    let valid_only = form.field("partiel") == Some("oui");
+    let asked: ImportAsked = form.typed()?;
+    let organisation = asked.structure;
+    let valid_only = asked.partial;
     let (file_name, bytes) = match form.file {
         Some(file) if file.name.is_empty() => ("fichier".to_string(), file.content),
         Some(file) => (file.name, file.content),
@@ -880,6 +877,16 @@ fn download(bytes: Vec<u8>, content_type: &'static str, name: &str) -> Response 
 }
 
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// The activity import form beside its file: the structure, and `partiel=oui` to import the
+/// valid lines when others are not.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ImportAsked {
+    structure: String,
+    #[serde(rename = "partiel")]
+    partial: bool,
+}
 
 /// The structure a page is for.
 #[derive(Deserialize, Default)]

@@ -12,7 +12,7 @@ use chrono::Utc;
 use maillage_domain::campaigns::{CampaignTally, RequestStatus};
 use maillage_domain::french;
 
-use super::{Chrome, FormMode, form_page, form_pairs, form_values, place_from_form, render};
+use super::{Chrome, FormMode, PlaceInput, form_page, form_values, place_from_form, render};
 use crate::PageError;
 use crate::State;
 use crate::auth::Viewer;
@@ -355,16 +355,16 @@ async fn link_form(
     Path(token): Path<String>,
 ) -> Result<Response, PageError> {
     let view = state.app.open_campaign_link(&token, Utc::now()).await?;
-    let pairs = form_values(&view.place.place);
+    // Through a link, no structure is chosen.
+    let form = form_values(&view.place.place, None);
     let r = form_page(
         &state,
         &viewer,
         FormMode::Link(&token),
         &view.place.place.id,
         &view.place.place.name,
-        &pairs,
+        &form,
         Vec::new(),
-        String::new(),
     )
     .await?;
     Ok(private(r))
@@ -377,9 +377,10 @@ async fn link_correct(
     body: Bytes,
 ) -> Result<Response, PageError> {
     let view = state.app.open_campaign_link(&token, Utc::now()).await?;
-    let pairs = form_pairs(&body);
+    let mut form = PlaceInput::read(&body)?;
+    form.lists.organisation.clear();
     let id = view.place.place.id.clone();
-    let (place, errors) = place_from_form(&state, &pairs, Some(&view.place.place), &id);
+    let (place, errors) = place_from_form(&state, &form, Some(&view.place.place), &id);
     match place {
         Some(place) => {
             let place_id = state.app.correct_by_link(&token, place, Utc::now()).await?;
@@ -396,9 +397,8 @@ async fn link_correct(
                 FormMode::Link(&token),
                 &id,
                 &view.place.place.name,
-                &pairs,
+                &form,
                 errors,
-                String::new(),
             )
             .await?;
             Ok(private(r))

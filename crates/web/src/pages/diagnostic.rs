@@ -22,7 +22,7 @@ use serde::Deserialize;
 use super::{Chrome, render};
 use crate::State;
 use crate::auth::Viewer;
-use crate::kit::input::{self, Form, Query};
+use crate::kit::input::{self, Flags, Form, Query};
 use maillage_app::AppError;
 use maillage_app::diagnostic::{DiagnosticView, GuidedInput};
 
@@ -452,9 +452,9 @@ async fn alone_result(
     viewer: Viewer,
     client: crate::auth::Client,
     Path(code): Path<String>,
-    RawQuery(query): RawQuery,
+    Query(flags): Query<Flags>,
 ) -> Result<Response, PageError> {
-    if query.as_deref() == Some("pause=1") {
+    if flags.pause {
         // Stopped: the code to come back, nothing computed yet.
         state.app.draft(client.key(), &code).await?;
         let mut page = empty_result(&viewer);
@@ -539,7 +539,7 @@ struct ListPage {
 async fn helper_list(
     AxState(state): AxState<State>,
     viewer: Viewer,
-    RawQuery(query): RawQuery,
+    Query(flags): Query<Flags>,
 ) -> Result<Response, PageError> {
     let orgs = state.app.diagnostics_of_helper(viewer.actor()).await?;
     let orgs = orgs
@@ -594,7 +594,7 @@ async fn helper_list(
     Ok(render(&ListPage {
         chrome: Chrome::new("diagnostics", &viewer),
         orgs,
-        erased: query.as_deref() == Some("efface=1"),
+        erased: flags.erased,
     }))
 }
 
@@ -953,7 +953,7 @@ async fn person_page(
     AxState(state): AxState<State>,
     viewer: Viewer,
     Path(id): Path<String>,
-    axum::extract::RawQuery(query): axum::extract::RawQuery,
+    Query(flags): Query<Flags>,
 ) -> Result<Response, PageError> {
     let (person, diagnostics) = state.app.person_timeline(viewer.actor(), &id).await?;
     let timeline = state
@@ -961,7 +961,7 @@ async fn person_page(
         .person_activity_timeline(viewer.actor(), &id)
         .await?;
     let profile = state.app.person_profile(viewer.actor(), &person).await?;
-    let profile_saved = query.as_deref() == Some("profil=1");
+    let profile_saved = flags.profile;
     // First and latest, side by side: the progress since the beginning.
     let changes = match (diagnostics.first(), diagnostics.last()) {
         (Some(first), Some(last)) if first.id != last.id => {

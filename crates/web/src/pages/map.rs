@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, RawQuery, State as AxState};
+use axum::extract::{Path, State as AxState};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -16,7 +16,8 @@ use super::{Chrome, render};
 use crate::PageError;
 use crate::State;
 use crate::auth::Viewer;
-use crate::filters;
+use crate::kit::input::Query;
+use maillage_app::directory::PlaceQuery;
 
 pub fn routes() -> Router<State> {
     Router::new()
@@ -62,10 +63,9 @@ fn script_safe_json(value: &serde_json::Value) -> String {
 async fn map(
     AxState(state): AxState<State>,
     viewer: Viewer,
-    RawQuery(query): RawQuery,
+    Query(asked): Query<PlaceQuery>,
 ) -> Result<Response, PageError> {
-    let pairs = filters::pairs(query.as_deref());
-    let mut p = filters::parse(&state.app, &pairs);
+    let mut p = state.app.place_search(&asked);
     p.query.offset = 0;
     p.query.limit = MAX_MARKERS;
     let results = state.app.search(&p.query).await?;

@@ -6,7 +6,7 @@
 use askama::Template;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State as AxState};
+use axum::extract::{Path, State as AxState};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -21,7 +21,7 @@ use super::{Chrome, render};
 use crate::PageError;
 use crate::State;
 use crate::auth::Viewer;
-use crate::kit::input::{self, Form, Query};
+use crate::kit::input::{self, Flags, Form, Query};
 use maillage_app::workshops::{
     ReadFilter, WorkshopFilter, WorkshopHit, WorkshopQuery, sessions_text,
 };
@@ -414,7 +414,7 @@ async fn organiser_list(
     AxState(state): AxState<State>,
     viewer: Viewer,
     Path(id): Path<String>,
-    RawQuery(query): RawQuery,
+    Query(flags): Query<Flags>,
 ) -> Result<Response, PageError> {
     let (stored, list) = state
         .app
@@ -442,7 +442,7 @@ async fn organiser_list(
         registered: rows.iter().filter(|r| r.registered).count(),
         waiting: rows.iter().filter(|r| !r.registered).count(),
         rows,
-        saved: query.as_deref() == Some("enregistre=1"),
+        saved: flags.saved,
         held: w
             .sessions
             .iter()
