@@ -1,0 +1,251 @@
+//! Ranking and caching: the best results kept while scanning, the area asked, local opening times, the cache of recent searches.
+
+use super::*;
+
+/// How many recent searches an index remembers.
+pub(super) const CACHE_ENTRIES: usize = 1_024;
+
+/// The cache key of a search: every field, with "now" truncated to the minute (opening hours
+/// have minute precision). Large pages (exports) are not cached.
+pub(super) fn cache_key(q: &SearchQuery) -> Option<String> {
+    if q.limit > 100 {
+        return None;
+    }
+    let mut q = q.clone();
+    if let Some(OpenFilter::Now(now)) = q.open {
+        q.open = Some(OpenFilter::Now(
+            DateTime::from_timestamp(now.timestamp() - now.timestamp().rem_euclid(60), 0)
+                .unwrap_or(now),
+        ));
+    }
+    Some(format!("{q:?}"))
+}
+
+/// A place that passed the filters, before paging.
+pub(super) struct Found {
+    pub(super) entry: u32,
+    pub(super) score: f32,
+    pub(super) distance_m: Option<f64>,
+    pub(super) open: Option<bool>,
+    pub(super) key: f64,
+}
+
+impl Found {
+    /// Best first: higher rank key, then directory order.
+    pub(super) fn order(&self, other: &Found) -> std::cmp::Ordering {
+        other
+            .key
+            .total_cmp(&self.key)
+            .then_with(|| self.entry.cmp(&other.entry))
+    }
+}
+
+/// In a max-heap, the worst kept result sits on top and is the one to replace.
+pub(super) struct Worst(Found);
+
+impl PartialEq for Worst {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.order(&other.0).is_eq()
+    }
+}
+impl Eq for Worst {}
+impl PartialOrd for Worst {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Worst {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.order(&other.0)
+    }
+}
+
+/// The best results up to the end of the asked page: a bounded heap for a page, a plain list
+/// sorted at the end for a whole export.
+pub(super) enum Best {
+    Page(std::collections::BinaryHeap<Worst>, usize),
+    All(Vec<Found>),
+}
+
+impl Best {
+    const HEAP_UP_TO: usize = 2_000;
+
+    pub(super) fn new(capacity: usize) -> Self {
+        if capacity <= Self::HEAP_UP_TO {
+            Best::Page(
+                std::collections::BinaryHeap::with_capacity(capacity + 1),
+                capacity,
+            )
+        } else {
+            Best::All(Vec::new())
+        }
+    }
+
+    pub(super) fn is_full(&self) -> bool {
+        match self {
+            Best::Page(heap, capacity) => heap.len() >= *capacity,
+            Best::All(_) => false,
+        }
+    }
+
+    pub(super) fn offer(&mut self, found: Found) {
+        match self {
+            Best::Page(heap, capacity) => {
+                if heap.len() < *capacity {
+                    heap.push(Worst(found));
+                } else if let Some(mut worst) = heap.peek_mut()
+                    && found.order(&worst.0).is_lt()
+                {
+                    *worst = Worst(found);
+                }
+            }
+            Best::All(list) => list.push(found),
+        }
+    }
+
+    /// Best first (directory order when nothing ranks, since every key is then equal).
+    pub(super) fn into_sorted(self) -> Vec<Found> {
+        match self {
+            Best::Page(heap, _) => heap.into_sorted_vec().into_iter().map(|w| w.0).collect(),
+            Best::All(mut list) => {
+                list.sort_by(Found::order);
+                list
+            }
+        }
+    }
+}
+
+/// The centre of a search and its radius, with a bounding box that rules most places out
+/// before any trigonometry.
+pub(super) struct Area {
+    pub(super) centre: GeoPoint,
+    pub(super) radius_m: Option<f64>,
+    pub(super) lat_span: f64,
+    pub(super) lon_span: f64,
+    pub(super) cos_lat: f64,
+}
+
+impl Area {
+    const METRES_PER_DEGREE: f64 = 111_195.0;
+
+    pub(super) fn new(centre: GeoPoint, radius_m: Option<f64>) -> Self {
+        let (lat_span, lon_span) = match radius_m {
+            Some(r) => {
+                let lat_span = r / Self::METRES_PER_DEGREE;
+                // The box widens towards the pole: use the latitude nearest to it.
+                let lat = (centre.lat.abs() + lat_span).min(89.0);
+                (lat_span, lat_span / lat.to_radians().cos())
+            }
+            None => (f64::INFINITY, f64::INFINITY),
+        };
+        Area {
+            centre,
+            radius_m,
+            lat_span,
+            lon_span,
+            cos_lat: centre.lat.to_radians().cos(),
+        }
+    }
+
+    /// The distance to the centre, or `None` when the place is outside the radius. Exact
+    /// (great circle) inside a radius; without one, an equirectangular approximation good to a
+    /// fraction of a percent at the scale of France, enough to rank, and free of trigonometry.
+    pub(super) fn distance_m(&self, p: GeoPoint, cos_lat: f64) -> Option<f64> {
+        match self.radius_m {
+            Some(r) => {
+                if (p.lat - self.centre.lat).abs() > self.lat_span
+                    || (p.lon - self.centre.lon).abs() > self.lon_span
+                {
+                    return None;
+                }
+                Some(self.centre.distance_m(p)).filter(|d| *d <= r)
+            }
+            None => Some(self.centre.approx_distance_m(p, self.cos_lat, cos_lat)),
+        }
+    }
+}
+
+/// Local "now" per time zone, computed once per search (metropolitan France and the overseas
+/// départements use a handful of zones).
+#[derive(Default)]
+pub(super) struct LocalTimes(Vec<(chrono_tz::Tz, NaiveDateTime, Option<u32>)>);
+
+impl LocalTimes {
+    pub(super) fn of(
+        &mut self,
+        now: DateTime<Utc>,
+        tz: chrono_tz::Tz,
+    ) -> (NaiveDateTime, Option<u32>) {
+        if let Some((_, local, minute)) = self.0.iter().find(|(z, _, _)| *z == tz) {
+            return (*local, *minute);
+        }
+        let local = now.with_timezone(&tz).naive_local();
+        let minute = minutes_since_epoch(local);
+        self.0.push((tz, local, minute));
+        (local, minute)
+    }
+}
+
+/// Local date-times are cached as minutes since 2000-01-01 (opening hours have minute
+/// precision).
+pub(super) const EPOCH: NaiveDateTime = match NaiveDate::from_ymd_opt(2000, 1, 1) {
+    Some(d) => d.and_time(NaiveTime::MIN),
+    None => NaiveDateTime::MIN,
+};
+
+pub(super) fn minutes_since_epoch(t: NaiveDateTime) -> Option<u32> {
+    let minutes = (t - EPOCH).num_minutes();
+    u32::try_from(minutes).ok().filter(|m| *m < SpanCache::MAX)
+}
+
+/// The last evaluated span of an entry's opening state: `[start, end)` in minutes and the state,
+/// packed in one atomic word so that concurrent searches share it without locks.
+#[derive(Default)]
+pub(super) struct SpanCache(AtomicU64);
+
+impl SpanCache {
+    const MAX: u32 = (1 << 31) - 1;
+
+    pub(super) fn lookup(&self, minute: u32) -> Option<Option<bool>> {
+        let word = self.0.load(AtomicOrdering::Relaxed);
+        let start = (word >> 33) as u32;
+        let end = ((word >> 2) & u64::from(Self::MAX)) as u32;
+        if start <= minute && minute < end {
+            Some(match word & 0b11 {
+                2 => Some(true),
+                1 => Some(false),
+                _ => None,
+            })
+        } else {
+            None
+        }
+    }
+
+    pub(super) fn store(&self, start: u32, end: u32, state: Option<bool>) {
+        let state = match state {
+            Some(true) => 2,
+            Some(false) => 1,
+            None => 0,
+        };
+        let word = (u64::from(start & Self::MAX) << 33) | (u64::from(end & Self::MAX) << 2) | state;
+        self.0.store(word, AtomicOrdering::Relaxed);
+    }
+}
+
+/// Relevance and distance together: the text score is divided by a factor growing with the
+/// distance (×2 at 10 km; a place without coordinates counts as 1,000 km away); without text,
+/// nearest first; without either, directory order.
+pub(super) fn rank_key(
+    score: f32,
+    distance_m: Option<f64>,
+    by_text: bool,
+    by_distance: bool,
+) -> f64 {
+    let d_km = distance_m.map_or(1_000_000.0, |d| d / 1000.0);
+    match (by_text, by_distance) {
+        (true, true) => f64::from(score) / (1.0 + d_km / 10.0),
+        (true, false) => f64::from(score),
+        (false, true) => -d_km,
+        (false, false) => 0.0,
+    }
+}

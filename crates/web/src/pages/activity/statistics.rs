@@ -1,0 +1,471 @@
+//! The statistics: dashboard with its charts, printable report, downloads, public share links.
+
+use super::*;
+
+/// One bar of a chart and its row of the table.
+pub(super) struct Bar {
+    pub(super) label: String,
+    pub(super) value: String,
+    pub(super) share: String,
+}
+
+/// A table of the dashboard: its chart and its data.
+pub(super) struct Panel {
+    pub(super) id: &'static str,
+    pub(super) title: &'static str,
+    pub(super) definition: &'static str,
+    pub(super) svg: String,
+    pub(super) bars: Vec<Bar>,
+    pub(super) empty: bool,
+}
+
+pub(crate) fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// A horizontal bar chart (SVG) of a table: the chart is an image described by its title; the
+/// table that follows it carries the data for screen readers and print.
+pub fn bar_chart(t: &Table) -> String {
+    let rows: Vec<(String, u64)> = t.rows.iter().map(|r| (r.label.clone(), r.value)).collect();
+    bars_svg(t.indicator.id(), t.indicator.title(), &rows)
+}
+
+/// Horizontal bars (SVG) for labelled counts; zero rows are left out of the drawing.
+pub fn bars_svg(id: &str, title: &str, rows: &[(String, u64)]) -> String {
+    let rows: Vec<_> = rows.iter().filter(|(_, v)| *v > 0).collect();
+    let max = rows.iter().map(|(_, v)| *v).max().unwrap_or(0).max(1);
+    let (width, bar_h, gap, label_w) = (640.0, 22.0, 8.0, 250.0);
+    let height = rows.len() as f64 * (bar_h + gap) + gap;
+    let mut svg = format!(
+        "<svg class=\"chart\" viewBox=\"0 0 {width} {height}\" role=\"img\" aria-labelledby=\"g-{id}\" preserveAspectRatio=\"xMinYMin meet\"><title id=\"g-{id}\">{title} : graphique, données dans le tableau qui suit</title>",
+        id = escape(id),
+        title = escape(title)
+    );
+    for (i, (label, value)) in rows.iter().enumerate() {
+        let y = gap + i as f64 * (bar_h + gap);
+        let w = ((width - label_w - 70.0) * *value as f64 / max as f64).max(2.0);
+        let label: String = label.chars().take(38).collect();
+        svg.push_str(&format!(
+            "<text x=\"{lx}\" y=\"{ty}\" text-anchor=\"end\" class=\"chart-label\">{label}</text><rect x=\"{label_w}\" y=\"{y}\" width=\"{w:.1}\" height=\"{bar_h}\" class=\"chart-bar\"/><text x=\"{vx:.1}\" y=\"{ty}\" class=\"chart-value\">{value}</text>",
+            lx = label_w - 8.0,
+            ty = y + bar_h * 0.72,
+            label = escape(&label),
+            vx = label_w + w + 6.0,
+            value = french::number(*value as f64),
+        ));
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+/// Activities by month as columns (SVG).
+pub fn column_chart(t: &Table) -> String {
+    let n = t.rows.len().max(1) as f64;
+    let max = t.rows.iter().map(|r| r.value).max().unwrap_or(0).max(1);
+    let (width, height, base) = (640.0, 220.0, 190.0);
+    let col = width / n;
+    let mut svg = format!(
+        "<svg class=\"chart\" viewBox=\"0 0 {width} {height}\" role=\"img\" aria-labelledby=\"g-{id}\"><title id=\"g-{id}\">{title} : graphique, données dans le tableau qui suit</title>",
+        id = t.indicator.id(),
+        title = escape(t.indicator.title())
+    );
+    for (i, r) in t.rows.iter().enumerate() {
+        let h = 160.0 * r.value as f64 / max as f64;
+        let x = i as f64 * col;
+        svg.push_str(&format!(
+            "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{h:.1}\" class=\"chart-bar\"/><text x=\"{:.1}\" y=\"{height}\" text-anchor=\"middle\" class=\"chart-label\">{}</text>",
+            x + col * 0.15,
+            base - h,
+            col * 0.7,
+            x + col / 2.0,
+            escape(r.key.get(5..).unwrap_or(&r.key)),
+        ));
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+pub(super) fn panels(stats: &Statistics) -> Vec<Panel> {
+    stats
+        .tables
+        .iter()
+        .map(|t| Panel {
+            id: t.indicator.id(),
+            title: t.indicator.title(),
+            definition: t.indicator.definition(),
+            svg: if t.indicator == Indicator::ByMonth {
+                column_chart(t)
+            } else {
+                bar_chart(t)
+            },
+            bars: t
+                .rows
+                .iter()
+                .map(|r| Bar {
+                    label: r.label.clone(),
+                    value: french::number(r.value as f64),
+                    share: format!("{} %", french::number(t.share(r.value))),
+                })
+                .collect(),
+            empty: t.rows.iter().all(|r| r.value == 0),
+        })
+        .collect()
+}
+
+pub(super) struct FigureView {
+    pub(super) id: &'static str,
+    pub(super) title: &'static str,
+    pub(super) definition: &'static str,
+    pub(super) value: String,
+}
+
+pub(super) fn figures(stats: &Statistics) -> Vec<FigureView> {
+    stats
+        .figures
+        .iter()
+        .map(|f| FigureView {
+            id: f.indicator.id(),
+            title: f.indicator.title(),
+            definition: f.indicator.definition(),
+            value: french::number(f.value),
+        })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "statistics.html")]
+pub(super) struct StatsPage {
+    pub(super) chrome: Chrome,
+    pub(super) heading: String,
+    /// « du 1er janvier 2026 au 31 décembre 2026 · Atelier collectif ».
+    pub(super) described: String,
+    pub(super) figures: Vec<FigureView>,
+    pub(super) panels: Vec<Panel>,
+    /// The query string of the current filters, for downloads and the report.
+    pub(super) query: String,
+    /// Filter form (absent on the printed report and the public page).
+    pub(super) controls: Option<Controls>,
+    pub(super) printable: bool,
+    pub(super) share: Option<ShareBox>,
+    pub(super) generated: String,
+}
+
+pub(super) struct Controls {
+    pub(super) scope: String,
+    pub(super) scopes: Vec<Choice>,
+    pub(super) from: String,
+    pub(super) to: String,
+    pub(super) kinds: Vec<(String, String, bool)>,
+    pub(super) themes: Vec<(String, String, bool)>,
+    pub(super) levels: Vec<(String, String, bool)>,
+    pub(super) communes: String,
+    pub(super) tags: String,
+    pub(super) places: Vec<(String, String, bool)>,
+    pub(super) helpers: Vec<(String, String, bool)>,
+    /// The records themselves may be exported (members of every structure in scope).
+    pub(super) records_export: bool,
+}
+
+pub(super) struct ShareBox {
+    pub(super) organisation: String,
+    pub(super) organisation_name: String,
+    pub(super) shared: bool,
+}
+
+pub(crate) fn describe(filter: &Filter) -> String {
+    let mut parts = Vec::new();
+    match (filter.from, filter.to) {
+        (Some(f), Some(t)) => parts.push(format!("du {} au {}", french::date(f), french::date(t))),
+        (Some(f), None) => parts.push(format!("depuis le {}", french::date(f))),
+        (None, Some(t)) => parts.push(format!("jusqu'au {}", french::date(t))),
+        (None, None) => parts.push("toute la période".into()),
+    }
+    if !filter.kinds.is_empty() {
+        parts.push(
+            filter
+                .kinds
+                .iter()
+                .map(|k| k.label())
+                .collect::<Vec<_>>()
+                .join(", "),
+        );
+    }
+    if !filter.themes.is_empty() {
+        parts.push(
+            filter
+                .themes
+                .iter()
+                .map(|k| k.label())
+                .collect::<Vec<_>>()
+                .join(", "),
+        );
+    }
+    if !filter.levels.is_empty() {
+        parts.push(format!(
+            "niveau {}",
+            filter
+                .levels
+                .iter()
+                .map(|k| k.label())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    if !filter.communes.is_empty() {
+        parts.push(format!("commune(s) {}", filter.communes.join(", ")));
+    }
+    if !filter.tags.is_empty() {
+        parts.push(format!("étiquette(s) {}", filter.tags.join(", ")));
+    }
+    parts.join(" · ")
+}
+
+pub(super) fn query_of(scope: &Scope, filter: &Filter) -> String {
+    let mut s = form_urlencoded::Serializer::new(String::new());
+    s.append_pair("portee", scope.slug());
+    for (k, v) in filter.to_pairs() {
+        if k != "structure" {
+            s.append_pair(k, &v);
+        }
+    }
+    s.finish()
+}
+
+pub(super) async fn stats_for(
+    state: &State,
+    viewer: &Viewer,
+    StatsQuery { scope, filter, .. }: StatsQuery,
+) -> Result<(Scope, Filter, Statistics, String), AppError> {
+    let heading = match &scope {
+        Scope::Mine => "Mes statistiques".to_string(),
+        Scope::Organisation(id) => format!(
+            "Statistiques de {}",
+            state
+                .app
+                .organisation(id)
+                .await?
+                .map(|o| o.name)
+                .unwrap_or_default()
+        ),
+        Scope::Territory => "Statistiques du territoire".to_string(),
+    };
+    let stats = state
+        .app
+        .statistics(viewer.actor(), &scope, filter.clone())
+        .await?;
+    Ok((scope, filter, stats, heading))
+}
+
+pub(super) async fn dashboard(
+    AxState(state): AxState<State>,
+    viewer: Viewer,
+    Stats(asked): Stats,
+) -> Result<Response, PageError> {
+    let (scope, filter, stats, heading) = stats_for(&state, &viewer, asked).await?;
+    let actor = viewer.actor().ok_or(AppError::SignInRequired)?;
+    let visible = state.app.visible_organisations(Some(actor)).await?;
+    let mut scopes = vec![
+        ("moi".to_string(), "Mes activités".to_string()),
+        (
+            "territoire".to_string(),
+            if actor.administrator {
+                "Tout le réseau".to_string()
+            } else {
+                "Mes structures et mon territoire".to_string()
+            },
+        ),
+    ];
+    scopes.extend(visible.iter().map(|o| (o.id.clone(), o.name.clone())));
+    let picked = |list: Vec<Choice>, chosen: &[String]| -> Vec<(String, String, bool)> {
+        list.into_iter()
+            .map(|(k, l)| {
+                let on = chosen.contains(&k);
+                (k, l, on)
+            })
+            .collect()
+    };
+    let places_table = stats.table(Indicator::Places);
+    let helpers_table = stats.table(Indicator::Helpers);
+    let entity = |t: Option<&Table>| -> Vec<Choice> {
+        t.map(|t| {
+            t.rows
+                .iter()
+                .filter(|r| !r.key.is_empty())
+                .map(|r| (r.key.clone(), r.label.clone()))
+                .collect()
+        })
+        .unwrap_or_default()
+    };
+    let share = match &scope {
+        Scope::Organisation(id) if actor.member_of(id, today()) => Some(ShareBox {
+            organisation: id.clone(),
+            organisation_name: visible
+                .iter()
+                .find(|o| &o.id == id)
+                .map(|o| o.name.clone())
+                .unwrap_or_default(),
+            shared: state
+                .app
+                .has_share_link(Some(actor), id, SharePurpose::Statistics)
+                .await?,
+        }),
+        _ => None,
+    };
+    let records_export = state
+        .app
+        .records_filter(viewer.actor(), &scope, filter.clone())
+        .await
+        .is_ok();
+    let controls = Controls {
+        records_export,
+        scope: scope.slug().to_string(),
+        scopes,
+        from: filter.from.map(|d| d.to_string()).unwrap_or_default(),
+        to: filter.to.map(|d| d.to_string()).unwrap_or_default(),
+        kinds: picked(
+            vocab::<ActivityKind>(),
+            &filter
+                .kinds
+                .iter()
+                .map(|k| k.slug().to_string())
+                .collect::<Vec<_>>(),
+        ),
+        themes: picked(
+            vocab::<MediationTheme>(),
+            &filter
+                .themes
+                .iter()
+                .map(|k| k.slug().to_string())
+                .collect::<Vec<_>>(),
+        ),
+        levels: picked(
+            levels(),
+            &filter
+                .levels
+                .iter()
+                .map(|k| k.slug().to_string())
+                .collect::<Vec<_>>(),
+        ),
+        communes: filter.communes.join(", "),
+        tags: filter.tags.join(", "),
+        places: picked(entity(places_table), &filter.places),
+        helpers: picked(entity(helpers_table), &filter.helpers),
+    };
+    Ok(render(&StatsPage {
+        chrome: Chrome::new("statistiques", &viewer),
+        heading,
+        described: describe(&filter),
+        figures: figures(&stats),
+        panels: panels(&stats),
+        query: query_of(&scope, &filter),
+        controls: Some(controls),
+        printable: false,
+        share,
+        generated: french::date(today()),
+    }))
+}
+
+pub(super) async fn report(
+    AxState(state): AxState<State>,
+    viewer: Viewer,
+    Stats(asked): Stats,
+) -> Result<Response, PageError> {
+    let (scope, filter, stats, heading) = stats_for(&state, &viewer, asked).await?;
+    Ok(render(&StatsPage {
+        chrome: Chrome::new("statistiques", &viewer),
+        heading: format!(
+            "Rapport d'activité — {}",
+            heading.trim_start_matches("Statistiques ")
+        ),
+        described: describe(&filter),
+        figures: figures(&stats),
+        panels: panels(&stats),
+        query: query_of(&scope, &filter),
+        controls: None,
+        printable: true,
+        share: None,
+        generated: french::date(today()),
+    }))
+}
+
+pub(super) async fn stats_xlsx(
+    AxState(state): AxState<State>,
+    viewer: Viewer,
+    Stats(asked): Stats,
+) -> Result<Response, PageError> {
+    let (_, filter, stats, heading) = stats_for(&state, &viewer, asked).await?;
+    let bytes = maillage_app::activity::statistics_xlsx(
+        &stats,
+        &format!("{heading} — {}", describe(&filter)),
+    )?;
+    Ok(download(bytes, XLSX, "statistiques.xlsx"))
+}
+
+pub(super) async fn stats_csv(
+    AxState(state): AxState<State>,
+    viewer: Viewer,
+    Stats(asked): Stats,
+) -> Result<Response, PageError> {
+    let (_, _, stats, _) = stats_for(&state, &viewer, asked).await?;
+    Ok(download(
+        maillage_app::activity::statistics_csv(&stats)?,
+        "text/csv; charset=utf-8",
+        "statistiques.csv",
+    ))
+}
+
+pub(super) async fn share(
+    AxState(state): AxState<State>,
+    viewer: Viewer,
+    Form(form): Form<maillage_app::activity::ShareForm>,
+) -> Result<Response, PageError> {
+    let Some(token) = state
+        .app
+        .apply_share(viewer.actor(), &form, SharePurpose::Statistics)
+        .await?
+    else {
+        let back = form_urlencoded::Serializer::new(String::from("/statistiques?"))
+            .append_pair("portee", &form.organisation)
+            .finish();
+        return Ok(Redirect::to(&back).into_response());
+    };
+    let link = format!("{}/statistiques/publiques/{token}", state.app.public_url);
+    Ok(crate::pages::message_page_for(
+        &viewer,
+        "Lien public des statistiques",
+        &format!(
+            "Voici le lien à partager (il ne sera plus affiché) : {link} — il montre les chiffres agrégés de la structure, jamais les données d'une personne ni les noms des intervenants. Un nouveau lien remplace le précédent ; vous pouvez le retirer depuis la page des statistiques."
+        ),
+    ))
+}
+
+pub(super) async fn public_stats(
+    AxState(state): AxState<State>,
+    viewer: Viewer,
+    Path(token): Path<String>,
+    Stats(asked): Stats,
+) -> Result<Response, PageError> {
+    // The link's structure only: a scope in the query changes nothing.
+    let filter = asked.filter;
+    let (org, stats) = state.app.shared_statistics(&token, filter.clone()).await?;
+    let mut r = render(&StatsPage {
+        chrome: Chrome::new("", &viewer),
+        heading: format!("Activité de {}", org.name),
+        described: describe(&filter),
+        figures: figures(&stats),
+        panels: panels(&stats),
+        query: String::new(),
+        controls: None,
+        printable: false,
+        share: None,
+        generated: french::date(today()),
+    });
+    r.headers_mut().insert(
+        header::HeaderName::from_static("x-robots-tag"),
+        HeaderValue::from_static("noindex"),
+    );
+    Ok(r)
+}

@@ -1,0 +1,201 @@
+//! The administration: accounts and structures.
+
+use super::*;
+
+#[derive(Template)]
+#[template(path = "admin.html")]
+pub(super) struct AdminPage {
+    pub(super) chrome: Chrome,
+    pub(super) message: Option<String>,
+    pub(super) error: Option<String>,
+    pub(super) users: Vec<(String, String, String, String)>,
+    pub(super) organisations: Vec<(String, String)>,
+}
+
+pub(super) async fn admin_view(
+    state: &State,
+    viewer: &Viewer,
+    message: Option<String>,
+    error: Option<String>,
+) -> Result<Response, PageError> {
+    let (accounts, orgs) = state.app.accounts(viewer.actor()).await?;
+    let mut users = Vec::new();
+    for maillage_app::accounts::Account { user: u, actor } in accounts {
+        let scope = actor
+            .territory
+            .iter()
+            .map(|t| t.code().to_string())
+            .chain(actor.memberships.iter().map(|m| {
+                orgs.iter()
+                    .find(|o| o.id == m.organisation_id)
+                    .map(|o| o.name.clone())
+                    .unwrap_or_else(|| m.organisation_id.clone())
+            }))
+            .collect::<Vec<_>>()
+            .join(", ");
+        users.push((
+            u.display_name,
+            u.email,
+            actor.role_label().to_string(),
+            scope,
+        ));
+    }
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let mut r = render(&AdminPage {
+        chrome: Chrome::new("admin", viewer),
+        message,
+        error,
+        users,
+        organisations: orgs.into_iter().map(|o| (o.id, o.name)).collect(),
+    });
+    *r.status_mut() = status;
+    Ok(r)
+}
+
+pub(super) async fn admin_page(
+    AxState(state): AxState<State>,
+    viewer: Viewer,
+) -> Result<Response, PageError> {
+    admin_view(&state, &viewer, None, None).await
+}
+
+/// The administration's account form: `role` is `aidant` (member of `structure`),
+/// `coordinateur` (of `territoire`: départements or INSEE codes) or `admin`.
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub(super) struct AccountForm {
+    pub(super) email: String,
+    pub(super) name: String,
+    pub(super) password: Raw,
+    pub(super) role: String,
+    #[serde(rename = "territoire")]
+    pub(super) territory: String,
+    #[serde(rename = "structure")]
+    pub(super) organisation: String,
+}
+
+pub(super) async fn admin_create_user(
+    AxState(state): AxState<State>,
+    viewer: Viewer,
+    Form(asked): Form<AccountForm>,
+) -> Result<Response, PageError> {
+    allow(authorize(viewer.actor(), &Action::ManageAccounts, today()))?;
+    let role = asked.role.as_str();
+    let mut territory = Vec::new();
+    for code in asked
+        .territory
+        .split([' ', ',', ';'])
+        .filter(|s| !s.is_empty())
+    {
+        match TerritoryUnit::parse(code) {
+            Some(t) => territory.push(t),
+            None => {
+                return admin_view(
+                    &state,
+                    &viewer,
+                    None,
+                    Some(format!(
+                        "territoire « {code} » : département (54, 2A, 971) ou code INSEE attendu"
+                    )),
+                )
+                .await;
+            }
+        }
+    }
+    if role == "coordinateur" && territory.is_empty() {
+        return admin_view(
+            &state,
+            &viewer,
+            None,
+            Some("un coordinateur a besoin d'un territoire".into()),
+        )
+        .await;
+    }
+    let structure = asked.organisation.clone();
+    let memberships = if role == "aidant" && !structure.is_empty() {
+        vec![Membership {
+            organisation_id: structure,
+            since: today(),
+            until: None,
+        }]
+    } else {
+        Vec::new()
+    };
+    let new = NewUser {
+        email: asked.email.clone(),
+        display_name: asked.name.clone(),
+        password: asked.password.0.clone(),
+        administrator: role == "admin",
+        territory: if role == "coordinateur" {
+            territory
+        } else {
+            Vec::new()
+        },
+        memberships,
+    };
+    match state.app.create_account(viewer.actor(), &new).await {
+        Ok(_) => {
+            admin_view(
+                &state,
+                &viewer,
+                Some(format!("Compte créé pour {}.", new.email.trim())),
+                None,
+            )
+            .await
+        }
+        Err(e) if e.kind() == ErrorKind::Conflict || e.kind() == ErrorKind::Invalid => {
+            admin_view(&state, &viewer, None, Some(e.to_string())).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The answer to the structure form: the administration page for administrators; a page of its
+/// own for a coordinator of the territory (the same rule as the API: `ManageOrganisation`).
+pub(super) async fn organisation_answer(
+    state: &State,
+    viewer: &Viewer,
+    message: Option<String>,
+    error: Option<String>,
+) -> Result<Response, PageError> {
+    if authorize(viewer.actor(), &Action::ManageAccounts, today()).is_allowed() {
+        return admin_view(state, viewer, message, error).await;
+    }
+    Ok(match error {
+        Some(error) => {
+            let mut r = message_page_for(viewer, "Structure non créée", &error);
+            *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            r
+        }
+        None => message_page_for(viewer, "Structure créée", &message.unwrap_or_default()),
+    })
+}
+
+pub(super) async fn admin_create_organisation(
+    AxState(state): AxState<State>,
+    viewer: Viewer,
+    Form(input): Form<maillage_app::organisations::NewOrganisation>,
+) -> Result<Response, PageError> {
+    match state.app.create_organisation(viewer.actor(), &input).await {
+        Ok(Ok(org)) => {
+            let message = format!("Structure « {} » créée.", org.name);
+            organisation_answer(&state, &viewer, Some(message), None).await
+        }
+        Ok(Err(errors)) => {
+            let msg = errors
+                .into_iter()
+                .map(|(f, r)| format!("{f} : {r}"))
+                .collect::<Vec<_>>()
+                .join(" ; ");
+            organisation_answer(&state, &viewer, None, Some(msg)).await
+        }
+        Err(e) if e.kind() == ErrorKind::Conflict => {
+            organisation_answer(&state, &viewer, None, Some(e.to_string())).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}

@@ -1,0 +1,295 @@
+//! Import of a directory file (checked, then run as a job the page follows) and export.
+
+use super::*;
+
+pub(super) struct ReportView {
+    pub(super) file_name: String,
+    pub(super) written: bool,
+    pub(super) headline: String,
+    pub(super) summary: String,
+    pub(super) notes: Vec<String>,
+    pub(super) errors: Vec<(String, String, String, String)>,
+    pub(super) warnings: Vec<(String, String, String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "import.html")]
+pub(super) struct ImportPage {
+    pub(super) chrome: Chrome,
+    pub(super) report: Option<ReportView>,
+    pub(super) history: Vec<maillage_app::ImportSummary>,
+}
+
+pub(super) async fn import_page(
+    AxState(state): AxState<State>,
+    viewer: Viewer,
+) -> Result<Response, PageError> {
+    allow(authorize(viewer.actor(), &Action::ImportPlaces, today()))?;
+    Ok(render(&ImportPage {
+        chrome: Chrome::new("import", &viewer),
+        report: None,
+        history: state.app.import_history(viewer.actor(), 20).await?,
+    }))
+}
+
+pub(super) fn rows(
+    report: &maillage_standard::Report,
+    errors: bool,
+) -> Vec<(String, String, String, String)> {
+    report
+        .records
+        .iter()
+        .flat_map(|r| {
+            let list = if errors { &r.errors } else { &r.warnings };
+            list.iter().map(move |i| {
+                (
+                    r.position.to_string(),
+                    i.field.clone(),
+                    i.value.clone(),
+                    i.reason.clone(),
+                )
+            })
+        })
+        .take(2000)
+        .collect()
+}
+
+/// The import form beside its file: the source's name, `partiel` to import the valid lines
+/// when others are not, `action=verifier` to check only.
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub(super) struct ImportForm {
+    pub(super) source: String,
+    #[serde(rename = "partiel")]
+    pub(super) partial: bool,
+    pub(super) action: String,
+}
+
+pub(super) async fn import_upload(
+    AxState(state): AxState<State>,
+    viewer: Viewer,
+    multipart: Multipart,
+) -> Result<Response, PageError> {
+    allow(authorize(viewer.actor(), &Action::ImportPlaces, today()))?;
+    let form = crate::upload::read_form(multipart, maillage_app::limits::IMPORT_BYTES).await?;
+    let asked: ImportForm = form.typed()?;
+    let source = asked.source;
+    let partial = asked.partial;
+    let check_only = asked.action == "verifier";
+    let (file_name, bytes) = match form.file {
+        Some(file) if file.name.is_empty() => ("fichier".to_string(), file.content),
+        Some(file) => (file.name, file.content),
+        None => ("fichier".to_string(), Vec::new()),
+    };
+    // The work runs as a job: the page follows its progress and may interrupt it.
+    let app = state.app.clone();
+    let actor = viewer.actor().cloned();
+    let chrome = Chrome::new("import", &viewer);
+    let owner = viewer.user.as_ref().map(|u| u.id.clone());
+    let title = if check_only {
+        format!("Vérification de « {file_name} »")
+    } else {
+        format!("Import de « {file_name} »")
+    };
+    let slot = maillage_app::jobs::Slot::User(owner.clone().unwrap_or_default());
+    let job = state
+        .app
+        .jobs
+        .start(title, owner, slot, None, move |job| async move {
+            let progress: &dyn maillage_domain::progress::Progress = job.as_ref();
+            match import_work(
+                &app,
+                actor.as_ref(),
+                chrome,
+                &bytes,
+                file_name,
+                &source,
+                partial,
+                check_only,
+                progress,
+            )
+            .await
+            {
+                _ if progress.interrupted() => maillage_app::jobs::Outcome::Interrupted,
+                Ok((html, status)) => maillage_app::jobs::Outcome::Page {
+                    html: std::sync::Arc::new(html),
+                    status,
+                },
+                Err(e) => maillage_app::jobs::Outcome::Failed(e.public_message()),
+            }
+        })?;
+    Ok(Redirect::to(&format!("/taches/{}", job.id)).into_response())
+}
+
+/// Checks or imports a file and renders the report page (status code beside it).
+#[allow(clippy::too_many_arguments)]
+pub(super) async fn import_work(
+    app: &crate::App,
+    actor: Option<&maillage_domain::policy::Actor>,
+    chrome: Chrome,
+    bytes: &[u8],
+    file_name: String,
+    source: &str,
+    partial: bool,
+    check_only: bool,
+    progress: &dyn maillage_domain::progress::Progress,
+) -> Result<(String, u16), AppError> {
+    let (report, outcome, error) = if check_only {
+        (
+            Some(
+                maillage_standard::check_watched(bytes, &app.validation_context(), progress)
+                    .map_err(AppError::from),
+            ),
+            None,
+            None,
+        )
+    } else {
+        match app
+            .import_file_watched(
+                actor,
+                bytes,
+                &file_name,
+                Some(source).filter(|s| !s.is_empty()),
+                partial,
+                progress,
+            )
+            .await
+        {
+            Ok(r) => (Some(Ok(r.report)), r.outcome, None),
+            Err(AppError::Standard(e)) => (Some(Err(AppError::Standard(e))), None, None),
+            Err(AppError::Invalid(m)) => (None, None, Some(m)),
+            Err(e) => return Err(e),
+        }
+    };
+    let view = match (report, error) {
+        (_, Some(message)) => ReportView {
+            file_name: file_name.clone(),
+            written: false,
+            headline: message,
+            summary: String::new(),
+            notes: Vec::new(),
+            errors: Vec::new(),
+            warnings: Vec::new(),
+        },
+        (Some(Err(e)), None) => ReportView {
+            file_name: file_name.clone(),
+            written: false,
+            headline: e.to_string(),
+            summary: "Rien n'a été importé.".into(),
+            notes: Vec::new(),
+            errors: Vec::new(),
+            warnings: Vec::new(),
+        },
+        (Some(Ok(report)), None) => {
+            let headline = match (&outcome, check_only) {
+                (_, true) if report.invalid_count() == 0 => {
+                    "Vérification : le fichier est valide, il peut être importé.".to_string()
+                }
+                (_, true) => format!(
+                    "Vérification : {} ligne(s) à corriger avant l'import.",
+                    report.invalid_count()
+                ),
+                (Some(o), false) => format!(
+                    "Import terminé : {} créé(s), {} mis à jour, {} inchangé(s), {} refusé(s).",
+                    o.created,
+                    o.updated,
+                    o.unchanged,
+                    report.invalid_count()
+                ),
+                (None, false) => format!(
+                    "Rien n'a été importé : {} ligne(s) invalide(s). Corrigez-les, ou cochez « importer seulement les lignes valides ».",
+                    report.invalid_count()
+                ),
+            };
+            ReportView {
+                file_name: file_name.clone(),
+                written: outcome.is_some() || (check_only && report.invalid_count() == 0),
+                headline,
+                summary: format!(
+                    "Fichier {} du standard {} : {} enregistrement(s), {} valide(s), {} refusé(s).",
+                    report.format,
+                    report.version,
+                    report.records.len(),
+                    report.valid_count(),
+                    report.invalid_count()
+                ),
+                notes: report.notes.clone(),
+                errors: rows(&report, true),
+                warnings: rows(&report, false),
+            }
+        }
+        (None, None) => ReportView {
+            file_name,
+            written: false,
+            headline: "Aucun fichier reçu.".into(),
+            summary: String::new(),
+            notes: Vec::new(),
+            errors: Vec::new(),
+            warnings: Vec::new(),
+        },
+    };
+    let status = if view.written {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let page = ImportPage {
+        chrome,
+        report: Some(view),
+        history: app.import_history(actor, 20).await?,
+    };
+    let html = page
+        .render()
+        .map_err(|e| AppError::Invalid(format!("page du rapport : {e}")))?;
+    Ok((html, status.as_u16()))
+}
+
+// ----- export -----
+
+/// The export's format (`csv` by default, `json`, `geojson`).
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct ExportAsked {
+    pub format: String,
+}
+
+pub async fn export_response(
+    state: &State,
+    viewer: &Viewer,
+    asked: &PlaceQuery,
+    format: &ExportAsked,
+) -> Result<Response, AppError> {
+    allow(authorize(viewer.actor(), &Action::ExportDirectory, today()))?;
+    let format: ExportFormat = Some(format.format.as_str())
+        .filter(|f| !f.is_empty())
+        .unwrap_or("csv")
+        .parse()
+        .map_err(AppError::Invalid)?;
+    let parsed = state.app.place_search(asked);
+    if !parsed.errors.is_empty() {
+        return Err(AppError::Invalid(parsed.errors.join(" ; ")));
+    }
+    let places = state.app.places_of(&parsed.query).await?;
+    let bytes = maillage_standard::export::to_bytes(&places, format)?;
+    let mut headers = HeaderMap::new();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static(format.media_type()));
+    if let Ok(v) =
+        HeaderValue::from_str(&format!("attachment; filename=\"{}\"", format.file_name()))
+    {
+        headers.insert(CONTENT_DISPOSITION, v);
+    }
+    Ok((headers, bytes).into_response())
+}
+
+pub(super) async fn export(
+    AxState(state): AxState<State>,
+    viewer: Viewer,
+    Query(asked): Query<PlaceQuery>,
+    Query(format): Query<ExportAsked>,
+) -> Result<Response, PageError> {
+    export_response(&state, &viewer, &asked, &format)
+        .await
+        .map_err(PageError)
+}
+
+// ----- administration -----

@@ -1,0 +1,262 @@
+//! The directory's public pages: the search with its filters, and a place's page.
+
+use super::*;
+
+pub(super) struct ResultRow {
+    pub(super) id: String,
+    pub(super) name: String,
+    pub(super) address: String,
+    pub(super) postcode: String,
+    pub(super) commune: String,
+    pub(super) distance: Option<String>,
+    pub(super) open: Option<bool>,
+    pub(super) open_when: &'static str,
+    pub(super) services: String,
+}
+
+#[derive(Template)]
+#[template(path = "search.html")]
+pub(super) struct SearchPage {
+    pub(super) chrome: Chrome,
+    pub(super) p: PlaceSearch,
+    pub(super) total: usize,
+    pub(super) pages: usize,
+    pub(super) results: Vec<ResultRow>,
+    pub(super) typologies: Vec<(String, String)>,
+    pub(super) exports: Vec<(&'static str, &'static str)>,
+}
+
+pub fn format_distance(m: f64) -> String {
+    if m < 1000.0 {
+        format!("{} m", (m / 10.0).round() * 10.0)
+    } else {
+        format!("{:.1} km", m / 1000.0).replace('.', ",")
+    }
+}
+
+pub(crate) fn vocab_labels<V: Vocabulary>(values: &[V]) -> String {
+    values
+        .iter()
+        .map(|v| v.label())
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
+pub(super) async fn search(
+    AxState(state): AxState<State>,
+    viewer: Viewer,
+    Query(asked): Query<PlaceQuery>,
+) -> Result<Response, PageError> {
+    let p = state.app.place_search(&asked);
+    let results = state.app.search(&p.query).await?;
+    let mut rows = Vec::new();
+    for (hit, stored) in state.app.places_of_hits(&results.hits).await? {
+        let place = stored.place;
+        rows.push(ResultRow {
+            id: place.id.clone(),
+            name: place.name.clone(),
+            address: place.address.clone(),
+            postcode: place.postcode.clone(),
+            commune: place.commune.clone(),
+            distance: hit.distance_m.map(format_distance),
+            open: hit.open,
+            open_when: if p.open_now {
+                "maintenant"
+            } else {
+                "à l'heure demandée"
+            },
+            services: vocab_labels(&place.services),
+        });
+    }
+    let pages = results.total.div_ceil(20).max(1);
+    Ok(render(&SearchPage {
+        chrome: Chrome::new("recherche", &viewer),
+        total: results.total,
+        pages,
+        results: rows,
+        typologies: state
+            .app
+            .typologies
+            .iter()
+            .map(|(c, l)| (c.to_string(), l.to_string()))
+            .collect(),
+        exports: ExportFormat::ALL
+            .iter()
+            .map(|f| (f.slug(), f.label()))
+            .collect(),
+        p,
+    }))
+}
+
+// ----- place page -----
+
+#[derive(Template)]
+#[template(path = "place.html")]
+pub(super) struct PlacePage {
+    pub(super) chrome: Chrome,
+    pub(super) place: Place,
+    pub(super) phone: Option<String>,
+    pub(super) open_now: Option<bool>,
+    pub(super) week: Vec<(bool, String, String)>,
+    pub(super) week_label: String,
+    pub(super) offer: Vec<(&'static str, String)>,
+    pub(super) map_link: Option<String>,
+    pub(super) updated: String,
+    /// Freshness of the page ("à jour", "ancienne : à vérifier"…) and its completeness.
+    pub(super) freshness: &'static str,
+    pub(super) stale: bool,
+    pub(super) completeness: maillage_domain::freshness::Completeness,
+    pub(super) can_edit: bool,
+    pub(super) signed_in: bool,
+    pub(super) organisation: Option<String>,
+    pub(super) source: Option<String>,
+}
+
+/// The place's local date, whether it is open now, and its weekly hours table (day is today,
+/// day label, French text).
+pub(super) type Week = Vec<(bool, String, String)>;
+
+pub(super) fn weekly_hours(place: &Place) -> (chrono::NaiveDate, Option<bool>, Week) {
+    let tz = timezone_of_departement(place.departement().as_deref().unwrap_or("75"));
+    let local_today = Utc::now().with_timezone(&tz).date_naive();
+    let (open_now, week) = match place
+        .opening_hours
+        .as_deref()
+        .filter(|_| place.opening_hours_valid)
+        .map(check_hours)
+    {
+        Some(HoursCheck::Valid(h)) | Some(HoursCheck::Repaired { hours: h, .. }) => {
+            let week = h
+                .week(monday_of(local_today))
+                .into_iter()
+                .map(|d| {
+                    let mut text = if d.unknown {
+                        "horaires non précisés".to_string()
+                    } else if d.ranges.is_empty() {
+                        "fermé".to_string()
+                    } else {
+                        d.ranges.join(", ")
+                    };
+                    if d.public_holiday {
+                        text.push_str(" (jour férié)");
+                    }
+                    if let Some(c) = d.comment {
+                        text.push_str(&format!(" — {c}"));
+                    }
+                    (
+                        d.date == local_today,
+                        format!("{} {}", d.day_name, d.date.day()),
+                        text,
+                    )
+                })
+                .collect();
+            (h.is_open_now(Utc::now(), tz), week)
+        }
+        _ => (None, Vec::new()),
+    };
+    (local_today, open_now, week)
+}
+
+pub(super) async fn place_page(
+    AxState(state): AxState<State>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let stored = state.app.place(&id).await?;
+    let place = stored.place;
+    let (local_today, open_now, week) = weekly_hours(&place);
+    let mut offer: Vec<(&'static str, String)> = Vec::new();
+    let mut add = |label: &'static str, text: String| {
+        if !text.is_empty() {
+            offer.push((label, text));
+        }
+    };
+    add("Services", vocab_labels(&place.services));
+    add(
+        "Formes de médiation",
+        vocab_labels(&place.extras.mediation_forms),
+    );
+    add(
+        "Domaines d'intervention",
+        vocab_labels(&place.extras.intervention_domains),
+    );
+    add("Publics", vocab_labels(&place.publics));
+    add(
+        "Prises en charge spécifiques",
+        vocab_labels(&place.specific_support),
+    );
+    add("Frais", vocab_labels(&place.fees));
+    add(
+        "Contribution demandée",
+        place.extras.contribution.clone().unwrap_or_default(),
+    );
+    add("Modalités d'accès", vocab_labels(&place.access_modes));
+    add("Accompagnement", vocab_labels(&place.support_modes));
+    add(
+        "Conditions d'accès",
+        place.extras.access_conditions.clone().unwrap_or_default(),
+    );
+    add("Limites", place.extras.limits.clone().unwrap_or_default());
+    add(
+        "Dispositifs nationaux",
+        vocab_labels(&place.national_programmes),
+    );
+    add("Formations et labels", vocab_labels(&place.training_labels));
+    add(
+        "Autres labels",
+        place.other_labels.clone().unwrap_or_default(),
+    );
+    add("Itinérance", vocab_labels(&place.mobility));
+    add(
+        "Type de structure",
+        place
+            .typologies
+            .iter()
+            .map(|t| state.app.typologies.label(t).unwrap_or(t).to_string())
+            .collect::<Vec<_>>()
+            .join(" · "),
+    );
+    let can_edit = authorize(
+        viewer.actor(),
+        &Action::UpdatePlace(location_of(&place, stored.organisation_id.as_deref())),
+        today(),
+    )
+    .is_allowed();
+    let organisation = match &stored.organisation_id {
+        Some(o) if maillage_app::sees_helpers_part(viewer.actor()) => {
+            state.app.organisation(o).await?.map(|o| o.name)
+        }
+        _ => None,
+    };
+    Ok(render(&PlacePage {
+        chrome: Chrome::new("", &viewer),
+        phone: place
+            .phone
+            .as_deref()
+            .map(maillage_domain::fields::phone_national),
+        open_now,
+        week,
+        week_label: french::date(monday_of(local_today)),
+        offer,
+        map_link: place.location.map(|l| {
+            format!(
+                "https://www.openstreetmap.org/?mlat={:.5}&mlon={:.5}#map=17/{:.5}/{:.5}",
+                l.lat, l.lon, l.lat, l.lon
+            )
+        }),
+        updated: french::date(place.updated_on),
+        freshness: maillage_domain::freshness::freshness(place.updated_on, local_today).label(),
+        stale: maillage_domain::freshness::freshness(place.updated_on, local_today)
+            == maillage_domain::freshness::Freshness::Stale,
+        completeness: maillage_domain::freshness::completeness(&place),
+        can_edit,
+        signed_in: maillage_app::sees_helpers_part(viewer.actor()),
+        organisation,
+        source: stored
+            .source
+            .filter(|_| maillage_app::sees_helpers_part(viewer.actor())),
+        place,
+    }))
+}
+
+// ----- sign-in -----
