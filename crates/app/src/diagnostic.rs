@@ -6,6 +6,7 @@ use maillage_domain::diagnostic::{
     AnswerSheet, Answers, Assessment, Change, Level, Questionnaire, assess, builtin, compare,
 };
 use maillage_domain::policy::{Action, Actor, authorize};
+use maillage_domain::retention::Kept;
 /// Resume codes as typed (spaces, dashes, lower case) made comparable.
 pub use maillage_store::normalise_code;
 use maillage_store::{Draft, NewDiagnostic, NewPerson, Person, StoredDiagnostic};
@@ -151,10 +152,6 @@ impl App {
     }
 }
 
-/// Days a test taken alone can be resumed.
-pub const DRAFT_DAYS: i64 = 30;
-/// A followed person is kept this long after their last diagnostic, then erased.
-pub const PERSON_KEEP_DAYS: i64 = 730;
 /// When to come back for a re-test.
 pub const RETEST_AFTER_DAYS: i64 = 90;
 
@@ -210,7 +207,7 @@ impl App {
             .create_draft(
                 &q.id,
                 q.version,
-                &stamp(Utc::now() + Duration::days(DRAFT_DAYS)),
+                &stamp(Utc::now() + self.retention.duration(Kept::TestDrafts)),
             )
             .await?)
     }
@@ -318,7 +315,7 @@ impl App {
                 .override_level(*level, reason)
                 .map_err(|e| AppError::Invalid(format!("niveau choisi : {e}")))?;
         }
-        let keep_until = stamp(Utc::now() + Duration::days(PERSON_KEEP_DAYS));
+        let keep_until = stamp(Utc::now() + self.retention.duration(Kept::FollowedPersons));
         let person_id = match (&input.person_id, &input.new_person) {
             (Some(id), _) => {
                 let person = self.person_of(actor, id).await?;

@@ -21,6 +21,7 @@ pub mod quality;
 pub mod referrals;
 pub mod reports;
 pub mod resources;
+pub mod retention;
 pub mod schedule;
 pub mod watch;
 pub mod workshops;
@@ -42,8 +43,8 @@ use crate::database::Database;
 /// The records the services return, as the store reads them: the web crate shows them without
 /// reaching the store.
 pub use maillage_store::{
-    ImportSummary, NewUser, Person, ReferralEvent, StoredDiagnostic, StoredPlace, StoredReferral,
-    StoredResource, User,
+    ImportSummary, JobRun, NewUser, Person, ReferralEvent, StoredDiagnostic, StoredPlace,
+    StoredReferral, StoredResource, User,
 };
 
 /// Errors of the services, each with a French message for users.
@@ -185,6 +186,8 @@ pub struct App {
     /// The dead-link checker also asks private and local addresses (tests against a local web
     /// server only; see [`App::checking_private_links`]).
     pub(crate) private_links_checked: bool,
+    /// How long each personal datum is kept (`MAILLAGE_CONSERVATION_*`, see [`retention`]).
+    pub(crate) retention: maillage_domain::retention::Retention,
 }
 
 /// Places recently shown in results, decoded, so that popular pages of results do not go back
@@ -306,6 +309,7 @@ impl App {
             stats: Default::default(),
             limits: Arc::default(),
             private_links_checked: false,
+            retention: Default::default(),
         })
     }
 
@@ -353,6 +357,17 @@ impl App {
             limits: Arc::default(),
             ..self
         })
+    }
+
+    /// Keeps personal data for these delays.
+    pub fn with_retention(mut self, retention: maillage_domain::retention::Retention) -> Self {
+        self.retention = retention;
+        self
+    }
+
+    /// The keeping delays in force.
+    pub fn retention(&self) -> &maillage_domain::retention::Retention {
+        &self.retention
     }
 
     /// Sends e-mail through this mailer, with links to this address.

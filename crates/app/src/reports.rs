@@ -8,6 +8,7 @@ use maillage_store::{ErrorReport, StoredPlace};
 use crate::mail::Mail;
 use crate::{App, AppError, allow, location_of, today};
 use maillage_domain::Vocabulary;
+use maillage_domain::retention::Kept;
 
 /// A report refused, with the fields at fault (French reasons).
 /// The error report form of a place's public page.
@@ -176,7 +177,7 @@ impl App {
                 to,
                 subject: format!("Votre signalement sur « {} » est traité", place.place.name),
                 body: format!(
-                    "Bonjour,\n\nVous avez signalé une erreur sur la fiche « {} » ({}). Elle a été traitée{}.\n\nLa fiche : {}/lieux/{}\n\nMerci de votre aide. Votre adresse sera effacée dans {} jours.\n\n— Maillage",
+                    "Bonjour,\n\nVous avez signalé une erreur sur la fiche « {} » ({}). Elle a été traitée{}.\n\nLa fiche : {}/lieux/{}\n\nMerci de votre aide. Votre adresse sera effacée dans {}.\n\n— Maillage",
                     place.place.name,
                     place.place.commune,
                     if resolution.is_empty() {
@@ -186,7 +187,7 @@ impl App {
                     },
                     self.public_url,
                     place.place.id,
-                    maillage_domain::reports::EMAIL_RETENTION_DAYS,
+                    self.retention.phrase(Kept::ReportEmails),
                 ),
             };
             self.mailer.send_all(std::slice::from_ref(&mail)).await;

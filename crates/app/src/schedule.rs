@@ -1,111 +1,304 @@
-//! The periodic work of a server, run every hour: purge what is kept no longer than needed,
-//! send the due reminders and digests, check a batch of the library's links.
+//! The one scheduler of a server: named periodic jobs, run every hour. Each run is claimed in
+//! the store, so that several instances of one network do it once; its end, outcome and summary
+//! (counts, never personal data) are kept for the administrators. Purges follow the keeping
+//! delays of [`crate::retention`].
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, SecondsFormat, Utc};
+use maillage_domain::policy::{Action, Actor, authorize};
+use maillage_domain::retention::Kept;
+use maillage_store::JobRun;
 
-use crate::App;
+use crate::{App, AppError, allow, today};
+
+/// The log of activity changes is needed by the instances one hour behind at most (one further
+/// behind reloads its statistics whole); a day is kept.
+const ACTIVITY_LOG_DAYS: i64 = 1;
+/// A job is claimed again once its last run is this old (a little less than the hour between
+/// two rounds, so that a round never skips a job that ran at the previous one).
+const CLAIM_AGAIN_AFTER_MINUTES: i64 = 55;
+/// Links checked per hour.
+const LINKS_PER_HOUR: usize = 200;
+
+/// A periodic job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Job {
+    Sessions,
+    PasswordResets,
+    ReportEmails,
+    Campaigns,
+    Diagnostics,
+    ActivityLog,
+    Registrations,
+    WorkshopReminders,
+    CampaignReminders,
+    WatchDeliveries,
+    WatchDigests,
+    UrgentNews,
+    Referrals,
+    Links,
+}
+
+impl Job {
+    pub const ALL: [Job; 14] = [
+        Job::Sessions,
+        Job::PasswordResets,
+        Job::ReportEmails,
+        Job::Campaigns,
+        Job::Diagnostics,
+        Job::ActivityLog,
+        Job::Registrations,
+        Job::WorkshopReminders,
+        Job::CampaignReminders,
+        Job::WatchDeliveries,
+        Job::WatchDigests,
+        Job::UrgentNews,
+        Job::Referrals,
+        Job::Links,
+    ];
+
+    /// Its name in the store and the logs.
+    pub fn key(self) -> &'static str {
+        match self {
+            Job::Sessions => "purge-sessions",
+            Job::PasswordResets => "purge-liens-mot-de-passe",
+            Job::ReportEmails => "purge-courriels-signalements",
+            Job::Campaigns => "purge-campagnes",
+            Job::Diagnostics => "purge-diagnostics",
+            Job::ActivityLog => "purge-journal-activites",
+            Job::Registrations => "purge-inscriptions",
+            Job::WorkshopReminders => "rappels-ateliers",
+            Job::CampaignReminders => "rappels-campagnes",
+            Job::WatchDeliveries => "purge-envois-veille",
+            Job::WatchDigests => "resumes-veille",
+            Job::UrgentNews => "nouvelles-urgentes",
+            Job::Referrals => "echeances-orientations",
+            Job::Links => "verification-liens",
+        }
+    }
+
+    /// What it does, in French.
+    pub fn label(self) -> &'static str {
+        match self {
+            Job::Sessions => "Efface les sessions expirées",
+            Job::PasswordResets => "Efface les liens de mot de passe expirés",
+            Job::ReportEmails => "Efface les adresses des signalements traités",
+            Job::Campaigns => "Efface les adresses des campagnes closes et les liens expirés",
+            Job::Diagnostics => {
+                "Efface les personnes suivies arrivées à échéance et les diagnostics en cours abandonnés"
+            }
+            Job::ActivityLog => "Allège le journal des changements d'activité",
+            Job::Registrations => "Efface les inscriptions aux ateliers passés",
+            Job::WorkshopReminders => "Envoie les rappels des ateliers",
+            Job::CampaignReminders => "Envoie les relances des campagnes",
+            Job::WatchDeliveries => "Oublie les envois anciens de la veille",
+            Job::WatchDigests => "Envoie les résumés de la veille dus",
+            Job::UrgentNews => "Renvoie les nouvelles urgentes restées en échec",
+            Job::Referrals => "Relance, fait expirer et efface les orientations à échéance",
+            Job::Links => "Vérifie un lot de liens de la ressourcerie",
+        }
+    }
+}
+
+/// A job and its last run (none yet: `None`).
+#[derive(Debug, Clone)]
+pub struct JobStatus {
+    pub job: Job,
+    pub last: Option<JobRun>,
+}
+
+fn stamp(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
 
 impl App {
-    /// One hour's work, at `now`. Each job's failure is logged and the next ones still run.
+    /// One round of the periodic jobs at `now`: each job this instance claims runs, and its
+    /// outcome is recorded; a failure is logged and the next jobs still run.
     pub async fn run_hourly(&self, now: DateTime<Utc>, check_links: bool) {
-        if let Err(e) = self.store.purge_sessions(now.timestamp()).await {
-            tracing::warn!("purge des sessions : {e}");
-        }
-        if let Err(e) = self.store.purge_password_resets(now.timestamp()).await {
-            tracing::warn!("purge des liens de mot de passe : {e}");
-        }
-        // Reporters' e-mail addresses: erased 30 days after their report was resolved.
-        let before = now - chrono::Duration::days(maillage_domain::reports::EMAIL_RETENTION_DAYS);
-        let before = before.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-        if let Err(e) = self.store.purge_report_emails(&before).await {
-            tracing::warn!("purge des adresses des signalements : {e}");
-        }
-        // Campaigns: addresses erased 30 days after the campaign is closed, expired links
-        // deleted, due reminders sent.
-        if let Err(e) = self
-            .store
-            .purge_campaign_emails(
-                &before,
-                &now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-            )
-            .await
-        {
-            tracing::warn!("purge des adresses des campagnes : {e}");
-        }
-        // Followed persons past their keeping date (with their diagnostics), expired
-        // drafts of tests taken alone.
-        if let Err(e) = self
-            .store
-            .purge_diagnostics(&now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
-            .await
-        {
-            tracing::warn!("purge des diagnostics : {e}");
-        }
-        // The log of activity changes: a day is enough for every running instance (one
-        // further behind reloads its statistics whole).
-        let day_ago =
-            (now - chrono::Duration::days(1)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-        if let Err(e) = self.store.purge_activity_changes(&day_ago).await {
-            tracing::warn!("purge du journal des activités : {e}");
-        }
-        // Workshop registrations: erased 90 days after the workshop.
-        let before =
-            (now.with_timezone(&chrono::Local).date_naive() - chrono::Days::new(90)).to_string();
-        if let Err(e) = self.store.purge_registrations(&before).await {
-            tracing::warn!("purge des inscriptions aux ateliers : {e}");
-        }
-        match self.send_workshop_reminders(now).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!("ateliers : {n} rappel(s) envoyé(s)"),
-            Err(e) => tracing::warn!("rappels des ateliers : {e}"),
-        }
-        match self.send_campaign_reminders(now).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!("campagnes : {n} rappel(s) envoyé(s)"),
-            Err(e) => tracing::warn!("rappels des campagnes : {e}"),
-        }
-        // Watch: who received which item is forgotten after 90 days (beyond the digests'
-        // five weeks).
-        let before =
-            (now - chrono::Duration::days(90)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-        if let Err(e) = self.store.purge_watch_deliveries(&before).await {
-            tracing::warn!("purge des envois de la veille : {e}");
-        }
-        // Watch: Monday digests when due, and urgent items a failed sending left behind.
-        match self.send_digests(now, false).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!("veille : {n} résumé(s) envoyé(s)"),
-            Err(e) => tracing::warn!("résumés de la veille : {e}"),
-        }
-        if let Err(e) = self.resend_urgent_news(now).await {
-            tracing::warn!("nouvelles urgentes : {e}");
-        }
-        // Referrals: reminders after a week without answer, expiry after 30 days, the
-        // person's data erased 12 months after the journey closed.
-        match self.run_referral_schedule(now).await {
-            Ok((0, 0, 0)) => {}
-            Ok((r, x, e)) => tracing::info!(
-                "orientations : {r} rappel(s), {x} expirée(s), {e} parcours effacé(s)"
-            ),
-            Err(e) => tracing::warn!("échéances des orientations : {e}"),
-        }
-        // Library: links due for a check (weekly; failing ones daily), a batch per hour.
-        if check_links {
-            match self.check_links(now, 200).await {
-                Ok(r) if r.offline => {
-                    tracing::info!(
-                        "liens : aucun site ne répond, serveur hors ligne ? rien n'est noté"
-                    )
+        let not_since = stamp(now - Duration::minutes(CLAIM_AGAIN_AFTER_MINUTES));
+        for job in Job::ALL {
+            if job == Job::Links && !check_links {
+                continue;
+            }
+            match self
+                .store
+                .claim_job(job.key(), &stamp(now), &not_since)
+                .await
+            {
+                Ok(true) => {}
+                Ok(false) => continue,
+                Err(e) => {
+                    tracing::warn!("{} : réclamation impossible : {e}", job.key());
+                    continue;
                 }
-                Ok(r) if r.checked > 0 => tracing::info!(
-                    "liens : {} vérifié(s), {} en échec, {} signalé(s) morts",
-                    r.checked,
-                    r.failed,
-                    r.newly_dead.len()
-                ),
-                Ok(_) => {}
-                Err(e) => tracing::warn!("vérification des liens : {e}"),
+            }
+            let (ok, summary) = match self.run_job(job, now).await {
+                Ok(summary) => (true, summary),
+                Err(e) => {
+                    tracing::warn!("{} : {e}", job.key());
+                    (false, e.public_message())
+                }
+            };
+            if ok && !summary.starts_with("0 ") && summary != "rien à faire" {
+                tracing::info!("{} : {summary}", job.key());
+            }
+            if let Err(e) = self
+                .store
+                .finish_job(job.key(), &stamp(Utc::now()), ok, &summary)
+                .await
+            {
+                tracing::warn!("{} : fin non enregistrée : {e}", job.key());
             }
         }
+    }
+
+    /// Runs one job now, whatever its last run; returns what it did, in French.
+    pub async fn run_job(&self, job: Job, now: DateTime<Utc>) -> Result<String, AppError> {
+        let r = &self.retention;
+        Ok(match job {
+            Job::Sessions => {
+                let n = self.store.purge_sessions(now.timestamp()).await?;
+                format!("{n} session(s) effacée(s)")
+            }
+            Job::PasswordResets => {
+                let n = self.store.purge_password_resets(now.timestamp()).await?;
+                format!("{n} lien(s) effacé(s)")
+            }
+            Job::ReportEmails => {
+                let before = stamp(now - r.duration(Kept::ReportEmails));
+                let n = self.store.purge_report_emails(&before).await?;
+                format!("{n} adresse(s) effacée(s)")
+            }
+            Job::Campaigns => {
+                let before = stamp(now - r.duration(Kept::CampaignEmails));
+                let n = self
+                    .store
+                    .purge_campaign_emails(&before, &stamp(now))
+                    .await?;
+                format!("{n} adresse(s) ou lien(s) effacé(s)")
+            }
+            Job::Diagnostics => {
+                let n = self.store.purge_diagnostics(&stamp(now)).await?;
+                format!("{n} personne(s) ou brouillon(s) effacé(s)")
+            }
+            Job::ActivityLog => {
+                let before = stamp(now - Duration::days(ACTIVITY_LOG_DAYS));
+                let n = self.store.purge_activity_changes(&before).await?;
+                format!("{n} ligne(s) du journal effacée(s)")
+            }
+            Job::Registrations => {
+                let day = now.with_timezone(&chrono::Local).date_naive()
+                    - r.duration(Kept::Registrations);
+                let n = self.store.purge_registrations(&day.to_string()).await?;
+                format!("{n} inscription(s) effacée(s)")
+            }
+            Job::WorkshopReminders => {
+                let n = self.send_workshop_reminders(now).await?;
+                format!("{n} rappel(s) envoyé(s)")
+            }
+            Job::CampaignReminders => {
+                let n = self.send_campaign_reminders(now).await?;
+                format!("{n} relance(s) envoyée(s)")
+            }
+            Job::WatchDeliveries => {
+                let before = stamp(now - r.duration(Kept::WatchDeliveries));
+                let n = self.store.purge_watch_deliveries(&before).await?;
+                format!("{n} envoi(s) oublié(s)")
+            }
+            Job::WatchDigests => {
+                let n = self.send_digests(now, false).await?;
+                format!("{n} résumé(s) envoyé(s)")
+            }
+            Job::UrgentNews => {
+                let n = self.resend_urgent_news(now).await?;
+                format!("{n} nouvelle(s) renvoyée(s)")
+            }
+            Job::Referrals => {
+                let (reminded, expired, erased) = self.run_referral_schedule(now).await?;
+                format!("{reminded} rappel(s), {expired} expirée(s), {erased} parcours effacé(s)")
+            }
+            Job::Links => {
+                let report = self.check_links(now, LINKS_PER_HOUR).await?;
+                if report.offline {
+                    "aucun site ne répond : serveur hors ligne ? rien n'est noté".to_string()
+                } else {
+                    format!(
+                        "{} lien(s) vérifié(s), {} en échec, {} signalé(s) morts",
+                        report.checked,
+                        report.failed,
+                        report.newly_dead.len()
+                    )
+                }
+            }
+        })
+    }
+
+    /// Every job with its last run, for administrators.
+    pub async fn scheduled_jobs(&self, actor: Option<&Actor>) -> Result<Vec<JobStatus>, AppError> {
+        allow(authorize(actor, &Action::ManageAccounts, today()))?;
+        let runs = self.store.job_runs().await?;
+        Ok(Job::ALL
+            .into_iter()
+            .map(|job| JobStatus {
+                job,
+                last: runs.iter().find(|r| r.job == job.key()).cloned(),
+            })
+            .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use maillage_domain::policy::Actor;
+    use maillage_referential::Referential;
+    use maillage_store::Store;
+
+    use super::*;
+
+    fn admin() -> Actor {
+        Actor {
+            user_id: "admin".into(),
+            administrator: true,
+            territory: Vec::new(),
+            memberships: Vec::new(),
+        }
+    }
+
+    #[tokio::test]
+    async fn every_job_runs_once_an_hour_and_its_outcome_is_shown_to_administrators() {
+        let store = Store::connect("sqlite::memory:").await.expect("base");
+        let app = App::for_writes(store, Referential::default()).expect("application");
+        let now = DateTime::parse_from_rfc3339("2026-12-04T05:00:00Z")
+            .map(|t| t.with_timezone(&Utc))
+            .expect("date");
+        app.run_hourly(now, false).await;
+        let jobs = app.scheduled_jobs(Some(&admin())).await.expect("tâches");
+        assert_eq!(jobs.len(), Job::ALL.len());
+        for s in &jobs {
+            match s.job {
+                // Not asked to check links: never claimed.
+                Job::Links => assert!(s.last.is_none()),
+                _ => {
+                    let run = s.last.as_ref().expect("exécutée");
+                    assert_eq!(run.ok, Some(true), "{:?} : {:?}", s.job, run.summary);
+                    assert_eq!(run.claimed_at, "2026-12-04T05:00:00Z");
+                }
+            }
+        }
+        // Ten minutes later (another instance's round): nothing runs again.
+        app.run_hourly(now + Duration::minutes(10), false).await;
+        let again = app.scheduled_jobs(Some(&admin())).await.expect("tâches");
+        assert!(again.iter().all(|s| s
+            .last
+            .as_ref()
+            .is_none_or(|r| r.claimed_at == "2026-12-04T05:00:00Z")));
+        // The next hour: every job runs again.
+        app.run_hourly(now + Duration::hours(1), false).await;
+        let next = app.scheduled_jobs(Some(&admin())).await.expect("tâches");
+        assert!(next.iter().filter(|s| s.job != Job::Links).all(|s| s
+            .last
+            .as_ref()
+            .is_some_and(|r| r.claimed_at == "2026-12-04T06:00:00Z")));
+        // Only administrators see them.
+        assert!(app.scheduled_jobs(None).await.is_err());
     }
 }

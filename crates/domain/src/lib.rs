@@ -23,6 +23,7 @@ pub mod progress;
 pub mod referrals;
 pub mod reports;
 pub mod resources;
+pub mod retention;
 pub mod spreadsheet;
 pub mod text;
 pub mod typology;

@@ -6,9 +6,6 @@ use crate::vocab::{ReportCategory, Vocabulary};
 
 /// Longest message kept.
 pub const MESSAGE_MAX_CHARS: usize = 2_000;
-/// Days a reporter's e-mail address is kept after the report is resolved (to tell them), then
-/// erased.
-pub const EMAIL_RETENTION_DAYS: i64 = 30;
 
 /// A validated report.
 #[derive(Debug, Clone, PartialEq, Eq)]

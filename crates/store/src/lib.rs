@@ -18,6 +18,7 @@ mod impact;
 mod referrals;
 mod reports;
 mod resources;
+mod schedule;
 mod sessions;
 mod watch;
 mod workshops;
@@ -40,6 +41,7 @@ pub use referrals::{
 };
 pub use reports::ErrorReport;
 pub use resources::{FileChange, FileInfo, NewFile, Proposer, StoredResource};
+pub use schedule::JobRun;
 pub use sessions::SessionRecord;
 pub use watch::Subscriber;
 pub use workshops::{Registration, StoredWorkshop};

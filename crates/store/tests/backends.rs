@@ -2055,3 +2055,58 @@ async fn a_sqlite_backup_holds_every_table_and_a_bad_file_is_refused() {
     other.close().await;
     assert!(Store::check_sqlite_backup(&empty).await.is_err());
 }
+
+#[tokio::test]
+async fn a_periodic_job_runs_once_per_period_whichever_instance_claims_it() {
+    for store in backends().await {
+        let other_instance = store.clone();
+        let at = "2026-12-04T05:00:00Z";
+        let period_start = "2026-12-04T04:05:00Z";
+        assert!(
+            store
+                .claim_job("purge-sessions", at, period_start)
+                .await
+                .expect("réclamation")
+        );
+        // The other instance, in the same period: nothing to do.
+        assert!(
+            !other_instance
+                .claim_job(
+                    "purge-sessions",
+                    "2026-12-04T05:00:03Z",
+                    "2026-12-04T04:05:03Z"
+                )
+                .await
+                .expect("seconde réclamation")
+        );
+        let runs = store.job_runs().await.expect("exécutions");
+        assert_eq!(runs.len(), 1);
+        assert_eq!(runs[0].finished_at, None);
+        store
+            .finish_job(
+                "purge-sessions",
+                "2026-12-04T05:00:01Z",
+                true,
+                "3 session(s)",
+            )
+            .await
+            .expect("fin");
+        let runs = store.job_runs().await.expect("exécutions");
+        assert_eq!(runs[0].ok, Some(true));
+        assert_eq!(runs[0].summary.as_deref(), Some("3 session(s)"));
+        // The next hour: claimed again, the last outcome cleared until it ends.
+        assert!(
+            other_instance
+                .claim_job(
+                    "purge-sessions",
+                    "2026-12-04T06:00:00Z",
+                    "2026-12-04T05:05:00Z"
+                )
+                .await
+                .expect("heure suivante")
+        );
+        let runs = store.job_runs().await.expect("exécutions");
+        assert_eq!(runs[0].claimed_at, "2026-12-04T06:00:00Z");
+        assert_eq!(runs[0].ok, None);
+    }
+}

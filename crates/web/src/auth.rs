@@ -22,7 +22,6 @@ pub const COOKIE_NAME: &str = "maillage_session";
 /// The session cookie over https: the `__Host-` prefix makes browsers refuse it unless it is
 /// `Secure`, for this host only, on every path.
 pub const SECURE_COOKIE_NAME: &str = "__Host-maillage_session";
-const SESSION_HOURS: i64 = 10;
 
 /// The person signed in, if any.
 #[derive(Clone, Default)]
@@ -143,7 +142,11 @@ impl FromRequestParts<State> for Viewer {
 
 /// Opens a session for a user; returns the `Set-Cookie` value.
 pub async fn open_session(state: &State, user_id: &str) -> Result<HeaderValue, AppError> {
-    let id = state.app.open_session(user_id, SESSION_HOURS).await?;
+    let hours = state
+        .app
+        .retention()
+        .value(maillage_domain::retention::Kept::Sessions);
+    let id = state.app.open_session(user_id, hours).await?;
     let secure = if state.config.secure_cookies {
         "; Secure"
     } else {
@@ -152,7 +155,7 @@ pub async fn open_session(state: &State, user_id: &str) -> Result<HeaderValue, A
     HeaderValue::from_str(&format!(
         "{}={id}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
         cookie_name(state.config.secure_cookies),
-        SESSION_HOURS * 3600
+        hours * 3600
     ))
     .map_err(|e| AppError::Invalid(e.to_string()))
 }

@@ -153,9 +153,9 @@ pub async fn serve(app: App, addr: &str) -> anyhow::Result<()> {
         Err(e) => tracing::warn!("ressourcerie, contenu initial : {e}"),
     }
     let check_links = std::env::var("MAILLAGE_LINK_CHECK").map_or(true, |v| v.trim() != "0");
-    // Every hour: purge what is kept no longer than needed (expired sessions, reporters' and
-    // campaigns' addresses past their retention), send the due reminders and digests, and check
-    // a batch of the library's links (`MAILLAGE_LINK_CHECK=0` turns the checker off).
+    // Every hour, the scheduler's named jobs (`maillage_app::schedule`): purges past the keeping
+    // delays, reminders, digests, a batch of the library's links (`MAILLAGE_LINK_CHECK=0` turns
+    // the checker off); each job runs on one instance of the network only.
     let hourly = app.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(3600));

@@ -18,6 +18,7 @@ use maillage_domain::indicators::{Cube, Entry, Filter, Indicator, Statistics};
 use maillage_domain::organisation::Organisation;
 use maillage_domain::policy::{Action, Actor, Location, authorize};
 use maillage_domain::referrals::ReferralStatus;
+use maillage_domain::retention::Kept;
 use maillage_store::{NewActivity, NewPerson, StoredActivity};
 use tokio::sync::RwLock;
 

@@ -83,7 +83,7 @@ impl App {
         let mut activity = activity;
         activity.workshop = input.session.clone();
         activity.referral_id = input.referral_id.clone();
-        let keep_until = (Utc::now() + Duration::days(crate::diagnostic::PERSON_KEEP_DAYS))
+        let keep_until = (Utc::now() + self.retention.duration(Kept::FollowedPersons))
             .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         if let Some(pseudonym) = new_person {
             let id = self

@@ -12,6 +12,7 @@ use maillage_domain::referrals::{
     Consent, DeclineReason, Delays, Event, Outcome, ReferralForm, ReferralStatus, is_ping_pong,
     next,
 };
+use maillage_domain::retention::Kept;
 use maillage_domain::vocab::Vocabulary;
 use maillage_store::{NewReferral, ReferralEvent, Shared, StoredReferral, Transition};
 

@@ -26,7 +26,8 @@ impl App {
             answer_days: env("MAILLAGE_ORIENTATION_REPONSE_JOURS", d.answer_days),
             link_days: env("MAILLAGE_ORIENTATION_LIEN_JOURS", d.link_days),
             reminder_days: env("MAILLAGE_ORIENTATION_RAPPEL_JOURS", d.reminder_days),
-            retention_months: env("MAILLAGE_ORIENTATION_CONSERVATION_MOIS", d.retention_months),
+            retention_months: u32::try_from(self.retention.value(Kept::Referrals))
+                .unwrap_or(d.retention_months),
         }
     }
 

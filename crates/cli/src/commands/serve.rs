@@ -34,9 +34,11 @@ pub async fn run(global: &Global, args: &ServeArgs) -> Result<ExitCode> {
             "Courriels désactivés (MAILLAGE_SMTP_URL non défini) : les notifications ne partent pas."
         );
     }
+    let retention = maillage_app::retention::from_env().map_err(anyhow::Error::msg)?;
     let app = App::with_search_cache(database, global.referential()?, !args.no_search_cache)
         .await?
-        .with_mail(mailer, &public_url);
+        .with_mail(mailer, &public_url)
+        .with_retention(retention);
     if args.demo && app.directory_is_empty().await? {
         super::demo::load(&app, DemoScale::Departement).await?;
         app.reindex().await?;

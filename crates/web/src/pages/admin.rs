@@ -2,10 +2,57 @@
 
 use super::*;
 
+/// A keeping delay, as the administration and the privacy page show it.
+pub(crate) struct RetentionRow {
+    pub(crate) what: &'static str,
+    pub(crate) delay: String,
+    pub(crate) from_when: &'static str,
+    pub(crate) variable: String,
+    pub(crate) bounds: String,
+}
+
+pub(crate) fn retention_rows(r: &maillage_domain::retention::Retention) -> Vec<RetentionRow> {
+    use maillage_domain::retention::{Kept, phrase};
+    Kept::ALL
+        .into_iter()
+        .map(|k| {
+            let (low, high) = k.bounds();
+            RetentionRow {
+                what: k.what(),
+                delay: r.phrase(k),
+                from_when: k.from_when(),
+                variable: maillage_app::retention::variable(k),
+                bounds: format!("de {} à {}", phrase(low, k.unit()), phrase(high, k.unit())),
+            }
+        })
+        .collect()
+}
+
+/// A periodic job and its last run.
+pub(super) struct JobRow {
+    pub(super) key: &'static str,
+    pub(super) label: &'static str,
+    pub(super) when: String,
+    pub(super) outcome: String,
+}
+
+/// `2026-12-04T05:00:00Z` as « 4 décembre 2026 à 06:00 » (Paris time).
+fn french_stamp(stamp: &str) -> String {
+    match chrono::DateTime::parse_from_rfc3339(stamp) {
+        Ok(t) => {
+            let t = t.with_timezone(&chrono_tz::Europe::Paris);
+            format!("{} à {}", french::date(t.date_naive()), t.format("%H:%M"))
+        }
+        Err(_) => stamp.to_string(),
+    }
+}
+
 #[derive(Template)]
 #[template(path = "admin.html")]
 pub(super) struct AdminPage {
     pub(super) chrome: Chrome,
+    pub(super) retention: Vec<RetentionRow>,
+    pub(super) jobs: Vec<JobRow>,
     pub(super) message: Option<String>,
     pub(super) error: Option<String>,
     pub(super) users: Vec<(String, String, String, String)>,
@@ -45,8 +92,34 @@ pub(super) async fn admin_view(
     } else {
         StatusCode::OK
     };
+    let jobs = state
+        .app
+        .scheduled_jobs(viewer.actor())
+        .await?
+        .into_iter()
+        .map(|s| JobRow {
+            key: s.job.key(),
+            label: s.job.label(),
+            when: s
+                .last
+                .as_ref()
+                .map(|r| french_stamp(&r.claimed_at))
+                .unwrap_or_else(|| "pas encore".into()),
+            outcome: match &s.last {
+                None => String::new(),
+                Some(r) => match (r.ok, &r.summary) {
+                    (None, _) => "en cours (ou interrompue)".into(),
+                    (Some(true), Some(s)) => s.clone(),
+                    (Some(true), None) => "faite".into(),
+                    (Some(false), s) => format!("échec : {}", s.clone().unwrap_or_default()),
+                },
+            },
+        })
+        .collect();
     let mut r = render(&AdminPage {
         chrome: Chrome::new("admin", viewer),
+        retention: retention_rows(state.app.retention()),
+        jobs,
         message,
         error,
         users,

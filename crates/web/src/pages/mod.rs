@@ -215,20 +215,32 @@ async fn accessibility(viewer: Viewer) -> Response {
     })
 }
 
-async fn privacy(viewer: Viewer) -> Response {
-    render(&MessagePage {
+/// The privacy page: the delays in force, then what each capability keeps and why.
+#[derive(Template)]
+#[template(path = "privacy.html")]
+struct PrivacyPage {
+    chrome: Chrome,
+    retention: Vec<admin::RetentionRow>,
+    paragraphs: Vec<String>,
+}
+
+async fn privacy(AxState(state): AxState<State>, viewer: Viewer) -> Response {
+    use maillage_domain::retention::Kept;
+    let r = state.app.retention();
+    let d = |k: Kept| r.phrase(k);
+    render(&PrivacyPage {
         chrome: Chrome::new("", &viewer),
-        heading: "Données personnelles".into(),
+        retention: admin::retention_rows(r),
         paragraphs: vec![
             "L'annuaire décrit des lieux et des structures, pas des personnes. Les seules données personnelles sont celles des comptes des membres du réseau (nom, adresse électronique) et, facultativement, le nom du référent d'un lieu, visible des seuls membres connectés.".into(),
-            "Les mots de passe ne sont jamais conservés : seule une empreinte (argon2) l'est. Une session n'est conservée que par l'empreinte de son jeton ; elle expire après 10 heures et les sessions expirées sont purgées chaque heure. Depuis « Mon compte », vous changez votre mot de passe et fermez vos sessions sur tous vos appareils ; le lien « mot de passe oublié » vaut une heure et une seule fois. Aucune donnée personnelle ni aucun texte écrit par d'autres n'est écrit dans les journaux.".into(),
-            "Quand vous signalez une erreur sur une fiche, vous pouvez laisser votre adresse électronique pour être prévenu de la correction : elle ne sert qu'à cela, n'est visible de personne, et est effacée automatiquement 30 jours après le traitement du signalement.".into(),
-            "Pour les campagnes de mise à jour, Maillage écrit à l'adresse du référent d'un lieu (à défaut, à l'adresse publique du lieu). Le lien envoyé est personnel ; seule son empreinte est conservée. L'adresse utilisée est effacée 30 jours après la clôture de la campagne.".into(),
-            "Un diagnostic numérique est anonyme par défaut : au plus une tranche d'âge. Passé seul, sans compte, il se reprend avec un code dont seule l'empreinte est conservée ; les réponses en cours sont effacées après 30 jours. Une personne n'est suivie par une structure qu'avec son accord (un prénom ou un pseudonyme, un contact si elle le souhaite) ; seuls les membres de cette structure y ont accès, et ses données sont effacées 2 ans après son dernier passage, ou à sa demande. Elle peut aussi demander à les recevoir (export).".into(),
-            "Pour s'inscrire à un atelier, un prénom ou un pseudonyme suffit ; le contact (téléphone ou courriel) est facultatif et sert à confirmer, rappeler ou prévenir d'une place libérée. Les inscriptions sont effacées 90 jours après l'atelier.".into(),
-            "La veille par courriel utilise l'adresse de votre compte (elle n'est pas recopiée) et la liste des plateformes que vous suivez ; le désabonnement efface l'abonnement. Maillage note quelles nouvelles vous ont été envoyées pour ne pas les renvoyer, et l'oublie après 90 jours.".into(),
+            format!("Les mots de passe ne sont jamais conservés : seule une empreinte (argon2) l'est. Une session n'est conservée que par l'empreinte de son jeton ; elle expire après {} et les sessions expirées sont purgées chaque heure. Depuis « Mon compte », vous changez votre mot de passe et fermez vos sessions sur tous vos appareils ; le lien « mot de passe oublié » vaut une heure et une seule fois. Aucune donnée personnelle ni aucun texte écrit par d'autres n'est écrit dans les journaux.", d(Kept::Sessions)),
+            format!("Quand vous signalez une erreur sur une fiche, vous pouvez laisser votre adresse électronique pour être prévenu de la correction : elle ne sert qu'à cela, n'est visible de personne, et est effacée automatiquement {} après le traitement du signalement.", d(Kept::ReportEmails)),
+            format!("Pour les campagnes de mise à jour, Maillage écrit à l'adresse du référent d'un lieu (à défaut, à l'adresse publique du lieu). Le lien envoyé est personnel ; seule son empreinte est conservée. L'adresse utilisée est effacée {} après la clôture de la campagne.", d(Kept::CampaignEmails)),
+            format!("Un diagnostic numérique est anonyme par défaut : au plus une tranche d'âge. Passé seul, sans compte, il se reprend avec un code dont seule l'empreinte est conservée ; les réponses en cours sont effacées après {}. Une personne n'est suivie par une structure qu'avec son accord (un prénom ou un pseudonyme, un contact si elle le souhaite) ; seuls les membres de cette structure y ont accès, et ses données sont effacées {} après son dernier passage, ou à sa demande. Elle peut aussi demander à les recevoir (export).", d(Kept::TestDrafts), d(Kept::FollowedPersons)),
+            format!("Pour s'inscrire à un atelier, un prénom ou un pseudonyme suffit ; le contact (téléphone ou courriel) est facultatif et sert à confirmer, rappeler ou prévenir d'une place libérée. Les inscriptions sont effacées {} après l'atelier.", d(Kept::Registrations)),
+            format!("La veille par courriel utilise l'adresse de votre compte (elle n'est pas recopiée) et la liste des plateformes que vous suivez ; le désabonnement efface l'abonnement. Maillage note quelles nouvelles vous ont été envoyées pour ne pas les renvoyer, et l'oublie après {}.", d(Kept::WatchDeliveries)),
             "Pour orienter une personne, ce que l'aidant indique (demande, niveau, commune, disponibilités, besoins) sert à chercher les lieux et n'est enregistré nulle part. La fiche pour la personne peut lui être envoyée par courriel si elle le souhaite : l'adresse sert à cet envoi et n'est pas conservée.".into(),
-            "Une orientation transmise à une structure partenaire ne part qu'avec l'accord de la personne (oral, confirmé par l'aidant, ou donné par elle-même avec un lien). Seuls un prénom ou un pseudonyme, le contact qu'elle choisit, sa demande, son niveau et une courte note sont transmis, visibles des seules deux structures. Si elle retire son accord, ce qui a été transmis est effacé des deux côtés ; sinon ses données le sont 12 mois après la fin de son parcours, ou 12 mois après le dernier changement d'un parcours resté ouvert. Les coordinateurs ne voient que des chiffres agrégés.".into(),
+            format!("Une orientation transmise à une structure partenaire ne part qu'avec l'accord de la personne (oral, confirmé par l'aidant, ou donné par elle-même avec un lien). Seuls un prénom ou un pseudonyme, le contact qu'elle choisit, sa demande, son niveau et une courte note sont transmis, visibles des seules deux structures. Si elle retire son accord, ce qui a été transmis est effacé des deux côtés ; sinon ses données le sont {d} après la fin de son parcours, ou {d} après le dernier changement d'un parcours resté ouvert. Les coordinateurs ne voient que des chiffres agrégés.", d = d(Kept::Referrals)),
             "Les notes d'un compte rendu d'activité ne sont lues que par leur auteur, y compris dans l'export des données d'une personne. Quand une personne suivie est effacée, les notes et les textes libres des comptes rendus qui la concernaient seule le sont aussi ; les chiffres restent, sans elle. Un lien public vers les statistiques d'une structure ne montre qu'une période d'au moins quatre semaines et regroupe tout effectif de moins de cinq personnes.".into(),
             "Une ressource proposée garde le nom de la structure et du compte qui l'ont proposée, pour la relecture. Le vérificateur de liens n'envoie aux sites que l'adresse de la page, sans aucune donnée de personne.".into(),
             "Pour consulter, exporter ou effacer vos données, adressez-vous à l'administrateur de votre réseau.".into(),
