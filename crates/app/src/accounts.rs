@@ -8,7 +8,7 @@ use maillage_domain::policy::{Action, Actor, authorize};
 use maillage_store::{NewUser, SessionRecord, StoreError, User};
 use rand::RngCore;
 
-use crate::mail::Mail;
+use crate::mail::messages::{Message, PasswordReset};
 use crate::{App, AppError, allow, today};
 
 /// A reset link lives this long.
@@ -102,13 +102,13 @@ impl App {
         };
         let expires = chrono::Utc::now().timestamp() + RESET_LINK_MINUTES * 60;
         let token = self.store.issue_password_reset(&user.id, expires).await?;
-        let mail = Mail {
-            to: user.email.clone(),
-            subject: "Choisir un nouveau mot de passe".into(),
-            body: format!(
-                "Bonjour,\n\nQuelqu'un (vous, sans doute) a demandé à choisir un nouveau mot de passe pour votre compte Maillage.\n\nOuvrez ce lien, valable {RESET_LINK_MINUTES} minutes et une seule fois :\n\n    {}/mot-de-passe/{token}\n\nVos sessions ouvertes seront toutes fermées. Si vous n'avez rien demandé, ignorez ce message : votre mot de passe ne change pas.\n\n— Maillage",
-                self.public_url
-            ),
+        let Some(mail) = (PasswordReset {
+            minutes: RESET_LINK_MINUTES,
+            token,
+            url: self.public_url.clone(),
+        })
+        .to(&user.email) else {
+            return Ok(());
         };
         if let Err(e) = self.mailer.send(&mail).await {
             tracing::warn!("compte : lien de réinitialisation non envoyé : {e}");

@@ -13,6 +13,7 @@ use maillage_domain::freshness::{Freshness, freshness};
 use maillage_domain::policy::{Action, Actor, authorize};
 use maillage_store::{Campaign, CampaignRequest, NewRequest, StoredPlace};
 
+use crate::mail::messages::{CampaignMessage, Message};
 use crate::mail::{Mail, MailError};
 use crate::{App, AppError, allow, location_of, today};
 
@@ -172,7 +173,10 @@ impl App {
             .await?;
         for (request, place) in issued.iter().zip(&places) {
             if let (Some(to), Some(token)) = (&request.email, &request.token) {
-                let mail = self.campaign_mail(to, token, title, &place.place, expires, false);
+                let Some(mail) = self.campaign_mail(to, token, title, &place.place, expires, false)
+                else {
+                    continue;
+                };
                 self.deliver_campaign_mail(&request.request_id, &mail)
                     .await?;
             }
@@ -188,32 +192,23 @@ impl App {
         place: &Place,
         expires: DateTime<Utc>,
         reminder: bool,
-    ) -> Mail {
-        Mail {
-            to: to.to_string(),
-            subject: format!(
-                "{}Votre fiche « {} » est-elle à jour ?",
-                if reminder { "Rappel : " } else { "" },
-                place.name
-            ),
-            body: format!(
-                "Bonjour,\n\n{}La coordination de votre territoire vérifie l'annuaire des lieux de médiation numérique (campagne « {title} »). Votre lieu y figure :\n\n    {}\n    {}, {} {}\n    Dernière mise à jour : {}\n\nCes informations sont-elles toujours justes ? Ouvrez ce lien, sans compte ni mot de passe :\n\n    {}/mise-a-jour/{token}\n\nVous pourrez confirmer que rien n'a changé, en un clic, ou corriger la fiche.\nCe lien vous est personnel : il ne sert qu'à cette fiche, une seule fois, et expire le {}.\n\nMerci de votre aide : les aidants et les habitants s'appuient sur cet annuaire pour orienter les personnes.\n\n— Maillage",
-                if reminder {
-                    "Nous n'avons pas encore reçu votre réponse. "
-                } else {
-                    ""
-                },
-                place.name,
-                place.address,
-                place.postcode,
-                place.commune,
-                place.updated_on.format("%d/%m/%Y"),
-                self.public_url,
-                expires
-                    .with_timezone(&chrono::Local)
-                    .format("%d/%m/%Y à %H h %M"),
-            ),
+    ) -> Option<Mail> {
+        CampaignMessage {
+            reminder,
+            campaign: title.to_string(),
+            place: place.name.clone(),
+            address: place.address.clone(),
+            postcode: place.postcode.clone(),
+            commune: place.commune.clone(),
+            updated: place.updated_on.format("%d/%m/%Y").to_string(),
+            token: token.to_string(),
+            expires: expires
+                .with_timezone(&chrono::Local)
+                .format("%d/%m/%Y à %H h %M")
+                .to_string(),
+            url: self.public_url.clone(),
         }
+        .to(to)
     }
 
     /// Sends a campaign message; a refusal by the server marks the request bounced, with the
@@ -329,6 +324,7 @@ impl App {
                 };
                 let mail =
                     self.campaign_mail(to, &token, &campaign.title, &place.place, expires, true);
+                let Some(mail) = mail else { continue };
                 self.deliver_campaign_mail(&request.id, &mail).await?;
                 sent += 1;
             }

@@ -6,6 +6,7 @@ use maillage_domain::reports::validate_report;
 use maillage_store::{ErrorReport, StoredPlace};
 
 use crate::mail::Mail;
+use crate::mail::messages::{Message, ReportHandled, ReportReceived};
 use crate::{App, AppError, allow, location_of, today};
 use maillage_domain::Vocabulary;
 use maillage_domain::retention::Kept;
@@ -80,26 +81,18 @@ impl App {
             .await
             .map_err(AppError::from)?;
         // Tell who keeps the page up to date (members of its structure, coordinators).
+        let message = ReportReceived {
+            place: place.place.name.clone(),
+            commune: place.place.commune.clone(),
+            category: input.category.label().to_string(),
+            message: input.message.clone(),
+            url: self.public_url.clone(),
+        };
         let mails: Vec<Mail> = self
             .place_keepers(&place)
             .await?
-            .into_iter()
-            .map(|to| Mail {
-                to,
-                subject: format!("Erreur signalée sur « {} »", place.place.name),
-                body: format!(
-                    "Bonjour,\n\nQuelqu'un signale une erreur sur la fiche « {} » ({}) :\n\n{}{}\n\nVoir et traiter les signalements : {}/signalements\n\n— Maillage",
-                    place.place.name,
-                    place.place.commune,
-                    input.category.label(),
-                    if input.message.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" — « {} »", input.message)
-                    },
-                    self.public_url
-                ),
-            })
+            .iter()
+            .filter_map(|to| message.to(to))
             .collect();
         self.mailer.send_all(&mails).await;
         Ok(id)
@@ -173,24 +166,16 @@ impl App {
         }
         // The reporter asked to be told.
         if let Some(to) = report.reporter_email {
-            let mail = Mail {
-                to,
-                subject: format!("Votre signalement sur « {} » est traité", place.place.name),
-                body: format!(
-                    "Bonjour,\n\nVous avez signalé une erreur sur la fiche « {} » ({}). Elle a été traitée{}.\n\nLa fiche : {}/lieux/{}\n\nMerci de votre aide. Votre adresse sera effacée dans {}.\n\n— Maillage",
-                    place.place.name,
-                    place.place.commune,
-                    if resolution.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" : {resolution}")
-                    },
-                    self.public_url,
-                    place.place.id,
-                    self.retention.phrase(Kept::ReportEmails),
-                ),
-            };
-            self.mailer.send_all(std::slice::from_ref(&mail)).await;
+            let mail = ReportHandled {
+                place: place.place.name.clone(),
+                place_id: place.place.id.clone(),
+                commune: place.place.commune.clone(),
+                resolution: resolution.to_string(),
+                kept: self.retention.phrase(Kept::ReportEmails),
+                url: self.public_url.clone(),
+            }
+            .to(&to);
+            self.mailer.send_all(mail.as_slice()).await;
         }
         Ok(())
     }

@@ -287,17 +287,19 @@ mod tests {
         // Ten minutes later (another instance's round): nothing runs again.
         app.run_hourly(now + Duration::minutes(10), false).await;
         let again = app.scheduled_jobs(Some(&admin())).await.expect("tâches");
-        assert!(again.iter().all(|s| s
-            .last
-            .as_ref()
-            .is_none_or(|r| r.claimed_at == "2026-12-04T05:00:00Z")));
+        assert!(again.iter().all(|s| {
+            s.last
+                .as_ref()
+                .is_none_or(|r| r.claimed_at == "2026-12-04T05:00:00Z")
+        }));
         // The next hour: every job runs again.
         app.run_hourly(now + Duration::hours(1), false).await;
         let next = app.scheduled_jobs(Some(&admin())).await.expect("tâches");
-        assert!(next.iter().filter(|s| s.job != Job::Links).all(|s| s
-            .last
-            .as_ref()
-            .is_some_and(|r| r.claimed_at == "2026-12-04T06:00:00Z")));
+        assert!(next.iter().filter(|s| s.job != Job::Links).all(|s| {
+            s.last
+                .as_ref()
+                .is_some_and(|r| r.claimed_at == "2026-12-04T06:00:00Z")
+        }));
         // Only administrators see them.
         assert!(app.scheduled_jobs(None).await.is_err());
     }

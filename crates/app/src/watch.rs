@@ -11,6 +11,7 @@ use maillage_domain::watch::{
 use maillage_store::Subscriber;
 
 use crate::mail::Mail;
+use crate::mail::messages::{Message, WatchNews};
 use crate::resources::Refused;
 use crate::{App, AppError, allow, today};
 
@@ -225,7 +226,9 @@ impl App {
                     .await?;
                 continue;
             }
-            let mail = self.digest_mail(&email, &subscription, &chosen);
+            let Some(mail) = self.digest_mail(&email, &subscription, &chosen) else {
+                continue;
+            };
             match self.mailer.send(&mail).await {
                 Ok(true) => {
                     let ids: Vec<&str> = chosen.iter().map(|i| i.id.as_str()).collect();
@@ -263,14 +266,15 @@ impl App {
             {
                 continue;
             }
-            let mail = Mail {
-                to: email,
-                subject: format!("Veille urgente : {}", item.title),
-                body: format!(
-                    "Bonjour,\n\nUne nouvelle urgente de la veille du réseau concerne une plateforme que vous suivez.\n\n{}{}",
-                    self.item_text(&item),
-                    self.footer()
-                ),
+            let Some(mail) = (WatchNews {
+                urgent: true,
+                followed: String::new(),
+                items: vec![self.item_text(&item)],
+                title: item.title.clone(),
+                url: self.public_url.clone(),
+            })
+            .to(&email) else {
+                continue;
             };
             match self.mailer.send(&mail).await {
                 Ok(true) => {
@@ -325,14 +329,7 @@ impl App {
         s
     }
 
-    fn footer(&self) -> String {
-        format!(
-            "—\nVous recevez ce message parce que vous suivez la veille du réseau sur Maillage.\nChoisir les plateformes suivies ou se désabonner : {}/veille/abonnement\n",
-            self.public_url
-        )
-    }
-
-    fn digest_mail(&self, to: &str, s: &Subscription, items: &[&NewsItem]) -> Mail {
+    fn digest_mail(&self, to: &str, s: &Subscription, items: &[&NewsItem]) -> Option<Mail> {
         let followed = if s.platforms.is_empty() {
             "toutes les plateformes".to_string()
         } else {
@@ -342,22 +339,14 @@ impl App {
                 .collect::<Vec<_>>()
                 .join(", ")
         };
-        let mut body = format!(
-            "Bonjour,\n\nVoici les nouvelles de la semaine sur les plateformes que vous suivez ({followed}) : {} nouvelle(s).\n\n",
-            items.len()
-        );
-        for item in items {
-            body.push_str(&self.item_text(item));
+        WatchNews {
+            urgent: false,
+            followed,
+            items: items.iter().map(|i| self.item_text(i)).collect(),
+            title: String::new(),
+            url: self.public_url.clone(),
         }
-        body.push_str(&self.footer());
-        Mail {
-            to: to.to_string(),
-            subject: format!(
-                "Veille de la semaine : {} nouvelle(s) sur les plateformes publiques",
-                items.len()
-            ),
-            body,
-        }
+        .to(to)
     }
 }
 

@@ -14,6 +14,7 @@ use maillage_domain::workshops::{RegistrationStatus, Workshop, seats_left};
 use maillage_store::{Registration, StoredWorkshop};
 
 use crate::mail::Mail;
+use crate::mail::messages::{Message, Registered, SeatFreed, WorkshopReminder};
 use crate::{App, AppError, allow, today};
 
 /// Filters of the calendar (every one optional).
@@ -325,38 +326,29 @@ impl App {
         if let Some(to) = contact.as_deref().filter(|c| c.contains('@')) {
             let to = to.to_string();
             let mail = self.registration_mail(&to, w, &registration, &token);
-            self.mailer.send_all(std::slice::from_ref(&mail)).await;
+            self.mailer.send_all(mail.as_slice()).await;
         }
         Ok((registration, token))
     }
 
-    fn registration_mail(&self, to: &str, w: &Workshop, r: &Registration, token: &str) -> Mail {
-        let when = sessions_text(w);
-        let (subject, first) = match r.status {
-            RegistrationStatus::Registered => (
-                format!("Inscription confirmée : « {} »", w.title),
-                "Votre inscription est confirmée.".to_string(),
-            ),
-            _ => (
-                format!("Liste d'attente : « {} »", w.title),
-                "L'atelier est complet : vous êtes sur la liste d'attente. Si une place se libère, elle est pour vous et vous recevrez un courriel.".to_string(),
-            ),
-        };
-        Mail {
-            to: to.to_string(),
-            subject,
-            body: format!(
-                "Bonjour {},\n\n{first}\n\n« {} »\n{when}\nLieu : {}\n{}\nPour annuler (et laisser la place à quelqu'un d'autre) : {}/ateliers/annulation/{token}\n\n— Maillage",
-                r.pseudonym,
-                w.title,
-                w.location.clone().unwrap_or_else(|| w.commune.clone()),
-                w.bring
-                    .as_deref()
-                    .map(|b| format!("À apporter : {b}\n"))
-                    .unwrap_or_default(),
-                self.public_url
-            ),
+    fn registration_mail(
+        &self,
+        to: &str,
+        w: &Workshop,
+        r: &Registration,
+        token: &str,
+    ) -> Option<Mail> {
+        Registered {
+            waiting: r.status != RegistrationStatus::Registered,
+            person: r.pseudonym.clone(),
+            title: w.title.clone(),
+            when: sessions_text(w),
+            place: w.location.clone().unwrap_or_else(|| w.commune.clone()),
+            bring: w.bring.clone(),
+            token: token.to_string(),
+            url: self.public_url.clone(),
         }
+        .to(to)
     }
 
     /// Cancels by the token sent at registration; the first person waiting gets the seat and
@@ -407,22 +399,15 @@ impl App {
             && let Some(to) = p.contact.as_deref().filter(|c| c.contains('@'))
         {
             let w = &stored.workshop;
-            let mail = Mail {
-                to: to.to_string(),
-                subject: format!("Une place s'est libérée : « {} »", w.title),
-                body: format!(
-                    "Bonjour {},\n\nUne place s'est libérée : vous êtes inscrit à « {} ».\n{}\nLieu : {}\n\nSi vous ne pouvez plus venir, prévenez la structure pour laisser la place à quelqu'un d'autre{}.\n\n— Maillage",
-                    p.pseudonym,
-                    w.title,
-                    sessions_text(w),
-                    w.location.clone().unwrap_or_else(|| w.commune.clone()),
-                    w.contact
-                        .as_deref()
-                        .map(|c| format!(" ({c})"))
-                        .unwrap_or_default()
-                ),
-            };
-            self.mailer.send_all(std::slice::from_ref(&mail)).await;
+            let mail = SeatFreed {
+                person: p.pseudonym.clone(),
+                title: w.title.clone(),
+                when: sessions_text(w),
+                place: w.location.clone().unwrap_or_else(|| w.commune.clone()),
+                contact: w.contact.clone(),
+            }
+            .to(to);
+            self.mailer.send_all(mail.as_slice()).await;
         }
         Ok(())
     }
@@ -500,26 +485,18 @@ impl App {
                 let Some(to) = r.contact.as_deref().filter(|c| c.contains('@')) else {
                     continue;
                 };
-                let mail = Mail {
-                    to: to.to_string(),
-                    subject: format!("Rappel : « {} » demain", w.title),
-                    body: format!(
-                        "Bonjour {},\n\nPetit rappel : vous êtes inscrit à « {} », le {} de {} à {}.\nLieu : {}\n{}\nSi vous ne pouvez pas venir, prévenez la structure pour laisser la place{}.\n\n— Maillage",
-                        r.pseudonym,
-                        w.title,
-                        french::date(session.start.date()),
-                        session.start.format("%H:%M"),
-                        session.end.format("%H:%M"),
-                        w.location.clone().unwrap_or_else(|| w.commune.clone()),
-                        w.bring
-                            .as_deref()
-                            .map(|b| format!("À apporter : {b}\n"))
-                            .unwrap_or_default(),
-                        w.contact
-                            .as_deref()
-                            .map(|c| format!(" ({c})"))
-                            .unwrap_or_default()
-                    ),
+                let Some(mail) = (WorkshopReminder {
+                    person: r.pseudonym.clone(),
+                    title: w.title.clone(),
+                    day: french::date(session.start.date()),
+                    start: session.start.format("%H:%M").to_string(),
+                    end: session.end.format("%H:%M").to_string(),
+                    place: w.location.clone().unwrap_or_else(|| w.commune.clone()),
+                    bring: w.bring.clone(),
+                    contact: w.contact.clone(),
+                })
+                .to(to) else {
+                    continue;
                 };
                 if self.mailer.send(&mail).await.is_ok() {
                     self.store.set_reminded(&r.id, &key).await?;

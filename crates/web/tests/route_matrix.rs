@@ -91,6 +91,7 @@ const ROWS: &[Row] = &[
     ("GET",    "/mot-de-passe/{token}",                "lien envoyé au membre de A",        "ok     ok     ok     ok     ok     ok"),
     ("POST",   "/mot-de-passe/{token}",                "lien envoyé au membre de A",        "redir  redir  redir  redir  redir  redir"),
     ("GET",    "/admin",                               "",                                  "401    403    403    403    403    ok"),
+    ("GET",    "/admin/courriels",                     "",                                  "401    403    403    403    403    ok"),
     ("POST",   "/admin/comptes",                       "aidant membre de A",                "401    403    403    403    403    ok"),
     ("POST",   "/admin/structures",                    "",                                  "401    403    403    ok     403    ok"),
     // Diagnostics and followed persons: the members of the structure only.
@@ -485,7 +486,7 @@ async fn call(row: &Row, caller: Caller, world: &World) -> Call {
             ]);
             c.link = true;
         }
-        ("GET", "/admin", _) => {}
+        ("GET", "/admin", _) | ("GET", "/admin/courriels", _) => {}
         ("POST", "/admin/comptes", _) => {
             c.payload = form(&[
                 ("email", "nouvel.aidant@test.fr"),

@@ -17,6 +17,7 @@ use maillage_domain::vocab::Vocabulary;
 use maillage_store::{NewReferral, ReferralEvent, Shared, StoredReferral, Transition};
 
 use crate::mail::Mail;
+use crate::mail::messages::{Message, ReferralConsent, ReferralFollowUp, ReferralReceived};
 use crate::{App, AppError, allow, today};
 
 mod answer;

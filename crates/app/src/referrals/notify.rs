@@ -9,7 +9,8 @@ impl App {
             .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
     }
 
-    pub(super) async fn send_mail(&self, mail: Mail) {
+    pub(super) async fn send_mail(&self, mail: Option<Mail>) {
+        let Some(mail) = mail else { return };
         if let Err(e) = self.mailer.send(&mail).await {
             tracing::warn!("courriel d'orientation non envoyé : {e}");
         }
@@ -24,47 +25,33 @@ impl App {
         let from_name = self
             .organisation_name(r.from_organisation_id.as_deref())
             .await;
-        let subject = format!(
-            "{}Orientation de {from_name} : {}",
-            if reminder { "Rappel — " } else { "" },
-            r.request_title
-        );
-        let what = format!(
-            "{} oriente vers vous {} pour : {}.\n{}{}{}",
-            from_name,
-            r.person_label.as_deref().unwrap_or("une personne"),
-            r.request_title,
-            r.shared
+        let message = |token: Option<String>| ReferralReceived {
+            reminder,
+            from: from_name.clone(),
+            person: r
+                .person_label
+                .clone()
+                .unwrap_or_else(|| "une personne".into()),
+            request: r.request_title.clone(),
+            level: r
+                .shared
                 .level
                 .as_deref()
                 .and_then(maillage_domain::diagnostic::Level::from_slug)
-                .map(|l| format!("Niveau numérique : {}.\n", l.label()))
-                .unwrap_or_default(),
-            r.shared
-                .constraints
-                .as_deref()
-                .map(|c| format!("À savoir : {c}.\n"))
-                .unwrap_or_default(),
-            r.shared
-                .note
-                .as_deref()
-                .map(|n| format!("Note : {n}\n"))
-                .unwrap_or_default(),
-        );
+                .map(|l| l.label().to_string()),
+            constraints: r.shared.constraints.clone(),
+            note: r.shared.note.clone(),
+            id: r.id.clone(),
+            token,
+            answer_days: self.delays().answer_days,
+            link_days: self.delays().link_days,
+            url: self.public_url.clone(),
+        };
         match (&r.to_organisation_id, &r.to_email) {
             (Some(org), _) => {
+                let members = message(None);
                 for member in self.store.members_of(org, &today().to_string()).await? {
-                    self.send_mail(Mail {
-                        to: member.email,
-                        subject: subject.clone(),
-                        body: format!(
-                            "Bonjour,\n\n{what}\nRépondez (prise en charge, ou refus avec un motif) sur Maillage :\n\n    {}/orientations/{}\n\nSans réponse sous {} jours, l'orientation expire et la structure qui oriente en est informée.\n\n— Maillage",
-                            self.public_url,
-                            r.id,
-                            self.delays().answer_days
-                        ),
-                    })
-                    .await;
+                    self.send_mail(members.to(&member.email)).await;
                 }
             }
             (None, Some(email)) => {
@@ -72,16 +59,7 @@ impl App {
                     .store
                     .issue_referral_link(&r.id, "reponse", &self.link_expiry())
                     .await?;
-                self.send_mail(Mail {
-                    to: email.clone(),
-                    subject,
-                    body: format!(
-                        "Bonjour,\n\n{what}\nVotre structure n'a pas de compte Maillage : répondez en un clic, sans compte, par ce lien personnel (valable {} jours, pour cette orientation seulement) :\n\n    {}/orientations/reponse/{token}\n\n— Maillage",
-                        self.delays().link_days,
-                        self.public_url
-                    ),
-                })
-                .await;
+                self.send_mail(message(Some(token)).to(email)).await;
             }
             (None, None) => {}
         }
@@ -98,33 +76,21 @@ impl App {
         let Some(user) = user else {
             return Ok(());
         };
-        let mut body = format!(
-            "Bonjour,\n\nL'orientation de {} vers {} (« {} ») est maintenant : {}.\n",
-            r.person_label.as_deref().unwrap_or("la personne"),
-            r.to_name,
-            r.request_title,
-            r.status.label().to_lowercase()
-        );
-        if let Some(reason) = r.decline_reason {
-            body.push_str(&format!("Motif : {}.\n", reason.label()));
+        let mail = ReferralFollowUp {
+            person: r
+                .person_label
+                .clone()
+                .unwrap_or_else(|| "la personne".into()),
+            to: r.to_name.clone(),
+            request: r.request_title.clone(),
+            status: r.status.label().to_lowercase(),
+            reason: r.decline_reason.map(|d| d.label().to_string()),
+            better: r.better_partner.clone(),
+            id: r.id.clone(),
+            url: self.public_url.clone(),
         }
-        if let Some(better) = &r.better_partner {
-            body.push_str(&format!("Partenaire suggéré : {better}.\n"));
-        }
-        body.push_str(&format!(
-            "\nLe suivi : {}/orientations/{}\n\n— Maillage",
-            self.public_url, r.id
-        ));
-        self.send_mail(Mail {
-            to: user.email,
-            subject: format!(
-                "Orientation {} : {}",
-                r.status.label().to_lowercase(),
-                r.to_name
-            ),
-            body,
-        })
-        .await;
+        .to(&user.email);
+        self.send_mail(mail).await;
         Ok(())
     }
 }

@@ -173,21 +173,18 @@ impl App {
                     .issue_referral_link(&id, "accord", &self.link_expiry())
                     .await?;
                 if let Some(email) = input.contact.as_ref().and_then(|c| c.email()) {
-                    self.send_mail(Mail {
-                        to: email.to_string(),
-                        subject: format!("Votre accord pour être orienté vers {}", r.to_name),
-                        body: format!(
-                            "Bonjour {},\n\n{} vous propose de transmettre votre demande (« {} ») à {}.\nSeraient transmis : votre prénom, le contact que vous avez donné, la demande{}.\n\nPour donner votre accord, ouvrez ce lien (valable {} jours) :\n\n    {}/orientations/accord/{token}\n\nSans accord de votre part, rien n'est transmis. Vous pourrez retirer votre accord à tout moment : ce qui a été transmis sera alors effacé.\n\n— Maillage",
-                            r.person_label.as_deref().unwrap_or(""),
-                            from_name,
-                            r.request_title,
-                            r.to_name,
-                            if r.shared.note.is_some() { " et une courte note" } else { "" },
-                            self.delays().link_days,
-                            self.public_url
-                        ),
-                    })
-                    .await;
+                    let mail = ReferralConsent {
+                        person: r.person_label.clone().unwrap_or_default(),
+                        from: from_name.clone(),
+                        request: r.request_title.clone(),
+                        to: r.to_name.clone(),
+                        note: r.shared.note.is_some(),
+                        days: self.delays().link_days,
+                        token,
+                        url: self.public_url.clone(),
+                    }
+                    .to(email);
+                    self.send_mail(mail).await;
                 }
             }
             _ => self.notify_receiver(&r, false).await?,

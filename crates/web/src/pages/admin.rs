@@ -272,3 +272,43 @@ pub(super) async fn admin_create_organisation(
         Err(e) => Err(e.into()),
     }
 }
+
+/// One message of the preview: what it is, when it leaves, its subject and its text.
+pub(super) struct MailPreview {
+    pub(super) title: &'static str,
+    pub(super) when: &'static str,
+    pub(super) subject: String,
+    pub(super) body: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin_mail.html")]
+pub(super) struct MailPreviewPage {
+    pub(super) chrome: Chrome,
+    pub(super) enabled: bool,
+    pub(super) messages: Vec<MailPreview>,
+}
+
+/// Every message Maillage sends, filled with sample values (administrators).
+pub(super) async fn admin_mail_preview(
+    AxState(state): AxState<State>,
+    viewer: Viewer,
+) -> Result<Response, PageError> {
+    allow(authorize(viewer.actor(), &Action::ManageAccounts, today()))?;
+    let messages = maillage_app::mail::messages::samples(&state.app.public_url)
+        .into_iter()
+        .filter_map(|(title, when, mail)| {
+            mail.map(|m| MailPreview {
+                title,
+                when,
+                subject: m.subject,
+                body: m.body,
+            })
+        })
+        .collect();
+    Ok(render(&MailPreviewPage {
+        chrome: Chrome::new("admin", &viewer),
+        enabled: state.app.mailer.is_enabled(),
+        messages,
+    }))
+}

@@ -154,6 +154,7 @@ pub fn routes() -> Router<State> {
         )
         .route("/export", get(export))
         .route("/admin", get(admin_page))
+        .route("/admin/courriels", get(admin_mail_preview))
         .route("/admin/comptes", post(admin_create_user))
         .route("/admin/structures", post(admin_create_organisation))
         .merge(account::routes())

@@ -15,6 +15,7 @@ use crate::State;
 use crate::auth::Viewer;
 use crate::kit::input::{Form, Query};
 use maillage_app::AppError;
+use maillage_app::mail::messages::{Message, PlaceSlip};
 
 pub fn routes() -> Router<State> {
     Router::new()
@@ -272,28 +273,26 @@ async fn send_slip(
             return Ok(response);
         }
         Ok(address) => {
-            let mut text = format!(
-                "Bonjour,\n\nVoici le lieu où vous pouvez aller{}.\n\n{}\n\n",
-                page.request_title
-                    .as_deref()
-                    .map(|t| format!(" pour : {}", t.to_lowercase()))
-                    .unwrap_or_default(),
-                page.short_text
-            );
-            for (_, day, hours) in &page.week {
-                text.push_str(&format!("{day} : {hours}\n"));
-            }
-            text.push_str(&format!("\nLa fiche à jour : {}\n", page.url));
-            let sent = state
-                .app
-                .mailer
-                .send(&maillage_app::mail::Mail {
-                    to: address,
-                    subject: format!("Où aller : {}", page.place.name),
-                    body: text,
-                })
-                .await
-                .map_err(|e| AppError::Invalid(format!("envoi impossible : {e}")))?;
+            let message = PlaceSlip {
+                place: page.place.name.clone(),
+                request: page.request_title.as_deref().map(str::to_lowercase),
+                summary: page.short_text.clone(),
+                week: page
+                    .week
+                    .iter()
+                    .map(|(_, day, hours)| (day.clone(), hours.clone()))
+                    .collect(),
+                link: page.url.clone(),
+            };
+            let sent = match message.to(&address) {
+                Some(mail) => state
+                    .app
+                    .mailer
+                    .send(&mail)
+                    .await
+                    .map_err(|e| AppError::Invalid(format!("envoi impossible : {e}")))?,
+                None => false,
+            };
             page.sent = Some(if sent {
                 "La fiche est envoyée. L'adresse n'est pas conservée.".into()
             } else {

@@ -1,6 +1,8 @@
 //! E-mail through a real SMTP server (`MAILLAGE_SMTP_URL`), or nowhere when none is configured.
 //! A failed sending never fails the action that caused it; logs never hold the addresses.
 
+pub mod messages;
+
 use lettre::message::Mailbox;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
