@@ -14,10 +14,9 @@ pub use maillage_store::TableDigest;
 
 use crate::AppError;
 
-/// An open database, and the URL it was opened from.
+/// An open database.
 pub struct Database {
     pub(crate) store: Store,
-    url: Option<String>,
 }
 
 /// What a restore did.
@@ -31,7 +30,7 @@ pub struct Restored {
 
 impl From<Store> for Database {
     fn from(store: Store) -> Self {
-        Database { store, url: None }
+        Database { store }
     }
 }
 
@@ -91,7 +90,6 @@ impl Database {
     pub async fn connect(url: &str) -> Result<Self, AppError> {
         Ok(Database {
             store: Store::connect(url).await?,
-            url: Some(url.to_string()),
         })
     }
 
@@ -111,24 +109,29 @@ impl Database {
         Ok(self.store.reset().await?)
     }
 
-    /// A consistent copy of the base while it serves, written beside `output` and renamed
-    /// over it when complete: never a half-written backup.
-    pub async fn backup(&self, output: &Path) -> Result<(), AppError> {
-        match self.url.as_deref() {
-            Some(url) if is_postgres(url) => {
-                let tmp = partial_path(output);
-                run_tool(
-                    std::process::Command::new("pg_dump")
-                        .arg("--format=custom")
-                        .arg("--no-owner")
-                        .arg(format!("--file={}", tmp.display()))
-                        .arg(format!("--dbname={url}")),
-                    "pg_dump",
-                )?;
-                std::fs::rename(&tmp, output)
-                    .map_err(io_error(format!("écriture de {}", output.display())))
-            }
-            _ => Ok(self.store.backup_sqlite(output).await?),
+    /// A consistent copy of the base at `url` while it serves, written beside `output` and
+    /// renamed over it when complete: never a half-written backup. A PostgreSQL base is saved
+    /// by `pg_dump` without being opened here, so that a newer version saves it as it is,
+    /// before migrating it; a SQLite base is opened (and migrated) and copied by `VACUUM INTO`.
+    pub async fn backup(url: &str, output: &Path) -> Result<(), AppError> {
+        if is_postgres(url) {
+            let tmp = partial_path(output);
+            run_tool(
+                std::process::Command::new("pg_dump")
+                    .arg("--format=custom")
+                    .arg("--no-owner")
+                    .arg(format!("--file={}", tmp.display()))
+                    .arg(format!("--dbname={url}")),
+                "pg_dump",
+            )?;
+            std::fs::rename(&tmp, output)
+                .map_err(io_error(format!("écriture de {}", output.display())))
+        } else {
+            Ok(Database::connect(url)
+                .await?
+                .store
+                .backup_sqlite(output)
+                .await?)
         }
     }
 

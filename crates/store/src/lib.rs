@@ -165,6 +165,7 @@ impl Store {
             let mut tx = pool.begin().await?;
             for sql in [
                 "DELETE FROM sessions",
+                "DELETE FROM scheduled_jobs",
                 "DELETE FROM share_links",
                 "DELETE FROM impact_surveys",
                 "DELETE FROM activity_changes",

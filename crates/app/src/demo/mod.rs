@@ -57,6 +57,9 @@ pub struct DemoReport {
     pub accounts: Vec<DemoAccount>,
     /// Activity records written (`None`: the history was already there).
     pub activities: Option<usize>,
+    /// Why the library, the watch or the history could not be loaded after the accounts were
+    /// made (their passwords are in `accounts` all the same).
+    pub incomplete: Option<String>,
 }
 
 impl App {
@@ -356,9 +359,14 @@ async fn load(
             password: Some(pw),
         });
     }
-    library::load_library_and_watch(store, &busiest).await?;
-    report.activities =
-        history::load_activity(store, &places, &org_ids, &busiest, reception_org.as_deref())
-            .await?;
+    // The accounts exist now: what follows failing, the report still tells their passwords.
+    let history = async {
+        library::load_library_and_watch(store, &busiest).await?;
+        history::load_activity(store, &places, &org_ids, &busiest, reception_org.as_deref()).await
+    };
+    match history.await {
+        Ok(activities) => report.activities = activities,
+        Err(e) => report.incomplete = Some(e.to_string()),
+    }
     Ok(report)
 }

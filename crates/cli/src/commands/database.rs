@@ -25,7 +25,7 @@ pub struct RestoreArgs {
 
 pub async fn backup(global: &Global, args: &BackupArgs) -> Result<ExitCode> {
     let output = &args.output;
-    global.database().await?.backup(output).await?;
+    Database::backup(&global.database_url()?, output).await?;
     let size = std::fs::metadata(output).map(|m| m.len()).unwrap_or(0);
     eprintln!(
         "Sauvegarde écrite dans {} ({} Ko).",

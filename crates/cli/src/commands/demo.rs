@@ -67,6 +67,9 @@ pub async fn load(app: &App, scale: DemoScale) -> Result<DemoReport> {
             }
         }
     }
+    if let Some(why) = &report.incomplete {
+        anyhow::bail!("démonstration incomplète (les comptes ci-dessus sont créés) : {why}");
+    }
     if let Some(n) = report.activities {
         println!(
             "Activité de démonstration : {n} comptes rendus sur un an, en {:.1} s.",

@@ -6,6 +6,10 @@ use anyhow::{Result, bail};
 use clap::{Args, Subcommand};
 use maillage_app::App;
 use maillage_app::directory::PlaceQuery;
+use maillage_domain::vocab::{
+    AccessMode, Fee, MediationForm, Mobility, NationalProgramme, Public, Service, SpecificSupport,
+    SupportMode, Vocabulary,
+};
 use maillage_search::SearchQuery;
 
 use super::{Global, emit};
@@ -89,6 +93,19 @@ pub enum UserWhat {
     List,
 }
 
+/// The slugs of values given as slugs, labels or aliases (`--public Jeunes`); a value no
+/// vocabulary knows is kept as typed, so that the search names it in its refusal.
+fn slugs<V: Vocabulary>(values: &[String]) -> Vec<String> {
+    values
+        .iter()
+        .map(|s| {
+            V::parse(s)
+                .map(|v| v.slug().to_string())
+                .unwrap_or_else(|| s.trim().to_string())
+        })
+        .collect()
+}
+
 /// The search the options ask for: the same [`PlaceQuery`] as the search page and the API,
 /// read by the same service; any value it refuses stops the command with its reason.
 pub fn build_query(app: &App, text: Option<String>, f: &Filters) -> Result<SearchQuery> {
@@ -102,7 +119,7 @@ pub fn build_query(app: &App, text: Option<String>, f: &Filters) -> Result<Searc
         departement: f.departement.clone().unwrap_or_default(),
         commune: f.commune.clone().unwrap_or_default(),
         epci: f.epci.clone().unwrap_or_default(),
-        typologie: f.typologies.clone(),
+        typologie: f.typologies.iter().map(|t| t.trim().to_string()).collect(),
         ouvert: if f.open_now {
             "maintenant".into()
         } else {
@@ -110,20 +127,23 @@ pub fn build_query(app: &App, text: Option<String>, f: &Filters) -> Result<Searc
         },
         le: f.open_at.clone().unwrap_or_default(),
         plain_pied: f.step_free,
-        service: f.services.clone(),
-        public: f.publics.clone(),
-        prise_en_charge: f.specific_support.clone(),
-        frais: f.fees.clone(),
-        acces: f.access_modes.clone(),
-        accompagnement: f.support_modes.clone(),
-        dispositif: f.programmes.clone(),
-        itinerance: f.mobility.clone(),
-        forme: f.forms.clone(),
+        service: slugs::<Service>(&f.services),
+        public: slugs::<Public>(&f.publics),
+        prise_en_charge: slugs::<SpecificSupport>(&f.specific_support),
+        frais: slugs::<Fee>(&f.fees),
+        acces: slugs::<AccessMode>(&f.access_modes),
+        accompagnement: slugs::<SupportMode>(&f.support_modes),
+        dispositif: slugs::<NationalProgramme>(&f.programmes),
+        itinerance: slugs::<Mobility>(&f.mobility),
+        forme: slugs::<MediationForm>(&f.forms),
         page: String::new(),
     };
     let read = app.place_search(&asked);
     if !read.errors.is_empty() {
-        bail!("{}", read.errors.join("\n"));
+        bail!(
+            "{}\nLa commande s'arrête : corrigez ces valeurs (`maillage search lieux --help` donne les options).",
+            read.errors.join("\n")
+        );
     }
     Ok(read.query)
 }

@@ -5,7 +5,7 @@
 //! - values are trimmed (a password keeps its spaces: declare it [`Raw`]), and the line ends
 //!   of text areas (`\r\n`, as browsers send them, or a lone `\r`) made `\n`;
 //! - a key given several times fills a list (`Vec<String>`), empty values left out; a single
-//!   field takes the first value, as browsers send one;
+//!   field takes the first value that is not empty;
 //! - a `bool` is a checkbox or a yes/no choice: absent, empty, `0`, `non`, `false` or `off`
 //!   is false, any other value true;
 //! - an `Option` is `None` when the value is empty;
@@ -195,8 +195,13 @@ struct Values {
 }
 
 impl Values {
+    /// The first value that is not empty (a form may send a key twice, the first one empty).
     fn first(&self) -> &str {
-        self.values.first().map(|v| v.trim()).unwrap_or("")
+        self.values
+            .iter()
+            .map(|v| v.trim())
+            .find(|v| !v.is_empty())
+            .unwrap_or("")
     }
 
     fn refuse(&self, expected: &str) -> Error {
@@ -315,6 +320,10 @@ mod tests {
             .unwrap_or_default();
         assert_eq!(s.title, "Atelier");
         assert_eq!(s.themes, ["a", "b"]);
+        assert_eq!(
+            read("titre=&titre=velo").map(|s| s.title).ok(),
+            Some("velo".into())
+        );
         assert_eq!(read("").ok(), Some(Sample::default()));
         let s = read("titre=un%0D%0Adeux%0D%0A").unwrap_or_default();
         assert_eq!(s.title, "un\ndeux");
