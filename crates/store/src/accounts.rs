@@ -8,6 +8,7 @@ use chrono::NaiveDate;
 use maillage_domain::policy::{Actor, Membership, TerritoryUnit};
 use sqlx::Row;
 
+use crate::BeginWrite;
 use crate::{Result, Store, StoreError, corrupt, new_id, now, on_pool};
 
 /// A user account as pages show it.
@@ -106,7 +107,7 @@ impl Store {
         let id = new_id();
         let hash = hash_password_off_thread(&new.password).await?;
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query(
                 "INSERT INTO users (id, email, display_name, password_hash, is_admin, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
             )
@@ -189,7 +190,7 @@ impl Store {
         }
         let hash = hash_password_off_thread(password).await?;
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
                 .bind(&hash)
                 .bind(user_id)
@@ -213,7 +214,7 @@ impl Store {
     pub async fn issue_password_reset(&self, user_id: &str, expires_at: i64) -> Result<String> {
         let (token, hash) = crate::campaigns::new_token();
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query("DELETE FROM password_resets WHERE user_id = $1")
                 .bind(user_id)
                 .execute(&mut *tx)
@@ -263,7 +264,7 @@ impl Store {
         let hash = crate::campaigns::token_hash(token);
         let password_hash = hash_password_off_thread(password).await?;
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let row = sqlx::query("DELETE FROM password_resets WHERE token_hash = $1 AND expires_at > $2 RETURNING user_id")
                 .bind(&hash)
                 .bind(now)
@@ -403,7 +404,7 @@ impl Store {
         memberships: &[Membership],
     ) -> Result<()> {
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query("UPDATE users SET is_admin = $2 WHERE id = $1")
                 .bind(user_id)
                 .bind(administrator)

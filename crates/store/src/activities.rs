@@ -4,6 +4,7 @@ use maillage_domain::Vocabulary;
 use maillage_domain::activity::{Activity, AgeBracket, Gender, Profile, SocialStatus};
 use sqlx::Row;
 
+use crate::BeginWrite;
 use crate::campaigns::token_hash;
 use crate::{Result, Store, StoreError, corrupt, new_id, now, on_pool};
 
@@ -155,7 +156,7 @@ impl Store {
                 .join(", ")
         };
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             for (chunk, recs) in rows.chunks(PER_STATEMENT).zip(records.chunks(PER_STATEMENT)) {
                 let sql = format!(
                     "INSERT INTO activities (id, organisation_id, helper_id, kind, day, data, notes, workshop_id, session_start, referral_id, created_at, updated_at) VALUES {}",
@@ -215,7 +216,7 @@ impl Store {
     ) -> Result<bool> {
         let (workshop, session) = session_of(activity);
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let done = sqlx::query("UPDATE activities SET kind = $2, day = $3, data = $4, notes = $5, workshop_id = $6, session_start = $7, referral_id = $8, updated_at = $9 WHERE id = $1")
                 .bind(id)
                 .bind(activity.kind.slug())
@@ -256,7 +257,7 @@ impl Store {
 
     pub async fn delete_activity(&self, id: &str) -> Result<bool> {
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let done = sqlx::query("DELETE FROM activities WHERE id = $1")
                 .bind(id)
                 .execute(&mut *tx)
@@ -476,7 +477,7 @@ impl Store {
 
     pub async fn set_person_profile(&self, person_id: &str, p: &Profile) -> Result<()> {
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query("UPDATE persons SET age_bracket = $2, gender = $3, social_status = $4, insee_code = $5 WHERE id = $1")
                 .bind(person_id)
                 .bind(p.age.map(|v| v.slug()))
@@ -503,7 +504,7 @@ impl Store {
             let profile = self.person_profile(person_id).await?;
             let records = self.activities_of_person(person_id).await?;
             on_pool!(self, pool => {
-                let mut tx = pool.begin().await?;
+                let mut tx = pool.begin_write().await?;
                 for r in &records {
                     let mut a = r.activity.clone();
                     // Other followed persons of a workshop stay.

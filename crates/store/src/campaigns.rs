@@ -7,6 +7,7 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 use sqlx::Row;
 
+use crate::BeginWrite;
 use crate::{Result, Store, corrupt, new_id, on_pool};
 
 /// A campaign.
@@ -141,7 +142,7 @@ impl Store {
         let id = new_id();
         let mut issued = Vec::with_capacity(requests.len());
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query("INSERT INTO campaigns (id, title, scope, created_by, created_at) VALUES ($1, $2, $3, $4, $5)")
                 .bind(&id)
                 .bind(title)
@@ -272,7 +273,7 @@ impl Store {
     ) -> Result<Option<String>> {
         let (token, hash) = new_token();
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let done = sqlx::query("UPDATE campaign_requests SET reminders = reminders + 1, last_sent_at = $2 WHERE id = $1 AND status = $3")
                 .bind(request_id)
                 .bind(now)
@@ -327,7 +328,7 @@ impl Store {
     ) -> Result<bool> {
         let data = crate::directory::place_json(place)?;
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let claimed = sqlx::query("UPDATE campaign_requests SET status = $2, answered_at = $3, detail = NULL WHERE id = $1 AND status NOT IN ($4, $5)")
                 .bind(request_id)
                 .bind(status.slug())
@@ -419,7 +420,7 @@ impl Store {
     /// `now`. Returns how many addresses were erased.
     pub async fn purge_campaign_emails(&self, before: &str, now: &str) -> Result<u64> {
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let done = sqlx::query("UPDATE campaign_requests SET email = NULL WHERE email IS NOT NULL AND campaign_id IN (SELECT id FROM campaigns WHERE closed_at IS NOT NULL AND closed_at < $1)")
                 .bind(before)
                 .execute(&mut *tx)

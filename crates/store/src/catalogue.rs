@@ -4,6 +4,7 @@
 use maillage_domain::orientation::RequestEntry;
 use sqlx::Row;
 
+use crate::BeginWrite;
 use crate::{Result, Store, corrupt, now, on_pool};
 
 impl Store {
@@ -60,7 +61,7 @@ impl Store {
     ) -> Result<usize> {
         let at = now();
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let done = sqlx::query("INSERT INTO network_seeds (name, loaded_at) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
                 .bind(seed)
                 .bind(&at)

@@ -4,6 +4,7 @@ use maillage_domain::diagnostic::{Answers, Assessment};
 use rand::Rng;
 use sqlx::Row;
 
+use crate::BeginWrite;
 use crate::campaigns::token_hash;
 use crate::{Result, Store, corrupt, new_id, now, on_pool};
 
@@ -322,7 +323,7 @@ impl Store {
         let leaving = self.persons_past(now).await?;
         self.anonymise_in_activities(&leaving).await?;
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let done = sqlx::query("DELETE FROM persons WHERE keep_until < $1")
                 .bind(now)
                 .execute(&mut *tx)

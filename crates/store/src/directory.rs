@@ -6,6 +6,7 @@ use maillage_domain::Place;
 use maillage_domain::organisation::Organisation;
 use sqlx::Row;
 
+use crate::BeginWrite;
 use crate::{Result, Store, StoreError, corrupt, new_id, now, on_pool};
 
 /// A place with what the database knows beside the standard.
@@ -343,7 +344,7 @@ impl Store {
             };
         }
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let mut by_provenance: HashMap<String, (String, String)> = HashMap::new();
             let mut by_id: HashMap<String, (String, String)> = HashMap::new();
             for row in sqlx::query("SELECT id, source, source_id, data FROM places")
@@ -589,7 +590,7 @@ impl Store {
 
     pub async fn delete_organisation(&self, id: &str) -> Result<bool> {
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query("UPDATE places SET organisation_id = NULL WHERE organisation_id = $1")
                 .bind(id)
                 .execute(&mut *tx)

@@ -7,6 +7,7 @@ use maillage_domain::Place;
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
+use crate::BeginWrite;
 use crate::{Result, Store, StoreError, corrupt, new_id, now, on_pool};
 
 /// A row of `places` as it was before a merge.
@@ -126,7 +127,7 @@ impl Store {
         let at = now();
         let data = serde_json::to_string(kept).map_err(corrupt)?;
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let mut rows = Vec::with_capacity(group.len());
             for id in group {
                 let row = sqlx::query(concat!("SELECT ", row_columns!(), " FROM places WHERE id = $1"))
@@ -198,7 +199,7 @@ impl Store {
     pub async fn undo_merge(&self, merge_id: &str, by: Option<&str>) -> Result<bool> {
         let at = now();
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let Some(merge) = sqlx::query("SELECT kept_id, merged_at, records FROM merges WHERE id = $1 AND undone_at IS NULL")
                 .bind(merge_id)
                 .fetch_optional(&mut *tx)

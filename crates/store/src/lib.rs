@@ -88,6 +88,32 @@ macro_rules! on_pool {
 }
 pub(crate) use on_pool;
 
+/// A write transaction. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`): a
+/// deferred one that read first could not write after another connection committed, and
+/// would fail with `SQLITE_BUSY_SNAPSHOT` (« database is locked », code 517) instead of
+/// waiting its turn. PostgreSQL's own locking needs nothing more.
+pub(crate) trait BeginWrite {
+    type Db: sqlx::Database;
+
+    async fn begin_write(&self) -> sqlx::Result<sqlx::Transaction<'static, Self::Db>>;
+}
+
+impl BeginWrite for sqlx::SqlitePool {
+    type Db = sqlx::Sqlite;
+
+    async fn begin_write(&self) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
+        self.begin_with("BEGIN IMMEDIATE").await
+    }
+}
+
+impl BeginWrite for sqlx::PgPool {
+    type Db = sqlx::Postgres;
+
+    async fn begin_write(&self) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Postgres>> {
+        self.begin().await
+    }
+}
+
 fn corrupt(what: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(what.to_string())
 }
@@ -162,7 +188,7 @@ impl Store {
     /// Empties every table (tests and `demo --reset`).
     pub async fn reset(&self) -> Result<()> {
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             for sql in [
                 "DELETE FROM sessions",
                 "DELETE FROM scheduled_jobs",

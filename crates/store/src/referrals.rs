@@ -6,6 +6,7 @@ use maillage_domain::referrals::{Consent, DeclineReason, Outcome, ReferralStatus
 use maillage_domain::vocab::Vocabulary;
 use sqlx::Row;
 
+use crate::BeginWrite;
 use crate::{Result, Store, corrupt, new_id, now, on_pool};
 
 /// What is shared with the receiving organisation, beside the person's first name and contact.
@@ -173,7 +174,7 @@ impl Store {
         let sent = (r.status == ReferralStatus::Sent).then(|| at.clone());
         let consent_at = matches!(r.consent, Consent::Oral { .. }).then(|| at.clone());
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let journey_id = match &r.journey_id {
                 Some(j) => {
                     sqlx::query("UPDATE journeys SET closed_at = NULL WHERE id = $1")
@@ -300,7 +301,7 @@ impl Store {
         let consent_confirmed =
             t.from == ReferralStatus::AwaitingConsent && t.to == ReferralStatus::Sent;
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let done = sqlx::query("UPDATE referrals SET status = $1, updated_at = $2, decline_reason = COALESCE($3, decline_reason), better_partner = COALESCE($4, better_partner), outcome = COALESCE($5, outcome), closed_at = CASE WHEN $6 THEN $2 ELSE closed_at END, sent_at = CASE WHEN $7 THEN $2 ELSE sent_at END, last_message_at = CASE WHEN $7 THEN $2 ELSE last_message_at END, consent_at = CASE WHEN $7 THEN $2 ELSE consent_at END WHERE id = $8 AND status = $9")
                 .bind(t.to.slug())
                 .bind(&at)
@@ -403,7 +404,7 @@ impl Store {
     pub async fn erase_journey_person(&self, journey_id: &str) -> Result<()> {
         let at = now();
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query("UPDATE journeys SET person_label = NULL, contact = NULL, anonymised_at = $1 WHERE id = $2")
                 .bind(&at)
                 .bind(journey_id)
@@ -456,7 +457,7 @@ impl Store {
     pub async fn erase_referral_share(&self, referral_id: &str) -> Result<()> {
         let at = now();
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query("UPDATE referrals SET shared = '{}', link_hash = NULL, link_purpose = NULL, link_expires_at = NULL, to_email = CASE WHEN to_organisation_id IS NULL THEN to_email ELSE NULL END WHERE id = $1")
                 .bind(referral_id)
                 .execute(&mut *tx)

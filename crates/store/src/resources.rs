@@ -5,6 +5,7 @@
 use maillage_domain::resources::{LinkHealth, Resource, ResourceStatus};
 use sqlx::Row;
 
+use crate::BeginWrite;
 use crate::{Result, Store, corrupt, new_id, now, on_pool};
 
 /// A file attached to a resource, as described in lists (its content is read apart).
@@ -120,7 +121,7 @@ impl Store {
         let at = now();
         let published_at = (status == ResourceStatus::Published).then(|| at.clone());
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query("INSERT INTO resources (id, title, status, url, organisation_id, proposed_by, data, file_name, file_mime, file_size, created_at, updated_at, published_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12)")
                 .bind(&id)
                 .bind(&r.title)
@@ -153,7 +154,7 @@ impl Store {
     pub async fn update_resource(&self, r: &Resource, file: &FileChange) -> Result<bool> {
         let data = serde_json::to_string(r).map_err(corrupt)?;
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let done = sqlx::query("UPDATE resources SET title = $2, data = $3, updated_at = $4, link_checked_at = CASE WHEN url IS NOT DISTINCT FROM $5 THEN link_checked_at ELSE NULL END, link_failures = CASE WHEN url IS NOT DISTINCT FROM $5 THEN link_failures ELSE 0 END, link_error = CASE WHEN url IS NOT DISTINCT FROM $5 THEN link_error ELSE NULL END, url = $5 WHERE id = $1")
                 .bind(&r.id)
                 .bind(&r.title)
@@ -276,7 +277,7 @@ impl Store {
     pub async fn seed_resources(&self, seed: &str, resources: &[Resource]) -> Result<usize> {
         let at = now();
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let done = sqlx::query("INSERT INTO network_seeds (name, loaded_at) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
                 .bind(seed)
                 .bind(&at)

@@ -8,6 +8,7 @@ use maillage_domain::Vocabulary;
 use maillage_domain::watch::{Frequency, NewsItem, Platform, Subscription};
 use sqlx::Row;
 
+use crate::BeginWrite;
 use crate::{Result, Store, corrupt, new_id, now, on_pool};
 
 /// A subscription with the address it goes to.
@@ -197,7 +198,7 @@ impl Store {
     ) -> Result<()> {
         let at = now();
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             for id in item_ids {
                 sqlx::query("INSERT INTO watch_deliveries (item_id, user_id, sent_at) VALUES ($1, $2, $3) ON CONFLICT (item_id, user_id) DO NOTHING")
                     .bind(id)

@@ -6,6 +6,7 @@ use maillage_domain::workshops::{RegistrationStatus, Workshop, status_for_new};
 use rand::RngCore;
 use sqlx::Row;
 
+use crate::BeginWrite;
 use crate::campaigns::token_hash;
 use crate::{Result, Store, corrupt, new_id, now, on_pool};
 
@@ -194,7 +195,7 @@ impl Store {
         let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
         let at = now();
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             // Lock the workshop's row first (PostgreSQL), so that counts and position are read
             // by one registration at a time; SQLite serialises writers anyway.
             sqlx::query("UPDATE workshops SET title = title WHERE id = $1")
@@ -283,7 +284,7 @@ impl Store {
             "SELECT {REGISTRATION_COLUMNS} FROM registrations WHERE workshop_id = $1 AND status = 'en_attente' ORDER BY position LIMIT 1"
         );
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let workshop_id: Option<String> = sqlx::query_scalar("SELECT workshop_id FROM registrations WHERE id = $1")
                 .bind(id)
                 .fetch_optional(&mut *tx)
