@@ -45,9 +45,11 @@ if [ ! -s data/referentiel/communes.tsv ] || [ scripts/build-referential.mjs -nt
 fi
 
 if [ "$WITH_TEST" = 1 ]; then
-  # The reference validator of the standard, from PyPI, in a local virtual environment.
-  if [ ! -x .venv/bin/frictionless ]; then
-    python3 -m venv .venv
-    .venv/bin/pip install --quiet --disable-pip-version-check "frictionless==5.*"
+  # Python tools of the tests (the standard's validator, schemathesis), from PyPI, in a local
+  # virtual environment, installed again when their list changes.
+  if [ ! -x .venv/bin/schemathesis ] || [ scripts/requirements-test.txt -nt .venv/.installed ]; then
+    [ -x .venv/bin/pip ] || python3 -m venv .venv
+    .venv/bin/pip install --quiet --disable-pip-version-check -r scripts/requirements-test.txt
+    touch .venv/.installed
   fi
 fi

@@ -178,6 +178,9 @@ for _ in $(seq 1 60); do
 done
 MAILLAGE_E2E_URL="http://127.0.0.1:$PORT" node --test e2e/
 
+step "API : fuzzing depuis le contrat OpenAPI généré (schemathesis), anonyme et chaque compte"
+scripts/api-fuzz.sh "http://127.0.0.1:$PORT" "$MAILLAGE_DEMO_PASSWORD"
+
 step "Fuzzing court : chaque lecteur d'entrée extérieure 20 s, sur le corpus du dépôt (cargo-fuzz)"
 scripts/fuzz.sh --court
 

@@ -500,7 +500,7 @@ impl App {
         &self,
         actor: Option<&Actor>,
         id: &str,
-    ) -> Result<serde_json::Value, AppError> {
+    ) -> Result<PersonExport, AppError> {
         let (person, diagnostics) = self.person_timeline(actor, id).await?;
         let activities = self.store.activities_of_person(&person.id).await?;
         let profile = self.store.person_profile(&person.id).await?;
@@ -518,27 +518,33 @@ impl App {
             .then(|| a.notes.clone())
             .flatten()
         };
-        Ok(serde_json::json!({
-            "profil": profile,
-            "activites": activities.iter().map(|a| serde_json::json!({
-                "date": a.activity.date,
-                "activite": a.activity,
-                "notes": own_notes(a),
-            })).collect::<Vec<_>>(),
-            "personne": {
-                "prenom_ou_pseudonyme": person.pseudonym,
-                "contact": person.contact,
-                "accord_donne_le": person.consent_at,
-                "conserve_jusqu_au": person.keep_until,
+        Ok(PersonExport {
+            profil: profile,
+            activites: activities
+                .iter()
+                .map(|a| RecordExport {
+                    date: a.activity.date,
+                    notes: own_notes(a),
+                    activite: a.activity.clone(),
+                })
+                .collect(),
+            personne: PersonDetails {
+                prenom_ou_pseudonyme: person.pseudonym,
+                contact: person.contact,
+                accord_donne_le: person.consent_at,
+                conserve_jusqu_au: person.keep_until,
             },
-            "diagnostics": diagnostics.iter().map(|d| serde_json::json!({
-                "date": d.created_at,
-                "mode": d.mode,
-                "reponses": d.answers,
-                "resultat": d.assessment,
-                "observations": d.observations,
-            })).collect::<Vec<_>>(),
-        }))
+            diagnostics: diagnostics
+                .into_iter()
+                .map(|d| DiagnosticExport {
+                    date: d.created_at,
+                    mode: d.mode,
+                    reponses: d.answers,
+                    resultat: d.assessment,
+                    observations: d.observations,
+                })
+                .collect(),
+        })
     }
 
     /// Erases a person and their diagnostics (their right to erasure).
@@ -580,4 +586,41 @@ impl App {
         may_handle_persons(actor, &person.organisation_id)?;
         Ok(self.store.person_profile(&person.id).await?)
     }
+}
+
+/// Everything recorded about a person (their right of access and portability), as the JSON
+/// file handed to them.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PersonExport {
+    pub profil: maillage_domain::activity::Profile,
+    pub activites: Vec<RecordExport>,
+    pub personne: PersonDetails,
+    pub diagnostics: Vec<DiagnosticExport>,
+}
+
+/// An activity record of the person, with the caller's own notes only.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RecordExport {
+    pub date: chrono::NaiveDate,
+    pub activite: maillage_domain::activity::Activity,
+    pub notes: Option<String>,
+}
+
+/// The person as recorded.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PersonDetails {
+    pub prenom_ou_pseudonyme: String,
+    pub contact: Option<String>,
+    pub accord_donne_le: String,
+    pub conserve_jusqu_au: String,
+}
+
+/// A diagnostic of the person.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct DiagnosticExport {
+    pub date: String,
+    pub mode: String,
+    pub reponses: maillage_domain::diagnostic::Answers,
+    pub resultat: maillage_domain::diagnostic::Assessment,
+    pub observations: Option<String>,
 }

@@ -10,7 +10,7 @@ use crate::{App, AppError, allow, today};
 
 /// What a form or a JSON body says of a new structure (`nom` — `name` on the page's form —,
 /// `pivot`, `departement`).
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct NewOrganisation {
     #[serde(rename = "nom", alias = "name")]

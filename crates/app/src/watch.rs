@@ -21,7 +21,8 @@ const DIGEST_WINDOW_DAYS: i64 = 35;
 
 /// The watch's filters, as the page's and the API's query give them (`plateforme`,
 /// `demarche`).
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(default)]
 pub struct NewsQuery {
     #[serde(rename = "plateforme")]
@@ -351,23 +352,49 @@ impl App {
 }
 
 /// A news item as the API and the exports give it.
-pub fn news_json(public_url: &str, item: &NewsItem) -> serde_json::Value {
-    use maillage_domain::Vocabulary;
-    serde_json::json!({
-        "id": item.id,
-        "titre": item.title,
-        "ce_qui_change": item.what_changed,
-        "pour_qui": item.who,
-        "quoi_dire": item.what_to_say,
-        "liens": item.links,
-        "plateformes": item.platforms.iter().map(|p| p.slug()).collect::<Vec<_>>(),
-        "demarches": item.procedures,
-        "urgent": item.urgent,
-        "date_effet": item.effective,
-        "publiee_le": item.published_at,
-        "auteur": item.author,
-        "page": format!("{public_url}/veille/{}", item.id),
-    })
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+#[schema(as = Nouvelle)]
+pub struct NewsView {
+    pub id: String,
+    pub titre: String,
+    pub ce_qui_change: String,
+    pub pour_qui: String,
+    pub quoi_dire: String,
+    pub liens: Vec<String>,
+    /// Slugs of the platforms concerned.
+    pub plateformes: Vec<String>,
+    pub demarches: Vec<String>,
+    pub urgent: bool,
+    pub date_effet: Option<chrono::NaiveDate>,
+    pub publiee_le: String,
+    pub auteur: String,
+    /// The news item's page on Maillage.
+    pub page: String,
+}
+
+impl NewsView {
+    pub fn of(public_url: &str, item: &NewsItem) -> Self {
+        use maillage_domain::Vocabulary;
+        NewsView {
+            id: item.id.clone(),
+            titre: item.title.clone(),
+            ce_qui_change: item.what_changed.clone(),
+            pour_qui: item.who.clone(),
+            quoi_dire: item.what_to_say.clone(),
+            liens: item.links.clone(),
+            plateformes: item
+                .platforms
+                .iter()
+                .map(|p| p.slug().to_string())
+                .collect(),
+            demarches: item.procedures.clone(),
+            urgent: item.urgent,
+            date_effet: item.effective,
+            publiee_le: item.published_at.clone(),
+            auteur: item.author.clone(),
+            page: format!("{public_url}/veille/{}", item.id),
+        }
+    }
 }
 
 /// The columns of the CSV export of the watch.

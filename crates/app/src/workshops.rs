@@ -36,7 +36,8 @@ pub struct WorkshopFilter {
 
 /// The calendar's filters as the page's and the API's query give them (`thematique`,
 /// `niveau`, `gratuit`, `places`, `format`, `du`, `au`, `pres_de`, `rayon`).
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(default)]
 pub struct WorkshopQuery {
     #[serde(rename = "thematique")]

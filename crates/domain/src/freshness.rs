@@ -12,7 +12,9 @@ pub const REVIEW_AFTER_MONTHS: u32 = 6;
 pub const STALE_AFTER_MONTHS: u32 = 12;
 
 /// Freshness of a page.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Freshness {
     Fresh,
@@ -102,7 +104,7 @@ pub fn completeness(place: &Place) -> Completeness {
 pub const INCOMPLETE_BELOW: u8 = 60;
 
 /// The quality indicators of a set of places (a territory).
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct QualitySummary {
     pub places: usize,
     pub fresh: usize,

@@ -51,7 +51,7 @@ pub const STANDARD_FIELDS: [&str; 32] = [
 ];
 
 /// A contact person for the directory (referent), shown to helpers only.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Referent {
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -63,7 +63,7 @@ pub struct Referent {
 }
 
 /// What the field's directory template adds to the standard (seed `002_…`).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct DirectoryExtras {
     #[serde(default)]
     pub mediation_forms: Vec<MediationForm>,

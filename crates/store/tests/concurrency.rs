@@ -32,9 +32,17 @@ async fn imports_at_the_same_time_all_land_on_a_sqlite_file() {
         for source in 0..8 {
             let store = store.clone();
             writers.push(tokio::spawn(async move {
-                let records: Vec<ImportRecord> = (0..20).map(|n| record(source, n, round)).collect();
+                let records: Vec<ImportRecord> =
+                    (0..20).map(|n| record(source, n, round)).collect();
                 store
-                    .import_places(&format!("source-{source}"), "f.csv", &records, 0, "ok", None)
+                    .import_places(
+                        &format!("source-{source}"),
+                        "f.csv",
+                        &records,
+                        0,
+                        "ok",
+                        None,
+                    )
                     .await
             }));
         }

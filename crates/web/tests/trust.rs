@@ -955,16 +955,18 @@ async fn notes_stay_with_their_author_and_go_with_the_person() {
         .app
         .person_export(Some(&a), &person)
         .await
+        .map(|e| serde_json::to_string(&e))
         .expect("export")
-        .to_string();
+        .expect("JSON");
     assert!(export.contains("Note de A : sans emploi"));
     assert!(!export.contains("Note de A2"), "{export}");
     let export = w
         .app
         .person_export(Some(&a2), &person)
         .await
+        .map(|e| serde_json::to_string(&e))
         .expect("export")
-        .to_string();
+        .expect("JSON");
     assert!(export.contains("Note de A2") && !export.contains("Note de A :"));
 
     w.app

@@ -2,6 +2,7 @@
 //! a viewer may see, the indicators, and their exports (CSV, XLSX, JSON).
 
 use super::*;
+use std::collections::BTreeMap;
 
 impl App {
     // ----- the cube -----
@@ -418,45 +419,78 @@ pub fn statistics_xlsx(stats: &Statistics, heading: &str) -> Result<Vec<u8>, App
     book.save_to_buffer().map_err(err)
 }
 
-/// The statistics as JSON for the API: figures by id, tables by id with rows and shares.
-pub fn statistics_json(stats: &Statistics, filter: &Filter) -> serde_json::Value {
-    let figures: serde_json::Map<String, serde_json::Value> = stats
-        .figures
-        .iter()
-        .map(|f| (f.indicator.id().to_string(), serde_json::json!(f.value)))
-        .collect();
-    let tables: serde_json::Map<String, serde_json::Value> = stats
-        .tables
-        .iter()
-        .map(|t| {
-            (
-                t.indicator.id().to_string(),
-                serde_json::json!({
-                    "titre": t.indicator.title(),
-                    "definition": t.indicator.definition(),
-                    "base": t.base,
-                    "lignes": t.rows.iter().map(|r| serde_json::json!({
-                        "cle": r.key,
-                        "libelle": r.label,
-                        "valeur": r.value,
-                        "part": t.share(r.value),
-                    })).collect::<Vec<_>>(),
-                }),
-            )
-        })
-        .collect();
-    let filters: serde_json::Map<String, serde_json::Value> = filter
-        .to_pairs()
-        .into_iter()
-        .filter(|(k, _)| *k != "structure")
-        .fold(serde_json::Map::new(), |mut m, (k, v)| {
-            let entry = m
-                .entry(k.to_string())
-                .or_insert_with(|| serde_json::json!([]));
-            if let Some(a) = entry.as_array_mut() {
-                a.push(serde_json::json!(v));
+/// The statistics as the API and the CLI give them: the filters applied, figures by id, tables
+/// by id with rows and shares.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+#[schema(as = Statistiques)]
+pub struct StatisticsView {
+    /// The filters applied, by name (the structure aside).
+    pub filtres: BTreeMap<String, Vec<String>>,
+    /// Figures by indicator id.
+    pub chiffres: BTreeMap<String, f64>,
+    /// Tables by indicator id.
+    pub tableaux: BTreeMap<String, TableView>,
+}
+
+/// One table of the statistics.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+#[schema(as = Tableau)]
+pub struct TableView {
+    pub titre: &'static str,
+    pub definition: &'static str,
+    /// What shares are computed against.
+    pub base: u64,
+    pub lignes: Vec<RowView>,
+}
+
+/// One row of a table.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+#[schema(as = LigneTableau)]
+pub struct RowView {
+    pub cle: String,
+    pub libelle: String,
+    pub valeur: u64,
+    /// Share of the base, in percent with one decimal.
+    pub part: f64,
+}
+
+impl StatisticsView {
+    pub fn of(stats: &Statistics, filter: &Filter) -> Self {
+        let mut filtres: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for (k, v) in filter.to_pairs() {
+            if k != "structure" {
+                filtres.entry(k.to_string()).or_default().push(v);
             }
-            m
-        });
-    serde_json::json!({ "filtres": filters, "chiffres": figures, "tableaux": tables })
+        }
+        StatisticsView {
+            filtres,
+            chiffres: stats
+                .figures
+                .iter()
+                .map(|f| (f.indicator.id().to_string(), f.value))
+                .collect(),
+            tableaux: stats
+                .tables
+                .iter()
+                .map(|t| {
+                    let table = TableView {
+                        titre: t.indicator.title(),
+                        definition: t.indicator.definition(),
+                        base: t.base,
+                        lignes: t
+                            .rows
+                            .iter()
+                            .map(|r| RowView {
+                                cle: r.key.clone(),
+                                libelle: r.label.clone(),
+                                valeur: r.value,
+                                part: t.share(r.value),
+                            })
+                            .collect(),
+                    };
+                    (t.indicator.id().to_string(), table)
+                })
+                .collect(),
+        }
+    }
 }

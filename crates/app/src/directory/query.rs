@@ -13,7 +13,8 @@ use maillage_search::{OpenFilter, SearchQuery};
 use crate::App;
 
 /// The directory's search, with the names of the search form (every field optional).
-#[derive(Debug, Clone, Default, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(default)]
 pub struct PlaceQuery {
     /// Words searched.
@@ -42,7 +43,8 @@ pub struct PlaceQuery {
     pub dispositif: Vec<String>,
     pub itinerance: Vec<String>,
     pub forme: Vec<String>,
-    /// Result page (20 places each), from 1.
+    /// Result page (20 places each), from 1 (pages; the API pages with `limit` and `offset`).
+    #[param(ignore)]
     pub page: String,
 }
 

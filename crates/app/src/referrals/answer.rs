@@ -98,32 +98,39 @@ impl App {
         &self,
         actor: Option<&Actor>,
         id: &str,
-    ) -> Result<serde_json::Value, AppError> {
+    ) -> Result<JourneyExport, AppError> {
         let view = self.referral_view(actor, id).await?;
-        let mut steps = Vec::new();
-        for r in &view.journey {
+        let mut orientations = Vec::new();
+        for r in view.journey {
             let events = self.store.referral_events(&r.id).await?;
-            steps.push(serde_json::json!({
-                "vers": r.to_name,
-                "demande": r.request_title,
-                "transmis": r.shared,
-                "accord": r.consent,
-                "accord_le": r.consent_at,
-                "statut": r.status.label(),
-                "motif_refus": r.decline_reason.map(|d| d.label()),
-                "issue": r.outcome.map(|o| o.label()),
-                "historique": events.iter().map(|e| serde_json::json!({"le": e.at, "statut": e.status.label(), "par": e.actor})).collect::<Vec<_>>(),
-            }));
+            orientations.push(HandOff {
+                vers: r.to_name,
+                demande: r.request_title,
+                transmis: r.shared,
+                accord: r.consent,
+                accord_le: r.consent_at,
+                statut: r.status.label(),
+                motif_refus: r.decline_reason.map(|d| d.label()),
+                issue: r.outcome.map(|o| o.label()),
+                historique: events
+                    .into_iter()
+                    .map(|e| StatusChange {
+                        le: e.at,
+                        statut: e.status.label(),
+                        par: e.actor,
+                    })
+                    .collect(),
+            });
         }
-        Ok(serde_json::json!({
-            "prenom_ou_pseudonyme": view.referral.person_label,
-            "contact": view.referral.contact,
-            "conservation": format!(
+        Ok(JourneyExport {
+            prenom_ou_pseudonyme: view.referral.person_label,
+            contact: view.referral.contact,
+            conservation: format!(
                 "effacé {} mois après la fin du parcours, ou dès le retrait de l'accord",
                 self.delays().retention_months
             ),
-            "orientations": steps,
-        }))
+            orientations,
+        })
     }
 
     /// The receiving organisation answers (a member signed in).
@@ -234,4 +241,37 @@ impl App {
         self.store.erase_referral_share(&after.id).await?;
         Ok(())
     }
+}
+
+/// What Maillage holds about the person of a journey (their right of access), as the JSON file
+/// handed to them.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct JourneyExport {
+    pub prenom_ou_pseudonyme: Option<String>,
+    pub contact: Option<String>,
+    /// When it is erased, in words.
+    pub conservation: String,
+    pub orientations: Vec<HandOff>,
+}
+
+/// One hand-off of the journey, with what was shared and the person's consent.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct HandOff {
+    pub vers: String,
+    pub demande: String,
+    pub transmis: maillage_store::Shared,
+    pub accord: maillage_domain::referrals::Consent,
+    pub accord_le: Option<String>,
+    pub statut: &'static str,
+    pub motif_refus: Option<&'static str>,
+    pub issue: Option<&'static str>,
+    pub historique: Vec<StatusChange>,
+}
+
+/// A change of status of a hand-off.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct StatusChange {
+    pub le: String,
+    pub statut: &'static str,
+    pub par: String,
 }

@@ -109,7 +109,7 @@ impl SendForm {
 /// An answer to a referral, from its page, its link or the API: `action` is `prendre`,
 /// `decliner` (with `motif`), `absente`, `cloturer` (with `issue`), `retirer` or, on the
 /// page, `relancer`; `partenaire` names a partner the person was sent on to.
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct AnswerForm {
     pub action: String,

@@ -97,7 +97,7 @@ pub async fn run(global: &Global, what: &ExportWhat) -> Result<ExitCode> {
                 "json" => serde_json::to_vec_pretty(
                     &found
                         .iter()
-                        .map(|s| maillage_app::resources::resource_json(&app.public_url, s))
+                        .map(|s| maillage_app::resources::ResourceView::of(&app.public_url, s))
                         .collect::<Vec<_>>(),
                 )?,
                 "csv" => csv_bytes(
@@ -122,7 +122,7 @@ pub async fn run(global: &Global, what: &ExportWhat) -> Result<ExitCode> {
                 "json" => serde_json::to_vec_pretty(
                     &items
                         .iter()
-                        .map(|i| maillage_app::watch::news_json(&app.public_url, i))
+                        .map(|i| maillage_app::watch::NewsView::of(&app.public_url, i))
                         .collect::<Vec<_>>(),
                 )?,
                 "csv" => csv_bytes(

@@ -89,7 +89,7 @@ pub async fn run(global: &Global, args: &OrientArgs) -> Result<ExitCode> {
     let o = app.orient(None, &query).await?;
     if args.json {
         emit(&serde_json::to_string_pretty(
-            &maillage_app::orientation::orientation_json(&o, &app.public_url),
+            &maillage_app::orientation::OrientationView::of(&o, &app.public_url),
         )?)?;
     } else {
         let mut text = format!(

@@ -85,7 +85,7 @@ pub async fn run(global: &Global, args: &StatsArgs) -> Result<ExitCode> {
     let stats = app.statistics_of(&filter).await?;
     let mut text = String::new();
     if *json {
-        text = serde_json::to_string_pretty(&maillage_app::activity::statistics_json(
+        text = serde_json::to_string_pretty(&maillage_app::activity::StatisticsView::of(
             &stats, &filter,
         ))?;
         text.push('\n');

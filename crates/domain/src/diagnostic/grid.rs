@@ -4,7 +4,19 @@
 use serde::{Deserialize, Serialize};
 
 /// The five levels of the shared grid.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Level {
     #[serde(rename = "eloigne")]
@@ -118,7 +130,8 @@ impl Level {
 }
 
 /// Equipment characteristic.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = diagnostic::Equipment)]
 #[serde(rename_all = "snake_case")]
 pub enum Equipment {
     /// No device of one's own.
@@ -143,7 +156,7 @@ impl Equipment {
 }
 
 /// Learning capacity: how many sessions a step is likely to take.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum LearningCapacity {
     /// A step in one or two sessions.
@@ -168,7 +181,19 @@ impl LearningCapacity {
 }
 
 /// French level (reading and writing).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum FrenchLevel {
     #[serde(rename = "difficile")]
@@ -190,7 +215,7 @@ impl FrenchLevel {
 }
 
 /// The field's need profile (seeds `001_…`, `004_…`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum NeedProfile {
     /// Must be helped to do procedures (done with or for them).

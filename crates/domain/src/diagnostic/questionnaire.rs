@@ -11,7 +11,19 @@ use serde::{Deserialize, Serialize};
 use super::grid::{FrenchLevel, LearningCapacity};
 
 /// The five skill domains of INSEE's and Eurostat's digital skills indicator (DSI 2.0).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum SkillDomain {
     /// Recherche d'information (information and data literacy).
@@ -52,7 +64,19 @@ impl SkillDomain {
 }
 
 /// Devices of the questionnaire.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Device {
     #[serde(rename = "ordinateur")]
@@ -70,7 +94,7 @@ pub enum Device {
 }
 
 /// How a person gets to a device.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Access {
     #[serde(rename = "proprietaire")]
@@ -84,7 +108,19 @@ pub enum Access {
 }
 
 /// Mastery of a device, as the person says it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Mastery {
     #[serde(rename = "ne_sait_pas")]
@@ -96,7 +132,19 @@ pub enum Mastery {
 }
 
 /// How online procedures get done.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ProcedureAutonomy {
     /// Never done (nobody does them online).
@@ -113,7 +161,7 @@ pub enum ProcedureAutonomy {
 }
 
 /// What choosing an option tells about the person.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "signal", rename_all = "snake_case")]
 pub enum Signal {
     /// Uses the internet (at all, recently).
@@ -158,7 +206,7 @@ pub enum Signal {
 }
 
 /// A choice of a question.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Choice {
     pub id: String,
     pub label: String,
@@ -167,7 +215,7 @@ pub struct Choice {
 }
 
 /// One answer or several.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum QuestionKind {
     #[serde(rename = "une")]
@@ -177,7 +225,7 @@ pub enum QuestionKind {
 }
 
 /// A question, in plain French.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Question {
     pub id: String,
     /// Section heading in the full questionnaire.
@@ -194,7 +242,7 @@ pub struct Question {
 }
 
 /// A questionnaire, as reference data.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Questionnaire {
     /// `court` (very short test) or `complet`.
     pub id: String,
@@ -318,7 +366,7 @@ pub fn builtin() -> Vec<Questionnaire> {
 
 /// A file of answers (CLI, API): the questionnaire and version they answer, and for each
 /// question a choice id or a list of them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AnswerSheet {
     pub questionnaire: String,
     #[serde(default = "first_version")]
@@ -331,7 +379,7 @@ fn first_version() -> u32 {
 }
 
 /// `"oui"` or `["smartphone", "ordinateur"]`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(untagged)]
 pub enum OneOrMany {
     One(String),

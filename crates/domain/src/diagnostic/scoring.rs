@@ -13,7 +13,19 @@ use super::questionnaire::{
 };
 
 /// Level of one skill domain.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum DomainLevel {
     #[serde(rename = "aucune")]
@@ -52,7 +64,7 @@ pub fn domain_level(domain: SkillDomain, activities: usize) -> DomainLevel {
 }
 
 /// Eurostat's overall digital skills (`I_DSK2_*`), from the five domains.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum OverallSkills {
     /// Has not used the internet: not assessed (counted in INSEE's « illectronisme »).
@@ -235,7 +247,7 @@ impl Facts {
 }
 
 /// The outcome of a diagnostic.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Assessment {
     pub questionnaire: String,
     pub version: u32,

@@ -6,7 +6,7 @@ use super::*;
 pub const INITIAL_CATALOGUE: &str = "demandes-du-terrain-v1";
 
 /// One common request of the catalogue, in the person's words, with what answers it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RequestEntry {
     /// Stable identifier (kebab case).
     pub id: String,

@@ -189,7 +189,7 @@ pub fn guidance(level: Level) -> &'static str {
 }
 
 /// A hard constraint a place may fail.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Constraint {
     /// Does not offer the kind of help the request needs.

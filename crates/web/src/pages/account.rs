@@ -54,7 +54,7 @@ fn error_of<'a>(errors: &'a FieldErrors, field: &str) -> Option<&'a str> {
 }
 
 #[derive(Template)]
-#[template(path = "account.html")]
+#[template(path = "accounts/account.html")]
 struct AccountPage {
     chrome: Chrome,
     email: String,
@@ -130,7 +130,7 @@ async fn sign_out_everywhere(
 }
 
 #[derive(Template)]
-#[template(path = "password_forgot.html")]
+#[template(path = "accounts/password_forgot.html")]
 struct ForgotPage {
     chrome: Chrome,
     sent: bool,
@@ -164,7 +164,7 @@ async fn forgot_submit(
 }
 
 #[derive(Template)]
-#[template(path = "password_reset.html")]
+#[template(path = "accounts/password_reset.html")]
 struct ResetPage {
     chrome: Chrome,
     token: String,

@@ -48,7 +48,7 @@ fn french_stamp(stamp: &str) -> String {
 }
 
 #[derive(Template)]
-#[template(path = "admin.html")]
+#[template(path = "accounts/admin.html")]
 pub(super) struct AdminPage {
     pub(super) chrome: Chrome,
     pub(super) retention: Vec<RetentionRow>,
@@ -282,7 +282,7 @@ pub(super) struct MailPreview {
 }
 
 #[derive(Template)]
-#[template(path = "admin_mail.html")]
+#[template(path = "accounts/admin_mail.html")]
 pub(super) struct MailPreviewPage {
     pub(super) chrome: Chrome,
     pub(super) enabled: bool,

@@ -25,7 +25,7 @@ pub fn routes() -> Router<State> {
 }
 
 #[derive(Template)]
-#[template(path = "booklet.html")]
+#[template(path = "directory/booklet.html")]
 struct BookletPage {
     chrome: Chrome,
     zone: String,

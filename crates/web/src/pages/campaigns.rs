@@ -68,7 +68,7 @@ struct CampaignRow {
 }
 
 #[derive(Template)]
-#[template(path = "campaigns.html")]
+#[template(path = "directory/campaigns.html")]
 struct ListPage {
     chrome: Chrome,
     rows: Vec<CampaignRow>,
@@ -149,7 +149,7 @@ struct RequestRow {
 }
 
 #[derive(Template)]
-#[template(path = "campaign.html")]
+#[template(path = "directory/campaign.html")]
 struct DashboardPage {
     chrome: Chrome,
     id: String,
@@ -281,7 +281,7 @@ async fn bounce(
 }
 
 #[derive(Template)]
-#[template(path = "campaign_link.html")]
+#[template(path = "directory/campaign_link.html")]
 struct LinkPage {
     chrome: Chrome,
     token: String,
@@ -329,7 +329,7 @@ async fn link_page(
 }
 
 #[derive(Template)]
-#[template(path = "campaign_thanks.html")]
+#[template(path = "directory/campaign_thanks.html")]
 struct ThanksPage {
     chrome: Chrome,
     place_id: String,

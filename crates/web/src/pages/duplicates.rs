@@ -56,7 +56,7 @@ struct MergeView {
 }
 
 #[derive(Template)]
-#[template(path = "duplicates.html")]
+#[template(path = "directory/duplicates.html")]
 struct QueuePage {
     chrome: Chrome,
     message: Option<&'static str>,

@@ -44,7 +44,7 @@ fn vocab<V: Vocabulary>() -> Vec<Choice> {
 }
 
 #[derive(Template)]
-#[template(path = "survey_form.html")]
+#[template(path = "activity/survey_form.html")]
 struct SurveyPage {
     chrome: Chrome,
     organisation: String,
@@ -177,7 +177,7 @@ async fn typed_answer(
 }
 
 #[derive(Template)]
-#[template(path = "survey_admin.html")]
+#[template(path = "activity/survey_admin.html")]
 struct AdminPage {
     chrome: Chrome,
     organisations: Vec<(String, String, bool)>,
@@ -242,7 +242,7 @@ struct TableView {
 }
 
 #[derive(Template)]
-#[template(path = "impact.html")]
+#[template(path = "activity/impact.html")]
 struct ImpactPage {
     chrome: Chrome,
     described: String,
@@ -332,7 +332,7 @@ async fn impact(
 }
 
 #[derive(Template)]
-#[template(path = "offer.html")]
+#[template(path = "orientation/offer.html")]
 struct OfferPage {
     chrome: Chrome,
     described: String,

@@ -13,7 +13,7 @@ pub(super) struct ReportView {
 }
 
 #[derive(Template)]
-#[template(path = "import.html")]
+#[template(path = "directory/import.html")]
 pub(super) struct ImportPage {
     pub(super) chrome: Chrome,
     pub(super) report: Option<ReportView>,
@@ -247,7 +247,8 @@ pub(super) async fn import_work(
 // ----- export -----
 
 /// The export's format (`csv` by default, `json`, `geojson`).
-#[derive(serde::Deserialize, Default)]
+#[derive(serde::Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(default)]
 pub struct ExportAsked {
     pub format: String,

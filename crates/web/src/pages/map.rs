@@ -37,7 +37,7 @@ struct Row {
 }
 
 #[derive(Template)]
-#[template(path = "map.html")]
+#[template(path = "directory/map.html")]
 struct MapPage {
     chrome: Chrome,
     total: usize,
@@ -52,12 +52,22 @@ struct MapPage {
 }
 
 /// JSON that cannot close its `<script>` element nor start markup.
-fn script_safe_json(value: &serde_json::Value) -> String {
-    value
-        .to_string()
+fn script_safe_json<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string(value)
+        .unwrap_or_else(|_| "[]".into())
         .replace('<', "\\u003c")
         .replace('>', "\\u003e")
         .replace('&', "\\u0026")
+}
+
+/// A place on the map, as the map's script reads it.
+#[derive(serde::Serialize)]
+struct Marker<'a> {
+    id: &'a str,
+    nom: &'a str,
+    adresse: String,
+    lat: f64,
+    lon: f64,
 }
 
 async fn map(
@@ -76,13 +86,13 @@ async fn map(
     for (_, stored) in &found {
         let place = &stored.place;
         match place.location {
-            Some(l) => markers.push(serde_json::json!({
-                "id": place.id,
-                "nom": place.name,
-                "adresse": format!("{}, {} {}", place.address, place.postcode, place.commune),
-                "lat": l.lat,
-                "lon": l.lon,
-            })),
+            Some(l) => markers.push(Marker {
+                id: &place.id,
+                nom: &place.name,
+                adresse: format!("{}, {} {}", place.address, place.postcode, place.commune),
+                lat: l.lat,
+                lon: l.lon,
+            }),
             None => without_position += 1,
         }
         rows.push(Row {
@@ -99,7 +109,7 @@ async fn map(
         truncated: results.total > rows.len(),
         rows,
         without_position,
-        data: script_safe_json(&serde_json::Value::Array(markers)),
+        data: script_safe_json(&markers),
         tiles: tiles.clone(),
         query_string: p.query_string,
         errors: p.errors,

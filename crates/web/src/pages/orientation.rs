@@ -182,7 +182,7 @@ fn choices<V: Vocabulary>(picked: &[String]) -> Vec<Choice> {
 }
 
 #[derive(Template)]
-#[template(path = "orientation.html")]
+#[template(path = "orientation/orientation.html")]
 struct OrientPage {
     chrome: Chrome,
     form: OrientForm,
@@ -351,7 +351,7 @@ async fn orient(
 }
 
 #[derive(Template)]
-#[template(path = "catalogue.html")]
+#[template(path = "orientation/catalogue.html")]
 struct CataloguePage {
     chrome: Chrome,
     entries: Vec<RequestEntry>,
@@ -378,7 +378,7 @@ async fn catalogue(
 }
 
 #[derive(Template)]
-#[template(path = "catalogue_form.html")]
+#[template(path = "orientation/catalogue_form.html")]
 struct EntryFormPage {
     chrome: Chrome,
     id: Option<String>,

@@ -13,7 +13,7 @@ pub(super) struct FormField {
 }
 
 #[derive(Template)]
-#[template(path = "place_form.html")]
+#[template(path = "directory/place_form.html")]
 pub(super) struct PlaceForm {
     pub(super) chrome: Chrome,
     pub(super) creating: bool,

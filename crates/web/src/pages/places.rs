@@ -15,7 +15,7 @@ pub(super) struct ResultRow {
 }
 
 #[derive(Template)]
-#[template(path = "search.html")]
+#[template(path = "directory/search.html")]
 pub(super) struct SearchPage {
     pub(super) chrome: Chrome,
     pub(super) p: PlaceSearch,
@@ -91,7 +91,7 @@ pub(super) async fn search(
 // ----- place page -----
 
 #[derive(Template)]
-#[template(path = "place.html")]
+#[template(path = "directory/place.html")]
 pub(super) struct PlacePage {
     pub(super) chrome: Chrome,
     pub(super) place: Place,

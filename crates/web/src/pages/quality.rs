@@ -28,7 +28,7 @@ struct Row {
 }
 
 #[derive(Template)]
-#[template(path = "quality.html")]
+#[template(path = "directory/quality.html")]
 struct QualityPage {
     chrome: Chrome,
     summary: maillage_domain::freshness::QualitySummary,

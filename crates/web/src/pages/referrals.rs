@@ -77,7 +77,7 @@ fn row(r: &StoredReferral, received: bool, from_name: &str) -> Row {
 }
 
 #[derive(Template)]
-#[template(path = "referrals.html")]
+#[template(path = "referrals/referrals.html")]
 struct ListPage {
     chrome: Chrome,
     rows: Vec<Row>,
@@ -112,7 +112,7 @@ async fn list(
 }
 
 #[derive(Template)]
-#[template(path = "referral_form.html")]
+#[template(path = "referrals/referral_form.html")]
 struct FormPage {
     chrome: Chrome,
     place_id: String,
@@ -230,7 +230,7 @@ struct Hop {
 }
 
 #[derive(Template)]
-#[template(path = "referral.html")]
+#[template(path = "referrals/referral.html")]
 struct DetailPage {
     chrome: Chrome,
     r: StoredReferral,
@@ -466,7 +466,7 @@ async fn link_answer(
 }
 
 #[derive(Template)]
-#[template(path = "referral_consent.html")]
+#[template(path = "referrals/referral_consent.html")]
 struct ConsentPage {
     chrome: Chrome,
     person: String,
@@ -527,7 +527,7 @@ async fn consent_answer(
 }
 
 #[derive(Template)]
-#[template(path = "referral_flows.html")]
+#[template(path = "referrals/referral_flows.html")]
 struct FlowsPage {
     chrome: Chrome,
     flows: Flows,

@@ -31,7 +31,7 @@ pub fn routes() -> Router<State> {
 }
 
 #[derive(Template)]
-#[template(path = "report_form.html")]
+#[template(path = "directory/report_form.html")]
 struct FormPage {
     chrome: Chrome,
     place_id: String,
@@ -129,7 +129,7 @@ struct ReportRow {
 }
 
 #[derive(Template)]
-#[template(path = "reports.html")]
+#[template(path = "directory/reports.html")]
 struct ListPage {
     chrome: Chrome,
     rows: Vec<ReportRow>,

@@ -102,7 +102,7 @@ fn language_name(code: &str) -> String {
 }
 
 #[derive(Template)]
-#[template(path = "resources.html")]
+#[template(path = "resources/resources.html")]
 struct ListPage {
     chrome: Chrome,
     rows: Vec<Row>,
@@ -200,7 +200,7 @@ async fn list(
 }
 
 #[derive(Template)]
-#[template(path = "resource.html")]
+#[template(path = "resources/resource.html")]
 struct DetailPage {
     chrome: Chrome,
     id: String,
@@ -309,7 +309,7 @@ async fn download(
 }
 
 #[derive(Template)]
-#[template(path = "resource_form.html")]
+#[template(path = "resources/resource_form.html")]
 struct FormPage {
     chrome: Chrome,
     action: String,

@@ -3,7 +3,7 @@
 use super::*;
 
 #[derive(Template)]
-#[template(path = "login.html")]
+#[template(path = "accounts/login.html")]
 pub(super) struct LoginPage {
     pub(super) chrome: Chrome,
     pub(super) error: Option<String>,

@@ -24,7 +24,7 @@ pub fn routes() -> Router<State> {
 }
 
 #[derive(Template)]
-#[template(path = "slip.html")]
+#[template(path = "directory/slip.html")]
 struct SlipPage {
     chrome: Chrome,
     place: maillage_domain::Place,

@@ -48,7 +48,7 @@ fn published_label(item: &NewsItem) -> String {
 }
 
 #[derive(Template)]
-#[template(path = "watch.html")]
+#[template(path = "watch/watch.html")]
 struct ListPage {
     chrome: Chrome,
     rows: Vec<Row>,
@@ -117,7 +117,7 @@ async fn list(
 }
 
 #[derive(Template)]
-#[template(path = "watch_item.html")]
+#[template(path = "watch/watch_item.html")]
 struct DetailPage {
     chrome: Chrome,
     item: NewsItem,
@@ -144,7 +144,7 @@ async fn detail(
 }
 
 #[derive(Template)]
-#[template(path = "watch_form.html")]
+#[template(path = "watch/watch_form.html")]
 struct FormPage {
     chrome: Chrome,
     action: String,
@@ -281,7 +281,7 @@ async fn delete(
 }
 
 #[derive(Template)]
-#[template(path = "watch_subscription.html")]
+#[template(path = "watch/watch_subscription.html")]
 struct SubscriptionPage {
     chrome: Chrome,
     platforms: Vec<(&'static str, &'static str, bool)>,

@@ -3,7 +3,7 @@
 use super::*;
 
 #[derive(Template)]
-#[template(path = "activity_import.html")]
+#[template(path = "activity/activity_import.html")]
 pub(super) struct ImportPage {
     pub(super) chrome: Chrome,
     pub(super) organisations: Vec<Choice>,

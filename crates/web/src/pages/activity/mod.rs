@@ -74,7 +74,7 @@ struct IndicatorRow {
 }
 
 #[derive(Template)]
-#[template(path = "indicators.html")]
+#[template(path = "activity/indicators.html")]
 struct IndicatorsPage {
     chrome: Chrome,
     figures: Vec<IndicatorRow>,

@@ -190,7 +190,7 @@ pub(super) struct ListRow {
 }
 
 #[derive(Template)]
-#[template(path = "activities.html")]
+#[template(path = "activity/activities.html")]
 pub(super) struct ListPage {
     pub(super) chrome: Chrome,
     pub(super) rows: Vec<ListRow>,
@@ -242,7 +242,7 @@ pub(super) async fn list(
 // ----- the form -----
 
 #[derive(Template)]
-#[template(path = "activity_form.html")]
+#[template(path = "activity/activity_form.html")]
 pub(super) struct FormPage {
     pub(super) chrome: Chrome,
     pub(super) heading: String,

@@ -136,7 +136,7 @@ pub(super) fn figures(stats: &Statistics) -> Vec<FigureView> {
 }
 
 #[derive(Template)]
-#[template(path = "statistics.html")]
+#[template(path = "activity/statistics.html")]
 pub(super) struct StatsPage {
     pub(super) chrome: Chrome,
     pub(super) heading: String,

@@ -3,7 +3,7 @@
 use super::*;
 
 #[derive(Template)]
-#[template(path = "diagnostic_home.html")]
+#[template(path = "diagnostic/diagnostic_home.html")]
 pub(super) struct HomePage {
     pub(super) chrome: Chrome,
     pub(super) error: Option<String>,
@@ -89,7 +89,7 @@ pub(super) struct ChoiceView {
 }
 
 #[derive(Template)]
-#[template(path = "diagnostic_question.html")]
+#[template(path = "diagnostic/diagnostic_question.html")]
 pub(super) struct QuestionPage {
     pub(super) chrome: Chrome,
     pub(super) code: String,

@@ -16,7 +16,7 @@ pub(super) struct Section {
 }
 
 #[derive(Template)]
-#[template(path = "diagnostic_form.html")]
+#[template(path = "diagnostic/diagnostic_form.html")]
 pub(super) struct GuidedForm {
     pub(super) chrome: Chrome,
     pub(super) questionnaire: String,

@@ -3,7 +3,7 @@
 use super::*;
 
 #[derive(Template)]
-#[template(path = "person.html")]
+#[template(path = "diagnostic/person.html")]
 pub(super) struct PersonPage {
     pub(super) chrome: Chrome,
     pub(super) id: String,

@@ -10,7 +10,7 @@ pub(super) struct EditQuestion {
 }
 
 #[derive(Template)]
-#[template(path = "questionnaires.html")]
+#[template(path = "diagnostic/questionnaires.html")]
 pub(super) struct QuestionnairesPage {
     pub(super) chrome: Chrome,
     pub(super) versions: Vec<(String, u32, String)>,

@@ -9,7 +9,7 @@ pub(super) struct DomainRow {
 }
 
 #[derive(Template)]
-#[template(path = "diagnostic_result.html")]
+#[template(path = "diagnostic/diagnostic_result.html")]
 pub(super) struct ResultPage {
     pub(super) chrome: Chrome,
     /// Paused test: show the code, not the result.
@@ -204,7 +204,7 @@ pub(super) struct OrgBlock {
 }
 
 #[derive(Template)]
-#[template(path = "diagnostics.html")]
+#[template(path = "diagnostic/diagnostics.html")]
 pub(super) struct ListPage {
     pub(super) chrome: Chrome,
     pub(super) orgs: Vec<OrgBlock>,

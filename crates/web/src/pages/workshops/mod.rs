@@ -117,7 +117,7 @@ fn rows(hits: &[WorkshopHit]) -> Vec<Row> {
 }
 
 #[derive(Template)]
-#[template(path = "workshops.html")]
+#[template(path = "workshops/workshops.html")]
 struct ListPage {
     chrome: Chrome,
     rows: Vec<Row>,
@@ -179,7 +179,7 @@ async fn list(
 }
 
 #[derive(Template)]
-#[template(path = "workshop.html")]
+#[template(path = "workshops/workshop.html")]
 struct DetailPage {
     chrome: Chrome,
     id: String,
@@ -341,7 +341,7 @@ async fn register(
 }
 
 #[derive(Template)]
-#[template(path = "workshop_cancel.html")]
+#[template(path = "workshops/workshop_cancel.html")]
 struct CancelPage {
     chrome: Chrome,
     token: String,

@@ -12,7 +12,7 @@ pub(super) struct RegRow {
 }
 
 #[derive(Template)]
-#[template(path = "workshop_list.html")]
+#[template(path = "workshops/workshop_list.html")]
 pub(super) struct OrganiserPage {
     pub(super) chrome: Chrome,
     pub(super) id: String,

@@ -8,7 +8,7 @@ pub(super) struct Day {
 }
 
 #[derive(Template)]
-#[template(path = "workshop_programme.html")]
+#[template(path = "workshops/workshop_programme.html")]
 pub(super) struct ProgrammePage {
     pub(super) chrome: Chrome,
     pub(super) month: String,
@@ -126,7 +126,7 @@ pub(super) async fn programme(
 }
 
 #[derive(Template)]
-#[template(path = "workshop_form.html")]
+#[template(path = "workshops/workshop_form.html")]
 pub(super) struct FormPage {
     pub(super) chrome: Chrome,
     pub(super) errors: Vec<(&'static str, String)>,

@@ -25,6 +25,9 @@ use crate::resources::ResourceFilter;
 use crate::workshops::{WorkshopFilter, WorkshopHit};
 use crate::{App, AppError, allow, today};
 
+mod view;
+pub use view::OrientationView;
+
 /// How many places nearest to the person are weighed (per kind of help of the request).
 const CANDIDATES: usize = 300;
 /// Places proposed.
@@ -483,87 +486,10 @@ impl App {
     }
 }
 
-/// A proposal as the API and the CLI give it: the place in the standard's words, its reasons.
-pub fn proposal_json(p: &Proposal, public_url: &str) -> serde_json::Value {
-    let place = &p.place;
-    serde_json::json!({
-        "id": place.id,
-        "lieu": {
-            "id": place.id,
-            "nom": place.name,
-            "adresse": place.address,
-            "code_postal": place.postcode,
-            "commune": place.commune,
-            "code_insee": place.insee_code,
-            "latitude": place.location.map(|l| l.lat),
-            "longitude": place.location.map(|l| l.lon),
-            "telephone": place.phone,
-            "courriels": place.emails,
-            "horaires": place.opening_hours,
-            "services": place.services.iter().map(|s| maillage_domain::Vocabulary::label(*s)).collect::<Vec<_>>(),
-            "frais_a_charge": place.fees.iter().map(|s| maillage_domain::Vocabulary::label(*s)).collect::<Vec<_>>(),
-            "modalites_accompagnement": place.support_modes.iter().map(|s| maillage_domain::Vocabulary::label(*s)).collect::<Vec<_>>(),
-            "modalites_acces": place.access_modes.iter().map(|s| maillage_domain::Vocabulary::label(*s)).collect::<Vec<_>>(),
-            "dispositif_programmes_nationaux": place.national_programmes.iter().map(|s| maillage_domain::Vocabulary::label(*s)).collect::<Vec<_>>(),
-            "prise_en_charge_specifique": place.specific_support.iter().map(|s| maillage_domain::Vocabulary::label(*s)).collect::<Vec<_>>(),
-            "url": format!("{public_url}/lieux/{}", place.id),
-        },
-        "distance_m": p.distance_m.map(|d| d.round() as i64),
-        "reasons": p.assessment.reasons,
-        "caveats": p.assessment.caveats,
-        "unmet": p.assessment.failed.iter().map(|(c, why)| serde_json::json!({"constraint": c, "reason": why})).collect::<Vec<_>>(),
-        "score": (p.assessment.score * 100.0).round() / 100.0,
-        "structure_sur_maillage": p.organisation_id.is_some(),
-    })
-}
-
-/// The whole answer as JSON (API and CLI).
-pub fn orientation_json(o: &Orientation, public_url: &str) -> serde_json::Value {
-    serde_json::json!({
-        "request": {
-            "id": o.entry.id,
-            "intitule": o.entry.title,
-            "partenaires": o.entry.partners,
-            "apporter": o.entry.bring,
-            "questions": o.entry.questions,
-        },
-        "alternatives": o.alternatives.iter().map(|e| serde_json::json!({"id": e.id, "intitule": e.title})).collect::<Vec<_>>(),
-        "level_guidance": o.level_guidance,
-        "radius_km": o.radius_km,
-        "considered": o.considered,
-        "results": o.places.iter().map(|p| proposal_json(p, public_url)).collect::<Vec<_>>(),
-        "beyond_limits": o.beyond.iter().map(|p| proposal_json(p, public_url)).collect::<Vec<_>>(),
-        "remote": o.remote.iter().map(|p| proposal_json(p, public_url)).collect::<Vec<_>>(),
-        "own_structure": o.own.as_ref().map(|p| proposal_json(p, public_url)),
-        "workshops": o.workshops.iter().map(|w| serde_json::json!({
-            "id": w.hit.stored.workshop.id,
-            "titre": w.hit.stored.workshop.title,
-            "niveau_requis": w.hit.stored.workshop.level_required.slug(),
-            "lieu": w.hit.place_name,
-            "commune": w.hit.stored.workshop.commune,
-            "distance_m": w.hit.distance_m.map(|d| d.round() as i64),
-            "places_libres": w.hit.seats_left,
-            "reasons": w.assessment.reasons,
-            "caveats": w.assessment.caveats,
-            "url": format!("{public_url}/ateliers/{}", w.hit.stored.workshop.id),
-        })).collect::<Vec<_>>(),
-        "resources": o.resources.iter().map(|r| serde_json::json!({
-            "id": r.resource.id,
-            "titre": r.resource.title,
-            "url": format!("{public_url}/ressources/{}", r.resource.id),
-        })).collect::<Vec<_>>(),
-        "news": o.news.iter().map(|n| serde_json::json!({
-            "id": n.id,
-            "titre": n.title,
-            "quoi_dire": n.what_to_say,
-            "url": format!("{public_url}/veille/{}", n.id),
-        })).collect::<Vec<_>>(),
-    })
-}
-
 /// The orientation form as typed (page, API query string, CLI): one parser for all three, with
 /// errors naming the field.
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(default)]
 pub struct OrientForm {
     /// Catalogue entry, or typed words.

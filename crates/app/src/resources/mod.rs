@@ -19,6 +19,9 @@ use maillage_store::{FileChange, FileInfo, NewFile, Proposer, StoredResource};
 
 use crate::{App, AppError, Upload, allow, today};
 
+mod export;
+pub use export::{RESOURCE_CSV_HEADER, ResourceFileView, ResourceView, resource_csv_record};
+
 /// Which part of the library is listed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Shelf {
@@ -69,7 +72,8 @@ pub struct ResourceFilter {
 
 /// The library's filters as a page's or the API's query gives them (`q`, `thematique`,
 /// `pratique`, `niveau`, `public`, `type`, `etat`); unknown values are left out.
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(default)]
 pub struct ResourceQuery {
     pub q: String,
@@ -82,7 +86,9 @@ pub struct ResourceQuery {
     pub public: String,
     #[serde(rename = "type")]
     pub kind: String,
+    /// The shelf (pages of coordinators; the API lists the published one).
     #[serde(rename = "etat")]
+    #[param(ignore)]
     pub shelf: String,
 }
 
@@ -642,78 +648,4 @@ impl LinkChecker {
             },
         }
     }
-}
-
-/// A resource as the API and the exports give it (French keys, vocabulary slugs).
-pub fn resource_json(public_url: &str, s: &StoredResource) -> serde_json::Value {
-    use maillage_domain::Vocabulary;
-    let r = &s.resource;
-    serde_json::json!({
-        "id": r.id,
-        "titre": r.title,
-        "resume": r.summary,
-        "type": r.kind.slug(),
-        "lien": r.url,
-        "deroule": r.body,
-        "fichier": s.file.as_ref().map(|f| serde_json::json!({
-            "nom": f.name,
-            "type": f.mime,
-            "taille": f.size,
-            "adresse": format!("{public_url}/ressources/{}/fichier", r.id),
-        })),
-        "thematiques": r.themes.iter().map(|t| t.slug()).collect::<Vec<_>>(),
-        "pratique": r.practice.iter().map(|t| t.slug()).collect::<Vec<_>>(),
-        "niveaux": r.levels.iter().map(|l| l.slug()).collect::<Vec<_>>(),
-        "public": r.audiences.iter().map(|a| a.slug()).collect::<Vec<_>>(),
-        "langue": r.language,
-        "licence": r.licence,
-        "auteur": r.author,
-        "date": r.date,
-        "etat": s.status.slug(),
-        "lien_mort": s.link.is_dead(),
-        "lien_verifie_le": s.link.checked_at,
-        "publiee_le": s.published_at,
-        "page": format!("{public_url}/ressources/{}", r.id),
-    })
-}
-
-/// The columns of the CSV export of the library.
-pub const RESOURCE_CSV_HEADER: [&str; 14] = [
-    "id",
-    "titre",
-    "resume",
-    "type",
-    "lien",
-    "thematiques",
-    "pratique",
-    "niveaux",
-    "public",
-    "langue",
-    "licence",
-    "auteur",
-    "date",
-    "lien_mort",
-];
-
-/// One resource as a CSV record (lists joined by `|`).
-pub fn resource_csv_record(s: &StoredResource) -> Vec<String> {
-    use maillage_domain::Vocabulary;
-    let r = &s.resource;
-    let join = |v: Vec<&str>| v.join("|");
-    vec![
-        r.id.clone(),
-        r.title.clone(),
-        r.summary.clone(),
-        r.kind.slug().into(),
-        r.url.clone().unwrap_or_default(),
-        join(r.themes.iter().map(|t| t.slug()).collect()),
-        join(r.practice.iter().map(|t| t.slug()).collect()),
-        join(r.levels.iter().map(|l| l.slug()).collect()),
-        join(r.audiences.iter().map(|a| a.slug()).collect()),
-        r.language.clone(),
-        r.licence.clone(),
-        r.author.clone(),
-        r.date.map(|d| d.to_string()).unwrap_or_default(),
-        if s.link.is_dead() { "oui" } else { "non" }.into(),
-    ]
 }

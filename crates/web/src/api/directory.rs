@@ -1,0 +1,427 @@
+//! The directory: places in the standard's words, searched, read, written and exported.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, State as AxState};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use maillage_app::directory::PlaceQuery;
+use maillage_app::today;
+use maillage_domain::place::{DirectoryExtras, Place, RawPlace, STANDARD_FIELDS};
+use serde::Serialize;
+use serde_json::Value;
+use utoipa::openapi::schema::{Schema, SchemaType, Type};
+use utoipa::openapi::{ObjectBuilder, Ref, RefOr};
+use utoipa::{PartialSchema, ToSchema};
+
+use super::{ApiError, ApiResult, Detail, ErrorBody, Paging};
+use crate::auth::Viewer;
+use crate::kit::input::ApiQuery;
+use crate::{AppError, State};
+
+/// A place as the API shows it: the standard's fields in the standard's order (strings, as in
+/// its JSON form; lists joined by `|`), then Maillage's additions; serialized directly.
+#[derive(Debug, Clone)]
+pub struct PlaceDoc {
+    raw: RawPlace,
+    opening_hours_valid: bool,
+    organisation_id: Option<String>,
+    extras: DirectoryExtras,
+    /// Distance and opening state, for search results.
+    hit: Option<(Option<f64>, Option<bool>)>,
+}
+
+impl PlaceDoc {
+    /// The place; its referent only for callers who may see the helpers' part
+    /// ([`maillage_app::sees_helpers_part`]).
+    pub fn of(
+        place: &Place,
+        organisation_id: Option<&str>,
+        hit: Option<&maillage_search::Hit>,
+        viewer: &Viewer,
+    ) -> Self {
+        let mut extras = place.extras.clone();
+        if !maillage_app::sees_helpers_part(viewer.actor()) {
+            extras.referent = None;
+        }
+        PlaceDoc {
+            raw: place.to_raw(),
+            opening_hours_valid: place.opening_hours_valid,
+            organisation_id: organisation_id.map(str::to_string),
+            extras,
+            hit: hit.map(|h| (h.distance_m.map(f64::round), h.open)),
+        }
+    }
+}
+
+impl Serialize for PlaceDoc {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(None)?;
+        for f in STANDARD_FIELDS {
+            if let Some(v) = self.raw.get(f) {
+                map.serialize_entry(f, v)?;
+            }
+        }
+        map.serialize_entry("horaires_valides", &self.opening_hours_valid)?;
+        map.serialize_entry("structure_id", &self.organisation_id)?;
+        map.serialize_entry("complements", &self.extras)?;
+        if let Some((distance_m, open)) = self.hit {
+            map.serialize_entry("distance_m", &distance_m)?;
+            map.serialize_entry("ouvert", &open)?;
+        }
+        map.end()
+    }
+}
+
+/// Fields of the standard always present on a validated place.
+const ALWAYS_THERE: [&str; 7] = [
+    "id",
+    "pivot",
+    "nom",
+    "commune",
+    "code_postal",
+    "adresse",
+    "date_maj",
+];
+
+fn nullable(kind: Type) -> ObjectBuilder {
+    ObjectBuilder::new().schema_type(SchemaType::from_iter([kind, Type::Null]))
+}
+
+impl PartialSchema for PlaceDoc {
+    fn schema() -> RefOr<Schema> {
+        let mut object = ObjectBuilder::new()
+            .schema_type(Type::Object)
+            .description(Some(
+                "Un lieu : les champs du standard « Lieux de médiation numérique » (textes, listes \
+             séparées par « | »), puis les ajouts de Maillage.",
+            ));
+        for field in STANDARD_FIELDS {
+            object = object.property(field, ObjectBuilder::new().schema_type(Type::String));
+        }
+        for field in ALWAYS_THERE {
+            object = object.required(field);
+        }
+        object
+            .property(
+                "horaires_valides",
+                ObjectBuilder::new()
+                    .schema_type(Type::Boolean)
+                    .description(Some("Les horaires se lisent au format OSM.")),
+            )
+            .required("horaires_valides")
+            .property(
+                "structure_id",
+                nullable(Type::String).description(Some("La structure qui tient le lieu.")),
+            )
+            .property(
+                "complements",
+                Ref::from_schema_name(DirectoryExtras::name()),
+            )
+            .property(
+                "distance_m",
+                nullable(Type::Number)
+                    .description(Some("Distance au point cherché, en mètres (recherche).")),
+            )
+            .property(
+                "ouvert",
+                nullable(Type::Boolean).description(Some("Ouvert au moment demandé (recherche).")),
+            )
+            .into()
+    }
+}
+
+impl ToSchema for PlaceDoc {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "Lieu".into()
+    }
+
+    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+        schemas.push((DirectoryExtras::name().into(), DirectoryExtras::schema()));
+        DirectoryExtras::schemas(schemas);
+    }
+}
+
+/// A page of search results.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = ListeLieux)]
+pub struct PlacePage {
+    /// Places found in all.
+    total: usize,
+    limit: usize,
+    offset: usize,
+    lieux: Vec<PlaceDoc>,
+}
+
+/// Searches the directory with the filters of the search page, by relevance and distance.
+#[utoipa::path(
+    get, path = "/lieux", tag = "annuaire",
+    summary = "Chercher et lister les lieux",
+    params(PlaceQuery, Paging),
+    responses(
+        (status = 200, description = "Résultats classés par pertinence et distance", body = PlacePage),
+        (status = 422, description = "Filtre invalide", body = ErrorBody),
+    ),
+)]
+pub async fn list_places(
+    AxState(state): AxState<State>,
+    viewer: Viewer,
+    ApiQuery(asked): ApiQuery<PlaceQuery>,
+    ApiQuery(paging): ApiQuery<Paging>,
+) -> ApiResult<Json<PlacePage>> {
+    let mut parsed = state.app.place_search(&asked);
+    if !parsed.errors.is_empty() {
+        let details = parsed.errors.iter().map(Detail::reason).collect();
+        return Err(ApiError::invalid("filtres invalides", details));
+    }
+    parsed.query.limit = paging.limit();
+    parsed.query.offset = paging.offset();
+    let results = state.app.search(&parsed.query).await?;
+    let found = state.app.places_of_hits(&results.hits).await?;
+    let lieux = found
+        .iter()
+        .map(|(hit, stored)| {
+            PlaceDoc::of(
+                &stored.place,
+                stored.organisation_id.as_deref(),
+                Some(hit),
+                &viewer,
+            )
+        })
+        .collect();
+    Ok(Json(PlacePage {
+        total: results.total,
+        limit: parsed.query.limit,
+        offset: parsed.query.offset,
+        lieux,
+    }))
+}
+
+/// One place.
+#[utoipa::path(
+    get, path = "/lieux/{id}", tag = "annuaire",
+    summary = "Un lieu",
+    params(("id" = String, Path, description = "Identifiant du lieu")),
+    responses(
+        (status = 200, description = "Le lieu", body = PlaceDoc),
+        (status = 404, description = "Lieu inconnu", body = ErrorBody),
+    ),
+)]
+pub async fn get_place(
+    AxState(state): AxState<State>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> ApiResult<Json<PlaceDoc>> {
+    let stored = state.app.place(&id).await?;
+    Ok(Json(PlaceDoc::of(
+        &stored.place,
+        stored.organisation_id.as_deref(),
+        None,
+        &viewer,
+    )))
+}
+
+/// Reads a place sent as JSON: the standard's fields (text, number or list of texts), the
+/// structure (`structure_id`) and the additions (`complements`); the read-only fields of a
+/// place read before may be sent back unchanged.
+fn read_place(state: &State, body: &Bytes, id: &str) -> ApiResult<(Place, Option<String>)> {
+    let fields: serde_json::Map<String, Value> = super::json_body(body, "un objet lieu")?;
+    let mut raw = RawPlace::default();
+    let mut organisation = None;
+    let mut extras = DirectoryExtras::default();
+    let mut refused = Vec::new();
+    for (k, v) in &fields {
+        let accepted = match (k.as_str(), v) {
+            ("structure_id", Value::String(s)) => {
+                organisation = Some(s.clone());
+                true
+            }
+            ("structure_id", Value::Null) => true,
+            ("complements", v) => {
+                extras = serde_json::from_value(v.clone()).map_err(|e| {
+                    ApiError::invalid(format!("champ « complements » : {e}"), Vec::new())
+                })?;
+                true
+            }
+            ("horaires_valides" | "distance_m" | "ouvert", _) => true,
+            (_, Value::String(s)) => raw.set(k, s.clone()),
+            (_, Value::Array(items)) if items.iter().all(Value::is_string) => {
+                let joined = items
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .collect::<Vec<_>>()
+                    .join("|");
+                raw.set(k, joined)
+            }
+            (_, Value::Number(n)) => raw.set(k, n.to_string()),
+            (_, Value::Null) => STANDARD_FIELDS.contains(&k.as_str()),
+            _ => false,
+        };
+        if !accepted {
+            let reason = if STANDARD_FIELDS.contains(&k.as_str()) {
+                "type de valeur non accepté (texte, nombre ou liste de textes attendu)"
+            } else {
+                "champ inconnu du standard et de Maillage"
+            };
+            refused.push(Detail::field(k, reason));
+        }
+    }
+    if !refused.is_empty() {
+        return Err(ApiError::invalid("lieu invalide", refused));
+    }
+    if raw.date_maj.is_none() {
+        raw.date_maj = Some(today().to_string());
+    }
+    if raw.pivot.is_none() {
+        raw.pivot = Some(maillage_domain::fields::UNKNOWN_PIVOT.into());
+    }
+    let (place, validation) = raw.validate(id, &state.app.validation_context());
+    match place {
+        Some(mut p) => {
+            p.extras = extras;
+            Ok((p, organisation))
+        }
+        None => Err(ApiError::invalid(
+            "lieu invalide",
+            validation
+                .errors
+                .iter()
+                .map(|e| Detail {
+                    champ: Some(e.field.to_string()),
+                    valeur: Some(e.value.clone()),
+                    ..Detail::reason(e.reason.clone())
+                })
+                .collect(),
+        )),
+    }
+}
+
+/// Creates a place (its structure's members, the territory's coordinators).
+#[utoipa::path(
+    post, path = "/lieux", tag = "annuaire",
+    summary = "Créer un lieu",
+    request_body(content = PlaceDoc, content_type = "application/json"),
+    security(("session" = [])),
+    responses(
+        (status = 201, description = "Lieu créé", body = PlaceDoc),
+        (status = 401, description = "Connexion nécessaire", body = ErrorBody),
+        (status = 403, description = "Hors de vos droits", body = ErrorBody),
+        (status = 422, description = "Lieu invalide : chaque champ refusé et sa raison", body = ErrorBody),
+    ),
+)]
+pub async fn create_place(
+    AxState(state): AxState<State>,
+    viewer: Viewer,
+    body: Bytes,
+) -> ApiResult<(StatusCode, Json<PlaceDoc>)> {
+    if !viewer.signed_in() {
+        return Err(AppError::SignInRequired.into());
+    }
+    let (place, organisation) = read_place(&state, &body, "")?;
+    let id = state
+        .app
+        .create_place(viewer.actor(), place, organisation.as_deref())
+        .await?;
+    let stored = state.app.place(&id).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(PlaceDoc::of(
+            &stored.place,
+            stored.organisation_id.as_deref(),
+            None,
+            &viewer,
+        )),
+    ))
+}
+
+/// Replaces a place.
+#[utoipa::path(
+    put, path = "/lieux/{id}", tag = "annuaire",
+    summary = "Remplacer un lieu",
+    params(("id" = String, Path, description = "Identifiant du lieu")),
+    request_body(content = PlaceDoc, content_type = "application/json"),
+    security(("session" = [])),
+    responses(
+        (status = 200, description = "Lieu modifié", body = PlaceDoc),
+        (status = 401, description = "Connexion nécessaire", body = ErrorBody),
+        (status = 403, description = "Hors de vos droits", body = ErrorBody),
+        (status = 404, description = "Lieu inconnu", body = ErrorBody),
+        (status = 422, description = "Lieu invalide", body = ErrorBody),
+    ),
+)]
+pub async fn update_place(
+    AxState(state): AxState<State>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> ApiResult<Json<PlaceDoc>> {
+    if !viewer.signed_in() {
+        return Err(AppError::SignInRequired.into());
+    }
+    let current = state.app.place(&id).await?;
+    let (place, organisation) = read_place(&state, &body, &id)?;
+    let organisation = organisation.or(current.organisation_id);
+    state
+        .app
+        .update_place(viewer.actor(), place, organisation.as_deref())
+        .await?;
+    let stored = state.app.place(&id).await?;
+    Ok(Json(PlaceDoc::of(
+        &stored.place,
+        stored.organisation_id.as_deref(),
+        None,
+        &viewer,
+    )))
+}
+
+/// Deletes a place.
+#[utoipa::path(
+    delete, path = "/lieux/{id}", tag = "annuaire",
+    summary = "Supprimer un lieu",
+    params(("id" = String, Path, description = "Identifiant du lieu")),
+    security(("session" = [])),
+    responses(
+        (status = 204, description = "Supprimé"),
+        (status = 401, description = "Connexion nécessaire", body = ErrorBody),
+        (status = 403, description = "Hors de vos droits", body = ErrorBody),
+        (status = 404, description = "Lieu inconnu", body = ErrorBody),
+    ),
+)]
+pub async fn delete_place(
+    AxState(state): AxState<State>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    state.app.delete_place(viewer.actor(), &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Exports the directory, whole or filtered, in one of the standard's formats.
+#[utoipa::path(
+    get, path = "/export", tag = "annuaire",
+    summary = "Exporter l'annuaire (tout ou filtré)",
+    params(PlaceQuery, crate::pages::ExportAsked),
+    responses(
+        (status = 200, description = "Le fichier, au format du standard",
+            content(
+                (String = "text/csv"),
+                (String = "application/json"),
+                (String = "application/geo+json"),
+                (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            )),
+        (status = 422, description = "Filtre ou format invalide", body = ErrorBody),
+    ),
+)]
+pub async fn export(
+    AxState(state): AxState<State>,
+    viewer: Viewer,
+    ApiQuery(asked): ApiQuery<PlaceQuery>,
+    ApiQuery(format): ApiQuery<crate::pages::ExportAsked>,
+) -> ApiResult<Response> {
+    Ok(
+        crate::pages::export_response(&state, &viewer, &asked, &format)
+            .await?
+            .into_response(),
+    )
+}
