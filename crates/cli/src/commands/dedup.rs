@@ -53,28 +53,16 @@ pub async fn run(global: &Global, what: &DedupWhat) -> Result<ExitCode> {
         .into_iter()
         .filter(|p| *with_vetoed || !p.comparison.is_vetoed())
         .collect();
-    let side = |s: &maillage_app::StoredPlace| {
-        serde_json::json!({
-            "id": s.place.id,
-            "source_id": s.source_id,
-            "nom": s.place.name,
-            "adresse": s.place.address,
-            "commune": s.place.commune,
-            "source": s.place.source.as_deref().or(s.source.as_deref()),
-        })
-    };
     if *json {
-        let out: Vec<serde_json::Value> = pairs
+        let out: Vec<Pair<'_>> = pairs
             .iter()
-            .map(|p| {
-                serde_json::json!({
-                    "a": side(&p.a),
-                    "b": side(&p.b),
-                    "score": (p.comparison.score * 10.0).round() / 10.0,
-                    "scores": p.comparison.scores,
-                    "vetoes": p.comparison.vetoes,
-                    "certain": p.comparison.score >= settings.certain,
-                })
+            .map(|p| Pair {
+                a: Side::of(&p.a),
+                b: Side::of(&p.b),
+                score: (p.comparison.score * 10.0).round() / 10.0,
+                scores: &p.comparison.scores,
+                vetoes: &p.comparison.vetoes,
+                certain: p.comparison.score >= settings.certain,
             })
             .collect();
         emit(&serde_json::to_string_pretty(&out)?)?;
@@ -119,4 +107,41 @@ pub async fn run(global: &Global, what: &DedupWhat) -> Result<ExitCode> {
         emit(&text)?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A pair of probable duplicates as `--json` gives it.
+#[derive(serde::Serialize)]
+struct Pair<'a> {
+    a: Side<'a>,
+    b: Side<'a>,
+    /// Overall score, one decimal.
+    score: f64,
+    scores: &'a maillage_domain::dedup::Scores,
+    vetoes: &'a [maillage_domain::dedup::Veto],
+    /// At or above the threshold of near certainty.
+    certain: bool,
+}
+
+/// One place of a pair, with its provenance.
+#[derive(serde::Serialize)]
+struct Side<'a> {
+    id: &'a str,
+    source_id: Option<&'a str>,
+    nom: &'a str,
+    adresse: &'a str,
+    commune: &'a str,
+    source: Option<&'a str>,
+}
+
+impl<'a> Side<'a> {
+    fn of(s: &'a maillage_app::StoredPlace) -> Self {
+        Side {
+            id: &s.place.id,
+            source_id: s.source_id.as_deref(),
+            nom: &s.place.name,
+            adresse: &s.place.address,
+            commune: &s.place.commune,
+            source: s.place.source.as_deref().or(s.source.as_deref()),
+        }
+    }
 }

@@ -166,25 +166,24 @@ pub async fn run(global: &Global, what: &SearchWhat) -> Result<ExitCode> {
         .map(|(hit, stored)| (hit, stored.place))
         .collect();
     if *json {
-        let out: Vec<serde_json::Value> = rows
+        let lieux = rows
             .iter()
-            .map(|(h, p)| {
-                serde_json::json!({
-                    "id": p.id,
-                    "nom": p.name,
-                    "commune": p.commune,
-                    "code_postal": p.postcode,
-                    "code_insee": p.insee_code,
-                    "adresse": p.address,
-                    "distance_km": h.distance_m.map(|d| (d / 100.0).round() / 10.0),
-                    "ouvert": h.open,
-                    "score": h.score,
-                })
+            .map(|(h, p)| Found {
+                id: &p.id,
+                nom: &p.name,
+                commune: &p.commune,
+                code_postal: &p.postcode,
+                code_insee: p.insee_code.as_deref(),
+                adresse: &p.address,
+                distance_km: h.distance_m.map(|d| (d / 100.0).round() / 10.0),
+                ouvert: h.open,
+                score: h.score,
             })
             .collect();
-        emit(&serde_json::to_string_pretty(
-            &serde_json::json!({"total": results.total, "lieux": out}),
-        )?)?;
+        emit(&serde_json::to_string_pretty(&Results {
+            total: results.total,
+            lieux,
+        })?)?;
     } else {
         let mut text = format!("{} lieu(x) trouvé(s)", results.total);
         for (h, p) in &rows {
@@ -200,4 +199,25 @@ pub async fn run(global: &Global, what: &SearchWhat) -> Result<ExitCode> {
         emit(&text)?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The results as `--json` gives them.
+#[derive(serde::Serialize)]
+struct Results<'a> {
+    total: usize,
+    lieux: Vec<Found<'a>>,
+}
+
+/// A place found, with its distance (kilometres, one decimal), opening state and score.
+#[derive(serde::Serialize)]
+struct Found<'a> {
+    id: &'a str,
+    nom: &'a str,
+    commune: &'a str,
+    code_postal: &'a str,
+    code_insee: Option<&'a str>,
+    adresse: &'a str,
+    distance_km: Option<f64>,
+    ouvert: Option<bool>,
+    score: f32,
 }

@@ -14,7 +14,8 @@ use maillage_domain::french;
 use maillage_domain::impact::{Change, Ease, NewAbility, ProgressDomain, Progressed, SurveyForm};
 use maillage_domain::indicators::SharePurpose;
 
-use super::activity::{ForStructure, bars_svg, describe};
+use super::activity::{ForStructure, describe};
+use crate::kit::charts::bars_svg;
 use super::{Chrome, render};
 use crate::PageError;
 use crate::State;

@@ -38,7 +38,7 @@ mod statistics;
 
 pub(crate) use import::*;
 use records::*;
-pub use statistics::*;
+pub(crate) use statistics::*;
 
 pub fn routes() -> Router<State> {
     Router::new()
