@@ -4,7 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use maillage_app::activity::{form_of_row, read_import};
+use maillage_standard::activity::{form_of_row, read_import};
 
 fuzz_target!(|data: &[u8]| {
     // A file that starts like a zip is read as XLSX whatever its name: `activity_xlsx` covers it.

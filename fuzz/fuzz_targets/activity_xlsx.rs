@@ -12,7 +12,7 @@
 use std::io::Write;
 
 use libfuzzer_sys::fuzz_target;
-use maillage_app::activity::{form_of_row, read_import};
+use maillage_standard::activity::{form_of_row, read_import};
 use zip::write::SimpleFileOptions;
 
 const CONTENT_TYPES: &str = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>

@@ -396,39 +396,3 @@ impl NewsView {
         }
     }
 }
-
-/// The columns of the CSV export of the watch.
-pub const NEWS_CSV_HEADER: [&str; 11] = [
-    "id",
-    "publiee_le",
-    "titre",
-    "plateformes",
-    "demarches",
-    "urgent",
-    "ce_qui_change",
-    "pour_qui",
-    "quoi_dire",
-    "liens",
-    "date_effet",
-];
-
-pub fn news_csv_record(item: &NewsItem) -> Vec<String> {
-    use maillage_domain::Vocabulary;
-    vec![
-        item.id.clone(),
-        item.published_at.clone(),
-        item.title.clone(),
-        item.platforms
-            .iter()
-            .map(|p| p.slug())
-            .collect::<Vec<_>>()
-            .join("|"),
-        item.procedures.join("|"),
-        if item.urgent { "oui" } else { "non" }.into(),
-        item.what_changed.clone(),
-        item.who.clone(),
-        item.what_to_say.clone(),
-        item.links.join("|"),
-        item.effective.map(|d| d.to_string()).unwrap_or_default(),
-    ]
-}

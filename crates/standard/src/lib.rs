@@ -2,10 +2,13 @@
 //! CSV, JSON, GeoJSON), validation reports in French, and exports (CSV of the standard, JSON,
 //! GeoJSON, XLSX, CSV for French spreadsheets).
 
+pub mod activity;
 pub mod check;
 pub mod export;
 pub mod legacy;
+pub mod library;
 pub mod read;
+pub mod watch;
 
 pub use check::{RecordReport, Report, check, check_watched};
 pub use export::ExportFormat;

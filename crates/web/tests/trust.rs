@@ -1220,7 +1220,7 @@ async fn every_spreadsheet_export_escapes_formulas() {
         .expect("export");
     let text = String::from_utf8_lossy(&out).into_owned();
     assert!(text.contains("'=cmd"), "{text}");
-    let rows = maillage_app::activity::read_import(&out, "export.csv").expect("relu");
+    let rows = maillage_standard::activity::read_import(&out, "export.csv").expect("relu");
     assert!(
         rows.iter()
             .any(|(_, cells)| cells.values().any(|v| v == "=cmd|' /C calc'!A0")),
@@ -1233,7 +1233,7 @@ async fn every_spreadsheet_export_escapes_formulas() {
         .await
         .expect("export");
     let bytes = std::fs::read(&path).expect("fichier");
-    let rows = maillage_app::activity::read_import(&bytes, "activites.xlsx").expect("relu");
+    let rows = maillage_standard::activity::read_import(&bytes, "activites.xlsx").expect("relu");
     assert!(
         rows.iter()
             .any(|(_, cells)| cells.values().any(|v| v == "=cmd|' /C calc'!A0"))

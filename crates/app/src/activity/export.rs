@@ -2,86 +2,19 @@
 //! identity).
 
 use super::*;
+use maillage_standard::activity::{export_header, export_row};
+
+/// A stored record as a line of the export.
+fn row_of(a: &StoredActivity) -> Vec<String> {
+    export_row(
+        &a.id,
+        &a.organisation_id,
+        a.helper_id.as_deref(),
+        &a.activity,
+    )
+}
 
 // ----- export of records -----
-
-/// Columns an export adds before and after the template's (ignored when re-imported).
-pub const EXPORT_ONLY_COLUMNS: [&str; 5] = [
-    "id",
-    "structure_id",
-    "intervenant_id",
-    "personnes_suivies",
-    "accompagnements",
-];
-
-/// The header of an export of records.
-pub fn export_header() -> Vec<&'static str> {
-    EXPORT_ONLY_COLUMNS[..3]
-        .iter()
-        .copied()
-        .chain(TEMPLATE_COLUMNS.iter().map(|(c, _)| *c))
-        .chain(EXPORT_ONLY_COLUMNS[3..].iter().copied())
-        .collect()
-}
-
-/// A record as a line of the export (labels of the vocabularies, lists joined by « ; »;
-/// never the private notes nor who the followed persons are).
-pub fn export_row(a: &StoredActivity) -> Vec<String> {
-    fn labels<V: Vocabulary>(v: &[V]) -> String {
-        v.iter().map(|x| x.label()).collect::<Vec<_>>().join(" ; ")
-    }
-    fn counts<V: Vocabulary>(c: &maillage_domain::activity::Counts<V>, single: bool) -> String {
-        c.0.iter()
-            .map(|(v, n)| {
-                if single {
-                    v.label().to_string()
-                } else {
-                    format!("{}={n}", v.label())
-                }
-            })
-            .collect::<Vec<_>>()
-            .join(" ; ")
-    }
-    let x = &a.activity;
-    let single = x.kind != maillage_domain::activity::ActivityKind::Collective;
-    let opt = |v: Option<&'static str>| v.unwrap_or_default().to_string();
-    let row = vec![
-        a.id.clone(),
-        a.organisation_id.clone(),
-        a.helper_id.clone().unwrap_or_default(),
-        x.kind.label().to_string(),
-        x.date.to_string(),
-        x.duration_minutes.to_string(),
-        x.venue.label().to_string(),
-        x.place_id.clone().unwrap_or_default(),
-        x.insee_code.clone().unwrap_or_default(),
-        labels(&x.themes),
-        labels(&x.procedure_themes),
-        x.procedure_name.clone().unwrap_or_default(),
-        labels(&x.equipment),
-        opt(x.autonomy.map(|v| v.label())),
-        opt(x.outcome.map(|v| v.label())),
-        opt(x.redirection.map(|v| v.label())),
-        x.title.clone().unwrap_or_default(),
-        opt(x.level.map(|v| v.label())),
-        if single {
-            String::new()
-        } else {
-            x.anonymous.total.to_string()
-        },
-        counts(&x.anonymous.ages, single),
-        counts(&x.anonymous.genders, single),
-        counts(&x.anonymous.statuses, single),
-        x.anonymous.commune.clone().unwrap_or_default(),
-        x.tags.join(" ; "),
-        x.persons.len().to_string(),
-        x.accompaniments().to_string(),
-    ];
-    // Every cell escaped against formulas (read back by `read_import`).
-    row.into_iter()
-        .map(|v| maillage_domain::spreadsheet::cell(&v).into_owned())
-        .collect()
-}
 
 impl App {
     /// Streams the records that pass a (scoped) filter to `visit`, page by page: memory holds
@@ -117,7 +50,7 @@ impl App {
         let mut w = csv::Writer::from_writer(out);
         w.write_record(export_header()).map_err(err)?;
         let n = self
-            .each_activity(filter, |a| w.write_record(export_row(a)).map_err(err))
+            .each_activity(filter, |a| w.write_record(row_of(a)).map_err(err))
             .await?;
         w.flush()
             .map_err(|e| AppError::Invalid(format!("écriture du CSV : {e}")))?;
@@ -155,7 +88,7 @@ impl App {
                         "plus d'un million de lignes : le format XLSX ne peut pas les contenir, exportez en CSV ou filtrez".into(),
                     ));
                 }
-                for (c, v) in export_row(a).iter().enumerate() {
+                for (c, v) in row_of(a).iter().enumerate() {
                     if !v.is_empty() {
                         sheet.write(row, c as u16, v).map_err(err)?;
                     }
@@ -205,7 +138,7 @@ impl App {
             for a in &page {
                 if c.filter
                     .accepts(&a.activity, &a.organisation_id, a.helper_id.as_deref())
-                    && let Err(e) = w.write_record(export_row(a))
+                    && let Err(e) = w.write_record(row_of(a))
                 {
                     return Some((Err(io(e.to_string())), None));
                 }

@@ -4,7 +4,7 @@
 //! instance sees every write), public share links, and the exports (XLSX one sheet per table,
 //! CSV) that read the same [`Statistics`] as the pages and the API.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use chrono::{Duration, NaiveDateTime, Utc};
@@ -173,115 +173,5 @@ mod records;
 mod share;
 mod statistics;
 
-pub use export::*;
 pub use import::*;
 pub use statistics::*;
-
-#[cfg(test)]
-mod import_tests {
-    use super::*;
-
-    fn workbook(cells: &[(u32, u16, &str)]) -> Vec<u8> {
-        let mut book = rust_xlsxwriter::Workbook::new();
-        let sheet = book.add_worksheet();
-        for (row, col, value) in cells {
-            sheet.write(*row, *col, *value).expect("cellule");
-        }
-        book.save_to_buffer().expect("classeur")
-    }
-
-    /// Found by fuzzing (`fuzz/fuzz_targets/activity_xlsx.rs`): two far-apart cells made
-    /// calamine's range allocate every cell between them (512 GiB for `A1` and
-    /// `XFD1048576`), which aborts the server, from a file of a few kilobytes.
-    #[test]
-    fn far_apart_cells_cost_the_size_of_the_file() {
-        let bytes = workbook(&[
-            (0, 0, "type"),
-            (0, 1, "date"),
-            (0, 2, "duree"),
-            (0, 3, "lieu"),
-            (1, 0, "Atelier collectif"),
-            (1_048_575, 16_383, "loin"),
-        ]);
-        let rows = read_import(&bytes, "activites.xlsx").expect("lu");
-        assert_eq!(rows.len(), 2);
-        assert_eq!(rows[0].0, 2);
-        assert_eq!(rows[0].1["type"], "Atelier collectif");
-        assert_eq!(rows[0].1["lieu"], "");
-        // The far cell is a row of its own, outside the template's columns (then refused by
-        // the record's checks, with its line).
-        assert_eq!(rows[1].0, 1_048_576);
-        assert_eq!(rows[1].1["type"], "");
-    }
-
-    #[test]
-    fn lines_and_columns_count_from_the_header_as_before() {
-        // The header starts at C3: lines count from it, and a repeated name keeps its last
-        // column (as a row read into a map always did).
-        let bytes = workbook(&[
-            (2, 2, "type"),
-            (2, 3, "date"),
-            (2, 4, "duree"),
-            (2, 5, "lieu"),
-            (2, 6, "type"),
-            (4, 2, "ignoré"),
-            (4, 6, "Aide aux démarches administratives"),
-            (4, 4, "45"),
-        ]);
-        let rows = read_import(&bytes, "activites.xlsx").expect("lu");
-        assert_eq!(rows.len(), 1);
-        assert_eq!(rows[0].0, 3);
-        assert_eq!(rows[0].1["type"], "Aide aux démarches administratives");
-        assert_eq!(rows[0].1["duree"], "45");
-        let csv =
-            "type;date;duree;lieu;type\n;;;;\nignoré;2026-01-02;45;À distance;Atelier collectif\n";
-        let rows = read_import(csv.as_bytes(), "activites.csv").expect("lu");
-        assert_eq!(rows.len(), 1);
-        assert_eq!(rows[0].0, 3);
-        assert_eq!(rows[0].1["type"], "Atelier collectif");
-        assert_eq!(rows[0].1["lieu"], "À distance");
-    }
-
-    /// A line of commas or a sheet of millions of cells, a few megabytes once compressed, is
-    /// refused with its reason before it costs its size in memory.
-    #[test]
-    fn huge_sheets_are_refused_before_they_are_held() {
-        let mut csv = String::from("type,date,duree,lieu\n");
-        csv.push_str(&",".repeat(10_000));
-        let Err(AppError::Invalid(message)) = read_import(csv.as_bytes(), "activites.csv") else {
-            panic!("ligne de 10 001 colonnes acceptée");
-        };
-        assert!(
-            message.starts_with("ligne 2 : plus de 200 colonnes"),
-            "{message}"
-        );
-
-        let mut book = rust_xlsxwriter::Workbook::new();
-        let sheet = book.add_worksheet();
-        for row in 0..2_600_000u32 / 20 {
-            for col in 0..20u16 {
-                sheet.write(row, col, 1).expect("cellule");
-            }
-        }
-        let bytes = book.save_to_buffer().expect("classeur");
-        let Err(AppError::Invalid(message)) = read_import(&bytes, "activites.xlsx") else {
-            panic!("2 600 000 cellules acceptées");
-        };
-        assert!(message.contains("plus de 2 500 000 cellules"), "{message}");
-    }
-
-    #[test]
-    fn whole_numbers_stay_whole_and_big_ones_are_not_clamped() {
-        let mut book = rust_xlsxwriter::Workbook::new();
-        let sheet = book.add_worksheet();
-        for (col, name) in ["type", "date", "duree", "lieu"].iter().enumerate() {
-            sheet.write(0, col as u16, *name).expect("en-tête");
-        }
-        sheet.write(1, 2, 45.0).expect("durée");
-        sheet.write(1, 3, 1e20).expect("nombre");
-        let bytes = book.save_to_buffer().expect("classeur");
-        let rows = read_import(&bytes, "activites.xlsx").expect("lu");
-        assert_eq!(rows[0].1["duree"], "45");
-        assert_eq!(rows[0].1["lieu"], "100000000000000000000");
-    }
-}

@@ -20,7 +20,7 @@ use maillage_store::{FileChange, FileInfo, NewFile, Proposer, StoredResource};
 use crate::{App, AppError, Upload, allow, today};
 
 mod export;
-pub use export::{RESOURCE_CSV_HEADER, ResourceFileView, ResourceView, resource_csv_record};
+pub use export::{ResourceFileView, ResourceView};
 
 /// Which part of the library is listed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

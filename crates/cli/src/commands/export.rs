@@ -101,10 +101,10 @@ pub async fn run(global: &Global, what: &ExportWhat) -> Result<ExitCode> {
                         .collect::<Vec<_>>(),
                 )?,
                 "csv" => csv_bytes(
-                    &maillage_app::resources::RESOURCE_CSV_HEADER,
+                    &maillage_standard::library::HEADER,
                     found
                         .iter()
-                        .map(maillage_app::resources::resource_csv_record),
+                        .map(|s| maillage_standard::library::record(&s.resource, s.link.is_dead())),
                 )?,
                 other => bail!("--format {other} : json ou csv attendu"),
             };
@@ -126,8 +126,8 @@ pub async fn run(global: &Global, what: &ExportWhat) -> Result<ExitCode> {
                         .collect::<Vec<_>>(),
                 )?,
                 "csv" => csv_bytes(
-                    &maillage_app::watch::NEWS_CSV_HEADER,
-                    items.iter().map(maillage_app::watch::news_csv_record),
+                    &maillage_standard::watch::HEADER,
+                    items.iter().map(maillage_standard::watch::record),
                 )?,
                 other => bail!("--format {other} : json ou csv attendu"),
             };

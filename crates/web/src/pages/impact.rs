@@ -15,11 +15,11 @@ use maillage_domain::impact::{Change, Ease, NewAbility, ProgressDomain, Progress
 use maillage_domain::indicators::SharePurpose;
 
 use super::activity::{ForStructure, describe};
-use crate::kit::charts::bars_svg;
 use super::{Chrome, render};
 use crate::PageError;
 use crate::State;
 use crate::auth::Viewer;
+use crate::kit::charts::bars_svg;
 use crate::kit::input::{self, Form, Stats};
 use maillage_app::activity::{Scope, ShareForm, StatsQuery};
 use maillage_app::{AppError, today};

@@ -136,7 +136,8 @@ pub(super) async fn template_xlsx(
         .map(|p| (p.id, p.name))
         .collect();
     Ok(download(
-        maillage_app::activity::template_xlsx(&places)?,
+        maillage_standard::activity::template_xlsx(&places)
+            .map_err(maillage_app::AppError::from)?,
         XLSX,
         "modele-activites.xlsx",
     ))
@@ -144,7 +145,7 @@ pub(super) async fn template_xlsx(
 
 pub(super) async fn template_csv() -> Response {
     download(
-        maillage_app::activity::template_csv(),
+        maillage_standard::activity::template_csv(),
         "text/csv; charset=utf-8",
         "modele-activites.csv",
     )
