@@ -1,7 +1,7 @@
 //! Deduplication service: the likely duplicates of the directory, by the domain's rule
 //! ([`maillage_domain::dedup`]), with the stored places they concern.
 
-use maillage_domain::dedup::{Candidate, Comparison, DedupSettings, find_pairs_watched};
+use maillage_domain::duplicates::{Candidate, Comparison, DedupSettings, find_pairs_watched};
 use maillage_domain::policy::{Action, Actor, authorize};
 use maillage_domain::progress::{Progress, Silent};
 use maillage_store::{MergeSummary, StoredPlace};
@@ -159,7 +159,7 @@ impl App {
             ));
         }
         let places: Vec<_> = group.iter().map(|s| s.place.clone()).collect();
-        let mut merged = maillage_domain::dedup::merge(&places)
+        let mut merged = maillage_domain::duplicates::merge(&places)
             .ok_or_else(|| AppError::Invalid("rien à fusionner".into()))?;
         merged.id = keep.to_string();
         let by = actor.map(|a| a.user_id.as_str());

@@ -4,7 +4,7 @@
 //! grouped so that the table fits a page). The PDF itself is drawn by `maillage-booklet`.
 
 use crate::Place;
-use crate::dedup::{inferred_typologies, normalize_name};
+use crate::duplicates::{inferred_typologies, normalize_name};
 use crate::vocab::{MediationForm, Service, SupportMode};
 
 /// Kinds of structure, in the booklet's order.

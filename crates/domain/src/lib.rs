@@ -5,8 +5,8 @@
 pub mod activity;
 pub mod booklet;
 pub mod campaigns;
-pub mod dedup;
 pub mod diagnostic;
+pub mod duplicates;
 pub mod fields;
 pub mod french;
 pub mod freshness;

@@ -240,7 +240,7 @@ mod properties {
 /// the share of removed places found. Floors, not targets: figures in docs/PERFORMANCE.md.
 #[test]
 fn paca_duplicates_are_found_against_the_published_outcome() {
-    use maillage_domain::dedup::{Candidate, DedupSettings, find_pairs};
+    use maillage_domain::duplicates::{Candidate, DedupSettings, find_pairs};
     let before = std::fs::read(shared("data/dedup-paca/paca-792-before-dedup-v0.1.json"))
         .expect("fichier PACA présent");
     let after: Vec<serde_json::Value> = serde_json::from_slice(
@@ -283,7 +283,7 @@ fn paca_duplicates_are_found_against_the_published_outcome() {
         .into_iter()
         .filter(|p| !p.comparison.is_vetoed())
         .collect();
-    let ids = |p: &maillage_domain::dedup::Pair| (candidates[p.a].id, candidates[p.b].id);
+    let ids = |p: &maillage_domain::duplicates::Pair| (candidates[p.a].id, candidates[p.b].id);
     let right = proposed
         .iter()
         .filter(|p| {

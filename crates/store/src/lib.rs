@@ -7,14 +7,14 @@
 //! [`Store::all_places`], independent of the backend.
 
 mod accounts;
-mod activities;
+mod activity;
 mod backup;
 mod campaigns;
-mod catalogue;
-mod diagnostics;
+mod diagnostic;
 mod directory;
 mod duplicates;
 mod impact;
+mod orientation;
 mod referrals;
 mod reports;
 mod resources;
@@ -30,10 +30,10 @@ use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 
 pub use accounts::{MIN_PASSWORD_CHARS, NewUser, User};
-pub use activities::{NewActivity, StoredActivity};
+pub use activity::{NewActivity, StoredActivity};
 pub use backup::TableDigest;
 pub use campaigns::{Campaign, CampaignRequest, IssuedRequest, LinkTarget, NewRequest, token_hash};
-pub use diagnostics::{Draft, NewDiagnostic, NewPerson, Person, StoredDiagnostic, normalise_code};
+pub use diagnostic::{Draft, NewDiagnostic, NewPerson, Person, StoredDiagnostic, normalise_code};
 pub use directory::{ImportOutcome, ImportRecord, ImportSummary, StoredPlace};
 pub use duplicates::MergeSummary;
 pub use referrals::{

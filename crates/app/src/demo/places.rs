@@ -546,9 +546,9 @@ mod tests {
         let hub = republished_by_hub(&a, 30, 5);
         assert_eq!(hub.len(), 5);
         let all: Vec<&DemoPlace> = a.iter().chain(&hub).collect();
-        let candidates: Vec<maillage_domain::dedup::Candidate<'_>> = all
+        let candidates: Vec<maillage_domain::duplicates::Candidate<'_>> = all
             .iter()
-            .map(|d| maillage_domain::dedup::Candidate {
+            .map(|d| maillage_domain::duplicates::Candidate {
                 id: &d.source_id,
                 source: d.place.source.as_deref(),
                 name: &d.place.name,
@@ -560,10 +560,11 @@ mod tests {
                 typologies: &d.place.typologies,
             })
             .collect();
-        let pairs: Vec<_> = maillage_domain::dedup::find_pairs(&candidates, &Default::default())
-            .into_iter()
-            .filter(|p| !p.comparison.is_vetoed())
-            .collect();
+        let pairs: Vec<_> =
+            maillage_domain::duplicates::find_pairs(&candidates, &Default::default())
+                .into_iter()
+                .filter(|p| !p.comparison.is_vetoed())
+                .collect();
         assert_eq!(pairs.len(), 5, "{pairs:?}");
         for p in pairs {
             let (x, y) = (candidates[p.a].id, candidates[p.b].id);

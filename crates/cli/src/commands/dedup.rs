@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::{Result, bail};
 use clap::Subcommand;
-use maillage_domain::dedup::DedupSettings;
+use maillage_domain::duplicates::DedupSettings;
 
 use super::{Global, emit};
 use crate::progress::TerminalProgress;
@@ -116,8 +116,8 @@ struct Pair<'a> {
     b: Side<'a>,
     /// Overall score, one decimal.
     score: f64,
-    scores: &'a maillage_domain::dedup::Scores,
-    vetoes: &'a [maillage_domain::dedup::Veto],
+    scores: &'a maillage_domain::duplicates::Scores,
+    vetoes: &'a [maillage_domain::duplicates::Veto],
     /// At or above the threshold of near certainty.
     certain: bool,
 }

@@ -7,7 +7,7 @@ use axum::extract::State as AxState;
 use axum::response::{Redirect, Response};
 use axum::routing::{get, post};
 use maillage_domain::Vocabulary;
-use maillage_domain::dedup::DedupSettings;
+use maillage_domain::duplicates::DedupSettings;
 
 use super::{Chrome, render};
 use crate::PageError;

@@ -27,18 +27,14 @@ use maillage_app::directory::{Choice, Group, PlaceQuery, PlaceSearch};
 use maillage_app::{allow, location_of, today};
 
 mod admin;
-mod import;
-mod place_form;
-mod places;
+mod directory;
 mod sign_in;
 
 use admin::*;
-pub use import::*;
-use place_form::*;
-pub use places::*;
+pub use directory::*;
 use sign_in::*;
 
-mod account;
+mod accounts;
 mod activity;
 mod booklet;
 mod campaigns;
@@ -46,7 +42,6 @@ mod diagnostic;
 mod duplicates;
 mod impact;
 mod jobs;
-mod map;
 pub(crate) mod orientation;
 mod quality;
 mod referrals;
@@ -157,7 +152,7 @@ pub fn routes() -> Router<State> {
         .route("/admin/courriels", get(admin_mail_preview))
         .route("/admin/comptes", post(admin_create_user))
         .route("/admin/structures", post(admin_create_organisation))
-        .merge(account::routes())
+        .merge(accounts::routes())
         .merge(activity::routes())
         .merge(impact::routes())
         .merge(booklet::routes())
@@ -168,7 +163,7 @@ pub fn routes() -> Router<State> {
         .merge(quality::routes())
         .merge(reports::routes())
         .merge(slip::routes())
-        .merge(map::routes())
+        .merge(directory::map::routes())
         .merge(workshops::routes())
         .merge(resources::routes())
         .merge(watch::routes())

@@ -155,7 +155,7 @@ async fn script() -> Response {
             (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
-        include_str!("../../static/carte.js"),
+        include_str!("../../../static/carte.js"),
     )
         .into_response()
 }

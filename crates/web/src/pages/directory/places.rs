@@ -2,28 +2,28 @@
 
 use super::*;
 
-pub(super) struct ResultRow {
-    pub(super) id: String,
-    pub(super) name: String,
-    pub(super) address: String,
-    pub(super) postcode: String,
-    pub(super) commune: String,
-    pub(super) distance: Option<String>,
-    pub(super) open: Option<bool>,
-    pub(super) open_when: &'static str,
-    pub(super) services: String,
+pub(in crate::pages) struct ResultRow {
+    pub(in crate::pages) id: String,
+    pub(in crate::pages) name: String,
+    pub(in crate::pages) address: String,
+    pub(in crate::pages) postcode: String,
+    pub(in crate::pages) commune: String,
+    pub(in crate::pages) distance: Option<String>,
+    pub(in crate::pages) open: Option<bool>,
+    pub(in crate::pages) open_when: &'static str,
+    pub(in crate::pages) services: String,
 }
 
 #[derive(Template)]
 #[template(path = "directory/search.html")]
-pub(super) struct SearchPage {
-    pub(super) chrome: Chrome,
-    pub(super) p: PlaceSearch,
-    pub(super) total: usize,
-    pub(super) pages: usize,
-    pub(super) results: Vec<ResultRow>,
-    pub(super) typologies: Vec<(String, String)>,
-    pub(super) exports: Vec<(&'static str, &'static str)>,
+pub(in crate::pages) struct SearchPage {
+    pub(in crate::pages) chrome: Chrome,
+    pub(in crate::pages) p: PlaceSearch,
+    pub(in crate::pages) total: usize,
+    pub(in crate::pages) pages: usize,
+    pub(in crate::pages) results: Vec<ResultRow>,
+    pub(in crate::pages) typologies: Vec<(String, String)>,
+    pub(in crate::pages) exports: Vec<(&'static str, &'static str)>,
 }
 
 pub fn format_distance(m: f64) -> String {
@@ -42,7 +42,7 @@ pub(crate) fn vocab_labels<V: Vocabulary>(values: &[V]) -> String {
         .join(" · ")
 }
 
-pub(super) async fn search(
+pub(in crate::pages) async fn search(
     AxState(state): AxState<State>,
     viewer: Viewer,
     Query(asked): Query<PlaceQuery>,
@@ -92,31 +92,31 @@ pub(super) async fn search(
 
 #[derive(Template)]
 #[template(path = "directory/place.html")]
-pub(super) struct PlacePage {
-    pub(super) chrome: Chrome,
-    pub(super) place: Place,
-    pub(super) phone: Option<String>,
-    pub(super) open_now: Option<bool>,
-    pub(super) week: Vec<(bool, String, String)>,
-    pub(super) week_label: String,
-    pub(super) offer: Vec<(&'static str, String)>,
-    pub(super) map_link: Option<String>,
-    pub(super) updated: String,
+pub(in crate::pages) struct PlacePage {
+    pub(in crate::pages) chrome: Chrome,
+    pub(in crate::pages) place: Place,
+    pub(in crate::pages) phone: Option<String>,
+    pub(in crate::pages) open_now: Option<bool>,
+    pub(in crate::pages) week: Vec<(bool, String, String)>,
+    pub(in crate::pages) week_label: String,
+    pub(in crate::pages) offer: Vec<(&'static str, String)>,
+    pub(in crate::pages) map_link: Option<String>,
+    pub(in crate::pages) updated: String,
     /// Freshness of the page ("à jour", "ancienne : à vérifier"…) and its completeness.
-    pub(super) freshness: &'static str,
-    pub(super) stale: bool,
-    pub(super) completeness: maillage_domain::freshness::Completeness,
-    pub(super) can_edit: bool,
-    pub(super) signed_in: bool,
-    pub(super) organisation: Option<String>,
-    pub(super) source: Option<String>,
+    pub(in crate::pages) freshness: &'static str,
+    pub(in crate::pages) stale: bool,
+    pub(in crate::pages) completeness: maillage_domain::freshness::Completeness,
+    pub(in crate::pages) can_edit: bool,
+    pub(in crate::pages) signed_in: bool,
+    pub(in crate::pages) organisation: Option<String>,
+    pub(in crate::pages) source: Option<String>,
 }
 
 /// The place's local date, whether it is open now, and its weekly hours table (day is today,
 /// day label, French text).
-pub(super) type Week = Vec<(bool, String, String)>;
+pub(in crate::pages) type Week = Vec<(bool, String, String)>;
 
-pub(super) fn weekly_hours(place: &Place) -> (chrono::NaiveDate, Option<bool>, Week) {
+pub(in crate::pages) fn weekly_hours(place: &Place) -> (chrono::NaiveDate, Option<bool>, Week) {
     let tz = timezone_of_departement(place.departement().as_deref().unwrap_or("75"));
     let local_today = Utc::now().with_timezone(&tz).date_naive();
     let (open_now, week) = match place
@@ -157,7 +157,7 @@ pub(super) fn weekly_hours(place: &Place) -> (chrono::NaiveDate, Option<bool>, W
     (local_today, open_now, week)
 }
 
-pub(super) async fn place_page(
+pub(in crate::pages) async fn place_page(
     AxState(state): AxState<State>,
     viewer: Viewer,
     Path(id): Path<String>,

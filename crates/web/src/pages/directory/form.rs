@@ -2,37 +2,37 @@
 
 use super::*;
 
-pub(super) struct FormField {
-    pub(super) name: &'static str,
-    pub(super) label: &'static str,
-    pub(super) value: String,
-    pub(super) required: bool,
-    pub(super) multiline: bool,
-    pub(super) hint: Option<&'static str>,
-    pub(super) error: Option<String>,
+pub(in crate::pages) struct FormField {
+    pub(in crate::pages) name: &'static str,
+    pub(in crate::pages) label: &'static str,
+    pub(in crate::pages) value: String,
+    pub(in crate::pages) required: bool,
+    pub(in crate::pages) multiline: bool,
+    pub(in crate::pages) hint: Option<&'static str>,
+    pub(in crate::pages) error: Option<String>,
 }
 
 #[derive(Template)]
 #[template(path = "directory/place_form.html")]
-pub(super) struct PlaceForm {
-    pub(super) chrome: Chrome,
-    pub(super) creating: bool,
+pub(in crate::pages) struct PlaceForm {
+    pub(in crate::pages) chrome: Chrome,
+    pub(in crate::pages) creating: bool,
     /// Through a campaign's personal link.
-    pub(super) by_link: bool,
-    pub(super) id: String,
-    pub(super) heading: String,
-    pub(super) action: String,
-    pub(super) cancel: String,
-    pub(super) errors: Vec<(String, String)>,
-    pub(super) fields: Vec<FormField>,
-    pub(super) groups: Vec<Group>,
-    pub(super) organisations: Vec<(String, String)>,
-    pub(super) organisation: String,
-    pub(super) step_free: bool,
+    pub(in crate::pages) by_link: bool,
+    pub(in crate::pages) id: String,
+    pub(in crate::pages) heading: String,
+    pub(in crate::pages) action: String,
+    pub(in crate::pages) cancel: String,
+    pub(in crate::pages) errors: Vec<(String, String)>,
+    pub(in crate::pages) fields: Vec<FormField>,
+    pub(in crate::pages) groups: Vec<Group>,
+    pub(in crate::pages) organisations: Vec<(String, String)>,
+    pub(in crate::pages) organisation: String,
+    pub(in crate::pages) step_free: bool,
 }
 
 /// Text fields of the form: (form name = standard field, label, required, multiline, hint).
-pub(super) const TEXT_FIELDS: &[(&str, &str, bool, bool, Option<&str>)] = &[
+pub(in crate::pages) const TEXT_FIELDS: &[(&str, &str, bool, bool, Option<&str>)] = &[
     ("nom", "Nom du lieu", true, false, None),
     ("adresse", "Adresse", true, false, Some("Numéro et voie.")),
     (
@@ -118,7 +118,7 @@ pub(super) const TEXT_FIELDS: &[(&str, &str, bool, bool, Option<&str>)] = &[
     ),
 ];
 
-pub(super) fn choice_group<V: Vocabulary>(
+pub(in crate::pages) fn choice_group<V: Vocabulary>(
     key: &'static str,
     legend: &'static str,
     selected: &[V],
@@ -137,7 +137,7 @@ pub(super) fn choice_group<V: Vocabulary>(
     }
 }
 
-pub(super) fn slugs<V: Vocabulary>(values: &[String]) -> Vec<V> {
+pub(in crate::pages) fn slugs<V: Vocabulary>(values: &[String]) -> Vec<V> {
     values.iter().filter_map(|v| V::from_slug(v)).collect()
 }
 
@@ -179,16 +179,16 @@ impl PlaceInput {
         })
     }
 
-    pub(super) fn text(&self, name: &str) -> String {
+    pub(in crate::pages) fn text(&self, name: &str) -> String {
         self.texts.get(name).cloned().unwrap_or_default()
     }
 
-    pub(super) fn given(&self, name: &str) -> Option<String> {
+    pub(in crate::pages) fn given(&self, name: &str) -> Option<String> {
         Some(self.text(name)).filter(|s| !s.is_empty())
     }
 }
 
-pub(super) fn join_labels<V: Vocabulary>(values: &[V]) -> Option<String> {
+pub(in crate::pages) fn join_labels<V: Vocabulary>(values: &[V]) -> Option<String> {
     (!values.is_empty()).then(|| {
         values
             .iter()
@@ -214,7 +214,7 @@ pub(crate) fn form_values(place: &Place, organisation: Option<String>) -> PlaceI
             texts.insert(k.into(), v.clone());
         }
     }
-    pub(super) fn slugs_of<V: Vocabulary>(values: &[V]) -> Vec<String> {
+    pub(in crate::pages) fn slugs_of<V: Vocabulary>(values: &[V]) -> Vec<String> {
         values.iter().map(|v| v.slug().to_string()).collect()
     }
     PlaceInput {
@@ -428,7 +428,7 @@ pub(crate) async fn form_page(
     Ok(r)
 }
 
-pub(super) fn require_signed_in(viewer: &Viewer) -> Result<(), AppError> {
+pub(in crate::pages) fn require_signed_in(viewer: &Viewer) -> Result<(), AppError> {
     if viewer.signed_in() {
         Ok(())
     } else {
@@ -436,7 +436,7 @@ pub(super) fn require_signed_in(viewer: &Viewer) -> Result<(), AppError> {
     }
 }
 
-pub(super) async fn new_place_form(
+pub(in crate::pages) async fn new_place_form(
     AxState(state): AxState<State>,
     viewer: Viewer,
 ) -> Result<Response, PageError> {
@@ -451,7 +451,7 @@ pub(super) async fn new_place_form(
     form_page(&state, &viewer, FormMode::Create, "", "", &form, Vec::new()).await
 }
 
-pub(super) async fn create_place(
+pub(in crate::pages) async fn create_place(
     AxState(state): AxState<State>,
     viewer: Viewer,
     body: Bytes,
@@ -476,7 +476,7 @@ pub(super) async fn create_place(
     }
 }
 
-pub(super) async fn edit_place_form(
+pub(in crate::pages) async fn edit_place_form(
     AxState(state): AxState<State>,
     viewer: Viewer,
     Path(id): Path<String>,
@@ -504,7 +504,7 @@ pub(super) async fn edit_place_form(
     .await
 }
 
-pub(super) async fn update_place(
+pub(in crate::pages) async fn update_place(
     AxState(state): AxState<State>,
     viewer: Viewer,
     Path(id): Path<String>,
@@ -542,7 +542,7 @@ pub(super) async fn update_place(
     }
 }
 
-pub(super) async fn confirm_place(
+pub(in crate::pages) async fn confirm_place(
     AxState(state): AxState<State>,
     viewer: Viewer,
     Path(id): Path<String>,
@@ -552,7 +552,7 @@ pub(super) async fn confirm_place(
     Ok(Redirect::to(&format!("/lieux/{id}")).into_response())
 }
 
-pub(super) async fn delete_place(
+pub(in crate::pages) async fn delete_place(
     AxState(state): AxState<State>,
     viewer: Viewer,
     Path(id): Path<String>,

@@ -2,25 +2,25 @@
 
 use super::*;
 
-pub(super) struct ReportView {
-    pub(super) file_name: String,
-    pub(super) written: bool,
-    pub(super) headline: String,
-    pub(super) summary: String,
-    pub(super) notes: Vec<String>,
-    pub(super) errors: Vec<(String, String, String, String)>,
-    pub(super) warnings: Vec<(String, String, String, String)>,
+pub(in crate::pages) struct ReportView {
+    pub(in crate::pages) file_name: String,
+    pub(in crate::pages) written: bool,
+    pub(in crate::pages) headline: String,
+    pub(in crate::pages) summary: String,
+    pub(in crate::pages) notes: Vec<String>,
+    pub(in crate::pages) errors: Vec<(String, String, String, String)>,
+    pub(in crate::pages) warnings: Vec<(String, String, String, String)>,
 }
 
 #[derive(Template)]
 #[template(path = "directory/import.html")]
-pub(super) struct ImportPage {
-    pub(super) chrome: Chrome,
-    pub(super) report: Option<ReportView>,
-    pub(super) history: Vec<maillage_app::ImportSummary>,
+pub(in crate::pages) struct ImportPage {
+    pub(in crate::pages) chrome: Chrome,
+    pub(in crate::pages) report: Option<ReportView>,
+    pub(in crate::pages) history: Vec<maillage_app::ImportSummary>,
 }
 
-pub(super) async fn import_page(
+pub(in crate::pages) async fn import_page(
     AxState(state): AxState<State>,
     viewer: Viewer,
 ) -> Result<Response, PageError> {
@@ -32,7 +32,7 @@ pub(super) async fn import_page(
     }))
 }
 
-pub(super) fn rows(
+pub(in crate::pages) fn rows(
     report: &maillage_standard::Report,
     errors: bool,
 ) -> Vec<(String, String, String, String)> {
@@ -58,14 +58,14 @@ pub(super) fn rows(
 /// when others are not, `action=verifier` to check only.
 #[derive(serde::Deserialize, Default)]
 #[serde(default)]
-pub(super) struct ImportForm {
-    pub(super) source: String,
+pub(in crate::pages) struct ImportForm {
+    pub(in crate::pages) source: String,
     #[serde(rename = "partiel")]
-    pub(super) partial: bool,
-    pub(super) action: String,
+    pub(in crate::pages) partial: bool,
+    pub(in crate::pages) action: String,
 }
 
-pub(super) async fn import_upload(
+pub(in crate::pages) async fn import_upload(
     AxState(state): AxState<State>,
     viewer: Viewer,
     multipart: Multipart,
@@ -123,7 +123,7 @@ pub(super) async fn import_upload(
 
 /// Checks or imports a file and renders the report page (status code beside it).
 #[allow(clippy::too_many_arguments)]
-pub(super) async fn import_work(
+pub(in crate::pages) async fn import_work(
     app: &crate::App,
     actor: Option<&maillage_domain::policy::Actor>,
     chrome: Chrome,
@@ -282,7 +282,7 @@ pub async fn export_response(
     Ok((headers, bytes).into_response())
 }
 
-pub(super) async fn export(
+pub(in crate::pages) async fn export(
     AxState(state): AxState<State>,
     viewer: Viewer,
     Query(asked): Query<PlaceQuery>,

@@ -1,0 +1,13 @@
+//! The directory's pages: the public search and a place's page (`places.rs`), its map
+//! (`map.rs`), the place form (`form.rs`), imports and exports (`import.rs`).
+
+use super::*;
+
+mod form;
+mod import;
+pub(super) mod map;
+mod places;
+
+pub(super) use form::*;
+pub use import::*;
+pub use places::*;
