@@ -189,8 +189,22 @@ impl Store {
     pub async fn reset(&self) -> Result<()> {
         on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
+            // Children before their parents; every table of the migrations is named.
             for sql in [
                 "DELETE FROM sessions",
+                "DELETE FROM password_resets",
+                "DELETE FROM referral_events",
+                "DELETE FROM referrals",
+                "DELETE FROM journeys",
+                "DELETE FROM request_catalogue",
+                "DELETE FROM registrations",
+                "DELETE FROM resource_files",
+                "DELETE FROM campaign_links",
+                "DELETE FROM campaign_requests",
+                "DELETE FROM error_reports",
+                "DELETE FROM duplicate_decisions",
+                "DELETE FROM merges",
+                "DELETE FROM place_aliases",
                 "DELETE FROM scheduled_jobs",
                 "DELETE FROM share_links",
                 "DELETE FROM impact_surveys",

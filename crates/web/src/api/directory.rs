@@ -213,13 +213,18 @@ pub async fn get_place(
     viewer: Viewer,
     Path(id): Path<String>,
 ) -> ApiResult<Json<PlaceDoc>> {
-    let stored = state.app.place(&id).await?;
-    Ok(Json(PlaceDoc::of(
+    Ok(Json(stored_place(&state, &id, &viewer).await?))
+}
+
+/// A place as stored now, as the caller may see it.
+async fn stored_place(state: &State, id: &str, viewer: &Viewer) -> ApiResult<PlaceDoc> {
+    let stored = state.app.place(id).await?;
+    Ok(PlaceDoc::of(
         &stored.place,
         stored.organisation_id.as_deref(),
         None,
-        &viewer,
-    )))
+        viewer,
+    ))
 }
 
 /// Reads a place sent as JSON: the standard's fields (text, number or list of texts), the
@@ -323,15 +328,9 @@ pub async fn create_place(
         .app
         .create_place(viewer.actor(), place, organisation.as_deref())
         .await?;
-    let stored = state.app.place(&id).await?;
     Ok((
         StatusCode::CREATED,
-        Json(PlaceDoc::of(
-            &stored.place,
-            stored.organisation_id.as_deref(),
-            None,
-            &viewer,
-        )),
+        Json(stored_place(&state, &id, &viewer).await?),
     ))
 }
 
@@ -366,13 +365,7 @@ pub async fn update_place(
         .app
         .update_place(viewer.actor(), place, organisation.as_deref())
         .await?;
-    let stored = state.app.place(&id).await?;
-    Ok(Json(PlaceDoc::of(
-        &stored.place,
-        stored.organisation_id.as_deref(),
-        None,
-        &viewer,
-    )))
+    Ok(Json(stored_place(&state, &id, &viewer).await?))
 }
 
 /// Deletes a place.

@@ -1,0 +1,23 @@
+//! `demo --reset` and the tests' resets empty every table: the world of the matrix holds a row
+//! in almost every one (referrals and journeys, campaigns, reports, merges, registrations…).
+
+use super::*;
+
+#[tokio::test]
+async fn a_reset_empties_every_table_of_the_world() {
+    let world = Template::build(Backend::Sqlite).await.open().await;
+    let before = world.store.digest().await.expect("empreinte");
+    let filled = before.iter().filter(|t| t.rows > 0).count();
+    assert!(filled >= 25, "le monde remplit {filled} tables seulement");
+    world.store.reset().await.expect("remise à zéro");
+    let left: Vec<String> = world
+        .store
+        .digest()
+        .await
+        .expect("empreinte")
+        .into_iter()
+        .filter(|t| t.rows > 0)
+        .map(|t| format!("{} ({})", t.table, t.rows))
+        .collect();
+    assert!(left.is_empty(), "tables encore remplies : {left:?}");
+}
