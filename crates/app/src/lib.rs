@@ -135,6 +135,20 @@ impl AppError {
     }
 }
 
+impl App {
+    /// Whether the caller may do `action` now: what a page offers (a button, a form). The
+    /// service that does it asks the policy again.
+    pub fn may(&self, actor: Option<&Actor>, action: &Action) -> bool {
+        authorize(actor, action, today()).is_allowed()
+    }
+
+    /// The caller may do `action` now, or the reason why not (a page that opens a form only
+    /// for those who may send it).
+    pub fn check(&self, actor: Option<&Actor>, action: &Action) -> Result<(), AppError> {
+        allow(authorize(actor, action, today()))
+    }
+}
+
 /// The policy's answer as a result.
 pub fn allow(decision: Decision) -> Result<(), AppError> {
     match decision {

@@ -7,10 +7,9 @@ use maillage_domain::indicators::Indicator;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::{ApiResult, ErrorBody};
+use super::{ApiResult, ApiStats, ErrorBody};
 use crate::State;
 use crate::auth::Viewer;
-use crate::kit::input::ApiStats;
 
 /// Every indicator for a scope and the shared filters: the same computation as the pages and
 /// the exports.

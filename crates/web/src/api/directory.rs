@@ -4,8 +4,8 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State as AxState};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
-use maillage_app::directory::PlaceQuery;
+use axum::response::Response;
+use maillage_app::directory::{ExportAsked, PlaceQuery};
 use maillage_app::today;
 use maillage_domain::place::{DirectoryExtras, Place, RawPlace, STANDARD_FIELDS};
 use serde::Serialize;
@@ -14,9 +14,8 @@ use utoipa::openapi::schema::{Schema, SchemaType, Type};
 use utoipa::openapi::{ObjectBuilder, Ref, RefOr};
 use utoipa::{PartialSchema, ToSchema};
 
-use super::{ApiError, ApiResult, Detail, ErrorBody, Paging};
+use super::{ApiError, ApiQuery, ApiResult, Detail, ErrorBody, Paging};
 use crate::auth::Viewer;
-use crate::kit::input::ApiQuery;
 use crate::{AppError, State};
 
 /// A place as the API shows it: the standard's fields in the standard's order (strings, as in
@@ -394,7 +393,7 @@ pub async fn delete_place(
 #[utoipa::path(
     get, path = "/export", tag = "annuaire",
     summary = "Exporter l'annuaire (tout ou filtré)",
-    params(PlaceQuery, crate::pages::ExportAsked),
+    params(PlaceQuery, ExportAsked),
     responses(
         (status = 200, description = "Le fichier, au format du standard",
             content(
@@ -410,11 +409,11 @@ pub async fn export(
     AxState(state): AxState<State>,
     viewer: Viewer,
     ApiQuery(asked): ApiQuery<PlaceQuery>,
-    ApiQuery(format): ApiQuery<crate::pages::ExportAsked>,
+    ApiQuery(format): ApiQuery<ExportAsked>,
 ) -> ApiResult<Response> {
-    Ok(
-        crate::pages::export_response(&state, &viewer, &asked, &format)
-            .await?
-            .into_response(),
-    )
+    let file = state
+        .app
+        .export_directory(viewer.actor(), &asked, &format)
+        .await?;
+    Ok(crate::kit::download::export(file))
 }

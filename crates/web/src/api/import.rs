@@ -7,9 +7,8 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{ApiResult, Detail, ErrorBody};
+use super::{ApiQuery, ApiResult, Detail, ErrorBody};
 use crate::auth::Viewer;
-use crate::kit::input::ApiQuery;
 use crate::{AppError, State};
 
 /// An import through the API: the source's name, and whether valid lines are imported when
@@ -81,11 +80,10 @@ pub async fn import(
     body: axum::body::Body,
 ) -> ApiResult<Response> {
     // Who may import is known before the file is read.
-    maillage_app::allow(maillage_domain::policy::authorize(
+    state.app.check(
         viewer.actor(),
         &maillage_domain::policy::Action::ImportPlaces,
-        maillage_app::today(),
-    ))?;
+    )?;
     let body = axum::body::to_bytes(body, maillage_app::limits::IMPORT_BYTES)
         .await
         .map_err(|_| {

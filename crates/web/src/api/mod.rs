@@ -19,6 +19,10 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+
+use crate::kit::input;
 use crate::{AppError, State};
 
 mod activity;
@@ -103,6 +107,29 @@ impl Detail {
 }
 
 type ApiResult<T> = Result<T, ApiError>;
+
+/// An API call's query string, read into `T` by the same reader as the pages'
+/// ([`crate::kit::input::query`]), refused with a JSON error.
+pub struct ApiQuery<T>(pub T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        Ok(ApiQuery(input::query(parts.uri.query())?))
+    }
+}
+
+/// The statistics' query of an API call (no default period, unlike the pages').
+pub struct ApiStats(pub maillage_app::activity::StatsQuery);
+
+impl<S: Send + Sync> FromRequestParts<S> for ApiStats {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        Ok(ApiStats(input::stats(parts.uri.query())?))
+    }
+}
 
 /// A page of API results.
 #[derive(Debug, Clone, Copy, Default, Deserialize, IntoParams)]

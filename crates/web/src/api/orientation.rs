@@ -7,10 +7,9 @@ use maillage_domain::orientation::RequestEntry;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::{ApiError, ApiResult, Detail, ErrorBody};
+use super::{ApiError, ApiQuery, ApiResult, Detail, ErrorBody};
 use crate::State;
 use crate::auth::Viewer;
-use crate::kit::input::ApiQuery;
 
 /// Orients: the same form as the page, the same answer as the CLI.
 #[utoipa::path(

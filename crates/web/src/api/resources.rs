@@ -6,10 +6,9 @@ use maillage_app::resources::{ResourceFilter, ResourceQuery, ResourceView, Shelf
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::{ApiResult, ErrorBody};
+use super::{ApiQuery, ApiResult, ErrorBody};
 use crate::State;
 use crate::auth::Viewer;
-use crate::kit::input::ApiQuery;
 
 /// Published resources.
 #[derive(Debug, Serialize, ToSchema)]

@@ -6,9 +6,8 @@ use maillage_app::watch::{NewsQuery, NewsView};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::{ApiResult, ErrorBody};
+use super::{ApiQuery, ApiResult, ErrorBody};
 use crate::State;
-use crate::kit::input::ApiQuery;
 
 /// News items.
 #[derive(Debug, Serialize, ToSchema)]

@@ -10,10 +10,9 @@ use maillage_domain::workshops::Workshop;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{ApiError, ApiResult, ErrorBody};
+use super::{ApiError, ApiQuery, ApiResult, ErrorBody};
 use crate::State;
 use crate::auth::{Client, Viewer};
-use crate::kit::input::ApiQuery;
 
 /// A workshop as the API gives it.
 #[derive(Debug, Serialize, ToSchema)]

@@ -27,16 +27,12 @@ use serde::de::value::{Error, MapDeserializer, SeqDeserializer};
 use serde::de::{DeserializeOwned, Deserializer, IntoDeserializer, Visitor};
 
 use crate::PageError;
-use crate::api::ApiError;
 
 /// A page's form body, read into `T` (refused with a French page when it cannot be).
 pub struct Form<T>(pub T);
 
 /// A page's query string, read into `T`.
 pub struct Query<T>(pub T);
-
-/// An API call's query string, read into `T` (refused with a JSON error).
-pub struct ApiQuery<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Form<T> {
     type Rejection = PageError;
@@ -59,14 +55,6 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, PageError> {
         Ok(Query(query(parts.uri.query())?))
-    }
-}
-
-impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
-        Ok(ApiQuery(query(parts.uri.query())?))
     }
 }
 
@@ -137,9 +125,6 @@ pub struct Flags {
 /// The statistics' query of a page (the last twelve months unless a period is asked).
 pub struct Stats(pub StatsQuery);
 
-/// The statistics' query of an API call (no default period).
-pub struct ApiStats(pub StatsQuery);
-
 /// Reads the statistics' query: every key with its values, given to the indicators' filter.
 pub fn stats(query: Option<&str>) -> Result<StatsQuery, AppError> {
     let all: BTreeMap<String, Vec<String>> = self::query(query)?;
@@ -154,14 +139,6 @@ impl<S: Send + Sync> FromRequestParts<S> for Stats {
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, PageError> {
         Ok(Stats(stats(parts.uri.query())?.with_default_period()))
-    }
-}
-
-impl<S: Send + Sync> FromRequestParts<S> for ApiStats {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
-        Ok(ApiStats(stats(parts.uri.query())?))
     }
 }
 

@@ -1,5 +1,6 @@
-//! The small kit every page and API module uses: typed input ([`input`]) and server-drawn
-//! charts ([`charts`]).
+//! The small kit every page and API module uses: typed input ([`input`]), server-drawn charts
+//! ([`charts`]) and downloads ([`download`]).
 
 pub mod charts;
+pub mod download;
 pub mod input;

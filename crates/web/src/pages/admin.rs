@@ -156,7 +156,7 @@ pub(super) async fn admin_create_user(
     viewer: Viewer,
     Form(asked): Form<AccountForm>,
 ) -> Result<Response, PageError> {
-    allow(authorize(viewer.actor(), &Action::ManageAccounts, today()))?;
+    state.app.check(viewer.actor(), &Action::ManageAccounts)?;
     let role = asked.role.as_str();
     let mut territory = Vec::new();
     for code in asked
@@ -235,7 +235,7 @@ pub(super) async fn organisation_answer(
     message: Option<String>,
     error: Option<String>,
 ) -> Result<Response, PageError> {
-    if authorize(viewer.actor(), &Action::ManageAccounts, today()).is_allowed() {
+    if state.app.may(viewer.actor(), &Action::ManageAccounts) {
         return admin_view(state, viewer, message, error).await;
     }
     Ok(match error {
@@ -294,7 +294,7 @@ pub(super) async fn admin_mail_preview(
     AxState(state): AxState<State>,
     viewer: Viewer,
 ) -> Result<Response, PageError> {
-    allow(authorize(viewer.actor(), &Action::ManageAccounts, today()))?;
+    state.app.check(viewer.actor(), &Action::ManageAccounts)?;
     let messages = maillage_app::mail::messages::samples(&state.app.public_url)
         .into_iter()
         .filter_map(|(title, when, mail)| {

@@ -4,8 +4,8 @@ use askama::Template;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Multipart, Path, State as AxState};
-use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE, SET_COOKIE};
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::header::{CONTENT_TYPE, SET_COOKIE};
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use chrono::{Datelike, Utc};
@@ -13,7 +13,7 @@ use maillage_app::NewUser;
 use maillage_domain::french;
 use maillage_domain::hours::{HoursCheck, check_hours, monday_of, timezone_of_departement};
 use maillage_domain::place::Place;
-use maillage_domain::policy::{Action, Membership, TerritoryUnit, authorize};
+use maillage_domain::policy::{Action, Membership, TerritoryUnit};
 use maillage_domain::vocab::{
     AccessMode, Fee, InterventionDomain, MediationForm, Mobility, NationalProgramme, Public,
     Service, SpecificSupport, SupportMode, Vocabulary,
@@ -24,7 +24,7 @@ use crate::auth::{self, Viewer};
 use crate::kit::input::{self, Form, Query, Raw};
 use crate::{AppError, ErrorKind, PageError, State};
 use maillage_app::directory::{Choice, Group, PlaceQuery, PlaceSearch};
-use maillage_app::{allow, location_of, today};
+use maillage_app::{location_of, today};
 
 mod admin;
 mod directory;

@@ -13,7 +13,7 @@ use maillage_domain::diagnostic::Level;
 use maillage_domain::orientation::{
     DayPart, FormatWish, RequestEntry, RequestForm, Slot, Travel, WEEKDAYS, distance_phrase,
 };
-use maillage_domain::policy::{Action, authorize};
+use maillage_domain::policy::Action;
 use maillage_domain::vocab::{
     InterventionDomain, MediationForm, MediationTheme, NationalProgramme, Public, Service,
     SpecificSupport,
@@ -338,8 +338,7 @@ async fn orient(
         week,
         errors,
         answer: shown_answer,
-        can_edit_catalogue: authorize(viewer.actor.as_ref(), &Action::EditCatalogue, today())
-            .is_allowed(),
+        can_edit_catalogue: state.app.may(viewer.actor.as_ref(), &Action::EditCatalogue),
         can_refer: viewer
             .actor
             .as_ref()
@@ -372,7 +371,7 @@ async fn catalogue(
     Ok(render(&CataloguePage {
         chrome: Chrome::new("orienter", &viewer),
         entries: state.app.catalogue().await?.entries.clone(),
-        can_edit: authorize(viewer.actor.as_ref(), &Action::EditCatalogue, today()).is_allowed(),
+        can_edit: state.app.may(viewer.actor.as_ref(), &Action::EditCatalogue),
         message,
     }))
 }
@@ -415,16 +414,15 @@ fn entry_page(
     })
 }
 
-fn require_editor(viewer: &Viewer) -> Result<(), AppError> {
-    maillage_app::allow(authorize(
-        viewer.actor.as_ref(),
-        &Action::EditCatalogue,
-        today(),
-    ))
+fn require_editor(state: &State, viewer: &Viewer) -> Result<(), AppError> {
+    state.app.check(viewer.actor(), &Action::EditCatalogue)
 }
 
-async fn new_entry_form(viewer: Viewer) -> Result<Response, PageError> {
-    require_editor(&viewer)?;
+async fn new_entry_form(
+    AxState(state): AxState<State>,
+    viewer: Viewer,
+) -> Result<Response, PageError> {
+    require_editor(&state, &viewer)?;
     Ok(entry_page(
         &viewer,
         None,
@@ -438,7 +436,7 @@ async fn edit_entry_form(
     viewer: Viewer,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    require_editor(&viewer)?;
+    require_editor(&state, &viewer)?;
     let catalogue = state.app.catalogue().await?;
     let entry = catalogue.entry(&id).ok_or(AppError::NotFound)?;
     Ok(entry_page(

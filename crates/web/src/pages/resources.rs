@@ -12,7 +12,7 @@ use maillage_app::StoredResource;
 use maillage_domain::Vocabulary;
 use maillage_domain::diagnostic::Level;
 use maillage_domain::french;
-use maillage_domain::policy::{Action, authorize};
+use maillage_domain::policy::Action;
 use maillage_domain::resources::{
     ACCEPTED_TYPES, Audience, LICENCES, MAX_FILE_BYTES, PracticeTopic, ResourceForm, ResourceKind,
     ResourceStatus,
@@ -130,7 +130,7 @@ async fn list(
 ) -> Result<Response, PageError> {
     let f = asked.filter();
     let found = state.app.find_resources(viewer.actor(), &f).await?;
-    let can_publish = authorize(viewer.actor(), &Action::PublishResources, today()).is_allowed();
+    let can_publish = state.app.may(viewer.actor(), &Action::PublishResources);
     let proposed_count = if viewer.signed_in() {
         state
             .app
@@ -179,7 +179,7 @@ async fn list(
             Shelf::Refused => "Propositions refusées",
             Shelf::DeadLinks => "Liens qui ne répondent plus",
         },
-        can_propose: authorize(viewer.actor(), &Action::ProposeResource, today()).is_allowed(),
+        can_propose: state.app.may(viewer.actor(), &Action::ProposeResource),
         can_publish,
         proposed_count,
         message: match done.fait.as_str() {
@@ -270,7 +270,7 @@ async fn detail(
             .is_dead()
             .then(|| s.link.last_error.clone().unwrap_or_default()),
         can_edit: state.app.may_edit_resource(viewer.actor(), &s),
-        can_publish: authorize(viewer.actor(), &Action::PublishResources, today()).is_allowed(),
+        can_publish: state.app.may(viewer.actor(), &Action::PublishResources),
     });
     response
         .headers_mut()
@@ -412,7 +412,7 @@ async fn form_page(
             organisations
         },
         current_file: editing.and_then(|s| s.file.as_ref().map(|f| f.name.clone())),
-        publishes: authorize(Some(actor), &Action::PublishResources, today()).is_allowed(),
+        publishes: state.app.may(Some(actor), &Action::PublishResources),
     });
     if failed {
         *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
@@ -421,7 +421,7 @@ async fn form_page(
 }
 
 async fn new_form(AxState(state): AxState<State>, viewer: Viewer) -> Result<Response, PageError> {
-    maillage_app::allow(authorize(viewer.actor(), &Action::ProposeResource, today()))?;
+    state.app.check(viewer.actor(), &Action::ProposeResource)?;
     let form = ResourceForm {
         language: "fr".into(),
         audiences: vec!["aidants".into()],
@@ -436,11 +436,7 @@ async fn create(
     multipart: Multipart,
 ) -> Result<Response, PageError> {
     // Who may propose is known before the file is read.
-    maillage_app::allow(maillage_domain::policy::authorize(
-        viewer.actor(),
-        &maillage_domain::policy::Action::ProposeResource,
-        maillage_app::today(),
-    ))?;
+    state.app.check(viewer.actor(), &Action::ProposeResource)?;
     let crate::upload::UploadForm {
         fields,
         file: upload,

@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use maillage_domain::Vocabulary;
 use maillage_domain::french;
-use maillage_domain::policy::{Action, authorize};
+use maillage_domain::policy::Action;
 use maillage_domain::watch::{Frequency, NewsForm, NewsItem, Platform};
 
 use super::{Chrome, render};
@@ -18,7 +18,6 @@ use crate::State;
 use crate::auth::Viewer;
 use crate::kit::input::{Done, Form, Query};
 use maillage_app::resources::Refused;
-use maillage_app::today;
 use maillage_app::watch::{NewsQuery, SubscriptionForm};
 
 pub fn routes() -> Router<State> {
@@ -99,7 +98,7 @@ async fn list(
             .map(|p| (p.slug(), p.label(), platform == Some(*p)))
             .collect(),
         procedure,
-        can_post: authorize(viewer.actor(), &Action::PostNews, today()).is_allowed(),
+        can_post: state.app.may(viewer.actor(), &Action::PostNews),
         signed_in: viewer.signed_in(),
         subscribed,
         message: match done.fait.as_str() {
@@ -138,7 +137,7 @@ async fn detail(
         platforms: item.platforms_label(),
         published: published_label(&item),
         effective: item.effective.map(french::date),
-        can_post: authorize(viewer.actor(), &Action::PostNews, today()).is_allowed(),
+        can_post: state.app.may(viewer.actor(), &Action::PostNews),
         item,
     }))
 }
@@ -191,8 +190,8 @@ fn form_page(
     r
 }
 
-async fn new_form(viewer: Viewer) -> Result<Response, PageError> {
-    maillage_app::allow(authorize(viewer.actor(), &Action::PostNews, today()))?;
+async fn new_form(AxState(state): AxState<State>, viewer: Viewer) -> Result<Response, PageError> {
+    state.app.check(viewer.actor(), &Action::PostNews)?;
     Ok(form_page(
         &viewer,
         "/veille/nouvelle".into(),
@@ -233,7 +232,7 @@ async fn edit_form(
     viewer: Viewer,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    maillage_app::allow(authorize(viewer.actor(), &Action::PostNews, today()))?;
+    state.app.check(viewer.actor(), &Action::PostNews)?;
     let item = state.app.news_item(&id).await?;
     Ok(form_page(
         &viewer,
@@ -266,7 +265,7 @@ async fn update(
 /// Sends every subscriber's digest now (a coordinator pushing this week's news early); the
 /// next one still leaves on Monday, with what is new by then.
 async fn send_now(AxState(state): AxState<State>, viewer: Viewer) -> Result<Response, PageError> {
-    maillage_app::allow(authorize(viewer.actor(), &Action::PostNews, today()))?;
+    state.app.check(viewer.actor(), &Action::PostNews)?;
     let n = state.app.send_digests(chrono::Utc::now(), true).await?;
     Ok(Redirect::to(&format!("/veille?fait=resumes-{n}")).into_response())
 }

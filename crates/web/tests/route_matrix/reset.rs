@@ -5,7 +5,9 @@ use super::*;
 
 #[tokio::test]
 async fn a_reset_empties_every_table_of_the_world() {
-    let world = Template::build(Backend::Sqlite).await.open().await;
+    // The template holds the world's files: it lives as long as the world.
+    let template = Template::build(Backend::Sqlite).await;
+    let world = template.open().await;
     let before = world.store.digest().await.expect("empreinte");
     let filled = before.iter().filter(|t| t.rows > 0).count();
     assert!(filled >= 25, "le monde remplit {filled} tables seulement");

@@ -83,15 +83,7 @@ pub(super) async fn import_upload(
     Ok(r)
 }
 
-pub(super) fn download(bytes: Vec<u8>, content_type: &'static str, name: &str) -> Response {
-    let mut r = bytes.into_response();
-    r.headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
-        r.headers_mut().insert(header::CONTENT_DISPOSITION, v);
-    }
-    r
-}
+pub(super) use crate::kit::download::attachment as download;
 
 pub(super) const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 

@@ -34,11 +34,10 @@ pub(super) async fn questionnaires_response(
     error: Option<String>,
     saved: Option<String>,
 ) -> Result<Response, PageError> {
-    maillage_app::allow(maillage_domain::policy::authorize(
+    state.app.check(
         viewer.actor(),
         &maillage_domain::policy::Action::EditQuestionnaires,
-        maillage_app::today(),
-    ))?;
+    )?;
     let all = state.app.questionnaires().await?;
     let q = state.app.questionnaire(id, None).await?;
     let value = |name: String, current: &str| {

@@ -483,14 +483,13 @@ pub(in crate::pages) async fn edit_place_form(
 ) -> Result<Response, PageError> {
     require_signed_in(&viewer)?;
     let stored = state.app.place(&id).await?;
-    allow(authorize(
+    state.app.check(
         viewer.actor(),
         &Action::UpdatePlace(location_of(
             &stored.place,
             stored.organisation_id.as_deref(),
         )),
-        today(),
-    ))?;
+    )?;
     let form = form_values(&stored.place, stored.organisation_id.clone());
     form_page(
         &state,

@@ -1,6 +1,7 @@
 //! Import of a directory file (checked, then run as a job the page follows) and export.
 
 use super::*;
+use maillage_app::directory::ExportAsked;
 
 pub(in crate::pages) struct ReportView {
     pub(in crate::pages) file_name: String,
@@ -24,7 +25,7 @@ pub(in crate::pages) async fn import_page(
     AxState(state): AxState<State>,
     viewer: Viewer,
 ) -> Result<Response, PageError> {
-    allow(authorize(viewer.actor(), &Action::ImportPlaces, today()))?;
+    state.app.check(viewer.actor(), &Action::ImportPlaces)?;
     Ok(render(&ImportPage {
         chrome: Chrome::new("import", &viewer),
         report: None,
@@ -70,7 +71,7 @@ pub(in crate::pages) async fn import_upload(
     viewer: Viewer,
     multipart: Multipart,
 ) -> Result<Response, PageError> {
-    allow(authorize(viewer.actor(), &Action::ImportPlaces, today()))?;
+    state.app.check(viewer.actor(), &Action::ImportPlaces)?;
     let form = crate::upload::read_form(multipart, maillage_app::limits::IMPORT_BYTES).await?;
     let asked: ImportForm = form.typed()?;
     let source = asked.source;
@@ -246,51 +247,17 @@ pub(in crate::pages) async fn import_work(
 
 // ----- export -----
 
-/// The export's format (`csv` by default, `json`, `geojson`).
-#[derive(serde::Deserialize, Default, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-#[serde(default)]
-pub struct ExportAsked {
-    pub format: String,
-}
-
-pub async fn export_response(
-    state: &State,
-    viewer: &Viewer,
-    asked: &PlaceQuery,
-    format: &ExportAsked,
-) -> Result<Response, AppError> {
-    allow(authorize(viewer.actor(), &Action::ExportDirectory, today()))?;
-    let format: ExportFormat = Some(format.format.as_str())
-        .filter(|f| !f.is_empty())
-        .unwrap_or("csv")
-        .parse()
-        .map_err(AppError::Invalid)?;
-    let parsed = state.app.place_search(asked);
-    if !parsed.errors.is_empty() {
-        return Err(AppError::Invalid(parsed.errors.join(" ; ")));
-    }
-    let places = state.app.places_of(&parsed.query).await?;
-    let bytes = maillage_standard::export::to_bytes(&places, format)?;
-    let mut headers = HeaderMap::new();
-    headers.insert(CONTENT_TYPE, HeaderValue::from_static(format.media_type()));
-    if let Ok(v) =
-        HeaderValue::from_str(&format!("attachment; filename=\"{}\"", format.file_name()))
-    {
-        headers.insert(CONTENT_DISPOSITION, v);
-    }
-    Ok((headers, bytes).into_response())
-}
-
 pub(in crate::pages) async fn export(
     AxState(state): AxState<State>,
     viewer: Viewer,
     Query(asked): Query<PlaceQuery>,
     Query(format): Query<ExportAsked>,
 ) -> Result<Response, PageError> {
-    export_response(&state, &viewer, &asked, &format)
-        .await
-        .map_err(PageError)
+    let file = state
+        .app
+        .export_directory(viewer.actor(), &asked, &format)
+        .await?;
+    Ok(crate::kit::download::export(file))
 }
 
 // ----- administration -----

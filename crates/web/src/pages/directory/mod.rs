@@ -9,5 +9,5 @@ pub(super) mod map;
 mod places;
 
 pub(super) use form::*;
-pub use import::*;
+pub(super) use import::*;
 pub use places::*;

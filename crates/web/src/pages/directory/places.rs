@@ -216,12 +216,10 @@ pub(in crate::pages) async fn place_page(
             .collect::<Vec<_>>()
             .join(" · "),
     );
-    let can_edit = authorize(
+    let can_edit = state.app.may(
         viewer.actor(),
         &Action::UpdatePlace(location_of(&place, stored.organisation_id.as_deref())),
-        today(),
-    )
-    .is_allowed();
+    );
     let organisation = match &stored.organisation_id {
         Some(o) if maillage_app::sees_helpers_part(viewer.actor()) => {
             state.app.organisation(o).await?.map(|o| o.name)
