@@ -8,19 +8,17 @@
 
 use std::sync::LazyLock;
 
-use axum::Json;
-use axum::Router;
+use axum::extract::FromRequestParts;
 use axum::http::header::CONTENT_TYPE;
+use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-
-use axum::extract::FromRequestParts;
-use axum::http::request::Parts;
 
 use crate::kit::input;
 use crate::{AppError, State};
