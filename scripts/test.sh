@@ -23,6 +23,8 @@ source scripts/lib/postgres.sh
 step "Tests Rust (SQLite et PostgreSQL)"
 export MAILLAGE_REQUIRE_REFERENTIAL=1
 cargo test --workspace --locked
+# The measure of commune resolution on the real files of ../shared/data (issue #10), printed.
+cargo test --locked -q -p maillage-standard --test files communes_of_real_files -- --nocapture 2>&1 | grep "communes des fichiers réels"
 
 step "Construction du binaire"
 cargo build --locked -p maillage

@@ -352,14 +352,25 @@ impl CommuneLookup for Referential {
     }
 
     fn resolve(&self, name: &str, postcode: &str) -> Option<&CommuneRef> {
-        let key = commune_key(name);
+        let key = commune_key(without_cedex(name));
+        if key.is_empty() {
+            return None;
+        }
         let candidates: Vec<&Entry> = self
             .by_postcode
             .get(postcode)
             .map(|ids| ids.iter().map(|i| &self.entries[*i]).collect())
             .unwrap_or_default();
-        // 1. Exact (folded) name among the communes served by the postcode.
+        // 1. Exact (folded) name among the communes served by the postcode, or the same without
+        //    its article (« Pont de Claix » for Le Pont-de-Claix).
         if let Some(e) = candidates.iter().find(|e| e.keys.contains(&key)) {
+            return self.current_of(e);
+        }
+        let bare = without_article(&key);
+        if let Some(e) = candidates
+            .iter()
+            .find(|e| e.keys.iter().any(|k| without_article(k) == bare))
+        {
             return self.current_of(e);
         }
         // 2. Close spelling among them (missing letters, typos): Jaro-Winkler ≥ 0.92.
@@ -377,19 +388,84 @@ impl CommuneLookup for Referential {
         if let Some((_, e)) = best {
             return self.current_of(e);
         }
-        // 3. Wrong postcode: the name, unique in the postcode's département.
-        let dep = maillage_domain::place::departement_of_postcode(postcode)?;
-        let same_name = self.by_departement_key.get(&(dep, key))?;
-        let mut currents: Vec<&CommuneRef> = same_name
-            .iter()
-            .filter_map(|i| self.current_of(&self.entries[*i]))
-            .collect();
+        // 3. The first words of a longer name, when one commune only of the postcode starts
+        //    with them (« Loriol » for Loriol-sur-Drôme, « CHAMONIX » for Chamonix-Mont-Blanc).
+        //    And the other way: a name with words added (« Le Luc-en-Provence » for Le Luc).
+        for matches in [
+            &(|k: &str| starts_with_words(k, bare)) as &dyn Fn(&str) -> bool,
+            &(|k: &str| starts_with_words(bare, without_article(k))),
+        ] {
+            let found = self.only_current(
+                candidates
+                    .iter()
+                    .filter(|e| e.keys.iter().any(|k| matches(k)))
+                    .copied(),
+            );
+            if found.is_some() {
+                return found;
+            }
+        }
+        // 4. A postcode that serves no commune (a CEDEX code) or a wrong one: the name, unique
+        //    in the postcode's département, else unique in the country.
+        if let Some(dep) = maillage_domain::place::departement_of_postcode(postcode)
+            && let Some(same_name) = self.by_departement_key.get(&(dep, key.clone()))
+        {
+            return self.only_current(same_name.iter().map(|i| &self.entries[*i]));
+        }
+        if let Some(same_name) = self.by_key.get(&key)
+            && let Some(found) = self.only_current(same_name.iter().map(|i| &self.entries[*i]))
+        {
+            return Some(found);
+        }
+        // 5. A locality of a postcode that serves one commune only (« MOULES 13280 », a hamlet
+        //    of Arles; « 7e Arrondissement 13007 »; a postcode written as the name) — never a
+        //    name that is some commune's, elsewhere.
+        if self.by_key.contains_key(&key) {
+            return None;
+        }
+        self.only_current(candidates.into_iter())
+    }
+}
+
+impl Referential {
+    /// The current commune of these entries, when they all lead to the same one.
+    fn only_current<'a>(
+        &'a self,
+        entries: impl Iterator<Item = &'a Entry>,
+    ) -> Option<&'a CommuneRef> {
+        let mut currents: Vec<&CommuneRef> = entries.filter_map(|e| self.current_of(e)).collect();
+        currents.sort_by(|a, b| a.insee_code.cmp(&b.insee_code));
         currents.dedup_by(|a, b| a.insee_code == b.insee_code);
         match currents.as_slice() {
             [only] => Some(*only),
             _ => None,
         }
     }
+}
+
+/// The name without a CEDEX mention (« Annecy Cedex 03 », « GAP CEDEX »): the commune stays.
+fn without_cedex(name: &str) -> &str {
+    let lower = name.to_ascii_lowercase();
+    match lower.find(" cedex") {
+        Some(at) if at > 0 => name[..at].trim_end(),
+        _ => name,
+    }
+}
+
+/// A folded name without its leading article (`le`, `la`, `les`, `l`).
+fn without_article(key: &str) -> &str {
+    ["le ", "la ", "les ", "l "]
+        .iter()
+        .find_map(|a| key.strip_prefix(a))
+        .unwrap_or(key)
+}
+
+/// Whether a folded name begins with these whole words (with or without its article).
+fn starts_with_words(name: &str, words: &str) -> bool {
+    let name = without_article(name);
+    name.len() > words.len()
+        && name.starts_with(words)
+        && name.as_bytes().get(words.len()) == Some(&b' ')
 }
 
 #[cfg(test)]
@@ -402,7 +478,13 @@ mod tests {
 42218\tSaint-Étienne\t42\tC\t\t42000,42100\t244200770\tSEM\t173136\t45.43389\t4.39\tSAINT VICTOR SUR LOIRE\n\
 73008\tAix-les-Bains\t73\tC\t\t73100\t200068674\tCA Grand Lac\t32406\t45.69173\t5.90863\t\n\
 50129\tCherbourg-en-Cotentin\t50\tC\t\t50100\t\t\t78000\t\t\t\n\
-50173\tÉqueurdreville-Hainneville\t50\tD\t50129\t50120\t\t\t0\t\t\t\n";
+50173\tÉqueurdreville-Hainneville\t50\tD\t50129\t50120\t\t\t0\t\t\t\n\
+74010\tAnnecy\t74\tC\t\t74000,74370,74600\t200066793\tCA du Grand Annecy\t132117\t45.90878\t6.12565\t\n\
+74056\tChamonix-Mont-Blanc\t74\tC\t\t74400\t200023372\tCC de la Vallée\t8705\t45.92375\t6.86933\t\n\
+38317\tLe Pont-de-Claix\t38\tC\t\t38800\t200040715\tGrenoble-Alpes-Métropole\t10956\t45.12321\t5.69782\t\n\
+38111\tClaix\t38\tC\t\t38640\t200040715\tGrenoble-Alpes-Métropole\t7836\t45.11994\t5.67292\t\n\
+26165\tLivron-sur-Drôme\t26\tC\t\t26250\t242600252\tCC du Val de Drôme\t9329\t44.77689\t4.84180\t\n\
+26166\tLoriol-sur-Drôme\t26\tC\t\t26270\t242600252\tCC du Val de Drôme\t6614\t44.74703\t4.81719\t\n";
 
     fn r() -> Referential {
         Referential::parse(SAMPLE).expect("sample parses")
@@ -423,7 +505,39 @@ mod tests {
         );
         // Wrong postcode, but a name unique in the département.
         assert_eq!(code("Saint-Étienne", "42999"), Some("42218".into()));
-        assert_eq!(code("Lyon", "42000"), None);
+        assert_eq!(code("Lyon", "42999"), None);
+    }
+
+    /// Spellings of real regional files (issue #10): CEDEX mentions and codes, upper case, a
+    /// missing article, the first words of a longer name.
+    #[test]
+    fn resolves_cedex_articles_and_short_names() {
+        let r = r();
+        let code = |n: &str, pc: &str| r.resolve(n, pc).map(|c| c.insee_code.clone());
+        assert_eq!(code("Annecy Cedex 03", "74003"), Some("74010".into()));
+        assert_eq!(code("ANNECY CEDEX", "74000"), Some("74010".into()));
+        assert_eq!(code("CHAMONIX", "74400"), Some("74056".into()));
+        assert_eq!(code("Pont de Claix", "38800"), Some("38317".into()));
+        assert_eq!(code("Loriol", "26270"), Some("26166".into()));
+        assert_eq!(code("Livron", "26250"), Some("26165".into()));
+        // The first words only, never a word inside: « Claix » with Le Pont-de-Claix's postcode
+        // is Claix, whose name it is (unique in the département); « Pont » with Claix's postcode
+        // is Claix, the only commune of that postcode; nothing guessed where nothing fits.
+        assert_eq!(code("Claix", "38800"), Some("38111".into()));
+        assert_eq!(code("Pont", "38640"), Some("38111".into()));
+        assert_eq!(code("Le Pont", "38801"), None);
+        // Words added to the name, a hamlet or an arrondissement of a postcode that serves one
+        // commune, a name unique in the country whatever the postcode.
+        // A commune's name, elsewhere, is never given the postcode's commune: here Claix, the
+        // only one of this sample's country.
+        assert_eq!(code("Claix", "26270"), Some("38111".into()));
+        assert_eq!(code("Annecy", "26270"), Some("74010".into()));
+        assert_eq!(
+            code("Loriol-sur-Drôme centre", "26270"),
+            Some("26166".into())
+        );
+        assert_eq!(code("Hameau des Pins", "74400"), Some("74056".into()));
+        assert_eq!(code("Chamonix-Mont-Blanc", "06922"), Some("74056".into()));
     }
 
     #[test]

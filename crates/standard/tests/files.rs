@@ -310,3 +310,76 @@ fn paca_duplicates_are_found_against_the_published_outcome() {
         }
     }
 }
+
+/// Commune resolution measured on every real file of `../shared/data/` (issue #10): each
+/// record with a postcode resolved from its commune's name and postcode, never to another
+/// commune than the INSEE code the file gives (1,430 of 1,438 rows, the 8 others being the 4
+/// hamlets below, twice; before: 1,420, two of the misses read as errors). Printed by the test script
+/// (`-- --nocapture communes_of_real_files`).
+#[test]
+fn communes_of_real_files_are_all_resolved_and_never_wrongly() {
+    use maillage_domain::CommuneLookup;
+    let r = referential();
+    let dir = shared("data/dedup-paca");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("dossier des fichiers réels")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    assert!(!files.is_empty());
+    let (mut rows, mut resolved, mut wrong) = (0, 0, Vec::new());
+    let mut unresolved = Vec::new();
+    for file in &files {
+        let text = std::fs::read_to_string(file).expect("fichier lisible");
+        let records: Vec<serde_json::Value> = serde_json::from_str(&text).expect("JSON");
+        for rec in records {
+            let field = |k: &str| rec[k].as_str().unwrap_or_default().trim().to_string();
+            let (name, postcode, insee) =
+                (field("commune"), field("code_postal"), field("code_insee"));
+            if postcode.is_empty() || name.is_empty() {
+                continue;
+            }
+            rows += 1;
+            match r.resolve(&name, &postcode) {
+                Some(c) => {
+                    resolved += 1;
+                    // The file may give an arrondissement's code: « Marseille 15e
+                    // Arrondissement » is Marseille.
+                    let agrees = insee.is_empty()
+                        || insee == c.insee_code
+                        || r.by_code(&insee)
+                            .is_none_or(|e| e.name.starts_with(&c.name));
+                    if !agrees {
+                        wrong.push(format!(
+                            "{name} {postcode} : {} au lieu de {insee}",
+                            c.insee_code
+                        ));
+                    }
+                }
+                None => unresolved.push(format!("{name} {postcode}")),
+            }
+        }
+    }
+    println!(
+        "communes des fichiers réels : {resolved} / {rows} lignes avec code postal résolues, {} \
+         autre que le code INSEE du fichier",
+        wrong.len()
+    );
+    unresolved.sort();
+    unresolved.dedup();
+    assert!(
+        wrong.is_empty(),
+        "résolues autrement que le fichier : {wrong:?}"
+    );
+    // Hamlets of postcodes that serve several communes, which no referential of the registries
+    // names (La Poste's « ligne 5 » is not in `codes-postaux`): left unresolved, never guessed.
+    let known = [
+        "AIX-LA-DURANNE 13100",
+        "PLAN DU VAR 06670",
+        "PONT-DU-LOUP 06140",
+        "VALBERG 06470",
+    ];
+    unresolved.retain(|u| !known.contains(&u.as_str()));
+    assert!(unresolved.is_empty(), "non résolues : {unresolved:?}");
+}
