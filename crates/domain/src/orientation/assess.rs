@@ -252,9 +252,27 @@ pub fn assess(
 
     // Fees.
     let free = has(&place.fees, &Fee::Free);
-    if free {
+    let paid = has(&place.fees, &Fee::Paid);
+    let conditional = has(&place.fees, &Fee::FreeUnderCondition);
+    if free && !paid && !conditional {
         a.score += 1.0;
         a.reasons.insert(0, "Gratuit".to_string());
+    } else if free {
+        // « Gratuit | Payant »: free for some services only — never said free without it.
+        a.score += 0.5;
+        a.reasons
+            .insert(0, "Gratuit pour une partie des services".to_string());
+        a.caveats.push(if paid {
+            match &place.extras.contribution {
+                Some(c) => {
+                    format!("D'autres services sont payants ({c}) : demander avant de venir")
+                }
+                None => "D'autres services sont payants : demander avant de venir".to_string(),
+            }
+        } else {
+            "D'autres services ne sont gratuits que sous condition : demander avant de venir"
+                .to_string()
+        });
     } else if s.free_only {
         let why = if has(&place.fees, &Fee::FreeUnderCondition) {
             "gratuit seulement sous condition"

@@ -201,6 +201,24 @@ mod tests {
         };
         assert_eq!(failed(&free_only, &paid, Some(500.0)), [Constraint::Free]);
         assert!(failed(&base, &paid, Some(500.0)).is_empty());
+        // « Gratuit | Payant » (issue #10): free for some services, never said free without it.
+        let mut mixed = fs.clone();
+        mixed.fees = vec![Fee::Free, Fee::Paid];
+        let said = assess(&entry, &free_only, &mixed, Some(500.0), today());
+        assert!(said.failed.is_empty());
+        assert!(
+            !said.reasons.iter().any(|r| r == "Gratuit"),
+            "{:?}",
+            said.reasons
+        );
+        assert_eq!(said.reasons[0], "Gratuit pour une partie des services");
+        assert!(
+            said.caveats.iter().any(|c| c.contains("payants")),
+            "{:?}",
+            said.caveats
+        );
+        let only_free = assess(&entry, &free_only, &fs, Some(500.0), today());
+        assert!(only_free.score > said.score);
 
         let evening = Situation {
             slots: vec![Slot {
