@@ -67,6 +67,18 @@ test('recherche publique au clavier, fiche d\'un lieu', async () => {
   await checkA11y(page, 'la fiche d\'un lieu');
 });
 
+test('les mots de tous les jours trouvent des lieux, et la recherche dit quand elle élargit', async () => {
+  const page = await newPage();
+  await page.goto(BASE);
+  await page.fill('#q', 'démarches CAF');
+  await page.press('#q', 'Enter');
+  await page.waitForSelector('ol.results li');
+  assert.doesNotMatch(await page.textContent('#resultats'), /^0 lieu/);
+  assert.match(await page.textContent('.widened'), /Aucun lieu ne contient tous ces mots/);
+  assert.ok(await page.isVisible('.widened a[href^="/orienter"]'), 'lien vers Orienter');
+  await checkA11y(page, 'des résultats élargis');
+});
+
 test('commune et intercommunalité, exports des résultats', async () => {
   const page = await newPage();
   await page.goto(BASE);

@@ -67,6 +67,9 @@ pub enum OpenFilter {
 #[derive(Debug, Clone, Default)]
 pub struct SearchQuery {
     pub text: Option<String>,
+    /// Each word of `text` optional: places sharing more words rank first (a search widened
+    /// when every word together finds nothing).
+    pub any_word: bool,
     /// Centre of the distance ranking and of the radius.
     pub near: Option<GeoPoint>,
     pub radius_km: Option<f64>,
@@ -106,6 +109,8 @@ pub struct Hit {
 pub struct Results {
     pub total: usize,
     pub hits: Vec<Hit>,
+    /// No place held every word: these share some of them, or the help the words ask for.
+    pub widened: bool,
 }
 
 /// Per place: what filters and ranking read.
@@ -470,14 +475,15 @@ impl SearchIndex {
         self.by_id.contains_key(id)
     }
 
-    /// Every word must match (exactly after stemming, or with a small typo); names weigh more.
-    fn text_query(&self, text: &str) -> Option<Box<dyn Query>> {
-        every_word_query(
-            &self.index,
-            &self.reader,
-            &[(self.name, 3.0), (self.body, 1.0)],
-            text,
-        )
+    /// Every word must match (exactly after stemming, or with a small typo), or any of them
+    /// when the search is widened; names weigh more.
+    fn text_query(&self, text: &str, any_word: bool) -> Option<Box<dyn Query>> {
+        let fields = [(self.name, 3.0), (self.body, 1.0)];
+        if any_word {
+            any_word_query(&self.index, &self.reader, &fields, text)
+        } else {
+            every_word_query(&self.index, &self.reader, &fields, text)
+        }
     }
 
     fn matches(&self, e: &Entry, q: &SearchQuery, masks: &[u64; 9], keyed: &Asked) -> bool {
@@ -579,7 +585,10 @@ impl SearchIndex {
             // A commune, EPCI, département or organisation without any place.
             return Ok(Results::default());
         };
-        let text_query = q.text.as_deref().and_then(|t| self.text_query(t));
+        let text_query = q
+            .text
+            .as_deref()
+            .and_then(|t| self.text_query(t, q.any_word));
         let by_text = text_query.is_some();
         let area = q
             .near
@@ -662,6 +671,10 @@ impl SearchIndex {
                 }
             })
             .collect();
-        Ok(Results { total, hits })
+        Ok(Results {
+            total,
+            hits,
+            widened: false,
+        })
     }
 }

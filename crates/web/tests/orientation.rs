@@ -438,3 +438,38 @@ async fn bad_input_names_each_field() {
     assert!(errors.iter().all(|(_, why)| !why.is_empty()));
     let _ = (FormatWish::Either, DayPart::Morning, referential().len());
 }
+
+/// The public search reads people's words (issue #18): its own examples and the words people
+/// type find places in the PACA directory — all the words together when some place holds them,
+/// else the places that answer the request those words name, said as such.
+#[tokio::test]
+async fn everyday_words_find_places() {
+    let app = app().await;
+    for words in [
+        "démarches CAF",
+        "atelier smartphone",
+        "CAF",
+        "ameli",
+        "smartphone",
+        "imprimer",
+    ] {
+        let asked = maillage_app::directory::PlaceQuery {
+            q: words.into(),
+            ..Default::default()
+        };
+        let search = app.place_search(&asked);
+        assert!(search.errors.is_empty(), "{words}: {:?}", search.errors);
+        let found = app.search(&search.query).await.expect("recherche");
+        assert!(found.total > 0, "« {words} » ne trouve aucun lieu");
+    }
+    // Words every place lacks and no request names still find nothing, and say nothing more.
+    let asked = maillage_app::directory::PlaceQuery {
+        q: "zzyzx qwrtp".into(),
+        ..Default::default()
+    };
+    let found = app
+        .search(&app.place_search(&asked).query)
+        .await
+        .expect("recherche");
+    assert_eq!((found.total, found.widened), (0, false));
+}

@@ -321,6 +321,7 @@ impl App {
         let query_string = q.to_query_string();
         let query = SearchQuery {
             text: Some(text.clone()).filter(|t| !t.is_empty()),
+            any_word: false,
             near: near_point,
             radius_km: radius_km.filter(|_| near_point.is_some()),
             services,

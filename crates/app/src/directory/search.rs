@@ -12,12 +12,48 @@ use crate::{App, AppError};
 impl App {
     /// Searches the directory, off the async threads (a search is CPU work). A typed text over
     /// the limits is refused ([`maillage_domain::text::check_query`]).
+    ///
+    /// Words are read as people type them: when no place holds every word (« démarches CAF »,
+    /// « imprimer »), the search is widened — each word optional, and the words of the requests
+    /// of the orientation catalogue they name added (the help those requests need: « CAF » is a
+    /// request for help with administrative procedures) — and says so (`Results::widened`).
     pub async fn search(&self, q: &SearchQuery) -> Result<Results, AppError> {
-        if let Some(text) = &q.text {
-            maillage_domain::text::check_query(text).map_err(AppError::TooLarge)?;
+        let Some(text) = &q.text else {
+            return self.run_search(q.clone()).await;
+        };
+        maillage_domain::text::check_query(text).map_err(AppError::TooLarge)?;
+        let results = self.run_search(q.clone()).await?;
+        if results.total > 0 || q.any_word {
+            return Ok(results);
         }
+        let widened = SearchQuery {
+            text: Some(self.words_of_requests(text).await?),
+            any_word: true,
+            ..q.clone()
+        };
+        let results = self.run_search(widened).await?;
+        Ok(Results {
+            widened: results.total > 0,
+            ..results
+        })
+    }
+
+    /// The typed words, then what the catalogue's requests they name ask for: their title and
+    /// the labels of the services and forms of mediation that answer them.
+    async fn words_of_requests(&self, text: &str) -> Result<String, AppError> {
+        use maillage_domain::Vocabulary;
+        let catalogue = self.catalogue().await?;
+        let mut words = vec![text.to_string()];
+        for entry in catalogue.matching(text)?.into_iter().take(2) {
+            words.push(entry.title.clone());
+            words.extend(entry.services.iter().map(|s| s.label().to_string()));
+            words.extend(entry.mediation_forms.iter().map(|f| f.label().to_string()));
+        }
+        Ok(words.join(" "))
+    }
+
+    async fn run_search(&self, q: SearchQuery) -> Result<Results, AppError> {
         let index = self.index();
-        let q = q.clone();
         tokio::task::spawn_blocking(move || index.search(&q))
             .await
             .map_err(|e| AppError::Invalid(format!("recherche interrompue : {e}")))?

@@ -182,10 +182,14 @@ pub async fn run(global: &Global, what: &SearchWhat) -> Result<ExitCode> {
             .collect();
         emit(&serde_json::to_string_pretty(&Results {
             total: results.total,
+            elargie: results.widened,
             lieux,
         })?)?;
     } else {
         let mut text = format!("{} lieu(x) trouvé(s)", results.total);
+        if results.widened {
+            text.push_str(" — aucun ne contient tous ces mots : voici ceux qui répondent le mieux");
+        }
         for (h, p) in &rows {
             let distance = h
                 .distance_m
@@ -205,6 +209,8 @@ pub async fn run(global: &Global, what: &SearchWhat) -> Result<ExitCode> {
 #[derive(serde::Serialize)]
 struct Results<'a> {
     total: usize,
+    /// No place held every word: these answer some of them, or the request they name.
+    elargie: bool,
     lieux: Vec<Found<'a>>,
 }
 

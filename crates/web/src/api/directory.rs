@@ -148,6 +148,8 @@ impl ToSchema for PlaceDoc {
 pub struct PlacePage {
     /// Places found in all.
     total: usize,
+    /// No place held every word of `q`: these answer some of them, or the request they name.
+    elargie: bool,
     limit: usize,
     offset: usize,
     lieux: Vec<PlaceDoc>,
@@ -191,6 +193,7 @@ pub async fn list_places(
         .collect();
     Ok(Json(PlacePage {
         total: results.total,
+        elargie: results.widened,
         limit: parsed.query.limit,
         offset: parsed.query.offset,
         lieux,

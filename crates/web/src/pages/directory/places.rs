@@ -20,6 +20,8 @@ pub(in crate::pages) struct SearchPage {
     pub(in crate::pages) chrome: Chrome,
     pub(in crate::pages) p: PlaceSearch,
     pub(in crate::pages) total: usize,
+    /// No place held every word: the results share some of them (`Results::widened`).
+    pub(in crate::pages) widened: bool,
     pub(in crate::pages) pages: usize,
     pub(in crate::pages) results: Vec<ResultRow>,
     pub(in crate::pages) typologies: Vec<(String, String)>,
@@ -72,6 +74,7 @@ pub(in crate::pages) async fn search(
     Ok(render(&SearchPage {
         chrome: Chrome::new("recherche", &viewer),
         total: results.total,
+        widened: results.widened,
         pages,
         results: rows,
         typologies: state
