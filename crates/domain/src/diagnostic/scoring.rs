@@ -275,6 +275,9 @@ pub struct Assessment {
     pub need: NeedProfile,
     /// Also orient to French classes (FLE).
     pub french_classes: bool,
+    /// No device of one's own: also orient to solidarity equipment and free access (rule E1).
+    #[serde(default)]
+    pub solidarity_equipment: bool,
     /// The person's own sense of ease, 0 to 3.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ease: Option<u8>,
@@ -412,7 +415,7 @@ pub fn assess(questionnaire: &Questionnaire, answers: &Answers) -> Assessment {
             NeedProfile::Autonomous
         }
     };
-    // French (rule F1).
+    // French (rules F1 and F2).
     let french_classes = matches!(
         facts.french,
         Some(FrenchLevel::Hard) | Some(FrenchLevel::SomewhatHard)
@@ -420,6 +423,30 @@ pub fn assess(questionnaire: &Questionnaire, answers: &Answers) -> Assessment {
     if french_classes {
         rules.push(
             "F1 : le français écrit est difficile → orienter aussi vers des cours de FLE".into(),
+        );
+    }
+    // Skilled in another language, a person who cannot read French does not do French
+    // procedures alone: a one-off boost would leave them stuck.
+    let need = if facts.french == Some(FrenchLevel::Hard)
+        && matches!(need, NeedProfile::Boost | NeedProfile::Autonomous)
+        && facts
+            .procedures
+            .is_none_or(|p| p < ProcedureAutonomy::Alone)
+    {
+        rules.push(
+            "F2 : à l'aise avec le numérique mais pas avec le français écrit, démarches pas seul → assistance pour les démarches, avec des cours de FLE"
+                .into(),
+        );
+        NeedProfile::Assistance
+    } else {
+        need
+    };
+    // Equipment (rule E1).
+    let solidarity_equipment = facts.equipment() == Equipment::None;
+    if solidarity_equipment {
+        rules.push(
+            "E1 : aucun appareil à soi → orienter aussi vers du matériel à prix solidaire et un accès libre"
+                .into(),
         );
     }
     let can_do = facts
@@ -456,6 +483,7 @@ pub fn assess(questionnaire: &Questionnaire, answers: &Answers) -> Assessment {
         french: facts.french,
         need,
         french_classes,
+        solidarity_equipment,
         ease: facts.ease,
         can_do,
         to_learn,

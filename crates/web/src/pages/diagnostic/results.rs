@@ -22,6 +22,7 @@ pub(super) struct ResultPage {
     pub(super) need: &'static str,
     pub(super) equipment: &'static str,
     pub(super) french_classes: bool,
+    pub(super) solidarity_equipment: bool,
     pub(super) can_do: Vec<String>,
     pub(super) to_learn: Vec<&'static str>,
     pub(super) domains: Vec<DomainRow>,
@@ -79,6 +80,7 @@ pub(super) fn result_page(
         need: a.need.label(),
         equipment: a.equipment.label(),
         french_classes: a.french_classes,
+        solidarity_equipment: a.solidarity_equipment,
         can_do: a.can_do.clone(),
         to_learn: a.to_learn.iter().map(|d| d.label()).collect(),
         domains: SkillDomain::ALL
@@ -155,6 +157,7 @@ pub(super) fn empty_result(viewer: &Viewer) -> ResultPage {
         need: "",
         equipment: "",
         french_classes: false,
+        solidarity_equipment: false,
         can_do: Vec::new(),
         to_learn: Vec::new(),
         domains: Vec::new(),
