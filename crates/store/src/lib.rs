@@ -36,6 +36,7 @@ pub use campaigns::{Campaign, CampaignRequest, IssuedRequest, LinkTarget, NewReq
 pub use diagnostic::{Draft, NewDiagnostic, NewPerson, Person, StoredDiagnostic, normalise_code};
 pub use directory::{ImportOutcome, ImportRecord, ImportSummary, StoredPlace};
 pub use duplicates::MergeSummary;
+pub use orientation::UnmetRequest;
 pub use referrals::{
     JourneyParticipation, NewReferral, ReferralEvent, Shared, StoredReferral, Transition,
 };
@@ -206,6 +207,7 @@ impl Store {
                 "DELETE FROM merges",
                 "DELETE FROM place_aliases",
                 "DELETE FROM scheduled_jobs",
+                "DELETE FROM unmet_requests",
                 "DELETE FROM share_links",
                 "DELETE FROM impact_surveys",
                 "DELETE FROM activity_changes",

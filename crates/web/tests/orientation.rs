@@ -328,9 +328,11 @@ async fn requests_in_real_communes_meet_every_constraint() {
         );
     }
     // Most real places of 2023 do not say how they help (no `modalites_accompagnement`), so
-    // requests with a level find fewer places that verifiably fit.
+    // requests with a level find fewer places that verifiably fit. (The school's workspace in
+    // Marseille finds none since issue #10: no place within reach helps parents; the answer
+    // says so and shows places teaching everyday tools apart.)
     assert!(
-        answered >= 5,
+        answered >= 4,
         "{answered} scenarios found places on real data"
     );
 }
@@ -406,6 +408,102 @@ async fn nothing_within_reach_shows_the_nearest_beyond() {
                 .any(|(_, why)| why.contains("au-delà de 1 km") || why.contains("fermé"))
         );
     }
+}
+
+/// When no place within reach gives the help a request needs, the answer says so first and
+/// proposes places of a neighbouring kind of help apart, labelled, never mixed with matches; the
+/// gap is counted for the coordinators.
+#[tokio::test]
+async fn what_is_missing_is_said_first_and_neighbouring_help_apart() {
+    use maillage_domain::orientation::Gap;
+    use maillage_domain::vocab::Service;
+    let app = app().await;
+    // One place of the PACA directory sells equipment, in the Champsaur (Hautes-Alpes).
+    let (o, near, f) = orient(&app, form("materiel-solidaire", "Marseille", "")).await;
+    check(&o, near, &f);
+    assert!(
+        o.places.is_empty(),
+        "no place sells equipment near Marseille"
+    );
+    assert_eq!(o.gap, Some(Gap::Reach));
+    let said = o.gap_sentence.as_deref().unwrap_or_default();
+    assert!(
+        said.starts_with(
+            "Aucun lieu ne propose de matériel informatique à prix solidaire à moins de 10 km de Marseille"
+        ),
+        "{said}"
+    );
+    assert_eq!(
+        o.neighbours.first().map(|g| g.phrase.as_str()),
+        Some("donnent accès à un ordinateur et à internet")
+    );
+    let mut seen = std::collections::HashSet::new();
+    for g in &o.neighbours {
+        for p in &g.places {
+            let place = &p.place;
+            assert!(!place.services.contains(&Service::SolidarityEquipment));
+            assert!(
+                p.assessment.fits(),
+                "{}: {:?}",
+                place.name,
+                p.assessment.failed
+            );
+            let d = near.distance_m(place.location.expect("position"));
+            assert!(d <= 10_050.0, "{}: {d} m", place.name);
+            assert!(seen.insert(place.id.clone()), "{} once", place.name);
+        }
+    }
+    assert!(
+        o.beyond
+            .iter()
+            .all(|p| p.place.services.contains(&Service::SolidarityEquipment)),
+        "beyond the limits: places that give the help only"
+    );
+
+    // The school's digital workspace: parenting help exists in Toulon, not within 10 km of
+    // Marseille, where places teaching everyday tools are said for what they are.
+    let (o, near, f) = orient(&app, form("espace-scolaire", "Marseille", "")).await;
+    check(&o, near, &f);
+    assert_eq!(o.gap, Some(Gap::Reach));
+    assert!(
+        o.neighbours
+            .iter()
+            .any(|g| g.phrase == "apprennent à se servir des outils numériques du quotidien")
+    );
+    let (o, near, f) = orient(&app, form("espace-scolaire", "Toulon", "")).await;
+    check(&o, near, &f);
+    assert_eq!(o.gap, None);
+    assert!(o.neighbours.is_empty());
+    assert!(
+        o.places
+            .iter()
+            .all(|p| p.place.services.contains(&Service::Parenting))
+    );
+    assert!(!o.places.is_empty());
+
+    // Counted for the coordinators, by commune, without anything about the person.
+    let admin = Actor {
+        user_id: "admin".into(),
+        administrator: true,
+        ..Default::default()
+    };
+    let unmet = app
+        .unmet_requests(Some(&admin), day())
+        .await
+        .expect("manques");
+    let titles: Vec<(&str, &str)> = unmet
+        .iter()
+        .map(|u| (u.request.as_str(), u.commune.as_str()))
+        .collect();
+    assert!(
+        titles.contains(&(
+            "Obtenir un ordinateur ou un smartphone à prix solidaire",
+            "Marseille (13)"
+        )),
+        "{titles:?}"
+    );
+    assert!(!titles.iter().any(|(_, c)| c.starts_with("Toulon")));
+    assert!(app.unmet_requests(None, day()).await.is_err());
 }
 
 #[tokio::test]

@@ -10,8 +10,8 @@ use chrono::NaiveDate;
 use maillage_domain::diagnostic::Level;
 use maillage_domain::geo::GeoPoint;
 use maillage_domain::orientation::{
-    Assessment, INITIAL_CATALOGUE, RequestEntry, RequestForm, Situation, assess, assess_workshop,
-    guidance, initial_catalogue, rank,
+    Assessment, EARLIER_CATALOGUES, Gap, INITIAL_CATALOGUE, Neighbour, RequestEntry, RequestForm,
+    Situation, assess, assess_workshop, gap, gap_sentence, guidance, initial_catalogue, rank,
 };
 use maillage_domain::policy::{Action, Actor, authorize};
 use maillage_domain::resources::Audience;
@@ -32,6 +32,8 @@ pub use view::OrientationView;
 const CANDIDATES: usize = 300;
 /// Places proposed.
 const PROPOSED: usize = 10;
+/// Places proposed per neighbouring kind of help.
+const NEIGHBOURS: usize = 5;
 /// Options beyond the limits shown when fewer than this many places fit.
 const ENOUGH: usize = 3;
 
@@ -78,6 +80,8 @@ pub struct OrientationQuery {
     /// Where the person lives or can go.
     pub near: GeoPoint,
     pub near_label: String,
+    /// The commune of `near`, when it was named (unmet requests are counted by commune).
+    pub near_insee: Option<String>,
     pub situation: Situation,
 }
 
@@ -97,10 +101,24 @@ pub struct WorkshopProposal {
     pub assessment: Assessment,
 }
 
+/// Places of a neighbouring kind of help, proposed when the request's own help is missing.
+#[derive(Debug, Clone)]
+pub struct NeighbourGroup {
+    /// What these places do, to follow « ces lieux » (« donnent accès à un ordinateur »).
+    pub phrase: String,
+    pub places: Vec<Proposal>,
+}
+
 /// The answer.
 #[derive(Debug, Clone)]
 pub struct Orientation {
     pub entry: RequestEntry,
+    /// No place within reach (or in the whole directory) gives the request's own help…
+    pub gap: Option<Gap>,
+    /// …said first, in plain words.
+    pub gap_sentence: Option<String>,
+    /// Then places of neighbouring kinds of help, apart and labelled, never as matches.
+    pub neighbours: Vec<NeighbourGroup>,
     /// Other entries the typed words match (to change the request in one click).
     pub alternatives: Vec<RequestEntry>,
     pub level_guidance: Option<&'static str>,
@@ -145,7 +163,7 @@ impl App {
             .map_err(|e| AppError::Invalid(format!("catalogue initial illisible : {e}")))?;
         Ok(self
             .store
-            .seed_request_catalogue(INITIAL_CATALOGUE, &entries)
+            .seed_request_catalogue(INITIAL_CATALOGUE, &EARLIER_CATALOGUES, &entries)
             .await?)
     }
 
@@ -292,6 +310,41 @@ impl App {
             );
         }
         let considered = assessed.len();
+        let gap = gap(assessed.iter().map(|(_, a, d)| (a, *d)), radius_km);
+        let mut neighbours = Vec::new();
+        if let Some(gap) = gap {
+            if let Some(insee) = &q.near_insee {
+                self.store
+                    .record_unmet_request(&maillage_store::UnmetRequest {
+                        day,
+                        request_id: entry.id.clone(),
+                        insee_code: insee.clone(),
+                        anywhere: gap == Gap::Directory,
+                        radius_km,
+                        asked: 1,
+                    })
+                    .await?;
+            }
+            let mut shown = HashSet::new();
+            for n in Neighbour::of(&entry) {
+                let mut found = self
+                    .assess_candidates(&n.as_request(&entry), s, q.near, Some(radius_km), 60, day)
+                    .await?;
+                rank(&mut found);
+                let places: Vec<Proposal> = found
+                    .into_iter()
+                    .filter(|(p, a, _)| a.fits() && shown.insert(p.place.id.clone()))
+                    .take(NEIGHBOURS)
+                    .map(|(p, _, _)| p)
+                    .collect();
+                if !places.is_empty() {
+                    neighbours.push(NeighbourGroup {
+                        phrase: n.phrase(),
+                        places,
+                    });
+                }
+            }
+        }
         rank(&mut assessed);
         let own_orgs: Vec<String> = actor
             .map(|a| {
@@ -402,6 +455,9 @@ impl App {
         };
 
         Ok(Orientation {
+            gap,
+            gap_sentence: gap.map(|g| gap_sentence(&entry, g, radius_km, &q.near_label)),
+            neighbours,
             level_guidance: s.level.map(guidance),
             alternatives,
             entry,
@@ -674,11 +730,19 @@ impl OrientForm {
         let Some((near, near_label)) = near.filter(|_| errors.is_empty()) else {
             return Err(errors);
         };
+        let near_insee = match GeoPoint::parse(&self.pres_de) {
+            Some(_) => None,
+            None => app
+                .referential
+                .find_by_name(&self.pres_de, None)
+                .map(|c| c.insee_code.clone()),
+        };
         Ok(OrientationQuery {
             request_id,
             text: typed,
             near,
             near_label,
+            near_insee,
             situation: Situation {
                 level,
                 equipment,

@@ -1,7 +1,7 @@
 //! The orientation's answer as the API and the CLI give it.
 
 use maillage_domain::Vocabulary;
-use maillage_domain::orientation::Constraint;
+use maillage_domain::orientation::{Constraint, Gap};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -17,6 +17,12 @@ pub struct OrientationView {
     pub alternatives: Vec<RequestLink>,
     /// What the person's level calls for, in words.
     pub level_guidance: Option<&'static str>,
+    /// What is missing, said first: no place within reach (or in the whole directory) gives
+    /// the request's own help.
+    pub missing: Option<Missing>,
+    /// Places of neighbouring kinds of help, when the request's own help is missing: not
+    /// matches, each group said for what it is.
+    pub neighbouring_help: Vec<NeighbourGroupView>,
     pub radius_km: f64,
     /// Places weighed.
     pub considered: usize,
@@ -31,6 +37,27 @@ pub struct OrientationView {
     pub workshops: Vec<WorkshopProposalView>,
     pub resources: Vec<Link>,
     pub news: Vec<NewsLink>,
+}
+
+/// The request's own help is missing.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = OrientationManque)]
+pub struct Missing {
+    /// Missing within reach, or from the whole directory.
+    pub gap: Gap,
+    /// In plain words (« Aucun lieu ne propose de matériel informatique à prix solidaire à
+    /// moins de 10 km de Nancy (54). »).
+    pub sentence: String,
+}
+
+/// Places of one neighbouring kind of help.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = OrientationAideVoisine)]
+pub struct NeighbourGroupView {
+    /// What these places do, after « ces lieux » (« donnent accès à un ordinateur et à
+    /// internet »).
+    pub these_places: String,
+    pub places: Vec<ProposalView>,
 }
 
 /// The request understood.
@@ -209,6 +236,18 @@ impl OrientationView {
                 })
                 .collect(),
             level_guidance: o.level_guidance,
+            missing: o
+                .gap
+                .zip(o.gap_sentence.clone())
+                .map(|(gap, sentence)| Missing { gap, sentence }),
+            neighbouring_help: o
+                .neighbours
+                .iter()
+                .map(|g| NeighbourGroupView {
+                    these_places: g.phrase.clone(),
+                    places: proposals(&g.places),
+                })
+                .collect(),
             radius_km: o.radius_km,
             considered: o.considered,
             results: proposals(&o.places),

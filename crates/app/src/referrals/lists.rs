@@ -155,12 +155,69 @@ impl App {
         }
         out.acceptance_rate = (sent > 0).then(|| taken as f64 / sent as f64);
         out.gaps = self.offer_gaps(actor).await?;
+        let day = today();
+        let year_ago = day
+            .checked_sub_months(chrono::Months::new(12))
+            .unwrap_or(day);
+        out.unmet = self.unmet_requests(actor, year_ago).await?;
         out.pairs.sort_by_key(|p| std::cmp::Reverse(p.sent));
         Ok(out)
     }
 }
 
 impl App {
+    /// Requests orientation found no place for since a day, within the coordinator's territory
+    /// (the whole network for administrators), most asked first.
+    pub async fn unmet_requests(
+        &self,
+        actor: Option<&Actor>,
+        from: chrono::NaiveDate,
+    ) -> Result<Vec<UnmetLine>, AppError> {
+        use maillage_domain::policy::TerritoryUnit;
+        allow(authorize(actor, &Action::ViewFlows, today()))?;
+        let Some(actor) = actor else {
+            return Ok(Vec::new());
+        };
+        let catalogue = self.catalogue().await?;
+        let mut lines: std::collections::BTreeMap<(String, String), UnmetLine> = Default::default();
+        for row in self.store.unmet_requests(from).await? {
+            let commune = self.referential.find_by_name(&row.insee_code, None);
+            let covered = actor.administrator
+                || actor.territory.iter().any(|unit| match unit {
+                    TerritoryUnit::Departement(d) => commune.is_some_and(|c| &c.departement == d),
+                    TerritoryUnit::Commune(c) => *c == row.insee_code,
+                });
+            if !covered {
+                continue;
+            }
+            let line = lines
+                .entry((row.request_id.clone(), row.insee_code.clone()))
+                .or_insert_with(|| UnmetLine {
+                    request: catalogue
+                        .entry(&row.request_id)
+                        .map(|e| e.title.clone())
+                        .unwrap_or_else(|| row.request_id.clone()),
+                    commune: commune
+                        .map(|c| format!("{} ({})", c.name, c.departement))
+                        .unwrap_or_else(|| row.insee_code.clone()),
+                    days: 0,
+                    asked: 0,
+                    anywhere: false,
+                });
+            line.days += 1;
+            line.asked = line.asked.saturating_add(row.asked);
+            line.anywhere |= row.anywhere;
+        }
+        let mut out: Vec<UnmetLine> = lines.into_values().collect();
+        out.sort_by(|a, b| {
+            b.days
+                .cmp(&a.days)
+                .then(b.asked.cmp(&a.asked))
+                .then(a.request.cmp(&b.request))
+        });
+        Ok(out)
+    }
+
     /// Requests of the catalogue for which no place of the coordinator's territory (each of
     /// its départements and communes) offers the kind of help: the gaps in the offer.
     pub async fn offer_gaps(

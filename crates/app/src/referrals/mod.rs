@@ -165,6 +165,24 @@ pub struct Flows {
     /// Requests of the catalogue that no place of the coordinator's territory answers (gaps in
     /// the offer), with the territory's code.
     pub gaps: Vec<(String, String)>,
+    /// Requests orientation found no place for within the person's reach, over the last twelve
+    /// months, in the coordinator's territory: most asked first.
+    pub unmet: Vec<UnmetLine>,
+}
+
+/// A request orientation found no place for, in a commune, over a period.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnmetLine {
+    /// The request's title in the catalogue (its identifier when it was deleted since).
+    pub request: String,
+    /// « Nancy (54) ».
+    pub commune: String,
+    /// Days it was asked and found missing.
+    pub days: usize,
+    /// Times it was asked (repeated answers of one day included).
+    pub asked: u32,
+    /// Missing from the whole directory, not only within reach.
+    pub anywhere: bool,
 }
 
 fn parse_time(s: &str) -> Option<DateTime<Utc>> {

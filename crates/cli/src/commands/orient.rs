@@ -100,6 +100,9 @@ pub async fn run(global: &Global, args: &OrientArgs) -> Result<ExitCode> {
             query.near_label,
             o.considered
         );
+        if let Some(missing) = &o.gap_sentence {
+            text.push_str(&format!("{missing}\n"));
+        }
         if let Some(g) = o.level_guidance {
             text.push_str(&format!("{g}\n"));
         }
@@ -121,6 +124,21 @@ pub async fn run(global: &Global, args: &OrientArgs) -> Result<ExitCode> {
         }
         if o.places.is_empty() {
             text.push_str("\nAucun lieu ne répond à toutes les conditions.\n");
+        }
+        for group in &o.neighbours {
+            text.push_str(&format!(
+                "\nAide voisine, pas ce qui est demandé : ces lieux {}\n",
+                group.phrase
+            ));
+            for p in &group.places {
+                text.push_str(&format!(
+                    "- {} — {} {} : {}\n",
+                    p.place.name,
+                    p.place.postcode,
+                    p.place.commune,
+                    p.assessment.reasons.join(" · ")
+                ));
+            }
         }
         if !o.beyond.is_empty() {
             text.push_str("\nAu-delà des limites :\n");

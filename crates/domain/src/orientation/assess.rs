@@ -56,6 +56,20 @@ pub(super) fn limit_hit(limits: &str, entry: &RequestEntry) -> bool {
         .any(|w| said.contains(w))
 }
 
+/// The reason given for a place with equipment on site.
+const EQUIPPED: &str = "Ordinateurs à disposition sur place";
+
+/// Whether the place says it has equipment people can use on site: internet access and
+/// computers (the standard's service), computers in self-service (with or without a
+/// mediator), or mobile equipment.
+pub fn equipped(place: &Place) -> bool {
+    let forms = &place.extras.mediation_forms;
+    has(&place.services, &Service::InternetAccess)
+        || has(forms, &MediationForm::SelfServiceComputers)
+        || has(forms, &MediationForm::MediatedComputers)
+        || has(forms, &MediationForm::MobileEquipment)
+}
+
 /// Typologies of structures that receive one public only (missions locales, youth
 /// information: young people).
 pub(super) const YOUTH_ONLY: [&str; 2] = ["ML", "PIJ_BIJ"];
@@ -170,6 +184,19 @@ pub fn assess(
             a.reasons.push(first.label().to_string());
         } else if let Some(first) = matched_forms.first() {
             a.reasons.push(first.label().to_string());
+        }
+    }
+
+    // Equipment on site, when the request's help is given with it.
+    if entry.on_site_equipment {
+        if equipped(place) {
+            a.score += 1.0;
+            a.reasons.push(EQUIPPED.to_string());
+        } else {
+            a.fail(
+                Constraint::Equipment,
+                "pas d'ordinateur ni d'imprimante à disposition indiqués",
+            );
         }
     }
 
@@ -530,10 +557,11 @@ pub fn assess(
 
     // Equipment, urgency, access.
     if s.equipment == Some(Equipment::None) {
-        if self_service || has(&place.services, &Service::InternetAccess) {
+        if equipped(place) || self_service {
             a.score += 1.0;
-            a.reasons
-                .push("Ordinateurs à disposition sur place".to_string());
+            if !entry.on_site_equipment {
+                a.reasons.push(EQUIPPED.to_string());
+            }
         } else {
             a.caveats.push(
                 "Pas d'ordinateur à disposition indiqué, et la personne n'a pas d'équipement"

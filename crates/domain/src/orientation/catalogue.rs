@@ -3,7 +3,12 @@
 use super::*;
 
 /// Name of the initial catalogue in the table of loaded seeds.
-pub const INITIAL_CATALOGUE: &str = "demandes-du-terrain-v1";
+pub const INITIAL_CATALOGUE: &str = "demandes-du-terrain-v2";
+
+/// Earlier versions of the initial catalogue. A network that loaded one gets the new version's
+/// corrections on the entries no coordinator edited, and no entry back that one deleted (v2,
+/// issue #10: each request's own help apart from neighbouring help, equipment on site).
+pub const EARLIER_CATALOGUES: [&str; 1] = ["demandes-du-terrain-v1"];
 
 /// One common request of the catalogue, in the person's words, with what answers it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -22,6 +27,17 @@ pub struct RequestEntry {
     /// Forms of mediation that answer it (seed `002_…`).
     #[serde(rename = "formes_mediation", default)]
     pub mediation_forms: Vec<MediationForm>,
+    /// Neighbouring help: services that may help instead when no place within reach gives the
+    /// request's own help (proposed apart, labelled as what they are, never as a match).
+    #[serde(rename = "voisins_services", default)]
+    pub neighbour_services: Vec<Service>,
+    /// Neighbouring forms of mediation, likewise.
+    #[serde(rename = "voisins_formes_mediation", default)]
+    pub neighbour_forms: Vec<MediationForm>,
+    /// The help is given with equipment on site (a computer, a printer, a scanner): only places
+    /// that say they have some are proposed.
+    #[serde(rename = "equipement_sur_place", default)]
+    pub on_site_equipment: bool,
     /// Domains of intervention behind it (housing, employment…).
     #[serde(rename = "domaines", default)]
     pub domains: Vec<InterventionDomain>,
@@ -81,6 +97,12 @@ pub struct RequestForm {
     pub services: Vec<String>,
     #[serde(rename = "formes_mediation")]
     pub mediation_forms: Vec<String>,
+    #[serde(rename = "voisins_services")]
+    pub neighbour_services: Vec<String>,
+    #[serde(rename = "voisins_formes_mediation")]
+    pub neighbour_forms: Vec<String>,
+    #[serde(rename = "equipement_sur_place")]
+    pub on_site_equipment: bool,
     #[serde(rename = "domaines")]
     pub domains: Vec<String>,
     #[serde(rename = "thematiques")]
@@ -134,6 +156,9 @@ impl RequestForm {
             words: e.words.clone(),
             services: s(&e.services),
             mediation_forms: s(&e.mediation_forms),
+            neighbour_services: s(&e.neighbour_services),
+            neighbour_forms: s(&e.neighbour_forms),
+            on_site_equipment: e.on_site_equipment,
             domains: s(&e.domains),
             themes: s(&e.themes),
             typologies: e.typologies.join(" "),
@@ -170,6 +195,22 @@ impl RequestForm {
                     .to_string(),
             ));
         }
+        let neighbour_services =
+            slugs::<Service>(&self.neighbour_services, "voisins_services", &mut errors);
+        let neighbour_forms = slugs::<MediationForm>(
+            &self.neighbour_forms,
+            "voisins_formes_mediation",
+            &mut errors,
+        );
+        if neighbour_services.iter().any(|x| services.contains(x))
+            || neighbour_forms.iter().any(|x| mediation_forms.contains(x))
+        {
+            errors.push((
+                "voisins_services",
+                "une aide voisine ne peut pas être aussi l'aide demandée : décochez-la d'un côté"
+                    .to_string(),
+            ));
+        }
         let mut typologies = Vec::new();
         for code in self
             .typologies
@@ -193,6 +234,9 @@ impl RequestForm {
             words: self.words.trim().to_string(),
             services,
             mediation_forms,
+            neighbour_services,
+            neighbour_forms,
+            on_site_equipment: self.on_site_equipment,
             domains: slugs(&self.domains, "domaines", &mut errors),
             themes: slugs(&self.themes, "thematiques", &mut errors),
             typologies,

@@ -24,10 +24,12 @@ use crate::watch::Platform;
 
 mod assess;
 mod catalogue;
+mod gap;
 mod situation;
 
 pub use assess::*;
 pub use catalogue::*;
+pub use gap::*;
 pub use situation::*;
 
 #[cfg(test)]
@@ -126,6 +128,191 @@ mod tests {
         ] {
             assert!(ids.contains(&asked), "{asked}");
         }
+    }
+
+    /// A place nearby, open to all, free, with individual help and workshops, offering exactly
+    /// these kinds of help.
+    fn offering(services: &[Service], forms: &[MediationForm]) -> Place {
+        let mut p = france_services();
+        p.national_programmes.clear();
+        p.services = services.to_vec();
+        p.extras.mediation_forms = forms.to_vec();
+        p.support_modes = vec![SupportMode::Individual, SupportMode::Workshop];
+        p
+    }
+
+    /// Every request of the catalogue, reviewed against its purpose (issue #10): a place giving
+    /// its own help fits; a place giving only a neighbouring kind of help never does and does
+    /// not count as giving the help; a request given with equipment on site proposes only
+    /// places that have some.
+    #[test]
+    fn every_request_proposes_only_places_that_give_its_help() {
+        let s = Situation::default();
+        for entry in initial_catalogue().unwrap_or_default() {
+            let with_equipment = |mut p: Place| {
+                if entry.on_site_equipment {
+                    p.extras
+                        .mediation_forms
+                        .push(MediationForm::SelfServiceComputers);
+                }
+                p
+            };
+            for own in &entry.services {
+                let a = assess(
+                    &entry,
+                    &s,
+                    &with_equipment(offering(&[*own], &[])),
+                    Some(500.0),
+                    today(),
+                );
+                assert!(a.fits(), "{} with {own:?}: {:?}", entry.id, a.failed);
+            }
+            for own in &entry.mediation_forms {
+                let a = assess(
+                    &entry,
+                    &s,
+                    &with_equipment(offering(&[], &[*own])),
+                    Some(500.0),
+                    today(),
+                );
+                assert!(a.fits(), "{} with {own:?}: {:?}", entry.id, a.failed);
+            }
+            assert!(
+                !entry.neighbour_services.is_empty() || !entry.neighbour_forms.is_empty() || {
+                    // Requests without neighbouring help: none is close enough to be said.
+                    [
+                        "compte-ameli",
+                        "compte-caf",
+                        "compte-impots",
+                        "titre-sejour",
+                        "carte-grise",
+                        "rdv-prefecture",
+                        "inscription-france-travail",
+                        "logement-social",
+                        "smartphone",
+                        "mon-espace-sante",
+                        "retraite",
+                        "franceconnect",
+                        "rsa-prime",
+                        "cheque-energie",
+                    ]
+                    .contains(&entry.id.as_str())
+                },
+                "{} says what may help instead",
+                entry.id
+            );
+            for n in Neighbour::of(&entry) {
+                let place = match n {
+                    Neighbour::Service(x) => offering(&[x], &[]),
+                    Neighbour::Form(f) => offering(&[], &[f]),
+                };
+                let a = assess(&entry, &s, &place, Some(500.0), today());
+                assert!(!a.fits(), "{}: {n:?} is not its help", entry.id);
+                assert!(!a.gives_the_help(), "{}: {n:?}", entry.id);
+                assert!(n.given_by(&place));
+                let neighbour = n.as_request(&entry);
+                assert!(assess(&neighbour, &s, &place, Some(500.0), today()).fits());
+                assert!(!n.phrase().is_empty());
+            }
+            assert!(!help_phrase(&entry).is_empty(), "{}", entry.id);
+        }
+
+        // Purposes read from the titles: each request's own help is the one a field worker
+        // would name.
+        let own = |id: &str| catalogue_entry(id).services;
+        assert_eq!(own("materiel-solidaire"), [Service::SolidarityEquipment]);
+        assert_eq!(own("espace-scolaire"), [Service::Parenting]);
+        assert_eq!(own("vie-privee-enfants"), [Service::Parenting]);
+        assert_eq!(own("cv-lettre"), [Service::ProfessionalIntegration]);
+        assert_eq!(own("arnaque"), [Service::SafeUse]);
+        for printing in ["imprimer-document", "acces-internet"] {
+            assert!(catalogue_entry(printing).on_site_equipment, "{printing}");
+        }
+        for e in initial_catalogue().unwrap_or_default() {
+            if e.procedure {
+                assert!(
+                    e.services.contains(&Service::AdministrativeProcedures),
+                    "{}",
+                    e.id
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_request_given_with_equipment_leaves_out_places_without_any() {
+        // A coordinator adds « démarches » to printing: a place helping with procedures but
+        // without a computer is still not proposed for printing.
+        let mut printing = catalogue_entry("imprimer-document");
+        printing.services.push(Service::AdministrativeProcedures);
+        let s = Situation::default();
+        let desk = offering(&[Service::AdministrativeProcedures], &[]);
+        let a = assess(&printing, &s, &desk, Some(500.0), today());
+        assert_eq!(
+            a.failed.iter().map(|f| f.0).collect::<Vec<_>>(),
+            [Constraint::Equipment]
+        );
+        assert!(!a.gives_the_help());
+        let mut equipped = desk.clone();
+        equipped
+            .extras
+            .mediation_forms
+            .push(MediationForm::MediatedComputers);
+        let a = assess(&printing, &s, &equipped, Some(500.0), today());
+        assert!(a.fits());
+        assert!(
+            a.reasons
+                .iter()
+                .any(|r| r == "Ordinateurs à disposition sur place")
+        );
+    }
+
+    #[test]
+    fn what_is_missing_is_said_in_plain_words() {
+        let equipment = catalogue_entry("materiel-solidaire");
+        let s = Situation::default();
+        let access = offering(&[Service::InternetAccess], &[]);
+        let shop = offering(&[Service::SolidarityEquipment], &[]);
+        let near = assess(&equipment, &s, &shop, Some(2_000.0), today());
+        let far = assess(&equipment, &s, &shop, Some(40_000.0), today());
+        let wrong = assess(&equipment, &s, &access, Some(500.0), today());
+        assert_eq!(gap([(&near, Some(2_000.0))], 10.0), None);
+        assert_eq!(
+            gap([(&wrong, Some(500.0)), (&far, Some(40_000.0))], 10.0),
+            Some(Gap::Reach)
+        );
+        assert_eq!(gap([(&wrong, Some(500.0))], 10.0), Some(Gap::Directory));
+        assert_eq!(gap(std::iter::empty(), 10.0), Some(Gap::Directory));
+        assert_eq!(
+            gap_sentence(&equipment, Gap::Reach, 10.0, "Nancy (54)"),
+            "Aucun lieu ne propose de matériel informatique à prix solidaire à moins de 10 km de Nancy (54)."
+        );
+        assert_eq!(
+            Neighbour::of(&equipment)[0].phrase(),
+            "donnent accès à un ordinateur et à internet"
+        );
+        let school = catalogue_entry("espace-scolaire");
+        assert_eq!(
+            gap_sentence(&school, Gap::Directory, 10.0, "Nancy (54)"),
+            "Aucun lieu de l'annuaire ne propose d'aide à la parentalité et à l'éducation avec le numérique."
+        );
+        let jobs = catalogue_entry("inscription-france-travail");
+        assert!(help_phrase(&jobs).contains(" ni "));
+    }
+
+    #[test]
+    fn a_neighbouring_help_cannot_be_the_help_itself() {
+        let form = RequestForm {
+            title: "Obtenir un ordinateur".into(),
+            services: vec!["materiel-solidaire".into()],
+            neighbour_services: vec!["materiel-solidaire".into(), "acces-internet".into()],
+            ..RequestForm::default()
+        };
+        let errors = form.validate("x", |_| true).err().unwrap_or_default();
+        assert!(
+            errors.iter().any(|(f, _)| *f == "voisins_services"),
+            "{errors:?}"
+        );
     }
 
     #[test]
@@ -478,6 +665,10 @@ mod tests {
                     entry.services.iter().any(|x| place.services.contains(x))
                         || entry.mediation_forms.iter().any(|x| place.extras.mediation_forms.contains(x))
                 );
+                if entry.on_site_equipment {
+                    prop_assert!(equipped(&place));
+                }
+                prop_assert!(a.gives_the_help());
                 if let Some(need) = s.language.as_ref().and_then(LanguageNeed::support) {
                     prop_assert!(place.specific_support.contains(&need));
                 }

@@ -194,6 +194,9 @@ pub fn guidance(level: Level) -> &'static str {
 pub enum Constraint {
     /// Does not offer the kind of help the request needs.
     Request,
+    /// The request's help needs equipment on site (a computer, a printer) and the place says
+    /// it has none.
+    Equipment,
     /// Does not receive the public.
     Public,
     /// Not free of charge when that was asked.

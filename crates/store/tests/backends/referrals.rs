@@ -9,7 +9,7 @@ async fn request_catalogue_is_seeded_once_and_edited() {
     for store in backends().await {
         assert_eq!(
             store
-                .seed_request_catalogue(INITIAL_CATALOGUE, &initial)
+                .seed_request_catalogue(INITIAL_CATALOGUE, &[], &initial)
                 .await
                 .expect("amorce"),
             initial.len()
@@ -53,7 +53,7 @@ async fn request_catalogue_is_seeded_once_and_edited() {
         // Loading again adds nothing: a deleted entry does not come back.
         assert_eq!(
             store
-                .seed_request_catalogue(INITIAL_CATALOGUE, &initial)
+                .seed_request_catalogue(INITIAL_CATALOGUE, &[], &initial)
                 .await
                 .expect("amorce"),
             0
@@ -61,6 +61,110 @@ async fn request_catalogue_is_seeded_once_and_edited() {
         assert_eq!(
             store.request_catalogue().await.expect("catalogue").len(),
             initial.len() - 1
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_new_version_of_the_catalogue_corrects_unedited_entries_only() {
+    use maillage_domain::orientation::{EARLIER_CATALOGUES, INITIAL_CATALOGUE, initial_catalogue};
+    let initial = initial_catalogue().expect("catalogue initial");
+    for store in backends().await {
+        // A network that loaded v1, where a coordinator edited one entry and deleted another.
+        let mut v1 = initial.clone();
+        for e in &mut v1 {
+            e.neighbour_services.clear();
+            e.title = format!("{} (v1)", e.title);
+        }
+        store
+            .seed_request_catalogue(EARLIER_CATALOGUES[0], &[], &v1)
+            .await
+            .expect("v1");
+        let coordinator = store
+            .create_user(&maillage_store::NewUser {
+                email: "coordination@example.org".into(),
+                display_name: "Coordination".into(),
+                password: "un mot de passe long".into(),
+                administrator: false,
+                territory: Vec::new(),
+                memberships: Vec::new(),
+            })
+            .await
+            .expect("compte");
+        let mut edited = v1[1].clone();
+        edited.bring.push("Un justificatif".into());
+        store
+            .save_request_entry(&edited, Some(&coordinator))
+            .await
+            .expect("modifiée");
+        assert!(
+            store
+                .delete_request_entry(&v1[2].id)
+                .await
+                .expect("supprimée")
+        );
+        let corrected = store
+            .seed_request_catalogue(INITIAL_CATALOGUE, &EARLIER_CATALOGUES, &initial)
+            .await
+            .expect("v2");
+        assert_eq!(corrected, initial.len() - 2);
+        let now = store.request_catalogue().await.expect("catalogue");
+        assert_eq!(
+            now.len(),
+            initial.len() - 1,
+            "the deleted entry stays deleted"
+        );
+        assert_eq!(now.iter().find(|e| e.id == edited.id), Some(&edited));
+        let first = now.iter().find(|e| e.id == initial[0].id);
+        assert_eq!(first, Some(&initial[0]), "an unedited entry gets v2");
+        assert_eq!(
+            store
+                .seed_request_catalogue(INITIAL_CATALOGUE, &EARLIER_CATALOGUES, &initial)
+                .await
+                .expect("v2 again"),
+            0
+        );
+    }
+}
+
+#[tokio::test]
+async fn unmet_requests_are_counted_by_day_request_and_commune() {
+    use maillage_store::UnmetRequest;
+    let day = |d: u32| chrono::NaiveDate::from_ymd_opt(2026, 11, d).expect("jour");
+    for store in backends().await {
+        let unmet = |d: u32, request: &str, anywhere: bool, radius_km: f64| UnmetRequest {
+            day: day(d),
+            request_id: request.into(),
+            insee_code: "13055".into(),
+            anywhere,
+            radius_km,
+            asked: 1,
+        };
+        for u in [
+            unmet(3, "materiel-solidaire", false, 10.0),
+            unmet(3, "materiel-solidaire", true, 25.0),
+            unmet(3, "materiel-solidaire", false, 2.0),
+            unmet(4, "materiel-solidaire", false, 10.0),
+            unmet(4, "espace-scolaire", false, 10.0),
+        ] {
+            store.record_unmet_request(&u).await.expect("compté");
+        }
+        let all = store.unmet_requests(day(1)).await.expect("manques");
+        assert_eq!(all.len(), 3);
+        assert_eq!(
+            all[0],
+            UnmetRequest {
+                asked: 3,
+                ..unmet(3, "materiel-solidaire", true, 25.0)
+            }
+        );
+        assert_eq!(
+            store
+                .unmet_requests(day(4))
+                .await
+                .expect("depuis le 4")
+                .len(),
+            2
         );
     }
 }

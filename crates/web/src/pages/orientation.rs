@@ -106,6 +106,10 @@ struct Answer {
     questions: Vec<String>,
     alternatives: Vec<(String, String)>,
     guidance: Option<&'static str>,
+    /// What is missing, said first.
+    missing: Option<String>,
+    /// Neighbouring help: (what these places do, the places).
+    neighbours: Vec<(String, Vec<Shown>)>,
     near_label: String,
     radius: String,
     considered: usize,
@@ -131,6 +135,12 @@ fn answer(o: &Orientation, near_label: &str) -> Answer {
             .map(|e| (e.id.clone(), e.title.clone()))
             .collect(),
         guidance: o.level_guidance,
+        missing: o.gap_sentence.clone(),
+        neighbours: o
+            .neighbours
+            .iter()
+            .map(|g| (g.phrase.clone(), g.places.iter().map(shown).collect()))
+            .collect(),
         near_label: near_label.to_string(),
         radius: format!("{}", o.radius_km).replace('.', ","),
         considered: o.considered,
@@ -384,6 +394,8 @@ struct EntryFormPage {
     form: RequestForm,
     services: Vec<Choice>,
     forms: Vec<Choice>,
+    neighbour_services: Vec<Choice>,
+    neighbour_forms: Vec<Choice>,
     domains: Vec<Choice>,
     themes: Vec<Choice>,
     programmes: Vec<Choice>,
@@ -402,6 +414,8 @@ fn entry_page(
         id,
         services: choices::<Service>(&form.services),
         forms: choices::<MediationForm>(&form.mediation_forms),
+        neighbour_services: choices::<Service>(&form.neighbour_services),
+        neighbour_forms: choices::<MediationForm>(&form.neighbour_forms),
         domains: choices::<InterventionDomain>(&form.domains),
         themes: choices::<MediationTheme>(&form.themes),
         programmes: choices::<NationalProgramme>(&form.programmes),
