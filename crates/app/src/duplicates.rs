@@ -1,7 +1,10 @@
 //! Deduplication service: the likely duplicates of the directory, by the domain's rule
 //! ([`maillage_domain::dedup`]), with the stored places they concern.
 
-use maillage_domain::duplicates::{Candidate, Comparison, DedupSettings, find_pairs_watched};
+use maillage_domain::Place;
+use maillage_domain::duplicates::{
+    Candidate, Comparison, DedupSettings, find_pairs_watched, shown_once,
+};
 use maillage_domain::policy::{Action, Actor, authorize};
 use maillage_domain::progress::{Progress, Silent};
 use maillage_store::{MergeSummary, StoredPlace};
@@ -26,6 +29,59 @@ fn source_of(s: &StoredPlace) -> Option<&str> {
 }
 
 impl App {
+    /// A ranked list with quasi-certain duplicates between sources shown once (issue #10): the
+    /// first of each group stays where it ranks, with the records it stands for. Pairs a
+    /// coordinator marked as different stay apart. `view` gives each item's place and source.
+    /// The comparisons are CPU work: off the async threads.
+    pub async fn shown_once<T: Send + 'static>(
+        &self,
+        ranked: Vec<T>,
+        view: fn(&T) -> (&Place, Option<&str>),
+    ) -> Result<Vec<(T, Vec<T>)>, AppError> {
+        if ranked.len() < 2 {
+            return Ok(ranked.into_iter().map(|t| (t, Vec::new())).collect());
+        }
+        let different = self.store.not_duplicates().await?;
+        tokio::task::spawn_blocking(move || {
+            let groups = {
+                let candidates: Vec<Candidate<'_>> = ranked
+                    .iter()
+                    .map(|item| {
+                        let (p, source) = view(item);
+                        Candidate {
+                            id: &p.id,
+                            source: source.filter(|v| !v.trim().is_empty()),
+                            name: &p.name,
+                            address: &p.address,
+                            commune: &p.commune,
+                            postcode: &p.postcode,
+                            insee_code: p.insee_code.as_deref(),
+                            location: p.location,
+                            typologies: &p.typologies,
+                        }
+                    })
+                    .collect();
+                shown_once(&candidates, &DedupSettings::default(), |a, b| {
+                    different.contains(&(a.to_string(), b.to_string()))
+                })
+            };
+            let mut slots: Vec<Option<T>> = ranked.into_iter().map(Some).collect();
+            let mut out = Vec::with_capacity(groups.len());
+            for (keep, others) in groups {
+                let same: Vec<T> = others
+                    .iter()
+                    .filter_map(|i| slots.get_mut(*i).and_then(Option::take))
+                    .collect();
+                if let Some(item) = slots.get_mut(keep).and_then(Option::take) {
+                    out.push((item, same));
+                }
+            }
+            out
+        })
+        .await
+        .map_err(|e| AppError::Invalid(format!("comparaison interrompue : {e}")))
+    }
+
     /// Pairs of places scoring at least the review threshold, best first (vetoed pairs
     /// included, with their vetoes).
     pub async fn duplicate_pairs(

@@ -460,6 +460,58 @@ pub fn find_pairs_watched(
     Ok(pairs)
 }
 
+/// Places shown once (issue #10): among `candidates`, in the order given (best first), pairs
+/// the rule scores quasi-certain (at least `settings.certain`, no veto) and that nobody marked
+/// as different (`different(a_id, b_id)`) are one place. Returns, for each place kept, its index
+/// and the indices of the records it stands for (grouped transitively, kept in order).
+pub fn shown_once(
+    candidates: &[Candidate<'_>],
+    settings: &DedupSettings,
+    different: impl Fn(&str, &str) -> bool,
+) -> Vec<(usize, Vec<usize>)> {
+    let mut leader: Vec<usize> = (0..candidates.len()).collect();
+    fn root(leader: &mut [usize], mut i: usize) -> usize {
+        while leader[i] != i {
+            leader[i] = leader[leader[i]];
+            i = leader[i];
+        }
+        i
+    }
+    for pair in find_pairs(candidates, settings) {
+        let (Some(a), Some(b)) = (candidates.get(pair.a), candidates.get(pair.b)) else {
+            continue;
+        };
+        if pair.comparison.score < settings.certain
+            || pair.comparison.is_vetoed()
+            || different(a.id, b.id)
+            || different(b.id, a.id)
+        {
+            continue;
+        }
+        let (ra, rb) = (root(&mut leader, pair.a), root(&mut leader, pair.b));
+        // The group is led by the record that comes first.
+        let (keep, join) = if ra <= rb { (ra, rb) } else { (rb, ra) };
+        leader[join] = keep;
+    }
+    let mut groups: Vec<(usize, Vec<usize>)> = Vec::new();
+    let mut at: HashMap<usize, usize> = HashMap::new();
+    for i in 0..candidates.len() {
+        let r = root(&mut leader, i);
+        match at.get(&r) {
+            Some(&g) => {
+                if let Some(group) = groups.get_mut(g) {
+                    group.1.push(i);
+                }
+            }
+            None => {
+                at.insert(r, groups.len());
+                groups.push((i, Vec::new()));
+            }
+        }
+    }
+    groups
+}
+
 /// Records older than this, before the newest of a group, bring no list values to a merge.
 pub const LIST_FRESHNESS_MONTHS: u32 = 6;
 
@@ -579,6 +631,67 @@ mod tests {
             location: None,
             typologies: &[],
         }
+    }
+
+    #[test]
+    fn quasi_certain_duplicates_are_shown_once_in_order() {
+        let at = |c: Candidate<'static>, lat: f64| Candidate {
+            location: Some(GeoPoint::new(lat, 7.2790)),
+            ..c
+        };
+        let list = [
+            at(
+                place("near", "cnfs", "Espace numérique", "5 rue de France"),
+                43.70,
+            ),
+            at(
+                place(
+                    "b",
+                    "conseiller-numerique",
+                    "MEDIATHEQUE LOUIS NUCERA",
+                    "2 Place Yves Klein",
+                ),
+                43.7045,
+            ),
+            at(
+                place(
+                    "c",
+                    "france-services",
+                    "Médiathèque Louis Nucéra",
+                    "2 pl. Yves Klein",
+                ),
+                43.7046,
+            ),
+            at(
+                place(
+                    "d",
+                    "dora",
+                    "Mediatheque Louis Nucera",
+                    "2 place Yves Klein",
+                ),
+                43.7045,
+            ),
+            // Same source as « b »: a source does not duplicate itself.
+            at(
+                place(
+                    "e",
+                    "conseiller-numerique",
+                    "Médiathèque Louis Nucéra",
+                    "2 place Yves Klein",
+                ),
+                43.7045,
+            ),
+        ];
+        let settings = DedupSettings::default();
+        let groups = shown_once(&list, &settings, |_, _| false);
+        assert_eq!(groups, vec![(0, vec![]), (1, vec![2, 3, 4])]);
+        // « e » joins through « c » and « d » (other sources): grouped transitively.
+        // A pair marked different by a coordinator stays apart.
+        let apart = shown_once(&list, &settings, |a, b| (a, b) == ("b", "c"));
+        assert!(apart.len() >= 2);
+        assert!(apart.iter().any(|(i, _)| *i == 1));
+        let none = shown_once(&[], &settings, |_, _| false);
+        assert!(none.is_empty());
     }
 
     #[test]

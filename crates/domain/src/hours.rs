@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::sync::{LazyLock, Mutex};
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, Utc, Weekday};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, Timelike, Utc, Weekday};
 use chrono_tz::Tz;
 use opening_hours::localization::Country;
 use opening_hours::{Context, OpeningHours, RuleKind};
@@ -313,6 +313,44 @@ impl Hours {
             .sum()
     }
 
+    /// What a person needs before going, at this local date-time: « Ouvert jusqu'à 17 h »,
+    /// « Fermé · ouvre demain à 9 h », « Fermé · ouvre lundi à 14 h », or « Fermé » when it
+    /// does not open in the coming week (`None`: the hours say « unknown »).
+    pub fn status_phrase(&self, local: NaiveDateTime) -> Option<String> {
+        let horizon = local.checked_add_signed(Duration::days(8))?;
+        let mut spans = self.expr.iter_range(local, horizon);
+        let first = spans.next()?;
+        let clock = |t: NaiveDateTime| french_time(t.hour() as u8, t.minute() as u8);
+        match first.kind {
+            RuleKind::Open => {
+                let end = first.range.end;
+                Some(if end.date() == local.date() {
+                    format!("Ouvert jusqu'à {}", clock(end))
+                } else if end.date() == local.date().succ_opt().unwrap_or(local.date())
+                    && end.time() == chrono::NaiveTime::MIN
+                {
+                    "Ouvert jusqu'à minuit".to_string()
+                } else {
+                    "Ouvert".to_string()
+                })
+            }
+            RuleKind::Unknown => None,
+            RuleKind::Closed => {
+                let Some(next) = spans.find(|x| x.kind == RuleKind::Open) else {
+                    return Some("Fermé".to_string());
+                };
+                let start = next.range.start;
+                let days = (start.date() - local.date()).num_days();
+                let when = match days {
+                    0 => "aujourd'hui".to_string(),
+                    1 => "demain".to_string(),
+                    _ => day_name(start.weekday()).to_string(),
+                };
+                Some(format!("Fermé · ouvre {when} à {}", clock(start)))
+            }
+        }
+    }
+
     /// Is the place open now, in the time zone of its département?
     pub fn is_open_now(&self, now: DateTime<Utc>, tz: Tz) -> Option<bool> {
         self.is_open_at(now.with_timezone(&tz).naive_local())
@@ -372,6 +410,39 @@ mod tests {
 
     fn at(s: &str) -> NaiveDateTime {
         NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").expect("test date")
+    }
+
+    #[test]
+    fn the_status_says_until_when_or_when_it_opens_next() {
+        let HoursCheck::Valid(h) = check_hours("Mo-Fr 09:00-12:00,14:00-17:00; Sa 10:00-12:00")
+        else {
+            panic!("valid hours");
+        };
+        // Tuesday 24 November 2026.
+        let said = |t: &str| h.status_phrase(at(t));
+        assert_eq!(
+            said("2026-11-24 10:00").as_deref(),
+            Some("Ouvert jusqu'à 12 h")
+        );
+        assert_eq!(
+            said("2026-11-24 12:30").as_deref(),
+            Some("Fermé · ouvre aujourd'hui à 14 h")
+        );
+        assert_eq!(
+            said("2026-11-24 18:00").as_deref(),
+            Some("Fermé · ouvre demain à 9 h")
+        );
+        assert_eq!(
+            said("2026-11-28 13:00").as_deref(),
+            Some("Fermé · ouvre lundi à 9 h")
+        );
+        let HoursCheck::Valid(never) = check_hours("Mo-Su off") else {
+            panic!("valid hours");
+        };
+        assert_eq!(
+            never.status_phrase(at("2026-11-24 10:00")).as_deref(),
+            Some("Fermé")
+        );
     }
 
     #[test]

@@ -643,7 +643,7 @@ impl SearchIndex {
                 score,
                 distance_m,
                 open,
-                key: rank_key(score, distance_m, by_text, area.is_some()),
+                key: rank_key(score, distance_m, by_text, area.is_some(), q.any_word),
             });
         };
         match (&text_query, self.keys.narrowest(&keyed)) {

@@ -232,20 +232,27 @@ impl SpanCache {
     }
 }
 
-/// Relevance and distance together: the text score is divided by a factor growing with the
-/// distance (×2 at 10 km; a place without coordinates counts as 1,000 km away); without text,
-/// nearest first; without either, directory order.
+/// Relevance and distance together. Near a place, results read in distance order: every word
+/// matched, nearest first (a place without coordinates counts as 1,000 km away); words optional
+/// (`any_word`), ring by ring of distance and the best match first within a ring. Without a
+/// place, the text score; without either, directory order.
 pub(super) fn rank_key(
     score: f32,
     distance_m: Option<f64>,
     by_text: bool,
     by_distance: bool,
+    any_word: bool,
 ) -> f64 {
     let d_km = distance_m.map_or(1_000_000.0, |d| d / 1000.0);
     match (by_text, by_distance) {
-        (true, true) => f64::from(score) / (1.0 + d_km / 10.0),
+        (true, true) if any_word => {
+            // The rings of orientation's ranking.
+            let ring = maillage_domain::orientation::ring(distance_m);
+            // Scores stay far below 1,000: a nearer ring always wins.
+            -(ring as f64) * 1_000.0 + f64::from(score).min(999.0)
+        }
         (true, false) => f64::from(score),
-        (false, true) => -d_km,
+        (_, true) => -d_km,
         (false, false) => 0.0,
     }
 }

@@ -13,7 +13,7 @@ use maillage_app::orientation::{OrientForm, Orientation};
 use maillage_domain::diagnostic::Level;
 use maillage_domain::geo::GeoPoint;
 use maillage_domain::hours::{HoursCheck, check_hours};
-use maillage_domain::orientation::{DayPart, FormatWish, Slot};
+use maillage_domain::orientation::{DayPart, FormatWish, Slot, ring};
 use maillage_domain::policy::Actor;
 use maillage_domain::vocab::{
     AccessMode, Fee, MediationForm, NationalProgramme, SpecificSupport, SupportMode,
@@ -37,12 +37,15 @@ fn day() -> NaiveDate {
 /// A network with the PACA directory (one per test: each test has its own runtime, and the
 /// pool of the base belongs to it).
 async fn app() -> App {
+    app_of("data/dedup-paca/paca-646-after-dedup-v0.1.json").await
+}
+
+async fn app_of(file: &str) -> App {
     {
         let store = Store::connect("sqlite::memory:").await.expect("base");
         let referential = Referential::discover().expect("référentiel (scripts/setup.sh)");
         let app = App::new(store, referential).await.expect("app");
-        let bytes = std::fs::read(shared("data/dedup-paca/paca-646-after-dedup-v0.1.json"))
-            .expect("fichier PACA (MAILLAGE_SHARED)");
+        let bytes = std::fs::read(shared(file)).expect("fichier PACA (MAILLAGE_SHARED)");
         let admin = Actor {
             user_id: "admin".into(),
             administrator: true,
@@ -246,9 +249,27 @@ fn check(o: &Orientation, near: GeoPoint, form: &OrientForm) {
             }
         }
     }
-    // Ranked: fitting places in order of the rules' score.
+    // Ranked: fitting places ring by ring of distance, then in order of the rules' score.
     for pair in o.places.windows(2) {
-        assert!(pair[0].assessment.score >= pair[1].assessment.score);
+        let (a, b) = (ring(pair[0].distance_m), ring(pair[1].distance_m));
+        assert!(
+            a <= b,
+            "{} before {}",
+            pair[0].place.name,
+            pair[1].place.name
+        );
+        if a == b {
+            assert!(pair[0].assessment.score >= pair[1].assessment.score);
+        }
+    }
+    if let Some(first) = o.places.first() {
+        let nearest = o
+            .places
+            .iter()
+            .filter_map(|p| p.distance_m)
+            .fold(f64::MAX, f64::min);
+        assert_eq!(ring(first.distance_m), ring(Some(nearest)));
+        assert!(o.ranking.as_deref().is_some_and(|r| r.contains("En tête")));
     }
 }
 
@@ -506,6 +527,69 @@ async fn what_is_missing_is_said_first_and_neighbouring_help_apart() {
     assert!(app.unmet_requests(None, day()).await.is_err());
 }
 
+/// One place appears once (issue #10): on the PACA directory before its deduplication (792
+/// records from several sources), no two proposals of an answer are a pair the duplicate rule
+/// scores quasi-certain; the others are named under the one shown.
+#[tokio::test]
+async fn one_place_appears_once() {
+    use maillage_domain::duplicates::{DedupSettings, compare};
+    let app = app_of("data/dedup-paca/paca-792-before-dedup-v0.1.json").await;
+    let settings = DedupSettings::default();
+    let mut grouped = 0;
+    for near in [
+        "Marseille",
+        "Nice",
+        "Toulon",
+        "Avignon",
+        "Aix-en-Provence",
+        "Gap",
+    ] {
+        for request in [
+            "ordinateur-debuter",
+            "smartphone",
+            "compte-caf",
+            "cv-lettre",
+        ] {
+            let (o, near_point, f) = orient(&app, form(request, near, "")).await;
+            check(&o, near_point, &f);
+            for (i, a) in o.places.iter().enumerate() {
+                grouped += a.same_place.len();
+                for b in o.places.iter().skip(i + 1) {
+                    let c = compare(&candidate(a), &candidate(b), &settings);
+                    assert!(
+                        c.is_vetoed() || c.score < settings.certain,
+                        "{request} near {near}: « {} » and « {} » are one place ({:.0})",
+                        a.place.name,
+                        b.place.name,
+                        c.score
+                    );
+                }
+            }
+        }
+    }
+    assert!(
+        grouped > 0,
+        "duplicates of the file are grouped under one proposal"
+    );
+}
+
+/// The duplicate rule's view of a proposal.
+fn candidate(
+    p: &maillage_app::orientation::Proposal,
+) -> maillage_domain::duplicates::Candidate<'_> {
+    maillage_domain::duplicates::Candidate {
+        id: &p.place.id,
+        source: p.source.as_deref(),
+        name: &p.place.name,
+        address: &p.place.address,
+        commune: &p.place.commune,
+        postcode: &p.place.postcode,
+        insee_code: p.place.insee_code.as_deref(),
+        location: p.place.location,
+        typologies: &p.place.typologies,
+    }
+}
+
 #[tokio::test]
 async fn bad_input_names_each_field() {
     let app = app().await;
@@ -570,4 +654,34 @@ async fn everyday_words_find_places() {
         .await
         .expect("recherche");
     assert_eq!((found.total, found.widened), (0, false));
+
+    // Near a place, results read in distance order (issue #10: 2.1 km was shown before 1.9 km);
+    // when words are optional, ring by ring of distance.
+    for words in ["médiathèque", "numérique", "démarches CAF", "imprimer"] {
+        let asked = maillage_app::directory::PlaceQuery {
+            q: words.into(),
+            pres_de: "Marseille".into(),
+            rayon: "20".into(),
+            ..Default::default()
+        };
+        let search = app.place_search(&asked);
+        assert!(search.errors.is_empty(), "{words}: {:?}", search.errors);
+        let found = app.search(&search.query).await.expect("recherche");
+        assert!(found.total > 1, "« {words} » près de Marseille");
+        let distances: Vec<f64> = found
+            .hits
+            .iter()
+            .map(|h| h.distance_m.expect("distance"))
+            .collect();
+        for pair in distances.windows(2) {
+            if found.widened {
+                assert!(
+                    ring(Some(pair[0])) <= ring(Some(pair[1])),
+                    "{words}: {distances:?}"
+                );
+            } else {
+                assert!(pair[0] <= pair[1] + 1.0, "{words}: {distances:?}");
+            }
+        }
+    }
 }

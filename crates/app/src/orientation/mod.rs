@@ -10,8 +10,9 @@ use chrono::NaiveDate;
 use maillage_domain::diagnostic::Level;
 use maillage_domain::geo::GeoPoint;
 use maillage_domain::orientation::{
-    Assessment, EARLIER_CATALOGUES, Gap, INITIAL_CATALOGUE, Neighbour, RequestEntry, RequestForm,
-    Situation, assess, assess_workshop, gap, gap_sentence, guidance, initial_catalogue, rank,
+    Assessment, EARLIER_CATALOGUES, Gap, INITIAL_CATALOGUE, Neighbour, RANKING_RULE, RequestEntry,
+    RequestForm, Situation, assess, assess_workshop, gap, gap_sentence, guidance,
+    initial_catalogue, lead_reason, rank,
 };
 use maillage_domain::policy::{Action, Actor, authorize};
 use maillage_domain::resources::Audience;
@@ -90,8 +91,13 @@ pub struct OrientationQuery {
 pub struct Proposal {
     pub place: Place,
     pub organisation_id: Option<String>,
+    /// Where the record comes from (duplicates between sources are shown once).
+    pub source: Option<String>,
     pub distance_m: Option<f64>,
     pub assessment: Assessment,
+    /// Other records of the same place from other sources (quasi-certain duplicates), shown
+    /// once under this one: (identifier, name).
+    pub same_place: Vec<(String, String)>,
 }
 
 /// A workshop proposed, with why.
@@ -119,6 +125,8 @@ pub struct Orientation {
     pub gap_sentence: Option<String>,
     /// Then places of neighbouring kinds of help, apart and labelled, never as matches.
     pub neighbours: Vec<NeighbourGroup>,
+    /// How the places are ranked, and why the first is first.
+    pub ranking: Option<String>,
     /// Other entries the typed words match (to change the request in one click).
     pub alternatives: Vec<RequestEntry>,
     pub level_guidance: Option<&'static str>,
@@ -331,6 +339,7 @@ impl App {
                     .assess_candidates(&n.as_request(&entry), s, q.near, Some(radius_km), 60, day)
                     .await?;
                 rank(&mut found);
+                let found = self.proposals_once(found).await?;
                 let places: Vec<Proposal> = found
                     .into_iter()
                     .filter(|(p, a, _)| a.fits() && shown.insert(p.place.id.clone()))
@@ -346,6 +355,7 @@ impl App {
             }
         }
         rank(&mut assessed);
+        let assessed = self.proposals_once(assessed).await?;
         let own_orgs: Vec<String> = actor
             .map(|a| {
                 a.memberships
@@ -370,6 +380,10 @@ impl App {
             .take(PROPOSED)
             .map(|(p, _, _)| p.clone())
             .collect();
+        let ranking = places.first().map(|first| {
+            let nearest = places.iter().filter_map(|p| p.distance_m).reduce(f64::min);
+            format!("{RANKING_RULE} {}", lead_reason(first.distance_m, nearest))
+        });
         let (beyond, remote) = if places.len() < ENOUGH {
             let mut beyond: Vec<&(Proposal, Assessment, Option<f64>)> = assessed
                 .iter()
@@ -458,6 +472,7 @@ impl App {
             gap,
             gap_sentence: gap.map(|g| gap_sentence(&entry, g, radius_km, &q.near_label)),
             neighbours,
+            ranking,
             level_guidance: s.level.map(guidance),
             alternatives,
             entry,
@@ -529,14 +544,43 @@ impl App {
                 let a = assess(entry, s, &sp.place, hit.distance_m, day);
                 (
                     Proposal {
+                        source: sp
+                            .place
+                            .source
+                            .clone()
+                            .filter(|v| !v.trim().is_empty())
+                            .or(sp.source),
                         place: sp.place,
                         organisation_id: sp.organisation_id,
                         distance_m: hit.distance_m,
                         assessment: a.clone(),
+                        same_place: Vec::new(),
                     },
                     a,
                     hit.distance_m,
                 )
+            })
+            .collect())
+    }
+}
+
+impl App {
+    /// Ranked proposals with quasi-certain duplicates between sources shown once (issue #10):
+    /// the others are named under the one that ranks first.
+    async fn proposals_once(
+        &self,
+        ranked: Vec<(Proposal, Assessment, Option<f64>)>,
+    ) -> Result<Vec<(Proposal, Assessment, Option<f64>)>, AppError> {
+        Ok(self
+            .shown_once(ranked, |(p, _, _)| (&p.place, p.source.as_deref()))
+            .await?
+            .into_iter()
+            .map(|((mut p, a, d), same)| {
+                p.same_place = same
+                    .into_iter()
+                    .map(|(o, _, _)| (o.place.id, o.place.name))
+                    .collect();
+                (p, a, d)
             })
             .collect())
     }

@@ -23,6 +23,8 @@ pub struct OrientationView {
     /// Places of neighbouring kinds of help, when the request's own help is missing: not
     /// matches, each group said for what it is.
     pub neighbouring_help: Vec<NeighbourGroupView>,
+    /// How the places are ranked, and why the first is first.
+    pub ranking: Option<String>,
     pub radius_km: f64,
     /// Places weighed.
     pub considered: usize,
@@ -94,6 +96,8 @@ pub struct ProposalView {
     pub score: f64,
     /// The place belongs to a structure of the network (a referral can be sent).
     pub structure_sur_maillage: bool,
+    /// Other records of the same place from other sources, shown once under this one.
+    pub same_place: Vec<Link>,
 }
 
 /// A constraint not met, and why.
@@ -208,6 +212,15 @@ impl ProposalView {
                 .collect(),
             score: (p.assessment.score * 100.0).round() / 100.0,
             structure_sur_maillage: p.organisation_id.is_some(),
+            same_place: p
+                .same_place
+                .iter()
+                .map(|(id, name)| Link {
+                    id: id.clone(),
+                    titre: name.clone(),
+                    url: format!("{public_url}/lieux/{id}"),
+                })
+                .collect(),
         }
     }
 }
@@ -248,6 +261,7 @@ impl OrientationView {
                     places: proposals(&g.places),
                 })
                 .collect(),
+            ranking: o.ranking.clone(),
             radius_km: o.radius_km,
             considered: o.considered,
             results: proposals(&o.places),

@@ -526,12 +526,12 @@ pub fn assess(
         }
     }
 
-    // Reach.
+    // Reach. The distance ranks through rings (see [`rank`]), not through the score: the score
+    // says how well the place fits, whatever the reach asked.
     let radius = s.radius_km();
     match distance_m {
         Some(d) if d <= radius * 1_000.0 => {
             a.reasons.push(distance_phrase(d));
-            a.score -= 4.0 * d / (radius * 1_000.0).max(1.0);
         }
         Some(d) => {
             a.fail(
@@ -542,7 +542,6 @@ pub fn assess(
                     format!("{radius}").replace('.', ",")
                 ),
             );
-            a.score -= 4.0 * d / (radius * 1_000.0).max(1.0);
         }
         None => a.fail(Constraint::Reach, "position du lieu inconnue"),
     }
@@ -769,12 +768,50 @@ pub fn assess_workshop(
     a
 }
 
-/// Orders assessments: fitting places first, then by score, then by distance.
+/// Rings of distance, in kilometres: a place in a nearer ring comes first.
+pub const RINGS_KM: [f64; 6] = [1.0, 2.0, 5.0, 10.0, 20.0, 50.0];
+
+/// The ranking rule, as the answer says it.
+pub const RANKING_RULE: &str = "Classés par distance, par tranches (moins de 1 km, 2 km, 5 km, 10 km, 20 km, 50 km), puis, dans chaque tranche, selon ce qui convient le mieux à la personne.";
+
+/// The ring of a distance in metres (unknown: after every ring).
+pub fn ring(distance_m: Option<f64>) -> usize {
+    match distance_m {
+        Some(d) => RINGS_KM
+            .iter()
+            .position(|km| d <= km * 1_000.0)
+            .unwrap_or(RINGS_KM.len()),
+        None => RINGS_KM.len() + 1,
+    }
+}
+
+/// Orders assessments: fitting places first, then by ring of distance, then by score, then by
+/// distance. Widening the reach never reorders the places already within it, and a place that
+/// fits is never behind one of a farther ring, however many workshops or services that one
+/// lists.
 pub fn rank<T>(items: &mut [(T, Assessment, Option<f64>)]) {
     items.sort_by(|a, b| {
         b.1.fits()
             .cmp(&a.1.fits())
+            .then(ring(a.2).cmp(&ring(b.2)))
             .then(b.1.score.total_cmp(&a.1.score))
             .then(a.2.unwrap_or(f64::MAX).total_cmp(&b.2.unwrap_or(f64::MAX)))
     });
+}
+
+/// Why the first of a ranked list of fitting places is first, in words.
+pub fn lead_reason(first_m: Option<f64>, nearest_m: Option<f64>) -> String {
+    match (first_m, nearest_m) {
+        (Some(f), Some(n)) if f <= n => {
+            "En tête : le plus proche des lieux qui conviennent.".into()
+        }
+        (Some(f), _) => match RINGS_KM.get(ring(Some(f))) {
+            Some(km) => format!(
+                "En tête : parmi les lieux à moins de {} km, celui qui convient le mieux.",
+                format!("{km}").replace('.', ",")
+            ),
+            None => "En tête : celui qui convient le mieux.".into(),
+        },
+        _ => "En tête : celui qui convient le mieux.".into(),
+    }
 }

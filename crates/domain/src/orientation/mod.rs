@@ -542,6 +542,51 @@ mod tests {
     }
 
     #[test]
+    fn the_first_place_says_why_it_is_first() {
+        assert_eq!(
+            lead_reason(Some(800.0), Some(800.0)),
+            "En tête : le plus proche des lieux qui conviennent."
+        );
+        assert_eq!(
+            lead_reason(Some(1_900.0), Some(1_200.0)),
+            "En tête : parmi les lieux à moins de 2 km, celui qui convient le mieux."
+        );
+        assert_eq!(ring(Some(900.0)), 0);
+        assert_eq!(ring(Some(2_100.0)), 2);
+        assert_eq!(ring(Some(90_000.0)), RINGS_KM.len());
+        assert_eq!(ring(None), RINGS_KM.len() + 1);
+        // A place nearby with individual help stays before a distant one with workshops and
+        // every kind of help, whatever the reach.
+        let entry = catalogue_entry("smartphone");
+        let s = Situation {
+            level: Some(Level::Intermediate),
+            radius_km: Some(30.0),
+            ..Situation::default()
+        };
+        let near = offering(&[Service::EverydayTools], &[]);
+        let mut far = offering(
+            &[Service::EverydayTools],
+            &[MediationForm::SkillsWorkshops, MediationForm::MutualAid],
+        );
+        far.national_programmes = vec![NationalProgramme::FranceServices];
+        let mut ranked = vec![
+            (
+                "far",
+                assess(&entry, &s, &far, Some(24_000.0), today()),
+                Some(24_000.0),
+            ),
+            (
+                "near",
+                assess(&entry, &s, &near, Some(900.0), today()),
+                Some(900.0),
+            ),
+        ];
+        assert!(ranked[0].1.score > ranked[1].1.score);
+        rank(&mut ranked);
+        assert_eq!(ranked[0].0, "near");
+    }
+
+    #[test]
     fn distances_read_as_people_say_them() {
         assert_eq!(distance_phrase(180.0), "à 200 m");
         assert_eq!(distance_phrase(2_340.0), "à 2,3 km");
@@ -639,6 +684,50 @@ mod tests {
     }
 
     proptest! {
+        /// Widening the reach (issue #10) never reorders the places already within it, and the
+        /// fitting places come ring by ring of distance: the nearest fitting place is never
+        /// behind a place of a farther ring, whatever workshops or services that one lists.
+        #[test]
+        fn widening_the_reach_keeps_the_order_and_the_nearest_first(
+            places in proptest::collection::vec((arb_place(), 0.0f64..40_000.0), 1..12),
+            s in arb_situation(),
+            entry in proptest::sample::select(initial_catalogue().unwrap_or_default()),
+            wider in 1.0f64..4.0,
+        ) {
+            let r = s.radius_km();
+            let ranked = |radius: f64| {
+                let sit = Situation { radius_km: Some(radius), ..s.clone() };
+                let mut v: Vec<(usize, Assessment, Option<f64>)> = places
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (p, d))| (i, assess(&entry, &sit, p, Some(*d), today()), Some(*d)))
+                    .collect();
+                rank(&mut v);
+                v
+            };
+            let narrow = ranked(r);
+            let wide = ranked(r * wider);
+            let kept: Vec<usize> = narrow.iter().filter(|x| x.1.fits()).map(|x| x.0).collect();
+            let again: Vec<usize> = wide
+                .iter()
+                .filter(|x| x.1.fits() && kept.contains(&x.0))
+                .map(|x| x.0)
+                .collect();
+            prop_assert_eq!(kept, again);
+            let fitting: Vec<&(usize, Assessment, Option<f64>)> =
+                wide.iter().filter(|x| x.1.fits()).collect();
+            for pair in fitting.windows(2) {
+                prop_assert!(ring(pair[0].2) <= ring(pair[1].2));
+            }
+            if let Some(first) = fitting.first() {
+                let nearest = fitting
+                    .iter()
+                    .filter_map(|x| x.2)
+                    .fold(f64::MAX, f64::min);
+                prop_assert_eq!(ring(first.2), ring(Some(nearest)));
+            }
+        }
+
         /// Whatever the place and the person, a place proposed as fitting satisfies every hard
         /// constraint, read from its own data.
         #[test]

@@ -65,6 +65,8 @@ struct Shown {
     on_maillage: bool,
     /// A referral can be sent (the structure is on Maillage or has an address).
     can_refer: bool,
+    /// Other records of the same place: (identifier, name).
+    same_place: Vec<(String, String)>,
 }
 
 fn shown(p: &Proposal) -> Shown {
@@ -87,6 +89,7 @@ fn shown(p: &Proposal) -> Shown {
             .collect(),
         on_maillage: p.organisation_id.is_some(),
         can_refer: p.organisation_id.is_some() || !place.emails.is_empty(),
+        same_place: p.same_place.clone(),
     }
 }
 
@@ -108,6 +111,8 @@ struct Answer {
     guidance: Option<&'static str>,
     /// What is missing, said first.
     missing: Option<String>,
+    /// How the places are ranked, and why the first is first.
+    ranking: Option<String>,
     /// Neighbouring help: (what these places do, the places).
     neighbours: Vec<(String, Vec<Shown>)>,
     near_label: String,
@@ -136,6 +141,7 @@ fn answer(o: &Orientation, near_label: &str) -> Answer {
             .collect(),
         guidance: o.level_guidance,
         missing: o.gap_sentence.clone(),
+        ranking: o.ranking.clone(),
         neighbours: o
             .neighbours
             .iter()

@@ -12,6 +12,12 @@ pub(in crate::pages) struct ResultRow {
     pub(in crate::pages) open: Option<bool>,
     pub(in crate::pages) open_when: &'static str,
     pub(in crate::pages) services: String,
+    /// (« 04 91 00 00 00 », « +33491000000 » for the link).
+    pub(in crate::pages) phone: Option<(String, String)>,
+    /// « Ouvert jusqu'à 17 h », « Fermé · ouvre demain à 9 h ».
+    pub(in crate::pages) status: Option<String>,
+    /// Other records of the same place from other sources, shown once: (identifier, name).
+    pub(in crate::pages) same_place: Vec<(String, String)>,
 }
 
 #[derive(Template)]
@@ -51,10 +57,34 @@ pub(in crate::pages) async fn search(
 ) -> Result<Response, PageError> {
     let p = state.app.place_search(&asked);
     let results = state.app.search(&p.query).await?;
+    let found: Vec<(maillage_search::Hit, maillage_app::StoredPlace)> = state
+        .app
+        .places_of_hits(&results.hits)
+        .await?
+        .into_iter()
+        .map(|(hit, stored)| (hit.clone(), stored))
+        .collect();
+    let once = state
+        .app
+        .shown_once(found, |(_, s)| {
+            (&s.place, s.place.source.as_deref().or(s.source.as_deref()))
+        })
+        .await?;
     let mut rows = Vec::new();
-    for (hit, stored) in state.app.places_of_hits(&results.hits).await? {
+    for ((hit, stored), same) in once {
         let place = stored.place;
         rows.push(ResultRow {
+            phone: place.phone.as_deref().map(|t| {
+                (
+                    maillage_domain::fields::phone_national(t),
+                    t.chars().filter(|c| !c.is_whitespace()).collect(),
+                )
+            }),
+            status: status_now(&place),
+            same_place: same
+                .into_iter()
+                .map(|(_, s)| (s.place.id, s.place.name))
+                .collect(),
             id: place.id.clone(),
             name: place.name.clone(),
             address: place.address.clone(),
@@ -118,6 +148,22 @@ pub(in crate::pages) struct PlacePage {
 /// The place's local date, whether it is open now, and its weekly hours table (day is today,
 /// day label, French text).
 pub(in crate::pages) type Week = Vec<(bool, String, String)>;
+
+/// Open now and until when, or when it opens next, in the place's time zone (`None`: hours
+/// missing, unreadable or saying « unknown »).
+pub(in crate::pages) fn status_now(place: &Place) -> Option<String> {
+    let tz = timezone_of_departement(place.departement().as_deref().unwrap_or("75"));
+    let raw = place
+        .opening_hours
+        .as_deref()
+        .filter(|_| place.opening_hours_valid)?;
+    match check_hours(raw) {
+        HoursCheck::Valid(h) | HoursCheck::Repaired { hours: h, .. } => {
+            h.status_phrase(Utc::now().with_timezone(&tz).naive_local())
+        }
+        HoursCheck::Invalid { .. } => None,
+    }
+}
 
 pub(in crate::pages) fn weekly_hours(place: &Place) -> (chrono::NaiveDate, Option<bool>, Week) {
     let tz = timezone_of_departement(place.departement().as_deref().unwrap_or("75"));
