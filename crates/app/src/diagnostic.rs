@@ -196,6 +196,8 @@ pub struct DiagnosticView {
     pub person: Option<Person>,
     pub previous: Option<StoredDiagnostic>,
     pub changes: Vec<Change>,
+    /// Questions left blank whose answer could change the level (their text), for the helper.
+    pub blanks_that_matter: Vec<String>,
 }
 
 impl App {
@@ -436,11 +438,22 @@ impl App {
             .as_ref()
             .map(|p| compare(&p.assessment, &diagnostic.assessment))
             .unwrap_or_default();
+        let a = &diagnostic.assessment;
+        let blanks_that_matter = match self.questionnaire(&a.questionnaire, Some(a.version)).await {
+            Ok(q) => maillage_domain::diagnostic::blanks_that_matter(&q, &diagnostic.answers)
+                .into_iter()
+                .map(|question| question.text.clone())
+                .collect(),
+            // A questionnaire no longer known: nothing to suggest.
+            Err(AppError::NotFound) | Err(AppError::Invalid(_)) => Vec::new(),
+            Err(e) => return Err(e),
+        };
         Ok(DiagnosticView {
             diagnostic,
             person,
             previous,
             changes,
+            blanks_that_matter,
         })
     }
 

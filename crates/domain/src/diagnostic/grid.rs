@@ -95,7 +95,7 @@ impl Level {
                 "n'a jamais utilisé d'ordinateur, a peur du numérique ou n'en voit pas l'utilité, n'a pas d'équipement. A besoin de tout apprendre, ne peut pas faire seul : il faut faire à sa place ou l'orienter vers une structure compétente."
             }
             Level::Beginner => {
-                "est équipé mais ne sait pas se servir de son appareil. A besoin d'apprendre à le manipuler et à s'y repérer."
+                "a un appareil à soi mais ne sait pas encore s'en servir. A besoin d'apprendre à le manipuler et à s'y repérer."
             }
             Level::Intermediate => {
                 "sait se servir de son appareil, mais pas de toutes ses fonctions. A besoin d'apprendre les bases d'internet, des courriels, des logiciels et des applications."

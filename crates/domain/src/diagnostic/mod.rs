@@ -6,12 +6,14 @@
 pub mod grid;
 pub mod questionnaire;
 pub mod scoring;
+pub mod steps;
 
 pub use grid::{Equipment, FrenchLevel, LearningCapacity, Level, NeedProfile};
 pub use questionnaire::{
     AnswerSheet, Answers, Questionnaire, QuestionnaireError, Signal, SkillDomain, builtin,
 };
 pub use scoring::{Assessment, DomainLevel, OverallSkills, assess};
+pub use steps::{Step, StepEvidence, blanks_that_matter};
 
 /// One line of a re-test comparison: before, after, and whether it is progress.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -287,6 +287,9 @@ pub struct Assessment {
     pub to_learn: Vec<SkillDomain>,
     /// Rules applied, numbered as in docs/DIAGNOSTIC.md.
     pub rules: Vec<String>,
+    /// The evidence for each step of the grid the level rests on (rule N).
+    #[serde(default, rename = "paliers")]
+    pub steps: Vec<super::steps::StepEvidence>,
 }
 
 /// Plain words for the activities of the shipped questionnaires.
@@ -351,42 +354,30 @@ pub fn assess(questionnaire: &Questionnaire, answers: &Answers) -> Assessment {
     let overall = (covered.len() == 5).then(|| OverallSkills::of(uses_internet, &domains));
     let mut rules = Vec::new();
     let at = |d: SkillDomain| domains.get(&d).copied().unwrap_or(DomainLevel::None);
-    let all_covered_basic = domains.values().all(|l| *l >= DomainLevel::Basic);
 
-    // Level (rules N1 to N5).
-    let level = if !facts.uses_a_device() && !facts.equipped() {
-        rules.push("N1 : pas d'équipement et ne se sert d'aucun appareil → Éloigné".into());
-        Level::Distant
-    } else if !facts.uses_a_device() {
-        rules.push("N2 : équipé mais ne sait pas se servir de son appareil → Débutant".into());
-        Level::Beginner
-    } else if !uses_internet
-        || (covered.contains(&SkillDomain::Information)
-            && at(SkillDomain::Information) == DomainLevel::None)
-        || (covered.contains(&SkillDomain::Communication)
-            && at(SkillDomain::Communication) == DomainLevel::None)
-    {
-        rules.push(
-            "N3 : se sert de son appareil mais pas encore des bases d'internet ou des courriels → Intermédiaire"
-                .into(),
-        );
-        Level::Intermediate
-    } else if !all_covered_basic
-        || facts
-            .procedures
-            .is_some_and(|p| p < ProcedureAutonomy::Alone)
-    {
-        rules.push(
-            "N4 : les bases d'internet et des courriels, mais pas tous les domaines ou pas les démarches seul → Avancé"
-                .into(),
-        );
-        Level::Advanced
-    } else {
-        rules.push(
-            "N5 : tous les domaines évalués au moins de base et démarches seul → Autonome".into(),
-        );
-        Level::Autonomous
-    };
+    // Level (rule N): the steps reached on convergent evidence, one question for one step.
+    let steps = super::steps::steps(questionnaire, answers);
+    let level = super::steps::level_of(&steps);
+    for (i, step) in steps.iter().enumerate() {
+        rules.push(format!(
+            "N{} « {} » : {} ({} pour, {} contre, {} sans réponse)",
+            i + 1,
+            step.step.label(),
+            if step.reached {
+                "atteint"
+            } else {
+                "pas atteint"
+            },
+            step.for_,
+            step.against,
+            step.blank
+        ));
+    }
+    rules.push(format!(
+        "N : {} palier(s) sur 4 → {}",
+        steps.iter().filter(|s| s.reached).count(),
+        level.label()
+    ));
 
     // Need profile (rules P1 to P4).
     let need = match level {
@@ -428,7 +419,8 @@ pub fn assess(questionnaire: &Questionnaire, answers: &Answers) -> Assessment {
     // Skilled in another language, a person who cannot read French does not do French
     // procedures alone: a one-off boost would leave them stuck.
     let need = if facts.french == Some(FrenchLevel::Hard)
-        && matches!(need, NeedProfile::Boost | NeedProfile::Autonomous)
+        && (matches!(need, NeedProfile::Boost | NeedProfile::Autonomous)
+            || (need == NeedProfile::Training && level == Level::Advanced))
         && facts
             .procedures
             .is_none_or(|p| p < ProcedureAutonomy::Alone)
@@ -488,6 +480,7 @@ pub fn assess(questionnaire: &Questionnaire, answers: &Answers) -> Assessment {
         can_do,
         to_learn,
         rules,
+        steps,
     }
 }
 

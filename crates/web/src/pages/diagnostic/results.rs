@@ -36,9 +36,22 @@ pub(super) struct ResultPage {
     pub(super) observations: Vec<String>,
     pub(super) override_reason: Option<(String, String)>,
     pub(super) rules: Vec<String>,
+    /// The steps of the grid the level rests on: (step, rule, for, against, blank, reached).
+    pub(super) steps: Vec<StepRow>,
+    /// Blank questions whose answer could change the level.
+    pub(super) blanks: Vec<String>,
     pub(super) changes: Vec<Change>,
     pub(super) id: String,
     pub(super) code: String,
+}
+
+pub(super) struct StepRow {
+    pub(super) label: &'static str,
+    pub(super) rule: &'static str,
+    pub(super) for_: usize,
+    pub(super) against: usize,
+    pub(super) blank: usize,
+    pub(super) reached: bool,
 }
 
 /// Orientation with what the diagnostic found: the level, the equipment, and the commune when
@@ -100,8 +113,22 @@ pub(super) fn result_page(
             .as_deref()
             .and_then(|s| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
             .map(french::date),
-        date: d.created_at.get(..10).unwrap_or_default().to_string(),
-        questionnaire: format!("{} v{}", a.questionnaire, a.version),
+        date: d
+            .created_at
+            .get(..10)
+            .and_then(|s| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
+            .map(french::date)
+            .unwrap_or_default(),
+        // The person reads the test's name; the helper also its version.
+        questionnaire: if alone {
+            match a.questionnaire.as_str() {
+                "court" => "test rapide".to_string(),
+                "complet" => "questionnaire complet".to_string(),
+                other => other.to_string(),
+            }
+        } else {
+            format!("questionnaire {} v{}", a.questionnaire, a.version)
+        },
         person: view
             .person
             .as_ref()
@@ -118,6 +145,19 @@ pub(super) fn result_page(
             )
         }),
         rules: a.rules.clone(),
+        steps: a
+            .steps
+            .iter()
+            .map(|s| StepRow {
+                label: s.step.label(),
+                rule: s.step.rule(),
+                for_: s.for_,
+                against: s.against,
+                blank: s.blank,
+                reached: s.reached,
+            })
+            .collect(),
+        blanks: view.blanks_that_matter.clone(),
         changes: view.changes.clone(),
         id: d.id.clone(),
         code: code.to_string(),
@@ -170,6 +210,8 @@ pub(super) fn empty_result(viewer: &Viewer) -> ResultPage {
         observations: Vec::new(),
         override_reason: None,
         rules: Vec::new(),
+        steps: Vec::new(),
+        blanks: Vec::new(),
         changes: Vec::new(),
         id: String::new(),
         code: String::new(),
