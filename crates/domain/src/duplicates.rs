@@ -80,6 +80,9 @@ pub struct Scores {
     /// `None` when one of the places has no coordinates.
     pub distance: Option<f64>,
     pub distance_m: Option<f64>,
+    /// The same address, within [`SAME_ADDRESS_M`] (or without coordinates): the score is raised
+    /// to at least [`SAME_ADDRESS_SCORE`], whatever the names (issue #10).
+    pub same_address: bool,
 }
 
 /// The comparison of two places.
@@ -103,6 +106,15 @@ pub struct Pair {
     pub b: usize,
     pub comparison: Comparison,
 }
+
+/// Address similarity from which two addresses are the same (house-number and spelling
+/// variants: « 27 bis Avenue de la Trillade » / « 27 Avenue de la Trillade »).
+pub const SAME_ADDRESS: f64 = 95.0;
+/// Distance within which two records at the same address are one place.
+pub const SAME_ADDRESS_M: f64 = 100.0;
+/// The score of two records of different sources at the same address, whatever their names: in
+/// the review band, never merged without a coordinator (a building may house two services).
+pub const SAME_ADDRESS_SCORE: f64 = 80.0;
 
 /// Largest number of edits two texts may differ by and still be called similar.
 const EDIT_BUDGET: usize = 30;
@@ -364,12 +376,6 @@ fn compare_prepared(
     if !compatible(&pa.typologies, &pb.typologies) {
         vetoes.push(Veto::IncompatibleTypologies);
     }
-    if !settings.same_source
-        && let (Some(sa), Some(sb)) = (a.source, b.source)
-        && sa == sb
-    {
-        vetoes.push(Veto::SameSource);
-    }
     let name = similarity(&pa.name, &pb.name);
     let address = (!pa.address.is_empty() && !pb.address.is_empty())
         .then(|| similarity(&pa.address, &pb.address));
@@ -378,19 +384,38 @@ fn compare_prepared(
         _ => None,
     };
     let distance = distance_m.map(distance_score);
+    let same_source = matches!((a.source, b.source), (Some(sa), Some(sb)) if sa == sb);
+    // A source that lists one place twice (one record per adviser): the same name at the same
+    // address is one place even within a source (issue #10).
+    let listed_twice = name >= 90.0
+        && address.is_some_and(|x| x >= 90.0)
+        && distance_m.is_none_or(|d| d <= SAME_PLACE_M);
+    if !settings.same_source && same_source && !listed_twice {
+        vetoes.push(Veto::SameSource);
+    }
     let mut weighted = name * 2.0;
     let mut weights = 2.0;
     for s in [address, distance].into_iter().flatten() {
         weighted += s;
         weights += 1.0;
     }
+    let mut score = weighted / weights;
+    // Two sources at one address describe one place whatever its name there (« France services
+    // Villemarie » / « Villemarie Espace Social et Culturel »): to review.
+    let same_address = !same_source
+        && address.is_some_and(|x| x >= SAME_ADDRESS)
+        && distance_m.is_none_or(|d| d <= SAME_ADDRESS_M);
+    if same_address {
+        score = score.max(SAME_ADDRESS_SCORE);
+    }
     Comparison {
-        score: weighted / weights,
+        score,
         scores: Scores {
             name,
             address,
             distance,
             distance_m,
+            same_address,
         },
         vetoes,
     }
@@ -739,11 +764,53 @@ mod tests {
     }
 
     #[test]
+    fn two_sources_at_one_address_are_one_place_to_review() {
+        let s = DedupSettings::default();
+        let mut a = place(
+            "a",
+            "france-services",
+            "France services Villemarie Carpentras",
+            "73 Rue Pierre Parrocel",
+        );
+        let mut b = place(
+            "b",
+            "conseiller-numerique",
+            "Villemarie Espace Social et Culturel",
+            "73 rue Pierre Parrocel",
+        );
+        a.location = Some(GeoPoint::new(44.0550, 5.0480));
+        b.location = Some(GeoPoint::new(44.0551, 5.0481));
+        let c = compare(&a, &b, &s);
+        assert!(c.vetoes.is_empty(), "{c:?}");
+        assert!(c.scores.same_address);
+        assert!(
+            c.score >= SAME_ADDRESS_SCORE && c.score < s.certain,
+            "{c:?}"
+        );
+        // Farther than the same building, or at another number: not the same address.
+        b.location = Some(GeoPoint::new(44.0580, 5.0480));
+        assert!(!compare(&a, &b, &s).scores.same_address);
+        let other = place("c", "dora", "Centre social", "12 rue Pierre Parrocel");
+        assert!(!compare(&a, &other, &s).scores.same_address);
+        // Within one source, two listings at one address stay two.
+        let sibling = place(
+            "d",
+            "france-services",
+            "Maison du département",
+            "73 Rue Pierre Parrocel",
+        );
+        assert!(!compare(&a, &sibling, &s).scores.same_address);
+    }
+
+    #[test]
     fn vetoes_rule_pairs_out() {
         let s = DedupSettings::default();
         let a = place("a", "x", "Médiathèque de Nice", "1 rue A");
-        let same_source = place("b", "x", "Médiathèque de Nice", "1 rue A");
+        let same_source = place("b", "x", "Espace numérique de Nice", "1 rue A");
         assert_eq!(compare(&a, &same_source, &s).vetoes, [Veto::SameSource]);
+        // …unless the source lists one place twice: the same name at the same address.
+        let twice = place("b2", "x", "MEDIATHEQUE DE NICE", "1 Rue A");
+        assert!(compare(&a, &twice, &s).vetoes.is_empty());
         let both = DedupSettings {
             same_source: true,
             ..s

@@ -45,6 +45,8 @@ struct PairView {
     address: String,
     distance: String,
     vetoes: Vec<&'static str>,
+    /// Two sources at one address: raised to review whatever the names.
+    same_address: bool,
 }
 
 struct MergeView {
@@ -116,6 +118,7 @@ fn view(pair: &DuplicatePair, settings: &DedupSettings) -> PairView {
             _ => "non comparable (coordonnées absentes)".into(),
         },
         vetoes: c.vetoes.iter().map(|v| v.label()).collect(),
+        same_address: c.scores.same_address,
     }
 }
 
