@@ -36,6 +36,19 @@ async function checkA11y(page, label) {
   assert.deepEqual(summary, [], `violations axe sur ${label}`);
 }
 
+// The header's menus (issue #10): public links in a row and the helpers' pages under « Espace
+// aidant » on a large screen; one « Menu » on a phone.
+async function clickNav(page, href) {
+  if (await page.isVisible('header.site nav.wide')) {
+    const link = `header.site nav.wide a[href="${href}"]`;
+    if (!(await page.isVisible(link))) await page.click('header.site .pro-menu summary');
+    await page.click(link);
+  } else {
+    await page.click('header.site .menu-small summary');
+    await page.click(`header.site .menu-small a[href="${href}"]`);
+  }
+}
+
 async function signIn(page, email) {
   await page.goto(`${BASE}/connexion`);
   await page.fill('#email', email);
@@ -82,6 +95,9 @@ test('les mots de tous les jours trouvent des lieux, et la recherche dit quand e
 test('commune et intercommunalité, exports des résultats', async () => {
   const page = await newPage();
   await page.goto(BASE);
+  // The professionals' filters are folded for the public.
+  assert.equal(await page.isVisible('#commune'), false);
+  await page.click('details.pro summary');
   await page.fill('#commune', 'nancy');
   await page.press('#commune', 'Enter');
   await page.waitForSelector('ol.results li');
@@ -118,6 +134,81 @@ test('filtre invalide signalé, page introuvable', async () => {
   const response = await page.goto(`${BASE}/nulle-part`);
   assert.equal(response.status(), 404);
   await checkA11y(page, 'la page 404');
+});
+
+// Issue #10, on a phone: what people see is measured, not only screenshotted.
+test('360 px : en-tête replié, résultats dans le premier écran, cibles de 24 px, rien ne déborde', async () => {
+  const viewport = { width: 360, height: 740 };
+  const page = await newPage(viewport);
+  const overflow = () => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  const headerHeight = () => page.evaluate(() => document.querySelector('header.site').getBoundingClientRect().height);
+  await page.goto(BASE);
+  const anonymousHeader = await headerHeight();
+  assert.ok(anonymousHeader <= viewport.height * 0.12, `en-tête ${anonymousHeader} px`);
+  // The folded menu opens by keyboard and holds the public pages.
+  await page.focus('header.site .menu-small summary');
+  await page.keyboard.press('Enter');
+  assert.ok(await page.isVisible('header.site .menu-small a[href="/orienter"]'));
+  await checkA11y(page, 'le menu ouvert sur téléphone');
+  // A search from the form: the page comes back on its results, the first one in the first
+  // screen of the page.
+  await page.goto(BASE);
+  await page.fill('#q', 'médiathèque');
+  await page.fill('#pres_de', 'Nancy');
+  await page.press('#q', 'Enter');
+  await page.waitForSelector('ol.results li');
+  assert.match(page.url(), /#resultats$/);
+  const heading = await page.evaluate(() => document.querySelector('#resultats').getBoundingClientRect().top);
+  assert.ok(heading > -2 && heading < 120, `titre des résultats à ${heading} px du haut de l'écran`);
+  const first = await page.evaluate(() => document.querySelector('ol.results li').getBoundingClientRect().top + window.scrollY);
+  assert.ok(first <= viewport.height, `premier résultat à ${first} px du haut de la page`);
+  // Cards give what a person needs to go: the distance, and the phone or the opening.
+  const card = await page.textContent('ol.results li');
+  assert.match(card, /à [\d,]+ (k?m)/);
+  assert.equal(await overflow(), 0);
+  // Every checkbox and radio of the form is a target of 24 px at least, once its box is open.
+  for (const summary of await page.$$('form.search details summary')) await summary.click();
+  const small = await page.$$eval('form.search input[type=checkbox], form.search input[type=radio]', inputs =>
+    inputs.filter(i => i.offsetParent !== null).map(i => i.getBoundingClientRect())
+      .filter(r => r.width < 24 || r.height < 24).length);
+  assert.equal(small, 0, `${small} cases de moins de 24 px`);
+  await checkA11y(page, 'la recherche sur téléphone, filtres ouverts');
+
+  // A helper: the header stays one line, the helpers' pages grouped in the menu; the lists of
+  // activities and orientations do not scroll sideways.
+  const helper = await newPage(viewport);
+  await signIn(helper, 'coordination@demo.maillage.example');
+  const helperHeader = await helper.evaluate(() => document.querySelector('header.site').getBoundingClientRect().height);
+  assert.ok(helperHeader <= viewport.height * 0.12, `en-tête d'un aidant ${helperHeader} px`);
+  await helper.click('header.site .menu-small summary');
+  const groups = await helper.$$eval('header.site .menu-small .group', ps => ps.map(p => p.textContent));
+  assert.deepEqual(groups, ['Mon travail', "L'annuaire", 'Le réseau']);
+  for (const path of ['/activites', '/orientations', '/orienter?demande=compte-caf&pres_de=Nancy', '/statistiques']) {
+    await helper.goto(BASE + path);
+    const o = await helper.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    assert.ok(o <= 0, `${path} déborde de ${o} px`);
+  }
+  // Orienter: the answer comes first, the form folded above it.
+  await helper.goto(`${BASE}/orienter?demande=compte-caf&pres_de=Nancy&niveau=debutant#reponse`);
+  const firstPlace = await helper.evaluate(() => {
+    const li = document.querySelector('ol.results li.proposal');
+    return li ? li.getBoundingClientRect().top + window.scrollY : null;
+  });
+  assert.ok(firstPlace !== null && firstPlace <= viewport.height * 1.5, `premier lieu proposé à ${firstPlace} px`);
+  assert.equal(await helper.isVisible('#pres_de'), false, 'le formulaire est replié au-dessus de la réponse');
+  await checkA11y(helper, 'la réponse d\'orientation sur téléphone');
+});
+
+test('réponses compressées, fichiers statiques versionnés et gardés longtemps', async () => {
+  const page = await newPage();
+  const response = await page.request.get(`${BASE}/?q=mediatheque`, { headers: { 'accept-encoding': 'gzip' } });
+  assert.equal(response.headers()['content-encoding'], 'gzip');
+  await page.goto(BASE);
+  const css = await page.getAttribute('link[rel=stylesheet]', 'href');
+  assert.match(css, /^\/static\/[0-9a-f]{12}\/maillage\.css$/);
+  const file = await page.request.get(BASE + css);
+  assert.equal(file.status(), 200);
+  assert.match(file.headers()['cache-control'], /max-age=31536000, immutable/);
 });
 
 test('320 px de large : pas de défilement horizontal', async () => {
@@ -191,7 +282,7 @@ test('coordinateur : revue des doublons, fusion, annulation, « pas un doublon �
   const refused = await page.goto(`${BASE}/doublons`);
   assert.equal(refused.status(), 401);
   await signIn(page, 'coordination@demo.maillage.example');
-  await page.click('a[href="/doublons"]');
+  await clickNav(page, '/doublons');
   await page.waitForSelector('article.pair');
   const before = (await page.$$('article.pair')).length;
   assert.ok(before >= 2, `paires proposées : ${before}`);
@@ -225,7 +316,7 @@ test('coordinateur : revue des doublons, fusion, annulation, « pas un doublon �
   assert.equal((await page.$$('article.pair')).length, before - 1);
   // Within one source too, when asked.
   await page.click('a[href="/doublons?meme_source=1"]');
-  await page.waitForSelector('a[href="/doublons"]');
+  await page.waitForSelector('main a[href="/doublons"]');
   assert.ok((await page.$$('article.pair')).length >= before - 1);
 });
 
@@ -239,7 +330,7 @@ test('coordinateur : qualité de l\'annuaire ; fraîcheur sur chaque fiche', asy
   const refused = await page.goto(`${BASE}/qualite`);
   assert.equal(refused.status(), 401);
   await signIn(page, 'coordination@demo.maillage.example');
-  await page.click('a[href="/qualite"]');
+  await clickNav(page, '/qualite');
   await page.waitForSelector('dl.figures');
   const places = Number(await page.textContent('dl.figures div:first-child dd'));
   assert.ok(places >= 150, `lieux du territoire : ${places}`);
@@ -281,7 +372,7 @@ test('signaler une erreur sans compte ; la structure ou le coordinateur la trait
   assert.match(await page.textContent('.ok'), /Merci/);
 
   await signIn(page, 'coordination@demo.maillage.example');
-  await page.click('a[href="/signalements"]');
+  await clickNav(page, '/signalements');
   await page.waitForSelector('article.pair');
   assert.match(await page.textContent('main'), new RegExp(name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
   assert.match(await page.textContent('main'), /Fermé le mercredi/);
@@ -341,7 +432,7 @@ test('carte des résultats : mêmes filtres, liste à côté, clavier', async ()
 test('campagne de mise à jour : le coordinateur la lance, le référent répond sans compte', async () => {
   const page = await newPage();
   await signIn(page, 'coordination@demo.maillage.example');
-  await page.click('a[href="/campagnes"]');
+  await clickNav(page, '/campagnes');
   await page.waitForSelector('h1');
   await checkA11y(page, 'les campagnes');
   await page.fill('#titre', 'Vérification annuelle');
@@ -387,7 +478,7 @@ test('campagne de mise à jour : le coordinateur la lance, le référent répond
 test('livret imprimable d\'une zone, sans compte : avancement puis PDF', async () => {
   const page = await newPage();
   await page.goto(BASE);
-  await page.click('a[href="/livret"]');
+  await clickNav(page, '/livret');
   await page.waitForSelector('#zone');
   await checkA11y(page, 'la page du livret');
   // An unknown zone: a message that names it, the form kept.
@@ -421,7 +512,7 @@ test('livret imprimable d\'une zone, sans compte : avancement puis PDF', async (
 test('diagnostic seul, au clavier sur 360 px : arrêt, reprise avec le code, résultat sur une page', async () => {
   const page = await newPage({ width: 360, height: 740 });
   await page.goto(BASE);
-  await page.click('a[href="/diagnostic"]');
+  await clickNav(page, '/diagnostic');
   await page.waitForSelector('h1');
   await checkA11y(page, 'l\'accueil du diagnostic');
   // Keyboard only: focus the short test's button and press Enter.
@@ -467,7 +558,10 @@ test('diagnostic seul, au clavier sur 360 px : arrêt, reprise avec le code, ré
   await answerOn(other, 'plutot');
   await other.waitForURL(/\/resultat$/);
   assert.match(await other.textContent('.level-box h2'), /Niveau \d sur 5/);
-  assert.ok(await other.$('a[href^="/orienter?niveau="]'), 'un lien pour être orienté selon le niveau');
+  // The person goes straight to places that fit, in plain words, with a date in French.
+  assert.ok(await other.$('a.button.primary[href^="/?service="]'), 'un lien vers les lieux qui conviennent');
+  assert.match(await other.textContent('.result .hint'), /\d{1,2}(er)? [a-zéû]+ 20\d\d/);
+  assert.doesNotMatch(await other.textContent('.result'), /\bv1\b|FLE|\d{4}-\d{2}-\d{2}/);
   await checkA11y(other, 'le résultat');
   await other.emulateMedia({ media: 'print' });
   const pdf = await other.pdf({ format: 'A4' });
@@ -484,7 +578,7 @@ test('diagnostic accompagné complet, puis nouveau passage : la progression', as
   await page.waitForSelector('form.diagnostic-form');
   await checkA11y(page, 'le questionnaire complet');
   // A new followed person without consent: refused, the form kept.
-  await page.click('details summary');
+  await page.click('main details summary');
   await page.fill('#pseudonyme', 'Karim');
   await page.check('#q-acces_smartphone-proprietaire');
   await page.check('#q-maitrise_smartphone-non');
@@ -535,7 +629,7 @@ test('diagnostic accompagné complet, puis nouveau passage : la progression', as
 test('ateliers : un atelier pour un Débutant près d\'une commune, inscription, liste d\'attente, annulation, agenda, programme', async () => {
   const page = await newPage();
   await page.goto(BASE);
-  await page.click('a[href="/ateliers"]');
+  await clickNav(page, '/ateliers');
   await page.waitForSelector('#resultats');
   await checkA11y(page, 'le calendrier des ateliers');
   await page.selectOption('#niveau', 'debutant');
@@ -612,7 +706,7 @@ test('ressourcerie : chercher par thème et niveau au clavier, proposer avec un 
   await checkA11y(page, 'la ressourcerie');
   assert.match(await page.textContent('#resultats'), /\d{2} ressources/);
   // By keyboard: the themes open, Parenting ticked, the level chosen, submitted with Enter.
-  await page.focus('details summary');
+  await page.focus('main details summary');
   await page.keyboard.press('Enter');
   await page.focus('#th-parentalite');
   await page.keyboard.press('Space');
@@ -755,6 +849,9 @@ test('orienter : demande dans les mots de la personne, au clavier sur 360 px, ra
   await page.keyboard.press('Enter');
   await page.waitForSelector('#reponse');
   assert.match(await page.textContent('#reponse'), /France Travail/);
+  // The page comes back on the answer.
+  const answerTop = await page.evaluate(() => document.querySelector('#reponse').getBoundingClientRect().top);
+  assert.ok(answerTop > -2 && answerTop < 120, `réponse à ${answerTop} px du haut de l'écran`);
   const cards = await page.$$('ol.results li.proposal');
   assert.ok(cards.length > 0, 'des lieux proposés');
   for (const card of cards.slice(0, 3)) {

@@ -25,6 +25,8 @@ export MAILLAGE_REQUIRE_REFERENTIAL=1
 cargo test --workspace --locked
 # The measure of commune resolution on the real files of ../shared/data (issue #10), printed.
 cargo test --locked -q -p maillage-standard --test files communes_of_real_files -- --nocapture 2>&1 | grep "communes des fichiers réels"
+# Duplicates found on the PACA files against the published outcome (issue #10), printed.
+cargo test --locked -q -p maillage-standard --test files paca_duplicates -- --nocapture 2>&1 | grep "Doublons PACA"
 # The diagnostic's agreement with field workers on the calibration set (issue #10), printed.
 cargo test --locked -q -p maillage-domain --test calibration -- --nocapture 2>&1 | grep -A5 "Calibration du diagnostic"
 

@@ -2,6 +2,7 @@
 //! API `/api/v1`, over the application services of [`maillage_app`].
 
 pub mod api;
+mod assets;
 pub mod auth;
 pub mod kit;
 pub mod pages;
@@ -65,6 +66,9 @@ pub fn router(app: App, config: Config) -> Router {
         // Forms and JSON bodies are small; the upload routes raise this for themselves.
         .layer(axum::extract::DefaultBodyLimit::max(limits::FORM_BYTES))
         .layer(axum::middleware::from_fn(no_store_when_signed_in))
+        // Pages, JSON and exports compressed when the browser asks (gzip); images and event
+        // streams are left as they are.
+        .layer(tower_http::compression::CompressionLayer::new())
         .layer(CsrfLayer::new())
         .layer(RequestBodyLimitLayer::new(
             limits::IMPORT_BYTES + 1024 * 1024,

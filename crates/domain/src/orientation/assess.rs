@@ -584,17 +584,16 @@ pub fn assess(
         a.reasons
             .push("Sait gérer les situations d'urgence".to_string());
     }
-    if let Some(limits) = &place.extras.limits {
-        if limit_hit(limits, entry) {
-            a.fail(
-                Constraint::Limit,
-                format!("limite indiquée par le lieu : « {} »", limits.trim()),
-            );
-        } else if !matches!(reservation(place), Some(Reservation::Stated(ref t)) if t == limits.trim())
-        {
-            a.caveats
-                .push(format!("Ce lieu précise : « {} »", limits.trim()));
-        }
+    // A stated limit that concerns the request leaves the place out; one about something else
+    // is not the person's concern here (issue #10: a tax caveat on an Ameli request) and stays
+    // on the place's page.
+    if let Some(limits) = &place.extras.limits
+        && limit_hit(limits, entry)
+    {
+        a.fail(
+            Constraint::Limit,
+            format!("limite indiquée par le lieu : « {} »", limits.trim()),
+        );
     }
     if (today - place.updated_on).num_days() > 365 {
         a.score -= 1.0;

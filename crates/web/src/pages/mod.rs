@@ -4,7 +4,7 @@ use askama::Template;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Multipart, Path, State as AxState};
-use axum::http::header::{CONTENT_TYPE, SET_COOKIE};
+use axum::http::header::SET_COOKIE;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -61,6 +61,11 @@ pub struct Chrome {
 }
 
 impl Chrome {
+    /// The address of a static file, with its version (long cache).
+    pub fn asset(&self, name: &str) -> String {
+        crate::assets::url(name)
+    }
+
     fn new(nav: &'static str, viewer: &Viewer) -> Self {
         Chrome {
             nav,
@@ -169,7 +174,8 @@ pub fn routes() -> Router<State> {
         .merge(watch::routes())
         .merge(orientation::routes())
         .merge(referrals::routes())
-        .route("/static/maillage.css", get(stylesheet))
+        .route("/static/maillage.css", get(crate::assets::stylesheet))
+        .route("/static/{version}/{file}", get(crate::assets::versioned))
         .route("/accessibilite", get(accessibility))
         .route("/donnees-personnelles", get(privacy))
         .fallback(not_found)
@@ -180,23 +186,6 @@ async fn not_found() -> Response {
         StatusCode::NOT_FOUND,
         "Cette adresse ne correspond à aucune page de Maillage.",
     )
-}
-
-async fn stylesheet() -> Response {
-    (
-        [
-            (
-                CONTENT_TYPE,
-                HeaderValue::from_static("text/css; charset=utf-8"),
-            ),
-            (
-                axum::http::header::CACHE_CONTROL,
-                HeaderValue::from_static("public, max-age=3600"),
-            ),
-        ],
-        include_str!("../../static/maillage.css"),
-    )
-        .into_response()
 }
 
 async fn accessibility(viewer: Viewer) -> Response {

@@ -631,6 +631,7 @@ pub(super) async fn call(row: &Row, caller: Caller, world: &World) -> Call {
         | ("GET", "/static/carte.js", _)
         | ("GET", "/static/lecture.js", _) => {}
         ("GET", "/static/vendor/{file}", _) => c.uri = uri("/static/vendor/..%2F..%2FCargo.toml"),
+        ("GET", "/static/{version}/{file}", _) => c.uri = uri("/static/0/maillage.css"),
         ("GET", "/api/v1/lieux", _) => {
             c.uri = uri("/api/v1/lieux?q=alpha&limit=50");
             c.shows = Some(common::REFERENT_A_EMAIL.into());

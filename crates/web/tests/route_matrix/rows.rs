@@ -187,6 +187,7 @@ pub(super) const ROWS: &[Row] = &[
     ("GET",    "/static/maillage.css",                 "",                                  "ok     ok     ok     ok     ok     ok"),
     ("GET",    "/static/carte.js",                     "",                                  "ok     ok     ok     ok     ok     ok"),
     ("GET",    "/static/lecture.js",                   "",                                  "ok     ok     ok     ok     ok     ok"),
+    ("GET",    "/static/{version}/{file}",             "",                                  "ok     ok     ok     ok     ok     ok"),
     ("GET",    "/static/vendor/{file}",                "chemin hors de la liste",           "404    404    404    404    404    404"),
     // The JSON API: the same rules as the pages.
     ("GET",    "/api/v1/lieux",                        "lieu de A (référent)",              "hidden ok     ok     ok     ok     ok"),

@@ -59,7 +59,7 @@ pub fn routes() -> Router<State> {
             "/diagnostic/questionnaires",
             get(questionnaires_page).post(adapt_questionnaire),
         )
-        .route("/static/lecture.js", get(read_aloud_script))
+        .route("/static/lecture.js", get(crate::assets::read_aloud_script))
 }
 
 /// Inline pictograms (decorative: the text says everything).
@@ -111,17 +111,6 @@ fn with_read_aloud(mut r: Response) -> Response {
         HeaderValue::from_static("noindex"),
     );
     r
-}
-
-async fn read_aloud_script() -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=3600"),
-        ],
-        include_str!("../../../static/lecture.js"),
-    )
-        .into_response()
 }
 
 // ----- alone -----

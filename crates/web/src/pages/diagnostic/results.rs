@@ -74,6 +74,32 @@ pub(super) fn orient_link(
     link
 }
 
+/// For the person who took the test alone: the public search of places that give the help
+/// their level calls for, near their commune when they said it (issue #10 — not the helpers'
+/// orientation form).
+pub(super) fn places_link(
+    a: &maillage_domain::diagnostic::Assessment,
+    commune: Option<&str>,
+) -> String {
+    use maillage_domain::diagnostic::Level;
+    let service = match a.level {
+        Level::Distant => "demarches",
+        Level::Beginner | Level::Intermediate => "outils-quotidien",
+        Level::Advanced => "securite",
+        Level::Autonomous => "acces-internet",
+    };
+    let mut link = format!("/?service={service}");
+    if a.level == Level::Distant {
+        link.push_str("&accompagnement=individuel");
+    }
+    if let Some(c) = commune.filter(|c| !c.trim().is_empty()) {
+        link.push_str("&pres_de=");
+        link.push_str(&form_urlencoded::byte_serialize(c.as_bytes()).collect::<String>());
+    }
+    link.push_str("#resultats");
+    link
+}
+
 pub(super) fn result_page(
     viewer: &Viewer,
     view: &DiagnosticView,
@@ -107,7 +133,11 @@ pub(super) fn result_page(
             })
             .collect(),
         overall: a.overall.map(|o| o.label()),
-        search_link: orient_link(a, d.commune.as_deref()),
+        search_link: if alone {
+            places_link(a, d.commune.as_deref())
+        } else {
+            orient_link(a, d.commune.as_deref())
+        },
         retest_on: d
             .retest_on
             .as_deref()

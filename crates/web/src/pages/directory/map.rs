@@ -22,7 +22,7 @@ use maillage_app::directory::PlaceQuery;
 pub fn routes() -> Router<State> {
     Router::new()
         .route("/carte", get(map))
-        .route("/static/carte.js", get(script))
+        .route("/static/carte.js", get(crate::assets::map_script))
         .route("/static/vendor/{file}", get(vendor))
 }
 
@@ -147,17 +147,6 @@ fn tile_origin(tiles: &str) -> String {
     } else {
         String::new()
     }
-}
-
-async fn script() -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=3600"),
-        ],
-        include_str!("../../../static/carte.js"),
-    )
-        .into_response()
 }
 
 /// The files of the map libraries that may be served, and where they are in `node_modules`.

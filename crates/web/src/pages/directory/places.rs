@@ -25,6 +25,12 @@ pub(in crate::pages) struct ResultRow {
 pub(in crate::pages) struct SearchPage {
     pub(in crate::pages) chrome: Chrome,
     pub(in crate::pages) p: PlaceSearch,
+    /// Groups of filters in plain words, for the public (the others fold under the
+    /// professionals' filters).
+    pub(in crate::pages) plain_groups: [&'static str; 4],
+    /// A box of plain or professional filters is in use: it opens.
+    pub(in crate::pages) plain_checked: bool,
+    pub(in crate::pages) pro_checked: bool,
     pub(in crate::pages) total: usize,
     /// No place held every word: the results share some of them (`Results::widened`).
     pub(in crate::pages) widened: bool,
@@ -33,6 +39,9 @@ pub(in crate::pages) struct SearchPage {
     pub(in crate::pages) typologies: Vec<(String, String)>,
     pub(in crate::pages) exports: Vec<(&'static str, &'static str)>,
 }
+
+/// Filters in plain words, shown to everyone under « Plus de critères ».
+const PLAIN_GROUPS: [&str; 4] = ["service", "public", "prise_en_charge", "frais"];
 
 pub fn format_distance(m: f64) -> String {
     if m < 1000.0 {
@@ -101,18 +110,31 @@ pub(in crate::pages) async fn search(
         });
     }
     let pages = results.total.div_ceil(20).max(1);
+    let plain_groups = PLAIN_GROUPS;
+    let checked = |plain: bool| {
+        p.groups
+            .iter()
+            .any(|g| plain_groups.contains(&g.key) == plain && g.any_checked())
+    };
+    // The standard's list repeats a label under two codes: each label once.
+    let mut labels = std::collections::HashSet::new();
+    let typologies = state
+        .app
+        .typologies
+        .iter()
+        .filter(|(_, l)| labels.insert(l.trim().to_lowercase()))
+        .map(|(c, l)| (c.to_string(), l.to_string()))
+        .collect();
     Ok(render(&SearchPage {
         chrome: Chrome::new("recherche", &viewer),
+        plain_groups,
+        plain_checked: checked(true),
+        pro_checked: checked(false),
         total: results.total,
         widened: results.widened,
         pages,
         results: rows,
-        typologies: state
-            .app
-            .typologies
-            .iter()
-            .map(|(c, l)| (c.to_string(), l.to_string()))
-            .collect(),
+        typologies,
         exports: ExportFormat::ALL
             .iter()
             .map(|f| (f.slug(), f.label()))
