@@ -188,6 +188,19 @@ test('360 px : en-tête replié, résultats dans le premier écran, cibles de 24
     const o = await helper.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     assert.ok(o <= 0, `${path} déborde de ${o} px`);
   }
+  // Statistics: the key figures and an index of the sections first; tables drawn with their
+  // own bars instead of charts shrunk to unreadable labels.
+  await helper.goto(`${BASE}/statistiques`);
+  const keyFigures = await helper.evaluate(() => document.querySelector('dl.figures').getBoundingClientRect().top + window.scrollY);
+  assert.ok(keyFigures <= viewport.height / 2, `chiffres clés à ${keyFigures} px`);
+  assert.ok(await helper.isVisible('nav.toc a[href^="#tableau-"]'));
+  assert.equal(await helper.isVisible('svg.chart'), false);
+  assert.ok(await helper.isVisible('table.data meter'));
+  const tiny = await helper.evaluate(() => [...document.querySelectorAll('main *')]
+    .filter(e => e.offsetParent !== null && e.childNodes.length && [...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim()))
+    .filter(e => parseFloat(getComputedStyle(e).fontSize) < 12).length);
+  assert.equal(tiny, 0, `${tiny} textes de moins de 12 px`);
+  await checkA11y(helper, 'les statistiques sur téléphone');
   // Orienter: the answer comes first, the form folded above it.
   await helper.goto(`${BASE}/orienter?demande=compte-caf&pres_de=Nancy&niveau=debutant#reponse`);
   const firstPlace = await helper.evaluate(() => {
@@ -409,6 +422,7 @@ test('carte des résultats : mêmes filtres, liste à côté, clavier', async ()
   await page.goto(`${BASE}/?departement=54`);
   await page.click('a[href^="/carte"]');
   await page.waitForSelector('#carte.ready.leaflet-container');
+  assert.equal(await page.getAttribute('.leaflet-control-zoom-in', 'title'), 'Rapprocher la carte');
   await page.waitForSelector('.leaflet-marker-icon, .marker-cluster');
   const listed = (await page.$$('.map-list li')).length;
   assert.ok(listed >= 150, `lieux listés : ${listed}`);

@@ -62,6 +62,18 @@ impl Workshop {
     }
 
     /// Who the workshop is for, in plain words (every page says it).
+    /// Who can follow it, in one short line for lists (the full sentence is on the workshop's
+    /// page): what one must already know.
+    pub fn who_for_short(&self) -> &'static str {
+        match self.level_required {
+            Level::Distant => "Pour tout le monde, même sans jamais avoir utilisé d'appareil.",
+            Level::Beginner => "Il faut avoir un appareil à soi.",
+            Level::Intermediate => "Il faut déjà savoir se servir de son appareil.",
+            Level::Advanced => "Il faut déjà savoir aller sur internet et envoyer un courriel.",
+            Level::Autonomous => "Pour les personnes déjà à l'aise seules.",
+        }
+    }
+
     pub fn who_for(&self) -> String {
         let mut s = if self.level_required == Level::Distant {
             "Pour tout le monde, même les personnes qui n'ont jamais touché un ordinateur ni un smartphone.".to_string()

@@ -9,7 +9,9 @@
   try { places = JSON.parse(data.textContent || '[]'); } catch (e) { return; }
   box.textContent = '';
   box.classList.add('ready');
-  var map = window.L.map(box, { keyboard: true, scrollWheelZoom: false, minZoom: 3, maxZoom: 18 });
+  var map = window.L.map(box, { keyboard: true, scrollWheelZoom: false, minZoom: 3, maxZoom: 18, zoomControl: false });
+  // The zoom buttons in French (their title is also their accessible name).
+  window.L.control.zoom({ zoomInTitle: 'Rapprocher la carte', zoomOutTitle: 'Éloigner la carte' }).addTo(map);
   var tiles = box.getAttribute('data-tiles');
   if (tiles) {
     window.L.tileLayer(tiles, {
@@ -23,7 +25,19 @@
     popupAnchor: [1, -34], shadowSize: [41, 41]
   });
   var group = typeof window.L.markerClusterGroup === 'function'
-    ? window.L.markerClusterGroup({ showCoverageOnHover: false })
+    ? window.L.markerClusterGroup({
+      showCoverageOnHover: false,
+      // A group of places says what it is, not only a number.
+      iconCreateFunction: function (cluster) {
+        var n = cluster.getChildCount();
+        var size = n < 10 ? 'small' : (n < 100 ? 'medium' : 'large');
+        return window.L.divIcon({
+          html: '<div><span>' + n + '<span class="visually-hidden"> lieux proches les uns des autres : rapprochez la carte pour les voir</span></span></div>',
+          className: 'marker-cluster marker-cluster-' + size,
+          iconSize: window.L.point(40, 40)
+        });
+      }
+    })
     : window.L.featureGroup();
   places.forEach(function (p) {
     var popup = document.createElement('div');

@@ -106,6 +106,12 @@ fn language_name(code: &str) -> String {
 struct ListPage {
     chrome: Chrome,
     rows: Vec<Row>,
+    /// Resources found, over every page.
+    total: usize,
+    /// Pages of [`PER_PAGE`] (1-based), and the query without the page, for the pager.
+    page: usize,
+    pages: usize,
+    query_string: String,
     q: String,
     themes: Vec<(&'static str, &'static str, bool)>,
     practice: Vec<(&'static str, &'static str, bool)>,
@@ -122,14 +128,45 @@ struct ListPage {
     message: Option<String>,
 }
 
+/// Resources per page of the list (issue #10: 49 on one 15,000 px page before).
+const PER_PAGE: usize = 20;
+
+/// `?page=` of the list.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
+struct Paging {
+    page: String,
+}
+
 async fn list(
     AxState(state): AxState<State>,
     viewer: Viewer,
     Query(asked): Query<ResourceQuery>,
     Query(done): Query<Done>,
+    Query(paging): Query<Paging>,
+    axum::extract::RawQuery(raw): axum::extract::RawQuery,
 ) -> Result<Response, PageError> {
     let f = asked.filter();
-    let found = state.app.find_resources(viewer.actor(), &f).await?;
+    let mut found = state.app.find_resources(viewer.actor(), &f).await?;
+    if !viewer.signed_in() && f.audience.is_none() {
+        // The public reads what is written for the people it helps first; the helpers' own
+        // resources follow.
+        found.sort_by_key(|r| !r.resource.audiences.contains(&Audience::Public));
+    }
+    let total = found.len();
+    let pages = total.div_ceil(PER_PAGE).max(1);
+    let page = paging.page.parse::<usize>().unwrap_or(1).clamp(1, pages);
+    let query_string = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(
+            form_urlencoded::parse(raw.unwrap_or_default().as_bytes())
+                .filter(|(k, _)| k != "page" && k != "fait"),
+        )
+        .finish();
+    let shown: Vec<_> = found
+        .iter()
+        .skip((page - 1) * PER_PAGE)
+        .take(PER_PAGE)
+        .collect();
     let can_publish = state.app.may(viewer.actor(), &Action::PublishResources);
     let proposed_count = if viewer.signed_in() {
         state
@@ -149,7 +186,11 @@ async fn list(
     let in_list = |list: &[String], slug: &str| list.iter().any(|v| v == slug);
     let mut r = render(&ListPage {
         chrome: Chrome::new("ressources", &viewer),
-        rows: found.iter().map(row).collect(),
+        rows: shown.into_iter().map(row).collect(),
+        total,
+        page,
+        pages,
+        query_string,
         themes: MediationTheme::ALL
             .iter()
             .map(|t| (t.slug(), t.label(), in_list(&asked.themes, t.slug())))

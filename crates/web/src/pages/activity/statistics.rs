@@ -8,6 +8,8 @@ pub(super) struct Bar {
     pub(super) label: String,
     pub(super) value: String,
     pub(super) share: String,
+    /// The count, for the bar drawn in the table (a `<meter>`, legible at any width).
+    pub(super) count: u64,
 }
 
 /// A table of the dashboard: its chart and its data.
@@ -17,6 +19,8 @@ pub(super) struct Panel {
     pub(super) definition: &'static str,
     pub(super) svg: String,
     pub(super) bars: Vec<Bar>,
+    /// The largest count of the table (the bars' scale).
+    pub(super) max: u64,
     pub(super) empty: bool,
 }
 
@@ -40,8 +44,10 @@ pub(super) fn panels(stats: &Statistics) -> Vec<Panel> {
                     label: r.label.clone(),
                     value: french::number(r.value as f64),
                     share: format!("{} %", french::number(t.share(r.value))),
+                    count: r.value,
                 })
                 .collect(),
+            max: t.rows.iter().map(|r| r.value).max().unwrap_or(0).max(1),
             empty: t.rows.iter().all(|r| r.value == 0),
         })
         .collect()
@@ -99,6 +105,20 @@ pub(super) struct Controls {
     pub(super) helpers: Vec<(String, String, bool)>,
     /// The records themselves may be exported (members of every structure in scope).
     pub(super) records_export: bool,
+}
+
+impl Controls {
+    /// A filter beyond the period is in use: its box opens.
+    pub(super) fn filtered(&self) -> bool {
+        let any = |l: &[(String, String, bool)]| l.iter().any(|c| c.2);
+        !self.communes.is_empty()
+            || !self.tags.is_empty()
+            || any(&self.kinds)
+            || any(&self.themes)
+            || any(&self.levels)
+            || any(&self.places)
+            || any(&self.helpers)
+    }
 }
 
 pub(super) struct ShareBox {

@@ -101,7 +101,7 @@ fn rows(hits: &[WorkshopHit]) -> Vec<Row> {
                     _ => w.commune.clone(),
                 },
                 level: w.level_required.label(),
-                who_for: w.who_for(),
+                who_for: w.who_for_short().to_string(),
                 seats: match h.seats_left {
                     Some(0) => "complet : liste d'attente".into(),
                     Some(n) => format!("{n} place(s) libre(s)"),
