@@ -183,7 +183,7 @@ test('360 px : en-tête replié, résultats dans le premier écran, cibles de 24
   await helper.click('header.site .menu-small summary');
   const groups = await helper.$$eval('header.site .menu-small .group', ps => ps.map(p => p.textContent));
   assert.deepEqual(groups, ['Mon travail', "L'annuaire", 'Le réseau']);
-  for (const path of ['/activites', '/orientations', '/orienter?demande=compte-caf&pres_de=Nancy', '/statistiques']) {
+  for (const path of ['/activites', '/orientations', '/orienter?demande=compte-caf&pres_de=Nancy', '/statistiques', '/doublons', '/impact', '/qualite']) {
     await helper.goto(BASE + path);
     const o = await helper.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     assert.ok(o <= 0, `${path} déborde de ${o} px`);
@@ -573,7 +573,13 @@ test('diagnostic seul, au clavier sur 360 px : arrêt, reprise avec le code, ré
   await other.waitForURL(/\/resultat$/);
   assert.match(await other.textContent('.level-box h2'), /Niveau \d sur 5/);
   // The person goes straight to places that fit, in plain words, with a date in French.
-  assert.ok(await other.$('a.button.primary[href^="/?service="]'), 'un lien vers les lieux qui conviennent');
+  assert.ok(await other.$('form.find-help input[type=hidden][name=service]'), 'une recherche des lieux qui conviennent');
+  assert.match(await other.textContent('.level-box'), /Vous /);
+  await other.fill('form.find-help #pres_de', 'Nancy');
+  await Promise.all([other.waitForNavigation(), other.click('form.find-help button')]);
+  assert.match(other.url(), /service=.*pres_de=Nancy#resultats$/);
+  assert.match(await other.textContent('#resultats'), /[1-9]\d* lieux? trouvés?/, `${other.url()}`);
+  await other.goBack();
   assert.match(await other.textContent('.result .hint'), /\d{1,2}(er)? [a-zéû]+ 20\d\d/);
   assert.doesNotMatch(await other.textContent('.result'), /\bv1\b|FLE|\d{4}-\d{2}-\d{2}/);
   await checkA11y(other, 'le résultat');

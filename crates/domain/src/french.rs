@@ -5,6 +5,24 @@ use std::time::Duration;
 use chrono::{Datelike, NaiveDate};
 
 /// A date as written in French: « 1er décembre 2026 », « 3 décembre 2026 ».
+/// « de » before a name, as French says it: « de Nancy », « d'Avril », « d'Essey-lès-Nancy »,
+/// « du Havre », « des Mureaux », « de La Rochelle ».
+pub fn of(name: &str) -> String {
+    let name = name.trim();
+    if let Some(rest) = name.strip_prefix("Le ") {
+        return format!("du {rest}");
+    }
+    if let Some(rest) = name.strip_prefix("Les ") {
+        return format!("des {rest}");
+    }
+    let first = crate::text::fold(&name.chars().take(1).collect::<String>());
+    if matches!(first.as_str(), "a" | "e" | "i" | "o" | "u" | "y" | "h") {
+        format!("d'{name}")
+    } else {
+        format!("de {name}")
+    }
+}
+
 pub fn date(d: NaiveDate) -> String {
     let day = d.day();
     let day = if day == 1 {
@@ -72,5 +90,16 @@ mod tests {
         assert_eq!(duration(Duration::from_secs(40)), "40 secondes");
         assert_eq!(duration(Duration::from_secs(61)), "2 minutes");
         assert_eq!(duration(Duration::from_secs(60)), "1 minute");
+    }
+
+    #[test]
+    fn de_before_a_name() {
+        assert_eq!(of("Nancy"), "de Nancy");
+        assert_eq!(of("Avril"), "d'Avril");
+        assert_eq!(of("Essey-lès-Nancy"), "d'Essey-lès-Nancy");
+        assert_eq!(of("Le Havre"), "du Havre");
+        assert_eq!(of("Les Mureaux"), "des Mureaux");
+        assert_eq!(of("La Rochelle"), "de La Rochelle");
+        assert_eq!(of("Hyères"), "d'Hyères");
     }
 }

@@ -590,6 +590,95 @@ fn candidate(
     }
 }
 
+/// A place reserved to young people is not proposed as if anyone could enter when the person's
+/// age was not said: the answer asks (issue #10), and says the places once it is.
+#[tokio::test]
+async fn places_reserved_to_some_publics_are_asked_about() {
+    use maillage_domain::vocab::Public;
+    let app = app().await;
+    // The 2023 PACA file has no typologies: its missions locales are published again with
+    // theirs (`ML`), as a current file would.
+    let records: Vec<serde_json::Value> = serde_json::from_slice(
+        &std::fs::read(shared("data/dedup-paca/paca-646-after-dedup-v0.1.json")).expect("PACA"),
+    )
+    .expect("JSON");
+    let missions: Vec<serde_json::Value> = records
+        .into_iter()
+        .filter(|r| {
+            r["nom"]
+                .as_str()
+                .is_some_and(|n| n.to_lowercase().contains("mission locale"))
+        })
+        .map(|mut r| {
+            r["typologie"] = serde_json::Value::String("ML".into());
+            r["date_maj"] = serde_json::Value::String("2026-11-01".into());
+            r
+        })
+        .collect();
+    assert!(missions.len() >= 5);
+    let admin = Actor {
+        user_id: "admin".into(),
+        administrator: true,
+        ..Default::default()
+    };
+    app.import_file(
+        Some(&admin),
+        &serde_json::to_vec(&missions).expect("JSON"),
+        "missions.json",
+        Some("hub-paca"),
+        true,
+    )
+    .await
+    .expect("import des missions locales");
+    let mut asked = 0;
+    for near in [
+        "Marseille",
+        "Nice",
+        "Toulon",
+        "Avignon",
+        "Gap",
+        "Digne-les-Bains",
+    ] {
+        let (o, near_point, f) = orient(&app, form("smartphone", near, "")).await;
+        check(&o, near_point, &f);
+        for p in &o.places {
+            assert!(
+                !p.place
+                    .typologies
+                    .iter()
+                    .any(|t| t == "ML" || t == "PIJ_BIJ"),
+                "{near}: {} is for young people only",
+                p.place.name
+            );
+        }
+        if o.ask_publics.contains(&Public::Youth) {
+            asked += 1;
+            let (young, near_point, f) = orient(
+                &app,
+                OrientForm {
+                    public: vec!["jeunes".into()],
+                    ..form("smartphone", near, "")
+                },
+            )
+            .await;
+            check(&young, near_point, &f);
+            assert!(young.ask_publics.is_empty());
+            assert!(
+                young.places.iter().any(|p| p
+                    .place
+                    .typologies
+                    .iter()
+                    .any(|t| t == "ML" || t == "PIJ_BIJ")),
+                "{near}: once said, the places for young people are proposed"
+            );
+        }
+    }
+    assert!(
+        asked > 0,
+        "some commune has a mission locale for smartphones"
+    );
+}
+
 #[tokio::test]
 async fn bad_input_names_each_field() {
     let app = app().await;
@@ -643,6 +732,34 @@ async fn everyday_words_find_places() {
         assert!(search.errors.is_empty(), "{words}: {:?}", search.errors);
         let found = app.search(&search.query).await.expect("recherche");
         assert!(found.total > 0, "« {words} » ne trouve aucun lieu");
+        if found.widened {
+            // Widened: the places that give the help the words name, not every place sharing
+            // one common word of a long label (all 646 before).
+            assert!(
+                found.total < 646 * 2 / 3,
+                "« {words} » : {} lieux",
+                found.total
+            );
+        }
+    }
+    let asked = maillage_app::directory::PlaceQuery {
+        q: "démarches CAF".into(),
+        ..Default::default()
+    };
+    let found = app
+        .search(&app.place_search(&asked).query)
+        .await
+        .expect("recherche");
+    assert!(found.widened);
+    for (_, stored) in app.places_of_hits(&found.hits).await.expect("lieux") {
+        assert!(
+            stored
+                .place
+                .services
+                .contains(&maillage_domain::vocab::Service::AdministrativeProcedures),
+            "{}",
+            stored.place.name
+        );
     }
     // Words every place lacks and no request names still find nothing, and say nothing more.
     let asked = maillage_app::directory::PlaceQuery {

@@ -359,7 +359,11 @@ pub fn generate(
             );
             format!("{what} — {}", commune.name)
         } else {
-            format!("{} de {}", kind.name, commune.name)
+            format!(
+                "{} {}",
+                kind.name,
+                maillage_domain::french::of(&commune.name)
+            )
         };
         let centre = referential
             .centre_of(&commune.insee_code)

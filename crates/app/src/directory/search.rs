@@ -14,9 +14,10 @@ impl App {
     /// the limits is refused ([`maillage_domain::text::check_query`]).
     ///
     /// Words are read as people type them: when no place holds every word (« démarches CAF »,
-    /// « imprimer »), the search is widened — each word optional, and the words of the requests
-    /// of the orientation catalogue they name added (the help those requests need: « CAF » is a
-    /// request for help with administrative procedures) — and says so (`Results::widened`).
+    /// « imprimer »), the search is widened — each word optional, the words of the requests of
+    /// the orientation catalogue they name added, and only the places offering the services
+    /// those requests need (« CAF » is a request for help with administrative procedures) —
+    /// and says so (`Results::widened`).
     pub async fn search(&self, q: &SearchQuery) -> Result<Results, AppError> {
         let Some(text) = &q.text else {
             return self.run_search(q.clone()).await;
@@ -26,9 +27,18 @@ impl App {
         if results.total > 0 || q.any_word {
             return Ok(results);
         }
+        let (words, services) = self.words_of_requests(text).await?;
+        // The places that give the help the named requests need (when the search did not ask
+        // for services already), ranked by the words they share: not every place sharing one
+        // common word of a long label (issue #10: « démarches CAF » found every place).
         let widened = SearchQuery {
-            text: Some(self.words_of_requests(text).await?),
+            text: Some(words),
             any_word: true,
+            services: if q.services.is_empty() {
+                services
+            } else {
+                q.services.clone()
+            },
             ..q.clone()
         };
         let results = self.run_search(widened).await?;
@@ -39,17 +49,26 @@ impl App {
     }
 
     /// The typed words, then what the catalogue's requests they name ask for: their title and
-    /// the labels of the services and forms of mediation that answer them.
-    async fn words_of_requests(&self, text: &str) -> Result<String, AppError> {
+    /// the labels of the services and forms of mediation that answer them; and those services.
+    async fn words_of_requests(
+        &self,
+        text: &str,
+    ) -> Result<(String, Vec<maillage_domain::vocab::Service>), AppError> {
         use maillage_domain::Vocabulary;
         let catalogue = self.catalogue().await?;
         let mut words = vec![text.to_string()];
+        let mut services = Vec::new();
         for entry in catalogue.matching(text)?.into_iter().take(2) {
             words.push(entry.title.clone());
             words.extend(entry.services.iter().map(|s| s.label().to_string()));
             words.extend(entry.mediation_forms.iter().map(|f| f.label().to_string()));
+            for s in &entry.services {
+                if !services.contains(s) {
+                    services.push(*s);
+                }
+            }
         }
-        Ok(words.join(" "))
+        Ok((words.join(" "), services))
     }
 
     async fn run_search(&self, q: SearchQuery) -> Result<Results, AppError> {

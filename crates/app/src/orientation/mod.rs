@@ -10,9 +10,9 @@ use chrono::NaiveDate;
 use maillage_domain::diagnostic::Level;
 use maillage_domain::geo::GeoPoint;
 use maillage_domain::orientation::{
-    Assessment, EARLIER_CATALOGUES, Gap, INITIAL_CATALOGUE, Neighbour, RANKING_RULE, RequestEntry,
-    RequestForm, Situation, assess, assess_workshop, gap, gap_sentence, guidance,
-    initial_catalogue, lead_reason, rank,
+    Assessment, Constraint, EARLIER_CATALOGUES, Gap, INITIAL_CATALOGUE, Neighbour, RANKING_RULE,
+    RequestEntry, RequestForm, Situation, assess, assess_workshop, gap, gap_sentence, guidance,
+    initial_catalogue, lead_reason, publics_to_ask, rank,
 };
 use maillage_domain::policy::{Action, Actor, authorize};
 use maillage_domain::resources::Audience;
@@ -127,6 +127,9 @@ pub struct Orientation {
     pub neighbours: Vec<NeighbourGroup>,
     /// How the places are ranked, and why the first is first.
     pub ranking: Option<String>,
+    /// Places reserved to these publics would fit too: the helper is asked whether the person
+    /// belongs to them (young people…), since the form did not say.
+    pub ask_publics: Vec<maillage_domain::vocab::Public>,
     /// Other entries the typed words match (to change the request in one click).
     pub alternatives: Vec<RequestEntry>,
     pub level_guidance: Option<&'static str>,
@@ -380,6 +383,16 @@ impl App {
             .take(PROPOSED)
             .map(|(p, _, _)| p.clone())
             .collect();
+        let mut ask_publics: Vec<maillage_domain::vocab::Public> = Vec::new();
+        for (p, a, _) in &assessed {
+            if a.failed.len() == 1 && a.failed[0].0 == Constraint::PublicUnasked {
+                for public in publics_to_ask(&p.place) {
+                    if !ask_publics.contains(&public) {
+                        ask_publics.push(public);
+                    }
+                }
+            }
+        }
         let ranking = places.first().map(|first| {
             let nearest = places.iter().filter_map(|p| p.distance_m).reduce(f64::min);
             format!("{RANKING_RULE} {}", lead_reason(first.distance_m, nearest))
@@ -473,6 +486,7 @@ impl App {
             gap_sentence: gap.map(|g| gap_sentence(&entry, g, radius_km, &q.near_label)),
             neighbours,
             ranking,
+            ask_publics,
             level_guidance: s.level.map(guidance),
             alternatives,
             entry,

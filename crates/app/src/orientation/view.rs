@@ -25,6 +25,9 @@ pub struct OrientationView {
     pub neighbouring_help: Vec<NeighbourGroupView>,
     /// How the places are ranked, and why the first is first.
     pub ranking: Option<String>,
+    /// Places reserved to these publics (`jeunes`, `etudiants`…) would fit too: ask whether the
+    /// person belongs to them, then pass `public`.
+    pub ask_publics: Vec<&'static str>,
     pub radius_km: f64,
     /// Places weighed.
     pub considered: usize,
@@ -262,6 +265,7 @@ impl OrientationView {
                 })
                 .collect(),
             ranking: o.ranking.clone(),
+            ask_publics: o.ask_publics.iter().map(|p| p.slug()).collect(),
             radius_km: o.radius_km,
             considered: o.considered,
             results: proposals(&o.places),

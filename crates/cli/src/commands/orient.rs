@@ -140,6 +140,20 @@ pub async fn run(global: &Global, args: &OrientArgs) -> Result<ExitCode> {
                 ));
             }
         }
+        if !o.ask_publics.is_empty() {
+            let publics: Vec<String> = o
+                .ask_publics
+                .iter()
+                .map(|p| {
+                    use maillage_domain::Vocabulary;
+                    format!("{} (--public {})", p.label().to_lowercase(), p.slug())
+                })
+                .collect();
+            text.push_str(&format!(
+                "\nD'autres lieux sont réservés à certains publics : {}. La personne en fait-elle partie ?\n",
+                publics.join(", ")
+            ));
+        }
         if !o.beyond.is_empty() {
             text.push_str("\nAu-delà des limites :\n");
             for p in &o.beyond {

@@ -107,6 +107,25 @@ impl Level {
         }
     }
 
+    /// The level said to the person who took the test alone, in the second person (issue #10).
+    pub fn definition_for_you(self) -> &'static str {
+        match self {
+            Level::Distant => {
+                "Vous n'avez pas encore l'habitude des ordinateurs ni des smartphones, et ce n'est pas grave : on peut faire les choses avec vous."
+            }
+            Level::Beginner => {
+                "Vous avez un appareil, mais vous ne savez pas encore bien vous en servir : on peut vous apprendre, pas à pas."
+            }
+            Level::Intermediate => {
+                "Vous savez vous servir de votre appareil. Il vous reste à apprendre les bases d'internet et des courriels."
+            }
+            Level::Advanced => {
+                "Vous connaissez les bases d'internet. Vous pouvez apprendre à vous protéger en ligne et à faire des démarches plus compliquées."
+            }
+            Level::Autonomous => "Vous vous débrouillez seul avec le numérique.",
+        }
+    }
+
     /// What this level calls for, in the person's words (result page).
     pub fn next_step(self) -> &'static str {
         match self {

@@ -74,6 +74,15 @@ pub fn equipped(place: &Place) -> bool {
 /// information: young people).
 pub(super) const YOUTH_ONLY: [&str; 2] = ["ML", "PIJ_BIJ"];
 
+/// The publics a place is reserved to, when the person's publics were not said (the helper is
+/// asked, issue #10).
+pub fn publics_to_ask(place: &Place) -> Vec<Public> {
+    match reservation(place) {
+        Some(Reservation::Publics(p)) => p,
+        _ => Vec::new(),
+    }
+}
+
 /// A place that receives some publics only.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Reservation {
@@ -251,10 +260,10 @@ pub fn assess(
                 .collect::<Vec<_>>()
                 .join(", ");
             if s.publics.is_empty() {
-                a.score -= 3.0;
-                a.caveats.push(format!(
-                    "Réservé à certains publics ({label}) : vérifier que la personne en fait partie"
-                ));
+                a.fail(
+                    Constraint::PublicUnasked,
+                    format!("réservé à : {label} — la personne en fait-elle partie ?"),
+                );
             } else if s.publics.iter().any(|p| publics.contains(p)) {
                 a.score += 1.0;
                 a.reasons.push(format!("Pour : {label}"));

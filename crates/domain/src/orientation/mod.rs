@@ -506,10 +506,15 @@ mod tests {
         let entry = catalogue_entry("compte-caf");
         let mut mission = france_services();
         mission.typologies = vec!["ML".into()];
+        // The person's publics not said: the helper is asked, the place is not proposed as if
+        // anyone could enter (issue #10: a place for 16–25-year-olds shown without the age).
         let unknown = Situation::default();
         let a = assess(&entry, &unknown, &mission, Some(500.0), today());
-        assert!(a.fits());
-        assert!(a.caveats.iter().any(|c| c.starts_with("Réservé")));
+        assert_eq!(
+            a.failed.iter().map(|f| f.0).collect::<Vec<_>>(),
+            [Constraint::PublicUnasked]
+        );
+        assert_eq!(publics_to_ask(&mission), [Public::Youth, Public::Students]);
         let senior = Situation {
             publics: vec![Public::Seniors],
             ..Situation::default()

@@ -199,6 +199,9 @@ pub enum Constraint {
     Equipment,
     /// Does not receive the public.
     Public,
+    /// Receives some publics only (young people…) and the person's publics were not said: the
+    /// helper is asked rather than shown a place the person may not enter.
+    PublicUnasked,
     /// Not free of charge when that was asked.
     Free,
     /// Beyond reach, or position unknown.

@@ -113,6 +113,8 @@ struct Answer {
     missing: Option<String>,
     /// How the places are ranked, and why the first is first.
     ranking: Option<String>,
+    /// Publics to ask about: (slug, label in words).
+    ask_publics: Vec<(&'static str, String)>,
     /// Neighbouring help: (what these places do, the places).
     neighbours: Vec<(String, Vec<Shown>)>,
     near_label: String,
@@ -142,6 +144,11 @@ fn answer(o: &Orientation, near_label: &str) -> Answer {
         guidance: o.level_guidance,
         missing: o.gap_sentence.clone(),
         ranking: o.ranking.clone(),
+        ask_publics: o
+            .ask_publics
+            .iter()
+            .map(|p| (p.slug(), p.label().to_lowercase()))
+            .collect(),
         neighbours: o
             .neighbours
             .iter()
@@ -214,6 +221,8 @@ struct OrientPage {
     errors: Vec<(String, String)>,
     answer: Option<Answer>,
     can_edit_catalogue: bool,
+    /// The query string of the answer shown.
+    query: String,
     /// The viewer belongs to a structure: they may send referrals.
     can_refer: bool,
     /// The person's constraints in words, carried to the referral form.
@@ -252,7 +261,12 @@ async fn orient(
     viewer: Viewer,
     Query(mut form): Query<OrientForm>,
     Query(arrival): Query<Arrival>,
+    axum::extract::RawQuery(raw): axum::extract::RawQuery,
 ) -> Result<Response, PageError> {
+    // The query as asked, for links that add one answer to it (« public=jeunes »).
+    let query = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(form_urlencoded::parse(raw.unwrap_or_default().as_bytes()))
+        .finish();
     let asked = !form.pres_de.is_empty() || !form.texte.is_empty();
     // Coming from a diagnostic: the commune fills the field, the helper then says the request.
     if form.pres_de.is_empty() {
@@ -361,6 +375,7 @@ async fn orient(
             .is_some_and(|a| a.memberships.iter().any(|m| m.in_force(today()))),
         constraints: constraints_text(&form),
         journey: arrival.journey,
+        query,
         form,
     }))
 }

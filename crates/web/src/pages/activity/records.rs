@@ -246,6 +246,8 @@ pub(super) async fn list(
 pub(super) struct FormPage {
     pub(super) chrome: Chrome,
     pub(super) heading: String,
+    /// The previous record was just saved (« Enregistrer et une autre »): said, with the focus.
+    pub(super) saved: bool,
     pub(super) action: String,
     /// Record being edited (delete and duplicate buttons).
     pub(super) editing: Option<String>,
@@ -332,6 +334,8 @@ pub(super) struct FormContext {
     pub(super) notes_visible: bool,
     pub(super) session: String,
     pub(super) referral: String,
+    /// The previous record was just saved.
+    pub(super) saved: bool,
 }
 
 pub(super) async fn form_page(
@@ -389,6 +393,7 @@ pub(super) async fn form_page(
     let mut page = FormPage {
         chrome: Chrome::new("activites", viewer),
         heading: ctx.heading,
+        saved: ctx.saved,
         action: ctx.action,
         editing: ctx.editing,
         form,
@@ -440,7 +445,7 @@ pub(super) async fn new_form(
     if !viewer.signed_in() {
         return Err(AppError::SignInRequired.into());
     }
-    let (asked, _) = Posted::read(query.unwrap_or_default().as_bytes())?;
+    let (asked, _) = Posted::read(query.as_deref().unwrap_or_default().as_bytes())?;
     let kind = ActivityKind::parse(&asked.kind)
         .unwrap_or(ActivityKind::Individual)
         .slug()
@@ -502,11 +507,14 @@ pub(super) async fn new_form(
                 .to_string();
     }
     let person = asked.person.clone();
+    let saved = form_urlencoded::parse(query.as_deref().unwrap_or_default().as_bytes())
+        .any(|(k, v)| k == "fait" && v == "enregistree");
     form_page(
         &state,
         &viewer,
         form,
         FormContext {
+            saved,
             heading,
             action: "/activites/nouvelle".into(),
             editing: None,
@@ -556,7 +564,7 @@ pub(super) async fn create(
         Ok(_) => {
             let next = if posted.next == "encore" {
                 format!(
-                    "/activites/nouvelle?type={}&structure={}",
+                    "/activites/nouvelle?type={}&structure={}&fait=enregistree",
                     form.kind, input.organisation_id
                 )
             } else {
@@ -570,6 +578,7 @@ pub(super) async fn create(
                 &viewer,
                 form,
                 FormContext {
+                    saved: false,
                     heading: "Enregistrer une activité".into(),
                     action: "/activites/nouvelle".into(),
                     editing: None,
@@ -609,6 +618,7 @@ pub(super) async fn detail(
         &viewer,
         form,
         FormContext {
+            saved: false,
             heading: format!("Activité du {}", french::date(a.activity.date)),
             action: format!("/activites/{id}"),
             editing: Some(id.clone()),
@@ -647,6 +657,7 @@ pub(super) async fn update(
                 &viewer,
                 form,
                 FormContext {
+                    saved: false,
                     heading: "Modifier l'activité".into(),
                     action: format!("/activites/{id}"),
                     editing: Some(id.clone()),

@@ -18,6 +18,11 @@ pub(super) struct ResultPage {
     pub(super) level_number: u8,
     pub(super) level: &'static str,
     pub(super) definition: &'static str,
+    pub(super) definition_for_you: &'static str,
+    /// For the person alone: the search's fields for the help the level calls for, and the
+    /// commune when it was said.
+    pub(super) search_fields: Vec<(&'static str, &'static str)>,
+    pub(super) commune: String,
     pub(super) next_step: &'static str,
     pub(super) need: &'static str,
     pub(super) equipment: &'static str,
@@ -74,30 +79,26 @@ pub(super) fn orient_link(
     link
 }
 
-/// For the person who took the test alone: the public search of places that give the help
-/// their level calls for, near their commune when they said it (issue #10 — not the helpers'
-/// orientation form).
-pub(super) fn places_link(
+/// For the person who took the test alone: the public search's fields for places that give the
+/// help their level calls for (issue #10 — not the helpers' orientation form); the person adds
+/// their commune on the result page.
+pub(super) fn search_fields(
     a: &maillage_domain::diagnostic::Assessment,
-    commune: Option<&str>,
-) -> String {
+) -> Vec<(&'static str, &'static str)> {
     use maillage_domain::diagnostic::Level;
-    let service = match a.level {
-        Level::Distant => "demarches",
-        Level::Beginner | Level::Intermediate => "outils-quotidien",
-        Level::Advanced => "securite",
-        Level::Autonomous => "acces-internet",
+    // Any of these services (the search reads them as alternatives).
+    let services: &[&'static str] = match a.level {
+        Level::Distant => &["demarches"],
+        Level::Beginner | Level::Intermediate => &["outils-quotidien"],
+        Level::Advanced => &["securite", "outils-quotidien"],
+        Level::Autonomous => &["acces-internet", "outils-quotidien"],
     };
-    let mut link = format!("/?service={service}");
+    let mut fields: Vec<(&'static str, &'static str)> =
+        services.iter().map(|s| ("service", *s)).collect();
     if a.level == Level::Distant {
-        link.push_str("&accompagnement=individuel");
+        fields.push(("accompagnement", "individuel"));
     }
-    if let Some(c) = commune.filter(|c| !c.trim().is_empty()) {
-        link.push_str("&pres_de=");
-        link.push_str(&form_urlencoded::byte_serialize(c.as_bytes()).collect::<String>());
-    }
-    link.push_str("#resultats");
-    link
+    fields
 }
 
 pub(super) fn result_page(
@@ -115,6 +116,7 @@ pub(super) fn result_page(
         level_number: a.level.number(),
         level: a.level.label(),
         definition: a.level.definition(),
+        definition_for_you: a.level.definition_for_you(),
         next_step: a.level.next_step(),
         need: a.need.label(),
         equipment: a.equipment.label(),
@@ -133,11 +135,9 @@ pub(super) fn result_page(
             })
             .collect(),
         overall: a.overall.map(|o| o.label()),
-        search_link: if alone {
-            places_link(a, d.commune.as_deref())
-        } else {
-            orient_link(a, d.commune.as_deref())
-        },
+        search_link: orient_link(a, d.commune.as_deref()),
+        search_fields: search_fields(a),
+        commune: d.commune.clone().unwrap_or_default(),
         retest_on: d
             .retest_on
             .as_deref()
@@ -223,6 +223,9 @@ pub(super) fn empty_result(viewer: &Viewer) -> ResultPage {
         level_number: 0,
         level: "",
         definition: "",
+        definition_for_you: "",
+        search_fields: Vec::new(),
+        commune: String::new(),
         next_step: "",
         need: "",
         equipment: "",
