@@ -226,7 +226,7 @@ test('réponses compressées, fichiers statiques versionnés et gardés longtemp
 
 test('320 px de large : pas de défilement horizontal', async () => {
   const page = await newPage({ width: 320, height: 640 });
-  for (const path of ['/', '/?q=centre+social', '/connexion']) {
+  for (const path of ['/', '/?q=centre+social', '/connexion', '/ateliers', '/ressources', '/orienter', '/diagnostic', '/carte?pres_de=Nancy', '/livret']) {
     await page.goto(BASE + path);
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     assert.ok(overflow <= 0, `${path} déborde de ${overflow} px`);

@@ -123,6 +123,8 @@ struct ListPage {
     rows: Vec<Row>,
     errors: Vec<String>,
     themes: Vec<(&'static str, &'static str, bool)>,
+    /// A theme is ticked: the box of more criteria opens.
+    themes_checked: bool,
     levels: Vec<(&'static str, &'static str, bool)>,
     near: String,
     near_label: String,
@@ -166,6 +168,7 @@ async fn list(
         radius: asked.radius,
         from: asked.from,
         to: asked.to,
+        themes_checked: !f.themes.is_empty(),
         free: f.free_only,
         seats: f.seats_only,
         can_publish: viewer
