@@ -496,7 +496,7 @@ async fn the_library_and_the_watch_answer_the_same_on_pages_and_api() {
                 .to_vec(),
         )
         .expect("utf-8");
-        let heading = format!("<h2 id=\"resultats\">{total} ressource");
+        let heading = format!("<h2 id=\"resultats\" tabindex=\"-1\">{total} ressource");
         assert!(html.contains(&heading), "{query} : {heading}");
         assert!(total > 0, "{query}");
     }
