@@ -48,17 +48,7 @@ impl App {
                     .iter()
                     .map(|item| {
                         let (p, source) = view(item);
-                        Candidate {
-                            id: &p.id,
-                            source: source.filter(|v| !v.trim().is_empty()),
-                            name: &p.name,
-                            address: &p.address,
-                            commune: &p.commune,
-                            postcode: &p.postcode,
-                            insee_code: p.insee_code.as_deref(),
-                            location: p.location,
-                            typologies: &p.typologies,
-                        }
+                        Candidate::of(p, source.filter(|v| !v.trim().is_empty()))
                     })
                     .collect();
                 shown_once(&candidates, &DedupSettings::default(), |a, b| {
@@ -105,17 +95,7 @@ impl App {
         let (places, pairs) = tokio::task::spawn_blocking(move || {
             let candidates: Vec<Candidate<'_>> = places
                 .iter()
-                .map(|s| Candidate {
-                    id: &s.place.id,
-                    source: source_of(s),
-                    name: &s.place.name,
-                    address: &s.place.address,
-                    commune: &s.place.commune,
-                    postcode: &s.place.postcode,
-                    insee_code: s.place.insee_code.as_deref(),
-                    location: s.place.location,
-                    typologies: &s.place.typologies,
-                })
+                .map(|s| Candidate::of(&s.place, source_of(s)))
                 .collect();
             let pairs = find_pairs_watched(&candidates, &settings, progress.as_ref());
             (places, pairs)

@@ -24,6 +24,23 @@ pub struct Candidate<'a> {
     pub typologies: &'a [String],
 }
 
+impl<'a> Candidate<'a> {
+    /// What the rule reads of a place, with the source it comes from.
+    pub fn of(place: &'a crate::Place, source: Option<&'a str>) -> Self {
+        Candidate {
+            id: &place.id,
+            source,
+            name: &place.name,
+            address: &place.address,
+            commune: &place.commune,
+            postcode: &place.postcode,
+            insee_code: place.insee_code.as_deref(),
+            location: place.location,
+            typologies: &place.typologies,
+        }
+    }
+}
+
 /// Why a pair is ruled out, whatever its score.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(rename_all = "snake_case")]

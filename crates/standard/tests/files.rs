@@ -259,14 +259,7 @@ fn paca_duplicates_are_found_against_the_published_outcome() {
             let p = r.place.as_ref()?;
             Some(Candidate {
                 id: &r.source_id,
-                source: p.source.as_deref(),
-                name: &p.name,
-                address: &p.address,
-                commune: &p.commune,
-                postcode: &p.postcode,
-                insee_code: p.insee_code.as_deref(),
-                location: p.location,
-                typologies: &p.typologies,
+                ..Candidate::of(p, p.source.as_deref())
             })
         })
         .collect();

@@ -554,14 +554,7 @@ mod tests {
             .iter()
             .map(|d| maillage_domain::duplicates::Candidate {
                 id: &d.source_id,
-                source: d.place.source.as_deref(),
-                name: &d.place.name,
-                address: &d.place.address,
-                commune: &d.place.commune,
-                postcode: &d.place.postcode,
-                insee_code: d.place.insee_code.as_deref(),
-                location: d.place.location,
-                typologies: &d.place.typologies,
+                ..maillage_domain::duplicates::Candidate::of(&d.place, d.place.source.as_deref())
             })
             .collect();
         let pairs: Vec<_> =
