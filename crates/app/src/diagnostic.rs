@@ -373,6 +373,8 @@ impl App {
             .filter(|o| !o.is_empty())
             .collect::<Vec<_>>()
             .join("\n");
+        // Nothing that looks like a password or a personal number is kept (issue #11).
+        let observations = maillage_domain::sensitive::mask(&observations).text;
         if observations.chars().count() > 4_000 {
             return Err(AppError::Invalid(
                 "observations : 4 000 caractères au plus".into(),

@@ -24,6 +24,7 @@ pub mod referrals;
 pub mod reports;
 pub mod resources;
 pub mod retention;
+pub mod sensitive;
 pub mod spreadsheet;
 pub mod text;
 pub mod typology;

@@ -121,7 +121,9 @@ impl App {
                 self.store.set_person_profile(person, &merged).await?;
             }
         }
-        let notes = input.notes.trim();
+        // Nothing that looks like a password or a personal number is kept (issue #11).
+        let masked = maillage_domain::sensitive::mask(input.notes.trim());
+        let notes = masked.text.as_str();
         let ids = self
             .store
             .insert_activities(&[NewActivity {
@@ -293,9 +295,7 @@ impl App {
         activity.workshop = existing.activity.workshop.clone();
         activity.referral_id = existing.activity.referral_id.clone();
         let stored_notes = if author {
-            Some(notes.trim())
-                .filter(|n| !n.is_empty())
-                .map(str::to_string)
+            Some(maillage_domain::sensitive::mask(notes.trim()).text).filter(|n| !n.is_empty())
         } else {
             self.store.activity(id).await?.and_then(|a| a.notes)
         };

@@ -158,7 +158,10 @@ impl App {
                 shared: Shared {
                     level: out.level.clone(),
                     constraints: out.constraints.clone(),
-                    note: input.note.clone(),
+                    note: input
+                        .note
+                        .as_deref()
+                        .map(|n| maillage_domain::sensitive::mask(n).text),
                 },
                 consent: input.consent.clone(),
                 status,

@@ -331,3 +331,36 @@ async fn an_instance_behind_the_purged_log_reloads_its_statistics() {
         "the second record, whose change was purged, is counted"
     );
 }
+
+/// No credentials in notes (issue #11): what looks like a password, a NIR, an IBAN or a card
+/// number is masked before it is stored, and the helper is told.
+#[tokio::test]
+async fn secrets_in_notes_are_masked_before_saving() {
+    let w = world().await;
+    let me = sign_in(&w.app, "aidant@test.fr").await;
+    let org = w.org.as_str();
+    let secret = "mdp : Soleil2024! ; NIR 2 84 05 75 115 425 52 ; rappeler au 06 12 34 56 78";
+    let record = individual(org, &[("personne", "anonyme"), ("notes", secret)]);
+    let (status, body, location) = post_form(&w.app, "/activites/nouvelle", &me, &record).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
+    assert_eq!(location.as_deref(), Some("/activites?fait=masquee"));
+    let (_, list) = get(&w.app, "/activites?fait=masquee", &me).await;
+    let list = String::from_utf8_lossy(&list);
+    assert!(list.contains("a été masqué dans les notes"), "{list}");
+    let id = list
+        .split("href=\"/activites/")
+        .filter_map(|c| c.split('"').next())
+        .find(|id| id.len() == 32)
+        .expect("une activité")
+        .to_string();
+    let stored = w
+        .store
+        .activity(&id)
+        .await
+        .expect("lecture")
+        .and_then(|a| a.notes)
+        .unwrap_or_default();
+    assert!(!stored.contains("Soleil2024"), "{stored}");
+    assert!(!stored.contains("425"), "{stored}");
+    assert!(stored.contains("[mot de passe masqué]") && stored.contains("06 12 34 56 78"));
+}

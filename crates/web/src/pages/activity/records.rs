@@ -226,6 +226,7 @@ pub(super) async fn list(
         "enregistree" => {
             Some("Activité enregistrée : elle compte déjà dans les statistiques.".into())
         }
+        "masquee" => Some(format!("Activité enregistrée. {}", MASKED_NOTICE)),
         "supprimee" => Some("Activité supprimée.".into()),
         "modifiee" => Some("Activité modifiée.".into()),
         _ => None,
@@ -248,6 +249,8 @@ pub(super) struct FormPage {
     pub(super) heading: String,
     /// The previous record was just saved (« Enregistrer et une autre »): said, with the focus.
     pub(super) saved: bool,
+    /// What looked like a password or a personal number was masked in its notes.
+    pub(super) masked_notice: Option<&'static str>,
     pub(super) action: String,
     /// Record being edited (delete and duplicate buttons).
     pub(super) editing: Option<String>,
@@ -322,6 +325,9 @@ impl FormPage {
     }
 }
 
+/// Said after saving when the notes held what looked like a password or a personal number.
+const MASKED_NOTICE: &str = "Ce qui ressemblait à un mot de passe ou à un numéro personnel (sécurité sociale, IBAN, carte bancaire) a été masqué dans les notes : ne notez jamais les codes ni les numéros d'une personne.";
+
 pub(super) struct FormContext {
     pub(super) heading: String,
     pub(super) action: String,
@@ -336,6 +342,8 @@ pub(super) struct FormContext {
     pub(super) referral: String,
     /// The previous record was just saved.
     pub(super) saved: bool,
+    /// …and what looked like a password or a personal number was masked in its notes.
+    pub(super) masked: bool,
 }
 
 pub(super) async fn form_page(
@@ -394,6 +402,7 @@ pub(super) async fn form_page(
         chrome: Chrome::new("activites", viewer),
         heading: ctx.heading,
         saved: ctx.saved,
+        masked_notice: ctx.masked.then_some(MASKED_NOTICE),
         action: ctx.action,
         editing: ctx.editing,
         form,
@@ -507,14 +516,19 @@ pub(super) async fn new_form(
                 .to_string();
     }
     let person = asked.person.clone();
-    let saved = form_urlencoded::parse(query.as_deref().unwrap_or_default().as_bytes())
-        .any(|(k, v)| k == "fait" && v == "enregistree");
+    let done: Option<String> =
+        form_urlencoded::parse(query.as_deref().unwrap_or_default().as_bytes())
+            .find(|(k, _)| k == "fait")
+            .map(|(_, v)| v.into_owned());
+    let saved = done.as_deref() == Some("enregistree");
+    let masked = done.as_deref() == Some("masquee");
     form_page(
         &state,
         &viewer,
         form,
         FormContext {
-            saved,
+            saved: saved || masked,
+            masked,
             heading,
             action: "/activites/nouvelle".into(),
             editing: None,
@@ -562,13 +576,23 @@ pub(super) async fn create(
     };
     match state.app.record_activity(viewer.actor(), &input).await? {
         Ok(_) => {
+            // What looked like a password or a personal number was masked by the service: the
+            // helper is told (issue #11).
+            let done = if maillage_domain::sensitive::mask(&posted.notes)
+                .found
+                .is_empty()
+            {
+                "enregistree"
+            } else {
+                "masquee"
+            };
             let next = if posted.next == "encore" {
                 format!(
-                    "/activites/nouvelle?type={}&structure={}&fait=enregistree",
+                    "/activites/nouvelle?type={}&structure={}&fait={done}",
                     form.kind, input.organisation_id
                 )
             } else {
-                "/activites?fait=enregistree".to_string()
+                format!("/activites?fait={done}")
             };
             Ok(Redirect::to(&next).into_response())
         }
@@ -579,6 +603,7 @@ pub(super) async fn create(
                 form,
                 FormContext {
                     saved: false,
+                    masked: false,
                     heading: "Enregistrer une activité".into(),
                     action: "/activites/nouvelle".into(),
                     editing: None,
@@ -619,6 +644,7 @@ pub(super) async fn detail(
         form,
         FormContext {
             saved: false,
+            masked: false,
             heading: format!("Activité du {}", french::date(a.activity.date)),
             action: format!("/activites/{id}"),
             editing: Some(id.clone()),
@@ -658,6 +684,7 @@ pub(super) async fn update(
                 form,
                 FormContext {
                     saved: false,
+                    masked: false,
                     heading: "Modifier l'activité".into(),
                     action: format!("/activites/{id}"),
                     editing: Some(id.clone()),
