@@ -162,6 +162,19 @@ psql -q "$MAILLAGE_TEST_POSTGRES_URL" -c "CREATE DATABASE ${PG_DB}_restauree"
 "$BIN" --database "$PG_BASE/$PG_DB" empreinte > "$WORK/empreinte-pg.txt"
 "$BIN" --database "$PG_BASE/${PG_DB}_restauree" restore "$WORK/sauvegarde.pgdump"
 "$BIN" --database "$PG_BASE/${PG_DB}_restauree" empreinte | diff - "$WORK/empreinte-pg.txt"
+# The journal of mandates (issue #19): the demo's verifies on SQLite, an empty one on
+# PostgreSQL; a line altered behind the store's back (its guard dropped) is found and named.
+"$BIN" --database "$DB" journal verifier | grep -q "Journal des mandats intact"
+"$BIN" --database "$PG_BASE/$PG_DB" journal verifier | grep -q "intact : 0 ligne"
+"$ROOT/.venv/bin/python" - "$WORK/cli.sqlite" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.execute("DROP TRIGGER mandate_journal_no_update")
+db.execute("UPDATE mandate_journal SET actor_id = 'quelqu-un' WHERE seq = 3")
+db.commit()
+PY
+if "$BIN" --database "$DB" journal verifier > "$WORK/journal.txt"; then echo "journal altéré accepté" >&2; exit 1; fi
+grep -q "ligne 3 : son contenu a été modifié" "$WORK/journal.txt"
 
 step "Arrêts brutaux (SIGKILL) pendant un import, un lot d'activités et des fusions (SQLite et PostgreSQL)"
 scripts/crash-safety.sh "$BIN" sqlite postgres

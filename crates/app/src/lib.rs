@@ -15,6 +15,7 @@ pub mod impact;
 pub mod jobs;
 pub mod limits;
 pub mod mail;
+pub mod mandates;
 pub mod organisations;
 pub mod orientation;
 pub mod quality;

@@ -177,8 +177,11 @@ impl App {
                 format!("{n} adresse(s) ou lien(s) effacé(s)")
             }
             Job::Diagnostics => {
+                let mandates = self.store.purge_mandates(&stamp(now)).await?;
                 let n = self.store.purge_diagnostics(&stamp(now)).await?;
-                format!("{n} personne(s) ou brouillon(s) effacé(s)")
+                format!(
+                    "{n} personne(s) ou brouillon(s) effacé(s), {mandates} mandat(s) échu(s) effacé(s)"
+                )
             }
             Job::ActivityLog => {
                 let before = stamp(now - Duration::days(ACTIVITY_LOG_DAYS));

@@ -17,8 +17,8 @@ use anyhow::Result;
 use clap::{Parser, Subcommand};
 
 use commands::{
-    Global, booklet, database, dedup, demo, diagnostic, export, import, orient, resources, search,
-    serve, stats, user, validate, watch,
+    Global, booklet, database, dedup, demo, diagnostic, export, import, journal, orient, resources,
+    search, serve, stats, user, validate, watch,
 };
 
 #[derive(Parser)]
@@ -104,6 +104,11 @@ enum Command {
     Empreinte,
     /// Charge un territoire de démonstration.
     Demo(demo::DemoArgs),
+    /// Journal des mandats : vérification de sa chaîne d'empreintes.
+    Journal {
+        #[command(subcommand)]
+        what: journal::JournalWhat,
+    },
 }
 
 #[tokio::main]
@@ -145,5 +150,6 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Restore(args) => database::restore(global, args).await,
         Command::Empreinte => database::digest(global).await,
         Command::Demo(args) => demo::run(global, args).await,
+        Command::Journal { what } => journal::run(global, what).await,
     }
 }

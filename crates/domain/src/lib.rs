@@ -14,6 +14,7 @@ pub mod geo;
 pub mod hours;
 pub mod impact;
 pub mod indicators;
+pub mod mandates;
 pub mod offer;
 pub mod organisation;
 pub mod orientation;

@@ -195,6 +195,22 @@ pub enum Action {
     ShareStatistics {
         organisation_id: String,
     },
+    /// Grant or withdraw a helper's habilitation to record and use mandates for the structure at
+    /// this location: the coordinators of its territory and administrators.
+    GrantHabilitation(Location),
+    /// Record a mandate for this structure, or act under one: its members who hold an active
+    /// habilitation (administrators and coordinators included only when both).
+    ActUnderMandate {
+        organisation_id: String,
+        habilitated: bool,
+    },
+    /// See this structure's mandates and what was done under them, print their attestations,
+    /// revoke one (at the person's request or the structure's): its members.
+    ReadMandates {
+        organisation_id: String,
+    },
+    /// Verify the journal of mandates as a whole: administrators (operators).
+    VerifyJournal,
 }
 
 /// The answer, with the reason in French when refused.
@@ -256,6 +272,30 @@ pub fn authorize(actor: Option<&Actor>, action: &Action, today: NaiveDate) -> De
     }
     if let ReadHelpersPart = action {
         return Decision::Allow;
+    }
+    // Mandates bind a person and a structure: its members only, administrators included only
+    // when members; acting needs a habilitation on top.
+    if let ReadMandates { organisation_id } = action {
+        return if actor.member_of(organisation_id, today) {
+            Decision::Allow
+        } else {
+            Decision::Deny("les mandats ne sont vus que par les membres de la structure mandatée")
+        };
+    }
+    if let ActUnderMandate {
+        organisation_id,
+        habilitated,
+    } = action
+    {
+        return if !actor.member_of(organisation_id, today) {
+            Decision::Deny("les mandats ne sont vus que par les membres de la structure mandatée")
+        } else if !habilitated {
+            Decision::Deny(
+                "seuls les aidants habilités de la structure enregistrent et utilisent des mandats : demandez l'habilitation à votre coordinateur",
+            )
+        } else {
+            Decision::Allow
+        };
     }
     if let HandleRegistrations(loc) = action {
         return match &loc.organisation_id {
@@ -391,6 +431,21 @@ pub fn authorize(actor: Option<&Actor>, action: &Action, today: NaiveDate) -> De
         }
         RecordActivity { .. } | ShareStatistics { .. } | ReadActivityNotes { .. } => {
             Decision::Deny("réservé aux membres de la structure")
+        }
+        GrantHabilitation(loc) => {
+            if actor.coordinates(loc) {
+                Decision::Allow
+            } else {
+                Decision::Deny(
+                    "les habilitations sont données par les coordinateurs du territoire de la structure",
+                )
+            }
+        }
+        ReadMandates { .. } | ActUnderMandate { .. } => {
+            Decision::Deny("réservé aux membres de la structure")
+        }
+        VerifyJournal => {
+            Decision::Deny("la vérification du journal est réservée aux administrateurs")
         }
         ViewStatistics(loc) => {
             let member = loc
@@ -677,6 +732,57 @@ mod tests {
                 Action::ShareStatistics {
                     organisation_id: "org-1".into(),
                 },
+            ];
+            for (action, allowed) in actions.iter().zip(want) {
+                let d = authorize(a.as_ref(), action, today());
+                assert_eq!(d.is_allowed(), allowed, "{who:?} {action:?} → {d:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn mandates_matrix() {
+        use Who::*;
+        // (who, [grant habilitation in org-1 (département 84), act for org-1 when habilitated,
+        // act for org-1 without habilitation, act for org-2 when habilitated, read org-1's
+        // mandates, read org-2's, verify the journal])
+        let expected: [(Who, [bool; 7]); 7] = [
+            (Anonymous, [false, false, false, false, false, false, false]),
+            (Helper, [false, false, false, false, false, false, false]),
+            (Member, [false, true, false, false, true, false, false]),
+            (
+                FormerMember,
+                [false, false, false, false, false, false, false],
+            ),
+            (
+                Coordinator,
+                [true, false, false, false, false, false, false],
+            ),
+            (
+                OtherCoordinator,
+                [false, false, false, false, false, false, false],
+            ),
+            // A person's mandates stay with the structure they bind, administrators included.
+            (Admin, [true, false, false, false, false, false, true]),
+        ];
+        for (who, want) in expected {
+            let a = actor(who);
+            let act = |org: &str, habilitated| Action::ActUnderMandate {
+                organisation_id: org.into(),
+                habilitated,
+            };
+            let actions = [
+                Action::GrantHabilitation(own()),
+                act("org-1", true),
+                act("org-1", false),
+                act("org-2", true),
+                Action::ReadMandates {
+                    organisation_id: "org-1".into(),
+                },
+                Action::ReadMandates {
+                    organisation_id: "org-2".into(),
+                },
+                Action::VerifyJournal,
             ];
             for (action, allowed) in actions.iter().zip(want) {
                 let d = authorize(a.as_ref(), action, today());

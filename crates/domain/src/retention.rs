@@ -22,6 +22,8 @@ pub enum Kept {
     WatchDeliveries,
     /// A referred person's data, after their journey closed (or last changed).
     Referrals,
+    /// A mandate's person (name, contact, link) and what was done for them, after its end.
+    Mandates,
 }
 
 /// The unit a delay is counted in.
@@ -33,7 +35,7 @@ pub enum Unit {
 }
 
 impl Kept {
-    pub const ALL: [Kept; 8] = [
+    pub const ALL: [Kept; 9] = [
         Kept::Sessions,
         Kept::TestDrafts,
         Kept::FollowedPersons,
@@ -42,6 +44,7 @@ impl Kept {
         Kept::Registrations,
         Kept::WatchDeliveries,
         Kept::Referrals,
+        Kept::Mandates,
     ];
 
     /// The configuration key (`MAILLAGE_CONSERVATION_<KEY>` with `-` as `_`).
@@ -55,6 +58,7 @@ impl Kept {
             Kept::Registrations => "inscriptions-ateliers",
             Kept::WatchDeliveries => "envois-veille",
             Kept::Referrals => "orientations",
+            Kept::Mandates => "mandats",
         }
     }
 
@@ -71,6 +75,9 @@ impl Kept {
             Kept::Registrations => "Inscriptions aux ateliers : prénom, contact",
             Kept::WatchDeliveries => "Nouvelles de la veille déjà envoyées à un abonné",
             Kept::Referrals => "Personne orientée : prénom, contact, demande, note",
+            Kept::Mandates => {
+                "Mandats : nom et contact de la personne, démarches, ce qui a été fait pour elle"
+            }
         }
     }
 
@@ -85,6 +92,7 @@ impl Kept {
             Kept::Registrations => "après l'atelier",
             Kept::WatchDeliveries => "après l'envoi",
             Kept::Referrals => "après la fin du parcours (ou son dernier changement)",
+            Kept::Mandates => "après la fin du mandat (durée écoulée ou révocation)",
         }
     }
 
@@ -107,6 +115,7 @@ impl Kept {
             Kept::Registrations => 90,
             Kept::WatchDeliveries => 90,
             Kept::Referrals => 12,
+            Kept::Mandates => 365,
         }
     }
 
@@ -121,6 +130,7 @@ impl Kept {
             Kept::Registrations => (1, 365),
             Kept::WatchDeliveries => (35, 365),
             Kept::Referrals => (1, 36),
+            Kept::Mandates => (90, 1095),
         }
     }
 
@@ -132,7 +142,7 @@ impl Kept {
 /// The delays in force.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Retention {
-    values: [i64; 8],
+    values: [i64; Kept::ALL.len()],
 }
 
 impl Default for Retention {

@@ -64,7 +64,7 @@ pub struct LinkTarget {
 }
 
 /// A new random token (256 bits, hexadecimal) and its hash.
-pub(crate) fn new_token() -> (String, String) {
+pub fn new_token() -> (String, String) {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
     let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();

@@ -312,6 +312,8 @@ impl Store {
     /// Erases a person and everything recorded about them (their diagnostics).
     pub async fn delete_person(&self, id: &str) -> Result<bool> {
         self.anonymise_in_activities(&[id.to_string()]).await?;
+        // Their mandates go with them (cascade); the journal keeps its lines, without identity.
+        self.journal_erasure_of(id).await?;
         on_pool!(self, pool => {
             let done = sqlx::query("DELETE FROM persons WHERE id = $1").bind(id).execute(pool).await?;
             Ok(done.rows_affected() == 1)
@@ -322,6 +324,9 @@ impl Store {
     pub async fn purge_diagnostics(&self, now: &str) -> Result<u64> {
         let leaving = self.persons_past(now).await?;
         self.anonymise_in_activities(&leaving).await?;
+        for id in &leaving {
+            self.journal_erasure_of(id).await?;
+        }
         on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
             let done = sqlx::query("DELETE FROM persons WHERE keep_until < $1")

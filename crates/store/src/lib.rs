@@ -14,6 +14,7 @@ mod diagnostic;
 mod directory;
 mod duplicates;
 mod impact;
+mod mandates;
 mod orientation;
 mod referrals;
 mod reports;
@@ -32,10 +33,13 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 pub use accounts::{MIN_PASSWORD_CHARS, NewUser, User};
 pub use activity::{NewActivity, StoredActivity};
 pub use backup::TableDigest;
-pub use campaigns::{Campaign, CampaignRequest, IssuedRequest, LinkTarget, NewRequest, token_hash};
+pub use campaigns::{
+    Campaign, CampaignRequest, IssuedRequest, LinkTarget, NewRequest, new_token, token_hash,
+};
 pub use diagnostic::{Draft, NewDiagnostic, NewPerson, Person, StoredDiagnostic, normalise_code};
 pub use directory::{ImportOutcome, ImportRecord, ImportSummary, StoredPlace};
 pub use duplicates::MergeSummary;
+pub use mandates::{Entry, NewAct, NewMandate, StoredAct, StoredHabilitation, StoredMandate};
 pub use orientation::UnmetRequest;
 pub use referrals::{
     JourneyParticipation, NewReferral, ReferralEvent, Shared, StoredReferral, Transition,
@@ -127,6 +131,9 @@ pub(crate) fn new_id() -> String {
     uuid::Uuid::now_v7().simple().to_string()
 }
 
+/// The guard of migration 0017, put back after a reset.
+const JOURNAL_GUARD_SQLITE: &str = "CREATE TRIGGER mandate_journal_no_delete BEFORE DELETE ON mandate_journal BEGIN SELECT RAISE(ABORT, 'le journal des mandats est en ajout seul : aucune ligne ne s''efface'); END";
+
 impl Store {
     /// Connects and migrates. `sqlite://path` (file created when missing), `sqlite::memory:`,
     /// or `postgres://…`.
@@ -191,8 +198,36 @@ impl Store {
         on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
             // Children before their parents; every table of the migrations is named.
+            // The journal refuses any delete (migration 0017): emptying the whole base is the one
+            // exception, done by the base's owner with the guard lifted for this transaction.
+            match self {
+                Store::Sqlite(_) => {
+                    for sql in [
+                        "DROP TRIGGER mandate_journal_no_delete",
+                        "DELETE FROM mandate_journal",
+                        JOURNAL_GUARD_SQLITE,
+                    ] {
+                        sqlx::query(sql).execute(&mut *tx).await?;
+                    }
+                }
+                Store::Postgres(_) => {
+                    for sql in [
+                        "ALTER TABLE mandate_journal DISABLE TRIGGER mandate_journal_no_truncate",
+                        "TRUNCATE mandate_journal",
+                        "ALTER TABLE mandate_journal ENABLE TRIGGER mandate_journal_no_truncate",
+                    ] {
+                        sqlx::query(sql).execute(&mut *tx).await?;
+                    }
+                }
+            }
             for sql in [
                 "DELETE FROM sessions",
+                "DELETE FROM mandate_acts",
+                "DELETE FROM mandate_demarches",
+                "DELETE FROM mandates",
+                "DELETE FROM person_links",
+                "DELETE FROM mandate_offers",
+                "DELETE FROM habilitations",
                 "DELETE FROM password_resets",
                 "DELETE FROM referral_events",
                 "DELETE FROM referrals",

@@ -6,6 +6,7 @@
 
 mod history;
 mod library;
+mod mandates;
 mod places;
 mod sessions;
 
@@ -361,6 +362,12 @@ async fn load(
     }
     // The accounts exist now: what follows failing, the report still tells their passwords.
     let history = async {
+        let busiest_name = store
+            .organisation(&busiest)
+            .await?
+            .map(|o| o.name)
+            .unwrap_or_default();
+        mandates::load_mandates(store, &busiest, &busiest_name, crate::today()).await?;
         library::load_library_and_watch(store, &busiest).await?;
         history::load_activity(store, &places, &org_ids, &busiest, reception_org.as_deref()).await
     };

@@ -8,6 +8,7 @@ pub mod demo;
 pub mod diagnostic;
 pub mod export;
 pub mod import;
+pub mod journal;
 pub mod orient;
 pub mod resources;
 pub mod search;

@@ -7,6 +7,7 @@ mod activity;
 mod campaigns;
 mod diagnostic;
 mod directory;
+mod mandates;
 mod operations;
 mod referrals;
 mod resources;
