@@ -3,6 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { chromium } from 'playwright-core';
 
@@ -1075,4 +1076,104 @@ test('questionnaire avant/après : la personne répond seule par le lien, sans c
   await person.click('button.primary');
   assert.match(await person.textContent('[role=status]'), /Merci/);
   assert.ok(await person.evaluate(() => document.documentElement.scrollWidth) <= 360);
+});
+
+// Issue #19: a habilitated helper records a three-démarche mandate by keyboard on a phone,
+// prints its one-page attestation, uses it; the person stops it alone with their link; a
+// later use is refused with the reason; another structure does not even see it; the
+// coordinator's habilitations keep their history.
+test('mandat au clavier sur 360 px : attestation d\'une page, usage, arrêt par la personne, refus ensuite', async () => {
+  const viewport = { width: 360, height: 740 };
+  const helper = await newPage(viewport);
+  await signIn(helper, 'aidant@demo.maillage.example');
+  await clickNav(helper, '/mandats');
+  await helper.waitForSelector('h1');
+  assert.match(await helper.textContent('main'), /habilité/);
+  await checkA11y(helper, 'les mandats de la structure');
+  await helper.click('a[href^="/mandats/nouveau"]');
+  await helper.waitForSelector('form.mandate-form');
+  await checkA11y(helper, 'le formulaire de mandat');
+  const structure = await helper.getAttribute('input[name=structure]', 'value');
+  // By keyboard only, counting what the helper presses: the name, three démarches, the
+  // confirmation read with the person; duration (1 year) and consent (on screen) as proposed.
+  let presses = 0;
+  const press = async (key, times = 1) => {
+    for (let i = 0; i < times; i++) { await helper.keyboard.press(key); presses += 1; }
+  };
+  await helper.focus('#nom');
+  await helper.keyboard.type('Germaine Clavier');
+  presses += 1;
+  await press('Tab'); await press('Space');            // papiers
+  await press('Tab', 2); await press('Space');         // social
+  await press('Tab', 4); await press('Space');         // argent
+  await press('Tab', 3);                                // justice, étranger, loisirs
+  await press('Tab', 3);                                // durée, accord, contact
+  await press('Tab'); await press('Space');            // texte lu
+  await press('Tab'); await press('Enter');            // enregistrer
+  await helper.waitForSelector('article.attestation');
+  assert.ok(presses <= 30, `${presses} touches`);
+  const facts = await helper.textContent('article.attestation');
+  assert.match(facts, /Germaine Clavier/);
+  assert.match(facts, /Papiers - Citoyenneté, Social - Santé, Argent - Impôts - Consommation/);
+  await checkA11y(helper, "l'attestation");
+  const personUrl = (await helper.textContent('.qr .url')).trim();
+  assert.match(personUrl, /\/mon-mandat\/[0-9a-f]{64}$/);
+  // Printed: one A4 page, read back.
+  await helper.emulateMedia({ media: 'print' });
+  const pdf = await helper.pdf({ format: 'A4' });
+  await helper.emulateMedia({ media: 'screen' });
+  assert.equal((pdf.toString('latin1').match(/\/Type\s*\/Page[^s]/g) ?? []).length, 1, 'une seule page A4');
+  const printed = execFileSync('pdftotext', ['-layout', '-', '-'], { input: pdf }).toString();
+  for (const part of ['Attestation de mandat', 'Germaine Clavier', 'Social - Santé', 'mots de passe', 'Empreinte', 'Mon lien personnel']) {
+    assert.ok(printed.includes(part), `« ${part} » absent du PDF`);
+  }
+  // Used for a démarche, in the person's place: the password typed by mistake is masked.
+  await helper.click('a:has-text("Retour au mandat")');
+  await helper.waitForSelector('form[action$="/actes"]');
+  const mandateUrl = helper.url();
+  await helper.selectOption('#demarche', 'social');
+  await helper.check('#maniere-a-la-place');
+  await helper.fill('#quoi', 'Déclaration trimestrielle, mot de passe : Soleil2024!');
+  await helper.click('form[action$="/actes"] button[type=submit]');
+  await helper.waitForURL(/fait=acte/);
+  assert.match(await helper.textContent('[role=status]'), /masqué/);
+  assert.doesNotMatch(await helper.textContent('main'), /Soleil2024/);
+  await checkA11y(helper, 'le mandat après une démarche');
+  // A second tab keeps the form open while the person stops the mandate.
+  const stale = await helper.context().newPage();
+  await stale.goto(mandateUrl);
+  // The person, alone on their phone, with their link.
+  const person = await newPage(viewport);
+  await person.goto(personUrl);
+  assert.match(await person.textContent('main'), /Déclaration trimestrielle/);
+  await checkA11y(person, 'la page de la personne');
+  await person.click('form[action$="/arret"] button');
+  await person.waitForURL(/fait=arret/);
+  assert.match(await person.textContent('[role=status]'), /arrêté/);
+  // A later use is refused, with the reason.
+  await stale.selectOption('#demarche', 'papiers');
+  await stale.fill('#quoi', 'Demande de passeport');
+  await stale.click('form[action$="/actes"] button[type=submit]');
+  await stale.waitForSelector('[role=alert]');
+  assert.match(await stale.textContent('[role=alert]'), /refusé : le mandat a été révoqué/);
+  await helper.goto(`${mandateUrl}/revocation`);
+  assert.match(await helper.textContent('article.attestation'), /arrêté depuis/);
+  // Another structure does not see it.
+  const other = await newPage(viewport);
+  await signIn(other, 'accueil@demo.maillage.example');
+  const seen = await other.goto(mandateUrl);
+  assert.equal(seen.status(), 404);
+  // The coordinator habilitates again: the history keeps both grants.
+  const coord = await newPage(viewport);
+  await signIn(coord, 'coordination@demo.maillage.example');
+  await coord.goto(`${BASE}/mandats/habilitations/${structure}`);
+  await checkA11y(coord, 'les habilitations');
+  const card = coord.locator('section.card', { hasText: 'Dominique Aidante' });
+  await card.locator('input[type=date]').fill(new Date().toISOString().slice(0, 10));
+  await card.locator('button:has-text("Habiliter")').click();
+  await coord.waitForSelector('h1');
+  assert.match(await coord.locator('section.card', { hasText: 'Dominique Aidante' }).textContent(), /Historique \(2\)/);
+  for (const p of [helper, stale, person, other, coord]) {
+    assert.ok(await p.evaluate(() => document.documentElement.scrollWidth) <= 360, 'rien ne déborde');
+  }
 });

@@ -26,6 +26,7 @@ const PERSON_LINK_DAYS: i64 = 400;
 
 /// A mandate with what pages, the API and the CLI show of it.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = Mandat)]
 pub struct MandateView {
     pub id: String,
     #[serde(rename = "structure")]
@@ -77,12 +78,15 @@ pub struct MandateView {
 }
 
 impl MandateView {
+    /// The démarches covered, in the order of the national list.
     pub fn demarche_labels(&self) -> Vec<&'static str> {
-        self.demarches
+        let mut list: Vec<Demarche> = self
+            .demarches
             .iter()
             .filter_map(|d| Demarche::from_slug(d))
-            .map(Demarche::label)
-            .collect()
+            .collect();
+        list.sort();
+        list.into_iter().map(Demarche::label).collect()
     }
 
     pub fn is_active(&self) -> bool {
@@ -104,6 +108,7 @@ impl MandateView {
 
 /// An act with what pages show of it.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = ActeSousMandat)]
 pub struct ActView {
     pub id: String,
     #[serde(rename = "mandat")]
@@ -206,6 +211,7 @@ pub struct PersonSpace {
 
 /// The public check of an attestation: no name, only what the paper already says.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = VerificationAttestation)]
 pub struct AttestationCheck {
     /// The fingerprint matches the mandate as recorded.
     #[serde(rename = "conforme")]
@@ -226,6 +232,7 @@ pub struct AttestationCheck {
 /// An act to record, from the page, the API or the CLI.
 #[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
 #[serde(default)]
+#[schema(as = FormulaireActe)]
 pub struct ActForm {
     pub demarche: String,
     /// `avec` or `a-la-place`.
@@ -239,6 +246,7 @@ pub struct ActForm {
 /// A revocation: `par` is `personne-aidant` (the person asked the helper) or `structure`.
 #[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
 #[serde(default)]
+#[schema(as = Revocation)]
 pub struct RevokeForm {
     #[serde(rename = "par")]
     pub by: String,
@@ -252,8 +260,10 @@ pub struct HabilitationForm {
     pub user_id: String,
     #[serde(rename = "formation")]
     pub trained_on: String,
-    /// `donner` or `retirer`.
+    /// `donner`, `retirer`, or `offre` (the démarches the structure offers).
     pub action: String,
+    /// With `offre`: the démarches offered (none: all).
+    pub demarches: Vec<String>,
 }
 
 /// A habilitation with the names a page shows.
@@ -280,6 +290,11 @@ pub struct TowardAutonomy {
     pub resources: Vec<(String, String)>,
     /// (title, date, address) of coming workshops.
     pub workshops: Vec<(String, String, String)>,
+}
+
+/// A key for a mandate form, sent with it once: a second submission records nothing more.
+pub fn new_form_key() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
 }
 
 fn french_day(s: &str) -> String {

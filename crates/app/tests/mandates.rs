@@ -108,6 +108,7 @@ async fn a_mandate_from_habilitation_to_refusal() {
         user_id: helper_id.clone(),
         trained_on: chrono::Local::now().date_naive().to_string(),
         action: "donner".into(),
+        ..Default::default()
     };
     assert_eq!(
         kind(app.change_habilitation(Some(&helper), &org, &grant).await),

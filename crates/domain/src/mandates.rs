@@ -158,6 +158,7 @@ pub const ACT_TEXT_MAX: usize = 300;
 /// Where a mandate stands on a day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case")]
+#[schema(as = StatutMandat)]
 pub enum MandateStatus {
     /// Waiting for the person to accept through their link.
     AwaitingConsent,
@@ -258,6 +259,7 @@ pub fn may_use(
 /// The mandate form, as the helper fills it with the person.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
+#[schema(as = FormulaireMandat)]
 pub struct MandateForm {
     /// The person's first and last names, as on the attestation.
     #[serde(rename = "nom")]
@@ -284,6 +286,9 @@ pub struct MandateForm {
     /// The mandate this one renews (same person, same structure).
     #[serde(rename = "renouvelle")]
     pub renews: String,
+    /// Sent with the form once (the page's): a second submission records nothing more.
+    #[serde(rename = "cle")]
+    pub form_key: String,
 }
 
 /// A checked mandate form.

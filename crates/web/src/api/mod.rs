@@ -27,6 +27,7 @@ mod activity;
 mod diagnostic;
 mod directory;
 mod import;
+mod mandates;
 mod organisations;
 mod orientation;
 mod quality;
@@ -171,6 +172,7 @@ impl Paging {
         (name = "ateliers", description = "Agenda et inscriptions"),
         (name = "ressources", description = "Ressourcerie et veille"),
         (name = "orientation", description = "Orienter et transmettre"),
+        (name = "mandats", description = "Mandats : faire à la place d'une personne, avec son accord écrit"),
         (name = "activite", description = "Indicateurs et statistiques"),
     )
 )]
@@ -229,6 +231,10 @@ pub fn router() -> OpenApiRouter<State> {
         .routes(routes!(orientation::list_requests))
         .routes(routes!(referrals::list_referrals))
         .routes(routes!(referrals::get_referral, referrals::answer_referral))
+        .routes(routes!(mandates::list_mandates, mandates::record_mandate))
+        .routes(routes!(mandates::get_mandate))
+        .routes(routes!(mandates::record_act))
+        .routes(routes!(mandates::revoke_mandate))
         .routes(routes!(activity::statistics))
         .routes(routes!(activity::indicators))
 }

@@ -42,6 +42,7 @@ mod diagnostic;
 mod duplicates;
 mod impact;
 mod jobs;
+mod mandates;
 pub(crate) mod orientation;
 mod quality;
 mod referrals;
@@ -174,6 +175,7 @@ pub fn routes() -> Router<State> {
         .merge(watch::routes())
         .merge(orientation::routes())
         .merge(referrals::routes())
+        .merge(mandates::routes())
         .route("/static/maillage.css", get(crate::assets::stylesheet))
         .route("/static/{version}/{file}", get(crate::assets::versioned))
         .route("/accessibilite", get(accessibility))
@@ -228,6 +230,7 @@ async fn privacy(AxState(state): AxState<State>, viewer: Viewer) -> Response {
             format!("Une orientation transmise à une structure partenaire ne part qu'avec l'accord de la personne (oral, confirmé par l'aidant, ou donné par elle-même avec un lien). Seuls un prénom ou un pseudonyme, le contact qu'elle choisit, sa demande, son niveau et une courte note sont transmis, visibles des seules deux structures. Si elle retire son accord, ce qui a été transmis est effacé des deux côtés ; sinon ses données le sont {d} après la fin de son parcours, ou {d} après le dernier changement d'un parcours resté ouvert. Les coordinateurs ne voient que des chiffres agrégés.", d = d(Kept::Referrals)),
             "Les notes d'un compte rendu d'activité ne sont lues que par leur auteur, y compris dans l'export des données d'une personne. Quand une personne suivie est effacée, les notes et les textes libres des comptes rendus qui la concernaient seule le sont aussi ; les chiffres restent, sans elle. Un lien public vers les statistiques d'une structure ne montre qu'une période d'au moins quatre semaines et regroupe tout effectif de moins de cinq personnes.".into(),
             "Une ressource proposée garde le nom de la structure et du compte qui l'ont proposée, pour la relecture. Le vérificateur de liens n'envoie aux sites que l'adresse de la page, sans aucune donnée de personne.".into(),
+            format!("Quand une personne confie à une structure des démarches à faire à sa place, un mandat écrit le dit : son nom et le contact qu'elle choisit, les démarches couvertes, la durée, comment elle a donné son accord et le texte qu'elle a lu. Seuls les aidants habilités de cette structure l'utilisent ; chaque démarche faite pour elle est notée (quoi, quand, par qui). Avec son lien personnel, elle voit cette liste et peut arrêter le mandat à tout moment, seule. Aucun mot de passe n'est gardé. Le mandat et ce qui a été fait sont effacés {} après sa fin ; le journal qui prouve ce qui s'est passé reste, sans son nom.", d(Kept::Mandates)),
             "Pour consulter, exporter ou effacer vos données, adressez-vous à l'administrateur de votre réseau.".into(),
         ],
     })

@@ -126,6 +126,9 @@ pub const REFERRAL_LINK_PERSON: &str = "Gaston-Lien-A";
 /// The person of A's referral waiting for their consent by link.
 pub const REFERRAL_CONSENT_PERSON: &str = "Huguette-Accord-A";
 pub const REFERRAL_CONSENT_CONTACT: &str = "huguette.accord.a@exemple.fr";
+/// The name on A's mandate, and what was done under it.
+pub const MANDATE_A_PERSON: &str = "Odile-Mandante-A";
+pub const MANDATE_A_ACT: &str = "ACTE-SOUS-MANDAT-A";
 /// Private notes of A's records: the member of A's own, and a colleague's.
 pub const ACTIVITY_A_NOTE: &str = "NOTE-PRIVEE-MEMBRE-A";
 pub const ACTIVITY_COLLEAGUE_NOTE: &str = "NOTE-PRIVEE-COLLEGUE-A";
@@ -179,6 +182,16 @@ pub const SECRETS: &[Secret] = &[
     Secret {
         text: DIAGNOSTIC_A_OBSERVATION,
         what: "une observation du diagnostic de A",
+        seen_by: &[Caller::MemberA],
+    },
+    Secret {
+        text: MANDATE_A_PERSON,
+        what: "le nom de la personne qui a donné mandat à A",
+        seen_by: &[Caller::MemberA],
+    },
+    Secret {
+        text: MANDATE_A_ACT,
+        what: "une démarche faite sous le mandat de A",
         seen_by: &[Caller::MemberA],
     },
     Secret {
@@ -296,6 +309,14 @@ pub struct Ids {
     /// A diagnostic taken alone, without account (its resume code).
     pub draft_code: String,
     pub catalogue_entry: String,
+    /// A's mandate (the member of A is habilitated by the coordinator of 54), the person's
+    /// link and the mandate's fingerprint.
+    pub mandate_a: String,
+    pub mandate_token: String,
+    pub mandate_fingerprint: String,
+    /// A mandate of A waiting for the person's consent by link, and that link.
+    pub mandate_pending: String,
+    pub mandate_pending_token: String,
     /// A password reset link of the member of A (sent by e-mail).
     pub reset_token: String,
     /// The import job of the coordinator of 54 (per server).

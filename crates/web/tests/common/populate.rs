@@ -360,6 +360,80 @@ pub(super) async fn populate(app: &App, store: &Store) -> (Ids, HashMap<Caller, 
         .await
         .expect("lien d'accord");
 
+    // A's mandate: the coordinator of 54 habilitated the member of A, who recorded a mandate
+    // with A's followed person and noted a démarche under it.
+    app.change_habilitation(
+        Some(&coord),
+        &ids.org_a,
+        &maillage_app::mandates::HabilitationForm {
+            user_id: member_a.user_id.clone(),
+            trained_on: today.to_string(),
+            action: "donner".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("habilitation")
+    .expect("formulaire valide");
+    let recorded = app
+        .record_mandate(
+            Some(&member_a),
+            &maillage_domain::mandates::MandateForm {
+                person_name: MANDATE_A_PERSON.into(),
+                demarches: vec!["social".into(), "papiers".into()],
+                duration: "1-an".into(),
+                consent: "ecran".into(),
+                text_read: true,
+                person_id: ids.person_a.clone(),
+                organisation_id: ids.org_a.clone(),
+                ..Default::default()
+            },
+            None,
+        )
+        .await
+        .expect("mandat")
+        .expect("formulaire valide");
+    ids.mandate_a = recorded.mandate_id;
+    ids.mandate_token = recorded.link_token.expect("lien personnel");
+    app.record_act(
+        Some(&member_a),
+        &ids.mandate_a,
+        &maillage_app::mandates::ActForm {
+            demarche: "social".into(),
+            manner: "a-la-place".into(),
+            what: MANDATE_A_ACT.into(),
+        },
+    )
+    .await
+    .expect("acte")
+    .expect("valide");
+    let pending = app
+        .record_mandate(
+            Some(&member_a),
+            &maillage_domain::mandates::MandateForm {
+                person_name: MANDATE_A_PERSON.into(),
+                contact: PERSON_A_CONTACT.into(),
+                demarches: vec!["logement".into()],
+                duration: "31-jours".into(),
+                consent: "lien".into(),
+                text_read: true,
+                person_id: ids.person_a.clone(),
+                organisation_id: ids.org_a.clone(),
+                ..Default::default()
+            },
+            None,
+        )
+        .await
+        .expect("mandat en attente")
+        .expect("formulaire valide");
+    ids.mandate_pending = pending.mandate_id;
+    ids.mandate_pending_token = pending.link_token.expect("lien personnel");
+    ids.mandate_fingerprint = app
+        .mandate_view(Some(&member_a), &ids.mandate_a)
+        .await
+        .expect("mandat")
+        .fingerprint;
+
     // A's workshop (a held session, one to come) with a registration.
     let held = today - Duration::days(7);
     let coming = today + Duration::days(14);

@@ -77,6 +77,20 @@ pub(super) fn referral_form(structure: &str, ids: &Ids) -> Payload {
     ])
 }
 
+pub(super) fn mandate_form(ids: &Ids) -> Payload {
+    form(&[
+        ("structure", &ids.org_a),
+        ("personne", &ids.person_a),
+        ("nom", "Personne du nouveau mandat"),
+        ("demarches", "logement"),
+        ("demarches", "transports"),
+        ("duree", "31-jours"),
+        ("accord", "ecran"),
+        ("texte_lu", "oui"),
+        ("cle", "cle-du-formulaire-de-test"),
+    ])
+}
+
 pub(super) async fn call(row: &Row, caller: Caller, world: &World) -> Call {
     let ids = &world.ids;
     let yesterday = (maillage_app::today() - chrono::Duration::days(1))
@@ -355,6 +369,69 @@ pub(super) async fn call(row: &Row, caller: Caller, world: &World) -> Call {
         ("GET", "/orientations/{id}/export", _) => {
             c.uri = format!("/orientations/{}/export", ids.referral_a);
             c.shows = Some(common::REFERRAL_A_CONTACT.into());
+        }
+        ("GET", "/mandats", _) => c.shows = Some(common::MANDATE_A_PERSON.into()),
+        ("GET", "/mandats/nouveau", _) => {}
+        ("POST", "/mandats/nouveau", _) => c.payload = mandate_form(ids),
+        ("GET", "/mandats/verifier/{id}", _) => {
+            c.uri = format!(
+                "/mandats/verifier/{}?empreinte={}",
+                ids.mandate_a, ids.mandate_fingerprint
+            );
+            c.link = true;
+        }
+        ("GET", "/mandats/habilitations/{organisation}", _) => {
+            c.uri = format!("/mandats/habilitations/{}", ids.org_a)
+        }
+        ("POST", "/mandats/habilitations/{organisation}", _) => {
+            c.uri = format!("/mandats/habilitations/{}", ids.org_a);
+            c.payload = form(&[
+                ("aidant", &ids.users["membre.a@test.fr"]),
+                ("formation", &yesterday),
+                ("action", "donner"),
+            ]);
+        }
+        ("GET", "/mandats/{id}", _) => {
+            c.uri = format!("/mandats/{}", ids.mandate_a);
+            c.shows = Some(common::MANDATE_A_ACT.into());
+        }
+        ("POST", "/mandats/{id}/actes", _) => {
+            c.uri = format!("/mandats/{}/actes", ids.mandate_a);
+            c.payload = form(&[
+                ("demarche", "papiers"),
+                ("maniere", "avec"),
+                ("quoi", "Demande de carte d'identité préparée"),
+            ]);
+        }
+        ("GET", "/mandats/{id}/revocation", _) => {
+            c.uri = format!("/mandats/{}/revocation", ids.mandate_a)
+        }
+        ("POST", "/mandats/{id}/revocation", _) => {
+            c.uri = format!("/mandats/{}/revocation", ids.mandate_a);
+            c.payload = form(&[("par", "personne-aidant")]);
+        }
+        ("GET", "/mandats/{id}/attestation", _) => {
+            c.uri = format!("/mandats/{}/attestation", ids.mandate_a);
+            c.shows = Some(common::MANDATE_A_PERSON.into());
+        }
+        ("POST", "/mandats/{id}/lien", _) => {
+            c.uri = format!("/mandats/{}/lien", ids.mandate_a);
+            c.shows = Some(common::MANDATE_A_PERSON.into());
+        }
+        ("GET", "/mon-mandat/{token}", _) => {
+            c.uri = format!("/mon-mandat/{}", ids.mandate_token);
+            c.shows = Some(common::MANDATE_A_ACT.into());
+            c.link = true;
+        }
+        ("POST", "/mon-mandat/{token}/accord", _) => {
+            c.uri = format!("/mon-mandat/{}/accord", ids.mandate_pending_token);
+            c.payload = form(&[("mandat", &ids.mandate_pending)]);
+            c.link = true;
+        }
+        ("POST", "/mon-mandat/{token}/arret", _) => {
+            c.uri = format!("/mon-mandat/{}/arret", ids.mandate_token);
+            c.payload = form(&[("mandat", &ids.mandate_a)]);
+            c.link = true;
         }
         ("GET", "/orientations/reponse/{token}", _) => {
             c.uri = format!("/orientations/reponse/{}", ids.response_token);
@@ -705,6 +782,32 @@ pub(super) async fn call(row: &Row, caller: Caller, world: &World) -> Call {
         }
         ("GET", "/api/v1/demandes", _) => {}
         ("GET", "/api/v1/orientations", _) => c.shows = Some(common::REFERRAL_A_PERSON.into()),
+        ("GET", "/api/v1/mandats", _) => c.shows = Some(common::MANDATE_A_PERSON.into()),
+        ("POST", "/api/v1/mandats", _) => {
+            c.payload = Payload::Json(json!({
+                "nom": "Personne du mandat par l'API",
+                "demarches": ["logement"],
+                "duree": "31-jours",
+                "accord": "ecran",
+                "texte_lu": true,
+                "personne": ids.person_a,
+                "structure": ids.org_a,
+            }))
+        }
+        ("GET", "/api/v1/mandats/{id}", _) => {
+            c.uri = format!("/api/v1/mandats/{}", ids.mandate_a);
+            c.shows = Some(common::MANDATE_A_PERSON.into());
+        }
+        ("POST", "/api/v1/mandats/{id}/actes", _) => {
+            c.uri = format!("/api/v1/mandats/{}/actes", ids.mandate_a);
+            c.payload = Payload::Json(
+                json!({"demarche": "papiers", "maniere": "avec", "quoi": "Carte d'identité"}),
+            );
+        }
+        ("POST", "/api/v1/mandats/{id}/revocation", _) => {
+            c.uri = format!("/api/v1/mandats/{}/revocation", ids.mandate_a);
+            c.payload = Payload::Json(json!({"par": "structure"}));
+        }
         ("GET", "/api/v1/orientations/{id}", _) => {
             c.uri = format!("/api/v1/orientations/{}", ids.referral_a);
             c.shows = Some(common::REFERRAL_A_PERSON.into());
