@@ -1177,3 +1177,36 @@ test('mandat au clavier sur 360 px : attestation d\'une page, usage, arrêt par 
     assert.ok(await p.evaluate(() => document.documentElement.scrollWidth) <= 360, 'rien ne déborde');
   }
 });
+
+// Issue #19: a person's request about their data, noted with its one-month deadline and
+// answered from one page; the register of processing for administrators.
+test('demande d\'accès notée, données lues et remises ; registre des traitements', async () => {
+  const helper = await newPage({ width: 360, height: 740 });
+  await signIn(helper, 'aidant@demo.maillage.example');
+  await clickNav(helper, '/demandes');
+  await helper.waitForSelector('h1');
+  await checkA11y(helper, 'les demandes sur les données');
+  await helper.check('#droit-acces');
+  await helper.selectOption('#personne', { label: 'Karim (démonstration)' });
+  await helper.click('form[action="/demandes"] button[type=submit]');
+  await helper.waitForURL(/\/demandes\/[0-9a-f]+$/);
+  assert.match(await helper.textContent('main'), /\(3[01] jour\(s\)\)|\(2[89] jour\(s\)\)/);
+  assert.match(await helper.textContent('main'), /1 fiche\(s\) de personne suivie/);
+  await checkA11y(helper, 'une demande');
+  const download = await helper.request.get(helper.url() + '/export');
+  assert.equal(download.status(), 200);
+  assert.match(await download.text(), /Karim/);
+  await helper.fill('#reponse', 'Fichier remis en main propre');
+  await helper.click('form button.primary');
+  await helper.waitForSelector('dl.place-facts');
+  assert.match(await helper.textContent('main'), /Traitée/);
+  assert.ok(await helper.evaluate(() => document.documentElement.scrollWidth) <= 360);
+  const admin = await newPage();
+  await signIn(admin, 'admin@demo.maillage.example');
+  await admin.goto(`${BASE}/admin/registre`);
+  await checkA11y(admin, 'le registre des traitements');
+  assert.match(await admin.textContent('main'), /Mandats : démarches faites à la place/);
+  const privacy = await newPage();
+  await privacy.goto(`${BASE}/donnees-personnelles`);
+  assert.match(await privacy.textContent('main'), /journal qui prouve/);
+});

@@ -175,6 +175,11 @@ db.commit()
 PY
 if "$BIN" --database "$DB" journal verifier > "$WORK/journal.txt"; then echo "journal altéré accepté" >&2; exit 1; fi
 grep -q "ligne 3 : son contenu a été modifié" "$WORK/journal.txt"
+# The register of processing (issue #19), written from the declarations of the code.
+"$BIN" --database "$DB" export registre --output "$WORK/registre.md"
+grep -q "^# Registre des activités de traitement" "$WORK/registre.md"
+grep -q "^## Mandats" "$WORK/registre.md"
+grep -q '`mandate_journal`' "$WORK/registre.md"
 
 step "Arrêts brutaux (SIGKILL) pendant un import, un lot d'activités et des fusions (SQLite et PostgreSQL)"
 scripts/crash-safety.sh "$BIN" sqlite postgres

@@ -424,6 +424,8 @@ impl App {
             .clone()
             .ok_or(AppError::NotFound)?;
         may_handle_persons(actor, &organisation_id)?;
+        self.note_access(actor, &organisation_id, "diagnostic", &diagnostic.id)
+            .await?;
         self.view_of(diagnostic).await
     }
 
@@ -506,6 +508,8 @@ impl App {
         id: &str,
     ) -> Result<(Person, Vec<StoredDiagnostic>), AppError> {
         let person = self.person_of(actor, id).await?;
+        self.note_access(actor, &person.organisation_id, "personne", &person.id)
+            .await?;
         let diagnostics = self.store.diagnostics_of_person(&person.id).await?;
         Ok((person, diagnostics))
     }

@@ -2,6 +2,7 @@
 //! and the CLI: each service asks the policy, then the store. No HTTP here: errors say what went
 //! wrong ([`ErrorKind`]), the web crate says it in HTTP.
 
+pub mod access;
 pub mod accounts;
 pub mod activity;
 pub mod booklet;
@@ -20,7 +21,9 @@ pub mod organisations;
 pub mod orientation;
 pub mod quality;
 pub mod referrals;
+pub mod register;
 pub mod reports;
+pub mod requests;
 pub mod resources;
 pub mod retention;
 pub mod schedule;

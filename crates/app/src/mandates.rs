@@ -167,6 +167,8 @@ pub struct MandateDesk {
     /// The démarches the structure offers mandates for.
     pub offered: Vec<Demarche>,
     pub mandates: Vec<MandateView>,
+    /// The caller is the structure's referent for personal data (reads the access log).
+    pub data_referent: bool,
     /// Acts of the last twelve months done with the person and in their place.
     pub acts_with: u64,
     pub acts_in_place: u64,
@@ -338,7 +340,7 @@ fn stamp(t: chrono::DateTime<Utc>) -> String {
 impl App {
     /// The structure the caller works with mandates for: the one asked (they must be a member),
     /// or their only one.
-    async fn mandate_organisation(
+    pub(crate) async fn mandate_organisation(
         &self,
         actor: Option<&Actor>,
         wanted: Option<&str>,
@@ -518,6 +520,7 @@ impl App {
         let since = stamp(Utc::now() - Duration::days(365));
         let (acts_with, acts_in_place) = self.store.act_counts(&organisation.id, &since).await?;
         Ok(MandateDesk {
+            data_referent: self.is_data_referent(actor, &organisation.id).await?,
             offered: self.offered(&organisation.id).await?,
             organisation,
             habilitation,
@@ -666,6 +669,8 @@ impl App {
         id: &str,
     ) -> Result<MandatePage, AppError> {
         let (m, organisation) = self.own_mandate(actor, id).await?;
+        self.note_access(actor, &organisation.id, "mandat", &m.id)
+            .await?;
         let may_act = self.check_act(actor, &organisation.id).await.is_ok();
         let dates = dates_of(&m)?;
         let usable = m
@@ -698,6 +703,8 @@ impl App {
         id: &str,
     ) -> Result<MandateView, AppError> {
         let (m, organisation) = self.own_mandate(actor, id).await?;
+        self.note_access(actor, &organisation.id, "mandat", &m.id)
+            .await?;
         self.mandate_view_of(m, &organisation.name).await
     }
 

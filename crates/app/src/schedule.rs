@@ -84,7 +84,7 @@ impl Job {
             Job::ReportEmails => "Efface les adresses des signalements traités",
             Job::Campaigns => "Efface les adresses des campagnes closes et les liens expirés",
             Job::Diagnostics => {
-                "Efface les personnes suivies arrivées à échéance et les diagnostics en cours abandonnés"
+                "Efface les personnes suivies et les mandats arrivés à échéance, les diagnostics en cours abandonnés et les consultations anciennes"
             }
             Job::ActivityLog => "Allège le journal des changements d'activité",
             Job::Registrations => "Efface les inscriptions aux ateliers passés",
@@ -178,9 +178,18 @@ impl App {
             }
             Job::Diagnostics => {
                 let mandates = self.store.purge_mandates(&stamp(now)).await?;
+                let consultations = self
+                    .store
+                    .purge_access_log(&stamp(
+                        now - self
+                            .retention
+                            .duration(maillage_domain::retention::Kept::AccessLog),
+                    ))
+                    .await?;
+                let requests = self.store.purge_person_requests(&stamp(now)).await?;
                 let n = self.store.purge_diagnostics(&stamp(now)).await?;
                 format!(
-                    "{n} personne(s) ou brouillon(s) effacé(s), {mandates} mandat(s) échu(s) effacé(s)"
+                    "{n} personne(s) ou brouillon(s) effacé(s), {mandates} mandat(s) échu(s) effacé(s), {consultations} consultation(s) oubliée(s), {requests} demande(s) ancienne(s) effacée(s)"
                 )
             }
             Job::ActivityLog => {

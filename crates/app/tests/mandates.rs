@@ -255,6 +255,38 @@ async fn a_mandate_from_habilitation_to_refusal() {
         ErrorKind::NotFound
     );
 
+    // The access log: every opening of a mandate was noted; only the structure's referent for
+    // personal data, named by the coordinator, reads it.
+    assert_eq!(
+        kind(app.access_log(Some(&helper), &org).await),
+        ErrorKind::Forbidden
+    );
+    assert_eq!(
+        kind(
+            app.appoint_data_referent(Some(&helper), &org, &colleague_id)
+                .await
+        ),
+        ErrorKind::Forbidden
+    );
+    app.appoint_data_referent(Some(&coordinator), &org, &colleague_id)
+        .await
+        .expect("référent");
+    assert_eq!(
+        kind(app.access_log(Some(&helper), &org).await),
+        ErrorKind::Forbidden
+    );
+    let (_, lines) = app
+        .access_log(Some(&colleague), &org)
+        .await
+        .expect("journal");
+    assert!(lines.iter().any(|l| l.kind == "mandat"
+        && l.object_id == recorded.mandate_id
+        && l.user_id.as_deref() == Some(helper_id.as_str())));
+    assert_eq!(
+        kind(app.access_log(Some(&stranger), &org).await),
+        ErrorKind::Forbidden
+    );
+
     // The journal: verified by the operator only, intact, then an altered line is named.
     assert_eq!(
         kind(app.verify_journal(Some(&helper)).await),

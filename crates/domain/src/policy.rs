@@ -211,6 +211,15 @@ pub enum Action {
     },
     /// Verify the journal of mandates as a whole: administrators (operators).
     VerifyJournal,
+    /// Name the member of a structure who is its referent for personal data: the coordinators
+    /// of its territory and administrators.
+    AppointDataReferent(Location),
+    /// Read who opened which followed person, diagnostic or mandate of this structure: its
+    /// referent for personal data, while a member.
+    ReadAccessLog {
+        organisation_id: String,
+        referent: bool,
+    },
 }
 
 /// The answer, with the reason in French when refused.
@@ -280,6 +289,19 @@ pub fn authorize(actor: Option<&Actor>, action: &Action, today: NaiveDate) -> De
             Decision::Allow
         } else {
             Decision::Deny("les mandats ne sont vus que par les membres de la structure mandatée")
+        };
+    }
+    if let ReadAccessLog {
+        organisation_id,
+        referent,
+    } = action
+    {
+        return if actor.member_of(organisation_id, today) && *referent {
+            Decision::Allow
+        } else {
+            Decision::Deny(
+                "le journal des consultations est lu par le référent données personnelles de la structure",
+            )
         };
     }
     if let ActUnderMandate {
@@ -432,7 +454,7 @@ pub fn authorize(actor: Option<&Actor>, action: &Action, today: NaiveDate) -> De
         RecordActivity { .. } | ShareStatistics { .. } | ReadActivityNotes { .. } => {
             Decision::Deny("réservé aux membres de la structure")
         }
-        GrantHabilitation(loc) => {
+        GrantHabilitation(loc) | AppointDataReferent(loc) => {
             if actor.coordinates(loc) {
                 Decision::Allow
             } else {
@@ -441,7 +463,7 @@ pub fn authorize(actor: Option<&Actor>, action: &Action, today: NaiveDate) -> De
                 )
             }
         }
-        ReadMandates { .. } | ActUnderMandate { .. } => {
+        ReadMandates { .. } | ActUnderMandate { .. } | ReadAccessLog { .. } => {
             Decision::Deny("réservé aux membres de la structure")
         }
         VerifyJournal => {
@@ -783,6 +805,15 @@ mod tests {
                     organisation_id: "org-2".into(),
                 },
                 Action::VerifyJournal,
+                Action::AppointDataReferent(own()),
+                Action::ReadAccessLog {
+                    organisation_id: "org-1".into(),
+                    referent: true,
+                },
+                Action::ReadAccessLog {
+                    organisation_id: "org-1".into(),
+                    referent: false,
+                },
             ];
             for (action, allowed) in actions.iter().zip(want) {
                 let d = authorize(a.as_ref(), action, today());

@@ -24,6 +24,10 @@ pub enum Kept {
     Referrals,
     /// A mandate's person (name, contact, link) and what was done for them, after its end.
     Mandates,
+    /// Who opened which followed person, diagnostic or mandate.
+    AccessLog,
+    /// A person's request about their data (access, erasure…), after it was answered.
+    PersonRequests,
 }
 
 /// The unit a delay is counted in.
@@ -35,7 +39,7 @@ pub enum Unit {
 }
 
 impl Kept {
-    pub const ALL: [Kept; 9] = [
+    pub const ALL: [Kept; 11] = [
         Kept::Sessions,
         Kept::TestDrafts,
         Kept::FollowedPersons,
@@ -45,6 +49,8 @@ impl Kept {
         Kept::WatchDeliveries,
         Kept::Referrals,
         Kept::Mandates,
+        Kept::AccessLog,
+        Kept::PersonRequests,
     ];
 
     /// The configuration key (`MAILLAGE_CONSERVATION_<KEY>` with `-` as `_`).
@@ -59,6 +65,8 @@ impl Kept {
             Kept::WatchDeliveries => "envois-veille",
             Kept::Referrals => "orientations",
             Kept::Mandates => "mandats",
+            Kept::AccessLog => "journal-consultations",
+            Kept::PersonRequests => "demandes-droits",
         }
     }
 
@@ -78,6 +86,12 @@ impl Kept {
             Kept::Mandates => {
                 "Mandats : nom et contact de la personne, démarches, ce qui a été fait pour elle"
             }
+            Kept::AccessLog => {
+                "Journal des consultations : quel membre a ouvert quelle personne suivie, quel diagnostic, quel mandat"
+            }
+            Kept::PersonRequests => {
+                "Demandes d'une personne sur ses données (accès, effacement…) : nom et contact donnés, suite donnée"
+            }
         }
     }
 
@@ -93,6 +107,8 @@ impl Kept {
             Kept::WatchDeliveries => "après l'envoi",
             Kept::Referrals => "après la fin du parcours (ou son dernier changement)",
             Kept::Mandates => "après la fin du mandat (durée écoulée ou révocation)",
+            Kept::AccessLog => "après la consultation",
+            Kept::PersonRequests => "après la réponse (le nom part dès l'effacement fait)",
         }
     }
 
@@ -116,6 +132,8 @@ impl Kept {
             Kept::WatchDeliveries => 90,
             Kept::Referrals => 12,
             Kept::Mandates => 365,
+            Kept::AccessLog => 180,
+            Kept::PersonRequests => 365,
         }
     }
 
@@ -131,6 +149,8 @@ impl Kept {
             Kept::WatchDeliveries => (35, 365),
             Kept::Referrals => (1, 36),
             Kept::Mandates => (90, 1095),
+            Kept::AccessLog => (30, 365),
+            Kept::PersonRequests => (90, 1095),
         }
     }
 

@@ -6,6 +6,7 @@
 //! ownership and scope beside it; search runs on an in-process index built from
 //! [`Store::all_places`], independent of the backend.
 
+mod access;
 mod accounts;
 mod activity;
 mod backup;
@@ -18,6 +19,7 @@ mod mandates;
 mod orientation;
 mod referrals;
 mod reports;
+mod requests;
 mod resources;
 mod schedule;
 mod sessions;
@@ -30,6 +32,7 @@ use std::str::FromStr;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 
+pub use access::{ACCESS_PAGE, AccessLine};
 pub use accounts::{MIN_PASSWORD_CHARS, NewUser, User};
 pub use activity::{NewActivity, StoredActivity};
 pub use backup::TableDigest;
@@ -45,6 +48,7 @@ pub use referrals::{
     JourneyParticipation, NewReferral, ReferralEvent, Shared, StoredReferral, Transition,
 };
 pub use reports::ErrorReport;
+pub use requests::{Erased, NewRequest as NewPersonRequest, StoredRequest};
 pub use resources::{FileChange, FileInfo, NewFile, Proposer, StoredResource};
 pub use schedule::JobRun;
 pub use sessions::SessionRecord;
@@ -222,6 +226,9 @@ impl Store {
             }
             for sql in [
                 "DELETE FROM sessions",
+                "DELETE FROM access_log",
+                "DELETE FROM person_requests",
+                "DELETE FROM data_referents",
                 "DELETE FROM mandate_acts",
                 "DELETE FROM mandate_demarches",
                 "DELETE FROM mandates",

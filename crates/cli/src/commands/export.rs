@@ -41,6 +41,12 @@ pub enum ExportWhat {
         output: Option<PathBuf>,
     },
     /// Les nouvelles de la veille : `json` ou `csv`.
+    /// Le registre des activités de traitement (RGPD, article 30), en Markdown : écrit à partir
+    /// des déclarations du code, avec les durées de conservation en vigueur.
+    Registre {
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
     Veille {
         #[arg(long, default_value = "json")]
         format: String,
@@ -135,6 +141,17 @@ pub async fn run(global: &Global, what: &ExportWhat) -> Result<ExitCode> {
                 output.as_deref(),
                 &bytes,
                 &format!("{} nouvelle(s)", items.len()),
+            )?;
+            Ok(ExitCode::SUCCESS)
+        }
+        ExportWhat::Registre { output } => {
+            let app = global.app_for_writes().await?;
+            let md = app.register_markdown(Some(&super::operator()))?;
+            let count = maillage_domain::register::REGISTER.len();
+            write_output(
+                output.as_deref(),
+                md.as_bytes(),
+                &format!("registre : {count} traitement(s)"),
             )?;
             Ok(ExitCode::SUCCESS)
         }

@@ -10,6 +10,7 @@ mod directory;
 mod mandates;
 mod operations;
 mod referrals;
+mod register;
 mod resources;
 mod workshops;
 

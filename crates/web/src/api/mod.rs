@@ -32,6 +32,7 @@ mod organisations;
 mod orientation;
 mod quality;
 mod referrals;
+mod requests;
 mod resources;
 mod watch;
 mod workshops;
@@ -172,6 +173,7 @@ impl Paging {
         (name = "ateliers", description = "Agenda et inscriptions"),
         (name = "ressources", description = "Ressourcerie et veille"),
         (name = "orientation", description = "Orienter et transmettre"),
+        (name = "donnees-personnelles", description = "Demandes des personnes sur leurs données (RGPD)"),
         (name = "mandats", description = "Mandats : faire à la place d'une personne, avec son accord écrit"),
         (name = "activite", description = "Indicateurs et statistiques"),
     )
@@ -235,6 +237,8 @@ pub fn router() -> OpenApiRouter<State> {
         .routes(routes!(mandates::get_mandate))
         .routes(routes!(mandates::record_act))
         .routes(routes!(mandates::revoke_mandate))
+        .routes(routes!(requests::list_requests, requests::record_request))
+        .routes(routes!(requests::get_request))
         .routes(routes!(activity::statistics))
         .routes(routes!(activity::indicators))
 }

@@ -312,3 +312,37 @@ pub(super) async fn admin_mail_preview(
         messages,
     }))
 }
+
+#[derive(Template)]
+#[template(path = "accounts/admin_register.html")]
+struct RegisterPage {
+    chrome: Chrome,
+    processings: Vec<maillage_app::register::ProcessingView>,
+    not_personal: &'static [(&'static str, &'static str)],
+}
+
+/// The register of processing (RGPD art. 30), written from the declarations of the code.
+pub(super) async fn register_page(
+    AxState(state): AxState<State>,
+    viewer: Viewer,
+) -> Result<Response, PageError> {
+    let processings = state.app.register(viewer.actor())?;
+    Ok(render(&RegisterPage {
+        chrome: Chrome::new("admin", &viewer),
+        processings,
+        not_personal: maillage_domain::register::NOT_PERSONAL,
+    }))
+}
+
+/// The same register in Markdown, to keep or to hand to the data protection officer.
+pub(super) async fn register_markdown(
+    AxState(state): AxState<State>,
+    viewer: Viewer,
+) -> Result<Response, PageError> {
+    let md = state.app.register_markdown(viewer.actor())?;
+    Ok(crate::kit::download::attachment(
+        md.into_bytes(),
+        "text/markdown; charset=utf-8",
+        "registre-des-traitements.md",
+    ))
+}

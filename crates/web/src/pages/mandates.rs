@@ -40,6 +40,7 @@ pub fn routes() -> Router<State> {
         .route("/mandats/{id}/revocation", get(revocation).post(revoke))
         .route("/mandats/{id}/attestation", get(attestation))
         .route("/mandats/{id}/lien", post(new_link))
+        .route("/structures/{organisation}/consultations", get(access_log))
         .route("/mon-mandat/{token}", get(person_page))
         .route("/mon-mandat/{token}/accord", post(person_consent))
         .route("/mon-mandat/{token}/arret", post(person_stop))
@@ -535,6 +536,7 @@ struct HabilitationsPage {
     offered: Vec<String>,
     errors: Vec<(String, String)>,
     today: String,
+    data_referent: Option<String>,
 }
 
 async fn habilitations_page(
@@ -556,6 +558,7 @@ async fn habilitations_page(
         offered: offered.iter().map(|d| d.slug().to_string()).collect(),
         errors,
         today: maillage_app::today().to_string(),
+        data_referent: state.app.data_referent_name(organisation).await?,
     })
 }
 
@@ -575,6 +578,13 @@ async fn change_habilitation(
     Path(organisation): Path<String>,
     Form(change): Form<HabilitationForm>,
 ) -> Result<Response, PageError> {
+    if change.action == "referent" {
+        state
+            .app
+            .appoint_data_referent(viewer.actor.as_ref(), &organisation, &change.user_id)
+            .await?;
+        return Ok(Redirect::to(&format!("/mandats/habilitations/{organisation}")).into_response());
+    }
     if change.action == "offre" {
         state
             .app
@@ -700,5 +710,57 @@ async fn check(
         starts_on: day(&check.starts_on),
         last_day: day(&check.last_day),
         check,
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "mandates/access_log.html")]
+struct AccessLogPage {
+    chrome: Chrome,
+    organisation_name: String,
+    lines: Vec<(String, String, &'static str, String)>,
+    kept: String,
+}
+
+/// Who opened which followed person, diagnostic or mandate: the structure's referent for
+/// personal data.
+async fn access_log(
+    AxState(state): AxState<State>,
+    viewer: Viewer,
+    Path(organisation): Path<String>,
+) -> Result<Response, PageError> {
+    let (org, lines) = state
+        .app
+        .access_log(viewer.actor.as_ref(), &organisation)
+        .await?;
+    let link = |kind: &str, id: &str| match kind {
+        "personne" => format!("/personnes/{id}"),
+        "diagnostic" => format!("/diagnostics/{id}"),
+        _ => format!("/mandats/{id}"),
+    };
+    Ok(render(&AccessLogPage {
+        chrome: Chrome::new("mandats", &viewer),
+        organisation_name: org.name,
+        lines: lines
+            .iter()
+            .map(|l| {
+                (
+                    french_time(&l.at) + " " + l.at.get(11..16).unwrap_or_default(),
+                    l.user_name
+                        .clone()
+                        .unwrap_or_else(|| "(compte supprimé)".into()),
+                    match l.kind.as_str() {
+                        "personne" => "la fiche d'une personne suivie",
+                        "diagnostic" => "un diagnostic",
+                        _ => "un mandat",
+                    },
+                    link(&l.kind, &l.object_id),
+                )
+            })
+            .collect(),
+        kept: state
+            .app
+            .retention()
+            .phrase(maillage_domain::retention::Kept::AccessLog),
     }))
 }

@@ -47,6 +47,7 @@ pub(crate) mod orientation;
 mod quality;
 mod referrals;
 mod reports;
+mod requests;
 pub(crate) mod resources;
 mod slip;
 mod watch;
@@ -156,6 +157,8 @@ pub fn routes() -> Router<State> {
         .route("/export", get(export))
         .route("/admin", get(admin_page))
         .route("/admin/courriels", get(admin_mail_preview))
+        .route("/admin/registre", get(admin::register_page))
+        .route("/admin/registre.md", get(admin::register_markdown))
         .route("/admin/comptes", post(admin_create_user))
         .route("/admin/structures", post(admin_create_organisation))
         .merge(accounts::routes())
@@ -176,6 +179,7 @@ pub fn routes() -> Router<State> {
         .merge(orientation::routes())
         .merge(referrals::routes())
         .merge(mandates::routes())
+        .merge(requests::routes())
         .route("/static/maillage.css", get(crate::assets::stylesheet))
         .route("/static/{version}/{file}", get(crate::assets::versioned))
         .route("/accessibilite", get(accessibility))
@@ -212,27 +216,19 @@ struct PrivacyPage {
 }
 
 async fn privacy(AxState(state): AxState<State>, viewer: Viewer) -> Response {
-    use maillage_domain::retention::Kept;
     let r = state.app.retention();
-    let d = |k: Kept| r.phrase(k);
+    // Written from the register of processing (maillage_domain::register), as the
+    // administrators' register is.
+    let paragraphs: Vec<String> = state
+        .app
+        .processings()
+        .into_iter()
+        .map(|p| p.public)
+        .collect();
     render(&PrivacyPage {
         chrome: Chrome::new("", &viewer),
         retention: admin::retention_rows(r),
-        paragraphs: vec![
-            "L'annuaire décrit des lieux et des structures, pas des personnes. Les seules données personnelles sont celles des comptes des membres du réseau (nom, adresse électronique) et, facultativement, le nom du référent d'un lieu, visible des seuls membres connectés.".into(),
-            format!("Les mots de passe ne sont jamais conservés : seule une empreinte (argon2) l'est. Une session n'est conservée que par l'empreinte de son jeton ; elle expire après {} et les sessions expirées sont purgées chaque heure. Depuis « Mon compte », vous changez votre mot de passe et fermez vos sessions sur tous vos appareils ; le lien « mot de passe oublié » vaut une heure et une seule fois. Aucune donnée personnelle ni aucun texte écrit par d'autres n'est écrit dans les journaux.", d(Kept::Sessions)),
-            format!("Quand vous signalez une erreur sur une fiche, vous pouvez laisser votre adresse électronique pour être prévenu de la correction : elle ne sert qu'à cela, n'est visible de personne, et est effacée automatiquement {} après le traitement du signalement.", d(Kept::ReportEmails)),
-            format!("Pour les campagnes de mise à jour, Maillage écrit à l'adresse du référent d'un lieu (à défaut, à l'adresse publique du lieu). Le lien envoyé est personnel ; seule son empreinte est conservée. L'adresse utilisée est effacée {} après la clôture de la campagne.", d(Kept::CampaignEmails)),
-            format!("Un diagnostic numérique est anonyme par défaut : au plus une tranche d'âge. Passé seul, sans compte, il se reprend avec un code dont seule l'empreinte est conservée ; les réponses en cours sont effacées après {}. Une personne n'est suivie par une structure qu'avec son accord (un prénom ou un pseudonyme, un contact si elle le souhaite) ; seuls les membres de cette structure y ont accès, et ses données sont effacées {} après son dernier passage, ou à sa demande. Elle peut aussi demander à les recevoir (export).", d(Kept::TestDrafts), d(Kept::FollowedPersons)),
-            format!("Pour s'inscrire à un atelier, un prénom ou un pseudonyme suffit ; le contact (téléphone ou courriel) est facultatif et sert à confirmer, rappeler ou prévenir d'une place libérée. Les inscriptions sont effacées {} après l'atelier.", d(Kept::Registrations)),
-            format!("La veille par courriel utilise l'adresse de votre compte (elle n'est pas recopiée) et la liste des plateformes que vous suivez ; le désabonnement efface l'abonnement. Maillage note quelles nouvelles vous ont été envoyées pour ne pas les renvoyer, et l'oublie après {}.", d(Kept::WatchDeliveries)),
-            "Pour orienter une personne, ce que l'aidant indique (demande, niveau, commune, disponibilités, besoins) sert à chercher les lieux et n'est enregistré nulle part. La fiche pour la personne peut lui être envoyée par courriel si elle le souhaite : l'adresse sert à cet envoi et n'est pas conservée.".into(),
-            format!("Une orientation transmise à une structure partenaire ne part qu'avec l'accord de la personne (oral, confirmé par l'aidant, ou donné par elle-même avec un lien). Seuls un prénom ou un pseudonyme, le contact qu'elle choisit, sa demande, son niveau et une courte note sont transmis, visibles des seules deux structures. Si elle retire son accord, ce qui a été transmis est effacé des deux côtés ; sinon ses données le sont {d} après la fin de son parcours, ou {d} après le dernier changement d'un parcours resté ouvert. Les coordinateurs ne voient que des chiffres agrégés.", d = d(Kept::Referrals)),
-            "Les notes d'un compte rendu d'activité ne sont lues que par leur auteur, y compris dans l'export des données d'une personne. Quand une personne suivie est effacée, les notes et les textes libres des comptes rendus qui la concernaient seule le sont aussi ; les chiffres restent, sans elle. Un lien public vers les statistiques d'une structure ne montre qu'une période d'au moins quatre semaines et regroupe tout effectif de moins de cinq personnes.".into(),
-            "Une ressource proposée garde le nom de la structure et du compte qui l'ont proposée, pour la relecture. Le vérificateur de liens n'envoie aux sites que l'adresse de la page, sans aucune donnée de personne.".into(),
-            format!("Quand une personne confie à une structure des démarches à faire à sa place, un mandat écrit le dit : son nom et le contact qu'elle choisit, les démarches couvertes, la durée, comment elle a donné son accord et le texte qu'elle a lu. Seuls les aidants habilités de cette structure l'utilisent ; chaque démarche faite pour elle est notée (quoi, quand, par qui). Avec son lien personnel, elle voit cette liste et peut arrêter le mandat à tout moment, seule. Aucun mot de passe n'est gardé. Le mandat et ce qui a été fait sont effacés {} après sa fin ; le journal qui prouve ce qui s'est passé reste, sans son nom.", d(Kept::Mandates)),
-            "Pour consulter, exporter ou effacer vos données, adressez-vous à l'administrateur de votre réseau.".into(),
-        ],
+        paragraphs,
     })
 }
 

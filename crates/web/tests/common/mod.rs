@@ -317,6 +317,8 @@ pub struct Ids {
     /// A mandate of A waiting for the person's consent by link, and that link.
     pub mandate_pending: String,
     pub mandate_pending_token: String,
+    /// A request of A's followed person about her data (access).
+    pub request_a: String,
     /// A password reset link of the member of A (sent by e-mail).
     pub reset_token: String,
     /// The import job of the coordinator of 54 (per server).

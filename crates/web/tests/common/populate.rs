@@ -375,6 +375,10 @@ pub(super) async fn populate(app: &App, store: &Store) -> (Ids, HashMap<Caller, 
     .await
     .expect("habilitation")
     .expect("formulaire valide");
+    // The member of A is the structure's referent for personal data (reads its access log).
+    app.appoint_data_referent(Some(&coord), &ids.org_a, &member_a.user_id)
+        .await
+        .expect("référent données personnelles");
     let recorded = app
         .record_mandate(
             Some(&member_a),
@@ -433,6 +437,21 @@ pub(super) async fn populate(app: &App, store: &Store) -> (Ids, HashMap<Caller, 
         .await
         .expect("mandat")
         .fingerprint;
+
+    // A request of A's followed person about her data.
+    ids.request_a = app
+        .record_person_request(
+            Some(&member_a),
+            Some(&ids.org_a),
+            &maillage_domain::requests::RequestForm {
+                kind: "acces".into(),
+                person_id: ids.person_a.clone(),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("demande")
+        .expect("formulaire valide");
 
     // A's workshop (a held session, one to come) with a registration.
     let held = today - Duration::days(7);

@@ -370,6 +370,7 @@ pub(super) async fn call(row: &Row, caller: Caller, world: &World) -> Call {
             c.uri = format!("/orientations/{}/export", ids.referral_a);
             c.shows = Some(common::REFERRAL_A_CONTACT.into());
         }
+        ("GET", "/admin/registre", _) | ("GET", "/admin/registre.md", _) => {}
         ("GET", "/mandats", _) => c.shows = Some(common::MANDATE_A_PERSON.into()),
         ("GET", "/mandats/nouveau", _) => {}
         ("POST", "/mandats/nouveau", _) => c.payload = mandate_form(ids),
@@ -417,6 +418,32 @@ pub(super) async fn call(row: &Row, caller: Caller, world: &World) -> Call {
         ("POST", "/mandats/{id}/lien", _) => {
             c.uri = format!("/mandats/{}/lien", ids.mandate_a);
             c.shows = Some(common::MANDATE_A_PERSON.into());
+        }
+        ("GET", "/structures/{organisation}/consultations", _) => {
+            c.uri = format!("/structures/{}/consultations", ids.org_a)
+        }
+        ("GET", "/demandes", _) => c.shows = Some(common::PERSON_A.into()),
+        ("POST", "/demandes", _) => {
+            c.payload = form(&[
+                ("structure", &ids.org_a),
+                ("droit", "effacement"),
+                ("personne", &ids.person_a),
+            ])
+        }
+        ("GET", "/demandes/{id}", _) => {
+            c.uri = format!("/demandes/{}", ids.request_a);
+            c.shows = Some(common::PERSON_A.into());
+        }
+        ("POST", "/demandes/{id}", _) => {
+            c.uri = format!("/demandes/{}", ids.request_a);
+            c.payload = form(&[
+                ("action", "repondre"),
+                ("reponse", "Fichier remis en main propre"),
+            ]);
+        }
+        ("GET", "/demandes/{id}/export", _) => {
+            c.uri = format!("/demandes/{}/export", ids.request_a);
+            c.shows = Some(common::PERSON_A_CONTACT.into());
         }
         ("GET", "/mon-mandat/{token}", _) => {
             c.uri = format!("/mon-mandat/{}", ids.mandate_token);
@@ -780,8 +807,17 @@ pub(super) async fn call(row: &Row, caller: Caller, world: &World) -> Call {
         ("GET", "/api/v1/orientation", _) => {
             c.uri = uri("/api/v1/orientation?texte=inscription+pole+emploi&pres_de=Nancy")
         }
-        ("GET", "/api/v1/demandes", _) => {}
         ("GET", "/api/v1/orientations", _) => c.shows = Some(common::REFERRAL_A_PERSON.into()),
+        ("GET", "/api/v1/demandes", _) => {}
+        ("GET", "/api/v1/droits", _) => c.shows = Some(ids.request_a.clone()),
+        ("POST", "/api/v1/droits", _) => {
+            c.uri = format!("/api/v1/droits?structure={}", ids.org_a);
+            c.payload = Payload::Json(json!({"droit": "acces", "personne": ids.person_a}));
+        }
+        ("GET", "/api/v1/droits/{id}", _) => {
+            c.uri = format!("/api/v1/droits/{}", ids.request_a);
+            c.shows = Some(common::PERSON_A.into());
+        }
         ("GET", "/api/v1/mandats", _) => c.shows = Some(common::MANDATE_A_PERSON.into()),
         ("POST", "/api/v1/mandats", _) => {
             c.payload = Payload::Json(json!({

@@ -16,6 +16,7 @@
 //! SQLite, and on PostgreSQL when `MAILLAGE_TEST_POSTGRES_URL` is set.
 
 mod calls;
+mod erasure;
 mod reset;
 mod rows;
 mod security_md;
