@@ -7,7 +7,6 @@ use maillage_domain::policy::{Action, Actor, authorize};
 
 pub use maillage_store::AccessLine;
 
-use crate::mandates::location_of_organisation;
 use crate::{App, AppError, allow, today};
 
 impl App {
@@ -86,21 +85,9 @@ impl App {
         user_id: &str,
     ) -> Result<(), AppError> {
         let organisation = self
-            .store
-            .organisation(organisation_id)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        self.check(
-            actor,
-            &Action::AppointDataReferent(location_of_organisation(&organisation)),
-        )?;
-        let members = self
-            .store
-            .members_of(&organisation.id, &today().to_string())
+            .organisation_checked(actor, organisation_id, Action::AppointDataReferent)
             .await?;
-        if !members.iter().any(|u| u.id == user_id) {
-            return Err(AppError::NotFound);
-        }
+        self.check_member(&organisation.id, user_id).await?;
         let by = actor.map(|a| a.user_id.clone()).unwrap_or_default();
         Ok(self
             .store

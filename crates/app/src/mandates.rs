@@ -1019,6 +1019,40 @@ impl App {
 
     // ---- habilitations ----
 
+    /// A structure, once the caller may do `action` at its location (habilitations, its data
+    /// referent: the coordinators of its territory and administrators).
+    pub(crate) async fn organisation_checked(
+        &self,
+        actor: Option<&Actor>,
+        organisation_id: &str,
+        action: fn(Location) -> Action,
+    ) -> Result<Organisation, AppError> {
+        let organisation = self
+            .store
+            .organisation(organisation_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        self.check(actor, &action(location_of_organisation(&organisation)))?;
+        Ok(organisation)
+    }
+
+    /// The account is a member of the structure today, or « introuvable ».
+    pub(crate) async fn check_member(
+        &self,
+        organisation_id: &str,
+        user_id: &str,
+    ) -> Result<(), AppError> {
+        let members = self
+            .store
+            .members_of(organisation_id, &today().to_string())
+            .await?;
+        if members.iter().any(|u| u.id == user_id) {
+            Ok(())
+        } else {
+            Err(AppError::NotFound)
+        }
+    }
+
     /// The members of a structure with their habilitation and its history: for whoever may
     /// grant them (the coordinators of its territory, administrators).
     pub async fn habilitations(
@@ -1027,14 +1061,8 @@ impl App {
         organisation_id: &str,
     ) -> Result<(Organisation, Vec<HabilitationLine>, Vec<Demarche>), AppError> {
         let organisation = self
-            .store
-            .organisation(organisation_id)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        self.check(
-            actor,
-            &Action::GrantHabilitation(location_of_organisation(&organisation)),
-        )?;
+            .organisation_checked(actor, organisation_id, Action::GrantHabilitation)
+            .await?;
         let history = self.store.habilitations_of(&organisation.id).await?;
         let members = self
             .store
@@ -1073,23 +1101,10 @@ impl App {
         form: &HabilitationForm,
     ) -> Result<Result<(), Vec<(&'static str, String)>>, AppError> {
         let organisation = self
-            .store
-            .organisation(organisation_id)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        self.check(
-            actor,
-            &Action::GrantHabilitation(location_of_organisation(&organisation)),
-        )?;
-        let by = actor.map(|a| a.user_id.clone()).unwrap_or_default();
-        // The member must be one of this structure's, today.
-        let members = self
-            .store
-            .members_of(&organisation.id, &today().to_string())
+            .organisation_checked(actor, organisation_id, Action::GrantHabilitation)
             .await?;
-        if !members.iter().any(|u| u.id == form.user_id) {
-            return Err(AppError::NotFound);
-        }
+        let by = actor.map(|a| a.user_id.clone()).unwrap_or_default();
+        self.check_member(&organisation.id, &form.user_id).await?;
         match form.action.as_str() {
             "retirer" => {
                 self.store
@@ -1128,14 +1143,8 @@ impl App {
         demarches: &[String],
     ) -> Result<(), AppError> {
         let organisation = self
-            .store
-            .organisation(organisation_id)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        self.check(
-            actor,
-            &Action::GrantHabilitation(location_of_organisation(&organisation)),
-        )?;
+            .organisation_checked(actor, organisation_id, Action::GrantHabilitation)
+            .await?;
         let mut chosen = Vec::new();
         for d in demarches {
             let d = Demarche::parse(d)
