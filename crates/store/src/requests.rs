@@ -148,8 +148,10 @@ impl Store {
         })
     }
 
-    /// The followed persons of a structure a request designates: the one named, and those whose
-    /// pseudonym, contact or mandate name is the one given.
+    /// The followed persons of a structure a request designates: the one named (and the persons
+    /// its mandates were recorded for under the same full name or contact); without one named,
+    /// those whose pseudonym or contact is the one given. A pseudonym is often a first name
+    /// alone: it designates nobody once a followed person is named.
     pub async fn persons_designated(
         &self,
         organisation_id: &str,
@@ -158,7 +160,7 @@ impl Store {
         contact: Option<&str>,
     ) -> Result<Vec<String>> {
         on_pool!(self, pool => {
-            let rows = sqlx::query("SELECT id FROM persons WHERE organisation_id = $1 AND (id = $2 OR pseudonym = $3 OR contact = $4 OR id IN (SELECT person_id FROM mandates WHERE organisation_id = $1 AND (person_name = $3 OR contact = $4))) ORDER BY id")
+            let rows = sqlx::query("SELECT id FROM persons WHERE organisation_id = $1 AND (id = $2 OR ($2 IS NULL AND (pseudonym = $3 OR contact = $4)) OR id IN (SELECT person_id FROM mandates WHERE organisation_id = $1 AND (person_name = $3 OR contact = $4))) ORDER BY id")
                 .bind(organisation_id)
                 .bind(person_id)
                 .bind(name)
@@ -169,7 +171,8 @@ impl Store {
         })
     }
 
-    /// The journeys a structure takes part in that name the person (by first name or contact).
+    /// The journeys a structure takes part in that name the person: the same contact, or the same
+    /// first name where no contact tells two persons apart.
     pub async fn journeys_designated(
         &self,
         organisation_id: &str,
@@ -177,7 +180,7 @@ impl Store {
         contact: Option<&str>,
     ) -> Result<Vec<String>> {
         on_pool!(self, pool => {
-            let rows = sqlx::query("SELECT j.id FROM journeys j WHERE j.anonymised_at IS NULL AND (j.person_label = $2 OR j.contact = $3) AND (j.organisation_id = $1 OR EXISTS (SELECT 1 FROM referrals r WHERE r.journey_id = j.id AND (r.from_organisation_id = $1 OR r.to_organisation_id = $1))) ORDER BY j.id")
+            let rows = sqlx::query("SELECT j.id FROM journeys j WHERE j.anonymised_at IS NULL AND (j.contact = $3 OR (j.person_label = $2 AND ($3 IS NULL OR j.contact IS NULL))) AND (j.organisation_id = $1 OR EXISTS (SELECT 1 FROM referrals r WHERE r.journey_id = j.id AND (r.from_organisation_id = $1 OR r.to_organisation_id = $1))) ORDER BY j.id")
                 .bind(organisation_id)
                 .bind(name)
                 .bind(contact)
@@ -213,7 +216,7 @@ impl Store {
         }
         erased.registrations = on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
-            let done = sqlx::query("DELETE FROM registrations WHERE workshop_id IN (SELECT id FROM workshops WHERE organisation_id = $1) AND (pseudonym = $2 OR contact = $3)")
+            let done = sqlx::query("DELETE FROM registrations WHERE workshop_id IN (SELECT id FROM workshops WHERE organisation_id = $1) AND (contact = $3 OR (pseudonym = $2 AND ($3 IS NULL OR contact IS NULL)))")
                 .bind(organisation_id)
                 .bind(name)
                 .bind(contact)

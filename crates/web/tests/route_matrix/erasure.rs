@@ -184,3 +184,60 @@ async fn an_erasure_request_leaves_no_trace_of_the_person() {
         template.remove().await;
     }
 }
+
+/// A first name is not a person: a referral and a registration under the same first name but
+/// another contact stay when the person is erased.
+#[tokio::test]
+async fn an_erasure_spares_a_namesake() {
+    const NAMESAKE: &str = "homonyme.autre@exemple.fr";
+    for backend in Backend::all() {
+        let template = Template::build(backend.clone()).await;
+        let world = template.open().await;
+        let ids = &world.ids;
+        let a = world.cookie(Caller::MemberA);
+        for contact in [common::PERSON_A_CONTACT, NAMESAKE] {
+            world
+                .store
+                .register(&ids.workshop_a, None, common::PERSON_A, Some(contact), None)
+                .await
+                .expect("inscription");
+        }
+        let recorded = common::send(
+            &world.router,
+            "POST",
+            "/demandes",
+            a,
+            &form(&[
+                ("structure", &ids.org_a),
+                ("droit", "effacement"),
+                ("nom", common::PERSON_A),
+                ("contact", common::PERSON_A_CONTACT),
+            ]),
+        )
+        .await;
+        let page = recorded.location.expect("page de la demande");
+        let answered = common::send(
+            &world.router,
+            "POST",
+            &page,
+            a,
+            &form(&[("action", "effacer")]),
+        )
+        .await;
+        assert!(
+            answered.status.is_redirection(),
+            "réponse : {}",
+            answered.status
+        );
+        let mut person = 0;
+        let mut namesake = 0;
+        for (t, c) in text_columns(&world).await {
+            person += count(&world, &t, &c, common::PERSON_A_CONTACT).await;
+            namesake += count(&world, &t, &c, NAMESAKE).await;
+        }
+        assert_eq!(person, 0, "{} : la personne reste", backend.name());
+        assert_eq!(namesake, 1, "{} : l'homonyme a été effacé", backend.name());
+        world.close().await;
+        template.remove().await;
+    }
+}
