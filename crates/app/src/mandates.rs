@@ -93,6 +93,10 @@ impl MandateView {
         self.status == MandateStatus::Active
     }
 
+    pub fn is_awaiting_consent(&self) -> bool {
+        self.status == MandateStatus::AwaitingConsent
+    }
+
     pub fn starts_on_text(&self) -> String {
         french_day(&self.starts_on)
     }

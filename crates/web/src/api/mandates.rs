@@ -108,9 +108,11 @@ pub async fn record_mandate(
         &body,
         "{\"nom\", \"contact\", \"demarches\", \"duree\", \"accord\", \"texte_lu\", \"structure\"}",
     )?;
+    // The same key as the page's (`cle`): a body sent twice records one mandate.
+    let key = Some(form.form_key.as_str()).filter(|k| !k.is_empty() && k.len() <= 64);
     match state
         .app
-        .record_mandate(viewer.actor.as_ref(), &form, None)
+        .record_mandate(viewer.actor.as_ref(), &form, key)
         .await?
     {
         Ok(r) => {
