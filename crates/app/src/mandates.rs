@@ -159,6 +159,24 @@ pub struct MandatePage {
     pub usable: Vec<Demarche>,
 }
 
+/// The structure's mandate indicators, named as in `docs/INDICATORS.md` (section « Mandats »).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = IndicateursMandats)]
+pub struct MandateIndicators {
+    /// `mandats-actifs`
+    #[serde(rename = "mandats_actifs")]
+    pub active: u64,
+    /// `actes-avec`
+    #[serde(rename = "actes_avec")]
+    pub acts_with: u64,
+    /// `actes-a-la-place`
+    #[serde(rename = "actes_a_la_place")]
+    pub acts_in_place: u64,
+    /// `part-avec`, in percent; null when no act was recorded.
+    #[serde(rename = "part_avec")]
+    pub share_with: Option<u32>,
+}
+
 /// Where the caller stands with the mandates of a structure.
 #[derive(Debug, Clone)]
 pub struct MandateDesk {
@@ -182,6 +200,20 @@ impl MandateDesk {
     /// The share of acts done « avec » the person, in percent.
     pub fn share_with_percent(&self) -> Option<u32> {
         share_with(self.acts_with, self.acts_in_place).map(|s| (s * 100.0).round() as u32)
+    }
+
+    /// The structure's mandate indicators (definitions in `maillage_domain::mandates::INDICATORS`).
+    pub fn indicators(&self) -> MandateIndicators {
+        MandateIndicators {
+            active: self
+                .mandates
+                .iter()
+                .filter(|m| m.status == MandateStatus::Active)
+                .count() as u64,
+            acts_with: self.acts_with,
+            acts_in_place: self.acts_in_place,
+            share_with: self.share_with_percent(),
+        }
     }
 
     pub fn habilitation_text(&self) -> String {
@@ -521,7 +553,11 @@ impl App {
         {
             mandates.push(self.mandate_view_of(m, &organisation.name).await?);
         }
-        let since = stamp(Utc::now() - Duration::days(365));
+        let since = Utc::now()
+            .checked_sub_months(chrono::Months::new(
+                maillage_domain::mandates::INDICATOR_MONTHS,
+            ))
+            .map_or_else(String::new, stamp);
         let (acts_with, acts_in_place) = self.store.act_counts(&organisation.id, &since).await?;
         Ok(MandateDesk {
             data_referent: self.is_data_referent(actor, &organisation.id).await?,

@@ -249,6 +249,36 @@ async fn a_mandate_from_habilitation_to_refusal() {
             .await
             .is_ok()
     );
+    let with_her = ActForm {
+        manner: "avec".into(),
+        what: "Demande d'aide au logement, elle a tout saisi".into(),
+        ..housing.clone()
+    };
+    let (_, _, toward) = app
+        .record_act(Some(&helper), &pending.mandate_id, &with_her)
+        .await
+        .expect("acte")
+        .expect("valide");
+    assert!(
+        toward.demarche.is_none(),
+        "rien à proposer après une démarche faite avec la personne"
+    );
+    // The structure's indicators (docs/INDICATORS.md, « Mandats »): one mandate in use (the
+    // first was revoked), two acts in the person's place and one with her.
+    let indicators = app
+        .mandate_desk(Some(&helper), None)
+        .await
+        .expect("bureau")
+        .indicators();
+    assert_eq!(
+        (
+            indicators.active,
+            indicators.acts_in_place,
+            indicators.acts_with,
+            indicators.share_with
+        ),
+        (1, 2, 1, Some(33))
+    );
     // The link of one person opens nothing of another's.
     assert_eq!(
         kind(app.person_revokes(&token, &pending.mandate_id).await),

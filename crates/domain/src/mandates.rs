@@ -671,6 +671,41 @@ pub fn share_with(with: u64, in_place: u64) -> Option<f64> {
     (all > 0).then(|| with as f64 / all as f64)
 }
 
+/// Months of acts the structure's mandate indicators look back on (the desk, the API).
+pub const INDICATOR_MONTHS: u32 = 12;
+
+/// The structure's mandate indicators (`/mandats`, `/api/v1/mandats`): identifier, title,
+/// definition. `docs/INDICATORS.md` prints them (section « Mandats »).
+pub const INDICATORS: [(&str, &str, &str); 4] = [
+    (
+        "mandats-actifs",
+        "Mandats en cours",
+        "Mandats de la structure que l'on peut utiliser aujourd'hui : la personne a donné son \
+         accord, ils ne sont ni terminés, ni révoqués, ni entièrement repris par un mandat plus \
+         récent.",
+    ),
+    (
+        "actes-avec",
+        "Démarches faites avec la personne",
+        "Actes notés sous un mandat de la structure ces douze derniers mois, faits « avec » la \
+         personne (elle était là et a participé).",
+    ),
+    (
+        "actes-a-la-place",
+        "Démarches faites à la place de la personne",
+        "Actes notés sous un mandat de la structure ces douze derniers mois, faits « à sa \
+         place » (l'aidant a tout fait).",
+    ),
+    (
+        "part-avec",
+        "Part des démarches faites avec la personne",
+        "Actes « avec » divisés par tous les actes notés sous mandat ces douze derniers mois, en \
+         pourcentage arrondi à l'unité ; sans objet quand aucun acte n'a été noté. Elle monte \
+         quand les personnes apprennent à faire elles-mêmes : c'est l'indicateur du chemin vers \
+         l'autonomie.",
+    ),
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -328,6 +328,15 @@ pub fn markdown() -> String {
             o.definition()
         ));
     }
+    out.push_str(
+        "\n## Mandats (page « Mandats »)\n\n\
+         Démarches faites au nom d'une personne sous un mandat de la structure, avec elle ou à \
+         sa place (`crates/domain/src/mandates.rs`).\n\n\
+         | Identifiant | Indicateur | Définition |\n|---|---|---|\n",
+    );
+    for (id, title, definition) in crate::mandates::INDICATORS {
+        out.push_str(&format!("| `{id}` | {title} | {definition} |\n"));
+    }
     out
 }
 

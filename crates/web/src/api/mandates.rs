@@ -6,7 +6,7 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State as AxState};
 use axum::http::StatusCode;
-use maillage_app::mandates::{ActForm, MandateView, RevokeForm};
+use maillage_app::mandates::{ActForm, MandateIndicators, MandateView, RevokeForm};
 use maillage_domain::mandates::MandateForm;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -31,6 +31,9 @@ pub struct MandateList {
     structure: String,
     total: usize,
     mandats: Vec<MandateView>,
+    /// The structure's indicators over the last twelve months (definitions in
+    /// docs/INDICATORS.md, section « Mandats »).
+    indicateurs: MandateIndicators,
 }
 
 /// A mandate just recorded, with the person's link (given once).
@@ -79,6 +82,7 @@ pub async fn list_mandates(
         )
         .await?;
     Ok(Json(MandateList {
+        indicateurs: desk.indicators(),
         structure: desk.organisation.id,
         total: desk.mandates.len(),
         mandats: desk.mandates,

@@ -79,6 +79,7 @@ struct IndicatorsPage {
     chrome: Chrome,
     figures: Vec<IndicatorRow>,
     tables: Vec<IndicatorRow>,
+    mandates: Vec<IndicatorRow>,
 }
 
 /// The definitions of the indicators (the same text as `docs/INDICATORS.md`).
@@ -92,5 +93,13 @@ async fn indicators(viewer: Viewer) -> Response {
         chrome: Chrome::new("statistiques", &viewer),
         figures: Indicator::FIGURES.into_iter().map(row).collect(),
         tables: Indicator::TABLES.into_iter().map(row).collect(),
+        mandates: maillage_domain::mandates::INDICATORS
+            .into_iter()
+            .map(|(id, title, definition)| IndicatorRow {
+                id,
+                title,
+                definition,
+            })
+            .collect(),
     })
 }
