@@ -1139,6 +1139,15 @@ test('mandat au clavier sur 360 px : attestation d\'une page, usage, arrêt par 
   assert.match(await helper.textContent('[role=status]'), /masqué/);
   assert.doesNotMatch(await helper.textContent('main'), /Soleil2024/);
   await checkA11y(helper, 'le mandat après une démarche');
+  // Counted in the structure's activity: the record is prefilled from the act (issue #7).
+  await helper.click('a:has-text("Compter cette démarche")');
+  await helper.waitForSelector('input[type=hidden][name=mandat]', { state: 'attached' });
+  assert.ok(await helper.isChecked('#d-social-sante'), 'domaine de la démarche prérempli');
+  assert.equal(await helper.inputValue('#autonomie'), 'a-la-place');
+  await helper.click('form.record button.primary');
+  await helper.waitForURL(/\/activites\?fait=/);
+  await helper.goto(mandateUrl);
+  assert.match(await helper.textContent('main'), /Comptées dans l'activité \(1\)/);
   // A second tab keeps the form open while the person stops the mandate.
   const stale = await helper.context().newPage();
   await stale.goto(mandateUrl);

@@ -551,6 +551,10 @@ impl App {
                 prenom_ou_pseudonyme: person.pseudonym,
                 contact: person.contact,
                 accord_donne_le: person.consent_at,
+                texte_accepte: AcceptedText::of(
+                    maillage_domain::consent::Purpose::FollowedPerson,
+                    person.consent_version,
+                ),
                 conserve_jusqu_au: person.keep_until,
             },
             diagnostics: diagnostics
@@ -631,7 +635,27 @@ pub struct PersonDetails {
     pub prenom_ou_pseudonyme: String,
     pub contact: Option<String>,
     pub accord_donne_le: String,
+    /// The text agreed to, with its version (`maillage_domain::consent`), when it was recorded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub texte_accepte: Option<AcceptedText>,
     pub conserve_jusqu_au: String,
+}
+
+/// A text a person agreed to, as it was shown.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct AcceptedText {
+    pub version: u32,
+    pub texte: &'static str,
+}
+
+impl AcceptedText {
+    pub fn of(purpose: maillage_domain::consent::Purpose, version: Option<u32>) -> Option<Self> {
+        let n = purpose.version(version?)?;
+        Some(Self {
+            version: n.version,
+            texte: n.text,
+        })
+    }
 }
 
 /// A diagnostic of the person.

@@ -7,8 +7,8 @@
 use chrono::{Duration, NaiveDate, Utc};
 use maillage_domain::mandates::{
     ActManner, ChainBroken, ConsentMode, Demarche, HabilitationState, MandateDates, MandateFacts,
-    MandateForm, MandateStatus, RevokedBy, TEXT_VERSION, digest, fingerprint, may_use, share_with,
-    text,
+    MandateForm, MandateStatus, RevokedBy, TEXT_VERSION, digest, fingerprint, may_link_record,
+    may_use, share_with, text,
 };
 use maillage_domain::organisation::Organisation;
 use maillage_domain::policy::{Action, Actor, Location, authorize};
@@ -157,6 +157,8 @@ pub struct MandatePage {
     pub may_act: bool,
     /// Démarches the caller may record an act for today.
     pub usable: Vec<Demarche>,
+    /// Activity records of démarches done under it: (id, day).
+    pub records: Vec<(String, String)>,
 }
 
 /// The structure's mandate indicators, named as in `docs/INDICATORS.md` (section « Mandats »).
@@ -369,11 +371,82 @@ fn dates_of(m: &StoredMandate) -> Result<MandateDates, AppError> {
     })
 }
 
+/// The day of a stored time (`2026-12-04T10:00:00Z`).
+fn day_of(stamp: &str) -> Result<NaiveDate, AppError> {
+    parse_day(stamp.get(..10).unwrap_or(stamp))
+}
+
 fn stamp(t: chrono::DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 impl App {
+    /// Whether an activity record of `organisation_id` may name this mandate (issue #19): the
+    /// structure's own mandate (an id from a hidden field is never trusted), then the rule of
+    /// [`may_link_record`] — the reason, in French, when it may not.
+    pub(crate) async fn check_record_mandate(
+        &self,
+        organisation_id: &str,
+        mandate_id: &str,
+        activity: &maillage_domain::activity::Activity,
+    ) -> Result<Result<(), String>, AppError> {
+        let Some(m) = self
+            .store
+            .mandate(mandate_id)
+            .await?
+            .filter(|m| m.organisation_id == organisation_id)
+        else {
+            return Err(AppError::Forbidden(
+                "ce mandat n'est pas un mandat de votre structure",
+            ));
+        };
+        let revoked_on = m.revoked_at.as_deref().map(day_of).transpose()?;
+        Ok(may_link_record(
+            activity.kind == maillage_domain::activity::ActivityKind::Procedure,
+            &dates_of(&m)?,
+            revoked_on,
+            activity.date,
+        )
+        .map_err(|why| why.to_string()))
+    }
+
+    /// The record form of a démarche done under a mandate, from the act just noted (or from
+    /// the mandate alone): the structure, the followed person, the domain, what was done and
+    /// how autonomous the person was.
+    pub async fn form_of_mandate(
+        &self,
+        actor: Option<&Actor>,
+        mandate_id: &str,
+        act_id: Option<&str>,
+    ) -> Result<(String, maillage_domain::activity::ActivityForm), AppError> {
+        let page = self.mandate_page(actor, mandate_id).await?;
+        let m = &page.mandate;
+        let act = act_id.and_then(|id| page.acts.iter().find(|a| a.id == id));
+        let demarche = act
+            .and_then(|a| Demarche::from_slug(&a.demarche))
+            .or_else(|| m.demarches.first().and_then(|d| Demarche::from_slug(d)));
+        let autonomy = match act.and_then(|a| ActManner::from_slug(&a.manner)) {
+            Some(ActManner::InPlace) => maillage_domain::activity::Autonomy::DoneForThem,
+            _ => maillage_domain::activity::Autonomy::DoneWith,
+        };
+        let form = maillage_domain::activity::ActivityForm {
+            kind: maillage_domain::activity::ActivityKind::Procedure
+                .slug()
+                .to_string(),
+            date: today().to_string(),
+            duration: "30".into(),
+            venue: "lieu-activite".into(),
+            procedure_themes: demarche
+                .map(|d| vec![d.procedure_theme().slug().to_string()])
+                .unwrap_or_default(),
+            procedure_name: act.map(|a| a.what.clone()).unwrap_or_default(),
+            autonomy: autonomy.slug().to_string(),
+            persons: vec![m.person_id.clone()],
+            ..Default::default()
+        };
+        Ok((m.organisation_id.clone(), form))
+    }
+
     /// The structure the caller works with mandates for: the one asked (they must be a member),
     /// or their only one.
     pub(crate) async fn mandate_organisation(
@@ -724,9 +797,11 @@ impl App {
         for a in self.store.acts_of_mandate(&m.id).await? {
             acts.push(self.act_view(a).await?);
         }
+        let records = self.store.activities_of_mandate(&m.id).await?;
         Ok(MandatePage {
             mandate: self.mandate_view_of(m, &organisation.name).await?,
             acts,
+            records,
             may_act: may_act
                 && !matches!(
                     dates.status(today()),

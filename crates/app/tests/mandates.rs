@@ -254,7 +254,7 @@ async fn a_mandate_from_habilitation_to_refusal() {
         what: "Demande d'aide au logement, elle a tout saisi".into(),
         ..housing.clone()
     };
-    let (_, _, toward) = app
+    let (act_with, _, toward) = app
         .record_act(Some(&helper), &pending.mandate_id, &with_her)
         .await
         .expect("acte")
@@ -278,6 +278,105 @@ async fn a_mandate_from_habilitation_to_refusal() {
             indicators.share_with
         ),
         (1, 2, 1, Some(33))
+    );
+
+    // The act counted in the structure's activity (issue #7): the record of a démarche names
+    // the mandate, prefilled from the act.
+    let (record_org, mut record_form) = app
+        .form_of_mandate(Some(&helper), &pending.mandate_id, Some(&act_with))
+        .await
+        .expect("fiche préremplie");
+    assert_eq!(record_org, org);
+    assert_eq!(
+        (
+            record_form.kind.as_str(),
+            record_form.procedure_themes.clone(),
+            record_form.autonomy.as_str(),
+            record_form.procedure_name.as_str()
+        ),
+        (
+            "demarche",
+            vec!["logement".to_string()],
+            "avec",
+            "Demande d'aide au logement, elle a tout saisi"
+        )
+    );
+    assert_eq!(record_form.persons.len(), 1, "la personne du mandat");
+    record_form.venue = "a-distance".into();
+    let record = maillage_app::activity::RecordInput {
+        organisation_id: org.clone(),
+        form: record_form.clone(),
+        mandate_id: Some(pending.mandate_id.clone()),
+        ..Default::default()
+    };
+    app.record_activity(Some(&helper), &record)
+        .await
+        .expect("service")
+        .expect("fiche valide");
+    let page = app
+        .mandate_page(Some(&helper), &pending.mandate_id)
+        .await
+        .expect("page");
+    assert_eq!(page.records.len(), 1);
+    let stored = app
+        .activity_for(Some(&helper), &page.records[0].0)
+        .await
+        .expect("fiche");
+    assert_eq!(
+        stored.activity.mandate_id.as_deref(),
+        Some(pending.mandate_id.as_str())
+    );
+    // Only a démarche, only on a day the mandate was in force, only the structure's own.
+    let individual = maillage_app::activity::RecordInput {
+        form: maillage_domain::activity::ActivityForm {
+            kind: "individuel".into(),
+            themes: vec!["internet".into()],
+            ..record_form.clone()
+        },
+        ..record.clone()
+    };
+    let errors = app
+        .record_activity(Some(&helper), &individual)
+        .await
+        .expect("service")
+        .expect_err("pas une démarche");
+    assert!(errors.iter().any(|(f, _)| *f == "mandat"), "{errors:?}");
+    let before = maillage_app::activity::RecordInput {
+        form: maillage_domain::activity::ActivityForm {
+            date: "2020-01-15".into(),
+            ..record_form.clone()
+        },
+        ..record.clone()
+    };
+    let errors = app
+        .record_activity(Some(&helper), &before)
+        .await
+        .expect("service")
+        .expect_err("avant le mandat");
+    assert!(
+        errors
+            .iter()
+            .any(|(f, why)| *f == "mandat" && why.contains("ne courait pas")),
+        "{errors:?}"
+    );
+    let elsewhere = maillage_app::activity::RecordInput {
+        organisation_id: other_org.clone(),
+        form: maillage_domain::activity::ActivityForm {
+            persons: Vec::new(),
+            ..record_form.clone()
+        },
+        ..record.clone()
+    };
+    assert_eq!(
+        kind(app.record_activity(Some(&stranger), &elsewhere).await),
+        ErrorKind::Forbidden
+    );
+    assert_eq!(
+        kind(
+            app.form_of_mandate(Some(&stranger), &pending.mandate_id, None)
+                .await
+        ),
+        ErrorKind::NotFound
     );
     // The link of one person opens nothing of another's.
     assert_eq!(

@@ -5,6 +5,7 @@
 pub mod activity;
 pub mod booklet;
 pub mod campaigns;
+pub mod consent;
 pub mod diagnostic;
 pub mod duplicates;
 pub mod fields;

@@ -256,6 +256,66 @@ pub fn may_use(
     }
 }
 
+/// Why an activity record (issue #7) may not name a mandate.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LinkRefused {
+    #[error("seule une aide aux démarches peut être faite sous mandat")]
+    NotProcedure,
+    #[error("la personne n'avait pas donné son accord à cette date")]
+    NotConsented,
+    #[error("le mandat ne courait pas à cette date (du {0} au {1})")]
+    OutsidePeriod(String, String),
+    #[error("le mandat avait été révoqué le {0}")]
+    RevokedBefore(String),
+}
+
+/// Whether an activity record of `kind` done on `day` may say it was done under a mandate:
+/// a procedure, on a day the mandate was in force (consented, begun, not ended nor revoked
+/// before). A record may be written after the fact: what counts is the day of the démarche.
+pub fn may_link_record(
+    is_procedure: bool,
+    dates: &MandateDates,
+    revoked_on: Option<NaiveDate>,
+    day: NaiveDate,
+) -> Result<(), LinkRefused> {
+    if !is_procedure {
+        return Err(LinkRefused::NotProcedure);
+    }
+    if !dates.consented {
+        return Err(LinkRefused::NotConsented);
+    }
+    if day < dates.starts_on || day > dates.last_day {
+        return Err(LinkRefused::OutsidePeriod(
+            crate::french::date(dates.starts_on),
+            crate::french::date(dates.last_day),
+        ));
+    }
+    match revoked_on {
+        Some(r) if r < day => Err(LinkRefused::RevokedBefore(crate::french::date(r))),
+        _ => Ok(()),
+    }
+}
+
+impl Demarche {
+    /// The activity records' domain of démarche (national vocabulary of the CRA) this démarche
+    /// falls under: the record made from an act is prefilled with it.
+    pub fn procedure_theme(self) -> crate::activity::ProcedureTheme {
+        use crate::activity::ProcedureTheme as P;
+        match self {
+            Demarche::Papers => P::Papers,
+            Demarche::Family => P::Family,
+            Demarche::Social => P::SocialHealth,
+            Demarche::Work => P::WorkTraining,
+            Demarche::Housing => P::Housing,
+            Demarche::Transport => P::Transport,
+            Demarche::Money => P::MoneyTaxes,
+            Demarche::Justice => P::Justice,
+            Demarche::Abroad => P::Foreigners,
+            Demarche::Leisure => P::Leisure,
+        }
+    }
+}
+
 /// The mandate form, as the helper fills it with the person.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
@@ -947,6 +1007,52 @@ mod tests {
                 prop_assert_eq!(broken.seq(), at);
             }
         }
+    }
+
+    #[test]
+    fn a_record_names_a_mandate_in_force_on_its_day() {
+        let dates = MandateDates {
+            starts_on: day("2026-11-01"),
+            last_day: day("2026-12-01"),
+            consented: true,
+            revoked: true,
+            demarches_left: 1,
+        };
+        let revoked = Some(day("2026-11-20"));
+        assert_eq!(
+            may_link_record(true, &dates, revoked, day("2026-11-20")),
+            Ok(())
+        );
+        assert_eq!(
+            may_link_record(false, &dates, None, day("2026-11-10")),
+            Err(LinkRefused::NotProcedure)
+        );
+        assert!(matches!(
+            may_link_record(true, &dates, revoked, day("2026-11-21")),
+            Err(LinkRefused::RevokedBefore(_))
+        ));
+        assert!(matches!(
+            may_link_record(true, &dates, None, day("2026-12-02")),
+            Err(LinkRefused::OutsidePeriod(..))
+        ));
+        assert!(matches!(
+            may_link_record(true, &dates, None, day("2026-10-31")),
+            Err(LinkRefused::OutsidePeriod(..))
+        ));
+        let pending = MandateDates {
+            consented: false,
+            ..dates
+        };
+        assert_eq!(
+            may_link_record(true, &pending, None, day("2026-11-10")),
+            Err(LinkRefused::NotConsented)
+        );
+        // Every démarche has its domain in the records' vocabulary, each a different one.
+        let themes: std::collections::BTreeSet<_> = Demarche::ALL
+            .iter()
+            .map(|d| d.procedure_theme().slug())
+            .collect();
+        assert_eq!(themes.len(), Demarche::ALL.len());
     }
 
     #[test]

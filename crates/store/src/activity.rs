@@ -30,7 +30,8 @@ pub struct StoredActivity {
     pub updated_at: String,
 }
 
-const COLUMNS: &str = "id, organisation_id, helper_id, data, notes, created_at, updated_at";
+const COLUMNS: &str =
+    "id, organisation_id, helper_id, data, notes, mandate_id, created_at, updated_at";
 
 fn decode<R: Row>(row: &R) -> Result<StoredActivity>
 where
@@ -43,7 +44,10 @@ where
         id: row.try_get("id")?,
         organisation_id: row.try_get("organisation_id")?,
         helper_id: row.try_get("helper_id")?,
-        activity: serde_json::from_str(&data).map_err(corrupt)?,
+        activity: Activity {
+            mandate_id: row.try_get("mandate_id")?,
+            ..serde_json::from_str(&data).map_err(corrupt)?
+        },
         notes: row.try_get("notes")?,
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
@@ -159,10 +163,10 @@ impl Store {
             let mut tx = pool.begin_write().await?;
             for (chunk, recs) in rows.chunks(PER_STATEMENT).zip(records.chunks(PER_STATEMENT)) {
                 let sql = format!(
-                    "INSERT INTO activities (id, organisation_id, helper_id, kind, day, data, notes, workshop_id, session_start, referral_id, created_at, updated_at) VALUES {}",
-                    values(chunk.len(), 11, &|b| format!(
-                        "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
-                        b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7, b + 8, b + 9, b + 10, b + 11, b + 11
+                    "INSERT INTO activities (id, organisation_id, helper_id, kind, day, data, notes, workshop_id, session_start, referral_id, mandate_id, created_at, updated_at) VALUES {}",
+                    values(chunk.len(), 12, &|b| format!(
+                        "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                        b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7, b + 8, b + 9, b + 10, b + 11, b + 12, b + 12
                     ))
                 );
                 let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
@@ -178,6 +182,7 @@ impl Store {
                         .bind(row.workshop.as_deref())
                         .bind(row.session.as_deref())
                         .bind(r.activity.referral_id.as_deref())
+                        .bind(r.activity.mandate_id.as_deref())
                         .bind(&stamp);
                 }
                 q.execute(&mut *tx).await.map_err(conflict)?;
@@ -207,6 +212,19 @@ impl Store {
         Ok(rows.into_iter().map(|r| r.id).collect())
     }
 
+    /// The records of démarches done under a mandate: (id, day), oldest first.
+    pub async fn activities_of_mandate(&self, mandate_id: &str) -> Result<Vec<(String, String)>> {
+        on_pool!(self, pool => {
+            let rows = sqlx::query("SELECT id, day FROM activities WHERE mandate_id = $1 ORDER BY day, id")
+                .bind(mandate_id)
+                .fetch_all(pool)
+                .await?;
+            rows.iter()
+                .map(|r| Ok((r.try_get("id")?, r.try_get("day")?)))
+                .collect()
+        })
+    }
+
     /// Replaces a record (its notes too). `false` when it does not exist.
     pub async fn update_activity(
         &self,
@@ -217,7 +235,7 @@ impl Store {
         let (workshop, session) = session_of(activity);
         on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
-            let done = sqlx::query("UPDATE activities SET kind = $2, day = $3, data = $4, notes = $5, workshop_id = $6, session_start = $7, referral_id = $8, updated_at = $9 WHERE id = $1")
+            let done = sqlx::query("UPDATE activities SET kind = $2, day = $3, data = $4, notes = $5, workshop_id = $6, session_start = $7, referral_id = $8, mandate_id = $9, updated_at = $10 WHERE id = $1")
                 .bind(id)
                 .bind(activity.kind.slug())
                 .bind(activity.date.to_string())
@@ -226,6 +244,7 @@ impl Store {
                 .bind(workshop)
                 .bind(session)
                 .bind(activity.referral_id.as_deref())
+                .bind(activity.mandate_id.as_deref())
                 .bind(now())
                 .execute(&mut *tx)
                 .await

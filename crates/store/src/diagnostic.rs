@@ -1,5 +1,6 @@
 //! Diagnostics, followed persons (with consent) and drafts of tests taken alone.
 
+use maillage_domain::consent::Purpose;
 use maillage_domain::diagnostic::{Answers, Assessment};
 use rand::Rng;
 use sqlx::Row;
@@ -19,6 +20,8 @@ pub struct Person {
     pub contact: Option<String>,
     pub consent_at: String,
     pub consent_by: Option<String>,
+    /// The version of the text agreed to (`maillage_domain::consent`), when it was recorded.
+    pub consent_version: Option<u32>,
     pub created_at: String,
     /// Erased after this date unless followed again.
     pub keep_until: String,
@@ -135,6 +138,7 @@ where
     for<'a> &'a str: sqlx::ColumnIndex<R>,
     for<'a> String: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
     for<'a> Option<String>: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> Option<i64>: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
 {
     Ok(Person {
         id: row.try_get("id")?,
@@ -143,6 +147,11 @@ where
         contact: row.try_get("contact")?,
         consent_at: row.try_get("consent_at")?,
         consent_by: row.try_get("consent_by")?,
+        consent_version: row
+            .try_get::<Option<i64>, _>("consent_version")?
+            .map(u32::try_from)
+            .transpose()
+            .map_err(corrupt)?,
         created_at: row.try_get("created_at")?,
         keep_until: row.try_get("keep_until")?,
     })
@@ -262,7 +271,8 @@ impl Store {
         let id = new_id();
         let at = now();
         on_pool!(self, pool => {
-            sqlx::query("INSERT INTO persons (id, organisation_id, pseudonym, contact, consent_at, consent_by, created_at, keep_until) VALUES ($1, $2, $3, $4, $5, $6, $5, $7)")
+            // The text agreed to is the one the forms show today.
+            sqlx::query("INSERT INTO persons (id, organisation_id, pseudonym, contact, consent_at, consent_by, created_at, keep_until, consent_version) VALUES ($1, $2, $3, $4, $5, $6, $5, $7, $8)")
                 .bind(&id)
                 .bind(p.organisation_id)
                 .bind(p.pseudonym)
@@ -270,6 +280,7 @@ impl Store {
                 .bind(&at)
                 .bind(p.consent_by)
                 .bind(p.keep_until)
+                .bind(i64::from(Purpose::FollowedPerson.current().version))
                 .execute(pool)
                 .await?;
         });
@@ -278,7 +289,7 @@ impl Store {
 
     pub async fn person(&self, id: &str) -> Result<Option<Person>> {
         on_pool!(self, pool => {
-            let row = sqlx::query("SELECT id, organisation_id, pseudonym, contact, consent_at, consent_by, created_at, keep_until FROM persons WHERE id = $1")
+            let row = sqlx::query("SELECT id, organisation_id, pseudonym, contact, consent_at, consent_by, consent_version, created_at, keep_until FROM persons WHERE id = $1")
                 .bind(id)
                 .fetch_optional(pool)
                 .await?;
@@ -289,7 +300,7 @@ impl Store {
     /// Persons an organisation follows, by pseudonym.
     pub async fn persons_of(&self, organisation_id: &str) -> Result<Vec<Person>> {
         on_pool!(self, pool => {
-            let rows = sqlx::query("SELECT id, organisation_id, pseudonym, contact, consent_at, consent_by, created_at, keep_until FROM persons WHERE organisation_id = $1 ORDER BY pseudonym, id")
+            let rows = sqlx::query("SELECT id, organisation_id, pseudonym, contact, consent_at, consent_by, consent_version, created_at, keep_until FROM persons WHERE organisation_id = $1 ORDER BY pseudonym, id")
                 .bind(organisation_id)
                 .fetch_all(pool)
                 .await?;

@@ -843,6 +843,7 @@ impl Store {
     /// no identity in them; the mandates go with the person).
     pub async fn journal_erasure_of(&self, person_id: &str) -> Result<()> {
         for m in self.mandates_of_person(person_id).await? {
+            self.unlink_activities(&m.id).await?;
             self.journal_entry(Entry {
                 event: JournalEvent::IdentityErased,
                 organisation_id: &m.organisation_id,
@@ -853,6 +854,17 @@ impl Store {
             })
             .await?;
         }
+        Ok(())
+    }
+
+    /// Activity records done under a mandate that goes no longer name it.
+    async fn unlink_activities(&self, mandate_id: &str) -> Result<()> {
+        on_pool!(self, pool => {
+            sqlx::query("UPDATE activities SET mandate_id = NULL WHERE mandate_id = $1")
+                .bind(mandate_id)
+                .execute(pool)
+                .await?;
+        });
         Ok(())
     }
 
@@ -872,6 +884,7 @@ impl Store {
         for (id, organisation_id) in due {
             on_pool!(self, pool => {
                 let mut tx = pool.begin_write().await?;
+                sqlx::query("UPDATE activities SET mandate_id = NULL WHERE mandate_id = $1").bind(&id).execute(&mut *tx).await?;
                 sqlx::query("DELETE FROM mandates WHERE id = $1").bind(&id).execute(&mut *tx).await?;
                 append!(self, tx, Entry {
                     event: JournalEvent::IdentityErased,

@@ -9,6 +9,16 @@ use sqlx::Row;
 use crate::BeginWrite;
 use crate::{Result, Store, corrupt, new_id, now, on_pool};
 
+/// The version of the text a person agrees to for an orientation (`maillage_domain::consent`):
+/// the one the pages show today.
+fn referral_consent_version() -> i64 {
+    i64::from(
+        maillage_domain::consent::Purpose::Referral
+            .current()
+            .version,
+    )
+}
+
 /// What is shared with the receiving organisation, beside the person's first name and contact.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Shared {
@@ -196,7 +206,8 @@ impl Store {
                     j
                 }
             };
-            sqlx::query("INSERT INTO referrals (id, journey_id, from_organisation_id, from_user_id, to_organisation_id, to_place_id, to_name, to_email, request_id, request_title, shared, consent, consent_at, status, sent_at, last_message_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, $16, $16)")
+            // The version of the text agreed to (maillage_domain::consent), once consent is given.
+            sqlx::query("INSERT INTO referrals (id, journey_id, from_organisation_id, from_user_id, to_organisation_id, to_place_id, to_name, to_email, request_id, request_title, shared, consent, consent_at, status, sent_at, last_message_at, created_at, updated_at, consent_version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, $16, $16, $17)")
                 .bind(&id)
                 .bind(&journey_id)
                 .bind(&r.from_organisation_id)
@@ -213,6 +224,7 @@ impl Store {
                 .bind(r.status.slug())
                 .bind(&sent)
                 .bind(&at)
+                .bind(consent_at.as_ref().map(|_| referral_consent_version()))
                 .execute(&mut *tx)
                 .await?;
             sqlx::query("INSERT INTO referral_events (id, referral_id, at, status, actor, detail) VALUES ($1, $2, $3, $4, $5, NULL)")
@@ -302,7 +314,7 @@ impl Store {
             t.from == ReferralStatus::AwaitingConsent && t.to == ReferralStatus::Sent;
         on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
-            let done = sqlx::query("UPDATE referrals SET status = $1, updated_at = $2, decline_reason = COALESCE($3, decline_reason), better_partner = COALESCE($4, better_partner), outcome = COALESCE($5, outcome), closed_at = CASE WHEN $6 THEN $2 ELSE closed_at END, sent_at = CASE WHEN $7 THEN $2 ELSE sent_at END, last_message_at = CASE WHEN $7 THEN $2 ELSE last_message_at END, consent_at = CASE WHEN $7 THEN $2 ELSE consent_at END WHERE id = $8 AND status = $9")
+            let done = sqlx::query("UPDATE referrals SET status = $1, updated_at = $2, decline_reason = COALESCE($3, decline_reason), better_partner = COALESCE($4, better_partner), outcome = COALESCE($5, outcome), closed_at = CASE WHEN $6 THEN $2 ELSE closed_at END, sent_at = CASE WHEN $7 THEN $2 ELSE sent_at END, last_message_at = CASE WHEN $7 THEN $2 ELSE last_message_at END, consent_at = CASE WHEN $7 THEN $2 ELSE consent_at END, consent_version = CASE WHEN $7 THEN $10 ELSE consent_version END WHERE id = $8 AND status = $9")
                 .bind(t.to.slug())
                 .bind(&at)
                 .bind(t.decline_reason.map(|r| r.slug()))
@@ -312,6 +324,7 @@ impl Store {
                 .bind(consent_confirmed)
                 .bind(id)
                 .bind(t.from.slug())
+                .bind(referral_consent_version())
                 .execute(&mut *tx)
                 .await?;
             if done.rows_affected() == 0 {

@@ -212,7 +212,8 @@ impl Store {
                 .await?;
             let status = status_for_new(capacity, u32::try_from(registered).unwrap_or(u32::MAX));
             let position = last.unwrap_or(0) + 1;
-            sqlx::query("INSERT INTO registrations (id, workshop_id, pseudonym, contact, status, position, registered_by, cancel_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
+            // The registration form shows today's text (maillage_domain::consent).
+            sqlx::query("INSERT INTO registrations (id, workshop_id, pseudonym, contact, status, position, registered_by, cancel_hash, created_at, consent_version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
                 .bind(&id)
                 .bind(workshop_id)
                 .bind(pseudonym)
@@ -222,6 +223,11 @@ impl Store {
                 .bind(by)
                 .bind(token_hash(&token))
                 .bind(&at)
+                .bind(i64::from(
+                    maillage_domain::consent::Purpose::Registration
+                        .current()
+                        .version,
+                ))
                 .execute(&mut *tx)
                 .await?;
             tx.commit().await?;

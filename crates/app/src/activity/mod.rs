@@ -148,6 +148,8 @@ pub struct RecordInput {
     pub new_person: Option<(String, bool)>,
     pub session: Option<WorkshopSession>,
     pub referral_id: Option<String>,
+    /// The mandate a démarche was done under (issue #19).
+    pub mandate_id: Option<String>,
 }
 
 /// One line of a followed person's timeline.

@@ -77,12 +77,20 @@ impl App {
                 return Ok(Err(errors));
             }
         };
+        if let Some(mandate) = &input.mandate_id
+            && let Err(why) = self
+                .check_record_mandate(&input.organisation_id, mandate, &activity)
+                .await?
+        {
+            errors.push(("mandat", why));
+        }
         if !errors.is_empty() {
             return Ok(Err(errors));
         }
         let mut activity = activity;
         activity.workshop = input.session.clone();
         activity.referral_id = input.referral_id.clone();
+        activity.mandate_id = input.mandate_id.clone();
         let keep_until = (Utc::now() + self.retention.duration(Kept::FollowedPersons))
             .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         if let Some(pseudonym) = new_person {
@@ -294,6 +302,19 @@ impl App {
         };
         activity.workshop = existing.activity.workshop.clone();
         activity.referral_id = existing.activity.referral_id.clone();
+        // Done under a mandate: the record stays a démarche of a day the mandate was in force.
+        if let Some(mandate) = &existing.activity.mandate_id {
+            if let Err(why) = self
+                .check_record_mandate(&existing.organisation_id, mandate, &activity)
+                .await?
+            {
+                return Ok(Err(vec![(
+                    "mandat",
+                    format!("cette démarche a été faite sous mandat : {why}"),
+                )]));
+            }
+            activity.mandate_id = Some(mandate.clone());
+        }
         let stored_notes = if author {
             Some(maillage_domain::sensitive::mask(notes.trim()).text).filter(|n| !n.is_empty())
         } else {

@@ -383,6 +383,7 @@ pub fn activities(orgs: &[ActivityOrg], today: NaiveDate, seed: u64) -> Vec<Demo
                 outcome: None,
                 redirection: None,
                 referral_id: None,
+                mandate_id: None,
                 title: None,
                 level: None,
                 workshop: None,

@@ -390,6 +390,7 @@ impl ActivityForm {
             outcome,
             redirection,
             referral_id: None,
+            mandate_id: None,
             title,
             level,
             workshop: None,

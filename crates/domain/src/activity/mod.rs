@@ -207,6 +207,10 @@ pub struct Activity {
     /// The referral of issue #6 this orientation was sent as.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub referral_id: Option<String>,
+    /// The mandate (issue #19) a procedure was done under. Kept in its own column by the
+    /// store (erased with the mandate), not in the record's data.
+    #[serde(skip)]
+    pub mandate_id: Option<String>,
     /// Title of a collective workshop.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,

@@ -35,6 +35,20 @@ async fn diagnostics_persons_with_consent_and_drafts() {
             })
             .await
             .expect("personne");
+        // The consent keeps the version of the text agreed to.
+        assert_eq!(
+            store
+                .person(&person)
+                .await
+                .expect("lecture")
+                .expect("personne")
+                .consent_version,
+            Some(
+                maillage_domain::consent::Purpose::FollowedPerson
+                    .current()
+                    .version
+            )
+        );
         let first = store
             .create_diagnostic(&NewDiagnostic {
                 person_id: Some(&person),

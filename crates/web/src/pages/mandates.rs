@@ -330,6 +330,7 @@ async fn new_link(
 #[serde(default)]
 struct MandateQuery {
     fait: String,
+    acte: String,
     demarche: String,
     masque: bool,
 }
@@ -348,6 +349,10 @@ struct MandatePageT {
     message: Option<String>,
     autonomy: TowardAutonomy,
     replaced_labels: Vec<&'static str>,
+    /// The act just noted, to count it in the structure's activity.
+    act_done: String,
+    /// Activity records of démarches done under it: (id, day in French).
+    records: Vec<(String, String)>,
 }
 
 async fn mandate_page(
@@ -369,6 +374,17 @@ async fn mandate_page(
             .filter_map(|d| Demarche::from_slug(d))
             .map(Demarche::label)
             .collect(),
+        records: page
+            .records
+            .iter()
+            .map(|(id, day)| {
+                let text = chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d")
+                    .map(maillage_domain::french::date)
+                    .unwrap_or_else(|_| day.clone());
+                (id.clone(), text)
+            })
+            .collect(),
+        act_done: String::new(),
         m: page.mandate,
         acts: page.acts,
         may_act: page.may_act,
@@ -409,9 +425,12 @@ async fn mandate(
         manner: ActManner::With.slug().into(),
         ..Default::default()
     };
-    Ok(render(
-        &mandate_page(&state, &viewer, &id, act, Vec::new(), message, autonomy).await?,
-    ))
+    let mut page = mandate_page(&state, &viewer, &id, act, Vec::new(), message, autonomy).await?;
+    // Only an act of this mandate is offered to be counted (the id comes from the address).
+    if q.fait == "acte" && page.acts.iter().any(|a| a.id == q.acte) {
+        page.act_done = q.acte;
+    }
+    Ok(render(&page))
 }
 
 async fn act(
@@ -425,10 +444,10 @@ async fn act(
         .record_act(viewer.actor.as_ref(), &id, &form)
         .await
     {
-        Ok(Ok((_, masked, autonomy))) => {
+        Ok(Ok((act, masked, autonomy))) => {
             let in_place = autonomy.demarche.map(|d| d.slug()).unwrap_or_default();
             Ok(Redirect::to(&format!(
-                "/mandats/{id}?fait=acte&demarche={in_place}&masque={}#autonomie",
+                "/mandats/{id}?fait=acte&acte={act}&demarche={in_place}&masque={}#autonomie",
                 if masked { "oui" } else { "non" }
             ))
             .into_response())

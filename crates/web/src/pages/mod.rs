@@ -35,6 +35,20 @@ pub use directory::*;
 use sign_in::*;
 
 mod accounts;
+/// The texts a person agrees to, as the templates show them (`maillage_domain::consent`).
+pub(crate) mod consent {
+    use maillage_domain::consent::{Notice, Purpose};
+
+    pub(crate) fn followed() -> Notice {
+        Purpose::FollowedPerson.current()
+    }
+    pub(crate) fn registration() -> Notice {
+        Purpose::Registration.current()
+    }
+    pub(crate) fn referral() -> Notice {
+        Purpose::Referral.current()
+    }
+}
 mod activity;
 mod booklet;
 mod campaigns;
@@ -213,6 +227,8 @@ struct PrivacyPage {
     chrome: Chrome,
     retention: Vec<admin::RetentionRow>,
     paragraphs: Vec<String>,
+    /// Every version of the texts agreed to: (what for, version, text).
+    notices: Vec<(&'static str, u32, &'static str)>,
 }
 
 async fn privacy(AxState(state): AxState<State>, viewer: Viewer) -> Response {
@@ -229,6 +245,10 @@ async fn privacy(AxState(state): AxState<State>, viewer: Viewer) -> Response {
         chrome: Chrome::new("", &viewer),
         retention: admin::retention_rows(r),
         paragraphs,
+        notices: maillage_domain::consent::NOTICES
+            .iter()
+            .map(|n| (n.purpose.label(), n.version, n.text))
+            .collect(),
     })
 }
 

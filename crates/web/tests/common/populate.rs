@@ -508,6 +508,7 @@ pub(super) async fn populate(app: &App, store: &Store) -> (Ids, HashMap<Caller, 
         new_person: None,
         session: None,
         referral_id: Some(ids.referral_a.clone()),
+        mandate_id: None,
     };
     ids.activity_a = app
         .record_activity(Some(&member_a), &record(ACTIVITY_A_NOTE))

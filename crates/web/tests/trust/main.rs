@@ -319,6 +319,7 @@ fn record(
         new_person: person.is_none().then(|| ("Karim".to_string(), true)),
         session: None,
         referral_id: None,
+        mandate_id: None,
     }
 }
 

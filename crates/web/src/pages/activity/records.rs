@@ -82,6 +82,11 @@ pub(super) struct Posted {
     pub(super) session: String,
     #[serde(rename = "orientation_id")]
     pub(super) referral: String,
+    /// The mandate a démarche was done under, and the act the new record comes from.
+    #[serde(rename = "mandat")]
+    pub(super) mandate: String,
+    #[serde(rename = "acte")]
+    pub(super) act: String,
     /// `encore`: record another one next.
     #[serde(rename = "suite")]
     pub(super) next: String,
@@ -280,6 +285,8 @@ pub(super) struct FormPage {
     /// Hidden: the workshop session and the referral the record comes from.
     pub(super) session: String,
     pub(super) referral: String,
+    /// The mandate a démarche was done under.
+    pub(super) mandate: String,
     /// Counts of a workshop's demographics, by `prefix-value`.
     pub(super) counts: Vec<(String, String)>,
 }
@@ -340,6 +347,9 @@ pub(super) struct FormContext {
     pub(super) notes_visible: bool,
     pub(super) session: String,
     pub(super) referral: String,
+    /// The mandate the démarche was done under (hidden field of a new record; a link on a
+    /// recorded one).
+    pub(super) mandate: String,
     /// The previous record was just saved.
     pub(super) saved: bool,
     /// …and what looked like a password or a personal number was masked in its notes.
@@ -430,6 +440,7 @@ pub(super) async fn form_page(
         levels: levels(),
         session: ctx.session,
         referral: ctx.referral,
+        mandate: ctx.mandate,
         counts,
     };
     // Canonical slugs in the form, whatever spelling came in.
@@ -515,7 +526,22 @@ pub(super) async fn new_form(
                 .slug()
                 .to_string();
     }
-    let person = asked.person.clone();
+    // From an act under a mandate (issue #19): the démarche, its domain, the person.
+    let mut person = asked.person.clone();
+    if !asked.mandate.is_empty() {
+        let (org, f) = state
+            .app
+            .form_of_mandate(
+                viewer.actor(),
+                &asked.mandate,
+                Some(asked.act.as_str()).filter(|a| !a.is_empty()),
+            )
+            .await?;
+        person = f.persons.first().cloned().unwrap_or_default();
+        form = f;
+        organisation = org;
+        heading = "Compter la démarche faite sous mandat".into();
+    }
     let done: Option<String> =
         form_urlencoded::parse(query.as_deref().unwrap_or_default().as_bytes())
             .find(|(k, _)| k == "fait")
@@ -544,6 +570,7 @@ pub(super) async fn new_form(
             notes_visible: true,
             session,
             referral: asked.referral.clone(),
+            mandate: asked.mandate.clone(),
         },
         Vec::new(),
     )
@@ -573,6 +600,7 @@ pub(super) async fn create(
             .then(|| (posted.new_person.clone(), posted.consent)),
         session: session_of(&posted.session),
         referral_id: Some(posted.referral.clone()).filter(|r| !r.is_empty()),
+        mandate_id: Some(posted.mandate.clone()).filter(|m| !m.is_empty()),
     };
     match state.app.record_activity(viewer.actor(), &input).await? {
         Ok(_) => {
@@ -615,6 +643,7 @@ pub(super) async fn create(
                     notes_visible: true,
                     session: posted.session,
                     referral: posted.referral,
+                    mandate: posted.mandate,
                 },
                 errors
                     .into_iter()
@@ -656,6 +685,7 @@ pub(super) async fn detail(
             notes_visible: author,
             session: String::new(),
             referral: String::new(),
+            mandate: a.activity.mandate_id.clone().unwrap_or_default(),
         },
         Vec::new(),
     )
@@ -696,6 +726,7 @@ pub(super) async fn update(
                     notes_visible: true,
                     session: String::new(),
                     referral: String::new(),
+                    mandate: String::new(),
                 },
                 errors
                     .into_iter()
