@@ -8,7 +8,7 @@ ROOT="$(pwd)"
 SHARED="${MAILLAGE_SHARED:-$ROOT/../shared}"
 export MAILLAGE_SHARED="$SHARED"
 
-step() { printf '\n==> %s\n' "$*"; }
+step() { printf '\n==> %s (%s s depuis le début)\n' "$*" "$SECONDS"; }
 
 step "Installation (paquets, npm, référentiel, outils de test)"
 scripts/setup.sh --test
@@ -180,6 +180,20 @@ grep -q "ligne 3 : son contenu a été modifié" "$WORK/journal.txt"
 grep -q "^# Registre des activités de traitement" "$WORK/registre.md"
 grep -q "^## Mandats" "$WORK/registre.md"
 grep -q '`mandate_journal`' "$WORK/registre.md"
+# Deadlines of persons' requests (counts, no names): none open in the demo; one received two
+# months ago and never answered makes the command fail, naming its structure.
+"$BIN" --database "$DB" demandes echeances | grep -q "Aucune demande sur les données à traiter"
+"$BIN" --database "$PG_BASE/$PG_DB" demandes echeances --json | grep -q '^\[\]'
+"$ROOT/.venv/bin/python" - "$WORK/cli.sqlite" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+org = db.execute("SELECT id FROM organisations ORDER BY name LIMIT 1").fetchone()[0]
+db.execute("INSERT INTO person_requests (id, organisation_id, kind, person_name, received_on, due_on, status, keep_until) VALUES ('en-retard', ?, 'acces', 'Personne en retard', '2026-01-05', '2026-02-05', 'ouverte', '2099-01-01')", (org,))
+db.commit()
+PY
+if "$BIN" --database "$DB" demandes echeances > "$WORK/demandes.txt"; then echo "demande en retard non signalée" >&2; exit 1; fi
+grep -q "1 demande(s) en retard" "$WORK/demandes.txt"
+if grep -q "Personne en retard" "$WORK/demandes.txt"; then echo "nom dans les échéances" >&2; exit 1; fi
 
 step "Arrêts brutaux (SIGKILL) pendant un import, un lot d'activités et des fusions (SQLite et PostgreSQL)"
 scripts/crash-safety.sh "$BIN" sqlite postgres

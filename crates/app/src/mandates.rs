@@ -1323,3 +1323,100 @@ pub(crate) fn location_of_organisation(o: &Organisation) -> Location {
         departement: o.departement.clone(),
     }
 }
+
+impl App {
+    /// Announces, once, the mandates whose last day comes within
+    /// [`EXPIRY_WARNING_DAYS`](maillage_domain::mandates::EXPIRY_WARNING_DAYS): to the person
+    /// when they gave an e-mail address, and to the structure's habilitated helpers (one
+    /// message per structure, without names). Returns the messages sent. A mandate is marked
+    /// announced only when e-mail is configured, so that turning e-mail on later still warns.
+    pub async fn send_mandate_expiry_warnings(
+        &self,
+        now: chrono::DateTime<Utc>,
+    ) -> Result<usize, AppError> {
+        use crate::mail::messages::{MandateEnding, MandatesEnding, Message};
+        if !self.mailer.is_enabled() {
+            return Ok(0);
+        }
+        let day = now.date_naive();
+        let until = day + Duration::days(maillage_domain::mandates::EXPIRY_WARNING_DAYS - 1);
+        let ending = self
+            .store
+            .mandates_ending(&day.to_string(), &until.to_string())
+            .await?;
+        let mut sent = 0;
+        let mut by_structure: std::collections::BTreeMap<String, (usize, NaiveDate)> =
+            std::collections::BTreeMap::new();
+        let at = stamp(now);
+        for m in ending {
+            let dates = dates_of(&m)?;
+            if dates.status(day) != MandateStatus::Active {
+                continue;
+            }
+            let Some(organisation) = self.store.organisation(&m.organisation_id).await? else {
+                continue;
+            };
+            if let Some(to) = m.contact.as_deref().filter(|c| c.contains('@')) {
+                let demarches = m
+                    .demarches
+                    .iter()
+                    .filter(|(_, replaced)| replaced.is_none())
+                    .filter_map(|(d, _)| Demarche::from_slug(d))
+                    .map(Demarche::label)
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let message = MandateEnding {
+                    person: m.person_name.clone(),
+                    structure: organisation.name.clone(),
+                    last_day: maillage_domain::french::date(dates.last_day),
+                    demarches,
+                };
+                if let Some(mail) = message.to(to) {
+                    match self.mailer.send(&mail).await {
+                        Ok(true) => sent += 1,
+                        Ok(false) => {}
+                        Err(e) => tracing::warn!("fin de mandat : courriel non envoyé : {e}"),
+                    }
+                }
+            }
+            let entry = by_structure
+                .entry(m.organisation_id.clone())
+                .or_insert((0, dates.last_day));
+            entry.0 += 1;
+            entry.1 = entry.1.max(dates.last_day);
+            self.store.set_expiry_warned(&m.id, &at).await?;
+        }
+        for (organisation_id, (count, last)) in by_structure {
+            let Some(organisation) = self.store.organisation(&organisation_id).await? else {
+                continue;
+            };
+            let message = MandatesEnding {
+                count,
+                structure: organisation.name.clone(),
+                structure_id: organisation.id.clone(),
+                until: maillage_domain::french::date(last),
+                url: self.public_url.clone(),
+            };
+            for h in self.store.habilitations_of(&organisation_id).await? {
+                let active = matches!(
+                    domain_habilitation(&h)?.state(day),
+                    HabilitationState::Active { .. }
+                );
+                if !active {
+                    continue;
+                }
+                let Some(user) = self.store.user(&h.user_id).await? else {
+                    continue;
+                };
+                if let Some(mail) = message.to(&user.email) {
+                    match self.mailer.send(&mail).await {
+                        Ok(true) => sent += 1,
+                        Ok(false) => {}
+                        Err(e) => tracing::warn!("fin de mandat : courriel non envoyé : {e}"),
+                    }
+                }
+            }
+        }
+        Ok(sent)
+    }
+}

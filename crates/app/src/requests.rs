@@ -112,7 +112,48 @@ fn view(r: StoredRequest) -> RequestView {
     }
 }
 
+/// A structure's requests still open, for the operator: counts and dates, no person.
+#[derive(Debug, Clone, Serialize)]
+pub struct RequestDeadlines {
+    #[serde(rename = "structure")]
+    pub organisation_id: String,
+    #[serde(rename = "nom")]
+    pub organisation_name: String,
+    #[serde(rename = "a_traiter")]
+    pub open: u64,
+    /// Open past their one-month deadline.
+    #[serde(rename = "en_retard")]
+    pub late: u64,
+    /// The soonest deadline (`2026-12-24`).
+    #[serde(rename = "prochaine_echeance")]
+    pub next_due: String,
+}
+
 impl App {
+    /// Requests still open in every structure, with the late ones: administrators (the pages
+    /// of the register) and the command line's operator. Counts only — the requests
+    /// themselves stay with their structure.
+    pub async fn request_deadlines(
+        &self,
+        actor: Option<&Actor>,
+    ) -> Result<Vec<RequestDeadlines>, AppError> {
+        self.check(actor, &Action::ManageAccounts)?;
+        let count = |n: i64| u64::try_from(n).unwrap_or(0);
+        Ok(self
+            .store
+            .open_request_deadlines(&today().to_string())
+            .await?
+            .into_iter()
+            .map(|(id, name, open, late, next)| RequestDeadlines {
+                organisation_id: id,
+                organisation_name: name,
+                open: count(open),
+                late: count(late),
+                next_due: next,
+            })
+            .collect())
+    }
+
     fn check_persons(&self, actor: Option<&Actor>, organisation_id: &str) -> Result<(), AppError> {
         self.check(
             actor,

@@ -35,11 +35,12 @@ pub enum Job {
     WatchDigests,
     UrgentNews,
     Referrals,
+    MandateExpiry,
     Links,
 }
 
 impl Job {
-    pub const ALL: [Job; 14] = [
+    pub const ALL: [Job; 15] = [
         Job::Sessions,
         Job::PasswordResets,
         Job::ReportEmails,
@@ -53,6 +54,7 @@ impl Job {
         Job::WatchDigests,
         Job::UrgentNews,
         Job::Referrals,
+        Job::MandateExpiry,
         Job::Links,
     ];
 
@@ -72,6 +74,7 @@ impl Job {
             Job::WatchDigests => "resumes-veille",
             Job::UrgentNews => "nouvelles-urgentes",
             Job::Referrals => "echeances-orientations",
+            Job::MandateExpiry => "fins-de-mandats",
             Job::Links => "verification-liens",
         }
     }
@@ -94,6 +97,9 @@ impl Job {
             Job::WatchDigests => "Envoie les résumés de la veille dus",
             Job::UrgentNews => "Renvoie les nouvelles urgentes restées en échec",
             Job::Referrals => "Relance, fait expirer et efface les orientations à échéance",
+            Job::MandateExpiry => {
+                "Prévient, une fois, les personnes et les aidants habilités des mandats qui s'arrêtent dans la semaine"
+            }
             Job::Links => "Vérifie un lot de liens de la ressourcerie",
         }
     }
@@ -227,6 +233,10 @@ impl App {
             Job::Referrals => {
                 let (reminded, expired, erased) = self.run_referral_schedule(now).await?;
                 format!("{reminded} rappel(s), {expired} expirée(s), {erased} parcours effacé(s)")
+            }
+            Job::MandateExpiry => {
+                let n = self.send_mandate_expiry_warnings(now).await?;
+                format!("{n} courriel(s) de fin de mandat envoyé(s)")
             }
             Job::Links => {
                 let report = self.check_links(now, LINKS_PER_HOUR).await?;

@@ -17,8 +17,8 @@ use anyhow::Result;
 use clap::{Parser, Subcommand};
 
 use commands::{
-    Global, booklet, database, dedup, demo, diagnostic, export, import, journal, orient, resources,
-    search, serve, stats, user, validate, watch,
+    Global, booklet, database, dedup, demo, diagnostic, export, import, journal, orient, requests,
+    resources, search, serve, stats, user, validate, watch,
 };
 
 #[derive(Parser)]
@@ -109,6 +109,11 @@ enum Command {
         #[command(subcommand)]
         what: journal::JournalWhat,
     },
+    /// Demandes des personnes sur leurs données : échéances à tenir, structure par structure.
+    Demandes {
+        #[command(subcommand)]
+        what: requests::RequestsWhat,
+    },
 }
 
 #[tokio::main]
@@ -151,5 +156,6 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Empreinte => database::digest(global).await,
         Command::Demo(args) => demo::run(global, args).await,
         Command::Journal { what } => journal::run(global, what).await,
+        Command::Demandes { what } => requests::run(global, what).await,
     }
 }

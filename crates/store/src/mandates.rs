@@ -649,6 +649,31 @@ impl Store {
         self.with_demarches(list).await
     }
 
+    /// Mandates in use whose last day falls between `from` and `to` (days, included) and that
+    /// were not yet announced as ending, the soonest first.
+    pub async fn mandates_ending(&self, from: &str, to: &str) -> Result<Vec<StoredMandate>> {
+        let sql = format!(
+            "SELECT {MANDATE_COLUMNS} FROM mandates WHERE revoked_at IS NULL AND consented_at IS NOT NULL AND expiry_warned_at IS NULL AND last_day >= $1 AND last_day <= $2 ORDER BY last_day, id"
+        );
+        let list = on_pool!(self, pool => {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(from).bind(to).fetch_all(pool).await?;
+            rows.iter().map(decode_mandate).collect::<Result<Vec<_>>>()?
+        });
+        self.with_demarches(list).await
+    }
+
+    /// Notes that a mandate's end was announced (it is not announced again).
+    pub async fn set_expiry_warned(&self, mandate_id: &str, at: &str) -> Result<()> {
+        on_pool!(self, pool => {
+            sqlx::query("UPDATE mandates SET expiry_warned_at = $2 WHERE id = $1")
+                .bind(mandate_id)
+                .bind(at)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
     /// A person's mandates, the newest first.
     pub async fn mandates_of_person(&self, person_id: &str) -> Result<Vec<StoredMandate>> {
         let sql = format!(

@@ -111,6 +111,31 @@ impl Store {
         })
     }
 
+    /// Requests still open, per structure: (structure id, name, open, due before `today`,
+    /// soonest due day), the soonest first. Counts only: no person in it.
+    pub async fn open_request_deadlines(
+        &self,
+        today: &str,
+    ) -> Result<Vec<(String, String, i64, i64, String)>> {
+        on_pool!(self, pool => {
+            let rows = sqlx::query("SELECT r.organisation_id, o.name, COUNT(*), SUM(CASE WHEN r.due_on < $1 THEN 1 ELSE 0 END), MIN(r.due_on) FROM person_requests r JOIN organisations o ON o.id = r.organisation_id WHERE r.status = 'ouverte' GROUP BY r.organisation_id, o.name ORDER BY MIN(r.due_on), o.name")
+                .bind(today)
+                .fetch_all(pool)
+                .await?;
+            rows.iter()
+                .map(|r| {
+                    Ok((
+                        r.try_get(0)?,
+                        r.try_get(1)?,
+                        r.try_get(2)?,
+                        r.try_get(3)?,
+                        r.try_get(4)?,
+                    ))
+                })
+                .collect()
+        })
+    }
+
     /// Records the answer to a request still open; `false` when it was answered already.
     /// `forget_identity`: the name and contact go (an erasure was done).
     pub async fn answer_person_request(

@@ -238,6 +238,42 @@ impl Message for ReferralFollowUp {
     }
 }
 
+/// To the person: their mandate ends soon (issue #19).
+#[derive(Template)]
+#[template(path = "mail/mandat-fin-personne.txt")]
+pub struct MandateEnding {
+    pub person: String,
+    pub structure: String,
+    pub last_day: String,
+    pub demarches: String,
+}
+
+impl Message for MandateEnding {
+    fn subject(&self) -> String {
+        format!("Votre mandat avec {} s'arrête bientôt", self.structure)
+    }
+}
+
+/// To a structure's habilitated helpers: mandates end soon (no names in the message).
+#[derive(Template)]
+#[template(path = "mail/mandat-fin-structure.txt")]
+pub struct MandatesEnding {
+    pub count: usize,
+    pub structure: String,
+    pub structure_id: String,
+    pub until: String,
+    pub url: String,
+}
+
+impl Message for MandatesEnding {
+    fn subject(&self) -> String {
+        format!(
+            "{} mandat(s) de {} s'arrête(nt) bientôt",
+            self.count, self.structure
+        )
+    }
+}
+
 /// News of the watch: one urgent item, or the week's digest.
 #[derive(Template)]
 #[template(path = "mail/veille.txt")]
@@ -353,6 +389,16 @@ pub fn samples(url: &str) -> Vec<(&'static str, &'static str, Option<Mail>)> {
             "à la personne orientée qui la demande (son adresse n'est pas gardée)",
             PlaceSlip { place: s("France Services de Nancy"), request: Some(s("créer son compte caf")), summary: s("France Services de Nancy, 3 rue de la Gare, 54000 Nancy. Tél. 03 83 00 00 00"), week: vec![(s("Lundi"), s("09:00-12:00"))], link: format!("{url}/lieux/exemple") }.to(to),
         ),
+        (
+            "Fin prochaine d'un mandat (à la personne)",
+            "une fois, 7 jours avant le dernier jour d'un mandat, à la personne qui a donné une adresse",
+            MandateEnding { person: s("Odette Lambert"), structure: s("France Services de Toul"), last_day: s("mardi 8 décembre 2026"), demarches: s("Social - Santé, Argent - Impôts - Consommation") }.to(to),
+        ),
+        (
+            "Fin prochaine de mandats (à la structure)",
+            "une fois par mandat, 7 jours avant son dernier jour, aux aidants habilités de la structure",
+            MandatesEnding { count: 2, structure: s("France Services de Toul"), structure_id: s("exemple"), until: s("mardi 8 décembre 2026"), url: url.clone() }.to(to),
+        ),
     ]
 }
 
@@ -363,7 +409,7 @@ mod tests {
     #[test]
     fn every_message_renders_with_its_subject_and_no_template_left() {
         let all = samples("https://maillage.exemple");
-        assert_eq!(all.len(), 13);
+        assert_eq!(all.len(), 15);
         for (title, when, mail) in all {
             let mail = mail.unwrap_or_else(|| panic!("{title} : non composé"));
             assert!(!when.is_empty());

@@ -10,6 +10,7 @@ pub mod export;
 pub mod import;
 pub mod journal;
 pub mod orient;
+pub mod requests;
 pub mod resources;
 pub mod search;
 pub mod serve;

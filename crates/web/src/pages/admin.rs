@@ -319,6 +319,8 @@ struct RegisterPage {
     chrome: Chrome,
     processings: Vec<maillage_app::register::ProcessingView>,
     not_personal: &'static [(&'static str, &'static str)],
+    /// Requests of persons still open, per structure (counts only).
+    deadlines: Vec<maillage_app::requests::RequestDeadlines>,
 }
 
 /// The register of processing (RGPD art. 30), written from the declarations of the code.
@@ -327,9 +329,11 @@ pub(super) async fn register_page(
     viewer: Viewer,
 ) -> Result<Response, PageError> {
     let processings = state.app.register(viewer.actor())?;
+    let deadlines = state.app.request_deadlines(viewer.actor()).await?;
     Ok(render(&RegisterPage {
         chrome: Chrome::new("admin", &viewer),
         processings,
+        deadlines,
         not_personal: maillage_domain::register::NOT_PERSONAL,
     }))
 }

@@ -73,6 +73,8 @@ struct DeskQuery {
 #[template(path = "mandates/desk.html")]
 struct DeskPage {
     chrome: Chrome,
+    switch: super::StructureSwitch,
+    switch_path: &'static str,
     desk: MandateDesk,
     active: Vec<MandateView>,
     ended: Vec<MandateView>,
@@ -84,12 +86,10 @@ async fn desk(
     viewer: Viewer,
     Query(q): Query<DeskQuery>,
 ) -> Result<Response, PageError> {
+    let switch = super::StructureSwitch::of(&state, &viewer, &q.structure).await?;
     let desk = state
         .app
-        .mandate_desk(
-            viewer.actor.as_ref(),
-            Some(q.structure.as_str()).filter(|s| !s.is_empty()),
-        )
+        .mandate_desk(viewer.actor.as_ref(), switch.wanted())
         .await?;
     let (active, ended) = desk.mandates.iter().cloned().partition(|m| {
         matches!(
@@ -99,6 +99,8 @@ async fn desk(
     });
     Ok(render(&DeskPage {
         chrome: Chrome::new("mandats", &viewer),
+        switch,
+        switch_path: "/mandats",
         desk,
         active,
         ended,

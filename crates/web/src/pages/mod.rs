@@ -95,6 +95,46 @@ impl Chrome {
     }
 }
 
+/// The structures a signed-in member switches between on a page that works for one structure
+/// at a time (mandates, requests about data): (id, name), and the one shown — the one asked, or
+/// the first of several, so that a member of several structures lands on a page, not an error.
+pub(crate) struct StructureSwitch {
+    pub(crate) organisations: Vec<(String, String)>,
+    pub(crate) current: String,
+}
+
+impl StructureSwitch {
+    pub(crate) async fn of(
+        state: &State,
+        viewer: &Viewer,
+        asked: &str,
+    ) -> Result<Self, maillage_app::AppError> {
+        let organisations: Vec<(String, String)> = match viewer.actor.as_ref() {
+            None => Vec::new(),
+            Some(actor) => state
+                .app
+                .recording_organisations(Some(actor))
+                .await?
+                .into_iter()
+                .map(|o| (o.id, o.name))
+                .collect(),
+        };
+        let current = match organisations.as_slice() {
+            [first, _, ..] if asked.is_empty() => first.0.clone(),
+            _ => asked.to_string(),
+        };
+        Ok(Self {
+            organisations,
+            current,
+        })
+    }
+
+    /// The structure to ask the service for (`None`: the member's only one).
+    pub(crate) fn wanted(&self) -> Option<&str> {
+        Some(self.current.as_str()).filter(|c| !c.is_empty())
+    }
+}
+
 fn render(t: &impl Template) -> Response {
     match t.render() {
         Ok(html) => Html(html).into_response(),

@@ -37,6 +37,8 @@ struct ListQuery {
 #[template(path = "requests/list.html")]
 struct ListPage {
     chrome: Chrome,
+    switch: super::StructureSwitch,
+    switch_path: &'static str,
     organisation_id: String,
     organisation_name: String,
     requests: Vec<RequestView>,
@@ -56,15 +58,15 @@ async fn list_page(
     errors: Vec<(String, String)>,
     message: Option<String>,
 ) -> Result<ListPage, AppError> {
+    let switch = super::StructureSwitch::of(state, viewer, structure).await?;
     let (org, requests, persons) = state
         .app
-        .person_requests(
-            viewer.actor.as_ref(),
-            Some(structure).filter(|s| !s.is_empty()),
-        )
+        .person_requests(viewer.actor.as_ref(), switch.wanted())
         .await?;
     Ok(ListPage {
         chrome: Chrome::new("demandes", viewer),
+        switch,
+        switch_path: "/demandes",
         organisation_id: org.id,
         organisation_name: org.name,
         requests,

@@ -2,6 +2,7 @@
 //! app sends when an error is reported and resolved, and an update campaign end to end.
 
 mod directory;
+mod mandates;
 mod referrals;
 mod workshops;
 

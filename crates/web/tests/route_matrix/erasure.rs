@@ -241,3 +241,42 @@ async fn an_erasure_spares_a_namesake() {
         template.remove().await;
     }
 }
+
+/// The operator follows the deadlines of requests (counts, no person): A's open request of
+/// access is counted on the register's page, on both databases; a member is refused the page.
+#[tokio::test]
+async fn open_requests_are_counted_for_the_operator_without_names() {
+    for backend in Backend::all() {
+        let template = Template::build(backend.clone()).await;
+        let world = template.open().await;
+        let page = common::send(
+            &world.router,
+            "GET",
+            "/admin/registre",
+            world.cookie(Caller::Administrator),
+            &Payload::None,
+        )
+        .await;
+        assert_eq!(page.status, axum::http::StatusCode::OK);
+        let text = page.text();
+        let start = text
+            .find("Demandes des personnes à traiter")
+            .expect("section des échéances");
+        let section = &text[start..start + text[start..].find("</section>").unwrap_or(0)];
+        assert!(section.contains(common::ORG_A), "{section}");
+        assert!(
+            section.contains("data-label=\"À traiter\">1<"),
+            "une demande à traiter : {section}"
+        );
+        assert!(!section.contains(common::PERSON_A), "pas de nom");
+        let refused = common::send(
+            &world.router,
+            "GET",
+            "/admin/registre",
+            world.cookie(Caller::MemberA),
+            &Payload::None,
+        )
+        .await;
+        assert_eq!(refused.status, axum::http::StatusCode::FORBIDDEN);
+    }
+}
