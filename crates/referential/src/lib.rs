@@ -3,6 +3,8 @@
 //! at set-up (ADR 0005). It answers the questions imports and search ask: which INSEE code for
 //! « ST ETIENNE 42000 », which communes in a département or an EPCI, where a commune is.
 
+pub mod contours;
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
