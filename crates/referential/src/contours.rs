@@ -67,35 +67,26 @@ fn decode_ring(encoded: &str) -> Result<LineString<f64>, String> {
 impl Contours {
     /// Loads the file built at set-up.
     pub fn load(path: &Path) -> Result<Self, ContoursError> {
-        let text = std::fs::read_to_string(path).map_err(|source| {
-            if source.kind() == std::io::ErrorKind::NotFound {
-                ContoursError::Missing {
-                    path: path.to_path_buf(),
-                }
-            } else {
-                ContoursError::Io {
-                    path: path.to_path_buf(),
-                    source,
-                }
-            }
+        let text = crate::read(path).map_err(|e| match e {
+            None => ContoursError::Missing {
+                path: path.to_path_buf(),
+            },
+            Some(source) => ContoursError::Io {
+                path: path.to_path_buf(),
+                source,
+            },
         })?;
         Self::parse(&text)
     }
 
     /// Looks for the file in the working directory and its parents.
     pub fn discover() -> Result<Self, ContoursError> {
-        let start = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-        let mut dir = Some(start.as_path());
-        while let Some(d) = dir {
-            let candidate = d.join(DEFAULT_PATH);
-            if candidate.exists() {
-                return Self::load(&candidate);
-            }
-            dir = d.parent();
+        match crate::find_upwards(DEFAULT_PATH) {
+            Some(path) => Self::load(&path),
+            None => Err(ContoursError::Missing {
+                path: PathBuf::from(DEFAULT_PATH),
+            }),
         }
-        Err(ContoursError::Missing {
-            path: PathBuf::from(DEFAULT_PATH),
-        })
     }
 
     /// Parses the TSV text: `code kind population lat lon polygons` (see the script).

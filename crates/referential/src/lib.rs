@@ -66,20 +66,32 @@ pub struct Referential {
 /// Default location of the file, relative to the working directory.
 pub const DEFAULT_PATH: &str = "data/referentiel/communes.tsv";
 
+/// A file's text; `Err(None)` when it does not exist.
+pub(crate) fn read(path: &Path) -> Result<String, Option<std::io::Error>> {
+    std::fs::read_to_string(path)
+        .map_err(|e| (e.kind() != std::io::ErrorKind::NotFound).then_some(e))
+}
+
+/// `relative` in the working directory or the nearest of its parents that has it.
+pub(crate) fn find_upwards(relative: &str) -> Option<PathBuf> {
+    let start = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    start
+        .ancestors()
+        .map(|d| d.join(relative))
+        .find(|candidate| candidate.exists())
+}
+
 impl Referential {
     /// Loads the file built at set-up.
     pub fn load(path: &Path) -> Result<Self, ReferentialError> {
-        let text = std::fs::read_to_string(path).map_err(|source| {
-            if source.kind() == std::io::ErrorKind::NotFound {
-                ReferentialError::Missing {
-                    path: path.to_path_buf(),
-                }
-            } else {
-                ReferentialError::Io {
-                    path: path.to_path_buf(),
-                    source,
-                }
-            }
+        let text = read(path).map_err(|e| match e {
+            None => ReferentialError::Missing {
+                path: path.to_path_buf(),
+            },
+            Some(source) => ReferentialError::Io {
+                path: path.to_path_buf(),
+                source,
+            },
         })?;
         Self::parse(&text)
     }
@@ -87,18 +99,12 @@ impl Referential {
     /// Looks for the file in the working directory and its parents (so tests and commands
     /// work from any folder of a checkout).
     pub fn discover() -> Result<Self, ReferentialError> {
-        let start = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-        let mut dir = Some(start.as_path());
-        while let Some(d) = dir {
-            let candidate = d.join(DEFAULT_PATH);
-            if candidate.exists() {
-                return Self::load(&candidate);
-            }
-            dir = d.parent();
+        match find_upwards(DEFAULT_PATH) {
+            Some(path) => Self::load(&path),
+            None => Err(ReferentialError::Missing {
+                path: PathBuf::from(DEFAULT_PATH),
+            }),
         }
-        Err(ReferentialError::Missing {
-            path: PathBuf::from(DEFAULT_PATH),
-        })
     }
 
     /// Parses the TSV text.
