@@ -30,6 +30,7 @@ pub mod resources;
 pub mod retention;
 pub mod sensitive;
 pub mod spreadsheet;
+pub mod territory;
 pub mod text;
 pub mod typology;
 pub mod vocab;
