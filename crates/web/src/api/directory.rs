@@ -131,6 +131,46 @@ impl PartialSchema for PlaceDoc {
     }
 }
 
+/// The directory exported as the standard's JSON: an array of places, each an object of the
+/// standard's fields (texts, numbers for coordinates). Only the shape is promised here: the
+/// standard's own schema describes the fields.
+pub struct ExportedJson;
+
+impl PartialSchema for ExportedJson {
+    fn schema() -> RefOr<Schema> {
+        utoipa::openapi::schema::ArrayBuilder::new()
+            .items(ObjectBuilder::new().schema_type(Type::Object))
+            .description(Some(
+                "Les lieux au format JSON du standard « Lieux de médiation numérique ».",
+            ))
+            .into()
+    }
+}
+
+impl ToSchema for ExportedJson {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "ExportJson".into()
+    }
+}
+
+/// The directory exported as GeoJSON: a `FeatureCollection` object.
+pub struct ExportedGeoJson;
+
+impl PartialSchema for ExportedGeoJson {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::Object)
+            .description(Some("Une FeatureCollection GeoJSON, un point par lieu."))
+            .into()
+    }
+}
+
+impl ToSchema for ExportedGeoJson {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "ExportGeoJson".into()
+    }
+}
+
 impl ToSchema for PlaceDoc {
     fn name() -> std::borrow::Cow<'static, str> {
         "Lieu".into()
@@ -401,8 +441,8 @@ pub async fn delete_place(
         (status = 200, description = "Le fichier, au format du standard",
             content(
                 (String = "text/csv"),
-                (String = "application/json"),
-                (String = "application/geo+json"),
+                (ExportedJson = "application/json"),
+                (ExportedGeoJson = "application/geo+json"),
                 (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
             )),
         (status = 422, description = "Filtre ou format invalide", body = ErrorBody),
