@@ -154,9 +154,11 @@ pub fn coverage(
                     if own.has(k) {
                         return Access::InCommune;
                     }
-                    let km = trees[k]
-                        .nearest_neighbor(here)
-                        .filter(|_| located(&c.at))
+                    // A commune without a usable position is never queried (NaN has no
+                    // nearest).
+                    let km = located(&c.at)
+                        .then(|| trees[k].nearest_neighbor(here))
+                        .flatten()
                         .map_or(f64::INFINITY, |o| c.at.distance_m(o.data) / 1000.0);
                     if km <= reach_km {
                         Access::WithinReach(km)
