@@ -1348,12 +1348,21 @@ impl App {
         let mut by_structure: std::collections::BTreeMap<String, (usize, NaiveDate)> =
             std::collections::BTreeMap::new();
         let at = stamp(now);
+        // Each structure read once, for its mandates and its helpers' message.
+        let mut organisations: std::collections::HashMap<String, Organisation> =
+            std::collections::HashMap::new();
         for m in ending {
             let dates = dates_of(&m)?;
             if dates.status(day) != MandateStatus::Active {
                 continue;
             }
-            let Some(organisation) = self.store.organisation(&m.organisation_id).await? else {
+            if !organisations.contains_key(&m.organisation_id) {
+                let Some(o) = self.store.organisation(&m.organisation_id).await? else {
+                    continue;
+                };
+                organisations.insert(m.organisation_id.clone(), o);
+            }
+            let Some(organisation) = organisations.get(&m.organisation_id) else {
                 continue;
             };
             if let Some(to) = m.contact.as_deref().filter(|c| c.contains('@')) {
@@ -1387,7 +1396,7 @@ impl App {
             self.store.set_expiry_warned(&m.id, &at).await?;
         }
         for (organisation_id, (count, last)) in by_structure {
-            let Some(organisation) = self.store.organisation(&organisation_id).await? else {
+            let Some(organisation) = organisations.get(&organisation_id) else {
                 continue;
             };
             let message = MandatesEnding {
