@@ -11,7 +11,8 @@
 //
 // Output: one tab-separated line per commune code:
 //   code  name  departement  kind  parent  postcodes(,)  epci_code  epci_name  population  lat  lon  aliases(|)
-// then one line per département (`#D  code  name`) and per EPCI (`#E  code  name`).
+// then one line per région (`#R  code  name`), per département (`#D  code  name  région`) and per
+// EPCI (`#E  code  name`).
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
@@ -84,8 +85,10 @@ for (const c of communes) {
 // Names of départements and EPCI, for titles (« Meurthe-et-Moselle (54) »): lines the commune
 // parser of older versions skips as comments.
 const departements = read(join(decoupage, 'data/departements.json'));
+const regions = read(join(decoupage, 'data/regions.json'));
 const names = [
-  ...departements.map((d) => `#D\t${d.code}\t${clean(d.nom)}`),
+  ...regions.map((r) => `#R\t${r.code}\t${clean(r.nom)}`),
+  ...departements.map((d) => `#D\t${d.code}\t${clean(d.nom)}\t${d.region ?? ''}`),
   ...epcis.map((e) => `#E\t${e.code}\t${clean(e.nom)}`),
 ];
 mkdirSync(dirname(out), { recursive: true });

@@ -58,9 +58,12 @@ pub struct Referential {
     /// Entries by name key, whatever the département (search "near a commune").
     by_key: HashMap<String, Vec<usize>>,
     departement_centres: HashMap<String, GeoPoint>,
-    /// Names of départements and EPCI by code (`#D` and `#E` lines).
+    /// Names of régions, départements and EPCI by code (`#R`, `#D` and `#E` lines).
+    region_names: HashMap<String, String>,
     departement_names: HashMap<String, String>,
     epci_names: HashMap<String, String>,
+    /// The région of each département (third column of `#D` lines).
+    departement_regions: HashMap<String, String>,
 }
 
 /// Default location of the file, relative to the working directory.
@@ -111,15 +114,28 @@ impl Referential {
     pub fn parse(text: &str) -> Result<Self, ReferentialError> {
         let mut r = Referential::default();
         for (i, line) in text.lines().enumerate() {
+            if let Some(rest) = line.strip_prefix("#D\t") {
+                // `code name [région]` (files built before regions have no third column).
+                let mut cols = rest.split('\t');
+                if let (Some(code), Some(name)) = (cols.next(), cols.next()) {
+                    r.departement_names
+                        .insert(code.to_string(), name.trim().to_string());
+                    if let Some(region) = cols.next().map(str::trim).filter(|c| !c.is_empty()) {
+                        r.departement_regions
+                            .insert(code.to_string(), region.to_string());
+                    }
+                }
+                continue;
+            }
             if let Some(rest) = line
-                .strip_prefix("#D\t")
-                .or_else(|| line.strip_prefix("#E\t"))
+                .strip_prefix("#E\t")
+                .or_else(|| line.strip_prefix("#R\t"))
             {
                 if let Some((code, name)) = rest.split_once('\t') {
-                    let names = if line.starts_with("#D") {
-                        &mut r.departement_names
-                    } else {
+                    let names = if line.starts_with("#E") {
                         &mut r.epci_names
+                    } else {
+                        &mut r.region_names
                     };
                     names.insert(code.to_string(), name.trim().to_string());
                 }
@@ -241,6 +257,39 @@ impl Referential {
     /// Name of a département (« Meurthe-et-Moselle »), when the referential has it.
     pub fn departement_name(&self, code: &str) -> Option<&str> {
         self.departement_names.get(code).map(String::as_str)
+    }
+
+    /// Name of a région (« Grand Est ») by its INSEE code (« 44 »).
+    pub fn region_name(&self, code: &str) -> Option<&str> {
+        self.region_names.get(code).map(String::as_str)
+    }
+
+    /// Code of a région typed by its name (« grand est »).
+    pub fn region_by_name(&self, name: &str) -> Option<&str> {
+        let key = commune_key(name);
+        self.region_names
+            .iter()
+            .find(|(_, n)| commune_key(n) == key)
+            .map(|(code, _)| code.as_str())
+    }
+
+    /// The région of a département.
+    pub fn region_of_departement(&self, departement: &str) -> Option<&str> {
+        self.departement_regions
+            .get(departement)
+            .map(String::as_str)
+    }
+
+    /// The départements of a région, sorted by code.
+    pub fn departements_of_region(&self, region: &str) -> Vec<&str> {
+        let mut v: Vec<&str> = self
+            .departement_regions
+            .iter()
+            .filter(|(_, r)| r.as_str() == region)
+            .map(|(d, _)| d.as_str())
+            .collect();
+        v.sort_unstable();
+        v
     }
 
     /// Name of an EPCI (« Métropole du Grand Nancy ») by its SIREN number.
@@ -626,5 +675,21 @@ mod tests {
             Some("200054807")
         );
         assert_eq!(r.epci_by_name("Marseille"), None);
+        // A file built before régions: no région, nothing else lost.
+        assert_eq!(r.region_of_departement("13"), None);
+    }
+
+    #[test]
+    fn regions_and_their_departements() {
+        let r = Referential::parse(&format!(
+            "{SAMPLE}#R\t93\tProvence-Alpes-Côte d'Azur\n#D\t13\tBouches-du-Rhône\t93\n#D\t04\tAlpes-de-Haute-Provence\t93\n#D\t54\tMeurthe-et-Moselle\t44\n"
+        ))
+        .expect("sample parses");
+        assert_eq!(r.region_name("93"), Some("Provence-Alpes-Côte d'Azur"));
+        assert_eq!(r.region_by_name("provence alpes cote d azur"), Some("93"));
+        assert_eq!(r.region_of_departement("13"), Some("93"));
+        assert_eq!(r.departements_of_region("93"), ["04", "13"]);
+        assert_eq!(r.departement_name("13"), Some("Bouches-du-Rhône"));
+        assert!(r.departements_of_region("11").is_empty());
     }
 }
