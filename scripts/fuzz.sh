@@ -3,7 +3,9 @@
 # targets of fuzz/ and runs each one, one core, failing on any crash, hang (10 s per input) or
 # over-allocation (2 GiB resident, 512 MiB in one allocation). See docs/FUZZING.md.
 #
-#   scripts/fuzz.sh [--court]            20 s per target (the test script's run)
+#   scripts/fuzz.sh [--court]            20 s per target (the test script's run; built with
+#                                        opt-level 1 and line tables only, which halves the
+#                                        build for a 20-second run — campaigns keep opt-level 3)
 #   scripts/fuzz.sh --temps S [CIBLE…]   S seconds per target
 #   scripts/fuzz.sh --runs N [CIBLE…]    N executions per target (10000000 for the campaign)
 #   scripts/fuzz.sh --minimiser [CIBLE…] merges the seeds and what runs found into the committed
@@ -26,7 +28,7 @@ SANITIZER=address
 TARGETS=()
 while [ $# -gt 0 ]; do
   case "$1" in
-    --court) MODE=time ;;
+    --court) MODE=time; QUICK_BUILD=1 ;;
     --temps) MODE=time; SECONDS_PER_TARGET="${2:?--temps attend un nombre de secondes}"; shift ;;
     --runs) MODE=runs; RUNS="${2:?--runs attend un nombre (exécutions)}"; shift ;;
     --minimiser) MODE=merge ;;
@@ -58,6 +60,11 @@ fi
 
 # Release with debug assertions and overflow checks, AddressSanitizer (cargo-fuzz's defaults).
 BUILD=(--sanitizer "$SANITIZER")
+if [ "${QUICK_BUILD:-0}" = 1 ]; then
+  # The short run spends more time building than fuzzing: optimise less, keep only the line
+  # tables a crash's stack needs.
+  export CARGO_PROFILE_RELEASE_OPT_LEVEL=1 CARGO_PROFILE_RELEASE_DEBUG=line-tables-only
+fi
 if [ "${#TARGETS[@]}" -eq 1 ]; then
   cargo +nightly fuzz build "${BUILD[@]}" "${TARGETS[0]}"
 else
