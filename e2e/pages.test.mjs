@@ -1219,3 +1219,73 @@ test('demande d\'accès notée, données lues et remises ; registre des traiteme
   await privacy.goto(`${BASE}/donnees-personnelles`);
   assert.match(await privacy.textContent('main'), /journal qui prouve/);
 });
+
+// The territory (issue #20): a zone typed by its name, the coverage per kind of help, the map
+// drawn as SVG — every commune of the zone, a legend, the table beside — read back in the
+// browser and compared with the API's figures; a phone's width; a refused zone.
+test('territoire : carte des communes d\'un département, tableau à côté, mêmes chiffres que l\'API', async () => {
+  const page = await newPage();
+  const refused = await page.goto(`${BASE}/territoire?zone=54`);
+  assert.equal(refused.status(), 401);
+  await signIn(page, 'coordination@demo.maillage.example');
+  await clickNav(page, '/territoire');
+  await page.fill('#zone', 'Meurthe-et-Moselle');
+  await page.fill('#portee', '10');
+  await page.click('form.territory-form button[type="submit"]');
+  await page.waitForSelector('svg.choropleth');
+  assert.match(await page.textContent('#synthese'), /Meurthe-et-Moselle \(54\)/);
+  const communes = Number((await page.textContent('#communes')).match(/\((\d+)\)/)[1]);
+  assert.ok(communes > 500, `communes du 54 : ${communes}`);
+  // Every commune drawn, each with a visible area, and each in one class of the legend.
+  const drawn = await page.$$eval('svg.choropleth path[data-insee]', (paths) => paths.map((p) => {
+    const box = p.getBBox();
+    return { code: p.dataset.insee, cls: p.getAttribute('class'), area: box.width * box.height };
+  }));
+  assert.equal(drawn.length, communes, 'une forme par commune');
+  assert.equal(new Set(drawn.map((d) => d.code)).size, communes);
+  assert.ok(drawn.every((d) => d.area > 0), 'chaque commune a une surface');
+  const legend = await page.$$eval('ul.legend li', (items) => items.map((i) => i.textContent.trim()));
+  assert.ok(legend.includes('dans la commune') && legend.includes('plus loin seulement'), legend.join(' | '));
+  const rows = await page.$$eval('table.map-table tbody tr', (trs) => trs.map((tr) => ({
+    label: tr.querySelector('th').textContent.trim(),
+    communes: Number(tr.querySelector('td').textContent),
+  })));
+  assert.equal(rows.reduce((s, r) => s + r.communes, 0), communes, 'le tableau compte chaque commune');
+  const classes = { 'dans la commune': 'dans-la-commune', 'à portée': 'a-portee', 'plus loin seulement': 'plus-loin', 'nulle part': 'nulle-part' };
+  for (const r of rows) {
+    assert.equal(drawn.filter((d) => d.cls === classes[r.label]).length, r.communes, `classe ${r.label}`);
+  }
+  // The map is drawn large on a wide screen, beside or above its table.
+  const box = await page.locator('svg.choropleth').boundingBox();
+  assert.ok(box.width >= 500, `largeur de la carte : ${box.width}`);
+  // The same figures as the API.
+  const api = await (await page.request.get(`${BASE}/api/v1/territoire?zone=54&portee=10`)).json();
+  assert.equal(api.nombre_communes, communes);
+  const any = api.couverture.find((k) => k.aide === 'toute-aide');
+  const out = (await page.textContent('table.map-table')).replace(/\s/g, '');
+  assert.equal(rows.find((r) => r.label === 'plus loin seulement').communes, any.communes_plus_loin);
+  assert.ok(out.length > 0);
+  assert.equal(api.zones_blanches.length, any.communes_plus_loin + any.communes_nulle_part);
+  await checkA11y(page, 'le territoire');
+  // Another kind of help from the coverage table: the map changes with it.
+  await page.click('section[aria-labelledby="couverture"] a[href*="aide=demarches"]');
+  await page.waitForSelector('svg.choropleth');
+  assert.match(await page.textContent('#carte'), /Aide aux démarches administratives/);
+  // The CSV of the communes: one line each, cells as written.
+  const csv = await (await page.request.get(`${BASE}/territoire/communes.csv?zone=54`)).text();
+  assert.equal(csv.trim().split('\n').length, communes + 1);
+  // A phone: nothing wider than the screen, the map fits.
+  const phone = await newPage({ width: 360, height: 800 });
+  await signIn(phone, 'coordination@demo.maillage.example');
+  await phone.goto(`${BASE}/territoire?zone=54`);
+  await phone.waitForSelector('svg.choropleth');
+  assert.ok(await phone.evaluate(() => document.documentElement.scrollWidth <= 360), 'pas de défilement horizontal');
+  const small = await phone.locator('svg.choropleth').boundingBox();
+  assert.ok(small.width >= 300 && small.width <= 360, `carte sur un téléphone : ${small.width}`);
+  // A zone that does not exist: refused with the field named, the form kept.
+  const bad = await phone.goto(`${BASE}/territoire?zone=Atlantide`);
+  assert.equal(bad.status(), 422);
+  assert.match(await phone.textContent('#zone-erreur'), /« Atlantide » n'est ni une région/);
+  assert.equal(await phone.getAttribute('#zone', 'aria-invalid'), 'true');
+  await checkA11y(phone, 'le territoire refusé');
+});

@@ -194,6 +194,25 @@ PY
 if "$BIN" --database "$DB" demandes echeances > "$WORK/demandes.txt"; then echo "demande en retard non signalée" >&2; exit 1; fi
 grep -q "1 demande(s) en retard" "$WORK/demandes.txt"
 if grep -q "Personne en retard" "$WORK/demandes.txt"; then echo "nom dans les échéances" >&2; exit 1; fi
+# The territory (issue #20): a département's coverage as JSON (on PostgreSQL too, whose base
+# holds other places: the same communes and population), its communes as CSV — one line each, the same counts —, and a zone that does not exist refused.
+"$BIN" --database "$DB" territoire --zone 54 --json > "$WORK/territoire.json"
+"$BIN" --database "$PG_BASE/$PG_DB" territoire --zone Meurthe-et-Moselle --json > "$WORK/territoire-pg.json"
+"$BIN" --database "$DB" export territoire --zone 54 --aide demarches --output "$WORK/territoire.csv"
+"$ROOT/.venv/bin/python" - "$WORK/territoire.json" "$WORK/territoire-pg.json" "$WORK/territoire.csv" <<'PY'
+import csv, json, sys
+view, pg = (json.load(open(p)) for p in sys.argv[1:3])
+assert view["codes"] == ["54"] and view["nombre_communes"] > 500, view["nombre_communes"]
+assert (view["nombre_communes"], view["population"]) == (pg["nombre_communes"], pg["population"])
+rows = list(csv.DictReader(open(sys.argv[3], encoding="utf-8-sig"), delimiter=";"))
+assert len(rows) == view["nombre_communes"], (len(rows), view["nombre_communes"])
+demarches = next(k for k in view["couverture"] if k["aide"] == "demarches")
+for status, key in [("dans-la-commune", "communes_avec_lieu"), ("a-portee", "communes_a_portee"), ("plus-loin", "communes_plus_loin"), ("nulle-part", "communes_nulle_part")]:
+    assert sum(r["acces"] == status for r in rows) == demarches[key], status
+print(f"territoire 54 : {view['nombre_communes']} communes, {view['couverture'][0]['habitants_hors_de_portee']} habitants hors de portée de toute aide")
+PY
+if "$BIN" --database "$DB" territoire --zone Atlantide 2> "$WORK/territoire.err"; then echo "zone inconnue acceptée" >&2; exit 1; fi
+grep -q "« Atlantide » n'est ni une région" "$WORK/territoire.err"
 
 step "Arrêts brutaux (SIGKILL) pendant un import, un lot d'activités et des fusions (SQLite et PostgreSQL)"
 scripts/crash-safety.sh "$BIN" sqlite postgres

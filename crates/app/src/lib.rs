@@ -27,8 +27,10 @@ pub mod requests;
 pub mod resources;
 pub mod retention;
 pub mod schedule;
+pub mod territory;
 pub mod watch;
 pub mod workshops;
+pub mod zone;
 
 use std::sync::{Arc, Mutex, RwLock};
 
@@ -206,6 +208,8 @@ pub struct App {
     pub(crate) private_links_checked: bool,
     /// How long each personal datum is kept (`MAILLAGE_CONSERVATION_*`, see [`retention`]).
     pub(crate) retention: maillage_domain::retention::Retention,
+    /// The communes' contours, town halls and populations (the territory), read on first use.
+    contours: Arc<tokio::sync::OnceCell<Arc<maillage_referential::contours::Contours>>>,
 }
 
 /// Places recently shown in results, decoded, so that popular pages of results do not go back
@@ -326,6 +330,7 @@ impl App {
             catalogue: Arc::default(),
             stats: Default::default(),
             limits: Arc::default(),
+            contours: Arc::default(),
             private_links_checked: false,
             retention: Default::default(),
         })

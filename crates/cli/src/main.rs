@@ -109,6 +109,8 @@ enum Command {
         #[command(subcommand)]
         what: journal::JournalWhat,
     },
+    /// Le territoire : couverture de l'offre d'une zone, aide par aide, et ses zones blanches.
+    Territoire(commands::territory::TerritoryArgs),
     /// Demandes des personnes sur leurs données : échéances à tenir, structure par structure.
     Demandes {
         #[command(subcommand)]
@@ -157,5 +159,6 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Demo(args) => demo::run(global, args).await,
         Command::Journal { what } => journal::run(global, what).await,
         Command::Demandes { what } => requests::run(global, what).await,
+        Command::Territoire(args) => commands::territory::run(global, args).await,
     }
 }

@@ -163,6 +163,10 @@ pub enum Action {
     PostNews,
     /// Subscribe to the watch's digests: anyone signed in.
     SubscribeWatch,
+    /// See the analysis of a territory (coverage of the offer, and later fragility, needs,
+    /// surveys — issue #20): anyone signed in. It reads public data (the directory, official
+    /// populations) and aggregates; the work of a large zone stays behind an account.
+    ViewTerritory,
     /// Look for the places that answer a request: everyone (nothing about the person is kept).
     Orient,
     /// Edit the catalogue of common requests: the coordinators.
@@ -433,7 +437,7 @@ pub fn authorize(actor: Option<&Actor>, action: &Action, today: NaiveDate) -> De
                 Decision::Deny("les nouvelles de la veille sont publiées par les coordinateurs")
             }
         }
-        SubscribeWatch => Decision::Allow,
+        SubscribeWatch | ViewTerritory => Decision::Allow,
         SendReferral { .. } | HandleReferral { .. } => {
             Decision::Deny("réservé aux membres des structures concernées")
         }
@@ -717,6 +721,24 @@ mod tests {
                 let d = authorize(a.as_ref(), action, today());
                 assert_eq!(d.is_allowed(), allowed, "{who:?} {action:?} → {d:?}");
             }
+        }
+    }
+
+    #[test]
+    fn the_territory_is_seen_by_every_account_only() {
+        use Who::*;
+        for who in [
+            Anonymous,
+            Helper,
+            Member,
+            FormerMember,
+            Coordinator,
+            OtherCoordinator,
+            Admin,
+        ] {
+            let a = actor(who);
+            let d = authorize(a.as_ref(), &Action::ViewTerritory, today());
+            assert_eq!(d.is_allowed(), !matches!(who, Anonymous), "{who:?} → {d:?}");
         }
     }
 

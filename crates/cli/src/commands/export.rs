@@ -40,15 +40,25 @@ pub enum ExportWhat {
         #[arg(long)]
         output: Option<PathBuf>,
     },
-    /// Les nouvelles de la veille : `json` ou `csv`.
     /// Le registre des activités de traitement (RGPD, article 30), en Markdown : écrit à partir
     /// des déclarations du code, avec les durées de conservation en vigueur.
     Registre {
         #[arg(long)]
         output: Option<PathBuf>,
     },
+    /// Les nouvelles de la veille : `json` ou `csv`.
     Veille {
         #[arg(long, default_value = "json")]
+        format: String,
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
+    /// Les communes d'une zone et l'accès de leurs habitants à une aide (le tableau de la page
+    /// du territoire) : `csv`.
+    Territoire {
+        #[command(flatten)]
+        question: super::territory::Question,
+        #[arg(long, default_value = "csv", value_parser = ["csv"])]
         format: String,
         #[arg(long)]
         output: Option<PathBuf>,
@@ -119,6 +129,19 @@ pub async fn run(global: &Global, what: &ExportWhat) -> Result<ExitCode> {
                 &bytes,
                 &format!("{} ressource(s)", found.len()),
             )?;
+            Ok(ExitCode::SUCCESS)
+        }
+        ExportWhat::Territoire {
+            question,
+            format: _,
+            output,
+        } => {
+            let app = global.app().await?;
+            let view = app
+                .territory(Some(&super::operator()), &question.query())
+                .await?;
+            let bytes = maillage_app::territory::communes_csv(&view)?;
+            write_output(output.as_deref(), &bytes, "Commune(s) du territoire")?;
             Ok(ExitCode::SUCCESS)
         }
         ExportWhat::Veille { format, output } => {

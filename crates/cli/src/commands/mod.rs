@@ -15,6 +15,7 @@ pub mod resources;
 pub mod search;
 pub mod serve;
 pub mod stats;
+pub mod territory;
 pub mod user;
 pub mod validate;
 pub mod watch;

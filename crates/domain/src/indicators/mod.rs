@@ -337,6 +337,17 @@ pub fn markdown() -> String {
     for (id, title, definition) in crate::mandates::INDICATORS {
         out.push_str(&format!("| `{id}` | {title} | {definition} |\n"));
     }
+    out.push_str(
+        "\n## Territoire (page « Territoire »)\n\n\
+         Couverture de l'offre d'une zone, commune par commune, pour toute aide et pour chaque \
+         service du standard, d'après l'annuaire et les populations de l'INSEE \
+         (`crates/domain/src/territory.rs`). La portée de 10 km par défaut est environ un \
+         quart d'heure en voiture ou une heure en car en zone rurale.\n\n\
+         | Identifiant | Indicateur | Définition |\n|---|---|---|\n",
+    );
+    for (id, title, definition) in crate::territory::INDICATORS {
+        out.push_str(&format!("| `{id}` | {title} | {definition} |\n"));
+    }
     out
 }
 

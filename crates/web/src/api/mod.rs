@@ -34,6 +34,7 @@ mod quality;
 mod referrals;
 mod requests;
 mod resources;
+mod territory;
 mod watch;
 mod workshops;
 
@@ -176,6 +177,7 @@ impl Paging {
         (name = "donnees-personnelles", description = "Demandes des personnes sur leurs données (RGPD)"),
         (name = "mandats", description = "Mandats : faire à la place d'une personne, avec son accord écrit"),
         (name = "activite", description = "Indicateurs et statistiques"),
+        (name = "territoire", description = "Le territoire : couverture de l'offre, zones blanches"),
     )
 )]
 struct Frame;
@@ -215,6 +217,7 @@ pub fn router() -> OpenApiRouter<State> {
         .routes(routes!(directory::export))
         .routes((schemas, paths, import))
         .routes(routes!(quality::quality))
+        .routes(routes!(territory::territory))
         .routes(routes!(
             organisations::list_organisations,
             organisations::create_organisation

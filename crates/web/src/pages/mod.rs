@@ -64,6 +64,7 @@ mod reports;
 mod requests;
 pub(crate) mod resources;
 mod slip;
+mod territory;
 mod watch;
 pub(crate) mod workshops;
 
@@ -224,6 +225,7 @@ pub fn routes() -> Router<State> {
         .merge(jobs::routes())
         .merge(duplicates::routes())
         .merge(quality::routes())
+        .merge(territory::routes())
         .merge(reports::routes())
         .merge(slip::routes())
         .merge(directory::map::routes())

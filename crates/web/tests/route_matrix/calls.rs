@@ -160,6 +160,14 @@ pub(super) async fn call(row: &Row, caller: Caller, world: &World) -> Call {
         }
         ("GET", "/taches/{id}/fichier", _) => c.uri = format!("/taches/{}/fichier", ids.job),
         ("GET", "/qualite", _) => {}
+        ("GET", "/territoire", case) => {
+            c.uri = if case.contains("inconnue") {
+                uri("/territoire?zone=99999")
+            } else {
+                uri("/territoire?zone=54&portee=10")
+            }
+        }
+        ("GET", "/territoire/communes.csv", _) => c.uri = uri("/territoire/communes.csv?zone=54"),
         ("GET", "/doublons", _) => c.shows = Some(ids.place_duplicate.clone()),
         ("POST", "/doublons/fusion", _) => {
             c.payload = form(&[
@@ -773,6 +781,14 @@ pub(super) async fn call(row: &Row, caller: Caller, world: &World) -> Call {
             c.uri = format!("/api/v1/structures/{}", ids.org_a)
         }
         ("GET", "/api/v1/qualite", _) => {}
+        ("GET", "/api/v1/territoire", case) => {
+            c.uri = if case.contains("31") {
+                let zone: Vec<String> = (1..=31).map(|i| format!("{i:02}")).collect();
+                uri(&format!("/api/v1/territoire?zone={}", zone.join(",")))
+            } else {
+                uri("/api/v1/territoire?zone=54")
+            }
+        }
         ("POST", "/api/v1/import", case) => {
             c.uri = uri("/api/v1/import?source=fichier-de-test");
             c.payload = Payload::Raw(

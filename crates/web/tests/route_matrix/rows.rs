@@ -7,7 +7,7 @@
 /// Outcomes: `ok` answered (2xx) — and where the row shows A's data, they are there;
 /// `hidden` answered (2xx) without A's data; `redir` accepted (3xx, to the next page);
 /// `401` sign in first; `403` refused; `404` not found (or not shown to this caller);
-/// `422` refused with the form's reasons.
+/// `413` refused as too large (a zone of more than 30 items); `422` refused with the form's reasons.
 pub(super) type Row = (&'static str, &'static str, &'static str, &'static str);
 
 #[rustfmt::skip]
@@ -39,6 +39,10 @@ pub(super) const ROWS: &[Row] = &[
     ("POST",   "/taches/{id}/interrompre",             "import du coordinateur 54",         "404    404    404    redir  404    404"),
     ("GET",    "/taches/{id}/fichier",                 "import du coordinateur 54 (sans fichier)", "404    404    404    404    404    404"),
     ("GET",    "/qualite",                             "",                                  "401    403    403    ok     ok     ok"),
+    // The territory: public data aggregated, behind an account (issue #20).
+    ("GET",    "/territoire",                          "zone 54",                           "401    ok     ok     ok     ok     ok"),
+    ("GET",    "/territoire",                          "zone inconnue",                     "401    422    422    422    422    422"),
+    ("GET",    "/territoire/communes.csv",             "zone 54",                           "401    ok     ok     ok     ok     ok"),
     ("GET",    "/doublons",                            "lieu de A et son doublon",          "401    403    403    ok     hidden ok"),
     ("POST",   "/doublons/fusion",                     "lieu de A et son doublon",          "401    403    403    redir  403    redir"),
     ("POST",   "/doublons/pas-doublon",                "lieu de A et son doublon",          "401    403    403    redir  403    redir"),
@@ -225,6 +229,8 @@ pub(super) const ROWS: &[Row] = &[
     ("POST",   "/api/v1/structures",                   "dans le 54",                        "401    403    403    ok     403    ok"),
     ("GET",    "/api/v1/structures/{id}",              "structure A",                       "ok     ok     ok     ok     ok     ok"),
     ("GET",    "/api/v1/qualite",                      "",                                  "401    403    403    ok     ok     ok"),
+    ("GET",    "/api/v1/territoire",                   "zone 54",                           "401    ok     ok     ok     ok     ok"),
+    ("GET",    "/api/v1/territoire",                   "zone de 31 éléments",               "401    413    413    413    413    413"),
     ("POST",   "/api/v1/import",                       "fichier modifiant le lieu de A",    "401    403    403    ok     422    ok"),
     ("POST",   "/api/v1/import",                       "lieu de A déplacé dans le 13",      "401    403    403    422    422    ok"),
     ("GET",    "/api/v1/export",                       "",                                  "ok     ok     ok     ok     ok     ok"),
@@ -266,7 +272,9 @@ pub(super) const NO_WRITE: &[(&str, &str)] = &[
 ];
 
 /// The outcomes a cell may expect.
-pub(super) const OUTCOMES: [&str; 8] = ["ok", "hidden", "redir", "401", "403", "404", "410", "422"];
+pub(super) const OUTCOMES: [&str; 9] = [
+    "ok", "hidden", "redir", "401", "403", "404", "410", "413", "422",
+];
 
 pub(super) fn expected(row: &Row) -> Vec<&'static str> {
     row.3.split_whitespace().collect()

@@ -80,6 +80,7 @@ struct IndicatorsPage {
     figures: Vec<IndicatorRow>,
     tables: Vec<IndicatorRow>,
     mandates: Vec<IndicatorRow>,
+    territory: Vec<IndicatorRow>,
 }
 
 /// The definitions of the indicators (the same text as `docs/INDICATORS.md`).
@@ -94,6 +95,14 @@ async fn indicators(viewer: Viewer) -> Response {
         figures: Indicator::FIGURES.into_iter().map(row).collect(),
         tables: Indicator::TABLES.into_iter().map(row).collect(),
         mandates: maillage_domain::mandates::INDICATORS
+            .into_iter()
+            .map(|(id, title, definition)| IndicatorRow {
+                id,
+                title,
+                definition,
+            })
+            .collect(),
+        territory: maillage_domain::territory::INDICATORS
             .into_iter()
             .map(|(id, title, definition)| IndicatorRow {
                 id,
