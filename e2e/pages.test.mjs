@@ -1266,6 +1266,12 @@ test('territoire : carte des communes d\'un département, tableau à côté, mê
   assert.equal(rows.find((r) => r.label === 'plus loin seulement').communes, any.communes_plus_loin);
   assert.ok(out.length > 0);
   assert.equal(api.zones_blanches.length, any.communes_plus_loin + any.communes_nulle_part);
+  // Where the people helped come from: the page's shares are the API's, beside seed 003's.
+  assert.ok(api.provenance.parts, 'parts de la provenance');
+  const origins = await page.$$eval('section[aria-labelledby="provenance"] tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent.trim())));
+  assert.equal(origins[0][1], `${String(api.provenance.parts[0]).replace('.', ',')} %`);
+  assert.equal(origins[0][2], '72 %');
+  assert.ok(await page.isVisible('section[aria-labelledby="provenance"] svg.chart'));
   await checkA11y(page, 'le territoire');
   // Another kind of help from the coverage table: the map changes with it.
   await page.click('section[aria-labelledby="couverture"] a[href*="aide=demarches"]');

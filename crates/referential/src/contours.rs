@@ -54,6 +54,40 @@ pub struct CommuneShape {
     pub outline: MultiPolygon<f64>,
 }
 
+/// How close two outlines must come to be neighbours, in km.
+pub const BORDER_KM: f64 = 0.2;
+
+fn touch(a: &MultiPolygon<f64>, b: &MultiPolygon<f64>) -> bool {
+    use geo_types::Coord;
+    let points = |m: &MultiPolygon<f64>| -> Vec<Coord<f64>> {
+        m.0.iter()
+            .flat_map(|p| p.exterior().0.iter().copied())
+            .collect()
+    };
+    let (pa, pb) = (points(a), points(b));
+    let bounds = |p: &[Coord<f64>]| {
+        p.iter().fold(
+            (f64::MAX, f64::MIN, f64::MAX, f64::MIN),
+            |(w, e, s, n), c| (w.min(c.x), e.max(c.x), s.min(c.y), n.max(c.y)),
+        )
+    };
+    let (wa, ea, sa, na) = bounds(&pa);
+    let (wb, eb, sb, nb) = bounds(&pb);
+    // Degrees of latitude in BORDER_KM, doubled for longitudes as far north as France goes.
+    let margin = BORDER_KM / 111.0 * 2.0;
+    if wa > eb + margin || wb > ea + margin || sa > nb + margin || sb > na + margin {
+        return false;
+    }
+    let shrink = ((sa + na) / 2.0).to_radians().cos();
+    pa.iter().any(|p| {
+        pb.iter().any(|q| {
+            let dx = (p.x - q.x) * shrink * 111.2;
+            let dy = (p.y - q.y) * 111.2;
+            dx * dx + dy * dy <= BORDER_KM * BORDER_KM
+        })
+    })
+}
+
 /// Every commune's shape, by INSEE code.
 #[derive(Debug, Default)]
 pub struct Contours {
@@ -175,6 +209,16 @@ impl Contours {
             .iter()
             .filter(|(_, s)| s.kind == ShapeKind::Current)
             .map(|(c, s)| (c.as_str(), s))
+    }
+
+    /// Whether two communes share a border: their outlines come within [`BORDER_KM`] of each
+    /// other (the simplified outlines of the package share most border points exactly; the
+    /// tolerance forgives the others). Unknown communes are never neighbours.
+    pub fn neighbours(&self, a: &str, b: &str) -> bool {
+        match (self.get(a), self.get(b)) {
+            (Some(a), Some(b)) => touch(&a.outline, &b.outline),
+            _ => false,
+        }
     }
 
     pub fn len(&self) -> usize {

@@ -73,3 +73,22 @@ fn the_built_contours_cover_france_when_present() {
     );
     assert!(toul.population > 9_000);
 }
+
+#[test]
+fn neighbouring_communes_share_a_border() {
+    let Ok(contours) = Contours::discover() else {
+        assert!(
+            std::env::var_os("MAILLAGE_REQUIRE_REFERENTIAL").is_none(),
+            "contours absents"
+        );
+        return;
+    };
+    // Nancy borders Vandœuvre-lès-Nancy and Laxou, not Toul (about 20 km away); Toul borders
+    // Écrouves.
+    assert!(contours.neighbours("54395", "54547"));
+    assert!(contours.neighbours("54547", "54395"));
+    assert!(contours.neighbours("54395", "54304"));
+    assert!(contours.neighbours("54528", "54174"));
+    assert!(!contours.neighbours("54395", "54528"));
+    assert!(!contours.neighbours("54395", "99999"));
+}

@@ -27,6 +27,8 @@ pub(super) async fn load_activity(
     let mut keys: Vec<&String> = org_ids.keys().collect();
     keys.sort();
     let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(2026);
+    // Where people live, drawn apart so that the rest of the demo stays what it was.
+    let mut residences = Residences::new();
     let keep_until = (chrono::Utc::now() + chrono::Duration::days(730))
         .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let mut orgs = Vec::new();
@@ -79,7 +81,8 @@ pub(super) async fn load_activity(
                 })
                 .await?;
             let commune = stored_places.first().and_then(|(_, c)| c.clone());
-            let profile = super::demo_profile(&mut rng, commune.as_deref());
+            let mut profile = super::demo_profile(&mut rng, commune.as_deref());
+            profile.commune = profile.commune.map(|c| residences.draw(&c));
             store.set_person_profile(&pid, &profile).await?;
             persons.push(pid);
         }
@@ -96,7 +99,13 @@ pub(super) async fn load_activity(
         helpers.push(who);
     }
     load_impact(store, &orgs, &mut rng).await?;
-    let year = super::activities(&orgs, crate::today(), 2026);
+    let mut year = super::activities(&orgs, crate::today(), 2026);
+    for d in &mut year {
+        let a = &mut d.activity;
+        if let Some(home) = a.anonymous.commune.take() {
+            a.anonymous.commune = Some(residences.draw(&home));
+        }
+    }
     for chunk in year.chunks(2_000) {
         let batch: Vec<NewActivity> = chunk
             .iter()
@@ -110,6 +119,57 @@ pub(super) async fn load_activity(
         store.insert_activities(&batch).await?;
     }
     Ok(Some(year.len()))
+}
+
+/// The communes people come from, as seed 003 found them: 72 % live in the commune where they
+/// are helped, 19 % in a neighbouring one, 9 % further in the département. Neighbours come
+/// from the contours (when the set-up built them; else everyone lives where they are helped).
+struct Residences {
+    contours: Option<maillage_referential::contours::Contours>,
+    rng: rand::rngs::StdRng,
+    /// Per commune: its neighbours, and the other communes of its département.
+    around: std::collections::HashMap<String, (Vec<String>, Vec<String>)>,
+}
+
+impl Residences {
+    fn new() -> Self {
+        Residences {
+            contours: maillage_referential::contours::Contours::discover().ok(),
+            rng: <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(2027),
+            around: std::collections::HashMap::new(),
+        }
+    }
+
+    /// Where a person helped in `commune` lives.
+    fn draw(&mut self, commune: &str) -> String {
+        let Some(contours) = &self.contours else {
+            return commune.to_string();
+        };
+        let (neighbours, others) = self.around.entry(commune.to_string()).or_insert_with(|| {
+            let prefix = if commune.starts_with("97") { 3 } else { 2 };
+            let departement = commune.get(..prefix).unwrap_or(commune);
+            let (mut near, mut far): (Vec<String>, Vec<String>) = contours
+                .communes()
+                .filter(|(c, _)| c.starts_with(departement) && *c != commune)
+                .map(|(c, _)| c.to_string())
+                .partition(|c| contours.neighbours(commune, c));
+            near.sort();
+            far.sort();
+            (near, far)
+        });
+        let roll: f64 = self.rng.random();
+        let pick = |list: &Vec<String>, rng: &mut rand::rngs::StdRng| {
+            list.get(rng.random_range(0..list.len().max(1))).cloned()
+        };
+        let chosen = if roll < 0.72 {
+            None
+        } else if roll < 0.91 {
+            pick(neighbours, &mut self.rng)
+        } else {
+            pick(others, &mut self.rng)
+        };
+        chosen.unwrap_or_else(|| commune.to_string())
+    }
 }
 
 /// The demo's impact: diagnostics with a re-test for followed persons of the busiest

@@ -10,10 +10,11 @@ pub mod map;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
+use maillage_domain::indicators::Filter;
 use maillage_domain::policy::{Action, Actor, authorize};
 use maillage_domain::territory::{
-    self, Access, CommuneSite, DEFAULT_REACH_KM, KINDS, REACH_RANGE_KM, coverage, kind_by_slug,
-    kind_label, kind_slug, summarise,
+    self, Access, CommuneSite, DEFAULT_REACH_KM, KINDS, MIN_ORIGINS, Origins, REACH_RANGE_KM,
+    SEED_ORIGINS, coverage, kind_by_slug, kind_label, kind_slug, summarise,
 };
 use maillage_referential::contours::Contours;
 use serde::Serialize;
@@ -121,6 +122,35 @@ impl CommuneAccess {
     }
 }
 
+/// Where the people helped in the zone these twelve months live, against the commune where
+/// they were helped (activity records that name both).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = Provenance)]
+pub struct OriginsView {
+    /// The period: the last twelve months (ISO dates).
+    #[serde(rename = "du")]
+    pub from: String,
+    #[serde(rename = "au")]
+    pub to: String,
+    /// People helped in their own commune.
+    #[serde(rename = "dans_leur_commune")]
+    pub own: u64,
+    /// People helped in a commune that borders theirs.
+    #[serde(rename = "commune_voisine")]
+    pub neighbouring: u64,
+    #[serde(rename = "plus_loin")]
+    pub further: u64,
+    /// People helped whose commune was not said.
+    #[serde(rename = "commune_non_dite")]
+    pub unknown: u64,
+    /// Own, neighbouring, further in percent, when at least 20 people's communes are known.
+    #[serde(rename = "parts")]
+    pub shares: Option<Vec<f64>>,
+    /// Seed 003's shares, to compare with (72, 19, 9).
+    #[serde(rename = "reference_terrain")]
+    pub reference: Vec<f64>,
+}
+
 /// The territory's answer: the coverage of the offer in a zone.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[schema(as = Territoire)]
@@ -152,6 +182,9 @@ pub struct TerritoryView {
     pub white_zones: Vec<CommuneAccess>,
     /// Every commune of the zone, by INSEE code.
     pub communes: Vec<CommuneAccess>,
+    /// Where the people helped in the zone come from.
+    #[serde(rename = "provenance")]
+    pub origins: OriginsView,
 }
 
 /// A zone's coverage and what its map needs.
@@ -244,9 +277,12 @@ impl App {
         .await
         .map_err(|e| AppError::Invalid(format!("zone interrompue : {e}")))??;
         let contours = self.contours().await?;
+        let stats = self.cube().await?;
         let app = self.clone();
         tokio::task::spawn_blocking(move || {
-            Ok(app.compute_territory(&plan, &contours, reach_km, help, with_map))
+            let mut t = app.compute_territory(&plan, &contours, reach_km, help, with_map);
+            t.view.origins = origins(&plan, &t.view, &stats.cube, &contours);
+            Ok(t)
         })
         .await
         .map_err(|e| AppError::Invalid(format!("calcul interrompu : {e}")))?
@@ -357,9 +393,73 @@ impl App {
                 kinds,
                 white_zones,
                 communes,
+                origins: OriginsView::empty(),
             },
             map,
         }
+    }
+}
+
+impl OriginsView {
+    fn empty() -> Self {
+        OriginsView {
+            from: String::new(),
+            to: String::new(),
+            own: 0,
+            neighbouring: 0,
+            further: 0,
+            unknown: 0,
+            shares: None,
+            reference: SEED_ORIGINS.to_vec(),
+        }
+    }
+
+    /// Whether the shares are given (enough people's communes known).
+    pub fn enough(&self) -> bool {
+        self.shares.is_some()
+    }
+
+    /// The minimum of people whose commune is known before shares are given.
+    pub fn minimum(&self) -> u64 {
+        MIN_ORIGINS
+    }
+}
+
+/// Where the people helped in the zone's communes these twelve months live.
+fn origins(
+    plan: &ZonePlan,
+    view: &TerritoryView,
+    cube: &maillage_domain::indicators::Cube,
+    contours: &Contours,
+) -> OriginsView {
+    let to = today();
+    let from = to - chrono::Days::new(364);
+    let filter = Filter {
+        from: Some(from),
+        to: Some(to),
+        communes: if plan.whole_country {
+            Vec::new()
+        } else {
+            view.communes.iter().map(|c| c.code_insee.clone()).collect()
+        },
+        ..Filter::default()
+    };
+    let pairs = cube.origins(&filter);
+    let o = Origins::of(
+        pairs
+            .iter()
+            .map(|(venue, home, n)| (venue.as_str(), home.as_deref(), *n)),
+        |a, b| contours.neighbours(a, b),
+    );
+    OriginsView {
+        from: from.to_string(),
+        to: to.to_string(),
+        own: o.own,
+        neighbouring: o.neighbouring,
+        further: o.further,
+        unknown: o.unknown,
+        shares: o.shares().map(|s| s.to_vec()),
+        reference: SEED_ORIGINS.to_vec(),
     }
 }
 

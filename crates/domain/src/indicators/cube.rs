@@ -350,6 +350,43 @@ impl Cube {
             .collect()
     }
 
+    /// Where the people met in the activities that pass the filter live, against where they
+    /// were met: (commune of the activity, commune of residence — `None` when not said —,
+    /// people). A followed person counts once per record, with the commune of their profile;
+    /// anonymous participants with the commune said for a single person. Records without
+    /// their own commune are left out (there is nothing to compare).
+    pub fn origins(&self, filter: &Filter) -> Vec<(String, Option<String>, u64)> {
+        let Some(c) = self.compile(filter) else {
+            return Vec::new();
+        };
+        let mut counts: HashMap<(u32, u32), u64> = HashMap::new();
+        for f in self.facts.iter().filter(|f| f.commune != 0) {
+            if !c.accepts(f, &self.tag_refs) {
+                continue;
+            }
+            let (start, len) = (f.persons.0 as usize, f.persons.1 as usize);
+            for &p in self.person_refs.get(start..start + len).unwrap_or_default() {
+                let home = self.persons.get(p as usize).map_or(0, |p| p.commune);
+                *counts.entry((f.commune, home)).or_default() += 1;
+            }
+            if let Some(g) = self.groups.get(f.group as usize) {
+                *counts.entry((f.commune, g.commune)).or_default() += u64::from(g.total);
+            }
+        }
+        let mut out: Vec<(String, Option<String>, u64)> = counts
+            .into_iter()
+            .map(|((venue, home), n)| {
+                (
+                    self.communes.key(venue).to_string(),
+                    (home != 0).then(|| self.communes.key(home).to_string()),
+                    n,
+                )
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
     /// Every indicator for the activities that pass the filter.
     pub fn statistics(&self, filter: &Filter) -> Statistics {
         let Some(c) = self.compile(filter) else {

@@ -422,6 +422,44 @@ mod tests {
     }
 
     #[test]
+    fn origins_pair_where_people_were_met_with_where_they_live() {
+        // Alice (Nancy) met in Nancy; an anonymous person of Laxou met in Nancy; one who did not
+        // say; a workshop of 4 without a commune (left out of the pairs: no single residence).
+        let mut in_nancy = individual("2026-03-02", Some("alice"));
+        in_nancy.insee_code = Some("54395".into());
+        let mut from_laxou = individual("2026-03-03", None);
+        from_laxou.insee_code = Some("54395".into());
+        from_laxou.anonymous.commune = Some("54304".into());
+        let mut unsaid = individual("2026-03-04", None);
+        unsaid.insee_code = Some("54395".into());
+        let mut group = workshop("2026-03-05", &[], 4);
+        group.insee_code = Some("54395".into());
+        let nowhere = individual("2026-03-06", None);
+        let c = cube(&[
+            (in_nancy, "org-1"),
+            (from_laxou, "org-1"),
+            (unsaid, "org-1"),
+            (group, "org-1"),
+            (nowhere, "org-1"),
+        ]);
+        let all = c.origins(&Filter::default());
+        assert_eq!(
+            all,
+            [
+                ("54395".to_string(), None, 5),
+                ("54395".to_string(), Some("54304".to_string()), 1),
+                ("54395".to_string(), Some("54395".to_string()), 1),
+            ]
+        );
+        // The filter applies: another commune matches nothing.
+        let elsewhere = Filter {
+            communes: vec!["13055".into()],
+            ..Filter::default()
+        };
+        assert!(c.origins(&elsewhere).is_empty());
+    }
+
+    #[test]
     fn a_followed_person_in_a_workshop_and_alone_counts_once() {
         let c = cube(&[
             (workshop("2026-03-02", &["alice"], 5), "org"),

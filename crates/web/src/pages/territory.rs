@@ -55,16 +55,41 @@ struct TerritoryPage {
     query_without_help: String,
     table_rows: usize,
     white_rows: usize,
+    /// The origins' bars (SVG), when there are enough people to show shares.
+    origins_chart: String,
 }
 
 impl TerritoryPage {
-    // (Askama passes fields by value and loop variables' fields by reference: both borrow.)
-    fn number(&self, n: impl std::borrow::Borrow<u64>) -> String {
-        maillage_domain::french::number(*n.borrow() as f64)
+    fn number(&self, n: impl Figure) -> String {
+        maillage_domain::french::number(n.value())
     }
 
-    fn percent(&self, v: impl std::borrow::Borrow<f64>) -> String {
-        format!("{} %", maillage_domain::french::number(*v.borrow()))
+    fn percent(&self, v: impl Figure) -> String {
+        format!("{} %", maillage_domain::french::number(v.value()))
+    }
+}
+
+/// A number as the template hands it over: askama passes fields by value, loop variables'
+/// fields and matched values by reference.
+trait Figure {
+    fn value(self) -> f64;
+}
+
+impl Figure for u64 {
+    fn value(self) -> f64 {
+        self as f64
+    }
+}
+
+impl Figure for f64 {
+    fn value(self) -> f64 {
+        self
+    }
+}
+
+impl<T: Figure + Copy> Figure for &T {
+    fn value(self) -> f64 {
+        (*self).value()
     }
 }
 
@@ -110,6 +135,21 @@ async fn page(
         }
     };
     let chosen = view.as_ref().map_or("", |v| v.help);
+    let origins_chart = view
+        .as_ref()
+        .filter(|v| v.origins.enough())
+        .map(|v| {
+            crate::kit::charts::bars_svg(
+                "provenance",
+                "D'où viennent les personnes aidées",
+                &[
+                    ("Leur commune".to_string(), v.origins.own),
+                    ("Une commune voisine".to_string(), v.origins.neighbouring),
+                    ("Plus loin".to_string(), v.origins.further),
+                ],
+            )
+        })
+        .unwrap_or_default();
     let without_help = TerritoryQuery {
         help: String::new(),
         ..asked.clone()
@@ -140,6 +180,7 @@ async fn page(
         query_without_help: without_help.to_query_string(),
         table_rows: TABLE_ROWS,
         white_rows: WHITE_ROWS,
+        origins_chart,
     });
     if invalid {
         *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
