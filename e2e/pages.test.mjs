@@ -1276,10 +1276,32 @@ test('territoire : carte des communes d\'un département, tableau à côté, mê
   // Another kind of help from the coverage table: the map changes with it.
   await page.click('section[aria-labelledby="couverture"] a[href*="aide=demarches"]');
   await page.waitForSelector('svg.choropleth');
-  assert.match(await page.textContent('#carte'), /Aide aux démarches administratives/);
+  assert.match(await page.textContent('#la-carte'), /Aide aux démarches administratives/);
   // The CSV of the communes: one line each, cells as written.
   const csv = await (await page.request.get(`${BASE}/territoire/communes.csv?zone=54`)).text();
   assert.equal(csv.trim().split('\n').length, communes + 1);
+  // The fragility layer (the demo's invented sample, said as such): every commune in a band.
+  await page.goto(`${BASE}/territoire?zone=54&carte=fragilite`);
+  await page.waitForSelector('svg.choropleth');
+  assert.match(await page.textContent('section[aria-labelledby="fragilite"]'), /Exemple fictif/);
+  const bands = await page.$$eval('svg.choropleth path[data-insee]', (paths) => paths.map((p) => p.getAttribute('class')));
+  assert.equal(bands.length, communes);
+  assert.ok(bands.every((c) => /^fragilite-[1-5]$/.test(c)), [...new Set(bands)].join(' '));
+  assert.equal(api.fragilite.communes_avec_indice, communes);
+  await checkA11y(page, 'la carte de la fragilité');
+  // Importing indicators: a file with a wrong cell is refused whole, the cell named.
+  await page.click('a[href="/territoire/indicateurs"]');
+  await page.fill('#source', 'Essai du navigateur');
+  await page.setInputFiles('#fichier', {
+    name: 'indicateurs.csv', mimeType: 'text/csv',
+    buffer: Buffer.from('code_insee;taux_pauvrete\n54395;22,4\n54528;beaucoup\n'),
+  });
+  await page.click('form[action="/territoire/indicateurs"] button[type="submit"]');
+  await page.waitForSelector('.alert');
+  assert.match(await page.textContent('.alert'), /Rien n'a été enregistré/);
+  const cells = await page.$$eval('table:has(caption:text("Cases à corriger")) tbody td', (tds) => tds.map((td) => td.textContent));
+  assert.deepEqual(cells.slice(0, 3), ['3', 'taux_pauvrete', 'beaucoup']);
+  await checkA11y(page, 'l\'import refusé des indicateurs');
   // A phone: nothing wider than the screen, the map fits.
   const phone = await newPage({ width: 360, height: 800 });
   await signIn(phone, 'coordination@demo.maillage.example');

@@ -213,6 +213,23 @@ print(f"territoire 54 : {view['nombre_communes']} communes, {view['couverture'][
 PY
 if "$BIN" --database "$DB" territoire --zone Atlantide 2> "$WORK/territoire.err"; then echo "zone inconnue acceptée" >&2; exit 1; fi
 grep -q "« Atlantide » n'est ni une région" "$WORK/territoire.err"
+# Communes' indicators (issue #20): a file with a wrong cell refused whole (line, column,
+# reason; exit 1), then a right one imported on PostgreSQL and scored there.
+printf 'code_insee;taux_pauvrete;part_65_ans_et_plus\n54395;22,4;19\n54528;beaucoup;24\n' > "$WORK/indicateurs-faux.csv"
+if "$BIN" --database "$DB" import indicateurs "$WORK/indicateurs-faux.csv" --source Essai > "$WORK/indicateurs.txt"; then echo "fichier d'indicateurs faux accepté" >&2; exit 1; fi
+grep -q "ligne 3, colonne « taux_pauvrete » : « beaucoup » n'est pas un nombre" "$WORK/indicateurs.txt"
+grep -q "Rien n'a été enregistré" "$WORK/indicateurs.txt"
+printf 'code_insee;taux_pauvrete;part_65_ans_et_plus\n54395;22,4;19\n54528;18;24\n' > "$WORK/indicateurs.csv"
+"$BIN" --database "$PG_BASE/$PG_DB" import indicateurs "$WORK/indicateurs.csv" --source Essai | grep -q "2 commune(s) importée(s)"
+"$BIN" --database "$PG_BASE/$PG_DB" territoire --zone 54395 54528 --json > "$WORK/territoire-indicateurs.json"
+"$ROOT/.venv/bin/python" - "$WORK/territoire-indicateurs.json" <<'PY'
+import json, sys
+v = json.load(open(sys.argv[1]))
+scores = {c["code_insee"]: c["indice_fragilite"] for c in v["communes"]}
+# Two communes: deciles 1 and 6 on each indicator; Nancy is poorer, Toul older.
+assert scores == {"54395": 3.5, "54528": 3.5}, scores
+assert v["fragilite"]["sources"] == ["Essai (2 communes)"], v["fragilite"]["sources"]
+PY
 
 step "Arrêts brutaux (SIGKILL) pendant un import, un lot d'activités et des fusions (SQLite et PostgreSQL)"
 scripts/crash-safety.sh "$BIN" sqlite postgres

@@ -210,6 +210,8 @@ pub struct App {
     pub(crate) retention: maillage_domain::retention::Retention,
     /// The communes' contours, town halls and populations (the territory), read on first use.
     contours: Arc<tokio::sync::OnceCell<Arc<maillage_referential::contours::Contours>>>,
+    /// The communes' indicators and their scores, read on first use after each import.
+    fragility: Arc<tokio::sync::RwLock<Option<Arc<crate::territory::fragility::FragilityTable>>>>,
 }
 
 /// Places recently shown in results, decoded, so that popular pages of results do not go back
@@ -331,6 +333,7 @@ impl App {
             stats: Default::default(),
             limits: Arc::default(),
             contours: Arc::default(),
+            fragility: Arc::default(),
             private_links_checked: false,
             retention: Default::default(),
         })

@@ -18,6 +18,8 @@ pub const FORM_BYTES: usize = 256 * 1024;
 pub const IMPORT_BYTES: usize = 64 * 1024 * 1024;
 /// A file of past activity records to import.
 pub const ACTIVITY_IMPORT_BYTES: usize = 16 * 1024 * 1024;
+/// A file of communes' indicators (every commune of France with every column: about 4 MB).
+pub const INDICATORS_IMPORT_BYTES: usize = 20 * 1024 * 1024;
 
 /// How many keys a counter keeps before it forgets the idle ones.
 const MAX_KEYS: usize = 20_000;

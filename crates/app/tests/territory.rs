@@ -26,6 +26,7 @@ fn ask(zone: &str, reach: &str, help: &str) -> TerritoryQuery {
         zone: zone.into(),
         reach: reach.into(),
         help: help.into(),
+        ..TerritoryQuery::default()
     }
 }
 
@@ -185,4 +186,107 @@ async fn the_coverage_of_a_departement_is_what_brute_force_finds() {
         .await
         .expect_err("livret de la France");
     assert_eq!(e.kind(), ErrorKind::TooLarge);
+}
+
+#[tokio::test]
+async fn indicators_are_imported_all_or_nothing_and_scored() {
+    let Some((referential, _)) = reference() else {
+        return;
+    };
+    let store = Store::connect("sqlite::memory:").await.expect("base");
+    let app = App::new(store, referential).await.expect("application");
+    let coordinator = Actor {
+        territory: vec![maillage_domain::policy::TerritoryUnit::Departement(
+            "54".into(),
+        )],
+        ..someone()
+    };
+    // A file with mistakes: nothing written, every problem named.
+    let wrong = "code_insee;taux_pauvrete;part_65_ans_et_plus\n54395;22,4;19\n99999;10;10\n54528;douze;20\n";
+    let report = app
+        .import_indicators(Some(&coordinator), wrong.into(), "x.csv", "Essai", false)
+        .await
+        .expect("rapport");
+    assert_eq!(report.imported, 0);
+    let said: Vec<String> = report.errors.iter().map(ToString::to_string).collect();
+    assert_eq!(said.len(), 2, "{said:#?}");
+    assert!(
+        said[0].starts_with("ligne 3, colonne « code_insee » : 99999 n'est pas une commune"),
+        "{said:#?}"
+    );
+    assert!(
+        said[1].starts_with("ligne 4, colonne « taux_pauvrete » : « douze »"),
+        "{said:#?}"
+    );
+    let view = app
+        .territory(Some(&someone()), &ask("54", "", ""))
+        .await
+        .expect("territoire");
+    assert_eq!(view.fragility.communes_scored, 0, "rien n'a été écrit");
+    // The valid rows when asked; then a whole file.
+    let report = app
+        .import_indicators(Some(&coordinator), wrong.into(), "x.csv", "Essai", true)
+        .await
+        .expect("lignes valides");
+    assert_eq!(report.imported, 1);
+    let good = "code_insee,taux_pauvrete,part_65_ans_et_plus,population_15_ans_et_plus\n\
+                54395,22.4,19,90000\n54528,18,24,12000\n54174,9,21,3500\n54547,15,20,25000\n";
+    let report = app
+        .import_indicators(
+            Some(&coordinator),
+            good.into(),
+            "y.csv",
+            "Fichier de test",
+            false,
+        )
+        .await
+        .expect("import");
+    assert_eq!((report.imported, report.errors.len()), (4, 0));
+    let view = app
+        .territory(Some(&someone()), &ask("54395, 54528, 54174, 54547", "", ""))
+        .await
+        .expect("territoire");
+    let f = &view.fragility;
+    assert_eq!(f.communes_scored, 4);
+    assert_eq!(f.sources, ["Fichier de test (4 communes)"]);
+    // Deciles among the 4 communes (1, 3, 6, 8 from the lowest value): Toul is 6th on
+    // poverty and 8th on age, 7 on average — the most fragile; Écrouves 1 and 6.
+    assert_eq!(f.most_fragile[0].code_insee, "54528");
+    let score = |code: &str| {
+        view.communes
+            .iter()
+            .find(|c| c.code_insee == code)
+            .and_then(|c| c.fragility)
+    };
+    assert_eq!(score("54528"), Some(7.0));
+    assert_eq!(score("54395"), Some(4.5));
+    assert_eq!(score("54174"), Some(3.5));
+    assert_eq!(score("54547"), Some(3.0));
+    // Needs: the imported people aged 15 and over, seed 004's 40 % of them to help.
+    assert_eq!(view.needs.population_15_plus, 130_500);
+    assert_eq!(view.needs.communes_with_ages, 4);
+    assert_eq!(view.needs.to_help, 52_200);
+    // Helpers of a structure do not import the network's figures.
+    let e = app
+        .import_indicators(Some(&someone()), good.into(), "y.csv", "x", false)
+        .await
+        .expect_err("réservé aux coordinateurs");
+    assert_eq!(e.kind(), ErrorKind::Forbidden);
+    let e = app
+        .territory(Some(&someone()), &ask("54", "", ""))
+        .await
+        .map(|_| ());
+    assert!(e.is_ok());
+    let e = app
+        .territory(
+            Some(&someone()),
+            &TerritoryQuery {
+                zone: "54".into(),
+                layer: "carte".into(),
+                ..TerritoryQuery::default()
+            },
+        )
+        .await
+        .expect_err("couche inconnue");
+    assert!(e.to_string().starts_with("carte : "), "{e}");
 }

@@ -9,6 +9,7 @@ pub mod consent;
 pub mod diagnostic;
 pub mod duplicates;
 pub mod fields;
+pub mod fragility;
 pub mod french;
 pub mod freshness;
 pub mod geo;

@@ -167,6 +167,9 @@ pub enum Action {
     /// surveys — issue #20): anyone signed in. It reads public data (the directory, official
     /// populations) and aggregates; the work of a large zone stays behind an account.
     ViewTerritory,
+    /// Import communes' indicators (digital fragility, population aged 15 and over): the
+    /// coordinators and administrators — the figures are the whole network's.
+    ImportIndicators,
     /// Look for the places that answer a request: everyone (nothing about the person is kept).
     Orient,
     /// Edit the catalogue of common requests: the coordinators.
@@ -370,6 +373,15 @@ pub fn authorize(actor: Option<&Actor>, action: &Action, today: NaiveDate) -> De
                 Decision::Allow
             } else {
                 Decision::Deny("la revue des doublons est réservée aux coordinateurs")
+            }
+        }
+        ImportIndicators => {
+            if actor.is_coordinator() {
+                Decision::Allow
+            } else {
+                Decision::Deny(
+                    "l'import des indicateurs des communes est réservé aux coordinateurs",
+                )
             }
         }
         ReviewQuality => {
@@ -739,6 +751,12 @@ mod tests {
             let a = actor(who);
             let d = authorize(a.as_ref(), &Action::ViewTerritory, today());
             assert_eq!(d.is_allowed(), !matches!(who, Anonymous), "{who:?} → {d:?}");
+            let d = authorize(a.as_ref(), &Action::ImportIndicators, today());
+            assert_eq!(
+                d.is_allowed(),
+                matches!(who, Coordinator | OtherCoordinator | Admin),
+                "{who:?} → {d:?}"
+            );
         }
     }
 

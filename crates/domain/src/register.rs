@@ -89,6 +89,10 @@ pub const NOT_PERSONAL: &[(&str, &str)] = &[
     ),
     ("mandate_offers", "les démarches qu'une structure propose"),
     (
+        "commune_indicators",
+        "des statistiques publiques par commune (fragilité numérique), sans personne",
+    ),
+    (
         "mandate_demarches",
         "les démarches couvertes par un mandat (identifiants seuls)",
     ),

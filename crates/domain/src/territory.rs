@@ -20,7 +20,7 @@ pub const FURTHEST_KM: f64 = 150.0;
 
 /// The territory's figures, named as in `docs/INDICATORS.md` (section « Territoire ») and on
 /// the page of definitions: (identifier, title, definition).
-pub const INDICATORS: [(&str, &str, &str); 7] = [
+pub const INDICATORS: [(&str, &str, &str); 10] = [
     (
         "communes-avec-lieu",
         "Communes avec un lieu",
@@ -71,6 +71,40 @@ pub const INDICATORS: [(&str, &str, &str); 7] = [
          commune voisine (contours à moins de 200 m l'un de l'autre), ou plus loin. Parts \
          données à partir de 20 personnes dont la commune est connue ; le terrain (graine 003) \
          trouvait 72 %, 19 % et 9 %.",
+    ),
+    (
+        "indice-fragilite",
+        "Indice de fragilité numérique (1 à 10)",
+        "Pour une commune : pour chaque indicateur de l'indice importé (non-couverture en très \
+         haut débit et en 4G, part des 65 ans et plus, part des peu ou pas diplômés, taux de \
+         pauvreté), son décile parmi toutes les communes importées qui l'ont (1 : le dixième le \
+         moins fragile, 10 : le plus fragile ; valeurs égales, même décile), puis la moyenne de \
+         ses déciles, à une décimale ; sans indicateur de l'indice, pas d'indice. Pour une zone : \
+         la moyenne des indices de ses communes pondérée par leur population. Les indicateurs \
+         de contexte (ménages d'une personne, familles monoparentales, chômage, allocataires) \
+         sont montrés à côté, hors de l'indice. L'indice national (La Mednum) est lui aussi \
+         relatif, mais sa normalisation n'est pas publique : les deux ne se comparent pas \
+         chiffre à chiffre.",
+    ),
+    (
+        "a-accompagner",
+        "Personnes à accompagner (estimation)",
+        "Les segments de la graine 004 appliqués aux habitants de 15 ans et plus : 7 % à \
+         assister dans la durée, 19 % à former aux compétences de base, 14 % à aider \
+         ponctuellement (40 % en tout ; 60 % autonomes). Les 15 ans et plus sont ceux importés \
+         avec les indicateurs (colonne population_15_ans_et_plus) ; à défaut, 83 % de la \
+         population municipale (les moins de 15 ans sont environ 17 % de la population en \
+         France). Arrondi à la personne, commune par commune.",
+    ),
+    (
+        "accompagnements-pour-100",
+        "Accompagnements pour 100 personnes à accompagner",
+        "Les accompagnements enregistrés ces douze derniers mois dans les communes d'une \
+         intercommunalité (ou de la zone) — une personne revenue compte à chaque fois, comme le \
+         compte national —, pour 100 personnes à accompagner de ces communes ; les \
+         intercommunalités les moins servies d'abord, puis les communes sans aucun \
+         accompagnement, les plus peuplées d'abord. Seules les activités qui disent leur \
+         commune comptent ; les places des ateliers à venir ne sont pas encore comptées.",
     ),
 ];
 
@@ -125,6 +159,35 @@ impl Origins {
                 .map(|n| (n as f64 * 1000.0 / known as f64).round() / 10.0)
         })
     }
+}
+
+/// Seed 004's segments of the population aged 15 and over (estimates by WeTechCare from the
+/// CREDOC's national figures): (slug, label, percent). The other 60 % are autonomous.
+pub const NEED_SEGMENTS: [(&str, &str, f64); 3] = [
+    (
+        "assistance",
+        "À assister dans la durée (freins durables : âge, illettrisme, langue, handicap)",
+        7.0,
+    ),
+    (
+        "formation",
+        "À former aux compétences numériques de base",
+        19.0,
+    ),
+    (
+        "coup-de-pouce",
+        "À aider ponctuellement (montrer, rassurer)",
+        14.0,
+    ),
+];
+/// The share of people aged 15 and over in a commune whose age structure was not imported:
+/// about 83 % in France (INSEE: people under 15 are about 17 % of the population).
+pub const SHARE_15_PLUS: f64 = 83.0;
+
+/// People of a population aged 15 and over to help, by segment of [`NEED_SEGMENTS`] (rounded
+/// to the person).
+pub fn needs(population_15_plus: u64) -> [u64; 3] {
+    NEED_SEGMENTS.map(|(_, _, pct)| (population_15_plus as f64 * pct / 100.0).round() as u64)
 }
 
 /// Kinds of help as a bit set (the caller numbers them: services, forms of mediation, or « any

@@ -93,10 +93,12 @@ pub const TEMPLATE_COLUMNS: [(&str, &str); 21] = [
 pub type Rows = Vec<(usize, HashMap<String, String>)>;
 
 /// The rows of a file as read: line number (the header's is 1) and cells by column.
-type Sheet = Vec<(usize, BTreeMap<usize, String>)>;
+pub(crate) type Sheet = Vec<(usize, BTreeMap<usize, String>)>;
 
-/// Reads a CSV (`,` or `;`) or XLSX file into rows keyed by column name.
-pub fn read_import(bytes: &[u8], file_name: &str) -> Result<Rows, Refused> {
+/// A CSV (`,` or `;`, UTF-8) or XLSX file as rows of cells, line numbers as a spreadsheet shows
+/// them, bounded in cells whatever the file claims. Shared by the readers of tables people fill
+/// in a spreadsheet (activity records, communes' indicators).
+pub(crate) fn read_sheet(bytes: &[u8], file_name: &str) -> Result<Sheet, Refused> {
     let lower = file_name.to_lowercase();
     let sheet = if lower.ends_with(".xlsx") || bytes.starts_with(b"PK\x03\x04") {
         read_xlsx(bytes, file_name)?
@@ -144,6 +146,12 @@ pub fn read_import(bytes: &[u8], file_name: &str) -> Result<Rows, Refused> {
         }
         out
     };
+    Ok(sheet)
+}
+
+/// Reads a CSV (`,` or `;`) or XLSX file into rows keyed by column name.
+pub fn read_import(bytes: &[u8], file_name: &str) -> Result<Rows, Refused> {
+    let sheet = read_sheet(bytes, file_name)?;
     let mut lines = sheet.into_iter();
     let Some((_, header)) = lines.next() else {
         return Err(Refused(format!("« {file_name} » : fichier vide")));

@@ -5,6 +5,7 @@
 pub mod activity;
 pub mod check;
 pub mod export;
+pub mod fragility;
 pub mod legacy;
 pub mod library;
 pub mod read;

@@ -14,6 +14,7 @@ mod campaigns;
 mod diagnostic;
 mod directory;
 mod duplicates;
+mod fragility;
 mod impact;
 mod mandates;
 mod orientation;
@@ -42,6 +43,7 @@ pub use campaigns::{
 pub use diagnostic::{Draft, NewDiagnostic, NewPerson, Person, StoredDiagnostic, normalise_code};
 pub use directory::{ImportOutcome, ImportRecord, ImportSummary, StoredPlace};
 pub use duplicates::MergeSummary;
+pub use fragility::StoredIndicators;
 pub use mandates::{Entry, NewAct, NewMandate, StoredAct, StoredHabilitation, StoredMandate};
 pub use orientation::UnmetRequest;
 pub use referrals::{
@@ -226,6 +228,7 @@ impl Store {
             }
             for sql in [
                 "DELETE FROM sessions",
+                "DELETE FROM commune_indicators",
                 "DELETE FROM access_log",
                 "DELETE FROM person_requests",
                 "DELETE FROM data_referents",

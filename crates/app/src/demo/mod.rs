@@ -70,7 +70,24 @@ impl App {
         options: &DemoOptions,
         progress: &dyn Progress,
     ) -> Result<DemoReport, AppError> {
-        load(&self.store, &self.referential, options, progress).await
+        let mut report = load(&self.store, &self.referential, options, progress).await?;
+        // The territory's indicators: an invented sample, labelled as such wherever it shows.
+        if self.store.commune_indicators().await?.is_empty() {
+            progress.stage("Indicateurs des communes (exemple fictif)", None);
+            let csv = crate::territory::fragility::demo_sample_csv(&self.referential);
+            let done = self
+                .import_indicators_unchecked(
+                    csv.into_bytes(),
+                    "exemple-indicateurs.csv",
+                    crate::territory::fragility::SAMPLE_SOURCE,
+                    false,
+                )
+                .await?;
+            if !done.errors.is_empty() && report.incomplete.is_none() {
+                report.incomplete = Some(format!("indicateurs d'exemple : {}", done.errors[0]));
+            }
+        }
+        Ok(report)
     }
 
     /// Whether the directory has no place yet (`serve --demo` loads the demo then).

@@ -10,10 +10,8 @@ use std::fmt::Write as _;
 
 use maillage_domain::geo::GeoPoint;
 use maillage_domain::place::CommuneRef;
-use maillage_domain::territory::{Access, OfferSite};
+use maillage_domain::territory::OfferSite;
 use maillage_referential::contours::Contours;
-
-use super::CommuneAccess;
 
 /// The drawing's width, in its own units (the page scales it to the screen).
 pub const WIDTH: f64 = 1000.0;
@@ -29,8 +27,8 @@ pub struct MapCommune {
     pub name: String,
     /// The outline as SVG path data.
     pub d: String,
-    /// `dans-la-commune`, `a-portee`, `plus-loin`, `nulle-part` (the style sheet's colours).
-    pub access: &'static str,
+    /// The class of its colour in the style sheet (`dans-la-commune`, `fragilite-3`…).
+    pub class: &'static str,
     /// « Toul : dans la commune ».
     pub title: String,
 }
@@ -73,12 +71,13 @@ fn overseas(departement: &str) -> bool {
 }
 
 impl Choropleth {
-    /// The map of these communes (the zone's), coloured by `access` (same order, same
-    /// communes), with the places of `offers` whose commune is in `in_zone`.
+    /// The map of these communes (the zone's), each coloured by the class `class_of` gives its
+    /// INSEE code (with the words of its tooltip), with the places of `offers` whose commune is
+    /// in `in_zone`.
     pub fn draw(
         zone: &[&CommuneRef],
         contours: &Contours,
-        access: &[CommuneAccess],
+        class_of: &dyn Fn(&str) -> (&'static str, String),
         offers: &[OfferSite],
         in_zone: &HashSet<&str>,
     ) -> Choropleth {
@@ -121,23 +120,16 @@ impl Choropleth {
         // Outlines thinned to what shows: half a unit for a few communes, more for a région
         // or the country (each commune is then a few units wide).
         let tolerance = if drawn.len() <= 2_000 { 0.5 } else { 1.5 };
-        let state: std::collections::HashMap<&str, &CommuneAccess> =
-            access.iter().map(|a| (a.code_insee.as_str(), a)).collect();
         let communes = drawn
             .iter()
             .map(|(c, shape)| {
-                let a = state.get(c.insee_code.as_str());
-                let access = a.map_or(Access::Nowhere.slug(), |a| a.access);
+                let (class, words) = class_of(&c.insee_code);
                 MapCommune {
                     insee_code: c.insee_code.clone(),
                     name: c.name.clone(),
                     d: path(&projection, &shape.outline, tolerance),
-                    access,
-                    title: format!(
-                        "{} : {}",
-                        c.name,
-                        a.map_or_else(|| Access::Nowhere.label().to_string(), |a| a.access_label())
-                    ),
+                    class,
+                    title: format!("{} : {words}", c.name),
                 }
             })
             .collect();

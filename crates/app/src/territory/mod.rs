@@ -5,9 +5,13 @@
 //! ([`maillage_domain::territory`]), off the async threads. Pages, API and command line call
 //! [`App::territory`]; the page adds the map ([`map`]).
 
+pub mod fragility;
 pub mod map;
+pub mod needs;
 
 use std::collections::{HashMap, HashSet};
+
+use maillage_domain::CommuneLookup;
 use std::sync::Arc;
 
 use maillage_domain::indicators::Filter;
@@ -39,6 +43,56 @@ pub struct TerritoryQuery {
     /// standard (`demarches`, `outils-quotidien`…).
     #[serde(rename = "aide")]
     pub help: String,
+    /// What the map colours: `acces` (by default: access to the help asked), `fragilite`
+    /// (the communes' fragility score) or `besoins` (accompaniments per 100 people to help, by
+    /// intercommunality).
+    #[serde(rename = "carte")]
+    pub layer: String,
+}
+
+/// What the map colours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layer {
+    Access,
+    Fragility,
+    Needs,
+}
+
+impl Layer {
+    pub const ALL: [Layer; 3] = [Layer::Access, Layer::Fragility, Layer::Needs];
+
+    pub fn slug(self) -> &'static str {
+        match self {
+            Layer::Access => "acces",
+            Layer::Fragility => "fragilite",
+            Layer::Needs => "besoins",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Layer::Access => "Accès à l'aide",
+            Layer::Fragility => "Fragilité numérique",
+            Layer::Needs => "Accompagnements pour 100 personnes à accompagner",
+        }
+    }
+}
+
+/// The layer asked, checked.
+fn layer_of(input: &str) -> Result<Layer, AppError> {
+    let input = input.trim();
+    if input.is_empty() {
+        return Ok(Layer::Access);
+    }
+    Layer::ALL
+        .into_iter()
+        .find(|l| l.slug() == input)
+        .ok_or_else(|| {
+            AppError::Invalid(format!(
+                "carte : « {} » n'est ni « acces », ni « fragilite », ni « besoins »",
+                input.chars().take(40).collect::<String>()
+            ))
+        })
 }
 
 impl TerritoryQuery {
@@ -49,6 +103,7 @@ impl TerritoryQuery {
             ("zone", &self.zone),
             ("portee", &self.reach),
             ("aide", &self.help),
+            ("carte", &self.layer),
         ] {
             if !value.trim().is_empty() {
                 s.append_pair(key, value.trim());
@@ -104,6 +159,12 @@ pub struct CommuneAccess {
     /// Places of the directory in the commune (whatever they offer).
     #[serde(rename = "lieux")]
     pub places: u32,
+    /// The commune's fragility score (1–10), when its indicators were imported.
+    #[serde(rename = "indice_fragilite")]
+    pub fragility: Option<f64>,
+    /// The imported indicators, in the order of `Indicator::ALL` (the CSV's columns).
+    #[serde(skip)]
+    pub(crate) indicators: Vec<Option<f64>>,
     #[serde(skip)]
     pub(crate) state: Access,
 }
@@ -185,12 +246,20 @@ pub struct TerritoryView {
     /// Where the people helped in the zone come from.
     #[serde(rename = "provenance")]
     pub origins: OriginsView,
+    /// The zone's digital fragility, from the imported indicators.
+    #[serde(rename = "fragilite")]
+    pub fragility: fragility::FragilityView,
+    /// People to help against people helped.
+    #[serde(rename = "besoins")]
+    pub needs: needs::NeedsView,
 }
 
 /// A zone's coverage and what its map needs.
 pub struct Territory {
     pub view: TerritoryView,
     pub map: map::Choropleth,
+    /// What the map colours.
+    pub layer: Layer,
 }
 
 /// The reach asked, checked (whole kilometres in [`REACH_RANGE_KM`]).
@@ -268,6 +337,7 @@ impl App {
         allow(authorize(actor, &Action::ViewTerritory, today()))?;
         let reach_km = reach_of(&query.reach)?;
         let help = help_of(&query.help)?;
+        let layer = layer_of(&query.layer)?;
         let app = self.clone();
         let zone_input = query.zone.clone();
         let plan = tokio::task::spawn_blocking(move || {
@@ -278,14 +348,105 @@ impl App {
         .map_err(|e| AppError::Invalid(format!("zone interrompue : {e}")))??;
         let contours = self.contours().await?;
         let stats = self.cube().await?;
+        let table = self.fragility_table().await?;
         let app = self.clone();
         tokio::task::spawn_blocking(move || {
-            let mut t = app.compute_territory(&plan, &contours, reach_km, help, with_map);
-            t.view.origins = origins(&plan, &t.view, &stats.cube, &contours);
-            Ok(t)
+            let (mut view, offers) = app.compute_territory(&plan, &contours, reach_km, help);
+            for c in &mut view.communes {
+                c.fragility = table.score(&c.code_insee);
+                c.indicators = maillage_domain::fragility::Indicator::ALL
+                    .into_iter()
+                    .map(|i| table.value(&c.code_insee, i))
+                    .collect();
+            }
+            for c in &mut view.white_zones {
+                c.fragility = table.score(&c.code_insee);
+            }
+            let pairs = stats.cube.origins(&origins_filter(&plan, &view));
+            view.origins = origins(&pairs, &contours);
+            let named: Vec<(&str, &str, u32)> = view
+                .communes
+                .iter()
+                .map(|c| (c.code_insee.as_str(), c.name.as_str(), c.population))
+                .collect();
+            view.fragility = fragility::fragility_view(&named, &table);
+            let mut helped_in: HashMap<String, u64> = HashMap::new();
+            for (venue, _, n) in &pairs {
+                *helped_in.entry(venue.clone()).or_default() += n;
+            }
+            let referential = app.referential.clone();
+            let epci_of = |code: &str| {
+                let epci = referential.by_code(code)?.epci.clone()?;
+                let name = referential
+                    .epci_name(&epci)
+                    .map_or_else(|| format!("intercommunalité {epci}"), str::to_string);
+                Some((epci, name))
+            };
+            view.needs = needs::needs_view(&view.communes, &epci_of, &table, &helped_in);
+            let map = if with_map {
+                app.draw_map(&plan, &contours, &view, &offers, &table, layer)
+            } else {
+                map::Choropleth::default()
+            };
+            Ok(Territory { view, map, layer })
         })
         .await
         .map_err(|e| AppError::Invalid(format!("calcul interrompu : {e}")))?
+    }
+
+    /// The map of the zone, coloured by the layer asked.
+    fn draw_map(
+        &self,
+        plan: &ZonePlan,
+        contours: &Contours,
+        view: &TerritoryView,
+        offers: &[territory::OfferSite],
+        table: &fragility::FragilityTable,
+        layer: Layer,
+    ) -> map::Choropleth {
+        let zone = plan.communes(self.referential.as_ref());
+        let in_zone: HashSet<&str> = zone.iter().map(|c| c.insee_code.as_str()).collect();
+        let access: HashMap<&str, &CommuneAccess> = view
+            .communes
+            .iter()
+            .map(|c| (c.code_insee.as_str(), c))
+            .collect();
+        let epci_rate: HashMap<&str, f64> = view
+            .needs
+            .epcis
+            .iter()
+            .map(|r| (r.code.as_str(), r.per_100))
+            .collect();
+        let referential = self.referential.clone();
+        let class_of = |code: &str| -> (&'static str, String) {
+            match layer {
+                Layer::Access => match access.get(code) {
+                    Some(c) => (c.access, c.access_label()),
+                    None => (Access::Nowhere.slug(), Access::Nowhere.label().to_string()),
+                },
+                Layer::Fragility => match table.score(code) {
+                    Some(s) => (
+                        maillage_domain::fragility::band(s),
+                        format!("indice {}", maillage_domain::french::number(s)),
+                    ),
+                    None => ("sans-donnee", "pas d'indicateur importé".to_string()),
+                },
+                Layer::Needs => {
+                    let epci = referential.by_code(code).and_then(|c| c.epci.clone());
+                    match epci.as_deref().and_then(|e| epci_rate.get(e)) {
+                        Some(rate) => (
+                            needs_band(*rate),
+                            format!(
+                                "{} accompagnements pour 100 personnes à accompagner dans l'intercommunalité",
+                                maillage_domain::french::number(*rate)
+                            ),
+                        ),
+                        None => ("sans-donnee", "hors intercommunalité".to_string()),
+                    }
+                }
+            }
+        };
+        map::Choropleth::draw(&zone, contours, &class_of, offers, &in_zone)
     }
 
     fn compute_territory(
@@ -294,8 +455,7 @@ impl App {
         contours: &Contours,
         reach_km: u32,
         help: usize,
-        with_map: bool,
-    ) -> Territory {
+    ) -> (TerritoryView, Vec<territory::OfferSite>) {
         let referential = self.referential.as_ref();
         let zone = plan.communes(referential);
         // Town hall and population from the contours; the referential's centre and population
@@ -345,6 +505,8 @@ impl App {
                         .get(c.insee_code.as_str())
                         .copied()
                         .unwrap_or(0),
+                    fragility: None,
+                    indicators: Vec::new(),
                     state,
                     code_insee: c.insee_code.clone(),
                 }
@@ -375,28 +537,23 @@ impl App {
             })
             .collect();
         let place_count = places_by_commune.values().map(|&n| n as usize).sum();
-        let map = if with_map {
-            map::Choropleth::draw(&zone, contours, &communes, &offers, &in_zone)
-        } else {
-            map::Choropleth::default()
+        let view = TerritoryView {
+            zone: plan.label.clone(),
+            codes: plan.key.split(' ').map(str::to_string).collect(),
+            reach_km,
+            help: kind_slug(help),
+            help_label: kind_label(help),
+            commune_count: communes.len(),
+            population,
+            place_count,
+            kinds,
+            white_zones,
+            communes,
+            origins: OriginsView::empty(),
+            fragility: fragility::FragilityView::default(),
+            needs: needs::NeedsView::default(),
         };
-        Territory {
-            view: TerritoryView {
-                zone: plan.label.clone(),
-                codes: plan.key.split(' ').map(str::to_string).collect(),
-                reach_km,
-                help: kind_slug(help),
-                help_label: kind_label(help),
-                commune_count: communes.len(),
-                population,
-                place_count,
-                kinds,
-                white_zones,
-                communes,
-                origins: OriginsView::empty(),
-            },
-            map,
-        }
+        (view, offers)
     }
 }
 
@@ -425,16 +582,16 @@ impl OriginsView {
     }
 }
 
-/// Where the people helped in the zone's communes these twelve months live.
-fn origins(
-    plan: &ZonePlan,
-    view: &TerritoryView,
-    cube: &maillage_domain::indicators::Cube,
-    contours: &Contours,
-) -> OriginsView {
+/// The twelve months until today.
+fn last_year() -> (chrono::NaiveDate, chrono::NaiveDate) {
     let to = today();
-    let from = to - chrono::Days::new(364);
-    let filter = Filter {
+    (to - chrono::Days::new(364), to)
+}
+
+/// The records of the zone's communes these twelve months.
+fn origins_filter(plan: &ZonePlan, view: &TerritoryView) -> Filter {
+    let (from, to) = last_year();
+    Filter {
         from: Some(from),
         to: Some(to),
         communes: if plan.whole_country {
@@ -443,8 +600,13 @@ fn origins(
             view.communes.iter().map(|c| c.code_insee.clone()).collect()
         },
         ..Filter::default()
-    };
-    let pairs = cube.origins(&filter);
+    }
+}
+
+/// Where the people helped in the zone's communes these twelve months live, from the pairs of
+/// the cube.
+fn origins(pairs: &[(String, Option<String>, u64)], contours: &Contours) -> OriginsView {
+    let (from, to) = last_year();
     let o = Origins::of(
         pairs
             .iter()
@@ -464,7 +626,8 @@ fn origins(
 }
 
 /// The communes of a zone's answer as CSV, one line each (`code_insee`, `nom`, `population`,
-/// `aide`, `acces`, `distance_km`, `lieux`), separated by semicolons with a UTF-8 BOM as
+/// `aide`, `acces`, `distance_km`, `lieux`, `indice_fragilite`, then each imported indicator
+/// as its column of the import file), separated by semicolons with a UTF-8 BOM as
 /// French spreadsheets expect, every cell escaped against formulas. The page and the command
 /// line give this same file.
 pub fn communes_csv(view: &TerritoryView) -> Result<Vec<u8>, AppError> {
@@ -472,7 +635,8 @@ pub fn communes_csv(view: &TerritoryView) -> Result<Vec<u8>, AppError> {
         .delimiter(b';')
         .from_writer(b"\xEF\xBB\xBF".to_vec());
     let err = |e: csv::Error| AppError::Invalid(format!("écriture du CSV : {e}"));
-    w.write_record([
+    let indicators = maillage_domain::fragility::Indicator::ALL;
+    let mut header = vec![
         "code_insee",
         "nom",
         "population",
@@ -480,26 +644,52 @@ pub fn communes_csv(view: &TerritoryView) -> Result<Vec<u8>, AppError> {
         "acces",
         "distance_km",
         "lieux",
-    ])
-    .map_err(err)?;
+        "indice_fragilite",
+    ];
+    header.extend(indicators.iter().map(|i| i.column()));
+    w.write_record(&header).map_err(err)?;
+    let number = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
     for c in &view.communes {
-        w.write_record(maillage_domain::spreadsheet::row([
-            c.code_insee.as_str(),
-            c.name.as_str(),
-            &c.population.to_string(),
-            view.help,
-            c.access,
-            &c.distance_km.map(|km| km.to_string()).unwrap_or_default(),
-            &c.places.to_string(),
-        ]))
-        .map_err(err)?;
+        let mut row = vec![
+            c.code_insee.clone(),
+            c.name.clone(),
+            c.population.to_string(),
+            view.help.to_string(),
+            c.access.to_string(),
+            number(c.distance_km),
+            c.places.to_string(),
+            number(c.fragility),
+        ];
+        row.extend((0..indicators.len()).map(|i| number(c.indicators.get(i).copied().flatten())));
+        w.write_record(maillage_domain::spreadsheet::row(row))
+            .map_err(err)?;
     }
     w.into_inner()
         .map_err(|e| AppError::Invalid(format!("écriture du CSV : {e}")))
 }
 
+/// The map's class of a rate of accompaniments per 100 people to help.
+fn needs_band(rate: f64) -> &'static str {
+    match rate {
+        r if r < 5.0 => "besoins-1",
+        r if r < 15.0 => "besoins-2",
+        r if r < 30.0 => "besoins-3",
+        r if r < 60.0 => "besoins-4",
+        _ => "besoins-5",
+    }
+}
+
+/// The bands of the needs' layer, in order: (class, label).
+pub const NEEDS_BANDS: [(&str, &str); 5] = [
+    ("besoins-1", "moins de 5 accompagnements pour 100"),
+    ("besoins-2", "de 5 à moins de 15"),
+    ("besoins-3", "de 15 à moins de 30"),
+    ("besoins-4", "de 30 à moins de 60"),
+    ("besoins-5", "60 et plus"),
+];
+
 /// `part` of `whole` in percent, one decimal (0 when the whole is 0).
-fn share(part: u64, whole: u64) -> f64 {
+pub(crate) fn share(part: u64, whole: u64) -> f64 {
     if whole == 0 {
         return 0.0;
     }

@@ -1,4 +1,5 @@
-//! `maillage import lieux`: imports a file of places (all or nothing, or the valid lines only).
+//! `maillage import lieux`: imports a file of places (all or nothing, or the valid lines only);
+//! `maillage import indicateurs`: the communes' indicators of digital fragility (issue #20).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -21,14 +22,32 @@ pub enum ImportWhat {
         #[arg(long)]
         skip_invalid: bool,
     },
+    /// Les indicateurs des communes (fragilité numérique, population de 15 ans et plus) :
+    /// CSV ou XLSX, une ligne par code INSEE (colonnes : docs/INDICATORS.md, « Territoire »).
+    Indicateurs {
+        file: PathBuf,
+        /// D'où viennent les chiffres (« Indice de fragilité numérique 2024, La Mednum »).
+        #[arg(long)]
+        source: String,
+        /// Importe les lignes valides et signale les autres (sinon : tout ou rien).
+        #[arg(long)]
+        skip_invalid: bool,
+    },
 }
 
 pub async fn run(global: &Global, what: &ImportWhat) -> Result<ExitCode> {
-    let ImportWhat::Lieux {
-        file,
-        source,
-        skip_invalid,
-    } = what;
+    let (file, source, skip_invalid) = match what {
+        ImportWhat::Lieux {
+            file,
+            source,
+            skip_invalid,
+        } => (file, source, skip_invalid),
+        ImportWhat::Indicateurs {
+            file,
+            source,
+            skip_invalid,
+        } => return indicators(global, file, source, *skip_invalid).await,
+    };
     let bytes = read_file(file)?;
     let watch = TerminalProgress::start();
     watch.stage("Ouverture de la base et du référentiel", None);
@@ -70,4 +89,48 @@ pub async fn run(global: &Global, what: &ImportWhat) -> Result<ExitCode> {
             Ok(ExitCode::FAILURE)
         }
     }
+}
+
+async fn indicators(
+    global: &Global,
+    file: &std::path::Path,
+    source: &str,
+    skip_invalid: bool,
+) -> Result<ExitCode> {
+    let bytes = read_file(file)?;
+    let app = global.app_for_writes().await?;
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let report = app
+        .import_indicators(Some(&operator()), bytes, &name, source, skip_invalid)
+        .await?;
+    let mut out = String::new();
+    for e in &report.errors {
+        out.push_str(&format!("{e}\n"));
+    }
+    for n in &report.notes {
+        out.push_str(&format!("Remarque : {n}\n"));
+    }
+    out.push_str(&format!(
+        "Indicateurs : {} commune(s) importée(s) sur {} ligne(s) lue(s) ; colonnes : {}{}.",
+        report.imported,
+        report.read,
+        report.indicators.join(", "),
+        if report.has_population {
+            ", population de 15 ans et plus"
+        } else {
+            ""
+        }
+    ));
+    if !report.errors.is_empty() && report.imported == 0 {
+        out.push_str(" Rien n'a été enregistré : corrigez le fichier (ou --skip-invalid).");
+    }
+    emit(&out)?;
+    Ok(if report.errors.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }

@@ -32,6 +32,7 @@ impl Question {
             zone: self.zone.join(", "),
             reach: self.portee.clone(),
             help: self.aide.clone(),
+            layer: String::new(),
         }
     }
 }
@@ -73,6 +74,30 @@ pub async fn run(global: &Global, args: &TerritoryArgs) -> Result<ExitCode> {
             k.communes_nowhere,
             number(k.population_out_of_reach),
             maillage_domain::french::number(k.share_out_of_reach)
+        ));
+    }
+    if let Some(score) = view.fragility.score {
+        out.push_str(&format!(
+            "Indice de fragilité de la zone : {} ({} communes avec un indice ; {})\n",
+            maillage_domain::french::number(score),
+            view.fragility.communes_scored,
+            view.fragility.sources.join(" ; ")
+        ));
+    }
+    let n = &view.needs;
+    out.push_str(&format!(
+        "Besoins : {} personnes de 15 ans et plus, {} à accompagner ; {} accompagnements en douze mois ({} pour 100)\n",
+        number(n.population_15_plus),
+        number(n.to_help),
+        number(n.helped),
+        maillage_domain::french::number(n.per_100)
+    ));
+    if let Some(shares) = &view.origins.shares {
+        out.push_str(&format!(
+            "Provenance : {} % de leur commune, {} % d'une voisine, {} % de plus loin (terrain : 72, 19, 9)\n",
+            maillage_domain::french::number(shares[0]),
+            maillage_domain::french::number(shares[1]),
+            maillage_domain::french::number(shares[2])
         ));
     }
     out.push_str(&format!(

@@ -7,6 +7,7 @@ mod activity;
 mod campaigns;
 mod diagnostic;
 mod directory;
+mod fragility;
 mod mandates;
 mod operations;
 mod referrals;

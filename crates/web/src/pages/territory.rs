@@ -9,7 +9,7 @@ use axum::response::Response;
 use axum::routing::get;
 use maillage_app::ErrorKind;
 use maillage_app::territory::map::Choropleth;
-use maillage_app::territory::{TerritoryQuery, TerritoryView, communes_csv};
+use maillage_app::territory::{Layer, NEEDS_BANDS, TerritoryQuery, TerritoryView, communes_csv};
 use maillage_domain::territory::{Access, DEFAULT_REACH_KM, KINDS, kind_label, kind_slug};
 
 use super::{Chrome, render};
@@ -22,6 +22,14 @@ pub fn routes() -> Router<State> {
     Router::new()
         .route("/territoire", get(page))
         .route("/territoire/communes.csv", get(csv))
+        .route(
+            "/territoire/indicateurs",
+            get(indicators_page).post(indicators_upload).layer(
+                axum::extract::DefaultBodyLimit::max(
+                    maillage_app::limits::INDICATORS_IMPORT_BYTES + 64 * 1024,
+                ),
+            ),
+        )
 }
 
 /// Communes listed one by one on the page at most; beyond, the CSV has them all.
@@ -53,15 +61,27 @@ struct TerritoryPage {
     query: String,
     /// The same without its kind of help (links that choose one).
     query_without_help: String,
+    /// The same without its layer (links that choose one).
+    query_without_layer: String,
     table_rows: usize,
     white_rows: usize,
     /// The origins' bars (SVG), when there are enough people to show shares.
     origins_chart: String,
+    /// (slug, label, chosen) of every layer of the map.
+    layers: Vec<(&'static str, &'static str, bool)>,
+    layer: &'static str,
+    layer_label: &'static str,
+    /// Coordinators import indicators.
+    may_import: bool,
 }
 
 impl TerritoryPage {
     fn number(&self, n: impl Figure) -> String {
         maillage_domain::french::number(n.value())
+    }
+
+    fn decimal(&self, v: impl Figure) -> String {
+        maillage_domain::french::number(v.value())
     }
 
     fn percent(&self, v: impl Figure) -> String {
@@ -91,6 +111,34 @@ impl<T: Figure + Copy> Figure for &T {
     fn value(self) -> f64 {
         (*self).value()
     }
+}
+
+/// The legend of a layer other than access: each band and the communes drawn in it.
+fn bands_legend(
+    bands: &[(&'static str, &'static str)],
+    map: &Choropleth,
+    view: &TerritoryView,
+) -> Vec<LegendRow> {
+    let population: std::collections::HashMap<&str, u32> = view
+        .communes
+        .iter()
+        .map(|c| (c.code_insee.as_str(), c.population))
+        .collect();
+    bands
+        .iter()
+        .chain(&[("sans-donnee", "sans donnée")])
+        .map(|&(slug, label)| {
+            let of_class = map.communes.iter().filter(|c| c.class == slug);
+            LegendRow {
+                slug,
+                label,
+                communes: of_class.clone().count(),
+                population: of_class
+                    .map(|c| u64::from(population.get(c.insee_code.as_str()).copied().unwrap_or(0)))
+                    .sum(),
+            }
+        })
+        .collect()
 }
 
 fn legend(view: &TerritoryView) -> Vec<LegendRow> {
@@ -123,16 +171,25 @@ async fn page(
         viewer.actor(),
         &maillage_domain::policy::Action::ViewTerritory,
     )?;
-    let (view, map, error) = if asked.zone.trim().is_empty() {
-        (None, Choropleth::default(), None)
+    let (view, map, layer, error) = if asked.zone.trim().is_empty() {
+        (None, Choropleth::default(), Layer::Access, None)
     } else {
         match state.app.territory_page(viewer.actor(), &asked).await {
-            Ok(t) => (Some(t.view), t.map, None),
-            Err(e) if matches!(e.kind(), ErrorKind::Invalid | ErrorKind::TooLarge) => {
-                (None, Choropleth::default(), Some(e.to_string()))
-            }
+            Ok(t) => (Some(t.view), t.map, t.layer, None),
+            Err(e) if matches!(e.kind(), ErrorKind::Invalid | ErrorKind::TooLarge) => (
+                None,
+                Choropleth::default(),
+                Layer::Access,
+                Some(e.to_string()),
+            ),
             Err(e) => return Err(e.into()),
         }
+    };
+    let legend = match (&view, layer) {
+        (None, _) => Vec::new(),
+        (Some(v), Layer::Access) => legend(v),
+        (Some(v), Layer::Fragility) => bands_legend(&maillage_domain::fragility::BANDS, &map, v),
+        (Some(v), Layer::Needs) => bands_legend(&NEEDS_BANDS, &map, v),
     };
     let chosen = view.as_ref().map_or("", |v| v.help);
     let origins_chart = view
@@ -173,11 +230,26 @@ async fn page(
             })
             .collect(),
         error,
-        legend: view.as_ref().map(legend).unwrap_or_default(),
+        legend,
+        layers: Layer::ALL
+            .into_iter()
+            .map(|l| (l.slug(), l.label(), l == layer))
+            .collect(),
+        layer: layer.slug(),
+        layer_label: layer.label(),
+        may_import: state.app.may(
+            viewer.actor(),
+            &maillage_domain::policy::Action::ImportIndicators,
+        ),
         view,
         map,
         query: asked.to_query_string(),
         query_without_help: without_help.to_query_string(),
+        query_without_layer: TerritoryQuery {
+            layer: String::new(),
+            ..asked.clone()
+        }
+        .to_query_string(),
         table_rows: TABLE_ROWS,
         white_rows: WHITE_ROWS,
         origins_chart,
@@ -201,4 +273,101 @@ async fn csv(
         "text/csv; charset=utf-8",
         &format!("territoire-{}.csv", view.codes.join("-")),
     ))
+}
+
+#[derive(Template)]
+#[template(path = "territory/indicators.html")]
+struct IndicatorsPage {
+    chrome: Chrome,
+    report: Option<maillage_app::territory::fragility::IndicatorsReport>,
+    file_name: String,
+    source: String,
+    error: Option<String>,
+    columns: Vec<(&'static str, &'static str, bool)>,
+    population_column: &'static str,
+}
+
+fn indicator_columns() -> Vec<(&'static str, &'static str, bool)> {
+    maillage_domain::fragility::Indicator::ALL
+        .into_iter()
+        .map(|i| (i.column(), i.label(), i.scores()))
+        .collect()
+}
+
+/// The import form of communes' indicators (coordinators).
+async fn indicators_page(
+    AxState(state): AxState<State>,
+    viewer: Viewer,
+) -> Result<Response, PageError> {
+    state.app.check(
+        viewer.actor(),
+        &maillage_domain::policy::Action::ImportIndicators,
+    )?;
+    Ok(render(&IndicatorsPage {
+        chrome: Chrome::new("territoire", &viewer),
+        report: None,
+        file_name: String::new(),
+        source: String::new(),
+        error: None,
+        columns: indicator_columns(),
+        population_column: maillage_domain::fragility::POPULATION_15_PLUS,
+    }))
+}
+
+/// The form beside the file: where the figures come from, and `partiel=oui` to import the
+/// valid rows when others are not.
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct IndicatorsAsked {
+    source: String,
+    #[serde(rename = "partiel")]
+    partial: bool,
+}
+
+async fn indicators_upload(
+    AxState(state): AxState<State>,
+    viewer: Viewer,
+    multipart: axum::extract::Multipart,
+) -> Result<Response, PageError> {
+    state.app.check(
+        viewer.actor(),
+        &maillage_domain::policy::Action::ImportIndicators,
+    )?;
+    let form =
+        crate::upload::read_form(multipart, maillage_app::limits::INDICATORS_IMPORT_BYTES).await?;
+    let asked: IndicatorsAsked = form.typed()?;
+    let (file_name, bytes) = match form.file {
+        Some(file) if file.name.is_empty() => ("fichier".to_string(), file.content),
+        Some(file) => (file.name, file.content),
+        None => ("fichier".to_string(), Vec::new()),
+    };
+    let (report, error) = match state
+        .app
+        .import_indicators(
+            viewer.actor(),
+            bytes,
+            &file_name,
+            &asked.source,
+            asked.partial,
+        )
+        .await
+    {
+        Ok(r) => (Some(r), None),
+        Err(maillage_app::AppError::Invalid(m)) => (None, Some(m)),
+        Err(e) => return Err(e.into()),
+    };
+    let refused = error.is_some() || report.as_ref().is_some_and(|r| r.imported == 0);
+    let mut response = render(&IndicatorsPage {
+        chrome: Chrome::new("territoire", &viewer),
+        report,
+        file_name,
+        source: asked.source,
+        error,
+        columns: indicator_columns(),
+        population_column: maillage_domain::fragility::POPULATION_15_PLUS,
+    });
+    if refused {
+        *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(response)
 }

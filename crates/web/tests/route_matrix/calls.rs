@@ -168,6 +168,17 @@ pub(super) async fn call(row: &Row, caller: Caller, world: &World) -> Call {
             }
         }
         ("GET", "/territoire/communes.csv", _) => c.uri = uri("/territoire/communes.csv?zone=54"),
+        ("GET", "/territoire/indicateurs", _) => {}
+        ("POST", "/territoire/indicateurs", _) => {
+            c.payload = Payload::Multipart(vec![
+                ("source".into(), None, b"Fichier de test".to_vec()),
+                (
+                    "fichier".into(),
+                    Some("indicateurs.csv".into()),
+                    b"code_insee;taux_pauvrete\n54395;22,4\n".to_vec(),
+                ),
+            ])
+        }
         ("GET", "/doublons", _) => c.shows = Some(ids.place_duplicate.clone()),
         ("POST", "/doublons/fusion", _) => {
             c.payload = form(&[
