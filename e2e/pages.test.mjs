@@ -1280,6 +1280,12 @@ test('territoire : carte des communes d\'un département, tableau à côté, mê
   // The CSV of the communes: one line each, cells as written.
   const csv = await (await page.request.get(`${BASE}/territoire/communes.csv?zone=54`)).text();
   assert.equal(csv.trim().split('\n').length, communes + 1);
+  // The territorial diagnosis: the link of the page gives a PDF.
+  const pdfLink = await page.getAttribute('a[href^="/territoire/diagnostic.pdf"]', 'href');
+  const pdf = await page.request.get(`${BASE}${pdfLink}`);
+  assert.equal(pdf.status(), 200);
+  assert.equal(pdf.headers()['content-type'], 'application/pdf');
+  assert.equal((await pdf.body()).subarray(0, 4).toString(), '%PDF');
   // The fragility layer (the demo's invented sample, said as such): every commune in a band.
   await page.goto(`${BASE}/territoire?zone=54&carte=fragilite`);
   await page.waitForSelector('svg.choropleth');

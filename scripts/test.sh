@@ -211,6 +211,29 @@ for status, key in [("dans-la-commune", "communes_avec_lieu"), ("a-portee", "com
     assert sum(r["acces"] == status for r in rows) == demarches[key], status
 print(f"territoire 54 : {view['nombre_communes']} communes, {view['couverture'][0]['habitants_hors_de_portee']} habitants hors de portée de toute aide")
 PY
+# The territorial diagnosis as a PDF that poppler reads, with the same figures as the JSON.
+"$BIN" --database "$DB" export territoire --zone 54 --format pdf --output "$WORK/diagnostic.pdf"
+pdftotext "$WORK/diagnostic.pdf" "$WORK/diagnostic.txt" 2>/dev/null
+"$ROOT/.venv/bin/python" - "$WORK/territoire.json" "$WORK/diagnostic.txt" <<'PY'
+import json, re, sys
+view = json.load(open(sys.argv[1]))
+text = re.sub(r"[\s\u00a0\u202f\u00ad]+", " ", open(sys.argv[2], encoding="utf-8").read())
+def fr(v):
+    whole, _, tenth = f"{v:.1f}".partition(".")
+    groups = f"{int(whole):,}".replace(",", " ")
+    return groups if tenth == "0" else f"{groups},{tenth}"
+any_help = view["couverture"][0]
+for label, value in [
+    ("communes", fr(view["nombre_communes"])),
+    ("habitants", fr(view["population"])),
+    ("hors de portée", f"{fr(any_help['habitants_hors_de_portee'])} ({fr(any_help['part_habitants_hors_de_portee'])} %)"),
+    ("indice de fragilité", fr(view["fragilite"]["indice"])),
+    ("accompagnements pour 100", fr(view["besoins"]["pour_100_a_accompagner"])),
+]:
+    assert value in text, f"{label} : « {value} » absent du PDF"
+assert "Diagnostic territorial" in text and "Définitions" in text
+print("diagnostic territorial du 54 : mêmes chiffres que le JSON")
+PY
 if "$BIN" --database "$DB" territoire --zone Atlantide 2> "$WORK/territoire.err"; then echo "zone inconnue acceptée" >&2; exit 1; fi
 grep -q "« Atlantide » n'est ni une région" "$WORK/territoire.err"
 # Communes' indicators (issue #20): a file with a wrong cell refused whole (line, column,

@@ -20,6 +20,8 @@ use serde::Serialize;
 use typst_as_lib::TypstEngine;
 use typst_layout::PagedDocument;
 
+pub mod report;
+
 const TEMPLATE: &str = include_str!("../templates/booklet.typ");
 
 /// Why no booklet was made.

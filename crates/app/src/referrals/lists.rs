@@ -200,6 +200,9 @@ impl App {
                     commune: commune
                         .map(|c| format!("{} ({})", c.name, c.departement))
                         .unwrap_or_else(|| row.insee_code.clone()),
+                    insee_code: commune
+                        .map(|c| c.insee_code.clone())
+                        .unwrap_or_else(|| row.insee_code.clone()),
                     days: 0,
                     asked: 0,
                     anywhere: false,

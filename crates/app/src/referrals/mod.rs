@@ -177,6 +177,8 @@ pub struct UnmetLine {
     pub request: String,
     /// « Nancy (54) ».
     pub commune: String,
+    /// The commune as the orientation recorded it (its INSEE code).
+    pub insee_code: String,
     /// Days it was asked and found missing.
     pub days: usize,
     /// Times it was asked (repeated answers of one day included).

@@ -20,6 +20,34 @@ pub const MAX_HEIGHT: f64 = 1000.0;
 /// Places dotted on the map at most; beyond, the dots would hide the communes.
 pub const MAX_DOTS: usize = 3_000;
 
+/// The colour of each class, for drawings outside the page (the PDF): the page's style sheet
+/// gives the same (a test of the web crate compares them).
+pub const FILLS: [(&str, &str); 15] = [
+    ("dans-la-commune", "#00441b"),
+    ("a-portee", "#5aae61"),
+    ("plus-loin", "#f1b6da"),
+    ("nulle-part", "#c51b7d"),
+    ("fragilite-1", "#f2f0f7"),
+    ("fragilite-2", "#cbc9e2"),
+    ("fragilite-3", "#9e9ac8"),
+    ("fragilite-4", "#756bb1"),
+    ("fragilite-5", "#54278f"),
+    ("besoins-1", "#b2182b"),
+    ("besoins-2", "#ef8a62"),
+    ("besoins-3", "#fddbc7"),
+    ("besoins-4", "#a6dba0"),
+    ("besoins-5", "#1b7837"),
+    ("sans-donnee", "#d9d9d9"),
+];
+
+/// The colour of a class.
+pub fn fill(class: &str) -> &'static str {
+    FILLS
+        .iter()
+        .find(|(c, _)| *c == class)
+        .map_or("#d9d9d9", |(_, f)| f)
+}
+
 /// One commune on the map.
 #[derive(Debug, Clone)]
 pub struct MapCommune {
@@ -46,6 +74,33 @@ pub struct Choropleth {
     /// Communes of the zone that are not drawn: overseas ones when the zone also has
     /// mainland communes, and any without a known outline.
     pub off_map: Vec<String>,
+}
+
+impl Choropleth {
+    /// The map as a standalone SVG document, colours written in (a PDF has no style sheet).
+    pub fn to_svg(&self) -> String {
+        let mut svg = format!(
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {} {}\">",
+            self.width.max(1),
+            self.height.max(1)
+        );
+        for c in &self.communes {
+            let _ = write!(
+                svg,
+                "<path d=\"{}\" fill=\"{}\" stroke=\"#ffffff\" stroke-width=\"0.3\"/>",
+                c.d,
+                fill(c.class)
+            );
+        }
+        for (x, y) in &self.dots {
+            let _ = write!(
+                svg,
+                "<circle cx=\"{x}\" cy=\"{y}\" r=\"3\" fill=\"#1a1a1a\" stroke=\"#ffffff\" stroke-width=\"0.8\"/>"
+            );
+        }
+        svg.push_str("</svg>");
+        svg
+    }
 }
 
 /// A plane fitted to a box of longitudes and latitudes.

@@ -8,6 +8,7 @@
 pub mod fragility;
 pub mod map;
 pub mod needs;
+pub mod report;
 
 use std::collections::{HashMap, HashSet};
 
@@ -252,6 +253,25 @@ pub struct TerritoryView {
     /// People to help against people helped.
     #[serde(rename = "besoins")]
     pub needs: needs::NeedsView,
+    /// Requests orientation found no place for in the zone's communes these twelve months,
+    /// most asked first — for those who see the network's flows (coordinators), else `null`.
+    #[serde(rename = "demandes_sans_lieu")]
+    pub gaps: Option<Vec<Gap>>,
+}
+
+/// A request orientation found no place for, in a commune.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = DemandeSansLieu)]
+pub struct Gap {
+    #[serde(rename = "demande")]
+    pub request: String,
+    pub commune: String,
+    /// Days it was asked and found missing.
+    #[serde(rename = "jours")]
+    pub days: usize,
+    /// Missing from the whole directory, not only within reach.
+    #[serde(rename = "nulle_part")]
+    pub anywhere: bool,
 }
 
 /// A zone's coverage and what its map needs.
@@ -347,6 +367,15 @@ impl App {
         .await
         .map_err(|e| AppError::Invalid(format!("zone interrompue : {e}")))??;
         let contours = self.contours().await?;
+        let gaps = if self.may(actor, &Action::ViewFlows) {
+            let day = today();
+            let year_ago = day
+                .checked_sub_months(chrono::Months::new(12))
+                .unwrap_or(day);
+            Some(self.unmet_requests(actor, year_ago).await?)
+        } else {
+            None
+        };
         let stats = self.cube().await?;
         let table = self.fragility_table().await?;
         let app = self.clone();
@@ -383,6 +412,23 @@ impl App {
                 Some((epci, name))
             };
             view.needs = needs::needs_view(&view.communes, &epci_of, &table, &helped_in);
+            let in_zone: HashSet<&str> = view
+                .communes
+                .iter()
+                .map(|c| c.code_insee.as_str())
+                .collect();
+            view.gaps = gaps.map(|lines| {
+                lines
+                    .into_iter()
+                    .filter(|l| in_zone.contains(l.insee_code.as_str()))
+                    .map(|l| Gap {
+                        request: l.request,
+                        commune: l.commune,
+                        days: l.days,
+                        anywhere: l.anywhere,
+                    })
+                    .collect()
+            });
             let map = if with_map {
                 app.draw_map(&plan, &contours, &view, &offers, &table, layer)
             } else {
@@ -552,6 +598,7 @@ impl App {
             origins: OriginsView::empty(),
             fragility: fragility::FragilityView::default(),
             needs: needs::NeedsView::default(),
+            gaps: None,
         };
         (view, offers)
     }

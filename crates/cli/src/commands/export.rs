@@ -53,12 +53,12 @@ pub enum ExportWhat {
         #[arg(long)]
         output: Option<PathBuf>,
     },
-    /// Les communes d'une zone et l'accès de leurs habitants à une aide (le tableau de la page
-    /// du territoire) : `csv`.
+    /// Le territoire d'une zone : `csv`, les communes et l'accès de leurs habitants à une aide
+    /// (le tableau de la page) ; `pdf`, le diagnostic territorial (la page en un document).
     Territoire {
         #[command(flatten)]
         question: super::territory::Question,
-        #[arg(long, default_value = "csv", value_parser = ["csv"])]
+        #[arg(long, default_value = "csv", value_parser = ["csv", "pdf"])]
         format: String,
         #[arg(long)]
         output: Option<PathBuf>,
@@ -133,10 +133,21 @@ pub async fn run(global: &Global, what: &ExportWhat) -> Result<ExitCode> {
         }
         ExportWhat::Territoire {
             question,
-            format: _,
+            format,
             output,
         } => {
             let app = global.app().await?;
+            if format == "pdf" {
+                let Some(output) = output else {
+                    bail!("--output FICHIER.pdf est nécessaire pour un PDF");
+                };
+                let d = app
+                    .territory_diagnosis(Some(&super::operator()), &question.query())
+                    .await?;
+                write_output(Some(output), &d.pdf, "Diagnostic territorial")?;
+                eprintln!("{} pages, {} Ko.", d.pages, d.pdf.len().div_ceil(1024));
+                return Ok(ExitCode::SUCCESS);
+            }
             let view = app
                 .territory(Some(&super::operator()), &question.query())
                 .await?;

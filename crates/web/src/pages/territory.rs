@@ -22,6 +22,7 @@ pub fn routes() -> Router<State> {
     Router::new()
         .route("/territoire", get(page))
         .route("/territoire/communes.csv", get(csv))
+        .route("/territoire/diagnostic.pdf", get(diagnosis))
         .route(
             "/territoire/indicateurs",
             get(indicators_page).post(indicators_upload).layer(
@@ -260,6 +261,40 @@ async fn page(
     Ok(response)
 }
 
+/// The territorial diagnosis as a PDF: heavy work, ten an hour per account and address.
+async fn diagnosis(
+    AxState(state): AxState<State>,
+    viewer: Viewer,
+    client: crate::auth::Client,
+    Query(asked): Query<TerritoryQuery>,
+) -> Result<Response, PageError> {
+    state.app.check(
+        viewer.actor(),
+        &maillage_domain::policy::Action::ViewTerritory,
+    )?;
+    let who = viewer.actor().map_or("", |a| a.user_id.as_str());
+    if !state
+        .app
+        .limits
+        .heavy_per_client
+        .try_acquire(&[client.key(), &format!("compte:{who}")])
+    {
+        return Err(maillage_app::AppError::TooMany(
+            "dix diagnostics par heure au plus : réessayez plus tard".into(),
+        )
+        .into());
+    }
+    let d = state
+        .app
+        .territory_diagnosis(viewer.actor(), &asked)
+        .await?;
+    Ok(crate::kit::download::attachment(
+        d.pdf,
+        "application/pdf",
+        &format!("diagnostic-territorial-{}.pdf", d.codes.join("-")),
+    ))
+}
+
 /// Every commune of the zone with how its people reach the help asked, as CSV.
 async fn csv(
     AxState(state): AxState<State>,
@@ -370,4 +405,19 @@ async fn indicators_upload(
         *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
     }
     Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    /// The page's style sheet and the PDF's drawings give each class the same colour.
+    #[test]
+    fn the_style_sheet_has_the_colours_of_the_pdf() {
+        let css = include_str!("../../static/maillage.css");
+        for (class, fill) in maillage_app::territory::map::FILLS {
+            assert!(
+                css.contains(&format!(".{class} {{ fill: {fill}; background: {fill}; }}")),
+                "classe {class} : {fill} absent de maillage.css"
+            );
+        }
+    }
 }

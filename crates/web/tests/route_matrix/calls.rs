@@ -168,6 +168,9 @@ pub(super) async fn call(row: &Row, caller: Caller, world: &World) -> Call {
             }
         }
         ("GET", "/territoire/communes.csv", _) => c.uri = uri("/territoire/communes.csv?zone=54"),
+        ("GET", "/territoire/diagnostic.pdf", _) => {
+            c.uri = uri("/territoire/diagnostic.pdf?zone=54395")
+        }
         ("GET", "/territoire/indicateurs", _) => {}
         ("POST", "/territoire/indicateurs", _) => {
             c.payload = Payload::Multipart(vec![

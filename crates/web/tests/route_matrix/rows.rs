@@ -43,6 +43,7 @@ pub(super) const ROWS: &[Row] = &[
     ("GET",    "/territoire",                          "zone 54",                           "401    ok     ok     ok     ok     ok"),
     ("GET",    "/territoire",                          "zone inconnue",                     "401    422    422    422    422    422"),
     ("GET",    "/territoire/communes.csv",             "zone 54",                           "401    ok     ok     ok     ok     ok"),
+    ("GET",    "/territoire/diagnostic.pdf",           "zone 54",                           "401    ok     ok     ok     ok     ok"),
     ("GET",    "/territoire/indicateurs",              "",                                  "401    403    403    ok     ok     ok"),
     ("POST",   "/territoire/indicateurs",              "fichier d'indicateurs",             "401    403    403    ok     ok     ok"),
     ("GET",    "/doublons",                            "lieu de A et son doublon",          "401    403    403    ok     hidden ok"),
