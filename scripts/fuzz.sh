@@ -4,8 +4,8 @@
 # over-allocation (2 GiB resident, 512 MiB in one allocation). See docs/FUZZING.md.
 #
 #   scripts/fuzz.sh [--court]            20 s per target (the test script's run; built with
-#                                        opt-level 1 and line tables only, which halves the
-#                                        build for a 20-second run — campaigns keep opt-level 3)
+#                                        opt-level 1 and line tables only: a quarter less build
+#                                        for a 20-second run — campaigns keep opt-level 3)
 #   scripts/fuzz.sh --temps S [CIBLE…]   S seconds per target
 #   scripts/fuzz.sh --runs N [CIBLE…]    N executions per target (10000000 for the campaign)
 #   scripts/fuzz.sh --minimiser [CIBLE…] merges the seeds and what runs found into the committed

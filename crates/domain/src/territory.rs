@@ -104,7 +104,8 @@ pub const INDICATORS: [(&str, &str, &str); 10] = [
          compte national —, pour 100 personnes à accompagner de ces communes ; les \
          intercommunalités les moins servies d'abord, puis les communes sans aucun \
          accompagnement, les plus peuplées d'abord. Seules les activités qui disent leur \
-         commune comptent ; les places des ateliers à venir ne sont pas encore comptées.",
+         commune comptent. À côté, les places des ateliers du calendrier dans ces communes \
+         (séances des douze derniers mois et à venir ; un parcours compte ses places une fois).",
     ),
 ];
 

@@ -15,6 +15,19 @@ pub struct Session {
     pub end: NaiveDateTime,
 }
 
+/// Seats a workshop offers from `from` on: its capacity once for a series (one registration
+/// for all its sessions), per session otherwise; nothing without a capacity (the territory's
+/// offer, issue #20).
+pub fn seats_from(w: &Workshop, from: NaiveDate) -> u64 {
+    let capacity = u64::from(w.capacity.unwrap_or(0));
+    let sessions = w.sessions.iter().filter(|s| s.start.date() >= from).count() as u64;
+    if w.series {
+        if sessions > 0 { capacity } else { 0 }
+    } else {
+        capacity * sessions
+    }
+}
+
 /// A workshop, or a series of sessions (a « parcours »: one registration for all).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Workshop {
@@ -374,6 +387,35 @@ mod tests {
         }
         .validate("a1")
         .expect("valide")
+    }
+
+    #[test]
+    fn seats_count_sessions_or_a_series_once() {
+        let mut w = workshop(Level::Beginner, None);
+        let day = |d: &str| NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap_or_default();
+        assert_eq!(
+            seats_from(&w, day("2026-01-01")),
+            16,
+            "deux séances de 8 places"
+        );
+        assert_eq!(
+            seats_from(&w, day("2026-12-05")),
+            8,
+            "une séance depuis le 5"
+        );
+        w.series = true;
+        assert_eq!(
+            seats_from(&w, day("2026-01-01")),
+            8,
+            "un parcours : ses places une fois"
+        );
+        assert_eq!(seats_from(&w, day("2027-01-01")), 0);
+        w.capacity = None;
+        assert_eq!(
+            seats_from(&w, day("2026-01-01")),
+            0,
+            "sans limite : pas de nombre"
+        );
     }
 
     #[test]

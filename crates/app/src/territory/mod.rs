@@ -376,6 +376,14 @@ impl App {
         } else {
             None
         };
+        let (from, _) = last_year();
+        let mut seats_in: HashMap<String, u64> = HashMap::new();
+        for w in self.store.workshops_from(&from.to_string()).await? {
+            if let Some(code) = w.workshop.insee_code.clone() {
+                *seats_in.entry(code).or_default() +=
+                    maillage_domain::workshops::seats_from(&w.workshop, from);
+            }
+        }
         let stats = self.cube().await?;
         let table = self.fragility_table().await?;
         let app = self.clone();
@@ -411,7 +419,7 @@ impl App {
                     .map_or_else(|| format!("intercommunalité {epci}"), str::to_string);
                 Some((epci, name))
             };
-            view.needs = needs::needs_view(&view.communes, &epci_of, &table, &helped_in);
+            view.needs = needs::needs_view(&view.communes, &epci_of, &table, &helped_in, &seats_in);
             let in_zone: HashSet<&str> = view
                 .communes
                 .iter()

@@ -48,6 +48,10 @@ pub struct NeedRow {
     /// `accompagnements` per 100 people to help.
     #[serde(rename = "pour_100_a_accompagner")]
     pub per_100: f64,
+    /// Seats of the workshops of the calendar in its communes, sessions of the last twelve
+    /// months and to come.
+    #[serde(rename = "places_ateliers")]
+    pub seats: u64,
 }
 
 /// The zone's needs against its offer.
@@ -69,6 +73,10 @@ pub struct NeedsView {
     pub helped: u64,
     #[serde(rename = "pour_100_a_accompagner")]
     pub per_100: f64,
+    /// Seats of the workshops of the calendar in the zone's communes, sessions of the last
+    /// twelve months and to come (a series counts its seats once).
+    #[serde(rename = "places_ateliers")]
+    pub seats: u64,
     /// Intercommunalities of the zone, the least served first.
     #[serde(rename = "intercommunalites")]
     pub epcis: Vec<NeedRow>,
@@ -90,6 +98,7 @@ pub fn needs_view(
     epci_of: &dyn Fn(&str) -> Option<(String, String)>,
     fragility: &FragilityTable,
     helped_in: &HashMap<String, u64>,
+    seats_in: &HashMap<String, u64>,
 ) -> NeedsView {
     let mut total_15 = 0u64;
     let mut with_ages = 0usize;
@@ -105,6 +114,7 @@ pub fn needs_view(
         };
         let to_help: u64 = needs(p15).iter().sum();
         let helped = helped_in.get(&c.code_insee).copied().unwrap_or(0);
+        let seats = seats_in.get(&c.code_insee).copied().unwrap_or(0);
         total_15 += p15;
         if let Some((code, name)) = epci_of(&c.code_insee) {
             let row = by_epci.entry(code.clone()).or_insert_with(|| NeedRow {
@@ -114,10 +124,12 @@ pub fn needs_view(
                 to_help: 0,
                 helped: 0,
                 per_100: 0.0,
+                seats: 0,
             });
             row.population_15_plus += p15;
             row.to_help += to_help;
             row.helped += helped;
+            row.seats += seats;
         }
         rows.push(NeedRow {
             code: c.code_insee.clone(),
@@ -126,6 +138,7 @@ pub fn needs_view(
             to_help,
             helped,
             per_100: per_100(helped, to_help),
+            seats,
         });
     }
     let mut epcis: Vec<NeedRow> = by_epci
@@ -162,7 +175,12 @@ pub fn needs_view(
         .iter()
         .map(|c| helped_in.get(&c.code_insee).copied().unwrap_or(0))
         .sum();
+    let seats: u64 = communes
+        .iter()
+        .map(|c| seats_in.get(&c.code_insee).copied().unwrap_or(0))
+        .sum();
     NeedsView {
+        seats,
         population_15_plus: total_15,
         communes_with_ages: with_ages,
         segments,

@@ -299,6 +299,7 @@ fn report(t: Territory, fragility_map: Choropleth, needs_map: Choropleth) -> (Re
             figure("Habitants de 15 ans et plus", n(nv.population_15_plus)),
             figure("À accompagner (estimation)", n(nv.to_help)),
             figure("Accompagnements en douze mois", n(nv.helped)),
+            figure("Places des ateliers du calendrier", n(nv.seats)),
         ],
         paragraphs: vec![
             "Segments de la graine 004 appliqués aux habitants de 15 ans et plus, face aux accompagnements enregistrés ces douze derniers mois dans les communes de la zone ; la carte colore chaque commune selon son intercommunalité.".into(),
@@ -321,15 +322,27 @@ fn report(t: Territory, fragility_map: Choropleth, needs_map: Choropleth) -> (Re
             },
             Table {
                 caption: "Intercommunalités, les moins servies d'abord".into(),
-                header: ["Intercommunalité", "À accompagner", "Accompagnements", "Pour 100"]
-                    .map(String::from)
-                    .to_vec(),
+                header: [
+                    "Intercommunalité",
+                    "À accompagner",
+                    "Accompagnements",
+                    "Pour 100",
+                    "Places d'ateliers",
+                ]
+                .map(String::from)
+                .to_vec(),
                 rows: nv
                     .epcis
                     .iter()
                     .take(ROWS)
                     .map(|r| {
-                        vec![r.name.clone(), n(r.to_help), n(r.helped), number(r.per_100)]
+                        vec![
+                            r.name.clone(),
+                            n(r.to_help),
+                            n(r.helped),
+                            number(r.per_100),
+                            n(r.seats),
+                        ]
                     })
                     .collect(),
             },
