@@ -38,9 +38,9 @@ fn every_operation_is_described_and_answers_errors_in_french() {
                 if code.starts_with('4') {
                     let schema = &response["content"]["application/json"]["schema"]["$ref"];
                     assert!(
-                        schema.as_str().is_some_and(
-                            |r| r.ends_with("/Erreur") || r.ends_with("/ImportRefuse")
-                        ),
+                        schema.as_str().is_some_and(|r| r.ends_with("/Erreur")
+                            || r.ends_with("/ImportRefuse")
+                            || r.ends_with("/ImportIndicateursRefuse")),
                         "{name} {code}: the error body is not described"
                     );
                 }

@@ -207,6 +207,10 @@ pub fn router() -> OpenApiRouter<State> {
     let import = import.layer(axum::extract::DefaultBodyLimit::max(
         maillage_app::limits::IMPORT_BYTES,
     ));
+    let (indicator_schemas, indicator_paths, indicators) = routes!(territory::import_indicators);
+    let indicators = indicators.layer(axum::extract::DefaultBodyLimit::max(
+        maillage_app::limits::INDICATORS_IMPORT_BYTES,
+    ));
     OpenApiRouter::with_openapi(Frame::openapi())
         .routes(routes!(directory::list_places, directory::create_place))
         .routes(routes!(
@@ -218,6 +222,7 @@ pub fn router() -> OpenApiRouter<State> {
         .routes((schemas, paths, import))
         .routes(routes!(quality::quality))
         .routes(routes!(territory::territory))
+        .routes((indicator_schemas, indicator_paths, indicators))
         .routes(routes!(
             organisations::list_organisations,
             organisations::create_organisation

@@ -811,6 +811,15 @@ pub(super) async fn call(row: &Row, caller: Caller, world: &World) -> Call {
             );
         }
         ("GET", "/api/v1/export", _) => c.uri = uri("/api/v1/export?format=json"),
+        ("POST", "/api/v1/territoire/indicateurs", case) => {
+            c.uri = uri("/api/v1/territoire/indicateurs?source=Fichier%20de%20test");
+            let file: &[u8] = if case.contains("fausse") {
+                b"code_insee;taux_pauvrete\n54395;beaucoup\n"
+            } else {
+                b"code_insee;taux_pauvrete\n54395;22,4\n"
+            };
+            c.payload = Payload::Raw("text/csv", file.to_vec());
+        }
         ("POST", "/api/v1/diagnostic/score", _) => {
             c.payload = Payload::Json(json!({
                 "questionnaire": "court",

@@ -234,6 +234,8 @@ pub(super) const ROWS: &[Row] = &[
     ("GET",    "/api/v1/qualite",                      "",                                  "401    403    403    ok     ok     ok"),
     ("GET",    "/api/v1/territoire",                   "zone 54",                           "401    ok     ok     ok     ok     ok"),
     ("GET",    "/api/v1/territoire",                   "zone de 31 éléments",               "401    413    413    413    413    413"),
+    ("POST",   "/api/v1/territoire/indicateurs",       "fichier d'indicateurs",             "401    403    403    ok     ok     ok"),
+    ("POST",   "/api/v1/territoire/indicateurs",       "case fausse",                       "401    403    403    422    422    422"),
     ("POST",   "/api/v1/import",                       "fichier modifiant le lieu de A",    "401    403    403    ok     422    ok"),
     ("POST",   "/api/v1/import",                       "lieu de A déplacé dans le 13",      "401    403    403    422    422    ok"),
     ("GET",    "/api/v1/export",                       "",                                  "ok     ok     ok     ok     ok     ok"),
