@@ -229,6 +229,24 @@ fn entry(req: &BookletRequest<'_>, p: &Place) -> Entry {
     }
 }
 
+/// Lays out a Typst template with its data (JSON in `sys.inputs.data`) and the embedded fonts:
+/// the booklet's and the reports' one way to Typst.
+pub(crate) fn lay_out(template: &str, json: String) -> Result<PagedDocument, BookletError> {
+    let engine = TypstEngine::builder()
+        .main_file(template)
+        .fonts(typst_assets::fonts())
+        .build();
+    let mut inputs = typst::foundations::Dict::new();
+    inputs.insert(
+        "data".into(),
+        typst::foundations::IntoValue::into_value(json),
+    );
+    engine
+        .compile_with_input::<_, PagedDocument>(inputs)
+        .output
+        .map_err(|e| BookletError::Layout(format!("{e:?}")))
+}
+
 /// A booklet, ready to print.
 #[derive(Debug, Clone)]
 pub struct Booklet {
@@ -314,19 +332,7 @@ pub fn render_pdf(
     progress.check()?;
 
     progress.stage("Mise en page", None);
-    let engine = TypstEngine::builder()
-        .main_file(TEMPLATE)
-        .fonts(typst_assets::fonts())
-        .build();
-    let mut inputs = typst::foundations::Dict::new();
-    inputs.insert(
-        "data".into(),
-        typst::foundations::IntoValue::into_value(json),
-    );
-    let compiled = engine.compile_with_input::<_, PagedDocument>(inputs);
-    let document = compiled
-        .output
-        .map_err(|e| BookletError::Layout(format!("{e:?}")))?;
+    let document = lay_out(TEMPLATE, json)?;
     progress.check()?;
 
     progress.stage("Écriture du PDF", None);

@@ -4,8 +4,6 @@
 //! `templates/report.typ`, in process with embedded fonts, like the booklet.
 
 use serde::Serialize;
-use typst_as_lib::TypstEngine;
-use typst_layout::PagedDocument;
 
 use crate::BookletError;
 
@@ -60,19 +58,7 @@ pub struct Table {
 /// A report as a PDF, and its pages.
 pub fn render_report(report: &Report) -> Result<(Vec<u8>, usize), BookletError> {
     let json = serde_json::to_string(report).map_err(|e| BookletError::Layout(e.to_string()))?;
-    let engine = TypstEngine::builder()
-        .main_file(TEMPLATE)
-        .fonts(typst_assets::fonts())
-        .build();
-    let mut inputs = typst::foundations::Dict::new();
-    inputs.insert(
-        "data".into(),
-        typst::foundations::IntoValue::into_value(json),
-    );
-    let document = engine
-        .compile_with_input::<_, PagedDocument>(inputs)
-        .output
-        .map_err(|e| BookletError::Layout(format!("{e:?}")))?;
+    let document = crate::lay_out(TEMPLATE, json)?;
     let pdf = typst_pdf::pdf(&document, &typst_pdf::PdfOptions::default())
         .map_err(|e| BookletError::Pdf(format!("{e:?}")))?;
     Ok((pdf, document.pages().len()))

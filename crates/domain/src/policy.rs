@@ -524,6 +524,18 @@ mod tests {
         Admin,
     }
 
+    impl Who {
+        const ALL: [Who; 7] = [
+            Who::Anonymous,
+            Who::Helper,
+            Who::Member,
+            Who::FormerMember,
+            Who::Coordinator,
+            Who::OtherCoordinator,
+            Who::Admin,
+        ];
+    }
+
     fn actor(who: Who) -> Option<Actor> {
         let base = Actor {
             user_id: "u".into(),
@@ -739,15 +751,7 @@ mod tests {
     #[test]
     fn the_territory_is_seen_by_every_account_only() {
         use Who::*;
-        for who in [
-            Anonymous,
-            Helper,
-            Member,
-            FormerMember,
-            Coordinator,
-            OtherCoordinator,
-            Admin,
-        ] {
+        for who in Who::ALL {
             let a = actor(who);
             let d = authorize(a.as_ref(), &Action::ViewTerritory, today());
             assert_eq!(d.is_allowed(), !matches!(who, Anonymous), "{who:?} → {d:?}");

@@ -322,11 +322,22 @@ struct IndicatorsPage {
     population_column: &'static str,
 }
 
-fn indicator_columns() -> Vec<(&'static str, &'static str, bool)> {
-    maillage_domain::fragility::Indicator::ALL
-        .into_iter()
-        .map(|i| (i.column(), i.label(), i.scores()))
-        .collect()
+impl IndicatorsPage {
+    /// The form, before any file.
+    fn new(viewer: &Viewer) -> Self {
+        IndicatorsPage {
+            chrome: Chrome::new("territoire", viewer),
+            report: None,
+            file_name: String::new(),
+            source: String::new(),
+            error: None,
+            columns: maillage_domain::fragility::Indicator::ALL
+                .into_iter()
+                .map(|i| (i.column(), i.label(), i.scores()))
+                .collect(),
+            population_column: maillage_domain::fragility::POPULATION_15_PLUS,
+        }
+    }
 }
 
 /// The import form of communes' indicators (coordinators).
@@ -338,15 +349,7 @@ async fn indicators_page(
         viewer.actor(),
         &maillage_domain::policy::Action::ImportIndicators,
     )?;
-    Ok(render(&IndicatorsPage {
-        chrome: Chrome::new("territoire", &viewer),
-        report: None,
-        file_name: String::new(),
-        source: String::new(),
-        error: None,
-        columns: indicator_columns(),
-        population_column: maillage_domain::fragility::POPULATION_15_PLUS,
-    }))
+    Ok(render(&IndicatorsPage::new(&viewer)))
 }
 
 /// The form beside the file: where the figures come from, and `partiel=oui` to import the
@@ -393,13 +396,11 @@ async fn indicators_upload(
     };
     let refused = error.is_some() || report.as_ref().is_some_and(|r| r.imported == 0);
     let mut response = render(&IndicatorsPage {
-        chrome: Chrome::new("territoire", &viewer),
         report,
         file_name,
         source: asked.source,
         error,
-        columns: indicator_columns(),
-        population_column: maillage_domain::fragility::POPULATION_15_PLUS,
+        ..IndicatorsPage::new(&viewer)
     });
     if refused {
         *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;

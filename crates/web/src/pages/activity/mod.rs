@@ -83,6 +83,18 @@ struct IndicatorsPage {
     territory: Vec<IndicatorRow>,
 }
 
+/// Rows of a capability's indicators declared as (identifier, title, definition).
+fn rows_of(indicators: &[(&'static str, &'static str, &'static str)]) -> Vec<IndicatorRow> {
+    indicators
+        .iter()
+        .map(|&(id, title, definition)| IndicatorRow {
+            id,
+            title,
+            definition,
+        })
+        .collect()
+}
+
 /// The definitions of the indicators (the same text as `docs/INDICATORS.md`).
 async fn indicators(viewer: Viewer) -> Response {
     let row = |i: Indicator| IndicatorRow {
@@ -94,21 +106,7 @@ async fn indicators(viewer: Viewer) -> Response {
         chrome: Chrome::new("statistiques", &viewer),
         figures: Indicator::FIGURES.into_iter().map(row).collect(),
         tables: Indicator::TABLES.into_iter().map(row).collect(),
-        mandates: maillage_domain::mandates::INDICATORS
-            .into_iter()
-            .map(|(id, title, definition)| IndicatorRow {
-                id,
-                title,
-                definition,
-            })
-            .collect(),
-        territory: maillage_domain::territory::INDICATORS
-            .into_iter()
-            .map(|(id, title, definition)| IndicatorRow {
-                id,
-                title,
-                definition,
-            })
-            .collect(),
+        mandates: rows_of(&maillage_domain::mandates::INDICATORS),
+        territory: rows_of(&maillage_domain::territory::INDICATORS),
     })
 }
