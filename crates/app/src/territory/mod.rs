@@ -280,6 +280,18 @@ pub struct Territory {
     pub map: map::Choropleth,
     /// What the map colours.
     pub layer: Layer,
+    /// The maps of other layers, when asked (the diagnosis draws all three from one
+    /// computation).
+    pub(crate) more: Vec<map::Choropleth>,
+}
+
+/// Which maps a computation of the territory draws.
+enum Maps {
+    None,
+    /// The layer the query asks.
+    Asked,
+    /// Every layer, in the order of [`Layer::ALL`].
+    All,
 }
 
 /// The reach asked, checked (whole kilometres in [`REACH_RANGE_KM`]).
@@ -336,7 +348,7 @@ impl App {
         actor: Option<&Actor>,
         query: &TerritoryQuery,
     ) -> Result<TerritoryView, AppError> {
-        Ok(self.territory_with(actor, query, false).await?.view)
+        Ok(self.territory_with(actor, query, Maps::None).await?.view)
     }
 
     /// The same with the map of the communes (the page).
@@ -345,14 +357,23 @@ impl App {
         actor: Option<&Actor>,
         query: &TerritoryQuery,
     ) -> Result<Territory, AppError> {
-        self.territory_with(actor, query, true).await
+        self.territory_with(actor, query, Maps::Asked).await
+    }
+
+    /// The same with the maps of every layer (the diagnosis).
+    pub(crate) async fn territory_all_maps(
+        &self,
+        actor: Option<&Actor>,
+        query: &TerritoryQuery,
+    ) -> Result<Territory, AppError> {
+        self.territory_with(actor, query, Maps::All).await
     }
 
     async fn territory_with(
         &self,
         actor: Option<&Actor>,
         query: &TerritoryQuery,
-        with_map: bool,
+        maps: Maps,
     ) -> Result<Territory, AppError> {
         allow(authorize(actor, &Action::ViewTerritory, today()))?;
         let reach_km = reach_of(&query.reach)?;
@@ -437,12 +458,23 @@ impl App {
                     })
                     .collect()
             });
-            let map = if with_map {
-                app.draw_map(&plan, &contours, &view, &offers, &table, layer)
-            } else {
-                map::Choropleth::default()
+            let layers = match maps {
+                Maps::None => Vec::new(),
+                Maps::Asked => vec![layer],
+                Maps::All => Layer::ALL.to_vec(),
             };
-            Ok(Territory { view, map, layer })
+            let mut drawn = layers
+                .iter()
+                .map(|&l| app.draw_map(&plan, &contours, &view, &offers, &table, l));
+            let map = drawn.next().unwrap_or_default();
+            let more = drawn.collect();
+            let layer = layers.first().copied().unwrap_or(layer);
+            Ok(Territory {
+                view,
+                map,
+                layer,
+                more,
+            })
         })
         .await
         .map_err(|e| AppError::Invalid(format!("calcul interrompu : {e}")))?

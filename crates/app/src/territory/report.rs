@@ -8,7 +8,7 @@ use maillage_domain::french::number;
 use maillage_domain::policy::Actor;
 
 use super::map::{Choropleth, fill};
-use super::{Layer, NEEDS_BANDS, Territory, TerritoryQuery, TerritoryView};
+use super::{NEEDS_BANDS, Territory, TerritoryQuery, TerritoryView};
 use crate::{App, AppError, today};
 
 /// Rows of the long tables, at most.
@@ -55,14 +55,12 @@ impl App {
         actor: Option<&Actor>,
         query: &TerritoryQuery,
     ) -> Result<Diagnosis, AppError> {
-        let with = |layer: Layer| TerritoryQuery {
-            layer: layer.slug().into(),
-            ..query.clone()
-        };
-        let access = self.territory_page(actor, &with(Layer::Access)).await?;
-        let fragility = self.territory_page(actor, &with(Layer::Fragility)).await?;
-        let needs = self.territory_page(actor, &with(Layer::Needs)).await?;
-        let report = report(access, fragility.map, needs.map);
+        // One computation, the three layers' maps (access, fragility, needs).
+        let mut t = self.territory_all_maps(actor, query).await?;
+        let mut more = std::mem::take(&mut t.more).into_iter();
+        let fragility = more.next().unwrap_or_default();
+        let needs = more.next().unwrap_or_default();
+        let report = report(t, fragility, needs);
         let codes = report.1;
         let (pdf, pages) =
             tokio::task::spawn_blocking(move || maillage_booklet::report::render_report(&report.0))
