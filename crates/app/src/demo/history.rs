@@ -14,6 +14,7 @@ pub(super) async fn load_activity(
     org_ids: &std::collections::HashMap<String, String>,
     busiest: &str,
     reception: Option<&str>,
+    contours: Option<std::sync::Arc<maillage_referential::contours::Contours>>,
 ) -> Result<Option<usize>, AppError> {
     use maillage_store::{NewActivity, NewPerson};
     if store.count_activities().await? > 0 {
@@ -28,7 +29,7 @@ pub(super) async fn load_activity(
     keys.sort();
     let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(2026);
     // Where people live, drawn apart so that the rest of the demo stays what it was.
-    let mut residences = Residences::new();
+    let mut residences = Residences::new(contours);
     let keep_until = (chrono::Utc::now() + chrono::Duration::days(730))
         .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let mut orgs = Vec::new();
@@ -125,16 +126,16 @@ pub(super) async fn load_activity(
 /// are helped, 19 % in a neighbouring one, 9 % further in the département. Neighbours come
 /// from the contours (when the set-up built them; else everyone lives where they are helped).
 struct Residences {
-    contours: Option<maillage_referential::contours::Contours>,
+    contours: Option<std::sync::Arc<maillage_referential::contours::Contours>>,
     rng: rand::rngs::StdRng,
     /// Per commune: its neighbours, and the other communes of its département.
     around: std::collections::HashMap<String, (Vec<String>, Vec<String>)>,
 }
 
 impl Residences {
-    fn new() -> Self {
+    fn new(contours: Option<std::sync::Arc<maillage_referential::contours::Contours>>) -> Self {
         Residences {
-            contours: maillage_referential::contours::Contours::discover().ok(),
+            contours,
             rng: <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(2027),
             around: std::collections::HashMap::new(),
         }

@@ -70,7 +70,13 @@ impl App {
         options: &DemoOptions,
         progress: &dyn Progress,
     ) -> Result<DemoReport, AppError> {
-        let mut report = load(&self.store, &self.referential, options, progress).await?;
+        // The contours (read once by the application) place people's homes near where they
+        // are helped; only the département's demo has a history.
+        let contours = match options.scale {
+            DemoScale::Departement => self.contours().await.ok(),
+            DemoScale::National => None,
+        };
+        let mut report = load(&self.store, &self.referential, contours, options, progress).await?;
         // The territory's indicators: an invented sample, labelled as such wherever it shows.
         if self.store.commune_indicators().await?.is_empty() {
             progress.stage("Indicateurs des communes (exemple fictif)", None);
@@ -176,6 +182,7 @@ async fn followed_person(store: &Store, organisation: &str) -> Result<(), AppErr
 async fn load(
     store: &Store,
     referential: &Referential,
+    contours: Option<std::sync::Arc<maillage_referential::contours::Contours>>,
     options: &DemoOptions,
     progress: &dyn Progress,
 ) -> Result<DemoReport, AppError> {
@@ -386,7 +393,15 @@ async fn load(
             .unwrap_or_default();
         mandates::load_mandates(store, &busiest, &busiest_name, crate::today()).await?;
         library::load_library_and_watch(store, &busiest).await?;
-        history::load_activity(store, &places, &org_ids, &busiest, reception_org.as_deref()).await
+        history::load_activity(
+            store,
+            &places,
+            &org_ids,
+            &busiest,
+            reception_org.as_deref(),
+            contours,
+        )
+        .await
     };
     match history.await {
         Ok(activities) => report.activities = activities,
