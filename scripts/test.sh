@@ -8,7 +8,16 @@ ROOT="$(pwd)"
 SHARED="${MAILLAGE_SHARED:-$ROOT/../shared}"
 export MAILLAGE_SHARED="$SHARED"
 
-step() { printf '\n==> %s (%s s depuis le début)\n' "$*" "$SECONDS"; }
+TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
+mkdir -p "$TARGET"
+# Each step says the time so far and the disk left where the builds go (a full run writes about
+# 15 GB there; a machine that ran out of disk once failed in the linker with a bus error).
+step() {
+  printf '\n==> %s (%s s depuis le début, %s libres sur le disque des compilations)\n' \
+    "$*" "$SECONDS" "$(df -h --output=avail "$TARGET" | tail -1 | tr -d ' ')"
+}
+# A clean build each time (CI): incremental compilation would only add gigabytes of caches.
+export CARGO_INCREMENTAL=0
 
 step "Installation (paquets, npm, référentiel, outils de test)"
 scripts/setup.sh --test
@@ -32,7 +41,7 @@ cargo test --locked -q -p maillage-domain --test calibration -- --nocapture 2>&1
 
 step "Construction du binaire"
 cargo build --locked -p maillage
-BIN="${CARGO_TARGET_DIR:-$ROOT/target}/debug/maillage"
+BIN="$TARGET/debug/maillage"
 
 WORK="$(mktemp -d)"
 SERVER_PID=""
@@ -278,6 +287,12 @@ MAILLAGE_E2E_URL="http://127.0.0.1:$PORT" node --test e2e/
 step "API : fuzzing depuis le contrat OpenAPI généré (schemathesis), anonyme et chaque compte"
 scripts/api-fuzz.sh "http://127.0.0.1:$PORT" "$MAILLAGE_DEMO_PASSWORD"
 
+# The fuzzing builds into its own directory; the debug builds are not needed any more: on a
+# machine short of disk (under 20 GB left), they go.
+if [ "$(df --output=avail -B1G "$TARGET" | tail -1 | tr -d ' ')" -lt 20 ]; then
+  echo "Moins de 20 Go libres : les compilations de test ($TARGET/debug) sont effacées avant le fuzzing."
+  rm -rf "$TARGET/debug"
+fi
 step "Fuzzing court : chaque lecteur d'entrée extérieure 20 s, sur le corpus du dépôt (cargo-fuzz)"
 scripts/fuzz.sh --court
 

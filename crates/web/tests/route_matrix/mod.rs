@@ -23,8 +23,7 @@ mod security_md;
 use calls::*;
 use rows::*;
 
-#[path = "../common/mod.rs"]
-mod common;
+use crate::common;
 
 use axum::Router;
 use common::{Answer, Backend, Caller, Ids, Payload, Template, World};

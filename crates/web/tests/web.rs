@@ -1,0 +1,14 @@
+//! Every integration test of the web crate, in one binary (one link instead of nine): each
+//! module is what used to be its own test target, run with `cargo test -p maillage-web --test web
+//! <module>::` — for example `route_matrix::the_matrix` or `openapi::`.
+
+mod activity;
+mod api;
+mod common;
+mod diagnostic;
+mod library;
+mod mail;
+mod openapi;
+mod orientation;
+mod route_matrix;
+mod trust;
