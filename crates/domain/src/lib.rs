@@ -31,6 +31,7 @@ pub mod resources;
 pub mod retention;
 pub mod sensitive;
 pub mod spreadsheet;
+pub mod surveys;
 pub mod territory;
 pub mod text;
 pub mod typology;

@@ -170,6 +170,17 @@ pub enum Action {
     /// Import communes' indicators (digital fragility, population aged 15 and over): the
     /// coordinators and administrators — the figures are the whole network's.
     ImportIndicators,
+    /// Run the network's surveys (seed 002): start one over the places of one's territory,
+    /// send the personal links, read the results, follow the exchanges of equipment, close it —
+    /// the coordinators (each place checked against their territory by the service).
+    RunSurvey,
+    /// Type in a paper answer to a survey for this place: its structure's members and the
+    /// coordinators of its territory (the same rule as editing the place).
+    EnterSurveyAnswer(Location),
+    /// Let a survey's answer update the place's entry (wifi, step-free access, fields of
+    /// intervention, referent): the place's structure — its members, or its personal link —
+    /// and, for a place no structure holds, the coordinators of its territory.
+    ConfirmSurveyChanges(Location),
     /// Look for the places that answer a request: everyone (nothing about the person is kept).
     Orient,
     /// Edit the catalogue of common requests: the coordinators.
@@ -335,13 +346,24 @@ pub fn authorize(actor: Option<&Actor>, action: &Action, today: NaiveDate) -> De
             None => authorize(Some(actor), &ManageWorkshop(loc.clone()), today),
         };
     }
+    // What a survey's answer changes on a place's entry: its structure says yes, administrators
+    // included only when members; a place no structure holds, its territory's coordinators.
+    if let ConfirmSurveyChanges(loc) = action
+        && let Some(o) = &loc.organisation_id
+    {
+        return if actor.member_of(o, today) {
+            Decision::Allow
+        } else {
+            Decision::Deny("seule la structure du lieu confirme ce qui change sur sa fiche")
+        };
+    }
     if actor.administrator {
         return Decision::Allow;
     }
     let a_member = actor.memberships.iter().any(|m| m.in_force(today));
     match action {
         ReadDirectory | ExportDirectory | Orient => Decision::Allow,
-        CreatePlace(loc) | UpdatePlace(loc) | ManageWorkshop(loc) => {
+        CreatePlace(loc) | UpdatePlace(loc) | ManageWorkshop(loc) | EnterSurveyAnswer(loc) => {
             let member = loc
                 .organisation_id
                 .as_deref()
@@ -396,6 +418,20 @@ pub fn authorize(actor: Option<&Actor>, action: &Action, today: NaiveDate) -> De
                 Decision::Allow
             } else {
                 Decision::Deny("les campagnes de mise à jour sont réservées aux coordinateurs")
+            }
+        }
+        ConfirmSurveyChanges(loc) => {
+            if actor.coordinates(loc) {
+                Decision::Allow
+            } else {
+                Decision::Deny("seule la structure du lieu confirme ce qui change sur sa fiche")
+            }
+        }
+        RunSurvey => {
+            if actor.is_coordinator() {
+                Decision::Allow
+            } else {
+                Decision::Deny("les enquêtes du réseau sont conduites par les coordinateurs")
             }
         }
         ResolveDuplicate(loc) => {
@@ -755,10 +791,32 @@ mod tests {
             let a = actor(who);
             let d = authorize(a.as_ref(), &Action::ViewTerritory, today());
             assert_eq!(d.is_allowed(), !matches!(who, Anonymous), "{who:?} → {d:?}");
-            let d = authorize(a.as_ref(), &Action::ImportIndicators, today());
+            for action in [Action::ImportIndicators, Action::RunSurvey] {
+                let d = authorize(a.as_ref(), &action, today());
+                assert_eq!(
+                    d.is_allowed(),
+                    matches!(who, Coordinator | OtherCoordinator | Admin),
+                    "{who:?} {action:?} → {d:?}"
+                );
+            }
+            // The changes an answer brings: the structure only (an administrator is no member).
+            let d = authorize(a.as_ref(), &Action::ConfirmSurveyChanges(own()), today());
+            assert_eq!(d.is_allowed(), matches!(who, Member), "{who:?} → {d:?}");
+            let unheld = Location {
+                organisation_id: None,
+                ..own()
+            };
+            let d = authorize(a.as_ref(), &Action::ConfirmSurveyChanges(unheld), today());
             assert_eq!(
                 d.is_allowed(),
-                matches!(who, Coordinator | OtherCoordinator | Admin),
+                matches!(who, Coordinator | Admin),
+                "{who:?} → {d:?}"
+            );
+            // A paper answer for a place: its structure and its territory's coordinator.
+            let d = authorize(a.as_ref(), &Action::EnterSurveyAnswer(own()), today());
+            assert_eq!(
+                d.is_allowed(),
+                matches!(who, Member | Coordinator | Admin),
                 "{who:?} → {d:?}"
             );
         }

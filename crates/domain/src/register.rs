@@ -93,6 +93,10 @@ pub const NOT_PERSONAL: &[(&str, &str)] = &[
         "des statistiques publiques par commune (fragilité numérique), sans personne",
     ),
     (
+        "survey_exchanges",
+        "les échanges de matériel entre lieux suivis par le coordinateur (lieux, matériel, état)",
+    ),
+    (
         "mandate_demarches",
         "les démarches couvertes par un mandat (identifiants seuls)",
     ),
@@ -109,7 +113,7 @@ pub const REGISTER: &[Processing] = &[
             "nom affiché, adresse électronique",
             "empreinte du mot de passe (argon2), empreintes des jetons de session et des liens de réinitialisation",
             "structures et territoires, dates d'appartenance",
-            "identifiant du compte auteur d'un import, d'une fusion, d'une campagne, d'un atelier, d'une ressource ou d'une nouvelle",
+            "identifiant du compte auteur d'un import, d'une fusion, d'une campagne, d'une enquête, d'un atelier, d'une ressource ou d'une nouvelle",
         ],
         persons: &["membres du réseau (aidants, coordinateurs, administrateurs)"],
         recipients: &[
@@ -128,6 +132,7 @@ pub const REGISTER: &[Processing] = &[
             "merges",
             "duplicate_decisions",
             "campaigns",
+            "surveys",
             "workshops",
             "resources",
             "news_items",
@@ -302,6 +307,26 @@ pub const REGISTER: &[Processing] = &[
         keeping: "{0} après la consultation",
         tables: &["access_log", "data_referents"],
         public: "Chaque fois qu'un membre ouvre la fiche d'une personne suivie, un diagnostic ou un mandat, Maillage le note (qui, quand, quoi) ; le référent données personnelles de la structure peut le vérifier. Cette trace est effacée {0} après la consultation.",
+    },
+    Processing {
+        id: "enquetes",
+        name: "Enquêtes du réseau",
+        purpose: "Connaître les besoins des partenaires (matériel, formation aux sites institutionnels, qui fait quoi) et les usages du public, pour le diagnostic du territoire ; mettre à jour la fiche d'un lieu quand sa structure le confirme.",
+        basis: LegalBasis::PublicTask,
+        data: &[
+            "adresse électronique à laquelle le lien personnel est envoyé, empreinte du lien",
+            "réponses d'un lieu, dont la personne référente donnée (nom, fonction, courriel, téléphone) et des textes libres",
+            "réponses du public : anonymes, sans nom ni contact (textes libres facultatifs)",
+        ],
+        persons: &[
+            "référents des lieux",
+            "personnes qui répondent au questionnaire des usages",
+        ],
+        recipients: &["les coordinateurs du territoire (résultats agrégés, réponses des lieux)"],
+        delays: &[Kept::SurveyContacts],
+        keeping: "l'adresse, la personne référente et les textes libres {0} après la clôture de l'enquête ; les choix cochés, anonymes, restent pour les résultats",
+        tables: &["survey_invitations", "survey_answers"],
+        public: "Pour les enquêtes du réseau, Maillage envoie un lien personnel à l'adresse du référent d'un lieu (seule son empreinte est gardée). Le questionnaire des usages est anonyme. Une réponse ne change la fiche d'un lieu qu'une fois confirmée par sa structure. L'adresse, la personne référente et les textes libres sont effacés {0} après la clôture de l'enquête ; les choix cochés, anonymes, restent pour les résultats.",
     },
     Processing {
         id: "demandes",

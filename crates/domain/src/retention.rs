@@ -28,6 +28,9 @@ pub enum Kept {
     AccessLog,
     /// A person's request about their data (access, erasure…), after it was answered.
     PersonRequests,
+    /// What a network survey holds of persons (the referent given, free texts, the addresses
+    /// its links were sent to), after the survey is closed.
+    SurveyContacts,
 }
 
 /// The unit a delay is counted in.
@@ -39,7 +42,7 @@ pub enum Unit {
 }
 
 impl Kept {
-    pub const ALL: [Kept; 11] = [
+    pub const ALL: [Kept; 12] = [
         Kept::Sessions,
         Kept::TestDrafts,
         Kept::FollowedPersons,
@@ -51,6 +54,7 @@ impl Kept {
         Kept::Mandates,
         Kept::AccessLog,
         Kept::PersonRequests,
+        Kept::SurveyContacts,
     ];
 
     /// The configuration key (`MAILLAGE_CONSERVATION_<KEY>` with `-` as `_`).
@@ -67,6 +71,7 @@ impl Kept {
             Kept::Mandates => "mandats",
             Kept::AccessLog => "journal-consultations",
             Kept::PersonRequests => "demandes-droits",
+            Kept::SurveyContacts => "enquetes-contacts",
         }
     }
 
@@ -92,6 +97,9 @@ impl Kept {
             Kept::PersonRequests => {
                 "Demandes d'une personne sur ses données (accès, effacement…) : nom et contact donnés, suite donnée"
             }
+            Kept::SurveyContacts => {
+                "Enquêtes du réseau : référent donné, textes libres, adresses des liens envoyés"
+            }
         }
     }
 
@@ -109,6 +117,7 @@ impl Kept {
             Kept::Mandates => "après la fin du mandat (durée écoulée ou révocation)",
             Kept::AccessLog => "après la consultation",
             Kept::PersonRequests => "après la réponse (le nom part dès l'effacement fait)",
+            Kept::SurveyContacts => "après la clôture de l'enquête",
         }
     }
 
@@ -134,6 +143,7 @@ impl Kept {
             Kept::Mandates => 365,
             Kept::AccessLog => 180,
             Kept::PersonRequests => 365,
+            Kept::SurveyContacts => 30,
         }
     }
 
@@ -144,7 +154,7 @@ impl Kept {
             Kept::Sessions => (1, 24),
             Kept::TestDrafts => (1, 90),
             Kept::FollowedPersons => (30, 1095),
-            Kept::ReportEmails | Kept::CampaignEmails => (1, 90),
+            Kept::ReportEmails | Kept::CampaignEmails | Kept::SurveyContacts => (1, 90),
             Kept::Registrations => (1, 365),
             Kept::WatchDeliveries => (35, 365),
             Kept::Referrals => (1, 36),

@@ -24,6 +24,7 @@ mod requests;
 mod resources;
 mod schedule;
 mod sessions;
+mod surveys;
 mod watch;
 mod workshops;
 
@@ -54,6 +55,10 @@ pub use requests::{Erased, NewRequest as NewPersonRequest, StoredRequest};
 pub use resources::{FileChange, FileInfo, NewFile, Proposer, StoredResource};
 pub use schedule::JobRun;
 pub use sessions::SessionRecord;
+pub use surveys::{
+    IssuedInvitation, NewInvitation, NewSurvey, NewSurveyAnswer, PlaceUpdate, StoredExchange,
+    StoredSurveyAnswer, Survey, SurveyInvitation, SurveyLink,
+};
 pub use watch::Subscriber;
 pub use workshops::{Registration, StoredWorkshop};
 
@@ -229,6 +234,10 @@ impl Store {
             for sql in [
                 "DELETE FROM sessions",
                 "DELETE FROM commune_indicators",
+                "DELETE FROM survey_exchanges",
+                "DELETE FROM survey_answers",
+                "DELETE FROM survey_invitations",
+                "DELETE FROM surveys",
                 "DELETE FROM access_log",
                 "DELETE FROM person_requests",
                 "DELETE FROM data_referents",

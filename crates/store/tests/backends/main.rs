@@ -13,6 +13,7 @@ mod operations;
 mod referrals;
 mod register;
 mod resources;
+mod surveys;
 mod workshops;
 
 use chrono::NaiveDate;
