@@ -27,6 +27,7 @@ pub mod requests;
 pub mod resources;
 pub mod retention;
 pub mod schedule;
+pub mod surveys;
 pub mod territory;
 pub mod watch;
 pub mod workshops;

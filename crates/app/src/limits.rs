@@ -243,6 +243,11 @@ pub struct Limits {
     pub resume_codes: RateLimiter,
     /// Heavy anonymous work (a booklet) started per client.
     pub heavy_per_client: RateLimiter,
+    /// Survey answers sent through personal links (no account) per client (a room of public
+    /// computers shares one address)…
+    pub survey_per_client: RateLimiter,
+    /// …and per link (a link handed to a place's public).
+    pub survey_per_link: RateLimiter,
 }
 
 impl Default for Limits {
@@ -254,6 +259,8 @@ impl Default for Limits {
             mail_per_recipient: RateLimiter::new(5, hour),
             resume_codes: RateLimiter::new(20, Duration::from_secs(15 * 60)),
             heavy_per_client: RateLimiter::new(10, hour),
+            survey_per_client: RateLimiter::new(60, hour),
+            survey_per_link: RateLimiter::new(300, hour),
         }
     }
 }

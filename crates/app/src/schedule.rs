@@ -85,7 +85,9 @@ impl Job {
             Job::Sessions => "Efface les sessions expirées",
             Job::PasswordResets => "Efface les liens de mot de passe expirés",
             Job::ReportEmails => "Efface les adresses des signalements traités",
-            Job::Campaigns => "Efface les adresses des campagnes closes et les liens expirés",
+            Job::Campaigns => {
+                "Efface les adresses des campagnes closes et les liens expirés, et ce que les enquêtes closes gardent de personnes (adresses, référents, textes libres)"
+            }
             Job::Diagnostics => {
                 "Efface les personnes suivies et les mandats arrivés à échéance, les diagnostics en cours abandonnés et les consultations anciennes"
             }
@@ -180,7 +182,16 @@ impl App {
                     .store
                     .purge_campaign_emails(&before, &stamp(now))
                     .await?;
-                format!("{n} adresse(s) ou lien(s) effacé(s)")
+                let surveys = self
+                    .store
+                    .purge_survey_contacts(
+                        &stamp(now - r.duration(Kept::SurveyContacts)),
+                        &stamp(now),
+                    )
+                    .await?;
+                format!(
+                    "{n} adresse(s) ou lien(s) effacé(s), {surveys} enquête(s) close(s) purgée(s)"
+                )
             }
             Job::Diagnostics => {
                 let mandates = self.store.purge_mandates(&stamp(now)).await?;

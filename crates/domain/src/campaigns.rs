@@ -107,6 +107,8 @@ pub enum LinkRefusal {
     AlreadyAnswered,
     #[error("cette campagne de mise à jour est close")]
     Closed,
+    #[error("cette enquête est close : les réponses ne sont plus reçues. Merci de votre aide")]
+    SurveyClosed,
 }
 
 /// Whether a link may still be used: the request not answered, the campaign open, the link

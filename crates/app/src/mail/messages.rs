@@ -92,6 +92,32 @@ impl Message for CampaignMessage {
     }
 }
 
+/// A network survey's personal link, to a place's referent.
+#[derive(Template)]
+#[template(path = "mail/enquete.txt")]
+pub struct SurveyMessage {
+    /// The public's questionnaire (the link is handed to the place's public).
+    pub public: bool,
+    pub survey: String,
+    pub place: String,
+    pub address: String,
+    pub postcode: String,
+    pub commune: String,
+    pub token: String,
+    pub closes: String,
+    pub url: String,
+}
+
+impl Message for SurveyMessage {
+    fn subject(&self) -> String {
+        if self.public {
+            format!("Enquête auprès de votre public : « {} »", self.survey)
+        } else {
+            format!("Enquête du réseau : « {} »", self.survey)
+        }
+    }
+}
+
 /// The forgotten password's link.
 #[derive(Template)]
 #[template(path = "mail/mot-de-passe.txt")]
@@ -340,6 +366,11 @@ pub fn samples(url: &str) -> Vec<(&'static str, &'static str, Option<Mail>)> {
             CampaignMessage { reminder: false, campaign: s("Printemps 2027"), place: s("Espace France Services"), address: s("3 rue de la Gare"), postcode: s("54000"), commune: s("Nancy"), updated: s("14/03/2026"), token: s("…"), expires: s("15/05/2027 à 18 h 00"), url: url.clone() }.to(to),
         ),
         (
+            "Enquête du réseau",
+            "au référent de chaque lieu interrogé, au lancement d'une enquête",
+            SurveyMessage { public: false, survey: s("Besoins des partenaires 2027"), place: s("Espace France Services"), address: s("3 rue de la Gare"), postcode: s("54000"), commune: s("Nancy"), token: s("…"), closes: s("31/01/2027"), url: url.clone() }.to(to),
+        ),
+        (
             "Mot de passe oublié",
             "à qui le demande, si l'adresse a un compte",
             PasswordReset { minutes: 60, token: s("…"), url: url.clone() }.to(to),
@@ -409,7 +440,7 @@ mod tests {
     #[test]
     fn every_message_renders_with_its_subject_and_no_template_left() {
         let all = samples("https://maillage.exemple");
-        assert_eq!(all.len(), 15);
+        assert_eq!(all.len(), 16);
         for (title, when, mail) in all {
             let mail = mail.unwrap_or_else(|| panic!("{title} : non composé"));
             assert!(!when.is_empty());

@@ -26,7 +26,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::zone::ZonePlan;
-use crate::{App, AppError, allow, today};
+use crate::{App, AppError, allow, location_of, today};
 
 /// The territory's question as the page's form, the API's query and the command line give it.
 #[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
@@ -257,6 +257,10 @@ pub struct TerritoryView {
     /// most asked first — for those who see the network's flows (coordinators), else `null`.
     #[serde(rename = "demandes_sans_lieu")]
     pub gaps: Option<Vec<Gap>>,
+    /// The network's surveys (for those who run them, coordinators; else `null`): for each
+    /// questionnaire, the latest survey with answers from places of the zone they coordinate.
+    #[serde(rename = "enquetes")]
+    pub surveys: Option<Vec<crate::surveys::ZoneSurvey>>,
 }
 
 /// A request orientation found no place for, in a commune.
@@ -397,6 +401,20 @@ impl App {
         } else {
             None
         };
+        let surveys = if self.may(actor, &Action::RunSurvey) {
+            Some(
+                self.zone_surveys(|p| {
+                    let loc = location_of(&p.place, p.organisation_id.as_deref());
+                    let in_zone = p.place.insee_code.as_deref().is_some_and(|c| {
+                        plan.contains(c, p.place.departement().as_deref().unwrap_or(""))
+                    });
+                    in_zone && actor.is_some_and(|a| a.administrator || a.coordinates(&loc))
+                })
+                .await?,
+            )
+        } else {
+            None
+        };
         let (from, _) = last_year();
         let mut seats_in: HashMap<String, u64> = HashMap::new();
         for w in self.store.workshops_from(&from.to_string()).await? {
@@ -458,6 +476,7 @@ impl App {
                     })
                     .collect()
             });
+            view.surveys = surveys;
             let layers = match maps {
                 Maps::None => Vec::new(),
                 Maps::Asked => vec![layer],
@@ -639,6 +658,7 @@ impl App {
             fragility: fragility::FragilityView::default(),
             needs: needs::NeedsView::default(),
             gaps: None,
+            surveys: None,
         };
         (view, offers)
     }

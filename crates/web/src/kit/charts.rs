@@ -46,6 +46,63 @@ pub fn bars_svg(id: &str, title: &str, rows: &[(String, u64)]) -> String {
     svg
 }
 
+/// Two bars per line (SVG) — what is asked against what is offered — with the two series
+/// named in a legend; lines where both are zero are left out of the drawing.
+pub fn paired_bars_svg(
+    id: &str,
+    title: &str,
+    (first, second): (&str, &str),
+    rows: &[(String, u64, u64)],
+) -> String {
+    let rows: Vec<_> = rows.iter().filter(|(_, a, b)| a + b > 0).collect();
+    let max = rows
+        .iter()
+        .map(|(_, a, b)| (*a).max(*b))
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    let (width, bar_h, gap, label_w, legend_h) = (640.0, 14.0, 10.0, 250.0, 26.0);
+    let height = legend_h + rows.len() as f64 * (2.0 * bar_h + gap) + gap;
+    let mut svg = format!(
+        "<svg class=\"chart\" viewBox=\"0 0 {width} {height}\" role=\"img\" aria-labelledby=\"g-{id}\" preserveAspectRatio=\"xMinYMin meet\"><title id=\"g-{id}\">{title} : graphique, données dans le tableau qui suit</title>\
+         <rect x=\"{label_w}\" y=\"6\" width=\"14\" height=\"14\" class=\"chart-bar\"/><text x=\"{l1}\" y=\"18\" class=\"chart-value\">{first}</text>\
+         <rect x=\"{l2}\" y=\"6\" width=\"14\" height=\"14\" class=\"chart-bar-second\"/><text x=\"{l3}\" y=\"18\" class=\"chart-value\">{second}</text>",
+        id = escape(id),
+        title = escape(title),
+        l1 = label_w + 20.0,
+        l2 = label_w + 130.0,
+        l3 = label_w + 150.0,
+        first = escape(first),
+        second = escape(second),
+    );
+    for (i, (label, a, b)) in rows.iter().enumerate() {
+        let y = legend_h + gap + i as f64 * (2.0 * bar_h + gap);
+        let label: String = label.chars().take(38).collect();
+        svg.push_str(&format!(
+            "<text x=\"{lx}\" y=\"{ty}\" text-anchor=\"end\" class=\"chart-label\">{label}</text>",
+            lx = label_w - 8.0,
+            ty = y + bar_h * 1.3,
+            label = escape(&label),
+        ));
+        for (j, (value, class)) in [(*a, "chart-bar"), (*b, "chart-bar-second")]
+            .into_iter()
+            .enumerate()
+        {
+            let by = y + j as f64 * bar_h;
+            let w = ((width - label_w - 70.0) * value as f64 / max as f64).max(2.0);
+            svg.push_str(&format!(
+                "<rect x=\"{label_w}\" y=\"{by}\" width=\"{w:.1}\" height=\"{h}\" class=\"{class}\"/><text x=\"{vx:.1}\" y=\"{ty:.1}\" class=\"chart-value\">{v}</text>",
+                h = bar_h - 2.0,
+                vx = label_w + w + 6.0,
+                ty = by + bar_h * 0.75,
+                v = french::number(value as f64),
+            ));
+        }
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
 /// Activities by month as columns (SVG).
 pub fn column_chart(t: &Table) -> String {
     let n = t.rows.len().max(1) as f64;

@@ -64,6 +64,7 @@ mod reports;
 mod requests;
 pub(crate) mod resources;
 mod slip;
+mod surveys;
 mod territory;
 mod watch;
 pub(crate) mod workshops;
@@ -226,6 +227,7 @@ pub fn routes() -> Router<State> {
         .merge(duplicates::routes())
         .merge(quality::routes())
         .merge(territory::routes())
+        .merge(surveys::routes())
         .merge(reports::routes())
         .merge(slip::routes())
         .merge(directory::map::routes())

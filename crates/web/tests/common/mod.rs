@@ -150,6 +150,9 @@ pub const PLACE_A: &str = "Espace numérique Alpha";
 pub const WORKSHOP_A: &str = "Atelier smartphone Alpha";
 pub const RESOURCE_A: &str = "Fiche Alpha pour protéger ses comptes";
 pub const CAMPAIGN_A: &str = "Campagne de printemps 54";
+pub const SURVEY_A: &str = "Enquête des partenaires 54";
+/// The referent A's answer to the survey gives (a change of A's entry waiting for A).
+pub const SURVEY_REFERENT_A: &str = "Referente-Enquete-A";
 pub const NEWS: &str = "La CAF change son espace personnel";
 
 /// A text that must appear only in the answers to some callers.
@@ -255,6 +258,11 @@ pub const SECRETS: &[Secret] = &[
         seen_by: SIGNED_IN,
     },
     Secret {
+        text: SURVEY_REFERENT_A,
+        what: "la référente donnée par la réponse de A à l'enquête (à confirmer par A)",
+        seen_by: &[Caller::MemberA],
+    },
+    Secret {
         text: REPORTER_EMAIL,
         what: "le courriel de qui a signalé une erreur",
         seen_by: &[],
@@ -306,6 +314,13 @@ pub struct Ids {
     pub campaign_token: String,
     pub stats_token: String,
     pub survey_token: String,
+    /// The coordinator of 54's partners' survey: A's invitation and link, A's answer (a
+    /// change of A's entry waiting for A), the exchange of a computer from B to A it follows.
+    pub network_survey: String,
+    pub survey_invitation_a: String,
+    pub survey_link_a: String,
+    pub survey_answer_a: String,
+    pub survey_exchange: String,
     /// A diagnostic taken alone, without account (its resume code).
     pub draft_code: String,
     pub catalogue_entry: String,

@@ -607,6 +607,76 @@ pub(super) async fn populate(app: &App, store: &Store) -> (Ids, HashMap<Caller, 
     ids.campaign_request = issued[0].request_id.clone();
     ids.campaign_token = issued[0].token.clone().expect("lien de campagne");
 
+    // The coordinator's survey of the partners asks A, B and C; A answers by its link (it
+    // needs a computer and gives a new referent: a change waiting for A); B and C give a
+    // computer; the coordinator follows B's gift to A.
+    let (network_survey, invited) = store
+        .create_survey(
+            &maillage_store::NewSurvey {
+                kind: maillage_domain::surveys::SurveyKind::Partners,
+                title: SURVEY_A.into(),
+                scope: "Meurthe-et-Moselle (54) · 3 lieux".into(),
+                closes_on: (today + Duration::days(30)).format("%Y-%m-%d").to_string(),
+            },
+            Some(&ids.users["coord54@test.fr"]),
+            &[&ids.place_a, &ids.place_b, &ids.place_c].map(|p| maillage_store::NewInvitation {
+                place_id: p.clone(),
+                email: Some(REFERENT_A_EMAIL.into()),
+            }),
+            &stamp(now),
+        )
+        .await
+        .expect("enquête");
+    ids.network_survey = network_survey;
+    ids.survey_invitation_a = invited[0].invitation_id.clone();
+    ids.survey_link_a = invited[0].token.clone().expect("lien d'enquête");
+    let fields = |v: &[(&str, &str)]| -> Vec<(String, String)> {
+        v.iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    };
+    ids.survey_answer_a = app
+        .answer_survey_by_link(
+            &ids.survey_link_a,
+            &fields(&[
+                ("q.materiel_besoin", "ordinateur"),
+                ("q.referent.nom", SURVEY_REFERENT_A),
+                ("q.sites_formation.caf", "1"),
+            ]),
+            now,
+        )
+        .await
+        .expect("réponse de A")
+        .expect("valide")
+        .answer_id;
+    let mut givers = Vec::new();
+    for (i, who) in [(1, &member_b), (2, &member_c)] {
+        givers.push(
+            app.enter_survey_answer(
+                Some(who),
+                &ids.network_survey,
+                &invited[i].place_id,
+                &fields(&[("q.materiel_don", "ordinateur")]),
+                now,
+            )
+            .await
+            .expect("réponse papier")
+            .expect("valide")
+            .answer_id,
+        );
+    }
+    ids.survey_exchange = store
+        .create_exchange(
+            &ids.network_survey,
+            "ordinateur",
+            &ids.survey_answer_a,
+            &givers[0],
+            Some(&ids.users["coord54@test.fr"]),
+            &stamp(now),
+        )
+        .await
+        .expect("échange");
+
     // A's public links: statistics and survey.
     ids.stats_token = app
         .share_statistics(

@@ -4,6 +4,7 @@
 mod directory;
 mod mandates;
 mod referrals;
+mod surveys;
 mod workshops;
 
 use maillage_app::App;

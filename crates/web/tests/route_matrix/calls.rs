@@ -194,6 +194,87 @@ pub(super) async fn call(row: &Row, caller: Caller, world: &World) -> Call {
             c.payload = form(&[("a", &ids.place_a), ("b", &ids.place_duplicate)])
         }
         ("POST", "/doublons/annuler", _) => c.payload = form(&[("fusion", &ids.merge)]),
+        ("GET", "/territoire/enquetes", _) => c.shows = Some(common::SURVEY_A.into()),
+        ("POST", "/territoire/enquetes", _) => {
+            let closes = (maillage_app::today() + chrono::Duration::days(10))
+                .format("%Y-%m-%d")
+                .to_string();
+            c.payload = form(&[
+                ("questionnaire", "partenaires"),
+                ("titre", "Enquête d'hiver"),
+                ("cloture", &closes),
+            ]);
+        }
+        ("GET", "/territoire/enquetes/{id}", _) => {
+            c.uri = format!("/territoire/enquetes/{}", ids.network_survey);
+            c.shows = Some(common::PLACE_A.into());
+        }
+        ("POST", "/territoire/enquetes/{id}/clore", _) => {
+            c.uri = format!("/territoire/enquetes/{}/clore", ids.network_survey)
+        }
+        ("POST", "/territoire/enquetes/{id}/lien", _) => {
+            c.uri = format!("/territoire/enquetes/{}/lien", ids.network_survey);
+            c.payload = form(&[("invitation", &ids.survey_invitation_a)]);
+        }
+        ("GET", "/territoire/enquetes/{id}/saisie", _) => {
+            c.uri = format!("/territoire/enquetes/{}/saisie", ids.network_survey)
+        }
+        ("POST", "/territoire/enquetes/{id}/saisie", _) => {
+            c.uri = format!("/territoire/enquetes/{}/saisie", ids.network_survey);
+            c.payload = form(&[
+                ("lieu", &ids.place_a),
+                ("q.wifi", "oui"),
+                ("q.materiel_besoin", "tablette"),
+            ]);
+        }
+        ("GET", "/territoire/enquetes/{id}/echanges", _) => {
+            c.uri = format!("/territoire/enquetes/{}/echanges", ids.network_survey);
+            c.shows = Some(common::PLACE_A.into());
+        }
+        ("POST", "/territoire/enquetes/{id}/echanges", _) => {
+            c.uri = format!("/territoire/enquetes/{}/echanges", ids.network_survey);
+            let c_answer = world
+                .store
+                .survey_answers(&ids.network_survey)
+                .await
+                .ok()
+                .and_then(|all| all.into_iter().find(|a| a.place_id == ids.place_c))
+                .map(|a| a.id)
+                .unwrap_or_default();
+            c.payload = form(&[
+                ("besoin", &ids.survey_answer_a),
+                ("don", &c_answer),
+                ("materiel", "ordinateur"),
+            ]);
+        }
+        ("POST", "/territoire/enquetes/{id}/echanges/{exchange}", _) => {
+            c.uri = format!(
+                "/territoire/enquetes/{}/echanges/{}",
+                ids.network_survey, ids.survey_exchange
+            );
+            c.payload = form(&[("etat", "fait")]);
+        }
+        ("POST", "/territoire/enquetes/reponses/{id}/fiche", _) => {
+            c.uri = format!(
+                "/territoire/enquetes/reponses/{}/fiche",
+                ids.survey_answer_a
+            );
+            c.payload = form(&[("decision", "confirmer")]);
+        }
+        ("GET", "/questionnaire/{token}", _) => {
+            c.uri = format!("/questionnaire/{}", ids.survey_link_a);
+            c.link = true;
+        }
+        ("POST", "/questionnaire/{token}", _) => {
+            c.uri = format!("/questionnaire/{}", ids.survey_link_a);
+            c.payload = form(&[("q.wifi", "oui"), ("q.materiel_don", "scanner")]);
+            c.link = true;
+        }
+        ("POST", "/questionnaire/{token}/fiche", _) => {
+            c.uri = format!("/questionnaire/{}/fiche", ids.survey_link_a);
+            c.payload = form(&[("decision", "confirmer")]);
+            c.link = true;
+        }
         ("GET", "/campagnes", _) => c.shows = Some(common::CAMPAIGN_A.into()),
         ("POST", "/campagnes", _) => {
             c.payload = form(&[("titre", "Campagne d'automne"), ("fiches", "toutes")])

@@ -62,6 +62,6 @@ fn the_matrix_is_the_one_of_security_md() {
         return;
     }
     panic!(
-        "docs/SECURITY.md n'a pas la matrice de la table ROWS : lancez `MAILLAGE_UPDATE_DOCS=1 cargo test -p maillage-web --test web route_matrix::the_matrix` puis relisez le diff"
+        "docs/SECURITY.md n'a pas la matrice de la table ROWS : lancez `MAILLAGE_UPDATE_DOCS=1 cargo test -p maillage-web --test web the_matrix` puis relisez le diff"
     );
 }
