@@ -86,10 +86,15 @@ pub struct SurveyDashboard {
 
 /// One kind of equipment: partners that need it, partners that give it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[schema(as = EnqueteMateriel)]
 pub struct EquipmentCount {
+    #[serde(rename = "materiel")]
     pub equipment: String,
+    #[serde(rename = "libelle")]
     pub label: String,
+    #[serde(rename = "demande_par")]
     pub needed_by: usize,
+    #[serde(rename = "donne_par")]
     pub given_by: usize,
 }
 
@@ -142,18 +147,26 @@ pub struct FollowedExchange {
 
 /// A survey's results in a zone, for the territory's page and diagnosis.
 #[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+#[schema(as = EnqueteDeZone)]
 pub struct ZoneSurvey {
     pub id: String,
     /// `partenaires` or `usages`.
     pub questionnaire: String,
+    #[serde(rename = "titre")]
     pub title: String,
     /// Answers from places of the zone.
+    #[serde(rename = "reponses")]
     pub answers: usize,
     /// Places of the zone asked.
+    #[serde(rename = "lieux")]
     pub places: usize,
+    /// The last day answers are taken.
+    #[serde(rename = "cloture")]
     pub closes_on: String,
+    #[serde(rename = "resultats")]
     pub results: Vec<SectionResult>,
     /// Partners: equipment needed and given.
+    #[serde(rename = "materiel")]
     pub equipment: Vec<EquipmentCount>,
 }
 

@@ -1052,63 +1052,99 @@ pub fn answer_fields(questionnaire: &Questionnaire, answers: &Answers) -> Vec<(S
 /// One bar: a choice (or a grid's cell), how many answers gave it, and the share of those who
 /// answered the question (percent, one decimal).
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[schema(as = EnqueteDecompte)]
 pub struct Count {
+    #[serde(rename = "code")]
     pub slug: String,
+    #[serde(rename = "libelle")]
     pub label: String,
+    #[serde(rename = "nombre")]
     pub count: usize,
+    /// Percent of the answers to the question (one decimal).
+    #[serde(rename = "part")]
     pub share: f64,
 }
 
 /// A grid's line.
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[schema(as = EnqueteLigne)]
 pub struct GridLine {
+    #[serde(rename = "code")]
     pub slug: String,
+    #[serde(rename = "libelle")]
     pub label: String,
+    #[serde(rename = "reponses")]
     pub answered: usize,
+    #[serde(rename = "cases")]
     pub cells: Vec<Count>,
 }
 
 /// A ranked item: times it was numbered, its mean rank, its points (each answer gives
 /// `items + 1 − rank`: with 11 sites, 11 points for a 1, 1 for an 11).
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[schema(as = EnqueteClasse)]
 pub struct RankedItem {
+    #[serde(rename = "code")]
     pub slug: String,
+    #[serde(rename = "libelle")]
     pub label: String,
+    #[serde(rename = "cite_par")]
     pub cited: usize,
+    #[serde(rename = "en_premier")]
     pub first: usize,
+    #[serde(rename = "rang_moyen")]
     pub mean_rank: Option<f64>,
     pub points: usize,
 }
 
 /// The counts of one question.
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(tag = "type")]
+#[schema(as = EnqueteResultat)]
 pub enum Tally {
     /// Yes/no, one choice, several choices (shares can add up to more than 100).
-    Choices { counts: Vec<Count> },
+    #[serde(rename = "choix")]
+    Choices {
+        #[serde(rename = "reponses")]
+        counts: Vec<Count>,
+    },
+    #[serde(rename = "grille")]
     Grid {
+        #[serde(rename = "colonnes")]
         columns: Vec<String>,
+        #[serde(rename = "lignes")]
         lines: Vec<GridLine>,
     },
     /// Ranked by points.
-    Ranking { items: Vec<RankedItem> },
+    #[serde(rename = "classement")]
+    Ranking {
+        #[serde(rename = "elements")]
+        items: Vec<RankedItem>,
+    },
     /// Free texts and contacts are counted, never shown among the results.
+    #[serde(rename = "compte")]
     Given,
 }
 
 /// One question's results.
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[schema(as = EnqueteQuestion)]
 pub struct QuestionResult {
     pub id: String,
+    #[serde(rename = "libelle")]
     pub label: String,
     /// Answers that answered this question.
+    #[serde(rename = "reponses")]
     pub answered: usize,
+    #[serde(rename = "resultat")]
     pub tally: Tally,
 }
 
 /// One section's results.
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[schema(as = EnqueteSection)]
 pub struct SectionResult {
+    #[serde(rename = "titre")]
     pub title: String,
     pub questions: Vec<QuestionResult>,
 }
@@ -1258,10 +1294,14 @@ fn tally_question(question: &Question, answers: &[&Answers]) -> QuestionResult {
 
 /// One field of a place's entry an answer would change.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[schema(as = ChangementDeFiche)]
 pub struct PlaceChange {
     /// The field, as the place's page names it.
+    #[serde(rename = "champ")]
     pub field: String,
+    #[serde(rename = "avant")]
     pub before: String,
+    #[serde(rename = "apres")]
     pub after: String,
 }
 

@@ -9,6 +9,7 @@ mod library;
 mod mandates;
 mod places;
 mod sessions;
+mod surveys;
 
 use maillage_domain::organisation::Organisation;
 use maillage_domain::policy::{Membership, TerritoryUnit};
@@ -393,6 +394,7 @@ async fn load(
             .unwrap_or_default();
         mandates::load_mandates(store, &busiest, &busiest_name, crate::today()).await?;
         library::load_library_and_watch(store, &busiest).await?;
+        surveys::load_surveys(store, &places, &busiest).await?;
         history::load_activity(
             store,
             &places,

@@ -370,6 +370,9 @@ fn report(t: Territory, fragility_map: Choropleth, needs_map: Choropleth) -> (Re
             ..Default::default()
         });
     }
+    for z in v.surveys.iter().flatten() {
+        sections.push(survey_section(z));
+    }
     sections.push(Section {
         heading: "Définitions".into(),
         tables: vec![Table {
@@ -377,6 +380,7 @@ fn report(t: Territory, fragility_map: Choropleth, needs_map: Choropleth) -> (Re
             header: ["Indicateur", "Définition"].map(String::from).to_vec(),
             rows: maillage_domain::territory::INDICATORS
                 .iter()
+                .chain(maillage_domain::surveys::INDICATORS.iter())
                 .map(|(_, title, definition)| vec![title.to_string(), definition.to_string()])
                 .collect(),
         }],
@@ -401,4 +405,108 @@ fn report(t: Territory, fragility_map: Choropleth, needs_map: Choropleth) -> (Re
         },
         v.codes.clone(),
     )
+}
+
+/// A survey's results in the zone: the equipment needed and given, then every question's
+/// table (free texts and contacts are only counted).
+fn survey_section(z: &crate::surveys::ZoneSurvey) -> Section {
+    use maillage_domain::surveys::{SurveyKind, Tally};
+    let kind = SurveyKind::from_slug(&z.questionnaire).map_or("", |k| k.label());
+    let mut tables = Vec::new();
+    if z.equipment.iter().any(|e| e.needed_by + e.given_by > 0) {
+        tables.push(Table {
+            caption: "Matériel demandé et donné".into(),
+            header: [
+                "Matériel",
+                "Partenaires qui en ont besoin",
+                "Partenaires qui en donnent",
+            ]
+            .map(String::from)
+            .to_vec(),
+            rows: z
+                .equipment
+                .iter()
+                .map(|e| {
+                    vec![
+                        e.label.clone(),
+                        e.needed_by.to_string(),
+                        e.given_by.to_string(),
+                    ]
+                })
+                .collect(),
+        });
+    }
+    let pct = |v: f64| format!("{} %", number(v));
+    for q in z.results.iter().flat_map(|s| &s.questions) {
+        if q.answered == 0 {
+            continue;
+        }
+        let caption = format!("{} ({} réponses)", q.label, q.answered);
+        match &q.tally {
+            Tally::Choices { counts } => tables.push(Table {
+                caption,
+                header: ["Réponse", "Nombre", "Part"].map(String::from).to_vec(),
+                rows: counts
+                    .iter()
+                    .map(|c| vec![c.label.clone(), c.count.to_string(), pct(c.share)])
+                    .collect(),
+            }),
+            Tally::Grid { columns, lines } => tables.push(Table {
+                caption,
+                header: std::iter::once("Ligne".to_string())
+                    .chain(columns.iter().cloned())
+                    .collect(),
+                rows: lines
+                    .iter()
+                    .map(|l| {
+                        std::iter::once(l.label.clone())
+                            .chain(
+                                l.cells
+                                    .iter()
+                                    .map(|c| format!("{} ({})", c.count, pct(c.share))),
+                            )
+                            .collect()
+                    })
+                    .collect(),
+            }),
+            Tally::Ranking { items } => tables.push(Table {
+                caption,
+                header: ["Site", "Cité par", "En priorité 1", "Rang moyen", "Points"]
+                    .map(String::from)
+                    .to_vec(),
+                rows: items
+                    .iter()
+                    .filter(|i| i.cited > 0)
+                    .map(|i| {
+                        vec![
+                            i.label.clone(),
+                            i.cited.to_string(),
+                            i.first.to_string(),
+                            i.mean_rank.map(number).unwrap_or_default(),
+                            i.points.to_string(),
+                        ]
+                    })
+                    .collect(),
+            }),
+            Tally::Given => {}
+        }
+    }
+    Section {
+        heading: format!("Enquête « {} »", z.title),
+        figures: vec![
+            Figure {
+                label: "Réponses".into(),
+                value: z.answers.to_string(),
+            },
+            Figure {
+                label: "Lieux interrogés dans la zone".into(),
+                value: z.places.to_string(),
+            },
+        ],
+        paragraphs: vec![format!(
+            "{kind} : la dernière enquête de ce questionnaire qui a des réponses de lieux de la zone, comptée sur ces réponses. Les parts divisent par le nombre de réponses à la question."
+        )],
+        tables,
+        ..Default::default()
+    }
 }

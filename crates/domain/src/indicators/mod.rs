@@ -342,10 +342,15 @@ pub fn markdown() -> String {
          Couverture de l'offre d'une zone, commune par commune, pour toute aide et pour chaque \
          service du standard, d'après l'annuaire et les populations de l'INSEE \
          (`crates/domain/src/territory.rs`). La portée de 10 km par défaut est environ un \
-         quart d'heure en voiture ou une heure en car en zone rurale.\n\n\
+         quart d'heure en voiture ou une heure en car en zone rurale. Les enquêtes du réseau \
+         (questionnaires des partenaires et du public du kit des réseaux, \
+         `crates/domain/src/surveys.rs`) sont comptées sur les réponses des lieux.\n\n\
          | Identifiant | Indicateur | Définition |\n|---|---|---|\n",
     );
-    for (id, title, definition) in crate::territory::INDICATORS {
+    for (id, title, definition) in crate::territory::INDICATORS
+        .iter()
+        .chain(crate::surveys::INDICATORS.iter())
+    {
         out.push_str(&format!("| `{id}` | {title} | {definition} |\n"));
     }
     out

@@ -34,6 +34,7 @@ mod quality;
 mod referrals;
 mod requests;
 mod resources;
+mod surveys;
 mod territory;
 mod watch;
 mod workshops;
@@ -223,6 +224,8 @@ pub fn router() -> OpenApiRouter<State> {
         .routes(routes!(quality::quality))
         .routes(routes!(territory::territory))
         .routes((indicator_schemas, indicator_paths, indicators))
+        .routes(routes!(surveys::survey))
+        .routes(routes!(surveys::enter_answer))
         .routes(routes!(
             organisations::list_organisations,
             organisations::create_organisation

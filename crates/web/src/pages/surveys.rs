@@ -306,23 +306,23 @@ fn pairs(body: &[u8]) -> Vec<(String, String)> {
 
 /// A question's results, ready to show: its chart (SVG), its table.
 pub(crate) struct ResultView {
-    id: String,
-    label: String,
-    answered: usize,
+    pub(crate) id: String,
+    pub(crate) label: String,
+    pub(crate) answered: usize,
     /// `choix`, `grille`, `classement`, `donne`.
-    kind: &'static str,
-    chart: String,
+    pub(crate) kind: &'static str,
+    pub(crate) chart: String,
     /// (label, count, share) of choices; (label, cited, firsts, mean rank, points) of
     /// rankings are in `ranked`.
-    rows: Vec<(String, usize, String)>,
-    columns: Vec<String>,
-    lines: Vec<(String, usize, Vec<String>)>,
-    ranked: Vec<(String, usize, usize, String, usize)>,
+    pub(crate) rows: Vec<(String, usize, String)>,
+    pub(crate) columns: Vec<String>,
+    pub(crate) lines: Vec<(String, usize, Vec<String>)>,
+    pub(crate) ranked: Vec<(String, usize, usize, String, usize)>,
 }
 
 pub(crate) struct ResultSection {
-    title: String,
-    questions: Vec<ResultView>,
+    pub(crate) title: String,
+    pub(crate) questions: Vec<ResultView>,
 }
 
 fn percent(v: f64) -> String {

@@ -74,6 +74,21 @@ struct TerritoryPage {
     layer_label: &'static str,
     /// Coordinators import indicators.
     may_import: bool,
+    /// The network's surveys of the zone (coordinators).
+    surveys: Vec<SurveyBlock>,
+}
+
+/// A survey's results in the zone, as the page shows them.
+struct SurveyBlock {
+    id: String,
+    title: String,
+    kind: &'static str,
+    answers: usize,
+    places: usize,
+    closes: String,
+    equipment_chart: String,
+    equipment: Vec<maillage_app::surveys::EquipmentCount>,
+    results: Vec<super::surveys::ResultSection>,
 }
 
 impl TerritoryPage {
@@ -208,6 +223,32 @@ async fn page(
             )
         })
         .unwrap_or_default();
+    let surveys = view
+        .as_ref()
+        .and_then(|v| v.surveys.as_ref())
+        .map(|all| {
+            all.iter()
+                .map(|z| SurveyBlock {
+                    id: z.id.clone(),
+                    title: z.title.clone(),
+                    kind: maillage_domain::surveys::SurveyKind::from_slug(&z.questionnaire)
+                        .map_or("", |k| k.label()),
+                    answers: z.answers,
+                    places: z.places,
+                    closes: chrono::NaiveDate::parse_from_str(&z.closes_on, "%Y-%m-%d")
+                        .map(maillage_domain::french::date)
+                        .unwrap_or_default(),
+                    equipment_chart: if z.equipment.iter().any(|e| e.needed_by + e.given_by > 0) {
+                        super::surveys::equipment_chart(&z.id, &z.equipment)
+                    } else {
+                        String::new()
+                    },
+                    equipment: z.equipment.clone(),
+                    results: super::surveys::results_view(&z.id, &z.results),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
     let without_help = TerritoryQuery {
         help: String::new(),
         ..asked.clone()
@@ -254,6 +295,7 @@ async fn page(
         table_rows: TABLE_ROWS,
         white_rows: WHITE_ROWS,
         origins_chart,
+        surveys,
     });
     if invalid {
         *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;

@@ -876,6 +876,21 @@ pub(super) async fn call(row: &Row, caller: Caller, world: &World) -> Call {
             c.uri = format!("/api/v1/structures/{}", ids.org_a)
         }
         ("GET", "/api/v1/qualite", _) => {}
+        ("GET", "/api/v1/enquetes/{id}", _) => {
+            c.uri = format!("/api/v1/enquetes/{}", ids.network_survey);
+        }
+        ("POST", "/api/v1/enquetes/{id}/reponses", case) => {
+            c.uri = format!("/api/v1/enquetes/{}/reponses", ids.network_survey);
+            let wifi = if case.starts_with("réponse fausse") {
+                "peut-être"
+            } else {
+                "oui"
+            };
+            c.payload = Payload::Json(json!({
+                "lieu": ids.place_a,
+                "reponses": {"q.wifi": wifi, "q.materiel_besoin": ["tablette", "scanner"]}
+            }));
+        }
         ("GET", "/api/v1/territoire", case) => {
             c.uri = if case.contains("31") {
                 let zone: Vec<String> = (1..=31).map(|i| format!("{i:02}")).collect();

@@ -107,6 +107,12 @@ async fn indicators(viewer: Viewer) -> Response {
         figures: Indicator::FIGURES.into_iter().map(row).collect(),
         tables: Indicator::TABLES.into_iter().map(row).collect(),
         mandates: rows_of(&maillage_domain::mandates::INDICATORS),
-        territory: rows_of(&maillage_domain::territory::INDICATORS),
+        territory: rows_of(
+            &[
+                &maillage_domain::territory::INDICATORS[..],
+                &maillage_domain::surveys::INDICATORS[..],
+            ]
+            .concat(),
+        ),
     })
 }
