@@ -1327,3 +1327,84 @@ test('territoire : carte des communes d\'un département, tableau à côté, mê
   assert.equal(await phone.getAttribute('#zone', 'aria-invalid'), 'true');
   await checkA11y(phone, 'le territoire refusé');
 });
+
+test('enquêtes : un partenaire répond seul par son lien sur un téléphone, confirme sa fiche ; le coordinateur voit les résultats', async () => {
+  const desk = await newPage();
+  await signIn(desk, 'coordination@demo.maillage.example');
+  await desk.goto(`${BASE}/territoire`);
+  await desk.click('nav[aria-label="Le territoire"] a[href="/territoire/enquetes"]');
+  await desk.waitForSelector('h1:text("Enquêtes du réseau")');
+  await checkA11y(desk, 'la liste des enquêtes');
+  await desk.click('a:text("Besoins des partenaires (démonstration)")');
+  await desk.waitForSelector('h2:text("Résultats")');
+  const surveyId = desk.url().split('/').pop();
+  const before = await (await desk.request.get(`${BASE}/api/v1/enquetes/${surveyId}`)).json();
+  assert.equal(before.questionnaire, 'partenaires');
+  // The ranking of training wishes and the equipment needed against given: each chart with
+  // its table, the same figures as the API.
+  const ranking = before.resultats.flatMap((s) => s.questions).find((q) => q.id === 'sites_formation');
+  const firstSite = await desk.textContent('section[aria-labelledby="resultat-sites_formation"] tbody tr th');
+  assert.equal(firstSite, ranking.resultat.elements[0].libelle);
+  assert.ok(await desk.isVisible('section[aria-labelledby="resultat-sites_formation"] svg.chart'));
+  assert.ok(await desk.isVisible('section[aria-labelledby="materiel"] svg.chart'));
+  const computers = await desk.$$eval('section[aria-labelledby="materiel"] tbody tr', (trs) => trs.map((tr) => [...tr.children].map((c) => c.textContent.trim())));
+  const apiComputers = before.materiel.find((m) => m.materiel === 'ordinateur');
+  assert.deepEqual(computers[0], [apiComputers.libelle, String(apiComputers.demande_par), String(apiComputers.donne_par)]);
+  await checkA11y(desk, 'le tableau de bord d\'une enquête');
+  // A link for a place that has not answered (those come first), shown once.
+  const placeName = (await desk.textContent('table tbody tr:has(button) td a')).trim();
+  await desk.click('table tbody tr:has(button) button');
+  await desk.waitForSelector('.survey-link');
+  const link = (await desk.textContent('.survey-link')).trim();
+  assert.match(link, /\/questionnaire\/[0-9a-f]{64}$/);
+
+  // The partner, alone, on a phone, without account.
+  const phone = await newPage({ width: 360, height: 800 });
+  const path = new URL(link).pathname;
+  await phone.goto(`${BASE}${path}`);
+  assert.match(await phone.textContent('h1'), /Besoins des partenaires/);
+  assert.match(await phone.textContent('main'), new RegExp(placeName.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+  assert.ok(await phone.evaluate(() => document.documentElement.scrollWidth <= 360), 'pas de défilement horizontal');
+  for (const box of await phone.$$eval('form.survey-form input[type="radio"], form.survey-form input[type="checkbox"]', (inputs) => inputs.map((i) => { const r = i.getBoundingClientRect(); return { w: r.width, h: r.height, right: r.right }; }))) {
+    assert.ok(box.w >= 24 && box.h >= 24, `cible de ${box.w}×${box.h}`);
+    assert.ok(box.right <= 360, `case hors de l'écran : ${box.right}`);
+  }
+  await checkA11y(phone, 'le questionnaire ouvert par un lien');
+  // Two sites with the same priority: refused, the problem named and focused, nothing kept.
+  await phone.check('#q-materiel_besoin-ordinateur');
+  await phone.check('#q-wifi-oui');
+  await phone.check('#q-plain_pied-oui');
+  await phone.selectOption('#q-sites_formation-caf', '1');
+  await phone.selectOption('#q-sites_formation-ameli', '1');
+  await phone.click('form.survey-form button[type="submit"]');
+  await phone.waitForSelector('#erreurs');
+  assert.match(await phone.textContent('#erreurs'), /le rang 1 est déjà donné à « CAF »/);
+  assert.equal(await phone.evaluate(() => document.activeElement.id), 'erreurs');
+  assert.ok(await phone.isChecked('#q-wifi-oui'), 'les réponses restent');
+  await checkA11y(phone, 'le questionnaire refusé');
+  await phone.selectOption('#q-sites_formation-ameli', '2');
+  await phone.click('form.survey-form button[type="submit"]');
+  await phone.waitForSelector('#merci');
+  // What the answer changes on the place's entry, to confirm: the buttons fit the screen.
+  await phone.waitForSelector('#fiche');
+  const changes = await phone.$$eval('section[aria-labelledby="fiche"] tbody th', (ths) => ths.map((th) => th.textContent));
+  assert.ok(changes.length >= 1, 'au moins un changement');
+  const confirm = await phone.locator('button[value="confirmer"]').boundingBox();
+  assert.ok(confirm.height >= 24 && confirm.x + confirm.width <= 360, `bouton : ${JSON.stringify(confirm)}`);
+  assert.ok(await phone.evaluate(() => document.documentElement.scrollWidth <= 360), 'pas de défilement horizontal');
+  await checkA11y(phone, 'la confirmation des changements');
+  await phone.click('button[value="confirmer"]');
+  await phone.waitForSelector('h1:text("Merci")');
+  assert.match(await phone.textContent('main'), /La fiche de votre lieu est mise à jour/);
+
+  // The coordinator counts one more answer.
+  const after = await (await desk.request.get(`${BASE}/api/v1/enquetes/${surveyId}`)).json();
+  assert.equal(after.reponses, before.reponses + 1);
+  assert.equal(after.lieux_ayant_repondu, before.lieux_ayant_repondu + 1);
+  const neededAfter = after.materiel.find((m) => m.materiel === 'ordinateur').demande_par;
+  assert.equal(neededAfter, apiComputers.demande_par + 1);
+  // The exchanges of equipment: proposals nearest first, each with its distance.
+  await desk.goto(`${BASE}/territoire/enquetes/${surveyId}/echanges`);
+  assert.ok((await desk.$$('table:has(caption), table')).length >= 1);
+  await checkA11y(desk, 'les échanges de matériel');
+});

@@ -785,16 +785,18 @@ impl App {
         actor: Option<&Actor>,
     ) -> Result<Vec<PendingChange>, AppError> {
         allow(authorize(actor, &Action::ViewTerritory, today()))?;
-        let all = self.store.all_places().await?;
-        let mine: HashMap<String, StoredPlace> = all
+        // The answers waiting are few: their places only are read, then kept if the actor
+        // confirms for them.
+        let waiting = self.store.pending_survey_changes().await?;
+        let mine: HashMap<String, StoredPlace> = self
+            .places_by_id(waiting.iter().map(|a| a.place_id.clone()))
+            .await?
             .into_iter()
-            .filter(|p| self.may_confirm(actor, p))
-            .map(|p| (p.place.id.clone(), p))
+            .filter(|(_, p)| self.may_confirm(actor, p))
             .collect();
-        let ids: Vec<String> = mine.keys().cloned().collect();
         let mut out = Vec::new();
         let mut surveys: HashMap<String, Survey> = HashMap::new();
-        for answer in self.store.pending_survey_changes(&ids).await? {
+        for answer in waiting {
             let Some(place) = mine.get(&answer.place_id) else {
                 continue;
             };

@@ -469,14 +469,8 @@ impl Store {
         })
     }
 
-    /// Answers whose changes wait for their structure, of the given places.
-    pub async fn pending_survey_changes(
-        &self,
-        place_ids: &[String],
-    ) -> Result<Vec<StoredSurveyAnswer>> {
-        if place_ids.is_empty() {
-            return Ok(Vec::new());
-        }
+    /// Answers whose changes wait for their structure, oldest first.
+    pub async fn pending_survey_changes(&self) -> Result<Vec<StoredSurveyAnswer>> {
         let sql = concat!(
             "SELECT ",
             answer_columns!(),
@@ -484,8 +478,7 @@ impl Store {
         );
         on_pool!(self, pool => {
             let rows = sqlx::query(sql).bind(PlaceUpdate::Pending.slug()).fetch_all(pool).await?;
-            let all = rows.iter().map(decode_answer).collect::<Result<Vec<_>>>()?;
-            Ok(all.into_iter().filter(|a| place_ids.contains(&a.place_id)).collect())
+            rows.iter().map(decode_answer).collect()
         })
     }
 

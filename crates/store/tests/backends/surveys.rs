@@ -155,10 +155,7 @@ async fn a_survey_s_answers_links_changes_and_purge() {
             .expect("papier");
 
         // The changes wait for the structure, and are applied once.
-        let pending = store
-            .pending_survey_changes(&[a.clone(), b.clone()])
-            .await
-            .expect("en attente");
+        let pending = store.pending_survey_changes().await.expect("en attente");
         assert_eq!(
             pending.iter().map(|p| p.id.as_str()).collect::<Vec<_>>(),
             [id2.as_str()]
@@ -182,7 +179,7 @@ async fn a_survey_s_answers_links_changes_and_purge() {
         assert_eq!(now.place.extras.step_free_access, Some(true));
         assert!(
             store
-                .pending_survey_changes(std::slice::from_ref(&a))
+                .pending_survey_changes()
                 .await
                 .expect("vide")
                 .is_empty()
