@@ -1408,3 +1408,30 @@ test('enquêtes : un partenaire répond seul par son lien sur un téléphone, co
   assert.ok((await desk.$$('table:has(caption), table')).length >= 1);
   await checkA11y(desk, 'les échanges de matériel');
 });
+
+test('carte interactive : la couche du territoire sous les lieux, chaque commune colorée comme sur la page', async () => {
+  const page = await newPage();
+  // Without an account, no layer is offered.
+  await page.goto(`${BASE}/carte?couche=acces&zone=54`);
+  assert.equal(await page.$('#couche'), null);
+  assert.equal(await page.$('#couche-data'), null);
+  await signIn(page, 'coordination@demo.maillage.example');
+  await page.goto(`${BASE}/carte?couche=acces&zone=54`);
+  await page.waitForSelector('.leaflet-overlay-pane path.commune');
+  const api = await (await page.request.get(`${BASE}/api/v1/territoire?zone=54`)).json();
+  const classes = await page.$$eval('.leaflet-overlay-pane path.commune', (paths) => paths.map((p) => p.getAttribute('class').split(' ').find((c) => c !== 'commune' && !c.startsWith('leaflet'))));
+  assert.equal(classes.length, api.nombre_communes, 'une forme par commune');
+  const any = api.couverture.find((k) => k.aide === 'toute-aide');
+  assert.equal(classes.filter((c) => c === 'dans-la-commune').length, any.communes_avec_lieu);
+  assert.equal(classes.filter((c) => c === 'a-portee').length, any.communes_a_portee);
+  // The legend beside the map says the same counts; the places stay on top.
+  const legend = await page.$$eval('.layer-legend ul.legend li', (lis) => lis.map((li) => li.textContent.trim()));
+  assert.ok(legend.some((l) => l.startsWith('dans la commune') && l.includes(`(${any.communes_avec_lieu} communes)`)), legend.join(' | '));
+  assert.ok((await page.$$('.leaflet-marker-pane .leaflet-marker-icon, .leaflet-marker-pane .marker-cluster')).length > 0, 'les lieux par-dessus');
+  await checkA11y(page, 'la carte avec la couche du territoire');
+  // Another layer: the fragility bands.
+  await page.goto(`${BASE}/carte?couche=fragilite&zone=54`);
+  await page.waitForSelector('.leaflet-overlay-pane path.commune');
+  const bands = await page.$$eval('.leaflet-overlay-pane path.commune', (paths) => paths.map((p) => p.getAttribute('class')));
+  assert.ok(bands.every((c) => /fragilite-[1-5]/.test(c)), [...new Set(bands)].slice(0, 5).join(' '));
+});

@@ -39,6 +39,23 @@
       }
     })
     : window.L.featureGroup();
+  // A territory's layer (issue #20): the communes coloured as on the territory's page, under
+  // the places; the legend and the table are on the pages themselves.
+  var layerData = document.getElementById('couche-data');
+  var layer = null;
+  if (layerData) {
+    try {
+      layer = window.L.geoJSON(JSON.parse(layerData.textContent || '{}'), {
+        style: function (f) {
+          return { fillColor: f.properties.couleur, fillOpacity: 0.6, color: '#4a5260', weight: 0.6 };
+        },
+        onEachFeature: function (f, l) {
+          l.options.className = 'commune ' + f.properties.classe;
+          l.bindTooltip(document.createTextNode(f.properties.libelle), { sticky: true });
+        }
+      }).addTo(map);
+    } catch (e) { layer = null; }
+  }
   places.forEach(function (p) {
     var popup = document.createElement('div');
     var link = document.createElement('a');
@@ -51,7 +68,9 @@
     group.addLayer(window.L.marker([p.lat, p.lon], { icon: icon, title: p.nom, alt: p.nom }).bindPopup(popup));
   });
   map.addLayer(group);
-  if (places.length > 0) {
+  if (layer && layer.getLayers().length > 0) {
+    map.fitBounds(layer.getBounds(), { padding: [10, 10] });
+  } else if (places.length > 0) {
     map.fitBounds(group.getBounds(), { padding: [20, 20], maxZoom: 15 });
   } else {
     map.setView([46.6, 2.4], 5);

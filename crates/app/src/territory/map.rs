@@ -257,6 +257,75 @@ fn path(projection: &Projection, outline: &geo_types::MultiPolygon<f64>, toleran
     d
 }
 
+/// Communes drawn on the interactive map at most (a région; the country would weigh tens of
+/// megabytes: the page's SVG map stays for it).
+pub const MAX_LAYER_COMMUNES: usize = 6_000;
+
+/// The map's communes as GeoJSON (longitude, latitude), for the interactive map of the
+/// directory: each feature with its INSEE code, name, class, colour and words, outlines thinned
+/// like the drawing's (a tenth of a kilometre or so for a département, more for a région).
+pub fn geojson(map: &Choropleth, contours: &Contours) -> serde_json::Value {
+    let tolerance = if map.communes.len() <= 2_000 {
+        0.0015
+    } else {
+        0.006
+    };
+    let round = |v: f64| (v * 10_000.0).round() / 10_000.0;
+    let features: Vec<serde_json::Value> = map
+        .communes
+        .iter()
+        .filter_map(|c| {
+            let shape = contours.get(&c.insee_code)?;
+            let polygons: Vec<Vec<Vec<[f64; 2]>>> = shape
+                .outline
+                .0
+                .iter()
+                .map(|p| {
+                    std::iter::once(p.exterior())
+                        .chain(p.interiors())
+                        .map(|ring| {
+                            let mut kept: Vec<[f64; 2]> = Vec::new();
+                            for q in ring.0.iter() {
+                                let far = kept.last().is_none_or(|l: &[f64; 2]| {
+                                    (q.x - l[0]).hypot(q.y - l[1]) >= tolerance
+                                });
+                                if far {
+                                    kept.push([round(q.x), round(q.y)]);
+                                }
+                            }
+                            if kept.len() < 3 {
+                                kept = ring
+                                    .0
+                                    .iter()
+                                    .take(3)
+                                    .map(|q| [round(q.x), round(q.y)])
+                                    .collect();
+                            }
+                            // A ring closes on its first point.
+                            if let Some(first) = kept.first().copied() {
+                                kept.push(first);
+                            }
+                            kept
+                        })
+                        .collect()
+                })
+                .collect();
+            Some(serde_json::json!({
+                "type": "Feature",
+                "properties": {
+                    "code": c.insee_code,
+                    "nom": c.name,
+                    "classe": c.class,
+                    "couleur": fill(c.class),
+                    "libelle": c.title,
+                },
+                "geometry": {"type": "MultiPolygon", "coordinates": polygons},
+            }))
+        })
+        .collect();
+    serde_json::json!({"type": "FeatureCollection", "features": features})
+}
+
 #[cfg(test)]
 mod tests {
     use super::{Projection, path};

@@ -364,6 +364,30 @@ impl App {
         self.territory_with(actor, query, Maps::Asked).await
     }
 
+    /// A layer of the zone for the directory's interactive map: the page's map as GeoJSON,
+    /// with the territory it was drawn from (for its legend). Zones over
+    /// [`map::MAX_LAYER_COMMUNES`] communes are refused (the page's SVG map shows them).
+    pub async fn territory_layer(
+        &self,
+        actor: Option<&Actor>,
+        query: &TerritoryQuery,
+    ) -> Result<(Territory, serde_json::Value), AppError> {
+        let t = self.territory_with(actor, query, Maps::Asked).await?;
+        if t.map.communes.len() > map::MAX_LAYER_COMMUNES {
+            return Err(AppError::TooLarge(format!(
+                "{} communes : la carte interactive en montre {} au plus ; la page du territoire dessine toutes les autres",
+                t.map.communes.len(),
+                map::MAX_LAYER_COMMUNES
+            )));
+        }
+        let contours = self.contours().await?;
+        let map = t.map.clone();
+        let json = tokio::task::spawn_blocking(move || map::geojson(&map, &contours))
+            .await
+            .map_err(|e| AppError::Invalid(format!("couche interrompue : {e}")))?;
+        Ok((t, json))
+    }
+
     /// The same with the maps of every layer (the diagnosis).
     pub(crate) async fn territory_all_maps(
         &self,

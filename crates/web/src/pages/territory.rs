@@ -39,11 +39,11 @@ const TABLE_ROWS: usize = 500;
 const WHITE_ROWS: usize = 100;
 
 /// A class of the map's legend, with its table row.
-struct LegendRow {
-    slug: &'static str,
-    label: &'static str,
-    communes: usize,
-    population: u64,
+pub(super) struct LegendRow {
+    pub(super) slug: &'static str,
+    pub(super) label: &'static str,
+    pub(super) communes: usize,
+    pub(super) population: u64,
 }
 
 #[derive(Template)]
@@ -157,6 +157,16 @@ fn bands_legend(
         .collect()
 }
 
+/// The legend of a layer's map, class by class with its communes and people (the page's and
+/// the interactive map's).
+pub(super) fn legend_of(layer: Layer, map: &Choropleth, view: &TerritoryView) -> Vec<LegendRow> {
+    match layer {
+        Layer::Access => legend(view),
+        Layer::Fragility => bands_legend(&maillage_domain::fragility::BANDS, map, view),
+        Layer::Needs => bands_legend(&NEEDS_BANDS, map, view),
+    }
+}
+
 fn legend(view: &TerritoryView) -> Vec<LegendRow> {
     [
         Access::InCommune,
@@ -201,11 +211,9 @@ async fn page(
             Err(e) => return Err(e.into()),
         }
     };
-    let legend = match (&view, layer) {
-        (None, _) => Vec::new(),
-        (Some(v), Layer::Access) => legend(v),
-        (Some(v), Layer::Fragility) => bands_legend(&maillage_domain::fragility::BANDS, &map, v),
-        (Some(v), Layer::Needs) => bands_legend(&NEEDS_BANDS, &map, v),
+    let legend = match &view {
+        None => Vec::new(),
+        Some(v) => legend_of(layer, &map, v),
     };
     let chosen = view.as_ref().map_or("", |v| v.help);
     let origins_chart = view

@@ -138,6 +138,9 @@ pub(super) async fn call(row: &Row, caller: Caller, world: &World) -> Call {
             c.uri = format!("/signalements/{}/traiter", ids.report_a);
             c.payload = form(&[("fait", "Horaires corrigés")]);
         }
+        ("GET", "/carte", "couche du territoire (zone 54)") => {
+            c.uri = uri("/carte?couche=acces&zone=54")
+        }
         ("GET", "/carte", _) => c.uri = uri("/carte?q=alpha"),
         ("GET", "/export", _) => c.uri = uri("/export?format=csv"),
         ("GET", "/import", _) => {}

@@ -28,6 +28,7 @@ pub(super) const ROWS: &[Row] = &[
     ("GET",    "/signalements",                        "signalement sur le lieu de A",      "401    ok     hidden ok     hidden ok"),
     ("POST",   "/signalements/{id}/traiter",           "signalement sur le lieu de A",      "401    redir  403    redir  403    redir"),
     ("GET",    "/carte",                               "",                                  "ok     ok     ok     ok     ok     ok"),
+    ("GET",    "/carte",                               "couche du territoire (zone 54)",    "ok     ok     ok     ok     ok     ok"),
     ("GET",    "/export",                              "",                                  "ok     ok     ok     ok     ok     ok"),
     ("GET",    "/import",                              "",                                  "401    403    403    ok     ok     ok"),
     // (Through the page, an import's outcome is its job's: the report page's status.)

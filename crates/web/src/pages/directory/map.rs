@@ -49,6 +49,28 @@ struct MapPage {
     query_string: String,
     errors: Vec<String>,
     truncated: bool,
+    /// Signed-in viewers may lay a territory's layer under the places.
+    may_layer: bool,
+    layer: LayerAsked,
+    layers: Vec<(&'static str, &'static str)>,
+    /// The layer's communes as GeoJSON (safe inside its `<script>` element), its legend, or
+    /// why it is not drawn.
+    layer_data: String,
+    layer_title: String,
+    legend: Vec<crate::pages::territory::LegendRow>,
+    layer_error: Option<String>,
+}
+
+/// A territory's layer under the places (issue #20): what it colours and where, as on the
+/// territory's page.
+#[derive(serde::Deserialize, Default, Clone)]
+#[serde(default)]
+struct LayerAsked {
+    /// `acces`, `fragilite`, `besoins` (empty: no layer).
+    couche: String,
+    zone: String,
+    portee: String,
+    aide: String,
 }
 
 /// JSON that cannot close its `<script>` element nor start markup.
@@ -74,7 +96,38 @@ async fn map(
     AxState(state): AxState<State>,
     viewer: Viewer,
     Query(asked): Query<PlaceQuery>,
+    Query(layer): Query<LayerAsked>,
 ) -> Result<Response, PageError> {
+    let may_layer = state.app.may(
+        viewer.actor(),
+        &maillage_domain::policy::Action::ViewTerritory,
+    );
+    let (mut layer_data, mut layer_title, mut legend, mut layer_error) =
+        (String::new(), String::new(), Vec::new(), None);
+    if may_layer && !layer.couche.is_empty() && !layer.zone.trim().is_empty() {
+        let q = maillage_app::territory::TerritoryQuery {
+            zone: layer.zone.clone(),
+            reach: layer.portee.clone(),
+            help: layer.aide.clone(),
+            layer: layer.couche.clone(),
+        };
+        match state.app.territory_layer(viewer.actor(), &q).await {
+            Ok((t, json)) => {
+                legend = crate::pages::territory::legend_of(t.layer, &t.map, &t.view);
+                layer_title = format!("{} — {}", t.layer.label(), t.view.zone);
+                layer_data = script_safe_json(&json);
+            }
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    maillage_app::ErrorKind::Invalid | maillage_app::ErrorKind::TooLarge
+                ) =>
+            {
+                layer_error = Some(e.to_string())
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
     let mut p = state.app.place_search(&asked);
     p.query.offset = 0;
     p.query.limit = MAX_MARKERS;
@@ -113,6 +166,16 @@ async fn map(
         tiles: tiles.clone(),
         query_string: p.query_string,
         errors: p.errors,
+        may_layer,
+        layers: maillage_app::territory::Layer::ALL
+            .into_iter()
+            .map(|l| (l.slug(), l.label()))
+            .collect(),
+        layer,
+        layer_data,
+        layer_title,
+        legend,
+        layer_error,
     });
     // This page alone runs scripts (its own and the map library), and shows tiles.
     let tile_origin = tile_origin(&tiles);
