@@ -49,6 +49,25 @@ pub struct ImportSummary {
     pub report: String,
 }
 
+/// The one statement that rewrites a place's content and structure, on a pool or inside a
+/// transaction (`&mut *tx`): `write_place!(executor, place, organisation_id, data, at, by)`.
+macro_rules! write_place {
+    ($executor:expr, $place:expr, $organisation:expr, $data:expr, $at:expr, $by:expr) => {
+        sqlx::query("UPDATE places SET organisation_id = $2, name = $3, insee_code = $4, departement = $5, updated_on = $6, data = $7, modified_at = $8, modified_by = $9 WHERE id = $1")
+            .bind(&$place.id)
+            .bind($organisation)
+            .bind(&$place.name)
+            .bind(&$place.insee_code)
+            .bind($place.departement())
+            .bind($place.updated_on.to_string())
+            .bind($data)
+            .bind($at)
+            .bind($by)
+            .execute($executor)
+    };
+}
+pub(crate) use write_place;
+
 pub(crate) fn place_json(place: &Place) -> Result<String> {
     serde_json::to_string(place).map_err(corrupt)
 }
@@ -203,20 +222,7 @@ impl Store {
         let data = place_json(place)?;
         let at = now();
         on_pool!(self, pool => {
-            let done = sqlx::query(
-                "UPDATE places SET organisation_id = $2, name = $3, insee_code = $4, departement = $5, updated_on = $6, data = $7, modified_at = $8, modified_by = $9 WHERE id = $1",
-            )
-            .bind(&place.id)
-            .bind(organisation_id)
-            .bind(&place.name)
-            .bind(&place.insee_code)
-            .bind(place.departement())
-            .bind(place.updated_on.to_string())
-            .bind(&data)
-            .bind(&at)
-            .bind(by)
-            .execute(pool)
-            .await?;
+            let done = write_place!(pool, place, organisation_id, &data, &at, by).await?;
             Ok(done.rows_affected() == 1)
         })
     }

@@ -504,17 +504,7 @@ impl Store {
             if claimed.rows_affected() == 0 {
                 return Ok(false);
             }
-            sqlx::query("UPDATE places SET organisation_id = $2, name = $3, insee_code = $4, departement = $5, updated_on = $6, data = $7, modified_at = $8, modified_by = NULL WHERE id = $1")
-                .bind(&place.id)
-                .bind(organisation_id)
-                .bind(&place.name)
-                .bind(&place.insee_code)
-                .bind(place.departement())
-                .bind(place.updated_on.to_string())
-                .bind(&data)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
+            crate::directory::write_place!(&mut *tx, place, organisation_id, &data, now, None::<&str>).await?;
             tx.commit().await?;
             Ok(true)
         })

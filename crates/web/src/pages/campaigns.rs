@@ -5,14 +5,15 @@ use askama::Template;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State as AxState};
-use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use chrono::Utc;
 use maillage_domain::campaigns::{CampaignTally, RequestStatus};
 use maillage_domain::french;
 
-use super::{Chrome, FormMode, PlaceInput, form_page, form_values, place_from_form, render};
+use super::{
+    Chrome, FormMode, PlaceInput, date_of, form_page, form_values, place_from_form, private, render,
+};
 use crate::PageError;
 use crate::State;
 use crate::auth::Viewer;
@@ -34,27 +35,6 @@ pub fn routes() -> Router<State> {
             "/mise-a-jour/{token}/corriger",
             get(link_form).post(link_correct),
         )
-}
-
-/// Pages opened by a personal link are never cached nor indexed.
-fn private(mut r: Response) -> Response {
-    let h = r.headers_mut();
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    h.insert(
-        header::HeaderName::from_static("x-robots-tag"),
-        HeaderValue::from_static("noindex"),
-    );
-    r
-}
-
-fn date_of(stamp: &str) -> String {
-    chrono::DateTime::parse_from_rfc3339(stamp)
-        .map(|d| {
-            d.with_timezone(&chrono::Local)
-                .format("%d/%m/%Y")
-                .to_string()
-        })
-        .unwrap_or_default()
 }
 
 struct CampaignRow {

@@ -189,6 +189,31 @@ pub fn message_page(status: StatusCode, message: &str) -> Response {
     response
 }
 
+/// Pages opened by a personal link (campaigns, surveys) are never cached nor indexed.
+fn private(mut r: Response) -> Response {
+    let h = r.headers_mut();
+    h.insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
+    h.insert(
+        axum::http::header::HeaderName::from_static("x-robots-tag"),
+        axum::http::HeaderValue::from_static("noindex"),
+    );
+    r
+}
+
+/// The day of a stored instant (RFC 3339), in the local time zone: « 04/12/2026 ».
+fn date_of(stamp: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(stamp)
+        .map(|d| {
+            d.with_timezone(&chrono::Local)
+                .format("%d/%m/%Y")
+                .to_string()
+        })
+        .unwrap_or_default()
+}
+
 pub fn routes() -> Router<State> {
     Router::new()
         .route("/", get(search))

@@ -8,7 +8,7 @@ use askama::Template;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State as AxState};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use chrono::Utc;
@@ -20,7 +20,7 @@ use maillage_domain::surveys::{
     answer_fields,
 };
 
-use super::{Chrome, render};
+use super::{Chrome, date_of, private, render};
 use crate::PageError;
 use crate::State;
 use crate::auth::Viewer;
@@ -51,27 +51,6 @@ pub fn routes() -> Router<State> {
         )
         .route("/questionnaire/{token}", get(link_form).post(link_answer))
         .route("/questionnaire/{token}/fiche", post(link_decide))
-}
-
-/// Pages opened by a personal link are never cached nor indexed.
-fn private(mut r: Response) -> Response {
-    let h = r.headers_mut();
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    h.insert(
-        header::HeaderName::from_static("x-robots-tag"),
-        HeaderValue::from_static("noindex"),
-    );
-    r
-}
-
-fn date_of(stamp: &str) -> String {
-    chrono::DateTime::parse_from_rfc3339(stamp)
-        .map(|d| {
-            d.with_timezone(&chrono::Local)
-                .format("%d/%m/%Y")
-                .to_string()
-        })
-        .unwrap_or_default()
 }
 
 fn day_of(iso: &str) -> String {
