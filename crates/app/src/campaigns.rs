@@ -131,19 +131,7 @@ impl App {
                 "aucun lieu de votre territoire ne correspond : rien à envoyer".into(),
             ));
         }
-        let territory = actor
-            .map(|a| {
-                if a.territory.is_empty() {
-                    "tout l'annuaire".to_string()
-                } else {
-                    a.territory
-                        .iter()
-                        .map(|t| t.code().to_string())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                }
-            })
-            .unwrap_or_default();
+        let territory = crate::territory_words(actor);
         let scope_label = match scope {
             CampaignScope::All => format!("{territory} · toutes les fiches ({})", places.len()),
             CampaignScope::NotFresh => format!(

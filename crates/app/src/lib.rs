@@ -277,6 +277,24 @@ pub fn today() -> NaiveDate {
     chrono::Local::now().date_naive()
 }
 
+/// A coordinator's territory in words, for what they start over it (a campaign, a survey):
+/// its codes, or « tout l'annuaire » for an administrator.
+pub(crate) fn territory_words(actor: Option<&Actor>) -> String {
+    actor
+        .map(|a| {
+            if a.territory.is_empty() {
+                "tout l'annuaire".to_string()
+            } else {
+                a.territory
+                    .iter()
+                    .map(|t| t.code().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            }
+        })
+        .unwrap_or_default()
+}
+
 pub fn location_of(place: &Place, organisation_id: Option<&str>) -> Location {
     Location {
         organisation_id: organisation_id.map(str::to_string),

@@ -252,8 +252,17 @@ impl App {
         let zone = if form.zone.trim().is_empty() {
             None
         } else {
-            let codes = self.resolve_zone_input(&form.zone)?;
-            Some(self.zone_plan(&codes)?)
+            // Names are matched against the referential: off the async threads.
+            let app = self.clone();
+            let input = form.zone.clone();
+            Some(
+                tokio::task::spawn_blocking(move || {
+                    let codes = app.resolve_zone_input(&input)?;
+                    app.zone_plan(&codes)
+                })
+                .await
+                .map_err(|e| AppError::Invalid(format!("zone interrompue : {e}")))??,
+            )
         };
         let places: Vec<StoredPlace> = self
             .store
@@ -294,19 +303,7 @@ impl App {
             .collect();
         let where_ = match &zone {
             Some(z) => z.label.clone(),
-            None => actor
-                .map(|a| {
-                    if a.territory.is_empty() {
-                        "tout l'annuaire".to_string()
-                    } else {
-                        a.territory
-                            .iter()
-                            .map(|t| t.code().to_string())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    }
-                })
-                .unwrap_or_default(),
+            None => crate::territory_words(actor),
         };
         let new = NewSurvey {
             kind,

@@ -334,18 +334,6 @@ impl Store {
         })
     }
 
-    pub async fn survey_invitation(&self, id: &str) -> Result<Option<SurveyInvitation>> {
-        let sql = concat!(
-            "SELECT ",
-            invitation_columns!(),
-            " FROM survey_invitations i WHERE i.id = $1"
-        );
-        on_pool!(self, pool => {
-            let row = sqlx::query(sql).bind(id).fetch_optional(pool).await?;
-            row.as_ref().map(decode_invitation).transpose()
-        })
-    }
-
     /// What a personal link opens (`None`: no such link, or it was replaced).
     pub async fn survey_link(&self, token: &str) -> Result<Option<SurveyLink>> {
         let sql = concat!(
