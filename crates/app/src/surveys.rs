@@ -994,14 +994,10 @@ impl App {
         in_zone: impl Fn(&StoredPlace) -> bool,
     ) -> Result<Vec<ZoneSurvey>, AppError> {
         let mut out = Vec::new();
+        // Newest first: the first survey of each kind with answers in the zone is kept.
+        let surveys = self.store.surveys().await?;
         for kind in SurveyKind::ALL {
-            for survey in self
-                .store
-                .surveys()
-                .await?
-                .into_iter()
-                .filter(|s| s.kind == kind)
-            {
+            for survey in surveys.iter().filter(|s| s.kind == kind) {
                 let invitations = self.store.survey_invitations(&survey.id).await?;
                 let places: HashMap<String, StoredPlace> = self
                     .places_by_id(invitations.iter().map(|i| i.place_id.clone()))

@@ -716,11 +716,12 @@ fn choice<'a>(choices: &'a [Choice], slug: &str) -> Option<&'a Choice> {
     choices.iter().find(|c| c.slug == slug)
 }
 
+/// A free text as kept: line breaks stay, every other control character (`\r` included)
+/// becomes a space, the ends trimmed.
 fn clean_text(raw: &str) -> String {
     raw.chars()
         .map(|c| if c.is_control() && c != '\n' { ' ' } else { c })
         .collect::<String>()
-        .replace("\r", "")
         .trim()
         .to_string()
 }

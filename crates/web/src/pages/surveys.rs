@@ -625,9 +625,19 @@ async fn dashboard_page(
     viewer: &Viewer,
     id: &str,
     notice: Option<String>,
-    new_link: Option<(String, String)>,
+    // A link just made: (its invitation, its address).
+    made: Option<(&str, String)>,
 ) -> Result<Response, PageError> {
     let d = state.app.survey_dashboard(viewer.actor(), id).await?;
+    let new_link = made.map(|(invitation, url)| {
+        let place = d
+            .rows
+            .iter()
+            .find(|r| r.invitation.id == invitation)
+            .map(|r| r.place.place.name.clone())
+            .unwrap_or_default();
+        (place, url)
+    });
     let s = &d.summary.survey;
     let answered_places = d.rows.iter().filter(|r| r.answers > 0).count();
     Ok(render(&DashboardPage {
@@ -722,15 +732,8 @@ async fn renew_link(
         .app
         .renew_survey_link(viewer.actor(), &id, &asked.invitation)
         .await?;
-    let d = state.app.survey_dashboard(viewer.actor(), &id).await?;
-    let place = d
-        .rows
-        .iter()
-        .find(|r| r.invitation.id == asked.invitation)
-        .map(|r| r.place.place.name.clone())
-        .unwrap_or_default();
     let url = format!("{}/questionnaire/{token}", state.app.public_url);
-    let r = dashboard_page(&state, &viewer, &id, None, Some((place, url))).await?;
+    let r = dashboard_page(&state, &viewer, &id, None, Some((&asked.invitation, url))).await?;
     Ok(private(r))
 }
 
