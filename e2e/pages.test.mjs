@@ -1405,7 +1405,21 @@ test('enquêtes : un partenaire répond seul par son lien sur un téléphone, co
   assert.equal(neededAfter, apiComputers.demande_par + 1);
   // The exchanges of equipment: proposals nearest first, each with its distance.
   await desk.goto(`${BASE}/territoire/enquetes/${surveyId}/echanges`);
-  assert.ok((await desk.$$('table:has(caption), table')).length >= 1);
+  const proposals = await desk.$$eval('div[aria-label="Rapprochements proposés"] tbody tr', (trs) => trs
+    .map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent.trim())));
+  // The demo's partners need computers others give: each proposal names both places and
+  // their distance, at most three givers per need and equipment, nearest first.
+  assert.ok(proposals.length > 0, 'des rapprochements proposés');
+  assert.ok(proposals.every((p) => p[1] !== p[2] && /^\d+(,\d)? km$|^distance inconnue$/.test(p[3])), JSON.stringify(proposals.slice(0, 3)));
+  const perNeed = new Map();
+  for (const p of proposals) {
+    const key = `${p[0]}|${p[1]}`;
+    const km = p[3] === 'distance inconnue' ? Infinity : Number(p[3].replace(' km', '').replace(',', '.'));
+    const seen = perNeed.get(key) ?? [];
+    if (seen.length > 0) assert.ok(seen[seen.length - 1] <= km, `plus proche d'abord : ${key}`);
+    perNeed.set(key, [...seen, km]);
+  }
+  assert.ok([...perNeed.values()].every((list) => list.length <= 3), 'trois donneurs au plus par besoin');
   await checkA11y(desk, 'les échanges de matériel');
 });
 
