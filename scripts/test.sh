@@ -263,6 +263,30 @@ assert scores == {"54395": 3.5, "54528": 3.5}, scores
 assert v["fragilite"]["sources"] == ["Essai (2 communes)"], v["fragilite"]["sources"]
 PY
 
+step "Échanges : data·inclusion v1, vérifié par les modèles du paquet de référence"
+# The directory (the demo and the PACA file, whose unknown dates data·inclusion refuses) as
+# data·inclusion structures and services, checked by the package's own pydantic models,
+# warnings included (scripts/check-data-inclusion.py).
+"$BIN" --database "$DB" export data-inclusion --output "$WORK/di" --source maillage-test 2> "$WORK/di.txt"
+"$ROOT/.venv/bin/python" scripts/check-data-inclusion.py "$WORK/di" --at-least 700
+# Read back into an empty base (SQLite) and into one that has other places (PostgreSQL):
+# every structure is a place again, with the usual report.
+"$BIN" --database "sqlite://$WORK/di.sqlite" import data-inclusion "$WORK/di" > "$WORK/di-import.txt"
+"$ROOT/.venv/bin/python" - "$WORK/di/structures.json" "$WORK/di-import.txt" <<'PY'
+import json, re, sys
+structures = len(json.load(open(sys.argv[1])))
+report = open(sys.argv[2]).read()
+created = int(re.search(r"Import terminé : (\d+) créé", report).group(1))
+assert created == structures, (created, structures)
+print(f"data·inclusion relu : {created} lieux recréés sur {structures} structures")
+PY
+"$BIN" --database "$PG_BASE/$PG_DB" import data-inclusion "$WORK/di" --source data-inclusion-test | grep -q "Import terminé"
+# The national demo (50,000 places) exported and checked the same way.
+"$BIN" --database "sqlite://$WORK/national.sqlite" demo --scale national >/dev/null
+"$BIN" --database "sqlite://$WORK/national.sqlite" export data-inclusion --output "$WORK/di-national" 2>/dev/null
+"$ROOT/.venv/bin/python" scripts/check-data-inclusion.py "$WORK/di-national" --at-least 50000
+rm -rf "$WORK/national.sqlite"* "$WORK/di-national"
+
 step "Arrêts brutaux (SIGKILL) pendant un import, un lot d'activités et des fusions (SQLite et PostgreSQL)"
 scripts/crash-safety.sh "$BIN" sqlite postgres
 

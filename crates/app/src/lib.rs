@@ -213,6 +213,10 @@ pub struct App {
     contours: Arc<tokio::sync::OnceCell<Arc<maillage_referential::contours::Contours>>>,
     /// The communes' indicators and their scores, read on first use after each import.
     fragility: Arc<tokio::sync::RwLock<Option<Arc<crate::territory::fragility::FragilityTable>>>>,
+    /// The directory's published files, for its current state.
+    publication: Arc<crate::directory::PublicationCache>,
+    /// The producer's name in data·inclusion files (`source`; `MAILLAGE_PRODUCTEUR`).
+    pub(crate) producer: String,
 }
 
 /// Places recently shown in results, decoded, so that popular pages of results do not go back
@@ -355,6 +359,8 @@ impl App {
             fragility: Arc::default(),
             private_links_checked: false,
             retention: Default::default(),
+            publication: Arc::default(),
+            producer: "maillage".into(),
         })
     }
 
@@ -400,8 +406,18 @@ impl App {
             catalogue: Arc::default(),
             stats: Default::default(),
             limits: Arc::default(),
+            publication: Arc::default(),
             ..self
         })
+    }
+
+    /// Names the producer of the data·inclusion files (their `source`, such as
+    /// « maillage-54 »); blank names are ignored.
+    pub fn with_producer(mut self, name: &str) -> Self {
+        if !name.trim().is_empty() {
+            self.producer = name.trim().to_string();
+        }
+        self
     }
 
     /// Keeps personal data for these delays.
@@ -413,6 +429,12 @@ impl App {
     /// The keeping delays in force.
     pub fn retention(&self) -> &maillage_domain::retention::Retention {
         &self.retention
+    }
+
+    /// The site's public address, for the links it writes (e-mail, published files).
+    pub fn with_public_url(mut self, public_url: &str) -> Self {
+        self.public_url = public_url.trim_end_matches('/').to_string();
+        self
     }
 
     /// Sends e-mail through this mailer, with links to this address.

@@ -181,6 +181,16 @@ pub fn check_watched(
 ) -> Result<Report, StandardError> {
     progress.stage("Lecture du fichier", None);
     let file = read::read(bytes)?;
+    check_read(file, ctx, progress)
+}
+
+/// Validates records already read (from a file of the standard, or turned into the standard's
+/// fields from another schema, such as data·inclusion's).
+pub fn check_read(
+    file: read::SourceFile,
+    ctx: &ValidationContext<'_>,
+    progress: &dyn maillage_domain::progress::Progress,
+) -> Result<Report, StandardError> {
     progress.check()?;
     let v1_ctx = ValidationContext {
         communes: ctx.communes,

@@ -4,6 +4,7 @@
 
 pub mod activity;
 pub mod check;
+pub mod data_inclusion;
 pub mod export;
 pub mod fragility;
 pub mod legacy;
@@ -11,7 +12,7 @@ pub mod library;
 pub mod read;
 pub mod watch;
 
-pub use check::{RecordReport, Report, check, check_watched};
+pub use check::{RecordReport, Report, check, check_read, check_watched};
 pub use export::ExportFormat;
 pub use read::{Format, Position, Version};
 

@@ -402,3 +402,199 @@ fn communes_of_real_files_are_all_resolved_and_never_wrongly() {
     unresolved.retain(|u| !known.contains(&u.as_str()));
     assert!(unresolved.is_empty(), "non résolues : {unresolved:?}");
 }
+
+mod data_inclusion {
+    use super::*;
+    use maillage_standard::data_inclusion::{self, Producer};
+
+    fn producer() -> Producer<'static> {
+        Producer {
+            source: "maillage-test",
+            public_url: "https://annuaire.exemple.fr",
+            today: chrono::NaiveDate::from_ymd_opt(2026, 12, 1).expect("date"),
+        }
+    }
+
+    fn paca() -> Vec<maillage_domain::Place> {
+        let bytes = std::fs::read(shared("data/dedup-paca/paca-646-after-dedup-v0.1.json"))
+            .expect("fichier réel présent");
+        places(&run(&bytes))
+    }
+
+    fn check_read(file: maillage_standard::read::SourceFile) -> Report {
+        let ctx = ValidationContext {
+            communes: referential(),
+            typologies: typologies(),
+            list_separator: '|',
+        };
+        maillage_standard::check_read(file, &ctx, &maillage_domain::progress::Silent)
+            .expect("lisible")
+    }
+
+    #[test]
+    fn a_real_directory_goes_to_data_inclusion_and_back_with_what_both_schemas_share() {
+        let original = paca();
+        assert!(original.len() > 500, "{}", original.len());
+        // Real files say `1970-01-01` for an unknown date, which data·inclusion refuses: without
+        // the day of the record in the directory, those places are left out, and said so.
+        let unknown = original
+            .iter()
+            .filter(|p| p.updated_on.to_string() == "1970-01-01")
+            .count();
+        assert!(unknown > 0);
+        let partial = data_inclusion::export(original.iter().map(|p| (p, None)), &producer());
+        assert_eq!(partial.structures.len(), original.len() - unknown);
+        assert!(partial.notes[0].starts_with(&format!("{unknown} lieu(x) non exporté(s)")));
+        let recorded = chrono::NaiveDate::from_ymd_opt(2026, 11, 30);
+        let out = data_inclusion::export(original.iter().map(|p| (p, recorded)), &producer());
+        assert_eq!(out.structures.len(), original.len(), "{:?}", out.notes);
+        let services: usize = original.iter().map(|p| p.services.len()).sum();
+        assert_eq!(out.services.len(), services);
+        // Every service belongs to a structure, ids are unique, publics follow the rule that
+        // « tous-publics » stands alone.
+        let ids: std::collections::HashSet<&str> =
+            out.structures.iter().map(|s| s.id.as_str()).collect();
+        assert_eq!(ids.len(), out.structures.len());
+        let service_ids: std::collections::HashSet<&str> =
+            out.services.iter().map(|s| s.id.as_str()).collect();
+        assert_eq!(service_ids.len(), out.services.len());
+        for s in &out.services {
+            assert!(ids.contains(s.structure_id.as_str()));
+            let publics = s.publics.as_deref().unwrap_or_default();
+            assert!(!publics.is_empty());
+            assert!(!publics.iter().any(|p| p == "tous-publics") || publics.len() == 1);
+            assert!(s.description.chars().count() >= 5);
+            assert!(
+                s.thematiques
+                    .as_deref()
+                    .unwrap_or_default()
+                    .iter()
+                    .any(|t| t.starts_with("numerique--"))
+            );
+        }
+        let structures = out.structures_json().expect("json");
+        let services = out.services_json().expect("json");
+        let file = data_inclusion::read(&structures, &services).expect("relu");
+        let report = check_read(file);
+        assert_eq!(report.invalid_count(), 0, "{}", report.to_text());
+        let back = places(&report);
+        assert_eq!(back.len(), original.len());
+        for (a, b) in original.iter().zip(&back) {
+            assert_eq!(a.id, b.id);
+            assert_eq!(a.name.trim().trim_end_matches('.').trim(), b.name);
+            assert_eq!(a.address, b.address);
+            assert_eq!(a.postcode, b.postcode);
+            assert_eq!(a.insee_code, b.insee_code);
+            assert_eq!(a.location, b.location);
+            assert_eq!(a.phone, b.phone);
+            if a.updated_on.to_string() == "1970-01-01" {
+                assert_eq!(Some(b.updated_on), recorded);
+            } else {
+                assert_eq!(a.updated_on, b.updated_on);
+            }
+            assert_eq!(a.services, b.services, "{}", a.id);
+            assert_eq!(a.publics, b.publics, "{}", a.id);
+            assert_eq!(a.fees, b.fees, "{}", a.id);
+            assert_eq!(a.emails.first(), b.emails.first());
+            assert_eq!(a.websites.first(), b.websites.first());
+        }
+    }
+
+    #[test]
+    fn the_official_example_as_data_inclusion_snapshot() {
+        let bytes = std::fs::read(shared("standard/exemple-valide.csv")).expect("exemple");
+        let places = places(&run(&bytes));
+        let out = data_inclusion::export(places.iter().map(|p| (p, None)), &producer());
+        insta::assert_snapshot!(
+            "data_inclusion_structures",
+            String::from_utf8(out.structures_json().expect("json")).expect("utf-8")
+        );
+        insta::assert_snapshot!(
+            "data_inclusion_services",
+            String::from_utf8(out.services_json().expect("json")).expect("utf-8")
+        );
+    }
+
+    #[test]
+    fn another_producers_file_keeps_digital_structures_and_says_what_it_left() {
+        let structures = br#"[
+          {"source": "dora", "id": "dora--1", "nom": "Espace numerique du centre social",
+           "date_maj": "2025-03-01", "commune": "Nancy", "code_postal": "54000",
+           "code_insee": "54395", "adresse": "3 rue Saint-Dizier", "siret": "21540395700018",
+           "courriel": "accueil@centre-social.fr", "reseaux_porteurs": ["conseillers-numeriques"]},
+          {"source": "dora", "id": "dora--2", "nom": "Mission locale", "date_maj": "2025-03-01",
+           "commune": "Nancy", "code_postal": "54000", "adresse": "1 place Stanislas"},
+          42,
+          {"source": "dora", "id": "dora--4", "nom": "Sans adresse", "date_maj": "2025-03-01"}
+        ]"#;
+        let services = br#"[
+          {"source": "dora", "structure_id": "dora--1", "id": "s1", "nom": "Accompagnement aux demarches en ligne",
+           "description": "Aide pour les demarches", "date_maj": "2025-03-01", "type": "accompagnement",
+           "thematiques": ["numerique--acceder-a-des-services-en-ligne"], "frais": "gratuit",
+           "publics": ["seniors"], "modes_accueil": ["en-presentiel", "a-distance"],
+           "modes_mobilisation": ["se-presenter", "telephoner"], "telephone": "03 83 00 00 00"},
+          {"source": "dora", "structure_id": "dora--1", "id": "s2", "nom": "Pret de materiel",
+           "description": "Pret", "date_maj": "2025-03-01", "type": "aide-materielle",
+           "thematiques": ["numerique--acquerir-un-equipement"], "frais": "payant"},
+          {"source": "dora", "structure_id": "dora--2", "id": "s3", "nom": "Recherche d'emploi",
+           "description": "Emploi", "date_maj": "2025-03-01",
+           "thematiques": ["trouver-un-emploi--repondre-a-des-offres-demploi"]},
+          {"source": "dora", "structure_id": "dora--4", "id": "s4", "nom": "Wifi", "description": "Wifi",
+           "date_maj": "2025-03-01", "thematiques": ["numerique--acceder-a-une-connexion-internet"]},
+          {"source": "dora", "structure_id": "inconnue", "id": "s5", "nom": "Orphelin",
+           "description": "Orphelin", "date_maj": "2025-03-01", "thematiques": ["numerique"]}
+        ]"#;
+        let file = data_inclusion::read(structures, services).expect("lisible");
+        let notes = file.notes.join("\n");
+        assert!(
+            notes.contains("1 structure(s) sans service numérique"),
+            "{notes}"
+        );
+        assert!(
+            notes.contains("1 service(s) sans structure connue"),
+            "{notes}"
+        );
+        let report = check_read(file);
+        // dora--1 is valid; 42 (record 3) and dora--4 (record 4, no address) are refused
+        // with their position; dora--2 is not a digital place.
+        assert_eq!(report.valid_count(), 1, "{}", report.to_text());
+        let errors = report.error_messages().join("\n");
+        assert!(errors.contains("enregistrement 3"), "{errors}");
+        assert!(errors.contains("enregistrement 4"), "{errors}");
+        let place = report
+            .valid()
+            .next()
+            .and_then(|r| r.place.clone())
+            .expect("lieu");
+        assert_eq!(place.id, "dora--1");
+        assert_eq!(place.insee_code.as_deref(), Some("54395"));
+        assert_eq!(
+            place.services,
+            [
+                maillage_domain::vocab::Service::AdministrativeProcedures,
+                maillage_domain::vocab::Service::SolidarityEquipment
+            ]
+        );
+        assert_eq!(place.publics, [maillage_domain::vocab::Public::Seniors]);
+        assert_eq!(
+            place.national_programmes,
+            [maillage_domain::vocab::NationalProgramme::DigitalAdvisors]
+        );
+        assert!(
+            place
+                .support_modes
+                .contains(&maillage_domain::vocab::SupportMode::Remote)
+        );
+        assert_eq!(place.phone.as_deref(), Some("+33383000000"));
+        assert_eq!(place.source.as_deref(), Some("dora"));
+    }
+
+    #[test]
+    fn unreadable_files_name_the_file_and_the_line() {
+        let err = data_inclusion::read(b"[\n{\"id\": }", b"[]").expect_err("illisible");
+        let text = err.to_string();
+        assert!(text.contains("structures.json, ligne 2"), "{text}");
+        let err = data_inclusion::read(b"[]", b"{}").expect_err("pas un tableau");
+        assert!(err.to_string().contains("services.json"), "{err}");
+    }
+}

@@ -10,5 +10,6 @@ mod library;
 mod mail;
 mod openapi;
 mod orientation;
+mod publication;
 mod route_matrix;
 mod trust;

@@ -393,7 +393,11 @@ pub fn generate(
                 rng.random_range(0..100),
                 rng.random_range(0..100)
             )),
-            courriels: Some(format!("contact@{}.example.org", slug(&name))),
+            // A label of a domain name has at most 63 characters.
+            courriels: Some(format!(
+                "contact@{}.example.org",
+                slug(&name).chars().take(63).collect::<String>().trim_end_matches('-')
+            )),
             horaires: Some((*pick(&mut rng, HOURS)).into()),
             presentation_resume: Some(format!(
                 "{} accueille les habitants de {} et des environs pour les aider avec le numérique.",

@@ -45,8 +45,43 @@ impl App {
         progress: &dyn maillage_domain::progress::Progress,
     ) -> Result<ImportResult, AppError> {
         allow(authorize(actor, &Action::ImportPlaces, today()))?;
-        let mut report =
-            maillage_standard::check_watched(bytes, &self.validation_context(), progress)?;
+        let report = maillage_standard::check_watched(bytes, &self.validation_context(), progress)?;
+        self.import_checked(actor, report, file_name, source, skip_invalid, progress)
+            .await
+    }
+
+    /// Imports files of data·inclusion v1 (`structures.json` and `services.json`): their
+    /// structures that offer digital help become places, through the same checks, rights,
+    /// report and provenance as a file of the standard. The provenance is `source`, else the
+    /// producer every structure names, else « data·inclusion ».
+    #[allow(clippy::too_many_arguments)]
+    pub async fn import_data_inclusion(
+        &self,
+        actor: Option<&Actor>,
+        structures: &[u8],
+        services: &[u8],
+        source: Option<&str>,
+        skip_invalid: bool,
+        progress: &dyn maillage_domain::progress::Progress,
+    ) -> Result<ImportResult, AppError> {
+        allow(authorize(actor, &Action::ImportPlaces, today()))?;
+        progress.stage("Lecture des fichiers data·inclusion", None);
+        let file = maillage_standard::data_inclusion::read(structures, services)?;
+        let report = maillage_standard::check_read(file, &self.validation_context(), progress)?;
+        self.import_checked(actor, report, "data·inclusion", source, skip_invalid, progress)
+            .await
+    }
+
+    /// Writes the valid records of a checked file, each asked of the policy.
+    async fn import_checked(
+        &self,
+        actor: Option<&Actor>,
+        mut report: Report,
+        file_name: &str,
+        source: Option<&str>,
+        skip_invalid: bool,
+        progress: &dyn maillage_domain::progress::Progress,
+    ) -> Result<ImportResult, AppError> {
         // Each row is checked against the importer's rights: the place it would update (found
         // by provenance or id, wherever it is) must be theirs to update, and so must its new
         // location; a refused row becomes an error of the report, with its reason.

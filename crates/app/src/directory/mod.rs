@@ -2,9 +2,12 @@
 
 mod edit;
 mod export;
+mod publication;
 mod query;
 
 pub use export::{ExportAsked, ExportFile};
+pub(crate) use publication::PublicationCache;
+pub use publication::{DataInclusionFiles, Publication, Published, PublishedFile};
 pub use query::{Choice, Group, PlaceQuery, PlaceSearch};
 mod import;
 mod search;

@@ -63,6 +63,16 @@ pub enum ExportWhat {
         #[arg(long)]
         output: Option<PathBuf>,
     },
+    /// L'annuaire au schéma data·inclusion v1 : `structures.json` (un lieu, une structure) et
+    /// `services.json` (une aide proposée, un service), écrits dans le dossier donné.
+    DataInclusion {
+        /// Dossier où écrire les deux fichiers (créé au besoin).
+        #[arg(long)]
+        output: PathBuf,
+        /// Nom du producteur (champ `source`), par défaut « maillage ».
+        #[arg(long, env = "MAILLAGE_PRODUCTEUR")]
+        source: Option<String>,
+    },
     Lieux {
         #[arg(long)]
         format: String,
@@ -78,6 +88,9 @@ pub enum ExportWhat {
 
 pub async fn run(global: &Global, what: &ExportWhat) -> Result<ExitCode> {
     match what {
+        ExportWhat::DataInclusion { output, source } => {
+            data_inclusion(global, output, source.as_deref()).await
+        }
         ExportWhat::Activites {
             format,
             output,
@@ -263,6 +276,45 @@ async fn activities(
             .map(|p| format!(" dans {}", p.display()))
             .unwrap_or_default(),
         started.elapsed().as_secs_f64()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn data_inclusion(
+    global: &Global,
+    output: &std::path::Path,
+    source: Option<&str>,
+) -> Result<ExitCode> {
+    let mut app = global
+        .app_for_writes()
+        .await?
+        .with_producer(source.unwrap_or_default());
+    if let Ok(url) = std::env::var("MAILLAGE_PUBLIC_URL") {
+        app = app.with_public_url(&url);
+    }
+    let files = app.export_data_inclusion(Some(&super::operator())).await?;
+    std::fs::create_dir_all(output)
+        .with_context(|| format!("création du dossier {}", output.display()))?;
+    for (name, bytes) in [
+        ("structures.json", &files.structures),
+        ("services.json", &files.services),
+    ] {
+        let path = output.join(name);
+        // Written beside, then renamed: a reader never sees half a file.
+        let partial = output.join(format!(".{name}.partiel"));
+        std::fs::write(&partial, bytes)
+            .with_context(|| format!("écriture de {}", partial.display()))?;
+        std::fs::rename(&partial, &path)
+            .with_context(|| format!("écriture de {}", path.display()))?;
+    }
+    for note in &files.notes {
+        eprintln!("Remarque : {note}");
+    }
+    eprintln!(
+        "data·inclusion : {} structure(s) et {} service(s) écrits dans {}",
+        files.structures_count,
+        files.services_count,
+        output.display()
     );
     Ok(ExitCode::SUCCESS)
 }

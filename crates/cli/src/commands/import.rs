@@ -22,6 +22,18 @@ pub enum ImportWhat {
         #[arg(long)]
         skip_invalid: bool,
     },
+    /// Les fichiers data·inclusion v1 d'un dossier : `structures.json` et `services.json`.
+    /// Les structures qui proposent une aide numérique deviennent des lieux (mêmes vérifications
+    /// et même rapport qu'un fichier du standard) ; les autres sont comptées et laissées.
+    DataInclusion {
+        dir: PathBuf,
+        /// Nom de la source (provenance) ; par défaut le champ `source` des structures.
+        #[arg(long)]
+        source: Option<String>,
+        /// Importe les lignes valides et signale les autres (sinon : tout ou rien).
+        #[arg(long)]
+        skip_invalid: bool,
+    },
     /// Les indicateurs des communes (fragilité numérique, population de 15 ans et plus) :
     /// CSV ou XLSX, une ligne par code INSEE (colonnes : docs/INDICATORS.md, « Territoire »).
     Indicateurs {
@@ -47,6 +59,29 @@ pub async fn run(global: &Global, what: &ImportWhat) -> Result<ExitCode> {
             source,
             skip_invalid,
         } => return indicators(global, file, source, *skip_invalid).await,
+        ImportWhat::DataInclusion {
+            dir,
+            source,
+            skip_invalid,
+        } => {
+            let structures = read_file(&dir.join("structures.json"))?;
+            let services = read_file(&dir.join("services.json"))?;
+            let watch = TerminalProgress::start();
+            watch.stage("Ouverture de la base et du référentiel", None);
+            let app = global.app_for_writes().await?;
+            let result = app
+                .import_data_inclusion(
+                    Some(&operator()),
+                    &structures,
+                    &services,
+                    source.as_deref(),
+                    *skip_invalid,
+                    watch.as_ref(),
+                )
+                .await;
+            watch.finish();
+            return outcome(result?);
+        }
     };
     let bytes = read_file(file)?;
     let watch = TerminalProgress::start();
@@ -67,7 +102,11 @@ pub async fn run(global: &Global, what: &ImportWhat) -> Result<ExitCode> {
         )
         .await;
     watch.finish();
-    let result = result?;
+    outcome(result?)
+}
+
+/// The report of an import, and its exit code.
+fn outcome(result: maillage_app::ImportResult) -> Result<ExitCode> {
     emit(result.report.to_text().trim_end())?;
     match result.outcome {
         Some(o) => {

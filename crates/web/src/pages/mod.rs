@@ -236,6 +236,17 @@ pub fn routes() -> Router<State> {
                 )),
         )
         .route("/export", get(export))
+        .route("/donnees", get(publication_page))
+        .route("/donnees/lieux.csv", get(published_csv))
+        .route("/donnees/lieux.json", get(published_json))
+        .route(
+            "/donnees/data-inclusion/structures.json",
+            get(published_structures),
+        )
+        .route(
+            "/donnees/data-inclusion/services.json",
+            get(published_services),
+        )
         .route("/admin", get(admin_page))
         .route("/admin/courriels", get(admin_mail_preview))
         .route("/admin/registre", get(admin::register_page))

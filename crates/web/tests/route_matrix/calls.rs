@@ -143,6 +143,13 @@ pub(super) async fn call(row: &Row, caller: Caller, world: &World) -> Call {
         }
         ("GET", "/carte", _) => c.uri = uri("/carte?q=alpha"),
         ("GET", "/export", _) => c.uri = uri("/export?format=csv"),
+        ("GET", "/donnees", _) => {}
+        ("GET", "/donnees/lieux.csv", _)
+        | ("GET", "/donnees/lieux.json", _)
+        | ("GET", "/donnees/data-inclusion/structures.json", _)
+        | ("GET", "/donnees/data-inclusion/services.json", _) => {
+            c.shows = Some(common::REFERENT_A_EMAIL.into())
+        }
         ("GET", "/import", _) => {}
         ("POST", "/import", case) => {
             c.payload = Payload::Multipart(vec![

@@ -30,6 +30,12 @@ pub(super) const ROWS: &[Row] = &[
     ("GET",    "/carte",                               "",                                  "ok     ok     ok     ok     ok     ok"),
     ("GET",    "/carte",                               "couche du territoire (zone 54)",    "ok     ok     ok     ok     ok     ok"),
     ("GET",    "/export",                              "",                                  "ok     ok     ok     ok     ok     ok"),
+    // Open data for harvesters (issue #21): public, and never the helpers' part of a place.
+    ("GET",    "/donnees",                             "",                                  "ok     ok     ok     ok     ok     ok"),
+    ("GET",    "/donnees/lieux.csv",                   "lieu de A (référent)",              "hidden hidden hidden hidden hidden hidden"),
+    ("GET",    "/donnees/lieux.json",                  "lieu de A (référent)",              "hidden hidden hidden hidden hidden hidden"),
+    ("GET",    "/donnees/data-inclusion/structures.json", "lieu de A (référent)",           "hidden hidden hidden hidden hidden hidden"),
+    ("GET",    "/donnees/data-inclusion/services.json", "lieu de A (référent)",             "hidden hidden hidden hidden hidden hidden"),
     ("GET",    "/import",                              "",                                  "401    403    403    ok     ok     ok"),
     // (Through the page, an import's outcome is its job's: the report page's status.)
     ("POST",   "/import",                              "fichier modifiant le lieu de A",    "401    403    403    ok     422    ok"),

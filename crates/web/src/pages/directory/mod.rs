@@ -7,7 +7,9 @@ mod form;
 mod import;
 pub(super) mod map;
 mod places;
+mod publication;
 
 pub(super) use form::*;
 pub(super) use import::*;
 pub use places::*;
+pub(super) use publication::*;

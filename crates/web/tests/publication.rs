@@ -1,0 +1,162 @@
+//! The open data for harvesters (issue #21) through the real router: the national standard
+//! and data·inclusion at stable addresses, with `ETag`/`Last-Modified`, `304` for a collector
+//! whose copy is current, and new contents as soon as the directory changes.
+
+use axum::Router;
+use axum::body::{Body, to_bytes};
+use axum::http::{Request, StatusCode, header};
+use maillage_domain::policy::Actor;
+use maillage_referential::Referential;
+use maillage_store::Store;
+use maillage_web::{App, Config, router};
+use tower::ServiceExt;
+
+fn operator() -> Actor {
+    Actor {
+        user_id: "test".into(),
+        administrator: true,
+        territory: Vec::new(),
+        memberships: Vec::new(),
+    }
+}
+
+fn example() -> Vec<u8> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/standard/exemple-valide.csv");
+    std::fs::read(path).expect("exemple officiel (../shared)")
+}
+
+async fn get(
+    app: &Router,
+    uri: &str,
+    headers: &[(header::HeaderName, &str)],
+) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+    let mut req = Request::builder().uri(uri);
+    for (name, value) in headers {
+        req = req.header(name, *value);
+    }
+    let resp = app
+        .clone()
+        .oneshot(req.body(Body::empty()).expect("requête"))
+        .await
+        .expect("réponse");
+    let status = resp.status();
+    let headers = resp.headers().clone();
+    let bytes = to_bytes(resp.into_body(), 50 << 20).await.expect("corps");
+    (status, headers, bytes.to_vec())
+}
+
+#[tokio::test]
+async fn harvesters_get_both_schemas_and_304_until_the_directory_changes() {
+    let store = Store::connect("sqlite::memory:").await.expect("base");
+    let referential = Referential::discover().expect("référentiel (scripts/setup.sh)");
+    let app = App::new(store, referential)
+        .await
+        .expect("app")
+        .with_public_url("https://annuaire.exemple.fr");
+    let imported = app
+        .import_file(
+            Some(&operator()),
+            &example(),
+            "exemple.csv",
+            Some("exemple"),
+            false,
+        )
+        .await
+        .expect("import");
+    let places = imported.outcome.expect("importé").created;
+    assert!(places > 0);
+    let web = router(app.clone(), Config::default());
+
+    let (status, headers, first) = get(&web, "/donnees/lieux.csv", &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    let first = String::from_utf8_lossy(&first).to_string();
+    assert!(first.contains("Anonymal"));
+    let etag = headers[header::ETAG].to_str().expect("etag").to_string();
+    let last_modified = headers[header::LAST_MODIFIED]
+        .to_str()
+        .expect("date")
+        .to_string();
+    assert!(etag.starts_with("W/\""), "{etag}");
+    assert!(last_modified.ends_with(" GMT"), "{last_modified}");
+    assert_eq!(headers[header::ACCESS_CONTROL_ALLOW_ORIGIN], "*");
+
+    // A collector whose copy is current gets 304 and no body, by tag or by date.
+    let (status, headers, body) = get(
+        &web,
+        "/donnees/lieux.csv",
+        &[(header::IF_NONE_MATCH, &etag)],
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_MODIFIED);
+    assert!(body.is_empty());
+    assert_eq!(headers[header::ETAG].to_str().ok(), Some(etag.as_str()));
+    let (status, ..) = get(
+        &web,
+        "/donnees/lieux.csv",
+        &[(header::IF_MODIFIED_SINCE, &last_modified)],
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_MODIFIED);
+    // Another tag, or an older date: the file.
+    let (status, ..) = get(
+        &web,
+        "/donnees/lieux.csv",
+        &[(header::IF_NONE_MATCH, "\"autre\"")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, ..) = get(
+        &web,
+        "/donnees/lieux.csv",
+        &[(header::IF_MODIFIED_SINCE, "Mon, 01 Jan 2024 00:00:00 GMT")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+
+    // data·inclusion: one structure per place, every service belongs to one of them.
+    let (status, _, structures) = get(&web, "/donnees/data-inclusion/structures.json", &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    let structures: Vec<serde_json::Value> = serde_json::from_slice(&structures).expect("json");
+    assert_eq!(structures.len(), places);
+    let (_, _, services) = get(&web, "/donnees/data-inclusion/services.json", &[]).await;
+    let services: Vec<serde_json::Value> = serde_json::from_slice(&services).expect("json");
+    assert!(!services.is_empty());
+    for s in &services {
+        assert!(structures.iter().any(|st| st["id"] == s["structure_id"]));
+        assert!(
+            s["lien_source"]
+                .as_str()
+                .is_some_and(|l| l.starts_with("https://annuaire.exemple.fr/lieux/"))
+        );
+    }
+    let (_, _, json) = get(&web, "/donnees/lieux.json", &[]).await;
+    assert_eq!(
+        serde_json::from_slice::<Vec<serde_json::Value>>(&json)
+            .expect("json")
+            .len(),
+        places
+    );
+
+    // The page says where everything is.
+    let (status, _, page) = get(&web, "/donnees", &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    let page = String::from_utf8_lossy(&page);
+    assert!(page.contains("https://annuaire.exemple.fr/donnees/data-inclusion/services.json"));
+
+    // A change to the directory: the old tag no longer matches, the new file has the change.
+    let id = structures[0]["id"].as_str().expect("id").to_string();
+    assert!(first.contains(&format!("\n{id},")));
+    app.delete_place(Some(&operator()), &id)
+        .await
+        .expect("suppression");
+    let (status, headers, body) = get(
+        &web,
+        "/donnees/lieux.csv",
+        &[(header::IF_NONE_MATCH, &etag)],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_ne!(headers[header::ETAG].to_str().ok(), Some(etag.as_str()));
+    assert!(!String::from_utf8_lossy(&body).contains(&format!("\n{id},")));
+}
