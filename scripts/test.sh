@@ -287,6 +287,31 @@ PY
 "$ROOT/.venv/bin/python" scripts/check-data-inclusion.py "$WORK/di-national" --at-least 50000
 rm -rf "$WORK/national.sqlite"* "$WORK/di-national"
 
+step "Déploiement : le binaire seul dans un dossier vide (référentiel, contours, gabarits et bibliothèques intégrés)"
+# Copied alone into an empty directory, away from the checkout: it loads the demo, serves it
+# (the map's libraries, the open data, readiness) and analyses a territory with its contours.
+ALONE="$(mktemp -d)"
+cp "$BIN" "$ALONE/maillage"
+(
+  cd "$ALONE"
+  unset MAILLAGE_REFERENTIAL MAILLAGE_ASSETS MAILLAGE_DATA_DIR MAILLAGE_DATABASE_URL
+  ./maillage --database "sqlite://$ALONE/demo.sqlite" demo > demo.txt
+  ./maillage --database "sqlite://$ALONE/demo.sqlite" territoire --zone 54 > territoire.txt
+  grep -q "Meurthe-et-Moselle (54) : 5[0-9][0-9] communes" territoire.txt
+  ./maillage --database "sqlite://$ALONE/demo.sqlite" serve --addr 127.0.0.1:18391 > serve.txt 2>&1 &
+  PID=$!
+  for _ in $(seq 1 100); do curl -sf http://127.0.0.1:18391/pret > pret.json 2>/dev/null && break; sleep 0.2; done
+  grep -q '"pret":true' pret.json
+  # (Each answer to a file: `grep -q` stopping early would make curl fail under pipefail.)
+  curl -sf http://127.0.0.1:18391/sante -o sante.txt && grep -q ok sante.txt
+  curl -sf "http://127.0.0.1:18391/?q=mediatheque" -o recherche.html && grep -q "Médiathèque" recherche.html
+  curl -sf http://127.0.0.1:18391/static/vendor/leaflet.js -o leaflet.js && grep -q "Leaflet" leaflet.js
+  curl -sf http://127.0.0.1:18391/donnees/lieux.csv -o lieux.csv && head -1 lieux.csv | grep -q "^id,pivot,nom"
+  kill "$PID"
+)
+rm -rf "$ALONE"
+echo "binaire seul : démo chargée et servie depuis un dossier vide"
+
 step "Arrêts brutaux (SIGKILL) pendant un import, un lot d'activités et des fusions (SQLite et PostgreSQL)"
 scripts/crash-safety.sh "$BIN" sqlite postgres
 

@@ -17,6 +17,7 @@ pub mod jobs;
 pub mod limits;
 pub mod mail;
 pub mod mandates;
+pub mod operations;
 pub mod organisations;
 pub mod orientation;
 pub mod quality;

@@ -113,8 +113,16 @@ impl Contours {
         Self::parse(&text)
     }
 
-    /// Looks for the file in the working directory and its parents.
+    /// The contours built into the binary; else the file in the working directory or its
+    /// parents (a build made before `scripts/setup.sh`).
     pub fn discover() -> Result<Self, ContoursError> {
+        if let Some(gz) = crate::embedded::CONTOURS {
+            let text = crate::inflate(gz).map_err(|source| ContoursError::Io {
+                path: PathBuf::from("(intégré au binaire)"),
+                source,
+            })?;
+            return Self::parse(&text);
+        }
         match crate::find_upwards(DEFAULT_PATH) {
             Some(path) => Self::load(&path),
             None => Err(ContoursError::Missing {

@@ -75,6 +75,24 @@ pub(crate) fn read(path: &Path) -> Result<String, Option<std::io::Error>> {
         .map_err(|e| (e.kind() != std::io::ErrorKind::NotFound).then_some(e))
 }
 
+/// The reference files built into the library at compile time (see `build.rs`), compressed.
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
+}
+
+/// The text of an embedded file.
+pub(crate) fn inflate(gz: &[u8]) -> Result<String, std::io::Error> {
+    use std::io::Read;
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(gz).read_to_string(&mut text)?;
+    Ok(text)
+}
+
+/// Whether the binary carries its reference files (built after `scripts/setup.sh`).
+pub fn embedded() -> bool {
+    embedded::COMMUNES.is_some() && embedded::CONTOURS.is_some()
+}
+
 /// `relative` in the working directory or the nearest of its parents that has it.
 pub(crate) fn find_upwards(relative: &str) -> Option<PathBuf> {
     let start = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
@@ -99,9 +117,17 @@ impl Referential {
         Self::parse(&text)
     }
 
-    /// Looks for the file in the working directory and its parents (so tests and commands
-    /// work from any folder of a checkout).
+    /// The referential built into the binary; else the file in the working directory or its
+    /// parents (a build made before `scripts/setup.sh`). A newer file is given with
+    /// [`Referential::load`] (`--referential`, `referentiel` in the configuration).
     pub fn discover() -> Result<Self, ReferentialError> {
+        if let Some(gz) = embedded::COMMUNES {
+            let text = inflate(gz).map_err(|source| ReferentialError::Io {
+                path: PathBuf::from("(intégré au binaire)"),
+                source,
+            })?;
+            return Self::parse(&text);
+        }
         match find_upwards(DEFAULT_PATH) {
             Some(path) => Self::load(&path),
             None => Err(ReferentialError::Missing {

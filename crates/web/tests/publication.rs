@@ -160,3 +160,31 @@ async fn harvesters_get_both_schemas_and_304_until_the_directory_changes() {
     assert_ne!(headers[header::ETAG].to_str().ok(), Some(etag.as_str()));
     assert!(!String::from_utf8_lossy(&body).contains(&format!("\n{id},")));
 }
+
+#[tokio::test]
+async fn supervisors_ask_liveness_and_readiness() {
+    let store = Store::connect("sqlite::memory:").await.expect("base");
+    let referential = Referential::discover().expect("référentiel");
+    let app = App::new(store, referential).await.expect("app");
+    app.import_file(Some(&operator()), &example(), "exemple.csv", None, false)
+        .await
+        .expect("import");
+    let web = router(app, Config::default());
+    let (status, _, body) = get(&web, "/sante", &[]).await;
+    assert_eq!(
+        (status, body.as_slice()),
+        (StatusCode::OK, b"ok\n".as_slice())
+    );
+    let (status, headers, body) = get(&web, "/pret", &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers[header::CACHE_CONTROL], "no-store");
+    let ready: serde_json::Value = serde_json::from_slice(&body).expect("json");
+    assert_eq!(ready["pret"], true);
+    assert_eq!(ready["base"], "ok");
+    assert_eq!(ready["moteur"], "SQLite");
+    assert!(ready["lieux_indexes"].as_u64().is_some_and(|n| n > 0));
+    assert_eq!(
+        ready["lieux_indexes"].as_i64(),
+        ready["lieux_en_base"].as_i64()
+    );
+}

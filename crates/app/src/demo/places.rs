@@ -396,7 +396,11 @@ pub fn generate(
             // A label of a domain name has at most 63 characters.
             courriels: Some(format!(
                 "contact@{}.example.org",
-                slug(&name).chars().take(63).collect::<String>().trim_end_matches('-')
+                slug(&name)
+                    .chars()
+                    .take(63)
+                    .collect::<String>()
+                    .trim_end_matches('-')
             )),
             horaires: Some((*pick(&mut rng, HOURS)).into()),
             presentation_resume: Some(format!(

@@ -68,8 +68,15 @@ impl App {
         progress.stage("Lecture des fichiers data·inclusion", None);
         let file = maillage_standard::data_inclusion::read(structures, services)?;
         let report = maillage_standard::check_read(file, &self.validation_context(), progress)?;
-        self.import_checked(actor, report, "data·inclusion", source, skip_invalid, progress)
-            .await
+        self.import_checked(
+            actor,
+            report,
+            "data·inclusion",
+            source,
+            skip_invalid,
+            progress,
+        )
+        .await
     }
 
     /// Writes the valid records of a checked file, each asked of the policy.

@@ -278,7 +278,31 @@ pub fn routes() -> Router<State> {
         .route("/static/{version}/{file}", get(crate::assets::versioned))
         .route("/accessibilite", get(accessibility))
         .route("/donnees-personnelles", get(privacy))
+        .route("/sante", get(liveness))
+        .route("/pret", get(readiness))
         .fallback(not_found)
+}
+
+/// `/sante`: the process answers (for a supervisor: restart it when this fails).
+async fn liveness() -> Response {
+    ([(axum::http::header::CACHE_CONTROL, "no-store")], "ok\n").into_response()
+}
+
+/// `/pret`: the instance can serve — its database answers and its search index is loaded
+/// (for a load balancer: send it requests only then). 503 otherwise, with the reason.
+async fn readiness(AxState(state): AxState<State>) -> Response {
+    let r = state.app.readiness().await;
+    let status = if r.pret {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (
+        status,
+        [(axum::http::header::CACHE_CONTROL, "no-store")],
+        axum::Json(r),
+    )
+        .into_response()
 }
 
 async fn not_found() -> Response {

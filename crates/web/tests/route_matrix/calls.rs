@@ -143,7 +143,7 @@ pub(super) async fn call(row: &Row, caller: Caller, world: &World) -> Call {
         }
         ("GET", "/carte", _) => c.uri = uri("/carte?q=alpha"),
         ("GET", "/export", _) => c.uri = uri("/export?format=csv"),
-        ("GET", "/donnees", _) => {}
+        ("GET", "/donnees", _) | ("GET", "/sante", _) | ("GET", "/pret", _) => {}
         ("GET", "/donnees/lieux.csv", _)
         | ("GET", "/donnees/lieux.json", _)
         | ("GET", "/donnees/data-inclusion/structures.json", _)

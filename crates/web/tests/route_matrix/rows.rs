@@ -32,6 +32,9 @@ pub(super) const ROWS: &[Row] = &[
     ("GET",    "/export",                              "",                                  "ok     ok     ok     ok     ok     ok"),
     // Open data for harvesters (issue #21): public, and never the helpers' part of a place.
     ("GET",    "/donnees",                             "",                                  "ok     ok     ok     ok     ok     ok"),
+    // Operations: liveness and readiness, for supervisors and load balancers.
+    ("GET",    "/sante",                               "",                                  "ok     ok     ok     ok     ok     ok"),
+    ("GET",    "/pret",                                "",                                  "ok     ok     ok     ok     ok     ok"),
     ("GET",    "/donnees/lieux.csv",                   "lieu de A (référent)",              "hidden hidden hidden hidden hidden hidden"),
     ("GET",    "/donnees/lieux.json",                  "lieu de A (référent)",              "hidden hidden hidden hidden hidden hidden"),
     ("GET",    "/donnees/data-inclusion/structures.json", "lieu de A (référent)",           "hidden hidden hidden hidden hidden hidden"),

@@ -212,49 +212,12 @@ fn tile_origin(tiles: &str) -> String {
     }
 }
 
-/// The files of the map libraries that may be served, and where they are in `node_modules`.
-const VENDOR: [(&str, &str, &str); 8] = [
-    (
-        "leaflet.js",
-        "leaflet/dist/leaflet.js",
-        "text/javascript; charset=utf-8",
-    ),
-    (
-        "leaflet.css",
-        "leaflet/dist/leaflet.css",
-        "text/css; charset=utf-8",
-    ),
-    (
-        "leaflet.markercluster.js",
-        "leaflet.markercluster/dist/leaflet.markercluster.js",
-        "text/javascript; charset=utf-8",
-    ),
-    (
-        "MarkerCluster.css",
-        "leaflet.markercluster/dist/MarkerCluster.css",
-        "text/css; charset=utf-8",
-    ),
-    (
-        "MarkerCluster.Default.css",
-        "leaflet.markercluster/dist/MarkerCluster.Default.css",
-        "text/css; charset=utf-8",
-    ),
-    (
-        "marker-icon.png",
-        "leaflet/dist/images/marker-icon.png",
-        "image/png",
-    ),
-    (
-        "marker-icon-2x.png",
-        "leaflet/dist/images/marker-icon-2x.png",
-        "image/png",
-    ),
-    (
-        "marker-shadow.png",
-        "leaflet/dist/images/marker-shadow.png",
-        "image/png",
-    ),
-];
+/// The files of the map libraries (name, place in `node_modules`, media type, contents),
+/// built into the binary from the npm packages installed by the set-up (`build.rs`).
+mod vendored {
+    include!(concat!(env!("OUT_DIR"), "/vendor.rs"));
+}
+use vendored::VENDOR;
 
 /// `node_modules` found upwards from the working directory (or `MAILLAGE_ASSETS`).
 fn node_modules() -> Option<&'static PathBuf> {
@@ -273,23 +236,28 @@ fn node_modules() -> Option<&'static PathBuf> {
 }
 
 async fn vendor(Path(file): Path<String>) -> Response {
-    let Some((_, path, mime)) = VENDOR.iter().find(|(name, ..)| *name == file) else {
+    let Some((_, path, mime, embedded)) = VENDOR.iter().find(|(name, ..)| *name == file) else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    let Some(dir) = node_modules() else {
-        return StatusCode::NOT_FOUND.into_response();
+    let bytes = match embedded {
+        Some(bytes) => bytes.to_vec(),
+        // A build made before `npm ci`: the packages found on disk.
+        None => match node_modules() {
+            Some(dir) => match tokio::fs::read(dir.join(path)).await {
+                Ok(bytes) => bytes,
+                Err(_) => return StatusCode::NOT_FOUND.into_response(),
+            },
+            None => return StatusCode::NOT_FOUND.into_response(),
+        },
     };
-    match tokio::fs::read(dir.join(path)).await {
-        Ok(bytes) => (
-            [
-                (header::CONTENT_TYPE, *mime),
-                (header::CACHE_CONTROL, "public, max-age=86400"),
-            ],
-            bytes,
-        )
-            .into_response(),
-        Err(_) => StatusCode::NOT_FOUND.into_response(),
-    }
+    (
+        [
+            (header::CONTENT_TYPE, *mime),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        bytes,
+    )
+        .into_response()
 }
 
 #[cfg(test)]
