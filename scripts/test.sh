@@ -295,11 +295,27 @@ cp "$BIN" "$ALONE/maillage"
 (
   cd "$ALONE"
   unset MAILLAGE_REFERENTIAL MAILLAGE_ASSETS MAILLAGE_DATA_DIR MAILLAGE_DATABASE_URL
+  # A fresh base: every migration pending, shown without being applied.
+  ./maillage --database "sqlite://$ALONE/demo.sqlite" migrate --dry-run > migrations.txt
+  grep -q "0 migration(s) appliquée(s), 2[0-9] en attente" migrations.txt
+  grep -q "Rien n'a été appliqué" migrations.txt
   ./maillage --database "sqlite://$ALONE/demo.sqlite" demo > demo.txt
   ./maillage --database "sqlite://$ALONE/demo.sqlite" territoire --zone 54 > territoire.txt
   grep -q "Meurthe-et-Moselle (54) : 5[0-9][0-9] communes" territoire.txt
-  ./maillage --database "sqlite://$ALONE/demo.sqlite" serve --addr 127.0.0.1:18391 > serve.txt 2>&1 &
+  # The configuration file: checked (secrets hidden, mistakes named in French), then served.
+  printf '[base]\nurl = "sqlite://%s/demo.sqlite"\n[serveur]\nadresse = "127.0.0.1:18391"\nurl_publique = "https://annuaire.exemple.fr"\n[courriel]\nsmtp = "smtps://reseau:motdepasse-secret@smtp.exemple.fr"\n[journal]\nformat = "json"\n' "$ALONE" > maillage.toml
+  ./maillage --config maillage.toml config check > config.txt
+  grep -q "Configuration correcte" config.txt
+  grep -q "smtps://reseau:\*\*\*@smtp.exemple.fr" config.txt
+  if grep -q "motdepasse-secret" config.txt; then echo "secret affiché par config check" >&2; exit 1; fi
+  printf '[serveur]\nurl_publique = "annuaire"\n[serveurs]\nadresse = "x"\n' > faux.toml
+  if ./maillage --config faux.toml config check > config-faux.txt; then echo "configuration fausse acceptée" >&2; exit 1; fi
+  grep -q "clé « serveurs.adresse » inconnue" config-faux.txt
+  grep -q "« serveur.url_publique » : une adresse web complète est attendue" config-faux.txt
+  if ./maillage --config faux.toml serve 2> serve-faux.txt; then echo "serveur démarré avec une configuration fausse" >&2; exit 1; fi
+  ./maillage --config maillage.toml serve > serve.txt 2>&1 &
   PID=$!
+  trap 'kill "$PID" 2>/dev/null || true' EXIT
   for _ in $(seq 1 100); do curl -sf http://127.0.0.1:18391/pret > pret.json 2>/dev/null && break; sleep 0.2; done
   grep -q '"pret":true' pret.json
   # (Each answer to a file: `grep -q` stopping early would make curl fail under pipefail.)
@@ -307,7 +323,11 @@ cp "$BIN" "$ALONE/maillage"
   curl -sf "http://127.0.0.1:18391/?q=mediatheque" -o recherche.html && grep -q "Médiathèque" recherche.html
   curl -sf http://127.0.0.1:18391/static/vendor/leaflet.js -o leaflet.js && grep -q "Leaflet" leaflet.js
   curl -sf http://127.0.0.1:18391/donnees/lieux.csv -o lieux.csv && head -1 lieux.csv | grep -q "^id,pivot,nom"
+  curl -sf http://127.0.0.1:18391/donnees/data-inclusion/structures.json -o structures.json
+  grep -q '"lien_source":"https://annuaire.exemple.fr/lieux/' structures.json
   kill "$PID"
+  # The journal in JSON (journal.format), one object per line.
+  grep '^{' serve.txt | head -1 | "$ROOT/.venv/bin/python" -c 'import json, sys; assert json.loads(sys.stdin.readline())["level"] in ("INFO", "WARN")'
 )
 rm -rf "$ALONE"
 echo "binaire seul : démo chargée et servie depuis un dossier vide"

@@ -93,6 +93,60 @@ impl Database {
         })
     }
 
+    /// Opens the base without migrating it (`maillage migrate --dry-run`), creating a missing
+    /// SQLite file only when `create` says so.
+    pub async fn open_unmigrated(url: &str, create: bool) -> Result<Self, AppError> {
+        Ok(Database {
+            store: Store::open(url, create).await?,
+        })
+    }
+
+    /// Where the base stands against this program's migrations.
+    pub async fn migration_status(&self) -> Result<maillage_store::MigrationStatus, AppError> {
+        Ok(self.store.migration_status().await?)
+    }
+
+    /// Applies the pending migrations (each in its transaction); the ones applied.
+    pub async fn migrate(&self) -> Result<Vec<maillage_store::MigrationInfo>, AppError> {
+        Ok(self.store.migrate().await?)
+    }
+
+    /// Whether the base answers, and where it stands, in French — without migrating it nor
+    /// creating a missing SQLite file (`maillage config check`).
+    pub async fn probe(url: &str) -> Result<String, AppError> {
+        if let Some(path) = url
+            .strip_prefix("sqlite://")
+            .filter(|p| !p.contains(":memory:"))
+            .map(|p| p.split('?').next().unwrap_or(p))
+            && !std::path::Path::new(path).exists()
+        {
+            return Ok(format!(
+                "SQLite, fichier {path} absent : il sera créé au premier démarrage"
+            ));
+        }
+        let db = Self::open_unmigrated(url, false).await?;
+        let status = db.migration_status().await?;
+        let mut text = format!(
+            "{} joignable, {} migration(s) appliquée(s)",
+            db.backend(),
+            status.applied.len()
+        );
+        if let Some(newest) = status.unknown.iter().max() {
+            return Err(AppError::Invalid(format!(
+                "la base a été mise à jour par une version plus récente de Maillage (migration {newest}) : ce programme la refusera"
+            )));
+        }
+        if status.pending.is_empty() {
+            text.push_str(", à jour");
+        } else {
+            text.push_str(&format!(
+                ", {} à appliquer au prochain démarrage (`maillage migrate --dry-run` les détaille)",
+                status.pending.len()
+            ));
+        }
+        Ok(text)
+    }
+
     /// « SQLite » or « PostgreSQL ».
     pub fn backend(&self) -> &'static str {
         self.store.backend()

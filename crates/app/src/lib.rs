@@ -28,6 +28,7 @@ pub mod requests;
 pub mod resources;
 pub mod retention;
 pub mod schedule;
+pub mod settings;
 pub mod surveys;
 pub mod territory;
 pub mod watch;
@@ -218,6 +219,10 @@ pub struct App {
     publication: Arc<crate::directory::PublicationCache>,
     /// The producer's name in data·inclusion files (`source`; `MAILLAGE_PRODUCTEUR`).
     pub(crate) producer: String,
+    /// The configuration file's values (the environment overrides each).
+    settings: Arc<crate::settings::Settings>,
+    /// A newer file of the communes' contours than the one built in, when given.
+    contours_file: Option<std::path::PathBuf>,
 }
 
 /// Places recently shown in results, decoded, so that popular pages of results do not go back
@@ -362,6 +367,8 @@ impl App {
             retention: Default::default(),
             publication: Arc::default(),
             producer: "maillage".into(),
+            settings: Arc::default(),
+            contours_file: None,
         })
     }
 
@@ -430,6 +437,26 @@ impl App {
     /// The keeping delays in force.
     pub fn retention(&self) -> &maillage_domain::retention::Retention {
         &self.retention
+    }
+
+    /// Reads its settings from this configuration (the environment still overriding each).
+    pub fn with_settings(mut self, settings: crate::settings::Settings) -> Self {
+        if let Some(name) = settings.get("MAILLAGE_PRODUCTEUR") {
+            self = self.with_producer(&name);
+        }
+        self.settings = Arc::new(settings);
+        self
+    }
+
+    /// Reads the communes' contours from this file instead of those built in (`None`: built in).
+    pub fn with_contours_file(mut self, file: Option<std::path::PathBuf>) -> Self {
+        self.contours_file = file;
+        self
+    }
+
+    /// A setting's effective value: its environment variable, else the configuration file's.
+    pub fn setting(&self, variable: &str) -> Option<String> {
+        self.settings.get(variable)
     }
 
     /// The site's public address, for the links it writes (e-mail, published files).

@@ -17,8 +17,8 @@ use anyhow::Result;
 use clap::{Parser, Subcommand};
 
 use commands::{
-    Global, booklet, database, dedup, demo, diagnostic, export, import, journal, orient, requests,
-    resources, search, serve, stats, user, validate, watch,
+    Global, booklet, config, database, dedup, demo, diagnostic, export, import, journal, orient,
+    requests, resources, search, serve, stats, user, validate, watch,
 };
 
 #[derive(Parser)]
@@ -96,6 +96,9 @@ enum Command {
     /// Sauvegarde cohérente de la base, même pendant que le serveur tourne (SQLite : copie par
     /// `VACUUM INTO` ; PostgreSQL : `pg_dump`, format personnalisé).
     Backup(database::BackupArgs),
+    /// Migrations de la base : ce que le prochain démarrage appliquerait (`--dry-run`), ou
+    /// les appliquer maintenant ; une base plus récente que ce programme est refusée.
+    Migrate(database::MigrateArgs),
     /// Restaure une sauvegarde faite par `maillage backup` (serveur arrêté) : la base est
     /// remplacée en entier (SQLite : le fichier, vérifié d'abord ; PostgreSQL : `pg_restore`).
     Restore(database::RestoreArgs),
@@ -111,6 +114,11 @@ enum Command {
     },
     /// Le territoire : couverture de l'offre d'une zone, aide par aide, et ses zones blanches.
     Territoire(commands::territory::TerritoryArgs),
+    /// Configuration : vérification (`check`) et exemple de fichier commenté (`exemple`).
+    Config {
+        #[command(subcommand)]
+        what: config::ConfigWhat,
+    },
     /// Demandes des personnes sur leurs données : échéances à tenir, structure par structure.
     Demandes {
         #[command(subcommand)]
@@ -120,14 +128,32 @@ enum Command {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("MAILLAGE_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
-    match run(Cli::parse()).await {
+    let cli = Cli::parse();
+    // The journal as the configuration says (`journal.niveau`, `journal.format`): plain text, or
+    // one JSON object per line for a log collector. Never personal data (see docs/SECURITY.md).
+    let (level, json) = match cli.global.settings() {
+        Ok(s) => (
+            s.get("MAILLAGE_LOG"),
+            s.get("MAILLAGE_LOG_FORMAT")
+                .is_some_and(|f| f.trim() == "json"),
+        ),
+        Err(e) => {
+            eprintln!("Erreur : {e:#}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let filter = level
+        .and_then(|l| tracing_subscriber::EnvFilter::try_new(l.trim()).ok())
+        .unwrap_or_else(|| tracing_subscriber::EnvFilter::new("info"));
+    let journal = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if json {
+        journal.json().init();
+    } else {
+        journal.init();
+    }
+    match run(cli).await {
         Ok(code) => code,
         Err(e) => {
             eprintln!("Erreur : {e:#}");
@@ -155,10 +181,12 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Indicateurs => stats::definitions(),
         Command::Backup(args) => database::backup(global, args).await,
         Command::Restore(args) => database::restore(global, args).await,
+        Command::Migrate(args) => database::migrate(global, args).await,
         Command::Empreinte => database::digest(global).await,
         Command::Demo(args) => demo::run(global, args).await,
         Command::Journal { what } => journal::run(global, what).await,
         Command::Demandes { what } => requests::run(global, what).await,
+        Command::Config { what } => config::run(global, what).await,
         Command::Territoire(args) => commands::territory::run(global, args).await,
     }
 }

@@ -82,6 +82,74 @@ pub enum StoreError {
         path: String,
         source: std::io::Error,
     },
+    #[error(
+        "la base a été mise à jour par une version plus récente de Maillage (migration {newest} appliquée, ce programme ne connaît que jusqu'à {known}) : installez cette version, ou restaurez une sauvegarde faite avant la mise à jour"
+    )]
+    NewerDatabase { newest: i64, known: i64 },
+    #[error(
+        "la migration {version} (« {description} ») a été interrompue lors d'un démarrage précédent : restaurez la sauvegarde faite avant la mise à jour"
+    )]
+    InterruptedMigration { version: i64, description: String },
+}
+
+/// One migration of the schema.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MigrationInfo {
+    pub version: i64,
+    pub description: String,
+    /// What it changes: `CREATE TABLE x`, `ALTER TABLE y`… one line each.
+    pub changes: Vec<String>,
+}
+
+/// Where a base stands against this program's migrations.
+#[derive(Debug, Clone, Default)]
+pub struct MigrationStatus {
+    /// Applied and known to this program.
+    pub applied: Vec<MigrationInfo>,
+    /// Known to this program, not yet applied: applied at the next start.
+    pub pending: Vec<MigrationInfo>,
+    /// Applied by a newer program: this one refuses the base.
+    pub unknown: Vec<i64>,
+    /// A migration that failed half-way (`success = false`).
+    pub interrupted: Option<(i64, String)>,
+}
+
+/// The statements of a migration that change the schema, in short.
+fn changes_of(sql: &str) -> Vec<String> {
+    sql.split(';')
+        .map(|statement| {
+            statement
+                .lines()
+                .filter(|l| !l.trim_start().starts_with("--"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .filter_map(|statement| {
+            let words: Vec<&str> = statement.split_whitespace().take(6).collect();
+            let upper: Vec<String> = words.iter().map(|w| w.to_ascii_uppercase()).collect();
+            let upper: Vec<&str> = upper.iter().map(String::as_str).collect();
+            let name = |i: usize| words.get(i).copied().unwrap_or_default().trim_matches('(');
+            match upper.as_slice() {
+                ["CREATE", "TABLE", "IF", "NOT", "EXISTS", ..] => {
+                    Some(format!("nouvelle table {}", name(5)))
+                }
+                ["CREATE", "TABLE", ..] => Some(format!("nouvelle table {}", name(2))),
+                ["ALTER", "TABLE", _, "ADD", ..] => {
+                    Some(format!("table {} : nouvelle colonne", name(2)))
+                }
+                ["ALTER", "TABLE", ..] => Some(format!("table {} modifiée", name(2))),
+                ["DROP", "TABLE", ..] => Some(format!("table {} supprimée", name(2))),
+                ["CREATE", "INDEX", ..] | ["CREATE", "UNIQUE", "INDEX", ..] => {
+                    Some("nouvel index".to_string())
+                }
+                ["CREATE", "TRIGGER", ..] => Some(format!("nouveau déclencheur {}", name(2))),
+                ["UPDATE", ..] => Some(format!("données de {} mises à jour", name(1))),
+                ["INSERT", "INTO", ..] => Some(format!("données ajoutées à {}", name(2))),
+                ["DELETE", "FROM", ..] => Some(format!("données retirées de {}", name(2))),
+                _ => None,
+            }
+        })
+        .collect()
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
@@ -147,15 +215,23 @@ const JOURNAL_GUARD_SQLITE: &str = "CREATE TRIGGER mandate_journal_no_delete BEF
 
 impl Store {
     /// Connects and migrates. `sqlite://path` (file created when missing), `sqlite::memory:`,
-    /// or `postgres://…`.
+    /// or `postgres://…`. A base migrated by a newer program is refused, with the reason.
     pub async fn connect(url: &str) -> Result<Self> {
+        let store = Self::open(url, true).await?;
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Connects without migrating (`maillage migrate --dry-run`, `maillage config check`);
+    /// a missing SQLite file is created only when `create` says so.
+    pub async fn open(url: &str, create: bool) -> Result<Self> {
         let store = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let pool = PgPoolOptions::new().max_connections(8).connect(url).await?;
             Store::Postgres(pool)
         } else if url.starts_with("sqlite:") {
             let in_memory = url.contains(":memory:");
             let options = SqliteConnectOptions::from_str(url)?
-                .create_if_missing(true)
+                .create_if_missing(create)
                 .foreign_keys(true)
                 .busy_timeout(std::time::Duration::from_secs(10));
             let options = if in_memory {
@@ -172,7 +248,6 @@ impl Store {
         } else {
             return Err(StoreError::UnsupportedUrl(url.to_string()));
         };
-        store.migrate().await?;
         Ok(store)
     }
 
@@ -188,12 +263,80 @@ impl Store {
         ))
     }
 
-    async fn migrate(&self) -> Result<()> {
+    /// Closes the connections (before another process, or another pool, opens the base).
+    pub async fn close(&self) {
+        on_pool!(self, pool => pool.close().await);
+    }
+
+    /// This program's migrations for the base in use.
+    fn migrator(&self) -> sqlx::migrate::Migrator {
         match self {
-            Store::Sqlite(pool) => sqlx::migrate!("./migrations/sqlite").run(pool).await?,
-            Store::Postgres(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await?,
+            Store::Sqlite(_) => sqlx::migrate!("./migrations/sqlite"),
+            Store::Postgres(_) => sqlx::migrate!("./migrations/postgres"),
         }
-        Ok(())
+    }
+
+    /// Where the base stands: migrations applied, pending, unknown to this program.
+    pub async fn migration_status(&self) -> Result<MigrationStatus> {
+        let exists_sql = match self {
+            Store::Sqlite(_) => {
+                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'"
+            }
+            Store::Postgres(_) => {
+                "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = '_sqlx_migrations'"
+            }
+        };
+        let exists: i64 =
+            on_pool!(self, pool => sqlx::query_scalar(exists_sql).fetch_one(pool).await?);
+        let rows: Vec<(i64, String, bool)> = if exists > 0 {
+            on_pool!(self, pool => sqlx::query_as("SELECT version, description, success FROM _sqlx_migrations ORDER BY version").fetch_all(pool).await?)
+        } else {
+            Vec::new()
+        };
+        let migrator = self.migrator();
+        let mut status = MigrationStatus::default();
+        for m in migrator.iter() {
+            let info = MigrationInfo {
+                version: m.version,
+                description: m.description.to_string(),
+                changes: changes_of(m.sql.as_str()),
+            };
+            if rows.iter().any(|(v, _, _)| *v == m.version) {
+                status.applied.push(info);
+            } else {
+                status.pending.push(info);
+            }
+        }
+        for (version, description, success) in &rows {
+            if !migrator.version_exists(*version) {
+                status.unknown.push(*version);
+            } else if !success {
+                status.interrupted = Some((*version, description.clone()));
+            }
+        }
+        Ok(status)
+    }
+
+    /// Applies the pending migrations, each in its transaction; refuses a base migrated by a
+    /// newer program or left half-migrated, naming why.
+    pub async fn migrate(&self) -> Result<Vec<MigrationInfo>> {
+        let status = self.migration_status().await?;
+        if let Some(&newest) = status.unknown.iter().max() {
+            let known = self.migrator().iter().map(|m| m.version).max().unwrap_or(0);
+            return Err(StoreError::NewerDatabase { newest, known });
+        }
+        if let Some((version, description)) = status.interrupted {
+            return Err(StoreError::InterruptedMigration {
+                version,
+                description,
+            });
+        }
+        if status.pending.is_empty() {
+            return Ok(Vec::new());
+        }
+        let migrator = self.migrator();
+        on_pool!(self, pool => migrator.run(pool).await?);
+        Ok(status.pending)
     }
 
     /// "SQLite" or "PostgreSQL", for pages and logs.

@@ -127,8 +127,8 @@ async fn no_store_when_signed_in(
 
 /// Serves until Ctrl-C.
 pub async fn serve(app: App, addr: &str) -> anyhow::Result<()> {
-    let client_ip_header = match std::env::var("MAILLAGE_CLIENT_IP_HEADER") {
-        Ok(v) if !v.trim().is_empty() => Some(
+    let client_ip_header = match app.setting("MAILLAGE_CLIENT_IP_HEADER") {
+        Some(v) if !v.trim().is_empty() => Some(
             axum::http::HeaderName::from_bytes(v.trim().to_ascii_lowercase().as_bytes()).map_err(
                 |_| {
                     anyhow::anyhow!(
@@ -140,13 +140,15 @@ pub async fn serve(app: App, addr: &str) -> anyhow::Result<()> {
         _ => None,
     };
     let config = Config {
-        secure_cookies: std::env::var("MAILLAGE_SECURE_COOKIES").is_ok_and(|v| v == "1")
+        secure_cookies: app
+            .setting("MAILLAGE_SECURE_COOKIES")
+            .is_some_and(|v| matches!(v.trim(), "1" | "true" | "oui"))
             || app.public_url.starts_with("https://"),
         client_ip_header,
-        tiles_url: match std::env::var("MAILLAGE_TILES_URL") {
-            Ok(v) if v.trim() == "aucun" || v.trim().is_empty() => None,
-            Ok(v) => Some(v.trim().to_string()),
-            Err(_) => Some(DEFAULT_TILES_URL.to_string()),
+        tiles_url: match app.setting("MAILLAGE_TILES_URL") {
+            Some(v) if v.trim() == "aucun" || v.trim().is_empty() => None,
+            Some(v) => Some(v.trim().to_string()),
+            None => Some(DEFAULT_TILES_URL.to_string()),
         },
     };
     let listener = tokio::net::TcpListener::bind(addr).await?;
@@ -156,7 +158,9 @@ pub async fn serve(app: App, addr: &str) -> anyhow::Result<()> {
         Ok(n) => tracing::info!("ressourcerie : {n} ressource(s) initiale(s) chargée(s)"),
         Err(e) => tracing::warn!("ressourcerie, contenu initial : {e}"),
     }
-    let check_links = std::env::var("MAILLAGE_LINK_CHECK").map_or(true, |v| v.trim() != "0");
+    let check_links = app
+        .setting("MAILLAGE_LINK_CHECK")
+        .is_none_or(|v| !matches!(v.trim(), "0" | "false" | "non"));
     // Every hour, the scheduler's named jobs (`maillage_app::schedule`): purges past the keeping
     // delays, reminders, digests, a batch of the library's links (`MAILLAGE_LINK_CHECK=0` turns
     // the checker off); each job runs on one instance of the network only.

@@ -76,10 +76,17 @@ impl Mailer {
 
     /// From `MAILLAGE_SMTP_URL` and `MAILLAGE_MAIL_FROM`; disabled when the URL is not set.
     pub fn from_env() -> Result<Self, MailError> {
-        match std::env::var("MAILLAGE_SMTP_URL") {
-            Ok(url) if !url.trim().is_empty() => {
-                let from =
-                    std::env::var("MAILLAGE_MAIL_FROM").unwrap_or_else(|_| DEFAULT_FROM.into());
+        Self::from_settings(&crate::settings::Settings::environment_only())
+    }
+
+    /// From the configuration (`courriel.smtp`, `courriel.expediteur`), the environment
+    /// overriding it; disabled when no server is set.
+    pub fn from_settings(settings: &crate::settings::Settings) -> Result<Self, MailError> {
+        match settings.get("MAILLAGE_SMTP_URL") {
+            Some(url) if !url.trim().is_empty() => {
+                let from = settings
+                    .get("MAILLAGE_MAIL_FROM")
+                    .unwrap_or_else(|| DEFAULT_FROM.into());
                 Self::smtp(url.trim(), &from)
             }
             _ => Ok(Mailer::Disabled),

@@ -3,14 +3,15 @@
 use super::*;
 
 impl App {
-    /// The network's delays: the defaults, or `MAILLAGE_ORIENTATION_REPONSE_JOURS`,
+    /// The network's delays: the defaults, or (configuration or environment)
+    /// `MAILLAGE_ORIENTATION_REPONSE_JOURS`,
     /// `MAILLAGE_ORIENTATION_LIEN_JOURS`, `MAILLAGE_ORIENTATION_RAPPEL_JOURS`,
     /// `MAILLAGE_ORIENTATION_CONSERVATION_MOIS` (a positive whole number each).
     pub fn delays(&self) -> Delays {
-        fn env<T: std::str::FromStr + PartialOrd + Default>(name: &str, default: T) -> T {
-            match std::env::var(name) {
-                Ok(v) => match v.trim().parse::<T>() {
-                    Ok(n) if n > T::default() => n,
+        let env = |name: &str, default: i64| -> i64 {
+            match self.setting(name) {
+                Some(v) => match v.trim().parse::<i64>() {
+                    Ok(n) if n > 0 => n,
                     _ => {
                         tracing::warn!(
                             "{name} : « {v} » n'est pas un nombre positif, valeur par défaut"
@@ -18,9 +19,9 @@ impl App {
                         default
                     }
                 },
-                Err(_) => default,
+                None => default,
             }
-        }
+        };
         let d = Delays::default();
         Delays {
             answer_days: env("MAILLAGE_ORIENTATION_REPONSE_JOURS", d.answer_days),

@@ -331,16 +331,20 @@ fn help_of(input: &str) -> Result<usize, AppError> {
 }
 
 impl App {
-    /// The communes' contours, read once from the file built at set-up (off the async
-    /// threads).
+    /// The communes' contours, read once (off the async threads): those built into the binary,
+    /// or a newer file when the configuration gives one.
     pub(crate) async fn contours(&self) -> Result<Arc<Contours>, AppError> {
         self.contours
             .get_or_try_init(|| async {
-                tokio::task::spawn_blocking(Contours::discover)
-                    .await
-                    .map_err(|e| AppError::Operation(format!("contours interrompus : {e}")))?
-                    .map(Arc::new)
-                    .map_err(|e| AppError::Operation(e.to_string()))
+                let file = self.contours_file.clone();
+                tokio::task::spawn_blocking(move || match file {
+                    Some(path) => Contours::load(&path),
+                    None => Contours::discover(),
+                })
+                .await
+                .map_err(|e| AppError::Operation(format!("contours interrompus : {e}")))?
+                .map(Arc::new)
+                .map_err(|e| AppError::Operation(e.to_string()))
             })
             .await
             .cloned()

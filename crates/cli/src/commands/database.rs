@@ -18,6 +18,13 @@ pub struct BackupArgs {
 }
 
 #[derive(Args)]
+pub struct MigrateArgs {
+    /// Montre ce qui changerait, sans rien appliquer.
+    #[arg(long)]
+    dry_run: bool,
+}
+
+#[derive(Args)]
 pub struct RestoreArgs {
     /// Sauvegarde à restaurer.
     file: PathBuf,
@@ -53,5 +60,49 @@ pub async fn digest(global: &Global) -> Result<ExitCode> {
     for t in global.database().await?.digest().await? {
         println!("{}\t{}\t{}", t.table, t.rows, t.sha256);
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `maillage migrate [--dry-run]`: the migrations that the next start would apply, and what
+/// each changes; without `--dry-run`, applies them (each in its transaction).
+pub async fn migrate(global: &Global, args: &MigrateArgs) -> Result<ExitCode> {
+    let url = global.database_url()?;
+    // A SQLite file that does not exist yet: a dry run reads an empty base in memory instead
+    // of creating the file.
+    let missing = url
+        .strip_prefix("sqlite://")
+        .map(|p| p.split('?').next().unwrap_or(p))
+        .is_some_and(|p| !p.contains(":memory:") && !std::path::Path::new(p).exists());
+    let database = if args.dry_run && missing {
+        Database::open_unmigrated("sqlite::memory:", true).await?
+    } else {
+        Database::open_unmigrated(&url, true).await?
+    };
+    let status = database.migration_status().await?;
+    if let Some(newest) = status.unknown.iter().max() {
+        anyhow::bail!(
+            "la base a été mise à jour par une version plus récente de Maillage (migration {newest}) : ce programme ne la modifiera pas"
+        );
+    }
+    println!(
+        "Base {} : {} migration(s) appliquée(s), {} en attente.",
+        database.backend(),
+        status.applied.len(),
+        status.pending.len()
+    );
+    for m in &status.pending {
+        println!("- {:04} {}", m.version, m.description.replace('_', " "));
+        for change in &m.changes {
+            println!("    {change}");
+        }
+    }
+    if args.dry_run || status.pending.is_empty() {
+        if args.dry_run && !status.pending.is_empty() {
+            println!("Rien n'a été appliqué (--dry-run).");
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let applied = database.migrate().await?;
+    println!("{} migration(s) appliquée(s).", applied.len());
     Ok(ExitCode::SUCCESS)
 }

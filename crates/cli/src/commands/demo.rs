@@ -32,7 +32,8 @@ pub async fn run(global: &Global, args: &DemoArgs) -> Result<ExitCode> {
     if args.reset {
         database.reset().await?;
     }
-    let app = App::for_writes(database, global.referential()?)?;
+    let app =
+        App::for_writes(database, global.referential()?)?.with_settings(global.settings()?.clone());
     let scale = match args.scale {
         Scale::Departement => DemoScale::Departement,
         Scale::National => DemoScale::National,

@@ -69,8 +69,9 @@ pub enum ExportWhat {
         /// Dossier où écrire les deux fichiers (créé au besoin).
         #[arg(long)]
         output: PathBuf,
-        /// Nom du producteur (champ `source`), par défaut « maillage ».
-        #[arg(long, env = "MAILLAGE_PRODUCTEUR")]
+        /// Nom du producteur (champ `source`) ; par défaut `donnees.producteur` de la
+        /// configuration, sinon « maillage ».
+        #[arg(long)]
         source: Option<String>,
     },
     Lieux {
@@ -285,13 +286,10 @@ async fn data_inclusion(
     output: &std::path::Path,
     source: Option<&str>,
 ) -> Result<ExitCode> {
-    let mut app = global
+    let app = global
         .app_for_writes()
         .await?
         .with_producer(source.unwrap_or_default());
-    if let Ok(url) = std::env::var("MAILLAGE_PUBLIC_URL") {
-        app = app.with_public_url(&url);
-    }
     let files = app.export_data_inclusion(Some(&super::operator())).await?;
     std::fs::create_dir_all(output)
         .with_context(|| format!("création du dossier {}", output.display()))?;

@@ -2,6 +2,7 @@
 //! base, the data directory, the referential), the operator acting, and the writing of results.
 
 pub mod booklet;
+pub mod config;
 pub mod database;
 pub mod dedup;
 pub mod demo;
@@ -27,29 +28,67 @@ use anyhow::{Context, Result};
 use clap::Args;
 use maillage_app::App;
 use maillage_app::database::Database;
+use maillage_app::settings::Settings;
 use maillage_domain::policy::Actor;
 use maillage_referential::Referential;
 
 /// Options every command takes.
 #[derive(Args)]
 pub struct Global {
+    /// Fichier de configuration TOML (par exemple /etc/maillage/maillage.toml) ; chaque
+    /// réglage y peut aussi venir de sa variable d'environnement, qui l'emporte.
+    #[arg(long, global = true, env = "MAILLAGE_CONFIG")]
+    config: Option<PathBuf>,
     /// Base de données : sqlite://fichier ou postgres://… (par défaut, un fichier SQLite dans le dossier de données).
     #[arg(long, global = true, env = "MAILLAGE_DATABASE_URL")]
     database: Option<String>,
-    /// Dossier de données (base SQLite par défaut).
-    #[arg(long, global = true, env = "MAILLAGE_DATA_DIR", default_value = "data")]
-    data_dir: PathBuf,
-    /// Fichier du référentiel des communes (construit par scripts/setup.sh).
+    /// Dossier de données (base SQLite par défaut) ; « data » sans réglage.
+    #[arg(long, global = true, env = "MAILLAGE_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    /// Fichier plus récent du référentiel des communes (sinon celui intégré au binaire).
     #[arg(long, global = true, env = "MAILLAGE_REFERENTIAL")]
     referential: Option<PathBuf>,
+    /// Fichier plus récent des contours des communes (sinon ceux intégrés au binaire).
+    #[arg(long, global = true, env = "MAILLAGE_CONTOURS")]
+    contours: Option<PathBuf>,
+    #[arg(skip)]
+    settings: std::sync::OnceLock<Settings>,
 }
 
 impl Global {
-    /// The base's URL: `--database`, or the SQLite file of the data directory.
+    /// The configuration file's settings (none without `--config`), read once.
+    pub fn settings(&self) -> Result<&Settings> {
+        if let Some(s) = self.settings.get() {
+            return Ok(s);
+        }
+        let loaded = match &self.config {
+            Some(path) => Settings::load(path)?,
+            None => Settings::environment_only(),
+        };
+        Ok(self.settings.get_or_init(|| loaded))
+    }
+
+    /// The base's URL: `--database`, else the configuration's, else the SQLite file of the
+    /// data directory.
     pub fn database_url(&self) -> Result<String> {
-        Ok(match &self.database {
-            Some(u) => u.clone(),
-            None => Database::default_url(&self.data_dir)?,
+        if let Some(u) = &self.database {
+            return Ok(u.clone());
+        }
+        if let Some(u) = self.settings()?.get("MAILLAGE_DATABASE_URL") {
+            return Ok(u);
+        }
+        Ok(Database::default_url(&self.data_dir()?)?)
+    }
+
+    /// The data directory: `--data-dir`, else the configuration's, else `data`.
+    pub fn data_dir(&self) -> Result<PathBuf> {
+        Ok(match &self.data_dir {
+            Some(d) => d.clone(),
+            None => self
+                .settings()?
+                .get("MAILLAGE_DATA_DIR")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| PathBuf::from("data")),
         })
     }
 
@@ -60,19 +99,51 @@ impl Global {
             .context("ouverture de la base de données")
     }
 
-    /// The communes of the official referential.
+    /// The communes of the official referential: a newer file when one is given, else the one
+    /// built into the binary.
     pub fn referential(&self) -> Result<Referential> {
-        let r = match &self.referential {
-            Some(p) => Referential::load(p),
+        let file = match &self.referential {
+            Some(p) => Some(p.clone()),
+            None => self
+                .settings()?
+                .get("MAILLAGE_REFERENTIAL")
+                .map(PathBuf::from),
+        };
+        let r = match file {
+            Some(p) => Referential::load(&p),
             None => Referential::discover(),
         };
         r.context("référentiel des communes absent : lancez scripts/setup.sh (il le construit depuis les paquets npm officiels)")
     }
 
+    /// A newer file of the communes' contours, when one is given.
+    pub fn contours_file(&self) -> Result<Option<PathBuf>> {
+        Ok(match &self.contours {
+            Some(p) => Some(p.clone()),
+            None => self.settings()?.get("MAILLAGE_CONTOURS").map(PathBuf::from),
+        })
+    }
+
+    /// The configuration's address of the site, for links written outside the server.
+    pub fn public_url(&self) -> Result<Option<String>> {
+        Ok(self.settings()?.get("MAILLAGE_PUBLIC_URL"))
+    }
+
+    /// The application with this configuration (settings, public address, contours).
+    fn configured(&self, app: App) -> Result<App> {
+        let mut app = app
+            .with_settings(self.settings()?.clone())
+            .with_contours_file(self.contours_file()?);
+        if let Some(url) = self.public_url()? {
+            app = app.with_public_url(&url);
+        }
+        Ok(app)
+    }
+
     /// The application for a one-shot command: no search index is built, since nothing will
     /// search in this process.
     pub async fn app_for_writes(&self) -> Result<App> {
-        Ok(App::for_writes(
+        self.configured(App::for_writes(
             self.database().await?,
             self.referential()?,
         )?)
@@ -80,7 +151,7 @@ impl Global {
 
     /// The application with its search index, for commands that search.
     pub async fn app(&self) -> Result<App> {
-        Ok(App::new(self.database().await?, self.referential()?).await?)
+        self.configured(App::new(self.database().await?, self.referential()?).await?)
     }
 }
 

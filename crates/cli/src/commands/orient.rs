@@ -55,10 +55,6 @@ pub struct OrientArgs {
 
 pub async fn run(global: &Global, args: &OrientArgs) -> Result<ExitCode> {
     let app = global.app().await?;
-    let app = match std::env::var("MAILLAGE_PUBLIC_URL") {
-        Ok(url) => app.with_mail(maillage_app::mail::Mailer::Disabled, &url),
-        Err(_) => app,
-    };
     let form = maillage_app::orientation::OrientForm {
         demande: args.request.clone(),
         pres_de: args.near.clone(),

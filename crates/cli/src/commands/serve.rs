@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use clap::Args;
 use maillage_app::App;
 use maillage_app::demo::DemoScale;
@@ -11,8 +11,9 @@ use super::Global;
 
 #[derive(Args)]
 pub struct ServeArgs {
-    #[arg(long, env = "MAILLAGE_ADDR", default_value = "127.0.0.1:8080")]
-    addr: String,
+    /// Adresse d'écoute (sinon `serveur.adresse` de la configuration, sinon 127.0.0.1:8080).
+    #[arg(long, env = "MAILLAGE_ADDR")]
+    addr: Option<String>,
     /// Charge le territoire de démonstration si l'annuaire est vide.
     #[arg(long)]
     demo: bool,
@@ -22,21 +23,45 @@ pub struct ServeArgs {
 }
 
 pub async fn run(global: &Global, args: &ServeArgs) -> Result<ExitCode> {
-    let addr = &args.addr;
-    let database = global.database().await?;
-    let backend = database.backend();
-    let mailer = maillage_app::mail::Mailer::from_env()
-        .context("MAILLAGE_SMTP_URL ou MAILLAGE_MAIL_FROM invalide")?;
-    let public_url =
-        std::env::var("MAILLAGE_PUBLIC_URL").unwrap_or_else(|_| format!("http://{addr}"));
-    if !mailer.is_enabled() {
-        eprintln!(
-            "Courriels désactivés (MAILLAGE_SMTP_URL non défini) : les notifications ne partent pas."
+    let settings = global.settings()?;
+    // A server does not start with a setting it would misread: every problem, then stop.
+    let problems = settings.problems();
+    if !problems.is_empty() {
+        for p in &problems {
+            eprintln!("Configuration : {p}");
+        }
+        bail!(
+            "{} problème(s) de configuration : corrigez-les (`maillage config check` les liste)",
+            problems.len()
         );
     }
-    let retention = maillage_app::retention::from_env().map_err(anyhow::Error::msg)?;
-    let app = App::with_search_cache(database, global.referential()?, !args.no_search_cache)
+    let addr = match &args.addr {
+        Some(a) => a.clone(),
+        None => settings
+            .get("MAILLAGE_ADDR")
+            .unwrap_or_else(|| "127.0.0.1:8080".into()),
+    };
+    let database = global.database().await?;
+    let backend = database.backend();
+    let mailer = maillage_app::mail::Mailer::from_settings(settings).context(
+        "courriel.smtp (MAILLAGE_SMTP_URL) ou courriel.expediteur (MAILLAGE_MAIL_FROM) invalide",
+    )?;
+    let public_url = global
+        .public_url()?
+        .unwrap_or_else(|| format!("http://{addr}"));
+    if !mailer.is_enabled() {
+        eprintln!(
+            "Courriels désactivés (courriel.smtp, MAILLAGE_SMTP_URL, non défini) : les notifications ne partent pas."
+        );
+    }
+    let retention = maillage_app::retention::from_lookup(|name| settings.get(name))
+        .map_err(anyhow::Error::msg)?;
+    let search_cache =
+        !args.no_search_cache && settings.flag("MAILLAGE_SEARCH_CACHE").unwrap_or(true);
+    let app = App::with_search_cache(database, global.referential()?, search_cache)
         .await?
+        .with_settings(settings.clone())
+        .with_contours_file(global.contours_file()?)
         .with_mail(mailer, &public_url)
         .with_retention(retention);
     if args.demo && app.directory_is_empty().await? {
@@ -47,6 +72,6 @@ pub async fn run(global: &Global, args: &ServeArgs) -> Result<ExitCode> {
         "Maillage sur http://{addr}/ (base {backend}, {} lieux)",
         app.index().len()
     );
-    maillage_web::serve(app, addr).await?;
+    maillage_web::serve(app, &addr).await?;
     Ok(ExitCode::SUCCESS)
 }

@@ -19,13 +19,15 @@ pub enum WatchWhat {
 
 pub async fn run(global: &Global, what: &WatchWhat) -> Result<ExitCode> {
     let WatchWhat::Envoyer { maintenant } = what;
-    let mailer = maillage_app::mail::Mailer::from_env()
-        .context("MAILLAGE_SMTP_URL ou MAILLAGE_MAIL_FROM invalide")?;
+    let mailer = maillage_app::mail::Mailer::from_settings(global.settings()?).context(
+        "courriel.smtp (MAILLAGE_SMTP_URL) ou courriel.expediteur (MAILLAGE_MAIL_FROM) invalide",
+    )?;
     if !mailer.is_enabled() {
         bail!("MAILLAGE_SMTP_URL n'est pas défini : aucun courriel ne peut partir");
     }
-    let public_url =
-        std::env::var("MAILLAGE_PUBLIC_URL").unwrap_or_else(|_| "http://127.0.0.1:8080".into());
+    let public_url = global
+        .public_url()?
+        .unwrap_or_else(|| "http://127.0.0.1:8080".into());
     let app = global
         .app_for_writes()
         .await?

@@ -9,6 +9,7 @@ mod diagnostic;
 mod directory;
 mod fragility;
 mod mandates;
+mod migrations;
 mod operations;
 mod referrals;
 mod register;
