@@ -46,7 +46,10 @@ BIN="$TARGET/debug/maillage"
 WORK="$(mktemp -d)"
 SERVER_PID=""
 SINK_PID=""
+# Servers started by later steps, stopped whatever happens.
+EXTRA_PIDS=""
 cleanup() {
+  for pid in $EXTRA_PIDS; do kill "$pid" 2>/dev/null || true; done
   [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null || true
   [ -n "$SINK_PID" ] && kill "$SINK_PID" 2>/dev/null || true
   rm -rf "$WORK"
@@ -331,6 +334,37 @@ cp "$BIN" "$ALONE/maillage"
 )
 rm -rf "$ALONE"
 echo "binaire seul : démo chargée et servie depuis un dossier vide"
+
+step "Déploiement : transfert SQLite → PostgreSQL → SQLite, mêmes pages servies"
+# The demo moved to PostgreSQL, then back to a new SQLite file: every table's digest equal to the
+# original's; the SQLite and PostgreSQL instances serve the same pages.
+"$BIN" --database "sqlite://$WORK/transfert.sqlite" demo > /dev/null
+psql -q "$MAILLAGE_TEST_POSTGRES_URL" -c "CREATE DATABASE ${PG_DB}_transfert"
+"$BIN" transfer --from "sqlite://$WORK/transfert.sqlite" --to "$PG_BASE/${PG_DB}_transfert" 2> /dev/null | grep -q "Transfert terminé"
+"$BIN" transfer --from "$PG_BASE/${PG_DB}_transfert" --to "sqlite://$WORK/retour.sqlite" 2> /dev/null | grep -q "Transfert terminé"
+"$BIN" --database "sqlite://$WORK/transfert.sqlite" empreinte > "$WORK/empreinte-avant.txt"
+"$BIN" --database "sqlite://$WORK/retour.sqlite" empreinte | diff - "$WORK/empreinte-avant.txt"
+# A target that is not empty is refused.
+if "$BIN" transfer --from "sqlite://$WORK/transfert.sqlite" --to "$PG_BASE/${PG_DB}_transfert" 2> "$WORK/transfert-err.txt"; then echo "transfert vers une base pleine accepté" >&2; exit 1; fi
+grep -q "n'est pas vide" "$WORK/transfert-err.txt"
+# (One public address for both: links written in the pages and files name it.)
+MAILLAGE_PUBLIC_URL=https://annuaire.exemple.fr "$BIN" --database "sqlite://$WORK/transfert.sqlite" serve --addr 127.0.0.1:18393 > "$WORK/serve-sqlite.txt" 2>&1 &
+SQLITE_PID=$!
+EXTRA_PIDS="$EXTRA_PIDS $SQLITE_PID"
+MAILLAGE_PUBLIC_URL=https://annuaire.exemple.fr "$BIN" --database "$PG_BASE/${PG_DB}_transfert" serve --addr 127.0.0.1:18394 > "$WORK/serve-pg.txt" 2>&1 &
+PG_PID=$!
+EXTRA_PIDS="$EXTRA_PIDS $PG_PID"
+for port in 18393 18394; do
+  for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/pret" > /dev/null 2>&1 && break; sleep 0.2; done
+done
+PLACE_ID="$(curl -sf "http://127.0.0.1:18393/donnees/lieux.csv" | sed -n 2p | cut -d, -f1)"
+for path in "/?q=mediatheque" "/?q=caf&pres_de=Nancy" "/lieux/$PLACE_ID" "/donnees/lieux.csv" "/donnees/data-inclusion/services.json" "/api/v1/lieux?q=numerique" "/orienter?demande=compte-caf&pres_de=Toul" "/ateliers"; do
+  curl -sf "http://127.0.0.1:18393$path" -o "$WORK/page-sqlite"
+  curl -sf "http://127.0.0.1:18394$path" -o "$WORK/page-pg"
+  cmp -s "$WORK/page-sqlite" "$WORK/page-pg" || { diff "$WORK/page-sqlite" "$WORK/page-pg" | head -20; echo "page différente après transfert : $path" >&2; exit 1; }
+done
+kill "$SQLITE_PID" "$PG_PID"
+echo "transfert : mêmes tables, mêmes pages sur SQLite et PostgreSQL"
 
 step "Arrêts brutaux (SIGKILL) pendant un import, un lot d'activités et des fusions (SQLite et PostgreSQL)"
 scripts/crash-safety.sh "$BIN" sqlite postgres

@@ -147,6 +147,16 @@ impl Database {
         Ok(text)
     }
 
+    /// Copies every table of this base into `target`, an empty base (both brought to this
+    /// program's schema when opened): moving from SQLite to PostgreSQL, or back.
+    pub async fn transfer_into(
+        &self,
+        target: &Database,
+        progress: &dyn Fn(&str, u64),
+    ) -> Result<maillage_store::TransferReport, AppError> {
+        Ok(self.store.copy_into(&target.store, progress).await?)
+    }
+
     /// « SQLite » or « PostgreSQL ».
     pub fn backend(&self) -> &'static str {
         self.store.backend()

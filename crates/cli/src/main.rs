@@ -96,6 +96,9 @@ enum Command {
     /// Sauvegarde cohérente de la base, même pendant que le serveur tourne (SQLite : copie par
     /// `VACUUM INTO` ; PostgreSQL : `pg_dump`, format personnalisé).
     Backup(database::BackupArgs),
+    /// Copie une base entière vers une autre, vide, de l'autre moteur (SQLite → PostgreSQL ou
+    /// l'inverse), serveurs arrêtés.
+    Transfer(database::TransferArgs),
     /// Migrations de la base : ce que le prochain démarrage appliquerait (`--dry-run`), ou
     /// les appliquer maintenant ; une base plus récente que ce programme est refusée.
     Migrate(database::MigrateArgs),
@@ -182,6 +185,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Backup(args) => database::backup(global, args).await,
         Command::Restore(args) => database::restore(global, args).await,
         Command::Migrate(args) => database::migrate(global, args).await,
+        Command::Transfer(args) => database::transfer(args).await,
         Command::Empreinte => database::digest(global).await,
         Command::Demo(args) => demo::run(global, args).await,
         Command::Journal { what } => journal::run(global, what).await,

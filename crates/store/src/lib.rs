@@ -25,6 +25,7 @@ mod resources;
 mod schedule;
 mod sessions;
 mod surveys;
+mod transfer;
 mod watch;
 mod workshops;
 
@@ -59,6 +60,7 @@ pub use surveys::{
     IssuedInvitation, NewInvitation, NewSurvey, NewSurveyAnswer, PlaceUpdate, StoredExchange,
     StoredSurveyAnswer, Survey, SurveyInvitation, SurveyLink,
 };
+pub use transfer::TransferReport;
 pub use watch::Subscriber;
 pub use workshops::{Registration, StoredWorkshop};
 
@@ -209,6 +211,64 @@ pub(crate) fn now() -> String {
 pub(crate) fn new_id() -> String {
     uuid::Uuid::now_v7().simple().to_string()
 }
+
+/// Every table of the migrations but the journal of mandates (emptied, and copied, apart),
+/// children before their parents: the order in which a base is emptied, and, reversed, the order
+/// in which `maillage transfer` fills one.
+pub(crate) const TABLES_CHILDREN_FIRST: [&str; 52] = [
+    "sessions",
+    "commune_indicators",
+    "survey_exchanges",
+    "survey_answers",
+    "survey_invitations",
+    "surveys",
+    "access_log",
+    "person_requests",
+    "data_referents",
+    "mandate_acts",
+    "mandate_demarches",
+    "mandates",
+    "person_links",
+    "mandate_offers",
+    "habilitations",
+    "password_resets",
+    "referral_events",
+    "referrals",
+    "journeys",
+    "request_catalogue",
+    "registrations",
+    "resource_files",
+    "campaign_links",
+    "campaign_requests",
+    "error_reports",
+    "duplicate_decisions",
+    "merges",
+    "place_aliases",
+    "scheduled_jobs",
+    "unmet_requests",
+    "share_links",
+    "impact_surveys",
+    "activity_changes",
+    "activity_persons",
+    "activities",
+    "watch_deliveries",
+    "watch_subscriptions",
+    "news_items",
+    "resources",
+    "network_seeds",
+    "campaigns",
+    "workshops",
+    "diagnostic_drafts",
+    "diagnostics",
+    "persons",
+    "questionnaires",
+    "imports",
+    "memberships",
+    "coordinator_territories",
+    "users",
+    "places",
+    "organisations",
+];
 
 /// The guard of migration 0017, put back after a reset.
 const JOURNAL_GUARD_SQLITE: &str = "CREATE TRIGGER mandate_journal_no_delete BEFORE DELETE ON mandate_journal BEGIN SELECT RAISE(ABORT, 'le journal des mandats est en ajout seul : aucune ligne ne s''efface'); END";
@@ -374,61 +434,10 @@ impl Store {
                     }
                 }
             }
-            for sql in [
-                "DELETE FROM sessions",
-                "DELETE FROM commune_indicators",
-                "DELETE FROM survey_exchanges",
-                "DELETE FROM survey_answers",
-                "DELETE FROM survey_invitations",
-                "DELETE FROM surveys",
-                "DELETE FROM access_log",
-                "DELETE FROM person_requests",
-                "DELETE FROM data_referents",
-                "DELETE FROM mandate_acts",
-                "DELETE FROM mandate_demarches",
-                "DELETE FROM mandates",
-                "DELETE FROM person_links",
-                "DELETE FROM mandate_offers",
-                "DELETE FROM habilitations",
-                "DELETE FROM password_resets",
-                "DELETE FROM referral_events",
-                "DELETE FROM referrals",
-                "DELETE FROM journeys",
-                "DELETE FROM request_catalogue",
-                "DELETE FROM registrations",
-                "DELETE FROM resource_files",
-                "DELETE FROM campaign_links",
-                "DELETE FROM campaign_requests",
-                "DELETE FROM error_reports",
-                "DELETE FROM duplicate_decisions",
-                "DELETE FROM merges",
-                "DELETE FROM place_aliases",
-                "DELETE FROM scheduled_jobs",
-                "DELETE FROM unmet_requests",
-                "DELETE FROM share_links",
-                "DELETE FROM impact_surveys",
-                "DELETE FROM activity_changes",
-                "DELETE FROM activity_persons",
-                "DELETE FROM activities",
-                "DELETE FROM watch_deliveries",
-                "DELETE FROM watch_subscriptions",
-                "DELETE FROM news_items",
-                "DELETE FROM resources",
-                "DELETE FROM network_seeds",
-                "DELETE FROM campaigns",
-                "DELETE FROM workshops",
-                "DELETE FROM diagnostic_drafts",
-                "DELETE FROM diagnostics",
-                "DELETE FROM persons",
-                "DELETE FROM questionnaires",
-                "DELETE FROM imports",
-                "DELETE FROM memberships",
-                "DELETE FROM coordinator_territories",
-                "DELETE FROM users",
-                "DELETE FROM places",
-                "DELETE FROM organisations",
-            ] {
-                sqlx::query(sql).execute(&mut *tx).await?;
+            for table in TABLES_CHILDREN_FIRST {
+                sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table}")))
+                    .execute(&mut *tx)
+                    .await?;
             }
             tx.commit().await?;
         });

@@ -18,6 +18,16 @@ pub struct BackupArgs {
 }
 
 #[derive(Args)]
+pub struct TransferArgs {
+    /// Base d'origine (sqlite://… ou postgres://…), lue seulement.
+    #[arg(long)]
+    from: String,
+    /// Base de destination, vide (créée par ce programme s'il le faut).
+    #[arg(long)]
+    to: String,
+}
+
+#[derive(Args)]
 pub struct MigrateArgs {
     /// Montre ce qui changerait, sans rien appliquer.
     #[arg(long)]
@@ -104,5 +114,40 @@ pub async fn migrate(global: &Global, args: &MigrateArgs) -> Result<ExitCode> {
     }
     let applied = database.migrate().await?;
     println!("{} migration(s) appliquée(s).", applied.len());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `maillage transfer --from URL --to URL`: every table copied into an empty base of the other
+/// engine (servers stopped), then both bases' row counts compared.
+pub async fn transfer(args: &TransferArgs) -> Result<ExitCode> {
+    let from = Database::connect(&args.from).await?;
+    let to = Database::connect(&args.to).await?;
+    eprintln!("Transfert {} → {}…", from.backend(), to.backend());
+    let report = from
+        .transfer_into(&to, &|table, rows| {
+            if rows > 0 {
+                eprintln!("  {table} : {rows} ligne(s)");
+            }
+        })
+        .await?;
+    // Every table holds as many rows on both sides.
+    let before = from.digest().await?;
+    let after = to.digest().await?;
+    for t in &before {
+        let copied = after.iter().find(|a| a.table == t.table).map(|a| a.rows);
+        if copied != Some(t.rows) {
+            anyhow::bail!(
+                "table {} : {} ligne(s) à l'origine, {:?} à la destination",
+                t.table,
+                t.rows,
+                copied
+            );
+        }
+    }
+    let rows: u64 = report.tables.iter().map(|(_, n)| n).sum();
+    println!(
+        "Transfert terminé : {} tables, {rows} lignes, les mêmes nombres de lignes des deux côtés.",
+        report.tables.len()
+    );
     Ok(ExitCode::SUCCESS)
 }
