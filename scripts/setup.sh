@@ -55,6 +55,10 @@ if [ ! -s data/referentiel/contours.tsv ] || [ scripts/build-contours.py -nt dat
 fi
 
 if [ "$WITH_TEST" = 1 ]; then
+  # The Debian package is built by cargo-deb (a pinned version, from crates.io).
+  if ! cargo deb --version 2>/dev/null | grep -q "3.6.3"; then
+    cargo install --quiet --locked cargo-deb --version 3.6.3
+  fi
   # Python tools of the tests (the standard's validator, schemathesis), from PyPI, in a local
   # virtual environment, installed again when their list changes.
   if [ ! -x .venv/bin/schemathesis ] || [ scripts/requirements-test.txt -nt .venv/.installed ]; then

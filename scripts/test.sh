@@ -366,6 +366,52 @@ done
 kill "$SQLITE_PID" "$PG_PID"
 echo "transfert : mêmes tables, mêmes pages sur SQLite et PostgreSQL"
 
+step "Paquet Debian : construit (cargo-deb), installé, unité vérifiée, service lancé comme l'unité le dit, redémarré, purgé"
+# Built from the binary of this run (cargo-deb strips it); a release is `cargo deb -p maillage`.
+SUDO=""
+[ "$(id -u)" != "0" ] && SUDO="sudo"
+cargo deb -p maillage --no-build --profile dev --fast -o "$WORK/deb/" 2> "$WORK/deb-build.txt"
+DEB="$(ls "$WORK"/deb/maillage_*.deb)"
+dpkg-deb -c "$DEB" > "$WORK/deb-contents.txt"
+for f in ./usr/bin/maillage ./usr/lib/systemd/system/maillage.service ./etc/maillage/maillage.toml ./usr/share/doc/maillage/DEPLOY.md; do
+  grep -q " $f\$" "$WORK/deb-contents.txt" || { echo "absent du paquet : $f" >&2; exit 1; }
+done
+$SUDO dpkg -i "$DEB" > /dev/null
+UNIT=/usr/lib/systemd/system/maillage.service
+systemd-analyze verify "$UNIT"
+getent passwd maillage > /dev/null
+test "$(stat -c %U "$(sed -n 's/^WorkingDirectory=//p' "$UNIT")")" = maillage
+test "$(stat -c '%G %a' /etc/maillage/maillage.toml)" = "maillage 640"
+# The unit's own command line, user and directory (systemd is not PID 1 here). The port comes
+# from the environment, which overrides the configuration file.
+EXEC="$(sed -n 's/^ExecStart=//p' "$UNIT")"
+RUN_AS="$(sed -n 's/^User=//p' "$UNIT")"
+RUN_IN="$(sed -n 's/^WorkingDirectory=//p' "$UNIT")"
+start_unit() {
+  (cd "$RUN_IN" && MAILLAGE_ADDR=127.0.0.1:18396 $SUDO runuser -u "$RUN_AS" -- $EXEC >> "$WORK/deb-serve.txt" 2>&1 &)
+  for _ in $(seq 1 100); do curl -sf http://127.0.0.1:18396/pret -o "$WORK/deb-pret.json" 2>/dev/null && return 0; sleep 0.2; done
+  cat "$WORK/deb-serve.txt" >&2; return 1
+}
+stop_unit() { $SUDO pkill -u "$RUN_AS" -f "$EXEC" || true; sleep 1; }
+start_unit
+grep -q '"lieux_en_base":0' "$WORK/deb-pret.json"
+$SUDO runuser -u "$RUN_AS" -- /usr/bin/maillage --config /etc/maillage/maillage.toml config check > "$WORK/deb-config.txt"
+grep -q "Configuration correcte" "$WORK/deb-config.txt"
+cp "$SHARED/standard/exemple-valide.csv" "$WORK/exemple-paquet.csv" && chmod a+rx "$WORK" && chmod a+r "$WORK/exemple-paquet.csv"
+$SUDO runuser -u "$RUN_AS" -- /usr/bin/maillage --config /etc/maillage/maillage.toml import lieux "$WORK/exemple-paquet.csv" 2>/dev/null | grep -q "1 créé(s)"
+# A restart keeps the data.
+stop_unit
+start_unit
+grep -q '"lieux_en_base":1,"lieux_indexes":1' "$WORK/deb-pret.json"
+curl -sf "http://127.0.0.1:18396/?q=Anonymal" -o "$WORK/deb-recherche.html" && grep -q "Anonymal" "$WORK/deb-recherche.html"
+stop_unit
+$SUDO dpkg --purge maillage > /dev/null
+if getent passwd maillage > /dev/null; then echo "utilisateur maillage resté après la purge" >&2; exit 1; fi
+for f in /usr/bin/maillage /etc/maillage /var/lib/maillage "$UNIT"; do
+  if [ -e "$f" ]; then echo "resté après la purge : $f" >&2; exit 1; fi
+done
+echo "paquet Debian : installé, servi, redémarré avec ses données, purgé"
+
 step "Arrêts brutaux (SIGKILL) pendant un import, un lot d'activités et des fusions (SQLite et PostgreSQL)"
 scripts/crash-safety.sh "$BIN" sqlite postgres
 

@@ -148,8 +148,10 @@ async fn main() -> ExitCode {
     let filter = level
         .and_then(|l| tracing_subscriber::EnvFilter::try_new(l.trim()).ok())
         .unwrap_or_else(|| tracing_subscriber::EnvFilter::new("info"));
+    // Colours only for a person at a terminal, never in a file or the system's journal.
     let journal = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr);
     if json {
         journal.json().init();
