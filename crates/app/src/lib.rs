@@ -5,6 +5,7 @@
 pub mod access;
 pub mod accounts;
 pub mod activity;
+pub mod backups;
 pub mod booklet;
 pub mod campaigns;
 pub mod database;
@@ -223,6 +224,8 @@ pub struct App {
     settings: Arc<crate::settings::Settings>,
     /// A newer file of the communes' contours than the one built in, when given.
     contours_file: Option<std::path::PathBuf>,
+    /// Backups on schedule (`sauvegardes.dossier`), when asked.
+    pub(crate) backups: Option<Arc<crate::backups::BackupPlan>>,
 }
 
 /// Places recently shown in results, decoded, so that popular pages of results do not go back
@@ -369,6 +372,7 @@ impl App {
             producer: "maillage".into(),
             settings: Arc::default(),
             contours_file: None,
+            backups: None,
         })
     }
 

@@ -37,10 +37,11 @@ pub enum Job {
     Referrals,
     MandateExpiry,
     Links,
+    Backups,
 }
 
 impl Job {
-    pub const ALL: [Job; 15] = [
+    pub const ALL: [Job; 16] = [
         Job::Sessions,
         Job::PasswordResets,
         Job::ReportEmails,
@@ -56,6 +57,7 @@ impl Job {
         Job::Referrals,
         Job::MandateExpiry,
         Job::Links,
+        Job::Backups,
     ];
 
     /// Its name in the store and the logs.
@@ -76,6 +78,7 @@ impl Job {
             Job::Referrals => "echeances-orientations",
             Job::MandateExpiry => "fins-de-mandats",
             Job::Links => "verification-liens",
+            Job::Backups => "sauvegardes",
         }
     }
 
@@ -103,6 +106,9 @@ impl Job {
                 "Prévient, une fois, les personnes et les aidants habilités des mandats qui s'arrêtent dans la semaine"
             }
             Job::Links => "Vérifie un lot de liens de la ressourcerie",
+            Job::Backups => {
+                "Sauvegarde la base quand la dernière sauvegarde est assez ancienne, et efface les plus anciennes (sauvegardes.dossier)"
+            }
         }
     }
 }
@@ -249,6 +255,7 @@ impl App {
                 let n = self.send_mandate_expiry_warnings(now).await?;
                 format!("{n} courriel(s) de fin de mandat envoyé(s)")
             }
+            Job::Backups => self.scheduled_backup(now).await?,
             Job::Links => {
                 let report = self.check_links(now, LINKS_PER_HOUR).await?;
                 if report.offline {

@@ -43,6 +43,8 @@ pub async fn run(global: &Global, args: &ServeArgs) -> Result<ExitCode> {
     };
     let database = global.database().await?;
     let backend = database.backend();
+    let backups =
+        maillage_app::backups::BackupPlan::from_settings(settings, &global.database_url()?);
     let mailer = maillage_app::mail::Mailer::from_settings(settings).context(
         "courriel.smtp (MAILLAGE_SMTP_URL) ou courriel.expediteur (MAILLAGE_MAIL_FROM) invalide",
     )?;
@@ -63,7 +65,8 @@ pub async fn run(global: &Global, args: &ServeArgs) -> Result<ExitCode> {
         .with_settings(settings.clone())
         .with_contours_file(global.contours_file()?)
         .with_mail(mailer, &public_url)
-        .with_retention(retention);
+        .with_retention(retention)
+        .with_backups(backups);
     if args.demo && app.directory_is_empty().await? {
         super::demo::load(&app, DemoScale::Departement).await?;
         app.reindex().await?;
