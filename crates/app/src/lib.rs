@@ -30,6 +30,7 @@ pub mod resources;
 pub mod retention;
 pub mod schedule;
 pub mod settings;
+pub mod sources;
 pub mod surveys;
 pub mod territory;
 pub mod watch;
@@ -181,6 +182,9 @@ pub struct ImportResult {
     pub report: Report,
     /// `None` when nothing was written (invalid rows without `skip_invalid`).
     pub outcome: Option<ImportOutcome>,
+    /// What the valid rows change, one line each in French: the places new to the directory,
+    /// and for each place already known the fields that differ.
+    pub changes: Vec<String>,
 }
 
 /// Shared state: the store, the referentials and the current search index.

@@ -38,10 +38,11 @@ pub enum Job {
     MandateExpiry,
     Links,
     Backups,
+    Sources,
 }
 
 impl Job {
-    pub const ALL: [Job; 16] = [
+    pub const ALL: [Job; 17] = [
         Job::Sessions,
         Job::PasswordResets,
         Job::ReportEmails,
@@ -58,6 +59,7 @@ impl Job {
         Job::MandateExpiry,
         Job::Links,
         Job::Backups,
+        Job::Sources,
     ];
 
     /// Its name in the store and the logs.
@@ -79,6 +81,7 @@ impl Job {
             Job::MandateExpiry => "fins-de-mandats",
             Job::Links => "verification-liens",
             Job::Backups => "sauvegardes",
+            Job::Sources => "moisson-des-sources",
         }
     }
 
@@ -106,6 +109,9 @@ impl Job {
                 "Prévient, une fois, les personnes et les aidants habilités des mandats qui s'arrêtent dans la semaine"
             }
             Job::Links => "Vérifie un lot de liens de la ressourcerie",
+            Job::Sources => {
+                "Moissonne les sources dues (fichiers d'autres producteurs), les importe et dit ce qui a changé"
+            }
             Job::Backups => {
                 "Sauvegarde la base quand la dernière sauvegarde est assez ancienne, et efface les plus anciennes (sauvegardes.dossier)"
             }
@@ -256,6 +262,10 @@ impl App {
                 format!("{n} courriel(s) de fin de mandat envoyé(s)")
             }
             Job::Backups => self.scheduled_backup(now).await?,
+            Job::Sources => {
+                let n = self.run_due_sources(now).await?;
+                format!("{n} source(s) moissonnée(s)")
+            }
             Job::Links => {
                 let report = self.check_links(now, LINKS_PER_HOUR).await?;
                 if report.offline {

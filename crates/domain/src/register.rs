@@ -97,6 +97,10 @@ pub const NOT_PERSONAL: &[(&str, &str)] = &[
         "les échanges de matériel entre lieux suivis par le coordinateur (lieux, matériel, état)",
     ),
     (
+        "pull_runs",
+        "les rapports des moissons de sources : lieux créés ou modifiés, comptes, erreurs (données publiques de l'annuaire)",
+    ),
+    (
         "mandate_demarches",
         "les démarches couvertes par un mandat (identifiants seuls)",
     ),
@@ -113,7 +117,7 @@ pub const REGISTER: &[Processing] = &[
             "nom affiché, adresse électronique",
             "empreinte du mot de passe (argon2), empreintes des jetons de session et des liens de réinitialisation",
             "structures et territoires, dates d'appartenance",
-            "identifiant du compte auteur d'un import, d'une fusion, d'une campagne, d'une enquête, d'un atelier, d'une ressource ou d'une nouvelle",
+            "identifiant du compte auteur d'un import, d'une source moissonnée, d'une fusion, d'une campagne, d'une enquête, d'un atelier, d'une ressource ou d'une nouvelle",
         ],
         persons: &["membres du réseau (aidants, coordinateurs, administrateurs)"],
         recipients: &[
@@ -129,6 +133,7 @@ pub const REGISTER: &[Processing] = &[
             "sessions",
             "password_resets",
             "imports",
+            "pulled_sources",
             "merges",
             "duplicate_decisions",
             "campaigns",

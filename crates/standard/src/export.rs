@@ -115,6 +115,11 @@ pub fn to_bytes(places: &[Place], format: ExportFormat) -> Result<Vec<u8>, Stand
     Ok(buf)
 }
 
+/// A place's values in the standard's column order ([`maillage_domain::STANDARD_FIELDS`]).
+pub fn record(place: &Place) -> [String; 32] {
+    values(place)
+}
+
 fn values(place: &Place) -> [String; 32] {
     let raw = place.to_raw();
     STANDARD_FIELDS.map(|f| raw.get(f).unwrap_or_default().to_string())

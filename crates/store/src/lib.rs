@@ -24,6 +24,7 @@ mod requests;
 mod resources;
 mod schedule;
 mod sessions;
+mod sources;
 mod surveys;
 mod transfer;
 mod watch;
@@ -56,6 +57,7 @@ pub use requests::{Erased, NewRequest as NewPersonRequest, StoredRequest};
 pub use resources::{FileChange, FileInfo, NewFile, Proposer, StoredResource};
 pub use schedule::JobRun;
 pub use sessions::SessionRecord;
+pub use sources::{NewSource, PullRun, PulledSource, RunEnd};
 pub use surveys::{
     IssuedInvitation, NewInvitation, NewSurvey, NewSurveyAnswer, PlaceUpdate, StoredExchange,
     StoredSurveyAnswer, Survey, SurveyInvitation, SurveyLink,
@@ -215,7 +217,9 @@ pub(crate) fn new_id() -> String {
 /// Every table of the migrations but the journal of mandates (emptied, and copied, apart),
 /// children before their parents: the order in which a base is emptied, and, reversed, the order
 /// in which `maillage transfer` fills one.
-pub(crate) const TABLES_CHILDREN_FIRST: [&str; 52] = [
+pub(crate) const TABLES_CHILDREN_FIRST: [&str; 54] = [
+    "pull_runs",
+    "pulled_sources",
     "sessions",
     "commune_indicators",
     "survey_exchanges",

@@ -12,4 +12,5 @@ mod openapi;
 mod orientation;
 mod publication;
 mod route_matrix;
+mod sources;
 mod trust;

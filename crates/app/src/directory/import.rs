@@ -147,10 +147,12 @@ impl App {
                 r.place = None;
             }
         }
+        let changes = changes_of(&report, &targets);
         if report.invalid_count() > 0 && !skip_invalid {
             return Ok(ImportResult {
                 report,
                 outcome: None,
+                changes,
             });
         }
         let records: Vec<ImportRecord> = report
@@ -180,6 +182,7 @@ impl App {
         Ok(ImportResult {
             report,
             outcome: Some(outcome),
+            changes,
         })
     }
 }
@@ -194,4 +197,50 @@ impl App {
         allow(authorize(actor, &Action::ImportPlaces, today()))?;
         Ok(self.store.imports(limit).await?)
     }
+}
+
+/// What the valid rows of a report change: a line per place new to the directory, and per
+/// known place whose fields of the standard differ (named) — updated when the file's date of
+/// update is newer, else not taken (the store's rule), and said so.
+fn changes_of(
+    report: &Report,
+    targets: &std::collections::HashMap<String, (maillage_domain::Place, Option<String>)>,
+) -> Vec<String> {
+    let mut lines = Vec::new();
+    for r in report.valid() {
+        let Some(new) = &r.place else { continue };
+        match targets.get(&r.source_id) {
+            None => lines.push(format!("Nouveau : {} ({})", new.name, new.commune)),
+            Some((old, _)) => {
+                let before = maillage_standard::export::record(old);
+                let after = maillage_standard::export::record(new);
+                let fields: Vec<&str> = maillage_domain::STANDARD_FIELDS
+                    .iter()
+                    .zip(before.iter().zip(after.iter()))
+                    .filter(|(_, (a, b))| a != b)
+                    .map(|(f, _)| *f)
+                    .collect();
+                if fields.is_empty() {
+                    continue;
+                }
+                // The store's rule: only a newer `date_maj` updates a place.
+                if new.updated_on > old.updated_on {
+                    lines.push(format!(
+                        "Modifié : {} ({}) — {}",
+                        new.name,
+                        new.commune,
+                        fields.join(", ")
+                    ));
+                } else {
+                    lines.push(format!(
+                        "Non repris : {} ({}) — {} diffère(nt), mais la date de mise à jour du fichier n'est pas plus récente que celle de l'annuaire",
+                        old.name,
+                        old.commune,
+                        fields.join(", ")
+                    ));
+                }
+            }
+        }
+    }
+    lines
 }

@@ -573,9 +573,38 @@ impl reqwest::dns::Resolve for PublicResolver {
     }
 }
 
+/// A web client that asks public internet addresses only (unless `allow_private`, for tests
+/// against a local server): names resolved to their public addresses, literal private
+/// addresses and redirections to them refused, five redirections at most.
+pub(crate) fn public_client(
+    allow_private: bool,
+    timeout: Duration,
+    user_agent: &'static str,
+) -> Result<reqwest::Client, AppError> {
+    // One TLS provider for the process (ring, as for e-mail); installing twice is harmless.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let redirect = reqwest::redirect::Policy::custom(move |attempt| {
+        if attempt.previous().len() >= 5 {
+            attempt.error("trop de redirections")
+        } else if !allow_private && private_literal(attempt.url()) {
+            attempt.error("redirection vers une adresse privée ou locale")
+        } else {
+            attempt.follow()
+        }
+    });
+    reqwest::Client::builder()
+        .timeout(timeout)
+        .connect_timeout(Duration::from_secs(5))
+        .redirect(redirect)
+        .dns_resolver(PublicResolver { allow_private })
+        .user_agent(user_agent)
+        .build()
+        .map_err(|e| AppError::Invalid(format!("client web : {e}")))
+}
+
 /// Whether a URL names a private or local address outright (an IP literal, which no resolver
 /// sees).
-fn private_literal(url: &reqwest::Url) -> bool {
+pub(crate) fn private_literal(url: &reqwest::Url) -> bool {
     url.host_str()
         .map(|h| h.trim_start_matches('[').trim_end_matches(']'))
         .and_then(|h| h.parse::<std::net::IpAddr>().ok())
@@ -590,25 +619,11 @@ impl LinkChecker {
     /// `allow_private`: also ask private and local addresses — for tests against a local
     /// web server only, never in production.
     pub fn with_policy(allow_private: bool) -> Result<Self, AppError> {
-        // One TLS provider for the process (ring, as for e-mail); installing twice is harmless.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let redirect = reqwest::redirect::Policy::custom(move |attempt| {
-            if attempt.previous().len() >= 5 {
-                attempt.error("trop de redirections")
-            } else if !allow_private && private_literal(attempt.url()) {
-                attempt.error("redirection vers une adresse privée ou locale")
-            } else {
-                attempt.follow()
-            }
-        });
-        let client = reqwest::Client::builder()
-            .timeout(Duration::from_secs(10))
-            .connect_timeout(Duration::from_secs(5))
-            .redirect(redirect)
-            .dns_resolver(PublicResolver { allow_private })
-            .user_agent("Maillage-verification-des-liens/1.0")
-            .build()
-            .map_err(|e| AppError::Invalid(format!("client web : {e}")))?;
+        let client = public_client(
+            allow_private,
+            Duration::from_secs(10),
+            "Maillage-verification-des-liens/1.0",
+        )?;
         Ok(LinkChecker {
             client,
             allow_private,

@@ -64,6 +64,7 @@ mod reports;
 mod requests;
 pub(crate) mod resources;
 mod slip;
+mod sources;
 mod surveys;
 mod territory;
 mod watch;
@@ -258,6 +259,7 @@ pub fn routes() -> Router<State> {
         .merge(impact::routes())
         .merge(booklet::routes())
         .merge(campaigns::routes())
+        .merge(sources::routes())
         .merge(diagnostic::routes())
         .merge(jobs::routes())
         .merge(duplicates::routes())

@@ -107,6 +107,8 @@ impl Caller {
 
 /// Another member of A (not a caller): the author of a record with private notes.
 pub const COLLEAGUE_A: &str = "collegue.a@test.fr";
+/// The name of the coordinator of 54's pulled source.
+pub const SOURCE_54: &str = "Hub-Source-Du-54";
 /// A member of C, the structure that receives A's referral (not a caller).
 pub const MEMBER_C: &str = "accueil.c@test.fr";
 
@@ -338,6 +340,8 @@ pub struct Ids {
     pub reset_token: String,
     /// The import job of the coordinator of 54 (per server).
     pub job: String,
+    /// A source pulled on schedule, registered by the coordinator of 54.
+    pub pulled_source: String,
 }
 
 /// One server on one copy of the world.

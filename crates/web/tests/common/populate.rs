@@ -607,6 +607,23 @@ pub(super) async fn populate(app: &App, store: &Store) -> (Ids, HashMap<Caller, 
     ids.campaign_request = issued[0].request_id.clone();
     ids.campaign_token = issued[0].token.clone().expect("lien de campagne");
 
+    // The coordinator of 54 pulls a regional hub's file every day.
+    ids.pulled_source = store
+        .create_source(
+            &maillage_store::NewSource {
+                name: super::SOURCE_54.into(),
+                url: "https://hub.exemple.fr/lieux.csv".into(),
+                format: "standard".into(),
+                every_hours: 24,
+                skip_invalid: false,
+                owner_id: ids.users["coord54@test.fr"].clone(),
+            },
+            // Due in a month: no round of the tests fetches it.
+            &stamp(now + Duration::days(30)),
+        )
+        .await
+        .expect("source moissonnée");
+
     // The coordinator's survey of the partners asks A, B and C; A answers by its link (it
     // needs a computer and gives a new referent: a change waiting for A); B and C give a
     // computer; the coordinator follows B's gift to A.

@@ -144,6 +144,25 @@ pub(super) async fn call(row: &Row, caller: Caller, world: &World) -> Call {
         ("GET", "/carte", _) => c.uri = uri("/carte?q=alpha"),
         ("GET", "/export", _) => c.uri = uri("/export?format=csv"),
         ("GET", "/donnees", _) | ("GET", "/sante", _) | ("GET", "/pret", _) => {}
+        ("GET", "/sources", _) => c.shows = Some(common::SOURCE_54.into()),
+        ("POST", "/sources", _) => {
+            c.payload = form(&[
+                ("nom", "Hub régional"),
+                ("adresse", "https://hub.exemple.fr/autre.csv"),
+                ("format", "standard"),
+                ("frequence", "24"),
+            ]);
+        }
+        ("GET", "/sources/{id}", _) => {
+            c.uri = format!("/sources/{}", ids.pulled_source);
+            c.shows = Some(common::SOURCE_54.into());
+        }
+        ("POST", "/sources/{id}/lancer", _) => {
+            c.uri = format!("/sources/{}/lancer", ids.pulled_source)
+        }
+        ("POST", "/sources/{id}/supprimer", _) => {
+            c.uri = format!("/sources/{}/supprimer", ids.pulled_source)
+        }
         ("GET", "/donnees/lieux.csv", _)
         | ("GET", "/donnees/lieux.json", _)
         | ("GET", "/donnees/data-inclusion/structures.json", _)

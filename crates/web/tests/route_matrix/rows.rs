@@ -49,6 +49,13 @@ pub(super) const ROWS: &[Row] = &[
     ("POST",   "/taches/{id}/interrompre",             "import du coordinateur 54",         "404    404    404    redir  404    404"),
     ("GET",    "/taches/{id}/fichier",                 "import du coordinateur 54 (sans fichier)", "404    404    404    404    404    404"),
     ("GET",    "/qualite",                             "",                                  "401    403    403    ok     ok     ok"),
+    // Sources pulled on schedule (issue #21): those who import places register them; a source
+    // is its owner's (and the administrators').
+    ("GET",    "/sources",                             "source du coordinateur 54",         "401    403    403    ok     hidden ok"),
+    ("POST",   "/sources",                             "",                                  "401    403    403    redir  redir  redir"),
+    ("GET",    "/sources/{id}",                        "source du coordinateur 54",         "401    403    403    ok     404    ok"),
+    ("POST",   "/sources/{id}/lancer",                 "source du coordinateur 54",         "401    403    403    redir  404    redir"),
+    ("POST",   "/sources/{id}/supprimer",              "source du coordinateur 54",         "401    403    403    redir  404    redir"),
     // The territory: public data aggregated, behind an account (issue #20).
     ("GET",    "/territoire",                          "zone 54",                           "401    ok     ok     ok     ok     ok"),
     ("GET",    "/territoire",                          "zone inconnue",                     "401    422    422    422    422    422"),
