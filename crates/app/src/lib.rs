@@ -18,6 +18,7 @@ pub mod jobs;
 pub mod limits;
 pub mod mail;
 pub mod mandates;
+pub mod metrics;
 pub mod operations;
 pub mod organisations;
 pub mod orientation;
@@ -230,6 +231,8 @@ pub struct App {
     contours_file: Option<std::path::PathBuf>,
     /// Backups on schedule (`sauvegardes.dossier`), when asked.
     pub(crate) backups: Option<Arc<crate::backups::BackupPlan>>,
+    /// The figures for Prometheus (`/metrics`).
+    pub(crate) metrics: Arc<crate::metrics::Metrics>,
 }
 
 /// Places recently shown in results, decoded, so that popular pages of results do not go back
@@ -377,6 +380,7 @@ impl App {
             settings: Arc::default(),
             contours_file: None,
             backups: None,
+            metrics: Arc::default(),
         })
     }
 

@@ -158,6 +158,7 @@ impl App {
                     (false, e.public_message())
                 }
             };
+            self.metrics.job(job.key(), ok);
             if ok && !summary.starts_with("0 ") && summary != "rien à faire" {
                 tracing::info!("{} : {summary}", job.key());
             }

@@ -220,6 +220,7 @@ impl App {
                 continue;
             };
             let end = self.pull(&source).await;
+            self.metrics.pulled(&end.outcome);
             self.store
                 .finish_run(&source.id, &run, &stamp(Utc::now().max(now)), &end)
                 .await?;

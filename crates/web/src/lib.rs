@@ -62,6 +62,11 @@ pub fn router(app: App, config: Config) -> Router {
     Router::new()
         .merge(pages::routes())
         .nest("/api/v1", api::routes())
+        // Every answer of a route counted and timed (`/metrics`), by its pattern.
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            count_request,
+        ))
         .with_state(state)
         // Forms and JSON bodies are small; the upload routes raise this for themselves.
         .layer(axum::extract::DefaultBodyLimit::max(limits::FORM_BYTES))
@@ -97,6 +102,29 @@ pub fn router(app: App, config: Config) -> Router {
             header::HeaderName::from_static("permissions-policy"),
             HeaderValue::from_static("geolocation=(), camera=(), microphone=()"),
         ))
+}
+
+/// Counts and times an answer, by the route's pattern (`/lieux/{id}`: never an id).
+async fn count_request(
+    axum::extract::State(state): axum::extract::State<State>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let route = request
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_default();
+    let method = request.method().to_string();
+    let started = std::time::Instant::now();
+    let response = next.run(request).await;
+    state.app.metrics().request(
+        &route,
+        &method,
+        response.status().as_u16(),
+        started.elapsed(),
+    );
+    response
 }
 
 /// A response to a signed-in request is nobody else's: no cache (the browser's, a proxy's) may

@@ -188,3 +188,56 @@ async fn supervisors_ask_liveness_and_readiness() {
         ready["lieux_en_base"].as_i64()
     );
 }
+
+#[tokio::test]
+async fn prometheus_reads_counts_and_durations_with_its_token_only() {
+    let store = Store::connect("sqlite::memory:").await.expect("base");
+    let referential = Referential::discover().expect("référentiel");
+    let settings =
+        maillage_app::settings::Settings::parse("[metriques]\njeton = \"jeton-de-supervision\"\n");
+    let app = App::new(store, referential)
+        .await
+        .expect("app")
+        .with_settings(settings);
+    app.import_file(Some(&operator()), &example(), "exemple.csv", None, false)
+        .await
+        .expect("import");
+    let web = router(app, Config::default());
+    let (status, _, _) = get(&web, "/?q=Anonymal", &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _, _) = get(&web, "/lieux/inconnu", &[]).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    // Without the token, or with another: refused.
+    let (status, ..) = get(&web, "/metrics", &[]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, ..) = get(&web, "/metrics", &[(header::AUTHORIZATION, "Bearer autre")]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, headers, body) = get(
+        &web,
+        "/metrics",
+        &[(header::AUTHORIZATION, "Bearer jeton-de-supervision")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        headers[header::CONTENT_TYPE]
+            .to_str()
+            .is_ok_and(|t| t.starts_with("text/plain"))
+    );
+    let text = String::from_utf8(body).expect("texte");
+    for expected in [
+        "maillage_http_requetes_total{route=\"/\",methode=\"GET\",statut=\"2xx\"} 1",
+        "maillage_http_requetes_total{route=\"/lieux/{id}\",methode=\"GET\",statut=\"4xx\"} 1",
+        "maillage_http_duree_secondes_count{route=\"/\"} 1",
+        "maillage_recherches_total 1",
+        "maillage_import_lignes_total{issue=\"cree\"} 1",
+        "maillage_lieux_indexes 1",
+    ] {
+        assert!(text.contains(expected), "{expected} absent :\n{text}");
+    }
+    // Routes by their pattern: never an id nor a searched text.
+    assert!(
+        !text.contains("inconnu") && !text.contains("Anonymal"),
+        "{text}"
+    );
+}

@@ -177,6 +177,12 @@ impl App {
                 progress,
             )
             .await?;
+        self.metrics.imported(
+            outcome.created,
+            outcome.updated,
+            outcome.unchanged,
+            report.invalid_count(),
+        );
         progress.stage("Mise à jour de l'index de recherche", None);
         self.refresh_index().await?;
         Ok(ImportResult {

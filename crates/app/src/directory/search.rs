@@ -19,6 +19,13 @@ impl App {
     /// those requests need (« CAF » is a request for help with administrative procedures) —
     /// and says so (`Results::widened`).
     pub async fn search(&self, q: &SearchQuery) -> Result<Results, AppError> {
+        let started = std::time::Instant::now();
+        let results = self.search_uncounted(q).await;
+        self.metrics.search(started.elapsed());
+        results
+    }
+
+    async fn search_uncounted(&self, q: &SearchQuery) -> Result<Results, AppError> {
         let Some(text) = &q.text else {
             return self.run_search(q.clone()).await;
         };

@@ -282,12 +282,58 @@ pub fn routes() -> Router<State> {
         .route("/donnees-personnelles", get(privacy))
         .route("/sante", get(liveness))
         .route("/pret", get(readiness))
+        .route("/metrics", get(metrics))
         .fallback(not_found)
 }
 
 /// `/sante`: the process answers (for a supervisor: restart it when this fails).
 async fn liveness() -> Response {
     ([(axum::http::header::CACHE_CONTROL, "no-store")], "ok\n").into_response()
+}
+
+/// `/metrics`: the figures for Prometheus. With `metriques.jeton` set, to whoever sends it
+/// (`Authorization: Bearer …`); without, to the machine itself only (127.0.0.1, the proxy's
+/// header read as for the rate limits). Counts and durations only, never a person.
+async fn metrics(
+    AxState(state): AxState<State>,
+    client: crate::auth::Client,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    let token = state
+        .app
+        .setting("MAILLAGE_METRICS_TOKEN")
+        .filter(|t| !t.trim().is_empty());
+    let allowed = match token {
+        Some(token) => headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .is_some_and(|sent| {
+                use sha2::Digest;
+                // Digests compared: the time taken does not tell how much of the token matched.
+                sha2::Sha256::digest(sent.trim().as_bytes())
+                    == sha2::Sha256::digest(token.trim().as_bytes())
+            }),
+        None => client.key().starts_with("ip:127."),
+    };
+    if !allowed {
+        return (
+            StatusCode::FORBIDDEN,
+            "Réservé à la supervision : depuis la machine elle-même, ou avec le jeton de metriques.jeton.\n",
+        )
+            .into_response();
+    }
+    (
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "text/plain; version=0.0.4; charset=utf-8",
+            ),
+            (axum::http::header::CACHE_CONTROL, "no-store"),
+        ],
+        state.app.metrics_text(),
+    )
+        .into_response()
 }
 
 /// `/pret`: the instance can serve — its database answers and its search index is loaded

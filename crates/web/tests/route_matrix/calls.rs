@@ -143,7 +143,10 @@ pub(super) async fn call(row: &Row, caller: Caller, world: &World) -> Call {
         }
         ("GET", "/carte", _) => c.uri = uri("/carte?q=alpha"),
         ("GET", "/export", _) => c.uri = uri("/export?format=csv"),
-        ("GET", "/donnees", _) | ("GET", "/sante", _) | ("GET", "/pret", _) => {}
+        ("GET", "/donnees", _)
+        | ("GET", "/sante", _)
+        | ("GET", "/pret", _)
+        | ("GET", "/metrics", _) => {}
         ("GET", "/sources", _) => c.shows = Some(common::SOURCE_54.into()),
         ("POST", "/sources", _) => {
             c.payload = form(&[

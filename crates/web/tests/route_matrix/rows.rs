@@ -35,6 +35,8 @@ pub(super) const ROWS: &[Row] = &[
     // Operations: liveness and readiness, for supervisors and load balancers.
     ("GET",    "/sante",                               "",                                  "ok     ok     ok     ok     ok     ok"),
     ("GET",    "/pret",                                "",                                  "ok     ok     ok     ok     ok     ok"),
+    // The figures for Prometheus: the machine itself, or the token; never a signed-in page.
+    ("GET",    "/metrics",                             "",                                  "403    403    403    403    403    403"),
     ("GET",    "/donnees/lieux.csv",                   "lieu de A (référent)",              "hidden hidden hidden hidden hidden hidden"),
     ("GET",    "/donnees/lieux.json",                  "lieu de A (référent)",              "hidden hidden hidden hidden hidden hidden"),
     ("GET",    "/donnees/data-inclusion/structures.json", "lieu de A (référent)",           "hidden hidden hidden hidden hidden hidden"),
