@@ -1449,3 +1449,67 @@ test('carte interactive : la couche du territoire sous les lieux, chaque commune
   const bands = await page.$$eval('.leaflet-overlay-pane path.commune', (paths) => paths.map((p) => p.getAttribute('class')));
   assert.ok(bands.every((c) => /fragilite-[1-5]/.test(c)), [...new Set(bands)].slice(0, 5).join(' '));
 });
+
+test('données ouvertes et sources moissonnées : où moissonner l\'annuaire ; un coordinateur ajoute une source sur un téléphone', async () => {
+  // Anyone, on a phone: the open data page, reached from the footer, names four stable
+  // addresses; each answers with its tag, and 304 to a collector whose copy is current.
+  const visitor = await newPage({ width: 360, height: 740 });
+  await visitor.goto(`${BASE}/`);
+  await visitor.click('footer a[href="/donnees"]');
+  await visitor.waitForSelector('h1:text("Données ouvertes de l\'annuaire")');
+  const addresses = await visitor.$$eval('table tbody tr td a', (as) => as.map((a) => a.textContent.trim()));
+  assert.equal(addresses.length, 4);
+  for (const address of addresses) {
+    const path = new URL(address).pathname;
+    const first = await visitor.request.get(`${BASE}${path}`);
+    assert.equal(first.status(), 200, path);
+    const tag = first.headers()['etag'];
+    assert.ok(tag && first.headers()['last-modified'], path);
+    const again = await visitor.request.get(`${BASE}${path}`, { headers: { 'If-None-Match': tag } });
+    assert.equal(again.status(), 304, path);
+  }
+  const structures = await (await visitor.request.get(`${BASE}/donnees/data-inclusion/structures.json`)).json();
+  const api = await (await visitor.request.get(`${BASE}/api/v1/lieux?par_page=1`)).json();
+  assert.equal(structures.length, api.total, 'une structure par lieu de l\'annuaire');
+  assert.ok(await visitor.evaluate(() => document.documentElement.scrollWidth) <= 360, 'rien ne déborde');
+  await checkA11y(visitor, 'les données ouvertes');
+
+  // A coordinator, on a phone: from the import page to the sources; a private address is
+  // refused with its reason, a public one registered; « fetch now » says it started, and the
+  // run's outcome (no internet on this machine: a failure, named) appears.
+  const page = await newPage({ width: 360, height: 740 });
+  await signIn(page, 'coordination@demo.maillage.example');
+  await page.goto(`${BASE}/import`);
+  await page.click('a[href="/sources"]');
+  await page.waitForSelector('h1:text("Sources moissonnées")');
+  await page.fill('#nom', 'Hub régional de démonstration');
+  await page.fill('#adresse', 'http://127.0.0.1/lieux.csv');
+  await page.check('#format-standard');
+  await page.selectOption('#frequence', '24');
+  await page.click('button:text("Ajouter la source")');
+  await page.waitForSelector('[role="alert"]');
+  assert.match(await page.textContent('[role="alert"]'), /adresse : une adresse privée ou locale n'est pas moissonnée/);
+  assert.equal(await page.inputValue('#nom'), 'Hub régional de démonstration', 'la saisie est gardée');
+  await checkA11y(page, 'le formulaire d\'une source refusée');
+  await page.fill('#adresse', 'https://hub.exemple.invalid/lieux.csv');
+  await page.click('button:text("Ajouter la source")');
+  await page.waitForSelector('h1:text("Source « Hub régional de démonstration »")');
+  const button = await page.$('button:text("Moissonner maintenant")');
+  const box = await button.boundingBox();
+  assert.ok(box.width >= 24 && box.height >= 24 && box.x >= 0 && box.x + box.width <= 360, 'bouton de 24 px au moins, dans l\'écran');
+  await button.click();
+  await page.waitForSelector('[role="status"]:has-text("Moisson lancée")');
+  let outcome = '';
+  for (let i = 0; i < 50 && !outcome; i += 1) {
+    await page.waitForTimeout(200);
+    await page.reload();
+    outcome = (await page.textContent('section[aria-labelledby="moissons"] article h3').catch(() => '')) ?? '';
+  }
+  assert.match(outcome, /échec/);
+  assert.match(await page.textContent('section[aria-labelledby="moissons"] article p'), /injoignable/);
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth) <= 360, 'rien ne déborde');
+  await checkA11y(page, 'une source et ses moissons');
+  await page.goto(`${BASE}/sources`);
+  assert.ok(await page.isVisible('table a:text("Hub régional de démonstration")'));
+  await checkA11y(page, 'la liste des sources');
+});
