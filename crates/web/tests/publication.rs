@@ -241,3 +241,40 @@ async fn prometheus_reads_counts_and_durations_with_its_token_only() {
         "{text}"
     );
 }
+
+#[tokio::test]
+async fn a_collector_that_accepts_gzip_gets_the_file_compressed_once() {
+    use std::io::Read;
+    let store = Store::connect("sqlite::memory:").await.expect("base");
+    let app = App::new(store, Referential::discover().expect("référentiel"))
+        .await
+        .expect("app");
+    app.import_file(Some(&operator()), &example(), "exemple.csv", None, false)
+        .await
+        .expect("import");
+    let web = router(app, Config::default());
+    let (_, plain_headers, plain) = get(&web, "/donnees/lieux.json", &[]).await;
+    assert!(plain_headers.get(header::CONTENT_ENCODING).is_none());
+    let (status, headers, compressed) = get(
+        &web,
+        "/donnees/lieux.json",
+        &[(header::ACCEPT_ENCODING, "gzip, deflate, br")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers[header::CONTENT_ENCODING], "gzip");
+    assert_eq!(headers[header::VARY], "Accept-Encoding");
+    assert_eq!(headers[header::ETAG], plain_headers[header::ETAG]);
+    let mut inflated = Vec::new();
+    flate2::read::GzDecoder::new(compressed.as_slice())
+        .read_to_end(&mut inflated)
+        .expect("gzip lisible");
+    assert_eq!(inflated, plain);
+    let (_, refused, _) = get(
+        &web,
+        "/donnees/lieux.json",
+        &[(header::ACCEPT_ENCODING, "gzip;q=0")],
+    )
+    .await;
+    assert!(refused.get(header::CONTENT_ENCODING).is_none());
+}

@@ -20,21 +20,34 @@ use crate::{App, AppError, allow, today};
 /// One published file.
 #[derive(Debug, Clone)]
 pub struct PublishedFile {
-    pub bytes: Arc<Vec<u8>>,
+    /// The contents (shared: a response never copies them).
+    pub bytes: bytes::Bytes,
+    /// The same, gzip-compressed once, for the collectors that accept it: a national directory's
+    /// files are compressed at each state of the directory, not at each request.
+    pub gzip: bytes::Bytes,
     pub media_type: &'static str,
     /// `"…"`: the first 32 hexadecimal digits of the SHA-256 of the bytes, quoted.
     pub etag: String,
 }
 
 impl PublishedFile {
-    fn new(bytes: Vec<u8>, media_type: &'static str) -> Self {
+    fn new(bytes: Vec<u8>, media_type: &'static str) -> Result<Self, AppError> {
+        use std::io::Write;
         let digest = Sha256::digest(&bytes);
         let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
-        PublishedFile {
-            bytes: Arc::new(bytes),
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(6));
+        encoder
+            .write_all(&bytes)
+            .map_err(|e| AppError::Operation(format!("compression : {e}")))?;
+        let gzip = encoder
+            .finish()
+            .map_err(|e| AppError::Operation(format!("compression : {e}")))?;
+        Ok(PublishedFile {
+            bytes: bytes::Bytes::from(bytes),
+            gzip: bytes::Bytes::from(gzip),
             media_type,
             etag: format!("\"{hex}\""),
-        }
+        })
     }
 }
 
@@ -179,13 +192,13 @@ impl App {
             let standard_csv = PublishedFile::new(
                 maillage_standard::export::to_bytes(&places, ExportFormat::Csv)?,
                 ExportFormat::Csv.media_type(),
-            );
+            )?;
             let standard_json = PublishedFile::new(
                 maillage_standard::export::to_bytes(&places, ExportFormat::Json)?,
                 ExportFormat::Json.media_type(),
-            );
-            let structures = PublishedFile::new(di.structures_json()?, "application/json");
-            let services = PublishedFile::new(di.services_json()?, "application/json");
+            )?;
+            let structures = PublishedFile::new(di.structures_json()?, "application/json")?;
+            let services = PublishedFile::new(di.services_json()?, "application/json")?;
             // Unchanged contents keep their date (a write elsewhere, an edit undone).
             let last_modified = previous
                 .filter(|p| {

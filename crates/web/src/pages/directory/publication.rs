@@ -69,19 +69,41 @@ async fn published(
 ) -> Result<Response, PageError> {
     let publication = state.app.publication(viewer.actor()).await?;
     let file = publication.file(which);
-    // Weak: the compression layer may send the same contents gzipped.
+    // Weak: the same contents go plain or gzipped.
     let etag = format!("W/{}", file.etag);
+    let gzip = headers
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(',').any(|e| {
+                let mut parts = e.split(';');
+                parts.next().map(str::trim) == Some("gzip")
+                    && !parts.any(|p| p.trim().replace(' ', "") == "q=0")
+            })
+        });
     let mut response = if not_modified(headers, &etag, &publication) {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
-        let mut r = axum::body::Body::from(file.bytes.as_ref().clone()).into_response();
+        // Compressed once per state of the directory; the compression layer leaves a response
+        // that has its own encoding as it is. The bytes are shared, never copied.
+        let body = if gzip {
+            file.gzip.clone()
+        } else {
+            file.bytes.clone()
+        };
+        let mut r = axum::body::Body::from(body).into_response();
         r.headers_mut().insert(
             header::CONTENT_TYPE,
             HeaderValue::from_static(file.media_type),
         );
+        if gzip {
+            r.headers_mut()
+                .insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+        }
         r
     };
     let h = response.headers_mut();
+    h.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
     for (name, value) in [
         (header::ETAG, etag),
         (header::LAST_MODIFIED, http_date(publication.last_modified)),
