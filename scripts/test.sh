@@ -326,6 +326,11 @@ cp "$BIN" "$ALONE/maillage"
   curl -sf "http://127.0.0.1:18391/?q=mediatheque" -o recherche.html && grep -q "Médiathèque" recherche.html
   curl -sf http://127.0.0.1:18391/static/vendor/leaflet.js -o leaflet.js && grep -q "Leaflet" leaflet.js
   curl -sf http://127.0.0.1:18391/donnees/lieux.csv -o lieux.csv && head -1 lieux.csv | grep -q "^id,pivot,nom"
+  # /metrics: to the machine itself (no token configured), never to a request a proxy forwards.
+  curl -sf http://127.0.0.1:18391/metrics -o metrics.txt
+  grep -q '^maillage_http_requetes_total{route="/",methode="GET",statut="2xx"}' metrics.txt
+  grep -q '^maillage_lieux_indexes 15[0-9]' metrics.txt
+  test "$(curl -s -o /dev/null -w '%{http_code}' -H 'X-Forwarded-For: 203.0.113.9' http://127.0.0.1:18391/metrics)" = 403
   curl -sf http://127.0.0.1:18391/donnees/data-inclusion/structures.json -o structures.json
   grep -q '"lien_source":"https://annuaire.exemple.fr/lieux/' structures.json
   kill "$PID"

@@ -293,7 +293,8 @@ async fn liveness() -> Response {
 
 /// `/metrics`: the figures for Prometheus. With `metriques.jeton` set, to whoever sends it
 /// (`Authorization: Bearer …`); without, to the machine itself only (127.0.0.1, the proxy's
-/// header read as for the rate limits). Counts and durations only, never a person.
+/// header read as for the rate limits; a request a proxy forwards is never « the machine »).
+/// Counts and durations only, never a person.
 async fn metrics(
     AxState(state): AxState<State>,
     client: crate::auth::Client,
@@ -314,7 +315,22 @@ async fn metrics(
                 sha2::Sha256::digest(sent.trim().as_bytes())
                     == sha2::Sha256::digest(token.trim().as_bytes())
             }),
-        None => client.key().starts_with("ip:127."),
+        // The machine itself — and not a proxy on it passing someone else's request: a request
+        // that names a client in a forwarding header is refused unless that header is the
+        // trusted one (then `client` is that client).
+        None => {
+            let forwarded = ["forwarded", "x-forwarded-for", "x-real-ip"]
+                .iter()
+                .any(|name| {
+                    headers.contains_key(*name)
+                        && state
+                            .config
+                            .client_ip_header
+                            .as_ref()
+                            .is_none_or(|trusted| trusted.as_str() != *name)
+                });
+            client.key().starts_with("ip:127.") && !forwarded
+        }
     };
     if !allowed {
         return (
