@@ -284,6 +284,40 @@ assert created == structures, (created, structures)
 print(f"data·inclusion relu : {created} lieux recréés sur {structures} structures")
 PY
 "$BIN" --database "$PG_BASE/$PG_DB" import data-inclusion "$WORK/di" --source data-inclusion-test | grep -q "Import terminé"
+# A source pulled from a local web server (Python's): the first version of a real file
+# imported; the same file again is not fetched (304); the second version's changes reported.
+mkdir -p "$WORK/hub"
+"$ROOT/.venv/bin/python" - "$SHARED/data/dedup-paca/paca-646-after-dedup-v0.1.json" "$WORK/hub/lieux.json" <<'PY'
+import json, sys
+places = json.load(open(sys.argv[1]))
+json.dump(places[:100], open(sys.argv[2], "w"), ensure_ascii=False)
+PY
+(cd "$WORK/hub" && exec "$ROOT/.venv/bin/python" -m http.server 18397 --bind 127.0.0.1 > "$WORK/hub.log" 2>&1) &
+HUB_PID=$!
+EXTRA_PIDS="$EXTRA_PIDS $HUB_PID"
+for _ in $(seq 1 50); do curl -sf http://127.0.0.1:18397/lieux.json -o /dev/null && break; sleep 0.2; done
+export MAILLAGE_SOURCES_LOCALES=1
+"$BIN" --database "sqlite://$WORK/sources.sqlite" demo > /dev/null 2>&1
+"$BIN" --database "sqlite://$WORK/sources.sqlite" sources ajouter --compte admin@demo.maillage.example --nom "Hub PACA" --adresse http://127.0.0.1:18397/lieux.json --lignes-valides > /dev/null
+"$BIN" --database "sqlite://$WORK/sources.sqlite" sources moissonner > "$WORK/moisson-1.txt" 2>/dev/null
+grep -q "1 source(s) moissonnée(s)" "$WORK/moisson-1.txt"
+grep -q "^« Hub PACA » : [1-9][0-9]* créé(s)" "$WORK/moisson-1.txt"
+"$BIN" --database "sqlite://$WORK/sources.sqlite" sources moissonner --toutes > "$WORK/moisson-2.txt" 2>/dev/null
+grep -q "fichier inchangé depuis la dernière fois" "$WORK/moisson-2.txt"
+"$ROOT/.venv/bin/python" - "$SHARED/data/dedup-paca/paca-646-after-dedup-v0.1.json" "$WORK/hub/lieux.json" <<'PY'
+import json, sys
+places = json.load(open(sys.argv[1]))[2:110]
+places[0]["nom"] = "Espace numérique renommé"
+places[0]["date_maj"] = "2026-11-30"
+json.dump(places, open(sys.argv[2], "w"), ensure_ascii=False)
+PY
+touch -d "+1 minute" "$WORK/hub/lieux.json"
+"$BIN" --database "sqlite://$WORK/sources.sqlite" sources moissonner --toutes > "$WORK/moisson-3.txt" 2>/dev/null
+grep -q "^- Modifié : Espace numérique renommé .* — nom, date_maj" "$WORK/moisson-3.txt"
+grep -q "^- Nouveau : " "$WORK/moisson-3.txt"
+grep -q "^- Absent du fichier : " "$WORK/moisson-3.txt"
+unset MAILLAGE_SOURCES_LOCALES
+echo "source moissonnée : première version importée, la même non rechargée, la seconde et ses changements rapportés"
 # The national demo (50,000 places) exported and checked the same way.
 "$BIN" --database "sqlite://$WORK/national.sqlite" demo --scale national >/dev/null
 "$BIN" --database "sqlite://$WORK/national.sqlite" export data-inclusion --output "$WORK/di-national" 2>/dev/null

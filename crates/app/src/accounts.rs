@@ -207,6 +207,22 @@ impl App {
 
     /// The user of this address and password, if they match (the hash is checked off the async
     /// threads). The caller counts failures ([`crate::limits::LoginLimiter`]).
+    /// The actor of an account named by its address, for the command line acting on its behalf
+    /// (an operator registers a source for a coordinator: the coordinator's rights apply).
+    pub async fn actor_by_email(
+        &self,
+        operator: Option<&Actor>,
+        email: &str,
+    ) -> Result<Actor, AppError> {
+        allow(authorize(operator, &Action::ManageAccounts, today()))?;
+        let user = self
+            .store
+            .user_by_email(email)
+            .await?
+            .ok_or_else(|| AppError::Invalid(format!("aucun compte « {email} »")))?;
+        self.store.actor(&user.id).await?.ok_or(AppError::NotFound)
+    }
+
     pub async fn sign_in(&self, email: &str, password: &str) -> Result<Option<User>, AppError> {
         Ok(self.store.authenticate(email, password).await?)
     }

@@ -99,6 +99,13 @@ pub fn catalogue() -> Vec<Setting> {
             "Fichier plus récent des contours des communes (sinon celui intégré au binaire)",
         ),
         setting(
+            "donnees.sources_locales",
+            "MAILLAGE_SOURCES_LOCALES",
+            Bool,
+            false,
+            "Autoriser les sources moissonnées sur le réseau local (adresses privées : un hub hébergé en interne)",
+        ),
+        setting(
             "donnees.producteur",
             "MAILLAGE_PRODUCTEUR",
             Text,

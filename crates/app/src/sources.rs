@@ -84,7 +84,7 @@ impl SourceForm {
                 errors.push("adresse : une adresse http:// ou https:// est attendue".into())
             }
             Ok(u) if !allow_private && crate::resources::private_literal(&u) => {
-                errors.push("adresse : une adresse privée ou locale n'est pas moissonnée".into())
+                errors.push("adresse : une adresse privée ou locale n'est pas moissonnée (voir donnees.sources_locales)".into())
             }
             Ok(_) if url.len() > 2_000 => errors.push("adresse : 2 000 caractères au plus".into()),
             Ok(_) => {}
@@ -128,6 +128,27 @@ enum Fetched {
 }
 
 impl App {
+    /// Whether sources may be on the local network (`donnees.sources_locales`: a hub hosted
+    /// inside the collectivité); public addresses only otherwise.
+    fn local_sources_allowed(&self) -> bool {
+        self.private_links_checked
+            || self
+                .settings
+                .flag("MAILLAGE_SOURCES_LOCALES")
+                .unwrap_or(false)
+    }
+
+    /// Makes every source due now (`maillage sources moissonner --toutes`).
+    pub async fn make_all_sources_due(&self, actor: Option<&Actor>) -> Result<usize, AppError> {
+        allow(authorize(actor, &Action::ManageAccounts, today()))?;
+        let now = stamp(Utc::now());
+        let sources = self.store.sources().await?;
+        for s in &sources {
+            self.store.make_source_due(&s.id, &now).await?;
+        }
+        Ok(sources.len())
+    }
+
     /// A source the caller may see: their own, or any for an administrator.
     async fn own_source(&self, actor: Option<&Actor>, id: &str) -> Result<PulledSource, AppError> {
         allow(authorize(actor, &Action::ImportPlaces, today()))?;
@@ -147,7 +168,7 @@ impl App {
         allow(authorize(actor, &Action::ImportPlaces, today()))?;
         let actor = actor.ok_or(AppError::SignInRequired)?;
         let (name, url, format, every_hours, skip_invalid) =
-            form.parse(self.private_links_checked)?;
+            form.parse(self.local_sources_allowed())?;
         Ok(self
             .store
             .create_source(
@@ -366,7 +387,7 @@ impl App {
     /// Fetches a source's file(s), conditionally when the server gave validators last time.
     async fn fetch(&self, source: &PulledSource) -> Result<Fetched, String> {
         let client = crate::resources::public_client(
-            self.private_links_checked,
+            self.local_sources_allowed(),
             Duration::from_secs(120),
             "Maillage-moisson-des-sources/1.0",
         )

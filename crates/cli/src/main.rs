@@ -117,6 +117,11 @@ enum Command {
     },
     /// Le territoire : couverture de l'offre d'une zone, aide par aide, et ses zones blanches.
     Territoire(commands::territory::TerritoryArgs),
+    /// Sources moissonnées : liste, inscription, moisson des sources dues.
+    Sources {
+        #[command(subcommand)]
+        what: commands::sources::SourcesWhat,
+    },
     /// Configuration : vérification (`check`) et exemple de fichier commenté (`exemple`).
     Config {
         #[command(subcommand)]
@@ -193,6 +198,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Journal { what } => journal::run(global, what).await,
         Command::Demandes { what } => requests::run(global, what).await,
         Command::Config { what } => config::run(global, what).await,
+        Command::Sources { what } => commands::sources::run(global, what).await,
         Command::Territoire(args) => commands::territory::run(global, args).await,
     }
 }

@@ -15,6 +15,7 @@ pub mod requests;
 pub mod resources;
 pub mod search;
 pub mod serve;
+pub mod sources;
 pub mod stats;
 pub mod territory;
 pub mod user;
