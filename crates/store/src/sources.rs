@@ -6,7 +6,7 @@ use sqlx::Row;
 use crate::{BeginWrite, Result, Store, new_id, on_pool};
 
 /// A registered source.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct PulledSource {
     pub id: String,
     pub name: String,
@@ -34,7 +34,7 @@ pub struct NewSource {
 }
 
 /// One run of a source.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct PullRun {
     pub id: String,
     pub source_id: String,
@@ -72,52 +72,6 @@ const RUNS_KEPT: i64 = 50;
 
 const SOURCE_COLUMNS: &str = "id, name, url, format, every_hours, skip_invalid, owner_id, created_at, next_run_at, etag, last_modified";
 
-fn source_of<R: Row>(row: &R) -> Result<PulledSource>
-where
-    for<'r> &'r str: sqlx::ColumnIndex<R>,
-    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-    for<'r> Option<String>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-    for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-    for<'r> bool: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-{
-    Ok(PulledSource {
-        id: row.try_get("id")?,
-        name: row.try_get("name")?,
-        url: row.try_get("url")?,
-        format: row.try_get("format")?,
-        every_hours: row.try_get("every_hours")?,
-        skip_invalid: row.try_get("skip_invalid")?,
-        owner_id: row.try_get("owner_id")?,
-        created_at: row.try_get("created_at")?,
-        next_run_at: row.try_get("next_run_at")?,
-        etag: row.try_get("etag")?,
-        last_modified: row.try_get("last_modified")?,
-    })
-}
-
-fn run_of<R: Row>(row: &R) -> Result<PullRun>
-where
-    for<'r> &'r str: sqlx::ColumnIndex<R>,
-    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-    for<'r> Option<String>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-    for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-{
-    Ok(PullRun {
-        id: row.try_get("id")?,
-        source_id: row.try_get("source_id")?,
-        started_at: row.try_get("started_at")?,
-        finished_at: row.try_get("finished_at")?,
-        outcome: row.try_get("outcome")?,
-        created: row.try_get("created")?,
-        updated: row.try_get("updated")?,
-        unchanged: row.try_get("unchanged")?,
-        refused: row.try_get("refused")?,
-        summary: row.try_get("summary")?,
-        changes: row.try_get("changes")?,
-        report: row.try_get("report")?,
-    })
-}
-
 impl Store {
     /// Registers a source, due at once.
     pub async fn create_source(&self, new: &NewSource, now: &str) -> Result<String> {
@@ -141,16 +95,14 @@ impl Store {
     /// Every source, by name.
     pub async fn sources(&self) -> Result<Vec<PulledSource>> {
         let sql = format!("SELECT {SOURCE_COLUMNS} FROM pulled_sources ORDER BY name, id");
-        on_pool!(self, pool => {
-            sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(pool).await?.iter().map(source_of).collect()
-        })
+        Ok(on_pool!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(pool).await?))
     }
 
     pub async fn source(&self, id: &str) -> Result<Option<PulledSource>> {
         let sql = format!("SELECT {SOURCE_COLUMNS} FROM pulled_sources WHERE id = $1");
-        on_pool!(self, pool => {
-            sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(pool).await?.as_ref().map(source_of).transpose()
-        })
+        Ok(
+            on_pool!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(pool).await?),
+        )
     }
 
     pub async fn delete_source(&self, id: &str) -> Result<bool> {
@@ -243,16 +195,13 @@ impl Store {
 
     /// A source's runs, the latest first.
     pub async fn runs_of(&self, source_id: &str, limit: i64) -> Result<Vec<PullRun>> {
-        on_pool!(self, pool => {
-            sqlx::query("SELECT id, source_id, started_at, finished_at, outcome, created, updated, unchanged, refused, summary, changes, report FROM pull_runs WHERE source_id = $1 ORDER BY started_at DESC, id DESC LIMIT $2")
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as("SELECT id, source_id, started_at, finished_at, outcome, created, updated, unchanged, refused, summary, changes, report FROM pull_runs WHERE source_id = $1 ORDER BY started_at DESC, id DESC LIMIT $2")
                 .bind(source_id)
                 .bind(limit)
                 .fetch_all(pool)
                 .await?
-                .iter()
-                .map(run_of)
-                .collect()
-        })
+        }))
     }
 
     /// The places a source brought, by their identifier in it, with their names (to say which
