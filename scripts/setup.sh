@@ -23,6 +23,9 @@ if [ "$WITH_TEST" = 1 ]; then
   command -v chromium >/dev/null || need+=(chromium chromium-driver)
   # Booklets are rendered to images and text in the tests.
   command -v pdftoppm >/dev/null || need+=(poppler-utils)
+  # The Debian package is installed, its unit verified and its user created in the tests.
+  command -v systemd-analyze >/dev/null || need+=(systemd)
+  command -v adduser >/dev/null || need+=(adduser)
 fi
 if [ "${#need[@]}" -gt 0 ]; then
   echo "Installation des paquets Debian : ${need[*]}"
