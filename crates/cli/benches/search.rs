@@ -2,7 +2,9 @@
 //! French communes), and the time to build the index.
 //!
 //! `cargo bench -p maillage --bench search` — prints a table of latency percentiles per kind of
-//! query and for the whole mix. Figures are recorded in `docs/PERFORMANCE.md`.
+//! query and for the whole mix, then the time to apply writes in place (one place, a batch of
+//! 1,000) and the mix again over the changed index. Figures are recorded in
+//! `docs/PERFORMANCE.md`.
 
 use std::time::{Duration, Instant};
 
@@ -12,7 +14,7 @@ use maillage_app::demo;
 use maillage_domain::geo::GeoPoint;
 use maillage_domain::vocab::{Fee, Service};
 use maillage_referential::Referential;
-use maillage_search::{OpenFilter, PlaceContext, SearchIndex, SearchQuery};
+use maillage_search::{IndexChange, OpenFilter, PlaceContext, SearchIndex, SearchQuery};
 
 /// How many times each query of the mix runs (after one warm-up pass).
 const ROUNDS: usize = 200;
@@ -137,10 +139,72 @@ fn main() -> Result<()> {
         .filter(|(label, _)| label.contains(only.as_str()))
         .collect();
     let rounds = if only.is_empty() { ROUNDS } else { ROUNDS * 20 };
-    let mut all = Vec::with_capacity(mix.len() * rounds);
     println!();
     println!("| requête | résultats | p50 | p99 | max |\n|---|---:|---:|---:|---:|");
-    for (label, query) in &mix {
+    let all = run_mix(&index, &mix, rounds, true)?;
+    print_mix("mélange", &all);
+
+    // Writes applied in place (issue #22): one place at a time, then a batch, and the same mix
+    // once the index holds replaced documents.
+    println!();
+    println!("| écriture appliquée à l'index | p50 | p99 | max |\n|---|---:|---:|---:|");
+    let mut times = Vec::with_capacity(100);
+    for i in 0..100 {
+        let Some(d) = places.get(i * 487 % places.len()) else {
+            continue;
+        };
+        let mut place = d.place.clone();
+        place.name = format!("{} (modifié {i})", place.name);
+        let t = Instant::now();
+        index.apply([IndexChange::Upsert(place, PlaceContext::default())])?;
+        times.push(t.elapsed());
+    }
+    times.sort();
+    println!(
+        "| un lieu modifié (100 fois) | {} | {} | {} |",
+        micros(percentile(&times, 50.0)),
+        micros(percentile(&times, 99.0)),
+        micros(percentile(&times, 100.0)),
+    );
+    let batch: Vec<_> = places
+        .iter()
+        .step_by(50)
+        .take(1_000)
+        .map(|d| {
+            let mut place = d.place.clone();
+            place.summary = Some("Permanence numérique le samedi".into());
+            IndexChange::Upsert(place, PlaceContext::default())
+        })
+        .collect();
+    let t = Instant::now();
+    index.apply(batch)?;
+    let took = t.elapsed();
+    println!("| un lot de 1 000 lieux modifiés | {} | | |", micros(took));
+    let after = run_mix(&index, &mix, rounds, false)?;
+    print_mix("mélange après 1 100 écritures en place", &after);
+    Ok(())
+}
+
+fn print_mix(label: &str, all: &[Duration]) {
+    println!(
+        "| **{label} ({} requêtes)** | | {} | {} | {} |",
+        all.len(),
+        micros(percentile(all, 50.0)),
+        micros(percentile(all, 99.0)),
+        micros(percentile(all, 100.0)),
+    );
+}
+
+/// Runs each query of the mix `rounds` times (after one warm-up), printing a row per query if
+/// asked; returns every duration, sorted.
+fn run_mix(
+    index: &SearchIndex,
+    mix: &[(&'static str, SearchQuery)],
+    rounds: usize,
+    rows: bool,
+) -> Result<Vec<Duration>> {
+    let mut all = Vec::with_capacity(mix.len() * rounds);
+    for (label, query) in mix {
         let warm = index.search_uncached(query)?;
         let mut times = Vec::with_capacity(rounds);
         for _ in 0..rounds {
@@ -150,22 +214,17 @@ fn main() -> Result<()> {
             std::hint::black_box(results);
         }
         times.sort();
-        println!(
-            "| {label} | {} | {} | {} | {} |",
-            warm.total,
-            micros(percentile(&times, 50.0)),
-            micros(percentile(&times, 99.0)),
-            micros(percentile(&times, 100.0)),
-        );
+        if rows {
+            println!(
+                "| {label} | {} | {} | {} | {} |",
+                warm.total,
+                micros(percentile(&times, 50.0)),
+                micros(percentile(&times, 99.0)),
+                micros(percentile(&times, 100.0)),
+            );
+        }
         all.extend(times);
     }
     all.sort();
-    println!(
-        "| **mélange ({} requêtes)** | | {} | {} | {} |",
-        all.len(),
-        micros(percentile(&all, 50.0)),
-        micros(percentile(&all, 99.0)),
-        micros(percentile(&all, 100.0)),
-    );
-    Ok(())
+    Ok(all)
 }

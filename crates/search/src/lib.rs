@@ -29,17 +29,20 @@ use maillage_domain::vocab::{
     AccessMode, Fee, MediationForm, Mobility, NationalProgramme, Public, Service, SpecificSupport,
     SupportMode, Vocabulary,
 };
+use std::sync::{Mutex, RwLock};
+use tantivy::DocSet;
 use tantivy::query::{
-    BooleanQuery, BoostQuery, EnableScoring, FuzzyTermQuery, Occur, Query, TermQuery,
+    Bm25StatisticsProvider, BooleanQuery, BoostQuery, EnableScoring, FuzzyTermQuery, Occur, Query,
+    TermQuery,
 };
 use tantivy::schema::{
-    FAST, Field, IndexRecordOption, STORED, Schema, TextFieldIndexing, TextOptions,
+    FAST, Field, INDEXED, IndexRecordOption, Schema, TextFieldIndexing, TextOptions,
 };
 use tantivy::tokenizer::{
     AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer,
     StopWordFilter, TextAnalyzer,
 };
-use tantivy::{Index, IndexReader, TantivyDocument, Term};
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, TantivyDocument, Term};
 
 /// Errors of the index (internal: the index is rebuilt from the store).
 #[derive(Debug, thiserror::Error)]
@@ -138,6 +141,10 @@ struct Entry {
     hours: Option<Hours>,
     tz: chrono_tz::Tz,
     open_span: SpanCache,
+    /// Lengths of the name and the body as the text index records them (its field norms):
+    /// the average lengths of relevance are sums over the live places.
+    name_norm: u32,
+    body_norm: u32,
 }
 
 fn mask<V: Vocabulary>(values: &[V]) -> u64 {
@@ -152,17 +159,150 @@ fn any_of(entry_mask: u64, asked: u64) -> bool {
     asked == 0 || entry_mask & asked != 0
 }
 
-/// The searchable directory.
+/// A change of the directory for the index: a place added or changed, or a place gone.
+#[derive(Debug, Clone)]
+pub enum IndexChange<P> {
+    Upsert(P, PlaceContext),
+    Remove(String),
+}
+
+impl<P: Borrow<Place>> IndexChange<P> {
+    fn id(&self) -> &str {
+        match self {
+            IndexChange::Upsert(place, _) => &place.borrow().id,
+            IndexChange::Remove(id) => id,
+        }
+    }
+}
+
+/// What a batch of changes did to the index.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Applied {
+    /// Places added or replaced.
+    pub upserted: usize,
+    /// Places taken out (replaced ones included).
+    pub removed: usize,
+}
+
+/// The searchable directory. Built whole at start-up (and for repair); then each write applies
+/// its changes in place ([`SearchIndex::apply`]): the changed places' documents are deleted and
+/// added again in the text index, their entries replaced, in one short exclusive section.
+/// Results are exactly those of an index rebuilt from the same places: relevance reads its
+/// statistics from the live places only, and ties fall in directory order (by id).
 pub struct SearchIndex {
     index: Index,
     reader: IndexReader,
     name: Field,
     body: Field,
-    entries: Vec<Entry>,
-    by_id: HashMap<String, usize>,
-    keys: Keys,
+    ord: Field,
+    writer: Mutex<IndexWriter<TantivyDocument>>,
+    state: RwLock<State>,
     /// Recent searches (none when turned off, e.g. to measure searches themselves).
-    cache: Option<std::sync::Mutex<LruCache<String, Results>>>,
+    cache: Option<Mutex<LruCache<String, Results>>>,
+}
+
+/// Rank of a slot no longer in the directory.
+const DEAD: u32 = u32::MAX;
+
+/// What searches read, replaced as a whole by each batch of changes.
+struct State {
+    /// The text index as of the last batch.
+    searcher: Searcher,
+    /// Number of the batch: cached searches of an earlier one are never served.
+    generation: u64,
+    /// Entries by slot (the `ord` of their text document); `None` once removed or replaced.
+    slots: Vec<Option<Entry>>,
+    /// Live slots in directory order (by id).
+    order: Vec<u32>,
+    /// Position of each slot in `order` ([`DEAD`] for removed slots).
+    rank: Vec<u32>,
+    keys: Keys,
+    /// Live places, and the sum of their name and body lengths.
+    live: u64,
+    name_tokens: u64,
+    body_tokens: u64,
+    /// Document frequencies counted without removed documents, per term, for this batch.
+    doc_freqs: Mutex<HashMap<Term, u64>>,
+}
+
+/// Terms whose live document frequency is remembered at most (the words of searches).
+const DOC_FREQ_MEMO: usize = 4_096;
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl State {
+    fn entry(&self, slot: u32) -> Option<&Entry> {
+        self.slots.get(slot as usize).and_then(Option::as_ref)
+    }
+
+    /// The slot of a live place, found in directory order.
+    fn slot_of(&self, id: &str) -> Option<u32> {
+        self.order
+            .binary_search_by(|s| self.entry(*s).map_or("", |e| e.id.as_str()).cmp(id))
+            .ok()
+            .and_then(|i| self.order.get(i).copied())
+    }
+
+    fn rank_of(&self, slot: u32) -> u32 {
+        self.rank.get(slot as usize).copied().unwrap_or(DEAD)
+    }
+
+    /// How many live places contain the term: the text index's own count where nothing was
+    /// removed, else its postings counted without removed documents (remembered per batch).
+    fn doc_freq(&self, term: &Term) -> u64 {
+        let segments = self.searcher.segment_readers();
+        if !segments.iter().any(|s| s.has_deletes()) {
+            return self.searcher.doc_freq(term).unwrap_or(0);
+        }
+        if let Some(n) = lock(&self.doc_freqs).get(term) {
+            return *n;
+        }
+        let mut n = 0u64;
+        for segment in segments {
+            let Ok(inverted) = segment.inverted_index(term.field()) else {
+                continue;
+            };
+            n += match segment.alive_bitset() {
+                None => u64::from(inverted.doc_freq(term).unwrap_or(0)),
+                Some(alive) => match inverted.read_postings(term, IndexRecordOption::Basic) {
+                    Ok(Some(mut postings)) => u64::from(postings.count(alive)),
+                    _ => 0,
+                },
+            };
+        }
+        let mut memo = lock(&self.doc_freqs);
+        if memo.len() >= DOC_FREQ_MEMO {
+            memo.clear();
+        }
+        memo.insert(term.clone(), n);
+        n
+    }
+}
+
+/// Relevance statistics of the live places (see [`State::doc_freq`]).
+struct LiveStatistics<'a> {
+    state: &'a State,
+    name: Field,
+}
+
+impl Bm25StatisticsProvider for LiveStatistics<'_> {
+    fn total_num_tokens(&self, field: Field) -> tantivy::Result<u64> {
+        Ok(if field == self.name {
+            self.state.name_tokens
+        } else {
+            self.state.body_tokens
+        })
+    }
+
+    fn total_num_docs(&self) -> tantivy::Result<u64> {
+        Ok(self.state.live.max(1))
+    }
+
+    fn doc_freq(&self, term: &Term) -> tantivy::Result<u64> {
+        Ok(self.state.doc_freq(term))
+    }
 }
 
 /// Entry number meaning "no value" in a [`KeyIndex`].
@@ -177,7 +317,8 @@ struct KeyIndex {
 }
 
 impl KeyIndex {
-    fn add(&mut self, value: Option<&str>, entry: usize) -> u32 {
+    /// The number of a value (new values numbered in turn).
+    fn id_of(&mut self, value: Option<&str>) -> u32 {
         let Some(value) = value else {
             return NO_KEY;
         };
@@ -186,10 +327,27 @@ impl KeyIndex {
         if id == next {
             self.postings.push(Vec::new());
         }
-        if let Some(list) = self.postings.get_mut(id as usize) {
-            list.push(entry as u32);
-        }
         id
+    }
+
+    fn add(&mut self, id: u32, slot: u32, touched: &mut Vec<u32>) {
+        if let Some(list) = self.postings.get_mut(id as usize) {
+            list.push(slot);
+            touched.push(id);
+        }
+    }
+
+    /// Drops removed slots from the touched lists and puts them back in directory order.
+    fn tidy(&mut self, touched: &mut Vec<u32>, rank: &[u32]) {
+        touched.sort_unstable();
+        touched.dedup();
+        for id in touched.drain(..) {
+            if let Some(list) = self.postings.get_mut(id as usize) {
+                let rank_of = |s: &u32| rank.get(*s as usize).copied().unwrap_or(DEAD);
+                list.retain(|s| rank_of(s) != DEAD);
+                list.sort_unstable_by_key(rank_of);
+            }
+        }
     }
 
     /// `Ok(None)` when not asked; `Err(())` when asked but absent from the directory.
@@ -284,27 +442,27 @@ fn tokens(index: &Index, text: &str) -> Vec<String> {
 /// its boost. Shared by every index of Maillage, so that all searches read French alike.
 pub(crate) fn every_word_query(
     index: &Index,
-    reader: &IndexReader,
+    doc_freq: &dyn Fn(&Term) -> u64,
     fields: &[(Field, f32)],
     text: &str,
 ) -> Option<Box<dyn Query>> {
-    words_query(index, reader, fields, text, Occur::Must)
+    words_query(index, doc_freq, fields, text, Occur::Must)
 }
 
 /// The same words, each one optional: documents sharing more words with the text rank first
 /// (a request typed in a person's own words, « je dois m'inscrire à pôle emploi »).
 pub(crate) fn any_word_query(
     index: &Index,
-    reader: &IndexReader,
+    doc_freq: &dyn Fn(&Term) -> u64,
     fields: &[(Field, f32)],
     text: &str,
 ) -> Option<Box<dyn Query>> {
-    words_query(index, reader, fields, text, Occur::Should)
+    words_query(index, doc_freq, fields, text, Occur::Should)
 }
 
 fn words_query(
     index: &Index,
-    reader: &IndexReader,
+    doc_freq: &dyn Fn(&Term) -> u64,
     fields: &[(Field, f32)],
     text: &str,
     each_word: Occur,
@@ -317,13 +475,10 @@ fn words_query(
     // index never does more than this whatever it is given.
     tokens.truncate(maillage_domain::text::MAX_QUERY_WORDS);
     let mut musts: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-    let searcher = reader.searcher();
     for token in tokens {
-        let known = fields.iter().any(|(field, _)| {
-            searcher
-                .doc_freq(&Term::from_field_text(*field, &token))
-                .is_ok_and(|n| n > 0)
-        });
+        let known = fields
+            .iter()
+            .any(|(field, _)| doc_freq(&Term::from_field_text(*field, &token)) > 0);
         let mut shoulds: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for &(field, boost) in fields {
             let term = Term::from_field_text(field, &token);
@@ -364,12 +519,90 @@ fn labels<V: Vocabulary>(values: &[V]) -> String {
         .join(" ")
 }
 
+/// The key values of a new entry, numbered when the batch is applied.
+struct PendingKeys {
+    insee_code: Option<String>,
+    epci: Option<String>,
+    departement: Option<String>,
+    organisation: Option<String>,
+}
+
+/// The body of a place's text document: what a search reads besides its name.
+fn body_text(place: &Place) -> String {
+    [
+        place.commune.as_str(),
+        place.summary.as_deref().unwrap_or_default(),
+        place.description.as_deref().unwrap_or_default(),
+        &labels(&place.services),
+        &labels(&place.extras.mediation_forms),
+        &labels(&place.extras.intervention_domains),
+        place.parent_structure.as_deref().unwrap_or_default(),
+    ]
+    .join("\n")
+}
+
+/// The entry of a place (keys and lengths filled in when its batch is applied).
+fn entry_of(place: &Place, hours_by_text: &mut HashMap<String, Option<Hours>>) -> Entry {
+    let hours = match place
+        .opening_hours
+        .as_deref()
+        .filter(|_| place.opening_hours_valid)
+    {
+        // Places often share their hours: parse each text once and share it.
+        Some(raw) => hours_by_text
+            .entry(raw.to_string())
+            .or_insert_with(|| match check_hours(raw) {
+                HoursCheck::Valid(h) | HoursCheck::Repaired { hours: h, .. } => Some(h),
+                HoursCheck::Invalid { .. } => None,
+            })
+            .clone(),
+        None => None,
+    };
+    let departement = place.departement();
+    Entry {
+        id: place.id.clone(),
+        location: place.location,
+        cos_lat: place.location.map_or(1.0, |p| p.lat.to_radians().cos()),
+        services: mask(&place.services),
+        publics: mask(&place.publics),
+        specific_support: mask(&place.specific_support),
+        fees: mask(&place.fees),
+        access_modes: mask(&place.access_modes),
+        support_modes: mask(&place.support_modes),
+        national_programmes: mask(&place.national_programmes),
+        mobility: mask(&place.mobility),
+        mediation_forms: mask(&place.extras.mediation_forms),
+        typologies: place.typologies.clone(),
+        insee_code: NO_KEY,
+        epci: NO_KEY,
+        departement: NO_KEY,
+        organisation: NO_KEY,
+        tz: timezone_of_departement(departement.as_deref().unwrap_or("75")),
+        step_free: place.extras.step_free_access == Some(true),
+        hours,
+        open_span: SpanCache::default(),
+        name_norm: 0,
+        body_norm: 0,
+    }
+}
+
 impl SearchIndex {
     /// Builds the index of these places (borrowed or owned: a caller may stream them, each
     /// place is dropped once indexed).
     pub fn build<P: Borrow<Place>>(
         places: impl IntoIterator<Item = (P, PlaceContext)>,
     ) -> Result<Self, SearchError> {
+        let index = Self::empty()?;
+        index.apply(
+            places
+                .into_iter()
+                .map(|(place, context)| IndexChange::Upsert(place, context)),
+        )?;
+        Ok(index)
+    }
+
+    /// An index without any place.
+    pub fn empty() -> Result<Self, SearchError> {
         let mut sb = Schema::builder();
         let text = TextOptions::default().set_indexing_options(
             TextFieldIndexing::default()
@@ -378,106 +611,254 @@ impl SearchIndex {
         );
         let name = sb.add_text_field("name", text.clone());
         let body = sb.add_text_field("body", text);
-        let ord = sb.add_u64_field("ord", FAST | STORED);
+        // The slot of the place's entry: read while scoring, and the term by which a changed
+        // place's document is deleted.
+        let ord = sb.add_u64_field("ord", FAST | INDEXED);
         let index = Index::create_in_ram(sb.build());
         index.tokenizers().register(ANALYZER, french_analyzer());
         // One indexing thread with a small arena: the national directory fits in a few segments
         // and the build does not inflate the server's memory.
-        let mut writer = index.writer_with_num_threads::<TantivyDocument>(1, 20_000_000)?;
-        let mut entries = Vec::new();
-        let mut by_id = HashMap::new();
-        let mut keys = Keys::default();
-        let mut hours_by_text: HashMap<String, Option<Hours>> = HashMap::new();
-        for (place, ctx) in places {
-            let place: &Place = place.borrow();
-            let n = entries.len();
-            let mut doc = TantivyDocument::default();
-            doc.add_text(name, &place.name);
-            let body_text = [
-                place.commune.as_str(),
-                place.summary.as_deref().unwrap_or_default(),
-                place.description.as_deref().unwrap_or_default(),
-                &labels(&place.services),
-                &labels(&place.extras.mediation_forms),
-                &labels(&place.extras.intervention_domains),
-                place.parent_structure.as_deref().unwrap_or_default(),
-            ]
-            .join("\n");
-            doc.add_text(body, &body_text);
-            doc.add_u64(ord, n as u64);
-            writer.add_document(doc)?;
-            let hours = match place
-                .opening_hours
-                .as_deref()
-                .filter(|_| place.opening_hours_valid)
-            {
-                // Places often share their hours: parse each text once and share it.
-                Some(raw) => hours_by_text
-                    .entry(raw.to_string())
-                    .or_insert_with(|| match check_hours(raw) {
-                        HoursCheck::Valid(h) | HoursCheck::Repaired { hours: h, .. } => Some(h),
-                        HoursCheck::Invalid { .. } => None,
-                    })
-                    .clone(),
-                None => None,
-            };
-            let departement = place.departement();
-            by_id.insert(place.id.clone(), n);
-            entries.push(Entry {
-                id: place.id.clone(),
-                location: place.location,
-                cos_lat: place.location.map_or(1.0, |p| p.lat.to_radians().cos()),
-                services: mask(&place.services),
-                publics: mask(&place.publics),
-                specific_support: mask(&place.specific_support),
-                fees: mask(&place.fees),
-                access_modes: mask(&place.access_modes),
-                support_modes: mask(&place.support_modes),
-                national_programmes: mask(&place.national_programmes),
-                mobility: mask(&place.mobility),
-                mediation_forms: mask(&place.extras.mediation_forms),
-                typologies: place.typologies.clone(),
-                insee_code: keys.insee_code.add(place.insee_code.as_deref(), n),
-                epci: keys.epci.add(ctx.epci.as_deref(), n),
-                tz: timezone_of_departement(departement.as_deref().unwrap_or("75")),
-                departement: keys.departement.add(departement.as_deref(), n),
-                organisation: keys.organisation.add(ctx.organisation_id.as_deref(), n),
-                step_free: place.extras.step_free_access == Some(true),
-                hours,
-                open_span: SpanCache::default(),
-            });
-        }
-        writer.commit()?;
-        let reader = index.reader()?;
+        let writer = index.writer_with_num_threads::<TantivyDocument>(1, 20_000_000)?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        let searcher = reader.searcher();
         Ok(SearchIndex {
             index,
             reader,
             name,
             body,
-            entries,
-            by_id,
-            keys,
-            cache: Some(std::sync::Mutex::new(LruCache::new(
+            ord,
+            writer: Mutex::new(writer),
+            state: RwLock::new(State {
+                searcher,
+                generation: 0,
+                slots: Vec::new(),
+                order: Vec::new(),
+                rank: Vec::new(),
+                keys: Keys::default(),
+                live: 0,
+                name_tokens: 0,
+                body_tokens: 0,
+                doc_freqs: Mutex::default(),
+            }),
+            cache: Some(Mutex::new(LruCache::new(
                 NonZeroUsize::new(CACHE_ENTRIES).unwrap_or(NonZeroUsize::MIN),
             ))),
         })
     }
 
+    fn state(&self) -> std::sync::RwLockReadGuard<'_, State> {
+        self.state
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Applies a batch of changes: each place added or replaced, each removed id taken out
+    /// (a place changed twice in the batch counts once, as last given). Searches go on during
+    /// the batch and see it whole once it is applied; batches run one at a time.
+    pub fn apply<P: Borrow<Place>>(
+        &self,
+        changes: impl IntoIterator<Item = IndexChange<P>>,
+    ) -> Result<Applied, SearchError> {
+        let mut writer = lock(&self.writer);
+        let base = self.state().slots.len() as u32;
+        let mut fresh: Vec<Option<(Entry, PendingKeys)>> = Vec::new();
+        let mut fresh_slots: HashMap<String, u32> = HashMap::new();
+        let mut gone: std::collections::HashSet<u32> = std::collections::HashSet::new();
+        let mut hours_by_text: HashMap<String, Option<Hours>> = HashMap::new();
+        let mut applied = Applied::default();
+        for change in changes {
+            let id = change.id();
+            // The slot holding this place now, added earlier in the batch or in the index.
+            let current = match fresh_slots.remove(id) {
+                Some(slot) => {
+                    if let Some(f) = fresh.get_mut((slot - base) as usize) {
+                        *f = None;
+                    }
+                    Some(slot)
+                }
+                None => self.state().slot_of(id).filter(|s| gone.insert(*s)),
+            };
+            if let Some(slot) = current {
+                writer.delete_term(Term::from_field_u64(self.ord, u64::from(slot)));
+                applied.removed += 1;
+            }
+            let IndexChange::Upsert(place, context) = change else {
+                continue;
+            };
+            let place: &Place = place.borrow();
+            let slot = base + fresh.len() as u32;
+            let mut doc = TantivyDocument::default();
+            doc.add_text(self.name, &place.name);
+            doc.add_text(self.body, body_text(place));
+            doc.add_u64(self.ord, u64::from(slot));
+            writer.add_document(doc)?;
+            let keys = PendingKeys {
+                insee_code: place.insee_code.clone(),
+                epci: context.epci,
+                departement: place.departement(),
+                organisation: context.organisation_id,
+            };
+            fresh.push(Some((entry_of(place, &mut hours_by_text), keys)));
+            fresh_slots.insert(place.id.clone(), slot);
+            applied.upserted += 1;
+        }
+        if applied == Applied::default() {
+            return Ok(applied);
+        }
+        writer.commit()?;
+        self.reader.reload()?;
+        let searcher = self.reader.searcher();
+        // The recorded lengths of the new documents.
+        for segment in searcher.segment_readers() {
+            let ords = segment.fast_fields().u64("ord")?;
+            let names = segment.get_fieldnorms_reader(self.name)?;
+            let bodies = segment.get_fieldnorms_reader(self.body)?;
+            for doc in segment.doc_ids_alive() {
+                let Some(slot) = ords.first(doc).and_then(|o| u32::try_from(o).ok()) else {
+                    continue;
+                };
+                if let Some(Some((entry, _))) = slot
+                    .checked_sub(base)
+                    .and_then(|i| fresh.get_mut(i as usize))
+                {
+                    entry.name_norm = names.fieldnorm(doc);
+                    entry.body_norm = bodies.fieldnorm(doc);
+                }
+            }
+        }
+        let mut state = self
+            .state
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let state = &mut *state;
+        let mut touched: [Vec<u32>; 4] = Default::default();
+        for slot in &gone {
+            if let Some(entry) = state.slots.get_mut(*slot as usize).and_then(Option::take) {
+                state.live -= 1;
+                state.name_tokens -= u64::from(entry.name_norm);
+                state.body_tokens -= u64::from(entry.body_norm);
+                for (list, id) in touched.iter_mut().zip([
+                    entry.insee_code,
+                    entry.epci,
+                    entry.departement,
+                    entry.organisation,
+                ]) {
+                    if id != NO_KEY {
+                        list.push(id);
+                    }
+                }
+            }
+            if let Some(rank) = state.rank.get_mut(*slot as usize) {
+                *rank = DEAD;
+            }
+        }
+        let mut added: Vec<u32> = Vec::with_capacity(fresh.len());
+        for (i, item) in fresh.into_iter().enumerate() {
+            let slot = base + i as u32;
+            let Some((mut entry, pending)) = item else {
+                state.slots.push(None);
+                continue;
+            };
+            let keys = &mut state.keys;
+            entry.insee_code = keys.insee_code.id_of(pending.insee_code.as_deref());
+            entry.epci = keys.epci.id_of(pending.epci.as_deref());
+            entry.departement = keys.departement.id_of(pending.departement.as_deref());
+            entry.organisation = keys.organisation.id_of(pending.organisation.as_deref());
+            let [insee, epci, departement, organisation] = &mut touched;
+            keys.insee_code.add(entry.insee_code, slot, insee);
+            keys.epci.add(entry.epci, slot, epci);
+            keys.departement.add(entry.departement, slot, departement);
+            keys.organisation
+                .add(entry.organisation, slot, organisation);
+            state.live += 1;
+            state.name_tokens += u64::from(entry.name_norm);
+            state.body_tokens += u64::from(entry.body_norm);
+            state.slots.push(Some(entry));
+            added.push(slot);
+        }
+        // Directory order: the live slots kept, the new ones merged in by id.
+        {
+            let slots = &state.slots;
+            let id = |s: &u32| {
+                slots
+                    .get(*s as usize)
+                    .and_then(Option::as_ref)
+                    .map(|e| e.id.as_str())
+            };
+            added.sort_unstable_by(|a, b| id(a).cmp(&id(b)));
+            let kept: Vec<u32> = state
+                .order
+                .iter()
+                .copied()
+                .filter(|s| !gone.contains(s))
+                .collect();
+            let mut order = Vec::with_capacity(kept.len() + added.len());
+            let (mut k, mut a) = (kept.into_iter().peekable(), added.into_iter().peekable());
+            loop {
+                let next = match (k.peek(), a.peek()) {
+                    (Some(x), Some(y)) if id(x) <= id(y) => k.next(),
+                    (Some(_), Some(_)) | (None, Some(_)) => a.next(),
+                    (Some(_), None) => k.next(),
+                    (None, None) => break,
+                };
+                order.extend(next);
+            }
+            state.order = order;
+        }
+        state.rank.resize(state.slots.len(), DEAD);
+        for (position, slot) in state.order.iter().enumerate() {
+            if let Some(rank) = state.rank.get_mut(*slot as usize) {
+                *rank = position as u32;
+            }
+        }
+        let [insee, epci, departement, organisation] = &mut touched;
+        state.keys.insee_code.tidy(insee, &state.rank);
+        state.keys.epci.tidy(epci, &state.rank);
+        state.keys.departement.tidy(departement, &state.rank);
+        state.keys.organisation.tidy(organisation, &state.rank);
+        state.searcher = searcher;
+        state.generation += 1;
+        lock(&state.doc_freqs).clear();
+        if let Some(cache) = &self.cache {
+            lock(cache).clear();
+        }
+        Ok(applied)
+    }
+
+    /// Slots held by removed or replaced places, kept until the next full build: when they
+    /// outnumber the live places, rebuilding gives the memory back.
+    pub fn removed_slots(&self) -> usize {
+        let state = self.state();
+        state.slots.len() - state.live as usize
+    }
+
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.state().live as usize
+    }
+
+    /// The number of batches applied: what was computed from the index at one number stays
+    /// true until the next.
+    pub fn generation(&self) -> u64 {
+        self.state().generation
     }
 
     /// Every located place as the territory's coverage needs it (position, commune, kinds of
     /// help: [`maillage_domain::territory::kinds_of`]), read from memory.
     pub fn offer_sites(&self) -> Vec<maillage_domain::territory::OfferSite> {
-        let mut codes = vec![""; self.keys.insee_code.postings.len()];
-        for (code, &id) in &self.keys.insee_code.ids {
+        let state = self.state();
+        let mut codes = vec![""; state.keys.insee_code.postings.len()];
+        for (code, &id) in &state.keys.insee_code.ids {
             if let Some(slot) = codes.get_mut(id as usize) {
                 *slot = code.as_str();
             }
         }
-        self.entries
+        state
+            .order
             .iter()
+            .filter_map(|s| state.entry(*s))
             .filter_map(|e| {
                 Some(maillage_domain::territory::OfferSite {
                     at: e.location?,
@@ -492,21 +873,22 @@ impl SearchIndex {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.len() == 0
     }
 
     pub fn contains(&self, id: &str) -> bool {
-        self.by_id.contains_key(id)
+        self.state().slot_of(id).is_some()
     }
 
     /// Every word must match (exactly after stemming, or with a small typo), or any of them
     /// when the search is widened; names weigh more.
-    fn text_query(&self, text: &str, any_word: bool) -> Option<Box<dyn Query>> {
+    fn text_query(&self, state: &State, text: &str, any_word: bool) -> Option<Box<dyn Query>> {
         let fields = [(self.name, 3.0), (self.body, 1.0)];
+        let doc_freq = |t: &Term| state.doc_freq(t);
         if any_word {
-            any_word_query(&self.index, &self.reader, &fields, text)
+            any_word_query(&self.index, &doc_freq, &fields, text)
         } else {
-            every_word_query(&self.index, &self.reader, &fields, text)
+            every_word_query(&self.index, &doc_freq, &fields, text)
         }
     }
 
@@ -547,18 +929,29 @@ impl SearchIndex {
         state
     }
 
-    /// Calls `visit` with every document matching the text and its score, by entry number,
+    /// Calls `visit` with every live document matching the text and its score, by slot,
     /// without collecting them first.
     fn for_each_text_match(
         &self,
+        state: &State,
         query: &dyn Query,
         visit: &mut dyn FnMut(u32, f32),
     ) -> Result<(), SearchError> {
-        let searcher = self.reader.searcher();
-        let weight = query.weight(EnableScoring::enabled_from_searcher(&searcher))?;
-        for segment in searcher.segment_readers() {
+        let statistics = LiveStatistics {
+            state,
+            name: self.name,
+        };
+        let weight = query.weight(EnableScoring::enabled_from_statistics_provider(
+            &statistics,
+            &state.searcher,
+        ))?;
+        for segment in state.searcher.segment_readers() {
             let ords = segment.fast_fields().u64("ord")?;
+            let alive = segment.alive_bitset();
             weight.for_each(segment, &mut |doc, score| {
+                if alive.is_some_and(|a| a.is_deleted(doc)) {
+                    return;
+                }
                 if let Some(ord) = ords.first(doc).and_then(|o| u32::try_from(o).ok()) {
                     visit(ord, score);
                 }
@@ -568,21 +961,19 @@ impl SearchIndex {
     }
 
     /// Runs a search, answering from the cache of recent searches when the same one (same
-    /// filters, same page, same minute for "open now") was just made on this index. The cache
-    /// lives and dies with the index, so a rebuilt directory never serves stale results.
+    /// filters, same page, same minute for "open now") was just made on this state of the
+    /// index: a batch of changes makes every earlier answer unreachable.
     pub fn search(&self, q: &SearchQuery) -> Result<Results, SearchError> {
+        let state = self.state();
         let (Some(cache), Some(key)) = (&self.cache, cache_key(q)) else {
-            return self.search_uncached(q);
+            return self.search_in(&state, q);
         };
-        let lock = || match cache.lock() {
-            Ok(guard) => guard,
-            Err(poisoned) => poisoned.into_inner(),
-        };
-        if let Some(hit) = lock().get(&key) {
+        let key = format!("{}:{key}", state.generation);
+        if let Some(hit) = lock(cache).get(&key) {
             return Ok(hit.clone());
         }
-        let results = self.search_uncached(q)?;
-        lock().put(key, results.clone());
+        let results = self.search_in(&state, q)?;
+        lock(cache).put(key, results.clone());
         Ok(results)
     }
 
@@ -594,6 +985,10 @@ impl SearchIndex {
 
     /// Runs a search: filters, then ranking by relevance and distance.
     pub fn search_uncached(&self, q: &SearchQuery) -> Result<Results, SearchError> {
+        self.search_in(&self.state(), q)
+    }
+
+    fn search_in(&self, state: &State, q: &SearchQuery) -> Result<Results, SearchError> {
         let masks = [
             mask(&q.services),
             mask(&q.publics),
@@ -605,14 +1000,14 @@ impl SearchIndex {
             mask(&q.mobility),
             mask(&q.mediation_forms),
         ];
-        let Some(keyed) = self.keys.asked(q) else {
+        let Some(keyed) = state.keys.asked(q) else {
             // A commune, EPCI, département or organisation without any place.
             return Ok(Results::default());
         };
         let text_query = q
             .text
             .as_deref()
-            .and_then(|t| self.text_query(t, q.any_word));
+            .and_then(|t| self.text_query(state, t, q.any_word));
         let by_text = text_query.is_some();
         let area = q
             .near
@@ -627,8 +1022,8 @@ impl SearchIndex {
         let wanted_cap = q.offset.saturating_add(limit);
         let mut total = 0;
         let mut best = Best::new(wanted_cap);
-        let mut visit = |i: u32, score: f32| {
-            let Some(e) = self.entries.get(i as usize) else {
+        let mut visit = |slot: u32, score: f32| {
+            let Some(e) = state.entry(slot) else {
                 return;
             };
             if !self.matches(e, q, &masks, &keyed) {
@@ -663,17 +1058,18 @@ impl SearchIndex {
                 return;
             }
             best.offer(Found {
-                entry: i,
+                entry: slot,
+                rank: state.rank_of(slot),
                 score,
                 distance_m,
                 open,
                 key: rank_key(score, distance_m, by_text, area.is_some(), q.any_word),
             });
         };
-        match (&text_query, self.keys.narrowest(&keyed)) {
-            (Some(query), _) => self.for_each_text_match(query.as_ref(), &mut visit)?,
+        match (&text_query, state.keys.narrowest(&keyed)) {
+            (Some(query), _) => self.for_each_text_match(state, query.as_ref(), &mut visit)?,
             (None, Some(list)) => list.iter().for_each(|i| visit(*i, 0.0)),
-            (None, None) => (0..self.entries.len() as u32).for_each(|i| visit(i, 0.0)),
+            (None, None) => state.order.iter().for_each(|i| visit(*i, 0.0)),
         }
         let found = best.into_sorted();
         let hits = found
@@ -681,7 +1077,7 @@ impl SearchIndex {
             .skip(q.offset)
             .take(limit)
             .map(|f| {
-                let entry = self.entries.get(f.entry as usize);
+                let entry = state.entry(f.entry);
                 // Shown distances are exact (ranking may have used the fast approximation).
                 let distance_m = match (&area, entry.and_then(|e| e.location)) {
                     (Some(area), Some(p)) => Some(area.centre.distance_m(p)),

@@ -23,7 +23,10 @@ pub(super) fn cache_key(q: &SearchQuery) -> Option<String> {
 
 /// A place that passed the filters, before paging.
 pub(super) struct Found {
+    /// Slot of the entry.
     pub(super) entry: u32,
+    /// Position in directory order.
+    pub(super) rank: u32,
     pub(super) score: f32,
     pub(super) distance_m: Option<f64>,
     pub(super) open: Option<bool>,
@@ -36,7 +39,7 @@ impl Found {
         other
             .key
             .total_cmp(&self.key)
-            .then_with(|| self.entry.cmp(&other.entry))
+            .then_with(|| self.rank.cmp(&other.rank))
     }
 }
 

@@ -83,9 +83,10 @@ impl TextIndex {
     /// The documents matching every word of the text, best first, with their score. An
     /// empty text (or one of stop words only) matches nothing: callers list everything then.
     pub fn search(&self, text: &str) -> Result<Vec<(String, f32)>, SearchError> {
+        let searcher = self.reader.searcher();
         let query = every_word_query(
             &self.index,
-            &self.reader,
+            &|t| searcher.doc_freq(t).unwrap_or(0),
             &[(self.title, 3.0), (self.body, 1.0)],
             text,
         );
@@ -95,9 +96,10 @@ impl TextIndex {
     /// The documents sharing at least one word with the text, those sharing more (and rarer)
     /// words first: for a request typed in a person's own words.
     pub fn search_any(&self, text: &str) -> Result<Vec<(String, f32)>, SearchError> {
+        let searcher = self.reader.searcher();
         let query = any_word_query(
             &self.index,
-            &self.reader,
+            &|t| searcher.doc_freq(t).unwrap_or(0),
             &[(self.title, 3.0), (self.body, 1.0)],
             text,
         );
