@@ -405,6 +405,28 @@ done
 kill "$SQLITE_PID" "$PG_PID"
 echo "transfert : mêmes tables, mêmes pages sur SQLite et PostgreSQL"
 
+step "Deux instances sur une base PostgreSQL : écrire sur l'une, lire sur l'autre"
+# Two processes over one base, as behind a round-robin proxy (issue #22): a session opened on
+# one works on the other, a place created on one is found by the other (delay printed), a merge
+# of duplicates disappears from both, and the hourly round both run at start-up runs each job
+# once in all (scripts/two-instances.py).
+psql -q "$MAILLAGE_TEST_POSTGRES_URL" -c "CREATE DATABASE ${PG_DB}_deux"
+TWO_DB="$PG_BASE/${PG_DB}_deux"
+TWO_PASSWORD="deux-instances-$$-mot-de-passe"
+MAILLAGE_DEMO_PASSWORD="$TWO_PASSWORD" "$BIN" --database "$TWO_DB" demo > "$WORK/deux-demo.txt"
+TWO_PIDS=""
+for port in 18395 18396; do
+  MAILLAGE_LINK_CHECK=0 "$BIN" --database "$TWO_DB" serve --addr "127.0.0.1:$port" > "$WORK/deux-$port.txt" 2>&1 &
+  TWO_PIDS="$TWO_PIDS $!"
+  EXTRA_PIDS="$EXTRA_PIDS $!"
+done
+for port in 18395 18396; do
+  for _ in $(seq 1 150); do curl -sf "http://127.0.0.1:$port/pret" > /dev/null 2>&1 && break; sleep 0.2; done
+done
+"$ROOT/.venv/bin/python" scripts/two-instances.py http://127.0.0.1:18395 http://127.0.0.1:18396 admin@demo.maillage.example "$TWO_PASSWORD"
+# shellcheck disable=SC2086
+kill $TWO_PIDS
+
 step "Paquet Debian : construit (cargo-deb), installé, unité vérifiée, service lancé comme l'unité le dit, redémarré, purgé"
 # Built from the binary of this run (cargo-deb strips it); a release is `cargo deb -p maillage`.
 SUDO=""

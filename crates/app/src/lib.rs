@@ -13,6 +13,7 @@ pub mod demo;
 pub mod diagnostic;
 pub mod directory;
 pub mod duplicates;
+pub mod feed;
 pub mod impact;
 pub mod jobs;
 pub mod limits;
@@ -233,6 +234,8 @@ pub struct App {
     pub(crate) backups: Option<Arc<crate::backups::BackupPlan>>,
     /// The figures for Prometheus (`/metrics`).
     pub(crate) metrics: Arc<crate::metrics::Metrics>,
+    /// Where this instance stands in the change feed.
+    feed: Arc<crate::feed::Feed>,
 }
 
 /// Places recently shown in results, decoded, so that popular pages of results do not go back
@@ -381,6 +384,7 @@ impl App {
             contours_file: None,
             backups: None,
             metrics: Arc::default(),
+            feed: Arc::default(),
         })
     }
 
@@ -427,6 +431,7 @@ impl App {
             stats: Default::default(),
             limits: Arc::default(),
             publication: Arc::default(),
+            feed: Arc::default(),
             ..self
         })
     }
@@ -484,18 +489,17 @@ impl App {
         self
     }
 
-    /// Rebuilds the index after a write, when this process searches.
+    /// Brings the index and caches up to date after a write, when this process searches: the
+    /// changes the write left in the feed are applied in place ([`App::catch_up`]).
     pub(crate) async fn refresh_index(&self) -> Result<(), AppError> {
-        if self.index_after_writes {
-            self.reindex().await?;
-        }
+        self.catch_up().await?;
         Ok(())
     }
 
-    /// Rebuilds the search index from the store (after writes; a national directory takes
+    /// Builds the search index from the store (start-up and repair; a national directory takes
     /// about a second, see docs/PERFORMANCE.md). Places are read in batches and indexed as they
     /// arrive, so memory holds the index and one batch, never the whole directory twice.
-    pub async fn reindex(&self) -> Result<(), AppError> {
+    async fn rebuild_index(&self) -> Result<(), AppError> {
         const BATCH: u32 = 1_000;
         let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<StoredPlace>>(2);
         let referential = self.referential.clone();

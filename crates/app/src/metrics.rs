@@ -32,6 +32,7 @@ pub struct Metrics {
     pulls: Family<Labels, Counter>,
     job_runs: Family<Labels, Counter>,
     places_indexed: Gauge,
+    feed_places: Family<Labels, Counter>,
 }
 
 impl Default for Metrics {
@@ -46,6 +47,7 @@ impl Default for Metrics {
         let pulls = Family::<Labels, Counter>::default();
         let job_runs = Family::<Labels, Counter>::default();
         let places_indexed = Gauge::default();
+        let feed_places = Family::<Labels, Counter>::default();
         registry.register(
             "http_requetes",
             "Requêtes servies, par route, méthode et classe de statut",
@@ -78,6 +80,11 @@ impl Default for Metrics {
             "Lieux dans l'index de recherche",
             places_indexed.clone(),
         );
+        registry.register(
+            "fil_lieux",
+            "Lieux remis à jour dans l'index par le fil des modifications, en place ou par reconstruction",
+            feed_places.clone(),
+        );
         Metrics {
             registry: Mutex::new(registry),
             requests,
@@ -88,6 +95,7 @@ impl Default for Metrics {
             pulls,
             job_runs,
             places_indexed,
+            feed_places,
         }
     }
 }
@@ -143,6 +151,19 @@ impl Metrics {
         self.pulls
             .get_or_create(&labels(&[("issue", outcome)]))
             .inc();
+    }
+
+    pub(crate) fn feed(&self, places: usize, rebuilt: bool) {
+        self.feed_places
+            .get_or_create(&labels(&[(
+                "mode",
+                if rebuilt {
+                    "reconstruction"
+                } else {
+                    "en-place"
+                },
+            )]))
+            .inc_by(places as u64);
     }
 
     pub(crate) fn job(&self, job: &str, ok: bool) {

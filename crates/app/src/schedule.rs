@@ -39,10 +39,11 @@ pub enum Job {
     Links,
     Backups,
     Sources,
+    ChangeFeed,
 }
 
 impl Job {
-    pub const ALL: [Job; 17] = [
+    pub const ALL: [Job; 18] = [
         Job::Sessions,
         Job::PasswordResets,
         Job::ReportEmails,
@@ -60,6 +61,7 @@ impl Job {
         Job::Links,
         Job::Backups,
         Job::Sources,
+        Job::ChangeFeed,
     ];
 
     /// Its name in the store and the logs.
@@ -82,6 +84,7 @@ impl Job {
             Job::Links => "verification-liens",
             Job::Backups => "sauvegardes",
             Job::Sources => "moisson-des-sources",
+            Job::ChangeFeed => "purge-fil-des-modifications",
         }
     }
 
@@ -111,6 +114,9 @@ impl Job {
             Job::Links => "Vérifie un lot de liens de la ressourcerie",
             Job::Sources => {
                 "Moissonne les sources dues (fichiers d'autres producteurs), les importe et dit ce qui a changé"
+            }
+            Job::ChangeFeed => {
+                "Oublie les lignes du fil des modifications de plus d'un jour (toutes les instances les ont lues)"
             }
             Job::Backups => {
                 "Sauvegarde la base quand la dernière sauvegarde est assez ancienne, et efface les plus anciennes (sauvegardes.dossier)"
@@ -263,6 +269,13 @@ impl App {
                 format!("{n} courriel(s) de fin de mandat envoyé(s)")
             }
             Job::Backups => self.scheduled_backup(now).await?,
+            Job::ChangeFeed => {
+                let n = self
+                    .store
+                    .forget_changes_before(&stamp(now - Duration::days(1)))
+                    .await?;
+                format!("{n} ligne(s) oubliée(s)")
+            }
             Job::Sources => {
                 let n = self.run_due_sources(now).await?;
                 format!("{n} source(s) moissonnée(s)")

@@ -104,6 +104,10 @@ pub const NOT_PERSONAL: &[(&str, &str)] = &[
         "mandate_demarches",
         "les démarches couvertes par un mandat (identifiants seuls)",
     ),
+    (
+        "changes",
+        "le fil des modifications de l'annuaire, du catalogue et des ressources (identifiants seuls, oublié après un jour)",
+    ),
 ];
 
 /// The register of this instance.

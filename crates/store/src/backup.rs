@@ -30,8 +30,9 @@ fn hash_rows(mut rows: Vec<String>) -> String {
     h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Columns whose value depends on the engine's bookkeeping, not on the data.
-const VOLATILE_TABLES: [&str; 1] = ["_sqlx_migrations"];
+/// Tables whose rows depend on the engine's bookkeeping, not on the data: the migrations' own
+/// table, and the change feed (each base writes its own lines as rows arrive, a transfer too).
+const VOLATILE_TABLES: [&str; 2] = ["_sqlx_migrations", "changes"];
 
 impl Store {
     /// Writes a consistent copy of a SQLite base to `path` while it serves (`VACUUM INTO`: a

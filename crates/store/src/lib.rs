@@ -11,6 +11,7 @@ mod accounts;
 mod activity;
 mod backup;
 mod campaigns;
+mod changes;
 mod diagnostic;
 mod directory;
 mod duplicates;
@@ -43,6 +44,7 @@ pub use backup::TableDigest;
 pub use campaigns::{
     Campaign, CampaignRequest, IssuedRequest, LinkTarget, NewRequest, new_token, token_hash,
 };
+pub use changes::{Change, ChangeListener, FeedMark};
 pub use diagnostic::{Draft, NewDiagnostic, NewPerson, Person, StoredDiagnostic, normalise_code};
 pub use directory::{ImportOutcome, ImportRecord, ImportSummary, StoredPlace};
 pub use duplicates::MergeSummary;

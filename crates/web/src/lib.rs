@@ -200,6 +200,9 @@ pub async fn serve(app: App, addr: &str) -> anyhow::Result<()> {
             hourly.run_hourly(chrono::Utc::now(), check_links).await;
         }
     });
+    // The writes of other instances, and of command-line imports on the same base, reach this
+    // one's index and caches through the change feed (`maillage_app::feed`).
+    tokio::spawn(app.clone().follow_changes());
     server::serve(listener, router(app, config), async {
         let _ = tokio::signal::ctrl_c().await;
     })

@@ -6,6 +6,7 @@ mod activity;
 mod api;
 mod common;
 mod diagnostic;
+mod instances;
 mod library;
 mod mail;
 mod openapi;

@@ -89,8 +89,11 @@ impl Publication {
 /// The publication of the current index, kept until the index changes.
 #[derive(Default)]
 pub(crate) struct PublicationCache {
-    current: tokio::sync::Mutex<Option<(Weak<SearchIndex>, Arc<Publication>)>>,
+    current: tokio::sync::Mutex<Option<PublishedState>>,
 }
+
+/// The index a publication was written from, at which batch of changes, and the files.
+type PublishedState = (Weak<SearchIndex>, u64, Arc<Publication>);
 
 /// The data·inclusion files of the directory.
 #[derive(Debug, Clone)]
@@ -168,16 +171,19 @@ impl App {
     pub async fn publication(&self, actor: Option<&Actor>) -> Result<Arc<Publication>, AppError> {
         allow(authorize(actor, &Action::ExportDirectory, today()))?;
         let index = self.index();
+        // Read before the places: a batch applied meanwhile makes this publication old at once.
+        let generation = index.generation();
         let mut current = self.publication.current.lock().await;
-        if let Some((seen, publication)) = current.as_ref()
+        if let Some((seen, seen_generation, publication)) = current.as_ref()
             && Weak::ptr_eq(seen, &Arc::downgrade(&index))
+            && *seen_generation == generation
         {
             return Ok(publication.clone());
         }
         let stored = self.all_stored_places().await?;
         let source = self.producer_name();
         let public_url = self.public_url.clone();
-        let previous = current.as_ref().map(|(_, p)| p.clone());
+        let previous = current.as_ref().map(|(_, _, p)| p.clone());
         let publication = tokio::task::spawn_blocking(move || -> Result<Publication, AppError> {
             let places: Vec<_> = stored.iter().map(|s| s.place.clone()).collect();
             let producer = Producer {
@@ -223,7 +229,7 @@ impl App {
         .await
         .map_err(|e| AppError::Operation(format!("publication interrompue : {e}")))??;
         let publication = Arc::new(publication);
-        *current = Some((Arc::downgrade(&index), publication.clone()));
+        *current = Some((Arc::downgrade(&index), generation, publication.clone()));
         Ok(publication)
     }
 }
