@@ -8,7 +8,10 @@ Checks, and prints what it measured:
 - a session opened on A works on B (sessions live in the base);
 - a place created through A's API is found by B's search (the delay is printed);
 - a merge of duplicates made on A: the absorbed place disappears from both;
-- the hourly round, run by both at start-up, ran each job once in all.
+- the hourly round, run by both at start-up, ran each job once in all;
+- a booklet asked on A is followed, and its PDF downloaded, on B; the same request on B joins
+  it (one job for both);
+- wrong passwords tried on A slow the same client down on B (the counters live in the base).
 Standard library only; exits non-zero with a French message on the first failure.
 """
 
@@ -151,3 +154,53 @@ twice = {job: n for job, n in per_job.items() if n != 1}
 if twice:
     fail(f"tâches lancées plusieurs fois : {twice}")
 print(f"tournée horaire sur deux instances : {len(per_job)} tâches, chacune une fois")
+
+
+# A booklet asked on A: its page and its file are served by B, and the same request on B joins it.
+
+request = urllib.request.Request(A + "/livret", method="POST",
+                                 data=urllib.parse.urlencode({"zone": "Nancy", "titre": "Deux instances"}).encode(),
+                                 headers={"Sec-Fetch-Site": "same-origin",
+                                          "Content-Type": "application/x-www-form-urlencoded"})
+try:
+    with opener.open(request, timeout=30) as response:
+        status, location = response.status, response.headers.get("Location", "")
+except urllib.error.HTTPError as e:
+    status, location = e.code, e.headers.get("Location", "")
+if status not in (302, 303) or not location.startswith("/taches/"):
+    fail(f"livret demandé sur A : statut {status}")
+started = time.monotonic()
+status, page = call(B, location)
+if status != 200:
+    fail(f"la page du livret lancé sur A n'est pas servie par B (statut {status})")
+if "Livret" not in page.decode():
+    fail("la page du livret vue de B ne le nomme pas")
+
+
+def file_on_b():
+    status, body = call(B, location + "/fichier")
+    return status == 200 and body.startswith(b"%PDF")
+
+
+until("fichier du livret lancé sur A, téléchargé sur B", file_on_b)
+print(f"livret demandé sur A : suivi et téléchargé sur B après {(time.monotonic() - started) * 1000:.0f} ms")
+request.full_url = B + "/livret"
+try:
+    with opener.open(request, timeout=30) as response:
+        again = response.headers.get("Location", "")
+except urllib.error.HTTPError as e:
+    again = e.headers.get("Location", "")
+if again != location:
+    fail(f"la même demande sur B n'a pas rejoint le livret de A ({again!r} au lieu de {location!r})")
+print("la même demande sur B rejoint le livret de A : un seul travail")
+
+# Wrong passwords on A: the same client waits on B too (five tries free per account).
+wrong = urllib.parse.urlencode({"email": "personne@exemple.invalid", "password": "pas-le-bon"}).encode()
+for _ in range(6):
+    status, _ = call(A, "/connexion", "POST", wrong, "application/x-www-form-urlencoded", cookie=False)
+    if status != 401:
+        fail(f"mot de passe erroné sur A : statut {status} au lieu de 401")
+status, body = call(B, "/connexion", "POST", wrong, "application/x-www-form-urlencoded", cookie=False)
+if status != 429:
+    fail(f"après six essais erronés sur A, B laisse essayer encore (statut {status})")
+print("six mots de passe erronés sur A : le même appareil doit attendre sur B aussi")

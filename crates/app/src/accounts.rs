@@ -93,7 +93,7 @@ impl App {
         if email.len() > 254 || !email.contains('@') {
             return Ok(());
         }
-        if !self.limits.mail_allowed(client, &email) {
+        if !self.limits.mail_allowed(client, &email).await {
             tracing::info!("compte : demande de réinitialisation au-delà des limites");
             return Ok(());
         }

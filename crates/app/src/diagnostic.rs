@@ -223,7 +223,7 @@ impl App {
         client: &str,
         code: &str,
     ) -> Result<(Draft, Questionnaire), AppError> {
-        if self.limits.resume_codes.exhausted(client) {
+        if self.limits.resume_codes.exhausted(client).await {
             return Err(AppError::TooMany(
                 "trop de codes inconnus essayés depuis votre connexion : réessayez dans un quart d'heure".into(),
             ));
@@ -231,7 +231,7 @@ impl App {
         let draft = match self.store.draft_by_code(code, &stamp(Utc::now())).await? {
             Some(d) => d,
             None => {
-                self.limits.resume_codes.try_acquire(&[client]);
+                self.limits.resume_codes.try_acquire(&[client]).await;
                 return Err(AppError::Invalid(
                     "code inconnu ou expiré (un test se reprend pendant 30 jours) : recommencez un test".into(),
                 ));

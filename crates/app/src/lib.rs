@@ -357,8 +357,11 @@ impl App {
         database: impl Into<Database>,
         referential: Referential,
     ) -> Result<Self, AppError> {
+        let store = database.into().store;
         Ok(App {
-            store: database.into().store,
+            jobs: Arc::new(crate::jobs::Jobs::for_store(&store)),
+            limits: Arc::new(crate::limits::Limits::for_store(&store)),
+            store,
             referential: Arc::new(referential),
             typologies: Arc::new(Typologies::standard()),
             index: Arc::new(RwLock::new(Arc::new(SearchIndex::build(
@@ -367,13 +370,11 @@ impl App {
             index_after_writes: false,
             search_cache: false,
             recent_places: Arc::new(RecentPlaces::default()),
-            jobs: Arc::default(),
             mailer: crate::mail::Mailer::Disabled,
             public_url: "http://127.0.0.1:8080".into(),
             library: Arc::default(),
             catalogue: Arc::default(),
             stats: Default::default(),
-            limits: Arc::default(),
             contours: Arc::default(),
             fragility: Arc::default(),
             private_links_checked: false,
@@ -420,16 +421,16 @@ impl App {
     /// caches: a throwaway copy (fuzzing gives each input its own database).
     pub fn with_empty_store(self, store: Store) -> Result<Self, AppError> {
         Ok(App {
+            jobs: Arc::new(crate::jobs::Jobs::for_store(&store)),
+            limits: Arc::new(crate::limits::Limits::for_store(&store)),
             store,
             index: Arc::new(RwLock::new(Arc::new(SearchIndex::build(
                 std::iter::empty::<(Place, PlaceContext)>(),
             )?))),
             recent_places: Arc::default(),
-            jobs: Arc::default(),
             library: Arc::default(),
             catalogue: Arc::default(),
             stats: Default::default(),
-            limits: Arc::default(),
             publication: Arc::default(),
             feed: Arc::default(),
             ..self

@@ -1,7 +1,13 @@
 //! Limits on what a client may make the server do: e-mail sent on behalf of someone without an
-//! account, resume codes tried, login attempts, heavy work started. Every counter lives in
-//! memory, is keyed by a client (its address, see `maillage_web::auth::Client`), an account or a
-//! recipient, and forgets old keys so that its memory stays bounded whatever the traffic.
+//! account, resume codes tried, login attempts, heavy work started. Every counter is keyed by a
+//! client (its address, see `maillage_web::auth::Client`), an account or a recipient, and
+//! forgets old keys so that what it holds stays bounded whatever the traffic.
+//!
+//! Where the counters live: in memory for one instance (SQLite), in the database when several
+//! instances share a PostgreSQL base ([`Limits::shared`], issue #22), so that a client gets no
+//! more tries by reaching another instance behind the proxy. There the keys are SHA-256 digests
+//! (an address or an e-mail address is never written in clear) and, should the database not
+//! answer, the instance counts in memory meanwhile rather than letting everything through.
 //!
 //! Two shapes:
 //! - [`RateLimiter`]: at most `max` events per key in a sliding window (e-mail, resume codes);
@@ -11,6 +17,9 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
+
+use maillage_store::Store;
+use sha2::{Digest, Sha256};
 
 /// A form or a JSON body, at most (every route but the uploads below).
 pub const FORM_BYTES: usize = 256 * 1024;
@@ -24,31 +33,93 @@ pub const INDICATORS_IMPORT_BYTES: usize = 20 * 1024 * 1024;
 /// How many keys a counter keeps before it forgets the idle ones.
 const MAX_KEYS: usize = 20_000;
 
+/// How long the database keeps a count, at most (the longest window or memory of failures is
+/// an hour): the hourly purge forgets older rows.
+pub const SHARED_KEEP: Duration = Duration::from_secs(24 * 3600);
+
+/// Milliseconds since 1970, the time the instances of a base agree on.
+pub(crate) fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+fn millis(d: Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+}
+
+/// The key as written in the database: a digest of the counter's name and the key.
+fn digest(counter: &str, key: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(counter.as_bytes());
+    h.update([0]);
+    h.update(key.as_bytes());
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A store error while counting: logged (without the key), and the instance counts alone.
+fn unshared(counter: &str, e: maillage_store::StoreError) {
+    tracing::warn!("compteur partagé « {counter} » injoignable, compté sur cette instance : {e}");
+}
+
 /// At most `max` events per key in a sliding `window`.
 #[derive(Debug)]
 pub struct RateLimiter {
+    /// The counter's name in the database.
+    name: &'static str,
     max: usize,
     window: Duration,
     hits: Mutex<HashMap<String, VecDeque<Instant>>>,
+    shared: Option<Store>,
 }
 
 impl RateLimiter {
-    pub fn new(max: usize, window: Duration) -> Self {
+    pub fn new(name: &'static str, max: usize, window: Duration) -> Self {
         RateLimiter {
+            name,
             max,
             window,
             hits: Mutex::default(),
+            shared: None,
         }
+    }
+
+    fn shared_by(mut self, store: &Store) -> Self {
+        self.shared = Some(store.clone());
+        self
     }
 
     /// Counts an event for every key if each is under its limit (then `true`); otherwise
     /// counts nothing and says `false`.
-    pub fn try_acquire(&self, keys: &[&str]) -> bool {
+    pub async fn try_acquire(&self, keys: &[&str]) -> bool {
+        if let Some(store) = &self.shared {
+            let digests: Vec<String> = keys.iter().map(|k| digest(self.name, k)).collect();
+            let max = u32::try_from(self.max).unwrap_or(u32::MAX);
+            match store
+                .limit_try(self.name, &digests, max, millis(self.window), now_ms())
+                .await
+            {
+                Ok(under) => return under,
+                Err(e) => unshared(self.name, e),
+            }
+        }
         self.try_acquire_at(keys, Instant::now())
     }
 
     /// Whether this key has used its events in the window (nothing counted).
-    pub fn exhausted(&self, key: &str) -> bool {
+    pub async fn exhausted(&self, key: &str) -> bool {
+        if let Some(store) = &self.shared {
+            match store
+                .limit_count(
+                    self.name,
+                    &digest(self.name, key),
+                    millis(self.window),
+                    now_ms(),
+                )
+                .await
+            {
+                Ok(n) => return n >= self.max,
+                Err(e) => unshared(self.name, e),
+            }
+        }
         let now = Instant::now();
         let hits = self.hits.lock().unwrap_or_else(|e| e.into_inner());
         hits.get(key).is_some_and(|v| {
@@ -94,22 +165,38 @@ impl RateLimiter {
 /// `forget` without failure.
 #[derive(Debug)]
 pub struct Backoff {
+    /// The counter's name in the database.
+    name: &'static str,
     free: u32,
     base: Duration,
     ceiling: Duration,
     forget: Duration,
     entries: Mutex<HashMap<String, (u32, Instant)>>,
+    shared: Option<Store>,
 }
 
 impl Backoff {
-    pub fn new(free: u32, base: Duration, ceiling: Duration, forget: Duration) -> Self {
+    pub fn new(
+        name: &'static str,
+        free: u32,
+        base: Duration,
+        ceiling: Duration,
+        forget: Duration,
+    ) -> Self {
         Backoff {
+            name,
             free,
             base,
             ceiling,
             forget,
             entries: Mutex::default(),
+            shared: None,
         }
+    }
+
+    fn shared_by(mut self, store: &Store) -> Self {
+        self.shared = Some(store.clone());
+        self
     }
 
     fn delay(&self, failures: u32) -> Duration {
@@ -123,7 +210,24 @@ impl Backoff {
     }
 
     /// How long this key must still wait before its next attempt (zero: now).
-    pub fn wait(&self, key: &str) -> Duration {
+    pub async fn wait(&self, key: &str) -> Duration {
+        if let Some(store) = &self.shared {
+            match store
+                .limit_failures(self.name, &digest(self.name, key))
+                .await
+            {
+                Ok(None) => return Duration::ZERO,
+                Ok(Some((failures, last))) => {
+                    let since = now_ms().saturating_sub(last);
+                    if since >= millis(self.forget) {
+                        return Duration::ZERO;
+                    }
+                    let left = millis(self.delay(failures)).saturating_sub(since);
+                    return Duration::from_millis(u64::try_from(left).unwrap_or(0));
+                }
+                Err(e) => unshared(self.name, e),
+            }
+        }
         self.wait_at(key, Instant::now())
     }
 
@@ -137,7 +241,21 @@ impl Backoff {
         }
     }
 
-    pub fn failed(&self, key: &str) {
+    pub async fn failed(&self, key: &str) {
+        if let Some(store) = &self.shared {
+            match store
+                .limit_failed(
+                    self.name,
+                    &digest(self.name, key),
+                    now_ms(),
+                    millis(self.forget),
+                )
+                .await
+            {
+                Ok(()) => return,
+                Err(e) => unshared(self.name, e),
+            }
+        }
         self.failed_at(key, Instant::now());
     }
 
@@ -156,7 +274,18 @@ impl Backoff {
     }
 
     /// Forgets this key's failures (and only this key's).
-    pub fn clear(&self, key: &str) {
+    pub async fn clear(&self, key: &str) {
+        if let Some(store) = &self.shared
+            && let Err(e) = store
+                .limit_cleared(self.name, &digest(self.name, key))
+                .await
+        {
+            unshared(self.name, e);
+        }
+        self.clear_local(key);
+    }
+
+    fn clear_local(&self, key: &str) {
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         entries.remove(key);
     }
@@ -182,13 +311,21 @@ impl Default for LoginLimiter {
         let hour = Duration::from_secs(3600);
         LoginLimiter {
             client: Backoff::new(
+                "connexion-appareil",
                 10,
                 Duration::from_secs(2),
                 Duration::from_secs(15 * 60),
                 hour,
             ),
-            account: Backoff::new(5, Duration::from_secs(1), Duration::from_secs(60), hour),
+            account: Backoff::new(
+                "connexion-compte",
+                5,
+                Duration::from_secs(1),
+                Duration::from_secs(60),
+                hour,
+            ),
             pair: Backoff::new(
+                "connexion-compte-appareil",
                 5,
                 Duration::from_secs(2),
                 Duration::from_secs(15 * 60),
@@ -207,26 +344,35 @@ impl LoginLimiter {
         )
     }
 
+    fn shared_by(self, store: &Store) -> Self {
+        LoginLimiter {
+            client: self.client.shared_by(store),
+            account: self.account.shared_by(store),
+            pair: self.pair.shared_by(store),
+        }
+    }
+
     /// How long this client must wait before trying this account (zero: now).
-    pub fn wait(&self, client: &str, account: &str) -> Duration {
+    pub async fn wait(&self, client: &str, account: &str) -> Duration {
         let (c, a, p) = Self::keys(client, account);
         self.client
             .wait(&c)
-            .max(self.account.wait(&a))
-            .max(self.pair.wait(&p))
+            .await
+            .max(self.account.wait(&a).await)
+            .max(self.pair.wait(&p).await)
     }
 
-    pub fn failed(&self, client: &str, account: &str) {
+    pub async fn failed(&self, client: &str, account: &str) {
         let (c, a, p) = Self::keys(client, account);
-        self.client.failed(&c);
-        self.account.failed(&a);
-        self.pair.failed(&p);
+        self.client.failed(&c).await;
+        self.account.failed(&a).await;
+        self.pair.failed(&p).await;
     }
 
-    pub fn succeeded(&self, client: &str, account: &str) {
+    pub async fn succeeded(&self, client: &str, account: &str) {
         let (_, a, p) = Self::keys(client, account);
-        self.account.clear(&a);
-        self.pair.clear(&p);
+        self.account.clear(&a).await;
+        self.pair.clear(&p).await;
     }
 }
 
@@ -255,22 +401,48 @@ impl Default for Limits {
         let hour = Duration::from_secs(3600);
         Limits {
             login: LoginLimiter::default(),
-            mail_per_client: RateLimiter::new(20, hour),
-            mail_per_recipient: RateLimiter::new(5, hour),
-            resume_codes: RateLimiter::new(20, Duration::from_secs(15 * 60)),
-            heavy_per_client: RateLimiter::new(10, hour),
-            survey_per_client: RateLimiter::new(60, hour),
-            survey_per_link: RateLimiter::new(300, hour),
+            mail_per_client: RateLimiter::new("courriels-appareil", 20, hour),
+            mail_per_recipient: RateLimiter::new("courriels-destinataire", 5, hour),
+            resume_codes: RateLimiter::new("codes-reprise", 20, Duration::from_secs(15 * 60)),
+            heavy_per_client: RateLimiter::new("travaux-lourds", 10, hour),
+            survey_per_client: RateLimiter::new("enquetes-appareil", 60, hour),
+            survey_per_link: RateLimiter::new("enquetes-lien", 300, hour),
         }
     }
 }
 
 impl Limits {
+    /// The limits of instances sharing `store`: every counter lives in the database.
+    pub fn shared(store: &Store) -> Self {
+        let l = Limits::default();
+        Limits {
+            login: l.login.shared_by(store),
+            mail_per_client: l.mail_per_client.shared_by(store),
+            mail_per_recipient: l.mail_per_recipient.shared_by(store),
+            resume_codes: l.resume_codes.shared_by(store),
+            heavy_per_client: l.heavy_per_client.shared_by(store),
+            survey_per_client: l.survey_per_client.shared_by(store),
+            survey_per_link: l.survey_per_link.shared_by(store),
+        }
+    }
+
+    /// The limits for instances of `store`: shared when the base may serve several
+    /// (PostgreSQL), in memory otherwise.
+    pub fn for_store(store: &Store) -> Self {
+        match store {
+            Store::Postgres(_) => Limits::shared(store),
+            Store::Sqlite(_) => Limits::default(),
+        }
+    }
+
     /// Whether e-mail may go to `recipient` at the request of `client` (counted if so).
-    pub fn mail_allowed(&self, client: &str, recipient: &str) -> bool {
+    pub async fn mail_allowed(&self, client: &str, recipient: &str) -> bool {
         let recipient = recipient.trim().to_lowercase();
-        self.mail_per_client.try_acquire(&[client])
-            && self.mail_per_recipient.try_acquire(&[recipient.as_str()])
+        self.mail_per_client.try_acquire(&[client]).await
+            && self
+                .mail_per_recipient
+                .try_acquire(&[recipient.as_str()])
+                .await
     }
 }
 
@@ -280,7 +452,7 @@ mod tests {
 
     #[test]
     fn a_rate_limiter_counts_per_key_in_its_window() {
-        let l = RateLimiter::new(2, Duration::from_secs(60));
+        let l = RateLimiter::new("essai", 2, Duration::from_secs(60));
         let t = Instant::now();
         assert!(l.try_acquire_at(&["a"], t));
         assert!(l.try_acquire_at(&["a"], t));
@@ -295,6 +467,7 @@ mod tests {
     #[test]
     fn backoff_doubles_up_to_its_ceiling_and_is_forgotten() {
         let b = Backoff::new(
+            "essai",
             2,
             Duration::from_secs(1),
             Duration::from_secs(8),
@@ -316,45 +489,87 @@ mod tests {
             b.wait_at("k", t + Duration::from_secs(3601)),
             Duration::ZERO
         );
-        b.clear("k");
+        b.clear_local("k");
         assert_eq!(b.wait_at("k", t), Duration::ZERO);
     }
 
-    #[test]
-    fn login_success_clears_the_account_not_the_client() {
-        let l = LoginLimiter::default();
-        // A client sprays many accounts: slowed down, and its own success does not help it.
-        for i in 0..12 {
-            l.failed("ip:1", &format!("compte:{i}"));
-        }
-        assert!(l.wait("ip:1", "compte:nouveau") > Duration::ZERO);
-        l.succeeded("ip:1", "compte:mien");
-        assert!(l.wait("ip:1", "compte:nouveau") > Duration::ZERO);
-        // Someone else cannot lock an account out for long: at most a minute.
-        for _ in 0..30 {
-            l.failed("ip:2", "compte:victime");
-        }
-        let from_elsewhere = l.wait("ip:3", "compte:victime");
-        assert!(from_elsewhere > Duration::ZERO && from_elsewhere <= Duration::from_secs(60));
-        // The attacker's own client waits much longer.
-        assert!(l.wait("ip:2", "compte:victime") > Duration::from_secs(60));
-        l.succeeded("ip:3", "compte:victime");
-        assert_eq!(l.wait("ip:3", "compte:victime"), Duration::ZERO);
+    /// Every rule holds in memory (one instance) and in the database (instances sharing it).
+    async fn each_way(check: impl AsyncFn(Limits)) {
+        check(Limits::default()).await;
+        let store = Store::connect("sqlite::memory:").await.expect("base");
+        check(Limits::shared(&store)).await;
     }
 
-    #[test]
-    fn mail_is_limited_per_client_and_per_recipient() {
-        let l = Limits::default();
-        for i in 0..5 {
-            assert!(l.mail_allowed(&format!("ip:{i}"), "Personne@Exemple.fr"));
-        }
-        assert!(!l.mail_allowed("ip:9", "personne@exemple.fr"));
-        let mut sent = 0;
-        for i in 0..30 {
-            if l.mail_allowed("ip:1", &format!("r{i}@exemple.fr")) {
-                sent += 1;
+    #[tokio::test]
+    async fn login_success_clears_the_account_not_the_client() {
+        each_way(async |limits| {
+            let l = &limits.login;
+            // A client sprays many accounts: slowed down, and its own success does not help it.
+            for i in 0..12 {
+                l.failed("ip:1", &format!("compte:{i}")).await;
             }
-        }
-        assert_eq!(sent, 19, "20 par client et par heure, dont un déjà envoyé");
+            assert!(l.wait("ip:1", "compte:nouveau").await > Duration::ZERO);
+            l.succeeded("ip:1", "compte:mien").await;
+            assert!(l.wait("ip:1", "compte:nouveau").await > Duration::ZERO);
+            // Someone else cannot lock an account out for long: at most a minute.
+            for _ in 0..30 {
+                l.failed("ip:2", "compte:victime").await;
+            }
+            let from_elsewhere = l.wait("ip:3", "compte:victime").await;
+            assert!(from_elsewhere > Duration::ZERO && from_elsewhere <= Duration::from_secs(60));
+            // The attacker's own client waits much longer.
+            assert!(l.wait("ip:2", "compte:victime").await > Duration::from_secs(60));
+            l.succeeded("ip:3", "compte:victime").await;
+            assert_eq!(l.wait("ip:3", "compte:victime").await, Duration::ZERO);
+        })
+        .await;
+    }
+
+    #[tokio::test]
+    async fn mail_is_limited_per_client_and_per_recipient() {
+        each_way(async |l| {
+            for i in 0..5 {
+                assert!(
+                    l.mail_allowed(&format!("ip:{i}"), "Personne@Exemple.fr")
+                        .await
+                );
+            }
+            assert!(!l.mail_allowed("ip:9", "personne@exemple.fr").await);
+            let mut sent = 0;
+            for i in 0..30 {
+                if l.mail_allowed("ip:1", &format!("r{i}@exemple.fr")).await {
+                    sent += 1;
+                }
+            }
+            assert_eq!(sent, 19, "20 par client et par heure, dont un déjà envoyé");
+            assert!(l.mail_per_client.exhausted("ip:1").await);
+            assert!(!l.mail_per_client.exhausted("ip:2").await);
+        })
+        .await;
+    }
+
+    #[tokio::test]
+    async fn the_database_holds_digests_and_forgets_them() {
+        let store = Store::connect("sqlite::memory:").await.expect("base");
+        let l = Limits::shared(&store);
+        assert!(l.mail_allowed("ip:192.0.2.7", "personne@exemple.fr").await);
+        l.login.failed("ip:192.0.2.7", "personne@exemple.fr").await;
+        let Store::Sqlite(pool) = &store else {
+            unreachable!("une base SQLite")
+        };
+        let keys: Vec<String> = sqlx::query_scalar(
+            "SELECT key FROM limit_hits UNION ALL SELECT key FROM limit_failures",
+        )
+        .fetch_all(pool)
+        .await
+        .expect("clés");
+        assert_eq!(keys.len(), 5, "{keys:?}");
+        assert!(
+            keys.iter()
+                .all(|k| k.len() == 64 && k.chars().all(|c| c.is_ascii_hexdigit())),
+            "{keys:?}"
+        );
+        let later = now_ms() + millis(SHARED_KEEP) + 1;
+        assert_eq!(store.purge_shared(later).await.expect("purge"), 5);
     }
 }

@@ -70,6 +70,7 @@ impl App {
         if !self
             .limits
             .mail_allowed(client, &format!("signalements:{}", place.place.id))
+            .await
         {
             return Err(ReportRefused::App(AppError::TooMany(
                 "beaucoup de signalements ont été envoyés sur cette fiche ou depuis votre connexion : réessayez dans une heure".into(),

@@ -91,7 +91,9 @@ impl Job {
     /// What it does, in French.
     pub fn label(self) -> &'static str {
         match self {
-            Job::Sessions => "Efface les sessions expirées",
+            Job::Sessions => {
+                "Efface les sessions expirées, les compteurs des limites d'un jour et les travaux longs finis depuis une heure"
+            }
             Job::PasswordResets => "Efface les liens de mot de passe expirés",
             Job::ReportEmails => "Efface les adresses des signalements traités",
             Job::Campaigns => {
@@ -184,7 +186,22 @@ impl App {
         Ok(match job {
             Job::Sessions => {
                 let n = self.store.purge_sessions(now.timestamp()).await?;
-                format!("{n} session(s) effacée(s)")
+                let ms = now.timestamp_millis();
+                let counters = self
+                    .store
+                    .purge_shared(ms.saturating_sub(
+                        i64::try_from(crate::limits::SHARED_KEEP.as_millis()).unwrap_or(i64::MAX),
+                    ))
+                    .await?;
+                let work = self
+                    .store
+                    .purge_work_finished(ms.saturating_sub(
+                        i64::try_from(crate::jobs::KEEP_FINISHED.as_millis()).unwrap_or(i64::MAX),
+                    ))
+                    .await?;
+                format!(
+                    "{n} session(s) effacée(s), {counters} compteur(s) et {work} travail(-aux) long(s) oublié(s)"
+                )
             }
             Job::PasswordResets => {
                 let n = self.store.purge_password_resets(now.timestamp()).await?;

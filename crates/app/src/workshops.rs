@@ -308,7 +308,7 @@ impl App {
         };
         if actor.is_none()
             && let Some(to) = contact.as_deref().filter(|c| c.contains('@'))
-            && !self.limits.mail_allowed(client, to)
+            && !self.limits.mail_allowed(client, to).await
         {
             return Err(AppError::TooMany(
                 "beaucoup d'inscriptions ont été demandées depuis votre connexion ou pour cette adresse : réessayez dans une heure".into(),

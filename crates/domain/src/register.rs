@@ -338,6 +338,25 @@ pub const REGISTER: &[Processing] = &[
         public: "Pour les enquêtes du réseau, Maillage envoie un lien personnel à l'adresse du référent d'un lieu (seule son empreinte est gardée). Le questionnaire des usages est anonyme. Une réponse ne change la fiche d'un lieu qu'une fois confirmée par sa structure. L'adresse, la personne référente et les textes libres sont effacés {0} après la clôture de l'enquête ; les choix cochés, anonymes, restent pour les résultats.",
     },
     Processing {
+        id: "protection",
+        name: "Protection du service contre les abus",
+        purpose: "Ralentir qui essaie des mots de passe, et limiter les courriels, les codes de reprise, les réponses aux enquêtes et les travaux lourds qu'un même appareil ou une même adresse peut déclencher, quelle que soit l'instance du réseau qui répond.",
+        basis: LegalBasis::LegitimateInterest,
+        data: &[
+            "empreintes (SHA-256) de l'adresse réseau d'un appareil, d'une adresse électronique ou d'un lien, avec l'heure de chaque tentative",
+            "travaux longs en cours : titre, compte qui les a lancés, avancement et résultat",
+        ],
+        persons: &[
+            "visiteurs du site et membres du réseau",
+            "destinataires de courriels envoyés à la demande d'un visiteur",
+        ],
+        recipients: &["personne : seul le serveur les lit"],
+        delays: &[],
+        keeping: "les compteurs au plus un jour (une heure pour la plupart) ; les travaux une heure après leur fin",
+        tables: &["limit_hits", "limit_failures", "running_work"],
+        public: "Pour empêcher qu'on devine un mot de passe ou qu'on fasse envoyer des courriels en masse, Maillage compte les tentatives de chaque appareil et pour chaque adresse, sous forme d'empreintes qui ne laissent pas lire l'adresse. Ces compteurs sont effacés au plus tard un jour après la dernière tentative.",
+    },
+    Processing {
         id: "demandes",
         name: "Demandes des personnes sur leurs données",
         purpose: "Répondre dans le mois à une personne qui demande à voir, corriger, recevoir ou effacer ses données, ou qui s'oppose à leur traitement, et pouvoir montrer que c'est fait.",

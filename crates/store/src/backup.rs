@@ -31,8 +31,15 @@ fn hash_rows(mut rows: Vec<String>) -> String {
 }
 
 /// Tables whose rows depend on the engine's bookkeeping, not on the data: the migrations' own
-/// table, and the change feed (each base writes its own lines as rows arrive, a transfer too).
-const VOLATILE_TABLES: [&str; 2] = ["_sqlx_migrations", "changes"];
+/// table, the change feed (each base writes its own lines as rows arrive, a transfer too), and
+/// what the instances share for the moment (counters of the limits, long work).
+const VOLATILE_TABLES: [&str; 5] = [
+    "_sqlx_migrations",
+    "changes",
+    "limit_hits",
+    "limit_failures",
+    "running_work",
+];
 
 impl Store {
     /// Writes a consistent copy of a SQLite base to `path` while it serves (`VACUUM INTO`: a

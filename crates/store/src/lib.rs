@@ -25,6 +25,7 @@ mod requests;
 mod resources;
 mod schedule;
 mod sessions;
+mod shared;
 mod sources;
 mod surveys;
 mod transfer;
@@ -59,6 +60,7 @@ pub use requests::{Erased, NewRequest as NewPersonRequest, StoredRequest};
 pub use resources::{FileChange, FileInfo, NewFile, Proposer, StoredResource};
 pub use schedule::JobRun;
 pub use sessions::SessionRecord;
+pub use shared::{Claim, NewWork, SlotLimits, WORK_STALE_MS, WorkOutcome, WorkRow};
 pub use sources::{NewSource, PullRun, PulledSource, RunEnd};
 pub use surveys::{
     IssuedInvitation, NewInvitation, NewSurvey, NewSurveyAnswer, PlaceUpdate, StoredExchange,
@@ -122,14 +124,14 @@ pub struct MigrationStatus {
 
 /// The statements of a migration that change the schema, in short.
 fn changes_of(sql: &str) -> Vec<String> {
-    sql.split(';')
-        .map(|statement| {
-            statement
-                .lines()
-                .filter(|l| !l.trim_start().starts_with("--"))
-                .collect::<Vec<_>>()
-                .join(" ")
-        })
+    // Comments first (a comment may hold a semicolon), then statements.
+    let code: Vec<&str> = sql
+        .lines()
+        .map(|l| l.split_once("--").map_or(l, |(code, _)| code))
+        .collect();
+    code.join("\n")
+        .split(';')
+        .map(|statement| statement.lines().collect::<Vec<_>>().join(" "))
         .filter_map(|statement| {
             let words: Vec<&str> = statement.split_whitespace().take(6).collect();
             let upper: Vec<String> = words.iter().map(|w| w.to_ascii_uppercase()).collect();
@@ -275,6 +277,11 @@ pub(crate) const TABLES_CHILDREN_FIRST: [&str; 54] = [
     "places",
     "organisations",
 ];
+
+/// What the instances of a base share besides the data (migration 0026): counters of the limits
+/// and long work, forgotten within a day. Emptied by a reset, never copied by a transfer nor
+/// counted in a digest.
+pub(crate) const SHARED_TABLES: [&str; 3] = ["limit_hits", "limit_failures", "running_work"];
 
 /// The guard of migration 0017, put back after a reset.
 const JOURNAL_GUARD_SQLITE: &str = "CREATE TRIGGER mandate_journal_no_delete BEFORE DELETE ON mandate_journal BEGIN SELECT RAISE(ABORT, 'le journal des mandats est en ajout seul : aucune ligne ne s''efface'); END";
@@ -440,7 +447,7 @@ impl Store {
                     }
                 }
             }
-            for table in TABLES_CHILDREN_FIRST {
+            for table in TABLES_CHILDREN_FIRST.iter().chain(&SHARED_TABLES) {
                 sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table}")))
                     .execute(&mut *tx)
                     .await?;

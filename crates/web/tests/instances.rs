@@ -1,7 +1,8 @@
 //! Several instances over one database (issue #22): what one instance writes, the other finds
 //! through the change feed — a new place, a renamed one, a merge, a deletion — without any call
 //! between them; the periodic jobs run once whichever instances run the round. On SQLite and,
-//! when `MAILLAGE_TEST_POSTGRES_URL` is set, on PostgreSQL (woken by its notifications).
+//! when `MAILLAGE_TEST_POSTGRES_URL` is set, on PostgreSQL (woken by its notifications), where
+//! the instances also share the limits (login back-off, e-mail) and the long work of pages.
 
 use std::time::{Duration, Instant};
 
@@ -164,6 +165,114 @@ async fn two_instances_see_each_other(url: &str, backend: &str) {
         "{backend} : chaque tâche une fois"
     );
     follower.abort();
+    if backend == "PostgreSQL" {
+        limits_and_work_are_shared(&writer, &reader).await;
+    } else {
+        // One SQLite base serves one instance: its counters stay its own.
+        for i in 0..12 {
+            writer
+                .limits
+                .login
+                .failed("ip:203.0.113.9", &format!("compte{i}@exemple.fr"))
+                .await;
+        }
+        assert_eq!(
+            reader
+                .limits
+                .login
+                .wait("ip:203.0.113.9", "autre@exemple.fr")
+                .await,
+            Duration::ZERO
+        );
+    }
+}
+
+/// A client slowed down or limited on one instance is on the other; work started on one is
+/// followed, interrupted and downloaded from the other.
+async fn limits_and_work_are_shared(a: &App, b: &App) {
+    let client = "ip:203.0.113.9";
+    for i in 0..12 {
+        a.limits
+            .login
+            .failed(client, &format!("compte{i}@exemple.fr"))
+            .await;
+    }
+    let wait = b.limits.login.wait(client, "autre@exemple.fr").await;
+    assert!(wait > Duration::ZERO, "le ralentissement vaut sur B");
+    assert_eq!(
+        b.limits
+            .login
+            .wait("ip:198.51.100.1", "autre@exemple.fr")
+            .await,
+        Duration::ZERO,
+        "un autre appareil n'est pas ralenti"
+    );
+    for _ in 0..5 {
+        assert!(a.limits.mail_allowed(client, "Personne@Exemple.fr").await);
+    }
+    assert!(
+        !b.limits
+            .mail_allowed("ip:198.51.100.1", "personne@exemple.fr")
+            .await,
+        "cinq courriels par destinataire et par heure, toutes instances comprises"
+    );
+
+    let (done, finish) = tokio::sync::oneshot::channel::<()>();
+    let id = a
+        .jobs
+        .start(
+            "Livret : Toul".into(),
+            None,
+            maillage_app::jobs::Slot::Anonymous(client.into()),
+            Some("livret|toul".into()),
+            |job| async move {
+                maillage_domain::progress::Progress::stage(job.as_ref(), "Pages", Some(10));
+                maillage_domain::progress::Progress::advance(job.as_ref(), 3);
+                let _ = finish.await;
+                maillage_app::jobs::Outcome::File {
+                    name: "livret-toul.pdf".into(),
+                    content_type: "application/pdf".into(),
+                    bytes: std::sync::Arc::new(b"%PDF-1.7 livret".to_vec()),
+                    summary: "3 lieux".into(),
+                }
+            },
+        )
+        .await
+        .expect("travail lancé sur A");
+    let seen = until("l'avancement d'un travail", || async {
+        b.jobs
+            .follow(&id, None, Duration::ZERO)
+            .await
+            .ok()
+            .flatten()
+            .is_some_and(|v| v.snapshot.done == 3)
+    })
+    .await;
+    eprintln!("PostgreSQL : avancement d'un travail de A vu de B après {seen:?}");
+    let again = b
+        .jobs
+        .start(
+            "Livret : Toul".into(),
+            None,
+            maillage_app::jobs::Slot::Anonymous("ip:198.51.100.1".into()),
+            Some("livret|toul".into()),
+            |_| async { maillage_app::jobs::Outcome::Interrupted },
+        )
+        .await
+        .expect("la même demande");
+    assert_eq!(again, id, "la même demande sur B rejoint le travail de A");
+    let _ = done.send(());
+    let end = b
+        .jobs
+        .follow(&id, None, Duration::from_secs(10))
+        .await
+        .expect("suivi")
+        .expect("vu de B");
+    assert!(
+        matches!(&end.snapshot.outcome, Some(maillage_app::jobs::Outcome::File { bytes, .. }) if bytes.starts_with(b"%PDF")),
+        "{:?}",
+        end.snapshot.outcome
+    );
 }
 
 #[tokio::test]

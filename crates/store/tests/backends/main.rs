@@ -14,6 +14,7 @@ mod operations;
 mod referrals;
 mod register;
 mod resources;
+mod shared;
 mod surveys;
 mod workshops;
 

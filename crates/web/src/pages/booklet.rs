@@ -98,40 +98,44 @@ async fn start(
     );
     let limits = state.limits.clone();
     let anonymous = viewer.user.is_none();
-    let job = state.app.jobs.start_admitted(
-        format!("Livret : {}", plan.label),
-        None,
-        slot,
-        Some(key),
-        move |job| async move {
-            let progress: Arc<dyn maillage_domain::progress::Progress + Send> = job.clone();
-            let zone = match app.zone_places(&plan).await {
-                Ok(zone) => zone,
-                Err(e) => return Outcome::Failed(e.public_message()),
-            };
-            match app.booklet_pdf(zone, Some(&cover_title), progress).await {
-                Ok(b) => Outcome::File {
-                    name: file_name,
-                    content_type: "application/pdf",
-                    summary: format!(
-                        "Le livret compte {} lieu(x) sur {} pages (PDF, {} Ko).",
-                        b.places,
-                        b.pages,
-                        b.pdf.len().div_ceil(1024)
-                    ),
-                    bytes: Arc::new(b.pdf),
-                },
-                Err(_) if maillage_domain::progress::Progress::interrupted(job.as_ref()) => {
-                    Outcome::Interrupted
+    let job = state
+        .app
+        .jobs
+        .start_admitted(
+            format!("Livret : {}", plan.label),
+            None,
+            slot,
+            Some(key),
+            move |job| async move {
+                let progress: Arc<dyn maillage_domain::progress::Progress + Send> = job.clone();
+                let zone = match app.zone_places(&plan).await {
+                    Ok(zone) => zone,
+                    Err(e) => return Outcome::Failed(e.public_message()),
+                };
+                match app.booklet_pdf(zone, Some(&cover_title), progress).await {
+                    Ok(b) => Outcome::File {
+                        name: file_name,
+                        content_type: "application/pdf".into(),
+                        summary: format!(
+                            "Le livret compte {} lieu(x) sur {} pages (PDF, {} Ko).",
+                            b.places,
+                            b.pages,
+                            b.pdf.len().div_ceil(1024)
+                        ),
+                        bytes: Arc::new(b.pdf),
+                    },
+                    Err(_) if maillage_domain::progress::Progress::interrupted(job.as_ref()) => {
+                        Outcome::Interrupted
+                    }
+                    Err(e) => Outcome::Failed(e.public_message()),
                 }
-                Err(e) => Outcome::Failed(e.public_message()),
-            }
-        },
-        // Counted only when a new booklet is really started (a shared one costs nothing).
-        move || !anonymous || limits.heavy_per_client.try_acquire(&[client.key()]),
-    );
+            },
+            // Counted only when a new booklet is really started (a shared one costs nothing).
+            async move { !anonymous || limits.heavy_per_client.try_acquire(&[client.key()]).await },
+        )
+        .await;
     match job {
-        Ok(job) => Ok(Redirect::to(&format!("/taches/{}", job.id)).into_response()),
+        Ok(id) => Ok(Redirect::to(&format!("/taches/{id}")).into_response()),
         Err(e @ (AppError::Invalid(_) | AppError::TooMany(_))) => {
             Ok(refused(crate::status_of(e.kind()), e.to_string()))
         }

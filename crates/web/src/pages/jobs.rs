@@ -53,13 +53,13 @@ async fn job_page(
     viewer: Viewer,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    let job = state
+    let view = state
         .app
         .jobs
-        .get(&id, viewer_id(&viewer))
+        .follow(&id, viewer_id(&viewer), WAIT)
+        .await?
         .ok_or(AppError::NotFound)?;
-    job.wait(WAIT).await;
-    let s = job.snapshot();
+    let s = view.snapshot;
     let (finished, failed) = match &s.outcome {
         None => (None, false),
         Some(Outcome::Page { html, status }) => {
@@ -93,7 +93,7 @@ async fn job_page(
     let mut r = render(&JobPage {
         chrome: Chrome::new("", &viewer),
         id,
-        title: job.title.clone(),
+        title: view.title,
         stage: s.stage,
         done: s.done,
         total: s.total,
@@ -115,12 +115,9 @@ async fn interrupt(
     viewer: Viewer,
     Path(id): Path<String>,
 ) -> Result<Redirect, PageError> {
-    let job = state
-        .app
-        .jobs
-        .get(&id, viewer_id(&viewer))
-        .ok_or(AppError::NotFound)?;
-    job.interrupt();
+    if !state.app.jobs.interrupt(&id, viewer_id(&viewer)).await? {
+        return Err(AppError::NotFound.into());
+    }
     Ok(Redirect::to(&format!("/taches/{id}")))
 }
 
@@ -129,12 +126,13 @@ async fn download(
     viewer: Viewer,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    let job = state
+    let view = state
         .app
         .jobs
-        .get(&id, viewer_id(&viewer))
+        .follow(&id, viewer_id(&viewer), Duration::ZERO)
+        .await?
         .ok_or(AppError::NotFound)?;
-    match job.snapshot().outcome {
+    match view.snapshot.outcome {
         Some(Outcome::File {
             name,
             content_type,
@@ -143,7 +141,9 @@ async fn download(
         }) => {
             let mut r = bytes.as_ref().clone().into_response();
             let h = r.headers_mut();
-            h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+            if let Ok(v) = HeaderValue::from_str(&content_type) {
+                h.insert(header::CONTENT_TYPE, v);
+            }
             if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
                 h.insert(header::CONTENT_DISPOSITION, v);
             }

@@ -35,7 +35,7 @@ pub(super) async fn login(
     let password = signing_in.password.0;
     let account = format!("compte:{email}");
     let viewer = Viewer::default();
-    let wait = state.limits.login.wait(client.key(), &account);
+    let wait = state.limits.login.wait(client.key(), &account).await;
     if !wait.is_zero() {
         let mut r = render(&LoginPage {
             chrome: Chrome::new("connexion", &viewer),
@@ -53,14 +53,14 @@ pub(super) async fn login(
     }
     match state.app.sign_in(&email, &password).await? {
         Some(user) => {
-            state.limits.login.succeeded(client.key(), &account);
+            state.limits.login.succeeded(client.key(), &account).await;
             let cookie = auth::open_session(&state, &user.id).await?;
             let mut r = Redirect::to("/").into_response();
             r.headers_mut().insert(SET_COOKIE, cookie);
             Ok(r)
         }
         None => {
-            state.limits.login.failed(client.key(), &account);
+            state.limits.login.failed(client.key(), &account).await;
             let mut r = render(&LoginPage {
                 chrome: Chrome::new("connexion", &viewer),
                 error: Some("Adresse électronique ou mot de passe incorrect.".into()),

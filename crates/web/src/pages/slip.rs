@@ -262,7 +262,7 @@ async fn send_slip(
             *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             return Ok(response);
         }
-        Ok(address) if !state.limits.mail_allowed(client.key(), &address) => {
+        Ok(address) if !state.limits.mail_allowed(client.key(), &address).await => {
             page.errors.push((
                 "courriel".into(),
                 "Beaucoup de fiches ont été envoyées depuis votre connexion ou à cette adresse : réessayez dans une heure, ou imprimez la fiche.".into(),

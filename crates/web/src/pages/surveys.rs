@@ -1060,8 +1060,8 @@ async fn link_answer(
     // cannot be used to fill the database.
     let limits = &state.app.limits;
     let link_key: String = token.chars().take(64).collect();
-    if !limits.survey_per_client.try_acquire(&[client.key()])
-        || !limits.survey_per_link.try_acquire(&[&link_key])
+    if !limits.survey_per_client.try_acquire(&[client.key()]).await
+        || !limits.survey_per_link.try_acquire(&[&link_key]).await
     {
         return Err(AppError::TooMany(
             "trop de réponses envoyées par ce lien en peu de temps : réessayez dans une heure"

@@ -328,6 +328,7 @@ async fn diagnosis(
         .limits
         .heavy_per_client
         .try_acquire(&[client.key(), &format!("compte:{who}")])
+        .await
     {
         return Err(maillage_app::AppError::TooMany(
             "dix diagnostics par heure au plus : réessayez plus tard".into(),

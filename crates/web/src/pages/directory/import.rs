@@ -118,8 +118,9 @@ pub(in crate::pages) async fn import_upload(
                 },
                 Err(e) => maillage_app::jobs::Outcome::Failed(e.public_message()),
             }
-        })?;
-    Ok(Redirect::to(&format!("/taches/{}", job.id)).into_response())
+        })
+        .await?;
+    Ok(Redirect::to(&format!("/taches/{job}")).into_response())
 }
 
 /// Checks or imports a file and renders the report page (status code beside it).
