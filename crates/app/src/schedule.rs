@@ -40,10 +40,11 @@ pub enum Job {
     Backups,
     Sources,
     ChangeFeed,
+    StatsSnapshot,
 }
 
 impl Job {
-    pub const ALL: [Job; 18] = [
+    pub const ALL: [Job; 19] = [
         Job::Sessions,
         Job::PasswordResets,
         Job::ReportEmails,
@@ -62,6 +63,7 @@ impl Job {
         Job::Backups,
         Job::Sources,
         Job::ChangeFeed,
+        Job::StatsSnapshot,
     ];
 
     /// Its name in the store and the logs.
@@ -85,6 +87,7 @@ impl Job {
             Job::Backups => "sauvegardes",
             Job::Sources => "moisson-des-sources",
             Job::ChangeFeed => "purge-fil-des-modifications",
+            Job::StatsSnapshot => "instantane-statistiques",
         }
     }
 
@@ -119,6 +122,9 @@ impl Job {
             }
             Job::ChangeFeed => {
                 "Oublie les lignes du fil des modifications de plus d'un jour (toutes les instances les ont lues)"
+            }
+            Job::StatsSnapshot => {
+                "Écrit l'instantané du cube des statistiques d'activité quand des comptes rendus ont changé, pour qu'une instance qui démarre réponde en quelques secondes"
             }
             Job::Backups => {
                 "Sauvegarde la base quand la dernière sauvegarde est assez ancienne, et efface les plus anciennes (sauvegardes.dossier)"
@@ -293,6 +299,7 @@ impl App {
                     .await?;
                 format!("{n} ligne(s) oubliée(s)")
             }
+            Job::StatsSnapshot => self.write_cube_snapshot().await?,
             Job::Sources => {
                 let n = self.run_due_sources(now).await?;
                 format!("{n} source(s) moissonnée(s)")

@@ -266,6 +266,7 @@ pub const REGISTER: &[Processing] = &[
             "type, date, durée, thématiques, démarches",
             "lien vers une personne suivie",
             "notes privées de l'aidant",
+            "instantané du calcul des statistiques (chiffres, identifiants et profil des personnes suivies, sans nom ni note), réécrit chaque heure",
         ],
         persons: &["personnes accompagnées", "aidants (auteurs)"],
         recipients: &[
@@ -273,7 +274,7 @@ pub const REGISTER: &[Processing] = &[
         ],
         delays: &[Kept::FollowedPersons],
         keeping: "les chiffres sans limite ; le lien à la personne et les textes libres effacés avec elle ({0} après son dernier passage)",
-        tables: &["activities", "activity_persons"],
+        tables: &["activities", "activity_persons", "cube_snapshot"],
         public: "Les notes d'un compte rendu d'activité ne sont lues que par leur auteur, y compris dans l'export des données d'une personne. Quand une personne suivie est effacée, les notes et les textes libres des comptes rendus qui la concernaient seule le sont aussi ; les chiffres restent, sans elle. Un lien public vers les statistiques d'une structure ne montre qu'une période d'au moins quatre semaines et regroupe tout effectif de moins de cinq personnes. Une ressource proposée garde le nom de la structure et du compte qui l'ont proposée, pour la relecture.",
     },
     Processing {

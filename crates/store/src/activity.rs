@@ -319,11 +319,80 @@ impl Store {
         })
     }
 
-    /// Forgets changes older than `before` (every running instance has applied them).
+    /// Forgets changes older than `before` (every running instance has applied them), but
+    /// never one after the cube's snapshot: an instance starting from it reads them.
     pub async fn purge_activity_changes(&self, before: &str) -> Result<u64> {
         on_pool!(self, pool => {
-            let done = sqlx::query("DELETE FROM activity_changes WHERE at < $1").bind(before).execute(pool).await?;
+            let done = sqlx::query(
+                "DELETE FROM activity_changes WHERE at < $1
+                 AND seq <= COALESCE((SELECT seq FROM cube_snapshot WHERE id = 1), seq)",
+            )
+            .bind(before)
+            .execute(pool)
+            .await?;
             Ok(done.rows_affected())
+        })
+    }
+
+    /// Replaces the statistics cube's snapshot: the cube as of change `seq`, in `format`.
+    pub async fn save_cube_snapshot(
+        &self,
+        seq: i64,
+        format: u32,
+        records: u64,
+        bytes: &[u8],
+    ) -> Result<()> {
+        on_pool!(self, pool => {
+            sqlx::query(
+                "INSERT INTO cube_snapshot (id, seq, format, taken_at, records, bytes)
+                 VALUES (1, $1, $2, $3, $4, $5)
+                 ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, format = excluded.format,
+                   taken_at = excluded.taken_at, records = excluded.records, bytes = excluded.bytes",
+            )
+            .bind(seq)
+            .bind(i64::from(format))
+            .bind(crate::now())
+            .bind(i64::try_from(records).unwrap_or(i64::MAX))
+            .bind(bytes)
+            .execute(pool)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// The change and format of the cube's snapshot, without its bytes.
+    pub async fn cube_snapshot_mark(&self) -> Result<Option<(i64, u32)>> {
+        on_pool!(self, pool => {
+            let row = sqlx::query("SELECT seq, format FROM cube_snapshot WHERE id = 1")
+                .fetch_optional(pool)
+                .await?;
+            match row {
+                None => Ok(None),
+                Some(r) => {
+                    let format: i64 = r.try_get("format")?;
+                    Ok(Some((r.try_get("seq")?, u32::try_from(format).unwrap_or(0))))
+                }
+            }
+        })
+    }
+
+    /// The cube's snapshot: its change, format and bytes.
+    pub async fn cube_snapshot(&self) -> Result<Option<(i64, u32, Vec<u8>)>> {
+        on_pool!(self, pool => {
+            let row = sqlx::query("SELECT seq, format, bytes FROM cube_snapshot WHERE id = 1")
+                .fetch_optional(pool)
+                .await?;
+            match row {
+                None => Ok(None),
+                Some(r) => {
+                    let format: i64 = r.try_get("format")?;
+                    Ok(Some((
+                        r.try_get("seq")?,
+                        u32::try_from(format).unwrap_or(0),
+                        r.try_get("bytes")?,
+                    )))
+                }
+            }
         })
     }
 

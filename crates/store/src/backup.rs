@@ -32,13 +32,15 @@ fn hash_rows(mut rows: Vec<String>) -> String {
 
 /// Tables whose rows depend on the engine's bookkeeping, not on the data: the migrations' own
 /// table, the change feed (each base writes its own lines as rows arrive, a transfer too), and
-/// what the instances share for the moment (counters of the limits, long work).
-const VOLATILE_TABLES: [&str; 5] = [
+/// what the instances share for the moment (counters of the limits, long work, the statistics
+/// cube's snapshot).
+const VOLATILE_TABLES: [&str; 6] = [
     "_sqlx_migrations",
     "changes",
     "limit_hits",
     "limit_failures",
     "running_work",
+    "cube_snapshot",
 ];
 
 impl Store {

@@ -278,10 +278,15 @@ pub(crate) const TABLES_CHILDREN_FIRST: [&str; 54] = [
     "organisations",
 ];
 
-/// What the instances of a base share besides the data (migration 0026): counters of the limits
-/// and long work, forgotten within a day. Emptied by a reset, never copied by a transfer nor
-/// counted in a digest.
-pub(crate) const SHARED_TABLES: [&str; 3] = ["limit_hits", "limit_failures", "running_work"];
+/// What the instances of a base share besides the data (migration 0026: counters of the limits
+/// and long work, forgotten within a day; 0027: the statistics cube's snapshot, derived from the
+/// records). Emptied by a reset, never copied by a transfer nor counted in a digest.
+pub(crate) const SHARED_TABLES: [&str; 4] = [
+    "limit_hits",
+    "limit_failures",
+    "running_work",
+    "cube_snapshot",
+];
 
 /// The guard of migration 0017, put back after a reset.
 const JOURNAL_GUARD_SQLITE: &str = "CREATE TRIGGER mandate_journal_no_delete BEFORE DELETE ON mandate_journal BEGIN SELECT RAISE(ABORT, 'le journal des mandats est en ajout seul : aucune ligne ne s''efface'); END";

@@ -17,12 +17,23 @@ impl App {
         if !loaded {
             let mut s = self.stats.0.clone().write_owned().await;
             if !s.loaded {
-                let seq = self.store.last_activity_change().await?;
-                s.cube = self.load_cube().await?;
-                s.seq = seq;
+                // From the snapshot and the changes logged since (checked below like any
+                // instance's), or from every record.
+                match self.read_cube_snapshot().await {
+                    Some((cube, seq)) => {
+                        s.cube = cube;
+                        s.seq = seq;
+                    }
+                    None => {
+                        let seq = self.store.last_activity_change().await?;
+                        s.cube = self.load_cube().await?;
+                        s.seq = seq;
+                    }
+                }
                 s.loaded = true;
             }
-            return Ok(s.downgrade());
+            drop(s);
+            return Box::pin(self.cube()).await;
         }
         let changes = self
             .store
@@ -79,6 +90,71 @@ impl App {
             _ => {}
         }
         Ok(())
+    }
+
+    /// The cube of the stored snapshot and the change it is as of, when one can be read (of
+    /// this program's format, undamaged); decompressed and checked off the async threads.
+    async fn read_cube_snapshot(&self) -> Option<(Cube, i64)> {
+        let (seq, format, bytes) = match self.store.cube_snapshot().await {
+            Ok(Some(snapshot)) => snapshot,
+            Ok(None) => return None,
+            Err(e) => {
+                tracing::warn!("instantané des statistiques illisible dans la base : {e}");
+                return None;
+            }
+        };
+        if format != maillage_domain::indicators::SNAPSHOT_FORMAT {
+            tracing::info!("instantané des statistiques d'un autre format ({format}) : ignoré");
+            return None;
+        }
+        let read = tokio::task::spawn_blocking(move || {
+            let raw = zstd::decode_all(bytes.as_slice()).map_err(|e| e.to_string())?;
+            Cube::from_snapshot(&raw).map_err(|e| e.to_string())
+        })
+        .await;
+        match read {
+            Ok(Ok(cube)) => Some((cube, seq)),
+            Ok(Err(e)) => {
+                tracing::warn!("instantané des statistiques refusé, comptes rendus relus : {e}");
+                None
+            }
+            Err(e) => {
+                tracing::error!("lecture de l'instantané des statistiques arrêtée : {e}");
+                None
+            }
+        }
+    }
+
+    /// Writes the cube's snapshot when records changed since the last one (the hourly job):
+    /// what it did, in French. The cube is brought up to date first (loaded if this instance
+    /// had not), then encoded and compressed off the async threads.
+    pub async fn write_cube_snapshot(&self) -> Result<String, AppError> {
+        let last = self.store.last_activity_change().await?;
+        let stored = self.store.cube_snapshot_mark().await?;
+        let format = maillage_domain::indicators::SNAPSHOT_FORMAT;
+        if stored == Some((last, format)) {
+            return Ok("instantané à jour".into());
+        }
+        if stored.is_none() && self.store.count_activities().await? == 0 {
+            return Ok("aucun compte rendu".into());
+        }
+        let cube = self.cube().await?;
+        let (seq, records) = (cube.seq, cube.cube.len() as u64);
+        let bytes = tokio::task::spawn_blocking(move || {
+            let mut encoder = zstd::Encoder::new(Vec::new(), 3)?;
+            cube.cube.write_snapshot(&mut encoder)?;
+            encoder.finish()
+        })
+        .await
+        .map_err(|e| AppError::Operation(format!("instantané des statistiques : {e}")))?
+        .map_err(|e| AppError::Operation(format!("instantané des statistiques : {e}")))?;
+        self.store
+            .save_cube_snapshot(seq, format, records, &bytes)
+            .await?;
+        Ok(format!(
+            "instantané de {records} compte(s) rendu(s) écrit ({} Ko)",
+            bytes.len().div_ceil(1024)
+        ))
     }
 
     /// Builds the cube from every record, page by page.

@@ -10,6 +10,16 @@ pub(super) struct Dictionary {
 }
 
 impl Dictionary {
+    /// The dictionary of these keys, in this order (a snapshot's).
+    pub(super) fn from_keys(keys: Vec<String>) -> Self {
+        let index = keys
+            .iter()
+            .enumerate()
+            .map(|(i, k)| (k.clone(), i as u32 + 1))
+            .collect();
+        Dictionary { keys, index }
+    }
+
     pub(super) fn intern(&mut self, key: Option<&str>) -> u32 {
         let Some(key) = key.filter(|k| !k.is_empty()) else {
             return 0;
@@ -56,7 +66,7 @@ pub(super) fn mask<V: Vocabulary>(values: &[V]) -> u32 {
 }
 
 /// One activity, as numbers.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
 pub(super) struct Fact {
     pub(super) day: i32,
     pub(super) month: u16,
@@ -85,7 +95,7 @@ pub(super) struct Fact {
 }
 
 /// Anonymous participants of one activity, as numbers.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy, Default, serde::Serialize, serde::Deserialize)]
 pub(super) struct GroupFact {
     pub(super) total: u32,
     pub(super) ages: [u32; 6],
@@ -94,7 +104,7 @@ pub(super) struct GroupFact {
     pub(super) commune: u32,
 }
 
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy, Default, serde::Serialize, serde::Deserialize)]
 pub(super) struct PersonFact {
     pub(super) age: u8,
     pub(super) gender: u8,

@@ -2,9 +2,14 @@
 
 use super::*;
 
-/// What instances share for the moment rather than data (migration 0026): a refused request
-/// may still count in a limit, or leave the record of the job that refused it.
-const BOOKKEEPING: [&str; 3] = ["limit_hits", "limit_failures", "running_work"];
+/// What instances share for the moment rather than data (migrations 0026 and 0027): a refused
+/// request may still count in a limit, or leave the record of the job that refused it.
+const BOOKKEEPING: [&str; 4] = [
+    "limit_hits",
+    "limit_failures",
+    "running_work",
+    "cube_snapshot",
+];
 
 /// The contents of every table (the migrations' and the instances' bookkeeping aside), in a
 /// stable order: the rows as text on SQLite, their MD5 on PostgreSQL (computed by the server).
