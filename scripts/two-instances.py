@@ -25,6 +25,8 @@ import urllib.parse
 import urllib.request
 
 A, B, EMAIL, PASSWORD = sys.argv[1:5]
+# Each measure printed as it is made, in order with the failures written to stderr.
+sys.stdout.reconfigure(line_buffering=True)
 WAIT_AT_MOST = 10.0
 
 
@@ -194,13 +196,15 @@ if again != location:
     fail(f"la même demande sur B n'a pas rejoint le livret de A ({again!r} au lieu de {location!r})")
 print("la même demande sur B rejoint le livret de A : un seul travail")
 
-# Wrong passwords on A: the same client waits on B too (five tries free per account).
+# Wrong passwords on A: the same client waits on B too (five tries free per account, then a
+# wait before each new one).
 wrong = urllib.parse.urlencode({"email": "personne@exemple.invalid", "password": "pas-le-bon"}).encode()
-for _ in range(6):
-    status, _ = call(A, "/connexion", "POST", wrong, "application/x-www-form-urlencoded", cookie=False)
+for attempt in range(1, 6):
+    status, body = call(A, "/connexion", "POST", wrong, "application/x-www-form-urlencoded", cookie=False)
     if status != 401:
-        fail(f"mot de passe erroné sur A : statut {status} au lieu de 401")
+        said = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", body.decode(errors="replace")))
+        fail(f"mot de passe erroné sur A, essai {attempt} : statut {status} au lieu de 401 ({said[-300:]})")
 status, body = call(B, "/connexion", "POST", wrong, "application/x-www-form-urlencoded", cookie=False)
 if status != 429:
-    fail(f"après six essais erronés sur A, B laisse essayer encore (statut {status})")
-print("six mots de passe erronés sur A : le même appareil doit attendre sur B aussi")
+    fail(f"après cinq essais erronés sur A, B laisse essayer encore (statut {status})")
+print("cinq mots de passe erronés sur A : le même appareil doit attendre sur B aussi")
