@@ -217,6 +217,8 @@ struct State {
     /// Position of each slot in `order` ([`DEAD`] for removed slots).
     rank: Vec<u32>,
     keys: Keys,
+    /// Located live places by square, for searches within a radius.
+    grid: Grid,
     /// Live places, and the sum of their name and body lengths.
     live: u64,
     name_tokens: u64,
@@ -638,6 +640,7 @@ impl SearchIndex {
                 order: Vec::new(),
                 rank: Vec::new(),
                 keys: Keys::default(),
+                grid: Grid::default(),
                 live: 0,
                 name_tokens: 0,
                 body_tokens: 0,
@@ -735,8 +738,10 @@ impl SearchIndex {
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         let state = &mut *state;
         let mut touched: [Vec<u32>; 4] = Default::default();
+        let mut touched_cells = Vec::new();
         for slot in &gone {
             if let Some(entry) = state.slots.get_mut(*slot as usize).and_then(Option::take) {
+                Grid::touch(entry.location, &mut touched_cells);
                 state.live -= 1;
                 state.name_tokens -= u64::from(entry.name_norm);
                 state.body_tokens -= u64::from(entry.body_norm);
@@ -776,6 +781,7 @@ impl SearchIndex {
             state.live += 1;
             state.name_tokens += u64::from(entry.name_norm);
             state.body_tokens += u64::from(entry.body_norm);
+            state.grid.add(entry.location, slot, &mut touched_cells);
             state.slots.push(Some(entry));
             added.push(slot);
         }
@@ -819,6 +825,7 @@ impl SearchIndex {
         state.keys.epci.tidy(epci, &state.rank);
         state.keys.departement.tidy(departement, &state.rank);
         state.keys.organisation.tidy(organisation, &state.rank);
+        state.grid.tidy(&mut touched_cells, &state.rank);
         state.searcher = searcher;
         state.generation += 1;
         lock(&state.doc_freqs).clear();
@@ -1066,10 +1073,21 @@ impl SearchIndex {
                 key: rank_key(score, distance_m, by_text, area.is_some(), q.any_word),
             });
         };
-        match (&text_query, state.keys.narrowest(&keyed)) {
-            (Some(query), _) => self.for_each_text_match(state, query.as_ref(), &mut visit)?,
-            (None, Some(list)) => list.iter().for_each(|i| visit(*i, 0.0)),
-            (None, None) => state.order.iter().for_each(|i| visit(*i, 0.0)),
+        // Without text, the fewest places that can match: those of the narrowest territory
+        // asked, or of the squares around the centre within a radius (the order of visits does
+        // not change the results: ties fall in directory order).
+        let near = match (&text_query, &area) {
+            (None, Some(area)) => state.grid.within(area),
+            _ => None,
+        };
+        match (&text_query, state.keys.narrowest(&keyed), near) {
+            (Some(query), _, _) => self.for_each_text_match(state, query.as_ref(), &mut visit)?,
+            (None, Some(list), Some(near)) if near.len() < list.len() => {
+                near.iter().for_each(|i| visit(*i, 0.0))
+            }
+            (None, Some(list), _) => list.iter().for_each(|i| visit(*i, 0.0)),
+            (None, None, Some(near)) => near.iter().for_each(|i| visit(*i, 0.0)),
+            (None, None, None) => state.order.iter().for_each(|i| visit(*i, 0.0)),
         }
         let found = best.into_sorted();
         let hits = found

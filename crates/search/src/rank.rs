@@ -259,3 +259,91 @@ pub(super) fn rank_key(
         (false, false) => 0.0,
     }
 }
+
+/// The located places by square of a grid over latitude and longitude: a search within a
+/// radius visits only the squares its box touches instead of the whole directory.
+#[derive(Default)]
+pub(super) struct Grid {
+    cells: HashMap<(i32, i32), Vec<u32>>,
+}
+
+impl Grid {
+    /// Side of a square, in degrees (about 11 km of latitude, 7 km of longitude in France).
+    const STEP: f64 = 0.1;
+    /// A box over more squares than this is searched by reading every place.
+    const MAX_CELLS: usize = 4_096;
+
+    fn cell_of(p: GeoPoint) -> (i32, i32) {
+        (
+            (p.lat / Self::STEP).floor() as i32,
+            (p.lon / Self::STEP).floor() as i32,
+        )
+    }
+
+    pub(super) fn add(&mut self, p: Option<GeoPoint>, slot: u32, touched: &mut Vec<(i32, i32)>) {
+        if let Some(p) = p {
+            let cell = Self::cell_of(p);
+            self.cells.entry(cell).or_default().push(slot);
+            touched.push(cell);
+        }
+    }
+
+    pub(super) fn touch(p: Option<GeoPoint>, touched: &mut Vec<(i32, i32)>) {
+        if let Some(p) = p {
+            touched.push(Self::cell_of(p));
+        }
+    }
+
+    /// Drops removed slots from the touched squares.
+    pub(super) fn tidy(&mut self, touched: &mut Vec<(i32, i32)>, rank: &[u32]) {
+        touched.sort_unstable();
+        touched.dedup();
+        for cell in touched.drain(..) {
+            if let Some(list) = self.cells.get_mut(&cell) {
+                list.retain(|s| rank.get(*s as usize).is_some_and(|r| *r != DEAD));
+                if list.is_empty() {
+                    self.cells.remove(&cell);
+                }
+            }
+        }
+    }
+
+    /// Every slot whose square meets the area's box (a superset of the places within its
+    /// radius), or `None` when the area has no radius, crosses the antimeridian or covers too
+    /// many squares to be worth it.
+    pub(super) fn within(&self, area: &Area) -> Option<Vec<u32>> {
+        area.radius_m?;
+        let (south, north) = (
+            area.centre.lat - area.lat_span,
+            area.centre.lat + area.lat_span,
+        );
+        let (west, east) = (
+            area.centre.lon - area.lon_span,
+            area.centre.lon + area.lon_span,
+        );
+        if !(west >= -180.0 && east <= 180.0 && south.is_finite() && north.is_finite()) {
+            return None;
+        }
+        let (s, w) = Self::cell_of(GeoPoint {
+            lat: south,
+            lon: west,
+        });
+        let (n, e) = Self::cell_of(GeoPoint {
+            lat: north,
+            lon: east,
+        });
+        let cells = (i64::from(n - s) + 1) * (i64::from(e - w) + 1);
+        if cells > Self::MAX_CELLS as i64 {
+            return None;
+        }
+        let mut slots = Vec::new();
+        for lat in s..=n {
+            for lon in w..=e {
+                if let Some(list) = self.cells.get(&(lat, lon)) {
+                    slots.extend_from_slice(list);
+                }
+            }
+        }
+        Some(slots)
+    }
+}

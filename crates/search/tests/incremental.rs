@@ -217,7 +217,20 @@ fn queries() -> Vec<SearchQuery> {
             near: Some(nancy),
             ..SearchQuery::default()
         });
+        // Within a radius without words: the squares of the grid around the centre.
+        out.push(SearchQuery {
+            services: vec![*service],
+            near: Some(nancy),
+            radius_km: Some(12.0),
+            ..SearchQuery::default()
+        });
     }
+    out.push(SearchQuery {
+        near: Some(nancy),
+        radius_km: Some(30.0),
+        departement: Some("54".into()),
+        ..SearchQuery::default()
+    });
     out
 }
 
