@@ -15,6 +15,10 @@ use maillage_app::orientation::OrientForm;
 use maillage_referential::Referential;
 use maillage_store::{ImportRecord, Store};
 
+/// The server's allocator, so that the figures are those of `maillage serve`.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// How many times each request of the mix runs (after one warm-up pass).
 const ROUNDS: usize = 50;
 

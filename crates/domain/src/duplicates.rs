@@ -460,7 +460,12 @@ pub fn find_pairs_watched(
         "Préparation des noms et adresses",
         Some(candidates.len() as u64),
     );
-    let prepared: Vec<Prepared> = candidates.iter().map(prepare).collect();
+    // Folding names and addresses is most of the cost for a few hundred candidates (an
+    // orientation's): every core takes a share, the order is kept.
+    let prepared: Vec<Prepared> = {
+        use rayon::prelude::*;
+        candidates.par_iter().map(prepare).collect()
+    };
     let mut blocks: HashMap<&str, Vec<usize>> = HashMap::new();
     for (i, p) in prepared.iter().enumerate() {
         blocks.entry(p.commune.as_str()).or_default().push(i);

@@ -20,7 +20,7 @@ use maillage_domain::vocab::SupportMode;
 use maillage_domain::watch::NewsItem;
 use maillage_domain::{Place, text};
 use maillage_search::{SearchQuery, TextDocument, TextIndex};
-use maillage_store::StoredResource;
+use maillage_store::{StoredPlace, StoredResource};
 
 use crate::resources::ResourceFilter;
 use crate::workshops::{WorkshopFilter, WorkshopHit};
@@ -292,13 +292,61 @@ impl App {
         };
         let s = &q.situation;
         let radius_km = s.radius_km();
+        // Workshops, resources and watch items do not depend on the places: read beside them.
+        let (found, (workshops, resources, news)) = tokio::try_join!(
+            self.weigh_places(actor, q, &entry, day),
+            self.orientation_extras(actor, &entry, s, q.near, radius_km, day),
+        )?;
+        let Weighed {
+            places,
+            beyond,
+            remote,
+            own,
+            ask_publics,
+            ranking,
+            gap,
+            neighbours,
+            considered,
+        } = found;
+        Ok(Orientation {
+            gap,
+            gap_sentence: gap.map(|g| gap_sentence(&entry, g, radius_km, &q.near_label)),
+            neighbours,
+            ranking,
+            ask_publics,
+            level_guidance: s.level.map(guidance),
+            alternatives,
+            entry,
+            places,
+            beyond,
+            remote,
+            own,
+            workshops,
+            resources,
+            news,
+            considered,
+            radius_km,
+        })
+    }
+
+    /// The places for the request: assessed, ranked, shown once; those beyond the limits, the
+    /// neighbouring kinds of help when the request's own is missing.
+    async fn weigh_places(
+        &self,
+        actor: Option<&Actor>,
+        q: &OrientationQuery,
+        entry: &RequestEntry,
+        day: NaiveDate,
+    ) -> Result<Weighed, AppError> {
+        let s = &q.situation;
+        let radius_km = s.radius_km();
 
         // Candidates: the places nearest to the person that offer one of the request's kinds of
         // help (one search per kind: services, forms of mediation), far enough to find options
         // beyond the limits.
         let wide = (radius_km * 3.0).max(radius_km + 20.0);
         let mut assessed = self
-            .assess_candidates(&entry, s, q.near, Some(wide), CANDIDATES, day)
+            .assess_candidates(entry, s, q.near, Some(wide), CANDIDATES, day)
             .await?;
         let fitting = assessed.iter().filter(|(_, a, _)| a.fits()).count();
         let beyond_found = assessed
@@ -312,7 +360,7 @@ impl App {
                 .map(|(p, _, _)| p.place.id.clone())
                 .collect();
             let farther = self
-                .assess_candidates(&entry, s, q.near, None, 50, day)
+                .assess_candidates(entry, s, q.near, None, 50, day)
                 .await?;
             assessed.extend(
                 farther
@@ -337,9 +385,9 @@ impl App {
                     .await?;
             }
             let mut shown = HashSet::new();
-            for n in Neighbour::of(&entry) {
+            for n in Neighbour::of(entry) {
                 let mut found = self
-                    .assess_candidates(&n.as_request(&entry), s, q.near, Some(radius_km), 60, day)
+                    .assess_candidates(&n.as_request(entry), s, q.near, Some(radius_km), 60, day)
                     .await?;
                 rank(&mut found);
                 let found = self.proposals_once(found).await?;
@@ -421,6 +469,30 @@ impl App {
             (Vec::new(), Vec::new())
         };
 
+        Ok(Weighed {
+            places,
+            beyond,
+            remote,
+            own,
+            ask_publics,
+            ranking,
+            gap,
+            neighbours,
+            considered,
+        })
+    }
+
+    /// Workshops of the request's themes within reach that fit the person, resources for the
+    /// person and the helper, watch items on the request's platforms.
+    async fn orientation_extras(
+        &self,
+        actor: Option<&Actor>,
+        entry: &RequestEntry,
+        s: &Situation,
+        near: GeoPoint,
+        radius_km: f64,
+        day: NaiveDate,
+    ) -> Result<(Vec<WorkshopProposal>, Vec<StoredResource>, Vec<NewsItem>), AppError> {
         // Workshops of the request's themes, within reach, that fit the person.
         let workshops = if entry.themes.is_empty() {
             Vec::new()
@@ -430,7 +502,7 @@ impl App {
                     themes: entry.themes.clone(),
                     from: Some(day),
                     to: day.checked_add_signed(chrono::Duration::days(60)),
-                    near: Some((q.near, radius_km)),
+                    near: Some((near, radius_km)),
                     ..WorkshopFilter::default()
                 })
                 .await?;
@@ -438,7 +510,7 @@ impl App {
                 .into_iter()
                 .filter_map(|hit| {
                     let a = assess_workshop(
-                        &entry,
+                        entry,
                         s,
                         &hit.stored.workshop,
                         hit.distance_m,
@@ -481,26 +553,21 @@ impl App {
                 .collect()
         };
 
-        Ok(Orientation {
-            gap,
-            gap_sentence: gap.map(|g| gap_sentence(&entry, g, radius_km, &q.near_label)),
-            neighbours,
-            ranking,
-            ask_publics,
-            level_guidance: s.level.map(guidance),
-            alternatives,
-            entry,
-            places,
-            beyond,
-            remote,
-            own,
-            workshops,
-            resources,
-            news,
-            considered,
-            radius_km,
-        })
+        Ok((workshops, resources, news))
     }
+}
+
+/// The places weighed for a request (see [`App::weigh_places`]).
+struct Weighed {
+    places: Vec<Proposal>,
+    beyond: Vec<Proposal>,
+    remote: Vec<Proposal>,
+    own: Option<Proposal>,
+    ask_publics: Vec<maillage_domain::vocab::Public>,
+    ranking: Option<String>,
+    gap: Option<Gap>,
+    neighbours: Vec<NeighbourGroup>,
+    considered: usize,
 }
 
 impl App {
@@ -550,31 +617,43 @@ impl App {
         })
         .await
         .map_err(|e| AppError::Invalid(format!("recherche interrompue : {e}")))??;
-        Ok(self
+        let places: Vec<(Option<f64>, StoredPlace)> = self
             .places_of_hits(&hits)
             .await?
             .into_iter()
-            .map(|(hit, sp)| {
-                let a = assess(entry, s, &sp.place, hit.distance_m, day);
-                (
-                    Proposal {
-                        source: sp
-                            .place
-                            .source
-                            .clone()
-                            .filter(|v| !v.trim().is_empty())
-                            .or(sp.source),
-                        place: sp.place,
-                        organisation_id: sp.organisation_id,
-                        distance_m: hit.distance_m,
-                        assessment: a.clone(),
-                        same_place: Vec::new(),
-                    },
-                    a,
-                    hit.distance_m,
-                )
-            })
-            .collect())
+            .map(|(hit, sp)| (hit.distance_m, sp))
+            .collect();
+        // Each place weighed against every rule: CPU work, shared between the cores, off the
+        // async threads (the order of the candidates is kept).
+        let (entry, s) = (entry.clone(), s.clone());
+        tokio::task::spawn_blocking(move || {
+            use rayon::prelude::*;
+            places
+                .into_par_iter()
+                .map(|(distance_m, sp)| {
+                    let a = assess(&entry, &s, &sp.place, distance_m, day);
+                    (
+                        Proposal {
+                            source: sp
+                                .place
+                                .source
+                                .clone()
+                                .filter(|v| !v.trim().is_empty())
+                                .or(sp.source),
+                            place: sp.place,
+                            organisation_id: sp.organisation_id,
+                            distance_m,
+                            assessment: a.clone(),
+                            same_place: Vec::new(),
+                        },
+                        a,
+                        distance_m,
+                    )
+                })
+                .collect()
+        })
+        .await
+        .map_err(|e| AppError::Invalid(format!("évaluation interrompue : {e}")))
     }
 }
 
