@@ -1,23 +1,25 @@
 #!/usr/bin/env bash
-# Search over HTTP on the national-scale demo (50,000 places), with `hey` (Debian package) at a
-# fixed rate on loopback, and the server's memory (RSS) once the directory is loaded and after
-# the load. Usage: bench/http.sh [RATE_PER_S] [SECONDS_PER_URL]
+# Search over HTTP on the national-scale demo (50,000 places) with `wrk` (Debian package), an
+# independent load generator on loopback: the public search mix of bench/http-mix.lua as fast
+# as the server answers, with and without the search cache; the server's memory (RSS, from
+# /proc) once the directory is loaded, once the territory's layers are loaded, after the load.
+# Usage: bench/http.sh [CONNECTIONS] [SECONDS]
 # Figures are recorded in docs/PERFORMANCE.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-RATE="${1:-2000}"
-SECONDS_PER_URL="${2:-20}"
+CONNECTIONS="${1:-16}"
+SECONDS_PER_RUN="${2:-20}"
 PORT=18191
 WORK="$(mktemp -d /tmp/maillage-bench-http.XXXXXX)"
 trap 'kill "${SERVER:-0}" 2>/dev/null || true; rm -rf "$WORK"' EXIT
 
-for tool in hey:hey time:/usr/bin/time curl:curl; do
+for tool in wrk:wrk time:/usr/bin/time curl:curl; do
   command -v "${tool#*:}" >/dev/null || apt-get install -y -qq "${tool%%:*}" >/dev/null
 done
 scripts/setup.sh >/dev/null
 cargo build --release --locked -q -p maillage
-BIN=target/release/maillage
+BIN="${CARGO_TARGET_DIR:-target}/release/maillage"
 DB="sqlite://$WORK/national.sqlite"
 
 echo "== base nationale de démonstration"
@@ -38,42 +40,23 @@ start_server() {
   echo "mémoire après démarrage : $(rss)"
 }
 
-# A mix of searches as people make them: one `hey` per URL, all at once, sharing the rate.
-URLS=(
-  "/api/v1/lieux?q=m%C3%A9diath%C3%A8que"
-  "/api/v1/lieux?q=num%C3%A9rique"
-  "/api/v1/lieux?pres_de=Lyon&rayon=20&service=demarches"
-  "/api/v1/lieux?departement=54&ouvert=maintenant"
-  "/?q=france+services&pres_de=Nancy"
-  "/?q=atelier&ouvert=maintenant"
-)
+# The mix: each connection asks the six URLs of bench/http-mix.lua in turn (accepting gzip),
+# one wrk thread so that the server keeps a core; a short warm-up first.
 run_mix() {
-  local workers=10 per_worker=$(( (RATE + ${#URLS[@]} * 10 - 1) / (${#URLS[@]} * 10) ))
-  local i=0
-  for path in "${URLS[@]}"; do
-    hey -z "${SECONDS_PER_URL}s" -c "$workers" -q "$per_worker" "http://127.0.0.1:$PORT$path" >"$WORK/hey.$i" &
-    i=$((i + 1))
-  done
-  wait $(jobs -p | grep -v "^$SERVER$") 2>/dev/null || true
+  wrk -t1 -c "$CONNECTIONS" -d 3s -s bench/http-mix.lua "http://127.0.0.1:$PORT" >/dev/null
+  wrk -t1 -c "$CONNECTIONS" -d "${SECONDS_PER_RUN}s" --latency -s bench/http-mix.lua \
+    "http://127.0.0.1:$PORT" >"$WORK/wrk.out"
+  local line
+  line=$(grep '^MIX ' "$WORK/wrk.out")
   echo
-  echo "| URL | requêtes | erreurs | req/s | p50 | p99 |"
-  echo "|---|---:|---:|---:|---:|---:|"
-  local sum=0
-  i=0
-  for path in "${URLS[@]}"; do
-    out="$WORK/hey.$i"
-    ok=$(awk '/^  \[200\]/ {print $2}' "$out"); ok=${ok:-0}
-    all=$(awk '/^  \[[0-9]+\]\t/ && /responses/ {n+=$2} END {print n+0}' "$out")
-    errs=$(awk '/^Error distribution/ {e=1; next} e && /\[[0-9]+\]/ {gsub(/[\[\]]/,"",$1); n+=$1} END {print n+0}' "$out")
-    rps=$(awk '/Requests\/sec/ {printf "%.0f", $2}' "$out")
-    p50=$(awk '/ 50% in / {printf "%.1f ms", $3*1000}' "$out")
-    p99=$(awk '/ 99% in / {printf "%.1f ms", $3*1000}' "$out")
-    echo "| \`$path\` | $all | $(( all - ok + errs )) | $rps | $p50 | $p99 |"
-    sum=$(( sum + ${rps:-0} ))
-    i=$((i + 1))
-  done
+  echo "| connexions | requêtes | erreurs | req/s | p50 | p90 | p99 | max |"
+  echo "|---:|---:|---:|---:|---:|---:|---:|---:|"
+  echo "$line" | awk -v c="$CONNECTIONS" '{
+    for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+    printf "| %s | %s | %s | %s | %s ms | %s ms | %s ms | %s ms |\n", c, v["requests"], v["errors"], v["rps"], v["p50"], v["p90"], v["p99"], v["max"]
+  }'
   echo
-  echo "débit total : $sum req/s ; mémoire : $(rss)"
+  echo "mémoire après la charge : $(rss)"
 }
 
 echo
