@@ -297,34 +297,25 @@ impl App {
             self.weigh_places(actor, q, &entry, day),
             self.orientation_extras(actor, &entry, s, q.near, radius_km, day),
         )?;
-        let Weighed {
-            places,
-            beyond,
-            remote,
-            own,
-            ask_publics,
-            ranking,
-            gap,
-            neighbours,
-            considered,
-        } = found;
         Ok(Orientation {
-            gap,
-            gap_sentence: gap.map(|g| gap_sentence(&entry, g, radius_km, &q.near_label)),
-            neighbours,
-            ranking,
-            ask_publics,
+            gap: found.gap,
+            gap_sentence: found
+                .gap
+                .map(|g| gap_sentence(&entry, g, radius_km, &q.near_label)),
+            neighbours: found.neighbours,
+            ranking: found.ranking,
+            ask_publics: found.ask_publics,
             level_guidance: s.level.map(guidance),
             alternatives,
             entry,
-            places,
-            beyond,
-            remote,
-            own,
+            places: found.places,
+            beyond: found.beyond,
+            remote: found.remote,
+            own: found.own,
             workshops,
             resources,
             news,
-            considered,
+            considered: found.considered,
             radius_km,
         })
     }
