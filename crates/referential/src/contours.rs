@@ -50,8 +50,32 @@ pub struct CommuneShape {
     pub population: u32,
     /// The town hall, or the centre of the largest part when its position is not known.
     pub town_hall: GeoPoint,
-    /// Longitude as `x`, latitude as `y`, degrees (WGS 84).
-    pub outline: MultiPolygon<f64>,
+    /// The outline as the file writes it (encoded polylines, 1e-5 degree; polygons separated
+    /// by spaces, rings by commas), checked when read: about a sixth of its decoded size for the
+    /// whole country, decoded when drawn ([`CommuneShape::outline`]).
+    encoded: Box<str>,
+}
+
+impl CommuneShape {
+    /// The outline: longitude as `x`, latitude as `y`, degrees (WGS 84), exactly as the file's
+    /// encoding gives them.
+    pub fn outline(&self) -> MultiPolygon<f64> {
+        decode_polygons(&self.encoded).unwrap_or_else(|_| MultiPolygon(Vec::new()))
+    }
+}
+
+/// The polygons of an outline column: each the exterior ring, then its holes.
+fn decode_polygons(encoded: &str) -> Result<MultiPolygon<f64>, String> {
+    let mut parts = Vec::new();
+    for polygon in encoded.split(' ').filter(|p| !p.is_empty()) {
+        let mut rings = polygon.split(',').map(decode_ring);
+        let exterior = rings
+            .next()
+            .unwrap_or_else(|| Err("polygone vide".into()))?;
+        let interiors = rings.collect::<Result<Vec<_>, _>>()?;
+        parts.push(Polygon::new(exterior, interiors));
+    }
+    Ok(MultiPolygon(parts))
 }
 
 /// How close two outlines must come to be neighbours, in km.
@@ -170,19 +194,9 @@ impl Contours {
                 .ok()
                 .filter(|v| (-180.0..=180.0).contains(v))
                 .ok_or_else(|| error("lon", format!("longitude attendue, « {lon} »")))?;
-            let mut parts = Vec::new();
-            for polygon in polygons.split(' ').filter(|p| !p.is_empty()) {
-                let mut rings = polygon.split(',').map(decode_ring);
-                let exterior = rings
-                    .next()
-                    .unwrap_or_else(|| Err("polygone vide".into()))
-                    .map_err(|e| error("polygones", e))?;
-                let interiors = rings
-                    .collect::<Result<Vec<_>, _>>()
-                    .map_err(|e| error("polygones", e))?;
-                parts.push(Polygon::new(exterior, interiors));
-            }
-            if parts.is_empty() {
+            // Decoded once to check it, then kept encoded.
+            let outline = decode_polygons(polygons).map_err(|e| error("polygones", e))?;
+            if outline.0.is_empty() {
                 return Err(error("polygones", "aucun contour".into()));
             }
             // Several lines may share a code (a delegated commune named like its chef-lieu):
@@ -191,7 +205,7 @@ impl Contours {
                 kind,
                 population,
                 town_hall: GeoPoint::new(lat, lon),
-                outline: MultiPolygon(parts),
+                encoded: (*polygons).into(),
             };
             match shapes.get(*code) {
                 Some(CommuneShape {
@@ -224,7 +238,7 @@ impl Contours {
     /// tolerance forgives the others). Unknown communes are never neighbours.
     pub fn neighbours(&self, a: &str, b: &str) -> bool {
         match (self.get(a), self.get(b)) {
-            (Some(a), Some(b)) => touch(&a.outline, &b.outline),
+            (Some(a), Some(b)) => touch(&a.outline(), &b.outline()),
             _ => false,
         }
     }
@@ -266,9 +280,12 @@ mod tests {
         );
         assert_eq!(toul.population, 10290);
         assert_eq!(toul.town_hall, GeoPoint::new(48.67509, 5.89127));
-        assert_eq!(toul.outline.0.len(), 2);
-        assert_eq!(toul.outline.0[0].interiors().len(), 1);
-        assert_eq!(toul.outline.0[0].exterior().0[1], Coord { x: 6.1, y: 48.0 });
+        assert_eq!(toul.outline().0.len(), 2);
+        assert_eq!(toul.outline().0[0].interiors().len(), 1);
+        assert_eq!(
+            toul.outline().0[0].exterior().0[1],
+            Coord { x: 6.1, y: 48.0 }
+        );
         assert_eq!(contours.communes().count(), 1);
     }
 
@@ -300,7 +317,8 @@ mod tests {
         fn outlines_read_back(points in proptest::collection::vec((-5.5f64..9.6, 41.0f64..51.2), 3..40)) {
             let text = format!("01001\tC\t1\t46.1\t4.9\t{}\n", encode(&points));
             let contours = Contours::parse(&text).expect("lu");
-            let ring = &contours.get("01001").expect("commune").outline.0[0].exterior().0;
+            let outline = contours.get("01001").expect("commune").outline();
+            let ring = &outline.0[0].exterior().0;
             // geo closes the ring: the points given, then the first again unless already there.
             for (p, q) in points.iter().zip(ring) {
                 prop_assert!((p.0 - q.x).abs() <= 1e-5 + 1e-9);

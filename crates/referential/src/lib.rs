@@ -49,8 +49,8 @@ struct Entry {
 /// The referential, indexed for lookups.
 #[derive(Debug, Default)]
 pub struct Referential {
-    /// Current communes by INSEE code.
-    current: HashMap<String, CommuneRef>,
+    /// Current communes by INSEE code: their place in `entries` (each commune held once).
+    current: HashMap<String, usize>,
     /// All entries (current, delegated, associated, arrondissements).
     entries: Vec<Entry>,
     by_postcode: HashMap<String, Vec<usize>>,
@@ -233,14 +233,13 @@ impl Referential {
                     .push(idx);
             }
             if kind == Kind::Current {
-                r.current
-                    .insert(entry.commune.insee_code.clone(), entry.commune.clone());
+                r.current.insert(entry.commune.insee_code.clone(), idx);
             }
             r.entries.push(entry);
         }
         // Centre of a département: population-weighted mean of its located communes.
         let mut sums: HashMap<String, (f64, f64, f64)> = HashMap::new();
-        for c in r.current.values() {
+        for c in r.communes() {
             if let Some(p) = c.centre {
                 let w = f64::from(c.population.max(1));
                 let s = sums.entry(c.departement.clone()).or_default();
@@ -267,11 +266,7 @@ impl Referential {
 
     /// Current communes of a département, by decreasing population.
     pub fn communes_of_departement(&self, dep: &str) -> Vec<&CommuneRef> {
-        let mut v: Vec<_> = self
-            .current
-            .values()
-            .filter(|c| c.departement == dep)
-            .collect();
+        let mut v: Vec<_> = self.communes().filter(|c| c.departement == dep).collect();
         v.sort_by(|a, b| {
             b.population
                 .cmp(&a.population)
@@ -343,29 +338,39 @@ impl Referential {
 
     /// Current communes of an EPCI.
     pub fn communes_of_epci(&self, code: &str) -> Vec<&CommuneRef> {
-        self.current
-            .values()
+        self.communes()
             .filter(|c| c.epci.as_deref() == Some(code))
             .collect()
     }
 
     /// All current communes, by INSEE code.
     pub fn communes(&self) -> impl Iterator<Item = &CommuneRef> {
-        self.current.values()
+        self.current
+            .values()
+            .filter_map(|i| self.entries.get(*i))
+            .map(|e| &e.commune)
+    }
+
+    /// The current commune of this INSEE code.
+    fn current(&self, insee_code: &str) -> Option<&CommuneRef> {
+        self.current
+            .get(insee_code)
+            .and_then(|i| self.entries.get(*i))
+            .map(|e| &e.commune)
     }
 
     /// The current commune an entry stands for (delegated communes and arrondissements
     /// resolve to their current commune).
     fn current_of(&self, e: &Entry) -> Option<&CommuneRef> {
         match e.kind {
-            Kind::Current => self.current.get(&e.commune.insee_code),
-            _ => e.parent.as_deref().and_then(|p| self.current.get(p)),
+            Kind::Current => self.current(&e.commune.insee_code),
+            _ => e.parent.as_deref().and_then(|p| self.current(p)),
         }
     }
 
     /// Centre of a commune, falling back to the centre of its département (flagged).
     pub fn centre_of(&self, insee_code: &str) -> Option<(GeoPoint, bool)> {
-        let c = self.current.get(insee_code)?;
+        let c = self.current(insee_code)?;
         c.centre.map(|p| (p, true)).or_else(|| {
             self.departement_centres
                 .get(&c.departement)
@@ -377,7 +382,7 @@ impl Referential {
     /// optionally restricted to a département; the most populated wins ties.
     pub fn find_by_name(&self, input: &str, departement: Option<&str>) -> Option<&CommuneRef> {
         let trimmed = input.trim();
-        if let Some(c) = self.current.get(trimmed) {
+        if let Some(c) = self.current(trimmed) {
             return Some(c);
         }
         // « Avignon (84) » or « Avignon 84000 »
@@ -425,7 +430,7 @@ fn split_hint(input: &str) -> (&str, Option<String>) {
 
 impl CommuneLookup for Referential {
     fn by_code(&self, insee_code: &str) -> Option<&CommuneRef> {
-        self.current.get(insee_code).or_else(|| {
+        self.current(insee_code).or_else(|| {
             // Arrondissements and delegated communes are valid codes too.
             self.entries
                 .iter()

@@ -40,7 +40,8 @@ fn the_built_contours_cover_france_when_present() {
     let mut population = 0u64;
     for (code, shape) in contours.communes() {
         population += u64::from(shape.population);
-        let coords = shape.outline.0.iter().flat_map(|p| p.exterior().0.iter());
+        let outline = shape.outline();
+        let coords = outline.0.iter().flat_map(|p| p.exterior().0.iter());
         let (mut x0, mut y0, mut x1, mut y1) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
         for c in coords {
             x0 = x0.min(c.x);

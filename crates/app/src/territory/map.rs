@@ -147,7 +147,7 @@ impl Choropleth {
         }
         let (mut west, mut east, mut south, mut north) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
         for (_, shape) in &drawn {
-            for polygon in &shape.outline.0 {
+            for polygon in &shape.outline().0 {
                 for p in polygon.exterior().0.iter() {
                     west = west.min(p.x);
                     east = east.max(p.x);
@@ -182,7 +182,7 @@ impl Choropleth {
                 MapCommune {
                     insee_code: c.insee_code.clone(),
                     name: c.name.clone(),
-                    d: path(&projection, &shape.outline, tolerance),
+                    d: path(&projection, &shape.outline(), tolerance),
                     class,
                     title: format!("{} : {words}", c.name),
                 }
@@ -277,7 +277,7 @@ pub fn geojson(map: &Choropleth, contours: &Contours) -> serde_json::Value {
         .filter_map(|c| {
             let shape = contours.get(&c.insee_code)?;
             let polygons: Vec<Vec<Vec<[f64; 2]>>> = shape
-                .outline
+                .outline()
                 .0
                 .iter()
                 .map(|p| {
