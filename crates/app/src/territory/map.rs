@@ -141,13 +141,16 @@ impl Choropleth {
         let mut drawn = Vec::new();
         for c in zone {
             match contours.get(&c.insee_code) {
-                Some(shape) if !(mainland && overseas(&c.departement)) => drawn.push((c, shape)),
+                // Each outline decoded once for the drawing (bounds, then path).
+                Some(shape) if !(mainland && overseas(&c.departement)) => {
+                    drawn.push((c, shape.outline()))
+                }
                 _ => off_map.push(format!("{} ({})", c.name, c.insee_code)),
             }
         }
         let (mut west, mut east, mut south, mut north) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
-        for (_, shape) in &drawn {
-            for polygon in &shape.outline().0 {
+        for (_, outline) in &drawn {
+            for polygon in &outline.0 {
                 for p in polygon.exterior().0.iter() {
                     west = west.min(p.x);
                     east = east.max(p.x);
@@ -177,12 +180,12 @@ impl Choropleth {
         let tolerance = if drawn.len() <= 2_000 { 0.5 } else { 1.5 };
         let communes = drawn
             .iter()
-            .map(|(c, shape)| {
+            .map(|(c, outline)| {
                 let (class, words) = class_of(&c.insee_code);
                 MapCommune {
                     insee_code: c.insee_code.clone(),
                     name: c.name.clone(),
-                    d: path(&projection, &shape.outline(), tolerance),
+                    d: path(&projection, outline, tolerance),
                     class,
                     title: format!("{} : {words}", c.name),
                 }
