@@ -1499,8 +1499,10 @@ test('données ouvertes et sources moissonnées : où moissonner l\'annuaire ; u
   assert.ok(box.width >= 24 && box.height >= 24 && box.x >= 0 && box.x + box.width <= 360, 'bouton de 24 px au moins, dans l\'écran');
   await button.click();
   await page.waitForSelector('[role="status"]:has-text("Moisson lancée")');
+  // The run is listed « en cours » as soon as it starts; its outcome comes when the address
+  // fails to resolve, which takes as long as the machine's resolver takes to give up.
   let outcome = '';
-  for (let i = 0; i < 50 && !outcome; i += 1) {
+  for (let i = 0; i < 150 && !/échec|importé|rien de changé|refusé/.test(outcome); i += 1) {
     await page.waitForTimeout(200);
     await page.reload();
     outcome = (await page.textContent('section[aria-labelledby="moissons"] article h3').catch(() => '')) ?? '';
