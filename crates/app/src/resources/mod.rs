@@ -11,7 +11,7 @@ use maillage_domain::diagnostic::Level;
 use maillage_domain::policy::{Action, Actor, authorize};
 use maillage_domain::resources::{
     self, Audience, LinkCheck, PracticeTopic, Resource, ResourceForm, ResourceKind, ResourceStatus,
-    is_public_address,
+    SpecialName, is_public_address, special_use_name,
 };
 use maillage_domain::vocab::MediationTheme;
 use maillage_search::{TextDocument, TextIndex};
@@ -550,6 +550,10 @@ pub struct LinkChecker {
     allow_private: bool,
 }
 
+/// How long a name's resolution may take: a resolver that does not answer fails the request
+/// early instead of holding it for the whole request's time.
+const LOOKUP_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// Resolves names to their public addresses only.
 struct PublicResolver {
     allow_private: bool,
@@ -560,8 +564,19 @@ impl reqwest::dns::Resolve for PublicResolver {
         let host = name.as_str().to_string();
         let allow_private = self.allow_private;
         Box::pin(async move {
-            let found: Vec<std::net::SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
-                .await?
+            match special_use_name(&host) {
+                Some(SpecialName::Nowhere) => {
+                    return Err("nom de domaine réservé, inexistant sur internet".into());
+                }
+                Some(SpecialName::ThisMachine) if !allow_private => {
+                    return Err("adresse privée ou locale : non vérifiée".into());
+                }
+                _ => {}
+            }
+            let lookup = tokio::net::lookup_host((host.as_str(), 0));
+            let found: Vec<std::net::SocketAddr> = tokio::time::timeout(LOOKUP_TIMEOUT, lookup)
+                .await
+                .map_err(|_| "nom de domaine sans réponse")??
                 .filter(|a| allow_private || is_public_address(a.ip()))
                 .collect();
             if found.is_empty() {

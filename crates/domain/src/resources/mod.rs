@@ -577,9 +577,56 @@ pub fn is_public_address(ip: std::net::IpAddr) -> bool {
     }
 }
 
+/// A name that no resolver should be asked about: the domains reserved for tests,
+/// documentation and invalid names (RFC 2606, RFC 6761) exist nowhere on the internet, and
+/// `localhost` names are the machine itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SpecialName {
+    Nowhere,
+    ThisMachine,
+}
+
+/// Whether a host name is one of the special-use names ([`SpecialName`]), whatever its case
+/// and with or without the final dot.
+pub fn special_use_name(host: &str) -> Option<SpecialName> {
+    let last = host
+        .trim_end_matches('.')
+        .rsplit('.')
+        .next()
+        .unwrap_or_default();
+    if ["invalid", "test", "example"]
+        .iter()
+        .any(|t| last.eq_ignore_ascii_case(t))
+    {
+        Some(SpecialName::Nowhere)
+    } else if last.eq_ignore_ascii_case("localhost") {
+        Some(SpecialName::ThisMachine)
+    } else {
+        None
+    }
+}
+
 #[cfg(test)]
 mod addresses {
-    use super::is_public_address;
+    use super::{SpecialName, is_public_address, special_use_name};
+
+    #[test]
+    fn reserved_names_are_never_resolved() {
+        for (host, expected) in [
+            ("hub.exemple.invalid", Some(SpecialName::Nowhere)),
+            ("maillage.test", Some(SpecialName::Nowhere)),
+            ("www.example.", Some(SpecialName::Nowhere)),
+            ("EXAMPLE", Some(SpecialName::Nowhere)),
+            ("localhost", Some(SpecialName::ThisMachine)),
+            ("app.LOCALHOST.", Some(SpecialName::ThisMachine)),
+            ("example.org", None),
+            ("invalid.fr", None),
+            ("lieux.test-hub.fr", None),
+            ("", None),
+        ] {
+            assert_eq!(special_use_name(host), expected, "{host}");
+        }
+    }
 
     #[test]
     fn only_public_addresses_are_checked() {
