@@ -554,6 +554,19 @@ impl App {
         Ok(())
     }
 
+    /// The state of the directory as searches see it: a new number after every batch of
+    /// changes applied to the index (written on this instance or read from the change feed) and
+    /// after every rebuild. An answer kept under one number is never served under another.
+    pub fn directory_version(&self) -> u64 {
+        self.recent_places.generation()
+    }
+
+    /// Whether this instance keeps recent answers (production) or redoes every search (to
+    /// measure the searches themselves: `serve --no-search-cache`).
+    pub fn keeps_answers(&self) -> bool {
+        self.search_cache
+    }
+
     pub fn index(&self) -> Arc<SearchIndex> {
         match self.index.read() {
             Ok(guard) => guard.clone(),

@@ -33,6 +33,7 @@ pub struct Metrics {
     job_runs: Family<Labels, Counter>,
     places_indexed: Gauge,
     feed_places: Family<Labels, Counter>,
+    answers_kept: Counter,
 }
 
 impl Default for Metrics {
@@ -48,6 +49,7 @@ impl Default for Metrics {
         let job_runs = Family::<Labels, Counter>::default();
         let places_indexed = Gauge::default();
         let feed_places = Family::<Labels, Counter>::default();
+        let answers_kept = Counter::default();
         registry.register(
             "http_requetes",
             "Requêtes servies, par route, méthode et classe de statut",
@@ -85,6 +87,11 @@ impl Default for Metrics {
             "Lieux remis à jour dans l'index par le fil des modifications, en place ou par reconstruction",
             feed_places.clone(),
         );
+        registry.register(
+            "reponses_gardees",
+            "Réponses de la recherche publique servies telles qu'elles venaient d'être faites (cache des réponses)",
+            answers_kept.clone(),
+        );
         Metrics {
             registry: Mutex::new(registry),
             requests,
@@ -96,6 +103,7 @@ impl Default for Metrics {
             job_runs,
             places_indexed,
             feed_places,
+            answers_kept,
         }
     }
 }
@@ -121,6 +129,11 @@ impl Metrics {
         self.request_seconds
             .get_or_create(&labels(&[("route", route)]))
             .observe(took.as_secs_f64());
+    }
+
+    /// One answer served from the cache of answers (it is also counted as a request).
+    pub fn answer_kept(&self) {
+        self.answers_kept.inc();
     }
 
     pub(crate) fn search(&self, took: Duration) {

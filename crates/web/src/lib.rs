@@ -1,6 +1,7 @@
 //! The web application of Maillage: accessible HTML pages (no JavaScript needed) and the JSON
 //! API `/api/v1`, over the application services of [`maillage_app`].
 
+pub mod answers;
 pub mod api;
 mod assets;
 pub mod auth;
@@ -48,6 +49,8 @@ pub struct State {
     pub config: Config,
     /// Rate limits and back-offs (shared with the services through [`App::limits`]).
     pub limits: Arc<limits::Limits>,
+    /// Recent anonymous answers of the public search ([`answers`]).
+    pub answers: Arc<answers::AnswerCache>,
 }
 
 const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
@@ -58,7 +61,9 @@ pub fn router(app: App, config: Config) -> Router {
         limits: app.limits.clone(),
         app,
         config,
+        answers: Arc::default(),
     };
+    let answers = axum::middleware::from_fn_with_state(state.clone(), answers::answer);
     Router::new()
         .merge(pages::routes())
         .nest("/api/v1", api::routes())
@@ -74,6 +79,8 @@ pub fn router(app: App, config: Config) -> Router {
         // Pages, JSON and exports compressed when the browser asks (gzip); images and event
         // streams are left as they are.
         .layer(tower_http::compression::CompressionLayer::new())
+        // The public search's anonymous answers, as compressed, kept for a second.
+        .layer(answers)
         .layer(CsrfLayer::new())
         .layer(RequestBodyLimitLayer::new(
             limits::IMPORT_BYTES + 1024 * 1024,

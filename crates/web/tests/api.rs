@@ -14,6 +14,10 @@ use tower::ServiceExt;
 const PASSWORD: &str = "un mot de passe de test";
 
 async fn app() -> Router {
+    app_and_services().await.0
+}
+
+async fn app_and_services() -> (Router, App) {
     let store = Store::connect("sqlite::memory:").await.expect("base");
     for (email, territory) in [
         (
@@ -35,10 +39,123 @@ async fn app() -> Router {
             .expect("compte");
     }
     let referential = Referential::discover().expect("référentiel (scripts/setup.sh)");
-    router(
-        App::new(store, referential).await.expect("app"),
-        Config::default(),
+    let services = App::new(store, referential).await.expect("app");
+    (router(services.clone(), Config::default()), services)
+}
+
+/// How many answers were served from the cache of answers, read from the instance's figures.
+fn answers_kept(services: &App) -> u64 {
+    services
+        .metrics_text()
+        .lines()
+        .find_map(|l| l.strip_prefix("maillage_reponses_gardees_total "))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// A GET answer's status, headers and bytes as sent (compressed when asked).
+async fn raw_get(
+    app: &Router,
+    uri: &str,
+    headers: &[(header::HeaderName, &str)],
+) -> (StatusCode, header::HeaderMap, Vec<u8>) {
+    let mut req = Request::builder().uri(uri);
+    for (name, value) in headers {
+        req = req.header(name, *value);
+    }
+    let resp = app
+        .clone()
+        .oneshot(req.body(Body::empty()).expect("requête"))
+        .await
+        .expect("réponse");
+    let (parts, body) = resp.into_parts();
+    let bytes = to_bytes(body, 10 << 20).await.expect("corps").to_vec();
+    (parts.status, parts.headers, bytes)
+}
+
+#[tokio::test]
+async fn anonymous_answers_are_kept_never_across_a_change_never_for_someone_signed_in() {
+    let (app, services) = app_and_services().await;
+    let coord = sign_in(&app, "coord@test.fr").await;
+    let (status, _, _) = call(
+        &app,
+        "POST",
+        "/api/v1/lieux",
+        Some(&coord),
+        Some(nancy("Point numérique")),
     )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let gzip = [(header::ACCEPT_ENCODING, "gzip")];
+    let before = answers_kept(&services);
+
+    // The same anonymous search twice: the second answer is the first, as compressed, with
+    // the same headers (and the security headers added to every answer).
+    for uri in ["/?q=point+numerique", "/api/v1/lieux?q=point+numerique"] {
+        let first = raw_get(&app, uri, &gzip).await;
+        let again = raw_get(&app, uri, &gzip).await;
+        assert_eq!(first.0, StatusCode::OK, "{uri}");
+        assert_eq!(
+            first.1.get(header::CONTENT_ENCODING).map(|v| v.as_bytes()),
+            Some(&b"gzip"[..]),
+            "{uri}"
+        );
+        assert_eq!(first.2, again.2, "{uri}");
+        for name in [
+            header::CONTENT_TYPE,
+            header::CONTENT_ENCODING,
+            header::CONTENT_SECURITY_POLICY,
+            header::X_FRAME_OPTIONS,
+        ] {
+            assert_eq!(first.1.get(&name), again.1.get(&name), "{uri} : {name}");
+        }
+        // Another compression asked: another answer, not the gzip one.
+        let plain = raw_get(&app, uri, &[]).await;
+        assert_eq!(plain.0, StatusCode::OK);
+        assert!(plain.1.get(header::CONTENT_ENCODING).is_none(), "{uri}");
+    }
+    assert_eq!(answers_kept(&services), before + 2);
+
+    // Someone signed in, or an API key, is answered afresh, and sees their part.
+    let (_, mine, _) = call(
+        &app,
+        "GET",
+        "/api/v1/lieux?q=point+numerique",
+        Some(&coord),
+        None,
+    )
+    .await;
+    assert_eq!(mine["total"], 1);
+    let _ = raw_get(
+        &app,
+        "/api/v1/lieux?q=point+numerique",
+        &[(header::AUTHORIZATION, "Bearer inconnue")],
+    )
+    .await;
+    assert_eq!(answers_kept(&services), before + 2);
+
+    // A change of the directory is seen by the very next anonymous search.
+    let (status, _, _) = call(
+        &app,
+        "POST",
+        "/api/v1/lieux",
+        Some(&coord),
+        Some(nancy("Point numérique bis")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (_, found, _) = call(&app, "GET", "/api/v1/lieux?q=point+numerique", None, None).await;
+    assert_eq!(found["total"], 2, "{found}");
+    let page = raw_get(&app, "/?q=point+numerique", &[]).await;
+    assert!(String::from_utf8_lossy(&page.2).contains("Point numérique bis"));
+    assert_eq!(answers_kept(&services), before + 2);
+
+    // A kept answer lasts a second at most.
+    let _ = raw_get(&app, "/?q=point+numerique", &[]).await;
+    assert_eq!(answers_kept(&services), before + 3);
+    tokio::time::sleep(maillage_web::answers::MAX_AGE + std::time::Duration::from_millis(50)).await;
+    let _ = raw_get(&app, "/?q=point+numerique", &[]).await;
+    assert_eq!(answers_kept(&services), before + 3);
 }
 
 async fn call(
