@@ -29,8 +29,9 @@ use maillage_domain::vocab::{
     AccessMode, Fee, MediationForm, Mobility, NationalProgramme, Public, Service, SpecificSupport,
     SupportMode, Vocabulary,
 };
-use std::sync::{Mutex, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use tantivy::DocSet;
+use tantivy::index::SegmentId;
 use tantivy::query::{
     Bm25StatisticsProvider, BooleanQuery, BoostQuery, EnableScoring, FuzzyTermQuery, Occur, Query,
     TermQuery,
@@ -204,10 +205,46 @@ pub struct SearchIndex {
 /// Rank of a slot no longer in the directory.
 const DEAD: u32 = u32::MAX;
 
+/// The slot of a document without one (never written by this index).
+const NO_SLOT: u32 = u32::MAX;
+
+/// The slot of every document of a segment, by document number.
+type SegmentSlots = (SegmentId, Arc<[u32]>);
+
+/// The slot of every document of each segment of `searcher`, the segments already read in
+/// `before` (segments never change once written) taken from there.
+fn doc_slots(
+    searcher: &Searcher,
+    before: &[SegmentSlots],
+) -> Result<Vec<SegmentSlots>, SearchError> {
+    searcher
+        .segment_readers()
+        .iter()
+        .map(|segment| {
+            let id = segment.segment_id();
+            if let Some((_, slots)) = before.iter().find(|(known, _)| *known == id) {
+                return Ok((id, slots.clone()));
+            }
+            let ords = segment.fast_fields().u64("ord")?;
+            let slots: Arc<[u32]> = (0..segment.max_doc())
+                .map(|doc| {
+                    ords.first(doc)
+                        .and_then(|o| u32::try_from(o).ok())
+                        .unwrap_or(NO_SLOT)
+                })
+                .collect();
+            Ok((id, slots))
+        })
+        .collect()
+}
+
 /// What searches read, replaced as a whole by each batch of changes.
 struct State {
     /// The text index as of the last batch.
     searcher: Searcher,
+    /// The slot of each document, by segment of `searcher` (in its order): read for every
+    /// document a text matches, so a plain array rather than the stored column.
+    doc_slots: Vec<SegmentSlots>,
     /// Number of the batch: cached searches of an earlier one are never served.
     generation: u64,
     /// Entries by slot (the `ord` of their text document); `None` once removed or replaced.
@@ -634,6 +671,7 @@ impl SearchIndex {
             ord,
             writer: Mutex::new(writer),
             state: RwLock::new(State {
+                doc_slots: doc_slots(&searcher, &[])?,
                 searcher,
                 generation: 0,
                 slots: Vec::new(),
@@ -826,6 +864,7 @@ impl SearchIndex {
         state.keys.departement.tidy(departement, &state.rank);
         state.keys.organisation.tidy(organisation, &state.rank);
         state.grid.tidy(&mut touched_cells, &state.rank);
+        state.doc_slots = doc_slots(&searcher, &state.doc_slots)?;
         state.searcher = searcher;
         state.generation += 1;
         lock(&state.doc_freqs).clear();
@@ -952,15 +991,20 @@ impl SearchIndex {
             &statistics,
             &state.searcher,
         ))?;
-        for segment in state.searcher.segment_readers() {
-            let ords = segment.fast_fields().u64("ord")?;
+        for (segment, (_, slots)) in state
+            .searcher
+            .segment_readers()
+            .iter()
+            .zip(&state.doc_slots)
+        {
             let alive = segment.alive_bitset();
             weight.for_each(segment, &mut |doc, score| {
                 if alive.is_some_and(|a| a.is_deleted(doc)) {
                     return;
                 }
-                if let Some(ord) = ords.first(doc).and_then(|o| u32::try_from(o).ok()) {
-                    visit(ord, score);
+                match slots.get(doc as usize) {
+                    Some(&slot) if slot != NO_SLOT => visit(slot, score),
+                    _ => {}
                 }
             })?;
         }
