@@ -63,48 +63,69 @@ impl std::fmt::Display for CellProblem {
     }
 }
 
-/// The indicators of every commune known, and their scores.
+/// The indicators of every commune known, and their scores: a row of numbers per commune
+/// (the whole country's indicators as read from the store, one map of names per commune, held
+/// 34 MB; these rows hold about 5).
 #[derive(Debug, Default)]
 pub struct FragilityTable {
-    pub by_commune: HashMap<String, StoredIndicators>,
-    pub scores: Scores,
+    by_commune: HashMap<Box<str>, Known>,
     /// (source, communes) of what is loaded.
     pub sources: Vec<(String, usize)>,
 }
 
+/// What is known of a commune.
+#[derive(Debug)]
+struct Known {
+    /// The values in the order of [`Indicator::ALL`]; NaN when not known (an imported value is
+    /// always a number).
+    values: [f64; Indicator::ALL.len()],
+    population_15_plus: Option<u32>,
+    score: Option<f64>,
+}
+
 impl FragilityTable {
     fn of(rows: Vec<StoredIndicators>) -> Self {
-        let list: Vec<CommuneIndicators> = rows.iter().map(|r| r.indicators.clone()).collect();
         let mut sources: HashMap<String, usize> = HashMap::new();
         for r in &rows {
             *sources.entry(r.source.clone()).or_default() += 1;
         }
         let mut sources: Vec<(String, usize)> = sources.into_iter().collect();
         sources.sort();
+        let list: Vec<CommuneIndicators> = rows.into_iter().map(|r| r.indicators).collect();
+        let Scores { by_commune: scores } = scores(&list);
+        let by_commune = list
+            .into_iter()
+            .map(|c| {
+                let known = Known {
+                    values: Indicator::ALL.map(|i| c.get(i).unwrap_or(f64::NAN)),
+                    population_15_plus: c.population_15_plus,
+                    score: scores.get(&c.insee_code).copied(),
+                };
+                (c.insee_code.into_boxed_str(), known)
+            })
+            .collect();
         FragilityTable {
-            scores: scores(&list),
-            by_commune: rows
-                .into_iter()
-                .map(|r| (r.indicators.insee_code.clone(), r))
-                .collect(),
+            by_commune,
             sources,
         }
     }
 
     pub fn score(&self, insee_code: &str) -> Option<f64> {
-        self.scores.by_commune.get(insee_code).copied()
+        self.by_commune.get(insee_code).and_then(|k| k.score)
     }
 
     pub fn value(&self, insee_code: &str, indicator: Indicator) -> Option<f64> {
+        let column = Indicator::ALL.iter().position(|i| *i == indicator)?;
         self.by_commune
             .get(insee_code)
-            .and_then(|r| r.indicators.get(indicator))
+            .and_then(|k| k.values.get(column).copied())
+            .filter(|v| !v.is_nan())
     }
 
     pub fn population_15_plus(&self, insee_code: &str) -> Option<u32> {
         self.by_commune
             .get(insee_code)
-            .and_then(|r| r.indicators.population_15_plus)
+            .and_then(|k| k.population_15_plus)
     }
 }
 
