@@ -43,7 +43,8 @@ impl TextIndex {
         let text = TextOptions::default().set_indexing_options(
             TextFieldIndexing::default()
                 .set_tokenizer(ANALYZER)
-                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+                // Frequencies for relevance; no positions: no search asks for words in a row.
+                .set_index_option(IndexRecordOption::WithFreqs),
         );
         let title = sb.add_text_field("title", text.clone());
         let body = sb.add_text_field("body", text);
