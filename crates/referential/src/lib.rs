@@ -54,7 +54,6 @@ pub struct Referential {
     /// All entries (current, delegated, associated, arrondissements).
     entries: Vec<Entry>,
     by_postcode: HashMap<String, Vec<usize>>,
-    by_departement_key: HashMap<(String, String), Vec<usize>>,
     /// Entries by name key, whatever the département (search "near a commune").
     by_key: HashMap<String, Vec<usize>>,
     departement_centres: HashMap<String, GeoPoint>,
@@ -227,10 +226,6 @@ impl Referential {
             }
             for k in &entry.keys {
                 r.by_key.entry(k.clone()).or_default().push(idx);
-                r.by_departement_key
-                    .entry((entry.commune.departement.clone(), k.clone()))
-                    .or_default()
-                    .push(idx);
             }
             if kind == Kind::Current {
                 r.current.insert(entry.commune.insee_code.clone(), idx);
@@ -495,10 +490,18 @@ impl CommuneLookup for Referential {
         }
         // 4. A postcode that serves no commune (a CEDEX code) or a wrong one: the name, unique
         //    in the postcode's département, else unique in the country.
-        if let Some(dep) = maillage_domain::place::departement_of_postcode(postcode)
-            && let Some(same_name) = self.by_departement_key.get(&(dep, key.clone()))
-        {
-            return self.only_current(same_name.iter().map(|i| &self.entries[*i]));
+        if let Some(dep) = maillage_domain::place::departement_of_postcode(postcode) {
+            let in_departement: Vec<&Entry> = self
+                .by_key
+                .get(&key)
+                .into_iter()
+                .flatten()
+                .map(|i| &self.entries[*i])
+                .filter(|e| e.commune.departement == dep)
+                .collect();
+            if !in_departement.is_empty() {
+                return self.only_current(in_departement.into_iter());
+            }
         }
         if let Some(same_name) = self.by_key.get(&key)
             && let Some(found) = self.only_current(same_name.iter().map(|i| &self.entries[*i]))
