@@ -1,6 +1,7 @@
 //! The JSON API through the real router (SQLite in memory, real referential): reading is open,
 //! writing needs a session and follows the policy; bad input gets French reasons naming fields.
 
+use crate::common::get_with_headers as raw_get;
 use axum::Router;
 use axum::body::{Body, to_bytes};
 use axum::http::{Request, StatusCode, header};
@@ -53,39 +54,22 @@ fn answers_kept(services: &App) -> u64 {
         .unwrap_or(0)
 }
 
-/// A GET answer's status, headers and bytes as sent (compressed when asked).
-async fn raw_get(
-    app: &Router,
-    uri: &str,
-    headers: &[(header::HeaderName, &str)],
-) -> (StatusCode, header::HeaderMap, Vec<u8>) {
-    let mut req = Request::builder().uri(uri);
-    for (name, value) in headers {
-        req = req.header(name, *value);
-    }
-    let resp = app
-        .clone()
-        .oneshot(req.body(Body::empty()).expect("requête"))
-        .await
-        .expect("réponse");
-    let (parts, body) = resp.into_parts();
-    let bytes = to_bytes(body, 10 << 20).await.expect("corps").to_vec();
-    (parts.status, parts.headers, bytes)
-}
-
 #[tokio::test]
 async fn anonymous_answers_are_kept_never_across_a_change_never_for_someone_signed_in() {
     let (app, services) = app_and_services().await;
     let coord = sign_in(&app, "coord@test.fr").await;
-    let (status, _, _) = call(
-        &app,
-        "POST",
-        "/api/v1/lieux",
-        Some(&coord),
-        Some(nancy("Point numérique")),
-    )
-    .await;
-    assert_eq!(status, StatusCode::CREATED);
+    let create = async |name: &str| {
+        let (status, _, _) = call(
+            &app,
+            "POST",
+            "/api/v1/lieux",
+            Some(&coord),
+            Some(nancy(name)),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{name}");
+    };
+    create("Point numérique").await;
     let gzip = [(header::ACCEPT_ENCODING, "gzip")];
     let before = answers_kept(&services);
 
@@ -135,15 +119,7 @@ async fn anonymous_answers_are_kept_never_across_a_change_never_for_someone_sign
     assert_eq!(answers_kept(&services), before + 2);
 
     // A change of the directory is seen by the very next anonymous search.
-    let (status, _, _) = call(
-        &app,
-        "POST",
-        "/api/v1/lieux",
-        Some(&coord),
-        Some(nancy("Point numérique bis")),
-    )
-    .await;
-    assert_eq!(status, StatusCode::CREATED);
+    create("Point numérique bis").await;
     let (_, found, _) = call(&app, "GET", "/api/v1/lieux?q=point+numerique", None, None).await;
     assert_eq!(found["total"], 2, "{found}");
     let page = raw_get(&app, "/?q=point+numerique", &[]).await;

@@ -2,14 +2,12 @@
 //! and data·inclusion at stable addresses, with `ETag`/`Last-Modified`, `304` for a collector
 //! whose copy is current, and new contents as soon as the directory changes.
 
-use axum::Router;
-use axum::body::{Body, to_bytes};
-use axum::http::{Request, StatusCode, header};
+use crate::common::get_with_headers as get;
+use axum::http::{StatusCode, header};
 use maillage_domain::policy::Actor;
 use maillage_referential::Referential;
 use maillage_store::Store;
 use maillage_web::{App, Config, router};
-use tower::ServiceExt;
 
 fn operator() -> Actor {
     Actor {
@@ -24,26 +22,6 @@ fn example() -> Vec<u8> {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../../shared/standard/exemple-valide.csv");
     std::fs::read(path).expect("exemple officiel (../shared)")
-}
-
-async fn get(
-    app: &Router,
-    uri: &str,
-    headers: &[(header::HeaderName, &str)],
-) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
-    let mut req = Request::builder().uri(uri);
-    for (name, value) in headers {
-        req = req.header(name, *value);
-    }
-    let resp = app
-        .clone()
-        .oneshot(req.body(Body::empty()).expect("requête"))
-        .await
-        .expect("réponse");
-    let status = resp.status();
-    let headers = resp.headers().clone();
-    let bytes = to_bytes(resp.into_body(), 50 << 20).await.expect("corps");
-    (status, headers, bytes.to_vec())
 }
 
 #[tokio::test]

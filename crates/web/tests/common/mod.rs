@@ -749,6 +749,27 @@ pub async fn send(
     }
 }
 
+/// A GET with these headers: the status, the headers and the bytes as sent (compressed when
+/// asked).
+pub async fn get_with_headers(
+    router: &Router,
+    uri: &str,
+    headers: &[(header::HeaderName, &str)],
+) -> (StatusCode, header::HeaderMap, Vec<u8>) {
+    let mut req = Request::builder().uri(uri);
+    for (name, value) in headers {
+        req = req.header(name, *value);
+    }
+    let resp = router
+        .clone()
+        .oneshot(req.body(Body::empty()).expect("requête"))
+        .await
+        .expect("réponse");
+    let (parts, body) = resp.into_parts();
+    let bytes = to_bytes(body, 64 << 20).await.expect("corps");
+    (parts.status, parts.headers, bytes.to_vec())
+}
+
 /// Signs in through the sign-in form, as a browser does; returns the session cookie.
 pub async fn sign_in(router: &Router, email: &str) -> String {
     let answer = send(
