@@ -771,6 +771,10 @@ impl SearchIndex {
                 }
             }
         }
+        // Everything that can fail is done before the state is changed: a failed batch leaves
+        // the state as it was.
+        let known_slots = self.state().doc_slots.clone();
+        let new_slots = doc_slots(&searcher, &known_slots)?;
         let mut state = self
             .state
             .write()
@@ -865,7 +869,7 @@ impl SearchIndex {
         state.keys.departement.tidy(departement, &state.rank);
         state.keys.organisation.tidy(organisation, &state.rank);
         state.grid.tidy(&mut touched_cells, &state.rank);
-        state.doc_slots = doc_slots(&searcher, &state.doc_slots)?;
+        state.doc_slots = new_slots;
         state.searcher = searcher;
         state.generation += 1;
         lock(&state.doc_freqs).clear();
