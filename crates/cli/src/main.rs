@@ -19,7 +19,7 @@ const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 /// the thread that freed it allocates again: a server idle after a heavy page (the whole
 /// country's territory) kept its peak for good. At once instead: with the national directory,
 /// about 80 MB less at start and 130 MB less after the territory's pages, for no measurable
-/// loss of throughput (docs/PERFORMANCE.md, « Mémoire »). `MIMALLOC_PURGE_DELAY` still wins.
+/// loss of throughput (docs/PERFORMANCE.md, « Memory »). `MIMALLOC_PURGE_DELAY` still wins.
 #[allow(unsafe_code)]
 fn give_memory_back_at_once() {
     if std::env::var_os("MIMALLOC_PURGE_DELAY").is_some() {
