@@ -54,6 +54,47 @@ pub struct CommuneShape {
     /// by spaces, rings by commas), checked when read: about a sixth of its decoded size for the
     /// whole country, decoded when drawn ([`CommuneShape::outline`]).
     encoded: Box<str>,
+    /// The box of the outline's exterior rings, kept so that communes far apart are told apart
+    /// without decoding their outlines.
+    bounds: Bounds,
+}
+
+/// West, east, south and north, in degrees.
+#[derive(Debug, Clone, Copy)]
+struct Bounds {
+    west: f64,
+    east: f64,
+    south: f64,
+    north: f64,
+}
+
+impl Bounds {
+    fn of(outline: &MultiPolygon<f64>) -> Self {
+        outline.0.iter().flat_map(|p| p.exterior().0.iter()).fold(
+            Bounds {
+                west: f64::MAX,
+                east: f64::MIN,
+                south: f64::MAX,
+                north: f64::MIN,
+            },
+            |b, c| Bounds {
+                west: b.west.min(c.x),
+                east: b.east.max(c.x),
+                south: b.south.min(c.y),
+                north: b.north.max(c.y),
+            },
+        )
+    }
+
+    /// Whether two boxes come within [`BORDER_KM`] of each other (degrees of latitude in
+    /// `BORDER_KM`, doubled for longitudes as far north as France goes).
+    fn near(&self, other: &Bounds) -> bool {
+        let margin = BORDER_KM / 111.0 * 2.0;
+        !(self.west > other.east + margin
+            || other.west > self.east + margin
+            || self.south > other.north + margin
+            || other.south > self.north + margin)
+    }
 }
 
 impl CommuneShape {
@@ -81,7 +122,9 @@ fn decode_polygons(encoded: &str) -> Result<MultiPolygon<f64>, String> {
 /// How close two outlines must come to be neighbours, in km.
 pub const BORDER_KM: f64 = 0.2;
 
-fn touch(a: &MultiPolygon<f64>, b: &MultiPolygon<f64>) -> bool {
+/// Whether two outlines come within [`BORDER_KM`], longitudes shrunk as at `latitude` (the
+/// caller has ruled out boxes far apart: [`Bounds::near`]).
+fn touch(a: &MultiPolygon<f64>, b: &MultiPolygon<f64>, latitude: f64) -> bool {
     use geo_types::Coord;
     let points = |m: &MultiPolygon<f64>| -> Vec<Coord<f64>> {
         m.0.iter()
@@ -89,20 +132,7 @@ fn touch(a: &MultiPolygon<f64>, b: &MultiPolygon<f64>) -> bool {
             .collect()
     };
     let (pa, pb) = (points(a), points(b));
-    let bounds = |p: &[Coord<f64>]| {
-        p.iter().fold(
-            (f64::MAX, f64::MIN, f64::MAX, f64::MIN),
-            |(w, e, s, n), c| (w.min(c.x), e.max(c.x), s.min(c.y), n.max(c.y)),
-        )
-    };
-    let (wa, ea, sa, na) = bounds(&pa);
-    let (wb, eb, sb, nb) = bounds(&pb);
-    // Degrees of latitude in BORDER_KM, doubled for longitudes as far north as France goes.
-    let margin = BORDER_KM / 111.0 * 2.0;
-    if wa > eb + margin || wb > ea + margin || sa > nb + margin || sb > na + margin {
-        return false;
-    }
-    let shrink = ((sa + na) / 2.0).to_radians().cos();
+    let shrink = latitude.to_radians().cos();
     pa.iter().any(|p| {
         pb.iter().any(|q| {
             let dx = (p.x - q.x) * shrink * 111.2;
@@ -206,6 +236,7 @@ impl Contours {
                 population,
                 town_hall: GeoPoint::new(lat, lon),
                 encoded: (*polygons).into(),
+                bounds: Bounds::of(&outline),
             };
             match shapes.get(*code) {
                 Some(CommuneShape {
@@ -238,7 +269,10 @@ impl Contours {
     /// tolerance forgives the others). Unknown communes are never neighbours.
     pub fn neighbours(&self, a: &str, b: &str) -> bool {
         match (self.get(a), self.get(b)) {
-            (Some(a), Some(b)) => touch(&a.outline(), &b.outline()),
+            (Some(a), Some(b)) => {
+                let latitude = (a.bounds.south + a.bounds.north) / 2.0;
+                a.bounds.near(&b.bounds) && touch(&a.outline(), &b.outline(), latitude)
+            }
             _ => false,
         }
     }
