@@ -95,18 +95,13 @@ impl AnswerCache {
     /// The answer kept under `key` for this version of the directory, if still fresh.
     fn get(&self, key: &str, version: u64, now: Instant) -> Option<std::sync::Arc<Kept>> {
         let mut inner = self.lock();
-        let fresh = inner
-            .answers
-            .get(key)
-            .is_some_and(|k| k.version == version && now.duration_since(k.made) <= MAX_AGE);
-        if fresh {
-            inner.answers.get(key).cloned()
-        } else {
-            if let Some(stale) = inner.answers.pop(key) {
-                inner.bytes -= stale.size;
-            }
-            None
+        let kept = inner.answers.get(key)?.clone();
+        if kept.version == version && now.duration_since(kept.made) <= MAX_AGE {
+            return Some(kept);
         }
+        inner.answers.pop(key);
+        inner.bytes -= kept.size;
+        None
     }
 
     fn put(&self, key: String, kept: Kept) {
