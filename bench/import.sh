@@ -12,7 +12,7 @@ trap 'rm -rf "$WORK"' EXIT
 
 scripts/setup.sh >/dev/null
 cargo build --release --locked -q -p maillage
-BIN=target/release/maillage
+BIN="${CARGO_TARGET_DIR:-target}/release/maillage"
 
 "$BIN" --database "sqlite://$WORK/source.sqlite" demo --scale national >/dev/null 2>&1
 "$BIN" --database "sqlite://$WORK/source.sqlite" export lieux --format csv --output "$WORK/lieux.csv"
@@ -20,6 +20,16 @@ rows=$(( $(wc -l <"$WORK/lieux.csv") - 1 ))
 echo "fichier : $rows lignes, $(du -h "$WORK/lieux.csv" | cut -f1)"
 
 ms() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
+# Peak memory of a command (GNU time, Debian package `time`), in MB.
+peak() {
+  if [ -x /usr/bin/time ]; then
+    /usr/bin/time -f "%M" -o "$WORK/peak" "$@" >/dev/null 2>&1 || true
+    echo "$(( $(cat "$WORK/peak") / 1024 )) Mo"
+  else
+    "$@" >/dev/null 2>&1 || true
+    echo "—"
+  fi
+}
 
 echo
 echo "| essai | Maillage validate (ms) | Maillage import SQLite (ms) | bibliothèque de référence (ms) | rapport |"
@@ -41,3 +51,5 @@ for run in $(seq 1 "$RUNS"); do
 done
 echo
 echo "bibliothèque de référence, dernier essai : $reference"
+rm -f "$WORK/target.sqlite"*
+echo "mémoire de pointe : validate $(peak "$BIN" validate lieux "$WORK/lieux.csv"), import $(peak "$BIN" --database "sqlite://$WORK/target.sqlite" import lieux "$WORK/lieux.csv" --source bench), référence $(peak node bench/reference-parse.mjs "$WORK/lieux.csv")"

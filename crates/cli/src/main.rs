@@ -20,6 +20,7 @@ const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 /// country's territory) kept its peak for good. At once instead: with the national directory,
 /// about 80 MB less at start and 130 MB less after the territory's pages, for no measurable
 /// loss of throughput (docs/PERFORMANCE.md, « Memory »). `MIMALLOC_PURGE_DELAY` still wins.
+/// For `serve` only (ADR 0007).
 #[allow(unsafe_code)]
 fn give_memory_back_at_once() {
     if std::env::var_os("MIMALLOC_PURGE_DELAY").is_some() {
@@ -155,8 +156,12 @@ enum Command {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    give_memory_back_at_once();
     let cli = Cli::parse();
+    // A server gives memory back; a one-shot command (an import, a check) exits soon anyway and
+    // would only pay for giving back pages it is about to take again.
+    if matches!(cli.command, Command::Serve(_)) {
+        give_memory_back_at_once();
+    }
     // The journal as the configuration says (`journal.niveau`, `journal.format`): plain text, or
     // one JSON object per line for a log collector. Never personal data (see docs/SECURITY.md).
     let (level, json) = match cli.global.settings() {

@@ -5,8 +5,10 @@
 
 pub mod contours;
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use rustc_hash::FxHashMap as HashMap;
 
 use maillage_domain::geo::GeoPoint;
 use maillage_domain::place::{CommuneLookup, CommuneRef};
@@ -42,8 +44,21 @@ struct Entry {
     kind: Kind,
     /// For delegated/associated communes and arrondissements: the current commune.
     parent: Option<String>,
-    keys: Vec<String>,
+    /// Other names of the commune, `|`-separated, as in the file.
+    aliases: Box<str>,
     commune: CommuneRef,
+}
+
+/// What lookups by name need: each entry's folded names, and entries by postcode and by name.
+/// Built at the first lookup by name — checking a file whose rows all give their INSEE code
+/// never needs it, and folding every name of the country is most of the referential's load.
+#[derive(Debug, Default)]
+struct Names {
+    /// Folded names of each entry (`entries[i]` ↔ `keys[i]`), sorted, without duplicates.
+    keys: Vec<Vec<String>>,
+    by_postcode: HashMap<String, Vec<usize>>,
+    /// Entries by name key, whatever the département (search "near a commune").
+    by_key: HashMap<String, Vec<usize>>,
 }
 
 /// The referential, indexed for lookups.
@@ -53,9 +68,8 @@ pub struct Referential {
     current: HashMap<String, usize>,
     /// All entries (current, delegated, associated, arrondissements).
     entries: Vec<Entry>,
-    by_postcode: HashMap<String, Vec<usize>>,
-    /// Entries by name key, whatever the département (search "near a commune").
-    by_key: HashMap<String, Vec<usize>>,
+    /// Lookups by name, built when first asked.
+    names: OnceLock<Names>,
     departement_centres: HashMap<String, GeoPoint>,
     /// Names of régions, départements and EPCI by code (`#R`, `#D` and `#E` lines).
     region_names: HashMap<String, String>,
@@ -205,35 +219,20 @@ impl Referential {
                 population: cols[8].parse().unwrap_or(0),
                 centre,
             };
-            let mut keys = vec![commune_key(&commune.name)];
-            keys.extend(
-                cols[11]
-                    .split('|')
-                    .filter(|s| !s.is_empty())
-                    .map(commune_key),
-            );
-            keys.sort();
-            keys.dedup();
             let entry = Entry {
                 kind,
                 parent: (!cols[4].is_empty()).then(|| cols[4].to_string()),
-                keys,
+                aliases: cols[11].into(),
                 commune,
             };
-            let idx = r.entries.len();
-            for pc in &entry.commune.postcodes {
-                r.by_postcode.entry(pc.clone()).or_default().push(idx);
-            }
-            for k in &entry.keys {
-                r.by_key.entry(k.clone()).or_default().push(idx);
-            }
             if kind == Kind::Current {
-                r.current.insert(entry.commune.insee_code.clone(), idx);
+                r.current
+                    .insert(entry.commune.insee_code.clone(), r.entries.len());
             }
             r.entries.push(entry);
         }
         // Centre of a département: population-weighted mean of its located communes.
-        let mut sums: HashMap<String, (f64, f64, f64)> = HashMap::new();
+        let mut sums: HashMap<String, (f64, f64, f64)> = HashMap::default();
         for c in r.communes() {
             if let Some(p) = c.centre {
                 let w = f64::from(c.population.max(1));
@@ -248,6 +247,36 @@ impl Referential {
             .map(|(d, (la, lo, w))| (d, GeoPoint::new(la / w, lo / w)))
             .collect();
         Ok(r)
+    }
+
+    /// Lookups by name, built at the first call.
+    fn names(&self) -> &Names {
+        self.names.get_or_init(|| {
+            let mut names = Names {
+                keys: Vec::with_capacity(self.entries.len()),
+                ..Names::default()
+            };
+            for (idx, entry) in self.entries.iter().enumerate() {
+                let mut keys = vec![commune_key(&entry.commune.name)];
+                keys.extend(
+                    entry
+                        .aliases
+                        .split('|')
+                        .filter(|s| !s.is_empty())
+                        .map(commune_key),
+                );
+                keys.sort();
+                keys.dedup();
+                for pc in &entry.commune.postcodes {
+                    names.by_postcode.entry(pc.clone()).or_default().push(idx);
+                }
+                for k in &keys {
+                    names.by_key.entry(k.clone()).or_default().push(idx);
+                }
+                names.keys.push(keys);
+            }
+            names
+        })
     }
 
     /// Number of current communes.
@@ -394,6 +423,7 @@ impl Referential {
             return self.resolve(name, &pc);
         }
         let mut found: Vec<&CommuneRef> = self
+            .names()
             .by_key
             .get(&key)
             .into_iter()
@@ -439,29 +469,34 @@ impl CommuneLookup for Referential {
         if key.is_empty() {
             return None;
         }
-        let candidates: Vec<&Entry> = self
+        let names = self.names();
+        // Entries served by the postcode, with their folded names.
+        let candidates: Vec<(&Entry, &[String])> = names
             .by_postcode
             .get(postcode)
-            .map(|ids| ids.iter().map(|i| &self.entries[*i]).collect())
+            .map(|ids| {
+                ids.iter()
+                    .map(|&i| (&self.entries[i], names.keys[i].as_slice()))
+                    .collect()
+            })
             .unwrap_or_default();
         // 1. Exact (folded) name among the communes served by the postcode, or the same without
         //    its article (« Pont de Claix » for Le Pont-de-Claix).
-        if let Some(e) = candidates.iter().find(|e| e.keys.contains(&key)) {
+        if let Some((e, _)) = candidates.iter().find(|(_, keys)| keys.contains(&key)) {
             return self.current_of(e);
         }
         let bare = without_article(&key);
-        if let Some(e) = candidates
+        if let Some((e, _)) = candidates
             .iter()
-            .find(|e| e.keys.iter().any(|k| without_article(k) == bare))
+            .find(|(_, keys)| keys.iter().any(|k| without_article(k) == bare))
         {
             return self.current_of(e);
         }
         // 2. Close spelling among them (missing letters, typos): Jaro-Winkler ≥ 0.92.
         let best = candidates
             .iter()
-            .filter_map(|e| {
-                let score = e
-                    .keys
+            .filter_map(|(e, keys)| {
+                let score = keys
                     .iter()
                     .map(|k| strsim::jaro_winkler(k, &key))
                     .fold(0.0, f64::max);
@@ -481,8 +516,8 @@ impl CommuneLookup for Referential {
             let found = self.only_current(
                 candidates
                     .iter()
-                    .filter(|e| e.keys.iter().any(|k| matches(k)))
-                    .copied(),
+                    .filter(|(_, keys)| keys.iter().any(|k| matches(k)))
+                    .map(|(e, _)| *e),
             );
             if found.is_some() {
                 return found;
@@ -491,7 +526,7 @@ impl CommuneLookup for Referential {
         // 4. A postcode that serves no commune (a CEDEX code) or a wrong one: the name, unique
         //    in the postcode's département, else unique in the country.
         if let Some(dep) = maillage_domain::place::departement_of_postcode(postcode) {
-            let in_departement: Vec<&Entry> = self
+            let in_departement: Vec<&Entry> = names
                 .by_key
                 .get(&key)
                 .into_iter()
@@ -503,7 +538,7 @@ impl CommuneLookup for Referential {
                 return self.only_current(in_departement.into_iter());
             }
         }
-        if let Some(same_name) = self.by_key.get(&key)
+        if let Some(same_name) = names.by_key.get(&key)
             && let Some(found) = self.only_current(same_name.iter().map(|i| &self.entries[*i]))
         {
             return Some(found);
@@ -511,10 +546,10 @@ impl CommuneLookup for Referential {
         // 5. A locality of a postcode that serves one commune only (« MOULES 13280 », a hamlet
         //    of Arles; « 7e Arrondissement 13007 »; a postcode written as the name) — never a
         //    name that is some commune's, elsewhere.
-        if self.by_key.contains_key(&key) {
+        if names.by_key.contains_key(&key) {
             return None;
         }
-        self.only_current(candidates.into_iter())
+        self.only_current(candidates.into_iter().map(|(e, _)| e))
     }
 }
 

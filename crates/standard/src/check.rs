@@ -64,29 +64,98 @@ impl Report {
     }
     /// A plain-text report, for the terminal and for download.
     pub fn to_text(&self) -> String {
+        let mut tally = Tally::new(self.format, self.version, self.notes.clone());
+        for r in &self.records {
+            tally.add(r);
+        }
+        tally.to_text()
+    }
+}
+
+/// What a record's report says, without its place: whether it is valid, and its messages.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub valid: bool,
+    pub errors: Vec<String>,
+    pub warnings: Vec<String>,
+}
+
+impl Outcome {
+    pub fn of(r: &RecordReport) -> Self {
+        Outcome {
+            valid: r.place.is_some(),
+            errors: r.errors.iter().map(|i| message(r.position, i)).collect(),
+            warnings: r.warnings.iter().map(|i| message(r.position, i)).collect(),
+        }
+    }
+}
+
+/// What a report says without the places it read: counts and messages, gathered record by
+/// record (a file checked without importing it need not keep its places).
+#[derive(Debug, Clone)]
+pub struct Tally {
+    pub format: Format,
+    pub version: Version,
+    pub notes: Vec<String>,
+    pub records: usize,
+    pub valid: usize,
+    errors: Vec<String>,
+    warnings: Vec<String>,
+}
+
+impl Tally {
+    pub fn new(format: Format, version: Version, notes: Vec<String>) -> Self {
+        Tally {
+            format,
+            version,
+            notes,
+            records: 0,
+            valid: 0,
+            errors: Vec::new(),
+            warnings: Vec::new(),
+        }
+    }
+
+    /// Counts one record's outcome and keeps its messages.
+    pub fn add(&mut self, r: &RecordReport) {
+        self.add_outcome(Outcome::of(r));
+    }
+
+    /// [`Tally::add`] for an outcome already drawn from its report.
+    pub fn add_outcome(&mut self, outcome: Outcome) {
+        self.records += 1;
+        self.valid += usize::from(outcome.valid);
+        self.errors.extend(outcome.errors);
+        self.warnings.extend(outcome.warnings);
+    }
+
+    pub fn invalid(&self) -> usize {
+        self.records - self.valid
+    }
+
+    /// The plain-text report (the same as [`Report::to_text`]).
+    pub fn to_text(&self) -> String {
         let mut out = format!(
             "Fichier {} du standard {} : {} enregistrement(s), {} valide(s), {} refusé(s), {} correction(s) ou remarque(s).\n",
             self.format,
             self.version,
-            self.records.len(),
-            self.valid_count(),
-            self.invalid_count(),
-            self.warning_count()
+            self.records,
+            self.valid,
+            self.invalid(),
+            self.warnings.len()
         );
         for n in &self.notes {
             out.push_str(&format!("Remarque : {n}\n"));
         }
-        let errors = self.error_messages();
-        if !errors.is_empty() {
+        if !self.errors.is_empty() {
             out.push_str("\nErreurs :\n");
-            for e in errors {
+            for e in &self.errors {
                 out.push_str(&format!("- {e}\n"));
             }
         }
-        let warnings = self.warning_messages();
-        if !warnings.is_empty() {
+        if !self.warnings.is_empty() {
             out.push_str("\nCorrections et remarques :\n");
-            for w in warnings {
+            for w in &self.warnings {
                 out.push_str(&format!("- {w}\n"));
             }
         }
@@ -122,11 +191,11 @@ const LIST_FIELDS: [&str; 10] = [
 ];
 
 /// A stable identifier for a record without `id`, from what identifies a place physically.
-fn derived_id(raw: &RawPlace) -> String {
+fn derived_id(record: &SourceRecord) -> String {
     // FNV-1a 64: stable across runs and platforms, enough to tell places apart in one source.
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for part in [&raw.nom, &raw.adresse, &raw.code_postal, &raw.commune] {
-        for b in maillage_domain::text::compact_key(part.as_deref().unwrap_or_default()).bytes() {
+    for part in ["nom", "adresse", "code_postal", "commune"].map(|f| record.get(f)) {
+        for b in maillage_domain::text::compact_key(part.unwrap_or_default()).bytes() {
             hash ^= u64::from(b);
             hash = hash.wrapping_mul(0x0100_0000_01b3);
         }
@@ -138,34 +207,28 @@ fn derived_id(raw: &RawPlace) -> String {
 
 fn to_raw_v1(record: &SourceRecord, warnings: &mut Vec<FieldIssue>) -> RawPlace {
     let mut raw = RawPlace::default();
-    for (k, v) in &record.fields {
+    for (k, v) in record.fields() {
         if v.trim().is_empty() {
             continue;
         }
-        let value = if LIST_FIELDS.contains(&k.as_str()) && !v.contains('|') && v.contains(';') {
+        let value = if LIST_FIELDS.contains(&k) && !v.contains('|') && v.contains(';') {
             warnings.push(FieldIssue {
-                field: k.clone(),
-                value: v.clone(),
+                field: k.to_string(),
+                value: v.to_string(),
                 reason: "liste séparée par « ; » : le standard v1 sépare par « | », corrigé".into(),
             });
             v.replace(';', "|")
         } else {
-            v.clone()
+            v.to_string()
         };
         raw.set(k, value);
     }
     raw
 }
 
-/// A record mapped to v1, before its validation.
-struct Prepared {
-    position: Position,
-    raw: RawPlace,
-    extras: DirectoryExtras,
-    source_id: String,
-    pre_errors: Vec<FieldIssue>,
-    pre_warnings: Vec<FieldIssue>,
-}
+/// Records checked at a time: enough to keep both cores busy, few enough that a big file's
+/// records are never all held at once (the next chunk is read while one is checked).
+const CHUNK: usize = 2048;
 
 /// Reads and validates a file. `Err` only when the file cannot be read at all.
 pub fn check(bytes: &[u8], ctx: &ValidationContext<'_>) -> Result<Report, StandardError> {
@@ -180,8 +243,8 @@ pub fn check_watched(
     progress: &dyn maillage_domain::progress::Progress,
 ) -> Result<Report, StandardError> {
     progress.stage("Lecture du fichier", None);
-    let file = read::read(bytes)?;
-    check_read(file, ctx, progress)
+    let source = read::open(bytes)?;
+    check_source(source, ctx, progress)
 }
 
 /// Validates records already read (from a file of the standard, or turned into the standard's
@@ -191,92 +254,139 @@ pub fn check_read(
     ctx: &ValidationContext<'_>,
     progress: &dyn maillage_domain::progress::Progress,
 ) -> Result<Report, StandardError> {
+    check_source(file.into(), ctx, progress)
+}
+
+fn check_source(
+    source: read::Source<'_>,
+    ctx: &ValidationContext<'_>,
+    progress: &dyn maillage_domain::progress::Progress,
+) -> Result<Report, StandardError> {
+    let (format, version, notes) = (source.format, source.version, source.notes.clone());
+    let mut records = Vec::new();
+    check_each(source, ctx, progress, |r| r, |r| records.push(r))?;
+    Ok(Report {
+        format,
+        version,
+        notes,
+        records,
+    })
+}
+
+/// Validates a file's records as they are read: each outcome goes through `each` on the core
+/// that checked it (the `validate` command keeps an [`Outcome`], dropping the place there), then
+/// to `sink`, in file order. The next records are read while a chunk is checked.
+pub fn check_each<T: Send>(
+    mut source: read::Source<'_>,
+    ctx: &ValidationContext<'_>,
+    progress: &dyn maillage_domain::progress::Progress,
+    each: impl Fn(RecordReport) -> T + Sync,
+    mut sink: impl FnMut(T),
+) -> Result<(), StandardError> {
     progress.check()?;
     let v1_ctx = ValidationContext {
         communes: ctx.communes,
         typologies: ctx.typologies,
         list_separator: '|',
     };
-    // First, in order: mapping to v1, identifiers and duplicates (cheap, and order matters).
+    let version = source.version;
+    progress.stage("Vérification des lignes", Some(source.steps()));
     let mut seen: HashMap<String, Position> = HashMap::new();
-    let mut prepared = Vec::with_capacity(file.records.len());
-    for record in &file.records {
-        let mut pre_warnings = Vec::new();
-        let mut pre_errors = Vec::new();
-        let (raw, extras) = match file.version {
-            Version::V1 => (
-                to_raw_v1(record, &mut pre_warnings),
-                DirectoryExtras::default(),
-            ),
-            Version::V0_1 => {
-                let (raw, extras, errors) = legacy::to_v1(record);
-                pre_errors.extend(errors);
-                (raw, extras)
-            }
-        };
-        let source_id = match raw.id.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            Some(id) => id.to_string(),
-            None => {
-                let id = derived_id(&raw);
-                pre_warnings.push(FieldIssue {
-                    field: "id".into(),
-                    value: String::new(),
-                    reason: format!("identifiant absent : identifiant stable « {id} » calculé depuis le nom et l'adresse"),
-                });
-                id
-            }
-        };
-        if let Some(first) = seen.get(&source_id) {
-            pre_errors.push(FieldIssue {
-                field: "id".into(),
-                value: source_id.clone(),
-                reason: format!(
-                    "identifiant déjà utilisé ({first}) : chaque lieu doit avoir le sien"
-                ),
-            });
-        } else {
-            seen.insert(source_id.clone(), record.position);
+    let mut done = 0;
+    let mut chunk = source.next_chunk(CHUNK)?;
+    while !chunk.is_empty() {
+        // Identifiers and duplicates in file order…
+        let ids: Vec<(String, Option<FieldIssue>)> = chunk
+            .iter()
+            .map(|record| {
+                let id = source_id(record);
+                let duplicate = match seen.get(&id) {
+                    Some(first) => Some(FieldIssue {
+                        field: "id".into(),
+                        value: id.clone(),
+                        reason: format!(
+                            "identifiant déjà utilisé ({first}) : chaque lieu doit avoir le sien"
+                        ),
+                    }),
+                    None => {
+                        seen.insert(id.clone(), record.position);
+                        None
+                    }
+                };
+                (id, duplicate)
+            })
+            .collect();
+        // …then the records checked on every core while the next ones are read.
+        let (outcomes, next) = rayon::join(
+            || {
+                chunk
+                    .into_par_iter()
+                    .zip(ids)
+                    .map(|(record, (id, duplicate))| {
+                        each(check_record(&record, id, duplicate, version, &v1_ctx))
+                    })
+                    .collect::<Vec<T>>()
+            },
+            || source.next_chunk(CHUNK),
+        );
+        outcomes.into_iter().for_each(&mut sink);
+        let now = source.steps_done();
+        progress.advance(now.saturating_sub(done));
+        done = now;
+        progress.check()?;
+        chunk = next?;
+    }
+    Ok(())
+}
+
+/// The producer's identifier of a record, else one derived from its name and address.
+fn source_id(record: &SourceRecord) -> String {
+    match record.get("id").map(str::trim).filter(|s| !s.is_empty()) {
+        Some(id) => id.to_string(),
+        None => derived_id(record),
+    }
+}
+
+/// One record mapped to v1 and validated.
+fn check_record(
+    record: &SourceRecord,
+    source_id: String,
+    duplicate: Option<FieldIssue>,
+    version: Version,
+    ctx: &ValidationContext<'_>,
+) -> RecordReport {
+    let mut warnings = Vec::new();
+    let mut errors = Vec::new();
+    let (raw, extras) = match version {
+        Version::V1 => (to_raw_v1(record, &mut warnings), DirectoryExtras::default()),
+        Version::V0_1 => {
+            let (raw, extras, legacy_errors) = legacy::to_v1(record);
+            errors.extend(legacy_errors);
+            (raw, extras)
         }
-        prepared.push(Prepared {
-            position: record.position,
-            raw,
-            extras,
-            source_id,
-            pre_errors,
-            pre_warnings,
+    };
+    if raw.id.as_deref().is_none_or(|id| id.trim().is_empty()) {
+        warnings.push(FieldIssue {
+            field: "id".into(),
+            value: String::new(),
+            reason: format!(
+                "identifiant absent : identifiant stable « {source_id} » calculé depuis le nom et l'adresse"
+            ),
         });
     }
-    progress.check()?;
-    progress.stage("Vérification des lignes", Some(prepared.len() as u64));
-    // Then the validation proper, record by record on every core (results keep file order).
-    let records: Vec<RecordReport> = prepared
-        .into_par_iter()
-        .map(|p| {
-            progress.advance(1);
-            let (place, validation) = p.raw.validate(&p.source_id, &v1_ctx);
-            let mut errors = p.pre_errors;
-            errors.extend(validation.errors);
-            let mut warnings = p.pre_warnings;
-            warnings.extend(validation.warnings);
-            let extras = p.extras;
-            let place = place.filter(|_| errors.is_empty()).map(|mut place| {
-                place.extras = extras;
-                place
-            });
-            RecordReport {
-                position: p.position,
-                source_id: p.source_id,
-                place,
-                errors,
-                warnings,
-            }
-        })
-        .collect();
-    progress.check()?;
-    Ok(Report {
-        format: file.format,
-        version: file.version,
-        notes: file.notes,
-        records,
-    })
+    errors.extend(duplicate);
+    let (place, validation) = raw.validate(&source_id, ctx);
+    errors.extend(validation.errors);
+    warnings.extend(validation.warnings);
+    let place = place.filter(|_| errors.is_empty()).map(|mut place| {
+        place.extras = extras;
+        place
+    });
+    RecordReport {
+        position: record.position,
+        source_id,
+        place,
+        errors,
+        warnings,
+    }
 }

@@ -685,10 +685,7 @@ pub fn read(structures: &[u8], services: &[u8]) -> Result<SourceFile, StandardEr
         let position = Position::Record(i + 1);
         let Some(obj) = structure.as_object() else {
             // An empty record: the validation names what it lacks, at its position.
-            records.push(SourceRecord {
-                position,
-                fields: Vec::new(),
-            });
+            records.push(SourceRecord::from_pairs(position, Vec::new()));
             continue;
         };
         let own = text(obj, "id")
@@ -904,5 +901,5 @@ fn record_of(
         "modalites_accompagnement",
         Some(joined(support.iter().map(|m| m.label()).collect())),
     );
-    Some(SourceRecord { position, fields })
+    Some(SourceRecord::from_pairs(position, fields))
 }

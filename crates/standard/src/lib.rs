@@ -12,7 +12,9 @@ pub mod library;
 pub mod read;
 pub mod watch;
 
-pub use check::{RecordReport, Report, check, check_read, check_watched};
+pub use check::{
+    Outcome, RecordReport, Report, Tally, check, check_each, check_read, check_watched,
+};
 pub use export::ExportFormat;
 pub use read::{Format, Position, Version};
 

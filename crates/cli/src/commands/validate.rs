@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use clap::Subcommand;
+use maillage_standard::{Outcome, Tally};
 
 use super::{Global, emit, read_file};
 
@@ -15,16 +16,34 @@ pub enum ValidateWhat {
 
 pub fn run(global: &Global, what: &ValidateWhat) -> Result<ExitCode> {
     let ValidateWhat::Lieux { file } = what;
-    let referential = global.referential()?;
+    let bytes = read_file(file)?;
+    // The referential is loaded while the file is opened (decoded, its first records read).
+    let (referential, source) = std::thread::scope(|scope| {
+        let referential = scope.spawn(|| global.referential());
+        let source = maillage_standard::read::open(&bytes);
+        let referential = referential
+            .join()
+            .unwrap_or_else(|_| Err(anyhow::anyhow!("lecture du référentiel interrompue")));
+        (referential, source)
+    });
+    let (referential, source) = (referential?, source?);
     let typologies = maillage_domain::typology::Typologies::standard();
     let ctx = maillage_domain::ValidationContext {
         communes: &referential,
         typologies: &typologies,
         list_separator: '|',
     };
-    let report = maillage_standard::check(&read_file(file)?, &ctx)?;
-    emit(report.to_text().trim_end())?;
-    Ok(if report.invalid_count() == 0 {
+    // Only counts and messages are kept: each place is dropped as soon as it is checked.
+    let mut tally = Tally::new(source.format, source.version, source.notes.clone());
+    maillage_standard::check_each(
+        source,
+        &ctx,
+        &maillage_domain::progress::Silent,
+        |r| Outcome::of(&r),
+        |outcome| tally.add_outcome(outcome),
+    )?;
+    emit(tally.to_text().trim_end())?;
+    Ok(if tally.invalid() == 0 {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
