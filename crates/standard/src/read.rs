@@ -350,7 +350,7 @@ struct CsvRecords<'a> {
     /// Columns with a name, and their names (shared by every record).
     named: Vec<usize>,
     names: Arc<[Box<str>]>,
-    row: csv::StringRecord,
+    row: csv::ByteRecord,
     /// Records read to tell the version, not yet handed out.
     ahead: std::collections::VecDeque<SourceRecord>,
     /// Lines after the header.
@@ -411,7 +411,7 @@ impl<'a> CsvRecords<'a> {
             reader,
             named,
             names,
-            row: csv::StringRecord::new(),
+            row: csv::ByteRecord::new(),
             ahead: std::collections::VecDeque::new(),
             lines,
         })
@@ -441,25 +441,33 @@ impl<'a> CsvRecords<'a> {
     /// The next record of the file with a value, if any.
     fn read_one(&mut self) -> Result<Option<SourceRecord>, StandardError> {
         loop {
-            match self.reader.read_record(&mut self.row) {
+            let line = self.reader.position().line();
+            match self.reader.read_byte_record(&mut self.row) {
                 Ok(true) => {}
                 Ok(false) => return Ok(None),
                 Err(e) => {
-                    let line = e.position().map(|p| p.line()).unwrap_or(0);
+                    let line = e.position().map(|p| p.line()).unwrap_or(line);
                     return Err(StandardError::Unreadable(format!(
                         "ligne {line} : CSV mal formé ({e})"
                     )));
                 }
             }
-            if self.row.iter().all(|v| v.trim().is_empty()) {
+            // The file is UTF-8 (checked whole when opened), so is each record: one SIMD pass
+            // over the record's values gives them as text (a value cannot end inside a
+            // character, its delimiters being ASCII).
+            let text = simdutf8::basic::from_utf8(self.row.as_slice()).map_err(|_| {
+                StandardError::Unreadable(format!("ligne {line} : texte non UTF-8"))
+            })?;
+            let value = |i: usize| self.row.range(i).and_then(|r| text.get(r));
+            if (0..self.row.len()).all(|i| value(i).is_none_or(|v| v.trim().is_empty())) {
                 continue;
             }
             let line = self.row.position().map(|p| p.line() as usize).unwrap_or(0);
             let mut record = SourceRecord::empty(Position::Line(line), self.names.clone());
-            record.text.reserve(self.row.as_slice().len());
-            for value in self.named.iter().map_while(|&i| self.row.get(i)) {
+            record.text.reserve(text.len());
+            for v in self.named.iter().map_while(|&i| value(i)) {
                 // The apostrophe our exports put before a formula-like cell is not part of it.
-                record.push_value(maillage_domain::spreadsheet::uncell(value.trim()));
+                record.push_value(maillage_domain::spreadsheet::uncell(v.trim()));
             }
             return Ok(Some(record));
         }
