@@ -172,7 +172,10 @@ fn a_file_read_whole_and_a_file_read_as_it_goes_are_the_same() {
     let text = big_file();
     let whole = read::read(text.as_bytes()).expect("lisible");
     let mut source = read::open(text.as_bytes()).expect("lisible");
-    assert_eq!((source.format, source.version), (whole.format, whole.version));
+    assert_eq!(
+        (source.format, source.version),
+        (whole.format, whole.version)
+    );
     assert_eq!(source.notes, whole.notes);
     let mut streamed = Vec::new();
     loop {

@@ -2,6 +2,7 @@
 
 use std::collections::{HashMap, HashSet};
 
+use futures_util::TryStreamExt;
 use maillage_domain::Place;
 use maillage_domain::organisation::Organisation;
 use sqlx::Row;
@@ -25,6 +26,22 @@ pub struct StoredPlace {
 pub struct ImportRecord {
     pub source_id: String,
     pub place: Place,
+}
+
+/// One valid record to import, borrowed from the caller's report (nothing copied).
+#[derive(Debug, Clone, Copy)]
+pub struct ImportRef<'a> {
+    pub source_id: &'a str,
+    pub place: &'a Place,
+}
+
+impl ImportRecord {
+    pub fn as_import(&self) -> ImportRef<'_> {
+        ImportRef {
+            source_id: &self.source_id,
+            place: &self.place,
+        }
+    }
 }
 
 /// What an import did.
@@ -248,10 +265,11 @@ impl Store {
         report: &str,
         by: Option<&str>,
     ) -> Result<ImportOutcome> {
+        let records: Vec<ImportRef<'_>> = records.iter().map(ImportRecord::as_import).collect();
         self.import_places_watched(
             source,
             file_name,
-            records,
+            &records,
             rejected,
             report,
             by,
@@ -272,34 +290,42 @@ impl Store {
         let mut by_provenance = HashMap::new();
         let mut by_id = HashMap::new();
         on_pool!(self, pool => {
-            // The import itself reads every place the same way.
-            for row in sqlx::query("SELECT id, organisation_id, source, source_id, data FROM places")
-                .fetch_all(pool)
-                .await?
-            {
+            // The import itself reads every place the same way; rows are read as a stream and
+            // only the wanted ones decoded.
+            let mut rows = sqlx::query("SELECT id, organisation_id, source, source_id, data FROM places")
+                .fetch(pool);
+            while let Some(row) = rows.try_next().await? {
                 let id: String = row.try_get("id")?;
                 let src: Option<String> = row.try_get("source")?;
                 let sid: Option<String> = row.try_get("source_id")?;
                 let by_source = src.as_deref() == Some(source)
                     && sid.as_deref().is_some_and(|s| wanted.contains(s));
-                if !by_source && !wanted.contains(id.as_str()) {
+                let by_own_id = wanted.contains(id.as_str());
+                if !by_source && !by_own_id {
                     continue;
                 }
                 let data: String = row.try_get("data")?;
                 let org: Option<String> = row.try_get("organisation_id")?;
                 let place: Place = serde_json::from_str(&data).map_err(corrupt)?;
-                if by_source && let Some(sid) = sid {
-                    by_provenance.insert(sid, (place.clone(), org.clone()));
-                }
-                if wanted.contains(id.as_str()) {
-                    by_id.insert(id, (place, org));
+                match (by_source.then_some(sid).flatten(), by_own_id) {
+                    (Some(sid), true) => {
+                        by_provenance.insert(sid, (place.clone(), org.clone()));
+                        by_id.insert(id, (place, org));
+                    }
+                    (Some(sid), false) => {
+                        by_provenance.insert(sid, (place, org));
+                    }
+                    (None, _) => {
+                        by_id.insert(id, (place, org));
+                    }
                 }
             }
         });
+        // Each target moved to the answer, not copied (a producer id is asked once).
         let mut out = HashMap::new();
         for sid in source_ids {
-            if let Some(t) = by_provenance.get(sid).or_else(|| by_id.get(sid)) {
-                out.insert(sid.clone(), t.clone());
+            if let Some(t) = by_provenance.remove(sid).or_else(|| by_id.remove(sid)) {
+                out.insert(sid.clone(), t);
             }
         }
         Ok(out)
@@ -312,7 +338,7 @@ impl Store {
         &self,
         source: &str,
         file_name: &str,
-        records: &[ImportRecord],
+        records: &[ImportRef<'_>],
         rejected: usize,
         report: &str,
         by: Option<&str>,
@@ -351,20 +377,23 @@ impl Store {
         }
         on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
-            let mut by_provenance: HashMap<String, (String, String)> = HashMap::new();
-            let mut by_id: HashMap<String, (String, String)> = HashMap::new();
-            for row in sqlx::query("SELECT id, source, source_id, data FROM places")
-                .fetch_all(&mut *tx)
-                .await?
+            // Every place's date of update by id, and this source's places by producer id:
+            // what matching and the date rule need, read as a stream (never every place's data).
+            let mut updated: HashMap<String, Option<chrono::NaiveDate>> = HashMap::new();
+            let mut by_provenance: HashMap<String, String> = HashMap::new();
             {
-                let id: String = row.try_get("id")?;
-                let src: Option<String> = row.try_get("source")?;
-                let sid: Option<String> = row.try_get("source_id")?;
-                let data: String = row.try_get("data")?;
-                if src.as_deref() == Some(source) && let Some(sid) = sid {
-                    by_provenance.insert(sid, (id.clone(), data.clone()));
+                let mut rows = sqlx::query("SELECT id, source, source_id, updated_on FROM places")
+                    .fetch(&mut *tx);
+                while let Some(row) = rows.try_next().await? {
+                    let id: String = row.try_get("id")?;
+                    let src: Option<String> = row.try_get("source")?;
+                    let sid: Option<String> = row.try_get("source_id")?;
+                    let on: String = row.try_get("updated_on")?;
+                    if src.as_deref() == Some(source) && let Some(sid) = sid {
+                        by_provenance.insert(sid, id.clone());
+                    }
+                    updated.insert(id, on.parse().ok());
                 }
-                by_id.insert(id.clone(), (id, data));
             }
             let mut orgs: HashMap<String, String> = HashMap::new();
             for row in sqlx::query("SELECT id, pivot FROM organisations WHERE pivot IS NOT NULL")
@@ -373,34 +402,44 @@ impl Store {
             {
                 orgs.insert(row.try_get("pivot")?, row.try_get("id")?);
             }
-            let mut taken: HashSet<String> = by_id.keys().cloned().collect();
             progress.stage("Écriture dans l'annuaire", Some(records.len() as u64));
             for rec in records {
                 // Dropping the transaction rolls everything back.
                 progress.check()?;
                 progress.advance(1);
-                if merged_away.contains(&rec.source_id) {
+                if merged_away.contains(rec.source_id) {
                     outcome.unchanged += 1;
                     continue;
                 }
                 let existing = by_provenance
-                    .get(&rec.source_id)
-                    .or_else(|| by_id.get(&rec.source_id))
-                    .cloned();
+                    .get(rec.source_id)
+                    .cloned()
+                    .or_else(|| updated.contains_key(rec.source_id).then(|| rec.source_id.to_string()));
                 let mut place = rec.place.clone();
                 match existing {
-                    Some((id, old_data)) => {
-                        place.id = id;
-                        let old: Place = serde_json::from_str(&old_data).map_err(corrupt)?;
-                        let data = place_json(&place)?;
+                    Some(id) => {
+                        // The place may be one of this import's, still waiting for its batch.
+                        flush_new_places!(tx, pending);
+                        let old_on = match updated.get(&id).copied().flatten() {
+                            Some(on) => on,
+                            // A date the column does not give: the place's own.
+                            None => {
+                                let data: String = sqlx::query_scalar("SELECT data FROM places WHERE id = $1")
+                                    .bind(&id)
+                                    .fetch_one(&mut *tx)
+                                    .await?;
+                                serde_json::from_str::<Place>(&data).map_err(corrupt)?.updated_on
+                            }
+                        };
                         // Only a newer `date_maj` updates: the same date may hide edits or a merge
-                        // made in Maillage since.
-                        if data == old_data || place.updated_on <= old.updated_on {
+                        // made in Maillage since. (The date is part of the content: content
+                        // identical to the stored one has the same date, and changes nothing.)
+                        if place.updated_on <= old_on {
                             outcome.unchanged += 1;
                             continue;
                         }
-                        // The place may be one of this import's, still waiting for its batch.
-                        flush_new_places!(tx, pending);
+                        place.id = id;
+                        let data = place_json(&place)?;
                         sqlx::query(
                             "UPDATE places SET name = $2, insee_code = $3, departement = $4, updated_on = $5, data = $6, modified_at = $7, modified_by = $8 WHERE id = $1",
                         )
@@ -414,15 +453,16 @@ impl Store {
                         .bind(by)
                         .execute(&mut *tx)
                         .await?;
+                        updated.insert(place.id.clone(), Some(place.updated_on));
                         outcome.updated += 1;
                     }
                     None => {
-                        place.id = if taken.contains(&rec.source_id) || rec.source_id.len() > 120 {
+                        place.id = if updated.contains_key(rec.source_id) || rec.source_id.len() > 120 {
                             new_id()
                         } else {
-                            rec.source_id.clone()
+                            rec.source_id.to_string()
                         };
-                        taken.insert(place.id.clone());
+                        updated.insert(place.id.clone(), Some(place.updated_on));
                         let organisation_id = if place.pivot_is_unknown() || place.pivot.is_empty() {
                             None
                         } else if let Some(id) = orgs.get(&place.pivot) {
@@ -444,13 +484,13 @@ impl Store {
                             Some(id)
                         };
                         let data = place_json(&place)?;
-                        by_provenance.insert(rec.source_id.clone(), (place.id.clone(), data.clone()));
+                        by_provenance.insert(rec.source_id.to_string(), place.id.clone());
                         pending.push(NewRow {
                             departement: place.departement(),
                             updated_on: place.updated_on.to_string(),
                             id: place.id,
                             organisation_id,
-                            source_id: rec.source_id.clone(),
+                            source_id: rec.source_id.to_string(),
                             name: place.name,
                             insee_code: place.insee_code,
                             data,

@@ -47,7 +47,7 @@ pub use campaigns::{
 };
 pub use changes::{Change, ChangeListener, FeedMark};
 pub use diagnostic::{Draft, NewDiagnostic, NewPerson, Person, StoredDiagnostic, normalise_code};
-pub use directory::{ImportOutcome, ImportRecord, ImportSummary, StoredPlace};
+pub use directory::{ImportOutcome, ImportRecord, ImportRef, ImportSummary, StoredPlace};
 pub use duplicates::MergeSummary;
 pub use fragility::StoredIndicators;
 pub use mandates::{Entry, NewAct, NewMandate, StoredAct, StoredHabilitation, StoredMandate};

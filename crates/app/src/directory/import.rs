@@ -3,7 +3,7 @@
 
 use maillage_domain::policy::{Action, Actor, Decision, authorize};
 use maillage_standard::Report;
-use maillage_store::ImportRecord;
+use maillage_store::ImportRef;
 
 use crate::{App, AppError, ImportResult, allow, location_of, today};
 
@@ -106,6 +106,7 @@ impl App {
             })
             .unwrap_or_else(|| file_name.to_string());
         let ids: Vec<String> = report.valid().map(|r| r.source_id.clone()).collect();
+        progress.stage("Recherche des lieux déjà connus", None);
         let targets = self.store.import_targets(&source, &ids).await?;
         let day = today();
         for r in report.records.iter_mut() {
@@ -155,12 +156,13 @@ impl App {
                 changes,
             });
         }
-        let records: Vec<ImportRecord> = report
+        // The places are lent to the store, not copied.
+        let records: Vec<ImportRef<'_>> = report
             .valid()
             .filter_map(|r| {
-                r.place.as_ref().map(|place| ImportRecord {
-                    source_id: r.source_id.clone(),
-                    place: place.clone(),
+                r.place.as_ref().map(|place| ImportRef {
+                    source_id: &r.source_id,
+                    place,
                 })
             })
             .collect();

@@ -53,6 +53,51 @@ async fn import_is_idempotent_and_newer_dates_update() {
             .await
             .expect("import");
         assert_eq!((out.created, out.updated, out.unchanged), (0, 1, 1));
+        // The same date with other content changes nothing (edits or a merge made since).
+        let mut same_day = records.clone();
+        same_day[1].place.name = "Autre nom, même date".into();
+        let out = store
+            .import_places("lyon", "f.csv", &same_day[1..], 0, "ok", None)
+            .await
+            .expect("import");
+        assert_eq!((out.created, out.updated, out.unchanged), (0, 0, 1));
+        // A record given twice in one import: created, then updated by its newer self.
+        let twice = vec![
+            ImportRecord {
+                source_id: "c".into(),
+                place: place("", "Espace numérique", "00000000000000", "2024-01-01"),
+            },
+            ImportRecord {
+                source_id: "c".into(),
+                place: place(
+                    "",
+                    "Espace numérique rénové",
+                    "00000000000000",
+                    "2024-02-01",
+                ),
+            },
+        ];
+        let out = store
+            .import_places("autre-source", "g.csv", &twice, 0, "ok", None)
+            .await
+            .expect("import");
+        assert_eq!((out.created, out.updated, out.unchanged), (1, 1, 0));
+        let renewed = store.all_places().await.expect("lecture");
+        assert!(
+            renewed.iter().any(|p| p.source_id.as_deref() == Some("c")
+                && p.place.name == "Espace numérique rénové")
+        );
+        store
+            .delete_place(
+                &renewed
+                    .iter()
+                    .find(|p| p.source_id.as_deref() == Some("c"))
+                    .expect("c")
+                    .place
+                    .id,
+            )
+            .await
+            .expect("effacé");
         let all = store.all_places().await.expect("lecture");
         assert_eq!(all.len(), 2);
         let a = all
@@ -74,7 +119,7 @@ async fn import_is_idempotent_and_newer_dates_update() {
         assert_eq!(b.place.name, "Centre social");
         assert!(b.organisation_id.is_none());
         assert_eq!(store.organisations().await.expect("structures").len(), 1);
-        assert_eq!(store.imports(10).await.expect("historique").len(), 3);
+        assert_eq!(store.imports(10).await.expect("historique").len(), 5);
         // Maillage's own export re-imported under another source matches by id.
         let own = vec![ImportRecord {
             source_id: a.place.id.clone(),
@@ -406,11 +451,12 @@ async fn an_interrupted_import_writes_nothing() {
                 place: place("", &format!("Lieu {i}"), "00000000000000", "2024-01-01"),
             })
             .collect();
+        let lent: Vec<_> = records.iter().map(ImportRecord::as_import).collect();
         let err = store
             .import_places_watched(
                 "gros",
                 "gros.csv",
-                &records,
+                &lent,
                 0,
                 "",
                 None,
