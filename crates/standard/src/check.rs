@@ -2,7 +2,7 @@
 //! line, field, value and reason. Nothing here writes anywhere: the caller decides between
 //! all-or-nothing and importing the valid records only.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use rayon::prelude::*;
 
@@ -291,7 +291,7 @@ pub fn check_each<T: Send>(
     };
     let version = source.version;
     progress.stage("Vérification des lignes", Some(source.steps()));
-    let mut seen: HashMap<String, Position> = HashMap::new();
+    let mut seen: HashMap<String, Position> = HashMap::default();
     let mut done = 0;
     let mut chunk = source.next_chunk(CHUNK)?;
     while !chunk.is_empty() {
