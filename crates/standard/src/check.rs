@@ -292,8 +292,10 @@ pub fn check_each<T: Send>(
     let version = source.version;
     progress.stage("Vérification des lignes", Some(source.steps()));
     let mut seen: HashMap<String, Position> = HashMap::default();
+    // Steps are counted when a chunk's records are checked, not when they are read.
     let mut done = 0;
     let mut chunk = source.next_chunk(CHUNK)?;
+    let mut upto = source.steps_done();
     while !chunk.is_empty() {
         // Identifiers and duplicates in file order…
         let ids: Vec<(String, Option<FieldIssue>)> = chunk
@@ -327,14 +329,16 @@ pub fn check_each<T: Send>(
                     })
                     .collect::<Vec<T>>()
             },
-            || source.next_chunk(CHUNK),
+            || {
+                let next = source.next_chunk(CHUNK)?;
+                Ok::<_, StandardError>((next, source.steps_done()))
+            },
         );
         outcomes.into_iter().for_each(&mut sink);
-        let now = source.steps_done();
-        progress.advance(now.saturating_sub(done));
-        done = now;
+        progress.advance(upto.saturating_sub(done));
+        done = upto;
         progress.check()?;
-        chunk = next?;
+        (chunk, upto) = next?;
     }
     Ok(())
 }

@@ -423,12 +423,17 @@ impl<'a> CsvRecords<'a> {
         }
     }
 
-    /// Lines after the header read so far.
+    /// Lines after the header before the next record to hand out.
     fn lines_done(&self) -> u64 {
-        if self.reader.is_done() {
-            return self.lines;
-        }
-        (self.reader.position().line().saturating_sub(2)).min(self.lines)
+        let next_line = match self.ahead.front() {
+            Some(SourceRecord {
+                position: Position::Line(line),
+                ..
+            }) => *line as u64,
+            _ if self.reader.is_done() => return self.lines,
+            _ => self.reader.position().line(),
+        };
+        next_line.saturating_sub(2).min(self.lines)
     }
 
     fn next(&mut self) -> Result<Option<SourceRecord>, StandardError> {
