@@ -303,43 +303,60 @@ pub struct RawPlace {
 impl RawPlace {
     /// Sets a field by its standard name; returns false for an unknown name.
     pub fn set(&mut self, field: &str, value: String) -> bool {
-        let v = Some(value);
-        match field {
-            "id" => self.id = v,
-            "pivot" => self.pivot = v,
-            "nom" => self.nom = v,
-            "commune" => self.commune = v,
-            "code_postal" => self.code_postal = v,
-            "code_insee" => self.code_insee = v,
-            "adresse" => self.adresse = v,
-            "complement_adresse" => self.complement_adresse = v,
-            "latitude" => self.latitude = v,
-            "longitude" => self.longitude = v,
-            "typologie" => self.typologie = v,
-            "telephone" => self.telephone = v,
-            "courriels" => self.courriels = v,
-            "site_web" => self.site_web = v,
-            "horaires" => self.horaires = v,
-            "presentation_resume" => self.presentation_resume = v,
-            "presentation_detail" => self.presentation_detail = v,
-            "source" => self.source = v,
-            "itinerance" => self.itinerance = v,
-            "structure_parente" => self.structure_parente = v,
-            "date_maj" => self.date_maj = v,
-            "services" => self.services = v,
-            "publics_specifiquement_adresses" => self.publics_specifiquement_adresses = v,
-            "prise_en_charge_specifique" => self.prise_en_charge_specifique = v,
-            "frais_a_charge" => self.frais_a_charge = v,
-            "dispositif_programmes_nationaux" => self.dispositif_programmes_nationaux = v,
-            "formations_labels" => self.formations_labels = v,
-            "autres_formations_labels" => self.autres_formations_labels = v,
-            "modalites_acces" => self.modalites_acces = v,
-            "modalites_accompagnement" => self.modalites_accompagnement = v,
-            "fiche_acces_libre" => self.fiche_acces_libre = v,
-            "prise_rdv" => self.prise_rdv = v,
-            _ => return false,
+        match STANDARD_FIELDS.iter().position(|f| *f == field) {
+            Some(i) => self.set_nth(i, value),
+            None => false,
         }
-        true
+    }
+
+    /// Sets the `i`-th field of [`STANDARD_FIELDS`] (a reader that knows its columns' fields
+    /// once for all its records); returns false past the last.
+    pub fn set_nth(&mut self, i: usize, value: String) -> bool {
+        match self.slots_mut().into_iter().nth(i) {
+            Some(slot) => {
+                *slot = Some(value);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The fields, in the order of [`STANDARD_FIELDS`].
+    fn slots_mut(&mut self) -> [&mut Option<String>; 32] {
+        [
+            &mut self.id,
+            &mut self.pivot,
+            &mut self.nom,
+            &mut self.commune,
+            &mut self.code_postal,
+            &mut self.code_insee,
+            &mut self.adresse,
+            &mut self.complement_adresse,
+            &mut self.latitude,
+            &mut self.longitude,
+            &mut self.typologie,
+            &mut self.telephone,
+            &mut self.courriels,
+            &mut self.site_web,
+            &mut self.horaires,
+            &mut self.presentation_resume,
+            &mut self.presentation_detail,
+            &mut self.source,
+            &mut self.itinerance,
+            &mut self.structure_parente,
+            &mut self.date_maj,
+            &mut self.services,
+            &mut self.publics_specifiquement_adresses,
+            &mut self.prise_en_charge_specifique,
+            &mut self.frais_a_charge,
+            &mut self.dispositif_programmes_nationaux,
+            &mut self.formations_labels,
+            &mut self.autres_formations_labels,
+            &mut self.modalites_acces,
+            &mut self.modalites_accompagnement,
+            &mut self.fiche_acces_libre,
+            &mut self.prise_rdv,
+        ]
     }
 
     /// Gets a field by its standard name.
@@ -768,5 +785,29 @@ impl RawPlace {
         };
         let v = c.v;
         ((v.errors.is_empty()).then_some(place), v)
+    }
+}
+
+#[cfg(test)]
+mod fields_by_rank {
+    use super::*;
+
+    /// `set_nth` follows the order of `STANDARD_FIELDS`: each field set by its rank is read back
+    /// by its name, and no other is touched.
+    #[test]
+    fn each_rank_is_its_named_field() {
+        for (i, name) in STANDARD_FIELDS.iter().enumerate() {
+            let mut raw = RawPlace::default();
+            assert!(raw.set_nth(i, format!("valeur {i}")));
+            for other in STANDARD_FIELDS {
+                let expected = (other == *name).then(|| format!("valeur {i}"));
+                assert_eq!(raw.get(other), expected.as_deref(), "{name} / {other}");
+            }
+            let mut by_name = RawPlace::default();
+            assert!(by_name.set(name, format!("valeur {i}")));
+            assert_eq!(by_name.get(name), raw.get(name));
+        }
+        assert!(!RawPlace::default().set_nth(STANDARD_FIELDS.len(), "x".into()));
+        assert!(!RawPlace::default().set("inconnu", "x".into()));
     }
 }

@@ -4,6 +4,8 @@
 
 use rustc_hash::FxHashMap as HashMap;
 
+use std::sync::Arc;
+
 use rayon::prelude::*;
 
 use maillage_domain::place::{DirectoryExtras, RawPlace, ValidationContext};
@@ -205,13 +207,33 @@ fn derived_id(record: &SourceRecord) -> String {
     format!("sans-id-{hash:016x}")
 }
 
-fn to_raw_v1(record: &SourceRecord, warnings: &mut Vec<FieldIssue>) -> RawPlace {
+/// What mapping to v1 needs of each column: its rank in the standard's fields (none for a
+/// column the standard does not know) and whether it is a closed list.
+type Columns = Vec<Option<(usize, bool)>>;
+
+/// Worked out once per list of names (once per CSV file), not once per value.
+fn columns(names: &[Box<str>]) -> Columns {
+    names
+        .iter()
+        .map(|name| {
+            maillage_domain::STANDARD_FIELDS
+                .iter()
+                .position(|f| **f == **name)
+                .map(|rank| (rank, LIST_FIELDS.contains(&&**name)))
+        })
+        .collect()
+}
+
+fn to_raw_v1(record: &SourceRecord, columns: &Columns, warnings: &mut Vec<FieldIssue>) -> RawPlace {
     let mut raw = RawPlace::default();
-    for (k, v) in record.fields() {
+    for ((k, v), column) in record.fields().zip(columns) {
+        let Some((rank, list)) = *column else {
+            continue;
+        };
         if v.trim().is_empty() {
             continue;
         }
-        let value = if LIST_FIELDS.contains(&k) && !v.contains('|') && v.contains(';') {
+        let value = if list && !v.contains('|') && v.contains(';') {
             warnings.push(FieldIssue {
                 field: k.to_string(),
                 value: v.to_string(),
@@ -221,7 +243,7 @@ fn to_raw_v1(record: &SourceRecord, warnings: &mut Vec<FieldIssue>) -> RawPlace 
         } else {
             v.to_string()
         };
-        raw.set(k, value);
+        raw.set_nth(rank, value);
     }
     raw
 }
@@ -318,14 +340,28 @@ pub fn check_each<T: Send>(
                 (id, duplicate)
             })
             .collect();
-        // …then the records checked on every core while the next ones are read.
+        // …then the records checked on every core while the next ones are read. The records
+        // of a CSV file share their names: their columns are worked out once.
+        let shared = chunk
+            .first()
+            .map(|r| (r.names().clone(), columns(r.names())));
         let (outcomes, next) = rayon::join(
             || {
                 chunk
                     .into_par_iter()
                     .zip(ids)
                     .map(|(record, (id, duplicate))| {
-                        each(check_record(&record, id, duplicate, version, &v1_ctx))
+                        let own;
+                        let columns = match &shared {
+                            Some((names, columns)) if Arc::ptr_eq(names, record.names()) => columns,
+                            _ => {
+                                own = columns(record.names());
+                                &own
+                            }
+                        };
+                        each(check_record(
+                            &record, columns, id, duplicate, version, &v1_ctx,
+                        ))
                     })
                     .collect::<Vec<T>>()
             },
@@ -354,6 +390,7 @@ fn source_id(record: &SourceRecord) -> String {
 /// One record mapped to v1 and validated.
 fn check_record(
     record: &SourceRecord,
+    columns: &Columns,
     source_id: String,
     duplicate: Option<FieldIssue>,
     version: Version,
@@ -362,7 +399,10 @@ fn check_record(
     let mut warnings = Vec::new();
     let mut errors = Vec::new();
     let (raw, extras) = match version {
-        Version::V1 => (to_raw_v1(record, &mut warnings), DirectoryExtras::default()),
+        Version::V1 => (
+            to_raw_v1(record, columns, &mut warnings),
+            DirectoryExtras::default(),
+        ),
         Version::V0_1 => {
             let (raw, extras, legacy_errors) = legacy::to_v1(record);
             errors.extend(legacy_errors);

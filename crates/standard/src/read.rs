@@ -122,6 +122,11 @@ impl SourceRecord {
         self.push_value(value);
     }
 
+    /// The record's column names (shared by every record of a CSV file).
+    pub fn names(&self) -> &Arc<[Box<str>]> {
+        &self.names
+    }
+
     /// Every field, in the file's order, blank values included.
     pub fn fields(&self) -> impl Iterator<Item = (&str, &str)> {
         let starts = std::iter::once(0).chain(self.ends.iter().map(|&e| e as usize));
@@ -294,6 +299,21 @@ impl Source<'_> {
             Records::Loaded { rest, total } => total - rest.len() as u64,
             Records::Csv(csv) => csv.lines_done(),
         }
+    }
+
+    /// Reads up to `n` more records ahead of those handed out (for instance while what checks
+    /// them is being loaded); false once the file is read to its end.
+    pub fn read_ahead(&mut self, n: usize) -> Result<bool, StandardError> {
+        let Records::Csv(csv) = &mut self.records else {
+            return Ok(false);
+        };
+        for _ in 0..n {
+            match csv.read_one()? {
+                Some(record) => csv.ahead.push_back(record),
+                None => return Ok(false),
+            }
+        }
+        Ok(true)
     }
 
     /// The next records, at most `n`; none at the end of the file.
