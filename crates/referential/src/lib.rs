@@ -249,6 +249,12 @@ impl Referential {
         Ok(r)
     }
 
+    /// Builds the lookups by name now rather than at the first lookup by name: a server does
+    /// it at start, so that no request pays for it (some 30 ms).
+    pub fn index_names(&self) {
+        self.names();
+    }
+
     /// Lookups by name, built at the first call.
     fn names(&self) -> &Names {
         self.names.get_or_init(|| {

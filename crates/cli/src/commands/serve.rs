@@ -60,7 +60,9 @@ pub async fn run(global: &Global, args: &ServeArgs) -> Result<ExitCode> {
         .map_err(anyhow::Error::msg)?;
     let search_cache =
         !args.no_search_cache && settings.flag("MAILLAGE_SEARCH_CACHE").unwrap_or(true);
-    let app = App::with_search_cache(database, global.referential()?, search_cache)
+    let referential = global.referential()?;
+    referential.index_names();
+    let app = App::with_search_cache(database, referential, search_cache)
         .await?
         .with_settings(settings.clone())
         .with_contours_file(global.contours_file()?)
