@@ -2,11 +2,10 @@
 //! line, field, value and reason. Nothing here writes anywhere: the caller decides between
 //! all-or-nothing and importing the valid records only.
 
-use rustc_hash::FxHashMap as HashMap;
-
 use std::sync::Arc;
 
 use rayon::prelude::*;
+use rustc_hash::FxHashMap as HashMap;
 
 use maillage_domain::place::{DirectoryExtras, RawPlace, ValidationContext};
 use maillage_domain::{FieldIssue, Place};

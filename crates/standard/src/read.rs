@@ -109,7 +109,8 @@ impl SourceRecord {
 
     fn push_value(&mut self, value: &str) {
         self.text.push_str(value);
-        // A file is read whole in memory first, well under 4 GB (bounded by the upload limit).
+        // One record's values: far under 4 GB (a file is held in memory, bounded by the upload
+        // limit).
         self.ends
             .push(u32::try_from(self.text.len()).unwrap_or(u32::MAX));
     }

@@ -3,8 +3,8 @@
 //! record falls in — duplicates across chunks, records over several lines, blank lines.
 
 use std::path::PathBuf;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, OnceLock};
 
 use maillage_domain::place::ValidationContext;
 use maillage_domain::progress::Progress;
@@ -59,11 +59,16 @@ fn big_file() -> String {
     out
 }
 
-fn context() -> (Referential, Typologies) {
-    (
-        Referential::discover().expect("référentiel (scripts/setup.sh)"),
-        Typologies::standard(),
-    )
+/// The referential and typologies, loaded once for the file's tests.
+fn context() -> ValidationContext<'static> {
+    static REFERENTIAL: OnceLock<Referential> = OnceLock::new();
+    static TYPOLOGIES: OnceLock<Typologies> = OnceLock::new();
+    ValidationContext {
+        communes: REFERENTIAL
+            .get_or_init(|| Referential::discover().expect("référentiel (scripts/setup.sh)")),
+        typologies: TYPOLOGIES.get_or_init(Typologies::standard),
+        list_separator: '|',
+    }
 }
 
 #[derive(Default)]
@@ -86,12 +91,7 @@ impl Progress for Recorded {
 
 #[test]
 fn a_big_file_is_checked_record_by_record_whatever_its_chunks() {
-    let (referential, typologies) = context();
-    let ctx = ValidationContext {
-        communes: &referential,
-        typologies: &typologies,
-        list_separator: '|',
-    };
+    let ctx = context();
     let text = big_file();
     let progress = Recorded::default();
     let report = check_watched(text.as_bytes(), &ctx, &progress).expect("lisible");
@@ -140,12 +140,7 @@ fn a_big_file_is_checked_record_by_record_whatever_its_chunks() {
 
 #[test]
 fn counting_outcomes_says_what_the_report_says() {
-    let (referential, typologies) = context();
-    let ctx = ValidationContext {
-        communes: &referential,
-        typologies: &typologies,
-        list_separator: '|',
-    };
+    let ctx = context();
     let text = big_file()
         .replacen("\"lieu-20\",", "\"lieu-20\",\"pas un siret\",", 1)
         .replacen("\"lieu-4000\",", "\"\",", 1);
