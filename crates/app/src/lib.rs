@@ -48,7 +48,7 @@ use maillage_domain::policy::{Action, Actor, Decision, Location, authorize};
 use maillage_domain::typology::Typologies;
 use maillage_referential::Referential;
 use maillage_search::{PlaceContext, SearchIndex};
-use maillage_standard::{Report, StandardError};
+use maillage_standard::{StandardError, Tally};
 use maillage_store::{ImportOutcome, Store, StoreError};
 
 use crate::database::Database;
@@ -181,12 +181,20 @@ pub struct Upload {
 /// What an import did, or why nothing was written.
 #[derive(Debug)]
 pub struct ImportResult {
-    pub report: Report,
+    /// The file's report: its counts and the records with something to say. Its places are
+    /// not kept (a file of 50,000 rows is written as it is checked, never held whole).
+    pub report: Tally,
     /// `None` when nothing was written (invalid rows without `skip_invalid`).
     pub outcome: Option<ImportOutcome>,
     /// What the valid rows change, one line each in French: the places new to the directory,
-    /// and for each place already known the fields that differ.
+    /// and for each place already known the fields that differ — the first thousand: an
+    /// import of thousands of new places is not listed whole.
     pub changes: Vec<String>,
+    /// How many more changes there are than the lines kept.
+    pub more_changes: usize,
+    /// Every record's producer identifier, in file order (a source's places that its file
+    /// no longer has are told apart by them).
+    pub source_ids: Vec<Box<str>>,
 }
 
 /// Shared state: the store, the referentials and the current search index.

@@ -41,6 +41,14 @@ const MAX_BYTES: usize = crate::limits::IMPORT_BYTES;
 /// Lines of changes kept per run.
 const MAX_CHANGE_LINES: usize = 500;
 
+/// An import's lines of changes, and the count of those it did not keep.
+fn with_more(mut changes: Vec<String>, more: usize) -> Vec<String> {
+    if more > 0 {
+        changes.push(format!("… et {more} autre(s)"));
+    }
+    changes
+}
+
 /// The registration form, as sent by the page, the API or the command line.
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[serde(default)]
@@ -290,8 +298,9 @@ impl App {
             } => (bodies, etag, last_modified),
         };
         let progress = maillage_domain::progress::Silent;
-        let result = match (source.format.as_str(), bodies.as_slice()) {
-            ("data-inclusion", [structures, services]) => {
+        let mut bodies = bodies.into_iter();
+        let result = match (source.format.as_str(), bodies.next(), bodies.next()) {
+            ("data-inclusion", Some(structures), Some(services)) => {
                 self.import_data_inclusion(
                     Some(&actor),
                     structures,
@@ -302,7 +311,7 @@ impl App {
                 )
                 .await
             }
-            (_, [file, ..]) => {
+            (_, Some(file), _) => {
                 let name = source
                     .url
                     .rsplit('/')
@@ -334,7 +343,7 @@ impl App {
                 summary: format!(
                     "rien n'a été importé : {refused} ligne(s) invalide(s) (tout ou rien ; cochez « importer les lignes valides » pour prendre les autres)"
                 ),
-                changes: result.changes.join("\n"),
+                changes: with_more(result.changes, result.more_changes).join("\n"),
                 report,
                 etag,
                 last_modified,
@@ -342,12 +351,9 @@ impl App {
             };
         };
         // The places this source brought that its file no longer has: kept, and said.
-        let in_file: std::collections::HashSet<&str> = result
-            .report
-            .records
-            .iter()
-            .map(|r| r.source_id.as_str())
-            .collect();
+        let in_file: std::collections::HashSet<&str> =
+            result.source_ids.iter().map(|id| &**id).collect();
+        let more = result.more_changes;
         let mut changes = result.changes;
         if let Ok(known) = self.store.places_from_source(&source.name).await {
             for (id, name, commune) in known {
@@ -358,7 +364,7 @@ impl App {
                 }
             }
         }
-        let total = changes.len();
+        let total = changes.len() + more;
         changes.truncate(MAX_CHANGE_LINES);
         if total > MAX_CHANGE_LINES {
             changes.push(format!("… et {} autre(s)", total - MAX_CHANGE_LINES));

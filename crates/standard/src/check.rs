@@ -14,31 +14,59 @@ use crate::StandardError;
 use crate::legacy;
 use crate::read::{self, Format, Position, SourceRecord, Version};
 
-/// Outcome for one record.
+/// Outcome for one record: the place it gives when valid. A report that need not keep its
+/// places (an import's, once they are written) holds `()` instead: `Some(())` for a valid
+/// record.
 #[derive(Debug, Clone)]
-pub struct RecordReport {
+pub struct RecordReport<P = Place> {
     pub position: Position,
     /// The producer's identifier (`id` of the file, or derived when absent).
     pub source_id: String,
-    pub place: Option<Place>,
+    pub place: Option<P>,
     pub errors: Vec<FieldIssue>,
     pub warnings: Vec<FieldIssue>,
 }
 
+impl<P> RecordReport<P> {
+    /// The same report without its place (kept: whether the record is valid).
+    pub fn without_place(self) -> RecordReport<()> {
+        RecordReport {
+            position: self.position,
+            source_id: self.source_id,
+            place: self.place.map(|_| ()),
+            errors: self.errors,
+            warnings: self.warnings,
+        }
+    }
+}
+
 /// Outcome for a whole file.
 #[derive(Debug, Clone)]
-pub struct Report {
+pub struct Report<P = Place> {
     pub format: Format,
     pub version: Version,
     pub notes: Vec<String>,
-    pub records: Vec<RecordReport>,
+    pub records: Vec<RecordReport<P>>,
 }
 
-impl Report {
-    pub fn valid(&self) -> impl Iterator<Item = &RecordReport> {
+impl<P> Report<P> {
+    /// The same report without its places: counts and messages stay.
+    pub fn without_places(self) -> Report<()> {
+        Report {
+            format: self.format,
+            version: self.version,
+            notes: self.notes,
+            records: self
+                .records
+                .into_iter()
+                .map(RecordReport::without_place)
+                .collect(),
+        }
+    }
+    pub fn valid(&self) -> impl Iterator<Item = &RecordReport<P>> {
         self.records.iter().filter(|r| r.place.is_some())
     }
-    pub fn invalid(&self) -> impl Iterator<Item = &RecordReport> {
+    pub fn invalid(&self) -> impl Iterator<Item = &RecordReport<P>> {
         self.records.iter().filter(|r| r.place.is_none())
     }
     pub fn valid_count(&self) -> usize {
@@ -65,43 +93,30 @@ impl Report {
     }
     /// A plain-text report, for the terminal and for download.
     pub fn to_text(&self) -> String {
-        let mut tally = Tally::new(self.format, self.version, self.notes.clone());
-        for r in &self.records {
-            tally.add(r);
-        }
-        tally.to_text()
+        text(
+            (self.format, self.version, &self.notes),
+            self.records.len(),
+            self.valid_count(),
+            &self.records,
+        )
     }
 }
 
-/// What a record's report says, without its place: whether it is valid, and its messages.
-#[derive(Debug, Clone)]
-pub struct Outcome {
-    pub valid: bool,
-    pub errors: Vec<String>,
-    pub warnings: Vec<String>,
-}
-
-impl Outcome {
-    pub fn of(r: &RecordReport) -> Self {
-        Outcome {
-            valid: r.place.is_some(),
-            errors: r.errors.iter().map(|i| message(r.position, i)).collect(),
-            warnings: r.warnings.iter().map(|i| message(r.position, i)).collect(),
-        }
-    }
-}
-
-/// What a report says without the places it read: counts and messages, gathered record by
-/// record (a file checked without importing it need not keep its places).
+/// What a report says without the places it read: its counts, and the records that have
+/// something to say (an error, a warning). A file checked without importing it, or imported
+/// as it is checked, need not keep its places — nor its records that are valid and silent:
+/// a file of 50,000 valid rows is only counted.
 #[derive(Debug, Clone)]
 pub struct Tally {
     pub format: Format,
     pub version: Version,
     pub notes: Vec<String>,
+    /// Records read.
     pub records: usize,
+    /// Records valid.
     pub valid: usize,
-    errors: Vec<String>,
-    warnings: Vec<String>,
+    /// The records with an error or a warning, in file order.
+    pub flagged: Vec<RecordReport<()>>,
 }
 
 impl Tally {
@@ -112,56 +127,86 @@ impl Tally {
             notes,
             records: 0,
             valid: 0,
-            errors: Vec::new(),
-            warnings: Vec::new(),
+            flagged: Vec::new(),
         }
     }
 
-    /// Counts one record's outcome and keeps its messages.
-    pub fn add(&mut self, r: &RecordReport) {
-        self.add_outcome(Outcome::of(r));
-    }
-
-    /// [`Tally::add`] for an outcome already drawn from its report.
-    pub fn add_outcome(&mut self, outcome: Outcome) {
+    /// Counts one record, and keeps its report (without its place) if it has something to say.
+    pub fn add<P>(&mut self, r: RecordReport<P>) {
         self.records += 1;
-        self.valid += usize::from(outcome.valid);
-        self.errors.extend(outcome.errors);
-        self.warnings.extend(outcome.warnings);
+        self.valid += usize::from(r.place.is_some());
+        if !r.errors.is_empty() || !r.warnings.is_empty() {
+            self.flagged.push(r.without_place());
+        }
     }
 
-    pub fn invalid(&self) -> usize {
+    pub fn valid_count(&self) -> usize {
+        self.valid
+    }
+    pub fn invalid_count(&self) -> usize {
         self.records - self.valid
+    }
+    pub fn warning_count(&self) -> usize {
+        self.flagged.iter().map(|r| r.warnings.len()).sum()
+    }
+    /// Every error as one French sentence (see [`Report::error_messages`]).
+    pub fn error_messages(&self) -> Vec<String> {
+        self.flagged
+            .iter()
+            .flat_map(|r| r.errors.iter().map(move |i| message(r.position, i)))
+            .collect()
+    }
+    pub fn warning_messages(&self) -> Vec<String> {
+        self.flagged
+            .iter()
+            .flat_map(|r| r.warnings.iter().map(move |i| message(r.position, i)))
+            .collect()
     }
 
     /// The plain-text report (the same as [`Report::to_text`]).
     pub fn to_text(&self) -> String {
-        let mut out = format!(
-            "Fichier {} du standard {} : {} enregistrement(s), {} valide(s), {} refusé(s), {} correction(s) ou remarque(s).\n",
-            self.format,
-            self.version,
+        text(
+            (self.format, self.version, &self.notes),
             self.records,
             self.valid,
-            self.invalid(),
-            self.warnings.len()
-        );
-        for n in &self.notes {
-            out.push_str(&format!("Remarque : {n}\n"));
-        }
-        if !self.errors.is_empty() {
-            out.push_str("\nErreurs :\n");
-            for e in &self.errors {
-                out.push_str(&format!("- {e}\n"));
-            }
-        }
-        if !self.warnings.is_empty() {
-            out.push_str("\nCorrections et remarques :\n");
-            for w in &self.warnings {
-                out.push_str(&format!("- {w}\n"));
-            }
-        }
-        out
+            &self.flagged,
+        )
     }
+}
+
+/// The plain-text report of a file: its counts, notes, errors and warnings (the records given
+/// may leave out those without any).
+fn text<P>(
+    (format, version, notes): (Format, Version, &[String]),
+    records: usize,
+    valid: usize,
+    flagged: &[RecordReport<P>],
+) -> String {
+    let warnings = flagged.iter().map(|r| r.warnings.len()).sum::<usize>();
+    let mut out = format!(
+        "Fichier {format} du standard {version} : {records} enregistrement(s), {valid} valide(s), {} refusé(s), {warnings} correction(s) ou remarque(s).\n",
+        records - valid,
+    );
+    for n in notes {
+        out.push_str(&format!("Remarque : {n}\n"));
+    }
+    if flagged.iter().any(|r| !r.errors.is_empty()) {
+        out.push_str("\nErreurs :\n");
+        for r in flagged {
+            for e in &r.errors {
+                out.push_str(&format!("- {}\n", message(r.position, e)));
+            }
+        }
+    }
+    if warnings > 0 {
+        out.push_str("\nCorrections et remarques :\n");
+        for r in flagged {
+            for w in &r.warnings {
+                out.push_str(&format!("- {}\n", message(r.position, w)));
+            }
+        }
+    }
+    out
 }
 
 /// One issue as a French sentence naming position, field, value and reason.
@@ -249,7 +294,7 @@ fn to_raw_v1(record: &SourceRecord, columns: &Columns, warnings: &mut Vec<FieldI
 
 /// Records checked at a time: enough to keep both cores busy, few enough that a big file's
 /// records are never all held at once (the next chunk is read while one is checked).
-const CHUNK: usize = 2048;
+pub const CHUNK: usize = 2048;
 
 /// Reads and validates a file. `Err` only when the file cannot be read at all.
 pub fn check(bytes: &[u8], ctx: &ValidationContext<'_>) -> Result<Report, StandardError> {
@@ -295,12 +340,25 @@ fn check_source(
 }
 
 /// Validates a file's records as they are read: each outcome goes through `each` on the core
-/// that checked it (the `validate` command keeps an [`Outcome`], dropping the place there), then
-/// to `sink`, in file order. The next records are read while a chunk is checked.
+/// that checked it (the `validate` command drops the place there), then to `sink`, in file
+/// order. The next records are read while a chunk of [`CHUNK`] is checked.
 pub fn check_each<T: Send>(
+    source: read::Source<'_>,
+    ctx: &ValidationContext<'_>,
+    progress: &dyn maillage_domain::progress::Progress,
+    each: impl Fn(RecordReport) -> T + Sync,
+    sink: impl FnMut(T),
+) -> Result<(), StandardError> {
+    check_in_chunks(source, ctx, progress, CHUNK, each, sink)
+}
+
+/// [`check_each`] by chunks of `chunk` records: smaller ones for a consumer that holds the
+/// places a while (an import writing them), so that fewer are alive at once.
+pub fn check_in_chunks<T: Send>(
     mut source: read::Source<'_>,
     ctx: &ValidationContext<'_>,
     progress: &dyn maillage_domain::progress::Progress,
+    chunk_size: usize,
     each: impl Fn(RecordReport) -> T + Sync,
     mut sink: impl FnMut(T),
 ) -> Result<(), StandardError> {
@@ -315,7 +373,8 @@ pub fn check_each<T: Send>(
     let mut seen: HashMap<String, Position> = HashMap::default();
     // Steps are counted when a chunk's records are checked, not when they are read.
     let mut done = 0;
-    let mut chunk = source.next_chunk(CHUNK)?;
+    let chunk_size = chunk_size.max(1);
+    let mut chunk = source.next_chunk(chunk_size)?;
     let mut upto = source.steps_done();
     while !chunk.is_empty() {
         // Identifiers and duplicates in file order…
@@ -365,7 +424,7 @@ pub fn check_each<T: Send>(
                     .collect::<Vec<T>>()
             },
             || {
-                let next = source.next_chunk(CHUNK)?;
+                let next = source.next_chunk(chunk_size)?;
                 Ok::<_, StandardError>((next, source.steps_done()))
             },
         );

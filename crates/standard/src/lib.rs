@@ -13,7 +13,7 @@ pub mod read;
 pub mod watch;
 
 pub use check::{
-    Outcome, RecordReport, Report, Tally, check, check_each, check_read, check_watched,
+    RecordReport, Report, Tally, check, check_each, check_in_chunks, check_read, check_watched,
 };
 pub use export::ExportFormat;
 pub use read::{Format, Position, Version};

@@ -10,7 +10,7 @@ use maillage_domain::place::ValidationContext;
 use maillage_domain::progress::Progress;
 use maillage_domain::typology::Typologies;
 use maillage_referential::Referential;
-use maillage_standard::{Outcome, Position, Tally, check, check_each, check_watched, read};
+use maillage_standard::{Position, Tally, check, check_each, check_watched, read};
 
 fn shared(path: &str) -> PathBuf {
     std::env::var_os("MAILLAGE_SHARED")
@@ -139,7 +139,7 @@ fn a_big_file_is_checked_record_by_record_whatever_its_chunks() {
 }
 
 #[test]
-fn counting_outcomes_says_what_the_report_says() {
+fn a_tally_says_what_the_report_says() {
     let ctx = context();
     let text = big_file()
         .replacen("\"lieu-20\",", "\"lieu-20\",\"pas un siret\",", 1)
@@ -154,12 +154,28 @@ fn counting_outcomes_says_what_the_report_says() {
         source,
         &ctx,
         &maillage_domain::progress::Silent,
-        |r| Outcome::of(&r),
-        |o| tally.add_outcome(o),
+        |r| r.without_place(),
+        |r| tally.add(r),
     )
     .expect("lisible");
     assert_eq!(tally.to_text(), report.to_text());
-    assert_eq!(tally.invalid(), report.invalid_count());
+    assert_eq!(tally.invalid_count(), report.invalid_count());
+    assert_eq!(tally.valid_count(), report.valid_count());
+    assert_eq!(tally.warning_count(), report.warning_count());
+    // Only the records with something to say are kept, each as the report has it.
+    let flagged: Vec<_> = report
+        .records
+        .iter()
+        .filter(|r| !r.errors.is_empty() || !r.warnings.is_empty())
+        .collect();
+    assert_eq!(tally.flagged.len(), flagged.len());
+    for (kept, whole) in tally.flagged.iter().zip(flagged) {
+        assert_eq!(kept.position, whole.position);
+        assert_eq!(kept.source_id, whole.source_id);
+        assert_eq!(kept.place.is_some(), whole.place.is_some());
+        assert_eq!(kept.errors, whole.errors);
+        assert_eq!(kept.warnings, whole.warnings);
+    }
 }
 
 #[test]

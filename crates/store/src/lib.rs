@@ -17,6 +17,7 @@ mod directory;
 mod duplicates;
 mod fragility;
 mod impact;
+mod import;
 mod mandates;
 mod orientation;
 mod referrals;
@@ -50,6 +51,7 @@ pub use diagnostic::{Draft, NewDiagnostic, NewPerson, Person, StoredDiagnostic, 
 pub use directory::{ImportOutcome, ImportRecord, ImportRef, ImportSummary, StoredPlace};
 pub use duplicates::MergeSummary;
 pub use fragility::StoredIndicators;
+pub use import::ImportSession;
 pub use mandates::{Entry, NewAct, NewMandate, StoredAct, StoredHabilitation, StoredMandate};
 pub use orientation::UnmetRequest;
 pub use referrals::{

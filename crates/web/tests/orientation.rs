@@ -52,7 +52,13 @@ async fn app_of(file: &str) -> App {
             ..Default::default()
         };
         let imported = app
-            .import_file(Some(&admin), &bytes, "paca.json", Some("hub-paca"), true)
+            .import_file(
+                Some(&admin),
+                bytes.clone(),
+                "paca.json",
+                Some("hub-paca"),
+                true,
+            )
             .await
             .expect("import");
         assert!(
@@ -623,7 +629,7 @@ async fn places_reserved_to_some_publics_are_asked_about() {
     };
     app.import_file(
         Some(&admin),
-        &serde_json::to_vec(&missions).expect("JSON"),
+        serde_json::to_vec(&missions).expect("JSON"),
         "missions.json",
         Some("hub-paca"),
         true,

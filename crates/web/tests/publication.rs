@@ -35,7 +35,7 @@ async fn harvesters_get_both_schemas_and_304_until_the_directory_changes() {
     let imported = app
         .import_file(
             Some(&operator()),
-            &example(),
+            example(),
             "exemple.csv",
             Some("exemple"),
             false,
@@ -144,7 +144,7 @@ async fn supervisors_ask_liveness_and_readiness() {
     let store = Store::connect("sqlite::memory:").await.expect("base");
     let referential = Referential::discover().expect("référentiel");
     let app = App::new(store, referential).await.expect("app");
-    app.import_file(Some(&operator()), &example(), "exemple.csv", None, false)
+    app.import_file(Some(&operator()), example(), "exemple.csv", None, false)
         .await
         .expect("import");
     let web = router(app, Config::default());
@@ -177,7 +177,7 @@ async fn prometheus_reads_counts_and_durations_with_its_token_only() {
         .await
         .expect("app")
         .with_settings(settings);
-    app.import_file(Some(&operator()), &example(), "exemple.csv", None, false)
+    app.import_file(Some(&operator()), example(), "exemple.csv", None, false)
         .await
         .expect("import");
     let web = router(app, Config::default());
@@ -227,7 +227,7 @@ async fn a_collector_that_accepts_gzip_gets_the_file_compressed_once() {
     let app = App::new(store, Referential::discover().expect("référentiel"))
         .await
         .expect("app");
-    app.import_file(Some(&operator()), &example(), "exemple.csv", None, false)
+    app.import_file(Some(&operator()), example(), "exemple.csv", None, false)
         .await
         .expect("import");
     let web = router(app, Config::default());

@@ -1,36 +1,108 @@
-//! Importing files of places in the national standard: checked first, written all or nothing,
-//! each row's right to create or update asked of the policy.
+//! Importing files of places in the national standard: each chunk of records checked off the
+//! async threads, then written as it comes in one transaction — a big file is never held whole —,
+//! all or nothing, each row's right to create or update asked of the policy.
 
+use bytes::Bytes;
 use maillage_domain::policy::{Action, Actor, Decision, authorize};
-use maillage_standard::Report;
-use maillage_store::ImportRef;
+use maillage_domain::progress::{Progress, Silent};
+use maillage_domain::{FieldIssue, Place};
+use maillage_standard::check::RecordReport;
+use maillage_standard::{Format, StandardError, Tally, Version};
+use maillage_store::{ImportRef, ImportSession};
+use tokio::sync::mpsc;
 
 use crate::{App, AppError, ImportResult, allow, location_of, today};
 
+/// Records checked, sent and written at a time: a few chunks are alive at once (one checked,
+/// one waiting, one written), so they are smaller than a check's own (about 120 MB at the
+/// peak of a 50,000-row import instead of 140 with chunks of 2,048).
+const CHUNK: usize = 512;
+
+/// A file to check or import, owned so that it can be read off the async threads.
+#[derive(Clone)]
+enum Input {
+    Standard(Bytes),
+    DataInclusion { structures: Bytes, services: Bytes },
+}
+
+/// What the checking thread tells the async side, in file order.
+enum Event {
+    Stage(String, Option<u64>),
+    Advance(u64),
+    Opened {
+        format: Format,
+        version: Version,
+        notes: Vec<String>,
+    },
+    Records(Vec<RecordReport>),
+}
+
+/// The checking thread's progress, relayed to the caller's through the channel; the check
+/// stops when the async side is gone (an error, an interruption).
+struct Relay(mpsc::Sender<Event>);
+
+impl Progress for Relay {
+    fn stage(&self, label: &str, steps: Option<u64>) {
+        let _ = self.0.blocking_send(Event::Stage(label.to_string(), steps));
+    }
+    fn advance(&self, steps: u64) {
+        let _ = self.0.blocking_send(Event::Advance(steps));
+    }
+    fn interrupted(&self) -> bool {
+        self.0.is_closed()
+    }
+}
+
+/// How an import's pass ended.
+enum Pass {
+    Done(ImportResult),
+    /// No source was named and the valid rows turned out not to give the same one: the
+    /// provisional source's writes are rolled back, and the file is imported again under
+    /// its name.
+    SourcesDiffer,
+}
+
 impl App {
-    /// Validates a file without writing anything.
-    pub fn check_file(&self, bytes: &[u8]) -> Result<Report, AppError> {
-        Ok(maillage_standard::check(bytes, &self.validation_context())?)
+    /// Validates a file without writing anything: its counts and the records with something
+    /// to say.
+    pub async fn check_file(
+        &self,
+        bytes: impl Into<Bytes>,
+        progress: &dyn Progress,
+    ) -> Result<Tally, AppError> {
+        let (checker, mut events) = self.spawn_check(Input::Standard(bytes.into()));
+        let mut tally = None;
+        while let Some(event) = events.recv().await {
+            match event {
+                Event::Stage(label, steps) => progress.stage(&label, steps),
+                Event::Advance(steps) => progress.advance(steps),
+                Event::Opened {
+                    format,
+                    version,
+                    notes,
+                } => tally = Some(Tally::new(format, version, notes)),
+                Event::Records(chunk) => {
+                    progress.check().map_err(StandardError::from)?;
+                    let tally = tally.as_mut().ok_or_else(unread)?;
+                    chunk.into_iter().for_each(|r| tally.add(r));
+                }
+            }
+        }
+        finished(checker).await?;
+        tally.ok_or_else(unread)
     }
 
     /// Imports a file: all-or-nothing unless `skip_invalid`; re-importing changes nothing.
     pub async fn import_file(
         &self,
         actor: Option<&Actor>,
-        bytes: &[u8],
+        bytes: impl Into<Bytes>,
         file_name: &str,
         source: Option<&str>,
         skip_invalid: bool,
     ) -> Result<ImportResult, AppError> {
-        self.import_file_watched(
-            actor,
-            bytes,
-            file_name,
-            source,
-            skip_invalid,
-            &maillage_domain::progress::Silent,
-        )
-        .await
+        self.import_file_watched(actor, bytes, file_name, source, skip_invalid, &Silent)
+            .await
     }
 
     /// [`App::import_file`] reporting its stages to `progress`, which may interrupt it:
@@ -38,15 +110,15 @@ impl App {
     pub async fn import_file_watched(
         &self,
         actor: Option<&Actor>,
-        bytes: &[u8],
+        bytes: impl Into<Bytes>,
         file_name: &str,
         source: Option<&str>,
         skip_invalid: bool,
-        progress: &dyn maillage_domain::progress::Progress,
+        progress: &dyn Progress,
     ) -> Result<ImportResult, AppError> {
         allow(authorize(actor, &Action::ImportPlaces, today()))?;
-        let report = maillage_standard::check_watched(bytes, &self.validation_context(), progress)?;
-        self.import_checked(actor, report, file_name, source, skip_invalid, progress)
+        let input = Input::Standard(bytes.into());
+        self.import(actor, input, file_name, source, skip_invalid, progress)
             .await
     }
 
@@ -54,23 +126,23 @@ impl App {
     /// structures that offer digital help become places, through the same checks, rights,
     /// report and provenance as a file of the standard. The provenance is `source`, else the
     /// producer every structure names, else « data·inclusion ».
-    #[allow(clippy::too_many_arguments)]
     pub async fn import_data_inclusion(
         &self,
         actor: Option<&Actor>,
-        structures: &[u8],
-        services: &[u8],
+        structures: impl Into<Bytes>,
+        services: impl Into<Bytes>,
         source: Option<&str>,
         skip_invalid: bool,
-        progress: &dyn maillage_domain::progress::Progress,
+        progress: &dyn Progress,
     ) -> Result<ImportResult, AppError> {
         allow(authorize(actor, &Action::ImportPlaces, today()))?;
-        progress.stage("Lecture des fichiers data·inclusion", None);
-        let file = maillage_standard::data_inclusion::read(structures, services)?;
-        let report = maillage_standard::check_read(file, &self.validation_context(), progress)?;
-        self.import_checked(
+        let input = Input::DataInclusion {
+            structures: structures.into(),
+            services: services.into(),
+        };
+        self.import(
             actor,
-            report,
+            input,
             "data·inclusion",
             source,
             skip_invalid,
@@ -79,119 +151,295 @@ impl App {
         .await
     }
 
-    /// Writes the valid records of a checked file, each asked of the policy.
-    async fn import_checked(
+    /// Checks a file on a blocking thread (every core through the check's own pool): its
+    /// records come back by chunks, with the progress, through a channel of one — the check
+    /// never runs far ahead of whoever consumes them.
+    fn spawn_check(
+        &self,
+        input: Input,
+    ) -> (
+        tokio::task::JoinHandle<Result<(), StandardError>>,
+        mpsc::Receiver<Event>,
+    ) {
+        let (tx, rx) = mpsc::channel(1);
+        let referential = self.referential.clone();
+        let typologies = self.typologies.clone();
+        let checker = tokio::task::spawn_blocking(move || {
+            let relay = Relay(tx);
+            let ctx = maillage_domain::place::ValidationContext {
+                communes: referential.as_ref(),
+                typologies: typologies.as_ref(),
+                list_separator: '|',
+            };
+            let source = match &input {
+                Input::Standard(bytes) => {
+                    relay.stage("Lecture du fichier", None);
+                    maillage_standard::read::open(bytes)?
+                }
+                Input::DataInclusion {
+                    structures,
+                    services,
+                } => {
+                    relay.stage("Lecture des fichiers data·inclusion", None);
+                    maillage_standard::data_inclusion::read(structures, services)?.into()
+                }
+            };
+            let opened = Event::Opened {
+                format: source.format,
+                version: source.version,
+                notes: source.notes.clone(),
+            };
+            if relay.0.blocking_send(opened).is_err() {
+                return Ok(());
+            }
+            let mut chunk = Vec::with_capacity(CHUNK);
+            maillage_standard::check_in_chunks(
+                source,
+                &ctx,
+                &relay,
+                CHUNK,
+                |r| r,
+                |r| {
+                    chunk.push(r);
+                    if chunk.len() == CHUNK {
+                        let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK));
+                        let _ = relay.0.blocking_send(Event::Records(full));
+                    }
+                },
+            )?;
+            if !chunk.is_empty() {
+                let _ = relay.0.blocking_send(Event::Records(chunk));
+            }
+            Ok(())
+        });
+        (checker, rx)
+    }
+
+    async fn import(
         &self,
         actor: Option<&Actor>,
-        mut report: Report,
+        input: Input,
         file_name: &str,
         source: Option<&str>,
         skip_invalid: bool,
-        progress: &dyn maillage_domain::progress::Progress,
+        progress: &dyn Progress,
     ) -> Result<ImportResult, AppError> {
-        // Each row is checked against the importer's rights: the place it would update (found
-        // by provenance or id, wherever it is) must be theirs to update, and so must its new
-        // location; a refused row becomes an error of the report, with its reason.
-        // The source the rows are recorded under: named, else the one every row gives, else the
-        // file's name.
-        let source = source
-            .map(str::to_string)
-            .or_else(|| {
-                let mut given = report
-                    .valid()
-                    .filter_map(|r| r.place.as_ref())
-                    .map(|p| &p.source);
-                let first = given.next()?.clone();
-                given.all(|s| *s == first).then_some(first).flatten()
-            })
-            .unwrap_or_else(|| file_name.to_string());
-        let ids: Vec<String> = report.valid().map(|r| r.source_id.clone()).collect();
-        progress.stage("Recherche des lieux déjà connus", None);
-        let targets = self.store.import_targets(&source, &ids).await?;
-        let day = today();
-        for r in report.records.iter_mut() {
-            let Some(place) = &r.place else { continue };
-            let refusal = match targets.get(&r.source_id) {
-                Some((old, org)) => {
-                    let existing = authorize(
-                        actor,
-                        &Action::UpdatePlace(location_of(old, org.as_deref())),
-                        day,
-                    );
-                    let moved = authorize(
-                        actor,
-                        &Action::UpdatePlace(location_of(place, org.as_deref())),
-                        day,
-                    );
-                    match (existing, moved) {
-                        (Decision::Allow, Decision::Allow) => None,
-                        (Decision::Allow, _) => Some(format!(
-                            "le lieu « {} » serait déplacé hors de votre territoire",
-                            old.name
-                        )),
-                        _ => Some(format!(
-                            "met à jour le lieu existant « {} » ({}), qui n'est ni à une de vos structures ni dans votre territoire",
-                            old.name, old.commune
-                        )),
-                    }
-                }
-                None => (!authorize(actor, &Action::CreatePlace(location_of(place, None)), day)
-                    .is_allowed())
-                .then(|| format!("lieu hors de votre territoire ({})", place.commune)),
-            };
-            if let Some(reason) = refusal {
-                r.errors.push(maillage_domain::place::FieldIssue {
-                    field: "id".into(),
-                    value: r.source_id.clone(),
-                    reason,
-                });
-                r.place = None;
+        let mut named = source.map(str::to_string);
+        loop {
+            let pass = self.import_pass(
+                actor,
+                input.clone(),
+                file_name,
+                named.as_deref(),
+                skip_invalid,
+                progress,
+            );
+            match pass.await? {
+                Pass::Done(result) => return Ok(result),
+                Pass::SourcesDiffer => named = Some(file_name.to_string()),
             }
         }
-        let changes = changes_of(&report, &targets);
-        if report.invalid_count() > 0 && !skip_invalid {
-            return Ok(ImportResult {
+    }
+
+    /// Checks the file and writes its valid records chunk by chunk, each asked of the policy.
+    async fn import_pass(
+        &self,
+        actor: Option<&Actor>,
+        input: Input,
+        file_name: &str,
+        named: Option<&str>,
+        skip_invalid: bool,
+        progress: &dyn Progress,
+    ) -> Result<Pass, AppError> {
+        let by = actor.map(|a| a.user_id.as_str());
+        let (checker, mut events) = self.spawn_check(input);
+        let mut tally = None;
+        let mut source_ids = Vec::new();
+        let mut changes = Changes::default();
+        // The source the rows are recorded under: named, else the one every valid row gives,
+        // else the file's name. Without a name, the first valid row's is taken, and the file
+        // imported again under its name if another row gives another one.
+        let mut given: Option<Option<String>> = None;
+        let mut session: Option<ImportSession> = None;
+        while let Some(event) = events.recv().await {
+            let mut chunk = match event {
+                Event::Stage(label, steps) => {
+                    progress.stage(&label, steps);
+                    continue;
+                }
+                Event::Advance(steps) => {
+                    progress.advance(steps);
+                    continue;
+                }
+                Event::Opened {
+                    format,
+                    version,
+                    notes,
+                } => {
+                    tally = Some(Tally::new(format, version, notes));
+                    continue;
+                }
+                Event::Records(chunk) => chunk,
+            };
+            progress.check().map_err(StandardError::from)?;
+            let tally = tally.as_mut().ok_or_else(unread)?;
+            source_ids.extend(chunk.iter().map(|r| Box::<str>::from(r.source_id.as_str())));
+            if named.is_none() {
+                for place in chunk.iter().filter_map(|r| r.place.as_ref()) {
+                    match &given {
+                        None => given = Some(place.source.clone()),
+                        Some(Some(first)) if place.source.as_ref() != Some(first) => {
+                            return Ok(Pass::SourcesDiffer);
+                        }
+                        Some(_) => {}
+                    }
+                }
+            }
+            if !chunk.iter().any(|r| r.place.is_some()) {
+                chunk.into_iter().for_each(|r| tally.add(r));
+                continue;
+            }
+            let session = match &mut session {
+                Some(session) => session,
+                None => {
+                    let source = chosen_source(named, &given, file_name);
+                    session.insert(self.store.begin_import(&source, by).await?)
+                }
+            };
+            let ids: Vec<&str> = chunk
+                .iter()
+                .filter(|r| r.place.is_some())
+                .map(|r| r.source_id.as_str())
+                .collect();
+            let targets = session.targets(&ids).await?;
+            refuse_what_is_not_theirs(actor, &mut chunk, &targets);
+            changes.add(&chunk, &targets);
+            let invalid =
+                tally.invalid_count() + chunk.iter().filter(|r| r.place.is_none()).count();
+            // A file refused whole is still checked to its end, for its report; nothing more
+            // is written.
+            if invalid == 0 || skip_invalid {
+                let valid: Vec<ImportRef<'_>> = chunk
+                    .iter()
+                    .filter_map(|r| {
+                        r.place.as_ref().map(|place| ImportRef {
+                            source_id: &r.source_id,
+                            place,
+                        })
+                    })
+                    .collect();
+                session.write(&valid, &Silent).await?;
+            }
+            chunk.into_iter().for_each(|r| tally.add(r));
+        }
+        finished(checker).await?;
+        let report = tally.ok_or_else(unread)?;
+        let invalid = report.invalid_count();
+        let (changes, more_changes) = (changes.lines, changes.more);
+        if invalid > 0 && !skip_invalid {
+            // Nothing is written: the session's transaction is rolled back.
+            return Ok(Pass::Done(ImportResult {
                 report,
                 outcome: None,
                 changes,
-            });
+                more_changes,
+                source_ids,
+            }));
         }
-        // The places are lent to the store, not copied.
-        let records: Vec<ImportRef<'_>> = report
-            .valid()
-            .filter_map(|r| {
-                r.place.as_ref().map(|place| ImportRef {
-                    source_id: &r.source_id,
-                    place,
-                })
-            })
-            .collect();
-        let text = report.to_text();
-        let outcome = self
-            .store
-            .import_places_watched(
-                &source,
-                file_name,
-                &records,
-                report.invalid_count(),
-                &text,
-                actor.map(|a| a.user_id.as_str()),
-                progress,
-            )
+        let session = match session {
+            Some(session) => session,
+            None => {
+                let source = chosen_source(named, &given, file_name);
+                self.store.begin_import(&source, by).await?
+            }
+        };
+        progress.stage("Enregistrement de l'import", None);
+        let outcome = session
+            .finish(file_name, invalid, &report.to_text())
             .await?;
-        self.metrics.imported(
-            outcome.created,
-            outcome.updated,
-            outcome.unchanged,
-            report.invalid_count(),
-        );
+        self.metrics
+            .imported(outcome.created, outcome.updated, outcome.unchanged, invalid);
         progress.stage("Mise à jour de l'index de recherche", None);
         self.refresh_index().await?;
-        Ok(ImportResult {
+        Ok(Pass::Done(ImportResult {
             report,
             outcome: Some(outcome),
             changes,
-        })
+            more_changes,
+            source_ids,
+        }))
+    }
+}
+
+/// Named, else the one the valid rows give, else the file's name.
+fn chosen_source(named: Option<&str>, given: &Option<Option<String>>, file_name: &str) -> String {
+    named
+        .map(str::to_string)
+        .or_else(|| given.clone().flatten())
+        .unwrap_or_else(|| file_name.to_string())
+}
+
+/// The checking thread's end: its error, if it met one.
+async fn finished(
+    checker: tokio::task::JoinHandle<Result<(), StandardError>>,
+) -> Result<(), AppError> {
+    checker
+        .await
+        .map_err(|e| AppError::Operation(format!("vérification du fichier interrompue : {e}")))??;
+    Ok(())
+}
+
+fn unread() -> AppError {
+    AppError::Operation("vérification du fichier interrompue avant sa lecture".into())
+}
+
+/// Each row is checked against the importer's rights: the place it would update (found by
+/// provenance or id, wherever it is) must be theirs to update, and so must its new location;
+/// a refused row becomes an error of the report, with its reason.
+fn refuse_what_is_not_theirs(
+    actor: Option<&Actor>,
+    chunk: &mut [RecordReport],
+    targets: &std::collections::HashMap<String, (Place, Option<String>)>,
+) {
+    let day = today();
+    for r in chunk {
+        let Some(place) = &r.place else { continue };
+        let refusal = match targets.get(&r.source_id) {
+            Some((old, org)) => {
+                let existing = authorize(
+                    actor,
+                    &Action::UpdatePlace(location_of(old, org.as_deref())),
+                    day,
+                );
+                let moved = authorize(
+                    actor,
+                    &Action::UpdatePlace(location_of(place, org.as_deref())),
+                    day,
+                );
+                match (existing, moved) {
+                    (Decision::Allow, Decision::Allow) => None,
+                    (Decision::Allow, _) => Some(format!(
+                        "le lieu « {} » serait déplacé hors de votre territoire",
+                        old.name
+                    )),
+                    _ => Some(format!(
+                        "met à jour le lieu existant « {} » ({}), qui n'est ni à une de vos structures ni dans votre territoire",
+                        old.name, old.commune
+                    )),
+                }
+            }
+            None => (!authorize(actor, &Action::CreatePlace(location_of(place, None)), day)
+                .is_allowed())
+            .then(|| format!("lieu hors de votre territoire ({})", place.commune)),
+        };
+        if let Some(reason) = refusal {
+            r.errors.push(FieldIssue {
+                field: "id".into(),
+                value: r.source_id.clone(),
+                reason,
+            });
+            r.place = None;
+        }
     }
 }
 
@@ -207,15 +455,41 @@ impl App {
     }
 }
 
-/// What the valid rows of a report change: a line per place new to the directory, and per
+/// Lines of changes kept by an import: a file of 50,000 new places is not listed whole.
+const CHANGE_LINES: usize = 1_000;
+
+/// What the valid rows of a file change: a line per place new to the directory, and per
 /// known place whose fields of the standard differ (named) — updated when the file's date of
-/// update is newer, else not taken (the store's rule), and said so.
+/// update is newer, else not taken (the store's rule), and said so. The first
+/// [`CHANGE_LINES`] are kept, the others counted.
+#[derive(Default)]
+struct Changes {
+    lines: Vec<String>,
+    more: usize,
+}
+
+impl Changes {
+    fn add(
+        &mut self,
+        chunk: &[RecordReport],
+        targets: &std::collections::HashMap<String, (Place, Option<String>)>,
+    ) {
+        for line in changes_of(chunk, targets) {
+            if self.lines.len() < CHANGE_LINES {
+                self.lines.push(line);
+            } else {
+                self.more += 1;
+            }
+        }
+    }
+}
+
 fn changes_of(
-    report: &Report,
-    targets: &std::collections::HashMap<String, (maillage_domain::Place, Option<String>)>,
+    chunk: &[RecordReport],
+    targets: &std::collections::HashMap<String, (Place, Option<String>)>,
 ) -> Vec<String> {
     let mut lines = Vec::new();
-    for r in report.valid() {
+    for r in chunk {
         let Some(new) = &r.place else { continue };
         match targets.get(&r.source_id) {
             None => lines.push(format!("Nouveau : {} ({})", new.name, new.commune)),

@@ -72,8 +72,8 @@ pub async fn run(global: &Global, what: &ImportWhat) -> Result<ExitCode> {
             let result = app
                 .import_data_inclusion(
                     Some(&operator()),
-                    &structures,
-                    &services,
+                    structures,
+                    services,
                     source.as_deref(),
                     *skip_invalid,
                     watch.as_ref(),
@@ -94,7 +94,7 @@ pub async fn run(global: &Global, what: &ImportWhat) -> Result<ExitCode> {
     let result = app
         .import_file_watched(
             Some(&operator()),
-            &bytes,
+            bytes,
             &name,
             source.as_deref(),
             *skip_invalid,

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use clap::Subcommand;
-use maillage_standard::{Outcome, Tally};
+use maillage_standard::Tally;
 
 use super::{Global, emit, read_file};
 
@@ -41,17 +41,18 @@ pub fn run(global: &Global, what: &ValidateWhat) -> Result<ExitCode> {
         typologies: &typologies,
         list_separator: '|',
     };
-    // Only counts and messages are kept: each place is dropped as soon as it is checked.
+    // Only counts and the records with something to say are kept: each place is dropped on
+    // the core that checked it.
     let mut tally = Tally::new(source.format, source.version, source.notes.clone());
     maillage_standard::check_each(
         source,
         &ctx,
         &maillage_domain::progress::Silent,
-        |r| Outcome::of(&r),
-        |outcome| tally.add_outcome(outcome),
+        |r| r.without_place(),
+        |r| tally.add(r),
     )?;
     emit(tally.to_text().trim_end())?;
-    Ok(if tally.invalid() == 0 {
+    Ok(if tally.invalid_count() == 0 {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE

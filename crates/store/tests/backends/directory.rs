@@ -474,3 +474,67 @@ async fn an_interrupted_import_writes_nothing() {
         assert!(store.imports(10).await.expect("imports").is_empty());
     }
 }
+
+/// An import received chunk by chunk: each chunk's targets are read in the import's own
+/// transaction (the places its earlier chunks wrote included, by provenance or by id); a
+/// session dropped before `finish` writes nothing, however many chunks it wrote.
+#[tokio::test]
+async fn an_import_session_sees_its_own_chunks_and_writes_nothing_unfinished() {
+    use maillage_domain::progress::Silent;
+    for store in backends().await {
+        // A place already there, by its Maillage id.
+        let known = store
+            .create_place(
+                place("", "Maison France services", "00000000000000", "2024-01-01"),
+                None,
+                None,
+            )
+            .await
+            .expect("lieu");
+        let first: Vec<ImportRecord> = (0..450)
+            .map(|i| ImportRecord {
+                source_id: format!("r{i}"),
+                place: place("", &format!("Lieu {i}"), "00000000000000", "2024-01-01"),
+            })
+            .collect();
+        let lent: Vec<_> = first.iter().map(ImportRecord::as_import).collect();
+
+        let mut session = store.begin_import("hub", None).await.expect("début");
+        assert_eq!(session.source(), "hub");
+        let before = session
+            .targets(&["r1", known.as_str(), "inconnu"])
+            .await
+            .expect("cibles");
+        assert_eq!(before.len(), 1, "{}", store.backend());
+        assert_eq!(before[known.as_str()].0.name, "Maison France services");
+        session.write(&lent, &Silent).await.expect("écriture");
+        // The first chunk's places (some still waiting for their batch) are found by
+        // provenance, with their content.
+        let after = session
+            .targets(&["r1", "r449", known.as_str()])
+            .await
+            .expect("cibles");
+        assert_eq!(after.len(), 3, "{}", store.backend());
+        assert_eq!(after["r449"].0.name, "Lieu 449");
+        drop(session);
+        assert_eq!(
+            store.all_places().await.expect("lieux").len(),
+            1,
+            "{}",
+            store.backend()
+        );
+        assert!(store.imports(10).await.expect("imports").is_empty());
+
+        // Finished, the same chunks are written, and the import recorded once.
+        let mut session = store.begin_import("hub", None).await.expect("début");
+        let (a, b) = lent.split_at(200);
+        session.write(a, &Silent).await.expect("écriture");
+        session.write(b, &Silent).await.expect("écriture");
+        let outcome = session.finish("hub.csv", 2, "rapport").await.expect("fin");
+        assert_eq!((outcome.created, outcome.updated), (450, 0));
+        assert_eq!(store.all_places().await.expect("lieux").len(), 451);
+        let history = store.imports(10).await.expect("imports");
+        assert_eq!(history.len(), 1);
+        assert_eq!((history[0].created, history[0].rejected), (450, 2));
+    }
+}

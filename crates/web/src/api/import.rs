@@ -97,7 +97,7 @@ pub async fn import(
         .app
         .import_file(
             viewer.actor(),
-            &body,
+            body,
             source.unwrap_or("api"),
             source,
             asked.skip_invalid,
@@ -105,7 +105,7 @@ pub async fn import(
         .await?;
     let report = &result.report;
     let erreurs = report
-        .records
+        .flagged
         .iter()
         .flat_map(|r| {
             r.errors.iter().map(move |e| Detail {
@@ -120,7 +120,7 @@ pub async fn import(
     let body = ImportReport {
         format: report.format.to_string(),
         version: report.version.to_string(),
-        enregistrements: report.records.len(),
+        enregistrements: report.records,
         valides: report.valid_count(),
         refuses: report.invalid_count(),
         importe: outcome.is_some(),

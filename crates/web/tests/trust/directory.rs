@@ -59,7 +59,7 @@ async fn an_import_cannot_rewrite_a_place_outside_the_importers_territory() {
     );
     let result = w
         .app
-        .import_file(Some(&elsewhere), csv.as_bytes(), "pirate.csv", None, false)
+        .import_file(Some(&elsewhere), csv.clone(), "pirate.csv", None, false)
         .await
         .expect("import");
     assert!(result.outcome.is_none(), "rien n'est écrit");
@@ -73,7 +73,7 @@ async fn an_import_cannot_rewrite_a_place_outside_the_importers_territory() {
     // Even « valid rows only » leaves it alone.
     let partial = w
         .app
-        .import_file(Some(&elsewhere), csv.as_bytes(), "pirate.csv", None, true)
+        .import_file(Some(&elsewhere), csv.clone(), "pirate.csv", None, true)
         .await
         .expect("import");
     assert_eq!(partial.outcome.map(|o| o.updated), Some(0));
@@ -92,7 +92,7 @@ async fn an_import_cannot_rewrite_a_place_outside_the_importers_territory() {
     );
     let ok = w
         .app
-        .import_file(Some(&coordinator), csv.as_bytes(), "maj.csv", None, false)
+        .import_file(Some(&coordinator), csv.clone(), "maj.csv", None, false)
         .await
         .expect("import");
     assert_eq!(ok.outcome.map(|o| o.updated), Some(1));

@@ -34,11 +34,11 @@ pub(in crate::pages) async fn import_page(
 }
 
 pub(in crate::pages) fn rows(
-    report: &maillage_standard::Report,
+    report: &maillage_standard::Tally,
     errors: bool,
 ) -> Vec<(String, String, String, String)> {
     report
-        .records
+        .flagged
         .iter()
         .flat_map(|r| {
             let list = if errors { &r.errors } else { &r.warnings };
@@ -102,7 +102,7 @@ pub(in crate::pages) async fn import_upload(
                 &app,
                 actor.as_ref(),
                 chrome,
-                &bytes,
+                bytes,
                 file_name,
                 &source,
                 partial,
@@ -129,7 +129,7 @@ pub(in crate::pages) async fn import_work(
     app: &crate::App,
     actor: Option<&maillage_domain::policy::Actor>,
     chrome: Chrome,
-    bytes: &[u8],
+    bytes: Vec<u8>,
     file_name: String,
     source: &str,
     partial: bool,
@@ -137,14 +137,7 @@ pub(in crate::pages) async fn import_work(
     progress: &dyn maillage_domain::progress::Progress,
 ) -> Result<(String, u16), AppError> {
     let (report, outcome, error) = if check_only {
-        (
-            Some(
-                maillage_standard::check_watched(bytes, &app.validation_context(), progress)
-                    .map_err(AppError::from),
-            ),
-            None,
-            None,
-        )
+        (Some(app.check_file(bytes, progress).await), None, None)
     } else {
         match app
             .import_file_watched(
@@ -211,7 +204,7 @@ pub(in crate::pages) async fn import_work(
                     "Fichier {} du standard {} : {} enregistrement(s), {} valide(s), {} refusé(s).",
                     report.format,
                     report.version,
-                    report.records.len(),
+                    report.records,
                     report.valid_count(),
                     report.invalid_count()
                 ),
