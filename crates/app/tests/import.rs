@@ -164,7 +164,10 @@ async fn one_invalid_row_late_in_the_file_leaves_nothing_written() {
     assert_eq!(refused.report.flagged.len(), 1);
     assert_eq!(refused.report.flagged[0].position.to_string(), "ligne 1300");
     assert!(
-        refused.report.to_text().contains("ligne 1300, champ « date_maj »"),
+        refused
+            .report
+            .to_text()
+            .contains("ligne 1300, champ « date_maj »"),
         "{}",
         refused.report.to_text()
     );

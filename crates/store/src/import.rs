@@ -15,6 +15,10 @@ use crate::{ImportOutcome, ImportRecord, ImportRef, Result, Store, corrupt, new_
 /// limits): one statement per batch instead of one per place.
 const INSERT_BATCH: usize = 400;
 
+/// Places updated per statement (`UPDATE … FROM (VALUES …)`, 6 parameters a row): one round
+/// trip to the database per batch instead of one per place.
+const UPDATE_BATCH: usize = 400;
+
 /// Identifiers asked per `IN (…)` when reading the places a chunk would update.
 const READ_BATCH: usize = 500;
 
@@ -23,6 +27,16 @@ struct NewRow {
     id: String,
     organisation_id: Option<String>,
     source_id: String,
+    name: String,
+    insee_code: Option<String>,
+    departement: Option<String>,
+    updated_on: String,
+    data: String,
+}
+
+/// A known place's new content waiting for its batch.
+struct ChangedRow {
+    id: String,
     name: String,
     insee_code: Option<String>,
     departement: Option<String>,
@@ -71,6 +85,9 @@ pub struct ImportSession {
     at: String,
     outcome: ImportOutcome,
     pending: Vec<NewRow>,
+    changed: Vec<ChangedRow>,
+    /// The ids in `changed`: a place changed twice waits for the first change's batch.
+    changed_ids: HashSet<String>,
     /// Every place's date of update by id (what matching and the date rule need: never every
     /// place's data).
     updated: HashMap<String, Option<chrono::NaiveDate>>,
@@ -140,6 +157,8 @@ impl Store {
             at: now(),
             outcome: ImportOutcome::default(),
             pending: Vec::with_capacity(INSERT_BATCH),
+            changed: Vec::with_capacity(UPDATE_BATCH),
+            changed_ids: HashSet::new(),
             updated: HashMap::new(),
             by_provenance: HashMap::new(),
             orgs: HashMap::new(),
@@ -278,12 +297,13 @@ impl ImportSession {
         let mut place = rec.place.clone();
         match self.matched(rec.source_id).map(str::to_string) {
             Some(id) => {
-                // The place may be one of this import's, still waiting for its batch.
-                self.flush().await?;
+                // (The place may be one of this import's, still waiting for its batch: the
+                // batches of new places are written before those of changes.)
                 let old_on = match self.updated.get(&id).copied().flatten() {
                     Some(on) => on,
                     // A date the column does not give: the place's own.
                     None => {
+                        self.flush().await?;
                         let data: String = on_tx!(&mut self.tx, conn => {
                             sqlx::query_scalar("SELECT data FROM places WHERE id = $1")
                                 .bind(&id)
@@ -301,23 +321,21 @@ impl ImportSession {
                     return Ok(());
                 }
                 place.id = id;
-                let data = place_json(&place)?;
-                let (at, by) = (&self.at, self.by.as_deref());
-                on_tx!(&mut self.tx, conn => {
-                    sqlx::query(
-                        "UPDATE places SET name = $2, insee_code = $3, departement = $4, updated_on = $5, data = $6, modified_at = $7, modified_by = $8 WHERE id = $1",
-                    )
-                    .bind(&place.id)
-                    .bind(&place.name)
-                    .bind(&place.insee_code)
-                    .bind(place.departement())
-                    .bind(place.updated_on.to_string())
-                    .bind(&data)
-                    .bind(at)
-                    .bind(by)
-                    .execute(&mut *conn)
-                    .await?;
+                if self.changed_ids.contains(&place.id) {
+                    self.flush().await?;
+                }
+                self.changed_ids.insert(place.id.clone());
+                self.changed.push(ChangedRow {
+                    data: place_json(&place)?,
+                    departement: place.departement(),
+                    updated_on: place.updated_on.to_string(),
+                    id: place.id.clone(),
+                    name: place.name,
+                    insee_code: place.insee_code,
                 });
+                if self.changed.len() >= UPDATE_BATCH {
+                    self.flush().await?;
+                }
                 self.updated
                     .insert(place.id.clone(), Some(place.updated_on));
                 self.outcome.updated += 1;
@@ -376,33 +394,53 @@ impl ImportSession {
         Ok(())
     }
 
-    /// Writes the new places waiting for their batch, in one multi-row INSERT.
+    /// Writes the new places waiting for their batch, in one multi-row INSERT, then the known
+    /// places' changes, in one multi-row UPDATE (a place may be created then changed by the
+    /// same import).
     async fn flush(&mut self) -> Result<()> {
-        if self.pending.is_empty() {
-            return Ok(());
-        }
         let (source, at, by) = (&self.source, &self.at, self.by.as_deref());
-        let pending = &mut self.pending;
-        on_tx!(&mut self.tx, conn => {
-            let mut insert = sqlx::QueryBuilder::new(
-                "INSERT INTO places (id, organisation_id, source, source_id, name, insee_code, departement, updated_on, data, created_at, modified_at, modified_by) ",
-            );
-            insert.push_values(pending.drain(..), |mut row, new: NewRow| {
-                row.push_bind(new.id)
-                    .push_bind(new.organisation_id)
-                    .push_bind(source)
-                    .push_bind(new.source_id)
-                    .push_bind(new.name)
-                    .push_bind(new.insee_code)
-                    .push_bind(new.departement)
-                    .push_bind(new.updated_on)
-                    .push_bind(new.data)
-                    .push_bind(at)
-                    .push_bind(at)
-                    .push_bind(by);
+        if !self.pending.is_empty() {
+            let pending = &mut self.pending;
+            on_tx!(&mut self.tx, conn => {
+                let mut insert = sqlx::QueryBuilder::new(
+                    "INSERT INTO places (id, organisation_id, source, source_id, name, insee_code, departement, updated_on, data, created_at, modified_at, modified_by) ",
+                );
+                insert.push_values(pending.drain(..), |mut row, new: NewRow| {
+                    row.push_bind(new.id)
+                        .push_bind(new.organisation_id)
+                        .push_bind(source)
+                        .push_bind(new.source_id)
+                        .push_bind(new.name)
+                        .push_bind(new.insee_code)
+                        .push_bind(new.departement)
+                        .push_bind(new.updated_on)
+                        .push_bind(new.data)
+                        .push_bind(at)
+                        .push_bind(at)
+                        .push_bind(by);
+                });
+                insert.build().execute(&mut *conn).await?;
             });
-            insert.build().execute(&mut *conn).await?;
-        });
+        }
+        if !self.changed.is_empty() {
+            let changed = &mut self.changed;
+            // Both engines name a VALUES list's columns column1, column2…
+            on_tx!(&mut self.tx, conn => {
+                let mut update = sqlx::QueryBuilder::new("UPDATE places SET name = v.column2, insee_code = v.column3, departement = v.column4, updated_on = v.column5, data = v.column6, modified_at = ");
+                update.push_bind(at).push(", modified_by = ").push_bind(by).push(" FROM (");
+                update.push_values(changed.drain(..), |mut row, new: ChangedRow| {
+                    row.push_bind(new.id)
+                        .push_bind(new.name)
+                        .push_bind(new.insee_code)
+                        .push_bind(new.departement)
+                        .push_bind(new.updated_on)
+                        .push_bind(new.data);
+                });
+                update.push(") AS v WHERE places.id = v.column1");
+                update.build().execute(&mut *conn).await?;
+            });
+            self.changed_ids.clear();
+        }
         Ok(())
     }
 
