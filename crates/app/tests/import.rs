@@ -112,6 +112,24 @@ async fn a_file_of_several_chunks_is_written_whole_under_the_source_its_rows_giv
         .expect("import");
     assert_eq!(again.outcome.map(|o| o.unchanged), Some(ROWS));
     assert!(again.changes.is_empty());
+    // A newer file refused whole by its first row: the rest is still checked and its changes
+    // told (read without holding the write lock), nothing written.
+    let refused = file(|_| "hub-54", |i| if i == 0 { "hier" } else { "2026-11-20" });
+    let refused = app
+        .import_file(Some(&operator()), refused, "lieux.csv", None, false)
+        .await
+        .expect("import");
+    assert!(refused.outcome.is_none());
+    assert_eq!(refused.report.invalid_count(), 1);
+    assert_eq!(
+        (refused.changes.len(), refused.more_changes),
+        (1_000, ROWS - 1 - 1_000)
+    );
+    assert_eq!(
+        refused.changes[0],
+        "Modifié : Espace numérique 1 (Nancy) — date_maj"
+    );
+    assert_eq!(store.imports(5).await.expect("historique").len(), 2);
     let newer = file(|_| "hub-54", |_| "2026-11-20");
     let newer = app
         .import_file(Some(&operator()), newer, "lieux.csv", None, false)

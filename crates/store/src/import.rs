@@ -9,7 +9,7 @@ use sqlx::Row;
 
 use crate::BeginWrite;
 use crate::directory::place_json;
-use crate::{ImportOutcome, ImportRecord, ImportRef, Result, Store, corrupt, new_id, now};
+use crate::{ImportOutcome, ImportRecord, ImportRef, Result, Store, corrupt, new_id, now, on_pool};
 
 /// Rows written per multi-row INSERT (12 parameters × 400 rows stays under both backends'
 /// limits): one statement per batch instead of one per place.
@@ -166,6 +166,72 @@ impl Store {
         };
         session.read_matching().await?;
         Ok(session)
+    }
+}
+
+impl Store {
+    /// The existing place each record of an import into `source` would update, with its
+    /// organisation, found as [`ImportSession::targets`] finds it (by provenance in this
+    /// source, else by Maillage's id) but without a transaction: for a file refused whole,
+    /// whose import holds no write lock while the rest of it is checked for its report.
+    pub async fn import_targets(
+        &self,
+        source: &str,
+        source_ids: &[&str],
+    ) -> Result<HashMap<String, (Place, Option<String>)>> {
+        let mut by_provenance = HashMap::new();
+        let mut by_id = HashMap::new();
+        for batch in source_ids.chunks(READ_BATCH) {
+            let wanted: HashSet<&str> = batch.iter().copied().collect();
+            let rows = on_pool!(self, pool => {
+                let mut query = sqlx::QueryBuilder::new(
+                    "SELECT id, organisation_id, source, source_id, data FROM places WHERE (source = ",
+                );
+                query.push_bind(source).push(" AND source_id IN (");
+                let mut list = query.separated(", ");
+                for sid in batch {
+                    list.push_bind(*sid);
+                }
+                query.push(")) OR id IN (");
+                let mut list = query.separated(", ");
+                for sid in batch {
+                    list.push_bind(*sid);
+                }
+                query.push(")");
+                query
+                    .build()
+                    .fetch_all(pool)
+                    .await?
+                    .into_iter()
+                    .map(|row| {
+                        let id: String = row.try_get("id")?;
+                        let org: Option<String> = row.try_get("organisation_id")?;
+                        let src: Option<String> = row.try_get("source")?;
+                        let sid: Option<String> = row.try_get("source_id")?;
+                        let data: String = row.try_get("data")?;
+                        Ok((id, org, src, sid, data))
+                    })
+                    .collect::<Result<Vec<_>>>()?
+            });
+            for (id, org, src, sid, data) in rows {
+                let place: Place = serde_json::from_str(&data).map_err(corrupt)?;
+                if src.as_deref() == Some(source)
+                    && let Some(sid) = sid.filter(|s| wanted.contains(s.as_str()))
+                {
+                    by_provenance.insert(sid, (place.clone(), org.clone()));
+                }
+                if wanted.contains(id.as_str()) {
+                    by_id.insert(id, (place, org));
+                }
+            }
+        }
+        let mut out = HashMap::new();
+        for sid in source_ids {
+            if let Some(t) = by_provenance.remove(*sid).or_else(|| by_id.remove(*sid)) {
+                out.insert(sid.to_string(), t);
+            }
+        }
+        Ok(out)
     }
 }
 

@@ -299,36 +299,43 @@ impl App {
                 chunk.into_iter().for_each(|r| tally.add(r));
                 continue;
             }
-            let session = match &mut session {
-                Some(session) => session,
-                None => {
-                    let source = chosen_source(named, &given, file_name);
-                    session.insert(self.store.begin_import(&source, by).await?)
-                }
-            };
             let ids: Vec<&str> = chunk
                 .iter()
                 .filter(|r| r.place.is_some())
                 .map(|r| r.source_id.as_str())
                 .collect();
-            let targets = session.targets(&ids).await?;
+            let source = chosen_source(named, &given, file_name);
+            // A file refused whole is still checked to its end, for its report, but holds no
+            // write lock: its session, if any, is gone (rolled back), its targets read outside.
+            let targets = match &mut session {
+                _ if refused(tally.invalid_count(), skip_invalid) => {
+                    self.store.import_targets(&source, &ids).await?
+                }
+                Some(session) => session.targets(&ids).await?,
+                None => {
+                    let begun = session.insert(self.store.begin_import(&source, by).await?);
+                    begun.targets(&ids).await?
+                }
+            };
             refuse_what_is_not_theirs(actor, &mut chunk, &targets);
             changes.add(&chunk, &targets);
             let invalid =
                 tally.invalid_count() + chunk.iter().filter(|r| r.place.is_none()).count();
-            // A file refused whole is still checked to its end, for its report; nothing more
-            // is written.
-            if invalid == 0 || skip_invalid {
-                let valid: Vec<ImportRef<'_>> = chunk
-                    .iter()
-                    .filter_map(|r| {
-                        r.place.as_ref().map(|place| ImportRef {
-                            source_id: &r.source_id,
-                            place,
+            match session.as_mut() {
+                Some(_) if refused(invalid, skip_invalid) => session = None,
+                Some(session) => {
+                    let valid: Vec<ImportRef<'_>> = chunk
+                        .iter()
+                        .filter_map(|r| {
+                            r.place.as_ref().map(|place| ImportRef {
+                                source_id: &r.source_id,
+                                place,
+                            })
                         })
-                    })
-                    .collect();
-                session.write(&valid, &Silent).await?;
+                        .collect();
+                    session.write(&valid, &Silent).await?;
+                }
+                None => {}
             }
             chunk.into_iter().for_each(|r| tally.add(r));
         }
@@ -336,8 +343,8 @@ impl App {
         let report = tally.ok_or_else(unread)?;
         let invalid = report.invalid_count();
         let (changes, more_changes) = (changes.lines, changes.more);
-        if invalid > 0 && !skip_invalid {
-            // Nothing is written: the session's transaction is rolled back.
+        if refused(invalid, skip_invalid) {
+            // Nothing is written: the session's transaction, if any, is rolled back.
             return Ok(Pass::Done(ImportResult {
                 report,
                 outcome: None,
@@ -353,6 +360,8 @@ impl App {
                 self.store.begin_import(&source, by).await?
             }
         };
+        // Asked to stop while the last chunk was written: still nothing is written.
+        progress.check().map_err(StandardError::from)?;
         progress.stage("Enregistrement de l'import", None);
         let outcome = session
             .finish(file_name, invalid, &report.to_text())
@@ -369,6 +378,11 @@ impl App {
             source_ids,
         }))
     }
+}
+
+/// Whether an import is refused whole: invalid rows, and not « valid rows only ».
+fn refused(invalid: usize, skip_invalid: bool) -> bool {
+    invalid > 0 && !skip_invalid
 }
 
 /// Named, else the one the valid rows give, else the file's name.

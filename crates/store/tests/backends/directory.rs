@@ -536,5 +536,13 @@ async fn an_import_session_sees_its_own_chunks_and_writes_nothing_unfinished() {
         let history = store.imports(10).await.expect("imports");
         assert_eq!(history.len(), 1);
         assert_eq!((history[0].created, history[0].rejected), (450, 2));
+        // Read outside any transaction (a file refused whole), the same targets.
+        let outside = store
+            .import_targets("hub", &["r1", "r449", known.as_str(), "inconnu"])
+            .await
+            .expect("cibles");
+        assert_eq!(outside.len(), 3, "{}", store.backend());
+        assert_eq!(outside["r449"].0.name, "Lieu 449");
+        assert_eq!(outside[known.as_str()].0.name, "Maison France services");
     }
 }
