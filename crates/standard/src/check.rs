@@ -80,16 +80,10 @@ impl<P> Report<P> {
     }
     /// Every error as one French sentence: « ligne 4, champ « telephone », valeur « 12 » : raison ».
     pub fn error_messages(&self) -> Vec<String> {
-        self.records
-            .iter()
-            .flat_map(|r| r.errors.iter().map(move |i| message(r.position, i)))
-            .collect()
+        messages(&self.records, |r| &r.errors)
     }
     pub fn warning_messages(&self) -> Vec<String> {
-        self.records
-            .iter()
-            .flat_map(|r| r.warnings.iter().map(move |i| message(r.position, i)))
-            .collect()
+        messages(&self.records, |r| &r.warnings)
     }
     /// A plain-text report, for the terminal and for download.
     pub fn to_text(&self) -> String {
@@ -151,16 +145,10 @@ impl Tally {
     }
     /// Every error as one French sentence (see [`Report::error_messages`]).
     pub fn error_messages(&self) -> Vec<String> {
-        self.flagged
-            .iter()
-            .flat_map(|r| r.errors.iter().map(move |i| message(r.position, i)))
-            .collect()
+        messages(&self.flagged, |r| &r.errors)
     }
     pub fn warning_messages(&self) -> Vec<String> {
-        self.flagged
-            .iter()
-            .flat_map(|r| r.warnings.iter().map(move |i| message(r.position, i)))
-            .collect()
+        messages(&self.flagged, |r| &r.warnings)
     }
 
     /// The plain-text report (the same as [`Report::to_text`]).
@@ -172,6 +160,17 @@ impl Tally {
             &self.flagged,
         )
     }
+}
+
+/// The errors or the warnings of these records, each as one French sentence.
+fn messages<P>(
+    records: &[RecordReport<P>],
+    issues: impl Fn(&RecordReport<P>) -> &Vec<FieldIssue>,
+) -> Vec<String> {
+    records
+        .iter()
+        .flat_map(|r| issues(r).iter().map(move |i| message(r.position, i)))
+        .collect()
 }
 
 /// The plain-text report of a file: its counts, notes, errors and warnings (the records given

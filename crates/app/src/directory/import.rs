@@ -70,26 +70,11 @@ impl App {
         bytes: impl Into<Bytes>,
         progress: &dyn Progress,
     ) -> Result<Tally, AppError> {
-        let (checker, mut events) = self.spawn_check(Input::Standard(bytes.into()));
-        let mut tally = None;
-        while let Some(event) = events.recv().await {
-            match event {
-                Event::Stage(label, steps) => progress.stage(&label, steps),
-                Event::Advance(steps) => progress.advance(steps),
-                Event::Opened {
-                    format,
-                    version,
-                    notes,
-                } => tally = Some(Tally::new(format, version, notes)),
-                Event::Records(chunk) => {
-                    progress.check().map_err(StandardError::from)?;
-                    let tally = tally.as_mut().ok_or_else(unread)?;
-                    chunk.into_iter().for_each(|r| tally.add(r));
-                }
-            }
+        let mut checking = self.spawn_check(Input::Standard(bytes.into()));
+        while let Some((chunk, tally)) = checking.next(progress).await? {
+            chunk.into_iter().for_each(|r| tally.add(r));
         }
-        finished(checker).await?;
-        tally.ok_or_else(unread)
+        checking.end().await
     }
 
     /// Imports a file: all-or-nothing unless `skip_invalid`; re-importing changes nothing.
@@ -154,13 +139,7 @@ impl App {
     /// Checks a file on a blocking thread (every core through the check's own pool): its
     /// records come back by chunks, with the progress, through a channel of one — the check
     /// never runs far ahead of whoever consumes them.
-    fn spawn_check(
-        &self,
-        input: Input,
-    ) -> (
-        tokio::task::JoinHandle<Result<(), StandardError>>,
-        mpsc::Receiver<Event>,
-    ) {
+    fn spawn_check(&self, input: Input) -> Checking {
         let (tx, rx) = mpsc::channel(1);
         let referential = self.referential.clone();
         let typologies = self.typologies.clone();
@@ -212,7 +191,11 @@ impl App {
             }
             Ok(())
         });
-        (checker, rx)
+        Checking {
+            checker,
+            events: rx,
+            tally: None,
+        }
     }
 
     async fn import(
@@ -252,8 +235,7 @@ impl App {
         progress: &dyn Progress,
     ) -> Result<Pass, AppError> {
         let by = actor.map(|a| a.user_id.as_str());
-        let (checker, mut events) = self.spawn_check(input);
-        let mut tally = None;
+        let mut checking = self.spawn_check(input);
         let mut source_ids = Vec::new();
         let mut changes = Changes::default();
         // The source the rows are recorded under: named, else the one every valid row gives,
@@ -261,28 +243,7 @@ impl App {
         // imported again under its name if another row gives another one.
         let mut given: Option<Option<String>> = None;
         let mut session: Option<ImportSession> = None;
-        while let Some(event) = events.recv().await {
-            let mut chunk = match event {
-                Event::Stage(label, steps) => {
-                    progress.stage(&label, steps);
-                    continue;
-                }
-                Event::Advance(steps) => {
-                    progress.advance(steps);
-                    continue;
-                }
-                Event::Opened {
-                    format,
-                    version,
-                    notes,
-                } => {
-                    tally = Some(Tally::new(format, version, notes));
-                    continue;
-                }
-                Event::Records(chunk) => chunk,
-            };
-            progress.check().map_err(StandardError::from)?;
-            let tally = tally.as_mut().ok_or_else(unread)?;
+        while let Some((mut chunk, tally)) = checking.next(progress).await? {
             source_ids.extend(chunk.iter().map(|r| Box::<str>::from(r.source_id.as_str())));
             if named.is_none() {
                 for place in chunk.iter().filter_map(|r| r.place.as_ref()) {
@@ -304,15 +265,16 @@ impl App {
                 .filter(|r| r.place.is_some())
                 .map(|r| r.source_id.as_str())
                 .collect();
-            let source = chosen_source(named, &given, file_name);
             // A file refused whole is still checked to its end, for its report, but holds no
             // write lock: its session, if any, is gone (rolled back), its targets read outside.
             let targets = match &mut session {
                 _ if refused(tally.invalid_count(), skip_invalid) => {
+                    let source = chosen_source(named, &given, file_name);
                     self.store.import_targets(&source, &ids).await?
                 }
                 Some(session) => session.targets(&ids).await?,
                 None => {
+                    let source = chosen_source(named, &given, file_name);
                     let begun = session.insert(self.store.begin_import(&source, by).await?);
                     begun.targets(&ids).await?
                 }
@@ -339,8 +301,7 @@ impl App {
             }
             chunk.into_iter().for_each(|r| tally.add(r));
         }
-        finished(checker).await?;
-        let report = tally.ok_or_else(unread)?;
+        let report = checking.end().await?;
         let invalid = report.invalid_count();
         let (changes, more_changes) = (changes.lines, changes.more);
         if refused(invalid, skip_invalid) {
@@ -393,14 +354,47 @@ fn chosen_source(named: Option<&str>, given: &Option<Option<String>>, file_name:
         .unwrap_or_else(|| file_name.to_string())
 }
 
-/// The checking thread's end: its error, if it met one.
-async fn finished(
+/// The checking thread as the async side reads it: its progress relayed, the file's head
+/// turned into the report's tally, its records by chunks.
+struct Checking {
     checker: tokio::task::JoinHandle<Result<(), StandardError>>,
-) -> Result<(), AppError> {
-    checker
-        .await
-        .map_err(|e| AppError::Operation(format!("vérification du fichier interrompue : {e}")))??;
-    Ok(())
+    events: mpsc::Receiver<Event>,
+    tally: Option<Tally>,
+}
+
+impl Checking {
+    /// The next chunk of records, with the tally they are to be counted in, or `None` once the
+    /// file is checked; the progress relayed on the way, an interruption heard.
+    async fn next(
+        &mut self,
+        progress: &dyn Progress,
+    ) -> Result<Option<(Vec<RecordReport>, &mut Tally)>, AppError> {
+        loop {
+            match self.events.recv().await {
+                None => return Ok(None),
+                Some(Event::Stage(label, steps)) => progress.stage(&label, steps),
+                Some(Event::Advance(steps)) => progress.advance(steps),
+                Some(Event::Opened {
+                    format,
+                    version,
+                    notes,
+                }) => self.tally = Some(Tally::new(format, version, notes)),
+                Some(Event::Records(chunk)) => {
+                    progress.check().map_err(StandardError::from)?;
+                    let tally = self.tally.as_mut().ok_or_else(unread)?;
+                    return Ok(Some((chunk, tally)));
+                }
+            }
+        }
+    }
+
+    /// The report's tally once every chunk was read, or the error the check met.
+    async fn end(self) -> Result<Tally, AppError> {
+        self.checker.await.map_err(|e| {
+            AppError::Operation(format!("vérification du fichier interrompue : {e}"))
+        })??;
+        self.tally.ok_or_else(unread)
+    }
 }
 
 fn unread() -> AppError {
