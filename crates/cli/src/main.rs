@@ -3,33 +3,9 @@
 //! One file per command under `commands/`; each reaches the data through the application's
 //! services (`maillage-app`), as the pages and the API do, acting as the platform operator.
 
+mod allocator;
 mod commands;
 mod progress;
-
-/// mimalloc: imports and searches allocate many small strings; it is markedly faster than the
-/// system allocator for them and returns freed memory to the system (docs/adr/0007).
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
-/// `mi_option_purge_delay` in mimalloc 3's `mi_option_t` (the binding does not name it; the
-/// test below checks that this option is the one whose default is 1,000 ms).
-const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
-
-/// mimalloc gives freed memory back to the system a second after it was freed, and only when
-/// the thread that freed it allocates again: a server idle after a heavy page (the whole
-/// country's territory) kept its peak for good. At once instead: with the national directory,
-/// about 80 MB less at start and 130 MB less after the territory's pages, for no measurable
-/// loss of throughput (docs/PERFORMANCE.md, « Memory »). `MIMALLOC_PURGE_DELAY` still wins.
-/// For `serve` and the imports (ADR 0007).
-#[allow(unsafe_code)]
-fn give_memory_back_at_once() {
-    if std::env::var_os("MIMALLOC_PURGE_DELAY").is_some() {
-        return;
-    }
-    // SAFETY: `mi_option_set` stores a number in mimalloc's table of options (an atomic
-    // write); 0 is a documented value of this option ("immediate purging").
-    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0) }
-}
 
 use std::process::ExitCode;
 
@@ -162,7 +138,7 @@ async fn main() -> ExitCode {
     // peak instead of 155–163, for about 5 % of its time). A check, which keeps nothing, would
     // only pay for giving back pages it is about to take again.
     if matches!(cli.command, Command::Serve(_) | Command::Import { .. }) {
-        give_memory_back_at_once();
+        allocator::give_memory_back_at_once();
     }
     // The journal as the configuration says (`journal.niveau`, `journal.format`): plain text, or
     // one JSON object per line for a log collector. Never personal data (see docs/SECURITY.md).
@@ -190,6 +166,8 @@ async fn main() -> ExitCode {
     } else {
         journal.init();
     }
+    // Before any connection opens: SQLite allocates through the same allocator.
+    allocator::sqlite_allocates_with_mimalloc();
     match run(cli).await {
         Ok(code) => code,
         Err(e) => {
@@ -227,25 +205,5 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Config { what } => config::run(global, what).await,
         Command::Sources { what } => commands::sources::run(global, what).await,
         Command::Territoire(args) => commands::territory::run(global, args).await,
-    }
-}
-
-#[cfg(test)]
-mod allocator {
-    /// The option set by [`super::give_memory_back_at_once`] is mimalloc's purge delay: the one
-    /// whose default is 1,000 ms (the next mimalloc may renumber its options).
-    #[test]
-    #[allow(unsafe_code)]
-    fn the_option_set_is_the_purge_delay() {
-        if std::env::var_os("MIMALLOC_PURGE_DELAY").is_some() {
-            return;
-        }
-        // SAFETY: reads a number from mimalloc's table of options.
-        let default = unsafe { libmimalloc_sys::mi_option_get(super::MI_OPTION_PURGE_DELAY) };
-        assert_eq!(default, 1_000);
-        super::give_memory_back_at_once();
-        // SAFETY: as above.
-        let now = unsafe { libmimalloc_sys::mi_option_get(super::MI_OPTION_PURGE_DELAY) };
-        assert_eq!(now, 0);
     }
 }
