@@ -66,7 +66,7 @@ if [ "${QUICK_BUILD:-0}" = 1 ]; then
   # functions, and its input, saved in fuzz/artifacts/, replays it with a campaign build).
   # cargo-fuzz asks line tables on its command line (`--config profile.release.debug`), which
   # wins over the profile's variables; the RUSTFLAGS it appends last win over both.
-  export CARGO_PROFILE_RELEASE_OPT_LEVEL=1 CARGO_PROFILE_RELEASE_DEBUG=false
+  export CARGO_PROFILE_RELEASE_OPT_LEVEL=1
   export RUSTFLAGS="${RUSTFLAGS:-} -Cdebuginfo=0 -Cstrip=debuginfo"
 fi
 if [ "${#TARGETS[@]}" -eq 1 ]; then

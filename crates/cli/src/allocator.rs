@@ -37,9 +37,14 @@ pub fn give_memory_back_at_once() {
 /// blocks of a large read (the whole country's territory: 320,000 allocations on SQLite's
 /// threads) were freed into a heap that the C library never gave back (27 MB kept after the
 /// page, measured with `malloc_trim`); through mimalloc they are given back as Rust's are.
-/// Called before SQLite's first use (`sqlite3_config` is refused after it: then SQLite keeps
-/// the C library's allocator, which is only a matter of memory).
-pub fn sqlite_allocates_with_mimalloc() {
+/// Returns SQLite's code: `SQLITE_OK`, or `SQLITE_MISUSE` once SQLite is initialised (it then
+/// keeps the C library's allocator, which is only a matter of memory).
+///
+/// # Safety
+///
+/// No other thread may use SQLite during the call (`sqlite3_config` is not thread-safe): call
+/// it at start, before any connection is opened.
+pub unsafe fn sqlite_allocates_with_mimalloc() -> c_int {
     let methods = sqlite::sqlite3_mem_methods {
         xMalloc: Some(sqlite_malloc),
         xFree: Some(sqlite_free),
@@ -52,15 +57,13 @@ pub fn sqlite_allocates_with_mimalloc() {
     };
     // SAFETY: `SQLITE_CONFIG_MALLOC` takes one pointer to a `sqlite3_mem_methods`, which SQLite
     // copies before returning; every function given is safe to call from any thread with the
-    // arguments SQLite passes (mimalloc is thread-safe). No connection is open yet.
-    let code = unsafe {
+    // arguments SQLite passes (mimalloc is thread-safe). The caller ensures that no other
+    // thread uses SQLite meanwhile.
+    unsafe {
         sqlite::sqlite3_config(
             sqlite::SQLITE_CONFIG_MALLOC,
             &methods as *const sqlite::sqlite3_mem_methods,
         )
-    };
-    if code != sqlite::SQLITE_OK {
-        tracing::debug!(code, "SQLite garde l'allocateur de la bibliothèque C");
     }
 }
 
@@ -75,7 +78,8 @@ fn size_to(n: usize) -> c_int {
 }
 
 unsafe extern "C" fn sqlite_malloc(n: c_int) -> *mut c_void {
-    // SAFETY: any size is valid (0 gives a unique pointer); aligned to 16 bytes, SQLite asks 8.
+    // SAFETY: any size is valid (0 gives a unique pointer); blocks are aligned to at least 8
+    // bytes, as SQLite requires.
     unsafe { mi::mi_malloc(size_from(n)) }
 }
 
@@ -124,13 +128,17 @@ mod tests {
     }
 
     /// SQLite, configured before its first use, allocates through mimalloc: the memory it
-    /// says it holds is in blocks that mimalloc knows.
+    /// says it holds is in blocks that mimalloc knows, grown and freed by it. This test must
+    /// stay the only user of SQLite among this binary's unit tests (tests run on parallel
+    /// threads, and `sqlite3_config` must not run beside another use of SQLite).
     #[test]
     fn sqlite_allocates_through_mimalloc() {
         use super::sqlite;
-        super::sqlite_allocates_with_mimalloc();
+        // SAFETY: no other test of this binary uses SQLite.
+        let code = unsafe { super::sqlite_allocates_with_mimalloc() };
+        assert_eq!(code, sqlite::SQLITE_OK, "SQLite déjà initialisé");
         // SAFETY: SQLite's own allocation functions, used as documented: a block taken, its
-        // size asked of SQLite and of mimalloc, then freed.
+        // size asked of SQLite and of mimalloc, grown, then freed.
         unsafe {
             let block = sqlite::sqlite3_malloc(1000);
             assert!(!block.is_null());
@@ -142,7 +150,14 @@ mod tests {
                 sqlite::sqlite3_msize(block),
                 super::mi::mi_usable_size(block) as u64
             );
-            sqlite::sqlite3_free(block);
+            let grown = sqlite::sqlite3_realloc(block, 100_000);
+            assert!(!grown.is_null());
+            assert!(
+                super::mi::mi_is_in_heap_region(grown),
+                "bloc hors de mimalloc"
+            );
+            assert!(sqlite::sqlite3_msize(grown) >= 100_000);
+            sqlite::sqlite3_free(grown);
         }
     }
 }

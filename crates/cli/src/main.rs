@@ -166,8 +166,17 @@ async fn main() -> ExitCode {
     } else {
         journal.init();
     }
-    // Before any connection opens: SQLite allocates through the same allocator.
-    allocator::sqlite_allocates_with_mimalloc();
+    // SQLite allocates through the same allocator. Refused only if SQLite were already in
+    // use: it then keeps the C library's, which is a matter of memory, not of correctness.
+    #[allow(unsafe_code)]
+    // SAFETY: no connection is open yet and no other thread uses SQLite.
+    let sqlite = unsafe { allocator::sqlite_allocates_with_mimalloc() };
+    if sqlite != libsqlite3_sys::SQLITE_OK {
+        tracing::debug!(
+            code = sqlite,
+            "SQLite garde l'allocateur de la bibliothèque C"
+        );
+    }
     match run(cli).await {
         Ok(code) => code,
         Err(e) => {

@@ -97,10 +97,12 @@ mod embedded {
 pub(crate) fn inflate(gz: &[u8]) -> Result<String, std::io::Error> {
     use std::io::Read;
     // A gzip member ends with its text's size (modulo 4 GiB): the text is read into one
-    // allocation instead of a string doubled some twenty times.
+    // allocation instead of a string doubled some twenty times. Bounded by deflate's largest
+    // ratio (1,032 to 1), should the trailer say anything else.
     let size = gz
         .last_chunk::<4>()
-        .map_or(0, |n| u32::from_le_bytes(*n) as usize);
+        .map_or(0, |n| u32::from_le_bytes(*n) as usize)
+        .min(gz.len().saturating_mul(1032));
     let mut text = String::with_capacity(size);
     flate2::read::GzDecoder::new(gz).read_to_string(&mut text)?;
     Ok(text)

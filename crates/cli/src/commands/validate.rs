@@ -19,18 +19,32 @@ pub fn run(global: &Global, what: &ValidateWhat) -> Result<ExitCode> {
     // The referential is loaded while the file is read and opened (decoded, its first records
     // read): reading 30 MB is itself a tenth of a 50,000-row file's check.
     let tally = std::thread::scope(|scope| -> Result<Tally> {
-        let referential = scope.spawn(|| global.referential());
-        let bytes = read_file(file)?;
-        let mut source = maillage_standard::read::open(&bytes)?;
-        // Records read ahead meanwhile, up to a few chunks.
-        for _ in 0..16 {
-            if referential.is_finished() || !source.read_ahead(512)? {
-                break;
-            }
-        }
-        let referential = referential
+        let loading = scope.spawn(|| global.referential());
+        let read = read_file(file);
+        let source = match &read {
+            Ok(bytes) => maillage_standard::read::open(bytes)
+                .and_then(|mut source| {
+                    // Records read ahead meanwhile, up to a few chunks.
+                    for _ in 0..16 {
+                        if loading.is_finished() || !source.read_ahead(512)? {
+                            break;
+                        }
+                    }
+                    Ok(source)
+                })
+                .map_err(anyhow::Error::from),
+            Err(e) => Err(anyhow::anyhow!("{e:#}")),
+        };
+        let referential = loading
             .join()
-            .unwrap_or_else(|_| Err(anyhow::anyhow!("lecture du référentiel interrompue")))?;
+            .unwrap_or_else(|_| Err(anyhow::anyhow!("lecture du référentiel interrompue")));
+        // Errors in their order: the file unreadable, then the referential, then the file's
+        // content.
+        if let Err(e) = &read {
+            return Err(anyhow::anyhow!("{e:#}"));
+        }
+        let referential = referential?;
+        let source = source?;
         let typologies = maillage_domain::typology::Typologies::standard();
         let ctx = maillage_domain::ValidationContext {
             communes: &referential,
