@@ -105,6 +105,13 @@ test ! -e "$WORK/rien.pdf"
 printf 'id,nom,commune,code_postal,adresse,date_maj,telephone\nx,Lieu,Nancy,54000,1 rue,2026-01-01,12\n' > "$WORK/bad.csv"
 if "$BIN" validate lieux "$WORK/bad.csv" > "$WORK/bad.txt"; then echo "fichier invalide accepté" >&2; exit 1; fi
 grep -q "ligne 2, champ « telephone »" "$WORK/bad.txt"
+# A file that cannot be read: non-zero exit and the file named, before anything else is said.
+if "$BIN" validate lieux "$WORK/absent.csv" 2> "$WORK/absent.txt"; then echo "fichier absent accepté" >&2; exit 1; fi
+grep -q "^Erreur : lecture de $WORK/absent.csv" "$WORK/absent.txt"
+# Without its referential, the check says so first, before what it thinks of the file.
+: > "$WORK/vide.csv"
+if "$BIN" --referential "$WORK/absent.tsv" validate lieux "$WORK/vide.csv" 2> "$WORK/sans-referentiel.txt"; then echo "référentiel absent accepté" >&2; exit 1; fi
+grep -q "^Erreur : référentiel des communes" "$WORK/sans-referentiel.txt"
 # Workshops (CLI contract): the demo's calendar as iCalendar and CSV.
 "$BIN" --database "$DB" export ateliers --format ics --output "$WORK/ateliers.ics"
 grep -q "BEGIN:VEVENT" "$WORK/ateliers.ics"
