@@ -419,6 +419,15 @@ struct Asked {
     organisation: Option<u32>,
 }
 
+impl Asked {
+    fn is_empty(&self) -> bool {
+        self.insee_code.is_none()
+            && self.epci.is_none()
+            && self.departement.is_none()
+            && self.organisation.is_none()
+    }
+}
+
 impl Keys {
     fn asked(&self, q: &SearchQuery) -> Option<Asked> {
         Some(Asked {
@@ -515,39 +524,73 @@ fn words_query(
     tokens.truncate(maillage_domain::text::MAX_QUERY_WORDS);
     let mut musts: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     for token in tokens {
-        let known = fields
-            .iter()
-            .any(|(field, _)| doc_freq(&Term::from_field_text(*field, &token)) > 0);
-        let mut shoulds: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        for &(field, boost) in fields {
-            let term = Term::from_field_text(field, &token);
-            shoulds.push((
-                Occur::Should,
-                Box::new(BoostQuery::new(
-                    Box::new(TermQuery::new(term.clone(), IndexRecordOption::WithFreqs)),
-                    boost,
-                )),
-            ));
-            let distance = match token.chars().count() {
-                0..=3 => 0,
-                4..=7 => 1,
-                _ => 2,
-            };
-            // Typo tolerance for words the index does not contain: a word found as typed
-            // needs no neighbours, and skipping them keeps frequent words fast.
-            if distance > 0 && !known {
-                shoulds.push((
-                    Occur::Should,
-                    Box::new(BoostQuery::new(
-                        Box::new(FuzzyTermQuery::new(term, distance, true)),
-                        boost * 0.3,
-                    )),
-                ));
-            }
-        }
+        let (shoulds, _) = word_clauses(doc_freq, fields, &token);
         musts.push((each_word, Box::new(BooleanQuery::new(shoulds))));
     }
     Some(Box::new(BooleanQuery::new(musts)))
+}
+
+/// The query of a text of one word found as typed: its terms in each field, nothing else —
+/// a union of terms, which tantivy scores by block-max WAND. Scores are those of
+/// [`every_word_query`] and [`any_word_query`] (a query of one clause scores as its clause).
+fn one_word_query(
+    index: &Index,
+    doc_freq: &dyn Fn(&Term) -> u64,
+    fields: &[(Field, f32)],
+    text: &str,
+) -> Option<Box<dyn Query>> {
+    let tokens = tokens(index, text);
+    let [token] = tokens.as_slice() else {
+        return None;
+    };
+    match word_clauses(doc_freq, fields, token) {
+        (shoulds, false) => Some(Box::new(BooleanQuery::new(shoulds))),
+        (_, true) => None,
+    }
+}
+
+/// Clauses of a boolean query.
+type Clauses = Vec<(Occur, Box<dyn Query>)>;
+
+/// The clauses of one word: its term in each field, with its neighbours within a small typo
+/// when the index does not contain it (and whether it has them).
+fn word_clauses(
+    doc_freq: &dyn Fn(&Term) -> u64,
+    fields: &[(Field, f32)],
+    token: &str,
+) -> (Clauses, bool) {
+    let known = fields
+        .iter()
+        .any(|(field, _)| doc_freq(&Term::from_field_text(*field, token)) > 0);
+    let distance = match token.chars().count() {
+        0..=3 => 0,
+        4..=7 => 1,
+        _ => 2,
+    };
+    // Typo tolerance for words the index does not contain: a word found as typed needs no
+    // neighbours, and skipping them keeps frequent words fast.
+    let fuzzy = distance > 0 && !known;
+    let mut shoulds: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    for &(field, boost) in fields {
+        let term = Term::from_field_text(field, token);
+        shoulds.push((
+            Occur::Should,
+            Box::new(BoostQuery::new(
+                Box::new(TermQuery::new(term.clone(), IndexRecordOption::WithFreqs)),
+                boost,
+            )),
+        ));
+        if fuzzy {
+            shoulds.push((
+                Occur::Should,
+                Box::new(BoostQuery::new(
+                    Box::new(FuzzyTermQuery::new(term, distance, true)),
+                    boost * 0.3,
+                )),
+            ));
+        }
+    }
+    (shoulds, fuzzy)
 }
 
 fn labels<V: Vocabulary>(values: &[V]) -> String {
@@ -934,13 +977,70 @@ impl SearchIndex {
     /// Every word must match (exactly after stemming, or with a small typo), or any of them
     /// when the search is widened; names weigh more.
     fn text_query(&self, state: &State, text: &str, any_word: bool) -> Option<Box<dyn Query>> {
-        let fields = [(self.name, 3.0), (self.body, 1.0)];
         let doc_freq = |t: &Term| state.doc_freq(t);
         if any_word {
-            any_word_query(&self.index, &doc_freq, &fields, text)
+            any_word_query(&self.index, &doc_freq, &self.fields(), text)
         } else {
-            every_word_query(&self.index, &doc_freq, &fields, text)
+            every_word_query(&self.index, &doc_freq, &self.fields(), text)
         }
+    }
+
+    /// The fields a text is searched in, with their weights: names weigh more.
+    fn fields(&self) -> [(Field, f32); 2] {
+        [(self.name, 3.0), (self.body, 1.0)]
+    }
+
+    /// Puts the best places for one word into `best` and returns how many places hold it.
+    /// Only the places that may still enter the page are scored (block-max WAND: blocks of
+    /// postings whose best possible score is below the page's last are skipped, the threshold
+    /// kept just below that score so that ties still fall in directory order); the total is
+    /// counted from the postings, without scores.
+    fn best_for_one_word(
+        &self,
+        state: &State,
+        query: &dyn Query,
+        any_word: bool,
+        best: &mut Best,
+    ) -> Result<usize, SearchError> {
+        let statistics = LiveStatistics {
+            state,
+            name: self.name,
+        };
+        let scoring = query.weight(EnableScoring::enabled_from_statistics_provider(
+            &statistics,
+            &state.searcher,
+        ))?;
+        let counting = query.weight(EnableScoring::disabled_from_searcher(&state.searcher))?;
+        let mut total = 0usize;
+        let mut threshold = f32::MIN;
+        for (segment, (_, slots)) in state
+            .searcher
+            .segment_readers()
+            .iter()
+            .zip(&state.doc_slots)
+        {
+            total += counting.count(segment)? as usize;
+            let alive = segment.alive_bitset();
+            scoring.for_each_pruning(threshold, segment, &mut |doc, score| {
+                let live = !alive.is_some_and(|a| a.is_deleted(doc));
+                if let Some(&slot) = slots.get(doc as usize).filter(|_| live) {
+                    let rank = state.rank_of(slot);
+                    if rank != DEAD {
+                        best.offer(Found {
+                            entry: slot,
+                            rank,
+                            score,
+                            distance_m: None,
+                            open: None,
+                            key: rank_key(score, None, true, false, any_word),
+                        });
+                    }
+                }
+                threshold = best.threshold();
+                threshold
+            })?;
+        }
+        Ok(total)
     }
 
     fn matches(&self, e: &Entry, q: &SearchQuery, masks: &[u64; 9], keyed: &Asked) -> bool {
@@ -1068,6 +1168,14 @@ impl SearchIndex {
         let area = q
             .near
             .map(|c| Area::new(c, q.radius_km.map(|r| r * 1000.0)));
+        let no_filter = area.is_none()
+            && q.open.is_none()
+            && !q.step_free
+            && q.typologies.is_empty()
+            && masks.iter().all(|m| *m == 0)
+            && keyed.is_empty();
+        // Only words asked: nothing to read of a place but its directory rank.
+        let words_alone = by_text && no_filter;
         let mut local_times = LocalTimes::default();
         let at_minute = match q.open {
             Some(OpenFilter::At(local)) => minutes_since_epoch(local),
@@ -1078,7 +1186,32 @@ impl SearchIndex {
         let wanted_cap = q.offset.saturating_add(limit);
         let mut total = 0;
         let mut best = Best::new(wanted_cap);
+        let one_word = match (&q.text, words_alone) {
+            (Some(text), true) => {
+                let doc_freq = |t: &Term| state.doc_freq(t);
+                one_word_query(&self.index, &doc_freq, &self.fields(), text)
+            }
+            _ => None,
+        };
+        if let Some(query) = &one_word {
+            total = self.best_for_one_word(state, query.as_ref(), q.any_word, &mut best)?;
+        }
         let mut visit = |slot: u32, score: f32| {
+            if words_alone {
+                let rank = state.rank_of(slot);
+                if rank != DEAD {
+                    total += 1;
+                    best.offer(Found {
+                        entry: slot,
+                        rank,
+                        score,
+                        distance_m: None,
+                        open: None,
+                        key: rank_key(score, None, true, false, q.any_word),
+                    });
+                }
+                return;
+            }
             let Some(e) = state.entry(slot) else {
                 return;
             };
@@ -1130,12 +1263,22 @@ impl SearchIndex {
             _ => None,
         };
         match (&text_query, state.keys.narrowest(&keyed), near) {
+            _ if one_word.is_some() => {}
             (Some(query), _, _) => self.for_each_text_match(state, query.as_ref(), &mut visit)?,
             (None, Some(list), Some(near)) if near.len() < list.len() => {
                 near.iter().for_each(|i| visit(*i, 0.0))
             }
             (None, Some(list), _) => list.iter().for_each(|i| visit(*i, 0.0)),
             (None, None, Some(near)) => near.iter().for_each(|i| visit(*i, 0.0)),
+            // Nothing asked: the page is the directory's, and every place counts.
+            (None, None, None) if no_filter => {
+                state
+                    .order
+                    .iter()
+                    .take(wanted_cap)
+                    .for_each(|i| visit(*i, 0.0));
+                total = state.order.len();
+            }
             (None, None, None) => state.order.iter().for_each(|i| visit(*i, 0.0)),
         }
         let found = best.into_sorted();

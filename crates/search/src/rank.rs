@@ -106,6 +106,17 @@ impl Best {
         }
     }
 
+    /// The score a text match must exceed to enter a full page: just below the score of the
+    /// page's last (a tie may still come before it in directory order); any score before.
+    pub(super) fn threshold(&self) -> f32 {
+        match self {
+            Best::Page(heap, capacity) if heap.len() >= *capacity => heap
+                .peek()
+                .map_or(f32::MIN, |worst| worst.0.score.next_down()),
+            _ => f32::MIN,
+        }
+    }
+
     /// Best first (directory order when nothing ranks, since every key is then equal).
     pub(super) fn into_sorted(self) -> Vec<Found> {
         match self {

@@ -1,0 +1,173 @@
+//! A search of words alone (no filter, no place, no opening) reads nothing of the places but
+//! their rank, and a search of one word skips the places that cannot enter the page (block-max
+//! WAND): both find exactly what visiting every place finds — same total, same places in the
+//! same order, same scores — on directories large enough for many blocks of postings, after
+//! places were changed and removed (deleted documents, several segments). A search asking
+//! nothing reads only the page of the directory and counts every place.
+
+use chrono::NaiveDate;
+use maillage_domain::Place;
+use maillage_search::{IndexChange, PlaceContext, Results, SearchIndex, SearchQuery};
+use proptest::prelude::*;
+
+/// Words a place may hold, several times (so that scores differ and often tie).
+const WORDS: [&str; 6] = [
+    "numérique",
+    "médiathèque",
+    "atelier",
+    "emploi",
+    "tablette",
+    "france",
+];
+
+/// What is searched: one word of the places, one with a typo, two words, a word no place holds.
+const ASKED: [&str; 9] = [
+    "numérique",
+    "médiathèque",
+    "atelier",
+    "emploi",
+    "tablette",
+    "France",
+    "numerque",
+    "atelier numérique",
+    "jardinage",
+];
+
+/// A small deterministic generator: the directory is drawn from a seed.
+struct Draw(u64);
+
+impl Draw {
+    fn next(&mut self, below: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % below.max(1)
+    }
+
+    fn words(&mut self, most: u64) -> Vec<&'static str> {
+        (0..self.next(most + 1))
+            .map(|_| WORDS[self.next(WORDS.len() as u64) as usize])
+            .collect()
+    }
+}
+
+fn place(i: usize, draw: &mut Draw) -> Place {
+    let day = NaiveDate::from_ymd_opt(2026, 1, 5).unwrap_or_default();
+    let mut name = draw.words(2);
+    name.push("lieu");
+    let mut p = Place::new(
+        format!("lieu-{i:05}"),
+        name.join(" "),
+        "1 rue de la Gare",
+        "54000",
+        "Nancy",
+        day,
+    );
+    p.insee_code = Some("54395".into());
+    // Bodies of different lengths, so that a word weighs differently in each.
+    let mut body = draw.words(5);
+    body.extend((0..draw.next(12)).map(|_| "salle"));
+    p.summary = Some(body.join(" "));
+    p
+}
+
+fn hits(r: &Results) -> (usize, Vec<(String, f32)>) {
+    (
+        r.total,
+        r.hits.iter().map(|h| (h.id.clone(), h.score)).collect(),
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(40))]
+
+    #[test]
+    fn words_alone_find_what_visiting_every_place_finds(
+        seed in 1u64..u64::MAX,
+        count in 1usize..1_500,
+        changed in 0usize..300,
+        asked in 0..ASKED.len(),
+        any_word in any::<bool>(),
+        offset in 0usize..30,
+        limit in 1usize..25,
+    ) {
+        let mut draw = Draw(seed);
+        let places: Vec<Place> = (0..count).map(|i| place(i, &mut draw)).collect();
+        let index = SearchIndex::build(places.iter().map(|p| (p, PlaceContext::default())))
+            .unwrap_or_else(|e| panic!("index : {e}"))
+            .without_cache();
+        // Some places changed, some removed, some added: deleted documents in a new segment.
+        let changes: Vec<IndexChange<Place>> = (0..changed)
+            .map(|i| match draw.next(3) {
+                0 => IndexChange::Remove(format!("lieu-{:05}", draw.next(count as u64))),
+                1 => IndexChange::Upsert(
+                    place(draw.next(count as u64) as usize, &mut draw),
+                    PlaceContext::default(),
+                ),
+                _ => IndexChange::Upsert(place(count + i, &mut draw), PlaceContext::default()),
+            })
+            .collect();
+        index.apply(changes).unwrap_or_else(|e| panic!("changements : {e}"));
+
+        let words = SearchQuery {
+            text: Some(ASKED[asked].to_string()),
+            any_word,
+            offset,
+            limit,
+            ..SearchQuery::default()
+        };
+        // Every place is in this commune: the same search, visiting every matching place.
+        let visiting = SearchQuery {
+            insee_code: Some("54395".into()),
+            ..words.clone()
+        };
+        let page = index.search(&words).unwrap_or_else(|e| panic!("recherche : {e}"));
+        let visited = index.search(&visiting).unwrap_or_else(|e| panic!("recherche : {e}"));
+        prop_assert_eq!(hits(&page), hits(&visited));
+        // And the page is the slice of the whole ranking.
+        let all = index
+            .search(&SearchQuery { offset: 0, limit: usize::MAX, ..words.clone() })
+            .unwrap_or_else(|e| panic!("recherche : {e}"));
+        let slice: Vec<(String, f32)> = all
+            .hits
+            .iter()
+            .skip(offset)
+            .take(limit)
+            .map(|h| (h.id.clone(), h.score))
+            .collect();
+        prop_assert_eq!(hits(&page), (all.total, slice));
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    #[test]
+    fn nothing_asked_gives_the_directory_page_and_counts_every_place(
+        seed in 1u64..u64::MAX,
+        count in 0usize..400,
+        removed in 0usize..100,
+        offset in 0usize..450,
+        limit in 1usize..60,
+    ) {
+        let mut draw = Draw(seed);
+        let places: Vec<Place> = (0..count).map(|i| place(i, &mut draw)).collect();
+        let index = SearchIndex::build(places.iter().map(|p| (p, PlaceContext::default())))
+            .unwrap_or_else(|e| panic!("index : {e}"))
+            .without_cache();
+        let gone: Vec<IndexChange<Place>> = (0..removed)
+            .map(|_| IndexChange::Remove(format!("lieu-{:05}", draw.next(count as u64))))
+            .collect();
+        index.apply(gone).unwrap_or_else(|e| panic!("changements : {e}"));
+        let nothing = SearchQuery { offset, limit, ..SearchQuery::default() };
+        let visiting = SearchQuery { insee_code: Some("54395".into()), ..nothing.clone() };
+        let page = index.search(&nothing).unwrap_or_else(|e| panic!("recherche : {e}"));
+        prop_assert_eq!(page.total, index.len());
+        if index.is_empty() {
+            prop_assert!(page.hits.is_empty());
+        } else {
+            let visited = index.search(&visiting).unwrap_or_else(|e| panic!("recherche : {e}"));
+            prop_assert_eq!(hits(&page), hits(&visited));
+        }
+    }
+}
