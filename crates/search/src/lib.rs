@@ -419,15 +419,6 @@ struct Asked {
     organisation: Option<u32>,
 }
 
-impl Asked {
-    fn is_empty(&self) -> bool {
-        self.insee_code.is_none()
-            && self.epci.is_none()
-            && self.departement.is_none()
-            && self.organisation.is_none()
-    }
-}
-
 impl Keys {
     fn asked(&self, q: &SearchQuery) -> Option<Asked> {
         Some(Asked {
@@ -483,6 +474,53 @@ fn tokens(index: &Index, text: &str) -> Vec<String> {
         out.push(stream.token().text.clone());
     }
     out
+}
+
+/// Whether a search asks for nothing but words, if any: no filter, no place, no opening. Every
+/// field is named, so that a new filter cannot be forgotten by the shortcuts this allows.
+fn asks_no_filter(q: &SearchQuery) -> bool {
+    let SearchQuery {
+        text: _,
+        any_word: _,
+        near,
+        // A radius without a centre is not a filter.
+        radius_km: _,
+        services,
+        publics,
+        specific_support,
+        fees,
+        access_modes,
+        support_modes,
+        national_programmes,
+        mobility,
+        mediation_forms,
+        typologies,
+        open,
+        insee_code,
+        epci,
+        departement,
+        step_free,
+        organisation_id,
+        offset: _,
+        limit: _,
+    } = q;
+    near.is_none()
+        && services.is_empty()
+        && publics.is_empty()
+        && specific_support.is_empty()
+        && fees.is_empty()
+        && access_modes.is_empty()
+        && support_modes.is_empty()
+        && national_programmes.is_empty()
+        && mobility.is_empty()
+        && mediation_forms.is_empty()
+        && typologies.is_empty()
+        && open.is_none()
+        && insee_code.is_none()
+        && epci.is_none()
+        && departement.is_none()
+        && !step_free
+        && organisation_id.is_none()
 }
 
 /// The query of a typed text: every word must match one of the fields (exactly after
@@ -985,7 +1023,9 @@ impl SearchIndex {
         }
     }
 
-    /// The fields a text is searched in, with their weights: names weigh more.
+    /// The fields a text is searched in, with their weights: names weigh more. Two fields:
+    /// block-max WAND sums a word's two term scores in another order than the union of the
+    /// full visit, which gives the same `f32` only for two terms (`a + b == b + a`).
     fn fields(&self) -> [(Field, f32); 2] {
         [(self.name, 3.0), (self.body, 1.0)]
     }
@@ -993,8 +1033,9 @@ impl SearchIndex {
     /// Puts the best places for one word into `best` and returns how many places hold it.
     /// Only the places that may still enter the page are scored (block-max WAND: blocks of
     /// postings whose best possible score is below the page's last are skipped, the threshold
-    /// kept just below that score so that ties still fall in directory order); the total is
-    /// counted from the postings, without scores.
+    /// kept just below that score so that ties still fall in directory order, and lowered by
+    /// each segment's [`Self::block_slack`]); the total is counted from the postings, without
+    /// scores.
     fn best_for_one_word(
         &self,
         state: &State,
@@ -1012,7 +1053,6 @@ impl SearchIndex {
         ))?;
         let counting = query.weight(EnableScoring::disabled_from_searcher(&state.searcher))?;
         let mut total = 0usize;
-        let mut threshold = f32::MIN;
         for (segment, (_, slots)) in state
             .searcher
             .segment_readers()
@@ -1020,27 +1060,70 @@ impl SearchIndex {
             .zip(&state.doc_slots)
         {
             total += counting.count(segment)? as usize;
-            let alive = segment.alive_bitset();
-            scoring.for_each_pruning(threshold, segment, &mut |doc, score| {
-                let live = !alive.is_some_and(|a| a.is_deleted(doc));
-                if let Some(&slot) = slots.get(doc as usize).filter(|_| live) {
-                    let rank = state.rank_of(slot);
-                    if rank != DEAD {
-                        best.offer(Found {
-                            entry: slot,
-                            rank,
-                            score,
-                            distance_m: None,
-                            open: None,
-                            key: rank_key(score, None, true, false, any_word),
-                        });
-                    }
+            let slack = self.block_slack(state, segment);
+            // Scores are positive: a threshold not above zero lets every place through.
+            let lowered = |t: f32| {
+                if t > 0.0 {
+                    (f64::from(t) / slack) as f32
+                } else {
+                    f32::MIN
                 }
-                threshold = best.threshold();
-                threshold
-            })?;
+            };
+            let alive = segment.alive_bitset();
+            scoring.for_each_pruning(
+                lowered(best.score_threshold()),
+                segment,
+                &mut |doc, score| {
+                    let live = !alive.is_some_and(|a| a.is_deleted(doc));
+                    if let Some(&slot) = slots.get(doc as usize).filter(|_| live) {
+                        let rank = state.rank_of(slot);
+                        if rank != DEAD {
+                            best.offer(Found {
+                                entry: slot,
+                                rank,
+                                score,
+                                distance_m: None,
+                                open: None,
+                                key: rank_key(score, None, true, false, any_word),
+                            });
+                        }
+                    }
+                    lowered(best.score_threshold())
+                },
+            )?;
         }
         Ok(total)
+    }
+
+    /// How much higher than tantivy's recorded best of a block of postings a score of this
+    /// segment may be. tantivy records, for each block, the (length, frequency) of its best
+    /// place as scored with the segment's average length *when it was written*; searches
+    /// score with the average of the live places ([`LiveStatistics`]). With averages `a` and
+    /// `b`, BM25's frequency factor of any place changes by a ratio between `min(1, b/a)` and
+    /// `max(1, b/a)`, so a place may score up to `max(a/b, b/a)` times the recorded best:
+    /// dividing the threshold by that (the larger of the two fields, with a margin for the
+    /// rounding of `f32` scores) keeps every skipped block below the page's last place.
+    fn block_slack(&self, state: &State, segment: &tantivy::SegmentReader) -> f64 {
+        let live = state.live.max(1) as f64;
+        let written = f64::from(segment.max_doc().max(1));
+        [
+            (self.name, state.name_tokens),
+            (self.body, state.body_tokens),
+        ]
+        .into_iter()
+        .map(|(field, live_tokens)| {
+            let tokens = segment
+                .inverted_index(field)
+                .map_or(0, |i| i.total_num_tokens());
+            let (then, now) = (tokens as f64 / written, live_tokens as f64 / live);
+            if then > 0.0 && now > 0.0 {
+                (then / now).max(now / then)
+            } else {
+                f64::INFINITY
+            }
+        })
+        .fold(1.0, f64::max)
+            * (1.0 + 1e-3)
     }
 
     fn matches(&self, e: &Entry, q: &SearchQuery, masks: &[u64; 9], keyed: &Asked) -> bool {
@@ -1160,22 +1243,25 @@ impl SearchIndex {
             // A commune, EPCI, département or organisation without any place.
             return Ok(Results::default());
         };
-        let text_query = q
-            .text
-            .as_deref()
-            .and_then(|t| self.text_query(state, t, q.any_word));
-        let by_text = text_query.is_some();
+        let no_filter = asks_no_filter(q);
+        // One word found as typed and nothing else: block-max WAND (`best_for_one_word`).
+        let one_word = match &q.text {
+            Some(text) if no_filter => {
+                let doc_freq = |t: &Term| state.doc_freq(t);
+                one_word_query(&self.index, &doc_freq, &self.fields(), text)
+            }
+            _ => None,
+        };
+        let text_query = match (&q.text, &one_word) {
+            (Some(text), None) => self.text_query(state, text, q.any_word),
+            _ => None,
+        };
+        let by_text = one_word.is_some() || text_query.is_some();
+        // Only words asked: nothing to read of a place but its directory rank.
+        let words_alone = by_text && no_filter;
         let area = q
             .near
             .map(|c| Area::new(c, q.radius_km.map(|r| r * 1000.0)));
-        let no_filter = area.is_none()
-            && q.open.is_none()
-            && !q.step_free
-            && q.typologies.is_empty()
-            && masks.iter().all(|m| *m == 0)
-            && keyed.is_empty();
-        // Only words asked: nothing to read of a place but its directory rank.
-        let words_alone = by_text && no_filter;
         let mut local_times = LocalTimes::default();
         let at_minute = match q.open {
             Some(OpenFilter::At(local)) => minutes_since_epoch(local),
@@ -1186,100 +1272,95 @@ impl SearchIndex {
         let wanted_cap = q.offset.saturating_add(limit);
         let mut total = 0;
         let mut best = Best::new(wanted_cap);
-        let one_word = match (&q.text, words_alone) {
-            (Some(text), true) => {
-                let doc_freq = |t: &Term| state.doc_freq(t);
-                one_word_query(&self.index, &doc_freq, &self.fields(), text)
-            }
-            _ => None,
-        };
         if let Some(query) = &one_word {
             total = self.best_for_one_word(state, query.as_ref(), q.any_word, &mut best)?;
-        }
-        let mut visit = |slot: u32, score: f32| {
-            if words_alone {
-                let rank = state.rank_of(slot);
-                if rank != DEAD {
-                    total += 1;
-                    best.offer(Found {
-                        entry: slot,
-                        rank,
-                        score,
-                        distance_m: None,
-                        open: None,
-                        key: rank_key(score, None, true, false, q.any_word),
-                    });
-                }
-                return;
-            }
-            let Some(e) = state.entry(slot) else {
-                return;
-            };
-            if !self.matches(e, q, &masks, &keyed) {
-                return;
-            }
-            // Opening state first: one atomic read that rules out most places at night.
-            let open = match q.open {
-                None => None,
-                Some(filter) => {
-                    let (local, minute) = match filter {
-                        OpenFilter::Now(now) => local_times.of(now, e.tz),
-                        OpenFilter::At(local) => (local, at_minute),
-                    };
-                    match Self::open_at(e, local, minute) {
-                        Some(true) => Some(true),
-                        _ => return,
+        } else {
+            let mut visit = |slot: u32, score: f32| {
+                if words_alone {
+                    let rank = state.rank_of(slot);
+                    if rank != DEAD {
+                        total += 1;
+                        best.offer(Found {
+                            entry: slot,
+                            rank,
+                            score,
+                            distance_m: None,
+                            open: None,
+                            key: rank_key(score, None, true, false, q.any_word),
+                        });
                     }
+                    return;
                 }
+                let Some(e) = state.entry(slot) else {
+                    return;
+                };
+                if !self.matches(e, q, &masks, &keyed) {
+                    return;
+                }
+                // Opening state first: one atomic read that rules out most places at night.
+                let open = match q.open {
+                    None => None,
+                    Some(filter) => {
+                        let (local, minute) = match filter {
+                            OpenFilter::Now(now) => local_times.of(now, e.tz),
+                            OpenFilter::At(local) => (local, at_minute),
+                        };
+                        match Self::open_at(e, local, minute) {
+                            Some(true) => Some(true),
+                            _ => return,
+                        }
+                    }
+                };
+                let distance_m = match (&area, e.location) {
+                    (Some(area), Some(p)) => match area.distance_m(p, e.cos_lat) {
+                        Some(d) => Some(d),
+                        None => return,
+                    },
+                    // A radius excludes places without coordinates: their distance is unknown.
+                    (Some(area), None) if area.radius_m.is_some() => return,
+                    _ => None,
+                };
+                total += 1;
+                if !ranking && best.is_full() {
+                    // Directory order: the page is already complete, only the count goes on.
+                    return;
+                }
+                best.offer(Found {
+                    entry: slot,
+                    rank: state.rank_of(slot),
+                    score,
+                    distance_m,
+                    open,
+                    key: rank_key(score, distance_m, by_text, area.is_some(), q.any_word),
+                });
             };
-            let distance_m = match (&area, e.location) {
-                (Some(area), Some(p)) => match area.distance_m(p, e.cos_lat) {
-                    Some(d) => Some(d),
-                    None => return,
-                },
-                // A radius excludes places without coordinates: their distance is unknown.
-                (Some(area), None) if area.radius_m.is_some() => return,
+            // Without text, the fewest places that can match: those of the narrowest territory
+            // asked, or of the squares around the centre within a radius (the order of visits does
+            // not change the results: ties fall in directory order).
+            let near = match (&text_query, &area) {
+                (None, Some(area)) => state.grid.within(area),
                 _ => None,
             };
-            total += 1;
-            if !ranking && best.is_full() {
-                // Directory order: the page is already complete, only the count goes on.
-                return;
+            match (&text_query, state.keys.narrowest(&keyed), near) {
+                (Some(query), _, _) => {
+                    self.for_each_text_match(state, query.as_ref(), &mut visit)?
+                }
+                (None, Some(list), Some(near)) if near.len() < list.len() => {
+                    near.iter().for_each(|i| visit(*i, 0.0))
+                }
+                (None, Some(list), _) => list.iter().for_each(|i| visit(*i, 0.0)),
+                (None, None, Some(near)) => near.iter().for_each(|i| visit(*i, 0.0)),
+                // Nothing asked: the page is the directory's, and every place counts.
+                (None, None, None) if no_filter => {
+                    state
+                        .order
+                        .iter()
+                        .take(wanted_cap)
+                        .for_each(|i| visit(*i, 0.0));
+                    total = state.order.len();
+                }
+                (None, None, None) => state.order.iter().for_each(|i| visit(*i, 0.0)),
             }
-            best.offer(Found {
-                entry: slot,
-                rank: state.rank_of(slot),
-                score,
-                distance_m,
-                open,
-                key: rank_key(score, distance_m, by_text, area.is_some(), q.any_word),
-            });
-        };
-        // Without text, the fewest places that can match: those of the narrowest territory
-        // asked, or of the squares around the centre within a radius (the order of visits does
-        // not change the results: ties fall in directory order).
-        let near = match (&text_query, &area) {
-            (None, Some(area)) => state.grid.within(area),
-            _ => None,
-        };
-        match (&text_query, state.keys.narrowest(&keyed), near) {
-            _ if one_word.is_some() => {}
-            (Some(query), _, _) => self.for_each_text_match(state, query.as_ref(), &mut visit)?,
-            (None, Some(list), Some(near)) if near.len() < list.len() => {
-                near.iter().for_each(|i| visit(*i, 0.0))
-            }
-            (None, Some(list), _) => list.iter().for_each(|i| visit(*i, 0.0)),
-            (None, None, Some(near)) => near.iter().for_each(|i| visit(*i, 0.0)),
-            // Nothing asked: the page is the directory's, and every place counts.
-            (None, None, None) if no_filter => {
-                state
-                    .order
-                    .iter()
-                    .take(wanted_cap)
-                    .for_each(|i| visit(*i, 0.0));
-                total = state.order.len();
-            }
-            (None, None, None) => state.order.iter().for_each(|i| visit(*i, 0.0)),
         }
         let found = best.into_sorted();
         let hits = found

@@ -106,13 +106,17 @@ impl Best {
         }
     }
 
-    /// The score a text match must exceed to enter a full page: just below the score of the
+    /// The score a text match must exceed to enter a full page when results are ranked by
+    /// their text score alone (their key is then their score): just below the score of the
     /// page's last (a tie may still come before it in directory order); any score before.
-    pub(super) fn threshold(&self) -> f32 {
+    pub(super) fn score_threshold(&self) -> f32 {
         match self {
-            Best::Page(heap, capacity) if heap.len() >= *capacity => heap
-                .peek()
-                .map_or(f32::MIN, |worst| worst.0.score.next_down()),
+            Best::Page(heap, capacity) if heap.len() >= *capacity => {
+                heap.peek().map_or(f32::MIN, |worst| {
+                    debug_assert_eq!(worst.0.key, f64::from(worst.0.score));
+                    worst.0.score.next_down()
+                })
+            }
             _ => f32::MIN,
         }
     }

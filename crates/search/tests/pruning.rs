@@ -171,3 +171,70 @@ proptest! {
         }
     }
 }
+
+/// A place of the test below: its name, and the words of its body after its commune.
+fn written(id: usize, name: &str, body: &str) -> Place {
+    let day = NaiveDate::from_ymd_opt(2026, 1, 5).unwrap_or_default();
+    let mut p = Place::new(
+        format!("lieu-{id:05}"),
+        name,
+        "1 rue de la Gare",
+        "54000",
+        "Nancy",
+        day,
+    );
+    p.insee_code = Some("54395".into());
+    p.summary = Some(body.to_string());
+    p
+}
+
+/// tantivy keeps, for each block of 128 postings, the (length, frequency) of its best place as
+/// scored with the average length of its segment when written; searches score with the average
+/// of the live places. Here the short bodies (« numérique » once in two words) are the best of
+/// every block when written, but once long places are added the places holding it three times
+/// in eleven words score higher: a block skipped on its recorded best would lose the one of
+/// them that comes first in directory order (places are written in reverse directory order).
+#[test]
+fn one_word_is_exact_when_the_average_length_changed_since_a_segment_was_written() {
+    let blocks = 5;
+    let first: Vec<Place> = (0..blocks * 128)
+        .map(|i| {
+            let body = if i % 128 == 64 {
+                "numérique numérique numérique salle salle salle salle salle salle salle"
+            } else {
+                "numérique"
+            };
+            written(100_000 - i, "Espace numérique", body)
+        })
+        .collect();
+    let index = SearchIndex::build(first.iter().map(|p| (p, PlaceContext::default())))
+        .unwrap_or_else(|e| panic!("index : {e}"))
+        .without_cache();
+    let long = ["salle"; 40].join(" ");
+    let added: Vec<IndexChange<Place>> = (0..1_000)
+        .map(|i| IndexChange::Upsert(written(i, "Maison", &long), PlaceContext::default()))
+        .collect();
+    index
+        .apply(added)
+        .unwrap_or_else(|e| panic!("changements : {e}"));
+    for limit in 1..4 {
+        let words = SearchQuery {
+            text: Some("numérique".into()),
+            limit,
+            ..SearchQuery::default()
+        };
+        let visiting = SearchQuery {
+            insee_code: Some("54395".into()),
+            ..words.clone()
+        };
+        let page = index
+            .search(&words)
+            .unwrap_or_else(|e| panic!("recherche : {e}"));
+        let visited = index
+            .search(&visiting)
+            .unwrap_or_else(|e| panic!("recherche : {e}"));
+        assert_eq!(hits(&page), hits(&visited), "{limit} lieu(x) par page");
+        // The places holding the word three times come first, the last written first.
+        assert_eq!(page.hits.first().map(|h| h.id.as_str()), Some("lieu-99424"));
+    }
+}
