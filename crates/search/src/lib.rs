@@ -1043,14 +1043,7 @@ impl SearchIndex {
         any_word: bool,
         best: &mut Best,
     ) -> Result<usize, SearchError> {
-        let statistics = LiveStatistics {
-            state,
-            name: self.name,
-        };
-        let scoring = query.weight(EnableScoring::enabled_from_statistics_provider(
-            &statistics,
-            &state.searcher,
-        ))?;
+        let scoring = self.scoring_weight(state, query)?;
         let counting = query.weight(EnableScoring::disabled_from_searcher(&state.searcher))?;
         let mut total = 0usize;
         for (segment, (_, slots)) in state
@@ -1078,14 +1071,7 @@ impl SearchIndex {
                     if let Some(&slot) = slots.get(doc as usize).filter(|_| live) {
                         let rank = state.rank_of(slot);
                         if rank != DEAD {
-                            best.offer(Found {
-                                entry: slot,
-                                rank,
-                                score,
-                                distance_m: None,
-                                open: None,
-                                key: rank_key(score, None, true, false, any_word),
-                            });
+                            best.offer(Found::by_words(slot, rank, score, any_word));
                         }
                     }
                     lowered(best.score_threshold())
@@ -1163,6 +1149,24 @@ impl SearchIndex {
         state
     }
 
+    /// The weight of a text query, scored with the relevance statistics of the live places.
+    fn scoring_weight(
+        &self,
+        state: &State,
+        query: &dyn Query,
+    ) -> Result<Box<dyn tantivy::query::Weight>, SearchError> {
+        let statistics = LiveStatistics {
+            state,
+            name: self.name,
+        };
+        Ok(
+            query.weight(EnableScoring::enabled_from_statistics_provider(
+                &statistics,
+                &state.searcher,
+            ))?,
+        )
+    }
+
     /// Calls `visit` with every live document matching the text and its score, by slot,
     /// without collecting them first.
     fn for_each_text_match(
@@ -1171,14 +1175,7 @@ impl SearchIndex {
         query: &dyn Query,
         visit: &mut dyn FnMut(u32, f32),
     ) -> Result<(), SearchError> {
-        let statistics = LiveStatistics {
-            state,
-            name: self.name,
-        };
-        let weight = query.weight(EnableScoring::enabled_from_statistics_provider(
-            &statistics,
-            &state.searcher,
-        ))?;
+        let weight = self.scoring_weight(state, query)?;
         for (segment, (_, slots)) in state
             .searcher
             .segment_readers()
@@ -1280,14 +1277,7 @@ impl SearchIndex {
                     let rank = state.rank_of(slot);
                     if rank != DEAD {
                         total += 1;
-                        best.offer(Found {
-                            entry: slot,
-                            rank,
-                            score,
-                            distance_m: None,
-                            open: None,
-                            key: rank_key(score, None, true, false, q.any_word),
-                        });
+                        best.offer(Found::by_words(slot, rank, score, q.any_word));
                     }
                     return;
                 }

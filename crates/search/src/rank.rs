@@ -34,6 +34,18 @@ pub(super) struct Found {
 }
 
 impl Found {
+    /// A place found by words alone: ranked by its text score, then directory order.
+    pub(super) fn by_words(entry: u32, rank: u32, score: f32, any_word: bool) -> Found {
+        Found {
+            entry,
+            rank,
+            score,
+            distance_m: None,
+            open: None,
+            key: rank_key(score, None, true, false, any_word),
+        }
+    }
+
     /// Best first: higher rank key, then directory order.
     pub(super) fn order(&self, other: &Found) -> std::cmp::Ordering {
         other

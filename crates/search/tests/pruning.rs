@@ -71,6 +71,13 @@ fn place(i: usize, draw: &mut Draw) -> Place {
     p
 }
 
+/// The index of these places, without the cache of recent searches.
+fn index_of(places: &[Place]) -> SearchIndex {
+    SearchIndex::build(places.iter().map(|p| (p, PlaceContext::default())))
+        .unwrap_or_else(|e| panic!("index : {e}"))
+        .without_cache()
+}
+
 fn hits(r: &Results) -> (usize, Vec<(String, f32)>) {
     (
         r.total,
@@ -93,9 +100,7 @@ proptest! {
     ) {
         let mut draw = Draw(seed);
         let places: Vec<Place> = (0..count).map(|i| place(i, &mut draw)).collect();
-        let index = SearchIndex::build(places.iter().map(|p| (p, PlaceContext::default())))
-            .unwrap_or_else(|e| panic!("index : {e}"))
-            .without_cache();
+        let index = index_of(&places);
         // Some places changed, some removed, some added: deleted documents in a new segment.
         let changes: Vec<IndexChange<Place>> = (0..changed)
             .map(|i| match draw.next(3) {
@@ -152,9 +157,7 @@ proptest! {
     ) {
         let mut draw = Draw(seed);
         let places: Vec<Place> = (0..count).map(|i| place(i, &mut draw)).collect();
-        let index = SearchIndex::build(places.iter().map(|p| (p, PlaceContext::default())))
-            .unwrap_or_else(|e| panic!("index : {e}"))
-            .without_cache();
+        let index = index_of(&places);
         let gone: Vec<IndexChange<Place>> = (0..removed)
             .map(|_| IndexChange::Remove(format!("lieu-{:05}", draw.next(count as u64))))
             .collect();
@@ -207,9 +210,7 @@ fn one_word_is_exact_when_the_average_length_changed_since_a_segment_was_written
             written(100_000 - i, "Espace numérique", body)
         })
         .collect();
-    let index = SearchIndex::build(first.iter().map(|p| (p, PlaceContext::default())))
-        .unwrap_or_else(|e| panic!("index : {e}"))
-        .without_cache();
+    let index = index_of(&first);
     let long = ["salle"; 40].join(" ");
     let added: Vec<IndexChange<Place>> = (0..1_000)
         .map(|i| IndexChange::Upsert(written(i, "Maison", &long), PlaceContext::default()))
