@@ -60,6 +60,14 @@ fn query_mix(referential: &Referential) -> Result<Vec<(&'static str, SearchQuery
         ),
         ("texte « france services »", text("france services")),
         (
+            "texte « france services » près de Nancy",
+            SearchQuery {
+                text: Some("france services".to_string()),
+                near: Some(nancy),
+                ..SearchQuery::default()
+            },
+        ),
+        (
             "près de Lyon, 20 km",
             SearchQuery {
                 near: Some(lyon),

@@ -148,6 +148,14 @@ struct Entry {
     body_norm: u32,
 }
 
+/// Where a place is: read for every place a text matches in a search near a place, from a plain
+/// array beside the entries (whose other fields such a search does not need).
+#[derive(Debug, Clone, Copy, Default)]
+struct Spot {
+    location: Option<GeoPoint>,
+    cos_lat: f64,
+}
+
 fn mask<V: Vocabulary>(values: &[V]) -> u64 {
     values.iter().fold(0u64, |m, v| {
         let i = V::ALL.iter().position(|x| x == v).unwrap_or(63);
@@ -249,6 +257,8 @@ struct State {
     generation: u64,
     /// Entries by slot (the `ord` of their text document); `None` once removed or replaced.
     slots: Vec<Option<Entry>>,
+    /// The position of each slot's entry, as it was added (read only for live slots).
+    spots: Vec<Spot>,
     /// Live slots in directory order (by id).
     order: Vec<u32>,
     /// Position of each slot in `order` ([`DEAD`] for removed slots).
@@ -286,6 +296,10 @@ impl State {
 
     fn rank_of(&self, slot: u32) -> u32 {
         self.rank.get(slot as usize).copied().unwrap_or(DEAD)
+    }
+
+    fn spot(&self, slot: u32) -> Spot {
+        self.spots.get(slot as usize).copied().unwrap_or_default()
     }
 
     /// How many live places contain the term: the text index's own count where nothing was
@@ -476,14 +490,15 @@ fn tokens(index: &Index, text: &str) -> Vec<String> {
     out
 }
 
-/// Whether a search asks for nothing but words, if any: no filter, no place, no opening. Every
+/// Whether a search asks something of a place's entry beyond its words and its position: its
+/// services and other vocabularies, types, territory, organisation, access or opening. Every
 /// field is named, so that a new filter cannot be forgotten by the shortcuts this allows.
-fn asks_no_filter(q: &SearchQuery) -> bool {
+fn filters_entries(q: &SearchQuery) -> bool {
     let SearchQuery {
         text: _,
         any_word: _,
-        near,
-        // A radius without a centre is not a filter.
+        // The position is read apart from the entries (`State::spots`).
+        near: _,
         radius_km: _,
         services,
         publics,
@@ -504,8 +519,7 @@ fn asks_no_filter(q: &SearchQuery) -> bool {
         offset: _,
         limit: _,
     } = q;
-    near.is_none()
-        && services.is_empty()
+    !(services.is_empty()
         && publics.is_empty()
         && specific_support.is_empty()
         && fees.is_empty()
@@ -520,7 +534,7 @@ fn asks_no_filter(q: &SearchQuery) -> bool {
         && epci.is_none()
         && departement.is_none()
         && !step_free
-        && organisation_id.is_none()
+        && organisation_id.is_none())
 }
 
 /// The query of a typed text: every word must match one of the fields (exactly after
@@ -757,6 +771,7 @@ impl SearchIndex {
                 searcher,
                 generation: 0,
                 slots: Vec::new(),
+                spots: Vec::new(),
                 order: Vec::new(),
                 rank: Vec::new(),
                 keys: Keys::default(),
@@ -889,6 +904,7 @@ impl SearchIndex {
             let slot = base + i as u32;
             let Some((mut entry, pending)) = item else {
                 state.slots.push(None);
+                state.spots.push(Spot::default());
                 continue;
             };
             let keys = &mut state.keys;
@@ -906,6 +922,10 @@ impl SearchIndex {
             state.name_tokens += u64::from(entry.name_norm);
             state.body_tokens += u64::from(entry.body_norm);
             state.grid.add(entry.location, slot, &mut touched_cells);
+            state.spots.push(Spot {
+                location: entry.location,
+                cos_lat: entry.cos_lat,
+            });
             state.slots.push(Some(entry));
             added.push(slot);
         }
@@ -1240,7 +1260,9 @@ impl SearchIndex {
             // A commune, EPCI, département or organisation without any place.
             return Ok(Results::default());
         };
-        let no_filter = asks_no_filter(q);
+        let filtered = filters_entries(q);
+        // Nothing asked but words, if any: no filter, no place, no opening.
+        let no_filter = !filtered && q.near.is_none();
         // One word found as typed and nothing else: block-max WAND (`best_for_one_word`).
         let one_word = match &q.text {
             Some(text) if no_filter => {
@@ -1259,6 +1281,15 @@ impl SearchIndex {
         let area = q
             .near
             .map(|c| Area::new(c, q.radius_km.map(|r| r * 1000.0)));
+        // Words near a place, nothing else asked: a matching place's rank and position only.
+        let words_near = by_text && !filtered && area.is_some();
+        // A place's distance, or `None` when it is outside the area asked.
+        let distance_of = |location: Option<GeoPoint>, cos_lat: f64| match (&area, location) {
+            (Some(area), Some(p)) => area.distance_m(p, cos_lat).map(Some),
+            // A radius excludes places without coordinates: their distance is unknown.
+            (Some(area), None) if area.radius_m.is_some() => None,
+            _ => Some(None),
+        };
         let mut local_times = LocalTimes::default();
         let at_minute = match q.open {
             Some(OpenFilter::At(local)) => minutes_since_epoch(local),
@@ -1278,6 +1309,25 @@ impl SearchIndex {
                     if rank != DEAD {
                         total += 1;
                         best.offer(Found::by_words(slot, rank, score, q.any_word));
+                    }
+                    return;
+                }
+                if words_near {
+                    let rank = state.rank_of(slot);
+                    let spot = state.spot(slot);
+                    let Some(distance_m) = distance_of(spot.location, spot.cos_lat) else {
+                        return;
+                    };
+                    if rank != DEAD {
+                        total += 1;
+                        best.offer(Found {
+                            entry: slot,
+                            rank,
+                            score,
+                            distance_m,
+                            open: None,
+                            key: rank_key(score, distance_m, true, true, q.any_word),
+                        });
                     }
                     return;
                 }
@@ -1301,14 +1351,8 @@ impl SearchIndex {
                         }
                     }
                 };
-                let distance_m = match (&area, e.location) {
-                    (Some(area), Some(p)) => match area.distance_m(p, e.cos_lat) {
-                        Some(d) => Some(d),
-                        None => return,
-                    },
-                    // A radius excludes places without coordinates: their distance is unknown.
-                    (Some(area), None) if area.radius_m.is_some() => return,
-                    _ => None,
+                let Some(distance_m) = distance_of(e.location, e.cos_lat) else {
+                    return;
                 };
                 total += 1;
                 if !ranking && best.is_full() {

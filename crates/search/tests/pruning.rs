@@ -7,6 +7,7 @@
 
 use chrono::NaiveDate;
 use maillage_domain::Place;
+use maillage_domain::geo::GeoPoint;
 use maillage_search::{IndexChange, PlaceContext, Results, SearchIndex, SearchQuery};
 use proptest::prelude::*;
 
@@ -64,6 +65,13 @@ fn place(i: usize, draw: &mut Draw) -> Place {
         day,
     );
     p.insee_code = Some("54395".into());
+    // Most places within some 15 km of Nancy's centre, some without coordinates.
+    if draw.next(5) > 0 {
+        p.location = Some(GeoPoint {
+            lat: 48.69 + (draw.next(2_000) as f64 - 1_000.0) / 7_000.0,
+            lon: 6.18 + (draw.next(2_000) as f64 - 1_000.0) / 5_000.0,
+        });
+    }
     // Bodies of different lengths, so that a word weighs differently in each.
     let mut body = draw.words(5);
     body.extend((0..draw.next(12)).map(|_| "salle"));
@@ -237,5 +245,69 @@ fn one_word_is_exact_when_the_average_length_changed_since_a_segment_was_written
         assert_eq!(hits(&page), hits(&visited), "{limit} lieu(x) par page");
         // The places holding the word three times come first, the last written first.
         assert_eq!(page.hits.first().map(|h| h.id.as_str()), Some("lieu-99424"));
+    }
+}
+
+/// Total, then each hit's place, score and distance.
+type Page = (usize, Vec<(String, f32, Option<f64>)>);
+
+fn hits_near(r: &Results) -> Page {
+    (
+        r.total,
+        r.hits
+            .iter()
+            .map(|h| (h.id.clone(), h.score, h.distance_m))
+            .collect(),
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(40))]
+
+    /// Words near a place read only the places' rank and position (`State::spots`): the same
+    /// pages as the visit of every matching place's entry, with or without a radius, after
+    /// places were moved, removed and added.
+    #[test]
+    fn words_near_a_place_find_what_visiting_every_place_finds(
+        seed in 1u64..u64::MAX,
+        count in 1usize..1_200,
+        changed in 0usize..300,
+        asked in 0..ASKED.len(),
+        any_word in any::<bool>(),
+        radius in proptest::option::of(1.0f64..12.0),
+        offset in 0usize..30,
+        limit in 1usize..25,
+    ) {
+        let mut draw = Draw(seed);
+        let places: Vec<Place> = (0..count).map(|i| place(i, &mut draw)).collect();
+        let index = index_of(&places);
+        let changes: Vec<IndexChange<Place>> = (0..changed)
+            .map(|i| match draw.next(3) {
+                0 => IndexChange::Remove(format!("lieu-{:05}", draw.next(count as u64))),
+                1 => IndexChange::Upsert(
+                    place(draw.next(count as u64) as usize, &mut draw),
+                    PlaceContext::default(),
+                ),
+                _ => IndexChange::Upsert(place(count + i, &mut draw), PlaceContext::default()),
+            })
+            .collect();
+        index.apply(changes).unwrap_or_else(|e| panic!("changements : {e}"));
+
+        let near = SearchQuery {
+            text: Some(ASKED[asked].to_string()),
+            any_word,
+            near: Some(GeoPoint { lat: 48.6921, lon: 6.1844 }),
+            radius_km: radius,
+            offset,
+            limit,
+            ..SearchQuery::default()
+        };
+        let visiting = SearchQuery {
+            insee_code: Some("54395".into()),
+            ..near.clone()
+        };
+        let page = index.search(&near).unwrap_or_else(|e| panic!("recherche : {e}"));
+        let visited = index.search(&visiting).unwrap_or_else(|e| panic!("recherche : {e}"));
+        prop_assert_eq!(hits_near(&page), hits_near(&visited));
     }
 }
