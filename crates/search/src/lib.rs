@@ -1314,21 +1314,22 @@ impl SearchIndex {
                 }
                 if words_near {
                     let rank = state.rank_of(slot);
+                    if rank == DEAD {
+                        return;
+                    }
                     let spot = state.spot(slot);
                     let Some(distance_m) = distance_of(spot.location, spot.cos_lat) else {
                         return;
                     };
-                    if rank != DEAD {
-                        total += 1;
-                        best.offer(Found {
-                            entry: slot,
-                            rank,
-                            score,
-                            distance_m,
-                            open: None,
-                            key: rank_key(score, distance_m, true, true, q.any_word),
-                        });
-                    }
+                    total += 1;
+                    best.offer(Found {
+                        entry: slot,
+                        rank,
+                        score,
+                        distance_m,
+                        open: None,
+                        key: rank_key(score, distance_m, true, true, q.any_word),
+                    });
                     return;
                 }
                 let Some(e) = state.entry(slot) else {
