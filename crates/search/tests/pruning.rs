@@ -113,11 +113,15 @@ fn changed_index(seed: u64, count: usize, changed: usize) -> SearchIndex {
     index
 }
 
-fn hits(r: &Results) -> (usize, Vec<(String, f32)>) {
-    (
-        r.total,
-        r.hits.iter().map(|h| (h.id.clone(), h.score)).collect(),
-    )
+/// Total, then each hit's place, score and distance.
+type Page = (usize, Vec<(String, f32, Option<f64>)>);
+
+fn hits(r: &Results) -> Page {
+    (r.total, r.hits.iter().map(hit).collect())
+}
+
+fn hit(h: &maillage_search::Hit) -> (String, f32, Option<f64>) {
+    (h.id.clone(), h.score, h.distance_m)
 }
 
 proptest! {
@@ -154,12 +158,12 @@ proptest! {
         let all = index
             .search(&SearchQuery { offset: 0, limit: usize::MAX, ..words.clone() })
             .unwrap_or_else(|e| panic!("recherche : {e}"));
-        let slice: Vec<(String, f32)> = all
+        let slice: Vec<_> = all
             .hits
             .iter()
             .skip(offset)
             .take(limit)
-            .map(|h| (h.id.clone(), h.score))
+            .map(hit)
             .collect();
         prop_assert_eq!(hits(&page), (all.total, slice));
     }
@@ -261,19 +265,6 @@ fn one_word_is_exact_when_the_average_length_changed_since_a_segment_was_written
     }
 }
 
-/// Total, then each hit's place, score and distance.
-type Page = (usize, Vec<(String, f32, Option<f64>)>);
-
-fn hits_near(r: &Results) -> Page {
-    (
-        r.total,
-        r.hits
-            .iter()
-            .map(|h| (h.id.clone(), h.score, h.distance_m))
-            .collect(),
-    )
-}
-
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(40))]
 
@@ -308,6 +299,6 @@ proptest! {
         };
         let page = index.search(&near).unwrap_or_else(|e| panic!("recherche : {e}"));
         let visited = index.search(&visiting).unwrap_or_else(|e| panic!("recherche : {e}"));
-        prop_assert_eq!(hits_near(&page), hits_near(&visited));
+        prop_assert_eq!(hits(&page), hits(&visited));
     }
 }
