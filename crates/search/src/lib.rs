@@ -101,8 +101,10 @@ pub struct SearchQuery {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Hit {
     pub id: String,
-    /// Relevance of the text (0 without text).
-    pub score: f32,
+    /// Relevance of the text, when the ranking reads it: `None` without text, and for words
+    /// near a place ranked by distance alone (the words then only say which places match, and
+    /// are not scored).
+    pub score: Option<f32>,
     pub distance_m: Option<f64>,
     /// Whether the place is open at the asked time (when hours are known and valid).
     pub open: Option<bool>,
@@ -141,7 +143,6 @@ struct Entry {
     step_free: bool,
     hours: Option<Hours>,
     tz: chrono_tz::Tz,
-    open_span: SpanCache,
     /// Lengths of the name and the body as the text index records them (its field norms):
     /// the average lengths of relevance are sums over the live places.
     name_norm: u32,
@@ -154,6 +155,26 @@ struct Entry {
 struct Spot {
     location: Option<GeoPoint>,
     cos_lat: f64,
+}
+
+/// What « open now » reads first of a place, from a plain array beside the entries: its time
+/// zone and the last evaluated span of its opening state (for a place without valid hours,
+/// « unknown » for ever), so that the places closed at the asked time are ruled out without
+/// reading their entry.
+#[derive(Default)]
+struct Opening {
+    tz: chrono_tz::Tz,
+    span: SpanCache,
+}
+
+impl Opening {
+    fn of(entry: &Entry) -> Opening {
+        let span = SpanCache::default();
+        if entry.hours.is_none() {
+            span.store(0, SpanCache::MAX, None);
+        }
+        Opening { tz: entry.tz, span }
+    }
 }
 
 fn mask<V: Vocabulary>(values: &[V]) -> u64 {
@@ -259,6 +280,8 @@ struct State {
     slots: Vec<Option<Entry>>,
     /// The position of each slot's entry, as it was added (read only for live slots).
     spots: Vec<Spot>,
+    /// The opening of each slot's entry (read before the entry by « open now »).
+    openings: Vec<Opening>,
     /// Live slots in directory order (by id).
     order: Vec<u32>,
     /// Position of each slot in `order` ([`DEAD`] for removed slots).
@@ -714,7 +737,6 @@ fn entry_of(place: &Place, hours_by_text: &mut HashMap<String, Option<Hours>>) -
         tz: timezone_of_departement(departement.as_deref().unwrap_or("75")),
         step_free: place.extras.step_free_access == Some(true),
         hours,
-        open_span: SpanCache::default(),
         name_norm: 0,
         body_norm: 0,
     }
@@ -772,6 +794,7 @@ impl SearchIndex {
                 generation: 0,
                 slots: Vec::new(),
                 spots: Vec::new(),
+                openings: Vec::new(),
                 order: Vec::new(),
                 rank: Vec::new(),
                 keys: Keys::default(),
@@ -905,6 +928,7 @@ impl SearchIndex {
             let Some((mut entry, pending)) = item else {
                 state.slots.push(None);
                 state.spots.push(Spot::default());
+                state.openings.push(Opening::default());
                 continue;
             };
             let keys = &mut state.keys;
@@ -926,6 +950,7 @@ impl SearchIndex {
                 location: entry.location,
                 cos_lat: entry.cos_lat,
             });
+            state.openings.push(Opening::of(&entry));
             state.slots.push(Some(entry));
             added.push(slot);
         }
@@ -1150,23 +1175,35 @@ impl SearchIndex {
             && (!q.step_free || e.step_free)
     }
 
-    /// Is the entry open at the asked time? One evaluation of its opening hours is reused for
-    /// every instant of the span it covers, so "open now" over the national directory costs one
-    /// atomic read per place most of the time.
-    fn open_at(e: &Entry, local: NaiveDateTime, minute: Option<u32>) -> Option<bool> {
-        let hours = e.hours.as_ref()?;
+    /// Is the place of a slot open at the asked time? One evaluation of its opening hours is
+    /// reused for every instant of the span it covers, kept beside the entries
+    /// ([`State::openings`]): "open now" over the national directory costs one atomic read per
+    /// place most of the time, and reads a place's entry only when its span is over.
+    fn open_at(
+        state: &State,
+        slot: u32,
+        filter: OpenFilter,
+        at_minute: Option<u32>,
+        local_times: &mut LocalTimes,
+    ) -> Option<bool> {
+        let opening = state.openings.get(slot as usize)?;
+        let (local, minute) = match filter {
+            OpenFilter::Now(now) => local_times.of(now, opening.tz),
+            OpenFilter::At(local) => (local, at_minute),
+        };
+        if let Some(known) = minute.and_then(|m| opening.span.lookup(m)) {
+            return known;
+        }
+        let hours = state.entry(slot)?.hours.as_ref()?;
         let Some(minute) = minute else {
             return hours.is_open_at(local);
         };
-        if let Some(state) = e.open_span.lookup(minute) {
-            return state;
-        }
         let at_minute = EPOCH + Duration::minutes(i64::from(minute));
-        let (state, until) = hours.state_span(at_minute, Duration::days(8));
+        let (open, until) = hours.state_span(at_minute, Duration::days(8));
         if let Some(end) = minutes_since_epoch(until) {
-            e.open_span.store(minute, end, state);
+            opening.span.store(minute, end, open);
         }
-        state
+        open
     }
 
     /// The weight of a text query, scored with the relevance statistics of the live places.
@@ -1185,6 +1222,37 @@ impl SearchIndex {
                 &state.searcher,
             ))?,
         )
+    }
+
+    /// Calls `visit` with every live document matching the text, by slot, unscored: tantivy's
+    /// unions and intersections without BM25, for searches whose ranking reads no relevance.
+    fn for_each_text_doc(
+        &self,
+        state: &State,
+        query: &dyn Query,
+        visit: &mut dyn FnMut(u32),
+    ) -> Result<(), SearchError> {
+        let weight = query.weight(EnableScoring::disabled_from_searcher(&state.searcher))?;
+        for (segment, (_, slots)) in state
+            .searcher
+            .segment_readers()
+            .iter()
+            .zip(&state.doc_slots)
+        {
+            let alive = segment.alive_bitset();
+            weight.for_each_no_score(segment, &mut |docs| {
+                for &doc in docs {
+                    if alive.is_some_and(|a| a.is_deleted(doc)) {
+                        continue;
+                    }
+                    match slots.get(doc as usize) {
+                        Some(&slot) if slot != NO_SLOT => visit(slot),
+                        _ => {}
+                    }
+                }
+            })?;
+        }
+        Ok(())
     }
 
     /// Calls `visit` with every live document matching the text and its score, by slot,
@@ -1296,6 +1364,8 @@ impl SearchIndex {
             _ => None,
         };
         let ranking = by_text || area.is_some();
+        // Whether the text's relevance orders the results (not when the distance alone does).
+        let scored = by_text && rank_reads_score(area.is_some(), q.any_word);
         let limit = if q.limit == 0 { 20 } else { q.limit };
         let wanted_cap = q.offset.saturating_add(limit);
         let mut total = 0;
@@ -1332,26 +1402,23 @@ impl SearchIndex {
                     });
                     return;
                 }
+                // Opening state first, before the entry is read: one atomic read that rules out
+                // most places at night.
+                let open = match q.open {
+                    None => None,
+                    Some(filter) => {
+                        match Self::open_at(state, slot, filter, at_minute, &mut local_times) {
+                            Some(true) => Some(true),
+                            _ => return,
+                        }
+                    }
+                };
                 let Some(e) = state.entry(slot) else {
                     return;
                 };
                 if !self.matches(e, q, &masks, &keyed) {
                     return;
                 }
-                // Opening state first: one atomic read that rules out most places at night.
-                let open = match q.open {
-                    None => None,
-                    Some(filter) => {
-                        let (local, minute) = match filter {
-                            OpenFilter::Now(now) => local_times.of(now, e.tz),
-                            OpenFilter::At(local) => (local, at_minute),
-                        };
-                        match Self::open_at(e, local, minute) {
-                            Some(true) => Some(true),
-                            _ => return,
-                        }
-                    }
-                };
                 let Some(distance_m) = distance_of(e.location, e.cos_lat) else {
                     return;
                 };
@@ -1377,8 +1444,11 @@ impl SearchIndex {
                 _ => None,
             };
             match (&text_query, state.keys.narrowest(&keyed), near) {
-                (Some(query), _, _) => {
+                (Some(query), _, _) if scored => {
                     self.for_each_text_match(state, query.as_ref(), &mut visit)?
+                }
+                (Some(query), _, _) => {
+                    self.for_each_text_doc(state, query.as_ref(), &mut |slot| visit(slot, 0.0))?
                 }
                 (None, Some(list), Some(near)) if near.len() < list.len() => {
                     near.iter().for_each(|i| visit(*i, 0.0))
@@ -1411,7 +1481,7 @@ impl SearchIndex {
                 };
                 Hit {
                     id: entry.map(|e| e.id.clone()).unwrap_or_default(),
-                    score: f.score,
+                    score: scored.then_some(f.score),
                     distance_m,
                     open: f.open,
                 }

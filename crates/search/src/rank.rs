@@ -234,7 +234,7 @@ pub(super) fn minutes_since_epoch(t: NaiveDateTime) -> Option<u32> {
 pub(super) struct SpanCache(AtomicU64);
 
 impl SpanCache {
-    const MAX: u32 = (1 << 31) - 1;
+    pub(super) const MAX: u32 = (1 << 31) - 1;
 
     pub(super) fn lookup(&self, minute: u32) -> Option<Option<bool>> {
         let word = self.0.load(AtomicOrdering::Relaxed);
@@ -260,6 +260,12 @@ impl SpanCache {
         let word = (u64::from(start & Self::MAX) << 33) | (u64::from(end & Self::MAX) << 2) | state;
         self.0.store(word, AtomicOrdering::Relaxed);
     }
+}
+
+/// Whether [`rank_key`] reads the text's score: not when words near a place are ranked by
+/// distance alone (every word asked, the words only choosing which places match).
+pub(super) fn rank_reads_score(by_distance: bool, any_word: bool) -> bool {
+    !by_distance || any_word
 }
 
 /// Relevance and distance together. Near a place, results read in distance order: every word

@@ -1,13 +1,15 @@
 //! A directory changed batch by batch searches exactly as the same directory built whole: same
-//! results, same order, same scores, same distances, same totals.
+//! results, same order, same scores, same distances, same totals, the same places open.
 
 use std::collections::BTreeMap;
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, TimeZone, Utc};
 use maillage_domain::Place;
 use maillage_domain::geo::GeoPoint;
 use maillage_domain::vocab::{Fee, Service, Vocabulary};
-use maillage_search::{Applied, IndexChange, PlaceContext, Results, SearchIndex, SearchQuery};
+use maillage_search::{
+    Applied, IndexChange, OpenFilter, PlaceContext, Results, SearchIndex, SearchQuery,
+};
 use proptest::prelude::*;
 
 const NAMES: [&str; 6] = [
@@ -27,6 +29,13 @@ const WORDS: [&str; 8] = [
     "impression",
     "tablette",
     "accompagnement numérique",
+];
+/// Opening hours, the last ones invalid (such a place is never open).
+const HOURS: [(&str, bool); 4] = [
+    ("Mo-Fr 09:00-12:00,14:00-17:00", true),
+    ("Tu 10:00-18:00; Sa 14:00-17:00", true),
+    ("24/7", true),
+    ("le matin", false),
 ];
 /// Communes: INSEE code, postcode, name, centre.
 const COMMUNES: [(&str, &str, &str, f64, f64); 4] = [
@@ -49,6 +58,7 @@ struct Spec {
     free: bool,
     step_free: bool,
     organisation: Option<u8>,
+    hours: Option<usize>,
 }
 
 fn spec() -> impl Strategy<Value = Spec> {
@@ -63,6 +73,7 @@ fn spec() -> impl Strategy<Value = Spec> {
         any::<bool>(),
         any::<bool>(),
         prop::option::of(0u8..3),
+        prop::option::of(0..HOURS.len()),
     )
         .prop_map(
             |(
@@ -76,6 +87,7 @@ fn spec() -> impl Strategy<Value = Spec> {
                 free,
                 step_free,
                 organisation,
+                hours,
             )| {
                 Spec {
                     id,
@@ -88,6 +100,7 @@ fn spec() -> impl Strategy<Value = Spec> {
                     free,
                     step_free,
                     organisation,
+                    hours,
                 }
             },
         )
@@ -123,6 +136,10 @@ fn place(spec: &Spec) -> (Place, PlaceContext) {
         .into_iter()
         .collect();
     p.extras.step_free_access = Some(spec.step_free);
+    if let Some((hours, valid)) = spec.hours.map(|h| HOURS[h]) {
+        p.opening_hours = Some(hours.into());
+        p.opening_hours_valid = valid;
+    }
     let context = PlaceContext {
         epci: Some(
             if insee.starts_with("54") {
@@ -231,6 +248,32 @@ fn queries() -> Vec<SearchQuery> {
         departement: Some("54".into()),
         ..SearchQuery::default()
     });
+    // Open at a time (a Tuesday, 10:30 and 13:00; a Saturday afternoon) and open « now » (a
+    // Tuesday morning in Paris): the opening spans kept per place across batches.
+    let day = |d: u32, h: u32, m: u32| {
+        NaiveDate::from_ymd_opt(2026, 1, d)
+            .and_then(|d| d.and_hms_opt(h, m, 0))
+            .unwrap_or_default()
+    };
+    for at in [day(6, 10, 30), day(6, 13, 0), day(10, 15, 0)] {
+        out.push(SearchQuery {
+            open: Some(OpenFilter::At(at)),
+            ..SearchQuery::default()
+        });
+    }
+    let now = Utc
+        .with_ymd_and_hms(2026, 1, 6, 8, 45, 0)
+        .single()
+        .unwrap_or_default();
+    out.push(SearchQuery {
+        open: Some(OpenFilter::Now(now)),
+        ..text("numérique")
+    });
+    out.push(SearchQuery {
+        open: Some(OpenFilter::Now(now)),
+        near: Some(nancy),
+        ..SearchQuery::default()
+    });
     out
 }
 
@@ -304,6 +347,7 @@ fn a_batch_counts_what_it_did_and_a_place_changed_twice_counts_once() {
         free: true,
         step_free: false,
         organisation: None,
+        hours: None,
     };
     let index = SearchIndex::build([place(&s(1, 0)), place(&s(2, 1))]).unwrap_or_else(|e| {
         panic!("{e}");

@@ -5,7 +5,8 @@
 //! places were changed and removed (deleted documents, several segments). A search asking
 //! nothing reads only the page of the directory and counts every place. A search of words near
 //! a place reads only the places' rank and position, and finds what visiting every place's
-//! entry finds, distances included.
+//! entry finds, distances included; ranked by distance alone, its words are matched unscored,
+//! and match exactly the places a scored visit matches.
 
 use chrono::NaiveDate;
 use maillage_domain::Place;
@@ -114,13 +115,13 @@ fn changed_index(seed: u64, count: usize, changed: usize) -> SearchIndex {
 }
 
 /// Total, then each hit's place, score and distance.
-type Page = (usize, Vec<(String, f32, Option<f64>)>);
+type Page = (usize, Vec<(String, Option<f32>, Option<f64>)>);
 
 fn hits(r: &Results) -> Page {
     (r.total, r.hits.iter().map(hit).collect())
 }
 
-fn hit(h: &maillage_search::Hit) -> (String, f32, Option<f64>) {
+fn hit(h: &maillage_search::Hit) -> (String, Option<f32>, Option<f64>) {
     (h.id.clone(), h.score, h.distance_m)
 }
 
@@ -300,5 +301,46 @@ proptest! {
         let page = index.search(&near).unwrap_or_else(|e| panic!("recherche : {e}"));
         let visited = index.search(&visiting).unwrap_or_else(|e| panic!("recherche : {e}"));
         prop_assert_eq!(hits(&page), hits(&visited));
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(40))]
+
+    /// Every word near a place is ranked by distance alone, so its words are matched without
+    /// scores (tantivy's unions and intersections without BM25): exactly the places the scored
+    /// visit of the same words matches, and no score on the page.
+    #[test]
+    fn words_matched_unscored_are_those_a_scored_visit_matches(
+        seed in 1u64..u64::MAX,
+        count in 1usize..1_200,
+        changed in 0usize..300,
+        asked in 0..ASKED.len(),
+    ) {
+        let index = changed_index(seed, count, changed);
+        let every = |q: SearchQuery| {
+            let r = index
+                .search(&SearchQuery { limit: 5_000, ..q })
+                .unwrap_or_else(|e| panic!("recherche : {e}"));
+            let mut ids: Vec<String> = r.hits.iter().map(|h| h.id.clone()).collect();
+            ids.sort();
+            (r.total, ids, r.hits.iter().all(|h| h.score.is_some()), r.hits.iter().all(|h| h.score.is_none()))
+        };
+        let text = Some(ASKED[asked].to_string());
+        // A filter every place passes: the words are visited and scored.
+        let (total, ids, scored, _) = every(SearchQuery {
+            text: text.clone(),
+            insee_code: Some("54395".into()),
+            ..SearchQuery::default()
+        });
+        let (near_total, near_ids, _, unscored) = every(SearchQuery {
+            text,
+            near: Some(GeoPoint { lat: 48.6921, lon: 6.1844 }),
+            ..SearchQuery::default()
+        });
+        prop_assert!(scored);
+        prop_assert!(unscored);
+        prop_assert_eq!(near_total, total);
+        prop_assert_eq!(near_ids, ids);
     }
 }

@@ -214,7 +214,9 @@ struct Results<'a> {
     lieux: Vec<Found<'a>>,
 }
 
-/// A place found, with its distance (kilometres, one decimal), opening state and score.
+/// A place found, with its distance (kilometres, one decimal), opening state and score (the
+/// text's relevance when it orders the results: `null` without words, or when the distance
+/// alone orders them — every word asked near a place).
 #[derive(serde::Serialize)]
 struct Found<'a> {
     id: &'a str,
@@ -225,5 +227,5 @@ struct Found<'a> {
     adresse: &'a str,
     distance_km: Option<f64>,
     ouvert: Option<bool>,
-    score: f32,
+    score: Option<f32>,
 }
