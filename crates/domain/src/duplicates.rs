@@ -443,6 +443,9 @@ pub fn compare(a: &Candidate<'_>, b: &Candidate<'_>, settings: &DedupSettings) -
     compare_prepared(a, &prepare(a), b, &prepare(b), settings)
 }
 
+/// Up to this many candidates, their names and addresses are folded on the calling thread.
+const PREPARED_ALONE_UP_TO: usize = 64;
+
 /// Pairs of places of the same commune scoring at least `settings.review`, best first; vetoed
 /// pairs are kept (with their vetoes) so a reviewer can see why they were ruled out.
 pub fn find_pairs(candidates: &[Candidate<'_>], settings: &DedupSettings) -> Vec<Pair> {
@@ -461,8 +464,11 @@ pub fn find_pairs_watched(
         Some(candidates.len() as u64),
     );
     // Folding names and addresses is most of the cost for a few hundred candidates (an
-    // orientation's): every core takes a share, the order is kept.
-    let prepared: Vec<Prepared> = {
+    // orientation's): every core takes a share, the order is kept. A page of results (twenty
+    // places) is folded where it is: waking the pool's threads would cost more than the work.
+    let prepared: Vec<Prepared> = if candidates.len() < PREPARED_ALONE_UP_TO {
+        candidates.iter().map(prepare).collect()
+    } else {
         use rayon::prelude::*;
         candidates.par_iter().map(prepare).collect()
     };
