@@ -443,7 +443,7 @@ pub fn compare(a: &Candidate<'_>, b: &Candidate<'_>, settings: &DedupSettings) -
     compare_prepared(a, &prepare(a), b, &prepare(b), settings)
 }
 
-/// Up to this many candidates, their names and addresses are folded on the calling thread.
+/// Fewer candidates than this have their names and addresses folded on the calling thread.
 const PREPARED_ALONE_UP_TO: usize = 64;
 
 /// Pairs of places of the same commune scoring at least `settings.review`, best first; vetoed

@@ -157,10 +157,10 @@ struct Spot {
     cos_lat: f64,
 }
 
-/// What « open now » reads first of a place, from a plain array beside the entries: its time
-/// zone and the last evaluated span of its opening state (for a place without valid hours,
-/// « unknown » for ever), so that the places closed at the asked time are ruled out without
-/// reading their entry.
+/// What « open now » and « open at » read of a place before its entry, from a plain array
+/// beside the entries: its time zone and the last evaluated span of its opening state (for a
+/// place without valid hours, « unknown » for ever), so that the places closed at the asked
+/// time are ruled out without reading their entry.
 #[derive(Default)]
 struct Opening {
     tz: chrono_tz::Tz,
@@ -280,7 +280,7 @@ struct State {
     slots: Vec<Option<Entry>>,
     /// The position of each slot's entry, as it was added (read only for live slots).
     spots: Vec<Spot>,
-    /// The opening of each slot's entry (read before the entry by « open now »).
+    /// The opening of each slot's entry (read before the entry by « open now » and « open at »).
     openings: Vec<Opening>,
     /// Live slots in directory order (by id).
     order: Vec<u32>,
@@ -995,6 +995,10 @@ impl SearchIndex {
         state.keys.departement.tidy(departement, &state.rank);
         state.keys.organisation.tidy(organisation, &state.rank);
         state.grid.tidy(&mut touched_cells, &state.rank);
+        debug_assert!(
+            state.spots.len() == state.slots.len() && state.openings.len() == state.slots.len(),
+            "positions and openings are kept slot by slot"
+        );
         state.doc_slots = new_slots;
         state.searcher = searcher;
         state.generation += 1;
@@ -1178,7 +1182,8 @@ impl SearchIndex {
     /// Is the place of a slot open at the asked time? One evaluation of its opening hours is
     /// reused for every instant of the span it covers, kept beside the entries
     /// ([`State::openings`]): "open now" over the national directory costs one atomic read per
-    /// place most of the time, and reads a place's entry only when its span is over.
+    /// place most of the time, and reads a place's entry only when the asked minute is outside
+    /// its cached span.
     fn open_at(
         state: &State,
         slot: u32,

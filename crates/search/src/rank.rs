@@ -228,7 +228,7 @@ pub(super) fn minutes_since_epoch(t: NaiveDateTime) -> Option<u32> {
     u32::try_from(minutes).ok().filter(|m| *m < SpanCache::MAX)
 }
 
-/// The last evaluated span of an entry's opening state: `[start, end)` in minutes and the state,
+/// The last evaluated span of a place's opening state: `[start, end)` in minutes and the state,
 /// packed in one atomic word so that concurrent searches share it without locks.
 #[derive(Default)]
 pub(super) struct SpanCache(AtomicU64);
@@ -378,5 +378,28 @@ impl Grid {
             }
         }
         Some(slots)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Wherever the ranking is said not to read the score, two scores give the same key;
+    /// wherever it is said to, they do not.
+    #[test]
+    fn the_ranking_reads_the_score_exactly_where_it_says() {
+        for distance_m in [None, Some(0.0), Some(1_500.0), Some(40_000.0)] {
+            for by_distance in [false, true] {
+                for any_word in [false, true] {
+                    let key = |score| rank_key(score, distance_m, true, by_distance, any_word);
+                    assert_eq!(
+                        key(1.0) != key(2.0),
+                        rank_reads_score(by_distance, any_word),
+                        "{distance_m:?} {by_distance} {any_word}"
+                    );
+                }
+            }
+        }
     }
 }

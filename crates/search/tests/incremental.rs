@@ -30,7 +30,7 @@ const WORDS: [&str; 8] = [
     "tablette",
     "accompagnement numérique",
 ];
-/// Opening hours, the last ones invalid (such a place is never open).
+/// Opening hours, the last one invalid (such a place is never open).
 const HOURS: [(&str, bool); 4] = [
     ("Mo-Fr 09:00-12:00,14:00-17:00", true),
     ("Tu 10:00-18:00; Sa 14:00-17:00", true),

@@ -307,9 +307,10 @@ proptest! {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(40))]
 
-    /// Every word near a place is ranked by distance alone, so its words are matched without
-    /// scores (tantivy's unions and intersections without BM25): exactly the places the scored
-    /// visit of the same words matches, and no score on the page.
+    /// When every word must match near a place, the places are ranked by distance alone, so
+    /// the words are matched without scores (tantivy's unions and intersections without
+    /// BM25): exactly the places the scored visit of the same words matches, and no score on
+    /// the page. An `any_word` search near a place stays scored (rings, then relevance).
     #[test]
     fn words_matched_unscored_are_those_a_scored_visit_matches(
         seed in 1u64..u64::MAX,
@@ -324,7 +325,9 @@ proptest! {
                 .unwrap_or_else(|e| panic!("recherche : {e}"));
             let mut ids: Vec<String> = r.hits.iter().map(|h| h.id.clone()).collect();
             ids.sort();
-            (r.total, ids, r.hits.iter().all(|h| h.score.is_some()), r.hits.iter().all(|h| h.score.is_none()))
+            let scored = r.hits.iter().all(|h| h.score.is_some());
+            let unscored = r.hits.iter().all(|h| h.score.is_none());
+            (r.total, ids, scored, unscored)
         };
         let text = Some(ASKED[asked].to_string());
         // A filter every place passes: the words are visited and scored.
@@ -333,11 +336,14 @@ proptest! {
             insee_code: Some("54395".into()),
             ..SearchQuery::default()
         });
-        let (near_total, near_ids, _, unscored) = every(SearchQuery {
+        let near = SearchQuery {
             text,
             near: Some(GeoPoint { lat: 48.6921, lon: 6.1844 }),
             ..SearchQuery::default()
-        });
+        };
+        let (near_total, near_ids, _, unscored) = every(near.clone());
+        let (_, _, rings_scored, _) = every(SearchQuery { any_word: true, ..near });
+        prop_assert!(rings_scored);
         prop_assert!(scored);
         prop_assert!(unscored);
         prop_assert_eq!(near_total, total);
