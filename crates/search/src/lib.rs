@@ -300,6 +300,17 @@ struct State {
 /// Terms whose live document frequency is remembered at most (the words of searches).
 const DOC_FREQ_MEMO: usize = 4_096;
 
+/// The slot of a document of a segment, unless it was deleted or has none.
+fn live_slot(segment: &tantivy::SegmentReader, slots: &[u32], doc: tantivy::DocId) -> Option<u32> {
+    if segment.alive_bitset().is_some_and(|a| a.is_deleted(doc)) {
+        return None;
+    }
+    slots
+        .get(doc as usize)
+        .copied()
+        .filter(|&slot| slot != NO_SLOT)
+}
+
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
@@ -319,6 +330,15 @@ impl State {
 
     fn rank_of(&self, slot: u32) -> u32 {
         self.rank.get(slot as usize).copied().unwrap_or(DEAD)
+    }
+
+    /// Each segment of the text index, with the slot of each of its documents.
+    fn segments(&self) -> impl Iterator<Item = (&tantivy::SegmentReader, &[u32])> {
+        self.searcher
+            .segment_readers()
+            .iter()
+            .zip(&self.doc_slots)
+            .map(|(segment, (_, slots))| (segment, &slots[..]))
     }
 
     fn spot(&self, slot: u32) -> Spot {
@@ -1095,12 +1115,7 @@ impl SearchIndex {
         let scoring = self.scoring_weight(state, query)?;
         let counting = query.weight(EnableScoring::disabled_from_searcher(&state.searcher))?;
         let mut total = 0usize;
-        for (segment, (_, slots)) in state
-            .searcher
-            .segment_readers()
-            .iter()
-            .zip(&state.doc_slots)
-        {
+        for (segment, slots) in state.segments() {
             total += counting.count(segment)? as usize;
             let slack = self.block_slack(state, segment);
             // Scores are positive: a threshold not above zero lets every place through.
@@ -1111,13 +1126,11 @@ impl SearchIndex {
                     f32::MIN
                 }
             };
-            let alive = segment.alive_bitset();
             scoring.for_each_pruning(
                 lowered(best.score_threshold()),
                 segment,
                 &mut |doc, score| {
-                    let live = !alive.is_some_and(|a| a.is_deleted(doc));
-                    if let Some(&slot) = slots.get(doc as usize).filter(|_| live) {
+                    if let Some(slot) = live_slot(segment, slots, doc) {
                         let rank = state.rank_of(slot);
                         if rank != DEAD {
                             best.offer(Found::by_words(slot, rank, score, any_word));
@@ -1238,23 +1251,11 @@ impl SearchIndex {
         visit: &mut dyn FnMut(u32),
     ) -> Result<(), SearchError> {
         let weight = query.weight(EnableScoring::disabled_from_searcher(&state.searcher))?;
-        for (segment, (_, slots)) in state
-            .searcher
-            .segment_readers()
-            .iter()
-            .zip(&state.doc_slots)
-        {
-            let alive = segment.alive_bitset();
+        for (segment, slots) in state.segments() {
             weight.for_each_no_score(segment, &mut |docs| {
-                for &doc in docs {
-                    if alive.is_some_and(|a| a.is_deleted(doc)) {
-                        continue;
-                    }
-                    match slots.get(doc as usize) {
-                        Some(&slot) if slot != NO_SLOT => visit(slot),
-                        _ => {}
-                    }
-                }
+                docs.iter()
+                    .filter_map(|&doc| live_slot(segment, slots, doc))
+                    .for_each(&mut *visit)
             })?;
         }
         Ok(())
@@ -1269,20 +1270,10 @@ impl SearchIndex {
         visit: &mut dyn FnMut(u32, f32),
     ) -> Result<(), SearchError> {
         let weight = self.scoring_weight(state, query)?;
-        for (segment, (_, slots)) in state
-            .searcher
-            .segment_readers()
-            .iter()
-            .zip(&state.doc_slots)
-        {
-            let alive = segment.alive_bitset();
+        for (segment, slots) in state.segments() {
             weight.for_each(segment, &mut |doc, score| {
-                if alive.is_some_and(|a| a.is_deleted(doc)) {
-                    return;
-                }
-                match slots.get(doc as usize) {
-                    Some(&slot) if slot != NO_SLOT => visit(slot, score),
-                    _ => {}
+                if let Some(slot) = live_slot(segment, slots, doc) {
+                    visit(slot, score);
                 }
             })?;
         }
