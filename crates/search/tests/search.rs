@@ -279,6 +279,40 @@ fn open_now_and_at_a_time() {
     assert!(ids(&idx2, &q).is_empty());
 }
 
+/// « Open now » reads each place's hours in its own time zone: the same hours open in Lyon and
+/// in Saint-Denis de La Réunion (UTC+4 all year) three hours apart in winter.
+#[test]
+fn open_now_reads_each_place_in_its_own_time_zone() {
+    let mut p = places();
+    let mut reunion = Place::new(
+        "e",
+        "Espace numérique",
+        "5 rue",
+        "97400",
+        "Saint-Denis",
+        day(),
+    );
+    reunion.insee_code = Some("97411".into());
+    reunion.location = Some(GeoPoint::new(-20.88, 55.45));
+    reunion.opening_hours = p[0].opening_hours.clone();
+    p.push(reunion);
+    let idx = index(&p);
+    let now = |h: u32| SearchQuery {
+        open: Some(OpenFilter::Now(
+            Utc.with_ymd_and_hms(2024, 3, 4, h, 0, 0)
+                .single()
+                .expect("date"),
+        )),
+        ..SearchQuery::default()
+    };
+    // Monday 4 March 2024: 06:00 UTC is 07:00 in Lyon and 10:00 in Saint-Denis; 09:00 UTC is
+    // 10:00 in Lyon and 13:00 in Saint-Denis. Asked again, the kept spans answer alike.
+    for _ in 0..2 {
+        assert_eq!(ids(&idx, &now(6)), ["e"]);
+        assert_eq!(ids(&idx, &now(9)), ["a"]);
+    }
+}
+
 /// The index reuses one evaluation of a place's hours for the span it covers: asking again at
 /// any order of instants must give the same answers as evaluating the hours each time.
 #[test]
