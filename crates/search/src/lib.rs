@@ -142,7 +142,6 @@ struct Entry {
     organisation: u32,
     step_free: bool,
     hours: Option<Hours>,
-    tz: chrono_tz::Tz,
     /// Lengths of the name and the body as the text index records them (its field norms):
     /// the average lengths of relevance are sums over the live places.
     name_norm: u32,
@@ -168,12 +167,16 @@ struct Opening {
 }
 
 impl Opening {
-    fn of(entry: &Entry) -> Opening {
+    /// The opening of an entry of a place of this département (Paris time when unknown).
+    fn of(entry: &Entry, departement: Option<&str>) -> Opening {
         let span = SpanCache::default();
         if entry.hours.is_none() {
             span.store(0, SpanCache::MAX, None);
         }
-        Opening { tz: entry.tz, span }
+        Opening {
+            tz: timezone_of_departement(departement.unwrap_or("75")),
+            span,
+        }
     }
 }
 
@@ -735,7 +738,6 @@ fn entry_of(place: &Place, hours_by_text: &mut HashMap<String, Option<Hours>>) -
             .clone(),
         None => None,
     };
-    let departement = place.departement();
     Entry {
         id: place.id.clone(),
         location: place.location,
@@ -754,7 +756,6 @@ fn entry_of(place: &Place, hours_by_text: &mut HashMap<String, Option<Hours>>) -
         epci: NO_KEY,
         departement: NO_KEY,
         organisation: NO_KEY,
-        tz: timezone_of_departement(departement.as_deref().unwrap_or("75")),
         step_free: place.extras.step_free_access == Some(true),
         hours,
         name_norm: 0,
@@ -970,7 +971,9 @@ impl SearchIndex {
                 location: entry.location,
                 cos_lat: entry.cos_lat,
             });
-            state.openings.push(Opening::of(&entry));
+            state
+                .openings
+                .push(Opening::of(&entry, pending.departement.as_deref()));
             state.slots.push(Some(entry));
             added.push(slot);
         }
