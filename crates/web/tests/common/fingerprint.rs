@@ -19,40 +19,45 @@ pub async fn fingerprint(store: &Store) -> BTreeMap<String, String> {
     out
 }
 
+/// Two round trips whatever the number of tables (the table list, then one query reading them
+/// all): the route matrix takes two fingerprints per write, some 1,800 a run, and a query per
+/// table made them most of its time.
 async fn contents(store: &Store) -> BTreeMap<String, String> {
     use sqlx::Row;
-    let mut out = BTreeMap::new();
-    match store {
+    let rows = match store {
         Store::Sqlite(pool) => {
-            let tables: Vec<String> = sqlx::query_scalar(
-                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_sqlx%' ORDER BY name",
+            let columns: Vec<(String, String)> = sqlx::query_as(
+                "SELECT m.name, c.name FROM sqlite_master m, pragma_table_info(m.name) c
+                 WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name NOT LIKE '_sqlx%'
+                 ORDER BY m.name, c.cid",
             )
             .fetch_all(pool)
             .await
-            .expect("tables");
-            for table in tables {
-                let columns: Vec<String> = sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "SELECT name FROM pragma_table_info('{table}')"
-                )))
+            .expect("tables et colonnes");
+            let mut tables: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+            for (table, column) in &columns {
+                tables
+                    .entry(table)
+                    .or_default()
+                    .push(format!("quote(\"{column}\")"));
+            }
+            let query = tables
+                .iter()
+                .map(|(table, row)| {
+                    format!(
+                        "SELECT '{table}', (SELECT group_concat(r, char(10)) FROM (SELECT {} AS r FROM \"{table}\" ORDER BY 1))",
+                        row.join(" || ',' || ")
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(" UNION ALL ");
+            sqlx::query(sqlx::AssertSqlSafe(query))
                 .fetch_all(pool)
                 .await
-                .expect("colonnes")
+                .expect("lignes")
                 .iter()
-                .map(|r| r.get::<String, _>(0))
-                .collect();
-                let row = columns
-                    .iter()
-                    .map(|c| format!("quote(\"{c}\")"))
-                    .collect::<Vec<_>>()
-                    .join(" || ',' || ");
-                let text: Option<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-                    "SELECT group_concat(r, char(10)) FROM (SELECT {row} AS r FROM \"{table}\" ORDER BY 1)"
-                )))
-                .fetch_one(pool)
-                .await
-                .expect("lignes");
-                out.insert(table, text.unwrap_or_default());
-            }
+                .map(|r| (r.get::<String, _>(0), r.get::<Option<String>, _>(1)))
+                .collect::<Vec<_>>()
         }
         Store::Postgres(pool) => {
             let tables: Vec<String> = sqlx::query_scalar(
@@ -61,18 +66,27 @@ async fn contents(store: &Store) -> BTreeMap<String, String> {
             .fetch_all(pool)
             .await
             .expect("tables");
-            for table in tables {
-                let text: Option<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-                    "SELECT md5(string_agg(t::text, E'\\n' ORDER BY t::text)) FROM \"{table}\" t"
-                )))
-                .fetch_one(pool)
+            let query = tables
+                .iter()
+                .map(|table| {
+                    format!(
+                        "SELECT '{table}'::text, (SELECT md5(string_agg(t::text, E'\\n' ORDER BY t::text)) FROM \"{table}\" t)"
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(" UNION ALL ");
+            sqlx::query(sqlx::AssertSqlSafe(query))
+                .fetch_all(pool)
                 .await
-                .expect("lignes");
-                out.insert(table, text.unwrap_or_default());
-            }
+                .expect("lignes")
+                .iter()
+                .map(|r| (r.get::<String, _>(0), r.get::<Option<String>, _>(1)))
+                .collect::<Vec<_>>()
         }
-    }
-    out
+    };
+    rows.into_iter()
+        .map(|(table, text)| (table, text.unwrap_or_default()))
+        .collect()
 }
 
 /// The tables whose contents differ between two fingerprints.
