@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Fuzzing of every reader of outside input (cargo-fuzz, libFuzzer, nightly toolchain): builds the
-# targets of fuzz/ and runs each one, one core, failing on any crash, hang (10 s per input) or
+# targets of fuzz/ and runs each one on one core (as many at once as there are
+# cores, MAILLAGE_FUZZ_JOBS to change it), failing on any crash, hang (10 s per input) or
 # over-allocation (2 GiB resident, 512 MiB in one allocation). See docs/FUZZING.md.
 #
 #   scripts/fuzz.sh [--court]            20 s per target (the test script's run; built with
@@ -10,6 +11,8 @@
 #   scripts/fuzz.sh --runs N [CIBLE…]    N executions per target (10000000 for the campaign)
 #   scripts/fuzz.sh --minimiser [CIBLE…] merges the seeds and what runs found into the committed
 #                                        corpus fuzz/corpus/<cible>/, minimised (no fuzzing)
+#   --construire (with any of the above) builds the targets and stops (the test script builds
+#                                        them in the background while its other steps run)
 #   --sans-asan (with any of the above)  builds without AddressSanitizer: two to four times more
 #                                        executions per second for long campaigns of the Rust code;
 #                                        the 512 MiB per-allocation limit then does not apply (the
@@ -33,7 +36,8 @@ while [ $# -gt 0 ]; do
     --runs) MODE=runs; RUNS="${2:?--runs attend un nombre (exécutions)}"; shift ;;
     --minimiser) MODE=merge ;;
     --sans-asan) SANITIZER=none ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    --construire) BUILD_ONLY=1 ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     -*) echo "option inconnue : $1" >&2; exit 2 ;;
     *) TARGETS+=("$1") ;;
   esac
@@ -75,6 +79,7 @@ else
   cargo +nightly fuzz build "${BUILD[@]}"
 fi
 BIN_DIR="${CARGO_TARGET_DIR:-$ROOT/fuzz/target}/$(rustc +nightly -vV | sed -n 's/^host: //p')/release"
+[ "${BUILD_ONLY:-0}" = 1 ] && exit 0
 
 # One core: the standard's reader validates with rayon, keep it on this thread's core.
 export RAYON_NUM_THREADS=1
@@ -83,10 +88,38 @@ export RAYON_NUM_THREADS=1
 # AddressSanitizer still checks every memory access, of the C code (SQLite, zstd) included.
 LIMITS=(-rss_limit_mb=2048 -malloc_limit_mb=512 -timeout=10 -detect_leaks=0)
 
+# One target's run (time or executions): its line of figures, and on failure what the log says.
+# The binary is run directly (built above), so that runs side by side do not wait for cargo's lock.
+run_target() {
+  local t="$1" budget log start status elapsed runs rate
+  if [ "$MODE" = runs ]; then
+    budget="-runs=$RUNS"
+  else
+    budget="-max_total_time=$SECONDS_PER_TARGET"
+  fi
+  log="fuzz/work/$t.log"
+  start=$(date +%s)
+  # New inputs go to the work directory (first); the committed corpus is only read.
+  if "$BIN_DIR/$t" "${LIMITS[@]}" "$budget" -print_final_stats=1 -artifact_prefix="fuzz/artifacts/$t/" \
+      "fuzz/work/$t" "fuzz/corpus/$t" 2> "$log"; then
+    status=ok
+  else
+    status=ÉCHEC
+  fi
+  elapsed=$(( $(date +%s) - start ))
+  runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
+  rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
+  printf '%-20s %-6s %12s exécutions  %8s exec/s  %5s s\n' "$t" "$status" "${runs:-?}" "${rate:-?}" "$elapsed"
+  if [ "$status" != ok ]; then
+    grep -E 'ERROR|panicked|SUMMARY|Test unit written|artifact' "$log" | head -20 >&2 || true
+    return 1
+  fi
+}
+
 failed=()
-for t in "${TARGETS[@]}"; do
-  mkdir -p "fuzz/work/$t" "fuzz/corpus/$t" "fuzz/artifacts/$t"
-  if [ "$MODE" = merge ]; then
+if [ "$MODE" = merge ]; then
+  for t in "${TARGETS[@]}"; do
+    mkdir -p "fuzz/work/$t" "fuzz/corpus/$t" "fuzz/artifacts/$t"
     seeds=()
     [ -d "fuzz/seeds/$t" ] && seeds+=("fuzz/seeds/$t")
     fresh="$(mktemp -d)"
@@ -97,31 +130,25 @@ for t in "${TARGETS[@]}"; do
     # What runs found is in the corpus now.
     rm -rf "fuzz/work/$t"
     printf '%-20s corpus minimisé : %s entrées, %s\n' "$t" "$(ls "fuzz/corpus/$t" | wc -l)" "$(du -sh "fuzz/corpus/$t" | cut -f1)"
-    continue
-  fi
-  if [ "$MODE" = runs ]; then
-    budget=(-runs="$RUNS")
-  else
-    budget=(-max_total_time="$SECONDS_PER_TARGET")
-  fi
-  log="fuzz/work/$t.log"
-  start=$(date +%s)
-  # New inputs go to the work directory (first); the committed corpus is only read.
-  if cargo +nightly fuzz run "${BUILD[@]}" "$t" "fuzz/work/$t" "fuzz/corpus/$t" -- \
-      "${LIMITS[@]}" "${budget[@]}" -print_final_stats=1 2> "$log"; then
-    status=ok
-  else
-    status=ÉCHEC
-    failed+=("$t")
-  fi
-  elapsed=$(( $(date +%s) - start ))
-  runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
-  rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
-  printf '%-20s %-6s %12s exécutions  %8s exec/s  %5s s\n' "$t" "$status" "${runs:-?}" "${rate:-?}" "$elapsed"
-  if [ "$status" != ok ]; then
-    grep -E 'ERROR|panicked|SUMMARY|Test unit written|artifact' "$log" | head -20 >&2 || true
-  fi
-done
+  done
+else
+  # As many targets at once as there are cores, each on one (on two cores, the fifteen targets'
+  # 20 s take two and a half minutes instead of five).
+  JOBS="${MAILLAGE_FUZZ_JOBS:-$(nproc)}"
+  declare -A running=()
+  for t in "${TARGETS[@]}"; do
+    mkdir -p "fuzz/work/$t" "fuzz/corpus/$t" "fuzz/artifacts/$t"
+    while [ "${#running[@]}" -ge "$JOBS" ]; do
+      wait -n -p done_pid || failed+=("${running[$done_pid]}")
+      unset "running[$done_pid]"
+    done
+    run_target "$t" &
+    running[$!]="$t"
+  done
+  for pid in "${!running[@]}"; do
+    wait "$pid" || failed+=("${running[$pid]}")
+  done
+fi
 
 if [ "${#failed[@]}" -gt 0 ]; then
   echo "fuzzing : échec de ${failed[*]} (journaux dans fuzz/work/<cible>.log)" >&2

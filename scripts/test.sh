@@ -48,13 +48,26 @@ SERVER_PID=""
 SINK_PID=""
 # Servers started by later steps, stopped whatever happens.
 EXTRA_PIDS=""
+FUZZ_BUILD_PID=""
 cleanup() {
+  # The fuzzing's build, with its cargo and rustc (its own process group).
+  [ -n "$FUZZ_BUILD_PID" ] && kill -- "-$FUZZ_BUILD_PID" 2>/dev/null || true
   for pid in $EXTRA_PIDS; do kill "$pid" 2>/dev/null || true; done
   [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null || true
   [ -n "$SINK_PID" ] && kill "$SINK_PID" 2>/dev/null || true
   rm -rf "$WORK"
 }
 trap cleanup EXIT
+
+# The fuzzing's build (nightly, AddressSanitizer, its own target directory: a quarter of an hour
+# on two cores) starts now, in the background at the lowest priority: it takes the CPU the
+# end-to-end, browser and API steps leave idle (waiting for servers, Chromium, the network of
+# the loopback) without slowing them. Only with disk for both builds at once: a machine short
+# of disk builds it at the end, after the debug builds are gone (below).
+if [ "$(df --output=avail -B1G "$TARGET" | tail -1 | tr -d ' ')" -ge 25 ]; then
+  setsid -w nice -n 19 scripts/fuzz.sh --court --construire > "$WORK/fuzz-build.log" 2>&1 &
+  FUZZ_BUILD_PID=$!
+fi
 
 step "CLI de bout en bout et validateur de référence (frictionless)"
 DB="sqlite://$WORK/cli.sqlite"
@@ -511,6 +524,16 @@ if [ "$(df --output=avail -B1G "$TARGET" | tail -1 | tr -d ' ')" -lt 20 ]; then
   rm -rf "$TARGET/debug"
 fi
 step "Fuzzing court : chaque lecteur d'entrée extérieure 20 s, sur le corpus du dépôt (cargo-fuzz)"
+if [ -n "$FUZZ_BUILD_PID" ]; then
+  if ! wait "$FUZZ_BUILD_PID"; then
+    FUZZ_BUILD_PID=""
+    echo "construction des cibles de fuzzing en échec :" >&2
+    tail -40 "$WORK/fuzz-build.log" >&2
+    exit 1
+  fi
+  FUZZ_BUILD_PID=""
+  echo "cibles construites pendant les étapes précédentes ($(grep -o 'Finished.*' "$WORK/fuzz-build.log" | tail -1))"
+fi
 scripts/fuzz.sh --court
 
 step "Tout est vert"
