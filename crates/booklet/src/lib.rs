@@ -17,8 +17,6 @@ use maillage_domain::hours::{HoursCheck, check_hours};
 use maillage_domain::progress::{Interrupted, Progress};
 use maillage_domain::{Place, Vocabulary};
 use serde::Serialize;
-use typst_as_lib::TypstEngine;
-use typst_layout::PagedDocument;
 
 pub mod report;
 
@@ -229,9 +227,18 @@ fn entry(req: &BookletRequest<'_>, p: &Place) -> Entry {
     }
 }
 
-/// Lays out a Typst template with its data (JSON in `sys.inputs.data`) and the embedded fonts:
-/// the booklet's and the reports' one way to Typst.
-pub(crate) fn lay_out(template: &str, json: String) -> Result<PagedDocument, BookletError> {
+/// Lays out a Typst template with its data (JSON in `sys.inputs.data`) and the embedded fonts,
+/// then writes the PDF: the booklet's and the reports' one way to Typst. Returns the PDF and
+/// its number of pages; `progress` hears the two stages.
+#[cfg(feature = "typst")]
+pub(crate) fn typeset(
+    template: &str,
+    json: String,
+    progress: &dyn Progress,
+) -> Result<(Vec<u8>, usize), BookletError> {
+    use typst_as_lib::TypstEngine;
+    use typst_layout::PagedDocument;
+    progress.stage("Mise en page", None);
     let engine = TypstEngine::builder()
         .main_file(template)
         .fonts(typst_assets::fonts())
@@ -241,10 +248,29 @@ pub(crate) fn lay_out(template: &str, json: String) -> Result<PagedDocument, Boo
         "data".into(),
         typst::foundations::IntoValue::into_value(json),
     );
-    engine
+    let document = engine
         .compile_with_input::<_, PagedDocument>(inputs)
         .output
-        .map_err(|e| BookletError::Layout(format!("{e:?}")))
+        .map_err(|e| BookletError::Layout(format!("{e:?}")))?;
+    progress.check()?;
+    progress.stage("Écriture du PDF", None);
+    let pdf = typst_pdf::pdf(&document, &typst_pdf::PdfOptions::default())
+        .map_err(|e| BookletError::Pdf(format!("{e:?}")))?;
+    Ok((pdf, document.pages().len()))
+}
+
+/// Built without Typst (the fuzz targets' build, `default-features = false`: no reader of
+/// outside input is in the layout, and Typst is a third of the crates to compile): every
+/// booklet and report is refused with this reason. Never a production build.
+#[cfg(not(feature = "typst"))]
+pub(crate) fn typeset(
+    _template: &str,
+    _json: String,
+    _progress: &dyn Progress,
+) -> Result<(Vec<u8>, usize), BookletError> {
+    Err(BookletError::Layout(
+        "cette construction de Maillage ne met pas en page (sans Typst)".into(),
+    ))
 }
 
 /// A booklet, ready to print.
@@ -331,17 +357,10 @@ pub fn render_pdf(
     let json = serde_json::to_string(&data).map_err(|e| BookletError::Layout(e.to_string()))?;
     progress.check()?;
 
-    progress.stage("Mise en page", None);
-    let document = lay_out(TEMPLATE, json)?;
-    progress.check()?;
-
-    progress.stage("Écriture du PDF", None);
-    let options = typst_pdf::PdfOptions::default();
-    let pdf =
-        typst_pdf::pdf(&document, &options).map_err(|e| BookletError::Pdf(format!("{e:?}")))?;
+    let (pdf, pages) = typeset(TEMPLATE, json, progress)?;
     Ok(Booklet {
         pdf,
-        pages: document.pages().len(),
+        pages,
         places: req.places.len(),
     })
 }

@@ -58,10 +58,7 @@ pub struct Table {
 /// A report as a PDF, and its pages.
 pub fn render_report(report: &Report) -> Result<(Vec<u8>, usize), BookletError> {
     let json = serde_json::to_string(report).map_err(|e| BookletError::Layout(e.to_string()))?;
-    let document = crate::lay_out(TEMPLATE, json)?;
-    let pdf = typst_pdf::pdf(&document, &typst_pdf::PdfOptions::default())
-        .map_err(|e| BookletError::Pdf(format!("{e:?}")))?;
-    Ok((pdf, document.pages().len()))
+    crate::typeset(TEMPLATE, json, &maillage_domain::progress::Silent)
 }
 
 #[cfg(test)]
