@@ -83,6 +83,10 @@ BIN_DIR="${CARGO_TARGET_DIR:-$ROOT/fuzz/target}/$(rustc +nightly -vV | sed -n 's
 
 # One core: the standard's reader validates with rayon, keep it on this thread's core.
 export RAYON_NUM_THREADS=1
+# As `cargo fuzz run` sets it for a build with AddressSanitizer (the binaries are run directly).
+if [ "$SANITIZER" = address ]; then
+  export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_odr_violation=0"
+fi
 # No leak detection: after each input whose allocations outlive it (the application's pools and
 # caches), LeakSanitizer scans the whole heap, which made the web targets ten times slower;
 # AddressSanitizer still checks every memory access, of the C code (SQLite, zstd) included.
@@ -112,6 +116,7 @@ run_target() {
   printf '%-20s %-6s %12s exécutions  %8s exec/s  %5s s\n' "$t" "$status" "${runs:-?}" "${rate:-?}" "$elapsed"
   if [ "$status" != ok ]; then
     grep -E 'ERROR|panicked|SUMMARY|Test unit written|artifact' "$log" | head -20 >&2 || true
+    echo "rejouer : cargo +nightly fuzz run $t fuzz/artifacts/$t/<fichier>$([ "$SANITIZER" = none ] && echo ' --sanitizer none')" >&2
     return 1
   fi
 }
@@ -135,6 +140,10 @@ else
   # As many targets at once as there are cores, each on one (on two cores, the fifteen targets'
   # 20 s take two and a half minutes instead of five).
   JOBS="${MAILLAGE_FUZZ_JOBS:-$(nproc)}"
+  if ! [[ "$JOBS" =~ ^[1-9][0-9]*$ ]]; then
+    echo "MAILLAGE_FUZZ_JOBS : un nombre de cibles à la fois (1 ou plus), pas « $JOBS »" >&2
+    exit 2
+  fi
   declare -A running=()
   for t in "${TARGETS[@]}"; do
     mkdir -p "fuzz/work/$t" "fuzz/corpus/$t" "fuzz/artifacts/$t"

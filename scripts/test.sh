@@ -25,6 +25,9 @@ scripts/setup.sh --test
 step "Format et lints"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
+# The booklet crate as the fuzz targets build it (without Typst), checked here rather than at
+# the end of the run.
+cargo clippy -p maillage-booklet --no-default-features --locked -- -D warnings
 
 step "PostgreSQL jetable"
 source scripts/lib/postgres.sh
@@ -59,14 +62,19 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# The fuzzing's build (nightly, AddressSanitizer, its own target directory: a quarter of an hour
-# on two cores) starts now, in the background at the lowest priority: it takes the CPU the
-# end-to-end, browser and API steps leave idle (waiting for servers, Chromium, the network of
-# the loopback) without slowing them. Only with disk for both builds at once: a machine short
-# of disk builds it at the end, after the debug builds are gone (below).
+# The fuzzing's build (nightly, AddressSanitizer, its own target directory: minutes of both
+# cores) starts now, in the background at the lowest priority: it takes the CPU the end-to-end,
+# browser and API steps leave idle (waiting for servers, Chromium, the loopback) without
+# slowing them. In a process group of its own (job control for this one command), so that
+# cleanup stops its cargo and rustc with it, but in this session: a new session (setsid) would
+# be a scheduler autogroup of its own, sharing the CPU equally with the tests whatever its
+# nice. Only with disk for both builds at once: a machine short of disk builds it at the end,
+# after the debug builds are gone (below).
 if [ "$(df --output=avail -B1G "$TARGET" | tail -1 | tr -d ' ')" -ge 25 ]; then
-  setsid -w nice -n 19 scripts/fuzz.sh --court --construire > "$WORK/fuzz-build.log" 2>&1 &
+  set -m
+  nice -n 19 scripts/fuzz.sh --court --construire > "$WORK/fuzz-build.log" 2>&1 &
   FUZZ_BUILD_PID=$!
+  set +m
 fi
 
 step "CLI de bout en bout et validateur de référence (frictionless)"
