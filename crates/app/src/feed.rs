@@ -145,28 +145,34 @@ impl App {
             .cloned()
             .collect();
         let referential = self.referential.clone();
-        let changes: Vec<IndexChange<maillage_domain::Place>> = found
-            .into_iter()
-            .map(|s| {
-                let context = PlaceContext {
-                    epci: s
-                        .place
-                        .insee_code
-                        .as_deref()
-                        .and_then(|c| referential.by_code(c))
-                        .and_then(|c| c.epci.clone()),
-                    organisation_id: s.organisation_id,
-                };
-                IndexChange::Upsert(s.place, context)
-            })
-            .chain(removed.into_iter().map(IndexChange::Remove))
-            .collect();
+        let shelf = self.shelf.clone();
         let index = index.clone();
-        tokio::task::spawn_blocking(move || index.apply(changes))
-            .await
-            .map_err(|e| {
-                AppError::Invalid(format!("mise à jour de l'index interrompue : {e}"))
-            })??;
+        // Packed for the shelf and applied off the async threads (an import's batch may hold
+        // thousands of places).
+        tokio::task::spawn_blocking(move || {
+            shelf.learn(&found);
+            let mut packer = shelf.packer();
+            let changes: Vec<IndexChange<maillage_domain::Place>> = found
+                .into_iter()
+                .map(|s| {
+                    let context = PlaceContext {
+                        epci: s
+                            .place
+                            .insee_code
+                            .as_deref()
+                            .and_then(|c| referential.by_code(c))
+                            .and_then(|c| c.epci.clone()),
+                        shelf: packer.pack(&s),
+                        organisation_id: s.organisation_id,
+                    };
+                    IndexChange::Upsert(s.place, context)
+                })
+                .chain(removed.into_iter().map(IndexChange::Remove))
+                .collect();
+            index.apply(changes)
+        })
+        .await
+        .map_err(|e| AppError::Invalid(format!("mise à jour de l'index interrompue : {e}")))??;
         self.recent_places.invalidate();
         Ok(())
     }

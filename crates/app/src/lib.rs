@@ -207,6 +207,9 @@ pub struct App {
     index_after_writes: bool,
     search_cache: bool,
     recent_places: Arc<RecentPlaces>,
+    /// The dictionary of the places shelved with the index (pages of results read from
+    /// memory, see [`crate::directory::shelf`]).
+    shelf: Arc<crate::directory::shelf::Shelf>,
     /// Long work started from pages (imports, booklets).
     pub jobs: Arc<crate::jobs::Jobs>,
     /// Where e-mail goes (disabled unless configured).
@@ -378,6 +381,7 @@ impl App {
             index_after_writes: false,
             search_cache: false,
             recent_places: Arc::new(RecentPlaces::default()),
+            shelf: Arc::default(),
             mailer: crate::mail::Mailer::Disabled,
             public_url: "http://127.0.0.1:8080".into(),
             library: Arc::default(),
@@ -436,6 +440,7 @@ impl App {
                 std::iter::empty::<(Place, PlaceContext)>(),
             )?))),
             recent_places: Arc::default(),
+            shelf: Arc::default(),
             library: Arc::default(),
             catalogue: Arc::default(),
             stats: Default::default(),
@@ -512,9 +517,16 @@ impl App {
         const BATCH: u32 = 1_000;
         let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<StoredPlace>>(2);
         let referential = self.referential.clone();
+        let shelf = self.shelf.clone();
         let builder = tokio::task::spawn_blocking(move || {
             use maillage_domain::CommuneLookup;
-            let places = std::iter::from_fn(move || rx.blocking_recv()).flatten();
+            // The first batch teaches the shelf its dictionary (once per process).
+            let first = rx.blocking_recv().unwrap_or_default();
+            shelf.learn(&first);
+            let mut packer = shelf.packer();
+            let places = std::iter::once(first)
+                .chain(std::iter::from_fn(move || rx.blocking_recv()))
+                .flatten();
             SearchIndex::build(places.map(|s| {
                 let epci = s
                     .place
@@ -524,6 +536,7 @@ impl App {
                     .and_then(|c| c.epci.clone());
                 let context = PlaceContext {
                     epci,
+                    shelf: packer.pack(&s),
                     organisation_id: s.organisation_id,
                 };
                 (s.place, context)
@@ -554,6 +567,11 @@ impl App {
         } else {
             index.without_cache()
         };
+        tracing::info!(
+            "index de recherche : {} lieu(x), fiches rangées avec l'index : {} Ko",
+            index.len(),
+            index.shelf_bytes() / 1024
+        );
         match self.index.write() {
             Ok(mut guard) => *guard = Arc::new(index),
             Err(poisoned) => *poisoned.into_inner() = Arc::new(index),

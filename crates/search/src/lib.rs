@@ -58,6 +58,11 @@ pub struct PlaceContext {
     /// SIREN of the EPCI (intercommunality) of the place's commune.
     pub epci: Option<String>,
     pub organisation_id: Option<String>,
+    /// Bytes the caller keeps with the place, opaque to the index, given back by
+    /// [`SearchIndex::shelved`] as long as this version of the place is in the index: the
+    /// application shelves each place's stored form there, compressed, so that a page of
+    /// results is answered without reading the places back from the database.
+    pub shelf: Option<Box<[u8]>>,
 }
 
 /// "Open now" or open at a local date and time.
@@ -146,6 +151,70 @@ struct Entry {
     /// the average lengths of relevance are sums over the live places.
     name_norm: u32,
     body_norm: u32,
+    /// Where its [`PlaceContext::shelf`] is kept.
+    shelf: Option<Shelved>,
+}
+
+/// Where the bytes shelved with a place are: `len` bytes from `start` in chunk `chunk` of
+/// [`State::shelf`]. Each batch of changes copies the bytes of its places into chunks of its
+/// own (of [`SHELF_CHUNK_BYTES`] at most, filled one after the other), so that the
+/// directory's thousands of small, long-lived byte strings are a few allocations rather than
+/// scattered among the short-lived ones of the build.
+#[derive(Debug, Clone, Copy)]
+struct Shelved {
+    chunk: u32,
+    start: u32,
+    len: u32,
+}
+
+/// Chunks of shelved bytes are filled up to this size: no chunk is copied as it grows.
+const SHELF_CHUNK_BYTES: usize = 1 << 20;
+
+/// The chunks of shelved bytes, each with the number of live places whose bytes it holds: a
+/// chunk is freed when its last place changes or goes; the bytes of the others, replaced, stay
+/// until the next full build (like their slots).
+#[derive(Default)]
+struct ShelfChunks {
+    chunks: Vec<Box<[u8]>>,
+    live: Vec<u32>,
+}
+
+impl ShelfChunks {
+    fn get(&self, at: Shelved) -> Option<&[u8]> {
+        let start = at.start as usize;
+        self.chunks
+            .get(at.chunk as usize)?
+            .get(start..start + at.len as usize)
+    }
+
+    /// Appends `bytes` to the batch's chunks (`first` is the index the first of them will
+    /// have), and says where they are.
+    fn append(first: u32, chunks: &mut Vec<Vec<u8>>, bytes: &[u8]) -> Option<Shelved> {
+        let fits = |c: &Vec<u8>| c.len() + bytes.len() <= c.capacity();
+        if !chunks.last().is_some_and(fits) {
+            chunks.push(Vec::with_capacity(SHELF_CHUNK_BYTES.max(bytes.len())));
+        }
+        let index = first.checked_add(u32::try_from(chunks.len() - 1).ok()?)?;
+        let chunk = chunks.last_mut()?;
+        let at = Shelved {
+            chunk: index,
+            start: u32::try_from(chunk.len()).ok()?,
+            len: u32::try_from(bytes.len()).ok()?,
+        };
+        chunk.extend_from_slice(bytes);
+        Some(at)
+    }
+
+    fn release(&mut self, at: Shelved) {
+        if let Some(live) = self.live.get_mut(at.chunk as usize) {
+            *live = live.saturating_sub(1);
+            if *live == 0
+                && let Some(chunk) = self.chunks.get_mut(at.chunk as usize)
+            {
+                *chunk = Box::default();
+            }
+        }
+    }
 }
 
 /// Where a place is: read for every place a text matches in a search near a place, from a plain
@@ -298,6 +367,8 @@ struct State {
     body_tokens: u64,
     /// Document frequencies counted without removed documents, per term, for this batch.
     doc_freqs: Mutex<HashMap<Term, u64>>,
+    /// The bytes shelved with the places ([`PlaceContext::shelf`]).
+    shelf: ShelfChunks,
 }
 
 /// Terms whose live document frequency is remembered at most (the words of searches).
@@ -760,6 +831,7 @@ fn entry_of(place: &Place, hours_by_text: &mut HashMap<String, Option<Hours>>) -
         hours,
         name_norm: 0,
         body_norm: 0,
+        shelf: None,
     }
 }
 
@@ -824,6 +896,7 @@ impl SearchIndex {
                 name_tokens: 0,
                 body_tokens: 0,
                 doc_freqs: Mutex::default(),
+                shelf: ShelfChunks::default(),
             }),
             cache: Some(Mutex::new(LruCache::new(
                 NonZeroUsize::new(CACHE_ENTRIES).unwrap_or(NonZeroUsize::MIN),
@@ -835,6 +908,24 @@ impl SearchIndex {
         self.state
             .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// What was shelved with each of these places ([`PlaceContext::shelf`]), in the same
+    /// order, copied under one look at the index: `None` for a place the index does not hold
+    /// (any more) or that was given nothing to shelve. The bytes are those given with the
+    /// version of the place the index holds now.
+    pub fn shelved<'i>(&self, ids: impl IntoIterator<Item = &'i str>) -> Vec<Option<Box<[u8]>>> {
+        let state = self.state();
+        ids.into_iter()
+            .map(|id| {
+                state
+                    .slot_of(id)
+                    .and_then(|slot| state.entry(slot))
+                    .and_then(|entry| entry.shelf)
+                    .and_then(|at| state.shelf.get(at))
+                    .map(Box::from)
+            })
+            .collect()
     }
 
     /// Applies a batch of changes: each place added or replaced, each removed id taken out
@@ -851,6 +942,9 @@ impl SearchIndex {
         let mut gone: std::collections::HashSet<u32> = std::collections::HashSet::new();
         let mut hours_by_text: HashMap<String, Option<Hours>> = HashMap::new();
         let mut applied = Applied::default();
+        // The chunks of shelved bytes of this batch (batches run one at a time).
+        let shelf_first = u32::try_from(self.state().shelf.chunks.len()).unwrap_or(u32::MAX);
+        let mut shelf_chunks: Vec<Vec<u8>> = Vec::new();
         for change in changes {
             let id = change.id();
             // The slot holding this place now, added earlier in the batch or in the index.
@@ -883,7 +977,12 @@ impl SearchIndex {
                 departement: place.departement(),
                 organisation: context.organisation_id,
             };
-            fresh.push(Some((entry_of(place, &mut hours_by_text), keys)));
+            let mut entry = entry_of(place, &mut hours_by_text);
+            if let Some(bytes) = context.shelf {
+                // Copied into the batch's chunks at once: the caller's bytes are freed here.
+                entry.shelf = ShelfChunks::append(shelf_first, &mut shelf_chunks, &bytes);
+            }
+            fresh.push(Some((entry, keys)));
             fresh_slots.insert(place.id.clone(), slot);
             applied.upserted += 1;
         }
@@ -924,6 +1023,9 @@ impl SearchIndex {
         let mut touched_cells = Vec::new();
         for slot in &gone {
             if let Some(entry) = state.slots.get_mut(*slot as usize).and_then(Option::take) {
+                if let Some(at) = entry.shelf {
+                    state.shelf.release(at);
+                }
                 Grid::touch(entry.location, &mut touched_cells);
                 state.live -= 1;
                 state.name_tokens -= u64::from(entry.name_norm);
@@ -943,6 +1045,21 @@ impl SearchIndex {
                 *rank = DEAD;
             }
         }
+        let mut live = vec![0u32; shelf_chunks.len()];
+        for at in fresh.iter().flatten().filter_map(|(entry, _)| entry.shelf) {
+            if let Some(n) = at
+                .chunk
+                .checked_sub(shelf_first)
+                .and_then(|i| live.get_mut(i as usize))
+            {
+                *n += 1;
+            }
+        }
+        state
+            .shelf
+            .chunks
+            .extend(shelf_chunks.into_iter().map(Vec::into_boxed_slice));
+        state.shelf.live.extend(live);
         let mut added: Vec<u32> = Vec::with_capacity(fresh.len());
         for (i, item) in fresh.into_iter().enumerate() {
             let slot = base + i as u32;
@@ -1041,6 +1158,12 @@ impl SearchIndex {
 
     pub fn len(&self) -> usize {
         self.state().live as usize
+    }
+
+    /// Bytes held for what was shelved with the places ([`PlaceContext::shelf`]), replaced
+    /// places' included until their chunk goes or the next full build.
+    pub fn shelf_bytes(&self) -> usize {
+        self.state().shelf.chunks.iter().map(|c| c.len()).sum()
     }
 
     /// The number of batches applied: what was computed from the index at one number stays
@@ -1491,5 +1614,54 @@ impl SearchIndex {
             hits,
             widened: false,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn upsert(id: &str, shelf: &[u8]) -> IndexChange<Place> {
+        let place = Place::new(
+            id,
+            format!("Lieu {id}"),
+            "1 rue Stanislas",
+            "54000",
+            "Nancy",
+            chrono::NaiveDate::from_ymd_opt(2026, 11, 2).unwrap_or_default(),
+        );
+        let context = PlaceContext {
+            shelf: Some(shelf.into()),
+            ..PlaceContext::default()
+        };
+        IndexChange::Upsert(place, context)
+    }
+
+    fn bytes(b: &[u8]) -> Option<Box<[u8]>> {
+        Some(Box::from(b))
+    }
+
+    #[test]
+    fn a_chunk_of_shelved_bytes_goes_with_its_last_place() -> Result<(), SearchError> {
+        let index = SearchIndex::empty()?;
+        index.apply([upsert("a", b"a1"), upsert("b", b"b1")])?;
+        index.apply([upsert("a", b"a2")])?;
+        assert_eq!(index.shelved(["a", "b"]), vec![bytes(b"a2"), bytes(b"b1")]);
+        {
+            let state = index.state();
+            assert_eq!(state.shelf.live, vec![1, 1]);
+            assert_eq!(&*state.shelf.chunks[0], b"a1b1", "a1 stays until b goes");
+        }
+        index.apply([upsert("b", b"b2"), IndexChange::Remove("a".into())])?;
+        {
+            let state = index.state();
+            assert_eq!(state.shelf.live, vec![0, 0, 1]);
+            assert!(state.shelf.chunks[0].is_empty() && state.shelf.chunks[1].is_empty());
+        }
+        assert_eq!(
+            index.shelved(["a", "b", "c"]),
+            vec![None, bytes(b"b2"), None]
+        );
+        Ok(())
     }
 }

@@ -150,6 +150,8 @@ fn place(spec: &Spec) -> (Place, PlaceContext) {
             .into(),
         ),
         organisation_id: spec.organisation.map(|o| format!("structure-{o}")),
+        // This version of the place, as the application would shelve it.
+        shelf: Some(format!("{spec:?}").into_bytes().into_boxed_slice()),
     };
     (p, context)
 }
@@ -329,6 +331,13 @@ proptest! {
             }
             for id in model.keys() {
                 prop_assert!(live.contains(id));
+            }
+            // What is shelved with each place is what its last version was given, and
+            // nothing once it is gone.
+            let ids: Vec<String> = (0u8..24).map(|i| format!("lieu-{i:02}")).collect();
+            let shelved = live.shelved(ids.iter().map(String::as_str));
+            for (id, bytes) in ids.iter().zip(shelved) {
+                prop_assert_eq!(bytes, model.get(id).and_then(|(_, c)| c.shelf.clone()), "{}", id);
             }
         }
     }

@@ -74,6 +74,7 @@ fn index(places: &[Place]) -> SearchIndex {
             PlaceContext {
                 epci: Some(epci.into()),
                 organisation_id: None,
+                shelf: None,
             },
         )
     }))

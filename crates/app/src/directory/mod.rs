@@ -11,3 +11,4 @@ pub use publication::{DataInclusionFiles, Publication, Published, PublishedFile}
 pub use query::{Choice, Group, PlaceQuery, PlaceSearch};
 mod import;
 mod search;
+pub(crate) mod shelf;

@@ -1,0 +1,318 @@
+//! The places shelved with the search index: each place's stored form, compressed, kept in the
+//! index's entry of the place ([`maillage_search::PlaceContext::shelf`]), so that a page of
+//! results is answered from memory instead of reading its places back from the database (a round
+//! trip to the store's worker thread and each place's JSON decoded: about a third of an API
+//! list's time without the caches, see docs/PERFORMANCE.md).
+//!
+//! The stored form is the JSON the database holds, compressed with zstd and a dictionary made
+//! once per process from the first places indexed: their JSON itself, 32 KB of it spread over
+//! the batch, as zstd's « raw content » dictionary (the national demo: about 1.5 KB of JSON,
+//! 150–180 bytes shelved, a place; a trained dictionary gave 20 % less, but its training left
+//! 7 MB resident in the C allocator). The dictionary never changes afterwards, so every shelved
+//! place can be read back; places shelved before it was made are compressed without it (their
+//! first byte says which). Each frame carries its checksum: bytes that do not read back are
+//! never shown, the place is read from the database instead.
+
+use std::sync::OnceLock;
+
+use maillage_domain::Place;
+use maillage_store::StoredPlace;
+use serde::{Deserialize, Serialize};
+use zstd::bulk::{Compressor, Decompressor};
+use zstd::dict::{DecoderDictionary, EncoderDictionary};
+
+/// zstd's level: the places are packed when indexed (the whole directory at start-up), read
+/// back on every page of results.
+const LEVEL: i32 = 3;
+/// The dictionary's size at most, taken from up to a thousand places (start-up reads the
+/// directory by batches of a thousand).
+const DICTIONARY_BYTES: usize = 32 * 1024;
+/// Places the dictionary is taken from, spread over the batch.
+const DICTIONARY_PLACES: usize = 40;
+/// Fewer places than this make no dictionary worth keeping for the life of the process.
+const MIN_SAMPLES: usize = 16;
+/// The first byte of shelved bytes: compressed without or with the dictionary.
+const PLAIN: u8 = 0;
+const WITH_DICTIONARY: u8 = 1;
+/// No place's JSON comes near this (the standard's longest texts are a few KB): a frame
+/// claiming more is not read.
+const MAX_PLACE_BYTES: usize = 1 << 20;
+
+/// The dictionary of the process, once learnt.
+#[derive(Default)]
+pub(crate) struct Shelf {
+    dictionary: OnceLock<Dictionary>,
+}
+
+struct Dictionary {
+    encoder: EncoderDictionary<'static>,
+    decoder: DecoderDictionary<'static>,
+}
+
+/// A stored place as shelved, borrowed for packing.
+#[derive(Serialize)]
+struct Packed<'a> {
+    place: &'a Place,
+    organisation_id: Option<&'a str>,
+    source: Option<&'a str>,
+    source_id: Option<&'a str>,
+    modified_at: &'a str,
+}
+
+impl<'a> Packed<'a> {
+    fn of(stored: &'a StoredPlace) -> Self {
+        Packed {
+            place: &stored.place,
+            organisation_id: stored.organisation_id.as_deref(),
+            source: stored.source.as_deref(),
+            source_id: stored.source_id.as_deref(),
+            modified_at: &stored.modified_at,
+        }
+    }
+}
+
+/// A stored place as read back.
+#[derive(Deserialize)]
+struct Unpacked {
+    place: Place,
+    organisation_id: Option<String>,
+    source: Option<String>,
+    source_id: Option<String>,
+    modified_at: String,
+}
+
+impl Shelf {
+    /// Makes the dictionary from these places, unless it is already made or they are too few
+    /// (then the next batch of places indexed may make it).
+    pub(crate) fn learn(&self, sample: &[StoredPlace]) {
+        if self.dictionary.get().is_some() || sample.len() < MIN_SAMPLES {
+            return;
+        }
+        let step = (sample.len() / DICTIONARY_PLACES).max(1);
+        let mut dictionary = Vec::with_capacity(DICTIONARY_BYTES);
+        for place in sample.iter().step_by(step) {
+            if dictionary.len() >= DICTIONARY_BYTES
+                || serde_json::to_writer(&mut dictionary, &Packed::of(place)).is_err()
+            {
+                break;
+            }
+        }
+        dictionary.truncate(DICTIONARY_BYTES);
+        let _ = self.dictionary.set(Dictionary {
+            encoder: EncoderDictionary::copy(&dictionary, LEVEL),
+            decoder: DecoderDictionary::copy(&dictionary),
+        });
+    }
+
+    /// Whether the dictionary is made.
+    #[cfg(test)]
+    pub(crate) fn has_dictionary(&self) -> bool {
+        self.dictionary.get().is_some()
+    }
+
+    /// A packer for a batch of places (one compression context for the batch).
+    pub(crate) fn packer(&self) -> Packer<'_> {
+        let (tag, compressor) = match self.dictionary.get() {
+            Some(d) => (
+                WITH_DICTIONARY,
+                Compressor::with_prepared_dictionary(&d.encoder),
+            ),
+            None => (PLAIN, Compressor::new(LEVEL)),
+        };
+        let compressor = compressor.and_then(|mut c| {
+            c.set_parameter(zstd::zstd_safe::CParameter::ChecksumFlag(true))?;
+            Ok(c)
+        });
+        Packer {
+            tag,
+            compressor: compressor.ok(),
+            json: Vec::new(),
+            out: Vec::new(),
+        }
+    }
+
+    /// An unpacker for a page of places (its decompression contexts made when first needed).
+    pub(crate) fn unpacker(&self) -> Unpacker<'_> {
+        Unpacker {
+            shelf: self,
+            plain: None,
+            with_dictionary: None,
+        }
+    }
+}
+
+/// Packs places for the shelf.
+pub(crate) struct Packer<'s> {
+    /// [`PLAIN`] or [`WITH_DICTIONARY`], written first.
+    tag: u8,
+    /// `None` when zstd could not make its context: nothing is shelved, pages read the base.
+    compressor: Option<Compressor<'s>>,
+    /// The place's JSON and its compressed form, reused from place to place: each shelved
+    /// place is one allocation of its own size.
+    json: Vec<u8>,
+    out: Vec<u8>,
+}
+
+impl Packer<'_> {
+    /// The place's shelved bytes, or `None` (then its pages read it from the base).
+    pub(crate) fn pack(&mut self, stored: &StoredPlace) -> Option<Box<[u8]>> {
+        self.json.clear();
+        serde_json::to_writer(&mut self.json, &Packed::of(stored)).ok()?;
+        self.out.clear();
+        self.out
+            .reserve(zstd::zstd_safe::compress_bound(self.json.len()));
+        let written = self
+            .compressor
+            .as_mut()?
+            .compress_to_buffer(&self.json[..], &mut self.out)
+            .ok()?;
+        let mut shelved = Vec::with_capacity(written + 1);
+        shelved.push(self.tag);
+        shelved.extend_from_slice(self.out.get(..written)?);
+        Some(shelved.into_boxed_slice())
+    }
+}
+
+/// Reads shelved places back.
+pub(crate) struct Unpacker<'s> {
+    shelf: &'s Shelf,
+    plain: Option<Decompressor<'s>>,
+    with_dictionary: Option<Decompressor<'s>>,
+}
+
+impl Unpacker<'_> {
+    /// The place shelved in these bytes, or `None` when they do not read back whole (then it
+    /// is read from the base).
+    pub(crate) fn unpack(&mut self, bytes: &[u8]) -> Option<StoredPlace> {
+        let (&tag, frame) = bytes.split_first()?;
+        let capacity = Decompressor::upper_bound(frame)?;
+        if capacity > MAX_PLACE_BYTES {
+            return None;
+        }
+        let decompressor = match tag {
+            PLAIN => match &mut self.plain {
+                Some(d) => d,
+                slot => slot.insert(Decompressor::new().ok()?),
+            },
+            WITH_DICTIONARY => {
+                let dictionary = self.shelf.dictionary.get()?;
+                match &mut self.with_dictionary {
+                    Some(d) => d,
+                    slot => slot
+                        .insert(Decompressor::with_prepared_dictionary(&dictionary.decoder).ok()?),
+                }
+            }
+            _ => return None,
+        };
+        let json = decompressor.decompress(frame, capacity).ok()?;
+        let u: Unpacked = serde_json::from_slice(&json).ok()?;
+        Some(StoredPlace {
+            place: u.place,
+            organisation_id: u.organisation_id,
+            source: u.source,
+            source_id: u.source_id,
+            modified_at: u.modified_at,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stored(i: usize) -> StoredPlace {
+        let mut place = Place::new(
+            format!("lieu-{i:04}"),
+            format!("Médiathèque n° {i}"),
+            format!("{i} rue de la République"),
+            "54000",
+            "Nancy",
+            chrono::NaiveDate::from_ymd_opt(2026, 11, 2).unwrap_or_default(),
+        );
+        place.insee_code = Some("54395".into());
+        place.summary = Some(format!("Accompagnement numérique, atelier {i}"));
+        StoredPlace {
+            place,
+            organisation_id: i.is_multiple_of(3).then(|| format!("structure-{i}")),
+            source: Some("import-2026".into()),
+            source_id: Some(format!("src-{i}")),
+            modified_at: "2026-12-06T18:00:00Z".into(),
+        }
+    }
+
+    fn same(a: &StoredPlace, b: &StoredPlace) -> bool {
+        a.place == b.place
+            && a.organisation_id == b.organisation_id
+            && a.source == b.source
+            && a.source_id == b.source_id
+            && a.modified_at == b.modified_at
+    }
+
+    #[test]
+    fn places_read_back_as_packed_before_and_after_the_dictionary() {
+        let shelf = Shelf::default();
+        let early = stored(9_999);
+        let packed_early = shelf
+            .packer()
+            .pack(&early)
+            .expect("empaqueté sans dictionnaire");
+        let sample: Vec<StoredPlace> = (0..500).map(stored).collect();
+        shelf.learn(&sample);
+        assert!(shelf.has_dictionary());
+        let mut packer = shelf.packer();
+        let packed: Vec<Box<[u8]>> = sample
+            .iter()
+            .map(|s| packer.pack(s).expect("empaqueté"))
+            .collect();
+        let mut unpacker = shelf.unpacker();
+        for (s, bytes) in sample.iter().zip(&packed) {
+            let back = unpacker.unpack(bytes).expect("relu");
+            assert!(same(s, &back), "{:?}", s.place.id);
+        }
+        // Packed before the dictionary was learnt, still read back.
+        let back = unpacker
+            .unpack(&packed_early)
+            .expect("relu sans dictionnaire");
+        assert!(same(&early, &back));
+        // The dictionary is what makes the shelf small.
+        let mean = packed.iter().map(|b| b.len()).sum::<usize>() / packed.len();
+        assert!(mean * 2 < packed_early.len(), "{mean} octets en moyenne");
+    }
+
+    #[test]
+    fn bytes_that_do_not_read_back_whole_give_nothing() {
+        let shelf = Shelf::default();
+        shelf.learn(&(0..200).map(stored).collect::<Vec<_>>());
+        let mut bytes = shelf
+            .packer()
+            .pack(&stored(7))
+            .expect("empaqueté")
+            .into_vec();
+        let mut unpacker = shelf.unpacker();
+        assert!(unpacker.unpack(&bytes).is_some());
+        // One byte changed in the compressed data: the checksum (or zstd) refuses it.
+        let middle = bytes.len() / 2;
+        bytes[middle] ^= 0x40;
+        assert!(unpacker.unpack(&bytes).is_none());
+        assert!(unpacker.unpack(&[]).is_none());
+        assert!(unpacker.unpack(b"pas du zstd").is_none());
+        // A frame made with another dictionary is not read with this one.
+        let other = Shelf::default();
+        other.learn(&(300..500).map(stored).collect::<Vec<_>>());
+        let foreign = other.packer().pack(&stored(8)).expect("empaqueté");
+        assert!(unpacker.unpack(&foreign).is_none());
+        // Without its dictionary, bytes packed with one are not read.
+        let unmade = Shelf::default();
+        assert!(unmade.unpacker().unpack(&foreign).is_none());
+    }
+
+    #[test]
+    fn too_few_places_teach_no_dictionary() {
+        let shelf = Shelf::default();
+        shelf.learn(&(0..10).map(stored).collect::<Vec<_>>());
+        assert!(!shelf.has_dictionary());
+        let s = stored(1);
+        let bytes = shelf.packer().pack(&s).expect("empaqueté");
+        assert!(same(&s, &shelf.unpacker().unpack(&bytes).expect("relu")));
+    }
+}
