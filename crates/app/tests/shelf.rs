@@ -40,12 +40,14 @@ fn referential_again() -> Option<Referential> {
 
 fn file() -> String {
     let mut csv = String::from(
-        "id,nom,commune,code_postal,code_insee,adresse,date_maj,source,pivot,services,horaires,telephone\n",
+        "id,nom,commune,code_postal,code_insee,adresse,date_maj,source,pivot,services,horaires,telephone,latitude,longitude\n",
     );
     for i in 0..ROWS {
         csv.push_str(&format!(
-            "lieu-{i:03},Espace numérique {i},Nancy,54000,54395,{} rue Stanislas,2026-11-02,hub-54,43493312300029,Maîtrise des outils numériques du quotidien|Aide aux démarches administratives,Mo-Fr 09:00-12:00,+33383000{i:03}\n",
+            "lieu-{i:03},Espace numérique {i},Nancy,54000,54395,{} rue Stanislas,2026-11-02,hub-54,43493312300029,Maîtrise des outils numériques du quotidien|Aide aux démarches administratives,Mo-Fr 09:00-12:00,+33383000{i:03},{},{}\n",
             i + 1,
+            48.6921 + i as f64 * 0.000_137,
+            6.1844 - i as f64 * 0.000_291,
         ));
     }
     csv
@@ -81,6 +83,15 @@ async fn page_and_base(
     (shown, base)
 }
 
+/// Every place of the index has its stored form on the shelf (none read from the base).
+fn assert_shelved(app: &App) {
+    let index = app.index();
+    assert!(index.shelf_bytes() > 0);
+    let ids: Vec<String> = (0..ROWS).map(|i| format!("lieu-{i:03}")).collect();
+    let shelved = index.shelved(ids.iter().map(String::as_str));
+    assert!(shelved.iter().all(Option::is_some));
+}
+
 fn assert_same(shown: &[StoredPlace], base: &[StoredPlace]) {
     assert_eq!(shown.len(), base.len());
     for (a, b) in shown.iter().zip(base) {
@@ -109,6 +120,7 @@ async fn a_page_shows_the_places_the_base_holds_after_every_write() {
         .expect("import")
         .outcome
         .expect("écrit");
+    assert_shelved(&app);
     let q = words("espace numérique", 40);
     let all = words("espace numérique", 1_000);
     let (shown, base) = page_and_base(&app, &store, &q).await;
@@ -127,6 +139,7 @@ async fn a_page_shows_the_places_the_base_holds_after_every_write() {
     let app = App::with_search_cache(store.clone(), referential, false)
         .await
         .expect("application");
+    assert_shelved(&app);
     let (shown, base) = page_and_base(&app, &store, &q).await;
     assert_same(&shown, &base);
     let (shown, base) = page_and_base(&app, &store, &all).await;

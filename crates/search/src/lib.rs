@@ -167,7 +167,7 @@ struct Shelved {
     len: u32,
 }
 
-/// Chunks of shelved bytes are filled up to this size: no chunk is copied as it grows.
+/// Chunks of shelved bytes are filled up to this size.
 const SHELF_CHUNK_BYTES: usize = 1 << 20;
 
 /// The chunks of shelved bytes, each with the number of live places whose bytes it holds: a
@@ -190,9 +190,11 @@ impl ShelfChunks {
     /// Appends `bytes` to the batch's chunks (`first` is the index the first of them will
     /// have), and says where they are.
     fn append(first: u32, chunks: &mut Vec<Vec<u8>>, bytes: &[u8]) -> Option<Shelved> {
-        let fits = |c: &Vec<u8>| c.len() + bytes.len() <= c.capacity();
-        if !chunks.last().is_some_and(fits) {
-            chunks.push(Vec::with_capacity(SHELF_CHUNK_BYTES.max(bytes.len())));
+        // A chunk grows as a vector does (a batch of one edit holds its bytes, not 1 MB) up to
+        // the chunk size; bytes longer than that are a chunk of their own.
+        let full = |c: &Vec<u8>| !c.is_empty() && c.len() + bytes.len() > SHELF_CHUNK_BYTES;
+        if chunks.last().is_none_or(full) {
+            chunks.push(Vec::new());
         }
         let index = first.checked_add(u32::try_from(chunks.len() - 1).ok()?)?;
         let chunk = chunks.last_mut()?;
@@ -1055,10 +1057,17 @@ impl SearchIndex {
                 *n += 1;
             }
         }
+        // A chunk whose places were all replaced or removed in their own batch goes at once.
         state
             .shelf
             .chunks
-            .extend(shelf_chunks.into_iter().map(Vec::into_boxed_slice));
+            .extend(shelf_chunks.into_iter().zip(&live).map(|(chunk, &n)| {
+                if n == 0 {
+                    Box::default()
+                } else {
+                    chunk.into_boxed_slice()
+                }
+            }));
         state.shelf.live.extend(live);
         let mut added: Vec<u32> = Vec::with_capacity(fresh.len());
         for (i, item) in fresh.into_iter().enumerate() {
@@ -1662,6 +1671,27 @@ mod tests {
             index.shelved(["a", "b", "c"]),
             vec![None, bytes(b"b2"), None]
         );
+        // Added and removed in the same batch, replaced in the same batch: only the last
+        // version of `d` is live, and a chunk holding no live place is freed at once.
+        index.apply([upsert("c", b"c1"), IndexChange::Remove("c".into())])?;
+        index.apply([upsert("d", b"d1"), upsert("d", b"d2")])?;
+        {
+            let state = index.state();
+            assert_eq!(state.shelf.live, vec![0, 0, 1, 0, 1]);
+            assert!(state.shelf.chunks[3].is_empty());
+            assert_eq!(&*state.shelf.chunks[4], b"d1d2");
+            // Each chunk's count is the number of live entries whose bytes it holds.
+            for (c, n) in state.shelf.live.iter().enumerate() {
+                let holding = state
+                    .slots
+                    .iter()
+                    .flatten()
+                    .filter(|e| e.shelf.is_some_and(|at| at.chunk as usize == c))
+                    .count();
+                assert_eq!(*n as usize, holding, "morceau {c}");
+            }
+        }
+        assert_eq!(index.shelved(["c", "d"]), vec![None, bytes(b"d2")]);
         Ok(())
     }
 }

@@ -128,8 +128,9 @@ impl App {
     }
 
     /// Search hits with their stored places, in the same order (a hit whose place was deleted
-    /// meanwhile is left out): each place read back from the shelf of the index (the version
-    /// the index holds now), or, failing that, from the base in one round trip per 500.
+    /// meanwhile is left out once the deletion has reached the index): each place from the
+    /// cache of recent places, else read back from the shelf of the index (the version the
+    /// index holds now), else from the base in one round trip per 500.
     pub async fn places_of_hits<'h>(
         &self,
         hits: &'h [Hit],
@@ -146,17 +147,28 @@ impl App {
             }
         }
         if !missing.is_empty() {
-            let shelved = self.index().shelved(missing.iter().map(String::as_str));
-            let unpacked = if missing.len() <= UNPACKED_INLINE {
-                unpack(&self.shelf, shelved)
+            let index = self.index();
+            let (missing, unpacked) = if missing.len() <= UNPACKED_INLINE {
+                let unpacked = unpack(
+                    &self.shelf,
+                    index.shelved(missing.iter().map(String::as_str)),
+                );
+                (missing, unpacked)
             } else {
-                // A long list (an export of the results) is unpacked off the async threads.
+                // A long list (an export of the results, the map) is read off the async
+                // threads, 500 places per look at the index.
                 let shelf = self.shelf.clone();
-                tokio::task::spawn_blocking(move || unpack(&shelf, shelved))
-                    .await
-                    .map_err(|e| {
-                        AppError::Invalid(format!("lecture des lieux interrompue : {e}"))
-                    })?
+                tokio::task::spawn_blocking(move || {
+                    let unpacked = missing
+                        .chunks(500)
+                        .flat_map(|ids| {
+                            unpack(&shelf, index.shelved(ids.iter().map(String::as_str)))
+                        })
+                        .collect::<Vec<_>>();
+                    (missing, unpacked)
+                })
+                .await
+                .map_err(|e| AppError::Invalid(format!("lecture des lieux interrompue : {e}")))?
             };
             let mut from_base = Vec::new();
             for (id, place) in missing.into_iter().zip(unpacked) {
@@ -194,10 +206,9 @@ fn unpack(
     shelf: &crate::directory::shelf::Shelf,
     shelved: Vec<Option<Box<[u8]>>>,
 ) -> Vec<Option<StoredPlace>> {
-    let mut unpacker = shelf.unpacker();
     shelved
         .into_iter()
-        .map(|bytes| bytes.and_then(|b| unpacker.unpack(&b)))
+        .map(|bytes| bytes.and_then(|b| shelf.unpack(&b)))
         .collect()
 }
 

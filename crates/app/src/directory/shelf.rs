@@ -5,14 +5,15 @@
 //! list's time without the caches, see docs/PERFORMANCE.md).
 //!
 //! The stored form is the JSON the database holds, compressed with zstd and a dictionary made
-//! once per process from the first places indexed: their JSON itself, 32 KB of it spread over
-//! the batch, as zstd's « raw content » dictionary (the national demo: about 1.5 KB of JSON,
-//! 150–180 bytes shelved, a place; a trained dictionary gave 20 % less, but its training left
-//! 7 MB resident in the C allocator). The dictionary never changes afterwards, so every shelved
+//! once per process from the first places indexed: their JSON itself, 32 KB of it taken from
+//! places spread over the batch, as zstd's « raw content » dictionary (the national demo: about
+//! 1.5 KB of JSON, about 190 bytes shelved, a place; a trained dictionary gave 20 % less, but
+//! its training left 7 MB resident in the C allocator). The dictionary never changes afterwards, so every shelved
 //! place can be read back; places shelved before it was made are compressed without it (their
 //! first byte says which). Each frame carries its checksum: bytes that do not read back are
 //! never shown, the place is read from the database instead.
 
+use std::cell::RefCell;
 use std::sync::OnceLock;
 
 use maillage_domain::Place;
@@ -20,6 +21,7 @@ use maillage_store::StoredPlace;
 use serde::{Deserialize, Serialize};
 use zstd::bulk::{Compressor, Decompressor};
 use zstd::dict::{DecoderDictionary, EncoderDictionary};
+use zstd::zstd_safe::DCtx;
 
 /// zstd's level: the places are packed when indexed (the whole directory at start-up), read
 /// back on every page of results.
@@ -27,8 +29,8 @@ const LEVEL: i32 = 3;
 /// The dictionary's size at most, taken from up to a thousand places (start-up reads the
 /// directory by batches of a thousand).
 const DICTIONARY_BYTES: usize = 32 * 1024;
-/// Places the dictionary is taken from, spread over the batch.
-const DICTIONARY_PLACES: usize = 40;
+/// Places the dictionary is taken from, spread over the batch (about 1.5 KB of JSON each).
+const DICTIONARY_PLACES: usize = 20;
 /// Fewer places than this make no dictionary worth keeping for the life of the process.
 const MIN_SAMPLES: usize = 16;
 /// The first byte of shelved bytes: compressed without or with the dictionary.
@@ -131,14 +133,47 @@ impl Shelf {
         }
     }
 
-    /// An unpacker for a page of places (its decompression contexts made when first needed).
-    pub(crate) fn unpacker(&self) -> Unpacker<'_> {
-        Unpacker {
-            shelf: self,
-            plain: None,
-            with_dictionary: None,
+    /// The place shelved in these bytes, or `None` when they do not read back whole (then it
+    /// is read from the base).
+    pub(crate) fn unpack(&self, bytes: &[u8]) -> Option<StoredPlace> {
+        let (&tag, frame) = bytes.split_first()?;
+        let capacity = Decompressor::upper_bound(frame)?;
+        if capacity > MAX_PLACE_BYTES {
+            return None;
         }
+        let dictionary = match tag {
+            PLAIN => None,
+            WITH_DICTIONARY => Some(self.dictionary.get()?.decoder.as_ddict()),
+            _ => return None,
+        };
+        let mut json = Vec::with_capacity(capacity);
+        DECOMPRESSION.with(|context| {
+            let mut context = context.try_borrow_mut().ok()?;
+            let context = match &mut *context {
+                Some(c) => c,
+                slot => slot.insert(DCtx::try_create()?),
+            };
+            match dictionary {
+                Some(d) => context.decompress_using_ddict(&mut json, frame, d),
+                None => context.decompress(&mut json, frame),
+            }
+            .ok()
+        })?;
+        let u: Unpacked = serde_json::from_slice(&json).ok()?;
+        Some(StoredPlace {
+            place: u.place,
+            organisation_id: u.organisation_id,
+            source: u.source,
+            source_id: u.source_id,
+            modified_at: u.modified_at,
+        })
     }
+}
+
+thread_local! {
+    /// One decompression context per thread, kept from page to page: zstd allocates it (some
+    /// 100 KB) through the C allocator, which would map and unmap it for every page.
+    static DECOMPRESSION: RefCell<Option<DCtx<'static>>> = const { RefCell::new(None) };
 }
 
 /// Packs places for the shelf.
@@ -158,6 +193,10 @@ impl Packer<'_> {
     pub(crate) fn pack(&mut self, stored: &StoredPlace) -> Option<Box<[u8]>> {
         self.json.clear();
         serde_json::to_writer(&mut self.json, &Packed::of(stored)).ok()?;
+        if self.json.len() > MAX_PLACE_BYTES {
+            // It would not be read back.
+            return None;
+        }
         self.out.clear();
         self.out
             .reserve(zstd::zstd_safe::compress_bound(self.json.len()));
@@ -170,49 +209,6 @@ impl Packer<'_> {
         shelved.push(self.tag);
         shelved.extend_from_slice(self.out.get(..written)?);
         Some(shelved.into_boxed_slice())
-    }
-}
-
-/// Reads shelved places back.
-pub(crate) struct Unpacker<'s> {
-    shelf: &'s Shelf,
-    plain: Option<Decompressor<'s>>,
-    with_dictionary: Option<Decompressor<'s>>,
-}
-
-impl Unpacker<'_> {
-    /// The place shelved in these bytes, or `None` when they do not read back whole (then it
-    /// is read from the base).
-    pub(crate) fn unpack(&mut self, bytes: &[u8]) -> Option<StoredPlace> {
-        let (&tag, frame) = bytes.split_first()?;
-        let capacity = Decompressor::upper_bound(frame)?;
-        if capacity > MAX_PLACE_BYTES {
-            return None;
-        }
-        let decompressor = match tag {
-            PLAIN => match &mut self.plain {
-                Some(d) => d,
-                slot => slot.insert(Decompressor::new().ok()?),
-            },
-            WITH_DICTIONARY => {
-                let dictionary = self.shelf.dictionary.get()?;
-                match &mut self.with_dictionary {
-                    Some(d) => d,
-                    slot => slot
-                        .insert(Decompressor::with_prepared_dictionary(&dictionary.decoder).ok()?),
-                }
-            }
-            _ => return None,
-        };
-        let json = decompressor.decompress(frame, capacity).ok()?;
-        let u: Unpacked = serde_json::from_slice(&json).ok()?;
-        Some(StoredPlace {
-            place: u.place,
-            organisation_id: u.organisation_id,
-            source: u.source,
-            source_id: u.source_id,
-            modified_at: u.modified_at,
-        })
     }
 }
 
@@ -264,15 +260,12 @@ mod tests {
             .iter()
             .map(|s| packer.pack(s).expect("empaqueté"))
             .collect();
-        let mut unpacker = shelf.unpacker();
         for (s, bytes) in sample.iter().zip(&packed) {
-            let back = unpacker.unpack(bytes).expect("relu");
+            let back = shelf.unpack(bytes).expect("relu");
             assert!(same(s, &back), "{:?}", s.place.id);
         }
         // Packed before the dictionary was learnt, still read back.
-        let back = unpacker
-            .unpack(&packed_early)
-            .expect("relu sans dictionnaire");
+        let back = shelf.unpack(&packed_early).expect("relu sans dictionnaire");
         assert!(same(&early, &back));
         // The dictionary is what makes the shelf small.
         let mean = packed.iter().map(|b| b.len()).sum::<usize>() / packed.len();
@@ -288,22 +281,28 @@ mod tests {
             .pack(&stored(7))
             .expect("empaqueté")
             .into_vec();
-        let mut unpacker = shelf.unpacker();
-        assert!(unpacker.unpack(&bytes).is_some());
+        assert!(shelf.unpack(&bytes).is_some());
         // One byte changed in the compressed data: the checksum (or zstd) refuses it.
         let middle = bytes.len() / 2;
         bytes[middle] ^= 0x40;
-        assert!(unpacker.unpack(&bytes).is_none());
-        assert!(unpacker.unpack(&[]).is_none());
-        assert!(unpacker.unpack(b"pas du zstd").is_none());
-        // A frame made with another dictionary is not read with this one.
+        assert!(shelf.unpack(&bytes).is_none());
+        assert!(shelf.unpack(&[]).is_none());
+        assert!(shelf.unpack(b"pas du zstd").is_none());
+        // A frame made with another dictionary, read with this one: refused by its checksum,
+        // unless the bytes it takes from the dictionary happen to be the same in both (these
+        // places are alike) — never another place.
         let other = Shelf::default();
         other.learn(&(300..500).map(stored).collect::<Vec<_>>());
+        for i in 0..50 {
+            let foreign = other.packer().pack(&stored(i)).expect("empaqueté");
+            if let Some(read) = shelf.unpack(&foreign) {
+                assert!(same(&read, &stored(i)), "{i}");
+            }
+        }
         let foreign = other.packer().pack(&stored(8)).expect("empaqueté");
-        assert!(unpacker.unpack(&foreign).is_none());
         // Without its dictionary, bytes packed with one are not read.
         let unmade = Shelf::default();
-        assert!(unmade.unpacker().unpack(&foreign).is_none());
+        assert!(unmade.unpack(&foreign).is_none());
     }
 
     #[test]
@@ -313,6 +312,6 @@ mod tests {
         assert!(!shelf.has_dictionary());
         let s = stored(1);
         let bytes = shelf.packer().pack(&s).expect("empaqueté");
-        assert!(same(&s, &shelf.unpacker().unpack(&bytes).expect("relu")));
+        assert!(same(&s, &shelf.unpack(&bytes).expect("relu")));
     }
 }
