@@ -7,8 +7,9 @@ use sqlx::Row;
 use crate::BeginWrite;
 use crate::{Result, Store, StoreError, corrupt, new_id, now, on_pool};
 
-/// A place with what the database knows beside the standard.
-#[derive(Debug, Clone, PartialEq)]
+/// A place with what the database knows beside the standard (serialised as such when the
+/// application shelves it with the search index).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct StoredPlace {
     pub place: Place,
     pub organisation_id: Option<String>,

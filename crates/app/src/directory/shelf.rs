@@ -16,9 +16,7 @@
 use std::cell::RefCell;
 use std::sync::OnceLock;
 
-use maillage_domain::Place;
 use maillage_store::StoredPlace;
-use serde::{Deserialize, Serialize};
 use zstd::bulk::{Compressor, Decompressor};
 use zstd::dict::{DecoderDictionary, EncoderDictionary};
 use zstd::zstd_safe::DCtx;
@@ -51,38 +49,6 @@ struct Dictionary {
     decoder: DecoderDictionary<'static>,
 }
 
-/// A stored place as shelved, borrowed for packing.
-#[derive(Serialize)]
-struct Packed<'a> {
-    place: &'a Place,
-    organisation_id: Option<&'a str>,
-    source: Option<&'a str>,
-    source_id: Option<&'a str>,
-    modified_at: &'a str,
-}
-
-impl<'a> Packed<'a> {
-    fn of(stored: &'a StoredPlace) -> Self {
-        Packed {
-            place: &stored.place,
-            organisation_id: stored.organisation_id.as_deref(),
-            source: stored.source.as_deref(),
-            source_id: stored.source_id.as_deref(),
-            modified_at: &stored.modified_at,
-        }
-    }
-}
-
-/// A stored place as read back.
-#[derive(Deserialize)]
-struct Unpacked {
-    place: Place,
-    organisation_id: Option<String>,
-    source: Option<String>,
-    source_id: Option<String>,
-    modified_at: String,
-}
-
 impl Shelf {
     /// Makes the dictionary from these places, unless it is already made or they are too few
     /// (then the next batch of places indexed may make it).
@@ -94,7 +60,7 @@ impl Shelf {
         let mut dictionary = Vec::with_capacity(DICTIONARY_BYTES);
         for place in sample.iter().step_by(step) {
             if dictionary.len() >= DICTIONARY_BYTES
-                || serde_json::to_writer(&mut dictionary, &Packed::of(place)).is_err()
+                || serde_json::to_writer(&mut dictionary, place).is_err()
             {
                 break;
             }
@@ -159,14 +125,7 @@ impl Shelf {
             }
             .ok()
         })?;
-        let u: Unpacked = serde_json::from_slice(&json).ok()?;
-        Some(StoredPlace {
-            place: u.place,
-            organisation_id: u.organisation_id,
-            source: u.source,
-            source_id: u.source_id,
-            modified_at: u.modified_at,
-        })
+        serde_json::from_slice(&json).ok()
     }
 }
 
@@ -192,7 +151,7 @@ impl Packer<'_> {
     /// The place's shelved bytes, or `None` (then its pages read it from the base).
     pub(crate) fn pack(&mut self, stored: &StoredPlace) -> Option<Box<[u8]>> {
         self.json.clear();
-        serde_json::to_writer(&mut self.json, &Packed::of(stored)).ok()?;
+        serde_json::to_writer(&mut self.json, stored).ok()?;
         if self.json.len() > MAX_PLACE_BYTES {
             // It would not be read back.
             return None;
@@ -215,6 +174,7 @@ impl Packer<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use maillage_domain::Place;
 
     fn stored(i: usize) -> StoredPlace {
         let mut place = Place::new(
@@ -236,14 +196,6 @@ mod tests {
         }
     }
 
-    fn same(a: &StoredPlace, b: &StoredPlace) -> bool {
-        a.place == b.place
-            && a.organisation_id == b.organisation_id
-            && a.source == b.source
-            && a.source_id == b.source_id
-            && a.modified_at == b.modified_at
-    }
-
     #[test]
     fn places_read_back_as_packed_before_and_after_the_dictionary() {
         let shelf = Shelf::default();
@@ -262,11 +214,11 @@ mod tests {
             .collect();
         for (s, bytes) in sample.iter().zip(&packed) {
             let back = shelf.unpack(bytes).expect("relu");
-            assert!(same(s, &back), "{:?}", s.place.id);
+            assert_eq!(s, &back);
         }
         // Packed before the dictionary was learnt, still read back.
         let back = shelf.unpack(&packed_early).expect("relu sans dictionnaire");
-        assert!(same(&early, &back));
+        assert_eq!(early, back);
         // The dictionary is what makes the shelf small.
         let mean = packed.iter().map(|b| b.len()).sum::<usize>() / packed.len();
         assert!(mean * 2 < packed_early.len(), "{mean} octets en moyenne");
@@ -296,7 +248,7 @@ mod tests {
         for i in 0..50 {
             let foreign = other.packer().pack(&stored(i)).expect("empaqueté");
             if let Some(read) = shelf.unpack(&foreign) {
-                assert!(same(&read, &stored(i)), "{i}");
+                assert_eq!(read, stored(i));
             }
         }
         let foreign = other.packer().pack(&stored(8)).expect("empaqueté");
@@ -312,6 +264,6 @@ mod tests {
         assert!(!shelf.has_dictionary());
         let s = stored(1);
         let bytes = shelf.packer().pack(&s).expect("empaqueté");
-        assert!(same(&s, &shelf.unpack(&bytes).expect("relu")));
+        assert_eq!(Some(s), shelf.unpack(&bytes));
     }
 }
