@@ -5,6 +5,7 @@ pub mod answers;
 pub mod api;
 mod assets;
 pub mod auth;
+mod gzip;
 pub mod kit;
 pub mod pages;
 pub mod server;
@@ -76,8 +77,10 @@ pub fn router(app: App, config: Config) -> Router {
         // Forms and JSON bodies are small; the upload routes raise this for themselves.
         .layer(axum::extract::DefaultBodyLimit::max(limits::FORM_BYTES))
         .layer(axum::middleware::from_fn(no_store_when_signed_in))
-        // Pages, JSON and exports compressed when the browser asks (gzip); images and event
-        // streams are left as they are.
+        // Pages, JSON and exports compressed when the browser asks (gzip): in one piece with a
+        // compressor each thread keeps when small (`gzip.rs`), as they are sent when larger or
+        // streamed; images, archives and event streams are left as they are.
+        .layer(axum::middleware::from_fn(gzip::compress))
         .layer(tower_http::compression::CompressionLayer::new())
         // The public search's anonymous answers, as compressed, kept for a second.
         .layer(answers)
