@@ -298,6 +298,9 @@ pub struct SearchIndex {
     reader: IndexReader,
     name: Field,
     body: Field,
+    /// Name and body together, document numbers only: what searches that do not read relevance
+    /// match words in (one list of postings a word instead of a union of two).
+    words: Field,
     ord: Field,
     writer: Mutex<IndexWriter<TantivyDocument>>,
     state: RwLock<State>,
@@ -665,7 +668,14 @@ pub(crate) fn every_word_query(
     fields: &[(Field, f32)],
     text: &str,
 ) -> Option<Box<dyn Query>> {
-    words_query(index, doc_freq, fields, text, Occur::Must)
+    words_query(
+        index,
+        doc_freq,
+        fields,
+        text,
+        Occur::Must,
+        IndexRecordOption::WithFreqs,
+    )
 }
 
 /// The same words, each one optional: documents sharing more words with the text rank first
@@ -676,7 +686,14 @@ pub(crate) fn any_word_query(
     fields: &[(Field, f32)],
     text: &str,
 ) -> Option<Box<dyn Query>> {
-    words_query(index, doc_freq, fields, text, Occur::Should)
+    words_query(
+        index,
+        doc_freq,
+        fields,
+        text,
+        Occur::Should,
+        IndexRecordOption::WithFreqs,
+    )
 }
 
 fn words_query(
@@ -685,6 +702,7 @@ fn words_query(
     fields: &[(Field, f32)],
     text: &str,
     each_word: Occur,
+    record: IndexRecordOption,
 ) -> Option<Box<dyn Query>> {
     let mut tokens = tokens(index, text);
     if tokens.is_empty() {
@@ -695,7 +713,7 @@ fn words_query(
     tokens.truncate(maillage_domain::text::MAX_QUERY_WORDS);
     let mut musts: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     for token in tokens {
-        let (shoulds, _) = word_clauses(doc_freq, fields, &token);
+        let (shoulds, _) = word_clauses(doc_freq, fields, &token, record);
         musts.push((each_word, Box::new(BooleanQuery::new(shoulds))));
     }
     Some(Box::new(BooleanQuery::new(musts)))
@@ -714,7 +732,7 @@ fn one_word_query(
     let [token] = tokens.as_slice() else {
         return None;
     };
-    match word_clauses(doc_freq, fields, token) {
+    match word_clauses(doc_freq, fields, token, IndexRecordOption::WithFreqs) {
         (shoulds, false) => Some(Box::new(BooleanQuery::new(shoulds))),
         (_, true) => None,
     }
@@ -724,11 +742,13 @@ fn one_word_query(
 type Clauses = Vec<(Occur, Box<dyn Query>)>;
 
 /// The clauses of one word: its term in each field, with its neighbours within a small typo
-/// when the index does not contain it (and whether it has them).
+/// when the index does not contain it (and whether it has them). `record`: what the postings
+/// are read with (frequencies to score, document numbers alone to match).
 fn word_clauses(
     doc_freq: &dyn Fn(&Term) -> u64,
     fields: &[(Field, f32)],
     token: &str,
+    record: IndexRecordOption,
 ) -> (Clauses, bool) {
     let known = fields
         .iter()
@@ -747,7 +767,7 @@ fn word_clauses(
         shoulds.push((
             Occur::Should,
             Box::new(BoostQuery::new(
-                Box::new(TermQuery::new(term.clone(), IndexRecordOption::WithFreqs)),
+                Box::new(TermQuery::new(term.clone(), record)),
                 boost,
             )),
         ));
@@ -863,6 +883,15 @@ impl SearchIndex {
         );
         let name = sb.add_text_field("name", text.clone());
         let body = sb.add_text_field("body", text);
+        let words = sb.add_text_field(
+            "words",
+            TextOptions::default().set_indexing_options(
+                TextFieldIndexing::default()
+                    .set_tokenizer(ANALYZER)
+                    .set_index_option(IndexRecordOption::Basic)
+                    .set_fieldnorms(false),
+            ),
+        );
         // The slot of the place's entry: read while scoring, and the term by which a changed
         // place's document is deleted.
         let ord = sb.add_u64_field("ord", FAST | INDEXED);
@@ -881,6 +910,7 @@ impl SearchIndex {
             reader,
             name,
             body,
+            words,
             ord,
             writer: Mutex::new(writer),
             state: RwLock::new(State {
@@ -969,8 +999,11 @@ impl SearchIndex {
             let place: &Place = place.borrow();
             let slot = base + fresh.len() as u32;
             let mut doc = TantivyDocument::default();
+            let body = body_text(place);
+            // The analyzer splits at the line break: no word spans name and body.
+            doc.add_text(self.words, format!("{}\n{body}", place.name));
             doc.add_text(self.name, &place.name);
-            doc.add_text(self.body, body_text(place));
+            doc.add_text(self.body, body);
             doc.add_u64(self.ord, u64::from(slot));
             writer.add_document(doc)?;
             let keys = PendingKeys {
@@ -1218,13 +1251,26 @@ impl SearchIndex {
 
     /// Every word must match (exactly after stemming, or with a small typo), or any of them
     /// when the search is widened; names weigh more.
-    fn text_query(&self, state: &State, text: &str, any_word: bool) -> Option<Box<dyn Query>> {
+    /// The query of a text: scored in names and bodies when the ranking reads relevance, else
+    /// matched in the words of each place (name and body together), which finds the same
+    /// places: a word is in the words exactly when it is in the name or the body.
+    fn text_query(
+        &self,
+        state: &State,
+        text: &str,
+        any_word: bool,
+        scored: bool,
+    ) -> Option<Box<dyn Query>> {
         let doc_freq = |t: &Term| state.doc_freq(t);
-        if any_word {
-            any_word_query(&self.index, &doc_freq, &self.fields(), text)
+        let words = [(self.words, 1.0)];
+        let fields: &[(Field, f32)] = if scored { &self.fields() } else { &words };
+        let record = if scored {
+            IndexRecordOption::WithFreqs
         } else {
-            every_word_query(&self.index, &doc_freq, &self.fields(), text)
-        }
+            IndexRecordOption::Basic
+        };
+        let each_word = if any_word { Occur::Should } else { Occur::Must };
+        words_query(&self.index, &doc_freq, fields, text, each_word, record)
     }
 
     /// The fields a text is searched in, with their weights: names weigh more. Two fields:
@@ -1470,8 +1516,10 @@ impl SearchIndex {
             }
             _ => None,
         };
+        // Whether the text's relevance orders the results (not when the distance alone does).
+        let reads_score = rank_reads_score(q.near.is_some(), q.any_word);
         let text_query = match (&q.text, &one_word) {
-            (Some(text), None) => self.text_query(state, text, q.any_word),
+            (Some(text), None) => self.text_query(state, text, q.any_word, reads_score),
             _ => None,
         };
         let by_text = one_word.is_some() || text_query.is_some();
@@ -1495,8 +1543,7 @@ impl SearchIndex {
             _ => None,
         };
         let ranking = by_text || area.is_some();
-        // Whether the text's relevance orders the results (not when the distance alone does).
-        let scored = by_text && rank_reads_score(area.is_some(), q.any_word);
+        let scored = by_text && reads_score;
         let limit = if q.limit == 0 { 20 } else { q.limit };
         let wanted_cap = q.offset.saturating_add(limit);
         let mut total = 0;
