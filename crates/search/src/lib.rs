@@ -298,8 +298,8 @@ pub struct SearchIndex {
     reader: IndexReader,
     name: Field,
     body: Field,
-    /// Name and body together, document numbers only: what searches that do not read relevance
-    /// match words in (one list of postings a word instead of a union of two).
+    /// Name and body together, document numbers only: where the words of a search that does
+    /// not read relevance are matched (ADR 0031).
     words: Field,
     ord: Field,
     writer: Mutex<IndexWriter<TantivyDocument>>,
@@ -668,14 +668,7 @@ pub(crate) fn every_word_query(
     fields: &[(Field, f32)],
     text: &str,
 ) -> Option<Box<dyn Query>> {
-    words_query(
-        index,
-        doc_freq,
-        fields,
-        text,
-        Occur::Must,
-        IndexRecordOption::WithFreqs,
-    )
+    words_query(index, doc_freq, fields, text, Occur::Must)
 }
 
 /// The same words, each one optional: documents sharing more words with the text rank first
@@ -686,14 +679,7 @@ pub(crate) fn any_word_query(
     fields: &[(Field, f32)],
     text: &str,
 ) -> Option<Box<dyn Query>> {
-    words_query(
-        index,
-        doc_freq,
-        fields,
-        text,
-        Occur::Should,
-        IndexRecordOption::WithFreqs,
-    )
+    words_query(index, doc_freq, fields, text, Occur::Should)
 }
 
 fn words_query(
@@ -702,7 +688,6 @@ fn words_query(
     fields: &[(Field, f32)],
     text: &str,
     each_word: Occur,
-    record: IndexRecordOption,
 ) -> Option<Box<dyn Query>> {
     let mut tokens = tokens(index, text);
     if tokens.is_empty() {
@@ -713,7 +698,7 @@ fn words_query(
     tokens.truncate(maillage_domain::text::MAX_QUERY_WORDS);
     let mut musts: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     for token in tokens {
-        let (shoulds, _) = word_clauses(doc_freq, fields, &token, record);
+        let (shoulds, _) = word_clauses(doc_freq, fields, &token);
         musts.push((each_word, Box::new(BooleanQuery::new(shoulds))));
     }
     Some(Box::new(BooleanQuery::new(musts)))
@@ -732,23 +717,28 @@ fn one_word_query(
     let [token] = tokens.as_slice() else {
         return None;
     };
-    match word_clauses(doc_freq, fields, token, IndexRecordOption::WithFreqs) {
+    match word_clauses(doc_freq, fields, token) {
         (shoulds, false) => Some(Box::new(BooleanQuery::new(shoulds))),
         (_, true) => None,
     }
+}
+
+/// The query of a search's text, and whether it was made to be scored
+/// ([`SearchIndex::text_query`]).
+struct TextQuery {
+    query: Box<dyn Query>,
+    scored: bool,
 }
 
 /// Clauses of a boolean query.
 type Clauses = Vec<(Occur, Box<dyn Query>)>;
 
 /// The clauses of one word: its term in each field, with its neighbours within a small typo
-/// when the index does not contain it (and whether it has them). `record`: what the postings
-/// are read with (frequencies to score, document numbers alone to match).
+/// when the index does not contain it (and whether it has them).
 fn word_clauses(
     doc_freq: &dyn Fn(&Term) -> u64,
     fields: &[(Field, f32)],
     token: &str,
-    record: IndexRecordOption,
 ) -> (Clauses, bool) {
     let known = fields
         .iter()
@@ -767,7 +757,7 @@ fn word_clauses(
         shoulds.push((
             Occur::Should,
             Box::new(BoostQuery::new(
-                Box::new(TermQuery::new(term.clone(), record)),
+                Box::new(TermQuery::new(term.clone(), IndexRecordOption::WithFreqs)),
                 boost,
             )),
         ));
@@ -1000,7 +990,8 @@ impl SearchIndex {
             let slot = base + fresh.len() as u32;
             let mut doc = TantivyDocument::default();
             let body = body_text(place);
-            // The analyzer splits at the line break: no word spans name and body.
+            // The analyzer splits words at any other character than a letter or a digit: no
+            // word of `words` spans the name and the body.
             doc.add_text(self.words, format!("{}\n{body}", place.name));
             doc.add_text(self.name, &place.name);
             doc.add_text(self.body, body);
@@ -1249,28 +1240,28 @@ impl SearchIndex {
         self.state().slot_of(id).is_some()
     }
 
-    /// Every word must match (exactly after stemming, or with a small typo), or any of them
-    /// when the search is widened; names weigh more.
-    /// The query of a text: scored in names and bodies when the ranking reads relevance, else
-    /// matched in the words of each place (name and body together), which finds the same
-    /// places: a word is in the words exactly when it is in the name or the body.
+    /// The query of a text: every word must match (exactly after stemming, or with a small
+    /// typo), or any of them when the search is widened. Scored, in names and bodies (names
+    /// weighing more), when the ranking reads relevance; else matched in each place's words
+    /// (name and body together), which finds the same places — a word is in the words exactly
+    /// when it is in the name or the body — with one list of postings a word instead of a
+    /// union of two (ADR 0031).
     fn text_query(
         &self,
         state: &State,
         text: &str,
         any_word: bool,
         scored: bool,
-    ) -> Option<Box<dyn Query>> {
+    ) -> Option<TextQuery> {
         let doc_freq = |t: &Term| state.doc_freq(t);
-        let words = [(self.words, 1.0)];
-        let fields: &[(Field, f32)] = if scored { &self.fields() } else { &words };
-        let record = if scored {
-            IndexRecordOption::WithFreqs
+        let (scored_fields, words) = (self.fields(), [(self.words, 1.0)]);
+        let fields: &[(Field, f32)] = if scored { &scored_fields } else { &words };
+        let query = if any_word {
+            any_word_query(&self.index, &doc_freq, fields, text)
         } else {
-            IndexRecordOption::Basic
-        };
-        let each_word = if any_word { Occur::Should } else { Occur::Must };
-        words_query(&self.index, &doc_freq, fields, text, each_word, record)
+            every_word_query(&self.index, &doc_freq, fields, text)
+        }?;
+        Some(TextQuery { query, scored })
     }
 
     /// The fields a text is searched in, with their weights: names weigh more. Two fields:
@@ -1622,10 +1613,16 @@ impl SearchIndex {
                 _ => None,
             };
             match (&text_query, state.keys.narrowest(&keyed), near) {
-                (Some(query), _, _) if scored => {
-                    self.for_each_text_match(state, query.as_ref(), &mut visit)?
-                }
-                (Some(query), _, _) => {
+                // Scored only when made over the scored fields (`words` has no frequencies).
+                (
+                    Some(TextQuery {
+                        query,
+                        scored: true,
+                    }),
+                    _,
+                    _,
+                ) => self.for_each_text_match(state, query.as_ref(), &mut visit)?,
+                (Some(TextQuery { query, .. }), _, _) => {
                     self.for_each_text_doc(state, query.as_ref(), &mut |slot| visit(slot, 0.0))?
                 }
                 (None, Some(list), Some(near)) if near.len() < list.len() => {

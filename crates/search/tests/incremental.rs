@@ -207,6 +207,12 @@ fn queries() -> Vec<SearchQuery> {
             any_word: true,
             ..text("démarches smartphone")
         },
+        // Words near a place with a filter: matched unscored, entry by entry, with a typo.
+        SearchQuery {
+            near: Some(nancy),
+            services: vec![Service::ALL[0]],
+            ..text("mediateque")
+        },
         SearchQuery {
             insee_code: Some("54528".into()),
             ..SearchQuery::default()

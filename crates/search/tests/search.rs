@@ -114,6 +114,63 @@ fn text_is_accent_case_typo_and_stem_tolerant() {
     assert_eq!(ids(&idx, &text("de la")).len(), 4);
 }
 
+/// Words near a place are matched in each place's name and body together, unscored: a word
+/// found only in the name, only in the body, with a typo, or in a place since removed.
+#[test]
+fn words_near_a_place_are_found_in_the_name_or_the_body() {
+    let p = places();
+    let idx = index(&p);
+    let lyon = Some(GeoPoint::new(45.76, 4.84));
+    let near = |t: &str| {
+        let mut found = ids(
+            &idx,
+            &SearchQuery {
+                near: lyon,
+                ..text(t)
+            },
+        );
+        found.sort();
+        found
+    };
+    assert_eq!(near("mediatheque"), ["a"], "dans le nom seulement");
+    assert_eq!(near("mediatheqe"), ["a"], "une faute de frappe");
+    assert_eq!(near("smartphone"), ["c"], "dans la description seulement");
+    assert_eq!(near("centre social"), ["b"], "deux mots du nom");
+    assert_eq!(
+        near("mediatheque debutants"),
+        ["a"],
+        "un mot du nom, un du résumé"
+    );
+    assert_eq!(near("atelier"), ["a", "c"]);
+    assert!(near("mediatheque smartphone").is_empty());
+    // With a filter, the places matching are visited one by one: the same words.
+    let free = SearchQuery {
+        near: lyon,
+        step_free: true,
+        ..text("mediatheque")
+    };
+    assert_eq!(ids(&idx, &free), ["a"]);
+    let results = idx.search(&free).expect("recherche");
+    assert!(results.hits.iter().all(|h| h.score.is_none()));
+    // The same words without a place are scored in names and bodies: the same places.
+    for t in [
+        "mediatheque",
+        "smartphone",
+        "centre social",
+        "atelier",
+        "mediatheqe",
+    ] {
+        let mut scored = ids(&idx, &text(t));
+        scored.sort();
+        assert_eq!(near(t), scored, "{t}");
+    }
+    // A place removed is no longer found by its words.
+    idx.apply([maillage_search::IndexChange::<Place>::Remove("c".into())])
+        .expect("retrait");
+    assert!(near("smartphone").is_empty());
+    assert_eq!(near("atelier"), ["a"]);
+}
+
 #[test]
 fn filters_combine() {
     let p = places();

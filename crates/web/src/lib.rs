@@ -53,8 +53,9 @@ pub struct State {
     pub answers: Arc<answers::AnswerCache>,
 }
 
-/// Deflate's level for compressed answers (see the compression layer in [`router`]).
-const GZIP_LEVEL: i32 = 4;
+/// The compression level of answers (see the compression layer in [`router`]): deflate's for
+/// gzip, the only encoding enabled (it would be brotli's quality or zstd's level if enabled).
+const COMPRESSION_LEVEL: i32 = 4;
 
 const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
@@ -84,7 +85,7 @@ pub fn router(app: App, config: Config) -> Router {
         // about half the time of deflate on a search page (docs/PERFORMANCE.md).
         .layer(
             tower_http::compression::CompressionLayer::new()
-                .quality(tower_http::CompressionLevel::Precise(GZIP_LEVEL)),
+                .quality(tower_http::CompressionLevel::Precise(COMPRESSION_LEVEL)),
         )
         // The public search's anonymous answers, as compressed, kept for a second.
         .layer(answers)
