@@ -707,18 +707,20 @@ fn words_query(
 /// The query of a text of one word found as typed: its terms in each field, nothing else —
 /// a union of terms, which tantivy scores by block-max WAND. Scores are those of
 /// [`every_word_query`] and [`any_word_query`] (a query of one clause scores as its clause).
+/// Returned with the word, as analysed.
 fn one_word_query(
     index: &Index,
     doc_freq: &dyn Fn(&Term) -> u64,
     fields: &[(Field, f32)],
     text: &str,
-) -> Option<Box<dyn Query>> {
-    let tokens = tokens(index, text);
-    let [token] = tokens.as_slice() else {
-        return None;
+) -> Option<(Box<dyn Query>, String)> {
+    let mut tokens = tokens(index, text);
+    let token = match tokens.pop() {
+        Some(token) if tokens.is_empty() => token,
+        _ => return None,
     };
-    match word_clauses(doc_freq, fields, token) {
-        (shoulds, false) => Some(Box::new(BooleanQuery::new(shoulds))),
+    match word_clauses(doc_freq, fields, &token) {
+        (shoulds, false) => Some((Box::new(BooleanQuery::new(shoulds)), token)),
         (_, true) => None,
     }
 }
@@ -1275,17 +1277,22 @@ impl SearchIndex {
     /// Only the places that may still enter the page are scored (block-max WAND: blocks of
     /// postings whose best possible score is below the page's last are skipped, the threshold
     /// kept just below that score so that ties still fall in directory order, and lowered by
-    /// each segment's [`Self::block_slack`]); the total is counted from the postings, without
-    /// scores.
+    /// each segment's [`Self::block_slack`]); the total is counted from the word's postings in
+    /// the words field (the places holding it in their name or body, ADR 0031): the count a
+    /// segment keeps for a term, unless places were removed from it.
     fn best_for_one_word(
         &self,
         state: &State,
-        query: &dyn Query,
+        (query, token): (&dyn Query, &str),
         any_word: bool,
         best: &mut Best,
     ) -> Result<usize, SearchError> {
         let scoring = self.scoring_weight(state, query)?;
-        let counting = query.weight(EnableScoring::disabled_from_searcher(&state.searcher))?;
+        let counting = TermQuery::new(
+            Term::from_field_text(self.words, token),
+            IndexRecordOption::Basic,
+        )
+        .weight(EnableScoring::disabled_from_searcher(&state.searcher))?;
         let mut total = 0usize;
         for (segment, slots) in state.segments() {
             total += counting.count(segment)? as usize;
@@ -1539,8 +1546,9 @@ impl SearchIndex {
         let wanted_cap = q.offset.saturating_add(limit);
         let mut total = 0;
         let mut best = Best::new(wanted_cap);
-        if let Some(query) = &one_word {
-            total = self.best_for_one_word(state, query.as_ref(), q.any_word, &mut best)?;
+        if let Some((query, token)) = &one_word {
+            total =
+                self.best_for_one_word(state, (query.as_ref(), token), q.any_word, &mut best)?;
         } else {
             let mut visit = |slot: u32, score: f32| {
                 if words_alone {
