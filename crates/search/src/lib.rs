@@ -1622,16 +1622,11 @@ impl SearchIndex {
             };
             match (&text_query, state.keys.narrowest(&keyed), near) {
                 // Scored only when made over the scored fields (`words` has no frequencies).
-                (
-                    Some(TextQuery {
-                        query,
-                        scored: true,
-                    }),
-                    _,
-                    _,
-                ) => self.for_each_text_match(state, query.as_ref(), &mut visit)?,
-                (Some(TextQuery { query, .. }), _, _) => {
-                    self.for_each_text_doc(state, query.as_ref(), &mut |slot| visit(slot, 0.0))?
+                (Some(t), _, _) if t.scored => {
+                    self.for_each_text_match(state, t.query.as_ref(), &mut visit)?
+                }
+                (Some(t), _, _) => {
+                    self.for_each_text_doc(state, t.query.as_ref(), &mut |slot| visit(slot, 0.0))?
                 }
                 (None, Some(list), Some(near)) if near.len() < list.len() => {
                     near.iter().for_each(|i| visit(*i, 0.0))
