@@ -291,6 +291,9 @@ fn to_raw_v1(record: &SourceRecord, columns: &Columns, warnings: &mut Vec<FieldI
     raw
 }
 
+/// Identifiers reserved at most before a file's records are read (some 5 MB).
+const SEEN_RESERVED: usize = 1 << 17;
+
 /// Records checked at a time: enough to keep both cores busy, few enough that a big file's
 /// records are never all held at once (the next chunk is read while one is checked).
 pub const CHUNK: usize = 2048;
@@ -369,7 +372,10 @@ pub fn check_in_chunks<T: Send>(
     };
     let version = source.version;
     progress.stage("Vérification des lignes", Some(source.steps()));
+    // The identifiers seen, sized once for the file's records (a map doubled some fifteen
+    // times took fresh memory each time); bounded, a file of blank lines being cheap to make.
     let mut seen: HashMap<String, Position> = HashMap::default();
+    seen.reserve(usize::try_from(source.steps()).map_or(SEEN_RESERVED, |n| n.min(SEEN_RESERVED)));
     // Steps are counted when a chunk's records are checked, not when they are read.
     let mut done = 0;
     let chunk_size = chunk_size.max(1);

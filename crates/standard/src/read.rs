@@ -3,6 +3,7 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::io::{Read, Seek, SeekFrom};
 use std::sync::Arc;
 
 use maillage_domain::STANDARD_FIELDS;
@@ -208,29 +209,193 @@ pub fn open(bytes: &[u8]) -> Result<Source<'_>, StandardError> {
     }
 }
 
+/// Opens a file of the standard on disk, as [`open`] does its bytes, without holding the file
+/// whole when it is a CSV file in UTF-8: a first pass over it in pieces checks its encoding
+/// and counts its lines, then its records are read from the disk as they are asked for (a
+/// 31 MB file was as many megabytes of fresh memory, a tenth of a check's time). Any other
+/// file (another encoding, JSON, blank, or starting with a character that is not ASCII) is
+/// read whole and opened by [`open`], so that both give the same records and messages.
+pub fn open_file(file: std::fs::File) -> Result<Source<'static>, StandardError> {
+    open_file_in_pieces(file, PIECE)
+}
+
+/// Bytes read at a time by the first pass of [`open_file`].
+const PIECE: usize = 1 << 20;
+
+/// Bytes the CSV reader reads from its source at a time (its default is 8 KB: a system call
+/// every 8 KB for a file read from the disk).
+const CSV_BUFFER: usize = 64 * 1024;
+
+/// [`open_file`] with its pieces' size (small ones in tests, to cut characters and lines).
+#[doc(hidden)]
+pub fn open_file_in_pieces(
+    mut file: std::fs::File,
+    piece: usize,
+) -> Result<Source<'static>, StandardError> {
+    let unreadable = |e: std::io::Error| {
+        StandardError::Unreadable(format!("lecture du fichier interrompue ({e})"))
+    };
+    let survey = survey(&mut file, piece.max(4)).map_err(unreadable)?;
+    match survey {
+        Some(survey) => {
+            let start = if survey.bom { UTF8_BOM.len() as u64 } else { 0 };
+            file.seek(SeekFrom::Start(start)).map_err(unreadable)?;
+            let first_line = String::from_utf8_lossy(&survey.first_line);
+            let csv = CsvRecords::over(&first_line, survey.lines, Box::new(file))?;
+            open_csv(csv, Vec::new())
+        }
+        None => {
+            let mut bytes = Vec::new();
+            file.seek(SeekFrom::Start(0))
+                .and_then(|_| file.read_to_end(&mut bytes))
+                .map_err(unreadable)?;
+            Ok(open(&bytes)?.read_all()?.into())
+        }
+    }
+}
+
+const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// What the first pass over a CSV file in UTF-8 tells.
+struct Survey {
+    bom: bool,
+    /// Its first line (after any BOM), without its line ending.
+    first_line: Vec<u8>,
+    /// Lines after the first, counted as [`CsvRecords::open`] does.
+    lines: u64,
+}
+
+/// Reads `file` in pieces: `None` when it is not a CSV file in UTF-8 (another encoding, JSON,
+/// only blanks), or may not be (it starts with a character that is not ASCII, which could be
+/// a blank).
+fn survey(file: &mut std::fs::File, piece: usize) -> std::io::Result<Option<Survey>> {
+    let mut buffer = vec![0u8; piece];
+    // Bytes of a character cut by the end of the previous piece (at most 3).
+    let mut carried = 0;
+    let mut first_piece = true;
+    let mut bom = false;
+    let mut started = false;
+    let mut first_line = Vec::new();
+    let mut first_line_done = false;
+    let mut newlines = 0u64;
+    let mut last = None;
+    loop {
+        let read = fill(file, &mut buffer[carried..])?;
+        let end = carried + read;
+        if end == 0 {
+            break;
+        }
+        let mut text = &buffer[..end];
+        if first_piece {
+            first_piece = false;
+            if let Some(rest) = text.strip_prefix(UTF8_BOM) {
+                bom = true;
+                text = rest;
+            }
+        }
+        // The piece's text, up to a character cut by its end (kept for the next piece).
+        let valid = match simdutf8::compat::from_utf8(text) {
+            Ok(_) => text.len(),
+            Err(e) if e.error_len().is_none() && read > 0 && end == buffer.len() => e.valid_up_to(),
+            Err(_) => return Ok(None),
+        };
+        let (whole, cut) = text.split_at(valid);
+        if !started
+            && let Some(&b) = whole
+                .iter()
+                .find(|b| !b.is_ascii_whitespace() && **b != 0x0b)
+        {
+            if b == b'[' || b == b'{' || !b.is_ascii() {
+                return Ok(None);
+            }
+            started = true;
+        }
+        if !first_line_done {
+            match memchr::memchr(b'\n', whole) {
+                Some(at) => {
+                    first_line.extend_from_slice(&whole[..at]);
+                    first_line_done = true;
+                }
+                None => first_line.extend_from_slice(whole),
+            }
+        }
+        newlines += memchr::memchr_iter(b'\n', whole).count() as u64;
+        if let Some(&b) = whole.last() {
+            last = Some(b);
+        }
+        carried = cut.len();
+        let from = end - carried;
+        buffer.copy_within(from..end, 0);
+    }
+    if carried > 0 || !started {
+        return Ok(None);
+    }
+    // As `str::lines` does: a carriage return ends a line only before a line feed.
+    if first_line_done && first_line.last() == Some(&b'\r') {
+        first_line.pop();
+    }
+    Ok(Some(Survey {
+        bom,
+        first_line,
+        lines: (newlines + u64::from(last != Some(b'\n'))).saturating_sub(1),
+    }))
+}
+
+/// Reads into `buffer` until it is full or the file ends; the bytes read.
+fn fill(file: &mut std::fs::File, buffer: &mut [u8]) -> std::io::Result<usize> {
+    let mut filled = 0;
+    while filled < buffer.len() {
+        match file.read(&mut buffer[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
+}
+
 /// Records of the first lines the version is told from.
 const VERSION_SAMPLE: usize = 200;
 
-fn open_text(text: &str, mut notes: Vec<String>) -> Result<Source<'_>, StandardError> {
+fn open_text(text: &str, notes: Vec<String>) -> Result<Source<'_>, StandardError> {
     let trimmed = text.trim_start();
     if trimmed.is_empty() {
         return Err(StandardError::Unreadable("le fichier est vide".into()));
     }
-    let (format, version, records) = if trimmed.starts_with('[') || trimmed.starts_with('{') {
+    if trimmed.starts_with('[') || trimmed.starts_with('{') {
         let (format, records) = read_json(trimmed)?;
         let version = detect_version(&records);
-        (format, version, Records::loaded(records))
+        Ok(described(format, version, Records::loaded(records), notes))
     } else {
-        let mut csv = CsvRecords::open(text)?;
-        while csv.ahead.len() < VERSION_SAMPLE {
-            match csv.read_one()? {
-                Some(record) => csv.ahead.push_back(record),
-                None => break,
-            }
+        open_csv(CsvRecords::open(text)?, notes)
+    }
+}
+
+/// A CSV file's source: its version told from its first records, read ahead.
+fn open_csv(mut csv: CsvRecords<'_>, notes: Vec<String>) -> Result<Source<'_>, StandardError> {
+    while csv.ahead.len() < VERSION_SAMPLE {
+        match csv.read_one()? {
+            Some(record) => csv.ahead.push_back(record),
+            None => break,
         }
-        let version = detect_version(csv.ahead.make_contiguous());
-        (csv.format(), version, Records::Csv(Box::new(csv)))
-    };
+    }
+    let version = detect_version(csv.ahead.make_contiguous());
+    Ok(described(
+        csv.format(),
+        version,
+        Records::Csv(Box::new(csv)),
+        notes,
+    ))
+}
+
+/// The source, with a note for each column the standard does not know.
+fn described(
+    format: Format,
+    version: Version,
+    records: Records<'_>,
+    mut notes: Vec<String>,
+) -> Source<'_> {
     // Records of a CSV file share their names: each distinct list is looked at once.
     let mut unknown: Vec<&str> = Vec::new();
     let mut looked: Option<&Arc<[Box<str>]>> = None;
@@ -250,12 +415,12 @@ fn open_text(text: &str, mut notes: Vec<String>) -> Result<Source<'_>, StandardE
     for k in unknown {
         notes.push(format!("colonne « {k} » inconnue du standard : ignorée"));
     }
-    Ok(Source {
+    Source {
         format,
         version,
         notes,
         records,
-    })
+    }
 }
 
 /// A file of the standard being read (see [`open`]).
@@ -367,7 +532,7 @@ impl From<SourceFile> for Source<'static> {
 /// The records of a CSV file, read one at a time.
 struct CsvRecords<'a> {
     delimiter: u8,
-    reader: csv::Reader<&'a [u8]>,
+    reader: csv::Reader<Box<dyn Read + Send + 'a>>,
     /// Columns with a name, and their names (shared by every record).
     named: Vec<usize>,
     names: Arc<[Box<str>]>,
@@ -380,7 +545,22 @@ struct CsvRecords<'a> {
 
 impl<'a> CsvRecords<'a> {
     fn open(text: &'a str) -> Result<Self, StandardError> {
-        let first_line = text.lines().next().unwrap_or_default();
+        let newlines = memchr::memchr_iter(b'\n', text.as_bytes()).count() as u64;
+        let lines = (newlines + u64::from(!text.ends_with('\n'))).saturating_sub(1);
+        CsvRecords::over(
+            text.lines().next().unwrap_or_default(),
+            lines,
+            Box::new(text.as_bytes()),
+        )
+    }
+
+    /// The records of `reader`, which reads the file's text from its start (after any BOM);
+    /// `first_line` is its first line and `lines` the number of lines after it.
+    fn over(
+        first_line: &str,
+        lines: u64,
+        reader: Box<dyn Read + Send + 'a>,
+    ) -> Result<Self, StandardError> {
         // The delimiter is the one whose split of the header yields the most known columns.
         let delimiter = [b',', b';', b'\t']
             .into_iter()
@@ -405,7 +585,8 @@ impl<'a> CsvRecords<'a> {
             .delimiter(delimiter)
             .flexible(true)
             .has_headers(true)
-            .from_reader(text.as_bytes());
+            .buffer_capacity(CSV_BUFFER)
+            .from_reader(reader);
         let headers: Vec<String> = reader
             .headers()
             .map_err(|e| StandardError::Unreadable(format!("ligne 1 : en-tête illisible ({e})")))?
@@ -425,8 +606,6 @@ impl<'a> CsvRecords<'a> {
             .filter(|&i| !headers[i].is_empty())
             .collect();
         let names: Arc<[Box<str>]> = named.iter().map(|&i| headers[i].as_str().into()).collect();
-        let newlines = memchr::memchr_iter(b'\n', text.as_bytes()).count() as u64;
-        let lines = (newlines + u64::from(!text.ends_with('\n'))).saturating_sub(1);
         Ok(CsvRecords {
             delimiter,
             reader,

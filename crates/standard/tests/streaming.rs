@@ -208,3 +208,118 @@ fn a_file_read_whole_and_a_file_read_as_it_goes_are_the_same() {
     let records = source.next_chunk(10).expect("lisible");
     assert_eq!(records[0].get("commune"), Some("Besançon"));
 }
+
+/// Everything a source gives: format, version, notes, steps, then each record's position and
+/// fields; or the error's message.
+fn everything(source: Result<read::Source<'_>, maillage_standard::StandardError>) -> String {
+    let mut source = match source {
+        Ok(source) => source,
+        Err(e) => return format!("erreur : {e}"),
+    };
+    let mut out = format!(
+        "{:?} {:?} {:?} {} étapes\n",
+        source.format,
+        source.version,
+        source.notes,
+        source.steps()
+    );
+    loop {
+        match source.next_chunk(3) {
+            Ok(chunk) if chunk.is_empty() => break,
+            Ok(chunk) => {
+                for record in chunk {
+                    out.push_str(&format!(
+                        "{} {:?} ({} fait)\n",
+                        record.position,
+                        record.fields().collect::<Vec<_>>(),
+                        source.steps_done()
+                    ));
+                }
+            }
+            Err(e) => {
+                out.push_str(&format!("erreur : {e}"));
+                break;
+            }
+        }
+    }
+    out
+}
+
+/// A file read from the disk, in pieces of each size, gives what its bytes give.
+fn same_from_the_disk(bytes: &[u8]) {
+    let expected = everything(read::open(bytes));
+    let mut file = tempfile::tempfile().expect("fichier temporaire");
+    std::io::Write::write_all(&mut file, bytes).expect("écrit");
+    for piece in [1, 4, 5, 7, 64, 1 << 20] {
+        let copy = file.try_clone().expect("copie");
+        std::io::Seek::rewind(&mut &copy).expect("début");
+        let got = everything(read::open_file_in_pieces(copy, piece));
+        assert_eq!(got, expected, "pièces de {piece} octets, fichier {bytes:?}");
+    }
+}
+
+#[test]
+fn a_file_read_from_the_disk_gives_what_its_bytes_give() {
+    let (header, record) = example();
+    let crlf = format!("{header}\r\n{record}\r\n");
+    let cases: Vec<Vec<u8>> = vec![
+        big_file().into_bytes(),
+        format!("\u{feff}{header}\n{record}\n").into_bytes(),
+        crlf.into_bytes(),
+        format!("{header}\n{record}").into_bytes(),
+        format!("{header}\r").into_bytes(),
+        format!("{header}\n").into_bytes(),
+        format!("\n\n  {header}\n{record}\n\n,,,\n").into_bytes(),
+        // Not UTF-8 (Windows-1252), cut or whole, with and without a BOM.
+        b"id,nom,commune\n1,Maison,Besan\xe7on\n".to_vec(),
+        b"\xEF\xBB\xBFid,nom,commune\n1,Maison,Besan\xc3".to_vec(),
+        b"\xEF\xBB".to_vec(),
+        // JSON, blank, empty, a blank that is not ASCII, a vertical tab.
+        br#"[{"id":"1","nom":"Maison","commune":"Nancy"}]"#.to_vec(),
+        b" \n {\"type\":\"FeatureCollection\",\"features\":[]}".to_vec(),
+        b" \r\n\t ".to_vec(),
+        Vec::new(),
+        "\u{a0}id,nom,commune\n1,Maison,Nancy\n".as_bytes().to_vec(),
+        "\u{b}[]".as_bytes().to_vec(),
+        // Characters of two, three and four bytes across every cut.
+        "id,nom,commune\n1,Médiathèque « l’Écho » 🌳,Besançon\n"
+            .as_bytes()
+            .to_vec(),
+        // Malformed CSV, no header of the standard, a column twice.
+        b"id,nom,commune\n1,\"Maison,Nancy\n".to_vec(),
+        b"a,b,c\n1,2,3\n".to_vec(),
+        b"id,nom,nom\n1,2,3\n".to_vec(),
+    ];
+    for bytes in cases {
+        same_from_the_disk(&bytes);
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+    /// Any file, made of a header, values with quotes, line ends, blanks and characters of
+    /// every length, or of any bytes at all.
+    #[test]
+    fn any_file_read_from_the_disk_gives_what_its_bytes_give(
+        bom in proptest::bool::ANY,
+        rows in proptest::collection::vec(
+            proptest::collection::vec("[a-zé€🌳 ,;\"\r\n|\t]{0,12}", 0..5),
+            0..12,
+        ),
+        noise in proptest::collection::vec(proptest::num::u8::ANY, 0..40),
+        raw in proptest::bool::ANY,
+    ) {
+        let bytes = if raw {
+            noise
+        } else {
+            let mut text = String::from(if bom { "\u{feff}" } else { "" });
+            text.push_str("id,nom,commune,adresse\n");
+            for row in rows {
+                text.push_str(&row.join(","));
+                text.push('\n');
+            }
+            text.into_bytes()
+        };
+        same_from_the_disk(&bytes);
+    }
+}
