@@ -61,16 +61,45 @@ struct Names {
     by_key: HashMap<String, Vec<usize>>,
 }
 
+/// A line of the file, read into an [`Entry`] when first asked for ([`Referential::on_demand`]).
+#[derive(Debug)]
+struct Line {
+    /// The line's bytes in the referential's text, and the end of its first column (the INSEE
+    /// code).
+    start: u32,
+    end: u32,
+    code_end: u32,
+    kind: Kind,
+    entry: OnceLock<Box<Entry>>,
+}
+
+/// The file's entries (current communes, delegated, associated, arrondissements), in its order.
+#[derive(Debug)]
+enum Entries {
+    /// Every line read (a server, which answers lookups by name at once).
+    Read(Vec<Entry>),
+    /// Each line read when first asked for: a check whose rows give their INSEE code reads a
+    /// few thousand communes of the country's 37,000 (reading every one was 20 MB of small
+    /// strings, a fifth of a 50,000-row file's check). The text is kept for them.
+    OnDemand { text: Box<str>, lines: Vec<Line> },
+}
+
+impl Default for Entries {
+    fn default() -> Self {
+        Entries::Read(Vec::new())
+    }
+}
+
 /// The referential, indexed for lookups.
 #[derive(Debug, Default)]
 pub struct Referential {
     /// Current communes by INSEE code: their place in `entries` (each commune held once).
     current: HashMap<String, usize>,
-    /// All entries (current, delegated, associated, arrondissements).
-    entries: Vec<Entry>,
+    entries: Entries,
     /// Lookups by name, built when first asked.
     names: OnceLock<Names>,
-    departement_centres: HashMap<String, GeoPoint>,
+    /// Centres of départements, worked out when first asked.
+    departement_centres: OnceLock<HashMap<String, GeoPoint>>,
     /// Names of régions, départements and EPCI by code (`#R`, `#D` and `#E` lines).
     region_names: HashMap<String, String>,
     departement_names: HashMap<String, String>,
@@ -125,6 +154,19 @@ pub(crate) fn find_upwards(relative: &str) -> Option<PathBuf> {
 impl Referential {
     /// Loads the file built at set-up.
     pub fn load(path: &Path) -> Result<Self, ReferentialError> {
+        Self::load_on_demand(path).map(Referential::read_every_line)
+    }
+
+    /// The referential built into the binary; else the file in the working directory or its
+    /// parents (a build made before `scripts/setup.sh`). A newer file is given with
+    /// [`Referential::load`] (`--referential`, `referentiel` in the configuration).
+    pub fn discover() -> Result<Self, ReferentialError> {
+        Self::discover_on_demand().map(Referential::read_every_line)
+    }
+
+    /// [`Referential::load`], each line read when first asked for: for a command that looks up
+    /// some communes by their code and stops (checking a file).
+    pub fn load_on_demand(path: &Path) -> Result<Self, ReferentialError> {
         let text = read(path).map_err(|e| match e {
             None => ReferentialError::Missing {
                 path: path.to_path_buf(),
@@ -134,22 +176,21 @@ impl Referential {
                 source,
             },
         })?;
-        Self::parse(&text)
+        Self::parse_owned(text.into_boxed_str())
     }
 
-    /// The referential built into the binary; else the file in the working directory or its
-    /// parents (a build made before `scripts/setup.sh`). A newer file is given with
-    /// [`Referential::load`] (`--referential`, `referentiel` in the configuration).
-    pub fn discover() -> Result<Self, ReferentialError> {
+    /// [`Referential::discover`], each line read when first asked for (see
+    /// [`Referential::load_on_demand`]).
+    pub fn discover_on_demand() -> Result<Self, ReferentialError> {
         if let Some(gz) = embedded::COMMUNES {
             let text = inflate(gz).map_err(|source| ReferentialError::Io {
                 path: PathBuf::from("(intégré au binaire)"),
                 source,
             })?;
-            return Self::parse(&text);
+            return Self::parse_owned(text.into_boxed_str());
         }
         match find_upwards(DEFAULT_PATH) {
-            Some(path) => Self::load(&path),
+            Some(path) => Self::load_on_demand(&path),
             None => Err(ReferentialError::Missing {
                 path: PathBuf::from(DEFAULT_PATH),
             }),
@@ -158,12 +199,41 @@ impl Referential {
 
     /// Parses the TSV text.
     pub fn parse(text: &str) -> Result<Self, ReferentialError> {
+        Self::parse_owned(text.into()).map(Referential::read_every_line)
+    }
+
+    /// The same referential, every line read now (the text and the lines' places dropped).
+    fn read_every_line(mut self) -> Self {
+        if let Entries::OnDemand { text, lines } = &self.entries {
+            let entries = lines.iter().map(|line| line.read(text)).collect();
+            self.entries = Entries::Read(entries);
+        }
+        self
+    }
+
+    /// Parses the TSV text, kept as the referential's own. Each line's columns are checked now
+    /// (12 of them, a known type of commune); a line becomes an entry when first asked for.
+    fn parse_owned(text: Box<str>) -> Result<Self, ReferentialError> {
+        let offset = |at: usize, line: usize| {
+            u32::try_from(at).map_err(|_| ReferentialError::Format {
+                line,
+                reason: "fichier de plus de 4 Go".into(),
+            })
+        };
         let mut r = Referential::default();
-        // One allocation for the entries and the map of codes, not a doubling each time full.
-        let lines = text.bytes().filter(|&b| b == b'\n').count() + 1;
-        r.entries.reserve(lines);
-        r.current.reserve(lines);
-        for (i, line) in text.lines().enumerate() {
+        // One allocation for the lines and the map of codes, not a doubling each time full.
+        let count = memchr::memchr_iter(b'\n', text.as_bytes()).count() + 1;
+        let mut lines = Vec::with_capacity(count);
+        r.current.reserve(count);
+        let mut start = 0;
+        for (i, line) in text.split_inclusive('\n').enumerate() {
+            let line_start = start;
+            start += line.len();
+            // As `str::lines` does: a carriage return ends a line only before a line feed.
+            let line = match line.strip_suffix('\n') {
+                Some(line) => line.strip_suffix('\r').unwrap_or(line),
+                None => line,
+            };
             if let Some(rest) = line.strip_prefix("#D\t") {
                 // `code name [région]` (files built before regions have no third column).
                 let mut cols = rest.split('\t');
@@ -194,18 +264,14 @@ impl Referential {
             if line.starts_with('#') || line.trim().is_empty() {
                 continue;
             }
-            let mut cols = [""; 12];
-            let mut found = 0;
-            for (slot, value) in cols.iter_mut().zip(line.split('\t')) {
-                *slot = value;
-                found += 1;
-            }
+            let found = memchr::memchr_iter(b'\t', line.as_bytes()).count() + 1;
             if found < 12 {
                 return Err(ReferentialError::Format {
                     line: i + 1,
                     reason: format!("12 colonnes attendues, {found} trouvées"),
                 });
             }
+            let cols = columns(line);
             let kind = match cols[3] {
                 "C" => Kind::Current,
                 "D" => Kind::Delegated,
@@ -218,52 +284,74 @@ impl Referential {
                     });
                 }
             };
-            let centre = match (cols[9].parse::<f64>(), cols[10].parse::<f64>()) {
-                (Ok(lat), Ok(lon)) => Some(GeoPoint::new(lat, lon)),
-                _ => None,
-            };
-            let commune = CommuneRef {
-                insee_code: cols[0].to_string(),
-                name: cols[1].to_string(),
-                departement: cols[2].to_string(),
-                postcodes: cols[5]
-                    .split(',')
-                    .filter(|s| !s.is_empty())
-                    .map(str::to_string)
-                    .collect(),
-                epci: (!cols[6].is_empty()).then(|| cols[6].to_string()),
-                population: cols[8].parse().unwrap_or(0),
-                centre,
-            };
-            let entry = Entry {
-                kind,
-                parent: (!cols[4].is_empty()).then(|| cols[4].to_string()),
-                aliases: cols[11].into(),
-                commune,
-            };
             if kind == Kind::Current {
-                r.current
-                    .insert(entry.commune.insee_code.clone(), r.entries.len());
+                r.current.insert(cols[0].to_string(), lines.len());
             }
-            r.entries.push(entry);
+            lines.push(Line {
+                start: offset(line_start, i + 1)?,
+                end: offset(line_start + line.len(), i + 1)?,
+                code_end: offset(line_start + cols[0].len(), i + 1)?,
+                kind,
+                entry: OnceLock::new(),
+            });
         }
-        // Centre of a département: population-weighted mean of its located communes.
-        let mut sums: HashMap<&str, (f64, f64, f64)> = HashMap::default();
-        for c in r.communes() {
-            if let Some(p) = c.centre {
-                let w = f64::from(c.population.max(1));
-                let s = sums.entry(c.departement.as_str()).or_default();
-                s.0 += p.lat * w;
-                s.1 += p.lon * w;
-                s.2 += w;
-            }
-        }
-        let centres = sums
-            .into_iter()
-            .map(|(d, (la, lo, w))| (d.to_string(), GeoPoint::new(la / w, lo / w)))
-            .collect();
-        r.departement_centres = centres;
+        r.entries = Entries::OnDemand { text, lines };
         Ok(r)
+    }
+
+    /// The `i`-th entry of the file (read at the first call when read on demand).
+    fn entry(&self, i: usize) -> Option<&Entry> {
+        match &self.entries {
+            Entries::Read(entries) => entries.get(i),
+            Entries::OnDemand { text, lines } => {
+                let line = lines.get(i)?;
+                Some(line.entry.get_or_init(|| Box::new(line.read(text))))
+            }
+        }
+    }
+
+    /// Number of entries.
+    fn entry_count(&self) -> usize {
+        match &self.entries {
+            Entries::Read(entries) => entries.len(),
+            Entries::OnDemand { lines, .. } => lines.len(),
+        }
+    }
+
+    /// Every entry, in the file's order.
+    fn entries(&self) -> impl Iterator<Item = &Entry> {
+        (0..self.entry_count()).filter_map(|i| self.entry(i))
+    }
+
+    /// The first entry of this INSEE code, of any kind (when read on demand, found by the code
+    /// its line begins with: no other line is read).
+    fn first_of_code(&self, insee_code: &str) -> Option<&Entry> {
+        match &self.entries {
+            Entries::Read(entries) => entries.iter().find(|e| e.commune.insee_code == insee_code),
+            Entries::OnDemand { text, lines } => lines
+                .iter()
+                .position(|l| text.get(l.start as usize..l.code_end as usize) == Some(insee_code))
+                .and_then(|i| self.entry(i)),
+        }
+    }
+
+    /// Centre of each département: population-weighted mean of its located communes.
+    fn departement_centres(&self) -> &HashMap<String, GeoPoint> {
+        self.departement_centres.get_or_init(|| {
+            let mut sums: HashMap<&str, (f64, f64, f64)> = HashMap::default();
+            for c in self.communes() {
+                if let Some(p) = c.centre {
+                    let w = f64::from(c.population.max(1));
+                    let s = sums.entry(c.departement.as_str()).or_default();
+                    s.0 += p.lat * w;
+                    s.1 += p.lon * w;
+                    s.2 += w;
+                }
+            }
+            sums.into_iter()
+                .map(|(d, (la, lo, w))| (d.to_string(), GeoPoint::new(la / w, lo / w)))
+                .collect()
+        })
     }
 
     /// Builds the lookups by name now rather than at the first lookup by name: a server does
@@ -276,10 +364,10 @@ impl Referential {
     fn names(&self) -> &Names {
         self.names.get_or_init(|| {
             let mut names = Names {
-                keys: Vec::with_capacity(self.entries.len()),
+                keys: Vec::with_capacity(self.entry_count()),
                 ..Names::default()
             };
-            for (idx, entry) in self.entries.iter().enumerate() {
+            for (idx, entry) in self.entries().enumerate() {
                 let mut keys = vec![commune_key(&entry.commune.name)];
                 keys.extend(
                     entry
@@ -394,7 +482,7 @@ impl Referential {
     pub fn communes(&self) -> impl Iterator<Item = &CommuneRef> {
         self.current
             .values()
-            .filter_map(|i| self.entries.get(*i))
+            .filter_map(|i| self.entry(*i))
             .map(|e| &e.commune)
     }
 
@@ -402,7 +490,7 @@ impl Referential {
     fn current(&self, insee_code: &str) -> Option<&CommuneRef> {
         self.current
             .get(insee_code)
-            .and_then(|i| self.entries.get(*i))
+            .and_then(|i| self.entry(*i))
             .map(|e| &e.commune)
     }
 
@@ -419,7 +507,7 @@ impl Referential {
     pub fn centre_of(&self, insee_code: &str) -> Option<(GeoPoint, bool)> {
         let c = self.current(insee_code)?;
         c.centre.map(|p| (p, true)).or_else(|| {
-            self.departement_centres
+            self.departement_centres()
                 .get(&c.departement)
                 .map(|p| (*p, false))
         })
@@ -451,12 +539,57 @@ impl Referential {
             .get(&key)
             .into_iter()
             .flatten()
-            .filter_map(|i| self.entries.get(*i))
+            .filter_map(|i| self.entry(*i))
             .filter(|e| dep.as_deref().is_none_or(|d| e.commune.departement == d))
             .filter_map(|e| self.current_of(e))
             .collect();
         found.sort_by_key(|c| std::cmp::Reverse(c.population));
         found.first().copied()
+    }
+}
+
+impl Line {
+    /// The line's entry, read from the referential's text.
+    fn read(&self, text: &str) -> Entry {
+        let line = text
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default();
+        read_entry(self.kind, &columns(line))
+    }
+}
+
+/// The first 12 columns of a line (blank when missing).
+fn columns(line: &str) -> [&str; 12] {
+    let mut cols = [""; 12];
+    for (slot, value) in cols.iter_mut().zip(line.split('\t')) {
+        *slot = value;
+    }
+    cols
+}
+
+/// A line's entry, from its columns.
+fn read_entry(kind: Kind, cols: &[&str; 12]) -> Entry {
+    let centre = match (cols[9].parse::<f64>(), cols[10].parse::<f64>()) {
+        (Ok(lat), Ok(lon)) => Some(GeoPoint::new(lat, lon)),
+        _ => None,
+    };
+    Entry {
+        kind,
+        parent: (!cols[4].is_empty()).then(|| cols[4].to_string()),
+        aliases: cols[11].into(),
+        commune: CommuneRef {
+            insee_code: cols[0].to_string(),
+            name: cols[1].to_string(),
+            departement: cols[2].to_string(),
+            postcodes: cols[5]
+                .split(',')
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect(),
+            epci: (!cols[6].is_empty()).then(|| cols[6].to_string()),
+            population: cols[8].parse().unwrap_or(0),
+            centre,
+        },
     }
 }
 
@@ -480,10 +613,7 @@ impl CommuneLookup for Referential {
     fn by_code(&self, insee_code: &str) -> Option<&CommuneRef> {
         self.current(insee_code).or_else(|| {
             // Arrondissements and delegated communes are valid codes too.
-            self.entries
-                .iter()
-                .find(|e| e.commune.insee_code == insee_code)
-                .map(|e| &e.commune)
+            self.first_of_code(insee_code).map(|e| &e.commune)
         })
     }
 
@@ -499,7 +629,7 @@ impl CommuneLookup for Referential {
             .get(postcode)
             .map(|ids| {
                 ids.iter()
-                    .map(|&i| (&self.entries[i], names.keys[i].as_slice()))
+                    .filter_map(|&i| Some((self.entry(i)?, names.keys.get(i)?.as_slice())))
                     .collect()
             })
             .unwrap_or_default();
@@ -554,7 +684,7 @@ impl CommuneLookup for Referential {
                 .get(&key)
                 .into_iter()
                 .flatten()
-                .map(|i| &self.entries[*i])
+                .filter_map(|i| self.entry(*i))
                 .filter(|e| e.commune.departement == dep)
                 .collect();
             if !in_departement.is_empty() {
@@ -562,7 +692,7 @@ impl CommuneLookup for Referential {
             }
         }
         if let Some(same_name) = names.by_key.get(&key)
-            && let Some(found) = self.only_current(same_name.iter().map(|i| &self.entries[*i]))
+            && let Some(found) = self.only_current(same_name.iter().filter_map(|i| self.entry(*i)))
         {
             return Some(found);
         }
@@ -637,6 +767,98 @@ mod tests {
 
     fn r() -> Referential {
         Referential::parse(SAMPLE).expect("sample parses")
+    }
+
+    #[test]
+    fn read_on_demand_or_at_once_the_answers_are_the_same() {
+        let mut pairs = vec![(
+            Referential::parse(SAMPLE).expect("lu"),
+            Referential::parse_owned(SAMPLE.into()).expect("lu"),
+            1,
+        )];
+        // The built referential, when set-up has made it (one entry in 7 looked up by name).
+        if let (Ok(at_once), Ok(on_demand)) =
+            (Referential::discover(), Referential::discover_on_demand())
+        {
+            pairs.push((at_once, on_demand, 7));
+        }
+        for (at_once, on_demand, step) in pairs {
+            assert!(matches!(at_once.entries, Entries::Read(_)));
+            assert_eq!(read_lines(&on_demand), 0);
+            for e in at_once.entries().step_by(step) {
+                let c = &e.commune;
+                assert_eq!(
+                    at_once.by_code(&c.insee_code),
+                    on_demand.by_code(&c.insee_code)
+                );
+                assert_eq!(
+                    at_once.centre_of(&c.insee_code),
+                    on_demand.centre_of(&c.insee_code)
+                );
+                if let Some(pc) = c.postcodes.first() {
+                    assert_eq!(at_once.resolve(&c.name, pc), on_demand.resolve(&c.name, pc));
+                }
+                assert_eq!(
+                    at_once.find_by_name(&c.name, None),
+                    on_demand.find_by_name(&c.name, None)
+                );
+            }
+            let codes = |r: &Referential| {
+                r.communes()
+                    .map(|c| c.insee_code.clone())
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(codes(&at_once), codes(&on_demand));
+            assert!(at_once.by_code("99999").is_none() && on_demand.by_code("99999").is_none());
+        }
+    }
+
+    /// Lines read so far.
+    fn read_lines(r: &Referential) -> usize {
+        match &r.entries {
+            Entries::Read(entries) => entries.len(),
+            Entries::OnDemand { lines, .. } => {
+                lines.iter().filter(|l| l.entry.get().is_some()).count()
+            }
+        }
+    }
+
+    #[test]
+    fn a_line_is_read_when_first_asked_for() {
+        let r = Referential::parse_owned(SAMPLE.into()).expect("sample parses");
+        assert_eq!(read_lines(&r), 0);
+        let annecy = r.by_code("74010").expect("Annecy");
+        assert_eq!(
+            (
+                annecy.name.as_str(),
+                annecy.departement.as_str(),
+                annecy.population
+            ),
+            ("Annecy", "74", 132_117)
+        );
+        assert_eq!(annecy.postcodes, ["74000", "74370", "74600"]);
+        assert_eq!(annecy.epci.as_deref(), Some("200066793"));
+        assert_eq!(read_lines(&r), 1);
+        // A delegated commune's code is found by its line alone.
+        let delegated = r.by_code("50173").expect("Équeurdreville");
+        assert_eq!(delegated.name, "Équeurdreville-Hainneville");
+        assert_eq!(delegated.centre, None);
+        assert_eq!(read_lines(&r), 2);
+        assert!(r.by_code("99999").is_none());
+        assert_eq!(read_lines(&r), 2);
+        // A département's centre reads its communes; a lookup by name reads every line.
+        assert_eq!(
+            r.centre_of("50129"),
+            None,
+            "la Manche n'a ici aucune commune située"
+        );
+        assert_eq!(
+            r.centre_of("13055"),
+            Some((GeoPoint::new(43.29695, 5.38107), true))
+        );
+        assert!(read_lines(&r) > 2);
+        assert!(r.resolve("Aix les Bains", "73100").is_some());
+        assert_eq!(read_lines(&r), r.entry_count());
     }
 
     #[test]

@@ -380,31 +380,12 @@ pub fn check_in_chunks<T: Send>(
     let mut done = 0;
     let chunk_size = chunk_size.max(1);
     let mut chunk = source.next_chunk(chunk_size)?;
+    let mut ids = settle_ids(&chunk, &mut seen);
     let mut upto = source.steps_done();
     while !chunk.is_empty() {
-        // Identifiers and duplicates in file order…
-        let ids: Vec<(String, Option<FieldIssue>)> = chunk
-            .iter()
-            .map(|record| {
-                let id = source_id(record);
-                let duplicate = match seen.get(&id) {
-                    Some(first) => Some(FieldIssue {
-                        field: "id".into(),
-                        value: id.clone(),
-                        reason: format!(
-                            "identifiant déjà utilisé ({first}) : chaque lieu doit avoir le sien"
-                        ),
-                    }),
-                    None => {
-                        seen.insert(id.clone(), record.position);
-                        None
-                    }
-                };
-                (id, duplicate)
-            })
-            .collect();
-        // …then the records checked on every core while the next ones are read. The records
-        // of a CSV file share their names: their columns are worked out once.
+        // The records checked on every core while the next ones are read and their identifiers
+        // settled (in file order, on the reading side). The records of a CSV file share their
+        // names: their columns are worked out once.
         let shared = chunk
             .first()
             .map(|r| (r.names().clone(), columns(r.names())));
@@ -430,16 +411,45 @@ pub fn check_in_chunks<T: Send>(
             },
             || {
                 let next = source.next_chunk(chunk_size)?;
-                Ok::<_, StandardError>((next, source.steps_done()))
+                let ids = settle_ids(&next, &mut seen);
+                Ok::<_, StandardError>((next, ids, source.steps_done()))
             },
         );
         outcomes.into_iter().for_each(&mut sink);
         progress.advance(upto.saturating_sub(done));
         done = upto;
         progress.check()?;
-        (chunk, upto) = next?;
+        (chunk, ids, upto) = next?;
     }
     Ok(())
+}
+
+/// Each record's identifier, and whether an earlier record of the file had it: settled in file
+/// order, so that a record's outcome is the same whatever chunk it falls in.
+fn settle_ids(
+    chunk: &[SourceRecord],
+    seen: &mut HashMap<String, Position>,
+) -> Vec<(String, Option<FieldIssue>)> {
+    chunk
+        .iter()
+        .map(|record| {
+            let id = source_id(record);
+            let duplicate = match seen.get(&id) {
+                Some(first) => Some(FieldIssue {
+                    field: "id".into(),
+                    value: id.clone(),
+                    reason: format!(
+                        "identifiant déjà utilisé ({first}) : chaque lieu doit avoir le sien"
+                    ),
+                }),
+                None => {
+                    seen.insert(id.clone(), record.position);
+                    None
+                }
+            };
+            (id, duplicate)
+        })
+        .collect()
 }
 
 /// The producer's identifier of a record, else one derived from its name and address.

@@ -103,6 +103,16 @@ impl Global {
     /// The communes of the official referential: a newer file when one is given, else the one
     /// built into the binary.
     pub fn referential(&self) -> Result<Referential> {
+        self.referential_read(false)
+    }
+
+    /// [`Global::referential`], each commune read when first looked up: for a command that
+    /// looks up some communes and stops (a check of a file).
+    pub fn referential_on_demand(&self) -> Result<Referential> {
+        self.referential_read(true)
+    }
+
+    fn referential_read(&self, on_demand: bool) -> Result<Referential> {
         let file = match &self.referential {
             Some(p) => Some(p.clone()),
             None => self
@@ -110,9 +120,11 @@ impl Global {
                 .get("MAILLAGE_REFERENTIAL")
                 .map(PathBuf::from),
         };
-        let r = match file {
-            Some(p) => Referential::load(&p),
-            None => Referential::discover(),
+        let r = match (file, on_demand) {
+            (Some(p), false) => Referential::load(&p),
+            (Some(p), true) => Referential::load_on_demand(&p),
+            (None, false) => Referential::discover(),
+            (None, true) => Referential::discover_on_demand(),
         };
         r.context("référentiel des communes absent : lancez scripts/setup.sh (il le construit depuis les paquets npm officiels)")
     }

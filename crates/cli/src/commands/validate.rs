@@ -20,7 +20,7 @@ pub fn run(global: &Global, what: &ValidateWhat) -> Result<ExitCode> {
     // counted, its first records read); a CSV file is then read from the disk as it is checked,
     // never held whole.
     let tally = std::thread::scope(|scope| -> Result<Tally> {
-        let loading = scope.spawn(|| global.referential());
+        let loading = scope.spawn(|| global.referential_on_demand());
         let opened =
             std::fs::File::open(file).with_context(|| format!("lecture de {}", file.display()));
         let source = opened.map(|opened| {
