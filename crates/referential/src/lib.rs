@@ -937,6 +937,25 @@ mod tests {
     fn rejects_a_malformed_file_with_the_line() {
         let err = Referential::parse("01001\tX\n").expect_err("too few columns");
         assert!(err.to_string().contains("ligne 1"));
+        // The line counted among comments, département names and blank lines; the same
+        // errors read on demand.
+        let line = "13055\tMarseille\t13\tC\t\t13001\t\t\t1\t\t\t";
+        let few = format!("# en-tête\n#D\t13\tBouches-du-Rhône\n\n{line}\n01001\tX\n");
+        let kind = format!(
+            "# en-tête\n{line}\n{}\n",
+            line.replacen("\tC\t", "\tZ\t", 1)
+        );
+        for (text, expected) in [
+            (few, "ligne 5 : 12 colonnes attendues, 2 trouvées"),
+            (kind, "ligne 3 : type de commune inconnu « Z »"),
+        ] {
+            for err in [
+                Referential::parse(&text).expect_err("refusé"),
+                Referential::parse_owned(text.as_str().into()).expect_err("refusé"),
+            ] {
+                assert!(err.to_string().ends_with(expected), "{err}");
+            }
+        }
     }
 
     #[test]

@@ -291,7 +291,8 @@ fn to_raw_v1(record: &SourceRecord, columns: &Columns, warnings: &mut Vec<FieldI
     raw
 }
 
-/// Identifiers reserved at most before a file's records are read (some 5 MB).
+/// Identifiers reserved at most before a file's records are read (some 10 MB of address
+/// space, touched as the map fills).
 const SEEN_RESERVED: usize = 1 << 17;
 
 /// Records checked at a time: enough to keep both cores busy, few enough that a big file's

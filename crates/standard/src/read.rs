@@ -110,8 +110,8 @@ impl SourceRecord {
 
     fn push_value(&mut self, value: &str) {
         self.text.push_str(value);
-        // One record's values: far under 4 GB (a file is held in memory, bounded by the upload
-        // limit).
+        // One record's values: far under 4 GB (a record of more is read as if its values
+        // past 4 GB were blank, never a panic: see `fields`).
         self.ends
             .push(u32::try_from(self.text.len()).unwrap_or(u32::MAX));
     }
@@ -135,7 +135,12 @@ impl SourceRecord {
         self.names
             .iter()
             .zip(starts.zip(self.ends.iter()))
-            .map(|(name, (start, &end))| (&**name, &self.text[start..end as usize]))
+            .map(|(name, (start, &end))| {
+                (
+                    &**name,
+                    self.text.get(start..end as usize).unwrap_or_default(),
+                )
+            })
     }
 
     /// A field's value, unless absent or blank.
@@ -213,9 +218,12 @@ pub fn open(bytes: &[u8]) -> Result<Source<'_>, StandardError> {
 /// whole when it is a CSV file in UTF-8: a first pass over it in pieces checks its encoding
 /// and counts its lines, then its records are read from the disk as they are asked for (a
 /// 31 MB file was as many megabytes of fresh memory, a tenth of a check's time). Any other
-/// file (another encoding, JSON, blank, or starting with a character that is not ASCII) is
-/// read whole and opened by [`open`], so that both give the same records and messages.
-pub fn open_file(file: std::fs::File) -> Result<Source<'static>, StandardError> {
+/// file (another encoding, JSON, blank, starting with a character that is not ASCII, or not a
+/// regular file — a pipe) is read whole, and gives what [`open`] gives of its bytes.
+///
+/// A regular file is read from its start. `Err` when the file cannot be read (to be named by
+/// the caller), `Ok(Err)` when its content cannot be opened.
+pub fn open_file(file: std::fs::File) -> std::io::Result<Result<Source<'static>, StandardError>> {
     open_file_in_pieces(file, PIECE)
 }
 
@@ -231,27 +239,60 @@ const CSV_BUFFER: usize = 64 * 1024;
 pub fn open_file_in_pieces(
     mut file: std::fs::File,
     piece: usize,
-) -> Result<Source<'static>, StandardError> {
-    let unreadable = |e: std::io::Error| {
-        StandardError::Unreadable(format!("lecture du fichier interrompue ({e})"))
+) -> std::io::Result<Result<Source<'static>, StandardError>> {
+    let regular = file.metadata()?.is_file();
+    let survey = if regular {
+        file.rewind()?;
+        survey(&mut file, piece.max(4))?
+    } else {
+        None
     };
-    let survey = survey(&mut file, piece.max(4)).map_err(unreadable)?;
-    match survey {
+    Ok(match survey {
         Some(survey) => {
             let start = if survey.bom { UTF8_BOM.len() as u64 } else { 0 };
-            file.seek(SeekFrom::Start(start)).map_err(unreadable)?;
+            file.seek(SeekFrom::Start(start))?;
             let first_line = String::from_utf8_lossy(&survey.first_line);
-            let csv = CsvRecords::over(&first_line, survey.lines, Box::new(file))?;
-            open_csv(csv, Vec::new())
+            CsvRecords::over(&first_line, survey.lines, Box::new(file))
+                .and_then(|csv| open_csv(csv, Vec::new()))
         }
         None => {
+            if regular {
+                file.rewind()?;
+            }
             let mut bytes = Vec::new();
-            file.seek(SeekFrom::Start(0))
-                .and_then(|_| file.read_to_end(&mut bytes))
-                .map_err(unreadable)?;
-            Ok(open(&bytes)?.read_all()?.into())
+            file.read_to_end(&mut bytes)?;
+            open_owned(bytes)
         }
+    })
+}
+
+/// [`open`] of bytes the source keeps: a CSV file in UTF-8 is still read as it is asked for
+/// (its steps its lines), any other as [`open`] reads it.
+fn open_owned(bytes: Vec<u8>) -> Result<Source<'static>, StandardError> {
+    let body = bytes.strip_prefix(UTF8_BOM).unwrap_or(&bytes);
+    let start = bytes.len() - body.len();
+    match simdutf8::basic::from_utf8(body) {
+        Ok(text) if !text.trim_start().is_empty() && !looks_like_json(text.trim_start()) => {
+            let first_line = text.lines().next().unwrap_or_default().to_string();
+            let lines = line_count(text);
+            let mut reader = std::io::Cursor::new(bytes);
+            reader.set_position(start as u64);
+            let csv = CsvRecords::over(&first_line, lines, Box::new(reader))?;
+            open_csv(csv, Vec::new())
+        }
+        _ => Ok(open(&bytes)?.read_all()?.into()),
     }
+}
+
+/// Whether a text, its leading blanks trimmed, is read as JSON.
+fn looks_like_json(trimmed: &str) -> bool {
+    trimmed.starts_with('[') || trimmed.starts_with('{')
+}
+
+/// Lines after the first of a text.
+fn line_count(text: &str) -> u64 {
+    let newlines = memchr::memchr_iter(b'\n', text.as_bytes()).count() as u64;
+    (newlines + u64::from(!text.ends_with('\n'))).saturating_sub(1)
 }
 
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -363,7 +404,7 @@ fn open_text(text: &str, notes: Vec<String>) -> Result<Source<'_>, StandardError
     if trimmed.is_empty() {
         return Err(StandardError::Unreadable("le fichier est vide".into()));
     }
-    if trimmed.starts_with('[') || trimmed.starts_with('{') {
+    if looks_like_json(trimmed) {
         let (format, records) = read_json(trimmed)?;
         let version = detect_version(&records);
         Ok(described(format, version, Records::loaded(records), notes))
@@ -545,11 +586,9 @@ struct CsvRecords<'a> {
 
 impl<'a> CsvRecords<'a> {
     fn open(text: &'a str) -> Result<Self, StandardError> {
-        let newlines = memchr::memchr_iter(b'\n', text.as_bytes()).count() as u64;
-        let lines = (newlines + u64::from(!text.ends_with('\n'))).saturating_sub(1);
         CsvRecords::over(
             text.lines().next().unwrap_or_default(),
-            lines,
+            line_count(text),
             Box::new(text.as_bytes()),
         )
     }

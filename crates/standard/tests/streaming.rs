@@ -250,12 +250,24 @@ fn same_from_the_disk(bytes: &[u8]) {
     let expected = everything(read::open(bytes));
     let mut file = tempfile::tempfile().expect("fichier temporaire");
     std::io::Write::write_all(&mut file, bytes).expect("écrit");
-    for piece in [1, 4, 5, 7, 64, 1 << 20] {
+    // Read from its start, wherever the file stands (here at its end, just written).
+    for piece in [4, 5, 7, 64, 1 << 20] {
         let copy = file.try_clone().expect("copie");
-        std::io::Seek::rewind(&mut &copy).expect("début");
-        let got = everything(read::open_file_in_pieces(copy, piece));
+        let got = everything(read::open_file_in_pieces(copy, piece).expect("lisible"));
         assert_eq!(got, expected, "pièces de {piece} octets, fichier {bytes:?}");
     }
+}
+
+/// A pipe (no seeking back) gives what its bytes give.
+fn same_from_a_pipe(bytes: &[u8]) {
+    let expected = everything(read::open(bytes));
+    let (reader, mut writer) = std::io::pipe().expect("tube");
+    let written = bytes.to_vec();
+    let writing = std::thread::spawn(move || std::io::Write::write_all(&mut writer, &written));
+    let file = std::fs::File::from(std::os::fd::OwnedFd::from(reader));
+    let got = everything(read::open_file(file).expect("lisible"));
+    writing.join().expect("écriture").expect("écrit");
+    assert_eq!(got, expected, "tube, fichier {bytes:?}");
 }
 
 #[test]
@@ -280,6 +292,16 @@ fn a_file_read_from_the_disk_gives_what_its_bytes_give() {
         b" \r\n\t ".to_vec(),
         Vec::new(),
         "\u{a0}id,nom,commune\n1,Maison,Nancy\n".as_bytes().to_vec(),
+        // Not ASCII first, and a blank line or a value over two lines (steps are lines).
+        "\u{a0}id,nom,commune\n\n1,Maison,Nancy\n"
+            .as_bytes()
+            .to_vec(),
+        "\u{feff}\u{feff}id,nom,commune\n1,\"Maison\nbleue\",Nancy\n"
+            .as_bytes()
+            .to_vec(),
+        "état,id,nom,commune\n\nx,1,Maison,Nancy\n"
+            .as_bytes()
+            .to_vec(),
         "\u{b}[]".as_bytes().to_vec(),
         // Characters of two, three and four bytes across every cut.
         "id,nom,commune\n1,Médiathèque « l’Écho » 🌳,Besançon\n"
@@ -292,6 +314,7 @@ fn a_file_read_from_the_disk_gives_what_its_bytes_give() {
     ];
     for bytes in cases {
         same_from_the_disk(&bytes);
+        same_from_a_pipe(&bytes);
     }
 }
 
@@ -321,5 +344,6 @@ proptest::proptest! {
             text.into_bytes()
         };
         same_from_the_disk(&bytes);
+        same_from_a_pipe(&bytes);
     }
 }

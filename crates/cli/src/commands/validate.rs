@@ -21,10 +21,11 @@ pub fn run(global: &Global, what: &ValidateWhat) -> Result<ExitCode> {
     // never held whole.
     let tally = std::thread::scope(|scope| -> Result<Tally> {
         let loading = scope.spawn(|| global.referential_on_demand());
-        let opened =
-            std::fs::File::open(file).with_context(|| format!("lecture de {}", file.display()));
+        let opened = std::fs::File::open(file)
+            .and_then(maillage_standard::read::open_file)
+            .with_context(|| format!("lecture de {}", file.display()));
         let source = opened.map(|opened| {
-            maillage_standard::read::open_file(opened).and_then(|mut source| {
+            opened.and_then(|mut source| {
                 // Records read ahead meanwhile, up to a few chunks.
                 for _ in 0..16 {
                     if loading.is_finished() || !source.read_ahead(512)? {
