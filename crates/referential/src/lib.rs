@@ -61,7 +61,8 @@ struct Names {
     by_key: HashMap<String, Vec<usize>>,
 }
 
-/// A line of the file, read into an [`Entry`] when first asked for ([`Referential::on_demand`]).
+/// A line of the file, read into an [`Entry`] when first asked for
+/// ([`Referential::discover_on_demand`]).
 #[derive(Debug)]
 struct Line {
     /// The line's bytes in the referential's text, and the end of its first column (the INSEE
@@ -354,10 +355,11 @@ impl Referential {
         })
     }
 
-    /// Builds the lookups by name now rather than at the first lookup by name: a server does
-    /// it at start, so that no request pays for it (some 30 ms).
+    /// Builds the lookups by name (and the départements' centres) now rather than at the first
+    /// lookup: a server does it at start, so that no request pays for it (some 30 ms).
     pub fn index_names(&self) {
         self.names();
+        self.departement_centres();
     }
 
     /// Lookups by name, built at the first call.
