@@ -22,6 +22,39 @@ export CARGO_INCREMENTAL=0
 step "Installation (paquets, npm, référentiel, outils de test)"
 scripts/setup.sh --test
 
+WORK="$(mktemp -d)"
+SERVER_PID=""
+SINK_PID=""
+# Servers started by later steps, stopped whatever happens.
+EXTRA_PIDS=""
+FUZZ_BUILD_PID=""
+cleanup() {
+  # The fuzzing's build, with its cargo and rustc (its own process group).
+  [ -n "$FUZZ_BUILD_PID" ] && kill -- "-$FUZZ_BUILD_PID" 2>/dev/null || true
+  for pid in $EXTRA_PIDS; do kill "$pid" 2>/dev/null || true; done
+  [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null || true
+  [ -n "$SINK_PID" ] && kill "$SINK_PID" 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+# The fuzzing's build (nightly, AddressSanitizer, its own target directory: some twenty
+# minutes of both cores) starts now, in the background at the lowest priority: it takes the CPU
+# the other steps leave idle — a crate at the top of the graph checked or compiled on one core,
+# test binaries waiting for their databases, servers, Chromium and the loopback — without
+# slowing them (started after the debug build, it was still building when every other step was
+# done, the run's last seven minutes). In a process group of its own (job control for this one
+# command), so that cleanup stops its cargo and rustc with it, but in this session: a new
+# session (setsid) would be a scheduler autogroup of its own, sharing the CPU equally with the
+# tests whatever its nice. Only with disk for both builds at once: a machine short of disk
+# builds it at the end, after the debug builds are gone (below).
+if [ "$(df --output=avail -B1G "$TARGET" | tail -1 | tr -d ' ')" -ge 25 ]; then
+  set -m
+  nice -n 19 scripts/fuzz.sh --court --construire > "$WORK/fuzz-build.log" 2>&1 &
+  FUZZ_BUILD_PID=$!
+  set +m
+fi
+
 step "Format et lints"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
@@ -45,37 +78,6 @@ cargo test --locked -q -p maillage-domain --test calibration -- --nocapture 2>&1
 step "Construction du binaire"
 cargo build --locked -p maillage
 BIN="$TARGET/debug/maillage"
-
-WORK="$(mktemp -d)"
-SERVER_PID=""
-SINK_PID=""
-# Servers started by later steps, stopped whatever happens.
-EXTRA_PIDS=""
-FUZZ_BUILD_PID=""
-cleanup() {
-  # The fuzzing's build, with its cargo and rustc (its own process group).
-  [ -n "$FUZZ_BUILD_PID" ] && kill -- "-$FUZZ_BUILD_PID" 2>/dev/null || true
-  for pid in $EXTRA_PIDS; do kill "$pid" 2>/dev/null || true; done
-  [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null || true
-  [ -n "$SINK_PID" ] && kill "$SINK_PID" 2>/dev/null || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-# The fuzzing's build (nightly, AddressSanitizer, its own target directory: minutes of both
-# cores) starts now, in the background at the lowest priority: it takes the CPU the end-to-end,
-# browser and API steps leave idle (waiting for servers, Chromium, the loopback) without
-# slowing them. In a process group of its own (job control for this one command), so that
-# cleanup stops its cargo and rustc with it, but in this session: a new session (setsid) would
-# be a scheduler autogroup of its own, sharing the CPU equally with the tests whatever its
-# nice. Only with disk for both builds at once: a machine short of disk builds it at the end,
-# after the debug builds are gone (below).
-if [ "$(df --output=avail -B1G "$TARGET" | tail -1 | tr -d ' ')" -ge 25 ]; then
-  set -m
-  nice -n 19 scripts/fuzz.sh --court --construire > "$WORK/fuzz-build.log" 2>&1 &
-  FUZZ_BUILD_PID=$!
-  set +m
-fi
 
 step "CLI de bout en bout et validateur de référence (frictionless)"
 DB="sqlite://$WORK/cli.sqlite"
