@@ -264,45 +264,49 @@ pub fn departement_of_postcode(postcode: &str) -> Option<String> {
 }
 
 /// The standard's text form: one optional string per field, named as in the schema.
+///
+/// Its texts are owned (`String`, for forms, the API and the readers of other schemas), or
+/// borrowed from the record they were read from (`Cow<str>`: a file's check copies only the
+/// values it repairs).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct RawPlace {
-    pub id: Option<String>,
-    pub pivot: Option<String>,
-    pub nom: Option<String>,
-    pub commune: Option<String>,
-    pub code_postal: Option<String>,
-    pub code_insee: Option<String>,
-    pub adresse: Option<String>,
-    pub complement_adresse: Option<String>,
-    pub latitude: Option<String>,
-    pub longitude: Option<String>,
-    pub typologie: Option<String>,
-    pub telephone: Option<String>,
-    pub courriels: Option<String>,
-    pub site_web: Option<String>,
-    pub horaires: Option<String>,
-    pub presentation_resume: Option<String>,
-    pub presentation_detail: Option<String>,
-    pub source: Option<String>,
-    pub itinerance: Option<String>,
-    pub structure_parente: Option<String>,
-    pub date_maj: Option<String>,
-    pub services: Option<String>,
-    pub publics_specifiquement_adresses: Option<String>,
-    pub prise_en_charge_specifique: Option<String>,
-    pub frais_a_charge: Option<String>,
-    pub dispositif_programmes_nationaux: Option<String>,
-    pub formations_labels: Option<String>,
-    pub autres_formations_labels: Option<String>,
-    pub modalites_acces: Option<String>,
-    pub modalites_accompagnement: Option<String>,
-    pub fiche_acces_libre: Option<String>,
-    pub prise_rdv: Option<String>,
+pub struct RawPlace<S = String> {
+    pub id: Option<S>,
+    pub pivot: Option<S>,
+    pub nom: Option<S>,
+    pub commune: Option<S>,
+    pub code_postal: Option<S>,
+    pub code_insee: Option<S>,
+    pub adresse: Option<S>,
+    pub complement_adresse: Option<S>,
+    pub latitude: Option<S>,
+    pub longitude: Option<S>,
+    pub typologie: Option<S>,
+    pub telephone: Option<S>,
+    pub courriels: Option<S>,
+    pub site_web: Option<S>,
+    pub horaires: Option<S>,
+    pub presentation_resume: Option<S>,
+    pub presentation_detail: Option<S>,
+    pub source: Option<S>,
+    pub itinerance: Option<S>,
+    pub structure_parente: Option<S>,
+    pub date_maj: Option<S>,
+    pub services: Option<S>,
+    pub publics_specifiquement_adresses: Option<S>,
+    pub prise_en_charge_specifique: Option<S>,
+    pub frais_a_charge: Option<S>,
+    pub dispositif_programmes_nationaux: Option<S>,
+    pub formations_labels: Option<S>,
+    pub autres_formations_labels: Option<S>,
+    pub modalites_acces: Option<S>,
+    pub modalites_accompagnement: Option<S>,
+    pub fiche_acces_libre: Option<S>,
+    pub prise_rdv: Option<S>,
 }
 
-impl RawPlace {
+impl<S> RawPlace<S> {
     /// Sets a field by its standard name; returns false for an unknown name.
-    pub fn set(&mut self, field: &str, value: String) -> bool {
+    pub fn set(&mut self, field: &str, value: S) -> bool {
         match STANDARD_FIELDS.iter().position(|f| *f == field) {
             Some(i) => self.set_nth(i, value),
             None => false,
@@ -311,8 +315,8 @@ impl RawPlace {
 
     /// Sets the `i`-th field of [`STANDARD_FIELDS`] (a reader that knows its columns' fields
     /// once for all its records); returns false past the last.
-    pub fn set_nth(&mut self, i: usize, value: String) -> bool {
-        match self.slots_mut().into_iter().nth(i) {
+    pub fn set_nth(&mut self, i: usize, value: S) -> bool {
+        match self.slot_mut(i) {
             Some(slot) => {
                 *slot = Some(value);
                 true
@@ -321,44 +325,47 @@ impl RawPlace {
         }
     }
 
-    /// The fields, in the order of [`STANDARD_FIELDS`].
-    fn slots_mut(&mut self) -> [&mut Option<String>; 32] {
-        [
-            &mut self.id,
-            &mut self.pivot,
-            &mut self.nom,
-            &mut self.commune,
-            &mut self.code_postal,
-            &mut self.code_insee,
-            &mut self.adresse,
-            &mut self.complement_adresse,
-            &mut self.latitude,
-            &mut self.longitude,
-            &mut self.typologie,
-            &mut self.telephone,
-            &mut self.courriels,
-            &mut self.site_web,
-            &mut self.horaires,
-            &mut self.presentation_resume,
-            &mut self.presentation_detail,
-            &mut self.source,
-            &mut self.itinerance,
-            &mut self.structure_parente,
-            &mut self.date_maj,
-            &mut self.services,
-            &mut self.publics_specifiquement_adresses,
-            &mut self.prise_en_charge_specifique,
-            &mut self.frais_a_charge,
-            &mut self.dispositif_programmes_nationaux,
-            &mut self.formations_labels,
-            &mut self.autres_formations_labels,
-            &mut self.modalites_acces,
-            &mut self.modalites_accompagnement,
-            &mut self.fiche_acces_libre,
-            &mut self.prise_rdv,
-        ]
+    /// The `i`-th field, in the order of [`STANDARD_FIELDS`].
+    fn slot_mut(&mut self, i: usize) -> Option<&mut Option<S>> {
+        Some(match i {
+            0 => &mut self.id,
+            1 => &mut self.pivot,
+            2 => &mut self.nom,
+            3 => &mut self.commune,
+            4 => &mut self.code_postal,
+            5 => &mut self.code_insee,
+            6 => &mut self.adresse,
+            7 => &mut self.complement_adresse,
+            8 => &mut self.latitude,
+            9 => &mut self.longitude,
+            10 => &mut self.typologie,
+            11 => &mut self.telephone,
+            12 => &mut self.courriels,
+            13 => &mut self.site_web,
+            14 => &mut self.horaires,
+            15 => &mut self.presentation_resume,
+            16 => &mut self.presentation_detail,
+            17 => &mut self.source,
+            18 => &mut self.itinerance,
+            19 => &mut self.structure_parente,
+            20 => &mut self.date_maj,
+            21 => &mut self.services,
+            22 => &mut self.publics_specifiquement_adresses,
+            23 => &mut self.prise_en_charge_specifique,
+            24 => &mut self.frais_a_charge,
+            25 => &mut self.dispositif_programmes_nationaux,
+            26 => &mut self.formations_labels,
+            27 => &mut self.autres_formations_labels,
+            28 => &mut self.modalites_acces,
+            29 => &mut self.modalites_accompagnement,
+            30 => &mut self.fiche_acces_libre,
+            31 => &mut self.prise_rdv,
+            _ => return None,
+        })
     }
+}
 
+impl<S: AsRef<str>> RawPlace<S> {
     /// Gets a field by its standard name.
     pub fn get(&self, field: &str) -> Option<&str> {
         let v = match field {
@@ -396,7 +403,7 @@ impl RawPlace {
             "prise_rdv" => &self.prise_rdv,
             _ => return None,
         };
-        v.as_deref()
+        v.as_ref().map(AsRef::as_ref)
     }
 }
 
@@ -432,6 +439,11 @@ pub struct CommuneRef {
 pub trait CommuneLookup: Send + Sync {
     /// The commune with this INSEE code.
     fn by_code(&self, insee_code: &str) -> Option<&CommuneRef>;
+    /// Whether a commune has this INSEE code (what a check asks of a code it is given, which
+    /// a referential can answer without reading the commune).
+    fn knows(&self, insee_code: &str) -> bool {
+        self.by_code(insee_code).is_some()
+    }
     /// The commune named so (tolerant spelling), served by this postcode.
     fn resolve(&self, name: &str, postcode: &str) -> Option<&CommuneRef>;
 }
@@ -454,8 +466,10 @@ struct Checker<'a> {
     ctx: &'a ValidationContext<'a>,
 }
 
-fn non_empty(v: &Option<String>) -> Option<&str> {
-    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
+fn non_empty<S: AsRef<str>>(v: &Option<S>) -> Option<&str> {
+    v.as_ref()
+        .map(|s| s.as_ref().trim())
+        .filter(|s| !s.is_empty())
 }
 
 impl Checker<'_> {
@@ -473,7 +487,7 @@ impl Checker<'_> {
             reason: reason.into(),
         });
     }
-    fn required(&mut self, field: &str, value: &Option<String>) -> String {
+    fn required(&mut self, field: &str, value: &Option<impl AsRef<str>>) -> String {
         match non_empty(value) {
             Some(s) => s.to_string(),
             None => {
@@ -496,7 +510,7 @@ impl Checker<'_> {
             }
         }
     }
-    fn list<V: Vocabulary>(&mut self, raw: &Option<String>) -> Vec<V> {
+    fn list<V: Vocabulary>(&mut self, raw: &Option<impl AsRef<str>>) -> Vec<V> {
         let Some(raw) = non_empty(raw) else {
             return Vec::new();
         };
@@ -525,7 +539,7 @@ impl Checker<'_> {
     fn text_list(
         &mut self,
         field: &str,
-        raw: &Option<String>,
+        raw: &Option<impl AsRef<str>>,
         check: fn(&str) -> Result<Repaired<String>, String>,
     ) -> Vec<String> {
         let Some(raw) = non_empty(raw) else {
@@ -550,7 +564,7 @@ impl Checker<'_> {
     }
 }
 
-fn optional(v: &Option<String>) -> Option<String> {
+fn optional(v: &Option<impl AsRef<str>>) -> Option<String> {
     non_empty(v).map(str::to_string)
 }
 
@@ -566,7 +580,7 @@ fn truncate_at_word(s: &str, max_chars: usize) -> String {
     format!("{}…", cut[..at].trim_end())
 }
 
-impl RawPlace {
+impl<S: AsRef<str>> RawPlace<S> {
     /// Validates and cleans a place. `id` is Maillage's identifier to give the place (imports
     /// decide it from provenance; forms from the URL). Returns the place when there is no error,
     /// and always the full list of errors and warnings.
@@ -590,9 +604,9 @@ impl RawPlace {
             )
             .unwrap_or_default()
         };
-        let pivot_raw = self.pivot.clone().unwrap_or_default();
+        let pivot_raw = self.pivot.as_ref().map_or("", AsRef::as_ref);
         let pivot = c
-            .repaired("pivot", &pivot_raw, fields::pivot(&pivot_raw))
+            .repaired("pivot", pivot_raw, fields::pivot(pivot_raw))
             .unwrap_or_default();
 
         let updated_on = match non_empty(&self.date_maj) {
@@ -608,7 +622,7 @@ impl RawPlace {
         if let Some(raw) = non_empty(&self.code_insee) {
             match fields::insee_code(raw) {
                 Ok(code) => {
-                    if ctx.communes.by_code(&code).is_none() {
+                    if !ctx.communes.knows(&code) {
                         c.warn(
                             "code_insee",
                             raw,
@@ -807,7 +821,98 @@ mod fields_by_rank {
             assert!(by_name.set(name, format!("valeur {i}")));
             assert_eq!(by_name.get(name), raw.get(name));
         }
-        assert!(!RawPlace::default().set_nth(STANDARD_FIELDS.len(), "x".into()));
-        assert!(!RawPlace::default().set("inconnu", "x".into()));
+        assert!(!RawPlace::<String>::default().set_nth(STANDARD_FIELDS.len(), "x".into()));
+        assert!(!RawPlace::<String>::default().set("inconnu", "x".into()));
+    }
+}
+
+#[cfg(test)]
+mod borrowed_texts {
+    use std::borrow::Cow;
+
+    use super::*;
+    use crate::typology::Typologies;
+
+    /// One commune, for the lookups of a validation.
+    struct Nancy(CommuneRef);
+
+    impl CommuneLookup for Nancy {
+        fn by_code(&self, code: &str) -> Option<&CommuneRef> {
+            (code == self.0.insee_code).then_some(&self.0)
+        }
+        fn resolve(&self, name: &str, postcode: &str) -> Option<&CommuneRef> {
+            (name == self.0.name && self.0.postcodes.iter().any(|p| p == postcode))
+                .then_some(&self.0)
+        }
+    }
+
+    /// A place's texts borrowed from where they were read validate as the same texts owned:
+    /// the same place, the same errors and warnings, for places valid, repaired and refused.
+    #[test]
+    fn borrowed_or_owned_the_place_and_its_issues_are_the_same() {
+        let communes = Nancy(CommuneRef {
+            insee_code: "54395".into(),
+            name: "Nancy".into(),
+            departement: "54".into(),
+            postcodes: vec!["54000".into()],
+            epci: None,
+            population: 104_000,
+            centre: None,
+        });
+        let typologies = Typologies::standard();
+        let ctx = ValidationContext {
+            communes: &communes,
+            typologies: &typologies,
+            list_separator: '|',
+        };
+        let places: [&[(&str, &str)]; 4] = [
+            &[
+                ("id", "lieu-1"),
+                ("nom", "Médiathèque"),
+                ("commune", "Nancy"),
+                ("code_postal", "54000"),
+                ("adresse", "1 rue Stanislas"),
+                ("date_maj", "2026-11-30"),
+                ("services", "Aide aux démarches administratives"),
+                ("horaires", "Mo-Fr 09:00-12:00"),
+                ("typologie", "BIB|tiers"),
+                ("telephone", "03 83 00 00 00"),
+                ("latitude", "48,69"),
+                ("longitude", "6.18"),
+            ],
+            &[
+                ("nom", " Espace numérique "),
+                ("commune", "Nancy"),
+                ("code_postal", "54 000"),
+                ("adresse", "2 rue"),
+                ("date_maj", "30/11/2026"),
+                ("courriels", "a@b.fr;c@d.fr"),
+                ("pivot", "123"),
+                ("presentation_resume", &"mot ".repeat(80)),
+                ("horaires", "lundi matin"),
+            ],
+            &[
+                ("nom", "Sans date"),
+                ("code_insee", "99999"),
+                ("services", "inconnu"),
+                ("latitude", "48.69"),
+            ],
+            &[],
+        ];
+        for fields in places {
+            let mut owned = RawPlace::<String>::default();
+            let mut borrowed = RawPlace::<Cow<str>>::default();
+            for (field, value) in fields {
+                assert!(owned.set(field, value.to_string()));
+                assert!(borrowed.set(field, Cow::Borrowed(value)));
+                assert_eq!(borrowed.get(field), owned.get(field));
+            }
+            let (place, issues) = owned.validate("x", &ctx);
+            let (same_place, same_issues) = borrowed.validate("x", &ctx);
+            assert_eq!(place, same_place);
+            assert_eq!(issues.errors, same_issues.errors);
+            assert_eq!(issues.warnings, same_issues.warnings);
+            assert!(!issues.errors.is_empty() || !issues.warnings.is_empty() || place.is_some());
+        }
     }
 }

@@ -2,6 +2,7 @@
 //! line, field, value and reason. Nothing here writes anywhere: the caller decides between
 //! all-or-nothing and importing the valid records only.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use rayon::prelude::*;
@@ -267,7 +268,13 @@ fn columns(names: &[Box<str>]) -> Columns {
         .collect()
 }
 
-fn to_raw_v1(record: &SourceRecord, columns: &Columns, warnings: &mut Vec<FieldIssue>) -> RawPlace {
+/// A record's values as the standard's fields, borrowed from the record (only a list repaired
+/// from `;` to `|` is copied).
+fn to_raw_v1<'r>(
+    record: &'r SourceRecord,
+    columns: &Columns,
+    warnings: &mut Vec<FieldIssue>,
+) -> RawPlace<Cow<'r, str>> {
     let mut raw = RawPlace::default();
     for ((k, v), column) in record.fields().zip(columns) {
         let Some((rank, list)) = *column else {
@@ -282,9 +289,9 @@ fn to_raw_v1(record: &SourceRecord, columns: &Columns, warnings: &mut Vec<FieldI
                 value: v.to_string(),
                 reason: "liste séparée par « ; » : le standard v1 sépare par « | », corrigé".into(),
             });
-            v.replace(';', "|")
+            Cow::Owned(v.replace(';', "|"))
         } else {
-            v.to_string()
+            Cow::Borrowed(v)
         };
         raw.set_nth(rank, value);
     }
@@ -472,28 +479,19 @@ fn check_record(
 ) -> RecordReport {
     let mut warnings = Vec::new();
     let mut errors = Vec::new();
-    let (raw, extras) = match version {
-        Version::V1 => (
-            to_raw_v1(record, columns, &mut warnings),
-            DirectoryExtras::default(),
-        ),
+    let ((place, validation), extras) = match version {
+        Version::V1 => {
+            let raw = to_raw_v1(record, columns, &mut warnings);
+            let checked = validate(&raw, &source_id, duplicate, ctx, &mut warnings, &mut errors);
+            (checked, DirectoryExtras::default())
+        }
         Version::V0_1 => {
             let (raw, extras, legacy_errors) = legacy::to_v1(record);
             errors.extend(legacy_errors);
-            (raw, extras)
+            let checked = validate(&raw, &source_id, duplicate, ctx, &mut warnings, &mut errors);
+            (checked, extras)
         }
     };
-    if raw.id.as_deref().is_none_or(|id| id.trim().is_empty()) {
-        warnings.push(FieldIssue {
-            field: "id".into(),
-            value: String::new(),
-            reason: format!(
-                "identifiant absent : identifiant stable « {source_id} » calculé depuis le nom et l'adresse"
-            ),
-        });
-    }
-    errors.extend(duplicate);
-    let (place, validation) = raw.validate(&source_id, ctx);
     errors.extend(validation.errors);
     warnings.extend(validation.warnings);
     let place = place.filter(|_| errors.is_empty()).map(|mut place| {
@@ -507,4 +505,31 @@ fn check_record(
         errors,
         warnings,
     }
+}
+
+/// A record's fields validated, after the issues the file gives them (an identifier absent,
+/// already used).
+fn validate<S: AsRef<str>>(
+    raw: &RawPlace<S>,
+    source_id: &str,
+    duplicate: Option<FieldIssue>,
+    ctx: &ValidationContext<'_>,
+    warnings: &mut Vec<FieldIssue>,
+    errors: &mut Vec<FieldIssue>,
+) -> (Option<Place>, maillage_domain::Validation) {
+    if raw
+        .id
+        .as_ref()
+        .is_none_or(|id| id.as_ref().trim().is_empty())
+    {
+        warnings.push(FieldIssue {
+            field: "id".into(),
+            value: String::new(),
+            reason: format!(
+                "identifiant absent : identifiant stable « {source_id} » calculé depuis le nom et l'adresse"
+            ),
+        });
+    }
+    errors.extend(duplicate);
+    raw.validate(source_id, ctx)
 }
