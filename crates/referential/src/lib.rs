@@ -5,6 +5,7 @@
 
 pub mod contours;
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -81,8 +82,12 @@ enum Entries {
     Read(Vec<Entry>),
     /// Each line read when first asked for: a check whose rows give their INSEE code reads a
     /// few thousand communes of the country's 37,000 (reading every one was 20 MB of small
-    /// strings, a fifth of a 50,000-row file's check). The text is kept for them.
-    OnDemand { text: Box<str>, lines: Vec<Line> },
+    /// strings, a fifth of a 50,000-row file's check). The text is kept for them (the
+    /// binary's own when embedded: neither inflated nor copied).
+    OnDemand {
+        text: Cow<'static, str>,
+        lines: Vec<Line>,
+    },
 }
 
 impl Default for Entries {
@@ -177,18 +182,14 @@ impl Referential {
                 source,
             },
         })?;
-        Self::parse_owned(text.into_boxed_str())
+        Self::parse_owned(text.into())
     }
 
     /// [`Referential::discover`], each line read when first asked for (see
     /// [`Referential::load_on_demand`]).
     pub fn discover_on_demand() -> Result<Self, ReferentialError> {
-        if let Some(gz) = embedded::COMMUNES {
-            let text = inflate(gz).map_err(|source| ReferentialError::Io {
-                path: PathBuf::from("(intégré au binaire)"),
-                source,
-            })?;
-            return Self::parse_owned(text.into_boxed_str());
+        if let Some(text) = embedded::COMMUNES {
+            return Self::parse_owned(text.into());
         }
         match find_upwards(DEFAULT_PATH) {
             Some(path) => Self::load_on_demand(&path),
@@ -200,7 +201,7 @@ impl Referential {
 
     /// Parses the TSV text.
     pub fn parse(text: &str) -> Result<Self, ReferentialError> {
-        Self::parse_owned(text.into()).map(Referential::read_every_line)
+        Self::parse_owned(text.to_owned().into()).map(Referential::read_every_line)
     }
 
     /// The same referential, every line read now (the text and the lines' places dropped).
@@ -214,7 +215,7 @@ impl Referential {
 
     /// Parses the TSV text, kept as the referential's own. Each line's columns are checked now
     /// (12 of them, a known type of commune); a line becomes an entry when first asked for.
-    fn parse_owned(text: Box<str>) -> Result<Self, ReferentialError> {
+    fn parse_owned(text: Cow<'static, str>) -> Result<Self, ReferentialError> {
         let offset = |at: usize, line: usize| {
             u32::try_from(at).map_err(|_| ReferentialError::Format {
                 line,
@@ -265,15 +266,19 @@ impl Referential {
             if line.starts_with('#') || line.trim().is_empty() {
                 continue;
             }
-            let found = memchr::memchr_iter(b'\t', line.as_bytes()).count() + 1;
+            // (A line of some eighty bytes: counted byte by byte, which the compiler makes
+            // wide, rather than searched for each tab.)
+            let found = line.bytes().filter(|b| *b == b'\t').count() + 1;
             if found < 12 {
                 return Err(ReferentialError::Format {
                     line: i + 1,
                     reason: format!("12 colonnes attendues, {found} trouvées"),
                 });
             }
-            let cols = columns(line);
-            let kind = match cols[3] {
+            // The code and the type of commune now; the rest when the line is read.
+            let mut cols = line.splitn(5, '\t');
+            let code = cols.next().unwrap_or_default();
+            let kind = match cols.nth(2).unwrap_or_default() {
                 "C" => Kind::Current,
                 "D" => Kind::Delegated,
                 "A" => Kind::Associated,
@@ -286,12 +291,12 @@ impl Referential {
                 }
             };
             if kind == Kind::Current {
-                r.current.insert(cols[0].to_string(), lines.len());
+                r.current.insert(code.to_string(), lines.len());
             }
             lines.push(Line {
                 start: offset(line_start, i + 1)?,
                 end: offset(line_start + line.len(), i + 1)?,
-                code_end: offset(line_start + cols[0].len(), i + 1)?,
+                code_end: offset(line_start + code.len(), i + 1)?,
                 kind,
                 entry: OnceLock::new(),
             });
@@ -327,12 +332,19 @@ impl Referential {
     /// The first entry of this INSEE code, of any kind (when read on demand, found by the code
     /// its line begins with: no other line is read).
     fn first_of_code(&self, insee_code: &str) -> Option<&Entry> {
+        self.position_of_code(insee_code)
+            .and_then(|i| self.entry(i))
+    }
+
+    /// The place of the first entry of this INSEE code (see [`Referential::first_of_code`]).
+    fn position_of_code(&self, insee_code: &str) -> Option<usize> {
         match &self.entries {
-            Entries::Read(entries) => entries.iter().find(|e| e.commune.insee_code == insee_code),
+            Entries::Read(entries) => entries
+                .iter()
+                .position(|e| e.commune.insee_code == insee_code),
             Entries::OnDemand { text, lines } => lines
                 .iter()
-                .position(|l| text.get(l.start as usize..l.code_end as usize) == Some(insee_code))
-                .and_then(|i| self.entry(i)),
+                .position(|l| text.get(l.start as usize..l.code_end as usize) == Some(insee_code)),
         }
     }
 
@@ -619,6 +631,11 @@ impl CommuneLookup for Referential {
         })
     }
 
+    /// Without reading the commune's line when read on demand.
+    fn knows(&self, insee_code: &str) -> bool {
+        self.current.contains_key(insee_code) || self.position_of_code(insee_code).is_some()
+    }
+
     fn resolve(&self, name: &str, postcode: &str) -> Option<&CommuneRef> {
         let key = commune_key(without_cedex(name));
         if key.is_empty() {
@@ -793,6 +810,7 @@ mod tests {
                     at_once.by_code(&c.insee_code),
                     on_demand.by_code(&c.insee_code)
                 );
+                assert!(at_once.knows(&c.insee_code) && on_demand.knows(&c.insee_code));
                 assert_eq!(
                     at_once.centre_of(&c.insee_code),
                     on_demand.centre_of(&c.insee_code)
@@ -812,6 +830,7 @@ mod tests {
             };
             assert_eq!(codes(&at_once), codes(&on_demand));
             assert!(at_once.by_code("99999").is_none() && on_demand.by_code("99999").is_none());
+            assert!(!at_once.knows("99999") && !on_demand.knows("99999"));
         }
     }
 
@@ -828,6 +847,9 @@ mod tests {
     #[test]
     fn a_line_is_read_when_first_asked_for() {
         let r = Referential::parse_owned(SAMPLE.into()).expect("sample parses");
+        assert_eq!(read_lines(&r), 0);
+        // Whether a code is known (current, delegated, or not at all) reads no line.
+        assert!(r.knows("74010") && r.knows("50173") && !r.knows("99999") && !r.knows(""));
         assert_eq!(read_lines(&r), 0);
         let annecy = r.by_code("74010").expect("Annecy");
         assert_eq!(
@@ -953,7 +975,7 @@ mod tests {
         ] {
             for err in [
                 Referential::parse(&text).expect_err("refusé"),
-                Referential::parse_owned(text.as_str().into()).expect_err("refusé"),
+                Referential::parse_owned(text.clone().into()).expect_err("refusé"),
             ] {
                 assert!(err.to_string().ends_with(expected), "{err}");
             }
