@@ -213,8 +213,9 @@ impl Referential {
         self
     }
 
-    /// Parses the TSV text, kept as the referential's own. Each line's columns are checked now
-    /// (12 of them, a known type of commune); a line becomes an entry when first asked for.
+    /// Parses the TSV text, which the referential keeps (borrowed when it is the binary's
+    /// own). Each line's columns are checked now (12 of them, a known type of commune); a line
+    /// becomes an entry when first asked for.
     fn parse_owned(text: Cow<'static, str>) -> Result<Self, ReferentialError> {
         let offset = |at: usize, line: usize| {
             u32::try_from(at).map_err(|_| ReferentialError::Format {
