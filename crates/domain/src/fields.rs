@@ -37,13 +37,16 @@ pub fn phone_e164(raw: &str) -> Result<Repaired<String>, String> {
         .find(|s| !s.is_empty())
         .unwrap_or("");
     let several = first.len() < trimmed.len();
-    let without_trunk = first.replace("(0)", "");
-    let mut digits: String = without_trunk
-        .chars()
-        .filter(|c| c.is_ascii_digit() || *c == '+')
-        .collect();
+    let mut digits = String::with_capacity(first.len() + 1);
+    let mut rest = first;
+    // « (0) » is a trunk prefix written in brackets: not a digit of the number.
+    while let Some((before, after)) = rest.split_once("(0)") {
+        digits.extend(before.chars().filter(|c| c.is_ascii_digit() || *c == '+'));
+        rest = after;
+    }
+    digits.extend(rest.chars().filter(|c| c.is_ascii_digit() || *c == '+'));
     if digits.starts_with("00") {
-        digits = format!("+{}", &digits[2..]);
+        digits.replace_range(..2, "+");
     }
     let e164 = if let Some(rest) = digits.strip_prefix('+') {
         if rest.contains('+') {
@@ -57,7 +60,8 @@ pub fn phone_e164(raw: &str) -> Result<Repaired<String>, String> {
         };
         let mut national = &rest[code.len()..];
         // « +33 0X… » : the trunk 0 must go.
-        if national.starts_with('0') && national.len() == 10 {
+        let trunk = national.starts_with('0') && national.len() == 10;
+        if trunk {
             national = &national[1..];
         }
         if !(6..=9).contains(&national.len()) {
@@ -65,7 +69,12 @@ pub fn phone_e164(raw: &str) -> Result<Repaired<String>, String> {
                 "un numéro en +{code} compte de 6 à 9 chiffres après l'indicatif"
             ));
         }
-        format!("+{code}{national}")
+        if trunk {
+            format!("+{code}{national}")
+        } else {
+            // Already `+{code}{national}`.
+            digits
+        }
     } else if !digits.bytes().all(|b| b.is_ascii_digit()) {
         // A « + » elsewhere than in front (« 2+3314244 » became « +332+3314244 »).
         return Err("le « + » d'un numéro s'écrit seulement au début".into());
@@ -239,7 +248,12 @@ pub fn email(raw: &str) -> Result<String, String> {
         && !domain.ends_with('.')
         && !v.chars().any(char::is_whitespace);
     if valid {
-        Ok(v.to_lowercase())
+        // (The same as `to_lowercase` for ASCII, without reading each character's tables.)
+        Ok(if v.is_ascii() {
+            v.to_ascii_lowercase()
+        } else {
+            v.to_lowercase()
+        })
     } else {
         Err("adresse électronique mal formée".into())
     }
