@@ -392,6 +392,8 @@ pub fn check_in_chunks<T: Send>(
     let mut chunk = source.next_chunk(chunk_size)?;
     let mut ids = settle_ids(&chunk, &mut seen);
     let mut upto = source.steps_done();
+    // The chunk checked before this one, its records' buffers refilled with the next ones.
+    let mut spare = Vec::new();
     while !chunk.is_empty() {
         // The records checked on every core while the next ones are read and their identifiers
         // settled (in file order, on the reading side). The records of a CSV file share their
@@ -402,7 +404,7 @@ pub fn check_in_chunks<T: Send>(
         let (outcomes, next) = rayon::join(
             || {
                 chunk
-                    .into_par_iter()
+                    .par_iter()
                     .zip(ids)
                     .map(|(record, (id, duplicate))| {
                         let own;
@@ -414,13 +416,13 @@ pub fn check_in_chunks<T: Send>(
                             }
                         };
                         each(check_record(
-                            &record, columns, id, duplicate, version, &v1_ctx,
+                            record, columns, id, duplicate, version, &v1_ctx,
                         ))
                     })
                     .collect::<Vec<T>>()
             },
             || {
-                let next = source.next_chunk(chunk_size)?;
+                let next = source.next_chunk_reusing(chunk_size, std::mem::take(&mut spare))?;
                 let ids = settle_ids(&next, &mut seen);
                 Ok::<_, StandardError>((next, ids, source.steps_done()))
             },
@@ -429,7 +431,9 @@ pub fn check_in_chunks<T: Send>(
         progress.advance(upto.saturating_sub(done));
         done = upto;
         progress.check()?;
-        (chunk, ids, upto) = next?;
+        let read;
+        (read, ids, upto) = next?;
+        spare = std::mem::replace(&mut chunk, read);
     }
     Ok(())
 }
