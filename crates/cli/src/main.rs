@@ -132,6 +132,8 @@ enum Command {
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    // Pages of 4 KB (ADR 0007): before anything else touches memory.
+    let small_pages = allocator::without_huge_pages();
     let cli = Cli::parse();
     // A server gives memory back, and so does an import, which writes its chunks of places
     // while the next ones are checked on other threads (a 50,000-row file: 121–126 MB at the
@@ -171,6 +173,9 @@ async fn main() -> ExitCode {
     #[allow(unsafe_code)]
     // SAFETY: no connection is open yet and no other thread uses SQLite.
     let sqlite = unsafe { allocator::sqlite_allocates_with_mimalloc() };
+    if let Err(e) = small_pages {
+        tracing::debug!(error = %e, "pages transparentes de 2 Mo gardées");
+    }
     if sqlite != libsqlite3_sys::SQLITE_OK {
         tracing::debug!(
             code = sqlite,
