@@ -2,7 +2,7 @@
 //! `opening-hours` crate and French public holidays. An invalid value is kept as text and
 //! flagged; nothing here panics on input.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::sync::{LazyLock, Mutex};
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, Timelike, Utc, Weekday};
@@ -156,33 +156,37 @@ fn repair_day_names(raw: &str) -> String {
 /// How many distinct `horaires` texts [`check_hours`] remembers (then it starts afresh).
 const MEMO_ENTRIES: usize = 4_096;
 
-static MEMO: LazyLock<Mutex<HashMap<String, HoursCheck>>> =
-    LazyLock::new(|| Mutex::new(HashMap::new()));
+static MEMO: LazyLock<Mutex<FxHashMap<String, HoursCheck>>> =
+    LazyLock::new(|| Mutex::new(FxHashMap::default()));
 
 /// Checks a `horaires` value. Directories repeat the same few hundred texts, and parsing is the
 /// costly part of validating a file, so outcomes are remembered (a pure function: same text,
 /// same outcome; parsed hours are shared, not copied).
 pub fn check_hours(raw: &str) -> HoursCheck {
+    with_checked_hours(raw, HoursCheck::clone)
+}
+
+/// What `read` takes of the outcome of [`check_hours`], without a copy of the parsed hours: a
+/// file's check needs only whether they are valid (their copy is shared by the threads that
+/// check records, and counting its owners was a contended write on each row).
+pub fn with_checked_hours<R>(raw: &str, read: impl FnOnce(&HoursCheck) -> R) -> R {
     let raw = raw.trim();
-    let memo = |f: &mut dyn FnMut(&mut HashMap<String, HoursCheck>) -> Option<HoursCheck>| {
-        let mut guard = match MEMO.lock() {
-            Ok(guard) => guard,
-            Err(poisoned) => poisoned.into_inner(),
-        };
-        f(&mut guard)
+    let memo = || match MEMO.lock() {
+        Ok(guard) => guard,
+        Err(poisoned) => poisoned.into_inner(),
     };
-    if let Some(known) = memo(&mut |m| m.get(raw).cloned()) {
-        return known;
+    if let Some(known) = memo().get(raw) {
+        return read(known);
     }
+    // Parsed outside the lock: another thread may check other hours meanwhile.
     let outcome = check_hours_uncached(raw);
-    memo(&mut |m| {
-        if m.len() >= MEMO_ENTRIES {
-            m.clear();
-        }
-        m.insert(raw.to_string(), outcome.clone());
-        None
-    });
-    outcome
+    let answer = read(&outcome);
+    let mut memo = memo();
+    if memo.len() >= MEMO_ENTRIES {
+        memo.clear();
+    }
+    memo.insert(raw.to_string(), outcome);
+    answer
 }
 
 fn check_hours_uncached(raw: &str) -> HoursCheck {
@@ -604,6 +608,32 @@ mod tests {
         assert_eq!(h.is_open_at(at("2026-11-12 10:00")), Some(true));
         let week = h.week(NaiveDate::from_ymd_opt(2026, 11, 9).expect("date"));
         assert!(week[2].public_holiday);
+    }
+
+    /// Read in place or copied, first parsed or remembered, the outcome is the same.
+    #[test]
+    fn hours_read_in_place_are_those_checked() {
+        let kind = |check: &HoursCheck| match check {
+            HoursCheck::Valid(h) => format!("valide {:?}", h.is_open_at(at("2026-11-12 10:00"))),
+            HoursCheck::Repaired { text, note, .. } => format!("réparé {text} ({note})"),
+            HoursCheck::Invalid { reason } => format!("refusé {reason}"),
+        };
+        // A text no other test checks, so that the first call parses it.
+        for raw in [
+            "Mo-Th 09:15-11:45",
+            "Tue-Thu 09:15-11:45",
+            "le jeudi matin, sauf vacances",
+        ] {
+            let first = with_checked_hours(raw, kind);
+            assert_eq!(with_checked_hours(&format!(" {raw} "), kind), first);
+            assert_eq!(kind(&check_hours(raw)), first);
+        }
+        assert_eq!(
+            with_checked_hours("Mo-Th 09:15-11:45", kind),
+            "valide Some(true)"
+        );
+        assert!(with_checked_hours("Tue-Thu 09:15-11:45", kind).starts_with("réparé Tu-Th"));
+        assert!(with_checked_hours("le jeudi matin, sauf vacances", kind).starts_with("refusé"));
     }
 
     #[test]

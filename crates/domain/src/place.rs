@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::fields::{self, Repaired, UNKNOWN_PIVOT};
 use crate::geo::{CoordinateCheck, GeoPoint, check_coordinates};
-use crate::hours::{HoursCheck, check_hours};
+use crate::hours::{HoursCheck, with_checked_hours};
 use crate::vocab::*;
 
 /// Maximum length of `presentation_resume` in the standard v1.
@@ -548,7 +548,7 @@ impl Checker<'_> {
         let mut out = Vec::new();
         // Real files mix separators in free lists (e-mails, URLs).
         let items: Vec<&str> =
-            if self.ctx.list_separator == '|' && !raw.contains('|') && raw.contains(';') {
+            if self.ctx.list_separator == '|' && raw.contains(';') && !raw.contains('|') {
                 split_list(raw, ';').collect()
             } else {
                 split_list(raw, self.ctx.list_separator).collect()
@@ -714,11 +714,11 @@ impl<S: AsRef<str>> RawPlace<S> {
 
         let (opening_hours, opening_hours_valid) = match non_empty(&self.horaires) {
             None => (None, true),
-            Some(raw) => match check_hours(raw) {
+            Some(raw) => with_checked_hours(raw, |check| match check {
                 HoursCheck::Valid(_) => (Some(raw.to_string()), true),
                 HoursCheck::Repaired { text, note, .. } => {
                     c.warn("horaires", raw, note);
-                    (Some(text), true)
+                    (Some(text.clone()), true)
                 }
                 HoursCheck::Invalid { reason } => {
                     c.warn(
@@ -728,7 +728,7 @@ impl<S: AsRef<str>> RawPlace<S> {
                     );
                     (Some(raw.to_string()), false)
                 }
-            },
+            }),
         };
 
         let mut summary = optional(&self.presentation_resume);

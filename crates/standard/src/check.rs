@@ -281,10 +281,13 @@ fn to_raw_v1<'r>(
         let Some((rank, list)) = *column else {
             continue;
         };
-        if v.trim().is_empty() {
+        // (Blank: the first character that is not a space ends the search, where a trim
+        // would search from both ends.)
+        if v.chars().all(char::is_whitespace) {
             continue;
         }
-        let value = if list && !v.contains('|') && v.contains(';') {
+        // (A `;` first: most values have none, and the search for a `|` is then spared.)
+        let value = if list && v.contains(';') && !v.contains('|') {
             warnings.push(FieldIssue {
                 field: k.to_string(),
                 value: v.to_string(),
