@@ -647,7 +647,11 @@ impl<S: AsRef<str>> RawPlace<S> {
         let location = match (non_empty(&self.latitude), non_empty(&self.longitude)) {
             (None, None) => None,
             (Some(la), Some(lo)) => {
-                let parse = |s: &str| s.replace(',', ".").parse::<f64>().ok();
+                // A decimal comma read as a point (copied only then).
+                let parse = |s: &str| match s.contains(',') {
+                    true => s.replace(',', ".").parse::<f64>().ok(),
+                    false => s.parse::<f64>().ok(),
+                };
                 match (parse(la), parse(lo)) {
                     (Some(lat), Some(lon)) => match check_coordinates(lat, lon) {
                         CoordinateCheck::Valid(p) => Some(p),
