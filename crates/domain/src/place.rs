@@ -648,9 +648,12 @@ impl<S: AsRef<str>> RawPlace<S> {
             (None, None) => None,
             (Some(la), Some(lo)) => {
                 // A decimal comma read as a point (copied only then).
-                let parse = |s: &str| match s.contains(',') {
-                    true => s.replace(',', ".").parse::<f64>().ok(),
-                    false => s.parse::<f64>().ok(),
+                let parse = |s: &str| {
+                    if s.contains(',') {
+                        s.replace(',', ".").parse::<f64>().ok()
+                    } else {
+                        s.parse::<f64>().ok()
+                    }
                 };
                 match (parse(la), parse(lo)) {
                     (Some(lat), Some(lon)) => match check_coordinates(lat, lon) {
@@ -737,8 +740,9 @@ impl<S: AsRef<str>> RawPlace<S> {
 
         let mut summary = optional(&self.presentation_resume);
         let mut description = optional(&self.presentation_detail);
-        if let Some(s) = summary.clone()
-            && s.chars().count() > SUMMARY_MAX_CHARS
+        // (Its bytes first: a summary of no more bytes than the limit has no more characters.)
+        if let Some(s) = summary
+            .take_if(|s| s.len() > SUMMARY_MAX_CHARS && s.chars().count() > SUMMARY_MAX_CHARS)
         {
             c.warn(
                 "presentation_resume",

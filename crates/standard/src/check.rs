@@ -3,9 +3,8 @@
 //! all-or-nothing and importing the valid records only.
 
 use std::borrow::Cow;
-use std::sync::Arc;
-
 use std::hash::BuildHasher;
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
