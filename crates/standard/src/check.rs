@@ -355,14 +355,20 @@ fn check_source(
 /// Validates a file's records as they are read: each outcome goes through `each` on the core
 /// that checked it (the `validate` command drops the place there), then to `sink`, in file
 /// order. The next records are read while a chunk of [`CHUNK`] is checked.
+///
+/// The whole loop runs on one of the threads that check records, `sink` included (it must not
+/// wait long: it holds a core of the pool), so that a chunk's end and the next one's start
+/// are not a hand-over between threads — the calling thread woken, then the pool's. A caller
+/// whose sink waits (an import's, on the writes) uses [`check_in_chunks`], whose loop runs on
+/// the calling thread.
 pub fn check_each<T: Send>(
     source: read::Source<'_>,
     ctx: &ValidationContext<'_>,
     progress: &dyn maillage_domain::progress::Progress,
     each: impl Fn(RecordReport) -> T + Sync,
-    sink: impl FnMut(T),
+    sink: impl FnMut(T) + Send,
 ) -> Result<(), StandardError> {
-    check_in_chunks(source, ctx, progress, CHUNK, each, sink)
+    rayon::scope(|_| check_in_chunks(source, ctx, progress, CHUNK, &each, sink))
 }
 
 /// [`check_each`] by chunks of `chunk` records: smaller ones for a consumer that holds the
