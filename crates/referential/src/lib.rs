@@ -396,8 +396,13 @@ impl Referential {
             .and_then(|i| self.entry(i))
     }
 
-    /// The place of the first entry of this INSEE code (see [`Referential::first_of_code`]).
+    /// The place of the first entry of this INSEE code (see [`Referential::first_of_code`]): a
+    /// code no line has is told by its bit, without a scan of the country's lines (a zone or a
+    /// commune typed in a search may be any five digits).
     fn position_of_code(&self, insee_code: &str) -> Option<usize> {
+        if !self.codes.contains(insee_code) {
+            return None;
+        }
         match &self.entries {
             Entries::Read(entries) => entries
                 .iter()
