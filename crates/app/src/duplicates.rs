@@ -11,6 +11,51 @@ use maillage_store::{MergeSummary, StoredPlace};
 
 use crate::{App, AppError, allow, location_of, today};
 
+/// Places of a page grouped on the calling thread: a page of results has 20, some 190 pairs
+/// compared in tens of microseconds — less than a hand-over to the blocking pool and back.
+const GROUPED_INLINE: usize = 50;
+
+/// The pairs marked as different (`a_id`, `b_id`), as the base holds them.
+pub(crate) type Different = std::collections::HashSet<(String, String)>;
+
+/// The pairs marked as different, kept in memory by a process that follows the change feed
+/// (issue #22): each page of results groups its duplicates without reading every decision from
+/// the base. Forgotten when the feed says a decision changed (topic `doublons`, migration
+/// 0028); a reading started before that is not kept.
+#[derive(Default)]
+pub(crate) struct Vetoes {
+    state: std::sync::Mutex<(u64, Option<std::sync::Arc<Different>>)>,
+}
+
+impl Vetoes {
+    fn lock(&self) -> std::sync::MutexGuard<'_, (u64, Option<std::sync::Arc<Different>>)> {
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The version of the decisions, and what is kept of them.
+    fn kept(&self) -> (u64, Option<std::sync::Arc<Different>>) {
+        let state = self.lock();
+        (state.0, state.1.clone())
+    }
+
+    /// Keeps decisions read under `version`, unless they changed meanwhile.
+    fn keep(&self, version: u64, read: std::sync::Arc<Different>) {
+        let mut state = self.lock();
+        if state.0 == version {
+            state.1 = Some(read);
+        }
+    }
+
+    /// A decision changed: read them again on next use.
+    pub(crate) fn forget(&self) {
+        let mut state = self.lock();
+        state.0 += 1;
+        state.1 = None;
+    }
+}
+
 /// A pair of stored places and how they compare.
 #[derive(Debug, Clone)]
 pub struct DuplicatePair {
@@ -32,7 +77,7 @@ impl App {
     /// A ranked list with quasi-certain duplicates between sources shown once (issue #10): the
     /// first of each group stays where it ranks, with the records it stands for. Pairs a
     /// coordinator marked as different stay apart. `view` gives each item's place and source.
-    /// The comparisons are CPU work: off the async threads.
+    /// A page's places are compared on the calling thread, longer lists off the async threads.
     pub async fn shown_once<T: Send + 'static>(
         &self,
         ranked: Vec<T>,
@@ -41,8 +86,8 @@ impl App {
         if ranked.len() < 2 {
             return Ok(ranked.into_iter().map(|t| (t, Vec::new())).collect());
         }
-        let different = self.store.not_duplicates().await?;
-        tokio::task::spawn_blocking(move || {
+        let different = self.different_places().await?;
+        let group = move |ranked: Vec<T>| {
             let groups = {
                 let candidates: Vec<Candidate<'_>> = ranked
                     .iter()
@@ -67,9 +112,28 @@ impl App {
                 }
             }
             out
-        })
-        .await
-        .map_err(|e| AppError::Invalid(format!("comparaison interrompue : {e}")))
+        };
+        if ranked.len() <= GROUPED_INLINE {
+            return Ok(group(ranked));
+        }
+        tokio::task::spawn_blocking(move || group(ranked))
+            .await
+            .map_err(|e| AppError::Invalid(format!("comparaison interrompue : {e}")))
+    }
+
+    /// The pairs marked as different: kept in memory by a process that follows the change
+    /// feed (the server), read from the base by one that does not (a command).
+    pub(crate) async fn different_places(&self) -> Result<std::sync::Arc<Different>, AppError> {
+        if !self.follows_changes() {
+            return Ok(std::sync::Arc::new(self.store.not_duplicates().await?));
+        }
+        let (version, kept) = self.vetoes.kept();
+        if let Some(kept) = kept {
+            return Ok(kept);
+        }
+        let read = std::sync::Arc::new(self.store.not_duplicates().await?);
+        self.vetoes.keep(version, read.clone());
+        Ok(read)
     }
 
     /// Pairs of places scoring at least the review threshold, best first (vetoed pairs
@@ -216,7 +280,9 @@ impl App {
             allow(resolve_decision(actor, &place))?;
         }
         let by = actor.map(|a| a.user_id.as_str());
-        Ok(self.store.mark_not_duplicate(a, b, by).await?)
+        self.store.mark_not_duplicate(a, b, by).await?;
+        // The feed's line forgets the decisions kept in memory, here and on other instances.
+        self.refresh_index().await
     }
 
     /// Past merges the actor may see (all for an administrator, else those of places in their

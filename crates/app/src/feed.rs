@@ -2,7 +2,8 @@
 //! ([`maillage_store::Change`]) read after each write of this instance and, in the background,
 //! whenever another connection commits one. Changed places are read again and applied to the
 //! search index in one batch ([`SearchIndex::apply`]); the caches of pages, of the published
-//! files, of the catalogue of requests and of the library follow.
+//! files, of the catalogue of requests, of the library and of the pairs of places marked as
+//! different follow.
 
 use std::collections::{BTreeSet, HashSet};
 use std::sync::Arc;
@@ -66,7 +67,7 @@ impl App {
             }
             let full_page = lines.len() == PAGE as usize;
             let mut places = BTreeSet::new();
-            let (mut catalogue, mut library) = (false, false);
+            let (mut catalogue, mut library, mut vetoes) = (false, false, false);
             for line in &lines {
                 if feed.early.contains(&line.mark.seq) {
                     continue;
@@ -77,6 +78,7 @@ impl App {
                     }
                     "catalogue" => catalogue = true,
                     "ressources" => library = true,
+                    "doublons" => vetoes = true,
                     _ => {}
                 }
             }
@@ -99,6 +101,9 @@ impl App {
             }
             if library {
                 *self.library_cache() = None;
+            }
+            if vetoes {
+                self.vetoes.forget();
             }
             // The mark moves past settled lines only; the others are remembered as applied.
             let mut settled = true;

@@ -220,6 +220,8 @@ pub struct App {
     library: Arc<Mutex<Option<Arc<maillage_search::TextIndex>>>>,
     /// The catalogue of requests with its text index, built on first use after a write.
     catalogue: Arc<Mutex<Option<Arc<crate::orientation::Catalogue>>>>,
+    /// The pairs of places marked as different, kept while the feed says nothing of them.
+    vetoes: Arc<crate::duplicates::Vetoes>,
     /// The statistics cube of activity records (issue #7).
     pub(crate) stats: crate::activity::StatsCube,
     /// Rate limits of the server (e-mail, resume codes, login, heavy work).
@@ -252,7 +254,7 @@ pub struct App {
 /// Places recently shown in results, decoded, so that popular pages of results do not go back
 /// to the database. Every write starts a new generation: older entries are never served, even
 /// one put by a request that read the database just before the write.
-struct RecentPlaces {
+pub(crate) struct RecentPlaces {
     generation: std::sync::atomic::AtomicU64,
     places: Mutex<lru::LruCache<String, (u64, StoredPlace)>>,
 }
@@ -386,6 +388,7 @@ impl App {
             public_url: "http://127.0.0.1:8080".into(),
             library: Arc::default(),
             catalogue: Arc::default(),
+            vetoes: Arc::default(),
             stats: Default::default(),
             contours: Arc::default(),
             fragility: Arc::default(),
@@ -443,6 +446,7 @@ impl App {
             shelf: Arc::default(),
             library: Arc::default(),
             catalogue: Arc::default(),
+            vetoes: Arc::default(),
             stats: Default::default(),
             publication: Arc::default(),
             feed: Arc::default(),
@@ -585,6 +589,12 @@ impl App {
     /// after every rebuild. An answer kept under one number is never served under another.
     pub fn directory_version(&self) -> u64 {
         self.recent_places.generation()
+    }
+
+    /// Whether this process applies the change feed after its writes (and, serving, in the
+    /// background): then what it keeps in memory follows the base.
+    pub(crate) fn follows_changes(&self) -> bool {
+        self.index_after_writes
     }
 
     /// Whether this instance keeps recent answers (production) or redoes every search (to

@@ -1,6 +1,6 @@
-//! The change feed (issue #22, migration 0025): the lines the database writes itself, by
-//! trigger, in every transaction that writes a place, the catalogue of requests or the resource
-//! library. An instance reads the lines after its [`FeedMark`] and brings its index and caches up
+//! The change feed (issue #22, migrations 0025 and 0028): the lines the database writes itself,
+//! by trigger, in every transaction that writes a place, the catalogue of requests, the resource
+//! library or a decision that two places differ. An instance reads the lines after its [`FeedMark`] and brings its index and caches up
 //! to date; on PostgreSQL a notification wakes it as soon as a writer commits.
 //!
 //! On PostgreSQL, numbers are taken before commit: a transaction may commit line 7 while
@@ -27,7 +27,7 @@ pub struct FeedMark {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Change {
     pub mark: FeedMark,
-    /// `lieu`, `catalogue` or `ressources`.
+    /// `lieu`, `catalogue`, `ressources` or `doublons` (a decision that two places differ).
     pub topic: String,
     /// The id of the written row.
     pub key: String,

@@ -53,6 +53,25 @@ async fn found(app: &App, words: &str) -> Vec<String> {
     .collect()
 }
 
+/// How the instance shows the places it finds for these words on a page of results: the
+/// number of records each shown place stands for (duplicates shown once).
+async fn shown(app: &App, words: &str) -> Vec<usize> {
+    let found = app
+        .search_places(&SearchQuery {
+            text: Some(words.into()),
+            limit: 20,
+            ..SearchQuery::default()
+        })
+        .await
+        .expect("recherche");
+    app.shown_once(found.places, |(_, s)| (&s.place, s.place.source.as_deref()))
+        .await
+        .expect("regroupement")
+        .iter()
+        .map(|(_, same)| 1 + same.len())
+        .collect()
+}
+
 /// Waits until `check` holds on the reading instance (its background reader running), at most
 /// ten seconds; returns how long it took, for the log.
 async fn until<F, Fut>(what: &str, check: F) -> Duration
@@ -129,6 +148,41 @@ async fn two_instances_see_each_other(url: &str, backend: &str) {
             && found(&reader, "trois maisons").await.is_empty()
     })
     .await;
+
+    // One place listed twice is shown once on both; marked as two different places on A, it
+    // is shown twice on A at once and on B through the feed (B kept the decisions in memory).
+    let mut twice = Vec::new();
+    for _ in 0..2 {
+        let p = place(
+            "Maison France Services de Lunéville",
+            "54329",
+            "54300",
+            "Lunéville",
+            (48.59, 6.50),
+        );
+        twice.push(writer.create_place(Some(&me), p, None).await.expect("création"));
+    }
+    until("lieu publié deux fois", || async {
+        shown(&reader, "luneville").await == [2]
+    })
+    .await;
+    assert_eq!(shown(&writer, "luneville").await, [2]);
+    writer
+        .mark_not_duplicate(Some(&me), &twice[0], &twice[1])
+        .await
+        .expect("décision");
+    assert_eq!(shown(&writer, "luneville").await, [1, 1]);
+    let seen = until("lieux différents", || async {
+        shown(&reader, "luneville").await == [1, 1]
+    })
+    .await;
+    eprintln!("{backend} : décision « lieux différents » prise sur A suivie sur B après {seen:?}");
+    for id in &twice {
+        writer
+            .delete_place(Some(&me), id)
+            .await
+            .expect("suppression");
+    }
 
     // Merged on A: the absorbed place disappears from both.
     writer

@@ -20,19 +20,47 @@ impl App {
     /// and says so (`Results::widened`).
     pub async fn search(&self, q: &SearchQuery) -> Result<Results, AppError> {
         let started = std::time::Instant::now();
-        let results = self.search_uncounted(q).await;
+        let results = self.search_uncounted(q, None).await;
         self.metrics.search(started.elapsed());
-        results
+        Ok(results?.0)
     }
 
-    async fn search_uncounted(&self, q: &SearchQuery) -> Result<Results, AppError> {
+    /// [`App::search`] with the places of the page, in result order (a hit whose place was
+    /// deleted meanwhile is left out): read from the index's shelf in the same visit off the
+    /// async threads as the search itself (one hand-over for a page, not one per step), those
+    /// the shelf cannot give then read from the base.
+    pub async fn search_places(&self, q: &SearchQuery) -> Result<FoundPlaces, AppError> {
+        let started = std::time::Instant::now();
+        let searched = self.search_uncounted(q, Some(self.held_places())).await;
+        self.metrics.search(started.elapsed());
+        let (results, held) = searched?;
+        let places = self
+            .with_stored(&results.hits, held)
+            .await?
+            .into_iter()
+            .map(|(hit, stored)| (hit.clone(), stored))
+            .collect();
+        Ok(FoundPlaces {
+            total: results.total,
+            widened: results.widened,
+            places,
+        })
+    }
+
+    /// The search, then, when `held` is given, what it holds of the page's places (`None` for
+    /// those to read from the base).
+    async fn search_uncounted(
+        &self,
+        q: &SearchQuery,
+        held: Option<HeldPlaces>,
+    ) -> Result<(Results, Vec<Option<StoredPlace>>), AppError> {
         let Some(text) = &q.text else {
-            return self.run_search(q.clone()).await;
+            return self.run_search(q.clone(), held).await;
         };
         maillage_domain::text::check_query(text).map_err(AppError::TooLarge)?;
-        let results = self.run_search(q.clone()).await?;
+        let (results, places) = self.run_search(q.clone(), held.clone()).await?;
         if results.total > 0 || q.any_word {
-            return Ok(results);
+            return Ok((results, places));
         }
         let (words, services) = self.words_of_requests(text).await?;
         // The places that give the help the named requests need (when the search did not ask
@@ -48,11 +76,14 @@ impl App {
             },
             ..q.clone()
         };
-        let results = self.run_search(widened).await?;
-        Ok(Results {
-            widened: results.total > 0,
-            ..results
-        })
+        let (results, places) = self.run_search(widened, held).await?;
+        Ok((
+            Results {
+                widened: results.total > 0,
+                ..results
+            },
+            places,
+        ))
     }
 
     /// The typed words, then what the catalogue's requests they name ask for: their title and
@@ -78,12 +109,20 @@ impl App {
         Ok((words.join(" "), services))
     }
 
-    async fn run_search(&self, q: SearchQuery) -> Result<Results, AppError> {
+    async fn run_search(
+        &self,
+        q: SearchQuery,
+        held: Option<HeldPlaces>,
+    ) -> Result<(Results, Vec<Option<StoredPlace>>), AppError> {
         let index = self.index();
-        tokio::task::spawn_blocking(move || index.search(&q))
-            .await
-            .map_err(|e| AppError::Invalid(format!("recherche interrompue : {e}")))?
-            .map_err(AppError::from)
+        tokio::task::spawn_blocking(move || {
+            let results = index.search(&q)?;
+            let places = held.map_or_else(Vec::new, |h| h.read(&index, &results.hits));
+            Ok::<_, maillage_search::SearchError>((results, places))
+        })
+        .await
+        .map_err(|e| AppError::Invalid(format!("recherche interrompue : {e}")))?
+        .map_err(AppError::from)
     }
 
     /// Resolves "near" input: a commune name or INSEE code, or "lat,lon".
@@ -135,81 +174,115 @@ impl App {
         &self,
         hits: &'h [Hit],
     ) -> Result<Vec<(&'h Hit, StoredPlace)>, AppError> {
-        let generation = self.recent_places.generation();
-        let mut stored: HashMap<String, StoredPlace> = HashMap::with_capacity(hits.len());
-        let mut missing = Vec::new();
-        for hit in hits {
-            match self.recent_places.get(&hit.id, generation) {
-                Some(place) => {
-                    stored.insert(hit.id.clone(), place);
-                }
-                None => missing.push(hit.id.clone()),
-            }
-        }
-        if !missing.is_empty() {
-            let index = self.index();
-            let (missing, unpacked) = if missing.len() <= UNPACKED_INLINE {
-                let unpacked = unpack(
-                    &self.shelf,
-                    index.shelved(missing.iter().map(String::as_str)),
-                );
-                (missing, unpacked)
-            } else {
-                // A long list (an export of the results, the map) is read off the async
-                // threads, 500 places per look at the index.
-                let shelf = self.shelf.clone();
-                tokio::task::spawn_blocking(move || {
-                    let unpacked = missing
-                        .chunks(500)
-                        .flat_map(|ids| {
-                            unpack(&shelf, index.shelved(ids.iter().map(String::as_str)))
-                        })
-                        .collect::<Vec<_>>();
-                    (missing, unpacked)
-                })
+        let held = self.held_places();
+        let index = self.index();
+        let places = if hits.len() <= UNPACKED_INLINE {
+            held.read(&index, hits)
+        } else {
+            // A long list (an export of the results, the map) is read off the async threads.
+            let owned = hits.to_vec();
+            tokio::task::spawn_blocking(move || held.read(&index, &owned))
                 .await
                 .map_err(|e| AppError::Invalid(format!("lecture des lieux interrompue : {e}")))?
-            };
-            let mut from_base = Vec::new();
-            for (id, place) in missing.into_iter().zip(unpacked) {
-                match place {
-                    Some(place) => {
-                        if self.search_cache {
-                            self.recent_places.put(&place, generation);
-                        }
-                        stored.insert(id, place);
-                    }
-                    None => from_base.push(id),
+        };
+        self.with_stored(hits, places).await
+    }
+
+    /// What the caches and the index hold of places, as of now.
+    fn held_places(&self) -> HeldPlaces {
+        HeldPlaces {
+            shelf: self.shelf.clone(),
+            recent: self
+                .search_cache
+                .then(|| (self.recent_places.clone(), self.recent_places.generation())),
+        }
+    }
+
+    /// The hits with their places: those `held` gives, the others read from the base.
+    async fn with_stored<'h>(
+        &self,
+        hits: &'h [Hit],
+        held: Vec<Option<StoredPlace>>,
+    ) -> Result<Vec<(&'h Hit, StoredPlace)>, AppError> {
+        let generation = self.recent_places.generation();
+        let from_base: Vec<String> = hits
+            .iter()
+            .zip(held.iter().chain(std::iter::repeat(&None)))
+            .filter(|(_, place)| place.is_none())
+            .map(|(hit, _)| hit.id.clone())
+            .collect();
+        let mut read: HashMap<String, StoredPlace> = HashMap::with_capacity(from_base.len());
+        if !from_base.is_empty() {
+            for place in self.store.places(&from_base).await? {
+                if self.search_cache {
+                    self.recent_places.put(&place, generation);
                 }
-            }
-            if !from_base.is_empty() {
-                for place in self.store.places(&from_base).await? {
-                    if self.search_cache {
-                        self.recent_places.put(&place, generation);
-                    }
-                    stored.insert(place.place.id.clone(), place);
-                }
+                read.insert(place.place.id.clone(), place);
             }
         }
+        let mut held = held.into_iter();
         Ok(hits
             .iter()
-            .filter_map(|h| stored.remove(&h.id).map(|s| (h, s)))
+            .filter_map(|hit| {
+                held.next()
+                    .flatten()
+                    .or_else(|| read.remove(&hit.id))
+                    .map(|place| (hit, place))
+            })
             .collect())
     }
+}
+
+/// A page of results with its places ([`App::search_places`]).
+#[derive(Debug, Clone, Default)]
+pub struct FoundPlaces {
+    /// Places found in all.
+    pub total: usize,
+    /// No place held every word: these share some of them (`Results::widened`).
+    pub widened: bool,
+    /// The page's hits with their places, in result order.
+    pub places: Vec<(Hit, StoredPlace)>,
 }
 
 /// Places of a page unpacked on the calling thread: about 5 µs each (zstd, then JSON).
 const UNPACKED_INLINE: usize = 100;
 
-/// The shelved places read back, in the same order; `None` for those to read from the base.
-fn unpack(
-    shelf: &crate::directory::shelf::Shelf,
-    shelved: Vec<Option<Box<[u8]>>>,
-) -> Vec<Option<StoredPlace>> {
-    shelved
-        .into_iter()
-        .map(|bytes| bytes.and_then(|b| shelf.unpack(&b)))
-        .collect()
+/// What is read of places without the base: the cache of recent places (when answers are kept)
+/// and the shelf of the index.
+#[derive(Clone)]
+struct HeldPlaces {
+    shelf: std::sync::Arc<crate::directory::shelf::Shelf>,
+    /// The cache of recent places, and its generation when the reading began.
+    recent: Option<(std::sync::Arc<crate::RecentPlaces>, u64)>,
+}
+
+impl HeldPlaces {
+    /// The hits' places, in the same order: from the cache of recent places, else from the
+    /// index's shelf, 500 places per look; `None` for those to read from the base.
+    fn read(&self, index: &maillage_search::SearchIndex, hits: &[Hit]) -> Vec<Option<StoredPlace>> {
+        let mut places: Vec<Option<StoredPlace>> = match &self.recent {
+            Some((recent, generation)) => {
+                hits.iter().map(|h| recent.get(&h.id, *generation)).collect()
+            }
+            None => vec![None; hits.len()],
+        };
+        let missing: Vec<usize> = (0..hits.len())
+            .filter(|i| places.get(*i).is_some_and(Option::is_none))
+            .collect();
+        for chunk in missing.chunks(500) {
+            let ids = chunk.iter().filter_map(|i| hits.get(*i).map(|h| h.id.as_str()));
+            for (i, bytes) in chunk.iter().zip(index.shelved(ids)) {
+                let place = bytes.and_then(|b| self.shelf.unpack(&b));
+                if let (Some(place), Some((recent, generation))) = (&place, &self.recent) {
+                    recent.put(place, *generation);
+                }
+                if let Some(slot) = places.get_mut(*i) {
+                    *slot = place;
+                }
+            }
+        }
+        places
+    }
 }
 
 impl App {

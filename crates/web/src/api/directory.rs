@@ -218,9 +218,9 @@ pub async fn list_places(
     }
     parsed.query.limit = paging.limit();
     parsed.query.offset = paging.offset();
-    let results = state.app.search(&parsed.query).await?;
-    let found = state.app.places_of_hits(&results.hits).await?;
-    let lieux = found
+    let results = state.app.search_places(&parsed.query).await?;
+    let lieux = results
+        .places
         .iter()
         .map(|(hit, stored)| {
             PlaceDoc::of(

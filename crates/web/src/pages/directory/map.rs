@@ -131,8 +131,8 @@ async fn map(
     let mut p = state.app.place_search(&asked);
     p.query.offset = 0;
     p.query.limit = MAX_MARKERS;
-    let results = state.app.search(&p.query).await?;
-    let found = state.app.places_of_hits(&results.hits).await?;
+    let results = state.app.search_places(&p.query).await?;
+    let found = results.places;
     let mut markers = Vec::new();
     let mut rows = Vec::new();
     let mut without_position = 0;

@@ -65,17 +65,10 @@ pub(in crate::pages) async fn search(
     Query(asked): Query<PlaceQuery>,
 ) -> Result<Response, PageError> {
     let p = state.app.place_search(&asked);
-    let results = state.app.search(&p.query).await?;
-    let found: Vec<(maillage_search::Hit, maillage_app::StoredPlace)> = state
-        .app
-        .places_of_hits(&results.hits)
-        .await?
-        .into_iter()
-        .map(|(hit, stored)| (hit.clone(), stored))
-        .collect();
+    let results = state.app.search_places(&p.query).await?;
     let once = state
         .app
-        .shown_once(found, |(_, s)| {
+        .shown_once(results.places, |(_, s)| {
             (&s.place, s.place.source.as_deref().or(s.source.as_deref()))
         })
         .await?;
