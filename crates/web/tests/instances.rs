@@ -160,7 +160,12 @@ async fn two_instances_see_each_other(url: &str, backend: &str) {
             "Lunéville",
             (48.59, 6.50),
         );
-        twice.push(writer.create_place(Some(&me), p, None).await.expect("création"));
+        twice.push(
+            writer
+                .create_place(Some(&me), p, None)
+                .await
+                .expect("création"),
+        );
     }
     until("lieu publié deux fois", || async {
         shown(&reader, "luneville").await == [2]

@@ -115,13 +115,12 @@ impl App {
         held: Option<HeldPlaces>,
     ) -> Result<(Results, Vec<Option<StoredPlace>>), AppError> {
         let index = self.index();
-        tokio::task::spawn_blocking(move || {
+        on_search_threads(move || {
             let results = index.search(&q)?;
             let places = held.map_or_else(Vec::new, |h| h.read(&index, &results.hits));
             Ok::<_, maillage_search::SearchError>((results, places))
         })
-        .await
-        .map_err(|e| AppError::Invalid(format!("recherche interrompue : {e}")))?
+        .await?
         .map_err(AppError::from)
     }
 
@@ -233,6 +232,44 @@ impl App {
     }
 }
 
+/// The threads of searches: as many as the machine has cores, apart from the blocking pool
+/// (`None` if the system refused them: then the blocking pool serves).
+static SEARCH_THREADS: std::sync::OnceLock<Option<rayon::ThreadPool>> = std::sync::OnceLock::new();
+
+/// Runs a search off the async threads, on the threads of searches (issue #22). Under load
+/// the searches wait in the pool's queue and its threads take them one after the other, where
+/// the blocking pool woke one of its threads for each (up to one per request in flight) and
+/// put it back to sleep: two thread switches and some five system calls a request, a fifth of
+/// a search page's time on two cores. A search that panics is an error, not the end of the
+/// process.
+async fn on_search_threads<R: Send + 'static>(
+    work: impl FnOnce() -> R + Send + 'static,
+) -> Result<R, AppError> {
+    let pool = SEARCH_THREADS.get_or_init(|| {
+        let threads = std::thread::available_parallelism().map_or(2, usize::from);
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .thread_name(|i| format!("recherche-{i}"))
+            .panic_handler(|_| tracing::error!("une recherche s'est interrompue"))
+            .build()
+            .ok()
+    });
+    let interrupted =
+        |e: &dyn std::fmt::Display| AppError::Invalid(format!("recherche interrompue : {e}"));
+    match pool {
+        Some(pool) => {
+            let (tx, rx) = tokio::sync::oneshot::channel();
+            pool.spawn(move || {
+                let _ = tx.send(work());
+            });
+            rx.await.map_err(|e| interrupted(&e))
+        }
+        None => tokio::task::spawn_blocking(work)
+            .await
+            .map_err(|e| interrupted(&e)),
+    }
+}
+
 /// A page of results with its places ([`App::search_places`]).
 #[derive(Debug, Clone, Default)]
 pub struct FoundPlaces {
@@ -261,16 +298,19 @@ impl HeldPlaces {
     /// index's shelf, 500 places per look; `None` for those to read from the base.
     fn read(&self, index: &maillage_search::SearchIndex, hits: &[Hit]) -> Vec<Option<StoredPlace>> {
         let mut places: Vec<Option<StoredPlace>> = match &self.recent {
-            Some((recent, generation)) => {
-                hits.iter().map(|h| recent.get(&h.id, *generation)).collect()
-            }
+            Some((recent, generation)) => hits
+                .iter()
+                .map(|h| recent.get(&h.id, *generation))
+                .collect(),
             None => vec![None; hits.len()],
         };
         let missing: Vec<usize> = (0..hits.len())
             .filter(|i| places.get(*i).is_some_and(Option::is_none))
             .collect();
         for chunk in missing.chunks(500) {
-            let ids = chunk.iter().filter_map(|i| hits.get(*i).map(|h| h.id.as_str()));
+            let ids = chunk
+                .iter()
+                .filter_map(|i| hits.get(*i).map(|h| h.id.as_str()));
             for (i, bytes) in chunk.iter().zip(index.shelved(ids)) {
                 let place = bytes.and_then(|b| self.shelf.unpack(&b));
                 if let (Some(place), Some((recent, generation))) = (&place, &self.recent) {
@@ -289,5 +329,26 @@ impl App {
     /// A place if it (still) exists: for a name shown beside something else (a workshop).
     pub async fn find_place(&self, id: &str) -> Result<Option<StoredPlace>, AppError> {
         Ok(self.store.place(id).await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The threads of searches answer, and a search that panics is an error for its request
+    /// while the threads go on answering the next ones.
+    #[tokio::test]
+    async fn a_search_that_panics_is_an_error_and_the_threads_go_on() {
+        assert_eq!(on_search_threads(|| 6 * 7).await.ok(), Some(42));
+        let panicked = on_search_threads(|| -> usize { panic!("recherche cassée") }).await;
+        assert!(panicked.is_err());
+        let answers =
+            futures_util::future::join_all((0..64).map(|i| on_search_threads(move || i * 2)))
+                .await
+                .into_iter()
+                .map(Result::ok)
+                .collect::<Vec<_>>();
+        assert_eq!(answers, (0..64).map(|i| Some(i * 2)).collect::<Vec<_>>());
     }
 }
