@@ -97,6 +97,16 @@ async fn anonymous_answers_are_kept_never_across_a_change_never_for_someone_sign
         let plain = raw_get(&app, uri, &[]).await;
         assert_eq!(plain.0, StatusCode::OK);
         assert!(plain.1.get(header::CONTENT_ENCODING).is_none(), "{uri}");
+        // A browser of today also accepts zstd: it gets zstd, the same content.
+        let browser = [(header::ACCEPT_ENCODING, "gzip, deflate, br, zstd")];
+        let zstd = raw_get(&app, uri, &browser).await;
+        assert_eq!(
+            zstd.1.get(header::CONTENT_ENCODING).map(|v| v.as_bytes()),
+            Some(&b"zstd"[..]),
+            "{uri}"
+        );
+        let decoded = zstd::decode_all(&zstd.2[..]).expect("zstd");
+        assert_eq!(decoded, plain.2, "{uri}");
     }
     assert_eq!(answers_kept(&services), before + 2);
 
