@@ -65,7 +65,7 @@ pub struct DuplicatePair {
 }
 
 /// The source a record is compared by: the standard's `source` field, else the import's.
-fn source_of(s: &StoredPlace) -> Option<&str> {
+pub fn source_of(s: &StoredPlace) -> Option<&str> {
     s.place
         .source
         .as_deref()

@@ -64,12 +64,14 @@ async fn shown(app: &App, words: &str) -> Vec<usize> {
         })
         .await
         .expect("recherche");
-    app.shown_once(found.places, |(_, s)| (&s.place, s.place.source.as_deref()))
-        .await
-        .expect("regroupement")
-        .iter()
-        .map(|(_, same)| 1 + same.len())
-        .collect()
+    app.shown_once(found.places, |(_, s)| {
+        (&s.place, maillage_app::duplicates::source_of(s))
+    })
+    .await
+    .expect("regroupement")
+    .iter()
+    .map(|(_, same)| 1 + same.len())
+    .collect()
 }
 
 /// Waits until `check` holds on the reading instance (its background reader running), at most

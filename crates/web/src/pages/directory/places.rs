@@ -69,7 +69,7 @@ pub(in crate::pages) async fn search(
     let once = state
         .app
         .shown_once(results.places, |(_, s)| {
-            (&s.place, s.place.source.as_deref().or(s.source.as_deref()))
+            (&s.place, maillage_app::duplicates::source_of(s))
         })
         .await?;
     let mut rows = Vec::new();
