@@ -1,7 +1,8 @@
 //! The change feed (issue #22, migrations 0025 and 0028): the lines the database writes itself,
 //! by trigger, in every transaction that writes a place, the catalogue of requests, the resource
-//! library or a decision that two places differ. An instance reads the lines after its [`FeedMark`] and brings its index and caches up
-//! to date; on PostgreSQL a notification wakes it as soon as a writer commits.
+//! library or a decision that two places differ. An instance reads the lines after its
+//! [`FeedMark`] and brings its index and caches up to date; on PostgreSQL a notification wakes
+//! it as soon as a writer commits.
 //!
 //! On PostgreSQL, numbers are taken before commit: a transaction may commit line 7 while
 //! another still holds line 6. Lines are therefore read in the order of their transactions, and

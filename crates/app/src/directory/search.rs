@@ -28,7 +28,8 @@ impl App {
     /// [`App::search`] with the places of the page, in result order (a hit whose place was
     /// deleted meanwhile is left out): read from the index's shelf in the same visit off the
     /// async threads as the search itself (one hand-over for a page, not one per step), those
-    /// the shelf cannot give then read from the base.
+    /// the shelf cannot give then read from the base. The searches' duration counts that
+    /// reading from the shelf, not the base's.
     pub async fn search_places(&self, q: &SearchQuery) -> Result<FoundPlaces, AppError> {
         let started = std::time::Instant::now();
         let searched = self.search_uncounted(q, Some(self.held_places())).await;
