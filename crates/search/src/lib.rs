@@ -306,6 +306,43 @@ pub struct SearchIndex {
     state: RwLock<State>,
     /// Recent searches (none when turned off, e.g. to measure searches themselves).
     cache: Option<Mutex<LruCache<String, Results>>>,
+    /// Whether a search of one word skips the places that cannot enter the page (block-max
+    /// WAND); turned off only to compare with the visit of every place (tests, benchmarks).
+    prune: bool,
+}
+
+/// The opening a search asks of its places, if any.
+struct OpenCheck {
+    filter: Option<OpenFilter>,
+    /// The minute asked by « open at », since [`EPOCH`].
+    at_minute: Option<u32>,
+    /// The places open now ([`SearchIndex::open_now`]), for « open now ».
+    now: Option<Arc<[u64]>>,
+    local_times: LocalTimes,
+}
+
+impl OpenCheck {
+    /// Whether the place of a live slot is open as asked (any place when nothing is asked).
+    fn admits(&mut self, state: &State, slot: u32) -> bool {
+        if let Some(bits) = &self.now {
+            return bits
+                .get(slot as usize / 64)
+                .is_some_and(|word| word & (1 << (slot % 64)) != 0);
+        }
+        self.filter.is_none_or(|filter| {
+            SearchIndex::open_at(state, slot, filter, self.at_minute, &mut self.local_times)
+                == Some(true)
+        })
+    }
+}
+
+/// What a search asks of the places beyond their words ([`SearchIndex::best_for_one_word`]).
+struct Filter<'f> {
+    /// Whether the place of a live slot passes the filters.
+    admits: &'f mut dyn FnMut(u32) -> bool,
+    /// What the page says of the opening of the places it admits: open (`Some(true)`) when the
+    /// filter asks it, else nothing.
+    open: Option<bool>,
 }
 
 /// Rank of a slot no longer in the directory.
@@ -372,6 +409,8 @@ struct State {
     body_tokens: u64,
     /// Document frequencies counted without removed documents, per term, for this batch.
     doc_freqs: Mutex<HashMap<Term, u64>>,
+    /// The live slots open at one minute of « now » ([`SearchIndex::open_now`]), for this batch.
+    open_now: Mutex<Option<(i64, Arc<[u64]>)>>,
     /// The bytes shelved with the places ([`PlaceContext::shelf`]).
     shelf: ShelfChunks,
 }
@@ -612,10 +651,17 @@ fn tokens(index: &Index, text: &str) -> Vec<String> {
     out
 }
 
-/// Whether a search asks something of a place's entry beyond its words and its position: its
-/// services and other vocabularies, types, territory, organisation, access or opening. Every
-/// field is named, so that a new filter cannot be forgotten by the shortcuts this allows.
+/// Whether a search asks something of a place beyond its words and its position: its
+/// services and other vocabularies, types, territory, organisation, access or opening.
 fn filters_entries(q: &SearchQuery) -> bool {
+    q.open.is_some() || reads_entries(q)
+}
+
+/// Whether a search asks something of a place's entry beyond its words, its position and its
+/// opening (read apart from the entries, `State::spots` and `State::openings`): its services
+/// and other vocabularies, types, territory, organisation or access. Every field is named, so
+/// that a new filter cannot be forgotten by the shortcuts this allows.
+fn reads_entries(q: &SearchQuery) -> bool {
     let SearchQuery {
         text: _,
         any_word: _,
@@ -632,7 +678,7 @@ fn filters_entries(q: &SearchQuery) -> bool {
         mobility,
         mediation_forms,
         typologies,
-        open,
+        open: _,
         insee_code,
         epci,
         departement,
@@ -651,7 +697,6 @@ fn filters_entries(q: &SearchQuery) -> bool {
         && mobility.is_empty()
         && mediation_forms.is_empty()
         && typologies.is_empty()
-        && open.is_none()
         && insee_code.is_none()
         && epci.is_none()
         && departement.is_none()
@@ -920,11 +965,13 @@ impl SearchIndex {
                 name_tokens: 0,
                 body_tokens: 0,
                 doc_freqs: Mutex::default(),
+                open_now: Mutex::default(),
                 shelf: ShelfChunks::default(),
             }),
             cache: Some(Mutex::new(LruCache::new(
                 NonZeroUsize::new(CACHE_ENTRIES).unwrap_or(NonZeroUsize::MIN),
             ))),
+            prune: true,
         })
     }
 
@@ -1178,6 +1225,7 @@ impl SearchIndex {
         state.searcher = searcher;
         state.generation += 1;
         lock(&state.doc_freqs).clear();
+        *lock(&state.open_now) = None;
         if let Some(cache) = &self.cache {
             lock(cache).clear();
         }
@@ -1273,18 +1321,21 @@ impl SearchIndex {
         [(self.name, 3.0), (self.body, 1.0)]
     }
 
-    /// Puts the best places for one word into `best` and returns how many places hold it.
-    /// Only the places that may still enter the page are scored (block-max WAND: blocks of
-    /// postings whose best possible score is below the page's last are skipped, the threshold
-    /// kept just below that score so that ties still fall in directory order, and lowered by
-    /// each segment's [`Self::block_slack`]); the total is counted from the word's postings in
-    /// the words field (the places holding it in their name or body, ADR 0031): the count a
-    /// segment keeps for a term, unless places were removed from it.
+    /// Puts the best places for one word into `best` and returns how many places hold it (and
+    /// pass the filter, when there is one). Only the places that may still enter the page are
+    /// scored (block-max WAND: blocks of postings whose best possible score is below the
+    /// page's last are skipped, the threshold kept just below that score so that ties still
+    /// fall in directory order, and lowered by each segment's [`Self::block_slack`]); the
+    /// total is counted from the word's postings in the words field (the places holding it in
+    /// their name or body, ADR 0031): the count a segment keeps for a term, unless places were
+    /// removed from it. With a filter, those postings are visited unscored first, each place
+    /// checked once: the total, and the documents the scoring may offer to the page.
     fn best_for_one_word(
         &self,
         state: &State,
         (query, token): (&dyn Query, &str),
         any_word: bool,
+        mut filter: Option<Filter<'_>>,
         best: &mut Best,
     ) -> Result<usize, SearchError> {
         let scoring = self.scoring_weight(state, query)?;
@@ -1293,9 +1344,37 @@ impl SearchIndex {
             IndexRecordOption::Basic,
         )
         .weight(EnableScoring::disabled_from_searcher(&state.searcher))?;
+        let open = filter.as_ref().and_then(|f| f.open);
         let mut total = 0usize;
         for (segment, slots) in state.segments() {
-            total += counting.count(segment)? as usize;
+            // The documents of this segment the filter admits, one bit each.
+            let admitted = match &mut filter {
+                None => {
+                    total += counting.count(segment)? as usize;
+                    None
+                }
+                Some(filter) => {
+                    let mut bits = vec![0u64; (segment.max_doc() as usize).div_ceil(64)];
+                    counting.for_each_no_score(segment, &mut |docs| {
+                        for &doc in docs {
+                            let admitted = live_slot(segment, slots, doc)
+                                .is_some_and(|slot| (filter.admits)(slot));
+                            if let (true, Some(word)) = (admitted, bits.get_mut(doc as usize / 64))
+                            {
+                                *word |= 1 << (doc % 64);
+                                total += 1;
+                            }
+                        }
+                    })?;
+                    Some(bits)
+                }
+            };
+            let offered = |doc: tantivy::DocId| {
+                admitted.as_ref().is_none_or(|bits| {
+                    bits.get(doc as usize / 64)
+                        .is_some_and(|word| word & (1 << (doc % 64)) != 0)
+                })
+            };
             let slack = self.block_slack(state, segment);
             // Scores are positive: a threshold not above zero lets every place through.
             let lowered = |t: f32| {
@@ -1309,10 +1388,13 @@ impl SearchIndex {
                 lowered(best.score_threshold()),
                 segment,
                 &mut |doc, score| {
-                    if let Some(slot) = live_slot(segment, slots, doc) {
+                    if let Some(slot) = live_slot(segment, slots, doc).filter(|_| offered(doc)) {
                         let rank = state.rank_of(slot);
                         if rank != DEAD {
-                            best.offer(Found::by_words(slot, rank, score, any_word));
+                            best.offer(Found {
+                                open,
+                                ..Found::by_words(slot, rank, score, any_word)
+                            });
                         }
                     }
                     lowered(best.score_threshold())
@@ -1403,6 +1485,35 @@ impl SearchIndex {
         open
     }
 
+    /// The live slots open at the minute of `now`, one bit each: made by the first search of
+    /// the minute that asks what is open now (one evaluation per place, most of them one atomic
+    /// read of its span), read by the others of the minute with the same batch of the index —
+    /// one bit a place where each search evaluated the opening of every place its words or
+    /// its territory matched (« atelier, open now »: 31,612 places). « Open now » reads the
+    /// clock to the minute: the bits are exactly what evaluating each place would say.
+    fn open_now(state: &State, now: DateTime<Utc>) -> Arc<[u64]> {
+        let minute = now.timestamp().div_euclid(60);
+        let mut kept = lock(&state.open_now);
+        if let Some((at, bits)) = &*kept
+            && *at == minute
+        {
+            return bits.clone();
+        }
+        let now = DateTime::from_timestamp(minute * 60, 0).unwrap_or(now);
+        let mut local_times = LocalTimes::default();
+        let mut bits = vec![0u64; state.slots.len().div_ceil(64)];
+        for &slot in &state.order {
+            let open = Self::open_at(state, slot, OpenFilter::Now(now), None, &mut local_times)
+                == Some(true);
+            if let (true, Some(word)) = (open, bits.get_mut(slot as usize / 64)) {
+                *word |= 1 << (slot % 64);
+            }
+        }
+        let bits: Arc<[u64]> = bits.into();
+        *kept = Some((minute, bits.clone()));
+        bits
+    }
+
     /// The weight of a text query, scored with the relevance statistics of the live places.
     fn scoring_weight(
         &self,
@@ -1482,6 +1593,13 @@ impl SearchIndex {
         self
     }
 
+    /// The same index visiting every place a text matches, scoring each: what block-max WAND
+    /// must find (tests compare the two; benchmarks measure what it spares).
+    pub fn visiting_every_match(mut self) -> Self {
+        self.prune = false;
+        self
+    }
+
     /// Runs a search: filters, then ranking by relevance and distance.
     pub fn search_uncached(&self, q: &SearchQuery) -> Result<Results, SearchError> {
         self.search_in(&self.state(), q)
@@ -1504,11 +1622,13 @@ impl SearchIndex {
             return Ok(Results::default());
         };
         let filtered = filters_entries(q);
+        let entries_read = reads_entries(q);
         // Nothing asked but words, if any: no filter, no place, no opening.
         let no_filter = !filtered && q.near.is_none();
-        // One word found as typed and nothing else: block-max WAND (`best_for_one_word`).
+        // One word found as typed, not near a place: block-max WAND (`best_for_one_word`), the
+        // filters checked first for every place holding the word (unscored).
         let one_word = match &q.text {
-            Some(text) if no_filter => {
+            Some(text) if q.near.is_none() && self.prune => {
                 let doc_freq = |t: &Term| state.doc_freq(t);
                 one_word_query(&self.index, &doc_freq, &self.fields(), text)
             }
@@ -1535,10 +1655,17 @@ impl SearchIndex {
             (Some(area), None) if area.radius_m.is_some() => None,
             _ => Some(None),
         };
-        let mut local_times = LocalTimes::default();
-        let at_minute = match q.open {
-            Some(OpenFilter::At(local)) => minutes_since_epoch(local),
-            _ => None,
+        let mut opening = OpenCheck {
+            filter: q.open,
+            at_minute: match q.open {
+                Some(OpenFilter::At(local)) => minutes_since_epoch(local),
+                _ => None,
+            },
+            now: match q.open {
+                Some(OpenFilter::Now(now)) => Some(Self::open_now(state, now)),
+                _ => None,
+            },
+            local_times: LocalTimes::default(),
         };
         let ranking = by_text || area.is_some();
         let scored = by_text && reads_score;
@@ -1547,8 +1674,26 @@ impl SearchIndex {
         let mut total = 0;
         let mut best = Best::new(wanted_cap);
         if let Some((query, token)) = &one_word {
-            total =
-                self.best_for_one_word(state, (query.as_ref(), token), q.any_word, &mut best)?;
+            let mut admits = |slot: u32| {
+                if !opening.admits(state, slot) {
+                    return false;
+                }
+                !entries_read
+                    || state
+                        .entry(slot)
+                        .is_some_and(|e| self.matches(e, q, &masks, &keyed))
+            };
+            let filter = filtered.then_some(Filter {
+                admits: &mut admits,
+                open: q.open.map(|_| true),
+            });
+            total = self.best_for_one_word(
+                state,
+                (query.as_ref(), token),
+                q.any_word,
+                filter,
+                &mut best,
+            )?;
         } else {
             let mut visit = |slot: u32, score: f32| {
                 if words_alone {
@@ -1581,22 +1726,29 @@ impl SearchIndex {
                 }
                 // Opening state first, before the entry is read: one atomic read that rules out
                 // most places at night.
-                let open = match q.open {
-                    None => None,
-                    Some(filter) => {
-                        match Self::open_at(state, slot, filter, at_minute, &mut local_times) {
-                            Some(true) => Some(true),
-                            _ => return,
-                        }
-                    }
-                };
-                let Some(e) = state.entry(slot) else {
-                    return;
-                };
-                if !self.matches(e, q, &masks, &keyed) {
+                if !opening.admits(state, slot) {
                     return;
                 }
-                let Some(distance_m) = distance_of(e.location, e.cos_lat) else {
+                let open = q.open.map(|_| true);
+                // The entry only when a filter asks something of it: a place's entry is some
+                // 260 bytes, one cache miss each, where « atelier, open now » keeps thousands of
+                // places read from the opening and the position alone.
+                if entries_read {
+                    let Some(e) = state.entry(slot) else {
+                        return;
+                    };
+                    if !self.matches(e, q, &masks, &keyed) {
+                        return;
+                    }
+                } else if state.rank_of(slot) == DEAD {
+                    return;
+                }
+                let spot = if area.is_some() {
+                    state.spot(slot)
+                } else {
+                    Spot::default()
+                };
+                let Some(distance_m) = distance_of(spot.location, spot.cos_lat) else {
                     return;
                 };
                 total += 1;

@@ -1,17 +1,21 @@
 //! A search of words alone (no filter, no place, no opening) reads nothing of the places but
 //! their rank, and a search of one word skips the places that cannot enter the page (block-max
-//! WAND): both find exactly what visiting every place finds — same total, same places in the
-//! same order, same scores — on directories large enough for many blocks of postings, after
-//! places were changed and removed (deleted documents, several segments). A search asking
-//! nothing reads only the page of the directory and counts every place. A search of words near
-//! a place reads only the places' rank and position, and finds what visiting every place's
-//! entry finds, distances included; ranked by distance alone, its words are matched unscored,
-//! and match exactly the places a scored visit matches.
+//! WAND), its filters, if any, checked first for every place holding the word: both find
+//! exactly what visiting and scoring every matching place finds (the index's
+//! `visiting_every_match`) — same total, same places in the same order, same scores — on
+//! directories large enough for many blocks of postings, after places were changed and removed
+//! (deleted documents, several segments). A search asking nothing reads only the page of the
+//! directory and counts every place. A search of words near a place reads only the places'
+//! rank and position, and finds what visiting every place's entry finds, distances included;
+//! ranked by distance alone, its words are matched unscored, and match exactly the places a
+//! scored visit matches. A search asking a place's opening and nothing else of its entry reads
+//! the opening and the position only, and finds what reading every entry finds; « open now »
+//! reads the places open at the minute, and finds what « open at » that time finds.
 
 use chrono::NaiveDate;
 use maillage_domain::Place;
 use maillage_domain::geo::GeoPoint;
-use maillage_search::{IndexChange, PlaceContext, Results, SearchIndex, SearchQuery};
+use maillage_search::{IndexChange, OpenFilter, PlaceContext, Results, SearchIndex, SearchQuery};
 use proptest::prelude::*;
 
 /// Words a place may hold, several times (so that scores differ and often tie).
@@ -78,6 +82,18 @@ fn place(i: usize, draw: &mut Draw) -> Place {
             lon: 6.18 + (spot.next(2_000) as f64 - 1_000.0) / 5_000.0,
         });
     }
+    // Opening hours, some invalid, drawn from a generator of their own too.
+    let hours = [
+        None,
+        Some(("Mo-Fr 09:00-12:00,14:00-17:00", true)),
+        Some(("Tu,Th 10:00-18:00; Sa 09:00-12:00", true)),
+        Some(("Mo-Sa 08:30-19:00", true)),
+        Some(("le matin", false)),
+    ];
+    if let Some((text, valid)) = hours[spot.next(hours.len() as u64) as usize] {
+        p.opening_hours = Some(text.into());
+        p.opening_hours_valid = valid;
+    }
     // Bodies of different lengths, so that a word weighs differently in each.
     let mut body = draw.words(5);
     body.extend((0..draw.next(12)).map(|_| "salle"));
@@ -139,6 +155,7 @@ proptest! {
         limit in 1usize..25,
     ) {
         let index = changed_index(seed, count, changed);
+        let visiting_index = changed_index(seed, count, changed).visiting_every_match();
 
         let words = SearchQuery {
             text: Some(ASKED[asked].to_string()),
@@ -147,14 +164,24 @@ proptest! {
             limit,
             ..SearchQuery::default()
         };
-        // Every place is in this commune: the same search, visiting every matching place.
-        let visiting = SearchQuery {
+        // Every place is in this commune: the same search with a filter, on the index that
+        // visits every matching place, and on the one that skips those that cannot enter the
+        // page (the filter checked for each place holding the word).
+        let filtered = SearchQuery {
             insee_code: Some("54395".into()),
             ..words.clone()
         };
         let page = index.search(&words).unwrap_or_else(|e| panic!("recherche : {e}"));
-        let visited = index.search(&visiting).unwrap_or_else(|e| panic!("recherche : {e}"));
+        let visited = visiting_index
+            .search(&filtered)
+            .unwrap_or_else(|e| panic!("recherche : {e}"));
         prop_assert_eq!(hits(&page), hits(&visited));
+        let pruned_filtered = index.search(&filtered).unwrap_or_else(|e| panic!("recherche : {e}"));
+        prop_assert_eq!(hits(&pruned_filtered), hits(&visited));
+        let visited_words = visiting_index
+            .search(&words)
+            .unwrap_or_else(|e| panic!("recherche : {e}"));
+        prop_assert_eq!(hits(&visited_words), hits(&visited));
         // And the page is the slice of the whole ranking.
         let all = index
             .search(&SearchQuery { offset: 0, limit: usize::MAX, ..words.clone() })
@@ -236,31 +263,43 @@ fn one_word_is_exact_when_the_average_length_changed_since_a_segment_was_written
             written(100_000 - i, "Espace numérique", body)
         })
         .collect();
-    let index = index_of(&first);
     let long = ["salle"; 40].join(" ");
-    let added: Vec<IndexChange<Place>> = (0..1_000)
-        .map(|i| IndexChange::Upsert(written(i, "Maison", &long), PlaceContext::default()))
-        .collect();
-    index
-        .apply(added)
-        .unwrap_or_else(|e| panic!("changements : {e}"));
+    let changed = |index: SearchIndex| {
+        let added: Vec<IndexChange<Place>> = (0..1_000)
+            .map(|i| IndexChange::Upsert(written(i, "Maison", &long), PlaceContext::default()))
+            .collect();
+        index
+            .apply(added)
+            .unwrap_or_else(|e| panic!("changements : {e}"));
+        index
+    };
+    let index = changed(index_of(&first));
+    let visiting_index = changed(index_of(&first).visiting_every_match());
     for limit in 1..4 {
         let words = SearchQuery {
             text: Some("numérique".into()),
             limit,
             ..SearchQuery::default()
         };
-        let visiting = SearchQuery {
+        let filtered = SearchQuery {
             insee_code: Some("54395".into()),
             ..words.clone()
         };
         let page = index
             .search(&words)
             .unwrap_or_else(|e| panic!("recherche : {e}"));
-        let visited = index
-            .search(&visiting)
+        let visited = visiting_index
+            .search(&words)
             .unwrap_or_else(|e| panic!("recherche : {e}"));
         assert_eq!(hits(&page), hits(&visited), "{limit} lieu(x) par page");
+        let pruned_filtered = index
+            .search(&filtered)
+            .unwrap_or_else(|e| panic!("recherche : {e}"));
+        assert_eq!(
+            hits(&pruned_filtered),
+            hits(&visited),
+            "{limit} lieu(x), filtrés"
+        );
         // The places holding the word three times come first, the last written first.
         assert_eq!(page.hits.first().map(|h| h.id.as_str()), Some("lieu-99424"));
     }
@@ -348,5 +387,78 @@ proptest! {
         prop_assert!(unscored);
         prop_assert_eq!(near_total, total);
         prop_assert_eq!(near_ids, ids);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(40))]
+
+    /// « Open at » with nothing else asked of the entries (words, a place, a radius or not)
+    /// reads the places' opening and position, not their entries, and one word is searched
+    /// with block-max WAND, the opening checked first: the same pages as the visit that reads
+    /// every entry and scores every place, after places were changed, removed and added.
+    #[test]
+    fn opening_alone_finds_what_reading_every_entry_finds(
+        seed in 1u64..u64::MAX,
+        count in 1usize..1_200,
+        changed in 0usize..300,
+        asked in proptest::option::of(0..ASKED.len()),
+        any_word in any::<bool>(),
+        near in any::<bool>(),
+        radius in proptest::option::of(1.0f64..12.0),
+        day in 5u32..12,
+        minute in 0u32..(24 * 60),
+        second in 0i64..60,
+        offset in 0usize..30,
+        limit in 1usize..25,
+    ) {
+        let index = changed_index(seed, count, changed);
+        let visiting_index = changed_index(seed, count, changed).visiting_every_match();
+        let at = NaiveDate::from_ymd_opt(2026, 1, day)
+            .and_then(|d| d.and_hms_opt(minute / 60, minute % 60, 0))
+            .unwrap_or_default();
+        let open = SearchQuery {
+            text: asked.map(|a| ASKED[a].to_string()),
+            any_word,
+            near: near.then_some(GeoPoint { lat: 48.6921, lon: 6.1844 }),
+            radius_km: radius.filter(|_| near),
+            open: Some(OpenFilter::At(at)),
+            offset,
+            limit,
+            ..SearchQuery::default()
+        };
+        let visiting = SearchQuery {
+            insee_code: Some("54395".into()),
+            ..open.clone()
+        };
+        let page = index.search(&open).unwrap_or_else(|e| panic!("recherche : {e}"));
+        let visited = visiting_index
+            .search(&visiting)
+            .unwrap_or_else(|e| panic!("recherche : {e}"));
+        prop_assert_eq!(hits(&page), hits(&visited));
+        prop_assert!(page.hits.iter().all(|h| h.open == Some(true)));
+        prop_assert!(visited.hits.iter().all(|h| h.open == Some(true)));
+        // « Open now » at that minute in Paris (UTC+1 in January), read from the places open
+        // at the minute, is « open at » that time evaluated place by place: twice in the
+        // minute, and again after a batch of changes.
+        let now = (at - chrono::Duration::hours(1) + chrono::Duration::seconds(second)).and_utc();
+        let now_query = SearchQuery { open: Some(OpenFilter::Now(now)), ..open.clone() };
+        for _ in 0..2 {
+            let page_now = index.search(&now_query).unwrap_or_else(|e| panic!("recherche : {e}"));
+            prop_assert_eq!(hits(&page_now), hits(&visited));
+            prop_assert!(page_now.hits.iter().all(|h| h.open == Some(true)));
+        }
+        let mut draw = Draw(seed ^ 0x5bd1_e995);
+        let changes: Vec<IndexChange<Place>> = (0..10)
+            .map(|i| IndexChange::Upsert(place(count + 1_000 + i, &mut draw), PlaceContext::default()))
+            .collect();
+        for index in [&index, &visiting_index] {
+            index.apply(changes.clone()).unwrap_or_else(|e| panic!("changements : {e}"));
+        }
+        let visited = visiting_index
+            .search(&visiting)
+            .unwrap_or_else(|e| panic!("recherche : {e}"));
+        let page_now = index.search(&now_query).unwrap_or_else(|e| panic!("recherche : {e}"));
+        prop_assert_eq!(hits(&page_now), hits(&visited));
     }
 }
