@@ -694,3 +694,65 @@ async fn orientation_and_referrals_through_the_api() {
     let (status, _, _) = call(&app, "GET", "/api/v1/orientations/inconnue", None, None).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
+
+/// The API's list answers a caller without the helpers' part with each place's JSON as the
+/// index's shelf keeps it, written when the place was indexed: the very JSON the place's own
+/// address gives (read from the base), with the result's distance and opening added; the
+/// referent is never in it, while a coordinator's list, written for them, holds it.
+#[tokio::test]
+async fn the_list_copied_from_the_shelf_is_the_json_each_place_gives() {
+    let app = app().await;
+    let coord = sign_in(&app, "coord@test.fr").await;
+    let mut place = nancy("Atelier numérique du Haut-du-Lièvre");
+    place["complements"]["referent"] = json!({"name": "Camille Dupont", "phone": "0600000000"});
+    place["presentation_resume"] = json!("Ateliers « tablette »\nle mardi, aide aux démarches");
+    place["latitude"] = json!(48.6925);
+    place["longitude"] = json!(6.1836);
+    let (status, created, _) = call(&app, "POST", "/api/v1/lieux", Some(&coord), Some(place)).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let (status, other, _) = call(
+        &app,
+        "POST",
+        "/api/v1/lieux",
+        Some(&coord),
+        Some(nancy("Médiathèque numérique")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{other}");
+    let without_hit = |mut v: Value| {
+        if let Some(map) = v.as_object_mut() {
+            map.remove("distance_m");
+            map.remove("ouvert");
+        }
+        v
+    };
+    for (who, cookie) in [("anonyme", None), ("coordinateur", Some(coord.as_str()))] {
+        for query in [
+            "q=numerique",
+            "q=atelier+numerique&pres_de=Nancy",
+            "departement=54",
+        ] {
+            let uri = format!("/api/v1/lieux?{query}");
+            let (status, list, _) = call(&app, "GET", &uri, cookie, None).await;
+            assert_eq!(status, StatusCode::OK, "{who} {uri} : {list}");
+            let places = list["lieux"].as_array().cloned().unwrap_or_default();
+            assert!(!places.is_empty(), "{who} {uri} : {list}");
+            assert_eq!(list["total"].as_u64(), Some(places.len() as u64));
+            for listed in places {
+                let id = listed["id"].as_str().unwrap_or_default();
+                let (status, one, _) =
+                    call(&app, "GET", &format!("/api/v1/lieux/{id}"), cookie, None).await;
+                assert_eq!(status, StatusCode::OK);
+                if query.contains("pres_de") && id == created["id"] {
+                    assert!(listed["distance_m"].is_number(), "{who} {uri} : {listed}");
+                }
+                assert_eq!(without_hit(listed.clone()), one, "{who} {uri}");
+                let referent = &listed["complements"]["referent"]["name"];
+                match (cookie, id == created["id"]) {
+                    (None, _) | (_, false) => assert!(referent.is_null(), "{who} : {listed}"),
+                    (Some(_), true) => assert_eq!(referent, "Camille Dupont"),
+                }
+            }
+        }
+    }
+}

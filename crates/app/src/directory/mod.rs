@@ -3,13 +3,15 @@
 mod edit;
 mod export;
 mod publication;
+mod published;
 mod query;
 
 pub use export::{ExportAsked, ExportFile};
 pub(crate) use publication::PublicationCache;
 pub use publication::{DataInclusionFiles, Publication, Published, PublishedFile};
+pub use published::PublishedPlace;
 pub use query::{Choice, Group, PlaceQuery, PlaceSearch};
-pub use search::FoundPlaces;
+pub use search::{FoundPlaces, FoundPublished};
 mod import;
 mod search;
 pub(crate) mod shelf;

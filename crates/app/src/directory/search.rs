@@ -7,6 +7,7 @@ use maillage_domain::geo::GeoPoint;
 use maillage_search::{Hit, Results, SearchQuery};
 use maillage_store::StoredPlace;
 
+use super::published::{PublishedPlace, with_hit};
 use crate::{App, AppError};
 
 impl App {
@@ -20,7 +21,7 @@ impl App {
     /// and says so (`Results::widened`).
     pub async fn search(&self, q: &SearchQuery) -> Result<Results, AppError> {
         let started = std::time::Instant::now();
-        let results = self.search_uncounted(q, None).await;
+        let results = self.search_uncounted(q, NoPlaces).await;
         self.metrics.search(started.elapsed());
         Ok(results?.0)
     }
@@ -32,7 +33,7 @@ impl App {
     /// reading from the shelf, not the base's.
     pub async fn search_places(&self, q: &SearchQuery) -> Result<FoundPlaces, AppError> {
         let started = std::time::Instant::now();
-        let searched = self.search_uncounted(q, Some(self.held_places())).await;
+        let searched = self.search_uncounted(q, self.held_places()).await;
         self.metrics.search(started.elapsed());
         let (results, held) = searched?;
         let places = self
@@ -48,13 +49,68 @@ impl App {
         })
     }
 
-    /// The search, then, when `held` is given, what it holds of the page's places (`None` for
-    /// those to read from the base).
-    async fn search_uncounted(
+    /// [`App::search_places`] for a caller who does not see the helpers' part
+    /// ([`crate::sees_helpers_part`]): each place of the page as the API publishes it, its JSON
+    /// with its distance and opening ([`PublishedPlace`] with its hit), copied from the index's
+    /// shelf where it was written when the place was indexed (those the shelf cannot give are
+    /// read from the base and written).
+    pub async fn search_published(&self, q: &SearchQuery) -> Result<FoundPublished, AppError> {
+        let started = std::time::Instant::now();
+        let searched = self
+            .search_uncounted(
+                q,
+                PublishedPlaces {
+                    shelf: self.shelf.clone(),
+                },
+            )
+            .await;
+        self.metrics.search(started.elapsed());
+        let (results, held) = searched?;
+        let from_base: Vec<String> = results
+            .hits
+            .iter()
+            .zip(held.iter().chain(std::iter::repeat(&None)))
+            .filter(|(_, json)| json.is_none())
+            .map(|(hit, _)| hit.id.clone())
+            .collect();
+        let mut read: HashMap<String, StoredPlace> = HashMap::with_capacity(from_base.len());
+        if !from_base.is_empty() {
+            for place in self.store.places(&from_base).await? {
+                read.insert(place.place.id.clone(), place);
+            }
+        }
+        let mut held = held.into_iter();
+        let places = results
+            .hits
+            .iter()
+            .filter_map(|hit| {
+                let json = held.next().flatten().or_else(|| {
+                    let stored = read.remove(&hit.id)?;
+                    serde_json::to_vec(&PublishedPlace::of(
+                        &stored.place,
+                        stored.organisation_id.as_deref(),
+                        None,
+                        false,
+                    ))
+                    .ok()
+                })?;
+                with_hit(json, hit)
+            })
+            .collect();
+        Ok(FoundPublished {
+            total: results.total,
+            widened: results.widened,
+            places,
+        })
+    }
+
+    /// The search, then what `reader` holds of the page's places (`None` for those to read
+    /// from the base).
+    async fn search_uncounted<R: PageReader>(
         &self,
         q: &SearchQuery,
-        held: Option<HeldPlaces>,
-    ) -> Result<(Results, Vec<Option<StoredPlace>>), AppError> {
+        held: R,
+    ) -> Result<(Results, Vec<Option<R::Place>>), AppError> {
         let Some(text) = &q.text else {
             return self.run_search(q.clone(), held).await;
         };
@@ -110,15 +166,15 @@ impl App {
         Ok((words.join(" "), services))
     }
 
-    async fn run_search(
+    async fn run_search<R: PageReader>(
         &self,
         q: SearchQuery,
-        held: Option<HeldPlaces>,
-    ) -> Result<(Results, Vec<Option<StoredPlace>>), AppError> {
+        held: R,
+    ) -> Result<(Results, Vec<Option<R::Place>>), AppError> {
         let index = self.index();
         on_search_threads(move || {
             let results = index.search(&q)?;
-            let places = held.map_or_else(Vec::new, |h| h.read(&index, &results.hits));
+            let places = held.read(&index, &results.hits);
             Ok::<_, maillage_search::SearchError>((results, places))
         })
         .await?
@@ -280,6 +336,65 @@ pub struct FoundPlaces {
     pub widened: bool,
     /// The page's hits with their places, in result order.
     pub places: Vec<(Hit, StoredPlace)>,
+}
+
+/// The places of a page of results found with the JSON the API publishes of each
+/// ([`App::search_published`]).
+#[derive(Debug, Clone, Default)]
+pub struct FoundPublished {
+    /// Places found in all.
+    pub total: usize,
+    /// No place held every word: these share some of them (`Results::widened`).
+    pub widened: bool,
+    /// The page's places in result order, each the JSON of [`PublishedPlace`] with its hit.
+    pub places: Vec<Vec<u8>>,
+}
+
+/// What a search reads of its page's places off the async threads, with the search itself.
+trait PageReader: Clone + Send + 'static {
+    type Place: Send + 'static;
+
+    /// The hits' places, in the same order (`None` for those to read from the base; an empty
+    /// list when nothing is read).
+    fn read(&self, index: &maillage_search::SearchIndex, hits: &[Hit]) -> Vec<Option<Self::Place>>;
+}
+
+/// Nothing: a search whose caller reads the places itself, if at all.
+#[derive(Clone)]
+struct NoPlaces;
+
+impl PageReader for NoPlaces {
+    type Place = ();
+
+    fn read(&self, _: &maillage_search::SearchIndex, _: &[Hit]) -> Vec<Option<()>> {
+        Vec::new()
+    }
+}
+
+/// The JSON the API publishes of each place, from the index's shelf.
+#[derive(Clone)]
+struct PublishedPlaces {
+    shelf: std::sync::Arc<crate::directory::shelf::Shelf>,
+}
+
+impl PageReader for PublishedPlaces {
+    type Place = Vec<u8>;
+
+    fn read(&self, index: &maillage_search::SearchIndex, hits: &[Hit]) -> Vec<Option<Vec<u8>>> {
+        index
+            .shelved(hits.iter().map(|h| h.id.as_str()))
+            .into_iter()
+            .map(|bytes| bytes.and_then(|b| self.shelf.unpack_published(&b)))
+            .collect()
+    }
+}
+
+impl PageReader for HeldPlaces {
+    type Place = StoredPlace;
+
+    fn read(&self, index: &maillage_search::SearchIndex, hits: &[Hit]) -> Vec<Option<StoredPlace>> {
+        HeldPlaces::read(self, index, hits)
+    }
 }
 
 /// Places of a page unpacked on the calling thread: about 5 µs each (zstd, then JSON).

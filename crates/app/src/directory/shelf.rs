@@ -4,7 +4,13 @@
 //! trip to the store's worker thread and each place's JSON decoded: about a third of an API
 //! list's time without the caches, see docs/PERFORMANCE.md).
 //!
-//! The stored form is the JSON the database holds, compressed with zstd and a dictionary made
+//! Each place is shelved in two forms, one after the other in one frame: the JSON the API
+//! publishes of it for callers who do not see the helpers' part ([`PublishedPlace`], copied
+//! into the API's pages as it is), a line break (which compact JSON never holds), then the
+//! JSON the database holds (read back for the other pages). The second repeats the first's
+//! texts, which zstd writes as references to them: some 20 % more bytes shelved a place.
+//!
+//! The frame is compressed with zstd and a dictionary made
 //! once per process from the first places indexed: their JSON itself, 32 KB of it taken from
 //! places spread over the batch, as zstd's « raw content » dictionary (the national demo: about
 //! 1.5 KB of JSON, about 190 bytes shelved, a place; a trained dictionary gave 20 % less, but
@@ -17,6 +23,8 @@ use std::cell::RefCell;
 use std::sync::OnceLock;
 
 use maillage_store::StoredPlace;
+
+use super::published::PublishedPlace;
 use zstd::bulk::{Compressor, Decompressor};
 use zstd::dict::{DecoderDictionary, EncoderDictionary};
 use zstd::zstd_safe::DCtx;
@@ -59,8 +67,7 @@ impl Shelf {
         let step = (sample.len() / DICTIONARY_PLACES).max(1);
         let mut dictionary = Vec::with_capacity(DICTIONARY_BYTES);
         for place in sample.iter().step_by(step) {
-            if dictionary.len() >= DICTIONARY_BYTES
-                || serde_json::to_writer(&mut dictionary, place).is_err()
+            if dictionary.len() >= DICTIONARY_BYTES || write_forms(&mut dictionary, place).is_err()
             {
                 break;
             }
@@ -102,6 +109,22 @@ impl Shelf {
     /// The place shelved in these bytes, or `None` when they do not read back whole (then it
     /// is read from the base).
     pub(crate) fn unpack(&self, bytes: &[u8]) -> Option<StoredPlace> {
+        let forms = self.decompress(bytes)?;
+        let stored = forms.get(forms.iter().position(|b| *b == b'\n')? + 1..)?;
+        serde_json::from_slice(stored).ok()
+    }
+
+    /// The JSON the API publishes of the place shelved in these bytes
+    /// ([`PublishedPlace`] without a hit, for callers who do not see the helpers' part), or
+    /// `None` when they do not read back whole.
+    pub(crate) fn unpack_published(&self, bytes: &[u8]) -> Option<Vec<u8>> {
+        let mut forms = self.decompress(bytes)?;
+        forms.truncate(forms.iter().position(|b| *b == b'\n')?);
+        Some(forms)
+    }
+
+    /// The two forms of a place, as packed.
+    fn decompress(&self, bytes: &[u8]) -> Option<Vec<u8>> {
         let (&tag, frame) = bytes.split_first()?;
         let capacity = Decompressor::upper_bound(frame)?;
         if capacity > MAX_PLACE_BYTES {
@@ -125,7 +148,7 @@ impl Shelf {
             }
             .ok()
         })?;
-        serde_json::from_slice(&json).ok()
+        Some(json)
     }
 }
 
@@ -151,7 +174,7 @@ impl Packer<'_> {
     /// The place's shelved bytes, or `None` (then its pages read it from the base).
     pub(crate) fn pack(&mut self, stored: &StoredPlace) -> Option<Box<[u8]>> {
         self.json.clear();
-        serde_json::to_writer(&mut self.json, stored).ok()?;
+        write_forms(&mut self.json, stored).ok()?;
         if self.json.len() > MAX_PLACE_BYTES {
             // It would not be read back.
             return None;
@@ -171,6 +194,20 @@ impl Packer<'_> {
     }
 }
 
+/// The two forms of a place, one after the other: the JSON the API publishes of it (its
+/// referent left out), a line break, the JSON the database holds.
+fn write_forms(out: &mut Vec<u8>, stored: &StoredPlace) -> serde_json::Result<()> {
+    let published = PublishedPlace::of(
+        &stored.place,
+        stored.organisation_id.as_deref(),
+        None,
+        false,
+    );
+    serde_json::to_writer(&mut *out, &published)?;
+    out.push(b'\n');
+    serde_json::to_writer(out, stored)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -186,7 +223,15 @@ mod tests {
             chrono::NaiveDate::from_ymd_opt(2026, 11, 2).unwrap_or_default(),
         );
         place.insee_code = Some("54395".into());
-        place.summary = Some(format!("Accompagnement numérique, atelier {i}"));
+        place.summary = Some(format!(
+            "Accompagnement numérique, atelier {i}\nsur rendez-vous"
+        ));
+        place.extras.referent = Some(maillage_domain::place::Referent {
+            name: format!("Référent {i}"),
+            role: None,
+            email: None,
+            phone: None,
+        });
         StoredPlace {
             place,
             organisation_id: i.is_multiple_of(3).then(|| format!("structure-{i}")),
@@ -215,6 +260,19 @@ mod tests {
         for (s, bytes) in sample.iter().zip(&packed) {
             let back = shelf.unpack(bytes).expect("relu");
             assert_eq!(s, &back);
+            // And the API's JSON of the place, as written for a caller without the helpers'
+            // part.
+            let published = shelf.unpack_published(bytes).expect("relu");
+            let written = serde_json::to_vec(&PublishedPlace::of(
+                &s.place,
+                s.organisation_id.as_deref(),
+                None,
+                false,
+            ))
+            .expect("écrit");
+            assert_eq!(published, written);
+            let text = String::from_utf8(published).expect("UTF-8");
+            assert!(text.contains(&s.place.name) && !text.contains("Référent"));
         }
         // Packed before the dictionary was learnt, still read back.
         let back = shelf.unpack(&packed_early).expect("relu sans dictionnaire");
@@ -234,10 +292,12 @@ mod tests {
             .expect("empaqueté")
             .into_vec();
         assert!(shelf.unpack(&bytes).is_some());
+        assert!(shelf.unpack_published(&bytes).is_some());
         // One byte changed in the compressed data: the checksum (or zstd) refuses it.
         let middle = bytes.len() / 2;
         bytes[middle] ^= 0x40;
         assert!(shelf.unpack(&bytes).is_none());
+        assert!(shelf.unpack_published(&bytes).is_none());
         assert!(shelf.unpack(&[]).is_none());
         assert!(shelf.unpack(b"pas du zstd").is_none());
         // A frame made with another dictionary, read with this one: refused by its checksum,

@@ -5,7 +5,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, State as AxState};
 use axum::http::StatusCode;
 use axum::response::Response;
-use maillage_app::directory::{ExportAsked, PlaceQuery};
+use maillage_app::directory::{ExportAsked, PlaceQuery, PublishedPlace};
 use maillage_app::today;
 use maillage_domain::place::{DirectoryExtras, Place, RawPlace, STANDARD_FIELDS};
 use serde::Serialize;
@@ -18,17 +18,11 @@ use super::{ApiError, ApiQuery, ApiResult, Detail, ErrorBody, Paging};
 use crate::auth::Viewer;
 use crate::{AppError, State};
 
-/// A place as the API shows it: the standard's fields in the standard's order (strings, as in
-/// its JSON form; lists joined by `|`), then Maillage's additions; serialized directly.
-#[derive(Debug, Clone)]
-pub struct PlaceDoc {
-    raw: RawPlace,
-    opening_hours_valid: bool,
-    organisation_id: Option<String>,
-    extras: DirectoryExtras,
-    /// Distance and opening state, for search results.
-    hit: Option<(Option<f64>, Option<bool>)>,
-}
+/// A place as the API shows it ([`PublishedPlace`]: the standard's fields in the standard's
+/// order, then Maillage's additions), with its schema.
+#[derive(Debug, Clone, Serialize)]
+#[serde(transparent)]
+pub struct PlaceDoc(PublishedPlace);
 
 impl PlaceDoc {
     /// The place; its referent only for callers who may see the helpers' part
@@ -39,37 +33,12 @@ impl PlaceDoc {
         hit: Option<&maillage_search::Hit>,
         viewer: &Viewer,
     ) -> Self {
-        let mut extras = place.extras.clone();
-        if !maillage_app::sees_helpers_part(viewer.actor()) {
-            extras.referent = None;
-        }
-        PlaceDoc {
-            raw: place.to_raw(),
-            opening_hours_valid: place.opening_hours_valid,
-            organisation_id: organisation_id.map(str::to_string),
-            extras,
-            hit: hit.map(|h| (h.distance_m.map(f64::round), h.open)),
-        }
-    }
-}
-
-impl Serialize for PlaceDoc {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = serializer.serialize_map(None)?;
-        for f in STANDARD_FIELDS {
-            if let Some(v) = self.raw.get(f) {
-                map.serialize_entry(f, v)?;
-            }
-        }
-        map.serialize_entry("horaires_valides", &self.opening_hours_valid)?;
-        map.serialize_entry("structure_id", &self.organisation_id)?;
-        map.serialize_entry("complements", &self.extras)?;
-        if let Some((distance_m, open)) = self.hit {
-            map.serialize_entry("distance_m", &distance_m)?;
-            map.serialize_entry("ouvert", &open)?;
-        }
-        map.end()
+        PlaceDoc(PublishedPlace::of(
+            place,
+            organisation_id,
+            hit,
+            maillage_app::sees_helpers_part(viewer.actor()),
+        ))
     }
 }
 
@@ -210,7 +179,7 @@ pub async fn list_places(
     viewer: Viewer,
     ApiQuery(asked): ApiQuery<PlaceQuery>,
     ApiQuery(paging): ApiQuery<Paging>,
-) -> ApiResult<Json<PlacePage>> {
+) -> ApiResult<Response> {
     let mut parsed = state.app.place_search(&asked);
     if !parsed.errors.is_empty() {
         let details = parsed.errors.iter().map(Detail::reason).collect();
@@ -218,6 +187,18 @@ pub async fn list_places(
     }
     parsed.query.limit = paging.limit();
     parsed.query.offset = paging.offset();
+    if !maillage_app::sees_helpers_part(viewer.actor()) {
+        // The places' JSON as the shelf keeps it for callers without the helpers' part.
+        let found = state.app.search_published(&parsed.query).await?;
+        let page = PlacePage {
+            total: found.total,
+            elargie: found.widened,
+            limit: parsed.query.limit,
+            offset: parsed.query.offset,
+            lieux: Vec::new(),
+        };
+        return Ok(json_response(page.with_places(&found.places)?));
+    }
     let results = state.app.search_places(&parsed.query).await?;
     let lieux = results
         .places
@@ -231,13 +212,53 @@ pub async fn list_places(
             )
         })
         .collect();
-    Ok(Json(PlacePage {
+    let page = PlacePage {
         total: results.total,
         elargie: results.widened,
         limit: parsed.query.limit,
         offset: parsed.query.offset,
         lieux,
-    }))
+    };
+    Ok(json_response(serde_json::to_vec(&page).map_err(|e| {
+        ApiError::from(AppError::Operation(format!("écriture de la page : {e}")))
+    })?))
+}
+
+impl PlacePage {
+    /// The JSON of this page (whose `lieux` are empty) with these places, each already
+    /// written: the JSON [`PlacePage`] writes with them.
+    fn with_places(&self, places: &[Vec<u8>]) -> ApiResult<Vec<u8>> {
+        let mut json = serde_json::to_vec(self).map_err(|e| {
+            ApiError::from(AppError::Operation(format!("écriture de la page : {e}")))
+        })?;
+        // `…,"lieux":[]}`: the places go between the brackets.
+        if !json.ends_with(b"[]}") {
+            return Err(AppError::Operation("page de lieux mal formée".into()).into());
+        }
+        json.truncate(json.len() - 2);
+        json.reserve(places.iter().map(|p| p.len() + 1).sum::<usize>() + 2);
+        for (i, place) in places.iter().enumerate() {
+            if i > 0 {
+                json.push(b',');
+            }
+            json.extend_from_slice(place);
+        }
+        json.extend_from_slice(b"]}");
+        Ok(json)
+    }
+}
+
+/// A JSON answer of these bytes.
+fn json_response(body: Vec<u8>) -> Response {
+    use axum::response::IntoResponse;
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            axum::http::HeaderValue::from_static("application/json"),
+        )],
+        body,
+    )
+        .into_response()
 }
 
 /// One place.
