@@ -7,8 +7,9 @@
 //! Each place is shelved in two forms, one after the other in one frame: the JSON the API
 //! publishes of it for callers who do not see the helpers' part ([`PublishedPlace`], copied
 //! into the API's pages as it is), a line break (which compact JSON never holds), then the
-//! JSON the database holds (read back for the other pages). The second repeats the first's
-//! texts, which zstd writes as references to them: some 20 % more bytes shelved a place.
+//! JSON the database holds (read back for the other pages). The national demo's shelf went
+//! from 9.1 to 16.3 MB with the second form (the texts it repeats are written as references,
+//! the rest is not).
 //!
 //! The frame is compressed with zstd and a dictionary made
 //! once per process from the first places indexed: their JSON itself, 32 KB of it taken from
