@@ -317,17 +317,15 @@ struct OpenCheck {
     /// The minute asked by « open at », since [`EPOCH`].
     at_minute: Option<u32>,
     /// The places open now ([`SearchIndex::open_now`]), for « open now ».
-    now: Option<Arc<[u64]>>,
+    now: Option<Arc<OpenNow>>,
     local_times: LocalTimes,
 }
 
 impl OpenCheck {
     /// Whether the place of a live slot is open as asked (any place when nothing is asked).
     fn admits(&mut self, state: &State, slot: u32) -> bool {
-        if let Some(bits) = &self.now {
-            return bits
-                .get(slot as usize / 64)
-                .is_some_and(|word| word & (1 << (slot % 64)) != 0);
+        if let Some(now) = &self.now {
+            return has_bit(&now.by_slot, slot);
         }
         self.filter.is_none_or(|filter| {
             SearchIndex::open_at(state, slot, filter, self.at_minute, &mut self.local_times)
@@ -336,10 +334,28 @@ impl OpenCheck {
     }
 }
 
+/// The live places open at one minute of « now » ([`SearchIndex::open_now`]), one bit each.
+struct OpenNow {
+    /// By slot.
+    by_slot: Box<[u64]>,
+    /// By document, for each segment of the batch (in the order of [`State::segments`]): a
+    /// search asking nothing else of the places counts a word's postings against them.
+    by_doc: Vec<Box<[u64]>>,
+}
+
+/// Whether bit `i` is set (bits past the end are not).
+fn has_bit(bits: &[u64], i: u32) -> bool {
+    bits.get(i as usize / 64)
+        .is_some_and(|word| word & (1 << (i % 64)) != 0)
+}
+
 /// What a search asks of the places beyond their words ([`SearchIndex::best_for_one_word`]).
 struct Filter<'f> {
     /// Whether the place of a live slot passes the filters.
     admits: &'f mut dyn FnMut(u32) -> bool,
+    /// When the filter is « open now » and nothing else: the documents it admits, by segment
+    /// ([`OpenNow::by_doc`]), read instead of `admits`.
+    by_doc: Option<&'f [Box<[u64]>]>,
     /// What the page says of the opening of the places it admits: open (`Some(true)`) when the
     /// filter asks it, else nothing.
     open: Option<bool>,
@@ -410,7 +426,7 @@ struct State {
     /// Document frequencies counted without removed documents, per term, for this batch.
     doc_freqs: Mutex<HashMap<Term, u64>>,
     /// The live slots open at one minute of « now » ([`SearchIndex::open_now`]), for this batch.
-    open_now: Mutex<Option<(i64, Arc<[u64]>)>>,
+    open_now: Mutex<Option<(i64, Arc<OpenNow>)>>,
     /// The bytes shelved with the places ([`PlaceContext::shelf`]).
     shelf: ShelfChunks,
 }
@@ -1346,12 +1362,22 @@ impl SearchIndex {
         .weight(EnableScoring::disabled_from_searcher(&state.searcher))?;
         let open = filter.as_ref().and_then(|f| f.open);
         let mut total = 0usize;
-        for (segment, slots) in state.segments() {
+        for (i, (segment, slots)) in state.segments().enumerate() {
             // The documents of this segment the filter admits, one bit each.
             let admitted = match &mut filter {
                 None => {
                     total += counting.count(segment)? as usize;
                     None
+                }
+                Some(Filter {
+                    by_doc: Some(by_doc),
+                    ..
+                }) if by_doc.get(i).is_some() => {
+                    let bits = by_doc.get(i).map_or(&[][..], |b| &b[..]);
+                    counting.for_each_no_score(segment, &mut |docs| {
+                        total += docs.iter().filter(|&&doc| has_bit(bits, doc)).count();
+                    })?;
+                    Some(std::borrow::Cow::Borrowed(bits))
                 }
                 Some(filter) => {
                     let mut bits = vec![0u64; (segment.max_doc() as usize).div_ceil(64)];
@@ -1366,15 +1392,11 @@ impl SearchIndex {
                             }
                         }
                     })?;
-                    Some(bits)
+                    Some(std::borrow::Cow::Owned(bits))
                 }
             };
-            let offered = |doc: tantivy::DocId| {
-                admitted.as_ref().is_none_or(|bits| {
-                    bits.get(doc as usize / 64)
-                        .is_some_and(|word| word & (1 << (doc % 64)) != 0)
-                })
-            };
+            let offered =
+                |doc: tantivy::DocId| admitted.as_ref().is_none_or(|bits| has_bit(bits, doc));
             let slack = self.block_slack(state, segment);
             // Scores are positive: a threshold not above zero lets every place through.
             let lowered = |t: f32| {
@@ -1491,7 +1513,7 @@ impl SearchIndex {
     /// one bit a place where each search evaluated the opening of every place its words or
     /// its territory matched (« atelier, open now »: 31,612 places). « Open now » reads the
     /// clock to the minute: the bits are exactly what evaluating each place would say.
-    fn open_now(state: &State, now: DateTime<Utc>) -> Arc<[u64]> {
+    fn open_now(state: &State, now: DateTime<Utc>) -> Arc<OpenNow> {
         let minute = now.timestamp().div_euclid(60);
         let mut kept = lock(&state.open_now);
         if let Some((at, bits)) = &*kept
@@ -1509,9 +1531,25 @@ impl SearchIndex {
                 *word |= 1 << (slot % 64);
             }
         }
-        let bits: Arc<[u64]> = bits.into();
-        *kept = Some((minute, bits.clone()));
-        bits
+        let by_doc = state
+            .segments()
+            .map(|(segment, slots)| {
+                let mut by_doc = vec![0u64; (segment.max_doc() as usize).div_ceil(64)];
+                for doc in 0..segment.max_doc() {
+                    let open = live_slot(segment, slots, doc).is_some_and(|s| has_bit(&bits, s));
+                    if let (true, Some(word)) = (open, by_doc.get_mut(doc as usize / 64)) {
+                        *word |= 1 << (doc % 64);
+                    }
+                }
+                by_doc.into_boxed_slice()
+            })
+            .collect();
+        let open_now = Arc::new(OpenNow {
+            by_slot: bits.into_boxed_slice(),
+            by_doc,
+        });
+        *kept = Some((minute, open_now.clone()));
+        open_now
     }
 
     /// The weight of a text query, scored with the relevance statistics of the live places.
@@ -1674,6 +1712,8 @@ impl SearchIndex {
         let mut total = 0;
         let mut best = Best::new(wanted_cap);
         if let Some((query, token)) = &one_word {
+            // « Open now » and nothing else: the places open now, by document.
+            let open_now = opening.now.clone().filter(|_| !entries_read);
             let mut admits = |slot: u32| {
                 if !opening.admits(state, slot) {
                     return false;
@@ -1685,6 +1725,7 @@ impl SearchIndex {
             };
             let filter = filtered.then_some(Filter {
                 admits: &mut admits,
+                by_doc: open_now.as_deref().map(|n| &n.by_doc[..]),
                 open: q.open.map(|_| true),
             });
             total = self.best_for_one_word(
