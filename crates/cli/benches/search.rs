@@ -93,6 +93,14 @@ fn query_mix(referential: &Referential) -> Result<Vec<(&'static str, SearchQuery
             },
         ),
         (
+            "texte « atelier », ouvert maintenant",
+            SearchQuery {
+                text: Some("atelier".to_string()),
+                open: Some(OpenFilter::Now(Utc::now())),
+                ..SearchQuery::default()
+            },
+        ),
+        (
             "ouvert mardi 10 h, département 54",
             SearchQuery {
                 open: Some(OpenFilter::At(tuesday_morning)),
