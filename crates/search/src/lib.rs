@@ -1765,8 +1765,8 @@ impl SearchIndex {
                     });
                     return;
                 }
-                // Opening state first, before the entry is read: one atomic read that rules out
-                // most places at night.
+                // Opening state first, before the entry is read: one bit (« open now ») or one
+                // atomic read (« open at ») that rules out most places at night.
                 if !opening.admits(state, slot) {
                     return;
                 }

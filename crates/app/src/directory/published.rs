@@ -157,4 +157,32 @@ mod tests {
         };
         assert_eq!(with_hit(b"[1]".to_vec(), &hit), None);
     }
+
+    proptest::proptest! {
+        /// Any distance (even one JSON cannot hold, written `null` both ways) and any opening.
+        #[test]
+        fn any_hit_added_gives_the_json_written_with_it(
+            distance_m in proptest::option::of(proptest::num::f64::ANY),
+            open in proptest::option::of(proptest::bool::ANY),
+            organisation in proptest::option::of("[a-z0-9-]{1,12}"),
+            name in "\\PC{1,40}",
+        ) {
+            let place = Place::new(
+                "lieu-2",
+                name,
+                "2 rue de la Gare",
+                "54000",
+                "Nancy",
+                chrono::NaiveDate::from_ymd_opt(2026, 11, 2).unwrap_or_default(),
+            );
+            let hit = Hit { id: place.id.clone(), score: None, distance_m, open };
+            let organisation = organisation.as_deref();
+            let plain = serde_json::to_vec(&PublishedPlace::of(&place, organisation, None, false))
+                .unwrap_or_default();
+            let written =
+                serde_json::to_vec(&PublishedPlace::of(&place, organisation, Some(&hit), false))
+                    .unwrap_or_default();
+            proptest::prop_assert_eq!(with_hit(plain, &hit), Some(written));
+        }
+    }
 }

@@ -66,19 +66,7 @@ impl App {
             .await;
         self.metrics.search(started.elapsed());
         let (results, held) = searched?;
-        let from_base: Vec<String> = results
-            .hits
-            .iter()
-            .zip(held.iter().chain(std::iter::repeat(&None)))
-            .filter(|(_, json)| json.is_none())
-            .map(|(hit, _)| hit.id.clone())
-            .collect();
-        let mut read: HashMap<String, StoredPlace> = HashMap::with_capacity(from_base.len());
-        if !from_base.is_empty() {
-            for place in self.store.places(&from_base).await? {
-                read.insert(place.place.id.clone(), place);
-            }
-        }
+        let mut read = self.not_held(&results.hits, &held).await?;
         let mut held = held.into_iter();
         let places = results
             .hits
@@ -254,6 +242,32 @@ impl App {
         }
     }
 
+    /// The places of the hits `held` does not give (`None`, or past its end), read from the
+    /// base in one round trip, by id (a place deleted meanwhile is not there).
+    async fn not_held<T>(
+        &self,
+        hits: &[Hit],
+        held: &[Option<T>],
+    ) -> Result<HashMap<String, StoredPlace>, AppError> {
+        let ids: Vec<String> = hits
+            .iter()
+            .zip(
+                held.iter()
+                    .map(Option::is_some)
+                    .chain(std::iter::repeat(false)),
+            )
+            .filter(|(_, held)| !held)
+            .map(|(hit, _)| hit.id.clone())
+            .collect();
+        let mut read = HashMap::with_capacity(ids.len());
+        if !ids.is_empty() {
+            for place in self.store.places(&ids).await? {
+                read.insert(place.place.id.clone(), place);
+            }
+        }
+        Ok(read)
+    }
+
     /// The hits with their places: those `held` gives, the others read from the base.
     async fn with_stored<'h>(
         &self,
@@ -261,19 +275,10 @@ impl App {
         held: Vec<Option<StoredPlace>>,
     ) -> Result<Vec<(&'h Hit, StoredPlace)>, AppError> {
         let generation = self.recent_places.generation();
-        let from_base: Vec<String> = hits
-            .iter()
-            .zip(held.iter().chain(std::iter::repeat(&None)))
-            .filter(|(_, place)| place.is_none())
-            .map(|(hit, _)| hit.id.clone())
-            .collect();
-        let mut read: HashMap<String, StoredPlace> = HashMap::with_capacity(from_base.len());
-        if !from_base.is_empty() {
-            for place in self.store.places(&from_base).await? {
-                if self.search_cache {
-                    self.recent_places.put(&place, generation);
-                }
-                read.insert(place.place.id.clone(), place);
+        let mut read = self.not_held(hits, &held).await?;
+        if self.search_cache {
+            for place in read.values() {
+                self.recent_places.put(place, generation);
             }
         }
         let mut held = held.into_iter();
