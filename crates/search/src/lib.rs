@@ -1364,22 +1364,19 @@ impl SearchIndex {
         let mut total = 0usize;
         for (i, (segment, slots)) in state.segments().enumerate() {
             // The documents of this segment the filter admits, one bit each.
-            let admitted = match &mut filter {
-                None => {
+            let by_doc = filter.as_ref().and_then(|f| f.by_doc?.get(i));
+            let admitted = match (&mut filter, by_doc) {
+                (None, _) => {
                     total += counting.count(segment)? as usize;
                     None
                 }
-                Some(Filter {
-                    by_doc: Some(by_doc),
-                    ..
-                }) if by_doc.get(i).is_some() => {
-                    let bits = by_doc.get(i).map_or(&[][..], |b| &b[..]);
+                (Some(_), Some(bits)) => {
                     counting.for_each_no_score(segment, &mut |docs| {
                         total += docs.iter().filter(|&&doc| has_bit(bits, doc)).count();
                     })?;
-                    Some(std::borrow::Cow::Borrowed(bits))
+                    Some(std::borrow::Cow::Borrowed(&bits[..]))
                 }
-                Some(filter) => {
+                (Some(filter), None) => {
                     let mut bits = vec![0u64; (segment.max_doc() as usize).div_ceil(64)];
                     counting.for_each_no_score(segment, &mut |docs| {
                         for &doc in docs {

@@ -4,7 +4,7 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State as AxState};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use maillage_app::directory::{ExportAsked, PlaceQuery, PublishedPlace};
 use maillage_app::today;
 use maillage_domain::place::{DirectoryExtras, Place, RawPlace, STANDARD_FIELDS};
@@ -219,9 +219,7 @@ pub async fn list_places(
         offset: parsed.query.offset,
         lieux,
     };
-    Ok(json_response(serde_json::to_vec(&page).map_err(|e| {
-        ApiError::from(AppError::Operation(format!("écriture de la page : {e}")))
-    })?))
+    Ok(Json(page).into_response())
 }
 
 impl PlacePage {
@@ -250,7 +248,6 @@ impl PlacePage {
 
 /// A JSON answer of these bytes.
 fn json_response(body: Vec<u8>) -> Response {
-    use axum::response::IntoResponse;
     (
         [(
             axum::http::header::CONTENT_TYPE,
