@@ -1,7 +1,6 @@
 //! Deduplication service: the likely duplicates of the directory, by the domain's rule
 //! ([`maillage_domain::dedup`]), with the stored places they concern.
 
-use maillage_domain::Place;
 use maillage_domain::duplicates::{
     Candidate, Comparison, DedupSettings, find_pairs_watched, shown_once,
 };
@@ -76,12 +75,13 @@ pub fn source_of(s: &StoredPlace) -> Option<&str> {
 impl App {
     /// A ranked list with quasi-certain duplicates between sources shown once (issue #10): the
     /// first of each group stays where it ranks, with the records it stands for. Pairs a
-    /// coordinator marked as different stay apart. `view` gives each item's place and source.
+    /// coordinator marked as different stay apart. `view` gives what the rule reads of each item
+    /// ([`Candidate`]: its place and source).
     /// A page's places are compared on the calling thread, longer lists off the async threads.
     pub async fn shown_once<T: Send + 'static>(
         &self,
         ranked: Vec<T>,
-        view: fn(&T) -> (&Place, Option<&str>),
+        view: fn(&T) -> Candidate<'_>,
     ) -> Result<Vec<(T, Vec<T>)>, AppError> {
         if ranked.len() < 2 {
             return Ok(ranked.into_iter().map(|t| (t, Vec::new())).collect());
@@ -92,8 +92,11 @@ impl App {
                 let candidates: Vec<Candidate<'_>> = ranked
                     .iter()
                     .map(|item| {
-                        let (p, source) = view(item);
-                        Candidate::of(p, source.filter(|v| !v.trim().is_empty()))
+                        let candidate = view(item);
+                        Candidate {
+                            source: candidate.source.filter(|v| !v.trim().is_empty()),
+                            ..candidate
+                        }
                     })
                     .collect();
                 shown_once(&candidates, &DedupSettings::default(), |a, b| {

@@ -57,21 +57,19 @@ async fn found(app: &App, words: &str) -> Vec<String> {
 /// number of records each shown place stands for (duplicates shown once).
 async fn shown(app: &App, words: &str) -> Vec<usize> {
     let found = app
-        .search_places(&SearchQuery {
+        .search_listed(&SearchQuery {
             text: Some(words.into()),
             limit: 20,
             ..SearchQuery::default()
         })
         .await
         .expect("recherche");
-    app.shown_once(found.places, |(_, s)| {
-        (&s.place, maillage_app::duplicates::source_of(s))
-    })
-    .await
-    .expect("regroupement")
-    .iter()
-    .map(|(_, same)| 1 + same.len())
-    .collect()
+    app.shown_once(found.places, |(_, place)| place.candidate())
+        .await
+        .expect("regroupement")
+        .iter()
+        .map(|(_, same)| 1 + same.len())
+        .collect()
 }
 
 /// Waits until `check` holds on the reading instance (its background reader running), at most

@@ -131,6 +131,7 @@ mod tests {
                     score: Some(1.5),
                     distance_m,
                     open,
+                    held: Default::default(),
                 };
                 let written = serde_json::to_vec(&PublishedPlace::of(
                     &place,
@@ -154,6 +155,7 @@ mod tests {
             score: None,
             distance_m: None,
             open: None,
+            held: Default::default(),
         };
         assert_eq!(with_hit(b"[1]".to_vec(), &hit), None);
     }
@@ -175,7 +177,13 @@ mod tests {
                 "Nancy",
                 chrono::NaiveDate::from_ymd_opt(2026, 11, 2).unwrap_or_default(),
             );
-            let hit = Hit { id: place.id.clone(), score: None, distance_m, open };
+            let hit = Hit {
+                id: place.id.clone(),
+                score: None,
+                distance_m,
+                open,
+                held: Default::default(),
+            };
             let organisation = organisation.as_deref();
             let plain = serde_json::to_vec(&PublishedPlace::of(&place, organisation, None, false))
                 .unwrap_or_default();

@@ -7,6 +7,7 @@ use maillage_domain::geo::GeoPoint;
 use maillage_search::{Hit, Results, SearchQuery};
 use maillage_store::StoredPlace;
 
+use super::listed::ListedPlace;
 use super::published::{PublishedPlace, with_hit};
 use crate::{App, AppError};
 
@@ -86,6 +87,41 @@ impl App {
             })
             .collect();
         Ok(FoundPublished {
+            total: results.total,
+            widened: results.widened,
+            places,
+        })
+    }
+
+    /// [`App::search_places`] with what a list of results shows of each place
+    /// ([`ListedPlace`]: the search page's cards), read from the index's shelf without the
+    /// rest of the place (those the shelf cannot give read from the base).
+    pub async fn search_listed(&self, q: &SearchQuery) -> Result<FoundListed, AppError> {
+        let started = std::time::Instant::now();
+        let searched = self
+            .search_uncounted(
+                q,
+                ListedPlaces {
+                    shelf: self.shelf.clone(),
+                },
+            )
+            .await;
+        self.metrics.search(started.elapsed());
+        let (results, held) = searched?;
+        let mut read = self.not_held(&results.hits, &held).await?;
+        let mut held = held.into_iter();
+        let places = results
+            .hits
+            .into_iter()
+            .filter_map(|hit| {
+                let place = held
+                    .next()
+                    .flatten()
+                    .or_else(|| read.remove(&hit.id).map(|s| ListedPlace::of(&s)))?;
+                Some((hit, place))
+            })
+            .collect();
+        Ok(FoundListed {
             total: results.total,
             widened: results.widened,
             places,
@@ -355,6 +391,17 @@ pub struct FoundPublished {
     pub places: Vec<Vec<u8>>,
 }
 
+/// A page of results with what a list shows of its places ([`App::search_listed`]).
+#[derive(Debug, Clone, Default)]
+pub struct FoundListed {
+    /// Places found in all.
+    pub total: usize,
+    /// No place held every word: these share some of them (`Results::widened`).
+    pub widened: bool,
+    /// The page's hits with their places, in result order.
+    pub places: Vec<(Hit, ListedPlace)>,
+}
+
 /// What a search reads of its page's places off the async threads, with the search itself.
 trait PageReader: Clone + Send + 'static {
     type Place: Send + 'static;
@@ -387,9 +434,27 @@ impl PageReader for PublishedPlaces {
 
     fn read(&self, index: &maillage_search::SearchIndex, hits: &[Hit]) -> Vec<Option<Vec<u8>>> {
         index
-            .shelved(hits.iter().map(|h| h.id.as_str()))
+            .shelved_for(hits)
             .into_iter()
             .map(|bytes| bytes.and_then(|b| self.shelf.unpack_published(&b)))
+            .collect()
+    }
+}
+
+/// What a list of results shows of each place, from the index's shelf.
+#[derive(Clone)]
+struct ListedPlaces {
+    shelf: std::sync::Arc<crate::directory::shelf::Shelf>,
+}
+
+impl PageReader for ListedPlaces {
+    type Place = ListedPlace;
+
+    fn read(&self, index: &maillage_search::SearchIndex, hits: &[Hit]) -> Vec<Option<ListedPlace>> {
+        index
+            .shelved_for(hits)
+            .into_iter()
+            .map(|bytes| bytes.and_then(|b| self.shelf.unpack_listed(&b)))
             .collect()
     }
 }
@@ -429,10 +494,8 @@ impl HeldPlaces {
             .filter(|i| places.get(*i).is_some_and(Option::is_none))
             .collect();
         for chunk in missing.chunks(500) {
-            let ids = chunk
-                .iter()
-                .filter_map(|i| hits.get(*i).map(|h| h.id.as_str()));
-            for (i, bytes) in chunk.iter().zip(index.shelved(ids)) {
+            let held = chunk.iter().filter_map(|i| hits.get(*i));
+            for (i, bytes) in chunk.iter().zip(index.shelved_for(held)) {
                 let place = bytes.and_then(|b| self.shelf.unpack(&b));
                 if let (Some(place), Some((recent, generation))) = (&place, &self.recent) {
                     recent.put(place, *generation);

@@ -25,6 +25,7 @@ use std::sync::OnceLock;
 
 use maillage_store::StoredPlace;
 
+use super::listed::ListedPlace;
 use super::published::PublishedPlace;
 use zstd::bulk::{Compressor, Decompressor};
 use zstd::dict::{DecoderDictionary, EncoderDictionary};
@@ -113,6 +114,14 @@ impl Shelf {
         let forms = self.decompress(bytes)?;
         let stored = forms.get(forms.iter().position(|b| *b == b'\n')? + 1..)?;
         serde_json::from_slice(stored).ok()
+    }
+
+    /// What a list of results shows of the place shelved in these bytes, read from its stored
+    /// JSON without the rest of the place, or `None` when they do not read back whole.
+    pub(crate) fn unpack_listed(&self, bytes: &[u8]) -> Option<ListedPlace> {
+        let forms = self.decompress(bytes)?;
+        let stored = forms.get(forms.iter().position(|b| *b == b'\n')? + 1..)?;
+        ListedPlace::from_stored_json(stored)
     }
 
     /// The JSON the API publishes of the place shelved in these bytes

@@ -656,7 +656,9 @@ impl App {
         ranked: Vec<(Proposal, Assessment, Option<f64>)>,
     ) -> Result<Vec<(Proposal, Assessment, Option<f64>)>, AppError> {
         Ok(self
-            .shown_once(ranked, |(p, _, _)| (&p.place, p.source.as_deref()))
+            .shown_once(ranked, |(p, _, _)| {
+                maillage_domain::duplicates::Candidate::of(&p.place, p.source.as_deref())
+            })
             .await?
             .into_iter()
             .map(|((mut p, a, d), same)| {

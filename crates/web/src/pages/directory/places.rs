@@ -65,16 +65,13 @@ pub(in crate::pages) async fn search(
     Query(asked): Query<PlaceQuery>,
 ) -> Result<Response, PageError> {
     let p = state.app.place_search(&asked);
-    let results = state.app.search_places(&p.query).await?;
+    let results = state.app.search_listed(&p.query).await?;
     let once = state
         .app
-        .shown_once(results.places, |(_, s)| {
-            (&s.place, maillage_app::duplicates::source_of(s))
-        })
+        .shown_once(results.places, |(_, place)| place.candidate())
         .await?;
     let mut rows = Vec::new();
-    for ((hit, stored), same) in once {
-        let place = stored.place;
+    for ((hit, place), same) in once {
         rows.push(ResultRow {
             phone: place.phone.as_deref().map(|t| {
                 (
@@ -82,16 +79,12 @@ pub(in crate::pages) async fn search(
                     t.chars().filter(|c| !c.is_whitespace()).collect(),
                 )
             }),
-            status: status_now(&place),
-            same_place: same
-                .into_iter()
-                .map(|(_, s)| (s.place.id, s.place.name))
-                .collect(),
-            id: place.id.clone(),
-            name: place.name.clone(),
-            address: place.address.clone(),
-            postcode: place.postcode.clone(),
-            commune: place.commune.clone(),
+            status: hours_status(
+                place.departement().as_deref(),
+                place.opening_hours.as_deref(),
+                place.opening_hours_valid,
+            ),
+            same_place: same.into_iter().map(|(_, s)| (s.id, s.name)).collect(),
             distance: hit.distance_m.map(format_distance),
             open: hit.open,
             open_when: if p.open_now {
@@ -100,6 +93,11 @@ pub(in crate::pages) async fn search(
                 "à l'heure demandée"
             },
             services: vocab_labels(&place.services),
+            id: place.id,
+            name: place.name,
+            address: place.address,
+            postcode: place.postcode,
+            commune: place.commune,
         });
     }
     let pages = results.total.div_ceil(20).max(1);
@@ -164,14 +162,16 @@ pub(in crate::pages) struct PlacePage {
 /// day label, French text).
 pub(in crate::pages) type Week = Vec<(bool, String, String)>;
 
-/// Open now and until when, or when it opens next, in the place's time zone (`None`: hours
-/// missing, unreadable or saying « unknown »).
-pub(in crate::pages) fn status_now(place: &Place) -> Option<String> {
-    let tz = timezone_of_departement(place.departement().as_deref().unwrap_or("75"));
-    let raw = place
-        .opening_hours
-        .as_deref()
-        .filter(|_| place.opening_hours_valid)?;
+/// Open now and until when, or when it opens next, in the time zone of the place's
+/// département (`None`: hours missing, unreadable, checked invalid when the place was saved, or
+/// saying « unknown »).
+pub(in crate::pages) fn hours_status(
+    departement: Option<&str>,
+    hours: Option<&str>,
+    valid: bool,
+) -> Option<String> {
+    let tz = timezone_of_departement(departement.unwrap_or("75"));
+    let raw = hours.filter(|_| valid)?;
     match check_hours(raw) {
         HoursCheck::Valid(h) | HoursCheck::Repaired { hours: h, .. } => {
             h.status_phrase(Utc::now().with_timezone(&tz).naive_local())
