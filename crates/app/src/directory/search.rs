@@ -56,40 +56,27 @@ impl App {
     /// shelf where it was written when the place was indexed (those the shelf cannot give are
     /// read from the base and written).
     pub async fn search_published(&self, q: &SearchQuery) -> Result<FoundPublished, AppError> {
-        let started = std::time::Instant::now();
-        let searched = self
-            .search_uncounted(
-                q,
-                PublishedPlaces {
-                    shelf: self.shelf.clone(),
-                },
-            )
-            .await;
-        self.metrics.search(started.elapsed());
-        let (results, held) = searched?;
-        let mut read = self.not_held(&results.hits, &held).await?;
-        let mut held = held.into_iter();
-        let places = results
-            .hits
-            .iter()
-            .filter_map(|hit| {
-                let json = held.next().flatten().or_else(|| {
-                    let stored = read.remove(&hit.id)?;
-                    serde_json::to_vec(&PublishedPlace::of(
-                        &stored.place,
-                        stored.organisation_id.as_deref(),
-                        None,
-                        false,
-                    ))
-                    .ok()
-                })?;
-                with_hit(json, hit)
+        let reader = PublishedPlaces {
+            shelf: self.shelf.clone(),
+        };
+        let (total, widened, found) = self
+            .search_read(q, reader, |stored| {
+                serde_json::to_vec(&PublishedPlace::of(
+                    &stored.place,
+                    stored.organisation_id.as_deref(),
+                    None,
+                    false,
+                ))
+                .ok()
             })
-            .collect();
+            .await?;
         Ok(FoundPublished {
-            total: results.total,
-            widened: results.widened,
-            places,
+            total,
+            widened,
+            places: found
+                .into_iter()
+                .filter_map(|(hit, json)| with_hit(json, &hit))
+                .collect(),
         })
     }
 
@@ -97,15 +84,31 @@ impl App {
     /// ([`ListedPlace`]: the search page's cards), read from the index's shelf without the
     /// rest of the place (those the shelf cannot give read from the base).
     pub async fn search_listed(&self, q: &SearchQuery) -> Result<FoundListed, AppError> {
+        let reader = ListedPlaces {
+            shelf: self.shelf.clone(),
+        };
+        let (total, widened, places) = self
+            .search_read(q, reader, |stored| Some(ListedPlace::of(stored)))
+            .await?;
+        Ok(FoundListed {
+            total,
+            widened,
+            places,
+        })
+    }
+
+    /// The search (its duration counted) with its page's places as `reader` gives them, those
+    /// it cannot give read from the base and made by `from_base`: the total, whether the search
+    /// was widened, and each hit with its place in result order (a hit whose place is gone
+    /// left out).
+    async fn search_read<R: PageReader>(
+        &self,
+        q: &SearchQuery,
+        reader: R,
+        from_base: impl Fn(&StoredPlace) -> Option<R::Place>,
+    ) -> Result<(usize, bool, Vec<(Hit, R::Place)>), AppError> {
         let started = std::time::Instant::now();
-        let searched = self
-            .search_uncounted(
-                q,
-                ListedPlaces {
-                    shelf: self.shelf.clone(),
-                },
-            )
-            .await;
+        let searched = self.search_uncounted(q, reader).await;
         self.metrics.search(started.elapsed());
         let (results, held) = searched?;
         let mut read = self.not_held(&results.hits, &held).await?;
@@ -117,15 +120,11 @@ impl App {
                 let place = held
                     .next()
                     .flatten()
-                    .or_else(|| read.remove(&hit.id).map(|s| ListedPlace::of(&s)))?;
+                    .or_else(|| from_base(&read.remove(&hit.id)?))?;
                 Some((hit, place))
             })
             .collect();
-        Ok(FoundListed {
-            total: results.total,
-            widened: results.widened,
-            places,
-        })
+        Ok((results.total, results.widened, places))
     }
 
     /// The search, then what `reader` holds of the page's places (`None` for those to read
