@@ -174,10 +174,7 @@ impl Place {
 
     /// Département (from the INSEE code, else from the postcode).
     pub fn departement(&self) -> Option<String> {
-        if let Some(code) = &self.insee_code {
-            return fields::departement_of_insee(code).map(str::to_string);
-        }
-        departement_of_postcode(&self.postcode)
+        departement_of(self.insee_code.as_deref(), &self.postcode)
     }
 
     /// Whether the pivot is the « unknown » placeholder.
@@ -241,6 +238,14 @@ pub fn format_coordinate(v: f64) -> String {
     let s = format!("{v:.6}");
     let s = s.trim_end_matches('0').trim_end_matches('.');
     s.to_string()
+}
+
+/// A place's département: its INSEE code's, else its postcode's.
+pub fn departement_of(insee_code: Option<&str>, postcode: &str) -> Option<String> {
+    match insee_code {
+        Some(code) => fields::departement_of_insee(code).map(str::to_string),
+        None => departement_of_postcode(postcode),
+    }
 }
 
 /// Département of a postcode (approximation used only when the INSEE code is unknown).

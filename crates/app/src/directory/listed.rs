@@ -84,10 +84,7 @@ impl ListedPlace {
 
     /// Its département, as [`Place::departement`] tells it.
     pub fn departement(&self) -> Option<String> {
-        if let Some(code) = &self.insee_code {
-            return maillage_domain::fields::departement_of_insee(code).map(str::to_string);
-        }
-        maillage_domain::place::departement_of_postcode(&self.postcode)
+        maillage_domain::place::departement_of(self.insee_code.as_deref(), &self.postcode)
     }
 
     /// What the rule of duplicates reads of it, as [`Candidate::of`] reads of a place.
