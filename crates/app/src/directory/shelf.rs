@@ -111,17 +111,13 @@ impl Shelf {
     /// The place shelved in these bytes, or `None` when they do not read back whole (then it
     /// is read from the base).
     pub(crate) fn unpack(&self, bytes: &[u8]) -> Option<StoredPlace> {
-        let forms = self.decompress(bytes)?;
-        let stored = forms.get(forms.iter().position(|b| *b == b'\n')? + 1..)?;
-        serde_json::from_slice(stored).ok()
+        serde_json::from_slice(stored_form(&self.decompress(bytes)?)?).ok()
     }
 
     /// What a list of results shows of the place shelved in these bytes, read from its stored
     /// JSON without the rest of the place, or `None` when they do not read back whole.
     pub(crate) fn unpack_listed(&self, bytes: &[u8]) -> Option<ListedPlace> {
-        let forms = self.decompress(bytes)?;
-        let stored = forms.get(forms.iter().position(|b| *b == b'\n')? + 1..)?;
-        ListedPlace::from_stored_json(stored)
+        ListedPlace::from_stored_json(stored_form(&self.decompress(bytes)?)?)
     }
 
     /// The JSON the API publishes of the place shelved in these bytes
@@ -160,6 +156,11 @@ impl Shelf {
         })?;
         Some(json)
     }
+}
+
+/// The stored JSON of a place's two forms (after the line break that ends the published one).
+fn stored_form(forms: &[u8]) -> Option<&[u8]> {
+    forms.get(forms.iter().position(|b| *b == b'\n')? + 1..)
 }
 
 thread_local! {
