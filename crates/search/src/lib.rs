@@ -380,6 +380,11 @@ struct Filter<'f> {
 /// Rank of a slot no longer in the directory.
 const DEAD: u32 = u32::MAX;
 
+/// Up to how many of the places holding a word a filter may admit in a segment for them to be
+/// scored one by one ([`SearchIndex::best_for_one_word`]), when they are also at most a
+/// quarter of the places holding it.
+const FEW_ADMITTED: usize = 4_096;
+
 /// The slot of a document without one (never written by this index).
 const NO_SLOT: u32 = u32::MAX;
 
@@ -1382,7 +1387,8 @@ impl SearchIndex {
     /// total is counted from the word's postings in the words field (the places holding it in
     /// their name or body, ADR 0031): the count a segment keeps for a term, unless places were
     /// removed from it. With a filter, those postings are visited unscored first, each place
-    /// checked once: the total, and the documents the scoring may offer to the page.
+    /// checked once: the total, and the documents the scoring may offer to the page; when the
+    /// filter admits few of the places holding the word, only those are scored, one by one.
     fn best_for_one_word(
         &self,
         state: &State,
@@ -1400,8 +1406,16 @@ impl SearchIndex {
         let open = filter.as_ref().and_then(|f| f.open);
         let mut total = 0usize;
         for (i, (segment, slots)) in state.segments().enumerate() {
-            // The documents of this segment the filter admits, one bit each.
+            // The documents of this segment the filter admits, one bit each, and those of
+            // them holding the word while they are few ([`FEW_ADMITTED`]).
             let by_doc = filter.as_ref().and_then(|f| f.by_doc?.get(i));
+            let mut holding = 0usize;
+            let mut chosen: Vec<tantivy::DocId> = Vec::new();
+            let mut choose = |doc: tantivy::DocId| {
+                if chosen.len() <= FEW_ADMITTED {
+                    chosen.push(doc);
+                }
+            };
             let admitted = match (&mut filter, by_doc) {
                 (None, _) => {
                     total += counting.count(segment)? as usize;
@@ -1409,19 +1423,25 @@ impl SearchIndex {
                 }
                 (Some(_), Some(bits)) => {
                     counting.for_each_no_score(segment, &mut |docs| {
-                        total += docs.iter().filter(|&&doc| has_bit(bits, doc)).count();
+                        holding += docs.len();
+                        for &doc in docs.iter().filter(|&&doc| has_bit(bits, doc)) {
+                            choose(doc);
+                            total += 1;
+                        }
                     })?;
                     Some(std::borrow::Cow::Borrowed(&bits[..]))
                 }
                 (Some(filter), None) => {
                     let mut bits = vec![0u64; (segment.max_doc() as usize).div_ceil(64)];
                     counting.for_each_no_score(segment, &mut |docs| {
+                        holding += docs.len();
                         for &doc in docs {
                             let admitted = live_slot(segment, slots, doc)
                                 .is_some_and(|slot| (filter.admits)(slot));
                             if let (true, Some(word)) = (admitted, bits.get_mut(doc as usize / 64))
                             {
                                 *word |= 1 << (doc % 64);
+                                choose(doc);
                                 total += 1;
                             }
                         }
@@ -1429,6 +1449,33 @@ impl SearchIndex {
                     Some(std::borrow::Cow::Owned(bits))
                 }
             };
+            let offer = |best: &mut Best, doc: tantivy::DocId, score: f32| {
+                if let Some(slot) = live_slot(segment, slots, doc) {
+                    let rank = state.rank_of(slot);
+                    if rank != DEAD {
+                        best.offer(Found {
+                            open,
+                            ..Found::by_words(slot, rank, score, any_word)
+                        });
+                    }
+                }
+            };
+            // A filter that admits few of the places holding the word (« open now » at night,
+            // a rare service): those are scored one by one, the others' postings skipped,
+            // where block-max WAND would score every place holding the word until the page
+            // is full, which it may never be.
+            if admitted.is_some() && chosen.len() <= FEW_ADMITTED && chosen.len() * 4 <= holding {
+                let mut scorer = scoring.scorer(segment, 1.0)?;
+                for doc in chosen {
+                    if scorer.doc() < doc {
+                        scorer.seek(doc);
+                    }
+                    if scorer.doc() == doc {
+                        offer(best, doc, scorer.score());
+                    }
+                }
+                continue;
+            }
             let offered =
                 |doc: tantivy::DocId| admitted.as_ref().is_none_or(|bits| has_bit(bits, doc));
             let slack = self.block_slack(state, segment);
@@ -1444,14 +1491,8 @@ impl SearchIndex {
                 lowered(best.score_threshold()),
                 segment,
                 &mut |doc, score| {
-                    if let Some(slot) = live_slot(segment, slots, doc).filter(|_| offered(doc)) {
-                        let rank = state.rank_of(slot);
-                        if rank != DEAD {
-                            best.offer(Found {
-                                open,
-                                ..Found::by_words(slot, rank, score, any_word)
-                            });
-                        }
+                    if offered(doc) {
+                        offer(best, doc, score);
                     }
                     lowered(best.score_threshold())
                 },

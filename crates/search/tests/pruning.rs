@@ -462,3 +462,69 @@ proptest! {
         prop_assert_eq!(hits(&page_now), hits(&visited));
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    /// A filter that admits few of the places holding a word (here one commune in nine, and
+    /// « open at » a time few places are open) has them scored one by one, the others'
+    /// postings skipped: the same pages — places, order, scores, totals — as the visit of
+    /// every matching place, before and after places were changed, removed and added.
+    #[test]
+    fn a_filter_admitting_few_finds_what_visiting_every_place_finds(
+        seed in 1u64..u64::MAX,
+        count in 1usize..1_500,
+        changed in 0usize..300,
+        asked in 0..ASKED.len(),
+        any_word in any::<bool>(),
+        evening in any::<bool>(),
+        offset in 0usize..30,
+        limit in 1usize..25,
+    ) {
+        let mut draw = Draw(seed);
+        let places: Vec<Place> = (0..count)
+            .map(|i| {
+                let mut p = place(i, &mut draw);
+                if i % 9 != 0 {
+                    p.insee_code = Some("54547".into());
+                }
+                p
+            })
+            .collect();
+        let index = index_of(&places);
+        let visiting_index = index_of(&places).visiting_every_match();
+        // Saturday at 18:30: only the places open until 19:00 that day.
+        let at = NaiveDate::from_ymd_opt(2026, 1, 10)
+            .and_then(|d| d.and_hms_opt(18, 30, 0))
+            .unwrap_or_default();
+        let query = SearchQuery {
+            text: Some(ASKED[asked].to_string()),
+            any_word,
+            insee_code: (!evening).then(|| "54395".to_string()),
+            open: evening.then_some(OpenFilter::At(at)),
+            offset,
+            limit,
+            ..SearchQuery::default()
+        };
+        let same = |index: &SearchIndex, visiting_index: &SearchIndex| {
+            let page = index.search(&query).unwrap_or_else(|e| panic!("recherche : {e}"));
+            let visited = visiting_index
+                .search(&query)
+                .unwrap_or_else(|e| panic!("recherche : {e}"));
+            (hits(&page), hits(&visited))
+        };
+        let (page, visited) = same(&index, &visiting_index);
+        prop_assert_eq!(page, visited);
+        let changes: Vec<IndexChange<Place>> = (0..changed)
+            .map(|i| match draw.next(3) {
+                0 => IndexChange::Remove(format!("lieu-{:05}", draw.next(count as u64))),
+                _ => IndexChange::Upsert(place(count + i, &mut draw), PlaceContext::default()),
+            })
+            .collect();
+        for index in [&index, &visiting_index] {
+            index.apply(changes.clone()).unwrap_or_else(|e| panic!("changements : {e}"));
+        }
+        let (page, visited) = same(&index, &visiting_index);
+        prop_assert_eq!(page, visited);
+    }
+}
