@@ -1405,6 +1405,8 @@ impl SearchIndex {
         .weight(EnableScoring::disabled_from_searcher(&state.searcher))?;
         let open = filter.as_ref().and_then(|f| f.open);
         let mut total = 0usize;
+        // The scoring of each of the word's fields, made when first needed.
+        let mut by_field: Option<Vec<Box<dyn tantivy::query::Weight>>> = None;
         for (i, (segment, slots)) in state.segments().enumerate() {
             // The documents of this segment the filter admits, one bit each, and those of
             // them holding the word while they are few ([`FEW_ADMITTED`]).
@@ -1464,14 +1466,30 @@ impl SearchIndex {
             // a rare service): those are scored one by one, the others' postings skipped,
             // where block-max WAND would score every place holding the word until the page
             // is full, which it may never be.
+            // Each field's postings are sought on its own (a union of terms would score the
+            // window of 4,096 documents around each of them), and a place's score is the sum
+            // of its fields' scores, as block-max WAND and the union add them.
             if admitted.is_some() && chosen.len() <= FEW_ADMITTED && chosen.len() * 4 <= holding {
-                let mut scorer = scoring.scorer(segment, 1.0)?;
+                if by_field.is_none() {
+                    by_field = Some(self.clause_weights(state, query)?);
+                }
+                let mut scorers = by_field
+                    .iter()
+                    .flatten()
+                    .map(|weight| weight.scorer(segment, 1.0))
+                    .collect::<Result<Vec<_>, _>>()?;
                 for doc in chosen {
-                    if scorer.doc() < doc {
-                        scorer.seek(doc);
+                    let mut score = None;
+                    for scorer in &mut scorers {
+                        if scorer.doc() < doc {
+                            scorer.seek(doc);
+                        }
+                        if scorer.doc() == doc {
+                            score = Some(score.unwrap_or(0.0) + scorer.score());
+                        }
                     }
-                    if scorer.doc() == doc {
-                        offer(best, doc, scorer.score());
+                    if let Some(score) = score {
+                        offer(best, doc, score);
                     }
                 }
                 continue;
@@ -1643,6 +1661,23 @@ impl SearchIndex {
                 &state.searcher,
             ))?,
         )
+    }
+
+    /// The scoring of each clause of a union of terms (a word's terms in each field), as the
+    /// union's own scoring makes them; a query of one term is its own clause.
+    fn clause_weights(
+        &self,
+        state: &State,
+        query: &dyn Query,
+    ) -> Result<Vec<Box<dyn tantivy::query::Weight>>, SearchError> {
+        match query.downcast_ref::<BooleanQuery>() {
+            Some(union) => union
+                .clauses()
+                .iter()
+                .map(|(_, clause)| self.scoring_weight(state, clause.as_ref()))
+                .collect(),
+            None => Ok(vec![self.scoring_weight(state, query)?]),
+        }
     }
 
     /// Calls `visit` with every live document matching the text, by slot, unscored: tantivy's
