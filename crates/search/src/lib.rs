@@ -1465,10 +1465,10 @@ impl SearchIndex {
             // A filter that admits few of the places holding the word (« open now » at night,
             // a rare service): those are scored one by one, the others' postings skipped,
             // where block-max WAND would score every place holding the word until the page
-            // is full, which it may never be.
-            // Each field's postings are sought on its own (a union of terms would score the
-            // window of 4,096 documents around each of them), and a place's score is the sum
-            // of its fields' scores, as block-max WAND and the union add them.
+            // is full, which it may never be. Each field's postings are sought on their own (a
+            // union of terms would score the window of 4,096 documents around each place), and
+            // a place's score is the sum of its fields' scores, as block-max WAND and the
+            // union add them.
             if admitted.is_some() && chosen.len() <= FEW_ADMITTED && chosen.len() * 4 <= holding {
                 if by_field.is_none() {
                     by_field = Some(self.clause_weights(state, query)?);
