@@ -338,6 +338,15 @@ struct OpenCheck {
 }
 
 impl OpenCheck {
+    /// Whether any live place is open as asked: the first open one ends the look (most
+    /// places are open in the day), every place is looked at when none is.
+    fn admits_any(&mut self, state: &State) -> bool {
+        if let Some(now) = &self.now {
+            return now.any;
+        }
+        state.order.iter().any(|&slot| self.admits(state, slot))
+    }
+
     /// Whether the place of a live slot is open as asked (any place when nothing is asked).
     fn admits(&mut self, state: &State, slot: u32) -> bool {
         if let Some(now) = &self.now {
@@ -357,6 +366,8 @@ struct OpenNow {
     /// By document, for each segment of the batch (in the order of [`State::segments`]): a
     /// search asking nothing else of the places counts a word's postings against them.
     by_doc: Vec<Box<[u64]>>,
+    /// Whether any place is open.
+    any: bool,
 }
 
 /// Whether bit `i` is set (bits past the end are not).
@@ -1407,16 +1418,22 @@ impl SearchIndex {
         let mut total = 0usize;
         // The scoring of each of the word's fields, made when first needed.
         let mut by_field: Option<Vec<Box<dyn tantivy::query::Weight>>> = None;
+        // The first admitted documents of a segment holding the word, while they are few: the
+        // admitted one after the last kept is written past it, and kept by counting it.
+        let mut first = filter
+            .is_some()
+            .then(|| Box::new([0 as tantivy::DocId; FEW_ADMITTED + 1]));
         for (i, (segment, slots)) in state.segments().enumerate() {
-            // The documents of this segment the filter admits, one bit each, and those of
-            // them holding the word while they are few ([`FEW_ADMITTED`]).
+            // The documents of this segment the filter admits, one bit each, and how many of
+            // them hold the word.
             let by_doc = filter.as_ref().and_then(|f| f.by_doc?.get(i));
             let mut holding = 0usize;
-            let mut chosen: Vec<tantivy::DocId> = Vec::new();
-            let mut choose = |doc: tantivy::DocId| {
-                if chosen.len() <= FEW_ADMITTED {
-                    chosen.push(doc);
+            let mut kept = 0usize;
+            let mut keep = |doc: tantivy::DocId, admitted: bool| {
+                if let Some(first) = &mut first {
+                    first[kept.min(FEW_ADMITTED)] = doc;
                 }
+                kept += usize::from(admitted);
             };
             let admitted = match (&mut filter, by_doc) {
                 (None, _) => {
@@ -1424,11 +1441,12 @@ impl SearchIndex {
                     None
                 }
                 (Some(_), Some(bits)) => {
+                    // Without a branch on each place (« open now » in the day admits about half
+                    // of them, in no order a processor would guess).
                     counting.for_each_no_score(segment, &mut |docs| {
                         holding += docs.len();
-                        for &doc in docs.iter().filter(|&&doc| has_bit(bits, doc)) {
-                            choose(doc);
-                            total += 1;
+                        for &doc in docs {
+                            keep(doc, has_bit(bits, doc));
                         }
                     })?;
                     Some(std::borrow::Cow::Borrowed(&bits[..]))
@@ -1443,14 +1461,18 @@ impl SearchIndex {
                             if let (true, Some(word)) = (admitted, bits.get_mut(doc as usize / 64))
                             {
                                 *word |= 1 << (doc % 64);
-                                choose(doc);
-                                total += 1;
                             }
+                            keep(doc, admitted);
                         }
                     })?;
                     Some(std::borrow::Cow::Owned(bits))
                 }
             };
+            total += kept;
+            let chosen = first
+                .as_deref()
+                .and_then(|first| first.get(..kept))
+                .unwrap_or_default();
             let offer = |best: &mut Best, doc: tantivy::DocId, score: f32| {
                 if let Some(slot) = live_slot(segment, slots, doc) {
                     let rank = state.rank_of(slot);
@@ -1469,7 +1491,7 @@ impl SearchIndex {
             // union of terms would score the window of 4,096 documents around each place), and
             // a place's score is the sum of its fields' scores, as block-max WAND and the
             // union add them.
-            if admitted.is_some() && chosen.len() <= FEW_ADMITTED && chosen.len() * 4 <= holding {
+            if admitted.is_some() && kept <= FEW_ADMITTED && kept * 4 <= holding {
                 if by_field.is_none() {
                     by_field = Some(self.clause_weights(state, query)?);
                 }
@@ -1478,7 +1500,7 @@ impl SearchIndex {
                     .flatten()
                     .map(|weight| weight.scorer(segment, 1.0))
                     .collect::<Result<Vec<_>, _>>()?;
-                for doc in chosen {
+                for &doc in chosen {
                     let mut score = None;
                     for scorer in &mut scorers {
                         if scorer.doc() < doc {
@@ -1638,6 +1660,7 @@ impl SearchIndex {
             })
             .collect();
         let open_now = Arc::new(OpenNow {
+            any: bits.iter().any(|&word| word != 0),
             by_slot: bits.into_boxed_slice(),
             by_doc,
         });
@@ -1815,6 +1838,13 @@ impl SearchIndex {
             },
             local_times: LocalTimes::default(),
         };
+        // Words asked at an hour when no place at all is open (a Sunday, the night): nothing
+        // can be found, and the places holding the words are not visited — nor, by the
+        // service, those of the words a widened search adds (issue #10), which scored every
+        // place they match to keep none.
+        if by_text && q.open.is_some() && !opening.admits_any(state) {
+            return Ok(Results::default());
+        }
         let ranking = by_text || area.is_some();
         let scored = by_text && reads_score;
         let limit = if q.limit == 0 { 20 } else { q.limit };

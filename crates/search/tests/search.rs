@@ -427,6 +427,52 @@ fn repeated_open_searches_agree_with_the_hours_at_every_instant() {
     }
 }
 
+/// Words asked at an hour when no place at all is open find nothing, and the only place open
+/// — the last of the directory — is found when it holds them, for one word, several words or
+/// any of them, « open at » and « open now ».
+#[test]
+fn words_asked_when_few_or_no_places_are_open() {
+    let mut p = places();
+    p[3].opening_hours = Some("Su 10:00-12:00".into());
+    let idx = index(&p);
+    let sunday = NaiveDate::from_ymd_opt(2024, 3, 10).expect("date");
+    let at = |h: u32| sunday.and_hms_opt(h, 0, 0).expect("time");
+    // 10:00 UTC is 11:00 in Marseille in March; 13:00 UTC is 14:00.
+    let now = |h: u32| {
+        Utc.with_ymd_and_hms(2024, 3, 10, h, 0, 0)
+            .single()
+            .expect("date")
+    };
+    for (words, any_word) in [
+        ("numérique", false),
+        ("espace numerique", false),
+        ("numérique smartphone", true),
+        ("espaces", false),
+    ] {
+        for (open, found) in [
+            (OpenFilter::At(at(11)), true),
+            (OpenFilter::Now(now(10)), true),
+            (OpenFilter::At(at(14)), false),
+            (OpenFilter::Now(now(13)), false),
+            (OpenFilter::At(at(13) - chrono::Duration::days(1)), false),
+        ] {
+            let q = SearchQuery {
+                open: Some(open),
+                any_word,
+                ..text(words)
+            };
+            let results = idx.search(&q).expect("recherche");
+            let got: Vec<&str> = results.hits.iter().map(|h| h.id.as_str()).collect();
+            let expected: &[&str] = if found { &["d"] } else { &[] };
+            assert_eq!(
+                (got.as_slice(), results.total),
+                (expected, expected.len()),
+                "« {words} », {open:?}"
+            );
+        }
+    }
+}
+
 /// The cache of recent searches answers the same as a fresh search, and "open now" a minute
 /// later is evaluated again.
 #[test]
