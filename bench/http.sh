@@ -4,6 +4,9 @@
 # as the server answers, with and without the search cache; the server's memory (RSS, from
 # /proc) once the directory is loaded, once the territory's layers are loaded, after the load.
 # Usage: bench/http.sh [CONNECTIONS] [SECONDS]
+# « Open now » answers differently by the hour (most places open in the day, a few overseas at
+# night): MAILLAGE_BENCH_AT="2026-12-08 10:30:00" (UTC) runs the server with its clock started
+# at that instant (libfaketime, Debian package `faketime`).
 # Figures are recorded in docs/PERFORMANCE.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,6 +20,11 @@ trap 'kill "${SERVER:-0}" 2>/dev/null || true; rm -rf "$WORK"' EXIT
 for tool in wrk:wrk time:/usr/bin/time curl:curl; do
   command -v "${tool#*:}" >/dev/null || apt-get install -y -qq "${tool%%:*}" >/dev/null
 done
+FAKETIME_LIB=/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1
+if [ -n "${MAILLAGE_BENCH_AT:-}" ]; then
+  [ -e "$FAKETIME_LIB" ] || apt-get install -y -qq faketime >/dev/null
+  echo "horloge du serveur partie du $MAILLAGE_BENCH_AT UTC"
+fi
 scripts/setup.sh >/dev/null
 cargo build --release --locked -q -p maillage
 BIN="${CARGO_TARGET_DIR:-target}/release/maillage"
@@ -28,7 +36,12 @@ echo "== base nationale de démonstration"
 rss() { awk '/^VmRSS|^VmHWM/ {printf "%s %d Mo  ", $1, $2/1024}' "/proc/$SERVER/status"; echo; }
 
 start_server() {
-  MAILLAGE_LOG=warn "$BIN" --database "$DB" serve --addr "127.0.0.1:$PORT" "$@" >"$WORK/serve.log" 2>&1 &
+  if [ -n "${MAILLAGE_BENCH_AT:-}" ]; then
+    LD_PRELOAD="$FAKETIME_LIB" FAKETIME="@$MAILLAGE_BENCH_AT" TZ=UTC \
+      MAILLAGE_LOG=warn "$BIN" --database "$DB" serve --addr "127.0.0.1:$PORT" "$@" >"$WORK/serve.log" 2>&1 &
+  else
+    MAILLAGE_LOG=warn "$BIN" --database "$DB" serve --addr "127.0.0.1:$PORT" "$@" >"$WORK/serve.log" 2>&1 &
+  fi
   SERVER=$!
   local started
   started=$(date +%s%N)
