@@ -1418,8 +1418,9 @@ impl SearchIndex {
         let mut total = 0usize;
         // The scoring of each of the word's fields, made when first needed.
         let mut by_field: Option<Vec<Box<dyn tantivy::query::Weight>>> = None;
-        // The first admitted documents of a segment holding the word, while they are few: the
-        // admitted one after the last kept is written past it, and kept by counting it.
+        // The first admitted documents of a segment holding the word, while they are few: each
+        // document holding it is written just past the last kept, and kept by counting it when
+        // the filter admits it.
         let mut first = filter
             .is_some()
             .then(|| Box::new([0 as tantivy::DocId; FEW_ADMITTED + 1]));
