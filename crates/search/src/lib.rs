@@ -338,13 +338,10 @@ struct OpenCheck {
 }
 
 impl OpenCheck {
-    /// Whether any live place is open as asked: the first open one ends the look (most
-    /// places are open in the day), every place is looked at when none is.
-    fn admits_any(&mut self, state: &State) -> bool {
-        if let Some(now) = &self.now {
-            return now.any;
-        }
-        state.order.iter().any(|&slot| self.admits(state, slot))
+    /// Whether any of these places is open as asked: the first open one ends the look (most
+    /// places are open in the day), every one is looked at when none is.
+    fn admits_any(&mut self, state: &State, slots: &[u32]) -> bool {
+        slots.iter().any(|&slot| self.admits(state, slot))
     }
 
     /// Whether the place of a live slot is open as asked (any place when nothing is asked).
@@ -366,8 +363,6 @@ struct OpenNow {
     /// By document, for each segment of the batch (in the order of [`State::segments`]): a
     /// search asking nothing else of the places counts a word's postings against them.
     by_doc: Vec<Box<[u64]>>,
-    /// Whether any place is open.
-    any: bool,
 }
 
 /// Whether bit `i` is set (bits past the end are not).
@@ -1661,7 +1656,6 @@ impl SearchIndex {
             })
             .collect();
         let open_now = Arc::new(OpenNow {
-            any: bits.iter().any(|&word| word != 0),
             by_slot: bits.into_boxed_slice(),
             by_doc,
         });
@@ -1839,11 +1833,13 @@ impl SearchIndex {
             },
             local_times: LocalTimes::default(),
         };
-        // Words asked at an hour when no place at all is open (a Sunday, the night): nothing
-        // can be found, and the places holding the words are not visited — nor, by the
-        // service, those of the words a widened search adds (issue #10), which scored every
-        // place they match to keep none.
-        if by_text && q.open.is_some() && !opening.admits_any(state) {
+        // Words asked at an hour when no place of the territory asked (else of the directory)
+        // is open (a Sunday, the night): nothing can be found, and the places holding the
+        // words are not visited — nor, by the service, those of the words a widened search
+        // adds (issue #10), which scored every place they match to keep none.
+        let narrowest = state.keys.narrowest(&keyed);
+        let territory = narrowest.unwrap_or(&state.order);
+        if by_text && q.open.is_some() && !opening.admits_any(state, territory) {
             return Ok(Results::default());
         }
         let ranking = by_text || area.is_some();
@@ -1954,7 +1950,7 @@ impl SearchIndex {
                 (None, Some(area)) => state.grid.within(area),
                 _ => None,
             };
-            match (&text_query, state.keys.narrowest(&keyed), near) {
+            match (&text_query, narrowest, near) {
                 // Scored only when made over the scored fields (`words` has no frequencies).
                 (Some(t), _, _) if t.scored => {
                     self.for_each_text_match(state, t.query.as_ref(), &mut visit)?

@@ -427,9 +427,9 @@ fn repeated_open_searches_agree_with_the_hours_at_every_instant() {
     }
 }
 
-/// Words asked at an hour when no place at all is open find nothing, and the only place open
-/// — the last of the directory — is found when it holds them, for one word, several words or
-/// any of them, « open at » and « open now ».
+/// Words asked at an hour when no place is open find nothing, and the only place open — the
+/// last of the directory — is found when it holds them, for one word, several words or any of
+/// them, « open at » and « open now », in the whole directory, in its commune, not in another.
 #[test]
 fn words_asked_when_few_or_no_places_are_open() {
     let mut p = places();
@@ -456,19 +456,26 @@ fn words_asked_when_few_or_no_places_are_open() {
             (OpenFilter::Now(now(13)), false),
             (OpenFilter::At(at(13) - chrono::Duration::days(1)), false),
         ] {
-            let q = SearchQuery {
-                open: Some(open),
-                any_word,
-                ..text(words)
-            };
-            let results = idx.search(&q).expect("recherche");
-            let got: Vec<&str> = results.hits.iter().map(|h| h.id.as_str()).collect();
-            let expected: &[&str] = if found { &["d"] } else { &[] };
-            assert_eq!(
-                (got.as_slice(), results.total),
-                (expected, expected.len()),
-                "« {words} », {open:?}"
-            );
+            for commune in [None, Some("13201"), Some("69387")] {
+                let q = SearchQuery {
+                    open: Some(open),
+                    any_word,
+                    insee_code: commune.map(str::to_string),
+                    ..text(words)
+                };
+                let results = idx.search(&q).expect("recherche");
+                let got: Vec<&str> = results.hits.iter().map(|h| h.id.as_str()).collect();
+                let expected: &[&str] = if found && commune != Some("69387") {
+                    &["d"]
+                } else {
+                    &[]
+                };
+                assert_eq!(
+                    (got.as_slice(), results.total),
+                    (expected, expected.len()),
+                    "« {words} », {open:?}, {commune:?}"
+                );
+            }
         }
     }
 }
