@@ -114,20 +114,24 @@ fn changed_index(seed: u64, count: usize, changed: usize) -> SearchIndex {
     let mut draw = Draw(seed);
     let places: Vec<Place> = (0..count).map(|i| place(i, &mut draw)).collect();
     let index = index_of(&places);
-    let changes: Vec<IndexChange<Place>> = (0..changed)
+    index
+        .apply(drawn_changes(&mut draw, count, changed))
+        .unwrap_or_else(|e| panic!("changements : {e}"));
+    index
+}
+
+/// `changed` places of a directory of `count` changed, removed or added, drawn from `draw`.
+fn drawn_changes(draw: &mut Draw, count: usize, changed: usize) -> Vec<IndexChange<Place>> {
+    (0..changed)
         .map(|i| match draw.next(3) {
             0 => IndexChange::Remove(format!("lieu-{:05}", draw.next(count as u64))),
             1 => IndexChange::Upsert(
-                place(draw.next(count as u64) as usize, &mut draw),
+                place(draw.next(count as u64) as usize, draw),
                 PlaceContext::default(),
             ),
-            _ => IndexChange::Upsert(place(count + i, &mut draw), PlaceContext::default()),
+            _ => IndexChange::Upsert(place(count + i, draw), PlaceContext::default()),
         })
-        .collect();
-    index
-        .apply(changes)
-        .unwrap_or_else(|e| panic!("changements : {e}"));
-    index
+        .collect()
 }
 
 /// Total, then each hit's place, score and distance.
@@ -515,12 +519,7 @@ proptest! {
         };
         let (page, visited) = same(&index, &visiting_index);
         prop_assert_eq!(page, visited);
-        let changes: Vec<IndexChange<Place>> = (0..changed)
-            .map(|i| match draw.next(3) {
-                0 => IndexChange::Remove(format!("lieu-{:05}", draw.next(count as u64))),
-                _ => IndexChange::Upsert(place(count + i, &mut draw), PlaceContext::default()),
-            })
-            .collect();
+        let changes = drawn_changes(&mut draw, count, changed);
         for index in [&index, &visiting_index] {
             index.apply(changes.clone()).unwrap_or_else(|e| panic!("changements : {e}"));
         }
