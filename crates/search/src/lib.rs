@@ -338,10 +338,15 @@ struct OpenCheck {
 }
 
 impl OpenCheck {
-    /// Whether any of these places is open as asked: the first open one ends the look (most
-    /// places are open in the day), every one is looked at when none is.
-    fn admits_any(&mut self, state: &State, slots: &[u32]) -> bool {
-        slots.iter().any(|&slot| self.admits(state, slot))
+    /// Whether any place of the territory asked (else of the directory) is open as asked: the
+    /// first open one ends the look (most places are open in the day), every one is looked at
+    /// when none is; « open now » in the whole directory reads its bits 64 places at a time.
+    fn admits_any(&mut self, state: &State, territory: Option<&[u32]>) -> bool {
+        match (territory, &self.now) {
+            (None, Some(now)) => now.by_slot.iter().any(|&word| word != 0),
+            (None, None) => state.order.iter().any(|&slot| self.admits(state, slot)),
+            (Some(slots), _) => slots.iter().any(|&slot| self.admits(state, slot)),
+        }
     }
 
     /// Whether the place of a live slot is open as asked (any place when nothing is asked).
@@ -1838,8 +1843,7 @@ impl SearchIndex {
         // words are not visited — nor, by the service, those of the words a widened search
         // adds (issue #10), which scored every place they match to keep none.
         let narrowest = state.keys.narrowest(&keyed);
-        let territory = narrowest.unwrap_or(&state.order);
-        if by_text && q.open.is_some() && !opening.admits_any(state, territory) {
+        if by_text && q.open.is_some() && !opening.admits_any(state, narrowest) {
             return Ok(Results::default());
         }
         let ranking = by_text || area.is_some();
